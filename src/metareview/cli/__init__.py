@@ -1,0 +1,60 @@
+"""The ``metareview`` command: one group, one module per subcommand.
+
+Errors a user can cause are printed as one line on stderr, with exit code 2 for bad input or
+usage and 1 for an analysis that could not be done; never a traceback (set
+``METAREVIEW_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from metareview import __version__
+from metareview.cli.validate import validate
+from metareview.errors import MetareviewError
+
+EXIT_OK, EXIT_ANALYSIS_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", "-V", prog_name="metareview")
+def cli() -> None:
+    """metareview: a systematic review of randomized trials, from search exports to report."""
+
+
+# One line per subcommand; each lives in its own module under metareview.cli.
+cli.add_command(validate)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"metareview: error: {' '.join(str(message).split())}", err=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; the console script ``metareview`` calls this."""
+    try:
+        code = cli.main(args=argv, prog_name="metareview", standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.UsageError as err:
+        hint = f" (see 'metareview {err.ctx.command_path.partition(' ')[2]} --help')".replace(
+            "  ", " "
+        ) if err.ctx else ""
+        _fail(f"{err.format_message()}{hint}", EXIT_BAD_INPUT)
+    except click.ClickException as err:
+        _fail(err.format_message(), EXIT_BAD_INPUT)
+    except MetareviewError as err:
+        _fail(str(err), err.exit_code)
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as err:
+        _fail(f"{err.filename}: {err.strerror}", EXIT_BAD_INPUT)
+    except Exception as err:  # the last resort: still one line, unless debugging
+        if os.environ.get("METAREVIEW_DEBUG"):
+            raise
+        _fail(f"internal error ({type(err).__name__}: {err}); please report it", 1)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

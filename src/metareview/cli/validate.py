@@ -1,0 +1,40 @@
+"""``metareview validate DATA``: check an extraction table and summarise it."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from metareview.cli.options import column_option, json_option, mapping_from, sheet_option
+from metareview.data.table import load_table
+from metareview.errors import DataError
+
+
+@click.command()
+@click.argument("data", type=click.Path(dir_okay=False))
+@column_option
+@sheet_option
+@json_option
+def validate(data: str, columns: tuple[str, ...], sheet: str | None, as_json: bool) -> None:
+    """Check the extraction table DATA and print rows, studies and data groups.
+
+    Exit code 0 when valid; 2 with every problem (file, row, column, value, expected) when not.
+    """
+    try:
+        table = load_table(data, mapping_from(columns), sheet=sheet)
+    except DataError as err:
+        if as_json:
+            report = {
+                "file": data,
+                "valid": False,
+                "problem_count": err.total,
+                "problems": [problem.to_dict() for problem in err.problems],
+            }
+            click.echo(json.dumps(report, indent=2))
+        else:
+            click.echo(f"{data}: {err.total} problem{'s' if err.total != 1 else ''}")
+            for problem in err.problems:
+                click.echo(f"  - {problem}")
+        raise
+    click.echo(json.dumps(table.to_dict(), indent=2) if as_json else table.summary())

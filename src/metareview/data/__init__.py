@@ -1,0 +1,1 @@
+"""The data standard: the extraction table, its readers and its validation."""

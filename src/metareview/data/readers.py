@@ -1,0 +1,196 @@
+"""Readers for extraction tables: CSV/TSV (any common delimiter and encoding), XLSX, Parquet.
+
+A reader returns a :class:`RawTable`: the header, the cells as found, and the row number a
+spreadsheet would show for each data row (header = row 1). Anything unreadable raises a
+:class:`~metareview.errors.DataError` that names the file.
+
+>>> import io
+>>> raw = read_csv_bytes(b"study;yi;vi\\nA;0,5;0.1\\n", "x.csv")
+>>> raw.header, raw.rows, raw.row_numbers
+(['study', 'yi', 'vi'], [['A', '0,5', '0.1']], [2])
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from metareview.errors import DataError, Problem
+
+CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """Cells as read, before validation. Cells are ``str``, numbers (XLSX/Parquet) or ``None``."""
+
+    source: str
+    header: list[str]
+    rows: list[list[object]]
+    row_numbers: list[int]
+
+
+def read_raw(path: str | Path, sheet: str | None = None) -> RawTable:
+    """Read a CSV/TSV, XLSX or Parquet file by its extension."""
+    path = Path(path)
+    name = str(path)
+    if not path.is_file():
+        raise DataError(Problem(name, None, None, None, "an existing, readable file"))
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return read_csv_bytes(path.read_bytes(), name)
+    if suffix in XLSX_SUFFIXES:
+        return _read_xlsx(path, sheet)
+    if suffix in PARQUET_SUFFIXES:
+        return _read_parquet(path)
+    if suffix == ".xls":
+        raise DataError(Problem(name, None, None, None, "an .xlsx file (save the .xls as .xlsx)"))
+    raise DataError(
+        Problem(name, None, None, suffix or None, "a .csv, .tsv, .txt, .xlsx or .parquet file")
+    )
+
+
+def _decode(data: bytes, source: str) -> str:
+    if b"\x00" in data:
+        raise DataError(Problem(source, None, None, None, "a text table (the file has NUL bytes)"))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter giving the most columns, consistently, over the first lines."""
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    best, best_score = ",", (0, 0)
+    for delimiter in _DELIMITERS:
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        consistent = sum(count == counts[0] for count in counts)
+        score = (consistent, counts[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def read_csv_bytes(data: bytes, source: str) -> RawTable:
+    """Parse delimited text (UTF-8 with or without BOM, else Latin-1; , ; tab or | delimited)."""
+    text = _decode(data, source)
+    if not text.strip():
+        raise DataError(Problem(source, None, None, None, "a header row and data rows (empty file)"))
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    records: list[list[str]] = []
+    try:
+        records = list(reader)
+    except csv.Error as err:
+        raise DataError(
+            Problem(source, reader.line_num, None, None, f"well-formed delimited text ({err})")
+        ) from err
+    # Row numbers as a spreadsheet shows them: record i (0-based) is row i + 1.
+    numbered = [(index + 1, record) for index, record in enumerate(records)]
+    numbered = [(row, record) for row, record in numbered if any(cell.strip() for cell in record)]
+    if not numbered:
+        raise DataError(Problem(source, None, None, None, "a header row and data rows (empty file)"))
+    header_row, header = numbered[0]
+    header = [cell.strip() for cell in header]
+    problems = []
+    rows, row_numbers = [], []
+    for row, record in numbered[1:]:
+        if len(record) > len(header) and any(cell.strip() for cell in record[len(header) :]):
+            problems.append(
+                Problem(
+                    source,
+                    row,
+                    None,
+                    f"{len(record)} fields",
+                    f"{len(header)} fields as in the header (row {header_row})",
+                )
+            )
+            continue
+        record = record[: len(header)] + [""] * (len(header) - len(record))
+        rows.append([cell.strip() for cell in record])
+        row_numbers.append(row)
+    if problems:
+        raise DataError(problems[:50], total=len(problems))
+    return RawTable(source, header, rows, row_numbers)
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
+    from openpyxl import load_workbook
+
+    source = str(path)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many kinds for a broken file
+        raise DataError(Problem(source, None, None, None, f"a valid .xlsx workbook ({err})")) from err
+    try:
+        if sheet is None:
+            worksheet = workbook.worksheets[0]
+        elif sheet in workbook.sheetnames:
+            worksheet = workbook[sheet]
+        else:
+            sheets = ", ".join(workbook.sheetnames)
+            raise DataError(Problem(source, None, None, sheet, f"one of the sheets {sheets}"))
+        numbered = [
+            (index, list(values))
+            for index, values in enumerate(worksheet.iter_rows(values_only=True), start=1)
+            if any(value is not None and str(value).strip() for value in values)
+        ]
+    finally:
+        workbook.close()
+    if not numbered:
+        raise DataError(Problem(source, None, None, None, "a header row and data rows (empty sheet)"))
+    _, header_cells = numbered[0]
+    header = ["" if cell is None else str(cell).strip() for cell in header_cells]
+    rows = [
+        [_xlsx_cell(cell) for cell in (values + [None] * len(header))[: len(header)]]
+        for _, values in numbered[1:]
+    ]
+    return RawTable(source, header, rows, [row for row, _ in numbered[1:]])
+
+
+def _xlsx_cell(cell: object) -> object:
+    if isinstance(cell, str):
+        return cell.strip()
+    if isinstance(cell, bool):
+        return str(cell).upper()
+    return cell
+
+
+def _read_parquet(path: Path) -> RawTable:
+    import pyarrow.parquet as pq
+
+    source = str(path)
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except Exception as err:  # pyarrow raises several kinds for a broken file
+        raise DataError(Problem(source, None, None, None, f"a valid Parquet file ({err})")) from err
+    return raw_from_frame(frame, source)
+
+
+def raw_from_frame(frame, source: str = "<table>") -> RawTable:
+    """Wrap a pandas DataFrame; rows are numbered as if the frame were a spreadsheet."""
+    header = [str(column).strip() for column in frame.columns]
+    rows = [[_frame_cell(value) for value in record] for record in frame.itertuples(index=False)]
+    return RawTable(source, header, rows, list(range(2, len(rows) + 2)))
+
+
+def _frame_cell(value: object) -> object:
+    try:
+        import pandas as pd
+
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value.strip() if isinstance(value, str) else value

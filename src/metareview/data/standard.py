@@ -1,0 +1,152 @@
+"""The data standard: the columns of an extraction table and the data groups they form.
+
+One row per comparison × outcome × time point. Arm 1 is the intervention, arm 2 the control.
+The column names are the metapsy data standard's, plus generic precomputed effects (``yi``
+with ``vi`` or ``sei``) and any number of extra columns, which are kept as moderators.
+
+>>> COLUMNS["sd_arm1"].minimum
+0.0
+>>> [group.name for group in DATA_GROUPS][:3]
+['means', 'change', 'events']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    """One standard column: its type and the range a value must lie in."""
+
+    name: str
+    numeric: bool
+    description: str
+    minimum: float | None = None
+    exclusive_minimum: bool = False
+
+    @property
+    def expected(self) -> str:
+        """What a value must be, in words, for error messages."""
+        if not self.numeric:
+            return "text"
+        if self.minimum is None:
+            return "a number"
+        sign = ">" if self.exclusive_minimum else ">="
+        return f"a number {sign} {self.minimum:g}"
+
+
+@dataclass(frozen=True)
+class DataGroup:
+    """A set of columns that together give one effect size."""
+
+    name: str
+    columns: tuple[str, ...]
+    description: str
+
+
+def _text(name: str, description: str) -> Column:
+    return Column(name, False, description)
+
+
+def _number(name: str, description: str, minimum: float | None = None, strict: bool = False):
+    return Column(name, True, description, minimum, strict)
+
+
+_COLUMN_LIST = [
+    _text("study", "Study label, e.g. 'Smith, 2019'. Required."),
+    _text("condition_arm1", "Intervention condition (arm 1)."),
+    _text("condition_arm2", "Control condition (arm 2)."),
+    _text("multi_arm1", "Label of this intervention arm in a multi-arm trial."),
+    _text("multi_arm2", "Label of this control arm in a multi-arm trial."),
+    _text("outcome_type", "Kind of outcome, e.g. 'msd', 'change', 'dich'."),
+    _text("instrument", "Measurement instrument, e.g. 'phq-9'."),
+    _text("time", "Time point, e.g. 'post', 'fu'."),
+    _number("time_weeks", "Weeks since randomisation.", 0.0),
+    _text("rating", "Who rated the outcome, e.g. 'self-report', 'clinician'."),
+    _number("mean_arm1", "Post-test mean, intervention."),
+    _number("mean_arm2", "Post-test mean, control."),
+    _number("sd_arm1", "Post-test SD, intervention.", 0.0, True),
+    _number("sd_arm2", "Post-test SD, control.", 0.0, True),
+    _number("n_arm1", "Sample size analysed, intervention.", 2.0),
+    _number("n_arm2", "Sample size analysed, control.", 2.0),
+    _number("mean_change_arm1", "Mean change from baseline, intervention."),
+    _number("mean_change_arm2", "Mean change from baseline, control."),
+    _number("sd_change_arm1", "SD of the change, intervention.", 0.0, True),
+    _number("sd_change_arm2", "SD of the change, control.", 0.0, True),
+    _number("n_change_arm1", "Sample size of the change score, intervention.", 2.0),
+    _number("n_change_arm2", "Sample size of the change score, control.", 2.0),
+    _number("event_arm1", "Number of events, intervention.", 0.0),
+    _number("event_arm2", "Number of events, control.", 0.0),
+    _number("totaln_arm1", "Number randomised/analysed for the events, intervention.", 1.0),
+    _number("totaln_arm2", "Number randomised/analysed for the events, control.", 1.0),
+    _number("precalc_g", "Precomputed Hedges' g (positive favours the intervention)."),
+    _number("precalc_g_se", "Standard error of precalc_g.", 0.0, True),
+    _number("precalc_log_rr", "Precomputed log risk ratio."),
+    _number("precalc_log_rr_se", "Standard error of precalc_log_rr.", 0.0, True),
+    _number("yi", "Precomputed effect size on the analysis scale (log for OR/RR)."),
+    _number("vi", "Sampling variance of yi.", 0.0, True),
+    _number("sei", "Standard error of yi.", 0.0, True),
+]
+
+COLUMNS: dict[str, Column] = {column.name: column for column in _COLUMN_LIST}
+
+DATA_GROUPS: tuple[DataGroup, ...] = (
+    DataGroup(
+        "means",
+        ("mean_arm1", "mean_arm2", "sd_arm1", "sd_arm2", "n_arm1", "n_arm2"),
+        "post-test means, SDs and ns per arm",
+    ),
+    DataGroup(
+        "change",
+        (
+            "mean_change_arm1",
+            "mean_change_arm2",
+            "sd_change_arm1",
+            "sd_change_arm2",
+            "n_change_arm1",
+            "n_change_arm2",
+        ),
+        "mean changes from baseline, their SDs and ns per arm",
+    ),
+    DataGroup(
+        "events",
+        ("event_arm1", "event_arm2", "totaln_arm1", "totaln_arm2"),
+        "events and totals per arm (dichotomous outcome)",
+    ),
+    DataGroup("precalc_g", ("precalc_g", "precalc_g_se"), "precomputed Hedges' g and its SE"),
+    DataGroup(
+        "precalc_log_rr",
+        ("precalc_log_rr", "precalc_log_rr_se"),
+        "precomputed log risk ratio and its SE",
+    ),
+    DataGroup("yi_vi", ("yi", "vi"), "precomputed effect size and its variance"),
+    DataGroup("yi_sei", ("yi", "sei"), "precomputed effect size and its standard error"),
+)
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("study",)
+
+# Pairs of count columns: the first may not exceed the second.
+NOT_GREATER_THAN: tuple[tuple[str, str], ...] = (
+    ("event_arm1", "totaln_arm1"),
+    ("event_arm2", "totaln_arm2"),
+)
+
+# Header spellings from other software that mean a standard column (used for suggestions).
+COMMON_ALIASES: dict[str, str] = {
+    "author": "study",
+    "studlab": "study",
+    "study_id": "study",
+    "te": "yi",
+    "sete": "sei",
+    "se": "sei",
+    "g": "precalc_g",
+    "mean.e": "mean_arm1",
+    "mean.c": "mean_arm2",
+    "sd.e": "sd_arm1",
+    "sd.c": "sd_arm2",
+    "n.e": "n_arm1",
+    "n.c": "n_arm2",
+    "event.e": "event_arm1",
+    "event.c": "event_arm2",
+}

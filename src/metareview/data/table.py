@@ -1,0 +1,353 @@
+"""The validated extraction table: load, map columns, check every cell, report every problem.
+
+>>> import pandas as pd
+>>> table = load_table(pd.DataFrame({"Author": ["A", "B"], "TE": [0.2, 0.4], "seTE": [0.1, 0.2]}),
+...                    columns={"study": "Author", "yi": "TE", "sei": "seTE"})
+>>> table.n_rows, table.n_studies, table.data_group
+(2, 2, ('yi_sei', 'yi_sei'))
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from metareview.data.mapping import did_you_mean, parse_column_mapping
+from metareview.data.readers import RawTable, raw_from_frame, read_raw
+from metareview.data.standard import (
+    COLUMNS,
+    COMMON_ALIASES,
+    DATA_GROUPS,
+    NOT_GREATER_THAN,
+    REQUIRED_COLUMNS,
+)
+from metareview.errors import DataError, Problem
+
+MAX_PROBLEMS = 50
+MISSING = {"", "na", "n/a", "nan", "#n/a", "null", "none"}
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+
+
+@dataclass(frozen=True)
+class ExtractionTable:
+    """A validated extraction table.
+
+    ``frame`` holds the standard columns (numbers as floats, text as str or None) and every
+    extra column as a moderator; its index is the row number a spreadsheet shows for each row.
+    ``data_group`` names, per row, the first complete data group (see ``standard.DATA_GROUPS``).
+    """
+
+    frame: pd.DataFrame
+    source: str
+    data_group: tuple[str, ...]
+    columns: dict[str, str] = field(default_factory=dict)
+    moderators: tuple[str, ...] = ()
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.frame)
+
+    @property
+    def n_studies(self) -> int:
+        return int(self.frame["study"].nunique())
+
+    def rows_by_group(self) -> dict[str, list[int]]:
+        """Spreadsheet row numbers per data group, in the standard's group order."""
+        groups: dict[str, list[int]] = {}
+        for group in DATA_GROUPS:
+            rows = [
+                int(row) for row, name in zip(self.frame.index, self.data_group) if name == group.name
+            ]
+            if rows:
+                groups[group.name] = rows
+        return groups
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.source,
+            "valid": True,
+            "rows": self.n_rows,
+            "studies": self.n_studies,
+            "data_groups": self.rows_by_group(),
+            "moderators": list(self.moderators),
+            "columns": dict(self.columns),
+            "problems": [],
+        }
+
+    def summary(self) -> str:
+        lines = [
+            f"{self.source}: valid",
+            f"  rows: {self.n_rows}, studies: {self.n_studies}",
+            "  data groups:",
+        ]
+        for name, rows in self.rows_by_group().items():
+            lines.append(f"    {name:<15} {len(rows):>5} rows  ({format_row_ranges(rows)})")
+        if self.moderators:
+            lines.append(f"  moderators: {', '.join(self.moderators)}")
+        return "\n".join(lines)
+
+
+def format_row_ranges(rows: list[int]) -> str:
+    """Compact row list, e.g. ``2-5, 8``.
+
+    >>> format_row_ranges([2, 3, 4, 5, 8])
+    'rows 2-5, 8'
+    """
+    parts, start = [], None
+    for index, row in enumerate(rows):
+        if start is None:
+            start = row
+        if index + 1 == len(rows) or rows[index + 1] != row + 1:
+            parts.append(str(start) if start == row else f"{start}-{row}")
+            start = None
+    return ("row " if len(rows) == 1 else "rows ") + ", ".join(parts)
+
+
+def parse_number(value: object) -> float | None:
+    """A cell as a float; ``None`` when missing; raises ``ValueError`` when not a number.
+
+    >>> parse_number("0,71"), parse_number("NA"), parse_number(3)
+    (0.71, None, 3.0)
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    if isinstance(value, int | float):
+        number = float(value)
+        return None if math.isnan(number) else number
+    text = str(value).strip()
+    if text.lower() in MISSING:
+        return None
+    if _DECIMAL_COMMA.match(text):
+        text = text.replace(",", ".")
+    number = float(text)
+    if math.isnan(number):
+        return None
+    if math.isinf(number):
+        raise ValueError("not a finite number")
+    return number
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip().lower() in MISSING
+
+
+def load_table(
+    source: str | Path | pd.DataFrame,
+    columns: dict[str, str] | list[str] | None = None,
+    sheet: str | None = None,
+) -> ExtractionTable:
+    """Read, map and validate an extraction table; raise one :class:`DataError` with every problem.
+
+    ``source`` is a path (CSV/TSV/TXT, XLSX, Parquet) or a pandas DataFrame; ``columns`` maps
+    standard names to the file's headers (``{"yi": "TE"}`` or ``["yi=TE"]``).
+    """
+    mapping = parse_column_mapping(columns)
+    if isinstance(source, pd.DataFrame):
+        raw = raw_from_frame(source)
+    else:
+        raw = read_raw(source, sheet)
+    return validate_raw(raw, mapping)
+
+
+def validate_raw(raw: RawTable, mapping: dict[str, str]) -> ExtractionTable:
+    """Map and validate a :class:`RawTable` (see :func:`load_table`)."""
+    header = _mapped_header(raw, mapping)
+    if not raw.rows:
+        raise DataError(Problem(raw.source, None, None, None, "at least one data row"))
+
+    problems: list[Problem] = []
+    data: dict[str, list[object]] = {}
+    for position, name in enumerate(header):
+        if not name:
+            continue
+        cells = [row[position] for row in raw.rows]
+        spec = COLUMNS.get(name)
+        if spec is not None and spec.numeric:
+            data[name] = _numeric_column(raw, name, position, cells, problems)
+        else:
+            data[name] = [None if _is_missing(cell) else _text_or_number(cell) for cell in cells]
+    frame = pd.DataFrame(data, index=pd.Index(raw.row_numbers, name="row"))
+
+    for row, study in zip(raw.row_numbers, frame["study"]):
+        if study is None:
+            problems.append(Problem(raw.source, row, _actual(mapping, "study"), "", "a study label"))
+    _check_pairs(raw, mapping, frame, problems)
+    groups = _data_groups(raw, mapping, frame, problems)
+    _check_duplicates(raw, frame, problems)
+
+    if problems:
+        problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+        raise DataError(problems[:MAX_PROBLEMS], total=len(problems))
+    moderators = tuple(name for name in frame.columns if name not in COLUMNS)
+    return ExtractionTable(frame, raw.source, tuple(groups), dict(mapping), moderators)
+
+
+def _actual(mapping: dict[str, str], standard: str) -> str:
+    """The file's header for a standard column (for messages in the user's own words)."""
+    return mapping.get(standard, standard)
+
+
+def _mapped_header(raw: RawTable, mapping: dict[str, str]) -> list[str]:
+    """Rename mapped headers to standard names and check the header as a whole."""
+    problems: list[Problem] = []
+    file_headers = [name for name in raw.header if name]
+    for standard, actual in mapping.items():
+        if standard not in COLUMNS:
+            hint = did_you_mean(standard, COLUMNS)
+            problems.append(
+                Problem(raw.source, None, None, standard, "a standard column name to map"
+                        + (f" (did you mean {hint!r}?)" if hint else ""))
+            )
+        elif actual not in raw.header:
+            hint = did_you_mean(actual, file_headers)
+            problems.append(
+                Problem(raw.source, None, actual, None, "a column of the file for --col "
+                        f"{standard}={actual}" + (f" (did you mean {hint!r}?)" if hint else ""))
+            )
+        elif standard in raw.header and standard != actual:
+            problems.append(
+                Problem(raw.source, None, standard, None, f"no column named {standard!r} when "
+                        f"{actual!r} is mapped to it (rename or drop one)")
+            )
+    if problems:
+        raise DataError(problems[:MAX_PROBLEMS], total=len(problems))
+    rename = {actual: standard for standard, actual in mapping.items()}
+    lower_standard = {name.lower(): name for name in COLUMNS}
+    header = []
+    for name in raw.header:
+        name = rename.get(name, name)
+        # standard names are matched case-insensitively ("Study" is "study")
+        if name not in COLUMNS and name.lower() in lower_standard:
+            name = lower_standard[name.lower()]
+        header.append(name)
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header):
+        if not name:
+            if any(not _is_missing(row[position]) for row in raw.rows):
+                problems.append(
+                    Problem(raw.source, 1, f"#{position + 1}", "", "a header for a column with data")
+                )
+            continue
+        if name in seen:
+            problems.append(Problem(raw.source, 1, name, name, "each column name once"))
+        seen[name] = position
+    for name in header:
+        if name and name not in COLUMNS:
+            hint = did_you_mean(name, COLUMNS, cutoff=0.85)
+            if hint and hint not in seen:
+                problems.append(
+                    Problem(raw.source, 1, name, name, f"a standard column name (did you mean "
+                            f"{hint!r}?) or a moderator that is not a near-miss of one")
+                )
+    for required in REQUIRED_COLUMNS:
+        if required not in seen:
+            hint = _suggest_header(required, file_headers)
+            problems.append(
+                Problem(raw.source, 1, required, None, f"a {required!r} column"
+                        + (f" (did you mean --col {required}={hint}?)" if hint else ""))
+            )
+    if problems:
+        raise DataError(problems[:MAX_PROBLEMS], total=len(problems))
+    return header
+
+
+def _suggest_header(standard: str, headers: list[str]) -> str | None:
+    for header in headers:
+        if COMMON_ALIASES.get(header.lower()) == standard:
+            return header
+    return did_you_mean(standard, headers)
+
+
+def _text_or_number(cell: object) -> object:
+    return cell.strip() if isinstance(cell, str) else cell
+
+
+def _numeric_column(raw, name, position, cells, problems) -> list[float | None]:
+    spec = COLUMNS[name]
+    header = raw.header[position]
+    values: list[float | None] = []
+    for row, cell in zip(raw.row_numbers, cells):
+        try:
+            number = parse_number(cell)
+        except (TypeError, ValueError):
+            problems.append(Problem(raw.source, row, header, str(cell), spec.expected))
+            values.append(None)
+            continue
+        if number is not None and spec.minimum is not None:
+            too_small = number <= spec.minimum if spec.exclusive_minimum else number < spec.minimum
+            if too_small:
+                problems.append(Problem(raw.source, row, header, str(cell), spec.expected))
+                number = None
+        values.append(number)
+    return values
+
+
+def _check_pairs(raw, mapping, frame, problems) -> None:
+    for smaller, larger in NOT_GREATER_THAN:
+        if smaller not in frame or larger not in frame:
+            continue
+        for row, a, b in zip(raw.row_numbers, frame[smaller], frame[larger]):
+            if a is not None and b is not None and not math.isnan(a) and not math.isnan(b) and a > b:
+                problems.append(
+                    Problem(raw.source, row, _actual(mapping, smaller), f"{a:g}",
+                            f"at most {_actual(mapping, larger)} ({b:g})")
+                )
+
+
+def _data_groups(raw, mapping, frame, problems) -> list[str]:
+    present = {
+        name: frame[name].map(lambda v: v is not None and not (isinstance(v, float) and math.isnan(v)))
+        for name in COLUMNS
+        if name in frame
+    }
+    groups: list[str] = []
+    for index, row in enumerate(raw.row_numbers):
+        complete = None
+        partial: list[tuple[str, list[str], list[str]]] = []
+        for group in DATA_GROUPS:
+            have = [c for c in group.columns if c in present and present[c].iloc[index]]
+            if len(have) == len(group.columns):
+                complete = group.name
+                break
+            if have:
+                partial.append((group.name, have, [c for c in group.columns if c not in have]))
+        if complete is not None:
+            groups.append(complete)
+            continue
+        groups.append("")
+        if partial:
+            name, have, missing = max(partial, key=lambda item: len(item[1]))
+            problems.append(
+                Problem(raw.source, row, _actual(mapping, missing[0]), "",
+                        f"a complete '{name}' data group (has {', '.join(have)}; "
+                        f"missing {', '.join(missing)})")
+            )
+        else:
+            names = ", ".join(group.name for group in DATA_GROUPS)
+            problems.append(
+                Problem(raw.source, row, None, None, f"effect data: one complete data group ({names})")
+            )
+    return groups
+
+
+def _check_duplicates(raw, frame, problems) -> None:
+    first_seen: dict[tuple, int] = {}
+    for row, values in zip(raw.row_numbers, frame.itertuples(index=False, name=None)):
+        key = tuple("" if value is None else str(value) for value in values)
+        if key in first_seen:
+            problems.append(
+                Problem(raw.source, row, None, None, f"a distinct row (duplicate of row {first_seen[key]})")
+            )
+        else:
+            first_seen[key] = row

@@ -1,0 +1,98 @@
+"""The one error hierarchy of metareview.
+
+Every error a user can cause derives from :class:`MetareviewError`; the CLI turns it into one
+line on stderr and exit code 2 (bad input) or 1 (an analysis that could not be done).
+
+>>> from metareview.errors import DataError, Problem
+>>> err = DataError([Problem("trials.csv", 4, "sd_arm1", "-2", "a number >= 0")])
+>>> print(err)
+trials.csv, row 4, column 'sd_arm1': got '-2', expected a number >= 0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class MetareviewError(Exception):
+    """Base class of every error metareview raises on purpose."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in an input file.
+
+    ``row`` is the row number a spreadsheet shows (the header is row 1, the first data row
+    is row 2); ``None`` when the problem concerns the whole file or a column.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    expected: str
+
+    def __str__(self) -> str:
+        where = [self.file or "<table>"]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        got = f"got {self.value!r}, " if self.value is not None else ""
+        return f"{', '.join(where)}: {got}expected {self.expected}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "expected": self.expected,
+        }
+
+
+class DataError(MetareviewError, ValueError):
+    """Bad input data. Carries every :class:`Problem` found, each naming file, row and column."""
+
+    def __init__(self, problems: list[Problem] | Problem | str, *, total: int | None = None):
+        if isinstance(problems, str):
+            problems = [Problem("", None, None, None, problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        self.total = total if total is not None else len(self.problems)
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        text = "; ".join(str(p) for p in self.problems)
+        if len(self.problems) > 1:
+            text = f"{self.total} problems: {text}"
+        if self.total > len(self.problems):
+            text += f"; … and {self.total - len(self.problems)} more"
+        return text
+
+
+class PlanError(MetareviewError, ValueError):
+    """An invalid analysis plan; the message names the key (and line, when known)."""
+
+
+class ConvergenceError(MetareviewError, ArithmeticError):
+    """An iterative estimator found no solution where one was required."""
+
+    exit_code = 1
+
+
+class AnalysisError(MetareviewError):
+    """An analysis that cannot be carried out on valid data (e.g. too few studies)."""
+
+    exit_code = 1
+
+
+class RecordsError(MetareviewError, ValueError):
+    """A bibliographic file or screening action that cannot be processed."""
+
+
+class StoreError(MetareviewError):
+    """The project store cannot be opened, migrated or written."""

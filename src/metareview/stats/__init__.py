@@ -1,0 +1,1 @@
+"""The numerics of metareview: effect sizes, pooling, heterogeneity, bias (numpy/scipy only)."""

@@ -1,0 +1,188 @@
+"""Presets: every convention that differs between the reference packages, in one frozen object.
+
+A preset reproduces one reference package exactly. Explicit arguments to a function override
+the preset; every result records the preset it used so reports can state the formulas.
+See ``docs/presets.md`` for the software version each preset reproduces.
+
+>>> from metareview.stats.presets import get_preset
+>>> get_preset("revman5").tau2_method
+'DL'
+>>> get_preset("REML")
+Traceback (most recent call last):
+...
+ValueError: preset must be one of metafor, meta, revman5, metapsy, cma; got 'REML'
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Preset:
+    """The conventions of one reference package.
+
+    Effect sizes
+        smd_correction: small-sample factor J of Hedges' g: ``"exact"`` (gamma-function form),
+            ``"approx"`` (1 − 3/(4N − 9)) or ``"approx_df"`` (1 − 3/(4df − 1)).
+        smd_variance: ``"LS"`` (metafor: 1/n1 + 1/n2 + g²/(2N)), ``"UB"`` (Hedges' unbiased,
+            meta ≥ 7 and metafor ``vtype="UB"``), ``"revman5"`` (N/(n1 n2) + g²/(2(N − 3.94))),
+            ``"esc"`` (N/(n1 n2) + d²/(2N), d uncorrected), ``"cma"`` (J²(1/n1 + 1/n2 + d²/(2N))).
+        zero_cell_add: value added to every cell of a 2×2 table with a zero cell.
+        drop_double_zero: exclude studies with no events in either arm from OR/RR.
+    Pooling
+        tau2_method: default τ² estimator (FE DL REML ML PM SJ HE EB HS).
+        ci_method: CI for the pooled mean: ``"z"``, ``"knha"`` or ``"adhoc"``.
+        i2_definition: ``"tau2"`` (τ²/(τ² + s²), metafor) or ``"q"`` ((Q − df)/Q, meta/RevMan/CMA).
+        tau2_ci_method: ``"qprofile"`` or ``"jackson"`` (Jackson 2013, for DL) or ``"none"``.
+        i2_ci_method: ``"qprofile"`` (from the τ² CI) or ``"test_based"`` (Higgins–Thompson ln H).
+        pi_method: ``"follow_ci"`` (z with √(SE² + τ²), or t(k − 1) with the HK SE under knha:
+            metafor), ``"t_k1"`` (t(k − 1) with the classic SE: meta ≥ 8), ``"t_k2"`` (t(k − 2):
+            Higgins–Thompson–Spiegelhalter, meta ≤ 7, CMA) or ``"none"`` (RevMan 5 shows none).
+    Subgroups
+        subgroup_tau2: ``"separate"`` (one τ² per subgroup, meta/RevMan) or ``"common"`` (metafor).
+    Small-study effects
+        egger_variant: ``"classic"`` (weighted linear regression, t(k − 2)) or ``"rma"`` (metafor
+            ``regtest`` default, mixed-effects model, z).
+        trimfill_model: model used to trim: ``"FE"`` (common effect) or ``"analysis"`` (the
+            analysis model, as metafor).
+        min_k_bias: fewest studies for which small-study tests are run.
+    """
+
+    name: str
+    software: str
+    smd_correction: str
+    smd_variance: str
+    zero_cell_add: float
+    drop_double_zero: bool
+    tau2_method: str
+    ci_method: str
+    i2_definition: str
+    tau2_ci_method: str
+    i2_ci_method: str
+    pi_method: str
+    subgroup_tau2: str
+    egger_variant: str
+    trimfill_model: str
+    min_k_bias: int = 10
+
+    def with_overrides(self, **overrides: Any) -> Preset:
+        """Return a copy with explicit arguments (those not ``None``) replacing the defaults.
+
+        >>> get_preset("metafor").with_overrides(tau2_method="DL", ci_method=None).tau2_method
+        'DL'
+        """
+        changes = {key: value for key, value in overrides.items() if value is not None}
+        unknown = sorted(set(changes) - set(self.__dataclass_fields__))
+        if unknown:
+            raise ValueError(f"unknown preset setting(s): {', '.join(unknown)}")
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+PRESETS: dict[str, Preset] = {
+    "metafor": Preset(
+        name="metafor",
+        software="R metafor 4.x (escalc + rma)",
+        smd_correction="exact",
+        smd_variance="LS",
+        zero_cell_add=0.5,
+        drop_double_zero=False,
+        tau2_method="REML",
+        ci_method="z",
+        i2_definition="tau2",
+        tau2_ci_method="qprofile",
+        i2_ci_method="qprofile",
+        pi_method="follow_ci",
+        subgroup_tau2="common",
+        egger_variant="rma",
+        trimfill_model="analysis",
+    ),
+    "meta": Preset(
+        name="meta",
+        software="R meta 8.x (metagen/metacont)",
+        smd_correction="exact",
+        smd_variance="UB",
+        zero_cell_add=0.5,
+        drop_double_zero=True,
+        tau2_method="REML",
+        ci_method="z",
+        i2_definition="q",
+        tau2_ci_method="qprofile",
+        i2_ci_method="test_based",
+        pi_method="t_k1",
+        subgroup_tau2="separate",
+        egger_variant="classic",
+        trimfill_model="FE",
+    ),
+    "revman5": Preset(
+        name="revman5",
+        software="Cochrane RevMan 5.4",
+        smd_correction="approx",
+        smd_variance="revman5",
+        zero_cell_add=0.5,
+        drop_double_zero=True,
+        tau2_method="DL",
+        ci_method="z",
+        i2_definition="q",
+        tau2_ci_method="none",
+        i2_ci_method="test_based",
+        pi_method="none",
+        subgroup_tau2="separate",
+        egger_variant="classic",
+        trimfill_model="FE",
+    ),
+    "metapsy": Preset(
+        name="metapsy",
+        software="R metapsyTools 1.x (runMetaAnalysis, via meta and esc)",
+        smd_correction="approx",
+        smd_variance="esc",
+        zero_cell_add=0.5,
+        drop_double_zero=True,
+        tau2_method="REML",
+        ci_method="knha",
+        i2_definition="q",
+        tau2_ci_method="qprofile",
+        i2_ci_method="test_based",
+        pi_method="t_k1",
+        subgroup_tau2="separate",
+        egger_variant="classic",
+        trimfill_model="FE",
+    ),
+    "cma": Preset(
+        name="cma",
+        software="Comprehensive Meta-Analysis 4",
+        smd_correction="approx_df",
+        smd_variance="cma",
+        zero_cell_add=0.5,
+        drop_double_zero=True,
+        tau2_method="DL",
+        ci_method="z",
+        i2_definition="q",
+        tau2_ci_method="none",
+        i2_ci_method="test_based",
+        pi_method="t_k2",
+        subgroup_tau2="separate",
+        egger_variant="classic",
+        trimfill_model="FE",
+    ),
+}
+
+DEFAULT_PRESET = "metafor"
+
+
+def get_preset(name: str | Preset | None = None) -> Preset:
+    """Look a preset up by name (``None`` gives the default, ``metafor``).
+
+    >>> get_preset().name
+    'metafor'
+    """
+    if isinstance(name, Preset):
+        return name
+    key = DEFAULT_PRESET if name is None else str(name).strip().lower()
+    if key not in PRESETS:
+        raise ValueError(f"preset must be one of {', '.join(PRESETS)}; got {name!r}")
+    return PRESETS[key]

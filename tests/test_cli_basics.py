@@ -1,0 +1,36 @@
+"""The CLI shell: version, help, one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import metareview
+from tests.conftest import REPO
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"}
+    return subprocess.run(
+        [sys.executable, "-m", "metareview", *args], capture_output=True, text=True, env=env
+    )
+
+
+def test_version_is_printed():
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert metareview.__version__ in result.stdout
+
+
+def test_usage_error_is_one_line_and_exit_2():
+    result = run_cli("validate")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "Missing argument" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_command_is_exit_2():
+    result = run_cli("no-such-command")
+    assert result.returncode == 2
+    assert result.stderr.startswith("metareview: error:")

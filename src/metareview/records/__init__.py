@@ -1,0 +1,1 @@
+"""Bibliographic records: import, deduplication, screening, active learning, PRISMA counts."""

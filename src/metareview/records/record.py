@@ -1,0 +1,44 @@
+"""The canonical bibliographic record every importer produces.
+
+>>> r = Record(title="Peer support for depression", authors=("Smit, D.",), year=2023,
+...            source_file="search.ris", source_position=1)
+>>> r.to_dict()["authors"]
+['Smit, D.']
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Record:
+    """One bibliographic record as found in a search export.
+
+    ``source_position`` is the record's 1-based position in its file and ``source_line`` the
+    line where it starts, so any problem or screening decision can be traced to the export.
+    """
+
+    title: str = ""
+    abstract: str = ""
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    journal: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    doi: str = ""
+    pmid: str = ""
+    keywords: tuple[str, ...] = ()
+    publication_type: str = ""
+    source_database: str = ""
+    source_file: str = ""
+    source_position: int | None = None
+    source_line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["authors"] = list(self.authors)
+        data["keywords"] = list(self.keywords)
+        return data

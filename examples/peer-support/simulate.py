@@ -34,49 +34,127 @@ HERE = Path(__file__).resolve().parent
 # Each specific outcome: (name, instrument, higher_is_better, control mean, SD)
 CATEGORIES = {
     "clinical recovery": (
-        0.19, 0.10, 22,
-        [("depressive symptoms", "PHQ-9", False, 12.0, 5.5),
-         ("psychiatric symptoms", "BSI", False, 1.4, 0.7)],
+        0.19,
+        0.10,
+        22,
+        [
+            ("depressive symptoms", "PHQ-9", False, 12.0, 5.5),
+            ("psychiatric symptoms", "BSI", False, 1.4, 0.7),
+        ],
     ),
     "personal recovery": (
-        0.15, 0.43, 19,
-        [("hope", "Herth Hope Index", True, 34.0, 6.0),
-         ("empowerment", "Empowerment Scale", True, 2.8, 0.4),
-         ("personal recovery", "QPR", True, 38.0, 9.0)],
+        0.15,
+        0.43,
+        19,
+        [
+            ("hope", "Herth Hope Index", True, 34.0, 6.0),
+            ("empowerment", "Empowerment Scale", True, 2.8, 0.4),
+            ("personal recovery", "QPR", True, 38.0, 9.0),
+        ],
     ),
     "functional recovery": (
-        0.08, 0.36, 25,
-        [("quality of life", "MANSA", True, 4.3, 0.9),
-         ("social functioning", "SFS", True, 110.0, 12.0)],
+        0.08,
+        0.36,
+        25,
+        [
+            ("quality of life", "MANSA", True, 4.3, 0.9),
+            ("social functioning", "SFS", True, 110.0, 12.0),
+        ],
     ),
     "stigma": (
-        0.25, 0.55, 8,
-        [("self-stigma", "ISMI", False, 2.4, 0.5),
-         ("stigma stress", "Stigma Stress Scale", False, 1.2, 2.3),
-         ("secrecy", "Secrecy Scale", False, 3.9, 1.1)],
+        0.25,
+        0.55,
+        8,
+        [
+            ("self-stigma", "ISMI", False, 2.4, 0.5),
+            ("stigma stress", "Stigma Stress Scale", False, 1.2, 2.3),
+            ("secrecy", "Secrecy Scale", False, 3.9, 1.1),
+        ],
     ),
 }
 
 SURNAMES = [
-    "Andersen", "Barreto", "Castellanos", "Dijkstra", "Eklund", "Fournier", "Gallagher",
-    "Hoffmann", "Ivanova", "Jansen", "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor",
-    "Petrovic", "Quinlan", "Rasmussen", "Santos", "Takahashi", "Underwood", "Vasquez",
-    "Whitfield", "Xu", "Yilmaz", "Zimmermann", "Abernathy", "Bergstrom", "Chaudhry", "Delacroix",
+    "Andersen",
+    "Barreto",
+    "Castellanos",
+    "Dijkstra",
+    "Eklund",
+    "Fournier",
+    "Gallagher",
+    "Hoffmann",
+    "Ivanova",
+    "Jansen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrovic",
+    "Quinlan",
+    "Rasmussen",
+    "Santos",
+    "Takahashi",
+    "Underwood",
+    "Vasquez",
+    "Whitfield",
+    "Xu",
+    "Yilmaz",
+    "Zimmermann",
+    "Abernathy",
+    "Bergstrom",
+    "Chaudhry",
+    "Delacroix",
 ]
 COUNTRIES = ["Netherlands", "USA", "UK", "Germany", "Australia", "Canada", "Sweden", "Hong Kong"]
 CONTROLS = ["care as usual", "waitlist"]
 TIMES = [("post", (8, 16)), ("fu1", (26, 39)), ("fu2", (52, 78))]  # 6–9 and 12–18 months
 
 COLUMNS = [
-    "study", "year", "country", "condition_arm1", "condition_arm2", "multi_arm1", "multi_arm2",
-    "outcome_category", "outcome", "outcome_type", "instrument", "time", "time_weeks", "rating",
-    "higher_is_better", "population", "format", "delivery", "intervention_type",
-    "rob_d1", "rob_d2", "rob_d3", "rob_d4", "rob_d5", "rob_overall", "icc", "cluster_size",
-    "mean_arm1", "sd_arm1", "n_arm1", "mean_arm2", "sd_arm2", "n_arm2",
-    "mean_change_arm1", "sd_change_arm1", "n_change_arm1",
-    "mean_change_arm2", "sd_change_arm2", "n_change_arm2",
-    "event_arm1", "totaln_arm1", "event_arm2", "totaln_arm2",
-    "precalc_g", "precalc_g_se",
+    "study",
+    "year",
+    "country",
+    "condition_arm1",
+    "condition_arm2",
+    "multi_arm1",
+    "multi_arm2",
+    "outcome_category",
+    "outcome",
+    "outcome_type",
+    "instrument",
+    "time",
+    "time_weeks",
+    "rating",
+    "higher_is_better",
+    "population",
+    "format",
+    "delivery",
+    "intervention_type",
+    "rob_d1",
+    "rob_d2",
+    "rob_d3",
+    "rob_d4",
+    "rob_d5",
+    "rob_overall",
+    "icc",
+    "cluster_size",
+    "mean_arm1",
+    "sd_arm1",
+    "n_arm1",
+    "mean_arm2",
+    "sd_arm2",
+    "n_arm2",
+    "mean_change_arm1",
+    "sd_change_arm1",
+    "n_change_arm1",
+    "mean_change_arm2",
+    "sd_change_arm2",
+    "n_change_arm2",
+    "event_arm1",
+    "totaln_arm1",
+    "event_arm2",
+    "totaln_arm2",
+    "precalc_g",
+    "precalc_g_se",
 ]
 
 
@@ -100,7 +178,7 @@ def _rob(rng: np.random.Generator) -> list[str]:
 
 def _trials(rng: np.random.Generator) -> list[dict]:
     trials = []
-    for index, surname in enumerate(SURNAMES):
+    for surname in SURNAMES:
         population = "SMI" if rng.random() < 0.55 else "depression"
         trial = {
             "study": f"{surname}, {2008 + int(rng.integers(0, 15))}",
@@ -146,27 +224,43 @@ def _arm_rows(rng, trial, category, outcome, delta, time, weeks, arm, multi_arm,
     n2, control_mean, control_sd = control
     direction = 1.0 if higher_better else -1.0
     row = {
-        "study": trial["study"], "year": trial["year"], "country": trial["country"],
-        "condition_arm1": arm, "condition_arm2": trial["control"],
-        "multi_arm1": multi_arm, "multi_arm2": "",
-        "outcome_category": category, "outcome": name, "instrument": instrument,
-        "time": time, "time_weeks": weeks,
-        "rating": "self-report" if category != "clinical recovery" or rng.random() < 0.7
+        "study": trial["study"],
+        "year": trial["year"],
+        "country": trial["country"],
+        "condition_arm1": arm,
+        "condition_arm2": trial["control"],
+        "multi_arm1": multi_arm,
+        "multi_arm2": "",
+        "outcome_category": category,
+        "outcome": name,
+        "instrument": instrument,
+        "time": time,
+        "time_weeks": weeks,
+        "rating": "self-report"
+        if category != "clinical recovery" or rng.random() < 0.7
         else "clinician",
         "higher_is_better": "TRUE" if higher_better else "FALSE",
         "population": trial["population"],
         "format": {"group": "group", "online": "one-to-one"}.get(multi_arm, trial["format"]),
         "delivery": "online" if multi_arm == "online" else trial["delivery"],
         "intervention_type": "HOP" if category == "stigma" and trial.get("hop") else "other",
-        **dict(zip(["rob_d1", "rob_d2", "rob_d3", "rob_d4", "rob_d5", "rob_overall"],
-                   trial["rob"])),
+        **dict(
+            zip(
+                ["rob_d1", "rob_d2", "rob_d3", "rob_d4", "rob_d5", "rob_overall"],
+                trial["rob"],
+                strict=True,
+            )
+        ),
     }
     if trial["cluster"]:
         row["icc"], row["cluster_size"] = trial["cluster"]
     if trial["data"] == "precalc":
         variance = 1 / n1 + 1 / n2 + delta**2 / (2 * (n1 + n2))
-        row.update(outcome_type="precalc", precalc_g=round(rng.normal(delta, variance**0.5), 3),
-                   precalc_g_se=round(variance**0.5, 3))
+        row.update(
+            outcome_type="precalc",
+            precalc_g=round(rng.normal(delta, variance**0.5), 3),
+            precalc_g_se=round(variance**0.5, 3),
+        )
         row["higher_is_better"] = "TRUE"  # precomputed g: positive already favours peer support
         return row
     if name == "depressive symptoms" and trial["data"] == "means" and rng.random() < 0.2:
@@ -174,9 +268,16 @@ def _arm_rows(rng, trial, category, outcome, delta, time, weeks, arm, multi_arm,
         p2 = 0.35
         odds = p2 / (1 - p2) * np.exp(delta * np.pi / np.sqrt(3))
         p1 = odds / (1 + odds)
-        row.update(outcome="remission", instrument="PHQ-9 < 10", outcome_type="dich",
-                   higher_is_better="TRUE", event_arm1=int(rng.binomial(n1, p1)), totaln_arm1=n1,
-                   event_arm2=int(rng.binomial(n2, p2)), totaln_arm2=n2)
+        row.update(
+            outcome="remission",
+            instrument="PHQ-9 < 10",
+            outcome_type="dich",
+            higher_is_better="TRUE",
+            event_arm1=int(rng.binomial(n1, p1)),
+            totaln_arm1=n1,
+            event_arm2=int(rng.binomial(n2, p2)),
+            totaln_arm2=n2,
+        )
         return row
     sd = sd0 * (0.8 if trial["data"] == "change" else 1.0)
     true1 = mean0 + direction * delta * sd
@@ -185,14 +286,25 @@ def _arm_rows(rng, trial, category, outcome, delta, time, weeks, arm, multi_arm,
     digits = 2 if sd0 < 5 else 1
     if trial["data"] == "change":
         changes = [m - (mean0 + direction * 0.3 * sd) for m in means]
-        row.update(outcome_type="change",
-                   mean_change_arm1=round(changes[0], digits), sd_change_arm1=round(sds[0], 2),
-                   n_change_arm1=n1, mean_change_arm2=round(changes[1], digits),
-                   sd_change_arm2=round(sds[1], 2), n_change_arm2=n2)
+        row.update(
+            outcome_type="change",
+            mean_change_arm1=round(changes[0], digits),
+            sd_change_arm1=round(sds[0], 2),
+            n_change_arm1=n1,
+            mean_change_arm2=round(changes[1], digits),
+            sd_change_arm2=round(sds[1], 2),
+            n_change_arm2=n2,
+        )
     else:
-        row.update(outcome_type="msd", mean_arm1=round(means[0], digits),
-                   sd_arm1=round(sds[0], 2), n_arm1=n1, mean_arm2=round(means[1], digits),
-                   sd_arm2=round(sds[1], 2), n_arm2=n2)
+        row.update(
+            outcome_type="msd",
+            mean_arm1=round(means[0], digits),
+            sd_arm1=round(sds[0], 2),
+            n_arm1=n1,
+            mean_arm2=round(means[1], digits),
+            sd_arm2=round(sds[1], 2),
+            n_arm2=n2,
+        )
     return row
 
 
@@ -226,10 +338,23 @@ def simulate(seed: int = SEED) -> list[dict]:
                     delta = delta_trial * decay
                     control = _control(rng, trial, outcome)
                     for arm, multi_arm in trial["arms"]:
-                        rows.append(_arm_rows(rng, trial, category, outcome, round(delta, 4),
-                                              time, weeks, arm, multi_arm, control))
-    rows.sort(key=lambda r: (r["study"], r["outcome_category"], r["outcome"], r["time"],
-                             r["multi_arm1"]))
+                        rows.append(
+                            _arm_rows(
+                                rng,
+                                trial,
+                                category,
+                                outcome,
+                                round(delta, 4),
+                                time,
+                                weeks,
+                                arm,
+                                multi_arm,
+                                control,
+                            )
+                        )
+    rows.sort(
+        key=lambda r: (r["study"], r["outcome_category"], r["outcome"], r["time"], r["multi_arm1"])
+    )
     return rows
 
 

@@ -166,6 +166,7 @@ def validate_raw(raw: RawTable, mapping: dict[str, str]) -> ExtractionTable:
         raise DataError(Problem(raw.source, None, None, None, "at least one data row"))
 
     problems: list[Problem] = []
+    invalid: set[tuple[str, int]] = set()  # (column, row position) of cells already reported
     data: dict[str, list[object]] = {}
     for position, name in enumerate(header):
         if not name:
@@ -173,7 +174,7 @@ def validate_raw(raw: RawTable, mapping: dict[str, str]) -> ExtractionTable:
         cells = [row[position] for row in raw.rows]
         spec = COLUMNS.get(name)
         if spec is not None and spec.numeric:
-            data[name] = _numeric_column(raw, name, position, cells, problems)
+            data[name] = _numeric_column(raw, name, position, cells, problems, invalid)
         else:
             data[name] = [None if _is_missing(cell) else _text_or_number(cell) for cell in cells]
     frame = pd.DataFrame(data, index=pd.Index(raw.row_numbers, name="row"))
@@ -184,7 +185,7 @@ def validate_raw(raw: RawTable, mapping: dict[str, str]) -> ExtractionTable:
                 Problem(raw.source, row, _actual(mapping, "study"), "", "a study label")
             )
     _check_pairs(raw, mapping, frame, problems)
-    groups = _data_groups(raw, mapping, frame, problems)
+    groups = _data_groups(raw, mapping, frame, problems, invalid)
     _check_duplicates(raw, frame, problems)
 
     if problems:
@@ -306,21 +307,23 @@ def _text_or_number(cell: object) -> object:
     return cell.strip() if isinstance(cell, str) else cell
 
 
-def _numeric_column(raw, name, position, cells, problems) -> list[float | None]:
+def _numeric_column(raw, name, position, cells, problems, invalid) -> list[float | None]:
     spec = COLUMNS[name]
     header = raw.header[position]
     values: list[float | None] = []
-    for row, cell in zip(raw.row_numbers, cells):
+    for index, (row, cell) in enumerate(zip(raw.row_numbers, cells)):
         try:
             number = parse_number(cell)
         except (TypeError, ValueError):
             problems.append(Problem(raw.source, row, header, str(cell), spec.expected))
+            invalid.add((name, index))
             values.append(None)
             continue
         if number is not None and spec.minimum is not None:
             too_small = number <= spec.minimum if spec.exclusive_minimum else number < spec.minimum
             if too_small:
                 problems.append(Problem(raw.source, row, header, str(cell), spec.expected))
+                invalid.add((name, index))
                 number = None
         values.append(number)
     return values
@@ -349,7 +352,7 @@ def _check_pairs(raw, mapping, frame, problems) -> None:
                 )
 
 
-def _data_groups(raw, mapping, frame, problems) -> list[str]:
+def _data_groups(raw, mapping, frame, problems, invalid) -> list[str]:
     present = {
         name: frame[name].map(
             lambda v: v is not None and not (isinstance(v, float) and math.isnan(v))
@@ -362,7 +365,11 @@ def _data_groups(raw, mapping, frame, problems) -> list[str]:
         complete = None
         partial: list[tuple[str, list[str], list[str]]] = []
         for group in DATA_GROUPS:
-            have = [c for c in group.columns if c in present and present[c].iloc[index]]
+            have = [
+                c
+                for c in group.columns
+                if (c in present and present[c].iloc[index]) or (c, index) in invalid
+            ]
             if len(have) == len(group.columns):
                 complete = group.name
                 break
@@ -370,6 +377,9 @@ def _data_groups(raw, mapping, frame, problems) -> list[str]:
                 partial.append((group.name, have, [c for c in group.columns if c not in have]))
         if complete is not None:
             groups.append(complete)
+            continue
+        if any((c, index) in invalid for c in COLUMNS):
+            groups.append("")  # its bad cells are reported already
             continue
         groups.append("")
         if partial:

@@ -15,6 +15,8 @@ import click
 from metareview import __version__
 from metareview.cli.analyze import analyze
 from metareview.cli.effects import effects
+from metareview.cli.prisma import prisma
+from metareview.cli.rob import rob
 from metareview.cli.validate import validate
 from metareview.errors import MetareviewError
 
@@ -31,6 +33,8 @@ def cli() -> None:
 cli.add_command(validate)
 cli.add_command(effects)
 cli.add_command(analyze)
+cli.add_command(rob)
+cli.add_command(prisma)
 
 
 def _fail(message: str, code: int) -> None:

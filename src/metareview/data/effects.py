@@ -196,6 +196,22 @@ def compute_effects(
     return _assemble(work, measure, settings, yi, vi, source, flip, level)
 
 
+def not_estimable_rows(effects: pd.DataFrame) -> list[dict[str, object]]:
+    """The rows of a :func:`compute_effects` result without an effect, as ``{row, study, reason}``.
+
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"study": ["A"], "precalc_g": [0.3], "precalc_g_se": [0.1]})
+    >>> not_estimable_rows(compute_effects(data, "MD"))
+    [{'row': 2, 'study': 'A', 'reason': "the row's data (precalc_g) cannot give MD"}]
+    """
+    dropped = []
+    for row, study, note in zip(effects.index, effects["study"], effects["note"], strict=True):
+        if isinstance(note, str) and note.startswith(NOT_ESTIMABLE):
+            reason = note[len(NOT_ESTIMABLE) :].split("; ")[0]
+            dropped.append({"row": int(row), "study": study, "reason": reason})
+    return dropped
+
+
 def _settings(preset: str | Preset | None, overrides: dict[str, object]) -> Preset:
     unknown = sorted(set(overrides) - set(EFFECT_SETTINGS))
     if unknown:

@@ -114,7 +114,7 @@ def test_effects_json_lists_dropped_rows(tmp_path, capsys):
         {
             "row": 2,
             "study": "A",
-            "reason": "no events in either arm (double-zero study; excluded from OR under preset "
+            "reason": "no events in either arm (double-zero study, excluded from OR under preset "
             "metafor)",
         }
     ]

@@ -154,7 +154,7 @@ def compute_effects(
     ...                      "event_arm2": [0, 2], "totaln_arm2": [10, 12]})
     >>> out = compute_effects(data, "OR", preset="revman5")
     >>> out["note"].tolist()[0]
-    'not estimable: no events in either arm (double-zero study; excluded from OR under preset revman5)'
+    'not estimable: no events in either arm (double-zero study, excluded from OR under preset revman5)'
     """
     settings = _settings(preset, overrides)
     es.check_choice("multi_arm", multi_arm, MULTI_ARM_MODES)
@@ -396,7 +396,7 @@ def _from_events(work, eff, measure, settings, zero_cell_method, index, note):
         note(f"{add:g} added to each cell (zero cell)", result.corrected)
     for position in index[result.dropped]:
         work.not_estimable[work.rows[position]] = (
-            f"no events in either arm (double-zero study; excluded from {binary} under preset "
+            f"no events in either arm (double-zero study, excluded from {binary} under preset "
             f"{settings.name})"
             if _no_events(work, position)
             else f"all participants had the event in both arms (excluded from {binary} under preset "

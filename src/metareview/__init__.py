@@ -25,6 +25,11 @@ _PUBLIC = {
     "ConvergenceError": "metareview.errors",
     "PRESETS": "metareview.stats.presets",
     "get_preset": "metareview.stats.presets",
+    "pool": "metareview.stats.pooling",
+    "pool_many": "metareview.stats.batch",
+    "estimate_tau2": "metareview.stats.tau2",
+    "analyze": "metareview.plan.analysis",
+    "AnalysisSettings": "metareview.plan.analysis",
     "Project": "metareview.store.project",
     "agreement": "metareview.records.agreement",
 }

@@ -30,6 +30,8 @@ _PUBLIC = {
     "estimate_tau2": "metareview.stats.tau2",
     "analyze": "metareview.plan.analysis",
     "AnalysisSettings": "metareview.plan.analysis",
+    "RobTable": "metareview.rob.table",
+    "PrismaCounts": "metareview.rob.prisma",
     "Project": "metareview.store.project",
     "agreement": "metareview.records.agreement",
 }

@@ -30,6 +30,7 @@ _PUBLIC = {
     "estimate_tau2": "metareview.stats.tau2",
     "analyze": "metareview.plan.analysis",
     "AnalysisSettings": "metareview.plan.analysis",
+    "compute_effects": "metareview.data.effects",
     "RobTable": "metareview.rob.table",
     "PrismaCounts": "metareview.rob.prisma",
     "Project": "metareview.store.project",

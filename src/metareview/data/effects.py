@@ -16,7 +16,7 @@ so the pooling step can list it as dropped. Formulas and their sources: ``docs/e
 
 from __future__ import annotations
 
-import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,14 +66,15 @@ class Workspace:
 
     ``raw`` holds the extracted numbers (after any multi-arm combination), ``eff`` the sizes
     and counts after the cluster design effect, ``inflate`` the factor by which precomputed
-    variances grow (the design effect), ``notes`` and ``not_estimable`` the messages per row.
+    variances grow (the design effect), ``notes`` (by row position) and ``not_estimable``
+    (by row number) the messages.
     """
 
     table: ExtractionTable
     raw: dict[str, np.ndarray]
     eff: dict[str, np.ndarray] = field(default_factory=dict)
     inflate: np.ndarray | None = None
-    notes: list[list[str]] = field(default_factory=list)
+    notes: defaultdict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     not_estimable: dict[int, str] = field(default_factory=dict)
 
     @property
@@ -167,7 +168,7 @@ def compute_effects(
         table = load_table(table, columns, sheet=sheet)
     measure = _choose_measure(table, measure)
 
-    work = Workspace(table, _numbers(table.frame), notes=[[] for _ in range(table.n_rows)])
+    work = Workspace(table, _numbers(table.frame))
     _check_values(work)
     apply_multi_arm(work, multi_arm)
     apply_cluster_design(work)
@@ -426,10 +427,11 @@ def _noter(work: Workspace, index: np.ndarray):
 def _check_finite(work: Workspace, yi, vi, source) -> None:
     """Never pass on a NaN silently: a computed row must have a finite effect and variance."""
     problems = []
-    for position, row in enumerate(work.rows):
-        if row in work.not_estimable or not source[position]:
-            continue
-        if not (math.isfinite(yi[position]) and math.isfinite(vi[position]) and vi[position] > 0):
+    rows = work.rows
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.isfinite(yi) & np.isfinite(vi) & (vi > 0))
+    for position in np.flatnonzero(bad & (source != "")):
+        if rows[position] not in work.not_estimable:
             columns = GROUP_COLUMNS[source[position]]
             values = ", ".join(f"{c}={work.raw[c][position]:g}" for c in columns if c in work.raw)
             problems.append(
@@ -481,7 +483,7 @@ def _assemble(work, measure, settings, yi, vi, source, flip, level) -> pd.DataFr
     out["yi"], out["vi"], out["sei"] = oriented, vi, sei
     out["ci_lower"], out["ci_upper"] = lower, upper
     out["es_source"] = [s or None for s in source]
-    out["note"] = ["; ".join(notes) for notes in work.notes]
+    out["note"] = ["; ".join(work.notes.get(position, ())) for position in range(len(out))]
     if flip.any():
         out["yi_unflipped"] = yi
     out.attrs.update(

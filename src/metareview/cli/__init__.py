@@ -14,6 +14,7 @@ import click
 
 from metareview import __version__
 from metareview.cli.analyze import analyze
+from metareview.cli.effects import effects
 from metareview.cli.grade import grade_command
 from metareview.cli.prisma import prisma
 from metareview.cli.rob import rob
@@ -31,6 +32,7 @@ def cli() -> None:
 
 # One line per subcommand; each lives in its own module under metareview.cli.
 cli.add_command(validate)
+cli.add_command(effects)
 cli.add_command(analyze)
 cli.add_command(rob)
 cli.add_command(prisma)

@@ -43,9 +43,13 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.UsageError as err:
-        hint = f" (see 'metareview {err.ctx.command_path.partition(' ')[2]} --help')".replace(
-            "  ", " "
-        ) if err.ctx else ""
+        hint = (
+            f" (see 'metareview {err.ctx.command_path.partition(' ')[2]} --help')".replace(
+                "  ", " "
+            )
+            if err.ctx
+            else ""
+        )
         _fail(f"{err.format_message()}{hint}", EXIT_BAD_INPUT)
     except click.ClickException as err:
         _fail(err.format_message(), EXIT_BAD_INPUT)

@@ -92,6 +92,21 @@ trimfill_entry <- function(tf, trim_method, estimator, side_given, fill_test) {
        filled_yi = num(tf$yi[filled]), filled_vi = num(tf$vi[filled]))
 }
 
+# The augmented data of a trim-and-fill with metafor's k0 and side, the centre refitted to
+# convergence: the mirror images about the pooled estimate of the k - k0 least extreme studies.
+tight_fill <- function(d, tf, method) {
+  k0 <- tf$k0
+  if (k0 == 0) return(list(yi = d$yi, vi = d$vi, filled_yi = numeric(0)))
+  sgn <- if (tf$side == "right") -1 else 1
+  ord <- order(sgn * d$yi)
+  y <- sgn * d$yi[ord]; v <- d$vi[ord]; k <- length(y)
+  centre <- num(rma(yi = y[1:(k - k0)], vi = v[1:(k - k0)], method = method,
+                    control = tight)$beta)
+  extreme <- (k - k0 + 1):k
+  filled <- sgn * (2 * centre - y[extreme])
+  list(yi = c(d$yi, filled), vi = c(d$vi, v[extreme]), filled_yi = filled)
+}
+
 trimfills <- function(d) {
   out <- list()
   for (method in c("FE", "REML", "DL")) for (estimator in c("L0", "R0", "Q0"))
@@ -108,12 +123,26 @@ trimfills <- function(d) {
           side_given = if (is.null(side)) "auto" else side, test = "z", error = TRUE)
         next
       }
-      out[[length(out) + 1]] <- trimfill_entry(tf, method, estimator, side, "z")
+      # trimfill() fits the trimmed and the augmented data with metafor's default convergence
+      # threshold, whatever the fit's 'control' (the REML centre is then off by ~1e-6). Keep
+      # its k0 and side, and its raw results under "metafor" (tests compare them at 1e-4);
+      # recompute the fill from that k0 and side with tight fits (tests compare at 1e-6).
+      e <- trimfill_entry(tf, method, estimator, side, "z")
+      e$metafor <- e[c("estimate", "se", "ci_lower", "ci_upper", "pvalue", "filled_yi")]
+      tight_tf <- tight_fill(d, tf, method)
+      e$filled_yi <- tight_tf$filled_yi
+      refit <- rma(yi = tight_tf$yi, vi = tight_tf$vi, method = method, control = tight)
+      e$estimate <- num(refit$beta); e$se <- num(refit$se)
+      e$ci_lower <- num(refit$ci.lb); e$ci_upper <- num(refit$ci.ub)
+      e$pvalue <- num(refit$pval); e$statistic <- num(refit$zval); e$tau2 <- num(refit$tau2)
+      stopifnot(abs(e$estimate - e$metafor$estimate) < 1e-4 * max(1, abs(e$estimate)))
+      out[[length(out) + 1]] <- e
       if (method == "FE") {
         # meta's convention: trim with the common-effect model, pool the augmented data with
         # the random-effects model (REML, Wald-type and Hartung-Knapp CIs).
         for (test in c("z", "knha")) {
           refit <- rma(yi = tf$yi, vi = tf$vi, method = "REML", test = test, control = tight)
+          # (trimming is common-effect here: closed form, no convergence question)
           e <- trimfill_entry(tf, method, estimator, side, test)
           e$fill_method <- "REML"
           e$estimate <- num(refit$beta); e$se <- num(refit$se)

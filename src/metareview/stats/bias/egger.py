@@ -32,12 +32,13 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from metareview.stats.pooling import check_choice, hartung_knapp_factor
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2
 from metareview.stats.wls import LinearModel
 
 MODELS = ("rma", "lm")
 PREDICTORS = ("sei", "vi", "ni", "ninv", "sqrtninv")
-CI_METHODS = ("z", "knha")
+CI_METHODS = ("z", "knha", "adhoc")
 PREDICTOR_LABELS = {
     "sei": "standard error",
     "vi": "sampling variance",
@@ -45,19 +46,6 @@ PREDICTOR_LABELS = {
     "ninv": "inverse of the sample size",
     "sqrtninv": "inverse of the square root of the sample size",
 }
-
-
-def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    """Return ``value`` if it is one of ``allowed``, else raise a ``ValueError`` naming both.
-
-    >>> check_choice("predictor", "se", PREDICTORS)
-    Traceback (most recent call last):
-    ...
-    ValueError: predictor must be one of sei, vi, ni, ninv, sqrtninv; got 'se'
-    """
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -98,7 +86,8 @@ def fit_meta_regression(
 
     ``model="lm"`` estimates a multiplicative residual variance (classic weighted least
     squares, t(k − 2)); ``model="rma"`` adds τ² estimated by ``method`` and tests with z, or
-    with t(k − 2) and the Knapp–Hartung variance when ``ci_method="knha"``.
+    with t(k − 2) and the Knapp–Hartung variance when ``ci_method`` is ``"knha"`` (``"adhoc"``:
+    its scaling factor truncated at 1).
 
     >>> fit = fit_meta_regression(np.array([0.1, 0.4, 0.8]), np.array([0.01, 0.04, 0.09]),
     ...                           np.array([0.1, 0.2, 0.3]), model="rma", method="FE")
@@ -113,8 +102,8 @@ def fit_meta_regression(
     else:
         tau2 = estimate_tau2(yi, vi, method, X=X).tau2
         state = LinearModel(yi, vi, X).at(tau2)
-        if ci_method == "knha":
-            scale, df = state.q / (k - 2), k - 2
+        if ci_method in ("knha", "adhoc"):
+            scale, df = hartung_knapp_factor(state.q, k - 2, ci_method), k - 2
         else:
             scale, df = 1.0, None
     se = np.sqrt(np.diag(state.vb) * scale)
@@ -176,9 +165,7 @@ class RegressionTest:
         return f"<p>{self.summary()}</p>"
 
 
-def predictor_values(
-    predictor: str, vi: np.ndarray, ni: np.ndarray | None
-) -> np.ndarray:
+def predictor_values(predictor: str, vi: np.ndarray, ni: np.ndarray | None) -> np.ndarray:
     """The predictor column for each study (sample sizes needed for the ``ni`` family)."""
     if predictor == "sei":
         return np.sqrt(vi)
@@ -216,7 +203,7 @@ def regression_test(
         Precision measure; the ``ni`` family needs ``ni``.
     method : str
         τ² method of the ``rma`` model (``FE`` gives the fixed-effects meta-regression).
-    ci_method : {"z", "knha"}
+    ci_method : {"z", "knha", "adhoc"}
         Test of the ``rma`` model (ignored by ``lm``, which always uses t(k − 2)).
     level : float
         Confidence level of the limit estimate's interval.

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from metareview.stats.bias.egger import check_choice
+from metareview.stats.pooling import check_choice
 from metareview.stats.tau2 import check_inputs
 
 KINDS = ("rosenthal", "orwin", "rosenberg")

@@ -110,4 +110,3 @@ def pet_peese(yi: object, vi: object, *, alpha: float = 0.05, level: float = 0.9
         pet=pet,
         peese=peese,
     )
-

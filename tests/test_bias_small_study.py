@@ -118,3 +118,48 @@ def test_funnel_plot_shows_studies_filled_studies_and_bands(shared_data):
     assert "Imputed by trim-and-fill (8)" in labels and "p > 0.1" in labels
     assert ax.get_ylim() == pytest.approx((1.05 * float(np.sqrt(vi).max()), 0.0))
     ax.figure.clf()
+
+
+def _thirdwave_csv(shared_data, tmp_path, rows=None):
+    import pandas as pd
+
+    frame = pd.read_csv(shared_data / "dmetar" / "ThirdWave.csv").iloc[:rows]
+    path = tmp_path / "thirdwave.csv"
+    frame.rename(columns={"Author": "study", "TE": "yi", "seTE": "sei"})[
+        ["study", "yi", "sei"]
+    ].to_csv(path, index=False)
+    return path
+
+
+def test_analyze_json_has_the_small_study_section(shared_data, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from metareview.cli import cli
+
+    path = _thirdwave_csv(shared_data, tmp_path)
+    out = CliRunner().invoke(
+        cli, ["analyze", str(path), "--preset", "meta", "--ci", "knha", "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    section = json.loads(out.output)["small_study"]
+    assert section["run"] and section["trim_and_fill"]["k0"] == 8
+    assert round(section["egger"]["intercept"], 3) == 4.111
+
+
+def test_analyze_force_runs_below_the_minimum(shared_data, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from metareview.cli import cli
+
+    path = _thirdwave_csv(shared_data, tmp_path, rows=6)
+    runner = CliRunner()
+    plain = json.loads(runner.invoke(cli, ["analyze", str(path), "--json"]).output)
+    assert plain["small_study"]["run"] is False and plain["small_study"]["egger"] is None
+    forced = json.loads(runner.invoke(cli, ["analyze", str(path), "--json", "--force"]).output)
+    assert forced["small_study"]["run"] is True
+    assert forced["small_study"]["egger"]["df"] == 4
+    assert any("forced" in w for w in forced["warnings"])

@@ -27,6 +27,15 @@ _PUBLIC = {
     "get_preset": "metareview.stats.presets",
     "Project": "metareview.store.project",
     "agreement": "metareview.records.agreement",
+    "small_study_effects": "metareview.stats.bias.small_study",
+    "regression_test": "metareview.stats.bias.egger",
+    "rank_correlation_test": "metareview.stats.bias.begg",
+    "trim_and_fill": "metareview.stats.bias.trimfill",
+    "pet_peese": "metareview.stats.bias.pet_peese",
+    "fail_safe_n": "metareview.stats.bias.failsafe",
+    "selection_model": "metareview.stats.bias.selection",
+    "funnel_data": "metareview.stats.bias.funnel",
+    "funnel_plot": "metareview.report.funnel_plot",
 }
 
 

@@ -11,7 +11,7 @@ drawn as open circles.
 >>> matplotlib.use("Agg")
 >>> from metareview.stats.bias.funnel import funnel_data
 >>> ax = funnel_plot(funnel_data([0.2, 0.5, 0.9], [0.01, 0.04, 0.09]))
->>> ax.get_ylim()[0] > ax.get_ylim()[1]  # standard error grows downwards
+>>> bool(ax.get_ylim()[0] > ax.get_ylim()[1])  # standard error grows downwards
 True
 """
 

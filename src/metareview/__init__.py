@@ -39,6 +39,9 @@ _PUBLIC = {
     "selection_model": "metareview.stats.bias.selection",
     "funnel_data": "metareview.stats.bias.funnel",
     "funnel_plot": "metareview.report.funnel_plot",
+    "read_records": "metareview.records.importers",
+    "read_many": "metareview.records.importers",
+    "deduplicate": "metareview.records.dedup",
 }
 
 

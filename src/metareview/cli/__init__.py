@@ -14,6 +14,8 @@ import click
 
 from metareview import __version__
 from metareview.cli.analyze import analyze
+from metareview.cli.init import init
+from metareview.cli.run import run
 from metareview.cli.validate import validate
 from metareview.errors import MetareviewError
 
@@ -29,6 +31,8 @@ def cli() -> None:
 # One line per subcommand; each lives in its own module under metareview.cli.
 cli.add_command(validate)
 cli.add_command(analyze)
+cli.add_command(run)
+cli.add_command(init)
 
 
 def _fail(message: str, code: int) -> None:

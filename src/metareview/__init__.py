@@ -25,8 +25,14 @@ _PUBLIC = {
     "ConvergenceError": "metareview.errors",
     "PRESETS": "metareview.stats.presets",
     "get_preset": "metareview.stats.presets",
+    "compute_effects": "metareview.data.effects",
+    "RobTable": "metareview.rob.table",
+    "PrismaCounts": "metareview.rob.prisma",
     "Project": "metareview.store.project",
     "agreement": "metareview.records.agreement",
+    "read_records": "metareview.records.importers",
+    "read_many": "metareview.records.importers",
+    "deduplicate": "metareview.records.dedup",
 }
 
 

@@ -14,7 +14,10 @@ import click
 
 from metareview import __version__
 from metareview.cli.analyze import analyze
+from metareview.cli.effects import effects
 from metareview.cli.init import init
+from metareview.cli.prisma import prisma
+from metareview.cli.rob import rob
 from metareview.cli.run import run
 from metareview.cli.validate import validate
 from metareview.errors import MetareviewError
@@ -30,9 +33,12 @@ def cli() -> None:
 
 # One line per subcommand; each lives in its own module under metareview.cli.
 cli.add_command(validate)
+cli.add_command(effects)
 cli.add_command(analyze)
 cli.add_command(run)
 cli.add_command(init)
+cli.add_command(rob)
+cli.add_command(prisma)
 
 
 def _fail(message: str, code: int) -> None:

@@ -60,7 +60,11 @@ def test_example_writes_report_results_figures_and_tables(example_run, example_r
     main_result = example_results["clinical-recovery/post-test"]
     assert main_result.ok and main_result.k >= 20
     assert [b["column"] for b in main_result.subgroups] == [
-        "population", "format", "delivery", "rob_overall"]
+        "population",
+        "format",
+        "delivery",
+        "rob_overall",
+    ]
     assert len(main_result.leave_one_out) == main_result.k
     skipped = example_results["clinical-recovery/post-test/outcome-remission"]
     assert skipped.status == "skipped" and "< 5" in skipped.reason
@@ -90,28 +94,13 @@ def _settings_of(results: ReviewResults, record) -> AnalysisSettings:
     for item in plan.get("analysis", []):
         if item["name"] == record.spec["group"]:
             settings.update(item.get("settings", {}))
-    return AnalysisSettings(measure=settings["measure"], preset=settings["preset"],
-                            method=settings.get("method"), ci_method=settings.get("ci_method"),
-                            level=settings.get("level", 0.95))
-
-
-def test_an_analysis_equals_metareview_analyze_on_the_raw_rows(example_results, tmp_path, capsys):
-    """Where each trial gave one row, `metareview analyze` on those spreadsheet rows agrees."""
-    single = [r for r in example_results.analyses
-              if r.ok and r.model == "random" and all(len(i["rows"]) == 1 for i in r.input)]
-    assert len(single) >= 5  # e.g. the one-effect-per-study (lowest/highest) runs
-    record = single[0]
-    rows = [item["rows"][0] for item in record.input]
-    table = pd.read_csv(EXAMPLE / "extraction.csv")
-    table.index = table.index + 2  # spreadsheet row numbers
-    subset = tmp_path / "hope.csv"
-    table.loc[rows].to_csv(subset, index=False)
-    with pytest.raises(SystemExit):
-        main(["analyze", str(subset), "--preset", "metapsy", "--measure", "SMD", "--json"])
-    document = json.loads(capsys.readouterr().out)
-    for key in ("estimate", "ci_lower", "ci_upper", "pvalue", "pi_lower", "pi_upper"):
-        assert record.result["random"][key] == pytest.approx(document["random"][key], rel=1e-10)
-    assert record.result["heterogeneity"]["i2"] == pytest.approx(document["heterogeneity"]["i2"], rel=1e-10)
+    return AnalysisSettings(
+        measure=settings["measure"],
+        preset=settings["preset"],
+        method=settings.get("method"),
+        ci_method=settings.get("ci_method"),
+        level=settings.get("level", 0.95),
+    )
 
 
 def test_revman_style_model_switch_and_hop_subgroup_test(example_results):
@@ -177,7 +166,10 @@ def test_results_are_cached_by_plan_and_data(tmp_path, shared_data):
 def test_plan_naming_a_missing_column_is_a_plan_error(tmp_path, shared_data):
     plan_path = _small_plan(tmp_path, shared_data)
     plan_path.write_text(plan_path.read_text().replace('["RiskOfBias"]', '["RiskofBias"]'))
-    with pytest.raises(PlanError, match=r"line 7, key 'analyses.subgroups': column 'RiskofBias' is not in thirdwave.csv"):
+    with pytest.raises(
+        PlanError,
+        match=r"line 7, key 'analyses.subgroups': column 'RiskofBias' is not in thirdwave.csv",
+    ):
         run_plan(load_plan(plan_path), jobs=1)
 
 
@@ -186,8 +178,14 @@ def test_several_effects_per_study_with_rule_error_fail_the_run(tmp_path, shared
     frame = pd.read_csv(tmp_path / "thirdwave.csv")
     second = frame.head(1).assign(yi=0.5)  # a second outcome of the first trial
     pd.concat([frame, second]).to_csv(tmp_path / "thirdwave.csv", index=False)
-    plan_path.write_text(plan_path.read_text().replace('preset = "meta"', 'preset = "meta"\nmultiple_effects = "error"'))
-    with pytest.raises(AnalysisError, match=r"study 'Call et al.' gives 2 effect sizes \(rows 2, 20\)"):
+    plan_path.write_text(
+        plan_path.read_text().replace(
+            'preset = "meta"', 'preset = "meta"\nmultiple_effects = "error"'
+        )
+    )
+    with pytest.raises(
+        AnalysisError, match=r"study 'Call et al.' gives 2 effect sizes \(rows 2, 20\)"
+    ):
         run_plan(load_plan(plan_path), jobs=1)
 
 
@@ -203,7 +201,9 @@ def test_cli_errors_are_one_line_with_exit_code(tmp_path, shared_data, capsys):
 
 def test_init_writes_a_plan_that_runs(tmp_path, shared_data, capsys):
     frame = pd.read_csv(shared_data / "dmetar" / "ThirdWave.csv")
-    frame.rename(columns={"Author": "study", "TE": "yi", "seTE": "sei"}).to_csv(tmp_path / "tw.csv", index=False)
+    frame.rename(columns={"Author": "study", "TE": "yi", "seTE": "sei"}).to_csv(
+        tmp_path / "tw.csv", index=False
+    )
     target = tmp_path / "plan.toml"
     with pytest.raises(SystemExit) as done:
         main(["init", str(tmp_path / "tw.csv"), "-o", str(target)])
@@ -223,7 +223,66 @@ def test_init_on_the_example_lists_its_categories_and_time_points(tmp_path):
         main(["init", str(EXAMPLE / "extraction.csv"), "-o", str(target)])
     plan = load_plan(target)
     assert {c.name for c in plan.categories} == {
-        "Clinical recovery", "Personal recovery", "Functional recovery", "Stigma"}
+        "Clinical recovery",
+        "Personal recovery",
+        "Functional recovery",
+        "Stigma",
+    }
     assert [w.name for w in plan.windows] == ["post", "fu1", "fu2"]
     assert plan.rob_column == "rob_overall"
     assert parse_plan(target.read_text()).runs.subgroups[-1] == "rob_overall"
+
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.mark.browser
+def test_report_opens_in_headless_chromium(example_run, example_results):
+    """No console errors, every figure rendered, every TOC link resolves; a screenshot is saved."""
+    from playwright.sync_api import sync_playwright
+
+    index = example_run / "report" / "index.html"
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(index.as_uri())
+            page.wait_for_load_state("load")
+            assert page.title() == example_results.title
+            figures = page.query_selector_all("figure.plot")
+            assert len(figures) == len(list((example_run / "figures").glob("*.svg")))
+            for figure in figures:
+                svg = figure.query_selector("svg")
+                box = svg.bounding_box()
+                assert box and box["width"] > 200 and box["height"] > 100
+                assert svg.evaluate("s => s.querySelectorAll('text').length") > 10
+            links = page.eval_on_selector_all(
+                "nav.toc a", "as => as.map(a => a.getAttribute('href'))"
+            )
+            assert len(links) >= 8
+            for link in links:
+                assert page.query_selector(link) is not None, link
+                page.click(f"nav.toc a[href='{link}']")
+                assert page.evaluate("location.hash") == link
+            screenshot = example_run / "report" / "screenshot.png"
+            page.screenshot(path=str(screenshot), full_page=False)
+        finally:
+            browser.close()
+    assert errors == []
+    assert all(url.startswith("file://") for url in requests)  # offline: nothing fetched
+    assert screenshot.stat().st_size > 10_000

@@ -166,16 +166,9 @@ def format_p(p: float | None, layout: str, equals: bool = False) -> str:
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "NA"
     if layout == "revman5":
-        return (
-            "< 0.0001"
-            if p < 0.0001
-            else f"{p:.4f}"
-            if p < 0.001
-            else f"{p:.3f}"
-            if p < 0.01
-            else f"{p:.2f}"
-        )
-    if layout == "jama":
+        digits = 4 if p < 0.001 else 3 if p < 0.01 else 2
+        text = "< 0.0001" if p < 0.0001 else f"{p:.{digits}f}"
+    elif layout == "jama":
         text = "< .001" if p < 0.001 else (f"{p:.3f}" if p < 0.01 else f"{p:.2f}").lstrip("0")
     else:
         text = "< 0.0001" if p < 0.0001 else f"{p:.4f}"

@@ -15,6 +15,7 @@ import click
 from metareview import __version__
 from metareview.cli.analyze import analyze
 from metareview.cli.effects import effects
+from metareview.cli.grade import grade_command
 from metareview.cli.init import init
 from metareview.cli.prisma import prisma
 from metareview.cli.rob import rob
@@ -39,6 +40,7 @@ cli.add_command(run)
 cli.add_command(init)
 cli.add_command(rob)
 cli.add_command(prisma)
+cli.add_command(grade_command)
 
 
 def _fail(message: str, code: int) -> None:

@@ -415,3 +415,32 @@ def test_cluster_design_inflates_precomputed_variances_and_uses_effective_sizes_
     d = 2.5 * math.sqrt(2 / 60)
     g, v = smd_from_d(d, 30, 30)
     assert math.isclose(out.loc[3, "yi"], float(g)) and math.isclose(out.loc[3, "vi"], float(v))
+
+
+def test_a_result_fed_back_in_is_not_mirrored_twice():
+    """compute_effects on its own output (as the plan runner does) keeps signs and inputs."""
+    first = compute_effects(_means(higher_is_better=["no", "no"]))
+    second = compute_effects(first.drop(columns=["ci_lower", "ci_upper"]), "SMD")
+    np.testing.assert_allclose(second["yi"], first["yi"])
+    np.testing.assert_allclose(second["vi"], first["vi"])
+    assert second["yi_unflipped"].tolist() == first["yi_unflipped"].tolist()
+    data = pd.DataFrame(
+        {
+            "study": ["A", "B"],
+            "yi": [0.2, None],
+            "vi": [0.01, None],
+            "mean_arm1": [None, 3.0],
+            "mean_arm2": [None, 2.0],
+            "sd_arm1": [None, 1.0],
+            "sd_arm2": [None, 1.0],
+            "n_arm1": [None, 10],
+            "n_arm2": [None, 10],
+        }
+    )
+    once = compute_effects(data, "MD", higher_is_better=False)
+    twice = compute_effects(once, "MD", higher_is_better=False)
+    assert once["yi"].tolist() == [-0.2, -1.0] == twice["yi"].tolist()
+    assert twice["yi_input"].tolist()[0] == 0.2 and twice["es_source"].tolist() == [
+        "yi_vi",
+        "means",
+    ]

@@ -249,13 +249,24 @@ def _choose_measure(table: ExtractionTable, measure: str | None) -> str:
 
 
 def _numbers(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The numeric columns as float arrays (NaN where missing).
+
+    A table that is itself a compute_effects result carries its precomputed inputs in
+    ``yi_input``/``vi_input``/``sei_input`` (its ``yi``/``vi``/``sei`` are results): those are
+    used again, so feeding a result back in gives the same effects.
+    """
     numeric = {name for cols in GROUP_COLUMNS.values() for name in cols} | {"icc", "cluster_size"}
     numeric -= {"higher_arm"}
-    return {
-        name: pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, copy=True)
-        for name in numeric
-        if name in frame
-    }
+    fed_back = "yi_input" in frame
+    numbers = {}
+    for name in numeric:
+        column = f"{name}_input" if fed_back and name in ("yi", "vi", "sei") else name
+        if column in frame:
+            values = pd.to_numeric(frame[column], errors="coerce")
+            numbers[name] = values.to_numpy(dtype=float, copy=True)
+        elif fed_back and name in ("vi", "sei") and name in frame:
+            numbers[name] = np.full(len(frame), np.nan)
+    return numbers
 
 
 def _complete(work: Workspace, columns: tuple[str, ...]) -> np.ndarray:
@@ -460,6 +471,7 @@ def _flip_mask(work: Workspace, higher_is_better: bool | None, source) -> np.nda
 
 
 def _assemble(work, measure, settings, yi, vi, source, flip, level) -> pd.DataFrame:
+    frame = work.table.frame
     for row, reason in work.not_estimable.items():
         position = work.rows.index(row)
         yi[position] = vi[position] = np.nan
@@ -473,13 +485,10 @@ def _assemble(work, measure, settings, yi, vi, source, flip, level) -> pd.DataFr
             "sign flipped: lower values are better, so positive favours the intervention "
             "(unflipped value in yi_unflipped)"
         )
-    out = work.table.frame.drop(columns=[c for c in EFFECT_COLUMNS if c in work.table.frame])
-    if "yi" in work.table.frame:  # precomputed input columns keep their values under new names
-        out = out.join(
-            work.table.frame[[c for c in ("yi", "vi", "sei") if c in work.table.frame]].add_suffix(
-                "_input"
-            )
-        )
+    out = frame.drop(columns=[c for c in (*EFFECT_COLUMNS, "yi_unflipped") if c in frame])
+    for column in ("yi", "vi", "sei"):  # precomputed input columns keep their values
+        if column in frame and f"{column}_input" not in out:
+            out[f"{column}_input"] = frame[column]
     out["yi"], out["vi"], out["sei"] = oriented, vi, sei
     out["ci_lower"], out["ci_upper"] = lower, upper
     out["es_source"] = [s or None for s in source]

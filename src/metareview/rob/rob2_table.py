@@ -167,7 +167,12 @@ def assess_table(
             value = None if err.got is None else err.got.value
             problems.append(Problem(source, int(row), column, value, err.expected))
         if "weight" in frame.columns:
-            weights.append(float(record["weight"]))
+            weight = pd.to_numeric(pd.Series([record["weight"]]), errors="coerce").iloc[0]
+            if not weight >= 0:  # also catches NaN
+                problems.append(
+                    Problem(source, int(row), "weight", str(record["weight"]), "a weight ≥ 0")
+                )
+            weights.append(float(weight))
     if problems:
         raise DataError(problems[:MAX_PROBLEMS], total=len(problems))
     return Rob2Results(tuple(assessments), source, tuple(weights) if weights else None)

@@ -238,15 +238,14 @@ def _estimate_text(result: dict[str, Any], model: str, symbol: str) -> str:
 def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
     """A results paragraph for one outcome group's records (main analysis first).
 
-        >>> from metareview.plan.expand import SENSITIVITY_LABELS
-    from metareview.plan.results import AnalysisRecord
-        >>> doc = {"k": 22, "random": {"estimate": 0.19, "ci_lower": 0.11, "ci_upper": 0.27,
-        ...        "pvalue": 0.00001, "pi_lower": 0.02, "pi_upper": 0.36},
-        ...        "heterogeneity": {"i2": 10.0, "i2_ci": [0.0, 45.0]}}
-        >>> record = AnalysisRecord(spec={"id": "c", "title": "Clinical recovery, Post-test",
-        ...     "role": "main", "group": "Clinical recovery", "window": "Post-test"}, status="ok", result=doc)
-        >>> results_paragraph([record])
-        'Clinical recovery, Post-test: pooling 22 trials gave g = 0.19, 95% CI 0.11 to 0.27, p < 0.001 (random-effects model), with low heterogeneity (I² = 10%, 95% CI 0 to 45%); prediction interval 0.02 to 0.36.'
+    >>> from metareview.plan.results import AnalysisRecord
+    >>> doc = {"k": 22, "random": {"estimate": 0.19, "ci_lower": 0.11, "ci_upper": 0.27,
+    ...        "pvalue": 0.00001, "pi_lower": 0.02, "pi_upper": 0.36},
+    ...        "heterogeneity": {"i2": 10.0, "i2_ci": [0.0, 45.0]}}
+    >>> record = AnalysisRecord(spec={"id": "c", "title": "Clinical recovery, Post-test",
+    ...     "role": "main", "group": "Clinical recovery", "window": "Post-test"}, status="ok", result=doc)
+    >>> results_paragraph([record])
+    'Clinical recovery, Post-test: pooling 22 trials gave g = 0.19, 95% CI 0.11 to 0.27, p < 0.001 (random-effects model), with low heterogeneity (I² = 10%, 95% CI 0 to 45%); prediction interval 0.02 to 0.36.'
     """
     sentences = []
     for record in records:

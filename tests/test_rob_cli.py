@@ -147,3 +147,22 @@ def test_named_domain_columns_with_recoded_codes(shared_data, tmp_path, capsys):
     at = args.index("--overall")
     code, _, err = run([*args[:at], *args[at + 2 :]], capsys)
     assert code == 2 and "--domain needs --overall" in err
+
+
+def test_stated_overall_is_checked_against_the_rule(tmp_path, capsys):
+    table = tmp_path / "extraction.csv"
+    pd.DataFrame({
+        "study": ["A", "B"], "rob_d1": ["Some concerns", "Low"], "rob_d2": ["Some concerns", "Low"],
+        "rob_d3": ["Some concerns", "Low"], "rob_d4": ["Low", "Low"], "rob_d5": ["Low", "High"],
+        "rob_overall": ["High", "High"],
+    }).to_csv(table, index=False)  # fmt: skip
+    code, out, _ = run(["rob", str(table), "-o", str(tmp_path / "o")], capsys)
+    assert code == 0
+    assert (
+        "note: A: stated High, the RoB 2 rule gives Some concerns (3 domains Some concerns" in out
+    )
+    assert "note: B" not in out
+    code, out, _ = run(
+        ["rob", str(table), "-o", str(tmp_path / "o"), "--some-concerns-high-at", "3"], capsys
+    )
+    assert code == 0 and "note:" not in out

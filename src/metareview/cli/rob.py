@@ -22,7 +22,7 @@ from metareview.data.readers import read_raw
 from metareview.errors import DataError, Problem
 from metareview.rob.rob1 import ROB1, assess_rob1_table, load_tool
 from metareview.rob.rob2 import QUESTION_BY_COLUMN
-from metareview.rob.rob2_table import assess_table
+from metareview.rob.rob2_table import assess_table, overall_disagreements
 from metareview.rob.table import RobTable, judgement_columns, rob2_judgements_from_table
 
 
@@ -203,6 +203,7 @@ def rob(
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    notes: tuple[str, ...] = ()
     lowered = {c.lower() for c in frame.columns}
     if domains:
         rob_table = _named_columns(frame, table, domains, overall, study_column, recodes, weight)
@@ -221,6 +222,7 @@ def rob(
             rob_table = rob2_judgements_from_table(frame, source=table, weight=weight)
         else:
             rob_table = RobTable.from_frame(frame, tool="RoB 2", source=table)
+        notes = overall_disagreements(rob_table, some_concerns_high_at=some_concerns_high_at)
         _write_judgements(rob_table, out / "judgements.csv")
         written.append(out / "judgements.csv")
     else:
@@ -249,10 +251,13 @@ def rob(
                     "studies": rob_table.n_studies,
                     "files": [str(p) for p in written],
                     "summary": rob_table.to_dict(),
+                    "overall_notes": list(notes),
                 },
                 indent=2,
             )
         )
     else:
         click.echo(rob_table.summary())
+        for note in notes:
+            click.echo(f"note: {note}")
         click.echo("wrote " + ", ".join(str(p) for p in written))

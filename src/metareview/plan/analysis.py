@@ -27,7 +27,12 @@ from metareview.data.table import ExtractionTable, format_row_ranges, load_table
 from metareview.errors import AnalysisError
 from metareview.stats.bias.small_study import SmallStudyResult, small_study_effects
 from metareview.stats.pooling import PoolResult, pool, resolve_settings
-from metareview.stats.render import render_pool_html, render_pool_summary
+from metareview.stats.render import (
+    RATIO_MEASURES,
+    render_pool_html,
+    render_pool_summary,
+    render_ratio_scale,
+)
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,8 @@ class AnalysisResult:
         if self.measure:
             lines.append(f"Measure: {self.measure}")
         lines.append(render_pool_summary(self.pooled))
+        if self.measure in RATIO_MEASURES:
+            lines.append(render_ratio_scale(self.pooled, self.measure))
         if self.small_study is not None:
             lines.append(self.small_study.summary())
         for warning in self.warnings:

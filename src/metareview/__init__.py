@@ -25,6 +25,8 @@ _PUBLIC = {
     "ConvergenceError": "metareview.errors",
     "PRESETS": "metareview.stats.presets",
     "get_preset": "metareview.stats.presets",
+    "Project": "metareview.store.project",
+    "agreement": "metareview.records.agreement",
 }
 
 

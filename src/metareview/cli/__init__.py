@@ -13,6 +13,7 @@ import sys
 import click
 
 from metareview import __version__
+from metareview.cli.analyze import analyze
 from metareview.cli.validate import validate
 from metareview.errors import MetareviewError
 
@@ -27,6 +28,7 @@ def cli() -> None:
 
 # One line per subcommand; each lives in its own module under metareview.cli.
 cli.add_command(validate)
+cli.add_command(analyze)
 
 
 def _fail(message: str, code: int) -> None:
@@ -43,9 +45,13 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.UsageError as err:
-        hint = f" (see 'metareview {err.ctx.command_path.partition(' ')[2]} --help')".replace(
-            "  ", " "
-        ) if err.ctx else ""
+        hint = (
+            f" (see 'metareview {err.ctx.command_path.partition(' ')[2]} --help')".replace(
+                "  ", " "
+            )
+            if err.ctx
+            else ""
+        )
         _fail(f"{err.format_message()}{hint}", EXIT_BAD_INPUT)
     except click.ClickException as err:
         _fail(err.format_message(), EXIT_BAD_INPUT)

@@ -86,7 +86,9 @@ def read_csv_bytes(data: bytes, source: str) -> RawTable:
     """Parse delimited text (UTF-8 with or without BOM, else Latin-1; , ; tab or | delimited)."""
     text = _decode(data, source)
     if not text.strip():
-        raise DataError(Problem(source, None, None, None, "a header row and data rows (empty file)"))
+        raise DataError(
+            Problem(source, None, None, None, "a header row and data rows (empty file)")
+        )
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     records: list[list[str]] = []
@@ -100,7 +102,9 @@ def read_csv_bytes(data: bytes, source: str) -> RawTable:
     numbered = [(index + 1, record) for index, record in enumerate(records)]
     numbered = [(row, record) for row, record in numbered if any(cell.strip() for cell in record)]
     if not numbered:
-        raise DataError(Problem(source, None, None, None, "a header row and data rows (empty file)"))
+        raise DataError(
+            Problem(source, None, None, None, "a header row and data rows (empty file)")
+        )
     header_row, header = numbered[0]
     header = [cell.strip() for cell in header]
     problems = []
@@ -132,7 +136,9 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many kinds for a broken file
-        raise DataError(Problem(source, None, None, None, f"a valid .xlsx workbook ({err})")) from err
+        raise DataError(
+            Problem(source, None, None, None, f"a valid .xlsx workbook ({err})")
+        ) from err
     try:
         if sheet is None:
             worksheet = workbook.worksheets[0]
@@ -149,7 +155,9 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
     finally:
         workbook.close()
     if not numbered:
-        raise DataError(Problem(source, None, None, None, "a header row and data rows (empty sheet)"))
+        raise DataError(
+            Problem(source, None, None, None, "a header row and data rows (empty sheet)")
+        )
     _, header_cells = numbered[0]
     header = ["" if cell is None else str(cell).strip() for cell in header_cells]
     rows = [

@@ -61,7 +61,9 @@ class ExtractionTable:
         groups: dict[str, list[int]] = {}
         for group in DATA_GROUPS:
             rows = [
-                int(row) for row, name in zip(self.frame.index, self.data_group) if name == group.name
+                int(row)
+                for row, name in zip(self.frame.index, self.data_group)
+                if name == group.name
             ]
             if rows:
                 groups[group.name] = rows
@@ -153,10 +155,7 @@ def load_table(
     standard names to the file's headers (``{"yi": "TE"}`` or ``["yi=TE"]``).
     """
     mapping = parse_column_mapping(columns)
-    if isinstance(source, pd.DataFrame):
-        raw = raw_from_frame(source)
-    else:
-        raw = read_raw(source, sheet)
+    raw = raw_from_frame(source) if isinstance(source, pd.DataFrame) else read_raw(source, sheet)
     return validate_raw(raw, mapping)
 
 
@@ -167,6 +166,7 @@ def validate_raw(raw: RawTable, mapping: dict[str, str]) -> ExtractionTable:
         raise DataError(Problem(raw.source, None, None, None, "at least one data row"))
 
     problems: list[Problem] = []
+    invalid: set[tuple[str, int]] = set()  # (column, row position) of cells already reported
     data: dict[str, list[object]] = {}
     for position, name in enumerate(header):
         if not name:
@@ -174,16 +174,18 @@ def validate_raw(raw: RawTable, mapping: dict[str, str]) -> ExtractionTable:
         cells = [row[position] for row in raw.rows]
         spec = COLUMNS.get(name)
         if spec is not None and spec.numeric:
-            data[name] = _numeric_column(raw, name, position, cells, problems)
+            data[name] = _numeric_column(raw, name, position, cells, problems, invalid)
         else:
             data[name] = [None if _is_missing(cell) else _text_or_number(cell) for cell in cells]
     frame = pd.DataFrame(data, index=pd.Index(raw.row_numbers, name="row"))
 
     for row, study in zip(raw.row_numbers, frame["study"]):
         if study is None:
-            problems.append(Problem(raw.source, row, _actual(mapping, "study"), "", "a study label"))
+            problems.append(
+                Problem(raw.source, row, _actual(mapping, "study"), "", "a study label")
+            )
     _check_pairs(raw, mapping, frame, problems)
-    groups = _data_groups(raw, mapping, frame, problems)
+    groups = _data_groups(raw, mapping, frame, problems, invalid)
     _check_duplicates(raw, frame, problems)
 
     if problems:
@@ -206,19 +208,37 @@ def _mapped_header(raw: RawTable, mapping: dict[str, str]) -> list[str]:
         if standard not in COLUMNS:
             hint = did_you_mean(standard, COLUMNS)
             problems.append(
-                Problem(raw.source, None, None, standard, "a standard column name to map"
-                        + (f" (did you mean {hint!r}?)" if hint else ""))
+                Problem(
+                    raw.source,
+                    None,
+                    None,
+                    standard,
+                    "a standard column name to map"
+                    + (f" (did you mean {hint!r}?)" if hint else ""),
+                )
             )
         elif actual not in raw.header:
             hint = did_you_mean(actual, file_headers)
             problems.append(
-                Problem(raw.source, None, actual, None, "a column of the file for --col "
-                        f"{standard}={actual}" + (f" (did you mean {hint!r}?)" if hint else ""))
+                Problem(
+                    raw.source,
+                    None,
+                    actual,
+                    None,
+                    "a column of the file for --col "
+                    f"{standard}={actual}" + (f" (did you mean {hint!r}?)" if hint else ""),
+                )
             )
         elif standard in raw.header and standard != actual:
             problems.append(
-                Problem(raw.source, None, standard, None, f"no column named {standard!r} when "
-                        f"{actual!r} is mapped to it (rename or drop one)")
+                Problem(
+                    raw.source,
+                    None,
+                    standard,
+                    None,
+                    f"no column named {standard!r} when "
+                    f"{actual!r} is mapped to it (rename or drop one)",
+                )
             )
     if problems:
         raise DataError(problems[:MAX_PROBLEMS], total=len(problems))
@@ -236,7 +256,9 @@ def _mapped_header(raw: RawTable, mapping: dict[str, str]) -> list[str]:
         if not name:
             if any(not _is_missing(row[position]) for row in raw.rows):
                 problems.append(
-                    Problem(raw.source, 1, f"#{position + 1}", "", "a header for a column with data")
+                    Problem(
+                        raw.source, 1, f"#{position + 1}", "", "a header for a column with data"
+                    )
                 )
             continue
         if name in seen:
@@ -247,15 +269,27 @@ def _mapped_header(raw: RawTable, mapping: dict[str, str]) -> list[str]:
             hint = did_you_mean(name, COLUMNS, cutoff=0.85)
             if hint and hint not in seen:
                 problems.append(
-                    Problem(raw.source, 1, name, name, f"a standard column name (did you mean "
-                            f"{hint!r}?) or a moderator that is not a near-miss of one")
+                    Problem(
+                        raw.source,
+                        1,
+                        name,
+                        name,
+                        f"a standard column name (did you mean "
+                        f"{hint!r}?) or a moderator that is not a near-miss of one",
+                    )
                 )
     for required in REQUIRED_COLUMNS:
         if required not in seen:
             hint = _suggest_header(required, file_headers)
             problems.append(
-                Problem(raw.source, 1, required, None, f"a {required!r} column"
-                        + (f" (did you mean --col {required}={hint}?)" if hint else ""))
+                Problem(
+                    raw.source,
+                    1,
+                    required,
+                    None,
+                    f"a {required!r} column"
+                    + (f" (did you mean --col {required}={hint}?)" if hint else ""),
+                )
             )
     if problems:
         raise DataError(problems[:MAX_PROBLEMS], total=len(problems))
@@ -273,21 +307,23 @@ def _text_or_number(cell: object) -> object:
     return cell.strip() if isinstance(cell, str) else cell
 
 
-def _numeric_column(raw, name, position, cells, problems) -> list[float | None]:
+def _numeric_column(raw, name, position, cells, problems, invalid) -> list[float | None]:
     spec = COLUMNS[name]
     header = raw.header[position]
     values: list[float | None] = []
-    for row, cell in zip(raw.row_numbers, cells):
+    for index, (row, cell) in enumerate(zip(raw.row_numbers, cells)):
         try:
             number = parse_number(cell)
         except (TypeError, ValueError):
             problems.append(Problem(raw.source, row, header, str(cell), spec.expected))
+            invalid.add((name, index))
             values.append(None)
             continue
         if number is not None and spec.minimum is not None:
             too_small = number <= spec.minimum if spec.exclusive_minimum else number < spec.minimum
             if too_small:
                 problems.append(Problem(raw.source, row, header, str(cell), spec.expected))
+                invalid.add((name, index))
                 number = None
         values.append(number)
     return values
@@ -298,16 +334,29 @@ def _check_pairs(raw, mapping, frame, problems) -> None:
         if smaller not in frame or larger not in frame:
             continue
         for row, a, b in zip(raw.row_numbers, frame[smaller], frame[larger]):
-            if a is not None and b is not None and not math.isnan(a) and not math.isnan(b) and a > b:
+            if (
+                a is not None
+                and b is not None
+                and not math.isnan(a)
+                and not math.isnan(b)
+                and a > b
+            ):
                 problems.append(
-                    Problem(raw.source, row, _actual(mapping, smaller), f"{a:g}",
-                            f"at most {_actual(mapping, larger)} ({b:g})")
+                    Problem(
+                        raw.source,
+                        row,
+                        _actual(mapping, smaller),
+                        f"{a:g}",
+                        f"at most {_actual(mapping, larger)} ({b:g})",
+                    )
                 )
 
 
-def _data_groups(raw, mapping, frame, problems) -> list[str]:
+def _data_groups(raw, mapping, frame, problems, invalid) -> list[str]:
     present = {
-        name: frame[name].map(lambda v: v is not None and not (isinstance(v, float) and math.isnan(v)))
+        name: frame[name].map(
+            lambda v: v is not None and not (isinstance(v, float) and math.isnan(v))
+        )
         for name in COLUMNS
         if name in frame
     }
@@ -316,7 +365,11 @@ def _data_groups(raw, mapping, frame, problems) -> list[str]:
         complete = None
         partial: list[tuple[str, list[str], list[str]]] = []
         for group in DATA_GROUPS:
-            have = [c for c in group.columns if c in present and present[c].iloc[index]]
+            have = [
+                c
+                for c in group.columns
+                if (c in present and present[c].iloc[index]) or (c, index) in invalid
+            ]
             if len(have) == len(group.columns):
                 complete = group.name
                 break
@@ -325,18 +378,28 @@ def _data_groups(raw, mapping, frame, problems) -> list[str]:
         if complete is not None:
             groups.append(complete)
             continue
+        if any((c, index) in invalid for c in COLUMNS):
+            groups.append("")  # its bad cells are reported already
+            continue
         groups.append("")
         if partial:
             name, have, missing = max(partial, key=lambda item: len(item[1]))
             problems.append(
-                Problem(raw.source, row, _actual(mapping, missing[0]), "",
-                        f"a complete '{name}' data group (has {', '.join(have)}; "
-                        f"missing {', '.join(missing)})")
+                Problem(
+                    raw.source,
+                    row,
+                    _actual(mapping, missing[0]),
+                    "",
+                    f"a complete '{name}' data group (has {', '.join(have)}; "
+                    f"missing {', '.join(missing)})",
+                )
             )
         else:
             names = ", ".join(group.name for group in DATA_GROUPS)
             problems.append(
-                Problem(raw.source, row, None, None, f"effect data: one complete data group ({names})")
+                Problem(
+                    raw.source, row, None, None, f"effect data: one complete data group ({names})"
+                )
             )
     return groups
 
@@ -347,7 +410,13 @@ def _check_duplicates(raw, frame, problems) -> None:
         key = tuple("" if value is None else str(value) for value in values)
         if key in first_seen:
             problems.append(
-                Problem(raw.source, row, None, None, f"a distinct row (duplicate of row {first_seen[key]})")
+                Problem(
+                    raw.source,
+                    row,
+                    None,
+                    None,
+                    f"a distinct row (duplicate of row {first_seen[key]})",
+                )
             )
         else:
             first_seen[key] = row

@@ -1,0 +1,188 @@
+"""What every importer shares: the result types, decoding, and field clean-up.
+
+>>> text, encoding = decode_bytes("Müller".encode("latin-1"))
+>>> text, encoding
+('Müller', 'latin-1')
+>>> split_lines("a\\r\\nb\\rc\\nd")
+['a', 'b', 'c', 'd']
+>>> clean_doi("https://dx.doi.org/10.1002/CPP.2398 [doi]")
+'10.1002/CPP.2398'
+>>> first_year("2019//"), first_year("Jun 3"), page_range("349", "69"), page_range("No", "Specified")
+(2019, None, '349-69', '')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from metareview.records.record import Record
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+_DOI_TAIL = re.compile(r"(?:\s*\[doi\])?[\s.,;]*$", re.IGNORECASE)
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+_PMID_IN_TEXT = re.compile(
+    r"(?:PMID:?\s*|pubmed(?:\.ncbi\.nlm\.nih\.gov|/)/?(?:pubmed/)?)(\d{1,9})\b", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One located problem in an import: the 1-based ``line`` (``None`` for the whole file)."""
+
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line is not None else self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "message": self.message}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The records read from one file, and every problem met (each entry skipped is named).
+
+    ``to_dict()`` has the shape ``metareview records import --json`` prints for each file:
+    ``{"file", "format", "encoding", "records": <count>, "errors": [{"line", "message"}]}``.
+    """
+
+    file: str
+    records: tuple[Record, ...]
+    errors: tuple[ImportProblem, ...] = ()
+    format: str = ""
+    encoding: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "format": self.format,
+            "encoding": self.encoding,
+            "records": len(self.records),
+            "errors": [problem.to_dict() for problem in self.errors],
+        }
+
+    def to_frame(self):
+        """The records as a DataFrame, one row each (authors and keywords joined by '; ')."""
+        import pandas as pd
+
+        rows = []
+        for record in self.records:
+            row = record.to_dict()
+            row["authors"] = "; ".join(record.authors)
+            row["keywords"] = "; ".join(record.keywords)
+            rows.append(row)
+        return pd.DataFrame(rows, columns=list(Record.__dataclass_fields__))
+
+    def summary(self) -> str:
+        lines = [f"{self.file} ({self.format}, {self.encoding}): {len(self.records)} records"]
+        if self.errors:
+            lines.append(f"{len(self.errors)} problems:")
+            lines.extend(f"  {problem}" for problem in self.errors)
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        items = "".join(f"<li>{escape(str(p))}</li>" for p in self.errors)
+        head = escape(self.summary().splitlines()[0])
+        return f"<p>{head}</p>" + (f"<ul>{items}</ul>" if items else "")
+
+
+@dataclass
+class FieldBag:
+    """The raw tagged values of one entry while it is read: tag -> list of values."""
+
+    line: int
+    values: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, tag: str, value: str) -> None:
+        self.values.setdefault(tag, []).append(value)
+
+    def first(self, *tags: str) -> str:
+        for tag in tags:
+            for value in self.values.get(tag, ()):
+                if value.strip():
+                    return value.strip()
+        return ""
+
+    def all(self, *tags: str) -> list[str]:
+        return [v.strip() for tag in tags for v in self.values.get(tag, ()) if v.strip()]
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode an export: a BOM decides; else UTF-8 if valid; else Windows-1252, else Latin-1."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding), encoding
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if not any(0x80 <= byte <= 0x9F for byte in data):
+        return data.decode("latin-1"), "latin-1"
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on CRLF, CR or LF only (``str.splitlines`` also breaks on form feeds and U+2028)."""
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def clean_text(value: str) -> str:
+    """Collapse runs of white space to one space."""
+    return " ".join(value.split())
+
+
+def clean_doi(value: str) -> str:
+    """The bare DOI (``10.xxxx/...``) in a DOI field or link, or '' when there is none."""
+    match = _DOI.search(value.replace("%2F", "/").replace("%2f", "/"))
+    if not match:
+        return ""
+    return _DOI_TAIL.sub("", match.group(0))
+
+
+def find_pmid(*texts: str) -> str:
+    """A PubMed ID written as 'PMID: 123' or in a PubMed link inside free text."""
+    for text in texts:
+        match = _PMID_IN_TEXT.search(text)
+        if match:
+            return match.group(1)
+    return ""
+
+
+def first_year(value: str) -> int | None:
+    """The first plausible four-digit year (1500–2099) in a date field."""
+    match = _YEAR.search(value)
+    return int(match.group(1)) if match else None
+
+
+def page_range(start: str, end: str) -> str:
+    """'start-end' from separate start and end pages (either may be empty or be a range)."""
+    start, end = start.strip(), end.strip()
+    if start.lower() == "no" and end.lower() == "specified":  # Ovid's "No Pagination Specified"
+        return ""
+    if not end or "-" in start or end == start:
+        return start
+    if not start:
+        return end
+    return f"{start}-{end}"
+
+
+def unique(values: list[str]) -> tuple[str, ...]:
+    """The non-empty values in first-seen order, without repeats."""
+    return tuple(dict.fromkeys(v for v in (clean_text(x) for x in values) if v))

@@ -1,0 +1,376 @@
+"""Blinded screening: votes by named reviewers, conflicts, and their resolution.
+
+Screening has two stages, title/abstract (``ta``) and full text (``ft``). Each reviewer
+votes ``include``, ``exclude`` or ``maybe`` on a record; a full-text exclusion names a reason
+from the project's list. The rules, all derived from the event log:
+
+- **Blinding.** A reviewer sees only their own votes on a record until every required
+  reviewer (two by default) has voted on it; from then on the votes are locked and visible.
+- **Outcome.** Unanimous votes decide the record. Differing votes, differing full-text
+  exclusion reasons, or a unanimous ``maybe`` at full text are a *conflict*. A unanimous
+  ``maybe`` at title/abstract proceeds to full text (when in doubt, read the paper).
+- **Resolution.** A conflict is decided by a third reviewer (who did not vote on it) or by
+  consensus of named participants; the resolution records who and when and is final.
+
+These functions are pure: they read events and return what to append (or raise
+:class:`~metareview.errors.RecordsError`), so the store can run them under its write lock.
+
+>>> from datetime import UTC, datetime
+>>> from metareview.records.events import Event, EventKind
+>>> t = datetime(2026, 1, 1, tzinfo=UTC)
+>>> log = [Event(1, t, "ana", EventKind.DECISION, "ta", 1, "include"),
+...        Event(2, t, "ben", EventKind.DECISION, "ta", 1, "exclude")]
+>>> state = StageState.from_events(log, "ta")
+>>> state.outcome(1)
+'conflict'
+>>> state.visible_votes(1, viewer="ana")
+{'ana': 'include', 'ben': 'exclude'}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from metareview.errors import RecordsError
+from metareview.records.duplicate_log import DuplicateState
+from metareview.records.events import Event, EventKind, NewEvent, parse_enum
+
+
+class Stage(StrEnum):
+    TITLE_ABSTRACT = "ta"
+    FULL_TEXT = "ft"
+
+
+class Vote(StrEnum):
+    INCLUDE = "include"
+    EXCLUDE = "exclude"
+    MAYBE = "maybe"
+
+
+class ResolutionMethod(StrEnum):
+    THIRD_REVIEWER = "third_reviewer"
+    CONSENSUS = "consensus"
+
+
+class Retrieval(StrEnum):
+    RETRIEVED = "retrieved"
+    NOT_RETRIEVED = "not_retrieved"
+
+
+#: Outcomes of a record at a stage (besides the votes themselves).
+PENDING, CONFLICT = "pending", "conflict"
+
+#: The full-text exclusion reasons a new project starts with (change them per project).
+DEFAULT_EXCLUSION_REASONS = (
+    "wrong population",
+    "wrong intervention",
+    "wrong comparator",
+    "wrong outcomes",
+    "wrong study design",
+    "wrong setting",
+    "duplicate publication",
+    "no usable data",
+)
+
+
+@dataclass(frozen=True)
+class ScreeningConfig:
+    """How a project screens: reviewers needed per record and the exclusion reasons."""
+
+    reviewers_required: int = 2
+    exclusion_reasons: tuple[str, ...] = DEFAULT_EXCLUSION_REASONS
+
+    def __post_init__(self) -> None:
+        if self.reviewers_required < 1:
+            raise ValueError(f"reviewers_required must be >= 1; got {self.reviewers_required}")
+        if not self.exclusion_reasons:
+            raise ValueError("exclusion_reasons must name at least one reason")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The final decision on a conflict."""
+
+    vote: str
+    reason: str | None
+    method: str
+    by: str
+    participants: tuple[str, ...]
+    at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "vote": self.vote,
+            "reason": self.reason,
+            "method": self.method,
+            "by": self.by,
+            "participants": list(self.participants),
+            "at": self.at,
+        }
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A record whose independent votes disagree (or that needs a final decision)."""
+
+    record_id: int
+    stage: str
+    votes: dict[str, str]
+    reasons: dict[str, str | None]
+    kind: str  # "vote", "reason" (same vote, different exclusion reasons) or "maybe"
+    resolution: Resolution | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "record_id": self.record_id,
+            "stage": self.stage,
+            "votes": dict(self.votes),
+            "reasons": dict(self.reasons),
+            "kind": self.kind,
+            "resolution": self.resolution.to_dict() if self.resolution else None,
+        }
+
+
+@dataclass(frozen=True)
+class StageState:
+    """Every vote and resolution of one stage, as of the events read."""
+
+    stage: str
+    reviewers_required: int
+    votes: dict[int, dict[str, str]] = field(default_factory=dict)
+    reasons: dict[int, dict[str, str | None]] = field(default_factory=dict)
+    resolutions: dict[int, Resolution] = field(default_factory=dict)
+
+    @classmethod
+    def from_events(
+        cls, events: Iterable[Event], stage: str, reviewers_required: int = 2
+    ) -> StageState:
+        stage = parse_enum(Stage, stage, "stage").value
+        votes: dict[int, dict[str, str]] = {}
+        reasons: dict[int, dict[str, str | None]] = {}
+        resolutions: dict[int, Resolution] = {}
+        for e in events:
+            if e.stage != stage or e.record_id is None:
+                continue
+            if e.kind == EventKind.DECISION:
+                votes.setdefault(e.record_id, {})[e.actor] = str(e.value)
+                reasons.setdefault(e.record_id, {})[e.actor] = e.reason
+            elif e.kind == EventKind.RESOLUTION:
+                resolutions[e.record_id] = Resolution(
+                    str(e.value),
+                    e.reason,
+                    e.data.get("method", ""),
+                    e.actor,
+                    tuple(e.data.get("participants", ())),
+                    e.at.isoformat(),
+                )
+        return cls(stage, reviewers_required, votes, reasons, resolutions)
+
+    def complete(self, record_id: int) -> bool:
+        """Whether every required reviewer has voted (votes are then locked and visible)."""
+        return len(self.votes.get(record_id, {})) >= self.reviewers_required
+
+    def conflict_kind(self, record_id: int) -> str | None:
+        """Why a complete record needs a resolution, or ``None`` if its votes decide it."""
+        if not self.complete(record_id):
+            return None
+        votes = set(self.votes[record_id].values())
+        if len(votes) > 1:
+            return "vote"
+        if votes == {Vote.MAYBE.value}:
+            return "maybe" if self.stage == Stage.FULL_TEXT else None
+        reasons = set(self.reasons[record_id].values())
+        if votes == {Vote.EXCLUDE.value} and self.stage == Stage.FULL_TEXT and len(reasons) > 1:
+            return "reason"
+        return None
+
+    def outcome(self, record_id: int) -> str:
+        """``include``, ``exclude``, ``maybe`` (title/abstract only), ``conflict`` or ``pending``."""
+        if record_id in self.resolutions:
+            return self.resolutions[record_id].vote
+        if not self.complete(record_id):
+            return PENDING
+        if self.conflict_kind(record_id):
+            return CONFLICT
+        return next(iter(self.votes[record_id].values()))
+
+    def exclusion_reason(self, record_id: int) -> str | None:
+        """The reason a record was excluded at full text (from the resolution or the votes)."""
+        if record_id in self.resolutions:
+            return self.resolutions[record_id].reason
+        reasons = set(self.reasons.get(record_id, {}).values())
+        return reasons.pop() if len(reasons) == 1 else None
+
+    def visible_votes(self, record_id: int, viewer: str) -> dict[str, str]:
+        """The votes on a record that ``viewer`` may see (blinding: own vote only until complete)."""
+        votes = self.votes.get(record_id, {})
+        if self.complete(record_id):
+            return dict(votes)
+        return {who: vote for who, vote in votes.items() if who == viewer}
+
+    def conflicts(self) -> tuple[Conflict, ...]:
+        """Every record that is or was in conflict, with its resolution if it has one."""
+        out = []
+        for record_id in sorted(self.votes):
+            kind = self.conflict_kind(record_id)
+            if kind:
+                out.append(
+                    Conflict(
+                        record_id,
+                        self.stage,
+                        dict(self.votes[record_id]),
+                        dict(self.reasons[record_id]),
+                        kind,
+                        self.resolutions.get(record_id),
+                    )
+                )
+        return tuple(out)
+
+    def reviewers(self) -> tuple[str, ...]:
+        """Everyone who voted at this stage, in order of first vote."""
+        seen: dict[str, None] = {}
+        for votes in self.votes.values():
+            seen.update(dict.fromkeys(votes))
+        return tuple(seen)
+
+
+def eligible_records(
+    record_ids: Iterable[int], events: Sequence[Event], stage: str, reviewers_required: int = 2
+) -> tuple[int, ...]:
+    """The records a stage screens: unique records at ``ta``; at ``ft`` those that passed
+    title/abstract (include, or unanimous maybe) and whose full text was not reported missing."""
+    stage = parse_enum(Stage, stage, "stage").value
+    removed = DuplicateState.from_events(events).removed
+    unique = [r for r in record_ids if r not in removed]
+    if stage == Stage.TITLE_ABSTRACT:
+        return tuple(unique)
+    ta = StageState.from_events(events, Stage.TITLE_ABSTRACT, reviewers_required)
+    missing = not_retrieved(events)
+    return tuple(
+        r for r in unique if ta.outcome(r) in (Vote.INCLUDE, Vote.MAYBE) and r not in missing
+    )
+
+
+def not_retrieved(events: Iterable[Event]) -> set[int]:
+    """Records whose full text was (last) reported as not retrieved."""
+    status: dict[int, str] = {}
+    for e in events:
+        if e.kind == EventKind.RETRIEVAL and e.record_id is not None:
+            status[e.record_id] = str(e.value)
+    return {r for r, value in status.items() if value == Retrieval.NOT_RETRIEVED}
+
+
+def _check_reason(stage: str, vote: str, reason: str | None, config: ScreeningConfig) -> None:
+    if stage == Stage.FULL_TEXT and vote == Vote.EXCLUDE:
+        if reason not in config.exclusion_reasons:
+            allowed = "; ".join(config.exclusion_reasons)
+            raise RecordsError(
+                f"a full-text exclusion needs a reason from the project's list ({allowed}); "
+                f"got {reason!r}"
+            )
+    elif reason:
+        raise RecordsError("only a full-text exclusion takes a reason")
+
+
+def plan_vote(
+    events: Sequence[Event],
+    record_ids: Iterable[int],
+    *,
+    record_id: int,
+    reviewer: str,
+    stage: str,
+    vote: str,
+    reason: str | None = None,
+    config: ScreeningConfig = ScreeningConfig(),
+) -> list[NewEvent]:
+    """Check a reviewer's vote against the log and return the event that records it.
+
+    A reviewer may change their vote until the record's independent votes are complete.
+    """
+    stage = parse_enum(Stage, stage, "stage").value
+    vote = parse_enum(Vote, vote, "decision").value
+    if not reviewer.strip():
+        raise RecordsError("a vote needs the reviewer's name")
+    _check_reason(stage, vote, reason, config)
+    if record_id not in eligible_records(record_ids, events, stage, config.reviewers_required):
+        raise RecordsError(f"record {record_id} is not up for screening at stage {stage}")
+    state = StageState.from_events(events, stage, config.reviewers_required)
+    if state.complete(record_id):
+        raise RecordsError(
+            f"record {record_id} already has its {config.reviewers_required} independent "
+            f"vote(s) at stage {stage}; votes are locked (resolve a conflict instead)"
+        )
+    return [NewEvent(EventKind.DECISION, reviewer, stage, record_id, vote, reason or None)]
+
+
+def plan_resolution(
+    events: Sequence[Event],
+    *,
+    record_id: int,
+    actor: str,
+    stage: str,
+    vote: str,
+    method: str,
+    reason: str | None = None,
+    participants: Sequence[str] = (),
+    config: ScreeningConfig = ScreeningConfig(),
+) -> list[NewEvent]:
+    """Check a conflict's resolution and return the event that records it.
+
+    ``third_reviewer``: ``actor`` must not have voted on the record. ``consensus``: the
+    participants (``actor`` and everyone named) must include every reviewer who voted.
+    """
+    stage = parse_enum(Stage, stage, "stage").value
+    vote = parse_enum(Vote, vote, "decision").value
+    method = parse_enum(ResolutionMethod, method, "method").value
+    if vote == Vote.MAYBE:
+        raise RecordsError("a resolution must include or exclude")
+    _check_reason(stage, vote, reason, config)
+    state = StageState.from_events(events, stage, config.reviewers_required)
+    if not state.conflict_kind(record_id):
+        raise RecordsError(f"record {record_id} has no conflict at stage {stage}")
+    if record_id in state.resolutions:
+        done = state.resolutions[record_id]
+        raise RecordsError(f"record {record_id} was already resolved by {done.by} at {done.at}")
+    voters = set(state.votes[record_id])
+    people = tuple(dict.fromkeys([actor, *participants]))
+    if method == ResolutionMethod.THIRD_REVIEWER and actor in voters:
+        raise RecordsError(
+            f"{actor} voted on record {record_id}; a third reviewer must be someone else "
+            "(or resolve by consensus)"
+        )
+    if method == ResolutionMethod.CONSENSUS and not voters <= set(people):
+        missing = ", ".join(sorted(voters - set(people)))
+        raise RecordsError(f"a consensus on record {record_id} must include {missing}")
+    data = {"method": method, "participants": list(people)}
+    return [NewEvent(EventKind.RESOLUTION, actor, stage, record_id, vote, reason or None, data)]
+
+
+def plan_retrieval(
+    events: Sequence[Event],
+    record_ids: Iterable[int],
+    *,
+    record_id: int,
+    actor: str,
+    status: str,
+    reviewers_required: int = 2,
+) -> list[NewEvent]:
+    """Record whether a full text was found; only records that passed title/abstract qualify."""
+    status = parse_enum(Retrieval, status, "status").value
+    ta = StageState.from_events(events, Stage.TITLE_ABSTRACT, reviewers_required)
+    if ta.outcome(record_id) not in (Vote.INCLUDE, Vote.MAYBE):
+        raise RecordsError(f"record {record_id} did not pass title/abstract screening")
+    ft = StageState.from_events(events, Stage.FULL_TEXT, reviewers_required)
+    if status == Retrieval.NOT_RETRIEVED and ft.votes.get(record_id):
+        raise RecordsError(f"record {record_id} already has full-text votes")
+    return [NewEvent(EventKind.RETRIEVAL, actor, Stage.FULL_TEXT.value, record_id, status)]
+
+
+def queue(eligible: Iterable[int], state: StageState, reviewer: str) -> tuple[int, ...]:
+    """The records ``reviewer`` still has to screen at this stage (not voted, not complete)."""
+    return tuple(
+        r for r in eligible if reviewer not in state.votes.get(r, {}) and not state.complete(r)
+    )

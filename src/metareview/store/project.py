@@ -1,0 +1,342 @@
+"""A review project on disk: one SQLite file by default, or a PostgreSQL database by URL.
+
+Records and imports are written once; every decision is appended to the event log and
+never changed. Writes that depend on the current state (a vote, a resolution) run inside a
+transaction that holds the project's write lock, so concurrent reviewers, threads or
+processes cannot interleave a check and its write.
+
+>>> project = Project.open("sqlite://")
+>>> batch = project.add_import("search.ris", [Record(title="A trial")], actor="ana",
+...                            source_database="PubMed")
+>>> project.records()[batch.record_ids[0]].title
+'A trial'
+>>> [e.kind.value for e in project.events()]
+['import']
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from metareview.errors import StoreError
+from metareview.records.events import Event, EventKind, NewEvent
+from metareview.records.record import Record
+from metareview.store import migrate
+from metareview.store.schema import events, imports, records
+
+SOURCE_KINDS = ("database", "register")
+_RECORD_FIELDS = tuple(Record.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class ImportBatch:
+    """What one import added: its id, the file, and the ids its records received, in order."""
+
+    id: int
+    file: str
+    source_database: str
+    source_kind: str
+    record_ids: tuple[int, ...]
+    errors: tuple[dict[str, Any], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "file": self.file,
+            "source_database": self.source_database,
+            "source_kind": self.source_kind,
+            "records": len(self.record_ids),
+            "errors": [dict(e) for e in self.errors],
+        }
+
+
+def project_url(location: str | Path) -> str:
+    """The SQLAlchemy URL of a project: a URL as given, or a file path as a SQLite URL.
+
+    >>> project_url("review.mrproj")
+    'sqlite:///review.mrproj'
+    >>> project_url("postgresql+psycopg://postgres@127.0.0.1/test")
+    'postgresql+psycopg://postgres@127.0.0.1/test'
+    """
+    location = str(location)
+    return location if "://" in location else f"sqlite:///{location}"
+
+
+def _sqlite_engine(url: str) -> Engine:
+    in_memory = url in ("sqlite://", "sqlite:///:memory:")
+    engine = create_engine(
+        url,
+        connect_args={"timeout": 60, "check_same_thread": False},
+        poolclass=StaticPool if in_memory else None,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        # A writer takes the database's write lock at BEGIN, so the state it checks cannot
+        # change before it appends (SQLite's deferred BEGIN would upgrade the lock too late).
+        write = connection.get_execution_options().get("write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+class Project:
+    """An open review project. Use :meth:`open`; close with :meth:`close` or ``with``."""
+
+    def __init__(self, engine: Engine, url: str):
+        self.engine = engine
+        self.url = url
+
+    @classmethod
+    def open(cls, location: str | Path, *, create: bool = True) -> Project:
+        """Open (and create or migrate, if needed) the project at a path or database URL.
+
+        Raises :class:`~metareview.errors.StoreError` if the file is missing and ``create``
+        is false, if the database cannot be reached, or if it was made by a newer metareview.
+        """
+        url = project_url(location)
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            path = Path(url.removeprefix("sqlite:///"))
+            if not create and not path.exists():
+                raise StoreError(f"{path}: no such project (create it with 'records import')")
+            if path.parent and not path.parent.is_dir():
+                raise StoreError(f"{path}: folder {path.parent} does not exist")
+        try:
+            engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url)
+            project = cls(engine, url)
+            project._migrate()
+        except OperationalError as err:
+            raise StoreError(f"{location}: cannot open the project store ({err.orig})") from err
+        return project
+
+    def _migrate(self) -> None:
+        current = migrate.current_revision(self.engine)
+        if current is not None and current not in migrate.known_revisions():
+            raise StoreError(
+                f"{self.url}: schema revision {current!r} is newer than this metareview knows"
+            )
+        if current != migrate.head_revision():
+            with self._write() as connection:
+                migrate.upgrade_on(connection)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A transaction holding the project's write lock (serialises all writers)."""
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(write=True)
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    key = int(hashlib.sha1(b"metareview").hexdigest()[:15], 16)
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+                yield connection
+
+    # -- imports and records ------------------------------------------------------------
+
+    def add_import(
+        self,
+        file: str,
+        found: Sequence[Record],
+        *,
+        actor: str,
+        source_database: str = "",
+        source_kind: str = "database",
+        errors: Sequence[dict[str, Any]] = (),
+    ) -> ImportBatch:
+        """Store the records of one search export and log the import.
+
+        ``source_database`` (e.g. "MEDLINE") overrides the records' own; ``source_kind`` is
+        ``database`` or ``register`` (the two PRISMA 2020 identification boxes).
+        """
+        if source_kind not in SOURCE_KINDS:
+            raise ValueError(
+                f"source_kind must be one of {', '.join(SOURCE_KINDS)}; got {source_kind!r}"
+            )
+        now = datetime.now(UTC)
+        with self._write() as connection:
+            import_id = connection.execute(
+                insert(imports).values(
+                    file=file,
+                    source_database=source_database,
+                    source_kind=source_kind,
+                    actor=actor,
+                    at=now,
+                    n_records=len(found),
+                    errors=[dict(e) for e in errors],
+                )
+            ).inserted_primary_key[0]
+            ids = []
+            for record in found:
+                row = record.to_dict()
+                if source_database:
+                    row["source_database"] = source_database
+                ids.append(
+                    connection.execute(
+                        insert(records).values(import_id=import_id, **row)
+                    ).inserted_primary_key[0]
+                )
+            data = {"import_id": import_id, "file": file, "records": len(ids)}
+            data |= {"errors": len(errors), "source_database": source_database}
+            self._insert(connection, [NewEvent(EventKind.IMPORT, actor, data=data)], now)
+        return ImportBatch(import_id, file, source_database, source_kind, tuple(ids), tuple(errors))
+
+    def imports(self) -> tuple[ImportBatch, ...]:
+        """Every import, oldest first."""
+        with self.engine.connect() as connection:
+            batches = connection.execute(select(imports).order_by(imports.c.id)).all()
+            owned = connection.execute(
+                select(records.c.id, records.c.import_id).order_by(records.c.id)
+            ).all()
+        ids: dict[int, list[int]] = {}
+        for record_id, import_id in owned:
+            ids.setdefault(import_id, []).append(record_id)
+        return tuple(
+            ImportBatch(
+                b.id,
+                b.file,
+                b.source_database,
+                b.source_kind,
+                tuple(ids.get(b.id, ())),
+                tuple(b.errors),
+            )
+            for b in batches
+        )
+
+    def records(self, ids: Sequence[int] | None = None) -> dict[int, Record]:
+        """The stored records by id (all of them, or those in ``ids``), in id order."""
+        query = select(records).order_by(records.c.id)
+        if ids is not None:
+            query = query.where(records.c.id.in_(list(ids)))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        out = {}
+        for row in rows:
+            values = {name: row[name] for name in _RECORD_FIELDS}
+            values["authors"] = tuple(values["authors"])
+            values["keywords"] = tuple(values["keywords"])
+            out[row["id"]] = Record(**values)
+        return out
+
+    def record_ids(self) -> tuple[int, ...]:
+        """The ids of every stored record, in import order."""
+        with self.engine.connect() as connection:
+            return tuple(connection.execute(select(records.c.id).order_by(records.c.id)).scalars())
+
+    def source_kinds(self) -> dict[int, str]:
+        """For every record id, the kind of source it came from (database or register)."""
+        query = select(records.c.id, imports.c.source_kind).join(imports)
+        with self.engine.connect() as connection:
+            return dict(connection.execute(query).tuples().all())
+
+    # -- the event log ------------------------------------------------------------------
+
+    def append(self, new: Sequence[NewEvent]) -> tuple[Event, ...]:
+        """Append events unconditionally (use :meth:`append_checked` when they depend on state)."""
+        with self._write() as connection:
+            return self._insert(connection, new, datetime.now(UTC))
+
+    def append_checked(
+        self, plan: Callable[[tuple[Event, ...]], Sequence[NewEvent]]
+    ) -> tuple[Event, ...]:
+        """Read the log, let ``plan`` decide what to append (or raise), and append it, atomically.
+
+        ``plan`` receives every event so far, under the write lock: no other writer can
+        append between the check and the write.
+        """
+        with self._write() as connection:
+            new = plan(self._select(connection))
+            return self._insert(connection, new, datetime.now(UTC))
+
+    def events(self, kind: EventKind | str | None = None) -> tuple[Event, ...]:
+        """The log in order (optionally only one kind)."""
+        with self.engine.connect() as connection:
+            return self._select(connection, kind)
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        """The latest value of a project setting (see :meth:`set_setting`)."""
+        value = default
+        for e in self.events(EventKind.SETTING):
+            if e.value == key:
+                value = e.data.get("value")
+        return value
+
+    def set_setting(self, key: str, value: Any, *, actor: str) -> None:
+        """Change a project setting; the change is logged like any decision."""
+        self.append([NewEvent(EventKind.SETTING, actor, value=key, data={"value": value})])
+
+    @staticmethod
+    def _select(connection: Connection, kind: EventKind | str | None = None) -> tuple[Event, ...]:
+        query = select(events).order_by(events.c.id)
+        if kind is not None:
+            query = query.where(events.c.kind == str(kind))
+        rows = connection.execute(query).mappings().all()
+        return tuple(_event_from_row(row) for row in rows)
+
+    @staticmethod
+    def _insert(
+        connection: Connection, new: Sequence[NewEvent], now: datetime
+    ) -> tuple[Event, ...]:
+        stored = []
+        for item in new:
+            row = {
+                "at": now,
+                "actor": item.actor,
+                "kind": item.kind.value,
+                "stage": item.stage,
+                "record_id": item.record_id,
+                "value": item.value,
+                "reason": item.reason,
+                "data": item.data,
+            }
+            try:
+                event_id = connection.execute(insert(events).values(**row)).inserted_primary_key[0]
+            except SQLAlchemyError as err:
+                raise StoreError(f"cannot append {item.kind.value} event: {err.orig}") from err
+            stored.append(_event_from_row({"id": event_id, **row}))
+        return tuple(stored)
+
+
+def _event_from_row(row: Any) -> Event:
+    at = row["at"]
+    if at.tzinfo is None:  # SQLite keeps no zone; we always write UTC
+        at = at.replace(tzinfo=UTC)
+    return Event(
+        id=row["id"],
+        at=at,
+        actor=row["actor"],
+        kind=EventKind(row["kind"]),
+        stage=row["stage"],
+        record_id=row["record_id"],
+        value=row["value"],
+        reason=row["reason"],
+        data=dict(row["data"] or {}),
+    )

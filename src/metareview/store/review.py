@@ -1,0 +1,182 @@
+"""Screening a project: votes, resolutions, retrievals and duplicates, checked and logged.
+
+Each function reads the log under the project's write lock, checks the action with the
+pure rules of :mod:`metareview.records.screening`, and appends the event, so two reviewers
+acting at once cannot both resolve one conflict or vote past the required number.
+
+>>> from metareview.records.record import Record
+>>> project = Project.open("sqlite://")
+>>> ids = project.add_import("s.ris", [Record(title="A"), Record(title="B")], actor="ana").record_ids
+>>> for who, votes in {"ana": ["include", "exclude"], "ben": ["exclude", "exclude"]}.items():
+...     for record_id, v in zip(ids, votes):
+...         _ = vote(project, record_id, reviewer=who, stage="ta", decision=v)
+>>> [c.record_id for c in stage_state(project, "ta").conflicts()] == [ids[0]]
+True
+>>> _ = resolve(project, ids[0], actor="cleo", stage="ta", decision="include",
+...             method="third_reviewer")
+>>> stage_state(project, "ta").outcome(ids[0])
+'include'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from metareview.records.events import Event, EventKind, NewEvent
+from metareview.records.screening import (
+    DEFAULT_EXCLUSION_REASONS,
+    ScreeningConfig,
+    StageState,
+    eligible_records,
+    plan_resolution,
+    plan_retrieval,
+    plan_vote,
+)
+from metareview.store.project import Project
+
+
+def screening_config(project: Project) -> ScreeningConfig:
+    """The project's screening settings (reviewers per record, full-text exclusion reasons)."""
+    return ScreeningConfig(
+        reviewers_required=int(project.setting("reviewers_required", 2)),
+        exclusion_reasons=tuple(project.setting("exclusion_reasons", DEFAULT_EXCLUSION_REASONS)),
+    )
+
+
+def configure(
+    project: Project,
+    *,
+    actor: str,
+    reviewers_required: int | None = None,
+    exclusion_reasons: Sequence[str] | None = None,
+) -> ScreeningConfig:
+    """Change the screening settings (validated first; each change is logged)."""
+    current = screening_config(project)
+    wanted = ScreeningConfig(
+        reviewers_required if reviewers_required is not None else current.reviewers_required,
+        tuple(exclusion_reasons) if exclusion_reasons is not None else current.exclusion_reasons,
+    )
+    if wanted.reviewers_required != current.reviewers_required:
+        project.set_setting("reviewers_required", wanted.reviewers_required, actor=actor)
+    if wanted.exclusion_reasons != current.exclusion_reasons:
+        project.set_setting("exclusion_reasons", list(wanted.exclusion_reasons), actor=actor)
+    return wanted
+
+
+def stage_state(project: Project, stage: str) -> StageState:
+    """Every vote and resolution of a stage as the log now stands."""
+    config = screening_config(project)
+    return StageState.from_events(project.events(), stage, config.reviewers_required)
+
+
+def eligible(project: Project, stage: str) -> tuple[int, ...]:
+    """The ids of the records a stage screens (see :func:`~metareview.records.screening.eligible_records`)."""
+    config = screening_config(project)
+    return eligible_records(
+        project.record_ids(), project.events(), stage, config.reviewers_required
+    )
+
+
+def vote(
+    project: Project,
+    record_id: int,
+    *,
+    reviewer: str,
+    stage: str,
+    decision: str,
+    reason: str | None = None,
+) -> Event:
+    """Record a reviewer's include/exclude/maybe vote on a record."""
+    config = screening_config(project)
+    ids = project.record_ids()
+
+    def plan(events: tuple[Event, ...]) -> list[NewEvent]:
+        return plan_vote(
+            events,
+            ids,
+            record_id=record_id,
+            reviewer=reviewer,
+            stage=stage,
+            vote=decision,
+            reason=reason,
+            config=config,
+        )
+
+    return project.append_checked(plan)[0]
+
+
+def resolve(
+    project: Project,
+    record_id: int,
+    *,
+    actor: str,
+    stage: str,
+    decision: str,
+    method: str,
+    reason: str | None = None,
+    participants: Sequence[str] = (),
+) -> Event:
+    """Resolve a conflict by a third reviewer or by consensus (recorded with who and when)."""
+    config = screening_config(project)
+
+    def plan(events: tuple[Event, ...]) -> list[NewEvent]:
+        return plan_resolution(
+            events,
+            record_id=record_id,
+            actor=actor,
+            stage=stage,
+            vote=decision,
+            method=method,
+            reason=reason,
+            participants=participants,
+            config=config,
+        )
+
+    return project.append_checked(plan)[0]
+
+
+def mark_retrieval(project: Project, record_id: int, *, actor: str, status: str) -> Event:
+    """Record whether a record's full text was retrieved (``retrieved``/``not_retrieved``)."""
+    config = screening_config(project)
+    ids = project.record_ids()
+
+    def plan(events: tuple[Event, ...]) -> list[NewEvent]:
+        return plan_retrieval(
+            events,
+            ids,
+            record_id=record_id,
+            actor=actor,
+            status=status,
+            reviewers_required=config.reviewers_required,
+        )
+
+    return project.append_checked(plan)[0]
+
+
+def log_duplicates(
+    project: Project,
+    *,
+    actor: str,
+    merged: Sequence[tuple[int, int, dict[str, Any]]] = (),
+    maybe: Sequence[tuple[int, int, dict[str, Any]]] = (),
+) -> tuple[Event, ...]:
+    """Log duplicates found: ``merged`` (removed id, kept id, details) are removed at once;
+    ``maybe`` pairs wait for a person (:func:`decide_duplicate`)."""
+    new = [
+        NewEvent(EventKind.DUPLICATE, actor, record_id=r, data={"of": k, **d}) for r, k, d in merged
+    ]
+    new += [
+        NewEvent(EventKind.MAYBE_DUPLICATE, actor, record_id=r, data={"of": k, **d})
+        for r, k, d in maybe
+    ]
+    return project.append(new)
+
+
+def decide_duplicate(
+    project: Project, record_id: int, of: int, *, actor: str, duplicate: bool
+) -> Event:
+    """A person's decision on a possible duplicate pair (or on undoing a merge)."""
+    kind = EventKind.DUPLICATE if duplicate else EventKind.NOT_DUPLICATE
+    data = {"of": of, "method": "manual"}
+    return project.append([NewEvent(kind, actor, record_id=record_id, data=data)])[0]

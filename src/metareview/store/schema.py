@@ -1,0 +1,75 @@
+"""The tables of a review project: imports, records and the append-only event log.
+
+Records and imports are written once; every decision about a record (a duplicate, a
+screening vote, a resolution, a report that could not be retrieved) is a row of ``events``
+that is never updated or deleted: database triggers refuse both (see the first migration).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("file", Text, nullable=False),
+    Column("source_database", String(200), nullable=False, default=""),
+    Column("source_kind", String(20), nullable=False, default="database"),
+    Column("actor", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("n_records", Integer, nullable=False),
+    Column("errors", JSON, nullable=False),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=False, index=True),
+    Column("title", Text, nullable=False, default=""),
+    Column("abstract", Text, nullable=False, default=""),
+    Column("authors", JSON, nullable=False),
+    Column("year", Integer, nullable=True),
+    Column("journal", Text, nullable=False, default=""),
+    Column("volume", String(100), nullable=False, default=""),
+    Column("issue", String(100), nullable=False, default=""),
+    Column("pages", String(100), nullable=False, default=""),
+    Column("doi", String(300), nullable=False, default=""),
+    Column("pmid", String(50), nullable=False, default=""),
+    Column("keywords", JSON, nullable=False),
+    Column("publication_type", Text, nullable=False, default=""),
+    Column("source_database", String(200), nullable=False, default=""),
+    Column("source_file", Text, nullable=False, default=""),
+    Column("source_position", Integer, nullable=True),
+    Column("source_line", Integer, nullable=True),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("stage", String(10), nullable=True),
+    Column("record_id", Integer, ForeignKey("records.id"), nullable=True),
+    Column("value", String(200), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("data", JSON, nullable=True),
+    Index("ix_events_kind_stage", "kind", "stage"),
+    Index("ix_events_record", "record_id"),
+)

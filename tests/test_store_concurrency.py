@@ -1,0 +1,94 @@
+"""Concurrent writers (threads and processes) neither corrupt the store nor break its rules."""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+from metareview.errors import RecordsError
+from metareview.records.record import Record
+from metareview.store import Project
+from metareview.store.review import resolve, stage_state, vote
+from tests import stores
+
+store_url = stores.store_url  # the fixture, once per backend
+
+REVIEWERS = ("ana", "ben")
+
+
+def _screen_all(url: str, reviewer: str, decision: str) -> int:
+    """One reviewer's session in its own process: vote on every record."""
+    with Project.open(url) as project:
+        ids = sorted(project.records())
+        for record_id in ids:
+            vote(project, record_id, reviewer=reviewer, stage="ta", decision=decision)
+    return len(ids)
+
+
+def _try_resolve(url: str, record_id: int, who: str) -> str:
+    with Project.open(url) as project:
+        try:
+            resolve(
+                project,
+                record_id,
+                actor=who,
+                stage="ta",
+                decision="include",
+                method="third_reviewer",
+            )
+        except RecordsError:
+            return "refused"
+    return "resolved"
+
+
+def _open_new(url: str) -> int:
+    with Project.open(url) as project:
+        return len(project.records())
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def test_processes_creating_one_project_at_once_migrate_it_once(store_url):
+    with _pool(3) as pool:
+        assert list(pool.map(_open_new, [store_url] * 3)) == [0, 0, 0]
+    with Project.open(store_url) as project:
+        assert project.events() == ()
+
+
+def test_two_reviewer_processes_and_racing_third_reviewers(store_url):
+    with Project.open(store_url) as project:
+        ids = project.add_import(
+            "a.ris", [Record(title=f"t{i}") for i in range(10)], actor="ana"
+        ).record_ids
+    with _pool(2) as pool:
+        done = list(pool.map(_screen_all, [store_url] * 2, REVIEWERS, ["include", "exclude"]))
+    assert done == [10, 10]
+    with Project.open(store_url) as project:
+        state = stage_state(project, "ta")
+        assert len(state.conflicts()) == 10
+        assert all(set(state.votes[i]) == set(REVIEWERS) for i in ids)
+    # three third reviewers race to resolve the same conflict: exactly one wins
+    with _pool(3) as pool:
+        outcomes = list(
+            pool.map(_try_resolve, [store_url] * 3, [ids[0]] * 3, ["cleo", "dan", "eve"])
+        )
+    assert sorted(outcomes) == ["refused", "refused", "resolved"]
+
+
+def test_threads_cannot_vote_past_the_required_reviewers(store_url):
+    with Project.open(store_url) as project:
+        record_id = project.add_import("a.ris", [Record(title="t")], actor="x").record_ids[0]
+
+        def attempt(who: str) -> bool:
+            try:
+                vote(project, record_id, reviewer=who, stage="ta", decision="include")
+            except RecordsError:
+                return False
+            return True
+
+        with ThreadPoolExecutor(6) as pool:
+            accepted = list(pool.map(attempt, [f"r{i}" for i in range(6)]))
+        assert sum(accepted) == 2
+        assert len(stage_state(project, "ta").votes[record_id]) == 2

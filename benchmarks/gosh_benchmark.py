@@ -40,7 +40,9 @@ def main() -> None:
         out = Path(tmp) / "gosh.bin"
         run = subprocess.run(
             ["Rscript", str(HERE / "gosh_benchmark.R"), str(out)],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         r_seconds = float(run.stdout.strip().splitlines()[-1])
         reference = np.fromfile(out, dtype="<f8").reshape(6, -1)
@@ -60,8 +62,10 @@ def main() -> None:
     print(f"metafor gosh(): {r_seconds:.2f} s")
     print(f"metareview gosh(): {py_seconds:.2f} s")
     print(f"ratio (metafor / metareview): {r_seconds / py_seconds:.1f}x")
-    print("largest relative difference on metafor's subsets: "
-          + ", ".join(f"{key} {value:.1e}" for key, value in worst.items()))
+    print(
+        "largest relative difference on metafor's subsets: "
+        + ", ".join(f"{key} {value:.1e}" for key, value in worst.items())
+    )
 
 
 if __name__ == "__main__":

@@ -44,6 +44,10 @@ def assert_close(actual, expected, rtol: float = 1e-6, atol: float = 0.0, what: 
     """Relative agreement; ``None`` in the fixture (R's NA) must be NaN here."""
     expected = np.array([np.nan if v is None else v for v in np.atleast_1d(expected)], dtype=float)
     np.testing.assert_allclose(
-        np.atleast_1d(np.asarray(actual, dtype=float)), expected, rtol=rtol, atol=atol,
-        err_msg=what, equal_nan=True,
+        np.atleast_1d(np.asarray(actual, dtype=float)),
+        expected,
+        rtol=rtol,
+        atol=atol,
+        err_msg=what,
+        equal_nan=True,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.heterogeneity_reference import assert_close, case_id, cases, dataset
 
 from metareview.stats.gosh import (
     all_subsets,
@@ -14,6 +13,7 @@ from metareview.stats.gosh import (
     membership_to_bitmask,
     random_subsets,
 )
+from tests.heterogeneity_reference import assert_close, case_id, cases, dataset
 
 GOSH_CASES = cases("gosh")
 

@@ -14,6 +14,9 @@ import click
 
 from metareview import __version__
 from metareview.cli.analyze import analyze
+from metareview.cli.effects import effects
+from metareview.cli.prisma import prisma
+from metareview.cli.rob import rob
 from metareview.cli.validate import validate
 from metareview.errors import MetareviewError
 
@@ -28,7 +31,10 @@ def cli() -> None:
 
 # One line per subcommand; each lives in its own module under metareview.cli.
 cli.add_command(validate)
+cli.add_command(effects)
 cli.add_command(analyze)
+cli.add_command(rob)
+cli.add_command(prisma)
 
 
 def _fail(message: str, code: int) -> None:

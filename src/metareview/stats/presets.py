@@ -30,7 +30,10 @@ class Preset:
             meta ≥ 7 and metafor ``vtype="UB"``), ``"revman5"`` (N/(n1 n2) + g²/(2(N − 3.94))),
             ``"esc"`` (N/(n1 n2) + d²/(2N), d uncorrected), ``"cma"`` (J²(1/n1 + 1/n2 + d²/(2N))).
         zero_cell_add: value added to every cell of a 2×2 table with a zero cell.
-        drop_double_zero: exclude studies with no events in either arm from OR/RR.
+        drop_double_zero: exclude studies with no events (or only events) in both arms from
+            OR/RR as not estimable (RevMan 5, meta); metafor keeps them (``drop00=FALSE``).
+        smd_from_events: how a dichotomous outcome becomes an SMD: ``"hasselblad_hedges"``
+            (d = ln OR · √3/π) or ``"metapsy"`` (metapsyTools' ``g.binary`` rule via esc).
     Pooling
         tau2_method: default τ² estimator (FE DL REML ML PM SJ HE EB HS).
         ci_method: CI for the pooled mean: ``"z"``, ``"knha"`` or ``"adhoc"``.
@@ -66,6 +69,7 @@ class Preset:
     egger_variant: str
     trimfill_model: str
     min_k_bias: int = 10
+    smd_from_events: str = "hasselblad_hedges"
 
     def with_overrides(self, **overrides: Any) -> Preset:
         """Return a copy with explicit arguments (those not ``None``) replacing the defaults.
@@ -151,6 +155,7 @@ PRESETS: dict[str, Preset] = {
         subgroup_tau2="separate",
         egger_variant="classic",
         trimfill_model="FE",
+        smd_from_events="metapsy",
     ),
     "cma": Preset(
         name="cma",

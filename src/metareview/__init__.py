@@ -30,6 +30,9 @@ _PUBLIC = {
     "PrismaCounts": "metareview.rob.prisma",
     "Project": "metareview.store.project",
     "agreement": "metareview.records.agreement",
+    "read_records": "metareview.records.importers",
+    "read_many": "metareview.records.importers",
+    "deduplicate": "metareview.records.dedup",
 }
 
 

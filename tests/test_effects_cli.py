@@ -98,3 +98,23 @@ def test_effects_text_output_lists_not_estimable_rows(tmp_path, capsys):
     code, out, _ = _run(capsys, ["effects", str(path), "--measure", "rr", "--preset", "revman5"])
     assert code == 0 and "RR under preset revman5 (2 rows)" in out
     assert "not estimable: no events in either arm" in out
+
+
+def test_effects_json_lists_dropped_rows(tmp_path, capsys):
+    path = tmp_path / "zero.csv"
+    path.write_text(
+        "study,event_arm1,totaln_arm1,event_arm2,totaln_arm2\nA,0,10,0,12\nB,3,10,1,12\n"
+    )
+    code, out, _ = _run(capsys, ["effects", str(path), "--measure", "OR", "--json"])
+    assert code == 0 and json.loads(out)["dropped"] == []
+    code, out, _ = _run(
+        capsys, ["effects", str(path), "--measure", "OR", "--drop-double-zero", "--json"]
+    )
+    assert json.loads(out)["dropped"] == [
+        {
+            "row": 2,
+            "study": "A",
+            "reason": "no events in either arm (double-zero study, excluded from OR under preset "
+            "metafor)",
+        }
+    ]

@@ -63,7 +63,7 @@ def test_revman5_and_meta_exclude_double_zero_like_drop00(measure, preset):
     out = compute_effects(pd.DataFrame(case["data"]), measure, preset=preset)
     _check(out, case)
     assert out["note"].iloc[0] == (
-        "not estimable: no events in either arm (double-zero study; excluded from "
+        "not estimable: no events in either arm (double-zero study, excluded from "
         f"{measure} under preset {preset})"
     )
 

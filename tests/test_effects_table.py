@@ -344,3 +344,23 @@ def test_input_table_is_not_modified():
     before = table.frame.copy()
     compute_effects(table, multi_arm="combine")
     pd.testing.assert_frame_equal(table.frame, before)
+
+
+def test_combine_means_reproduces_the_handbook_formula_worked_example():
+    """Cochrane Handbook §6.5.2.10 (Table 6.5.a) formula, applied twice to three groups as in
+    the worked example of StatsToDo "Combine Means and SDs" (statstodo.com/CombineMeansSDs.php):
+    (10, 11.8, 2.4), (20, 15.3, 3.2), (15, 8.4, 4.1) → n 45, mean 12.2222, SD 4.5028."""
+    n, m, s = combine_means([10, 20, 15], [11.8, 15.3, 8.4], [2.4, 3.2, 4.1])
+    assert n == 45 and round(float(m), 4) == 12.2222 and round(float(s), 4) == 4.5028
+
+
+def test_combine_means_equals_the_pooled_raw_sample():
+    """Independent recomputation: the combined SD is the SD of the concatenated samples."""
+    rng = np.random.default_rng(7)
+    samples = [rng.normal(loc, 2.0, size) for loc, size in ((10, 12), (13, 30), (7, 9))]
+    n, m, s = combine_means(
+        [len(x) for x in samples], [x.mean() for x in samples], [x.std(ddof=1) for x in samples]
+    )
+    pooled = np.concatenate(samples)
+    assert n == len(pooled)
+    assert math.isclose(m, pooled.mean()) and math.isclose(s, pooled.std(ddof=1))

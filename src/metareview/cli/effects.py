@@ -11,7 +11,13 @@ import pandas as pd
 
 from metareview.cli.options import column_option, json_option, mapping_from, sheet_option
 from metareview.data.arms import MULTI_ARM_MODES
-from metareview.data.effects import EFFECT_COLUMNS, NOT_ESTIMABLE, SMD_FROM_EVENTS, compute_effects
+from metareview.data.effects import (
+    EFFECT_COLUMNS,
+    NOT_ESTIMABLE,
+    SMD_FROM_EVENTS,
+    compute_effects,
+    not_estimable_rows,
+)
 from metareview.stats.effects import MEASURES, SMD_CORRECTIONS, SMD_VARIANCES, ZERO_CELL_METHODS
 from metareview.stats.presets import PRESETS
 
@@ -178,15 +184,6 @@ def _report(table: pd.DataFrame, data: str, output: str | None) -> dict:
         {"row": int(row), **{c: _clean(record[c]) for c in shown}}
         for row, record in table.iterrows()
     ]
-    dropped = [
-        {
-            "row": r["row"],
-            "study": r.get("study"),
-            "reason": r["note"][len(NOT_ESTIMABLE) :].split("; ")[0],
-        }
-        for r in rows
-        if (r["note"] or "").startswith(NOT_ESTIMABLE)
-    ]
     return {
         "file": data,
         "output": output,
@@ -195,7 +192,7 @@ def _report(table: pd.DataFrame, data: str, output: str | None) -> dict:
         "settings": table.attrs["settings"],
         "level": table.attrs["level"],
         "rows": rows,
-        "dropped": dropped,
+        "dropped": not_estimable_rows(table),
     }
 
 

@@ -154,7 +154,7 @@ def compute_effects(
     ...                      "event_arm2": [0, 2], "totaln_arm2": [10, 12]})
     >>> out = compute_effects(data, "OR", preset="revman5")
     >>> out["note"].tolist()[0]
-    'not estimable: no events in either arm (double-zero study; excluded from OR under preset revman5)'
+    'not estimable: no events in either arm (double-zero study, excluded from OR under preset revman5)'
     """
     settings = _settings(preset, overrides)
     es.check_choice("multi_arm", multi_arm, MULTI_ARM_MODES)
@@ -194,6 +194,22 @@ def compute_effects(
 
     flip = _flip_mask(work, higher_is_better, source)
     return _assemble(work, measure, settings, yi, vi, source, flip, level)
+
+
+def not_estimable_rows(effects: pd.DataFrame) -> list[dict[str, object]]:
+    """The rows of a :func:`compute_effects` result without an effect, as ``{row, study, reason}``.
+
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"study": ["A"], "precalc_g": [0.3], "precalc_g_se": [0.1]})
+    >>> not_estimable_rows(compute_effects(data, "MD"))
+    [{'row': 2, 'study': 'A', 'reason': "the row's data (precalc_g) cannot give MD"}]
+    """
+    dropped = []
+    for row, study, note in zip(effects.index, effects["study"], effects["note"], strict=True):
+        if isinstance(note, str) and note.startswith(NOT_ESTIMABLE):
+            reason = note[len(NOT_ESTIMABLE) :].split("; ")[0]
+            dropped.append({"row": int(row), "study": study, "reason": reason})
+    return dropped
 
 
 def _settings(preset: str | Preset | None, overrides: dict[str, object]) -> Preset:
@@ -380,7 +396,7 @@ def _from_events(work, eff, measure, settings, zero_cell_method, index, note):
         note(f"{add:g} added to each cell (zero cell)", result.corrected)
     for position in index[result.dropped]:
         work.not_estimable[work.rows[position]] = (
-            f"no events in either arm (double-zero study; excluded from {binary} under preset "
+            f"no events in either arm (double-zero study, excluded from {binary} under preset "
             f"{settings.name})"
             if _no_events(work, position)
             else f"all participants had the event in both arms (excluded from {binary} under preset "

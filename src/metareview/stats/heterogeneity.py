@@ -48,8 +48,8 @@ def i2_from_q(q: float, df: int) -> float:
 
 
 def h2_from_q(q: float, df: int) -> float:
-    """Q-based H² = Q/df, truncated at 1 (so that I² = 1 − 1/H²)."""
-    return max(1.0, q / df) if df >= 1 else 1.0
+    """Q-based H² = Q/df (not truncated, as metafor reports it)."""
+    return q / df if df >= 1 else 1.0
 
 
 def qprofile_tau2_ci(

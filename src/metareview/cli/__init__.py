@@ -15,6 +15,7 @@ import click
 from metareview import __version__
 from metareview.cli.analyze import analyze
 from metareview.cli.effects import effects
+from metareview.cli.grade import grade_command
 from metareview.cli.prisma import prisma
 from metareview.cli.rob import rob
 from metareview.cli.validate import validate
@@ -35,6 +36,7 @@ cli.add_command(effects)
 cli.add_command(analyze)
 cli.add_command(rob)
 cli.add_command(prisma)
+cli.add_command(grade_command)
 
 
 def _fail(message: str, code: int) -> None:

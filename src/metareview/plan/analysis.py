@@ -17,12 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
+from warnings import catch_warnings, simplefilter
 
 import numpy as np
 import pandas as pd
 
 from metareview.data.table import ExtractionTable, format_row_ranges, load_table
 from metareview.errors import AnalysisError
+from metareview.stats.bias.small_study import SmallStudyResult, small_study_effects
 from metareview.stats.pooling import PoolResult, pool, resolve_settings
 from metareview.stats.render import render_pool_html, render_pool_summary
 
@@ -49,6 +51,7 @@ class AnalysisSettings:
     level: float = 0.95
     columns: dict[str, str] = field(default_factory=dict)
     sheet: str | None = None
+    force_bias: bool = False  # run small-study tests below the preset's min_k_bias
 
     def __post_init__(self) -> None:
         resolve_settings(self.method, self.ci_method, self.preset)
@@ -78,10 +81,11 @@ class AnalysisResult:
     rows: tuple[int | None, ...]
     dropped: tuple[DroppedRow, ...] = ()
     warnings: tuple[str, ...] = ()
+    small_study: SmallStudyResult | None = None
 
     # Optional sections added by later analyses, each an object with ``to_dict()``; listed
     # in OPTIONAL_SECTIONS so that ``to_dict`` includes them when present.
-    OPTIONAL_SECTIONS: ClassVar[tuple[str, ...]] = ()
+    OPTIONAL_SECTIONS: ClassVar[tuple[str, ...]] = ("small_study",)
 
     @property
     def k(self) -> int:
@@ -123,6 +127,8 @@ class AnalysisResult:
         if self.measure:
             lines.append(f"Measure: {self.measure}")
         lines.append(render_pool_summary(self.pooled))
+        if self.small_study is not None:
+            lines.append(self.small_study.summary())
         for warning in self.warnings:
             lines.append(f"Warning: {warning}")
         if self.dropped:
@@ -170,7 +176,19 @@ def analyze(
         preset=settings.preset,
         studies=[_label(s) or f"row {row}" for row, s in zip(kept.index, kept["study"])],
     )
-    warnings = []
+    yi, vi = kept["yi"].to_numpy(dtype=float), kept["vi"].to_numpy(dtype=float)
+    with catch_warnings(record=True) as caught:
+        simplefilter("always")
+        small_study = small_study_effects(
+            yi,
+            vi,
+            method=settings.method,
+            ci_method=settings.ci_method,
+            level=settings.level,
+            preset=settings.preset,
+            force=settings.force_bias,
+        )
+    warnings = [str(w.message) for w in caught]
     if dropped:
         warnings.append(
             f"{len(dropped)} row(s) dropped ({format_row_ranges([d.row for d in dropped])})"
@@ -182,6 +200,7 @@ def analyze(
         rows=tuple(int(r) for r in kept.index),
         dropped=dropped,
         warnings=tuple(warnings),
+        small_study=small_study,
     )
 
 

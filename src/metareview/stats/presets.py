@@ -45,12 +45,16 @@ class Preset:
             Higgins–Thompson–Spiegelhalter, meta ≤ 7, CMA) or ``"none"`` (RevMan 5 shows none).
     Subgroups
         subgroup_tau2: ``"separate"`` (one τ² per subgroup, meta/RevMan) or ``"common"`` (metafor).
-    Small-study effects
-        egger_variant: ``"classic"`` (weighted linear regression, t(k − 2)) or ``"rma"`` (metafor
-            ``regtest`` default, mixed-effects model, z).
-        trimfill_model: model used to trim: ``"FE"`` (common effect) or ``"analysis"`` (the
-            analysis model, as metafor).
-        min_k_bias: fewest studies for which small-study tests are run.
+    Small-study effects (``docs/small-study-effects.md``)
+        egger_variant: the Egger test the software reports: ``"classic"`` (weighted linear
+            regression on the SE, t(k − 2): meta's ``metabias`` default "Egger"/"linreg",
+            metapsyTools via dmetar, CMA, and what Cochrane reviews report from RevMan data) or
+            ``"rma"`` (metafor's ``regtest`` default: mixed-effects meta-regression, z).
+        trimfill_model: model used to trim: ``"FE"`` (common effect: meta's ``trimfill``
+            ``ma.common = TRUE``, hence metapsyTools; CMA's default; RevMan has none) or
+            ``"analysis"`` (the model trimfill is called on, as metafor).
+        min_k_bias: fewest studies for which small-study tests are run (10: the Cochrane
+            Handbook 13.3.5.4 and meta's ``metabias(k.min = 10)``; metafor sets no minimum).
     """
 
     name: str

@@ -17,6 +17,11 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _PUBLIC = {
+    "load_plan": "metareview.plan.plan",
+    "run_plan": "metareview.plan.runner",
+    "ReviewResults": "metareview.plan.results",
+    "write_report": "metareview.report.build",
+    "forest_plot": "metareview.report.forest_plot",
     "load_table": "metareview.data.table",
     "ExtractionTable": "metareview.data.table",
     "MetareviewError": "metareview.errors",

@@ -16,8 +16,10 @@ from metareview import __version__
 from metareview.cli.analyze import analyze
 from metareview.cli.effects import effects
 from metareview.cli.grade import grade_command
+from metareview.cli.init import init
 from metareview.cli.prisma import prisma
 from metareview.cli.rob import rob
+from metareview.cli.run import run
 from metareview.cli.validate import validate
 from metareview.errors import MetareviewError
 
@@ -34,6 +36,8 @@ def cli() -> None:
 cli.add_command(validate)
 cli.add_command(effects)
 cli.add_command(analyze)
+cli.add_command(run)
+cli.add_command(init)
 cli.add_command(rob)
 cli.add_command(prisma)
 cli.add_command(grade_command)

@@ -22,19 +22,12 @@ from warnings import catch_warnings, simplefilter
 import numpy as np
 import pandas as pd
 
+from metareview.data.effects import NOT_ESTIMABLE, PRECOMPUTED, compute_effects
 from metareview.data.table import ExtractionTable, format_row_ranges, load_table
 from metareview.errors import AnalysisError
 from metareview.stats.bias.small_study import SmallStudyResult, small_study_effects
 from metareview.stats.pooling import PoolResult, pool, resolve_settings
 from metareview.stats.render import render_pool_html, render_pool_summary
-
-# Data groups whose rows carry a precomputed effect: (effect column, SE or variance column, is_se)
-_PRECOMPUTED = {
-    "yi_vi": ("yi", "vi", False),
-    "yi_sei": ("yi", "sei", True),
-    "precalc_g": ("precalc_g", "precalc_g_se", True),
-    "precalc_log_rr": ("precalc_log_rr", "precalc_log_rr_se", True),
-}
 
 
 @dataclass(frozen=True)
@@ -158,7 +151,11 @@ def analyze(
     effects, measure = _effects(table, settings)
     usable = effects["yi"].notna() & effects["vi"].notna()
     dropped = tuple(
-        DroppedRow(int(row), _label(effects.at[row, "study"]), str(effects.at[row, "note"]))
+        DroppedRow(
+            int(row),
+            _label(effects.at[row, "study"]),
+            str(effects.at[row, "note"]).removeprefix(NOT_ESTIMABLE),
+        )
         for row in effects.index[~usable]
     )
     kept = effects[usable]
@@ -217,35 +214,14 @@ def _label(value: object) -> str | None:
 
 
 def _effects(table: ExtractionTable, settings: AnalysisSettings) -> tuple[pd.DataFrame, str | None]:
-    """Effect sizes per row: columns study, yi, vi and note (why a row is not estimable).
+    """Effect sizes per row (:func:`metareview.data.effects.compute_effects`) and the measure.
 
-    Rows with precomputed effects are used as they are; raw arm-level data need the effect
-    size engine (``metareview.data.effects``).
+    A table of precomputed ``yi`` alone needs no measure: its effects are pooled as given and
+    the measure is reported as ``None``.
     """
-    frame = table.frame
-    raw_rows = [
-        int(row) for row, group in zip(frame.index, table.data_group) if group not in _PRECOMPUTED
-    ]
-    if raw_rows:
-        raise AnalysisError(
-            f"{table.source}: {format_row_ranges(raw_rows)} hold arm-level data; computing "
-            "effect sizes from them needs metareview.data.effects"
-        )
-    yi, vi = [], []
-    for row, group in zip(frame.index, table.data_group):
-        effect, spread, is_se = _PRECOMPUTED[group]
-        value = float(frame.at[row, spread])
-        yi.append(float(frame.at[row, effect]))
-        vi.append(value**2 if is_se else value)
-    vi_arr = np.asarray(vi)
-    notes = np.where(vi_arr > 0, "", "not estimable: sampling variance is 0")
-    effects = pd.DataFrame(
-        {
-            "study": frame["study"],
-            "yi": yi,
-            "vi": np.where(vi_arr > 0, vi_arr, np.nan),
-            "note": notes,
-        },
-        index=frame.index,
+    measure = settings.measure
+    as_given = measure is None and set(table.data_group) <= set(PRECOMPUTED)
+    effects = compute_effects(
+        table, measure="MD" if as_given else measure, preset=settings.preset, level=settings.level
     )
-    return effects, settings.measure
+    return effects, None if as_given else effects.attrs.get("measure", measure)

@@ -120,7 +120,8 @@ def _solve(
     value0, _ = equation(groups.state(np.zeros(n), rows), target)
     active = np.flatnonzero(value0 > 0)
     lo = np.zeros(n)
-    hi = np.maximum.reduce([start, 1e-4 * groups.v[rows].mean(axis=1), np.full(n, 1e-12)])
+    scale = (groups.v[rows] * groups.mask[rows]).sum(axis=1) / groups.k[rows]
+    hi = np.maximum(start, 1e-4 * scale)
     # expand the upper ends until the equation is negative there
     pending = active
     while pending.size:
@@ -151,8 +152,8 @@ def _solve(
         candidate = np.where(outside, 0.5 * (lo[active] + hi[active]), candidate)
         candidate = np.where(value == 0, xa, candidate)
         done = (
-            (np.abs(candidate - xa) <= tol * (1.0 + xa))
-            | (hi[active] - lo[active] <= tol * (1.0 + lo[active]))
+            (np.abs(candidate - xa) <= tol * (scale[active] + xa))
+            | (hi[active] - lo[active] <= tol * (scale[active] + lo[active]))
             | (value == 0)
         )
         x[active] = candidate

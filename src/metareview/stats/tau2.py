@@ -108,8 +108,9 @@ def estimate_tau2(
         Design matrix of a meta-regression (include the intercept column yourself);
         the default is the intercept-only model.
     tol, maxiter : float, int
-        Convergence tolerance on τ² (relative to 1 + τ²) and iteration limit of the
-        iterative methods.
+        Convergence tolerance on τ² (relative to τ² plus the mean sampling variance, so it
+        does not depend on the scale of the effects) and iteration limit of the iterative
+        methods.
 
     Examples
     --------
@@ -203,7 +204,8 @@ def solve_estimating_equation(
     value0, _ = equation(model.at(0.0), model)
     if value0 <= 0:
         return 0.0, True, 0
-    lo, hi = 0.0, max(start, 1e-4 * float(np.mean(model.v)), 1e-12)
+    scale = float(np.mean(model.v))  # tolerances relative to the variances: scale-free
+    lo, hi = 0.0, max(start, 1e-4 * scale)
     iterations = 0
     while True:  # expand the upper end until the equation is negative there
         value_hi, _ = equation(model.at(hi), model)
@@ -233,7 +235,7 @@ def solve_estimating_equation(
         candidate = x + step
         if not (lo < candidate < hi):
             candidate = 0.5 * (lo + hi)
-        if abs(candidate - x) <= tol * (1.0 + x) or hi - lo <= tol * (1.0 + lo):
+        if abs(candidate - x) <= tol * (scale + x) or hi - lo <= tol * (scale + lo):
             return float(candidate), True, iterations
         x = candidate
     return float(x), False, iterations

@@ -9,11 +9,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parents[1]), str(HERE.parents[1] / "src")]
 
-from metareview.plan.analysis import AnalysisSettings  # noqa: E402
-from metareview.report.forest_plot import LAYOUTS, forest_figure, save_figure  # noqa: E402
 from tests.conftest import SHARED_DATA  # noqa: E402
 from tests.report_records import record_from, thirdwave  # noqa: E402
 from tests.test_report_forest import BASELINE_DPI  # noqa: E402
+
+from metareview.plan.analysis import AnalysisSettings  # noqa: E402
+from metareview.report.forest_plot import LAYOUTS, forest_figure, save_figure  # noqa: E402
 
 
 def main() -> None:

@@ -142,6 +142,7 @@ class MetaRegResult:
 
     def summary(self) -> str:
         test = "z" if self.qm_df2 is None else "t"
+        width = max(20, 2 + max(len(c.name) for c in self.coefficients))
         lines = [
             f"Meta-regression ({'fixed' if self.method == 'FE' else 'mixed'}-effects, "
             f"{self.method}, {self.ci_method}); k = {self.k}",
@@ -154,11 +155,11 @@ class MetaRegResult:
                 else f"F({self.qm_df}, {self.qm_df2}) = {self.qm:.4f}"
             )
             + f", p = {self.qm_pvalue:.4g}",
-            f"{'':<20}{'estimate':>10}{'se':>10}{test:>10}{'p':>10}{'ci.lb':>10}{'ci.ub':>10}",
+            f"{'':<{width}}{'estimate':>10}{'se':>10}{test:>10}{'p':>10}{'ci.lb':>10}{'ci.ub':>10}",
         ]
         for c in self.coefficients:
             lines.append(
-                f"{c.name:<20}{c.estimate:>10.4f}{c.se:>10.4f}{c.statistic:>10.4f}"
+                f"{c.name:<{width}}{c.estimate:>10.4f}{c.se:>10.4f}{c.statistic:>10.4f}"
                 f"{c.pvalue:>10.4g}{c.ci_lower:>10.4f}{c.ci_upper:>10.4f}"
             )
         if self.permutation is not None:

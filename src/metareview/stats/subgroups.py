@@ -155,7 +155,6 @@ def subgroup_analysis(
     preset: str | Preset | None = None,
     tau_common: bool | None = None,
     min_k: int = 2,
-    studies: Sequence[str] | None = None,
 ) -> SubgroupResult:
     """Pool each subgroup and test whether the subgroup effects differ.
 
@@ -167,7 +166,6 @@ def subgroup_analysis(
     method, ci_method, level, preset : as in :func:`metareview.stats.pooling.pool`.
     tau_common : one τ² for all subgroups (default: the preset's ``subgroup_tau2``).
     min_k : fewest studies a subgroup needs to enter the test (≥ 1).
-    studies : study labels.
     """
     method, ci_method, chosen = resolve_settings(method, ci_method, preset)
     if chosen.subgroup_tau2 not in SUBGROUP_TAU2:

@@ -3,9 +3,13 @@ the funnel plot."""
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from metareview.stats.bias.funnel import funnel_data
@@ -120,6 +124,24 @@ def test_funnel_plot_shows_studies_filled_studies_and_bands(shared_data):
     ax.figure.clf()
 
 
+def test_funnel_plot_of_a_ratio_measure_labels_ratios(shared_data):
+    from matplotlib import pyplot as plt
+
+    from metareview.report.funnel_plot import funnel_plot
+
+    yi, vi, _ = bias_data("egger2001", shared_data)
+    fig, ax = plt.subplots()
+    assert funnel_plot(funnel_data(yi, vi), ax=ax, exp_labels=True, contours=False) is ax
+    fig.canvas.draw()
+    ticks = {t.get_position()[0]: t.get_text() for t in ax.get_xticklabels()}
+    assert ticks[0.0] == "1"
+    assert not any(
+        isinstance(p, matplotlib.patches.Patch) and p.get_label() == "p > 0.1"
+        for p in ax.get_legend().get_patches()
+    )
+    plt.close(fig)
+
+
 def _thirdwave_csv(shared_data, tmp_path, rows=None):
     import pandas as pd
 
@@ -163,3 +185,35 @@ def test_analyze_force_runs_below_the_minimum(shared_data, tmp_path):
     assert forced["small_study"]["run"] is True
     assert forced["small_study"]["egger"]["df"] == 4
     assert any("forced" in w for w in forced["warnings"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(-3, 3), st.floats(1e-4, 4.0)), min_size=3, max_size=14),
+    st.sampled_from(list(PRESETS)),
+)
+def test_forced_analyses_never_crash_and_intervals_hold_their_estimates(studies, preset):
+    """Any data a review can hold (tiny and huge variances, k = 3 …) gives either a result or
+    a stated reason, never an exception; every CI contains its estimate."""
+    yi = np.array([s[0] for s in studies])
+    vi = np.array([s[1] for s in studies])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = small_study_effects(yi, vi, preset=preset, force=True)
+    doc = res.to_dict()
+    if not res.run:
+        assert any(
+            why in doc["reason"] for why in ("same standard error", "same effect", "exactly")
+        )
+        return
+    tf, pp = doc["trim_and_fill"], doc["pet_peese"]
+    assert tf["ci_lower"] <= tf["estimate"] <= tf["ci_upper"]
+    assert pp["ci_lower"] <= pp["estimate"] <= pp["ci_upper"]
+    assert 0 <= doc["egger"]["pvalue"] <= 1 and 0 <= doc["begg"]["pvalue"] <= 1
+    assert 0 <= tf["k0"] <= len(yi) - 2
+    assert all(n >= 0 for n in doc["fail_safe_n"].values())
+
+
+def test_equal_standard_errors_are_reported_not_crashed():
+    res = small_study_effects([0.1, 0.4, 0.2, 0.3], [0.02] * 4, force=True)
+    assert not res.run and "same standard error" in res.reason

@@ -233,3 +233,26 @@ def test_cli_grade_on_the_suicide_ideation_trials(shared_data, tmp_path, capsys)
             ]
         )
     assert done.value.code == 2 and "DOMAIN=LEVELS:FOOTNOTE" in capsys.readouterr().err
+
+
+def test_small_study_analyses_feed_the_publication_bias_rule():
+    from metareview.stats.bias.small_study import small_study_effects
+
+    yi = [0.71, 0.35, 1.79, 0.18, 0.42, 0.60, 0.31, 0.95, 0.22, 1.20]
+    vi = [0.068, 0.039, 0.119, 0.014, 0.030, 0.060, 0.020, 0.090, 0.010, 0.150]
+    pooled = pool(yi, vi, method="REML")
+    bias = small_study_effects(yi, vi, preset="metafor")
+    evidence = evidence_from_pool(
+        pooled, outcome="O", measure="SMD", participants=1000, small_study=bias
+    )
+    assert evidence.egger_p == bias.primary_egger.pvalue
+    assert evidence.trimfill_k0 == bias.trim_and_fill.k0
+    levels, rule = rate_publication_bias(evidence, RULES)
+    assert "Egger's test p = " in rule and levels == (-1 if bias.primary_egger.pvalue < 0.10 else 0)
+    not_run = small_study_effects(yi[:5], vi[:5])
+    assert (
+        evidence_from_pool(
+            pool(yi[:5], vi[:5]), outcome="O", measure="SMD", participants=None, small_study=not_run
+        ).egger_p
+        is None
+    )

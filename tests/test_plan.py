@@ -204,6 +204,9 @@ def test_every_schema_key_is_documented():
         keys |= set(schema["$defs"][definition]["properties"])
     for name in ("data", "report", "min_k", "outcomes", "rob"):
         keys |= set(schema["properties"][name]["properties"])
-    missing = sorted(key for key in keys if f"`{key}`" not in text and f"[{key}]" not in text
-                     and f"[[{key}]]" not in text)
+    missing = sorted(
+        key
+        for key in keys
+        if f"`{key}`" not in text and f"[{key}]" not in text and f"[[{key}]]" not in text
+    )
     assert not missing, f"document these plan keys in docs/plan.md: {missing}"

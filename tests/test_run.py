@@ -52,6 +52,7 @@ def test_example_writes_report_results_figures_and_tables(example_run, example_r
     figures = sorted(p.name for p in (example_run / "figures").glob("*.svg"))
     assert "forest-clinical-recovery-post-test.svg" in figures
     assert "forest-stigma-post-test-by-intervention-type.svg" in figures
+    assert "funnel-clinical-recovery-post-test.svg" in figures
     tables = {p.name for p in (example_run / "tables").iterdir()}
     assert {"table-clinical-recovery.csv", "tables.xlsx"} <= tables
     ids = example_results.ids
@@ -100,6 +101,30 @@ def _settings_of(results: ReviewResults, record) -> AnalysisSettings:
         method=settings.get("method"),
         ci_method=settings.get("ci_method"),
         level=settings.get("level", 0.95),
+    )
+
+
+def test_an_analysis_equals_metareview_analyze_on_the_raw_rows(example_results, tmp_path, capsys):
+    """Where each trial gave one row, `metareview analyze` on those spreadsheet rows agrees."""
+    single = [
+        r
+        for r in example_results.analyses
+        if r.ok and r.model == "random" and all(len(i["rows"]) == 1 for i in r.input)
+    ]
+    assert len(single) >= 5  # e.g. the one-effect-per-study (lowest/highest) runs
+    record = single[0]
+    rows = [item["rows"][0] for item in record.input]
+    table = pd.read_csv(EXAMPLE / "extraction.csv")
+    table.index = table.index + 2  # spreadsheet row numbers
+    subset = tmp_path / "hope.csv"
+    table.loc[rows].to_csv(subset, index=False)
+    with pytest.raises(SystemExit):
+        main(["analyze", str(subset), "--preset", "metapsy", "--measure", "SMD", "--json"])
+    document = json.loads(capsys.readouterr().out)
+    for key in ("estimate", "ci_lower", "ci_upper", "pvalue", "pi_lower", "pi_upper"):
+        assert record.result["random"][key] == pytest.approx(document["random"][key], rel=1e-10)
+    assert record.result["heterogeneity"]["i2"] == pytest.approx(
+        document["heterogeneity"]["i2"], rel=1e-10
     )
 
 

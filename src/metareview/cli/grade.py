@@ -234,6 +234,7 @@ def grade_command(
             measure=measure,
             participants=_participants(used, participants_column),
             overall_rob=_overall_rob(used, rob_column, table.source),
+            small_study=result.small_study,
         )
         mine = [d for target, d in parsed if target in (None, name)]
         assessments.append(grade(evidence, mine, rules=rules))

@@ -153,7 +153,10 @@ class AnalysisResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return render_pool_html(self.pooled)
+        html = render_pool_html(self.pooled)
+        if self.small_study is not None:
+            html += self.small_study._repr_html_()
+        return html
 
 
 def analyze(

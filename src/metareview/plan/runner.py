@@ -22,7 +22,6 @@ import pandas as pd
 
 from metareview import __version__
 from metareview.data.effects import compute_effects
-from metareview.data.standard import COLUMNS
 from metareview.data.table import ExtractionTable, load_table
 from metareview.errors import MetareviewError
 from metareview.plan.analysis import AnalysisSettings, analyze
@@ -37,9 +36,8 @@ from metareview.plan.selection import (
 )
 
 Progress = Callable[[str, int, int], None]
-# Numeric standard columns that would make analyze() recompute effects from raw data: the
-# input we hand it holds only the (sign-aligned) yi and vi, plus text and moderator columns.
-_RAW_COLUMNS = {name for name, column in COLUMNS.items() if column.numeric} - {"yi", "vi"}
+# Columns of compute_effects' output not kept in a record's input (derivable from yi, vi).
+_DERIVED_COLUMNS = ("sei", "ci_lower", "ci_upper", "yi_unflipped")
 
 
 @dataclass(frozen=True)
@@ -49,22 +47,25 @@ class FitJob:
     key: str
     frame: pd.DataFrame
     settings: Settings
+    force_bias: bool = False  # run small-study tests below the preset's minimum k
 
 
 def fit(job: FitJob) -> dict[str, Any]:
     """Run ``analyze`` for one job and return its JSON document (``{"error": …}`` on failure)."""
-    frame = job.frame.drop(columns=[c for c in ("rows", "n_effects") if c in job.frame])
-    frame = frame.drop(columns=[c for c in frame.columns if c in _RAW_COLUMNS])
+    # Only the (already sign-aligned, design-adjusted) effect sizes: columns such as
+    # higher_is_better or icc would make analyze() adjust them a second time.
+    frame = job.frame[["study", "yi", "vi"]].reset_index(drop=True)
     try:
-        table = load_table(frame.reset_index(drop=True))
-        return analyze(table, analysis_settings(job.settings)).to_dict()
+        table = load_table(frame)
+        return analyze(table, analysis_settings(job.settings, job.force_bias)).to_dict()
     except MetareviewError as err:
         return {"error": str(err)}
 
 
-def analysis_settings(settings: Settings) -> AnalysisSettings:
+def analysis_settings(settings: Settings, force_bias: bool = False) -> AnalysisSettings:
     """The ``analyze`` settings a plan's settings stand for."""
     return AnalysisSettings(
+        force_bias=force_bias,
         measure=settings.measure,
         preset=settings.preset,
         method=settings.method,
@@ -251,7 +252,8 @@ class _Runner:
         if k < spec.min_k:
             item["reason"] = f"k = {k} < {spec.min_k} (minimum for this analysis)"
             return item
-        item["jobs"].append(FitJob(spec.id, frame, spec.settings))
+        force_bias = bool(spec.small_study) and k >= self.plan.min_k.small_study
+        item["jobs"].append(FitJob(spec.id, frame, spec.settings, force_bias))
         for column in spec.subgroups:
             for level, rows in frame.groupby(column, sort=True):
                 if rows["study"].nunique() >= self.plan.min_k.subgroup:
@@ -334,10 +336,6 @@ class _Runner:
 
 
 def _input_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    keep = [
-        c
-        for c in frame.columns
-        if c not in _RAW_COLUMNS and c not in ("sei", "ci_lower", "ci_upper")
-    ]
+    keep = [c for c in frame.columns if c not in _DERIVED_COLUMNS]
     records = frame[keep].astype(object).where(frame[keep].notna(), None).to_dict("records")
     return records

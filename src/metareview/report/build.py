@@ -16,11 +16,16 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from matplotlib.figure import Figure
+
 from metareview.plan.expand import slug
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.report.forest_plot import forest_figure, save_figure
+from metareview.report.funnel_plot import funnel_plot
 from metareview.report.html import RenderedFigure, render_html
 from metareview.report.tables import write_tables
+from metareview.stats.bias.funnel import funnel_data
+from metareview.stats.bias.trimfill import trim_and_fill
 
 Progress = Callable[[str, int, int], None]
 DEFAULT_FORMATS = ("svg",)
@@ -39,11 +44,12 @@ class FigureJob:
     folder: Path
     formats: tuple[str, ...] = DEFAULT_FORMATS
     dpi: int = 300
+    kind: str = "forest"
 
 
 def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
-    """The figures of the report: a forest plot per pooled main or specific analysis and one
-    per subgroup analysis."""
+    """The figures of the report: a forest plot per pooled main or specific analysis, one per
+    subgroup analysis, and a funnel plot where small-study analyses were run."""
     jobs = []
     layout_of = _layouts(results)
     config = results.plan.get("report", {})
@@ -67,6 +73,21 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                 **extra,
             )
         )
+        if _small_study_run(record, results.plan):
+            jobs.append(
+                FigureJob(
+                    f"funnel-{slug(spec['id'])}",
+                    spec["group"],
+                    f"Contour-enhanced funnel plot: {spec['title']} (open circles: "
+                    "studies imputed by trim-and-fill).",
+                    record,
+                    layout,
+                    None,
+                    folder,
+                    **extra,
+                    kind="funnel",
+                )
+            )
         for block in record.subgroups:
             if any("result" in level for level in block["levels"]):
                 jobs.append(
@@ -84,6 +105,42 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
     return jobs
 
 
+def _small_study_run(record: AnalysisRecord, plan: dict) -> bool:
+    small = record.result.get("small_study") or {}
+    minimum = plan.get("min_k", {}).get("small_study", 10)
+    return bool(record.spec.get("small_study")) and bool(small.get("run")) and record.k >= minimum
+
+
+def funnel_figure(record: AnalysisRecord) -> Figure:
+    """The contour-enhanced funnel plot of ``record`` with its trim-and-fill studies."""
+    result = record.result
+    yi = [study["yi"] for study in result["studies"]]
+    vi = [study["vi"] for study in result["studies"]]
+    settings = {
+        "method": result["method"],
+        "ci_method": result["ci_method"],
+        "level": result["level"],
+        "preset": result["preset"],
+    }
+    filled = trim_and_fill(yi, vi, **settings) if "trimfill" in record.spec["small_study"] else None
+    funnel = funnel_data(
+        yi,
+        vi,
+        center=result[record.model]["estimate"],
+        level=result["level"],
+        labels=[study["study"] for study in result["studies"]],
+    )
+    figure = Figure(figsize=(5.5, 4.5))
+    ax = figure.add_subplot()
+    measure = result.get("measure") or "effect size"
+    label = {"SMD": "Hedges' g", "OR": "log odds ratio", "RR": "log risk ratio"}.get(
+        measure, measure
+    )
+    funnel_plot(funnel, ax=ax, trim_and_fill=filled, xlabel=label)
+    figure.tight_layout()
+    return figure
+
+
 def _layouts(results: ReviewResults) -> dict[str, str]:
     plan = results.plan
     default = plan.get("settings", {}).get("forest_layout", "meta")
@@ -95,7 +152,10 @@ def _layouts(results: ReviewResults) -> dict[str, str]:
 
 def draw(job: FigureJob) -> RenderedFigure:
     """Draw one figure and write it in every format."""
-    figure = forest_figure(job.record, job.layout, subgroup=job.subgroup)
+    if job.kind == "funnel":
+        figure = funnel_figure(job.record)
+    else:
+        figure = forest_figure(job.record, job.layout, subgroup=job.subgroup)
     files = []
     for suffix in job.formats:
         path = save_figure(figure, job.folder / f"{job.id}.{suffix}", dpi=job.dpi)

@@ -270,8 +270,14 @@ def forest_plot(
 
     base = transforms.blended_transform_factory(ax.transAxes, ax.transData)
 
+    offsets: dict[float, transforms.Transform] = {}
+
     def at(dx_inches: float) -> transforms.Transform:
-        return base + transforms.ScaledTranslation(dx_inches, 0, figure.dpi_scale_trans)
+        """x: ``dx_inches`` from the panel edge given as the text's x; y: the row (data)."""
+        if dx_inches not in offsets:
+            shift = transforms.ScaledTranslation(dx_inches, 0, figure.dpi_scale_trans)
+            offsets[dx_inches] = base + shift
+        return offsets[dx_inches]
 
     # column x positions (inches from the panel's left or right edge)
     positions = []

@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 from scipy import stats
 
 from metareview.stats.bias.funnel import FunnelData
@@ -37,6 +38,7 @@ def funnel_plot(
     trim_and_fill: TrimFillResult | None = None,
     contours: bool = True,
     xlabel: str = "Effect size",
+    exp_labels: bool = False,
 ) -> Axes:
     """Draw a (contour-enhanced) funnel plot.
 
@@ -51,7 +53,10 @@ def funnel_plot(
     contours : bool
         Shade the significance bands (otherwise a plain funnel plot).
     xlabel : str
-        Label of the effect axis (the analysis scale, e.g. "log odds ratio").
+        Label of the effect axis.
+    exp_labels : bool
+        For ratio measures (analysed on the log scale): label the ticks with exp(x), so the
+        axis reads as odds or risk ratios on a log scale.
 
     Returns
     -------
@@ -91,6 +96,8 @@ def funnel_plot(
     ax.set_xlim(left, right)
     ax.set_ylim(se_top, 0.0)
     ax.set_xlabel(xlabel)
+    if exp_labels:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{np.exp(x):.3g}"))
     ax.set_ylabel("Standard error")
     handles, _ = ax.get_legend_handles_labels()
     ax.legend(handles=[*handles, *legend], loc="upper left", fontsize=7, frameon=True)

@@ -31,12 +31,13 @@ class RenderedFigure:
 
 
 def inline_svg(svg_text: str) -> str:
-    """SVG file text made fit to sit inside HTML (no XML prolog or DOCTYPE).
+    """SVG file text made fit to sit inside HTML (no XML prolog, DOCTYPE or metadata).
 
-    >>> inline_svg('<?xml version="1.0"?>\\n<!DOCTYPE svg>\\n<svg a="1"></svg>')
+    >>> inline_svg('<?xml version="1.0"?>\\n<!DOCTYPE svg>\\n<svg a="1"><metadata>x</metadata></svg>')
     '<svg a="1"></svg>'
     """
-    return svg_text[svg_text.index("<svg") :].strip()
+    svg = svg_text[svg_text.index("<svg") :].strip()
+    return re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
 
 
 def _environment() -> Environment:

@@ -110,17 +110,16 @@ def summary_table(results: ReviewResults, group: str) -> pd.DataFrame:
     for record in records:
         if record.spec["role"] == "specific":
             rows.append(_record_row("Specific outcomes", record.spec["outcome"], record))
-    small = primary.result.get("small_study", {}) if primary.ok else {}
-    trimfill = small.get("trimfill") if isinstance(small, dict) else None
-    if trimfill and trimfill.get("estimate") is not None:
-        row = _row(
-            "Publication bias", f"Trim-and-fill ({trimfill.get('k0', 0)} imputed)", None, "random"
-        )
+    trimfill = _trim_and_fill(primary, results.plan)
+    if trimfill:
+        k0 = int(trimfill["k0"])
+        row = _row("Publication bias", f"Trim-and-fill ({k0} imputed)", None, "random")
         row.update(
             estimate=trimfill["estimate"],
-            ci_lower=trimfill.get("ci_lower"),
-            ci_upper=trimfill.get("ci_upper"),
-            k=primary.k + int(trimfill.get("k0", 0)),
+            ci_lower=trimfill["ci_lower"],
+            ci_upper=trimfill["ci_upper"],
+            p=trimfill["pvalue"],
+            k=primary.k + k0,
         )
         rows.append(row)
     for record in records:
@@ -132,6 +131,17 @@ def summary_table(results: ReviewResults, group: str) -> pd.DataFrame:
     for record in mains[1:]:
         rows.append(_record_row("Long-term effects", record.spec["window"], record))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _trim_and_fill(record: AnalysisRecord, plan: dict[str, Any]) -> dict[str, Any] | None:
+    """The trim-and-fill block when the plan asked for it and it was run (k large enough)."""
+    if not record.ok or "trimfill" not in record.spec.get("small_study", []):
+        return None
+    small = record.result.get("small_study") or {}
+    minimum = plan.get("min_k", {}).get("small_study", 10)
+    if not small.get("run") or record.k < minimum:
+        return None
+    return small.get("trim_and_fill")
 
 
 def _num(value: Any, digits: int = 2) -> str:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from metareview.rob.grade import CERTAINTY, RATIO_MEASURES, GradeAssessment, OutcomeEvidence
 from metareview.rob.vocabulary import Judgement
+from metareview.stats.bias.small_study import SmallStudyResult
 from metareview.stats.pooling import PoolResult
 
 SYMBOLS = {"High": "⊕⊕⊕⊕", "Moderate": "⊕⊕⊕◯", "Low": "⊕⊕◯◯", "Very low": "⊕◯◯◯"}
@@ -56,17 +57,28 @@ def evidence_from_pool(
     measure: str,
     participants: int | None,
     overall_rob: Mapping[str, Judgement] | None = None,
+    small_study: SmallStudyResult | None = None,
     model: str = "random",
     **extra: object,
 ) -> OutcomeEvidence:
     """The GRADE inputs of one pooled outcome (``model`` = ``random`` or ``fixed``).
 
     ``overall_rob`` maps each study label of ``pooled.studies`` to its overall judgement;
-    ``extra`` passes Egger/trim-and-fill results and the control risk through.
+    ``small_study`` (when run) gives the Egger p (the preset's variant) and trim-and-fill;
+    ``extra`` passes the control risk and other :class:`OutcomeEvidence` fields through.
     """
     if model not in ("random", "fixed"):
         raise ValueError(f"model must be random or fixed; got {model!r}")
     effect = pooled.random if model == "random" else pooled.fixed
+    if small_study is not None and small_study.run:
+        egger, filled = small_study.primary_egger, small_study.trim_and_fill
+        extra = {"egger_p": egger.pvalue if egger else None, **extra}
+        if filled is not None:
+            extra = {
+                "trimfill_k0": filled.k0,
+                "trimfill_ci": (filled.ci_lower, filled.ci_upper),
+                **extra,
+            }
     share = None
     if overall_rob is not None:
         share = high_risk_weight(pooled.studies, pooled.weights, overall_rob)

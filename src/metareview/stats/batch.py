@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from metareview.stats import distributions as dist
 from metareview.stats.pooling import CI_METHODS, check_choice
 from metareview.stats.presets import Preset, get_preset
 from metareview.stats.tau2 import DEFAULT_MAXITER, DEFAULT_TOL, check_method
@@ -191,7 +191,7 @@ def _qprofile(groups: _Groups, level: float) -> tuple[np.ndarray, np.ndarray]:
     fe = groups.state(np.zeros(n))
     bounds = []
     for quantile in (1 - (1 - level) / 2, (1 - level) / 2):
-        crit = np.where(df >= 1, stats.chi2.ppf(quantile, np.maximum(df, 1)), np.inf)
+        crit = np.where(df >= 1, dist.chi2_quantile(quantile, np.maximum(df, 1)), np.inf)
         rows = np.flatnonzero(fe.q > crit)
         bound = np.zeros(n)
         if rows.size:
@@ -313,25 +313,21 @@ def _fit(
     fe = groups.state(np.zeros(n))
     re = groups.state(tau2)
     se_classic = 1.0 / np.sqrt(re.sum_w)
-    alpha = 1.0 - level
     df = np.maximum(k - 1, 1)
     if test == "z":
         se = se_classic
-        crit = np.full(n, stats.norm.isf(alpha / 2))
-        pdist = stats.norm.sf
+        crit = np.full(n, dist.z_crit(level))
     else:
         factor = re.q / df
         if test == "adhoc":
             factor = np.maximum(factor, 1.0)
         se = np.where(k > 1, se_classic * np.sqrt(factor), se_classic)
-        crit = np.where(k > 1, stats.t.isf(alpha / 2, df), stats.norm.isf(alpha / 2))
+        crit = np.where(k > 1, dist.t_crit(level, df), dist.z_crit(level))
     statistic = re.mu / se
     if test == "z":
-        pvalue = 2 * pdist(np.abs(statistic))
+        pvalue = dist.z_pvalue(statistic)
     else:
-        pvalue = np.where(
-            k > 1, 2 * stats.t.sf(np.abs(statistic), df), 2 * stats.norm.sf(np.abs(statistic))
-        )
+        pvalue = np.where(k > 1, dist.t_pvalue(statistic, df), dist.z_pvalue(statistic))
     typical = np.where(k > 1, (k - 1) / np.where(fe.tr_p > 0, fe.tr_p, np.nan), np.nan)
     if preset.i2_definition == "tau2" and method != "FE":
         i2 = np.where(k > 1, 100 * tau2 / (typical + tau2), 0.0)
@@ -363,18 +359,17 @@ def _fit(
 
 
 def _prediction(mu, se, se_classic, tau2, k, test, preset, level, method):
-    alpha = 1.0 - level
     nan = np.full(k.size, np.nan)
     if method == "FE" or preset.pi_method == "none":
         return nan, nan
     if preset.pi_method == "follow_ci":
         if test == "z":
-            crit = np.full(k.size, stats.norm.isf(alpha / 2))
+            crit = np.full(k.size, dist.z_crit(level))
         else:
-            crit = np.where(k > 1, stats.t.isf(alpha / 2, np.maximum(k - 1, 1)), np.nan)
+            crit = np.where(k > 1, dist.t_crit(level, np.maximum(k - 1, 1)), np.nan)
         half = crit * np.sqrt(se**2 + tau2)
     else:
         df = k - 1 if preset.pi_method == "t_k1" else k - 2
-        crit = np.where(df >= 1, stats.t.isf(alpha / 2, np.maximum(df, 1)), np.nan)
+        crit = np.where(df >= 1, dist.t_crit(level, np.maximum(df, 1)), np.nan)
         half = crit * np.sqrt(se_classic**2 + tau2)
     return mu - half, mu + half

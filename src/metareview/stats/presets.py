@@ -38,8 +38,10 @@ class Preset:
         tau2_method: default τ² estimator (FE DL REML ML PM SJ HE EB HS).
         ci_method: CI for the pooled mean: ``"z"``, ``"knha"`` or ``"adhoc"``.
         i2_definition: ``"tau2"`` (τ²/(τ² + s²), metafor) or ``"q"`` ((Q − df)/Q, meta/RevMan/CMA).
-        tau2_ci_method: ``"qprofile"`` or ``"jackson"`` (Jackson 2013, for DL) or ``"none"``.
-        i2_ci_method: ``"qprofile"`` (from the τ² CI) or ``"test_based"`` (Higgins–Thompson ln H).
+        tau2_ci_method: ``"qprofile"``, ``"jackson"`` (Jackson 2013: generalised Q with weights
+            1/sᵢ), ``"jackson_dl"`` (Jackson for DL, Q-profile otherwise: R meta) or ``"none"``.
+        i2_ci_method: ``"qprofile"`` (from the τ² CI), ``"test_based"`` (Higgins–Thompson ln H)
+            or ``"none"`` (RevMan 5 and CMA print I² without a CI).
         pi_method: ``"follow_ci"`` (z with √(SE² + τ²), or t(k − 1) with the HK SE under knha:
             metafor), ``"t_k1"`` (t(k − 1) with the classic SE: meta ≥ 8), ``"t_k2"`` (t(k − 2):
             Higgins–Thompson–Spiegelhalter, meta ≤ 7, CMA) or ``"none"`` (RevMan 5 shows none).
@@ -119,7 +121,7 @@ PRESETS: dict[str, Preset] = {
         tau2_method="REML",
         ci_method="z",
         i2_definition="q",
-        tau2_ci_method="qprofile",
+        tau2_ci_method="jackson_dl",
         i2_ci_method="test_based",
         pi_method="t_k1",
         subgroup_tau2="separate",
@@ -137,7 +139,7 @@ PRESETS: dict[str, Preset] = {
         ci_method="z",
         i2_definition="q",
         tau2_ci_method="none",
-        i2_ci_method="test_based",
+        i2_ci_method="none",
         pi_method="none",
         subgroup_tau2="separate",
         egger_variant="classic",
@@ -172,7 +174,7 @@ PRESETS: dict[str, Preset] = {
         ci_method="z",
         i2_definition="q",
         tau2_ci_method="none",
-        i2_ci_method="test_based",
+        i2_ci_method="none",
         pi_method="t_k2",
         subgroup_tau2="separate",
         egger_variant="classic",

@@ -68,6 +68,8 @@ def rank_correlation_test(yi: object, vi: object) -> RankCorrelationTest:
     w = 1.0 / v
     theta = float(w @ y) / float(w.sum())
     standardised = (y - theta) / np.sqrt(v - 1.0 / float(w.sum()))
+    if np.ptp(standardised) == 0 or np.ptp(v) == 0:
+        raise ValueError("the rank correlation is undefined when all effects or variances agree")
     ties = np.unique(standardised).size < k or np.unique(v).size < k
     exact = k < EXACT_MAX_K and not ties
     result = stats.kendalltau(standardised, v, method="exact" if exact else "asymptotic")

@@ -227,6 +227,10 @@ def regression_test(
     fit = fit_meta_regression(
         y, v, x, model=model, method="FE" if model == "lm" else method, ci_method=ci_method
     )
+    if not fit.se[1] > 0:
+        raise ValueError(
+            "the regression fits the effects exactly (no residual variance): the test is undefined"
+        )
     statistic = fit.coef[1] / fit.se[1]
     limit = None if predictor == "ni" else fit.coef[0]
     half = fit.critical_value(level) * fit.se[0]

@@ -155,7 +155,7 @@ def _maximise(objective, start: np.ndarray, bounds: list[tuple[float | None, flo
             x0,
             method="L-BFGS-B",
             bounds=bounds,
-            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000, "maxfun": 50000},
+            options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 5000, "maxfun": 50000},
         )
 
     first = run(start)

@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from html import escape
 from typing import Any
+
+import numpy as np
 
 from metareview.stats.bias.begg import RankCorrelationTest, rank_correlation_test
 from metareview.stats.bias.egger import RegressionTest, regression_test
@@ -109,7 +112,7 @@ class SmallStudyResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return "<pre>" + self.summary() + "</pre>"
+        return "<pre>" + escape(self.summary()) + "</pre>"
 
 
 def small_study_effects(
@@ -136,7 +139,9 @@ def small_study_effects(
 
     Examples
     --------
-    >>> res = small_study_effects([0.2, 0.4, 0.3], [0.01, 0.02, 0.03], force=True)
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True):
+    ...     res = small_study_effects([0.2, 0.4, 0.3], [0.01, 0.02, 0.03], force=True)
     >>> res.run, res.reason
     (True, 'forced: 3 studies, fewer than the 10 the preset metafor requires')
     """
@@ -148,6 +153,14 @@ def small_study_effects(
     if k < MIN_K_ANY:
         reason = f"not run: {k} studies; the tests need at least {MIN_K_ANY}"
         return SmallStudyResult(run=False, reason=reason, **base)
+    if float(np.ptp(y)) <= 1e-12 * max(1.0, float(np.abs(y).max())):
+        reason = "not run: every study has the same effect, so there is no asymmetry to test"
+        return SmallStudyResult(run=False, reason=reason, **base)
+    if float(np.ptp(v)) <= 1e-12 * float(v.max()):
+        reason = (
+            "not run: every study has the same standard error, so no test can relate effects to it"
+        )
+        return SmallStudyResult(run=False, reason=reason, **base)
     reason = None
     if k < k_min:
         if not force:
@@ -156,18 +169,19 @@ def small_study_effects(
         reason = f"forced: {shortfall}"
         warnings.warn(f"small-study tests {reason}; they have little power", stacklevel=2)
     settings = {"level": level}
-    return SmallStudyResult(
-        run=True,
-        reason=reason,
-        egger=regression_test(y, v, model="lm", **settings),
-        egger_rma=regression_test(
-            y, v, model="rma", method=method, ci_method=ci_method, **settings
-        ),
-        begg=rank_correlation_test(y, v),
-        trim_and_fill=trim_and_fill(
-            y, v, method=method, ci_method=ci_method, preset=chosen, **settings
-        ),
-        pet_peese=pet_peese(y, v, **settings),
-        fail_safe_n={kind: fail_safe_n(y, v, kind=kind) for kind in KINDS},
-        **base,
-    )
+    try:
+        parts = {
+            "egger": regression_test(y, v, model="lm", **settings),
+            "egger_rma": regression_test(
+                y, v, model="rma", method=method, ci_method=ci_method, **settings
+            ),
+            "begg": rank_correlation_test(y, v),
+            "trim_and_fill": trim_and_fill(
+                y, v, method=method, ci_method=ci_method, preset=chosen, **settings
+            ),
+            "pet_peese": pet_peese(y, v, **settings),
+            "fail_safe_n": {kind: fail_safe_n(y, v, kind=kind) for kind in KINDS},
+        }
+    except ValueError as error:  # degenerate data, e.g. effects on an exact line
+        return SmallStudyResult(run=False, reason=f"not run: {error}", **base)
+    return SmallStudyResult(run=True, reason=reason, **parts, **base)

@@ -287,6 +287,30 @@ def test_tabular_aliases_csv_tsv_xlsx_and_gzip(tmp_path: Path) -> None:
         assert second.pmid == "123"
 
 
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [
+        # Covidence export
+        ("Title,Authors,Published Year,Journal,Volume,Issue,Pages,DOI",
+         'Peer support,"Smit D, Doe J",2023,J Psychol,12,3,101-109,10.1000/a1'),
+        # PubMed "Create file" CSV
+        ("PMID,Title,Authors,Citation,Journal/Book,Publication Year,DOI",
+         '1,Peer support,"Smit D, Doe J",x,J Psychol,2023,10.1000/a1'),
+        # Rayyan
+        ("key,title,authors,journal,volume,issue,pages,year,doi,pubmed_id",
+         'r1,Peer support,Smit D and Doe J,J Psychol,12,3,101-109,2023,10.1000/a1,1'),
+        # Scopus CSV
+        ("Authors,Title,Year,Source title,Volume,Issue,Page start,Page end,DOI,Source",
+         '"Smit D.; Doe J.",Peer support,2023,J Psychol,12,3,101,109,10.1000/a1,Scopus'),
+    ],
+)  # fmt: skip
+def test_headers_of_common_tools(tmp_path: Path, header: str, row: str) -> None:
+    record = read_records(write(tmp_path, "export.csv", f"{header}\n{row}\n")).records[0]
+    assert (record.title, record.year, record.journal, record.doi) == (
+        "Peer support", 2023, "J Psychol", "10.1000/a1")  # fmt: skip
+    assert len(record.authors) == 2 and record.authors[0].startswith("Smit D")
+
+
 def test_tabular_row_without_title_or_id_is_reported(tmp_path: Path) -> None:
     path = write(tmp_path, "hits.csv", "title,abstract\nA title,x\n,only an abstract\n")
     result = read_records(path)

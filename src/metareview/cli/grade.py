@@ -55,20 +55,32 @@ def _subset(table: ExtractionTable, mask: pd.Series) -> ExtractionTable:
 
 
 def _participants(frame: pd.DataFrame, column: str | None) -> int | None:
-    """Sum over studies of the largest row total (``column``, else n of both arms); None if
-    any row lacks it."""
-    totals = pd.Series(index=frame.index, dtype=float)
+    """Total participants: each row's total (``column``, else the sizes of both arms), rows of
+    one study with the same sizes counted once (the same sample, several outcomes); None if
+    any row lacks them."""
+    sizes = pd.DataFrame({"study": frame["study"].astype(str)}, index=frame.index)
+    sizes["a"], sizes["b"] = float("nan"), 0.0
     if column is not None:
-        totals = pd.to_numeric(frame[column], errors="coerce")
+        sizes["a"] = pd.to_numeric(frame[column], errors="coerce")
     for a, b in _SIZE_PAIRS:
         if a in frame.columns and b in frame.columns:
-            pair = pd.to_numeric(frame[a], errors="coerce") + pd.to_numeric(
-                frame[b], errors="coerce"
-            )
-            totals = totals.fillna(pair)
-    if totals.isna().any():
+            missing = sizes["a"].isna()
+            sizes.loc[missing, "a"] = pd.to_numeric(frame.loc[missing, a], errors="coerce")
+            sizes.loc[missing, "b"] = pd.to_numeric(frame.loc[missing, b], errors="coerce")
+    if sizes[["a", "b"]].isna().any().any():
         return None
-    return int(totals.groupby(frame["study"]).max().sum())
+    unique = sizes.drop_duplicates()
+    return int((unique["a"] + unique["b"]).sum())
+
+
+def _control_risk(frame: pd.DataFrame, given: float | None) -> float | None:
+    """The given control risk, else the pooled observed risk of the control arms (events)."""
+    if given is not None or not {"event_arm2", "totaln_arm2"} <= set(frame.columns):
+        return given
+    events = pd.to_numeric(frame["event_arm2"], errors="coerce")
+    totals = pd.to_numeric(frame["totaln_arm2"], errors="coerce")
+    usable = events.notna() & totals.notna() & (totals > 0)
+    return float(events[usable].sum() / totals[usable].sum()) if usable.any() else None
 
 
 def _overall_rob(frame: pd.DataFrame, column: str, source: str) -> dict[str, object] | None:
@@ -150,6 +162,20 @@ def _overall_rob(frame: pd.DataFrame, column: str, source: str) -> dict[str, obj
     help="Column with each row's total participants (default: n_arm1 + n_arm2 etc.).",
 )
 @click.option(
+    "--design",
+    type=click.Choice(["RCT", "observational"]),
+    default="RCT",
+    show_default=True,
+    help="Study design: evidence from RCTs starts at High, observational at Low.",
+)
+@click.option(
+    "--control-risk",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=None,
+    metavar="P",
+    help="Control-group risk for absolute effects and the OIS (default: observed in the data).",
+)
+@click.option(
     "--mid",
     type=float,
     default=None,
@@ -191,6 +217,8 @@ def grade_command(
     ci_method: str | None,
     rob_column: str,
     participants_column: str | None,
+    design: str,
+    control_risk: float | None,
     mid: float | None,
     rob_serious: float,
     decisions: tuple[str, ...],
@@ -235,6 +263,8 @@ def grade_command(
             participants=_participants(used, participants_column),
             overall_rob=_overall_rob(used, rob_column, table.source),
             small_study=result.small_study,
+            control_risk=_control_risk(used, control_risk),
+            design=design,
         )
         mine = [d for target, d in parsed if target in (None, name)]
         assessments.append(grade(evidence, mine, rules=rules))

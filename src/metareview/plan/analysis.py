@@ -32,7 +32,12 @@ from metareview.stats.influence import InfluenceResult
 from metareview.stats.leave_one_out import LeaveOneOutResult
 from metareview.stats.outliers import OutlierResult
 from metareview.stats.pooling import PoolResult, pool, resolve_settings
-from metareview.stats.render import render_pool_html, render_pool_summary
+from metareview.stats.render import (
+    RATIO_MEASURES,
+    render_pool_html,
+    render_pool_summary,
+    render_ratio_scale,
+)
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,8 @@ class AnalysisResult:
         if self.measure:
             lines.append(f"Measure: {self.measure}")
         lines.append(render_pool_summary(self.pooled))
+        if self.measure in RATIO_MEASURES:
+            lines.append(render_ratio_scale(self.pooled, self.measure))
         if self.small_study is not None:
             lines.append(self.small_study.summary())
         for name in ("subgroups", "outliers", "influence"):

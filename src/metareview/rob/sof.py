@@ -10,7 +10,7 @@ certainty (⊕ symbols) and lettered footnotes.
 >>> g = grade(OutcomeEvidence("Hope", "SMD", k=8, participants=900, estimate=0.3,
 ...                           ci_lower=0.05, ci_upper=0.55, i2=20.0))
 >>> summary_of_findings([g]).iloc[0].tolist()
-['Hope', '900 (8 studies)', 'SMD 0.30 (0.05 to 0.55)', '⊕⊕⊕◯ Moderate', 'a']
+['Hope', '900 (8 studies)', 'SMD 0.30 (0.05 to 0.55)', '—', '⊕⊕⊕◯ Moderate', 'a']
 """
 
 from __future__ import annotations
@@ -27,7 +27,14 @@ from metareview.stats.bias.small_study import SmallStudyResult
 from metareview.stats.pooling import PoolResult
 
 SYMBOLS = {"High": "⊕⊕⊕⊕", "Moderate": "⊕⊕⊕◯", "Low": "⊕⊕◯◯", "Very low": "⊕◯◯◯"}
-COLUMNS = ("Outcome", "Participants (studies)", "Effect (95% CI)", "Certainty", "Footnotes")
+COLUMNS = (
+    "Outcome",
+    "Participants (studies)",
+    "Effect (95% CI)",
+    "Absolute effect (per 1000)",
+    "Certainty",
+    "Footnotes",
+)
 
 
 def high_risk_weight(
@@ -106,6 +113,39 @@ def format_effect(ev: OutcomeEvidence) -> str:
     return f"{ev.measure} {values[0]:.2f} ({values[1]:.2f} to {values[2]:.2f})"
 
 
+def _risk_with(control: float, value: float, measure: str) -> float:
+    if measure == "RR":
+        return min(1.0, control * math.exp(value))
+    if measure == "OR":
+        odds = control / (1 - control) * math.exp(value)
+        return odds / (1 + odds)
+    return min(1.0, max(0.0, control + value))  # RD
+
+
+def _more(per_1000: float) -> str:
+    return f"{abs(per_1000):.0f} {'more' if per_1000 >= 0 else 'fewer'}"
+
+
+def absolute_effect(ev: OutcomeEvidence) -> str:
+    """Anticipated absolute effect per 1000 for a binary outcome with a control risk:
+    risk with control, risk with intervention, and the difference with its CI; ``—``
+    otherwise (continuous outcomes, or no control risk).
+
+    >>> ev = OutcomeEvidence("Relapse", "RR", k=6, participants=900, estimate=math.log(0.8),
+    ...                      ci_lower=math.log(0.6), ci_upper=math.log(1.05), control_risk=0.3)
+    >>> absolute_effect(ev)
+    '300 vs 240 per 1000: 60 fewer (120 fewer to 15 more)'
+    """
+    if ev.measure not in ("RR", "OR", "RD") or ev.control_risk is None:
+        return "—"
+    cr = ev.control_risk
+    est, lo, hi = (_risk_with(cr, v, ev.measure) for v in (ev.estimate, ev.ci_lower, ev.ci_upper))
+    return (
+        f"{cr * 1000:.0f} vs {est * 1000:.0f} per 1000: {_more((est - cr) * 1000)} "
+        f"({_more((lo - cr) * 1000)} to {_more((hi - cr) * 1000)})"
+    )
+
+
 def summary_of_findings(assessments: Sequence[GradeAssessment]) -> pd.DataFrame:
     """One row per outcome; footnotes lettered a, b, … across the table (repeats share a letter).
 
@@ -126,6 +166,7 @@ def summary_of_findings(assessments: Sequence[GradeAssessment]) -> pd.DataFrame:
                 ev.outcome,
                 f"{participants} ({ev.k} stud{'y' if ev.k == 1 else 'ies'})",
                 format_effect(ev),
+                absolute_effect(ev),
                 f"{SYMBOLS[g.certainty]} {g.certainty}",
                 ",".join(marks),
             ]
@@ -148,7 +189,7 @@ def sof_csv(assessments: Sequence[GradeAssessment]) -> str:
     """The table as CSV, footnotes appended as rows ``footnote a,<text>``."""
     frame = summary_of_findings(assessments)
     notes = pd.DataFrame(
-        [[f"footnote {k}", v, "", "", ""] for k, v in frame.attrs["footnotes"].items()],
+        [[f"footnote {k}", v, "", "", "", ""] for k, v in frame.attrs["footnotes"].items()],
         columns=list(COLUMNS),
     )
     return pd.concat([frame, notes], ignore_index=True).to_csv(index=False)

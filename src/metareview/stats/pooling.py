@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from metareview.stats import distributions as dist
 from metareview.stats import heterogeneity as het
@@ -155,6 +156,10 @@ class PoolResult:
             "conventions": dict(self.conventions),
             "warnings": list(self.warnings),
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per study: study, yi, vi and the random-effects weight (%)."""
+        return pd.DataFrame(self.studies_list())
 
     def summary(self) -> str:
         """A metafor-like printout."""

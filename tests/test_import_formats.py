@@ -210,6 +210,11 @@ def test_ris_quirks(tmp_path: Path) -> None:
     assert (second.doi, second.source_line) == ("10.1000/xyz.1", 15)
 
 
+def test_ris_tag_without_space_after_the_dash(tmp_path: Path) -> None:
+    result = read_records(write(tmp_path, "x.ris", "TY  -JOUR\nTI  -Tight title\nER  -\n"))
+    assert [r.title for r in result.records] == ["Tight title"]
+
+
 def test_ris_broken_entries(tmp_path: Path) -> None:
     text = (
         "TY  - JOUR\nTI  - Kept although ER is missing\n"
@@ -346,6 +351,16 @@ def test_detection_and_whole_file_errors(tmp_path: Path) -> None:
         read_records(tmp_path / "missing.ris")
     empty = read_records(write(tmp_path, "empty.ris", "\n\n"))
     assert empty.records == () and empty.errors[0].message == "the file is empty"
+
+
+def test_forced_format(tmp_path: Path) -> None:
+    path = write(tmp_path, "export.dat", "Title,DOI\nPeer support,10.1000/a1\n")
+    with pytest.raises(RecordsError, match="not a recognised export"):
+        read_records(path)
+    assert read_records(path, format="table").records[0].doi == "10.1000/a1"
+    assert read_records(write(tmp_path, "x.dat", MEDLINE), format="medline").format == "medline"
+    with pytest.raises(ValueError, match="format must be one of ris, medline, bibtex"):
+        read_records(path, format="csv")
 
 
 def test_read_many_and_result_api(tmp_path: Path) -> None:

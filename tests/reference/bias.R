@@ -210,6 +210,8 @@ for (name in names(datasets)) {
   result$datasets[[name]] <- list(
     input = if (name == "thirdwave") NULL else list(yi = d$yi, vi = d$vi, ni = d$ni),
     regtest = regtests(d), ranktest = ranktests(d), trimfill = trimfills(d),
-    fsn = fsns(d), selmodel = selmodels(d, steps_for[[name]], alternative_for[[name]]))
+    fsn = fsns(d),
+    selmodel = c(selmodels(d, steps_for[[name]], alternative_for[[name]]),
+                 selmodels(d, list(c(0.05, 1)), "two.sided")))
 }
 cat(toJSON(result, digits = NA, auto_unbox = TRUE, null = "null", na = "null", pretty = TRUE))

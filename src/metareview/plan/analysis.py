@@ -25,7 +25,12 @@ import pandas as pd
 from metareview.data.effects import NOT_ESTIMABLE, PRECOMPUTED, compute_effects
 from metareview.data.table import ExtractionTable, format_row_ranges, load_table
 from metareview.errors import AnalysisError
+from metareview.plan.robustness import SECTIONS as ROBUSTNESS_SECTIONS
+from metareview.plan.robustness import SubgroupSection, group_values, robustness_sections
 from metareview.stats.bias.small_study import SmallStudyResult, small_study_effects
+from metareview.stats.influence import InfluenceResult
+from metareview.stats.leave_one_out import LeaveOneOutResult
+from metareview.stats.outliers import OutlierResult
 from metareview.stats.pooling import PoolResult, pool, resolve_settings
 from metareview.stats.render import (
     RATIO_MEASURES,
@@ -50,11 +55,16 @@ class AnalysisSettings:
     columns: dict[str, str] = field(default_factory=dict)
     sheet: str | None = None
     force_bias: bool = False  # run small-study tests below the preset's min_k_bias
+    by: str | None = None  # column for the subgroup analysis
+    tau_common: bool | None = None  # one tau^2 across subgroups (None: the preset's)
+    min_k_subgroup: int = 2  # fewest studies a subgroup needs to enter the test
 
     def __post_init__(self) -> None:
         resolve_settings(self.method, self.ci_method, self.preset)
         if not 0.0 < self.level < 1.0:
             raise ValueError(f"level must be between 0 and 1 (e.g. 0.95); got {self.level!r}")
+        if int(self.min_k_subgroup) < 1:
+            raise ValueError(f"min_k_subgroup must be at least 1; got {self.min_k_subgroup!r}")
 
 
 @dataclass(frozen=True)
@@ -80,10 +90,16 @@ class AnalysisResult:
     dropped: tuple[DroppedRow, ...] = ()
     warnings: tuple[str, ...] = ()
     small_study: SmallStudyResult | None = None
+    subgroups: SubgroupSection | None = None
+    leave_one_out: LeaveOneOutResult | None = None
+    influence: InfluenceResult | None = None
+    outliers: OutlierResult | None = None
 
     # Optional sections added by later analyses, each an object with ``to_dict()``; listed
     # in OPTIONAL_SECTIONS so that ``to_dict`` includes them when present.
     OPTIONAL_SECTIONS: ClassVar[tuple[str, ...]] = ("small_study",)
+    # Sections always in the document (``null`` when not computed, e.g. no ``by`` column).
+    ALWAYS_SECTIONS: ClassVar[tuple[str, ...]] = ROBUSTNESS_SECTIONS
 
     @property
     def k(self) -> int:
@@ -114,6 +130,9 @@ class AnalysisResult:
             section = getattr(self, name) if name in names else None
             if section is not None:
                 document[name] = section.to_dict()
+        for name in self.ALWAYS_SECTIONS:
+            section = getattr(self, name)
+            document[name] = None if section is None else section.to_dict()
         return document
 
     def to_frame(self) -> pd.DataFrame:
@@ -129,6 +148,10 @@ class AnalysisResult:
             lines.append(render_ratio_scale(self.pooled, self.measure))
         if self.small_study is not None:
             lines.append(self.small_study.summary())
+        for name in ("subgroups", "outliers", "influence"):
+            section = getattr(self, name)
+            if section is not None:
+                lines.append(section.summary())
         for warning in self.warnings:
             lines.append(f"Warning: {warning}")
         if self.dropped:
@@ -196,6 +219,11 @@ def analyze(
             force=settings.force_bias,
         )
     warnings = [str(w.message) for w in caught]
+    labels = [_label(s) or f"row {row}" for row, s in zip(kept.index, kept["study"])]
+    groups = group_values(table.frame, settings.by, table.source) if settings.by else None
+    sections = robustness_sections(
+        yi, vi, labels, [int(r) for r in kept.index], pooled, settings, groups
+    )
     if dropped:
         warnings.append(
             f"{len(dropped)} row(s) dropped ({format_row_ranges([d.row for d in dropped])})"
@@ -208,6 +236,10 @@ def analyze(
         dropped=dropped,
         warnings=tuple(warnings),
         small_study=small_study,
+        subgroups=sections.subgroups,
+        leave_one_out=sections.leave_one_out,
+        influence=sections.influence,
+        outliers=sections.outliers,
     )
 
 

@@ -311,3 +311,18 @@ def test_report_opens_in_headless_chromium(example_run, example_results):
     assert errors == []
     assert all(url.startswith("file://") for url in requests)  # offline: nothing fetched
     assert screenshot.stat().st_size > 10_000
+
+
+def test_influential_removed_says_why_when_not_run(tmp_path, shared_data):
+    plan_path = _small_plan(tmp_path, shared_data)
+    plan_path.write_text(
+        plan_path.read_text().replace('"outliers_removed"]', '"outliers_removed", "influential_removed"]')
+    )
+    results = run_plan(load_plan(plan_path), jobs=1)
+    record = results["perceived-stress/all-time-points/influential-removed"]
+    main = results["perceived-stress/all-time-points"]
+    if main.result.get("influence"):
+        flagged = [r["study"] for r in main.result["influence"] if r["influential"]]
+        assert record.excluded_studies == flagged
+    else:
+        assert record.status == "skipped" and "influence diagnostics" in record.reason

@@ -226,6 +226,14 @@ class _Runner:
         for spec in specs:
             if spec.variant in DERIVED_RUNS:
                 parent = records[spec.parent]
+                unavailable = None
+                if not parent.ok:
+                    unavailable = "the main analysis was not run"
+                elif spec.variant == "influential_removed" and not parent.result.get("influence"):
+                    unavailable = "no influence diagnostics for the main analysis"
+                if unavailable:
+                    later[spec.id] = {**self._prepare(spec, []), "reason": unavailable}
+                    continue
                 flagged = self._flagged(parent, spec)
                 later[spec.id] = self._prepare(spec, exclude_studies=flagged)
         fits = self._fit_all([job for item in later.values() for job in item["jobs"]], 2)
@@ -328,11 +336,9 @@ class _Runner:
         )
 
     def _flagged(self, parent: AnalysisRecord, spec: AnalysisSpec) -> list[str]:
-        if not parent.ok:
-            return []
         if spec.variant == "outliers_removed":
             return outlier_studies(parent.result, parent.model, spec.settings.level)
-        return [str(s) for s in parent.result.get("influence", {}).get("influential_studies", [])]
+        return [str(row["study"]) for row in parent.result["influence"] if row["influential"]]
 
 
 def _input_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -85,7 +85,7 @@ trimfill_entry <- function(tf, trim_method, estimator, side_given, fill_test) {
   filled <- tf$fill
   list(trim_method = trim_method, estimator = estimator,
        side_given = if (is.null(side_given)) "auto" else side_given, test = fill_test,
-       k0 = num(tf$k0), side = tf$side,
+       k0 = num(tf$k0), side = tf$side, se_k0 = num(tf$se.k0), p_k0 = num(tf$p.k0),
        estimate = num(tf$beta), se = num(tf$se), ci_lower = num(tf$ci.lb),
        ci_upper = num(tf$ci.ub), pvalue = num(tf$pval), statistic = num(tf$zval),
        tau2 = num(tf$tau2),

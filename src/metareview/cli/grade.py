@@ -17,18 +17,18 @@ import pandas as pd
 
 from metareview.cli.options import column_option, json_option, mapping_from, sheet_option
 from metareview.data.table import ExtractionTable, load_table
-from metareview.errors import DataError, Problem
 from metareview.plan.analysis import AnalysisSettings, analyze
 from metareview.rob.grade import DOMAINS, GradeDecision, GradeRules, grade
-from metareview.rob.sof import evidence_from_pool, sof_csv, sof_html, summary_of_findings
-from metareview.rob.vocabulary import parse_judgement
-from metareview.stats.presets import PRESETS
-
-_SIZE_PAIRS = (
-    ("n_arm1", "n_arm2"),
-    ("totaln_arm1", "totaln_arm2"),
-    ("n_change_arm1", "n_change_arm2"),
+from metareview.rob.sof import (
+    control_risk_in,
+    evidence_from_pool,
+    overall_rob_in,
+    participants_in,
+    sof_csv,
+    sof_html,
+    summary_of_findings,
 )
+from metareview.stats.presets import PRESETS
 
 
 def _parse_decision(text: str) -> tuple[str | None, GradeDecision]:
@@ -52,65 +52,6 @@ def _parse_decision(text: str) -> tuple[str | None, GradeDecision]:
 def _subset(table: ExtractionTable, mask: pd.Series) -> ExtractionTable:
     groups = tuple(g for g, keep in zip(table.data_group, mask, strict=True) if keep)
     return replace(table, frame=table.frame[mask.to_numpy()], data_group=groups)
-
-
-def _participants(frame: pd.DataFrame, column: str | None) -> int | None:
-    """Total participants: each row's total (``column``, else the sizes of both arms), rows of
-    one study with the same sizes counted once (the same sample, several outcomes); None if
-    any row lacks them."""
-    sizes = pd.DataFrame({"study": frame["study"].astype(str)}, index=frame.index)
-    sizes["a"], sizes["b"] = float("nan"), 0.0
-    if column is not None:
-        sizes["a"] = pd.to_numeric(frame[column], errors="coerce")
-    for a, b in _SIZE_PAIRS:
-        if a in frame.columns and b in frame.columns:
-            missing = sizes["a"].isna()
-            sizes.loc[missing, "a"] = pd.to_numeric(frame.loc[missing, a], errors="coerce")
-            sizes.loc[missing, "b"] = pd.to_numeric(frame.loc[missing, b], errors="coerce")
-    if sizes[["a", "b"]].isna().any().any():
-        return None
-    unique = sizes.drop_duplicates()
-    return int((unique["a"] + unique["b"]).sum())
-
-
-def _control_risk(frame: pd.DataFrame, given: float | None) -> float | None:
-    """The given control risk, else the pooled observed risk of the control arms (events)."""
-    if given is not None or not {"event_arm2", "totaln_arm2"} <= set(frame.columns):
-        return given
-    events = pd.to_numeric(frame["event_arm2"], errors="coerce")
-    totals = pd.to_numeric(frame["totaln_arm2"], errors="coerce")
-    usable = events.notna() & totals.notna() & (totals > 0)
-    return float(events[usable].sum() / totals[usable].sum()) if usable.any() else None
-
-
-def _overall_rob(frame: pd.DataFrame, column: str, source: str) -> dict[str, object] | None:
-    if column not in frame.columns:
-        return None
-    out: dict[str, object] = {}
-    problems = []
-    for row, study, value in zip(frame.index, frame["study"], frame[column], strict=True):
-        try:
-            level = parse_judgement(value)
-        except ValueError as err:
-            problems.append(Problem(source, int(row), column, str(value), str(err)))
-            continue
-        if level is None:
-            problems.append(
-                Problem(source, int(row), column, None, "an overall risk-of-bias judgement")
-            )
-        elif out.setdefault(str(study), level) != level:
-            problems.append(
-                Problem(
-                    source,
-                    int(row),
-                    column,
-                    level.value,
-                    f"the same judgement on every row of {study!r} ({out[str(study)].value})",
-                )
-            )
-    if problems:
-        raise DataError(problems[:50], total=len(problems))
-    return out
 
 
 @click.command("grade")
@@ -260,10 +201,10 @@ def grade_command(
             result.pooled,
             outcome=name,
             measure=measure,
-            participants=_participants(used, participants_column),
-            overall_rob=_overall_rob(used, rob_column, table.source),
+            participants=participants_in(used, participants_column),
+            overall_rob=overall_rob_in(used, rob_column, table.source),
             small_study=result.small_study,
-            control_risk=_control_risk(used, control_risk),
+            control_risk=control_risk_in(used, control_risk),
             design=design,
         )
         mine = [d for target, d in parsed if target in (None, name)]

@@ -25,11 +25,13 @@ import pandas as pd
 from metareview.data.effects import NOT_ESTIMABLE, PRECOMPUTED, compute_effects
 from metareview.data.table import ExtractionTable, format_row_ranges, load_table
 from metareview.errors import AnalysisError
+from metareview.plan.binary import binary_sections
 from metareview.plan.robustness import SECTIONS as ROBUSTNESS_SECTIONS
 from metareview.plan.robustness import SubgroupSection, group_values, robustness_sections
 from metareview.stats.bias.small_study import SmallStudyResult, small_study_effects
 from metareview.stats.influence import InfluenceResult
 from metareview.stats.leave_one_out import LeaveOneOutResult
+from metareview.stats.mantel_haenszel import BinaryPoolResult
 from metareview.stats.outliers import OutlierResult
 from metareview.stats.pooling import PoolResult, pool, resolve_settings
 from metareview.stats.render import (
@@ -94,10 +96,12 @@ class AnalysisResult:
     leave_one_out: LeaveOneOutResult | None = None
     influence: InfluenceResult | None = None
     outliers: OutlierResult | None = None
+    mantel_haenszel: BinaryPoolResult | None = None
+    peto: BinaryPoolResult | None = None
 
     # Optional sections added by later analyses, each an object with ``to_dict()``; listed
     # in OPTIONAL_SECTIONS so that ``to_dict`` includes them when present.
-    OPTIONAL_SECTIONS: ClassVar[tuple[str, ...]] = ("small_study",)
+    OPTIONAL_SECTIONS: ClassVar[tuple[str, ...]] = ("small_study", "mantel_haenszel", "peto")
     # Sections always in the document (``null`` when not computed, e.g. no ``by`` column).
     ALWAYS_SECTIONS: ClassVar[tuple[str, ...]] = ROBUSTNESS_SECTIONS
 
@@ -146,6 +150,9 @@ class AnalysisResult:
         lines.append(render_pool_summary(self.pooled))
         if self.measure in RATIO_MEASURES:
             lines.append(render_ratio_scale(self.pooled, self.measure))
+        for binary in (self.mantel_haenszel, self.peto):
+            if binary is not None:
+                lines.append(binary.summary())
         if self.small_study is not None:
             lines.append(self.small_study.summary())
         for name in ("subgroups", "outliers", "influence"):
@@ -224,6 +231,7 @@ def analyze(
     sections = robustness_sections(
         yi, vi, labels, [int(r) for r in kept.index], pooled, settings, groups
     )
+    mantel_haenszel, peto = binary_sections(kept, measure, settings.level)
     if dropped:
         warnings.append(
             f"{len(dropped)} row(s) dropped ({format_row_ranges([d.row for d in dropped])})"
@@ -240,6 +248,8 @@ def analyze(
         leave_one_out=sections.leave_one_out,
         influence=sections.influence,
         outliers=sections.outliers,
+        mantel_haenszel=mantel_haenszel,
+        peto=peto,
     )
 
 

@@ -21,12 +21,18 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from metareview.errors import DataError, Problem
 from metareview.rob.grade import CERTAINTY, RATIO_MEASURES, GradeAssessment, OutcomeEvidence
-from metareview.rob.vocabulary import Judgement
+from metareview.rob.vocabulary import Judgement, parse_judgement
 from metareview.stats.bias.small_study import SmallStudyResult
 from metareview.stats.pooling import PoolResult
 
 SYMBOLS = {"High": "⊕⊕⊕⊕", "Moderate": "⊕⊕⊕◯", "Low": "⊕⊕◯◯", "Very low": "⊕◯◯◯"}
+_SIZE_PAIRS = (
+    ("n_arm1", "n_arm2"),
+    ("totaln_arm1", "totaln_arm2"),
+    ("n_change_arm1", "n_change_arm2"),
+)
 COLUMNS = (
     "Outcome",
     "Participants (studies)",
@@ -212,3 +218,80 @@ def sof_html(assessments: Sequence[GradeAssessment], *, title: str = "Summary of
         f'<tbody>{body}</tbody></table><p class="sof-legend">GRADE certainty: {legend}</p>'
         f'<ol class="sof-footnotes">{notes}</ol>'
     )
+
+
+# -- GRADE inputs from the rows of an extraction table (data-standard columns) ---------------
+def participants_in(frame: pd.DataFrame, column: str | None = None) -> int | None:
+    """Total participants: each row's total (``column``, else the sizes of both arms), rows of
+    one study with the same sizes counted once (the same sample, several outcomes); None if
+    any row lacks them.
+
+    >>> f = pd.DataFrame({"study": ["A", "A", "B"], "n_arm1": [50, 50, 30], "n_arm2": [48, 48, 31]})
+    >>> participants_in(f)
+    159
+    """
+    sizes = pd.DataFrame({"study": frame["study"].astype(str)}, index=frame.index)
+    sizes["a"], sizes["b"] = float("nan"), 0.0
+    if column is not None:
+        sizes["a"] = pd.to_numeric(frame[column], errors="coerce")
+    for a, b in _SIZE_PAIRS:
+        if a in frame.columns and b in frame.columns:
+            missing = sizes["a"].isna()
+            sizes.loc[missing, "a"] = pd.to_numeric(frame.loc[missing, a], errors="coerce")
+            sizes.loc[missing, "b"] = pd.to_numeric(frame.loc[missing, b], errors="coerce")
+    if sizes[["a", "b"]].isna().any().any():
+        return None
+    unique = sizes.drop_duplicates()
+    return int((unique["a"] + unique["b"]).sum())
+
+
+def control_risk_in(frame: pd.DataFrame, given: float | None = None) -> float | None:
+    """The given control risk, else the pooled observed risk of the control arms (events).
+
+    >>> control_risk_in(pd.DataFrame({"event_arm2": [10, 30], "totaln_arm2": [100, 100]}))
+    0.2
+    """
+    if given is not None or not {"event_arm2", "totaln_arm2"} <= set(frame.columns):
+        return given
+    events = pd.to_numeric(frame["event_arm2"], errors="coerce")
+    totals = pd.to_numeric(frame["totaln_arm2"], errors="coerce")
+    usable = events.notna() & totals.notna() & (totals > 0)
+    return float(events[usable].sum() / totals[usable].sum()) if usable.any() else None
+
+
+def overall_rob_in(
+    frame: pd.DataFrame, column: str = "rob_overall", source: str = "<table>"
+) -> dict[str, Judgement] | None:
+    """Each study's overall judgement from ``column`` (rows of a study must agree); None when
+    the table has no such column. Problems name the row and column.
+
+    >>> overall_rob_in(pd.DataFrame({"study": ["A", "B"], "rob_overall": ["High risk", "Low"]}))
+    {'A': <Judgement.HIGH: 'High'>, 'B': <Judgement.LOW: 'Low'>}
+    """
+    if column not in frame.columns:
+        return None
+    out: dict[str, Judgement] = {}
+    problems = []
+    for row, study, value in zip(frame.index, frame["study"], frame[column], strict=True):
+        try:
+            level = parse_judgement(value)
+        except ValueError as err:
+            problems.append(Problem(source, int(row), column, str(value), str(err)))
+            continue
+        if level is None:
+            problems.append(
+                Problem(source, int(row), column, None, "an overall risk-of-bias judgement")
+            )
+        elif out.setdefault(str(study), level) != level:
+            problems.append(
+                Problem(
+                    source,
+                    int(row),
+                    column,
+                    level.value,
+                    f"the same judgement on every row of {study!r} ({out[str(study)].value})",
+                )
+            )
+    if problems:
+        raise DataError(problems[:50], total=len(problems))
+    return out

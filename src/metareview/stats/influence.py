@@ -101,6 +101,12 @@ class InfluenceResult:
         return self.to_frame().to_html(index=False)
 
 
+def _model(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> LinearModel:
+    """The model; intercept-only designs take LinearModel's closed-form path."""
+    intercept_only = X.shape[1] == 1 and bool(np.all(X == 1.0))
+    return LinearModel(y, v, None if intercept_only else X)
+
+
 def _deleted_fits(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str):
     """τ², b, V(b) and Q_E of the model without each study in turn."""
     k, p = X.shape
@@ -108,7 +114,7 @@ def _deleted_fits(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str):
     out["q"] = np.empty(k)
     for i in range(k):
         keep = np.arange(k) != i
-        model = LinearModel(y[keep], v[keep], X[keep])
+        model = _model(y[keep], v[keep], X[keep])
         tau2 = fit_tau2(model, method).tau2
         state = model.at(tau2)
         out["tau2"][i], out["beta"][i], out["vb"][i] = tau2, state.beta, state.vb
@@ -145,7 +151,7 @@ def influence(
         if studies is not None
         else tuple(f"Study {i + 1}" for i in range(k))
     )
-    full = LinearModel(y, v, X)
+    full = _model(y, v, X)
     tau2 = fit_tau2(full, method).tau2
     state = full.at(tau2)
     beta, vb, w = state.beta, state.vb, state.w

@@ -282,3 +282,13 @@ def test_to_frame_and_back_transformed_summary_for_ratio_measures(tmp_path):
     assert "Back-transformed (OR):" in text
     expected = math.exp(result.pooled.random.estimate)
     assert f"random  {expected:.4f}" in text
+
+
+def test_identical_effects_do_not_give_a_zero_hartung_knapp_se():
+    from metareview.stats.batch import pool_many
+
+    res = pool([0.3, 0.3, 0.3], [0.1, 0.2, 0.1], ci_method="knha")
+    assert res.random.se == pytest.approx(res.fixed.se) and res.random.df == 2
+    assert res.conventions["ci_method"] == "adhoc" and "identical" in res.warnings[0]
+    frame = pd.DataFrame({"g": ["a"] * 3, "yi": [0.3] * 3, "vi": [0.1, 0.2, 0.1]})
+    assert pool_many(frame, by="g", test="knha").loc["a", "se"] == pytest.approx(res.random.se)

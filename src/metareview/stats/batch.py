@@ -321,6 +321,7 @@ def _fit(
         factor = re.q / df
         if test == "adhoc":
             factor = np.maximum(factor, 1.0)
+        factor = np.where(factor > 0, factor, 1.0)  # identical effects: as pool(), adhoc
         se = np.where(k > 1, se_classic * np.sqrt(factor), se_classic)
         crit = np.where(k > 1, dist.t_crit(level, df), dist.z_crit(level))
     statistic = re.mu / se

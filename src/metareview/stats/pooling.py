@@ -333,6 +333,12 @@ def _random_effects(
     if ci_method != "z" and k < 2:
         warnings.append(f"ci_method {ci_method!r} needs k >= 2; the z interval is used")
         ci_method = "z"
+    if ci_method == "knha" and q_at_tau2 <= 0:
+        warnings.append(
+            "all effects are identical, so the Hartung-Knapp SE would be 0; its factor is "
+            "truncated at 1 (ci_method 'adhoc')"
+        )
+        ci_method = "adhoc"
     if ci_method == "z":
         se, df = se_classic, None
         crit = float(dist.z_crit(level))

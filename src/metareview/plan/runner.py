@@ -28,7 +28,13 @@ from metareview.plan.analysis import AnalysisSettings, analyze
 from metareview.plan.expand import DERIVED_RUNS, AnalysisSpec, expand_plan
 from metareview.plan.plan import Plan, Settings
 from metareview.plan.results import AnalysisRecord, ReviewResults
-from metareview.plan.rules import choose_model, outlier_studies, subgroup_block, subgroup_key
+from metareview.plan.rules import (
+    choose_model,
+    influential_studies,
+    outlier_studies,
+    subgroup_block,
+    subgroup_key,
+)
 from metareview.plan.selection import (
     filter_rows,
     in_window,
@@ -226,13 +232,11 @@ class _Runner:
         for spec in specs:
             if spec.variant in DERIVED_RUNS:
                 parent = records[spec.parent]
-                unavailable = None
                 if not parent.ok:
-                    unavailable = "the main analysis was not run"
-                elif spec.variant == "influential_removed" and not parent.result.get("influence"):
-                    unavailable = "no influence diagnostics for the main analysis"
-                if unavailable:
-                    later[spec.id] = {**self._prepare(spec, []), "reason": unavailable}
+                    later[spec.id] = {
+                        **self._prepare(spec, []),
+                        "reason": "the main analysis was not run",
+                    }
                     continue
                 flagged = self._flagged(parent, spec)
                 later[spec.id] = self._prepare(spec, exclude_studies=flagged)
@@ -338,7 +342,7 @@ class _Runner:
     def _flagged(self, parent: AnalysisRecord, spec: AnalysisSpec) -> list[str]:
         if spec.variant == "outliers_removed":
             return outlier_studies(parent.result, parent.model, spec.settings.level)
-        return [str(row["study"]) for row in parent.result["influence"] if row["influential"]]
+        return influential_studies(parent.result)
 
 
 def _input_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -262,6 +262,13 @@ def pool_many(
             f"pool_many: row {table.index[row]} has {yi} = {table[yi].iloc[row]}, "
             f"{spread} = {table[spread].iloc[row]}; expected finite numbers with variance > 0"
         )
+    unlabelled = table[keys].isna().any(axis=1).to_numpy()
+    if unlabelled.any():
+        row = int(np.flatnonzero(unlabelled)[0])
+        raise ValueError(
+            f"pool_many: row {table.index[row]} has no value in {', '.join(keys)}; "
+            "every study needs its group"
+        )
     codes, index = _group_codes(table, keys)
     groups = _pad(codes, y, v, len(index))
     result = _fit(groups, method, test, level, chosen, tau2_ci)

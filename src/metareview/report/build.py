@@ -50,6 +50,7 @@ class FigureJob:
     formats: tuple[str, ...] = DEFAULT_FORMATS
     dpi: int = 300
     kind: str = "forest"
+    rob_column: str | None = None
 
 
 def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
@@ -60,7 +61,8 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
     layout_of = _layouts(results)
     config = results.plan.get("report", {})
     formats = tuple(dict.fromkeys(("svg", *config.get("figure_formats", DEFAULT_FORMATS))))
-    extra = {"formats": formats, "dpi": config.get("dpi", 300)}
+    rob_column = results.plan.get("rob", {}).get("column", "rob")
+    extra = {"formats": formats, "dpi": config.get("dpi", 300), "rob_column": rob_column}
     for record in results.analyses:
         spec = record.spec
         if not record.ok or spec["role"] == "sensitivity":
@@ -213,7 +215,9 @@ def draw(job: FigureJob) -> RenderedFigure:
     elif job.kind in ("loo", "baujat"):
         figure = diagnostic_figure(job.record, job.kind)
     else:
-        figure = forest_figure(job.record, job.layout, subgroup=job.subgroup)
+        figure = forest_figure(
+            job.record, job.layout, subgroup=job.subgroup, rob_column=job.rob_column
+        )
     files = []
     for suffix in job.formats:
         path = save_figure(figure, job.folder / f"{job.id}.{suffix}", dpi=job.dpi)

@@ -234,7 +234,7 @@ def trim_and_fill(
         previous, iterations = k0, iterations + 1
         center = _center(flipped[: k - k0], v_sorted[: k - k0], trim_method)
         raw = _missing(flipped - center, estimator)
-        k0 = min(max(0, round(raw)), k - 2)
+        k0 = min(max(0, round(raw)), k - 1)  # R0 can reach k − 1; one study is kept
     converged = k0 == previous
     if not converged:
         warnings.warn(f"trim-and-fill did not converge in {maxiter} iterations", stacklevel=2)

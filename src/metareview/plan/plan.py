@@ -16,22 +16,12 @@ metareview.errors.PlanError: plan.toml, line 4, key 'min_k.pool': got 0, expecte
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from metareview.errors import PlanError
 from metareview.plan.schema import key_lines, line_of, validate
-
-SENSITIVITY_RUNS = (
-    "leave_one_out",
-    "outliers_removed",
-    "influential_removed",
-    "low_rob_only",
-    "one_per_study_combined",
-    "one_per_study_lowest",
-    "one_per_study_highest",
-)
 
 
 @dataclass(frozen=True)
@@ -289,8 +279,3 @@ def _cross_checks(plan: Plan) -> list[tuple[str, str]]:
                     (key, f"got window {name!r}, expected one of {', '.join(window_names)}")
                 )
     return problems
-
-
-def settings_fields() -> tuple[str, ...]:
-    """The names of the ``[settings]`` keys (for documentation and ``metareview init``)."""
-    return tuple(f.name for f in fields(Settings))

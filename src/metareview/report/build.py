@@ -37,6 +37,7 @@ from metareview.stats.pooling import pool
 Progress = Callable[[str, int, int], None]
 DEFAULT_FORMATS = ("svg",)
 GOSH_SUBSETS = 20_000
+FIGURE_PREFIXES = ("forest-", "funnel-", "loo-", "baujat-", "gosh-")
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,9 @@ def write_report(
     progress = progress or (lambda *_: None)
     figures_dir = outdir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
+    for stale in figures_dir.iterdir():  # figures of an earlier run of a changed plan
+        if stale.name.startswith(FIGURE_PREFIXES) and stale.suffix in (".svg", ".pdf", ".png"):
+            stale.unlink()
     (outdir / "results.json").write_text(results.to_json(), encoding="utf-8")
     write_tables(results, outdir / "tables")
     work = figure_jobs(results, figures_dir)

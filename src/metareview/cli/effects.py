@@ -9,7 +9,13 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from metareview.cli.options import column_option, json_option, mapping_from, sheet_option
+from metareview.cli.options import (
+    column_option,
+    json_option,
+    mapping_from,
+    output_file_option,
+    sheet_option,
+)
 from metareview.data.arms import MULTI_ARM_MODES
 from metareview.data.effects import (
     EFFECT_COLUMNS,
@@ -41,12 +47,9 @@ SHOWN = ("study", *EFFECT_COLUMNS)
 )
 @column_option
 @sheet_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write the table with the effect columns to OUT (.csv, .tsv, .xlsx, .parquet).",
+@output_file_option(
+    (".csv", ".tsv", ".txt", ".xlsx", ".parquet"),
+    help="Write the table with the effect columns to FILE (.csv, .tsv/.txt, .xlsx, .parquet).",
 )
 @json_option
 @click.option(

@@ -147,6 +147,18 @@ def estimate_tau2_model(
     return Tau2Fit(_moment_estimate(model, method), True, 0, method)
 
 
+def _intercept_only_scores(model: LinearModel, method: str, grid: np.ndarray) -> np.ndarray:
+    """The ML/REML estimating equation of an intercept-only model at every τ² of ``grid``."""
+    w = 1.0 / (model.v[:, None] + grid[None, :])
+    sum_w = w.sum(axis=0)
+    mu = (w * model.y[:, None]).sum(axis=0) / sum_w
+    wr = w * (model.y[:, None] - mu)
+    ypy2 = (wr * wr).sum(axis=0)
+    if method == "ML":
+        return ypy2 - sum_w
+    return ypy2 - (sum_w - (w * w).sum(axis=0) / sum_w)
+
+
 def log_likelihood(state: FitState, method: str) -> float:
     """The ML or REML log-likelihood of a fit, up to a constant."""
     extra = state.log_det_xwx if method == "REML" else 0.0
@@ -162,13 +174,16 @@ def interior_maximum(
     to a higher interior maximum (ML on dat.bcg ~ ablat + alloc does, and metafor's Fisher
     scoring finds it). The score is scanned on a geometric grid up to 10·(var(y) + max(v));
     each change of sign from + to − is refined, and the τ² of highest likelihood (0 included)
-    is returned with the number of evaluations.
+    is returned with the number of refining iterations.
     """
     equation = _EQUATIONS[method]
     top = 10.0 * (float(np.var(model.y)) + float(np.max(model.v)))
     grid = np.geomspace(1e-6 * top, top, GRID_POINTS)
-    values = np.array([equation(model.at(t), model)[0] for t in grid])
-    best, best_ll, steps = 0.0, log_likelihood(model.fixed, method), GRID_POINTS
+    if model.X is None:
+        values = _intercept_only_scores(model, method, grid)
+    else:
+        values = np.array([equation(model.at(t), model)[0] for t in grid])
+    best, best_ll, steps = 0.0, log_likelihood(model.fixed, method), 0
     for i in np.flatnonzero((values[:-1] > 0) & (values[1:] <= 0)):
         root, _, iterations = solve_estimating_equation(
             equation, model, math.sqrt(grid[i] * grid[i + 1]), lower=grid[i],

@@ -54,6 +54,7 @@ def test_example_writes_report_results_figures_and_tables(example_run, example_r
     assert "forest-stigma-post-test-by-intervention-type.svg" in figures
     assert "funnel-clinical-recovery-post-test.svg" in figures
     assert {"loo-clinical-recovery-post-test.svg", "baujat-clinical-recovery-post-test.svg"} <= set(figures)
+    assert {"rob-traffic.svg", "rob-summary.svg"} <= set(figures)
     gosh = example_run / "figures" / "gosh-clinical-recovery-post-test.svg"
     assert gosh.stat().st_size < 400_000  # 20 000 points, rasterised
     tables = {p.name for p in (example_run / "tables").iterdir()}

@@ -132,6 +132,7 @@ class Plan:
     outcome_column: str
     rob_column: str
     rob_low: tuple[Any, ...]
+    rob_domains: tuple[str, ...]
     windows: tuple[TimeWindow, ...]
     runs: Runs
     categories: tuple[Category, ...]
@@ -239,6 +240,7 @@ def _build(document: dict[str, Any], source: str, base_dir: Path, lines: dict[st
         outcome_column=outcomes.get("outcome_column", "outcome"),
         rob_column=rob.get("column", "rob"),
         rob_low=_as_tuple(rob.get("low", "Low")),
+        rob_domains=tuple(rob.get("domains", ())),
         windows=windows,
         runs=runs,
         categories=categories,
@@ -255,6 +257,10 @@ def _as_tuple(value: Any) -> tuple[Any, ...]:
 def _cross_checks(plan: Plan) -> list[tuple[str, str]]:
     """Checks the schema cannot express: unique names, known windows, complete windows."""
     problems: list[tuple[str, str]] = []
+    names = plan.document.get("rob", {}).get("domain_names")
+    if names is not None and len(names) != len(plan.rob_domains):
+        problems.append(("rob.domain_names", f"got {len(names)} names, expected one per domain "
+                                             f"({len(plan.rob_domains)})"))
     window_names = [w.name for w in plan.windows]
     for index, window in enumerate(plan.windows, start=1):
         key = f"time_window[{index}]"

@@ -146,6 +146,7 @@ def check_columns(plan: Plan, table: ExtractionTable) -> None:
         if "low_rob_only" in item.sensitivity:
             wanted.append(("rob.column", plan.rob_column))
     wanted += [(f"{c.key}.filter.{name}", name) for c in plan.custom for name in c.filter]
+    wanted += [("rob.domains", column) for column in plan.rob_domains]
     missing = [(key, column) for key, column in wanted if column not in present]
     if missing:
         key, column = missing[0]

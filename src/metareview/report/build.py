@@ -24,9 +24,11 @@ from metareview.report.baujat_plot import baujat_plot
 from metareview.report.forest_plot import forest_figure, save_figure
 from metareview.report.funnel_plot import funnel_plot
 from metareview.report.gosh_plot import gosh_plot
-from metareview.report.html import RenderedFigure, render_html
+from metareview.report.html import ROB_GROUP, RenderedFigure, render_html
 from metareview.report.leave_one_out_plot import leave_one_out_plot
+from metareview.report.rob_figures import rob_figure, rob_table
 from metareview.report.tables import write_tables
+from metareview.rob.table import RobTable
 from metareview.stats.bias.funnel import funnel_data
 from metareview.stats.bias.trimfill import trim_and_fill
 from metareview.stats.gosh import gosh
@@ -37,7 +39,7 @@ from metareview.stats.pooling import pool
 Progress = Callable[[str, int, int], None]
 DEFAULT_FORMATS = ("svg",)
 GOSH_SUBSETS = 20_000
-FIGURE_PREFIXES = ("forest-", "funnel-", "loo-", "baujat-", "gosh-")
+FIGURE_PREFIXES = ("forest-", "funnel-", "loo-", "baujat-", "gosh-", "rob-")
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class FigureJob:
     id: str
     group: str
     caption: str
-    record: AnalysisRecord
+    record: AnalysisRecord | None
     layout: str
     subgroup: str | None
     folder: Path
@@ -55,6 +57,7 @@ class FigureJob:
     dpi: int = 300
     kind: str = "forest"
     rob_column: str | None = None
+    rob_table: RobTable | None = None
 
 
 def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
@@ -67,6 +70,26 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
     formats = tuple(dict.fromkeys(("svg", *config.get("figure_formats", DEFAULT_FORMATS))))
     rob_column = results.plan.get("rob", {}).get("column", "rob")
     extra = {"formats": formats, "dpi": config.get("dpi", 300), "rob_column": rob_column}
+    table = rob_table(results)
+    if table is not None:
+        for kind, name in (
+            ("traffic", "Risk-of-bias judgements per study (traffic-light plot)"),
+            ("summary", "Risk of bias across studies (summary plot)"),
+        ):
+            jobs.append(
+                FigureJob(
+                    f"rob-{kind}",
+                    ROB_GROUP,
+                    f"{name}, {table.tool}.",
+                    None,
+                    "",
+                    None,
+                    folder,
+                    **extra,
+                    kind=f"rob-{kind}",
+                    rob_table=table,
+                )
+            )
     for record in results.analyses:
         spec = record.spec
         if not record.ok or spec["role"] == "sensitivity":
@@ -251,7 +274,9 @@ def _layouts(results: ReviewResults) -> dict[str, str]:
 
 def draw(job: FigureJob) -> RenderedFigure:
     """Draw one figure and write it in every format."""
-    if job.kind == "funnel":
+    if job.rob_table is not None:
+        figure = rob_figure(job.rob_table, job.kind.removeprefix("rob-"))
+    elif job.kind == "funnel":
         figure = funnel_figure(job.record)
     elif job.kind == "gosh":
         figure = gosh_figure(job.record)

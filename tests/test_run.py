@@ -53,7 +53,9 @@ def test_example_writes_report_results_figures_and_tables(example_run, example_r
     assert "forest-clinical-recovery-post-test.svg" in figures
     assert "forest-stigma-post-test-by-intervention-type.svg" in figures
     assert "funnel-clinical-recovery-post-test.svg" in figures
-    assert {"loo-clinical-recovery-post-test.svg", "baujat-clinical-recovery-post-test.svg"} <= set(figures)
+    assert {"loo-clinical-recovery-post-test.svg", "baujat-clinical-recovery-post-test.svg"} <= set(
+        figures
+    )
     assert {"rob-traffic.svg", "rob-summary.svg"} <= set(figures)
     gosh = example_run / "figures" / "gosh-clinical-recovery-post-test.svg"
     assert gosh.stat().st_size < 400_000  # 20 000 points, rasterised
@@ -339,3 +341,27 @@ def test_influential_removed_excludes_what_the_influence_diagnostics_flag(tmp_pa
     assert flagged  # ThirdWave has influential trials (DanitzOrsillo)
     record = results["perceived-stress/all-time-points/influential-removed"]
     assert record.excluded_studies == flagged and record.k == 18 - len(flagged)
+
+
+def test_leave_one_out_rows_reuse_the_analysis_documents_section(shared_data):
+    """When ``analyze`` reports leave-one-out itself, the runner takes it instead of refitting."""
+    from metareview.plan.results import AnalysisRecord
+    from metareview.plan.runner import leave_one_out_jobs, leave_one_out_rows
+    from metareview.stats.leave_one_out import leave_one_out
+
+    frame = pd.read_csv(shared_data / "dmetar" / "ThirdWave.csv").rename(
+        columns={"Author": "study", "TE": "yi"}
+    )
+    frame["vi"] = frame.pop("seTE") ** 2
+    result = analyze(frame[["study", "yi", "vi"]], AnalysisSettings()).to_dict()
+    section = leave_one_out(frame["yi"], frame["vi"], studies=list(frame["study"]))
+    record = AnalysisRecord(
+        spec={"id": "x"}, status="ok", result={**result, "leave_one_out": section.to_dict()}
+    )
+    from metareview.plan.expand import expand_plan
+
+    spec = expand_plan(load_plan(EXAMPLE / "plan.toml"))[0]
+    assert leave_one_out_jobs(spec, frame, record) == []
+    rows = leave_one_out_rows(spec, frame, record, {})
+    assert [r["omitted"] for r in rows] == list(frame["study"])
+    assert rows[0]["k"] == 17 and rows[0]["estimate"] == section.rows[0].estimate

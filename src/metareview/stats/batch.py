@@ -267,7 +267,7 @@ def pool_many(
         Sets the I² definition and prediction-interval rule (default ``metafor``).
     tau2_ci : bool
         Add Q-profile CIs: columns ``tau2_ci_lower``, ``tau2_ci_upper``, ``i2_ci_lower``,
-        ``i2_ci_upper``.
+        ``i2_ci_upper`` (always Q-profile and τ²-based I², whatever the preset's CI rules).
 
     Returns
     -------

@@ -153,6 +153,11 @@ def test_outliers_removed_excludes_the_flagged_studies(example_results):
             assert record.k == parent.k - len(record.excluded_studies)
             studies = {row["study"] for row in record.input}
             assert not studies & set(record.excluded_studies)
+            # the heterogeneity layer's outlier section (same rule) agrees, refit included
+            section = parent.result["outliers"]
+            assert section["studies"] == record.excluded_studies
+            assert record.result["random"]["estimate"] == pytest.approx(
+                section["random"]["estimate"], rel=1e-9)
             return
     pytest.fail("no outlier analysis was run on the example")
 

@@ -14,6 +14,7 @@ from metareview.cli.options import (
     json_option,
     mapping_from,
     output_file_option,
+    preset_option,
     sheet_option,
 )
 from metareview.data.arms import MULTI_ARM_MODES
@@ -25,7 +26,6 @@ from metareview.data.effects import (
     not_estimable_rows,
 )
 from metareview.stats.effects import MEASURES, SMD_CORRECTIONS, SMD_VARIANCES, ZERO_CELL_METHODS
-from metareview.stats.presets import PRESETS
 
 SHOWN = ("study", *EFFECT_COLUMNS)
 
@@ -39,12 +39,7 @@ SHOWN = ("study", *EFFECT_COLUMNS)
     help="Effect measure (OR/RR on the log scale). Default: SMD for continuous data, "
     "RR for dichotomous data.",
 )
-@click.option(
-    "--preset",
-    type=click.Choice(list(PRESETS), case_sensitive=False),
-    default=None,
-    help="Reference software whose conventions to reproduce (default: metafor).",
-)
+@preset_option
 @column_option
 @sheet_option
 @output_file_option(

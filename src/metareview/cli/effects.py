@@ -9,7 +9,13 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from metareview.cli.options import column_option, json_option, mapping_from, sheet_option
+from metareview.cli.options import (
+    column_option,
+    json_option,
+    mapping_from,
+    preset_option,
+    sheet_option,
+)
 from metareview.data.arms import MULTI_ARM_MODES
 from metareview.data.effects import (
     EFFECT_COLUMNS,
@@ -19,7 +25,6 @@ from metareview.data.effects import (
     not_estimable_rows,
 )
 from metareview.stats.effects import MEASURES, SMD_CORRECTIONS, SMD_VARIANCES, ZERO_CELL_METHODS
-from metareview.stats.presets import PRESETS
 
 SHOWN = ("study", *EFFECT_COLUMNS)
 
@@ -33,12 +38,7 @@ SHOWN = ("study", *EFFECT_COLUMNS)
     help="Effect measure (OR/RR on the log scale). Default: SMD for continuous data, "
     "RR for dichotomous data.",
 )
-@click.option(
-    "--preset",
-    type=click.Choice(list(PRESETS), case_sensitive=False),
-    default=None,
-    help="Reference software whose conventions to reproduce (default: metafor).",
-)
+@preset_option
 @column_option
 @sheet_option
 @click.option(

@@ -22,12 +22,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from metareview.data.arms import MULTI_ARM_MODES, apply_cluster_design, apply_multi_arm
 from metareview.data.standard import DATA_GROUPS
 from metareview.data.table import ExtractionTable, load_table
 from metareview.errors import DataError, Problem
+from metareview.stats import distributions as dist
 from metareview.stats import effects as es
 from metareview.stats.presets import Preset, get_preset
 
@@ -478,7 +478,7 @@ def _assemble(work, measure, settings, yi, vi, source, flip, level) -> pd.DataFr
         source[position] = source[position] or ""
         work.notes[position].insert(0, NOT_ESTIMABLE + reason)
     sei = np.sqrt(vi)
-    z = stats.norm.isf((1 - level) / 2)
+    z = dist.z_crit(level)
     oriented, lower, upper = es.orient(yi, yi - z * sei, yi + z * sei, flip)
     for position in np.flatnonzero(flip):
         work.notes[position].append(

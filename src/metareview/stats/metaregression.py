@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from metareview.stats import distributions as dist
 from metareview.stats.pooling import CI_METHODS, check_choice
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2_model
 from metareview.stats.wls import LinearModel
@@ -354,14 +355,13 @@ def _fit(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str, ci_method: st
 def _coefficients(
     names: Sequence[str], fit: dict, df: int, level: float
 ) -> tuple[Coefficient, ...]:
-    alpha = 1.0 - level
     if fit["ci_method"] == "z":
-        crit = float(stats.norm.isf(alpha / 2))
-        pvalues = 2.0 * stats.norm.sf(np.abs(fit["statistic"]))
+        crit = float(dist.z_crit(level))
+        pvalues = dist.z_pvalue(fit["statistic"])
         test_df = None
     else:
-        crit = float(stats.t.isf(alpha / 2, df))
-        pvalues = 2.0 * stats.t.sf(np.abs(fit["statistic"]), df)
+        crit = float(dist.t_crit(level, df))
+        pvalues = dist.t_pvalue(fit["statistic"], df)
         test_df = df
     return tuple(
         Coefficient(

@@ -22,15 +22,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from metareview.stats import distributions as dist
 from metareview.stats.tau2 import check_inputs
 
 DEFAULT_CONTOURS = (0.10, 0.05, 0.01)
 
 
 def _critical(alpha: float) -> float:
-    return float(stats.norm.isf(alpha / 2))
+    return float(dist.z_crit(1.0 - alpha))
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class FunnelData:
                 "study": list(self.labels),
                 "yi": yi,
                 "sei": sei,
-                "pvalue": 2 * stats.norm.sf(np.abs(yi - self.null) / sei),
+                "pvalue": dist.z_pvalue((yi - self.null) / sei),
             }
         )
 

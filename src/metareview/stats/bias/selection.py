@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize, special, stats
 
+from metareview.stats import distributions as dist
 from metareview.stats.pooling import check_choice
 from metareview.stats.tau2 import check_inputs
 
@@ -253,7 +254,7 @@ def selection_model(
         ok = False
     variances = np.diag(covariance)
     se = math.sqrt(variances[0]) if variances[0] > 0 else math.nan
-    crit = float(stats.norm.ppf(0.5 + level / 2))
+    crit = float(dist.z_crit(level))
     se_delta = [None] + [
         math.sqrt(value) if value > 0 else None for value in variances[1 + random :]
     ]
@@ -268,7 +269,7 @@ def selection_model(
         se=se,
         ci_lower=float(mu - crit * se),
         ci_upper=float(mu + crit * se),
-        pvalue=float(2 * stats.norm.sf(abs(mu / se))),
+        pvalue=float(dist.z_pvalue(mu / se)),
         tau2=float(tau2),
         delta=tuple(float(d) for d in delta),
         se_delta=tuple(se_delta),

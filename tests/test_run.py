@@ -134,6 +134,18 @@ def test_an_analysis_equals_metareview_analyze_on_the_raw_rows(example_results, 
     )
 
 
+def test_subgroup_test_is_analyzes_and_matches_q_between_separate_estimates(example_results):
+    """metapsy preset: separate τ² per subgroup, so the test is the Q between the subgroup
+    estimates weighted by their inverse squared SEs (recomputed here by hand)."""
+    block = example_results["clinical-recovery/post-test"].subgroups[0]
+    assert block["column"] == "population" and block["test"]["tau_common"] is False
+    pooled = [level["result"]["random"] for level in block["levels"]]
+    weights = [1 / p["se"] ** 2 for p in pooled]
+    mean = sum(w * p["estimate"] for w, p in zip(weights, pooled)) / sum(weights)
+    q = sum(w * (p["estimate"] - mean) ** 2 for w, p in zip(weights, pooled))
+    assert block["test"]["q"] == pytest.approx(q, rel=1e-9) and block["test"]["df"] == 1
+
+
 def test_revman_style_model_switch_and_hop_subgroup_test(example_results):
     stigma = example_results["stigma/post-test"]
     i2 = stigma.result["heterogeneity"]["i2"]
@@ -157,7 +169,8 @@ def test_outliers_removed_excludes_the_flagged_studies(example_results):
             section = parent.result["outliers"]
             assert section["studies"] == record.excluded_studies
             assert record.result["random"]["estimate"] == pytest.approx(
-                section["random"]["estimate"], rel=1e-9)
+                section["random"]["estimate"], rel=1e-9
+            )
             return
     pytest.fail("no outlier analysis was run on the example")
 

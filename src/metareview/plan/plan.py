@@ -259,8 +259,12 @@ def _cross_checks(plan: Plan) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     names = plan.document.get("rob", {}).get("domain_names")
     if names is not None and len(names) != len(plan.rob_domains):
-        problems.append(("rob.domain_names", f"got {len(names)} names, expected one per domain "
-                                             f"({len(plan.rob_domains)})"))
+        problems.append(
+            (
+                "rob.domain_names",
+                f"got {len(names)} names, expected one per domain ({len(plan.rob_domains)})",
+            )
+        )
     window_names = [w.name for w in plan.windows]
     for index, window in enumerate(plan.windows, start=1):
         key = f"time_window[{index}]"

@@ -54,16 +54,21 @@ class FitJob:
     frame: pd.DataFrame
     settings: Settings
     force_bias: bool = False  # run small-study tests below the preset's minimum k
+    by: str | None = None  # moderator column of analyze's subgroup section
+    min_k_subgroup: int = 2
 
 
 def fit(job: FitJob) -> dict[str, Any]:
     """Run ``analyze`` for one job and return its JSON document (``{"error": …}`` on failure)."""
     # Only the (already sign-aligned, design-adjusted) effect sizes: columns such as
     # higher_is_better or icc would make analyze() adjust them a second time.
-    frame = job.frame[["study", "yi", "vi"]].reset_index(drop=True)
+    frame = job.frame[["study", "yi", "vi", *([job.by] if job.by else [])]]
+    settings = analysis_settings(job.settings, job.force_bias)
+    if job.by:
+        settings = replace(settings, by=job.by, min_k_subgroup=job.min_k_subgroup)
     try:
-        table = load_table(frame)
-        return analyze(table, analysis_settings(job.settings, job.force_bias)).to_dict()
+        table = load_table(frame.reset_index(drop=True))
+        return analyze(table, settings).to_dict()
     except MetareviewError as err:
         return {"error": str(err)}
 
@@ -278,6 +283,14 @@ class _Runner:
         force_bias = bool(spec.small_study) and k >= self.plan.min_k.small_study
         item["jobs"].append(FitJob(spec.id, frame, spec.settings, force_bias))
         for column in spec.subgroups:
+            by = FitJob(
+                f"{spec.id}|by|{column}",
+                frame,
+                spec.settings,
+                by=column,
+                min_k_subgroup=self.plan.min_k.subgroup,
+            )
+            item["jobs"].append(by)
             for level, rows in frame.groupby(column, sort=True):
                 if rows["study"].nunique() >= self.plan.min_k.subgroup:
                     item["jobs"].append(
@@ -319,7 +332,15 @@ class _Runner:
             return AnalysisRecord(status="skipped", reason=result["error"], **common)
         model, why = choose_model(spec.settings, result)
         subgroups = [
-            subgroup_block(column, frame, fits, spec.id, self.plan.min_k.subgroup, model)
+            subgroup_block(
+                column,
+                frame,
+                fits,
+                spec.id,
+                self.plan.min_k.subgroup,
+                model,
+                fits[f"{spec.id}|by|{column}"].get("subgroups"),
+            )
             for column in spec.subgroups
         ]
         return AnalysisRecord(

@@ -25,6 +25,8 @@ _PUBLIC = {
     "ConvergenceError": "metareview.errors",
     "PRESETS": "metareview.stats.presets",
     "get_preset": "metareview.stats.presets",
+    "RobTable": "metareview.rob.table",
+    "PrismaCounts": "metareview.rob.prisma",
     "Project": "metareview.store.project",
     "agreement": "metareview.records.agreement",
 }

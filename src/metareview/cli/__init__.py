@@ -13,6 +13,9 @@ import sys
 import click
 
 from metareview import __version__
+from metareview.cli.analyze import analyze
+from metareview.cli.prisma import prisma
+from metareview.cli.rob import rob
 from metareview.cli.validate import validate
 from metareview.errors import MetareviewError
 
@@ -27,6 +30,9 @@ def cli() -> None:
 
 # One line per subcommand; each lives in its own module under metareview.cli.
 cli.add_command(validate)
+cli.add_command(analyze)
+cli.add_command(rob)
+cli.add_command(prisma)
 
 
 def _fail(message: str, code: int) -> None:

@@ -1,0 +1,73 @@
+"""``metareview analyze DATA``: effect sizes (when needed), pooling and heterogeneity."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from metareview.cli.options import column_option, json_option, mapping_from, sheet_option
+from metareview.plan.analysis import AnalysisSettings
+from metareview.plan.analysis import analyze as run_analysis
+from metareview.stats.pooling import CI_METHODS
+from metareview.stats.presets import PRESETS
+from metareview.stats.tau2 import TAU2_METHODS
+
+
+@click.command()
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--measure", default=None, metavar="M", help="Effect measure: SMD, MD, OR, RR, RD.")
+@click.option(
+    "--preset",
+    type=click.Choice(list(PRESETS), case_sensitive=False),
+    default="metafor",
+    show_default=True,
+    help="Reference software whose conventions to reproduce.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(list(TAU2_METHODS), case_sensitive=False),
+    default=None,
+    help="tau^2 estimator (default: the preset's; FE = common-effect model).",
+)
+@click.option(
+    "--ci",
+    "ci_method",
+    type=click.Choice(list(CI_METHODS), case_sensitive=False),
+    default=None,
+    help="CI of the random-effects mean: z, knha (Hartung-Knapp) or adhoc (default: the preset's).",
+)
+@click.option(
+    "--level", type=float, default=0.95, show_default=True, help="Confidence level (0-1)."
+)
+@column_option
+@sheet_option
+@json_option
+def analyze(
+    data: str,
+    measure: str | None,
+    preset: str,
+    method: str | None,
+    ci_method: str | None,
+    level: float,
+    columns: tuple[str, ...],
+    sheet: str | None,
+    as_json: bool,
+) -> None:
+    """Pool the studies in DATA: common and random effects, tau^2, I^2, Q, prediction interval.
+
+    Rows whose effect size cannot be estimated are dropped and listed with the reason.
+    """
+    if not 0.0 < level < 1.0:
+        raise click.BadParameter(f"must be between 0 and 1; got {level}", param_hint="--level")
+    settings = AnalysisSettings(
+        measure=measure.upper() if measure else None,
+        preset=preset.lower(),
+        method=method.upper() if method else None,
+        ci_method=ci_method.lower() if ci_method else None,
+        level=level,
+        columns=mapping_from(columns),
+        sheet=sheet,
+    )
+    result = run_analysis(data, settings)
+    click.echo(json.dumps(result.to_dict(), indent=2) if as_json else result.summary())

@@ -1,0 +1,1 @@
+"""The analysis plan: settings of each analysis, and the runner that carries them out."""

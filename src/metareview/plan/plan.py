@@ -1,0 +1,297 @@
+"""The analysis plan: a TOML file read into a frozen :class:`Plan`, checked against its schema.
+
+Every problem becomes one :class:`~metareview.errors.PlanError` naming the file, the line and
+the key (``plan.toml, line 7, key 'settings.model': got 'fixd', expected one of …``).
+See ``docs/plan.md`` for the format and ``plan.schema.json`` for the schema.
+
+>>> plan = parse_plan('[data]\\nfile = "trials.csv"\\n[settings]\\npreset = "revman5"\\n')
+>>> plan.settings.preset, plan.settings.model, plan.min_k.pool, plan.windows[0].name
+('revman5', 'random', 2, 'All time points')
+>>> parse_plan('[data]\\nfile = "t.csv"\\n[min_k]\\npool = 0\\n')
+Traceback (most recent call last):
+...
+metareview.errors.PlanError: plan.toml, line 4, key 'min_k.pool': got 0, expected a number >= 1
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from metareview.errors import PlanError
+from metareview.plan.schema import key_lines, line_of, validate
+
+SENSITIVITY_RUNS = (
+    "leave_one_out",
+    "outliers_removed",
+    "influential_removed",
+    "low_rob_only",
+    "one_per_study_combined",
+    "one_per_study_lowest",
+    "one_per_study_highest",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The statistical conventions of an analysis (plan ``[settings]``, overridable per analysis).
+
+    ``method`` and ``ci_method`` are ``None`` when the preset's default applies.
+    """
+
+    preset: str = "metafor"
+    measure: str = "SMD"
+    method: str | None = None
+    ci_method: str | None = None
+    level: float = 0.95
+    prediction_interval: bool = True
+    model: str = "random"
+    i2_threshold: float = 50.0
+    multiple_effects: str = "combine"
+    rho: float = 0.5
+    subgroup_tau2: str | None = None
+    forest_layout: str = "meta"
+    higher_is_better: bool = True
+
+    def merged(self, overrides: dict[str, Any] | None) -> Settings:
+        """A copy with the keys given in ``overrides`` replaced."""
+        return replace(self, **(overrides or {}))
+
+
+@dataclass(frozen=True)
+class Runs:
+    """What is run for an outcome: row filters, subgroups, sensitivity and small-study analyses."""
+
+    filter: dict[str, Any] = field(default_factory=dict)
+    exclude: dict[str, Any] = field(default_factory=dict)
+    subgroups: tuple[str, ...] = ()
+    sensitivity: tuple[str, ...] = ()
+    small_study: tuple[str, ...] = ()
+    specific_outcomes: bool = True
+    extras_windows: tuple[str, ...] | None = None
+
+    def merged(self, overrides: dict[str, Any] | None) -> Runs:
+        """A copy with ``overrides`` applied (filters are combined, lists replaced)."""
+        overrides = dict(overrides or {})
+        for key in ("filter", "exclude"):
+            if key in overrides:
+                overrides[key] = {**getattr(self, key), **overrides[key]}
+        for key in ("subgroups", "sensitivity", "small_study", "extras_windows"):
+            if key in overrides:
+                overrides[key] = tuple(overrides[key])
+        return replace(self, **overrides)
+
+
+@dataclass(frozen=True)
+class MinK:
+    """Fewest studies for each kind of analysis (defaults as in Smit et al. and metapsy)."""
+
+    pool: int = 2
+    subgroup: int = 3
+    specific_outcome: int = 5
+    small_study: int = 10
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """Rows whose ``time`` is one of ``time`` or whose ``time_weeks`` lies within ``weeks``."""
+
+    name: str
+    time: tuple[Any, ...] | None = None
+    weeks: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Category:
+    """An outcome category (rows whose category column has one of ``values``)."""
+
+    name: str
+    values: tuple[Any, ...]
+    outcomes: tuple[str, ...] | None
+    settings: Settings
+    runs: Runs
+    key: str
+
+
+@dataclass(frozen=True)
+class CustomAnalysis:
+    """An analysis defined by a filter alone (plan ``[[analysis]]``)."""
+
+    name: str
+    filter: dict[str, Any]
+    windows: tuple[str, ...] | None
+    settings: Settings
+    runs: Runs
+    key: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated analysis plan."""
+
+    source: str
+    base_dir: Path
+    title: str
+    data_file: Path
+    sheet: str | None
+    columns: dict[str, str]
+    settings: Settings
+    min_k: MinK
+    category_column: str
+    outcome_column: str
+    rob_column: str
+    rob_low: tuple[Any, ...]
+    windows: tuple[TimeWindow, ...]
+    runs: Runs
+    categories: tuple[Category, ...]
+    custom: tuple[CustomAnalysis, ...]
+    document: dict[str, Any]
+    lines: dict[str, int]
+
+    def error(self, key: str, message: str) -> PlanError:
+        """A :class:`PlanError` naming ``key`` (and its line) of this plan."""
+        return plan_error(self.source, [(key, message)], self.lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as parsed (JSON-ready), with the data file resolved."""
+        return {**self.document, "data": {**self.document["data"], "file": str(self.data_file)}}
+
+
+def plan_error(source: str, problems: list[tuple[str, str]], lines: dict[str, int]) -> PlanError:
+    """One :class:`PlanError` listing every problem as 'file, line N, key 'k': message'."""
+    texts = []
+    for key, message in problems:
+        line = line_of(key, lines)
+        where = f"{source}, line {line}" if line else source
+        texts.append(f"{where}, key {key!r}: {message}")
+    if len(texts) > 1:
+        texts[0] = f"{len(texts)} problems: {texts[0]}"
+    return PlanError("; ".join(texts))
+
+
+def load_plan(path: str | Path) -> Plan:
+    """Read and validate the plan file at ``path`` (relative paths in it are to its folder)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PlanError(f"{path}: no such plan file") from None
+    except UnicodeDecodeError as err:
+        raise PlanError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    return parse_plan(text, source=str(path), base_dir=path.parent)
+
+
+def parse_plan(text: str, source: str = "plan.toml", base_dir: str | Path = ".") -> Plan:
+    """Parse and validate plan ``text`` (see :func:`load_plan`)."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise PlanError(f"{source}: not valid TOML: {err}") from None
+    lines = key_lines(text)
+    problems = validate(document)
+    if problems:
+        raise plan_error(source, problems, lines)
+    plan = _build(document, source, Path(base_dir), lines)
+    problems = _cross_checks(plan)
+    if problems:
+        raise plan_error(source, problems, lines)
+    return plan
+
+
+def _build(document: dict[str, Any], source: str, base_dir: Path, lines: dict[str, int]) -> Plan:
+    data = document["data"]
+    settings = Settings().merged(document.get("settings"))
+    runs = Runs().merged(document.get("analyses"))
+    outcomes = document.get("outcomes", {})
+    rob = document.get("rob", {})
+    windows = tuple(
+        TimeWindow(
+            w["name"],
+            _as_tuple(w["time"]) if "time" in w else None,
+            tuple(w["weeks"]) if "weeks" in w else None,
+        )
+        for w in document.get("time_window", [])
+    ) or (TimeWindow("All time points"),)
+    categories = tuple(
+        Category(
+            name=c["name"],
+            values=_as_tuple(c.get("values", c["name"])),
+            outcomes=tuple(c["outcomes"]) if "outcomes" in c else None,
+            settings=settings.merged(c.get("settings")),
+            runs=runs.merged(c.get("analyses")),
+            key=f"category[{index}]",
+        )
+        for index, c in enumerate(document.get("category", []), start=1)
+    )
+    custom = tuple(
+        CustomAnalysis(
+            name=a["name"],
+            filter=dict(a["filter"]),
+            windows=tuple(a["windows"]) if "windows" in a else None,
+            settings=settings.merged(a.get("settings")),
+            runs=Runs(filter=dict(a["filter"])).merged(a.get("analyses")),
+            key=f"analysis[{index}]",
+        )
+        for index, a in enumerate(document.get("analysis", []), start=1)
+    )
+    min_k = MinK(**document.get("min_k", {}))
+    return Plan(
+        source=source,
+        base_dir=base_dir,
+        title=document.get("title", "Meta-analysis"),
+        data_file=(base_dir / data["file"]),
+        sheet=data.get("sheet"),
+        columns=dict(data.get("columns", {})),
+        settings=settings,
+        min_k=min_k,
+        category_column=outcomes.get("category_column", "outcome_category"),
+        outcome_column=outcomes.get("outcome_column", "outcome"),
+        rob_column=rob.get("column", "rob"),
+        rob_low=_as_tuple(rob.get("low", "Low")),
+        windows=windows,
+        runs=runs,
+        categories=categories,
+        custom=custom,
+        document=document,
+        lines=lines,
+    )
+
+
+def _as_tuple(value: Any) -> tuple[Any, ...]:
+    return tuple(value) if isinstance(value, list) else (value,)
+
+
+def _cross_checks(plan: Plan) -> list[tuple[str, str]]:
+    """Checks the schema cannot express: unique names, known windows, complete windows."""
+    problems: list[tuple[str, str]] = []
+    window_names = [w.name for w in plan.windows]
+    for index, window in enumerate(plan.windows, start=1):
+        key = f"time_window[{index}]"
+        if "time_window" in plan.document and window.time is None and window.weeks is None:
+            problems.append((key, "expected 'time' (values of the time column) or 'weeks'"))
+        if window.weeks is not None and window.weeks[0] > window.weeks[1]:
+            problems.append((f"{key}.weeks", f"got {list(window.weeks)}, expected [from, to]"))
+        if window_names.index(window.name) != index - 1:
+            problems.append((f"{key}.name", f"got {window.name!r}, expected a name used once"))
+    seen: set[str] = set()
+    for item in (*plan.categories, *plan.custom):
+        if item.name in seen:
+            problems.append((f"{item.key}.name", f"got {item.name!r}, expected a name used once"))
+        seen.add(item.name)
+    runs = [("analyses", plan.runs)] + [(f"{i.key}.analyses", i.runs) for i in plan.categories]
+    runs += [(f"{i.key}.windows", i) for i in plan.custom if i.windows]
+    for key, item in runs:
+        wanted = item.extras_windows if isinstance(item, Runs) else item.windows
+        for name in wanted or ():
+            if name not in window_names:
+                problems.append(
+                    (key, f"got window {name!r}, expected one of {', '.join(window_names)}")
+                )
+    return problems
+
+
+def settings_fields() -> tuple[str, ...]:
+    """The names of the ``[settings]`` keys (for documentation and ``metareview init``)."""
+    return tuple(f.name for f in fields(Settings))

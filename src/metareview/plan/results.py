@@ -1,0 +1,185 @@
+"""The results of a whole review: one record per concrete analysis, JSON in and out.
+
+Every number is the document of ``metareview analyze --json`` for the analysis's rows
+(``AnalysisResult.to_dict()``); a record adds what the plan decided around it: which rows,
+which model is the headline, subgroups, leave-one-out, and why an analysis was not run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class AnalysisRecord:
+    """One concrete analysis: its spec, input effect sizes, result document and add-ons.
+
+    ``status`` is ``ok`` or ``skipped`` (``reason`` says why, e.g. too few studies).
+    ``model`` is the headline model (``random`` or ``fixed``) chosen by the plan's rule.
+    """
+
+    spec: dict[str, Any]
+    status: str
+    reason: str = ""
+    input: list[dict[str, Any]] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)
+    model: str = "random"
+    model_reason: str = ""
+    subgroups: list[dict[str, Any]] = field(default_factory=list)
+    leave_one_out: list[dict[str, Any]] = field(default_factory=list)
+    excluded_studies: list[str] = field(default_factory=list)
+    dropped: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.spec["id"]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def k(self) -> int:
+        return int(self.result.get("k", len(self.input)))
+
+    def pooled(self) -> dict[str, Any]:
+        """The headline pooled estimate (the ``random`` or ``fixed`` block of the result)."""
+        return self.result.get(self.model, {})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec,
+            "status": self.status,
+            "reason": self.reason,
+            "model": self.model,
+            "model_reason": self.model_reason,
+            "input": self.input,
+            "result": self.result,
+            "subgroups": self.subgroups,
+            "leave_one_out": self.leave_one_out,
+            "excluded_studies": self.excluded_studies,
+            "dropped": self.dropped,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AnalysisRecord:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class ReviewResults:
+    """Every analysis of a review, in plan order, with the plan and data they came from."""
+
+    title: str
+    version: str
+    cache_key: str
+    plan: dict[str, Any]
+    data: dict[str, Any]
+    analyses: tuple[AnalysisRecord, ...]
+    dropped: tuple[dict[str, Any], ...] = ()
+
+    def __getitem__(self, analysis_id: str) -> AnalysisRecord:
+        for record in self.analyses:
+            if record.id == analysis_id:
+                return record
+        raise KeyError(f"no analysis {analysis_id!r}; ids: {', '.join(self.ids)}")
+
+    @property
+    def ids(self) -> list[str]:
+        return [record.id for record in self.analyses]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "metareview_version": self.version,
+            "cache_key": self.cache_key,
+            "plan": self.plan,
+            "data": self.data,
+            "dropped": list(self.dropped),
+            "analyses": [record.to_dict() for record in self.analyses],
+        }
+
+    def to_json(self) -> str:
+        """JSON text; NaN and infinities (undefined statistics) become ``null``."""
+        return json.dumps(_finite(self.to_dict()), indent=1, allow_nan=False, default=_json_default)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReviewResults:
+        return cls(
+            title=data["title"],
+            version=data["metareview_version"],
+            cache_key=data["cache_key"],
+            plan=data["plan"],
+            data=data["data"],
+            analyses=tuple(AnalysisRecord.from_dict(a) for a in data["analyses"]),
+            dropped=tuple(data.get("dropped", ())),
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per analysis: id, title, status, k, headline estimate, CI, p, I², PI."""
+        rows = []
+        for record in self.analyses:
+            pooled = record.pooled() if record.ok else {}
+            het = record.result.get("heterogeneity", {}) if record.ok else {}
+            rows.append(
+                {
+                    "id": record.id,
+                    "title": record.spec["title"],
+                    "status": record.status,
+                    "k": record.k if record.ok else None,
+                    "model": record.model if record.ok else None,
+                    "estimate": pooled.get("estimate"),
+                    "ci_lower": pooled.get("ci_lower"),
+                    "ci_upper": pooled.get("ci_upper"),
+                    "p": pooled.get("pvalue"),
+                    "i2": het.get("i2"),
+                    "pi_lower": record.result.get("random", {}).get("pi_lower")
+                    if record.ok
+                    else None,
+                    "pi_upper": record.result.get("random", {}).get("pi_upper")
+                    if record.ok
+                    else None,
+                    "reason": record.reason,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        done = sum(record.ok for record in self.analyses)
+        lines = [f"{self.title}: {done} of {len(self.analyses)} analyses run"]
+        for record in self.analyses:
+            if record.ok:
+                p = record.pooled()
+                lines.append(
+                    f"  {record.spec['title']}: k = {record.k}, {p.get('estimate', float('nan')):.2f} "
+                    f"[{p.get('ci_lower', float('nan')):.2f}, {p.get('ci_upper', float('nan')):.2f}]"
+                )
+            else:
+                lines.append(f"  {record.spec['title']}: not run ({record.reason})")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False, na_rep="", float_format=lambda v: f"{v:.3f}")
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, tuple | set):
+        return list(value)
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")

@@ -1,0 +1,165 @@
+"""Which effect sizes an analysis pools: filters, time windows, direction, several per study.
+
+The runner computes every row's effect size once; this module picks an analysis's rows from
+that table and resolves several effect sizes from one study by the plan's rule —
+never double-counting silently: rows set aside are listed with the reason.
+
+>>> import pandas as pd
+>>> effects = pd.DataFrame({"study": ["A", "A", "B"], "yi": [0.2, 0.4, 0.1],
+...                         "vi": [0.04, 0.04, 0.05]}, index=pd.Index([2, 3, 4], name="row"))
+>>> chosen = one_per_study(effects, "highest", rho=0.5, label="demo")
+>>> chosen.frame[["study", "yi"]].to_dict("list"), chosen.dropped[0]["row"]
+({'study': ['A', 'B'], 'yi': [0.4, 0.1]}, 2)
+>>> combined = one_per_study(effects, "combine", rho=0.5, label="demo").frame
+>>> round(combined.loc[combined.study == "A", "vi"].item(), 6)
+0.03
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from metareview.errors import AnalysisError
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The effect sizes of one analysis (one row per study) and the rows set aside."""
+
+    frame: pd.DataFrame
+    dropped: list[dict[str, Any]]
+
+
+def _normal(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip().lower()
+
+
+def matches(column: pd.Series, wanted: Any) -> pd.Series:
+    """Rows of ``column`` matching ``wanted``: a value, a tuple of values or a min/max range.
+
+    Text matches case-insensitively and ignoring surrounding spaces.
+
+    >>> matches(pd.Series(["SMI", "depression", None]), ("smi",)).tolist()
+    [True, False, False]
+    >>> matches(pd.Series([4.0, 12.0, 30.0]), {"min": 10, "max": 26}).tolist()
+    [False, True, False]
+    """
+    if isinstance(wanted, dict):
+        numbers = pd.to_numeric(column, errors="coerce")
+        keep = numbers.notna()
+        if "min" in wanted:
+            keep &= numbers >= wanted["min"]
+        if "max" in wanted:
+            keep &= numbers <= wanted["max"]
+        return keep
+    values = wanted if isinstance(wanted, tuple | list) else (wanted,)
+    targets = {_normal(v) for v in values}
+    return column.map(
+        lambda cell: cell is not None and not _is_nan(cell) and _normal(cell) in targets
+    )
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def filter_rows(
+    frame: pd.DataFrame, filters: dict[str, Any], exclude: dict[str, Any]
+) -> pd.DataFrame:
+    """Rows matching every filter and no exclusion."""
+    keep = pd.Series(True, index=frame.index)
+    for column, wanted in filters.items():
+        keep &= matches(frame[column], wanted)
+    for column, unwanted in exclude.items():
+        keep &= ~matches(frame[column], unwanted)
+    return frame[keep]
+
+
+def in_window(
+    frame: pd.DataFrame, time: tuple[Any, ...] | None, weeks: tuple[float, float] | None
+) -> pd.Series:
+    """Rows in a time window: ``time`` among the values or ``time_weeks`` within the range."""
+    keep = pd.Series(time is None and weeks is None, index=frame.index)
+    if time is not None and "time" in frame:
+        keep |= matches(frame["time"], time)
+    if weeks is not None and "time_weeks" in frame:
+        keep |= matches(frame["time_weeks"], {"min": weeks[0], "max": weeks[1]})
+    return keep
+
+
+def one_per_study(effects: pd.DataFrame, rule: str, *, rho: float, label: str) -> Selection:
+    """Resolve several effect sizes per study by ``rule`` (error, combine, lowest, highest, first).
+
+    Combining assumes a correlation ``rho`` between a study's effect sizes (compound symmetry)
+    and takes their generalised-least-squares mean, whose variance is ``1 / (1ᵀ Σ⁻¹ 1)``.
+    A combined row keeps a moderator's value when it is the same in all its rows and is
+    ``"mixed"`` otherwise; its ``rows`` lists the spreadsheet rows it stands for.
+    """
+    effects = effects.assign(rows=[[int(r)] for r in effects.index])
+    counts = effects.groupby("study", sort=False)["yi"].transform("size")
+    if (counts == 1).all():
+        return Selection(effects, [])
+    if rule == "error":
+        several = effects[counts > 1]
+        first = several["study"].iloc[0]
+        rows = [int(r) for r in several.index[several["study"] == first]]
+        raise AnalysisError(
+            f"{label}: study {first!r} gives {len(rows)} effect sizes (rows "
+            f"{', '.join(map(str, rows))}); set settings.multiple_effects to combine, lowest, "
+            "highest or first"
+        )
+    if rule == "combine":
+        return Selection(_combine(effects, rho), [])
+    kept, dropped = [], []
+    for study, rows in effects.groupby("study", sort=False):
+        if rule == "first":
+            keep = rows.index.min()
+        else:
+            keep = rows["yi"].idxmin() if rule == "lowest" else rows["yi"].idxmax()
+        kept.append(keep)
+        for row in rows.index.drop(keep):
+            dropped.append(
+                {
+                    "row": int(row),
+                    "study": study,
+                    "reason": f"one effect per study ({rule} kept: row {int(keep)})",
+                }
+            )
+    return Selection(effects.loc[sorted(kept)], dropped)
+
+
+def _combine(effects: pd.DataFrame, rho: float) -> pd.DataFrame:
+    rows = []
+    for _study, group in effects.groupby("study", sort=False):
+        if len(group) == 1:
+            rows.append(group.iloc[0].to_dict() | {"_row": group.index[0]})
+            continue
+        y = group["yi"].to_numpy(float)
+        s = np.sqrt(group["vi"].to_numpy(float))
+        sigma = rho * np.outer(s, s)
+        np.fill_diagonal(sigma, s**2)
+        weights = np.linalg.solve(sigma, np.ones(len(y)))
+        total = weights.sum()
+        combined = {}
+        for column in group.columns:
+            values = group[column]
+            distinct = {_normal(v) for v in values if v is not None and not _is_nan(v)}
+            combined[column] = values.iloc[0] if len(distinct) <= 1 else "mixed"
+        combined.update(
+            yi=float(weights @ y / total),
+            vi=float(1.0 / total),
+            rows=[int(r) for r in group.index],
+            n_effects=len(group),
+            _row=group.index[0],
+        )
+        rows.append(combined)
+    frame = pd.DataFrame(rows).set_index("_row")
+    frame.index.name = effects.index.name
+    return frame

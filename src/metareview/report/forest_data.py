@@ -1,0 +1,258 @@
+"""What a forest plot shows, gathered from one analysis record: rows, pooled rows and texts.
+
+Kept apart from the drawing so the numbers and wording can be tested without pixels.
+
+>>> from metareview.plan.results import AnalysisRecord
+>>> record = AnalysisRecord(spec={"id": "a", "title": "A"}, status="ok", input=[
+...     {"study": "S1", "yi": 0.2, "vi": 0.04}, {"study": "S2", "yi": 0.4, "vi": 0.09}],
+...     result={"k": 2, "measure": "SMD", "level": 0.95, "ci_method": "z",
+...             "studies": [{"study": "S1", "yi": 0.2, "vi": 0.04, "weight": 69.2},
+...                         {"study": "S2", "yi": 0.4, "vi": 0.09, "weight": 30.8}],
+...             "fixed": {"estimate": 0.26, "se": 0.17, "ci_lower": -0.07, "ci_upper": 0.59,
+...                       "statistic": 1.56, "pvalue": 0.12},
+...             "random": {"estimate": 0.26, "se": 0.17, "ci_lower": -0.07, "ci_upper": 0.59,
+...                        "statistic": 1.56, "df": None, "pvalue": 0.12,
+...                        "pi_lower": None, "pi_upper": None},
+...             "heterogeneity": {"tau2": 0.0, "i2": 0.0, "q": 0.36, "q_df": 1, "q_pvalue": 0.55}})
+>>> data = forest_data(record)
+>>> [row.label for row in data.rows], data.summaries[0].label
+(['S1', 'S2'], 'Random-effects model')
+>>> data.heterogeneity_text("revman5")
+'Heterogeneity: Tau² = 0.00; Chi² = 0.36, df = 1 (P = 0.55); I² = 0%'
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from scipy import stats
+
+from metareview.plan.results import AnalysisRecord
+
+MEASURE_LABELS = {
+    "SMD": ("Std. Mean Difference", "SMD", "Hedges' g"),
+    "MD": ("Mean Difference", "MD", "Mean difference"),
+    "OR": ("Odds Ratio", "OR", "Odds ratio"),
+    "RR": ("Risk Ratio", "RR", "Risk ratio"),
+    "RD": ("Risk Difference", "RD", "Risk difference"),
+}
+RATIO_MEASURES = ("OR", "RR")
+
+
+@dataclass(frozen=True)
+class ForestRow:
+    """One study row: effect and CI on the analysis scale, weight (%) and arm data."""
+
+    label: str
+    yi: float
+    lower: float
+    upper: float
+    weight: float | None
+    arms: dict[str, Any] = field(default_factory=dict)
+    rob: str | None = None
+
+
+@dataclass(frozen=True)
+class PooledRow:
+    """A pooled estimate (``kind`` ``fixed``/``random``) or a prediction interval (``pi``)."""
+
+    label: str
+    kind: str
+    estimate: float | None
+    lower: float
+    upper: float
+
+
+@dataclass(frozen=True)
+class ForestSection:
+    """A block of study rows with its pooled rows (a subgroup, or the whole analysis)."""
+
+    title: str | None
+    rows: tuple[ForestRow, ...]
+    summaries: tuple[PooledRow, ...]
+    result: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ForestData:
+    """Everything a forest plot draws."""
+
+    sections: tuple[ForestSection, ...]
+    summaries: tuple[PooledRow, ...]
+    result: dict[str, Any]
+    measure: str
+    model: str
+    level: float
+    positive_favours_intervention: bool = True
+    subgroup_test: dict[str, Any] | None = None
+
+    @property
+    def rows(self) -> tuple[ForestRow, ...]:
+        return tuple(row for section in self.sections for row in section.rows)
+
+    @property
+    def ratio(self) -> bool:
+        return self.measure in RATIO_MEASURES
+
+    def favours(self) -> tuple[str, str]:
+        """(left label, right label) of the effect axis."""
+        good, bad = "Favours intervention", "Favours control"
+        return (bad, good) if self.positive_favours_intervention else (good, bad)
+
+    def heterogeneity_text(self, layout: str, result: dict[str, Any] | None = None) -> str:
+        het = (result or self.result)["heterogeneity"]
+        if layout == "revman5":
+            return (
+                f"Heterogeneity: Tau² = {het['tau2']:.2f}; Chi² = {het['q']:.2f}, "
+                f"df = {het['q_df']} (P = {format_p(het['q_pvalue'], 'revman5')}); "
+                f"I² = {het['i2']:.0f}%"
+            )
+        if layout == "jama":
+            return (
+                f"Heterogeneity: τ² = {het['tau2']:.2f}; χ²{_sub(het['q_df'])} = {het['q']:.2f} "
+                f"(P {format_p(het['q_pvalue'], 'jama', equals=True)}); I² = {het['i2']:.0f}%"
+            )
+        return (
+            f"Heterogeneity: I² = {het['i2']:.0f}%, τ² = {het['tau2']:.4f}, "
+            f"p {format_p(het['q_pvalue'], 'meta', equals=True)}"
+        )
+
+    def overall_text(self, layout: str, result: dict[str, Any] | None = None) -> str:
+        pooled = (result or self.result)[self.model]
+        name = "t" if pooled.get("df") else "Z"
+        df = f"{_sub(pooled['df'])}" if pooled.get("df") and layout != "revman5" else ""
+        stat = abs(pooled["statistic"]) if layout == "revman5" else pooled["statistic"]
+        if layout == "revman5":
+            return f"Test for overall effect: {name} = {stat:.2f} (P = {format_p(pooled['pvalue'], layout)})"
+        return f"Test for overall effect: {name.lower()}{df} = {stat:.2f} (P {format_p(pooled['pvalue'], layout, equals=True)})"
+
+    def subgroup_text(self, layout: str) -> str | None:
+        test = self.subgroup_test
+        if not test:
+            return None
+        if layout == "revman5":
+            return (
+                f"Test for subgroup differences: Chi² = {test['q']:.2f}, df = {test['df']} "
+                f"(P = {format_p(test['pvalue'], layout)})"
+            )
+        return (
+            f"Test for subgroup differences: χ²{_sub(test['df'])} = {test['q']:.2f} "
+            f"(P {format_p(test['pvalue'], layout, equals=True)})"
+        )
+
+    def axis_label(self, layout: str) -> str:
+        long, short, plain = MEASURE_LABELS.get(self.measure, (self.measure,) * 3)
+        if layout == "revman5":
+            return f"{long}\nIV, {'Random' if self.model == 'random' else 'Fixed'}, {self.level:.0%} CI"
+        return f"{plain} ({self.level:.0%} CI)" if layout == "jama" else short
+
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _sub(number: Any) -> str:
+    return str(number).translate(_SUBSCRIPTS)
+
+
+def format_p(p: float | None, layout: str, equals: bool = False) -> str:
+    """A p value as the layout prints it (``equals`` prefixes '= ' or '< ').
+
+    >>> format_p(0.00004, "revman5"), format_p(0.0312, "jama", equals=True)
+    ('< 0.0001', '= .03')
+    """
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "NA"
+    if layout == "revman5":
+        return (
+            "< 0.0001"
+            if p < 0.0001
+            else f"{p:.4f}"
+            if p < 0.001
+            else f"{p:.3f}"
+            if p < 0.01
+            else f"{p:.2f}"
+        )
+    if layout == "jama":
+        text = "< .001" if p < 0.001 else (f"{p:.3f}" if p < 0.01 else f"{p:.2f}").lstrip("0")
+    else:
+        text = "< 0.0001" if p < 0.0001 else f"{p:.4f}"
+    if not equals:
+        return text
+    return text if text.startswith("<") else f"= {text}"
+
+
+def forest_data(
+    record: AnalysisRecord, subgroup: str | None = None, positive_favours_intervention: bool = True
+) -> ForestData:
+    """Gather a forest plot's content from an analysis record (optionally by subgroup column)."""
+    result = record.result
+    level = float(result.get("level", 0.95))
+    z = stats.norm.ppf(0.5 + level / 2)
+    inputs = {str(row["study"]): row for row in record.input}
+    model = record.model
+
+    def rows_of(document: dict[str, Any]) -> tuple[ForestRow, ...]:
+        rows = []
+        for study in document["studies"]:
+            half = z * math.sqrt(study["vi"])
+            arms = inputs.get(str(study["study"]), {})
+            rows.append(
+                ForestRow(
+                    str(study["study"]),
+                    study["yi"],
+                    study["yi"] - half,
+                    study["yi"] + half,
+                    study.get("weight"),
+                    arms,
+                    arms.get("rob"),
+                )
+            )
+        return tuple(rows)
+
+    block = next((b for b in record.subgroups if b["column"] == subgroup), None)
+    if block is None:
+        sections = (ForestSection(None, rows_of(result), (), result),)
+        test = None
+    else:
+        sections = tuple(
+            ForestSection(
+                f"{subgroup}: {level_entry['level']}",
+                rows_of(level_entry["result"]),
+                (pooled_row(level_entry["result"], model, "Subtotal"),),
+                level_entry["result"],
+            )
+            for level_entry in block["levels"]
+            if "result" in level_entry
+        )
+        test = block["test"]
+    summaries = [pooled_row(result, model, "Total")]
+    if model == "random" and result["random"].get("pi_lower") is not None:
+        summaries.append(
+            PooledRow(
+                "Prediction interval",
+                "pi",
+                None,
+                result["random"]["pi_lower"],
+                result["random"]["pi_upper"],
+            )
+        )
+    return ForestData(
+        tuple(sections),
+        tuple(summaries),
+        result,
+        result.get("measure") or "SMD",
+        model,
+        level,
+        positive_favours_intervention,
+        test,
+    )
+
+
+def pooled_row(result: dict[str, Any], model: str, role: str) -> PooledRow:
+    """The pooled row of ``model`` ('Total' or 'Subtotal' role names it per layout later)."""
+    name = "Random-effects model" if model == "random" else "Fixed-effect model"
+    pooled = result[model]
+    label = name if role == "Total" else f"{role} ({name.split('-')[0].lower()} effects)"
+    return PooledRow(label, model, pooled["estimate"], pooled["ci_lower"], pooled["ci_upper"])

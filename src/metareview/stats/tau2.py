@@ -1,0 +1,239 @@
+"""Estimators of the between-study variance τ², for intercept-only and meta-regression models.
+
+Methods (codes as in metafor):
+
+- ``FE``: no heterogeneity (τ² = 0).
+- ``DL``: DerSimonian & Laird (1986) method of moments on Cochran's Q.
+- ``HE``: Hedges (1983), method of moments on the unweighted residual sum of squares.
+- ``HS``: Hunter & Schmidt (2004), ``(Q − k)/Σw``.
+- ``SJ``: Sidik & Jonkman (2005), one re-weighting step from the unweighted variance.
+- ``ML``/``REML``: (restricted) maximum likelihood.
+- ``PM``: Paule & Mandel (1982): the generalised Q equals its degrees of freedom.
+- ``EB``: empirical Bayes (Morris 1983; Berkey et al. 1995); its estimating equation
+  ``Σw(k/(k−p)·r² − v − τ²) = 0`` reduces to the PM equation, so both give the same value.
+
+The iterative estimators solve their estimating equation by Newton steps kept
+inside a bracket that always contains the root (bisection when a step leaves it), so they
+converge whenever a solution exists; when the equation is already non-positive at τ² = 0,
+the estimate is exactly 0 (the boundary), as in metafor.
+
+>>> import numpy as np
+>>> yi = np.array([-0.89, -1.59, -1.35, -1.44, -0.22, -0.79, -1.62, 0.01, -0.47, -1.37, -0.34, 0.45, -0.02])
+>>> vi = np.array([0.326, 0.195, 0.415, 0.020, 0.051, 0.007, 0.223, 0.004, 0.056, 0.073, 0.012, 0.533, 0.071])
+>>> fit = estimate_tau2(yi, vi, method="REML")
+>>> fit.converged, round(fit.tau2, 4)
+(True, 0.3125)
+>>> estimate_tau2(yi, vi, method="reml2")
+Traceback (most recent call last):
+...
+ValueError: method must be one of FE, DL, REML, ML, PM, SJ, HE, EB, HS; got 'reml2'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from metareview.stats.wls import FitState, LinearModel
+
+TAU2_METHODS: tuple[str, ...] = ("FE", "DL", "REML", "ML", "PM", "SJ", "HE", "EB", "HS")
+ITERATIVE_METHODS = frozenset({"REML", "ML", "PM", "EB"})
+
+DEFAULT_TOL = 1e-10
+DEFAULT_MAXITER = 200
+
+
+@dataclass(frozen=True)
+class Tau2Fit:
+    """An estimate of τ²: value, whether its iteration converged, and the steps it took."""
+
+    tau2: float
+    converged: bool
+    iterations: int
+    method: str
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def check_method(method: str) -> str:
+    """Validate a τ² method code (case-insensitive) and return it in canonical form.
+
+    >>> check_method("reml")
+    'REML'
+    """
+    code = str(method).upper()
+    if code not in TAU2_METHODS:
+        raise ValueError(f"method must be one of {', '.join(TAU2_METHODS)}; got {method!r}")
+    return code
+
+
+def check_inputs(yi: object, vi: object) -> tuple[np.ndarray, np.ndarray]:
+    """Effects and variances as float arrays of one length, finite, variances positive."""
+    y = np.atleast_1d(np.asarray(yi, dtype=float))
+    v = np.atleast_1d(np.asarray(vi, dtype=float))
+    if y.ndim != 1 or y.shape != v.shape:
+        raise ValueError(f"yi and vi must be 1-D of one length; got {y.shape} and {v.shape}")
+    if y.size == 0:
+        raise ValueError("at least one study is needed")
+    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(v))):
+        raise ValueError("yi and vi must be finite numbers (drop or fix missing values first)")
+    if np.any(v <= 0):
+        bad = int(np.flatnonzero(v <= 0)[0])
+        raise ValueError(f"vi must be > 0; study {bad + 1} has vi = {v[bad]!r}")
+    return y, v
+
+
+def estimate_tau2(
+    yi: object,
+    vi: object,
+    method: str = "REML",
+    X: np.ndarray | None = None,
+    *,
+    tol: float = DEFAULT_TOL,
+    maxiter: int = DEFAULT_MAXITER,
+) -> Tau2Fit:
+    """Estimate τ² for effects ``yi`` with sampling variances ``vi``.
+
+    Parameters
+    ----------
+    yi, vi : array-like
+        Effect sizes and their sampling variances (all > 0).
+    method : str
+        One of ``FE DL REML ML PM SJ HE EB HS``.
+    X : array (k × p), optional
+        Design matrix of a meta-regression (include the intercept column yourself);
+        the default is the intercept-only model.
+    tol, maxiter : float, int
+        Convergence tolerance on τ² (relative to 1 + τ²) and iteration limit of the
+        iterative methods.
+
+    Examples
+    --------
+    >>> fit = estimate_tau2([0.1, 0.5, 0.9], [0.02, 0.02, 0.02], method="DL")
+    >>> round(fit.tau2, 6)
+    0.14
+    >>> estimate_tau2([0.1, 0.5, 0.9], [0.02, 0.02, 0.02], "DL", X=[[1, 0], [1, 1], [1, 2]]).tau2
+    0.0
+    """
+    method = check_method(method)
+    y, v = check_inputs(yi, vi)
+    model = LinearModel(y, v, X)
+    return estimate_tau2_model(model, method, tol=tol, maxiter=maxiter)
+
+
+def estimate_tau2_model(
+    model: LinearModel, method: str, *, tol: float = DEFAULT_TOL, maxiter: int = DEFAULT_MAXITER
+) -> Tau2Fit:
+    """:func:`estimate_tau2` on an already built :class:`LinearModel`."""
+    k, p = model.k, model.p
+    if method == "FE" or k - p < 1:
+        return Tau2Fit(0.0, True, 0, method)
+    if method in ITERATIVE_METHODS:
+        start = _moment_estimate(model, "DL")
+        tau2, converged, iterations = solve_estimating_equation(
+            _EQUATIONS[method], model, start, tol=tol, maxiter=maxiter
+        )
+        return Tau2Fit(tau2, converged, iterations, method)
+    return Tau2Fit(_moment_estimate(model, method), True, 0, method)
+
+
+def _moment_estimate(model: LinearModel, method: str) -> float:
+    k, p = model.k, model.p
+    if method == "DL":
+        fe = model.at(0.0)
+        tau2 = (fe.q - (k - p)) / fe.tr_p
+    elif method == "HS":
+        fe = model.at(0.0)
+        tau2 = (fe.q - k) / fe.sum_w
+    elif method == "HE":
+        rss, trace_pv = model.ols_residual_terms()
+        tau2 = (rss - trace_pv) / (k - p)
+    else:  # SJ: start from the mean squared deviation of y (even with moderators, as metafor)
+        tau0 = float(np.var(model.y))
+        if tau0 <= 0:
+            return 0.0
+        tau2 = tau0 * model.at(tau0).q / (k - p)
+    return max(0.0, float(tau2))
+
+
+# Each estimating equation returns (value, derivative) at τ²; its root is the estimate and its
+# value is positive below the root. With dP/dτ² = −PP: d(yᵀPy) = −yᵀPPy, d(yᵀPPy) = −2yᵀPPPy,
+# d tr(P) = −tr(PP), d Σw = −Σw².
+Equation = Callable[[FitState, LinearModel], tuple[float, float]]
+
+
+def _reml_equation(state: FitState, model: LinearModel) -> tuple[float, float]:
+    return state.ypy2 - state.tr_p, state.tr_pp - 2.0 * state.yp3y
+
+
+def _ml_equation(state: FitState, model: LinearModel) -> tuple[float, float]:
+    return state.ypy2 - state.sum_w, float(state.w @ state.w) - 2.0 * state.yp3y
+
+
+def _pm_equation(state: FitState, model: LinearModel) -> tuple[float, float]:
+    return state.q - (model.k - model.p), -state.ypy2
+
+
+_EQUATIONS: dict[str, Equation] = {
+    "REML": _reml_equation,
+    "ML": _ml_equation,
+    "PM": _pm_equation,
+    "EB": _pm_equation,
+}
+
+
+def solve_estimating_equation(
+    equation: Equation,
+    model: LinearModel,
+    start: float,
+    *,
+    tol: float = DEFAULT_TOL,
+    maxiter: int = DEFAULT_MAXITER,
+) -> tuple[float, bool, int]:
+    """Root of a decreasing-at-the-root estimating equation on τ² ≥ 0.
+
+    Newton steps, safeguarded by a bracket ``[lo, hi]`` with value > 0 at lo
+    and < 0 at hi; a step outside the bracket is replaced by bisection. Returns
+    ``(tau2, converged, iterations)``; a non-positive value at 0 gives exactly 0.
+    """
+    value0, _ = equation(model.at(0.0), model)
+    if value0 <= 0:
+        return 0.0, True, 0
+    lo, hi = 0.0, max(start, 1e-4 * float(np.mean(model.v)), 1e-12)
+    iterations = 0
+    while True:  # expand the upper end until the equation is negative there
+        value_hi, _ = equation(model.at(hi), model)
+        iterations += 1
+        if value_hi < 0:
+            break
+        if value_hi == 0:
+            return hi, True, iterations
+        lo = hi
+        hi *= 4.0
+        if iterations > maxiter or not math.isfinite(hi):
+            return lo, False, iterations
+    # Start from the end of the bracket nearer the root by one Newton step.
+    x = min(max(start, lo), hi)
+    if x in (lo, hi):
+        x = 0.5 * (lo + hi)
+    for _ in range(maxiter):
+        iterations += 1
+        value, slope = equation(model.at(x), model)
+        if value > 0:
+            lo = x
+        elif value < 0:
+            hi = x
+        else:
+            return x, True, iterations
+        step = -value / slope if slope < 0 else math.inf
+        candidate = x + step
+        if not (lo < candidate < hi):
+            candidate = 0.5 * (lo + hi)
+        if abs(candidate - x) <= tol * (1.0 + x) or hi - lo <= tol * (1.0 + lo):
+            return float(candidate), True, iterations
+        x = candidate
+    return float(x), False, iterations

@@ -1,0 +1,218 @@
+"""Pooling: hand-checkable cases, edge cases, validation and a published example."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metareview.plan.analysis import AnalysisSettings, analyze
+from metareview.stats.pooling import pool
+from metareview.stats.presets import get_preset
+from metareview.stats.tau2 import TAU2_METHODS, estimate_tau2
+
+
+def test_fixed_effect_by_hand():
+    """Three studies with weights 25, 20, 33.3: mean = Σwy/Σw, SE = 1/√Σw."""
+    yi, vi = np.array([0.2, 0.5, 0.3]), np.array([0.04, 0.05, 0.03])
+    w = 1 / vi
+    res = pool(yi, vi, method="FE")
+    assert res.fixed.estimate == pytest.approx((w @ yi) / w.sum(), rel=1e-12)
+    assert res.fixed.se == pytest.approx(1 / math.sqrt(w.sum()), rel=1e-12)
+    q = float(w @ (yi - (w @ yi) / w.sum()) ** 2)
+    assert res.q == pytest.approx(q, rel=1e-12)
+    assert res.random.estimate == res.fixed.estimate
+    assert res.random.pi_lower is None
+
+
+def test_dersimonian_laird_by_hand():
+    """τ²_DL = (Q − (k − 1)) / (Σw − Σw²/Σw) on equal variances: the sample variance minus v."""
+    yi = np.array([0.1, 0.5, 0.9, 1.3])
+    vi = np.full(4, 0.02)
+    fit = estimate_tau2(yi, vi, "DL")
+    assert fit.tau2 == pytest.approx(np.var(yi, ddof=1) - 0.02, rel=1e-12)
+    # with equal variances all moment and likelihood estimators but ML/HS agree with DL
+    for method in ("REML", "PM", "EB", "HE"):
+        assert estimate_tau2(yi, vi, method).tau2 == pytest.approx(fit.tau2, rel=1e-9)
+    assert estimate_tau2(yi, vi, "ML").tau2 == pytest.approx(np.var(yi) - 0.02, rel=1e-9)
+
+
+def test_knha_scales_se_by_generalised_q():
+    yi, vi = [0.1, 0.5, 0.9, 0.2, 0.4], [0.02, 0.03, 0.02, 0.05, 0.01]
+    z = pool(yi, vi, method="DL")
+    hk = pool(yi, vi, method="DL", ci_method="knha")
+    w = 1 / (np.array(vi) + z.tau2)
+    s2 = float(w @ (np.array(yi) - z.random.estimate) ** 2) / 4
+    assert hk.random.se == pytest.approx(z.random.se * math.sqrt(s2), rel=1e-12)
+    assert hk.random.df == 4 and z.random.df is None
+    adhoc = pool(yi, vi, method="DL", ci_method="adhoc")
+    assert adhoc.random.se == pytest.approx(z.random.se * math.sqrt(max(1.0, s2)), rel=1e-12)
+
+
+def test_adhoc_never_narrower_than_z():
+    """Homogeneous data make the HK factor < 1; adhoc truncates it at 1."""
+    yi, vi = [0.30, 0.31, 0.29, 0.30], [0.05, 0.04, 0.06, 0.05]
+    z = pool(yi, vi, method="REML")
+    assert pool(yi, vi, method="REML", ci_method="knha").random.se < z.random.se
+    assert pool(yi, vi, method="REML", ci_method="adhoc").random.se == pytest.approx(z.random.se)
+
+
+def test_boundary_tau2_is_exactly_zero():
+    yi, vi = [0.30, 0.31, 0.29, 0.30], [0.05, 0.04, 0.06, 0.05]
+    for method in set(TAU2_METHODS) - {"SJ"}:  # SJ is positive by construction
+        fit = estimate_tau2(yi, vi, method)
+        assert fit.tau2 == 0.0 and fit.converged
+
+
+def test_single_study_returns_itself_with_warning():
+    res = pool([0.4], [0.09], studies=["Solo 2020"])
+    assert res.k == 1
+    assert res.random.estimate == 0.4 and res.random.se == pytest.approx(0.3)
+    assert res.tau2 == 0.0 and res.q_pvalue is None
+    assert any("one study" in w for w in res.warnings)
+
+
+def test_two_studies_work_with_every_estimator_and_ci():
+    for method in TAU2_METHODS:
+        for ci in ("z", "knha", "adhoc"):
+            res = pool([0.1, 0.9], [0.04, 0.05], method=method, ci_method=ci)
+            assert res.k == 2 and res.converged
+            assert res.random.ci_lower < res.random.estimate < res.random.ci_upper
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"method": "reml2"},
+            "method must be one of FE, DL, REML, ML, PM, SJ, HE, EB, HS; got 'reml2'",
+        ),
+        ({"ci_method": "hk"}, "ci_method must be one of z, knha, adhoc; got 'hk'"),
+        ({"preset": "stata"}, "preset must be one of metafor, meta, revman5, metapsy, cma"),
+        ({"level": 95}, "level must be between 0 and 1"),
+    ],
+)
+def test_vocabularies_are_validated_up_front(kwargs, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        pool([0.1, 0.2], [0.1, 0.1], **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("yi", "vi", "message"),
+    [
+        ([0.1, 0.2], [0.1, 0.0], "vi must be > 0; study 2"),
+        ([0.1, float("nan")], [0.1, 0.1], "finite"),
+        ([0.1, 0.2, 0.3], [0.1, 0.1], "one length"),
+        ([], [], "at least one study"),
+    ],
+)
+def test_bad_numbers_are_rejected(yi, vi, message):
+    with pytest.raises(ValueError, match=message):
+        pool(yi, vi)
+
+
+def test_result_serialises_with_the_documented_keys():
+    res = pool([0.1, 0.5, 0.9], [0.02, 0.03, 0.02], studies=["A", "B", "C"])
+    doc = res.to_dict()
+    assert set(doc["fixed"]) == {"estimate", "se", "ci_lower", "ci_upper", "statistic", "pvalue"}
+    assert set(doc["random"]) == {
+        "estimate",
+        "se",
+        "ci_lower",
+        "ci_upper",
+        "statistic",
+        "df",
+        "pvalue",
+        "pi_lower",
+        "pi_upper",
+    }
+    assert set(doc["heterogeneity"]) == {
+        "tau2",
+        "tau2_ci",
+        "tau",
+        "tau_ci",
+        "i2",
+        "i2_ci",
+        "h2",
+        "h2_ci",
+        "q",
+        "q_df",
+        "q_pvalue",
+    }
+    assert [s["study"] for s in doc["studies"]] == ["A", "B", "C"]
+    assert sum(s["weight"] for s in doc["studies"]) == pytest.approx(100.0)
+    assert "Random-Effects Model (k = 3" in res.summary()
+    assert "<table" in res._repr_html_()
+
+
+def test_q_based_i2_and_test_based_ci():
+    """meta/RevMan: I² = (Q − df)/Q; H CI from ln H ± z·SE (Higgins & Thompson 2002)."""
+    yi = [0.1, 0.6, 0.9, 0.2, 0.4, 1.1]
+    vi = [0.02, 0.03, 0.02, 0.05, 0.01, 0.04]
+    res = pool(yi, vi, preset="meta")
+    assert res.i2 == pytest.approx(100 * (res.q - 5) / res.q, rel=1e-12)
+    se = 0.5 * (math.log(res.q) - math.log(5)) / (math.sqrt(2 * res.q) - math.sqrt(2 * 6 - 3))
+    h = math.sqrt(res.q / 5)
+    assert res.h2_ci[1] == pytest.approx(math.exp(math.log(h) + 1.959963984540054 * se) ** 2)
+
+
+def test_revman_preset_reports_no_tau2_ci_or_prediction_interval():
+    res = pool([0.1, 0.6, 0.9, 0.2], [0.02, 0.03, 0.02, 0.05], preset="revman5")
+    assert res.method == "DL" and res.tau2_ci is None and res.random.pi_lower is None
+
+
+def test_thirdwave_meta_preset_reproduces_the_book(shared_data):
+    """Harrer et al., "Doing Meta-Analysis with R" (2021), ch. 4.2.1, ``m.gen`` on ThirdWave:
+    metagen(TE, seTE, method.tau = "REML", hakn = TRUE) prints
+    SMD 0.5771 [0.3782; 0.7760], t = 6.12; tau^2 = 0.0820 [0.0295; 0.3533];
+    tau = 0.2863 [0.1717; 0.5944]; I^2 = 62.6% [37.9%; 77.5%]; H = 1.64 [1.27; 2.11];
+    Q = 45.50, df = 17, p = 0.0002; prediction interval [-0.0572; 1.2115] (the book ran
+    meta 4.x, whose prediction interval used t(k − 2): Higgins et al. 2009)."""
+    data = pd.read_csv(shared_data / "dmetar" / "ThirdWave.csv")
+    preset = get_preset("meta").with_overrides(pi_method="t_k2")
+    res = pool(data["TE"], data["seTE"] ** 2, preset=preset, ci_method="knha")
+    r = lambda x, d=4: round(x, d)  # noqa: E731
+    assert (r(res.random.estimate), r(res.random.ci_lower), r(res.random.ci_upper)) == (
+        0.5771,
+        0.3782,
+        0.7760,
+    )
+    assert r(res.random.statistic, 2) == 6.12
+    assert (r(res.tau2), r(res.tau2_ci[0]), r(res.tau2_ci[1])) == (0.0820, 0.0295, 0.3533)
+    assert (r(res.tau), r(res.tau_ci[0]), r(res.tau_ci[1])) == (0.2863, 0.1717, 0.5944)
+    assert (r(res.i2, 1), r(res.i2_ci[0], 1), r(res.i2_ci[1], 1)) == (62.6, 37.9, 77.5)
+    h_ci = [math.sqrt(b) for b in res.h2_ci]
+    assert (r(math.sqrt(res.h2), 2), r(h_ci[0], 2), r(h_ci[1], 2)) == (1.64, 1.27, 2.11)
+    assert (r(res.q, 2), res.q_df, r(res.q_pvalue, 4)) == (45.50, 17, 0.0002)
+    assert (r(res.random.pi_lower), r(res.random.pi_upper)) == (-0.0572, 1.2115)
+
+
+def test_analyze_drops_nothing_silently_and_keeps_rows(shared_data):
+    settings = AnalysisSettings(
+        preset="meta", ci_method="knha", columns={"study": "Author", "yi": "TE", "sei": "seTE"}
+    )
+    result = analyze(shared_data / "dmetar" / "ThirdWave.csv", settings)
+    doc = result.to_dict()
+    assert doc["k"] == 18 and doc["dropped"] == []
+    assert doc["studies"][0] == {
+        "row": 2,
+        "study": "Call et al.",
+        "yi": pytest.approx(0.709136234756933),
+        "vi": pytest.approx(0.260820178547769**2),
+        "weight": pytest.approx(doc["studies"][0]["weight"]),
+    }
+    assert {
+        "k",
+        "measure",
+        "preset",
+        "method",
+        "ci_method",
+        "studies",
+        "fixed",
+        "random",
+        "heterogeneity",
+        "warnings",
+        "dropped",
+    } <= set(doc)

@@ -17,6 +17,7 @@ from metareview.cli.analyze import analyze
 from metareview.cli.prisma import prisma
 from metareview.cli.rob import rob
 from metareview.cli.validate import validate
+from metareview.cli.records import records
 from metareview.errors import MetareviewError
 
 EXIT_OK, EXIT_ANALYSIS_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -33,6 +34,7 @@ cli.add_command(validate)
 cli.add_command(analyze)
 cli.add_command(rob)
 cli.add_command(prisma)
+cli.add_command(records)
 
 
 def _fail(message: str, code: int) -> None:

@@ -194,3 +194,19 @@ def test_combining_is_the_gls_mean_under_compound_symmetry():
     assert a.rows == [2, 3] and a.n_effects == 2
     assert a.time == "mixed" and a.population == "SMI"
     assert combined.loc[4, "rows"] == [4]
+
+
+def test_every_schema_key_is_documented():
+    text = (REPO / "docs" / "plan.md").read_text()
+    schema = plan_schema()
+    keys = set(schema["properties"])
+    for definition in ("settings", "runs"):
+        keys |= set(schema["$defs"][definition]["properties"])
+    for name in ("data", "report", "min_k", "outcomes", "rob"):
+        keys |= set(schema["properties"][name]["properties"])
+    missing = sorted(
+        key
+        for key in keys
+        if f"`{key}`" not in text and f"[{key}]" not in text and f"[[{key}]]" not in text
+    )
+    assert not missing, f"document these plan keys in docs/plan.md: {missing}"

@@ -128,3 +128,41 @@ def test_rob1_and_a_modified_tool_with_ahrq(tmp_path, capsys):
     assert "Power calculation" in out
     code, _, err = run(["rob", str(table), "--tool", "rob1", "-o", str(tmp_path / "o2")], capsys)
     assert code == 2 and "blinding_participants" in err
+
+
+def test_named_domain_columns_with_recoded_codes(shared_data, tmp_path, capsys):
+    """The metapsy suicide data: five coded domains and the overall, straight from the CLI."""
+    args = ["rob", str(shared_data / "metapsy" / "suicide.csv"), "--study", "Study",
+            "--domain", "Sequence generation=RoB_SG", "--domain", "Allocation concealment=RoB_AC",
+            "--domain", "Blinding (attempts)=RoBCLAssAtt", "--domain", "Blinding (ideation)=RoB_BLAss_Ide",
+            "--domain", "Intention to treat=RoB_ITT", "--overall", "RoB_overall_ideation",
+            "--recode", "1=Low", "--recode", "0.5=Unclear", "--recode", "0=High",
+            "--recode", "2=Not applicable", "--weight", "Total number of participants",
+            "-o", str(tmp_path / "o")]  # fmt: skip
+    code, out, err = run(args, capsys)
+    assert code == 0, err
+    judged = pd.read_csv(tmp_path / "o" / "judgements.csv")
+    assert len(judged) == 113 and judged["d1"].value_counts()["Low"] == 80
+    assert (tmp_path / "o" / "summary_weighted.png").is_file()
+    at = args.index("--overall")
+    code, _, err = run([*args[:at], *args[at + 2 :]], capsys)
+    assert code == 2 and "--domain needs --overall" in err
+
+
+def test_stated_overall_is_checked_against_the_rule(tmp_path, capsys):
+    table = tmp_path / "extraction.csv"
+    pd.DataFrame({
+        "study": ["A", "B"], "rob_d1": ["Some concerns", "Low"], "rob_d2": ["Some concerns", "Low"],
+        "rob_d3": ["Some concerns", "Low"], "rob_d4": ["Low", "Low"], "rob_d5": ["Low", "High"],
+        "rob_overall": ["High", "High"],
+    }).to_csv(table, index=False)  # fmt: skip
+    code, out, _ = run(["rob", str(table), "-o", str(tmp_path / "o")], capsys)
+    assert code == 0
+    assert (
+        "note: A: stated High, the RoB 2 rule gives Some concerns (3 domains Some concerns" in out
+    )
+    assert "note: B" not in out
+    code, out, _ = run(
+        ["rob", str(table), "-o", str(tmp_path / "o"), "--some-concerns-high-at", "3"], capsys
+    )
+    assert code == 0 and "note:" not in out

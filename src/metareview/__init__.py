@@ -17,6 +17,11 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _PUBLIC = {
+    "load_plan": "metareview.plan.plan",
+    "run_plan": "metareview.plan.runner",
+    "ReviewResults": "metareview.plan.results",
+    "write_report": "metareview.report.build",
+    "forest_plot": "metareview.report.forest_plot",
     "load_table": "metareview.data.table",
     "ExtractionTable": "metareview.data.table",
     "MetareviewError": "metareview.errors",
@@ -25,10 +30,28 @@ _PUBLIC = {
     "ConvergenceError": "metareview.errors",
     "PRESETS": "metareview.stats.presets",
     "get_preset": "metareview.stats.presets",
+    "pool": "metareview.stats.pooling",
+    "pool_many": "metareview.stats.batch",
+    "estimate_tau2": "metareview.stats.tau2",
+    "analyze": "metareview.plan.analysis",
+    "AnalysisSettings": "metareview.plan.analysis",
+    "compute_effects": "metareview.data.effects",
     "RobTable": "metareview.rob.table",
     "PrismaCounts": "metareview.rob.prisma",
     "Project": "metareview.store.project",
     "agreement": "metareview.records.agreement",
+    "small_study_effects": "metareview.stats.bias.small_study",
+    "regression_test": "metareview.stats.bias.egger",
+    "rank_correlation_test": "metareview.stats.bias.begg",
+    "trim_and_fill": "metareview.stats.bias.trimfill",
+    "pet_peese": "metareview.stats.bias.pet_peese",
+    "fail_safe_n": "metareview.stats.bias.failsafe",
+    "selection_model": "metareview.stats.bias.selection",
+    "funnel_data": "metareview.stats.bias.funnel",
+    "funnel_plot": "metareview.report.funnel_plot",
+    "read_records": "metareview.records.importers",
+    "read_many": "metareview.records.importers",
+    "deduplicate": "metareview.records.dedup",
 }
 
 

@@ -14,10 +14,14 @@ import click
 
 from metareview import __version__
 from metareview.cli.analyze import analyze
+from metareview.cli.effects import effects
+from metareview.cli.grade import grade_command
+from metareview.cli.init import init
 from metareview.cli.prisma import prisma
 from metareview.cli.rob import rob
-from metareview.cli.validate import validate
 from metareview.cli.records import records
+from metareview.cli.run import run
+from metareview.cli.validate import validate
 from metareview.errors import MetareviewError
 
 EXIT_OK, EXIT_ANALYSIS_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -31,9 +35,13 @@ def cli() -> None:
 
 # One line per subcommand; each lives in its own module under metareview.cli.
 cli.add_command(validate)
+cli.add_command(effects)
 cli.add_command(analyze)
+cli.add_command(run)
+cli.add_command(init)
 cli.add_command(rob)
 cli.add_command(prisma)
+cli.add_command(grade_command)
 cli.add_command(records)
 
 

@@ -40,6 +40,13 @@ from metareview.stats.tau2 import TAU2_METHODS
 @click.option(
     "--level", type=float, default=0.95, show_default=True, help="Confidence level (0-1)."
 )
+@click.option(
+    "--force",
+    "force_bias",
+    is_flag=True,
+    help="Run the small-study tests (Egger, Begg, trim-and-fill, ...) even with fewer studies "
+    "than the preset's minimum (10), with a warning.",
+)
 @column_option
 @sheet_option
 @json_option
@@ -52,9 +59,11 @@ def analyze(
     level: float,
     columns: tuple[str, ...],
     sheet: str | None,
+    force_bias: bool,
     as_json: bool,
 ) -> None:
-    """Pool the studies in DATA: common and random effects, tau^2, I^2, Q, prediction interval.
+    """Pool the studies in DATA: common and random effects, tau^2, I^2, Q, prediction interval,
+    and small-study effects (Egger, Begg, trim-and-fill, PET-PEESE, fail-safe N).
 
     Rows whose effect size cannot be estimated are dropped and listed with the reason.
     """
@@ -68,6 +77,7 @@ def analyze(
         level=level,
         columns=mapping_from(columns),
         sheet=sheet,
+        force_bias=force_bias,
     )
     result = run_analysis(data, settings)
     click.echo(json.dumps(result.to_dict(), indent=2) if as_json else result.summary())

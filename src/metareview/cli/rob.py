@@ -9,6 +9,7 @@ AHRQ rating. Writes ``judgements.csv``, ``robvis.csv``, the traffic-light and su
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from metareview.data.readers import read_raw
 from metareview.errors import DataError, Problem
 from metareview.rob.rob1 import ROB1, assess_rob1_table, load_tool
 from metareview.rob.rob2 import QUESTION_BY_COLUMN
-from metareview.rob.rob2_table import assess_table
+from metareview.rob.rob2_table import assess_table, overall_disagreements
 from metareview.rob.table import RobTable, judgement_columns, rob2_judgements_from_table
 
 
@@ -75,6 +76,41 @@ def _weight_column(frame: pd.DataFrame, weight: str | None, source: str) -> str 
     return weight
 
 
+def _write_judgements(rob_table: RobTable, path: Path) -> None:
+    judged = rob_table.to_frame().drop(columns="Weight")
+    judged.columns = ["study", *(d.lower() for d in rob_table.domains), "overall"]
+    judged.to_csv(path, index=False)
+
+
+def _pairs(items: tuple[str, ...], option: str) -> list[tuple[str, str]]:
+    pairs = []
+    for item in items:
+        left, sep, right = item.partition("=")
+        if not sep or not left.strip() or not right.strip():
+            raise click.BadParameter(f"{item!r}: expected LEFT=RIGHT", param_hint=option)
+        pairs.append((left.strip(), right.strip()))
+    return pairs
+
+
+def _named_columns(frame, source, domains, overall, study, recodes, weight) -> RobTable:
+    if overall is None:
+        raise click.BadParameter("--domain needs --overall COLUMN", param_hint="--overall")
+    recode: dict[object, str] = {}
+    for code, level in _pairs(recodes, "--recode"):
+        recode[code] = level
+        with contextlib.suppress(ValueError):  # numeric codes match numeric cells too
+            recode[float(code)] = level
+    return RobTable.from_columns(
+        frame,
+        study=study,
+        domains=dict(_pairs(domains, "--domain")),
+        overall=overall,
+        weight=weight,
+        recode=recode or None,
+        source=source,
+    )
+
+
 @click.command("rob")
 @click.argument("table", type=click.Path(dir_okay=False))
 @click.option(
@@ -115,6 +151,29 @@ def _weight_column(frame: pd.DataFrame, weight: str | None, source: str) -> str 
     help="Column weighting the summary plot (e.g. each study's meta-analysis weight).",
 )
 @click.option(
+    "--domain",
+    "domains",
+    multiple=True,
+    metavar="NAME=COLUMN",
+    help="Judgements of a domain in COLUMN, shown as NAME (repeatable; with --overall).",
+)
+@click.option("--overall", default=None, metavar="COLUMN", help="Column of the overall judgement.")
+@click.option(
+    "--study",
+    "study_column",
+    default="study",
+    show_default=True,
+    metavar="COLUMN",
+    help="Column naming the study (with --domain).",
+)
+@click.option(
+    "--recode",
+    "recodes",
+    multiple=True,
+    metavar="CODE=LEVEL",
+    help="Translate a code of the table to a judgement, e.g. --recode 0.5=Unclear (repeatable).",
+)
+@click.option(
     "--some-concerns-high-at",
     type=click.IntRange(min=1),
     default=None,
@@ -130,6 +189,10 @@ def rob(
     palette: str,
     fmt: str,
     weight: str | None,
+    domains: tuple[str, ...],
+    overall: str | None,
+    study_column: str,
+    recodes: tuple[str, ...],
     some_concerns_high_at: int | None,
     sheet: str | None,
     as_json: bool,
@@ -140,8 +203,13 @@ def rob(
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    notes: tuple[str, ...] = ()
     lowered = {c.lower() for c in frame.columns}
-    if tool == "rob2" and lowered & set(QUESTION_BY_COLUMN):
+    if domains:
+        rob_table = _named_columns(frame, table, domains, overall, study_column, recodes, weight)
+        _write_judgements(rob_table, out / "judgements.csv")
+        written.append(out / "judgements.csv")
+    elif tool == "rob2" and lowered & set(QUESTION_BY_COLUMN):
         if weight:
             frame = frame.rename(columns={weight: "weight"})
         results = assess_table(frame, source=table, some_concerns_high_at=some_concerns_high_at)
@@ -154,9 +222,8 @@ def rob(
             rob_table = rob2_judgements_from_table(frame, source=table, weight=weight)
         else:
             rob_table = RobTable.from_frame(frame, tool="RoB 2", source=table)
-        judged = rob_table.to_frame().drop(columns="Weight")
-        judged.columns = ["study", *(d.lower() for d in rob_table.domains), "overall"]
-        judged.to_csv(out / "judgements.csv", index=False)
+        notes = overall_disagreements(rob_table, some_concerns_high_at=some_concerns_high_at)
+        _write_judgements(rob_table, out / "judgements.csv")
         written.append(out / "judgements.csv")
     else:
         rob1_tool = ROB1 if tool == "rob1" else load_tool(tool)
@@ -184,10 +251,13 @@ def rob(
                     "studies": rob_table.n_studies,
                     "files": [str(p) for p in written],
                     "summary": rob_table.to_dict(),
+                    "overall_notes": list(notes),
                 },
                 indent=2,
             )
         )
     else:
         click.echo(rob_table.summary())
+        for note in notes:
+            click.echo(f"note: {note}")
         click.echo("wrote " + ", ".join(str(p) for p in written))

@@ -87,6 +87,15 @@ _COLUMN_LIST = [
     _number("yi", "Precomputed effect size on the analysis scale (log for OR/RR)."),
     _number("vi", "Sampling variance of yi.", 0.0, True),
     _number("sei", "Standard error of yi.", 0.0, True),
+    _number("yi_ci_lower", "Lower 95% confidence limit of yi (analysis scale: log for OR/RR)."),
+    _number("yi_ci_upper", "Upper 95% confidence limit of yi (analysis scale: log for OR/RR)."),
+    _number("t_value", "Two-sample t statistic, arm 1 vs arm 2 (positive: arm 1 mean higher)."),
+    _number("f_value", "F(1, df) statistic of the two arms (direction in higher_arm).", 0.0),
+    _number("p_value", "Two-sided p value of the two-sample t test (direction in higher_arm).", 0.0, True),
+    _text("higher_arm", "Arm with the higher mean, for f_value and p_value: 'arm1' or 'arm2'."),
+    _text("higher_is_better", "Whether higher values favour an arm: 'yes' or 'no' (flips the sign)."),
+    _number("icc", "Intracluster correlation of a cluster-randomised trial.", 0.0),
+    _number("cluster_size", "Average cluster size of a cluster-randomised trial.", 1.0),
 ]
 
 COLUMNS: dict[str, Column] = {column.name: column for column in _COLUMN_LIST}
@@ -122,6 +131,18 @@ DATA_GROUPS: tuple[DataGroup, ...] = (
     ),
     DataGroup("yi_vi", ("yi", "vi"), "precomputed effect size and its variance"),
     DataGroup("yi_sei", ("yi", "sei"), "precomputed effect size and its standard error"),
+    DataGroup("yi_ci", ("yi", "yi_ci_lower", "yi_ci_upper"), "precomputed effect size and its 95% CI"),
+    DataGroup("t_stat", ("t_value", "n_arm1", "n_arm2"), "two-sample t statistic and the arm sizes"),
+    DataGroup(
+        "f_stat",
+        ("f_value", "higher_arm", "n_arm1", "n_arm2"),
+        "F(1, df) statistic, the arm with the higher mean and the arm sizes",
+    ),
+    DataGroup(
+        "p_value",
+        ("p_value", "higher_arm", "n_arm1", "n_arm2"),
+        "two-sided p value of a t test, the arm with the higher mean and the arm sizes",
+    ),
 )
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("study",)

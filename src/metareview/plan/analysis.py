@@ -17,22 +17,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
+from warnings import catch_warnings, simplefilter
 
 import numpy as np
 import pandas as pd
 
+from metareview.data.effects import NOT_ESTIMABLE, PRECOMPUTED, compute_effects
 from metareview.data.table import ExtractionTable, format_row_ranges, load_table
 from metareview.errors import AnalysisError
+from metareview.stats.bias.small_study import SmallStudyResult, small_study_effects
 from metareview.stats.pooling import PoolResult, pool, resolve_settings
 from metareview.stats.render import render_pool_html, render_pool_summary
-
-# Data groups whose rows carry a precomputed effect: (effect column, SE or variance column, is_se)
-_PRECOMPUTED = {
-    "yi_vi": ("yi", "vi", False),
-    "yi_sei": ("yi", "sei", True),
-    "precalc_g": ("precalc_g", "precalc_g_se", True),
-    "precalc_log_rr": ("precalc_log_rr", "precalc_log_rr_se", True),
-}
 
 
 @dataclass(frozen=True)
@@ -49,6 +44,7 @@ class AnalysisSettings:
     level: float = 0.95
     columns: dict[str, str] = field(default_factory=dict)
     sheet: str | None = None
+    force_bias: bool = False  # run small-study tests below the preset's min_k_bias
 
     def __post_init__(self) -> None:
         resolve_settings(self.method, self.ci_method, self.preset)
@@ -78,10 +74,11 @@ class AnalysisResult:
     rows: tuple[int | None, ...]
     dropped: tuple[DroppedRow, ...] = ()
     warnings: tuple[str, ...] = ()
+    small_study: SmallStudyResult | None = None
 
     # Optional sections added by later analyses, each an object with ``to_dict()``; listed
     # in OPTIONAL_SECTIONS so that ``to_dict`` includes them when present.
-    OPTIONAL_SECTIONS: ClassVar[tuple[str, ...]] = ()
+    OPTIONAL_SECTIONS: ClassVar[tuple[str, ...]] = ("small_study",)
 
     @property
     def k(self) -> int:
@@ -123,6 +120,8 @@ class AnalysisResult:
         if self.measure:
             lines.append(f"Measure: {self.measure}")
         lines.append(render_pool_summary(self.pooled))
+        if self.small_study is not None:
+            lines.append(self.small_study.summary())
         for warning in self.warnings:
             lines.append(f"Warning: {warning}")
         if self.dropped:
@@ -131,7 +130,10 @@ class AnalysisResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return render_pool_html(self.pooled)
+        html = render_pool_html(self.pooled)
+        if self.small_study is not None:
+            html += self.small_study._repr_html_()
+        return html
 
 
 def analyze(
@@ -152,7 +154,11 @@ def analyze(
     effects, measure = _effects(table, settings)
     usable = effects["yi"].notna() & effects["vi"].notna()
     dropped = tuple(
-        DroppedRow(int(row), _label(effects.at[row, "study"]), str(effects.at[row, "note"]))
+        DroppedRow(
+            int(row),
+            _label(effects.at[row, "study"]),
+            str(effects.at[row, "note"]).removeprefix(NOT_ESTIMABLE),
+        )
         for row in effects.index[~usable]
     )
     kept = effects[usable]
@@ -170,7 +176,19 @@ def analyze(
         preset=settings.preset,
         studies=[_label(s) or f"row {row}" for row, s in zip(kept.index, kept["study"])],
     )
-    warnings = []
+    yi, vi = kept["yi"].to_numpy(dtype=float), kept["vi"].to_numpy(dtype=float)
+    with catch_warnings(record=True) as caught:
+        simplefilter("always")
+        small_study = small_study_effects(
+            yi,
+            vi,
+            method=settings.method,
+            ci_method=settings.ci_method,
+            level=settings.level,
+            preset=settings.preset,
+            force=settings.force_bias,
+        )
+    warnings = [str(w.message) for w in caught]
     if dropped:
         warnings.append(
             f"{len(dropped)} row(s) dropped ({format_row_ranges([d.row for d in dropped])})"
@@ -182,6 +200,7 @@ def analyze(
         rows=tuple(int(r) for r in kept.index),
         dropped=dropped,
         warnings=tuple(warnings),
+        small_study=small_study,
     )
 
 
@@ -198,35 +217,14 @@ def _label(value: object) -> str | None:
 
 
 def _effects(table: ExtractionTable, settings: AnalysisSettings) -> tuple[pd.DataFrame, str | None]:
-    """Effect sizes per row: columns study, yi, vi and note (why a row is not estimable).
+    """Effect sizes per row (:func:`metareview.data.effects.compute_effects`) and the measure.
 
-    Rows with precomputed effects are used as they are; raw arm-level data need the effect
-    size engine (``metareview.data.effects``).
+    A table of precomputed ``yi`` alone needs no measure: its effects are pooled as given and
+    the measure is reported as ``None``.
     """
-    frame = table.frame
-    raw_rows = [
-        int(row) for row, group in zip(frame.index, table.data_group) if group not in _PRECOMPUTED
-    ]
-    if raw_rows:
-        raise AnalysisError(
-            f"{table.source}: {format_row_ranges(raw_rows)} hold arm-level data; computing "
-            "effect sizes from them needs metareview.data.effects"
-        )
-    yi, vi = [], []
-    for row, group in zip(frame.index, table.data_group):
-        effect, spread, is_se = _PRECOMPUTED[group]
-        value = float(frame.at[row, spread])
-        yi.append(float(frame.at[row, effect]))
-        vi.append(value**2 if is_se else value)
-    vi_arr = np.asarray(vi)
-    notes = np.where(vi_arr > 0, "", "not estimable: sampling variance is 0")
-    effects = pd.DataFrame(
-        {
-            "study": frame["study"],
-            "yi": yi,
-            "vi": np.where(vi_arr > 0, vi_arr, np.nan),
-            "note": notes,
-        },
-        index=frame.index,
+    measure = settings.measure
+    as_given = measure is None and set(table.data_group) <= set(PRECOMPUTED)
+    effects = compute_effects(
+        table, measure="MD" if as_given else measure, preset=settings.preset, level=settings.level
     )
-    return effects, settings.measure
+    return effects, None if as_given else effects.attrs.get("measure", measure)

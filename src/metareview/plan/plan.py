@@ -231,7 +231,7 @@ def _build(document: dict[str, Any], source: str, base_dir: Path, lines: dict[st
             filter=dict(a["filter"]),
             windows=tuple(a["windows"]) if "windows" in a else None,
             settings=settings.merged(a.get("settings")),
-            runs=Runs(filter=dict(a["filter"])).merged(a.get("analyses")),
+            runs=runs.merged(a.get("analyses")).merged({"filter": a["filter"]}),
             key=f"analysis[{index}]",
         )
         for index, a in enumerate(document.get("analysis", []), start=1)

@@ -99,8 +99,8 @@ def one_per_study(effects: pd.DataFrame, rule: str, *, rho: float, label: str) -
 
     Combining assumes a correlation ``rho`` between a study's effect sizes (compound symmetry)
     and takes their generalised-least-squares mean, whose variance is ``1 / (1ᵀ Σ⁻¹ 1)``.
-    A combined row keeps a moderator's value when it is the same in all its rows and is
-    ``"mixed"`` otherwise; its ``rows`` lists the spreadsheet rows it stands for.
+    A combined row keeps a column's value when it is the same in all its rows; otherwise text
+    becomes ``"mixed"`` and numbers ``None``; its ``rows`` lists the spreadsheet rows it stands for.
     """
     effects = effects.assign(rows=[[int(r)] for r in effects.index])
     counts = effects.groupby("study", sort=False)["yi"].transform("size")
@@ -137,6 +137,7 @@ def one_per_study(effects: pd.DataFrame, rule: str, *, rho: float, label: str) -
 
 def _combine(effects: pd.DataFrame, rho: float) -> pd.DataFrame:
     rows = []
+    numeric = set(effects.select_dtypes("number").columns)
     for _study, group in effects.groupby("study", sort=False):
         if len(group) == 1:
             rows.append(group.iloc[0].to_dict() | {"_row": group.index[0]})
@@ -147,11 +148,12 @@ def _combine(effects: pd.DataFrame, rho: float) -> pd.DataFrame:
         np.fill_diagonal(sigma, s**2)
         weights = np.linalg.solve(sigma, np.ones(len(y)))
         total = weights.sum()
-        combined = {}
-        for column in group.columns:
-            values = group[column]
-            distinct = {_normal(v) for v in values if v is not None and not _is_nan(v)}
-            combined[column] = values.iloc[0] if len(distinct) <= 1 else "mixed"
+        plain = group.drop(columns="rows")
+        combined = plain.bfill().iloc[0].to_dict()  # first value present in each column
+        distinct = plain.map(lambda v: _normal(v) if isinstance(v, str) else v).nunique()
+        for column in distinct.index[distinct > 1]:
+            # differing numbers (e.g. arm sizes) have no single value; differing text is mixed
+            combined[column] = None if column in numeric else "mixed"
         combined.update(
             yi=float(weights @ y / total),
             vi=float(1.0 / total),

@@ -15,8 +15,8 @@ Kept apart from the drawing so the numbers and wording can be tested without pix
 ...                        "pi_lower": None, "pi_upper": None},
 ...             "heterogeneity": {"tau2": 0.0, "i2": 0.0, "q": 0.36, "q_df": 1, "q_pvalue": 0.55}})
 >>> data = forest_data(record)
->>> [row.label for row in data.rows], data.summaries[0].label
-(['S1', 'S2'], 'Random-effects model')
+>>> [row.label for row in data.rows], data.summaries[0].label, data.summaries[0].kind
+(['S1', 'S2'], 'Total', 'random')
 >>> data.heterogeneity_text("revman5")
 'Heterogeneity: Tau² = 0.00; Chi² = 0.36, df = 1 (P = 0.55); I² = 0%'
 """
@@ -106,7 +106,7 @@ class ForestData:
         if layout == "revman5":
             return (
                 f"Heterogeneity: Tau² = {het['tau2']:.2f}; Chi² = {het['q']:.2f}, "
-                f"df = {het['q_df']} (P = {format_p(het['q_pvalue'], 'revman5')}); "
+                f"df = {het['q_df']} (P {format_p(het['q_pvalue'], 'revman5', equals=True)}); "
                 f"I² = {het['i2']:.0f}%"
             )
         if layout == "jama":
@@ -124,9 +124,10 @@ class ForestData:
         name = "t" if pooled.get("df") else "Z"
         df = f"{_sub(pooled['df'])}" if pooled.get("df") and layout != "revman5" else ""
         stat = abs(pooled["statistic"]) if layout == "revman5" else pooled["statistic"]
-        if layout == "revman5":
-            return f"Test for overall effect: {name} = {stat:.2f} (P = {format_p(pooled['pvalue'], layout)})"
-        return f"Test for overall effect: {name.lower()}{df} = {stat:.2f} (P {format_p(pooled['pvalue'], layout, equals=True)})"
+        if layout != "revman5":
+            name = f"{name.lower()}{df}"
+        p = format_p(pooled["pvalue"], layout, equals=True)
+        return f"Test for overall effect: {name} = {stat:.2f} (P {p})"
 
     def subgroup_text(self, layout: str) -> str | None:
         test = self.subgroup_test
@@ -135,7 +136,7 @@ class ForestData:
         if layout == "revman5":
             return (
                 f"Test for subgroup differences: Chi² = {test['q']:.2f}, df = {test['df']} "
-                f"(P = {format_p(test['pvalue'], layout)})"
+                f"(P {format_p(test['pvalue'], layout, equals=True)})"
             )
         return (
             f"Test for subgroup differences: χ²{_sub(test['df'])} = {test['q']:.2f} "
@@ -165,16 +166,9 @@ def format_p(p: float | None, layout: str, equals: bool = False) -> str:
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "NA"
     if layout == "revman5":
-        return (
-            "< 0.0001"
-            if p < 0.0001
-            else f"{p:.4f}"
-            if p < 0.001
-            else f"{p:.3f}"
-            if p < 0.01
-            else f"{p:.2f}"
-        )
-    if layout == "jama":
+        digits = 4 if p < 0.001 else 3 if p < 0.01 else 2
+        text = "< 0.0001" if p < 0.0001 else f"{p:.{digits}f}"
+    elif layout == "jama":
         text = "< .001" if p < 0.001 else (f"{p:.3f}" if p < 0.01 else f"{p:.2f}").lstrip("0")
     else:
         text = "< 0.0001" if p < 0.0001 else f"{p:.4f}"
@@ -194,8 +188,13 @@ def forest_data(
     model = record.model
 
     def rows_of(document: dict[str, Any]) -> tuple[ForestRow, ...]:
+        studies = document["studies"]
+        weights = [study.get("weight") for study in studies]
+        if model == "fixed":  # the document's weights are the random-effects ones
+            total = sum(1.0 / study["vi"] for study in studies)
+            weights = [100.0 / study["vi"] / total for study in studies]
         rows = []
-        for study in document["studies"]:
+        for study, weight in zip(studies, weights, strict=True):
             half = z * math.sqrt(study["vi"])
             arms = inputs.get(str(study["study"]), {})
             rows.append(
@@ -204,7 +203,7 @@ def forest_data(
                     study["yi"],
                     study["yi"] - half,
                     study["yi"] + half,
-                    study.get("weight"),
+                    weight,
                     arms,
                     arms.get("rob"),
                 )
@@ -251,8 +250,24 @@ def forest_data(
 
 
 def pooled_row(result: dict[str, Any], model: str, role: str) -> PooledRow:
-    """The pooled row of ``model`` ('Total' or 'Subtotal' role names it per layout later)."""
-    name = "Random-effects model" if model == "random" else "Fixed-effect model"
+    """The pooled row of ``model``; ``role`` ('Total' or 'Subtotal') is worded per layout."""
     pooled = result[model]
-    label = name if role == "Total" else f"{role} ({name.split('-')[0].lower()} effects)"
-    return PooledRow(label, model, pooled["estimate"], pooled["ci_lower"], pooled["ci_upper"])
+    return PooledRow(role, model, pooled["estimate"], pooled["ci_lower"], pooled["ci_upper"])
+
+
+def pooled_label(row: PooledRow, layout: str, level: float) -> str:
+    """How ``layout`` names a pooled row.
+
+    >>> pooled_label(PooledRow("Total", "random", 0.2, 0.1, 0.3), "revman5", 0.95)
+    'Total (95% CI)'
+    >>> pooled_label(PooledRow("Subtotal", "fixed", 0.2, 0.1, 0.3), "meta", 0.95)
+    'Common effect model'
+    """
+    if row.kind == "pi":
+        return "Prediction interval"
+    if layout == "revman5":
+        return f"{row.label} ({level:.0%} CI)"
+    if layout == "meta":
+        return "Random effects model" if row.kind == "random" else "Common effect model"
+    model = "random effects" if row.kind == "random" else "fixed effect"
+    return f"{'Overall' if row.label == 'Total' else 'Subtotal'} ({model})"

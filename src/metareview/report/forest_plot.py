@@ -26,12 +26,18 @@ from matplotlib.patches import Polygon, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from metareview.plan.results import AnalysisRecord
-from metareview.report.forest_data import ForestData, ForestRow, PooledRow, forest_data
+from metareview.report.forest_data import (
+    ForestData,
+    ForestRow,
+    PooledRow,
+    forest_data,
+    pooled_label,
+)
 
 LAYOUTS = ("revman5", "jama", "meta")
 FONT_SIZE = 8.0
 ROW_INCHES = 0.2
-CHAR_INCHES = 0.062  # a generous average glyph width at 8 pt (DejaVu Sans)
+CHAR_INCHES = 0.068  # a generous average glyph width at 8 pt (DejaVu Sans Bold)
 PANEL_INCHES = 2.6
 STYLES = {
     "revman5": {"square": "#1f8a3b", "diamond": "black", "pi": "#888888", "null": "black"},
@@ -113,7 +119,7 @@ def columns_for(layout: str, data: ForestData) -> tuple[list[Column], list[Colum
     study = Column(
         "Study or Subgroup" if layout == "revman5" else ("Source" if layout == "jama" else "Study"),
         lambda r: r.label,
-        lambda p, d: p.label,
+        lambda p, d: pooled_label(p, layout, d.level),
         "left",
     )
     arms: list[Column] = []
@@ -264,8 +270,14 @@ def forest_plot(
 
     base = transforms.blended_transform_factory(ax.transAxes, ax.transData)
 
-    def at(x_axes: float, dx_inches: float) -> transforms.Transform:
-        return base + transforms.ScaledTranslation(dx_inches, 0, figure.dpi_scale_trans)
+    offsets: dict[float, transforms.Transform] = {}
+
+    def at(dx_inches: float) -> transforms.Transform:
+        """x: ``dx_inches`` from the panel edge given as the text's x; y: the row (data)."""
+        if dx_inches not in offsets:
+            shift = transforms.ScaledTranslation(dx_inches, 0, figure.dpi_scale_trans)
+            offsets[dx_inches] = base + shift
+        return offsets[dx_inches]
 
     # column x positions (inches from the panel's left or right edge)
     positions = []
@@ -283,10 +295,10 @@ def forest_plot(
     text_kw = {"fontsize": FONT_SIZE, "va": "center", "clip_on": False}
     for column, edge, dx in positions:
         ax.text(
-            0,
+            edge,
             -1,
             column.header,
-            transform=at(edge, dx),
+            transform=at(dx),
             ha=column.align,
             fontweight="bold",
             **{**text_kw, "va": "bottom"},
@@ -316,15 +328,13 @@ def forest_plot(
     drawn_rows = []
     for y, line in enumerate(lines):
         if line.kind == "section":
-            ax.text(
-                0, y, line.item, transform=at(0, first_x), ha="left", fontweight="bold", **text_kw
-            )
+            ax.text(0, y, line.item, transform=at(first_x), ha="left", fontweight="bold", **text_kw)
         elif line.kind == "text":
             ax.text(
                 0,
                 y,
                 line.item,
-                transform=at(0, first_x),
+                transform=at(first_x),
                 ha="left",
                 **{**text_kw, "fontsize": FONT_SIZE - 0.5},
             )
@@ -335,7 +345,7 @@ def forest_plot(
                 text = column.study(row)
                 if column.align == "left":
                     text = _truncate(text, max_label)
-                ax.text(0, y, text, transform=at(edge, dx), ha=column.align, **text_kw)
+                ax.text(edge, y, text, transform=at(dx), ha=column.align, **text_kw)
             ax.plot([row.lower, row.upper], [y, y], color="black", lw=0.8, solid_capstyle="butt")
             size = 2.5 + 6.5 * math.sqrt((row.weight or max_weight * 0.3) / max_weight)
             ax.plot(
@@ -347,10 +357,10 @@ def forest_plot(
             for column, edge, dx in positions:
                 text = column.pooled(pooled, data)
                 ax.text(
-                    0,
+                    edge,
                     y,
                     text,
-                    transform=at(edge, dx),
+                    transform=at(dx),
                     ha=column.align,
                     fontweight="bold",
                     **text_kw,
@@ -412,13 +422,14 @@ def forest_plot(
 def save_figure(figure: Figure, path: str | Path, dpi: int = 300) -> Path:
     """Write ``figure`` to ``path`` (format from the suffix: svg, pdf, png); reproducibly.
 
-    SVG ids are salted with a fixed value and no creation date is written, so the same plot
-    gives the same bytes on every run.
+    SVG keeps text as text (small, editable, searchable; fonts fall back to the reader's sans
+    serif); its ids are salted with a fixed value and no creation date is written, so the same
+    plot gives the same bytes on every run.
     """
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".")
     metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}, "png": {}}.get(suffix, {})
-    with rc_context({"svg.hashsalt": "metareview", "svg.fonttype": "path"}):
+    with rc_context({"svg.hashsalt": "metareview", "svg.fonttype": "none"}):
         figure.savefig(path, dpi=dpi, metadata=metadata)
     return path
 

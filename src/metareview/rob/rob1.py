@@ -226,7 +226,10 @@ def assess_rob1(
             raise ValueError(
                 f"judgement for domain {key!r} missing; the tool has {', '.join(tool.keys)}"
             )
-        level = parse_judgement(judgements[key])
+        try:
+            level = parse_judgement(judgements[key])
+        except ValueError:
+            raise ValueError(f"domain {key!r}: Low, Unclear or High; got {judgements[key]!r}") from None
         if level in (Judgement.SOME_CONCERNS,):
             raise ValueError(
                 f"domain {key!r}: RoB 1 judgements are Low, Unclear or High; got {level.value!r}"
@@ -271,8 +274,8 @@ def assess_rob1_table(
     weights = []
     for row, record in frame.iterrows():
         values = {k: record[lookup[k]] for k in tool.keys}
-        likely = _yes_no(record.get(columns.get("ahrq_likely_biased", ""), None))
         try:
+            likely = _yes_no(record.get(columns.get("ahrq_likely_biased", ""), None))
             assessments.append(
                 assess_rob1(
                     values, tool, study=str(record[lookup["study"]]).strip(), likely_biased=likely
@@ -280,6 +283,8 @@ def assess_rob1_table(
             )
         except ValueError as err:
             column = next((lookup[k] for k in tool.keys if repr(k) in str(err)), None)
+            if "ahrq_likely_biased" in str(err):
+                column = columns["ahrq_likely_biased"]
             problems.append(Problem(source, int(row), column, None, str(err)))
         if weight:
             weights.append(float(record[weight]))
@@ -305,4 +310,4 @@ def _yes_no(value: object) -> bool | None:
         return True
     if text in ("no", "n", "false", "0"):
         return False
-    return None
+    raise ValueError(f"ahrq_likely_biased: yes, no or blank; got {value!r}")

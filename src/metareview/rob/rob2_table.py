@@ -30,6 +30,7 @@ from metareview.rob.rob2 import (
     Override,
     Rob2Assessment,
     assess,
+    overall_judgement,
 )
 from metareview.rob.table import RobTable
 from metareview.rob.vocabulary import Judgement, parse_answer, parse_judgement
@@ -167,7 +168,12 @@ def assess_table(
             value = None if err.got is None else err.got.value
             problems.append(Problem(source, int(row), column, value, err.expected))
         if "weight" in frame.columns:
-            weights.append(float(record["weight"]))
+            weight = pd.to_numeric(pd.Series([record["weight"]]), errors="coerce").iloc[0]
+            if not weight >= 0:  # also catches NaN
+                problems.append(
+                    Problem(source, int(row), "weight", str(record["weight"]), "a weight ≥ 0")
+                )
+            weights.append(float(weight))
     if problems:
         raise DataError(problems[:MAX_PROBLEMS], total=len(problems))
     return Rob2Results(tuple(assessments), source, tuple(weights) if weights else None)
@@ -201,3 +207,31 @@ def _overrides(
             problems.append(Problem(source, row, f"{key}_justification", text or None, expected))
             ok = False
     return found if ok else None
+
+
+def overall_disagreements(
+    table: RobTable, *, some_concerns_high_at: int | None = None
+) -> tuple[str, ...]:
+    """Studies whose stated overall RoB 2 judgement differs from the rule applied to their
+    domains — allowed (the guidance leaves "some concerns in multiple domains" to judgement),
+    but worth a look. Studies with a domain outside Low/Some concerns/High are named too.
+
+    >>> J = Judgement
+    >>> t = RobTable("RoB 2", ("D1", "D2"), ("a", "b"), ("A", "B"),
+    ...              ((J.LOW, J.SOME_CONCERNS), (J.LOW, J.LOW)), (J.HIGH, J.LOW))
+    >>> overall_disagreements(t)
+    ('A: stated High, the RoB 2 rule gives Some concerns (1 domain Some concerns, none High)',)
+    """
+    notes = []
+    for study, row, stated in zip(table.studies, table.judgements, table.overall, strict=True):
+        try:
+            rule = overall_judgement(row, some_concerns_high_at=some_concerns_high_at)
+        except ValueError:
+            notes.append(f"{study}: a domain is not Low, Some concerns or High; rule not applied")
+            continue
+        if rule.judgement != stated:
+            notes.append(
+                f"{study}: stated {stated.value}, the RoB 2 rule gives {rule.judgement.value} "
+                f"({rule.path[0]})"
+            )
+    return tuple(notes)

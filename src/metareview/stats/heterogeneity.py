@@ -5,6 +5,8 @@
 - Q-profile CI for τ² (Viechtbauer 2007): the τ² values at which the generalised Q statistic
   equals the χ²(k − p) quantiles; CIs for τ, I² and H² follow by transforming its bounds.
 - Test-based CI for ln H (Higgins & Thompson 2002, eqs. 12–13), giving CIs for H² and I².
+- Jackson's (2013) CI for τ² (:mod:`metareview.stats.jackson`); ``jackson_dl`` uses it for the
+  DerSimonian–Laird estimator and the Q-profile otherwise (R meta's default).
 
 >>> import numpy as np
 >>> from metareview.stats.wls import LinearModel
@@ -20,13 +22,12 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
-
+from metareview.stats import distributions as dist
 from metareview.stats.tau2 import solve_estimating_equation
 from metareview.stats.wls import FitState, LinearModel
 
 I2_DEFINITIONS = ("tau2", "q")
-TAU2_CI_METHODS = ("qprofile", "none")
+TAU2_CI_METHODS = ("qprofile", "jackson", "jackson_dl", "none")
 I2_CI_METHODS = ("qprofile", "test_based", "none")
 
 
@@ -48,8 +49,8 @@ def i2_from_q(q: float, df: int) -> float:
 
 
 def h2_from_q(q: float, df: int) -> float:
-    """Q-based H² = Q/df, truncated at 1 (so that I² = 1 − 1/H²)."""
-    return max(1.0, q / df) if df >= 1 else 1.0
+    """Q-based H² = Q/df (not truncated, as metafor reports it)."""
+    return q / df if df >= 1 else 1.0
 
 
 def qprofile_tau2_ci(
@@ -64,9 +65,9 @@ def qprofile_tau2_ci(
     if df < 1:
         return (0.0, 0.0)
     alpha = 1.0 - level
-    crit_lower_bound = stats.chi2.isf(alpha / 2, df)
-    crit_upper_bound = stats.chi2.ppf(alpha / 2, df)
-    q0 = model.at(0.0).q
+    crit_lower_bound = dist.chi2_quantile(1.0 - alpha / 2, df)
+    crit_upper_bound = dist.chi2_quantile(alpha / 2, df)
+    q0 = model.fixed.q
     bounds = []
     for crit in (crit_lower_bound, crit_upper_bound):
         if q0 <= crit:
@@ -78,7 +79,7 @@ def qprofile_tau2_ci(
         ) -> tuple[float, float]:
             return state.q - crit, -state.ypy2
 
-        start = max((q0 - crit) / model.at(0.0).tr_p, 0.0)
+        start = max((q0 - crit) / model.fixed.tr_p, 0.0)
         tau2, _, _ = solve_estimating_equation(equation, model, start, tol=tol)
         bounds.append(tau2)
     return (bounds[0], bounds[1])
@@ -102,7 +103,7 @@ def test_based_h_ci(q: float, k: int, level: float = 0.95) -> tuple[float, float
     if se is None:
         return None
     log_h = 0.5 * math.log(q / (k - 1)) if q > 0 else -math.inf
-    z = stats.norm.isf((1.0 - level) / 2)
+    z = dist.z_crit(level)
     return (max(1.0, math.exp(log_h - z * se)), max(1.0, math.exp(log_h + z * se)))
 
 

@@ -26,9 +26,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from metareview.stats import distributions as dist
 from metareview.stats import heterogeneity as het
+from metareview.stats.jackson import jackson_tau2_ci
 from metareview.stats.presets import Preset, get_preset
 from metareview.stats.render import render_pool_html, render_pool_summary
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2_model
@@ -235,11 +236,11 @@ def pool(
         raise ValueError(f"studies must have {k} labels; got {len(labels)}")
     warnings: list[str] = []
     model = LinearModel(y, v)
-    fe_state = model.at(0.0)
-    z_crit = float(stats.norm.isf((1.0 - level) / 2))
-    fixed = _fixed_effect(fe_state.beta[0], math.sqrt(fe_state.vb[0, 0]), z_crit)
+    fe_state = model.fixed
+    z_critical = float(dist.z_crit(level))
+    fixed = _fixed_effect(fe_state.beta[0], math.sqrt(fe_state.vb[0, 0]), z_critical)
     q, q_df = fe_state.q, k - 1
-    q_pvalue = float(stats.chi2.sf(q, q_df)) if q_df >= 1 else None
+    q_pvalue = float(dist.chi2_sf(q, q_df)) if q_df >= 1 else None
 
     if k == 1:
         warnings.append("only one study: the pooled estimate is that study's own estimate")
@@ -302,7 +303,7 @@ def _fixed_effect(estimate: float, se: float, z_crit: float) -> FixedEffect:
         ci_lower=float(estimate - z_crit * se),
         ci_upper=float(estimate + z_crit * se),
         statistic=float(statistic),
-        pvalue=float(2.0 * stats.norm.sf(abs(statistic))),
+        pvalue=float(dist.z_pvalue(statistic)),
     )
 
 
@@ -324,22 +325,18 @@ def _random_effects(
     level: float,
     warnings: list[str],
 ) -> tuple[RandomEffects, str]:
-    alpha = 1.0 - level
     if ci_method != "z" and k < 2:
         warnings.append(f"ci_method {ci_method!r} needs k >= 2; the z interval is used")
         ci_method = "z"
     if ci_method == "z":
         se, df = se_classic, None
-        crit = float(stats.norm.isf(alpha / 2))
+        crit = float(dist.z_crit(level))
     else:
         df = k - 1
         se = se_classic * math.sqrt(hartung_knapp_factor(q_at_tau2, df, ci_method))
-        crit = float(stats.t.isf(alpha / 2, df))
+        crit = float(dist.t_crit(level, df))
     statistic = estimate / se
-    if df is None:
-        pvalue = float(2.0 * stats.norm.sf(abs(statistic)))
-    else:
-        pvalue = float(2.0 * stats.t.sf(abs(statistic), df))
+    pvalue = float(dist.z_pvalue(statistic)) if df is None else float(dist.t_pvalue(statistic, df))
     pi = prediction_interval(estimate, se, se_classic, tau2, k, ci_method, preset.pi_method, level)
     if method == "FE":
         pi = None
@@ -378,20 +375,16 @@ def prediction_interval(
     >>> [round(x, 4) for x in prediction_interval(0.5, 0.1, 0.1, 0.04, 10, "z", "t_k2")]
     [-0.0156, 1.0156]
     """
-    alpha = 1.0 - level
     if pi_method == "none":
         return None
     if pi_method == "follow_ci":
-        if ci_method == "z":
-            crit = float(stats.norm.isf(alpha / 2))
-        else:
-            crit = float(stats.t.isf(alpha / 2, k - 1))
+        crit = float(dist.z_crit(level)) if ci_method == "z" else float(dist.t_crit(level, k - 1))
         half = crit * math.sqrt(se**2 + tau2)
     else:
         df = k - 1 if pi_method == "t_k1" else k - 2
         if df < 1:
             return None
-        half = float(stats.t.isf(alpha / 2, df)) * math.sqrt(se_classic**2 + tau2)
+        half = float(dist.t_crit(level, df)) * math.sqrt(se_classic**2 + tau2)
     return (float(estimate - half), float(estimate + half))
 
 
@@ -408,11 +401,15 @@ def _heterogeneity(
     df = k - 1
     definition = preset.i2_definition if method != "FE" else "q"
     tau2_ci_method = preset.tau2_ci_method
+    if tau2_ci_method == "jackson_dl":
+        tau2_ci_method = "jackson" if method == "DL" else "qprofile"
     if method == "FE" or k < 2:
         tau2_ci_method = "none"
     tau2_ci: Interval = None
     if tau2_ci_method == "qprofile":
         tau2_ci = het.qprofile_tau2_ci(model, level)
+    elif tau2_ci_method == "jackson":
+        tau2_ci = jackson_tau2_ci(model.y, model.v, level)
 
     if k < 2:
         i2, h2 = 0.0, 1.0

@@ -30,24 +30,33 @@ class Preset:
             meta ≥ 7 and metafor ``vtype="UB"``), ``"revman5"`` (N/(n1 n2) + g²/(2(N − 3.94))),
             ``"esc"`` (N/(n1 n2) + d²/(2N), d uncorrected), ``"cma"`` (J²(1/n1 + 1/n2 + d²/(2N))).
         zero_cell_add: value added to every cell of a 2×2 table with a zero cell.
-        drop_double_zero: exclude studies with no events in either arm from OR/RR.
+        drop_double_zero: exclude studies with no events (or only events) in both arms from
+            OR/RR as not estimable (RevMan 5, meta); metafor keeps them (``drop00=FALSE``).
+        smd_from_events: how a dichotomous outcome becomes an SMD: ``"hasselblad_hedges"``
+            (d = ln OR · √3/π) or ``"metapsy"`` (metapsyTools' ``g.binary`` rule via esc).
     Pooling
         tau2_method: default τ² estimator (FE DL REML ML PM SJ HE EB HS).
         ci_method: CI for the pooled mean: ``"z"``, ``"knha"`` or ``"adhoc"``.
         i2_definition: ``"tau2"`` (τ²/(τ² + s²), metafor) or ``"q"`` ((Q − df)/Q, meta/RevMan/CMA).
-        tau2_ci_method: ``"qprofile"`` or ``"jackson"`` (Jackson 2013, for DL) or ``"none"``.
-        i2_ci_method: ``"qprofile"`` (from the τ² CI) or ``"test_based"`` (Higgins–Thompson ln H).
+        tau2_ci_method: ``"qprofile"``, ``"jackson"`` (Jackson 2013: generalised Q with weights
+            1/sᵢ), ``"jackson_dl"`` (Jackson for DL, Q-profile otherwise: R meta) or ``"none"``.
+        i2_ci_method: ``"qprofile"`` (from the τ² CI), ``"test_based"`` (Higgins–Thompson ln H)
+            or ``"none"`` (RevMan 5 and CMA print I² without a CI).
         pi_method: ``"follow_ci"`` (z with √(SE² + τ²), or t(k − 1) with the HK SE under knha:
             metafor), ``"t_k1"`` (t(k − 1) with the classic SE: meta ≥ 8), ``"t_k2"`` (t(k − 2):
             Higgins–Thompson–Spiegelhalter, meta ≤ 7, CMA) or ``"none"`` (RevMan 5 shows none).
     Subgroups
         subgroup_tau2: ``"separate"`` (one τ² per subgroup, meta/RevMan) or ``"common"`` (metafor).
-    Small-study effects
-        egger_variant: ``"classic"`` (weighted linear regression, t(k − 2)) or ``"rma"`` (metafor
-            ``regtest`` default, mixed-effects model, z).
-        trimfill_model: model used to trim: ``"FE"`` (common effect) or ``"analysis"`` (the
-            analysis model, as metafor).
-        min_k_bias: fewest studies for which small-study tests are run.
+    Small-study effects (``docs/small-study-effects.md``)
+        egger_variant: the Egger test the software reports: ``"classic"`` (weighted linear
+            regression on the SE, t(k − 2): meta's ``metabias`` default "Egger"/"linreg",
+            metapsyTools via dmetar, CMA, and what Cochrane reviews report from RevMan data) or
+            ``"rma"`` (metafor's ``regtest`` default: mixed-effects meta-regression, z).
+        trimfill_model: model used to trim: ``"FE"`` (common effect: meta's ``trimfill``
+            ``ma.common = TRUE``, hence metapsyTools; CMA's default; RevMan has none) or
+            ``"analysis"`` (the model trimfill is called on, as metafor).
+        min_k_bias: fewest studies for which small-study tests are run (10: the Cochrane
+            Handbook 13.3.5.4 and meta's ``metabias(k.min = 10)``; metafor sets no minimum).
     """
 
     name: str
@@ -66,6 +75,7 @@ class Preset:
     egger_variant: str
     trimfill_model: str
     min_k_bias: int = 10
+    smd_from_events: str = "hasselblad_hedges"
 
     def with_overrides(self, **overrides: Any) -> Preset:
         """Return a copy with explicit arguments (those not ``None``) replacing the defaults.
@@ -111,7 +121,7 @@ PRESETS: dict[str, Preset] = {
         tau2_method="REML",
         ci_method="z",
         i2_definition="q",
-        tau2_ci_method="qprofile",
+        tau2_ci_method="jackson_dl",
         i2_ci_method="test_based",
         pi_method="t_k1",
         subgroup_tau2="separate",
@@ -129,7 +139,7 @@ PRESETS: dict[str, Preset] = {
         ci_method="z",
         i2_definition="q",
         tau2_ci_method="none",
-        i2_ci_method="test_based",
+        i2_ci_method="none",
         pi_method="none",
         subgroup_tau2="separate",
         egger_variant="classic",
@@ -151,6 +161,7 @@ PRESETS: dict[str, Preset] = {
         subgroup_tau2="separate",
         egger_variant="classic",
         trimfill_model="FE",
+        smd_from_events="metapsy",
     ),
     "cma": Preset(
         name="cma",
@@ -163,7 +174,7 @@ PRESETS: dict[str, Preset] = {
         ci_method="z",
         i2_definition="q",
         tau2_ci_method="none",
-        i2_ci_method="test_based",
+        i2_ci_method="none",
         pi_method="t_k2",
         subgroup_tau2="separate",
         egger_variant="classic",

@@ -108,8 +108,9 @@ def estimate_tau2(
         Design matrix of a meta-regression (include the intercept column yourself);
         the default is the intercept-only model.
     tol, maxiter : float, int
-        Convergence tolerance on τ² (relative to 1 + τ²) and iteration limit of the
-        iterative methods.
+        Convergence tolerance on τ² (relative to τ² plus the mean sampling variance, so it
+        does not depend on the scale of the effects) and iteration limit of the iterative
+        methods.
 
     Examples
     --------
@@ -144,10 +145,10 @@ def estimate_tau2_model(
 def _moment_estimate(model: LinearModel, method: str) -> float:
     k, p = model.k, model.p
     if method == "DL":
-        fe = model.at(0.0)
+        fe = model.fixed
         tau2 = (fe.q - (k - p)) / fe.tr_p
     elif method == "HS":
-        fe = model.at(0.0)
+        fe = model.fixed
         tau2 = (fe.q - k) / fe.sum_w
     elif method == "HE":
         rss, trace_pv = model.ols_residual_terms()
@@ -196,32 +197,18 @@ def solve_estimating_equation(
 ) -> tuple[float, bool, int]:
     """Root of a decreasing-at-the-root estimating equation on τ² ≥ 0.
 
-    Newton steps, safeguarded by a bracket ``[lo, hi]`` with value > 0 at lo
-    and < 0 at hi; a step outside the bracket is replaced by bisection. Returns
-    ``(tau2, converged, iterations)``; a non-positive value at 0 gives exactly 0.
+    Newton steps from ``start``, safeguarded by a bracket ``[lo, hi]`` (value > 0 at lo,
+    < 0 at hi): a step that leaves the bracket is replaced by bisection, or, while no upper
+    end is known yet, by growing τ² fourfold. Returns ``(tau2, converged, iterations)``; a
+    non-positive value at 0 gives exactly 0.
     """
-    value0, _ = equation(model.at(0.0), model)
+    value0, _ = equation(model.fixed, model)
     if value0 <= 0:
         return 0.0, True, 0
-    lo, hi = 0.0, max(start, 1e-4 * float(np.mean(model.v)), 1e-12)
-    iterations = 0
-    while True:  # expand the upper end until the equation is negative there
-        value_hi, _ = equation(model.at(hi), model)
-        iterations += 1
-        if value_hi < 0:
-            break
-        if value_hi == 0:
-            return hi, True, iterations
-        lo = hi
-        hi *= 4.0
-        if iterations > maxiter or not math.isfinite(hi):
-            return lo, False, iterations
-    # Start from the end of the bracket nearer the root by one Newton step.
-    x = min(max(start, lo), hi)
-    if x in (lo, hi):
-        x = 0.5 * (lo + hi)
-    for _ in range(maxiter):
-        iterations += 1
+    scale = float(np.mean(model.v))  # tolerances relative to the variances: scale-free
+    lo, hi = 0.0, math.inf
+    x = start if start > 0 else 0.01 * scale
+    for iterations in range(1, maxiter + 1):
         value, slope = equation(model.at(x), model)
         if value > 0:
             lo = x
@@ -229,11 +216,10 @@ def solve_estimating_equation(
             hi = x
         else:
             return x, True, iterations
-        step = -value / slope if slope < 0 else math.inf
-        candidate = x + step
-        if not (lo < candidate < hi):
-            candidate = 0.5 * (lo + hi)
-        if abs(candidate - x) <= tol * (1.0 + x) or hi - lo <= tol * (1.0 + lo):
+        candidate = x - value / slope if slope < 0 else math.nan
+        if not lo < candidate < hi:
+            candidate = 0.5 * (lo + hi) if math.isfinite(hi) else 4.0 * x + scale
+        if abs(candidate - x) <= tol * (scale + x) or hi - lo <= tol * (scale + lo):
             return float(candidate), True, iterations
         x = candidate
-    return float(x), False, iterations
+    return float(x), False, maxiter

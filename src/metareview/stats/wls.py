@@ -15,6 +15,7 @@ a handful of vector sums.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -63,6 +64,11 @@ class LinearModel:
                 raise ValueError("X must have full column rank (drop redundant moderators)")
             self.X = X
             self.p = X.shape[1]
+
+    @cached_property
+    def fixed(self) -> FitState:
+        """The fit at τ² = 0 (common-effect weights 1/v), computed once."""
+        return self.at(0.0)
 
     def at(self, tau2: float) -> FitState:
         """Fit the model with weights ``1/(v + tau2)``."""
@@ -130,4 +136,4 @@ class LinearModel:
 
     def typical_variance(self) -> float:
         """Typical within-study variance ``s² = (k − p)/tr(P_FE)`` (Higgins & Thompson 2002)."""
-        return (self.k - self.p) / self.at(0.0).tr_p
+        return (self.k - self.p) / self.fixed.tr_p

@@ -34,22 +34,29 @@ def parse_endnote_xml(
     problems: list[ImportProblem] = []
     parser = ET.XMLPullParser(events=("end",))
     count = 0
+
+    def broken(error: ET.ParseError) -> None:
+        line, column = error.position
+        problems.append(ImportProblem(line, f"XML is malformed at column {column}: {error}"))
+
     try:
         parser.feed(text.removeprefix("\ufeff").encode("utf-8"))
         parser.close()
     except ET.ParseError as error:
-        line, column = error.position
-        problems.append(ImportProblem(line, f"XML is malformed at column {column}: {error}"))
-    for _, element in parser.read_events():
-        if element.tag != "record":
-            continue
-        count += 1
-        record = _to_record(element, file, count, source_database)
-        if record is None:
-            problems.append(ImportProblem(None, f"record {count} has no title or DOI; skipped"))
-        else:
-            records.append(record)
-        element.clear()
+        broken(error)
+    try:
+        for _, element in parser.read_events():
+            if element.tag != "record":
+                continue
+            count += 1
+            record = _to_record(element, file, count, source_database)
+            if record is None:
+                problems.append(ImportProblem(None, f"record {count} has no title or DOI; skipped"))
+            else:
+                records.append(record)
+            element.clear()
+    except ET.ParseError as error:
+        broken(error)
     return records, problems
 
 

@@ -1,0 +1,205 @@
+"""``metareview effects DATA``: one effect size per row of an extraction table."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from metareview.cli.options import column_option, json_option, mapping_from, sheet_option
+from metareview.data.arms import MULTI_ARM_MODES
+from metareview.data.effects import (
+    EFFECT_COLUMNS,
+    NOT_ESTIMABLE,
+    SMD_FROM_EVENTS,
+    compute_effects,
+    not_estimable_rows,
+)
+from metareview.stats.effects import MEASURES, SMD_CORRECTIONS, SMD_VARIANCES, ZERO_CELL_METHODS
+from metareview.stats.presets import PRESETS
+
+SHOWN = ("study", *EFFECT_COLUMNS)
+
+
+@click.command()
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option(
+    "--measure",
+    type=click.Choice(MEASURES, case_sensitive=False),
+    default=None,
+    help="Effect measure (OR/RR on the log scale). Default: SMD for continuous data, "
+    "RR for dichotomous data.",
+)
+@click.option(
+    "--preset",
+    type=click.Choice(list(PRESETS), case_sensitive=False),
+    default=None,
+    help="Reference software whose conventions to reproduce (default: metafor).",
+)
+@column_option
+@sheet_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the table with the effect columns to OUT (.csv, .tsv, .xlsx, .parquet).",
+)
+@json_option
+@click.option(
+    "--higher-is-better/--lower-is-better",
+    "higher_is_better",
+    default=None,
+    help="Direction of the outcome; --lower-is-better mirrors effects so that positive "
+    "favours the intervention (a higher_is_better column overrides per row).",
+)
+@click.option(
+    "--multi-arm",
+    type=click.Choice(MULTI_ARM_MODES),
+    default="keep",
+    show_default=True,
+    help="Rows of a multi-arm trial sharing an arm: keep and flag, combine the other "
+    "arms (Handbook 23.3.4) or split the shared arm.",
+)
+@click.option(
+    "--zero-cell",
+    "zero_cell_method",
+    type=click.Choice(ZERO_CELL_METHODS),
+    default="constant",
+    show_default=True,
+    help="Zero-cell correction: add a constant to each cell, or Sweeting's "
+    "treatment-arm correction.",
+)
+@click.option(
+    "--zero-cell-add",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Increment for zero cells (preset default 0.5; 0 disables).",
+)
+@click.option(
+    "--drop-double-zero/--keep-double-zero",
+    default=None,
+    help="Exclude studies without events in both arms from OR/RR (preset default).",
+)
+@click.option(
+    "--smd-correction",
+    type=click.Choice(SMD_CORRECTIONS),
+    default=None,
+    help="Small-sample correction of Hedges' g (preset default).",
+)
+@click.option(
+    "--smd-variance",
+    type=click.Choice(SMD_VARIANCES),
+    default=None,
+    help="Variance formula of Hedges' g (preset default).",
+)
+@click.option(
+    "--smd-from-events",
+    type=click.Choice(SMD_FROM_EVENTS),
+    default=None,
+    help="How dichotomous rows become an SMD (preset default).",
+)
+@click.option(
+    "--level",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Confidence level of ci_lower/ci_upper.",
+)
+def effects(
+    data,
+    measure,
+    preset,
+    columns,
+    sheet,
+    output,
+    as_json,
+    higher_is_better,
+    multi_arm,
+    zero_cell_method,
+    zero_cell_add,
+    drop_double_zero,
+    smd_correction,
+    smd_variance,
+    smd_from_events,
+    level,
+) -> None:
+    """Compute yi, vi, sei, ci_lower, ci_upper, es_source and note for every row of DATA.
+
+    Rows that cannot give the measure stay in the output with a note starting
+    'not estimable:'. Formulas and sources: docs/effect-sizes.md.
+    """
+    table = compute_effects(
+        data,
+        measure.upper() if measure else None,
+        preset,
+        mapping_from(columns),
+        sheet=sheet,
+        higher_is_better=higher_is_better,
+        multi_arm=multi_arm,
+        zero_cell_method=zero_cell_method,
+        level=level,
+        zero_cell_add=zero_cell_add,
+        drop_double_zero=drop_double_zero,
+        smd_correction=smd_correction,
+        smd_variance=smd_variance,
+        smd_from_events=smd_from_events,
+    )
+    if output:
+        _write(table, Path(output))
+    if as_json:
+        click.echo(json.dumps(_report(table, data, output), indent=2))
+    elif output:
+        dropped = int(table["note"].str.startswith(NOT_ESTIMABLE).sum())
+        click.echo(
+            f"{output}: {len(table)} rows, {table.attrs['measure']} under preset "
+            f"{table.attrs['preset']}; {dropped} not estimable"
+        )
+    else:
+        click.echo(_text(table))
+
+
+def _write(table: pd.DataFrame, path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        table.to_excel(path, index_label="row")
+    elif suffix == ".parquet":
+        table.to_parquet(path)
+    else:
+        table.to_csv(path, sep="\t" if suffix in (".tsv", ".txt") else ",", index_label="row")
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _report(table: pd.DataFrame, data: str, output: str | None) -> dict:
+    shown = [c for c in (*SHOWN, "yi_unflipped") if c in table]
+    rows = [
+        {"row": int(row), **{c: _clean(record[c]) for c in shown}}
+        for row, record in table.iterrows()
+    ]
+    return {
+        "file": data,
+        "output": output,
+        "measure": table.attrs["measure"],
+        "preset": table.attrs["preset"],
+        "settings": table.attrs["settings"],
+        "level": table.attrs["level"],
+        "rows": rows,
+        "dropped": not_estimable_rows(table),
+    }
+
+
+def _text(table: pd.DataFrame) -> str:
+    shown = table[[c for c in SHOWN if c in table]].copy()
+    for column in ("yi", "vi", "sei", "ci_lower", "ci_upper"):
+        shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
+    shown["note"] = shown["note"].fillna("")
+    header = f"{table.attrs['measure']} under preset {table.attrs['preset']} ({len(table)} rows)"
+    return header + "\n" + shown.to_string()

@@ -1,0 +1,254 @@
+"""``metareview grade DATA``: GRADE certainty per outcome and the summary-of-findings table.
+
+Each outcome (the rows sharing ``--outcome-column``, after ``--where`` filters) is pooled with
+:func:`metareview.plan.analysis.analyze`; the studies' ``rob_overall`` judgements give the
+share of weight at high risk of bias; GRADE domains are proposed by rule and the reviewer's
+``--decision`` options confirm or override them with a footnote.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from metareview.cli.options import column_option, json_option, mapping_from, sheet_option
+from metareview.data.table import ExtractionTable, load_table
+from metareview.errors import DataError, Problem
+from metareview.plan.analysis import AnalysisSettings, analyze
+from metareview.rob.grade import DOMAINS, GradeDecision, GradeRules, grade
+from metareview.rob.sof import evidence_from_pool, sof_csv, sof_html, summary_of_findings
+from metareview.rob.vocabulary import parse_judgement
+from metareview.stats.presets import PRESETS
+
+_SIZE_PAIRS = (
+    ("n_arm1", "n_arm2"),
+    ("totaln_arm1", "totaln_arm2"),
+    ("n_change_arm1", "n_change_arm2"),
+)
+
+
+def _parse_decision(text: str) -> tuple[str | None, GradeDecision]:
+    """``[OUTCOME/]DOMAIN=LEVELS:FOOTNOTE`` → (outcome or None, decision)."""
+    target, sep, rest = text.partition("=")
+    levels, sep2, footnote = rest.partition(":")
+    outcome, slash, domain = target.rpartition("/")
+    if not sep or not sep2:
+        raise click.BadParameter(
+            f"{text!r}: expected [OUTCOME/]DOMAIN=LEVELS:FOOTNOTE, "
+            "e.g. 'indirectness=-1:only inpatients'",
+            param_hint="--decision",
+        )
+    try:
+        decision = GradeDecision(domain.strip(), int(levels), footnote)
+    except ValueError as err:
+        raise click.BadParameter(f"{text!r}: {err}", param_hint="--decision") from None
+    return (outcome.strip() if slash else None), decision
+
+
+def _subset(table: ExtractionTable, mask: pd.Series) -> ExtractionTable:
+    groups = tuple(g for g, keep in zip(table.data_group, mask, strict=True) if keep)
+    return replace(table, frame=table.frame[mask.to_numpy()], data_group=groups)
+
+
+def _participants(frame: pd.DataFrame, column: str | None) -> int | None:
+    """Sum over studies of the largest row total (``column``, else n of both arms); None if
+    any row lacks it."""
+    totals = pd.Series(index=frame.index, dtype=float)
+    if column is not None:
+        totals = pd.to_numeric(frame[column], errors="coerce")
+    for a, b in _SIZE_PAIRS:
+        if a in frame.columns and b in frame.columns:
+            pair = pd.to_numeric(frame[a], errors="coerce") + pd.to_numeric(
+                frame[b], errors="coerce"
+            )
+            totals = totals.fillna(pair)
+    if totals.isna().any():
+        return None
+    return int(totals.groupby(frame["study"]).max().sum())
+
+
+def _overall_rob(frame: pd.DataFrame, column: str, source: str) -> dict[str, object] | None:
+    if column not in frame.columns:
+        return None
+    out: dict[str, object] = {}
+    problems = []
+    for row, study, value in zip(frame.index, frame["study"], frame[column], strict=True):
+        try:
+            level = parse_judgement(value)
+        except ValueError as err:
+            problems.append(Problem(source, int(row), column, str(value), str(err)))
+            continue
+        if level is None:
+            problems.append(
+                Problem(source, int(row), column, None, "an overall risk-of-bias judgement")
+            )
+        elif out.setdefault(str(study), level) != level:
+            problems.append(
+                Problem(
+                    source,
+                    int(row),
+                    column,
+                    level.value,
+                    f"the same judgement on every row of {study!r} ({out[str(study)].value})",
+                )
+            )
+    if problems:
+        raise DataError(problems[:50], total=len(problems))
+    return out
+
+
+@click.command("grade")
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option(
+    "--outcome-column",
+    default=None,
+    metavar="COLUMN",
+    help="Column naming the outcome of each row; one GRADE rating per outcome.",
+)
+@click.option(
+    "--where",
+    "filters",
+    multiple=True,
+    metavar="COLUMN=VALUE",
+    help="Keep only rows where COLUMN equals VALUE (e.g. --where time=post). Repeatable.",
+)
+@click.option(
+    "--measure",
+    default="SMD",
+    show_default=True,
+    metavar="M",
+    help="Effect measure of the pooled effects (SMD, MD, OR, RR, RD).",
+)
+@click.option(
+    "--preset",
+    type=click.Choice(list(PRESETS), case_sensitive=False),
+    default="metafor",
+    show_default=True,
+    help="Reference software whose conventions to reproduce.",
+)
+@click.option(
+    "--method", default=None, metavar="M", help="tau^2 estimator (default: the preset's)."
+)
+@click.option(
+    "--ci", "ci_method", default=None, metavar="z|knha|adhoc", help="CI method of the mean."
+)
+@click.option(
+    "--rob-column",
+    default="rob_overall",
+    show_default=True,
+    metavar="COLUMN",
+    help="Column holding each study's overall risk-of-bias judgement.",
+)
+@click.option(
+    "--participants-column",
+    default=None,
+    metavar="COLUMN",
+    help="Column with each row's total participants (default: n_arm1 + n_arm2 etc.).",
+)
+@click.option(
+    "--mid",
+    type=float,
+    default=None,
+    metavar="X",
+    help="Minimal important difference (natural scale: 0.2 for an SMD, 1.25 for a ratio).",
+)
+@click.option(
+    "--rob-serious",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    metavar="SHARE",
+    help="Rate down for risk of bias when this share of weight is at high risk.",
+)
+@click.option(
+    "--decision",
+    "decisions",
+    multiple=True,
+    metavar="[OUTCOME/]DOMAIN=LEVELS:FOOTNOTE",
+    help=f"Reviewer's rating of a domain ({', '.join(DOMAINS)}): 0, -1 or -2 with a footnote.",
+)
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    metavar="FILE",
+    help="Write the summary-of-findings table (.html or .csv).",
+)
+@column_option
+@sheet_option
+@json_option
+def grade_command(
+    data: str,
+    outcome_column: str | None,
+    filters: tuple[str, ...],
+    measure: str,
+    preset: str,
+    method: str | None,
+    ci_method: str | None,
+    rob_column: str,
+    participants_column: str | None,
+    mid: float | None,
+    rob_serious: float,
+    decisions: tuple[str, ...],
+    output: str | None,
+    columns: tuple[str, ...],
+    sheet: str | None,
+    as_json: bool,
+) -> None:
+    """Rate the certainty of evidence (GRADE) per outcome of DATA; print the SoF table."""
+    if output and Path(output).suffix.lower() not in (".html", ".csv"):
+        raise click.BadParameter("the table file must end in .html or .csv", param_hint="--output")
+    table = load_table(data, mapping_from(columns), sheet=sheet)
+    frame = table.frame
+    mask = pd.Series(True, index=frame.index)
+    for item in filters:
+        column, sep, value = item.partition("=")
+        if not sep or column not in frame.columns:
+            raise click.BadParameter(
+                f"{item!r}: expected COLUMN=VALUE with a column of the table", param_hint="--where"
+            )
+        mask &= frame[column].astype(str) == value
+    for column in (participants_column, outcome_column):
+        if column is not None and column not in frame.columns:
+            raise click.BadParameter(f"no column {column!r} in {data}")
+    parsed = [_parse_decision(d) for d in decisions]
+    outcomes = (
+        [None] if outcome_column is None else list(dict.fromkeys(frame.loc[mask, outcome_column]))
+    )
+    settings = AnalysisSettings(preset=preset, method=method, ci_method=ci_method, measure=measure)
+    rules = GradeRules(mid=mid, rob_serious=rob_serious)
+    assessments = []
+    for outcome in outcomes:
+        keep = mask if outcome is None else mask & (frame[outcome_column] == outcome)
+        subset = _subset(table, keep)
+        result = analyze(subset, settings)
+        used = subset.frame.loc[list(result.rows)]
+        name = str(outcome) if outcome is not None else Path(data).stem
+        evidence = evidence_from_pool(
+            result.pooled,
+            outcome=name,
+            measure=measure,
+            participants=_participants(used, participants_column),
+            overall_rob=_overall_rob(used, rob_column, table.source),
+            small_study=result.small_study,
+        )
+        mine = [d for target, d in parsed if target in (None, name)]
+        assessments.append(grade(evidence, mine, rules=rules))
+    if output:
+        text = sof_html(assessments) if output.lower().endswith(".html") else sof_csv(assessments)
+        Path(output).write_text(text, encoding="utf-8")
+    if as_json:
+        click.echo(
+            json.dumps({"outcomes": [g.to_dict() for g in assessments], "table": output}, indent=2)
+        )
+        return
+    for g in assessments:
+        click.echo(g.summary())
+    sof = summary_of_findings(assessments)
+    click.echo("\n" + sof.to_string(index=False))
+    for letter, note in sof.attrs["footnotes"].items():
+        click.echo(f"  {letter}. {note}")

@@ -1,0 +1,70 @@
+"""``metareview run PLAN.toml``: run every analysis of a plan and write the report."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from metareview.plan.plan import load_plan
+from metareview.plan.runner import run_plan
+from metareview.report.build import write_report
+
+
+@click.command()
+@click.argument("plan_file", metavar="PLAN.toml", type=click.Path(dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Output folder (default: 'report-<plan name>' beside the plan).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: the number of cores).",
+)
+@click.option("--no-cache", is_flag=True, help="Recompute even when plan and data are unchanged.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars; print only the report path.")
+def run(plan_file: str, outdir: str | None, jobs: int | None, no_cache: bool, quiet: bool) -> None:
+    """Run the analysis plan PLAN.toml and write the report.
+
+    Writes OUTDIR/report/index.html (self-contained), OUTDIR/results.json (every number),
+    OUTDIR/figures/ and OUTDIR/tables/ (CSV and XLSX). Results are cached in OUTDIR/.cache
+    under a hash of plan, data and version.
+    """
+    plan = load_plan(plan_file)
+    folder = Path(outdir) if outdir else Path(plan_file).with_name(f"report-{Path(plan_file).stem}")
+    workers = jobs or os.cpu_count() or 1
+    cache = None if no_cache else folder / ".cache"
+    console = Console(stderr=True, quiet=quiet)
+    with Progress(
+        TextColumn("{task.description:<20}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        tasks: dict[str, int] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        results = run_plan(plan, jobs=workers, cache_dir=cache, progress=report)
+        index = write_report(results, folder, jobs=workers, progress=report)
+    skipped = sum(not record.ok for record in results.analyses)
+    if not quiet:
+        console.print(
+            f"{len(results.analyses) - skipped} analyses run, {skipped} not run (see the report)."
+        )
+    click.echo(str(index))

@@ -1,0 +1,97 @@
+"""The plan's rules applied to fitted analyses: headline model, outliers, subgroup tests.
+
+Pure functions of ``analyze`` documents (``AnalysisResult.to_dict()``), so the runner and
+the tests use the same code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from scipy import stats
+
+from metareview.plan.plan import Settings
+
+
+def choose_model(settings: Settings, result: dict[str, Any]) -> tuple[str, str]:
+    """The headline model by the plan's rule, and the reason in words.
+
+    >>> choose_model(Settings(model="fixed_if_low_i2"), {"heterogeneity": {"i2": 31.0}})
+    ('fixed', 'fixed-effect model because I² = 31% < 50%')
+    >>> choose_model(Settings(), {"heterogeneity": {"i2": 31.0}})
+    ('random', 'random-effects model (plan)')
+    """
+    if settings.model != "fixed_if_low_i2":
+        name = "random-effects" if settings.model == "random" else "fixed-effect"
+        return settings.model, f"{name} model (plan)"
+    i2 = float(result["heterogeneity"]["i2"])
+    threshold = settings.i2_threshold
+    if i2 < threshold:
+        return "fixed", f"fixed-effect model because I² = {i2:.0f}% < {threshold:g}%"
+    return "random", f"random-effects model because I² = {i2:.0f}% ≥ {threshold:g}%"
+
+
+def outlier_studies(result: dict[str, Any], model: str, level: float) -> list[str]:
+    """Studies whose CI lies wholly outside the pooled CI (the metapsy/dmetar outlier rule).
+
+    >>> doc = {"studies": [{"study": "A", "yi": 2.0, "vi": 0.01}, {"study": "B", "yi": 0.1, "vi": 0.01}],
+    ...        "random": {"ci_lower": 0.0, "ci_upper": 0.4}}
+    >>> outlier_studies(doc, "random", 0.95)
+    ['A']
+    """
+    z = stats.norm.ppf(0.5 + level / 2)
+    low, high = result[model]["ci_lower"], result[model]["ci_upper"]
+    flagged = []
+    for study in result["studies"]:
+        half = z * study["vi"] ** 0.5
+        if study["yi"] - half > high or study["yi"] + half < low:
+            flagged.append(str(study["study"]))
+    return flagged
+
+
+def subgroup_key(prefix: str, column: str, level: Any) -> str:
+    """The key under which the fit of one subgroup level is kept.
+
+    >>> subgroup_key("clinical/post", "format", "group")
+    'clinical/post|sub|format|group'
+    """
+    return f"{prefix}|sub|{column}|{level}"
+
+
+def subgroup_block(
+    column: str,
+    frame: pd.DataFrame,
+    fits: dict[str, dict],
+    prefix: str,
+    min_k: int,
+    model: str,
+) -> dict[str, Any]:
+    """Pooled estimate per level of ``column`` and the test for subgroup differences.
+
+    The test is the Q statistic between the subgroup estimates with their own standard errors
+    (each subgroup with its own τ², as RevMan and meta do), on (levels − 1) df.
+    """
+    levels = []
+    for level, rows in frame.groupby(column, sort=True):
+        fitted = fits.get(subgroup_key(prefix, column, level))
+        entry: dict[str, Any] = {
+            "level": str(level),
+            "k": int(rows["study"].nunique()),
+            "studies": [str(s) for s in rows["study"].unique()],
+        }
+        if fitted is None or "error" in fitted:
+            entry["reason"] = (fitted or {}).get("error", f"k < {min_k}")
+        else:
+            entry.update(result=fitted)
+        levels.append(entry)
+    pooled = [e["result"][model] for e in levels if "result" in e]
+    test = None
+    if len(pooled) >= 2:
+        estimates = [p["estimate"] for p in pooled]
+        weights = [1.0 / p["se"] ** 2 for p in pooled]
+        mean = sum(w * e for w, e in zip(weights, estimates)) / sum(weights)
+        q = sum(w * (e - mean) ** 2 for w, e in zip(weights, estimates))
+        df = len(pooled) - 1
+        test = {"q": q, "df": df, "pvalue": float(stats.chi2.sf(q, df))}
+    return {"column": column, "levels": levels, "test": test}

@@ -1,0 +1,341 @@
+"""The runner: a plan and its data in, every analysis of the review out, as :class:`ReviewResults`.
+
+Each concrete analysis is one call of :func:`metareview.plan.analysis.analyze` on the effect
+sizes its rows give, so every number equals ``metareview analyze`` on the same rows. Effect
+sizes are computed once per (measure, preset); fits run in parallel processes when
+``jobs > 1``; results are cached under a hash of the plan, the data and the version, and are
+identical from run to run (nothing random).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from metareview import __version__
+from metareview.data.effects import compute_effects
+from metareview.data.table import ExtractionTable, load_table
+from metareview.errors import MetareviewError
+from metareview.plan.analysis import AnalysisSettings, analyze
+from metareview.plan.expand import DERIVED_RUNS, AnalysisSpec, expand_plan
+from metareview.plan.plan import Plan, Settings
+from metareview.plan.results import AnalysisRecord, ReviewResults
+from metareview.plan.rules import choose_model, outlier_studies, subgroup_block, subgroup_key
+from metareview.plan.selection import (
+    filter_rows,
+    in_window,
+    one_per_study,
+)
+
+Progress = Callable[[str, int, int], None]
+# Columns of compute_effects' output not kept in a record's input (derivable from yi, vi).
+_DERIVED_COLUMNS = ("sei", "ci_lower", "ci_upper", "yi_unflipped")
+
+
+@dataclass(frozen=True)
+class FitJob:
+    """One call of ``analyze``: the effect sizes (study, yi, vi, moderators) and settings."""
+
+    key: str
+    frame: pd.DataFrame
+    settings: Settings
+    force_bias: bool = False  # run small-study tests below the preset's minimum k
+
+
+def fit(job: FitJob) -> dict[str, Any]:
+    """Run ``analyze`` for one job and return its JSON document (``{"error": …}`` on failure)."""
+    # Only the (already sign-aligned, design-adjusted) effect sizes: columns such as
+    # higher_is_better or icc would make analyze() adjust them a second time.
+    frame = job.frame[["study", "yi", "vi"]].reset_index(drop=True)
+    try:
+        table = load_table(frame)
+        return analyze(table, analysis_settings(job.settings, job.force_bias)).to_dict()
+    except MetareviewError as err:
+        return {"error": str(err)}
+
+
+def analysis_settings(settings: Settings, force_bias: bool = False) -> AnalysisSettings:
+    """The ``analyze`` settings a plan's settings stand for."""
+    return AnalysisSettings(
+        force_bias=force_bias,
+        measure=settings.measure,
+        preset=settings.preset,
+        method=settings.method,
+        ci_method=settings.ci_method,
+        level=settings.level,
+    )
+
+
+def cache_key(plan: Plan) -> str:
+    """SHA-256 of the plan as parsed, the data file's bytes and the metareview version."""
+    digest = hashlib.sha256()
+    digest.update(__version__.encode())
+    digest.update(json.dumps(plan.document, sort_keys=True, default=str).encode())
+    digest.update(plan.data_file.read_bytes())
+    return digest.hexdigest()
+
+
+def run_plan(
+    plan: Plan,
+    *,
+    jobs: int | None = None,
+    cache_dir: str | Path | None = None,
+    progress: Progress | None = None,
+) -> ReviewResults:
+    """Run every analysis of ``plan``; reuse the cached results when plan and data are unchanged.
+
+    ``jobs`` is the number of worker processes (default: the cores available; 1 runs in this
+    process). ``progress(stage, done, total)`` is called as analyses finish.
+    """
+    if not plan.data_file.is_file():
+        raise plan.error("data.file", f"no such file: {plan.data_file}")
+    key = cache_key(plan)
+    cached = Path(cache_dir) / f"{key}.json" if cache_dir else None
+    if cached is not None and cached.is_file():
+        return ReviewResults.from_dict(json.loads(cached.read_text("utf-8")))
+    table = load_table(plan.data_file, plan.columns, sheet=plan.sheet)
+    check_columns(plan, table)
+    effects, dropped = effect_sizes(plan, table)
+    specs = expand_plan(plan, outcomes_found(plan, effects))
+    workers = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
+    runner = _Runner(plan, effects, workers, progress or (lambda *_: None))
+    records = runner.run(specs)
+    results = ReviewResults(
+        title=plan.title,
+        version=__version__,
+        cache_key=key,
+        plan=plan.to_dict(),
+        data={"file": str(plan.data_file), "rows": table.n_rows, "studies": table.n_studies},
+        analyses=tuple(records),
+        dropped=tuple(dropped),
+    )
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_text(results.to_json(), encoding="utf-8")
+    return results
+
+
+def check_columns(plan: Plan, table: ExtractionTable) -> None:
+    """Every column the plan names must be in the data: a :class:`PlanError` naming the key."""
+    present = set(table.frame.columns)
+    wanted: list[tuple[str, str]] = []
+    if plan.categories:
+        wanted.append(("outcomes.category_column", plan.category_column))
+    if any(c.runs.specific_outcomes for c in plan.categories):
+        wanted.append(("outcomes.outcome_column", plan.outcome_column))
+    runs = [("analyses", plan.runs)]
+    runs += [(f"{item.key}.analyses", item.runs) for item in (*plan.categories, *plan.custom)]
+    for prefix, item in runs:
+        wanted += [(f"{prefix}.filter.{c}", c) for c in item.filter]
+        wanted += [(f"{prefix}.exclude.{c}", c) for c in item.exclude]
+        wanted += [(f"{prefix}.subgroups", c) for c in item.subgroups]
+        if "low_rob_only" in item.sensitivity:
+            wanted.append(("rob.column", plan.rob_column))
+    wanted += [(f"{c.key}.filter.{name}", name) for c in plan.custom for name in c.filter]
+    missing = [(key, column) for key, column in wanted if column not in present]
+    if missing:
+        key, column = missing[0]
+        names = ", ".join(sorted(str(c) for c in present))
+        raise plan.error(
+            key, f"column {column!r} is not in {plan.data_file.name} (columns: {names})"
+        )
+
+
+def effect_sizes(
+    plan: Plan, table: ExtractionTable
+) -> tuple[dict[tuple[str, str], pd.DataFrame], list]:
+    """Effect sizes of every row per (measure, preset, direction) the plan uses.
+
+    Signs are aligned by ``compute_effects`` so that positive values favour the intervention
+    (per row from a ``higher_is_better`` column, else from ``settings.higher_is_better``).
+
+    Returns the tables and the rows without a computable effect (row, study, reason).
+    """
+    settings = [plan.settings, *(c.settings for c in (*plan.categories, *plan.custom))]
+    tables, dropped = {}, {}
+    for measure, preset, better in dict.fromkeys(
+        (s.measure, s.preset, s.higher_is_better) for s in settings
+    ):
+        frame = compute_effects(table, measure=measure, preset=preset, higher_is_better=better)
+        missing = frame["yi"].isna() | frame["vi"].isna()
+        for row in frame.index[missing]:
+            note = frame.at[row, "note"] if "note" in frame else ""
+            dropped.setdefault(
+                int(row),
+                {
+                    "row": int(row),
+                    "study": frame.at[row, "study"],
+                    "reason": note or "no effect size could be computed",
+                },
+            )
+        tables[(measure, preset, better)] = frame[~missing]
+    return tables, sorted(dropped.values(), key=lambda d: d["row"])
+
+
+def outcomes_found(
+    plan: Plan, effects: dict[tuple[str, str], pd.DataFrame]
+) -> dict[str, list[str]]:
+    """Specific outcomes present per category, in order of first appearance."""
+    frame = next(iter(effects.values()))
+    found = {}
+    for category in plan.categories:
+        if plan.outcome_column not in frame:
+            continue
+        rows = filter_rows(frame, {plan.category_column: category.values}, {})
+        found[category.name] = [str(v) for v in dict.fromkeys(rows[plan.outcome_column].dropna())]
+    return found
+
+
+class _Runner:
+    """Turns specs into fit jobs, runs them (in parallel) and assembles the records."""
+
+    def __init__(self, plan: Plan, effects: dict, workers: int, progress: Progress):
+        self.plan = plan
+        self.effects = effects
+        self.workers = workers
+        self.progress = progress
+
+    def rows_for(self, spec: AnalysisSpec) -> tuple[pd.DataFrame, list]:
+        settings = spec.settings
+        frame = self.effects[(settings.measure, settings.preset, settings.higher_is_better)]
+        frame = filter_rows(frame, spec.filters, spec.exclude)
+        if spec.window_rule is not None:
+            frame = frame[in_window(frame, spec.window_rule.time, spec.window_rule.weeks)]
+        chosen = one_per_study(
+            frame,
+            spec.settings.multiple_effects,
+            rho=spec.settings.rho,
+            label=f"analysis {spec.title!r}",
+        )
+        return chosen.frame, chosen.dropped
+
+    def run(self, specs: list[AnalysisSpec]) -> list[AnalysisRecord]:
+        first = [s for s in specs if s.variant not in DERIVED_RUNS]
+        prepared = {spec.id: self._prepare(spec) for spec in first}
+        fits = self._fit_all([job for item in prepared.values() for job in item["jobs"]], 1)
+        records = {sid: self._record(item, fits) for sid, item in prepared.items()}
+        later = {}
+        for spec in specs:
+            if spec.variant in DERIVED_RUNS:
+                parent = records[spec.parent]
+                flagged = self._flagged(parent, spec)
+                later[spec.id] = self._prepare(spec, exclude_studies=flagged)
+        fits = self._fit_all([job for item in later.values() for job in item["jobs"]], 2)
+        records.update({sid: self._record(item, fits) for sid, item in later.items()})
+        return [records[spec.id] for spec in specs]
+
+    def _prepare(self, spec: AnalysisSpec, exclude_studies: list[str] | None = None) -> dict:
+        frame, dropped = self.rows_for(spec)
+        if exclude_studies is not None:
+            frame = frame[~frame["study"].isin(exclude_studies)]
+        item = {
+            "spec": spec,
+            "frame": frame,
+            "dropped": dropped,
+            "jobs": [],
+            "excluded": exclude_studies or [],
+        }
+        if spec.variant in DERIVED_RUNS and not exclude_studies:
+            item["reason"] = (
+                f"no {'outliers' if spec.variant == 'outliers_removed' else 'influential studies'} found"
+            )
+            return item
+        k = frame["study"].nunique()
+        if k < spec.min_k:
+            item["reason"] = f"k = {k} < {spec.min_k} (minimum for this analysis)"
+            return item
+        force_bias = bool(spec.small_study) and k >= self.plan.min_k.small_study
+        item["jobs"].append(FitJob(spec.id, frame, spec.settings, force_bias))
+        for column in spec.subgroups:
+            for level, rows in frame.groupby(column, sort=True):
+                if rows["study"].nunique() >= self.plan.min_k.subgroup:
+                    item["jobs"].append(
+                        FitJob(subgroup_key(spec.id, column, level), rows, spec.settings)
+                    )
+        if spec.leave_one_out:
+            for study in frame["study"].unique():
+                rest = frame[frame["study"] != study]
+                item["jobs"].append(FitJob(f"{spec.id}|loo|{study}", rest, spec.settings))
+        return item
+
+    def _fit_all(self, jobs: list[FitJob], stage: int) -> dict[str, dict]:
+        label = "analyses" if stage == 1 else "sensitivity re-fits"
+        done: dict[str, dict] = {}
+        total = len(jobs)
+        self.progress(label, 0, total)
+        if self.workers > 1 and total > 20:
+            with ProcessPoolExecutor(max_workers=self.workers) as pool:
+                for index, (job, result) in enumerate(
+                    zip(jobs, pool.map(fit, jobs, chunksize=8)), 1
+                ):
+                    done[job.key] = result
+                    self.progress(label, index, total)
+        else:
+            for index, job in enumerate(jobs, 1):
+                done[job.key] = fit(job)
+                self.progress(label, index, total)
+        return done
+
+    def _record(self, item: dict, fits: dict[str, dict]) -> AnalysisRecord:
+        spec: AnalysisSpec = item["spec"]
+        frame: pd.DataFrame = item["frame"]
+        common = {
+            "spec": spec.to_dict(),
+            "input": _input_rows(frame),
+            "dropped": item["dropped"],
+            "excluded_studies": item["excluded"],
+        }
+        if "reason" in item:
+            return AnalysisRecord(status="skipped", reason=item["reason"], **common)
+        result = fits[spec.id]
+        if "error" in result:
+            return AnalysisRecord(status="skipped", reason=result["error"], **common)
+        model, why = choose_model(spec.settings, result)
+        subgroups = [
+            subgroup_block(column, frame, fits, spec.id, self.plan.min_k.subgroup, model)
+            for column in spec.subgroups
+        ]
+        loo = []
+        if spec.leave_one_out:
+            for study in frame["study"].unique():
+                fitted = fits[f"{spec.id}|loo|{study}"]
+                if "error" not in fitted:
+                    loo.append(
+                        {
+                            "omitted": str(study),
+                            "k": fitted["k"],
+                            **fitted[model],
+                            "i2": fitted["heterogeneity"]["i2"],
+                            "tau2": fitted["heterogeneity"]["tau2"],
+                        }
+                    )
+        return AnalysisRecord(
+            status="ok",
+            result=result,
+            model=model,
+            model_reason=why,
+            subgroups=subgroups,
+            leave_one_out=loo,
+            **common,
+        )
+
+    def _flagged(self, parent: AnalysisRecord, spec: AnalysisSpec) -> list[str]:
+        if not parent.ok:
+            return []
+        if spec.variant == "outliers_removed":
+            return outlier_studies(parent.result, parent.model, spec.settings.level)
+        return [str(s) for s in parent.result.get("influence", {}).get("influential_studies", [])]
+
+
+def _input_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    keep = [c for c in frame.columns if c not in _DERIVED_COLUMNS]
+    records = frame[keep].astype(object).where(frame[keep].notna(), None).to_dict("records")
+    return records

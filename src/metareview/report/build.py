@@ -1,0 +1,192 @@
+"""Write the review's output folder: ``report/index.html``, ``results.json``, figures, tables.
+
+Layout of ``OUTDIR``::
+
+    results.json            every number (ReviewResults.to_dict())
+    report/index.html       the self-contained report (SVG figures inline)
+    figures/<id>.svg        every figure (plus .pdf and 300-dpi .png when the plan's
+                            ``[report] figure_formats`` asks for them)
+    tables/table-<group>.csv, tables/tables.xlsx
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from metareview.plan.expand import slug
+from metareview.plan.results import AnalysisRecord, ReviewResults
+from metareview.report.forest_plot import forest_figure, save_figure
+from metareview.report.funnel_plot import funnel_plot
+from metareview.report.html import RenderedFigure, render_html
+from metareview.report.tables import write_tables
+from metareview.stats.bias.funnel import funnel_data
+from metareview.stats.bias.trimfill import trim_and_fill
+
+Progress = Callable[[str, int, int], None]
+DEFAULT_FORMATS = ("svg",)
+
+
+@dataclass(frozen=True)
+class FigureJob:
+    """One figure to draw: which record, which kind, where to write it."""
+
+    id: str
+    group: str
+    caption: str
+    record: AnalysisRecord
+    layout: str
+    subgroup: str | None
+    folder: Path
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    dpi: int = 300
+    kind: str = "forest"
+
+
+def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
+    """The figures of the report: a forest plot per pooled main or specific analysis, one per
+    subgroup analysis, and a funnel plot where small-study analyses were run."""
+    jobs = []
+    layout_of = _layouts(results)
+    config = results.plan.get("report", {})
+    formats = tuple(dict.fromkeys(("svg", *config.get("figure_formats", DEFAULT_FORMATS))))
+    extra = {"formats": formats, "dpi": config.get("dpi", 300)}
+    for record in results.analyses:
+        spec = record.spec
+        if not record.ok or spec["role"] == "sensitivity":
+            continue
+        layout = layout_of.get(spec["group"], "meta")
+        base = f"forest-{slug(spec['id'])}"
+        jobs.append(
+            FigureJob(
+                base,
+                spec["group"],
+                f"Forest plot: {spec['title']}.",
+                record,
+                layout,
+                None,
+                folder,
+                **extra,
+            )
+        )
+        if _small_study_run(record, results.plan):
+            jobs.append(
+                FigureJob(
+                    f"funnel-{slug(spec['id'])}",
+                    spec["group"],
+                    f"Contour-enhanced funnel plot: {spec['title']} (open circles: "
+                    "studies imputed by trim-and-fill).",
+                    record,
+                    layout,
+                    None,
+                    folder,
+                    **extra,
+                    kind="funnel",
+                )
+            )
+        for block in record.subgroups:
+            if any("result" in level for level in block["levels"]):
+                jobs.append(
+                    FigureJob(
+                        f"{base}-by-{slug(block['column'])}",
+                        spec["group"],
+                        f"Forest plot: {spec['title']}, by {block['column']}.",
+                        record,
+                        layout,
+                        block["column"],
+                        folder,
+                        **extra,
+                    )
+                )
+    return jobs
+
+
+def _small_study_run(record: AnalysisRecord, plan: dict) -> bool:
+    small = record.result.get("small_study") or {}
+    minimum = plan.get("min_k", {}).get("small_study", 10)
+    return bool(record.spec.get("small_study")) and bool(small.get("run")) and record.k >= minimum
+
+
+def funnel_figure(record: AnalysisRecord) -> Figure:
+    """The contour-enhanced funnel plot of ``record`` with its trim-and-fill studies."""
+    result = record.result
+    yi = [study["yi"] for study in result["studies"]]
+    vi = [study["vi"] for study in result["studies"]]
+    settings = {
+        "method": result["method"],
+        "ci_method": result["ci_method"],
+        "level": result["level"],
+        "preset": result["preset"],
+    }
+    filled = trim_and_fill(yi, vi, **settings) if "trimfill" in record.spec["small_study"] else None
+    funnel = funnel_data(
+        yi,
+        vi,
+        center=result[record.model]["estimate"],
+        level=result["level"],
+        labels=[study["study"] for study in result["studies"]],
+    )
+    figure = Figure(figsize=(5.5, 4.5))
+    ax = figure.add_subplot()
+    measure = result.get("measure") or "effect size"
+    label = {"SMD": "Hedges' g", "OR": "log odds ratio", "RR": "log risk ratio"}.get(
+        measure, measure
+    )
+    funnel_plot(funnel, ax=ax, trim_and_fill=filled, xlabel=label)
+    figure.tight_layout()
+    return figure
+
+
+def _layouts(results: ReviewResults) -> dict[str, str]:
+    plan = results.plan
+    default = plan.get("settings", {}).get("forest_layout", "meta")
+    layouts = {}
+    for item in (*plan.get("category", []), *plan.get("analysis", [])):
+        layouts[item["name"]] = item.get("settings", {}).get("forest_layout", default)
+    return layouts
+
+
+def draw(job: FigureJob) -> RenderedFigure:
+    """Draw one figure and write it in every format."""
+    if job.kind == "funnel":
+        figure = funnel_figure(job.record)
+    else:
+        figure = forest_figure(job.record, job.layout, subgroup=job.subgroup)
+    files = []
+    for suffix in job.formats:
+        path = save_figure(figure, job.folder / f"{job.id}.{suffix}", dpi=job.dpi)
+        files.append(f"figures/{path.name}")
+    svg = (job.folder / f"{job.id}.svg").read_text(encoding="utf-8")
+    return RenderedFigure(job.id, job.group, job.caption, svg, tuple(files))
+
+
+def write_report(
+    results: ReviewResults, outdir: str | Path, *, jobs: int = 1, progress: Progress | None = None
+) -> Path:
+    """Write the whole output folder for ``results``; return the path of ``report/index.html``."""
+    outdir = Path(outdir)
+    progress = progress or (lambda *_: None)
+    figures_dir = outdir / "figures"
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    (outdir / "results.json").write_text(results.to_json(), encoding="utf-8")
+    write_tables(results, outdir / "tables")
+    work = figure_jobs(results, figures_dir)
+    figures: list[RenderedFigure] = []
+    progress("figures", 0, len(work))
+    if jobs > 1 and len(work) > 4:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for index, figure in enumerate(pool.map(draw, work), 1):
+                figures.append(figure)
+                progress("figures", index, len(work))
+    else:
+        for index, job in enumerate(work, 1):
+            figures.append(draw(job))
+            progress("figures", index, len(work))
+    index_path = outdir / "report" / "index.html"
+    index_path.parent.mkdir(parents=True, exist_ok=True)
+    index_path.write_text(render_html(results, figures), encoding="utf-8")
+    return index_path

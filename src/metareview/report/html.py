@@ -1,0 +1,151 @@
+"""The self-contained HTML report: one file, figures inline as SVG, no scripts, no network.
+
+:func:`render_html` fills the Jinja2 template ``templates/report.html.j2`` from the review
+results and the rendered figures; :mod:`metareview.report.build` writes it with the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from metareview.plan.expand import slug
+from metareview.plan.results import ReviewResults
+from metareview.report.methods_text import methods_paragraph, results_paragraph
+from metareview.report.tables import format_table, groups, summary_table
+
+
+@dataclass(frozen=True)
+class RenderedFigure:
+    """A figure written to disk: its id, group, caption, SVG text and file names."""
+
+    id: str
+    group: str
+    caption: str
+    svg: str
+    files: tuple[str, ...]
+
+
+def inline_svg(svg_text: str) -> str:
+    """SVG file text made fit to sit inside HTML (no XML prolog, DOCTYPE or metadata).
+
+    >>> inline_svg('<?xml version="1.0"?>\\n<!DOCTYPE svg>\\n<svg a="1"><metadata>x</metadata></svg>')
+    '<svg a="1"></svg>'
+    """
+    svg = svg_text[svg_text.index("<svg") :].strip()
+    return re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("metareview.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _table_rows(table) -> list[dict[str, Any]]:
+    rows, previous = [], None
+    for record in table.to_dict("records"):
+        section = record.pop("Section")
+        rows.append(
+            {
+                "section_start": section if section != previous else None,
+                "cells": list(record.values()),
+            }
+        )
+        previous = section
+    return rows
+
+
+def _leave_one_out(record) -> dict[str, Any]:
+    rows = []
+    for entry in record.leave_one_out:
+        p = entry.get("pvalue")
+        rows.append(
+            {
+                "omitted": entry["omitted"],
+                "k": entry["k"],
+                "estimate": f"{entry['estimate']:.2f} ({entry['ci_lower']:.2f} to {entry['ci_upper']:.2f})",
+                "p": "<0.001" if p is not None and p < 0.001 else ("" if p is None else f"{p:.3f}"),
+                "i2": f"{entry['i2']:.0f}%",
+            }
+        )
+    return {"id": f"loo-{slug(record.id)}", "title": record.spec["title"], "rows": rows}
+
+
+def render_html(results: ReviewResults, figures: list[RenderedFigure]) -> str:
+    """The report's HTML text."""
+    methods, references = methods_paragraph(results)
+    group_blocks, toc_results = [], []
+    number = 0
+    for group in groups(results):
+        records = [r for r in results.analyses if r.spec["group"] == group]
+        table = format_table(summary_table(results, group))
+        group_id = f"group-{slug(group)}"
+        group_figures = []
+        for figure in figures:
+            if figure.group == group:
+                number += 1
+                group_figures.append(
+                    {
+                        "id": figure.id,
+                        "number": number,
+                        "caption": figure.caption,
+                        "svg": inline_svg(figure.svg),
+                        "files": figure.files,
+                    }
+                )
+        group_blocks.append(
+            {
+                "id": group_id,
+                "name": group,
+                "paragraph": results_paragraph(records),
+                "columns": [c for c in table.columns if c != "Section"],
+                "rows": _table_rows(table),
+                "figures": group_figures,
+                "leave_one_out": [_leave_one_out(r) for r in records if r.leave_one_out],
+            }
+        )
+        toc_results.append({"id": group_id, "title": group})
+    skipped = [{"title": r.spec["title"], "reason": r.reason} for r in results.analyses if not r.ok]
+    dropped = [{**d, "analysis": "all (no effect size)"} for d in results.dropped]
+    for record in results.analyses:
+        if record.spec["role"] == "main":
+            dropped += [{**d, "analysis": record.spec["title"]} for d in record.dropped]
+    toc = [
+        {"id": "methods", "title": "Methods"},
+        {"id": "results", "title": "Results", "children": toc_results},
+        {"id": "not-run", "title": "Analyses not run"},
+        {"id": "dropped", "title": "Rows left out"},
+        {"id": "references", "title": "References"},
+    ]
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        title=results.title,
+        version=results.version,
+        cache_key=results.cache_key,
+        data={**results.data, "file_name": Path(results.data["file"]).name},
+        toc=toc,
+        methods=methods,
+        references=references,
+        groups=group_blocks,
+        skipped=skipped,
+        dropped=dropped,
+    )
+
+
+def anchors(html: str) -> tuple[set[str], set[str]]:
+    """(ids defined, in-page link targets) of an HTML text: every target should be an id.
+
+    >>> anchors('<a href="#x">x</a><h2 id="x">X</h2>')
+    ({'x'}, {'x'})
+    """
+    ids = set(re.findall(r'\sid="([^"]+)"', html))
+    links = set(re.findall(r'href="#([^"]+)"', html))
+    return ids, links

@@ -1,0 +1,256 @@
+"""Methods and results text generated from the plan, the preset and the numbers.
+
+The methods paragraph names the software and version, the effect size and its correction,
+the τ² estimator, the CI method, I² and its CI, the prediction interval, the subgroup test,
+the outlier rule, the small-study tests, the handling of several effects per study, the
+model-choice rule and the minimum-k rules, citing numbered references. One results paragraph
+per outcome group reports the pooled effect as a reviewer would write it.
+
+>>> from metareview.report.methods_text import describe_i2
+>>> describe_i2(10.0), describe_i2(62.0)
+('low', 'substantial')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from metareview import __version__
+from metareview.plan.results import AnalysisRecord, ReviewResults
+from metareview.stats.presets import get_preset
+
+REFERENCES = {
+    "hedges": "Hedges LV. Distribution theory for Glass's estimator of effect size and related estimators. J Educ Stat. 1981;6(2):107-128.",
+    "dl": "DerSimonian R, Laird N. Meta-analysis in clinical trials. Control Clin Trials. 1986;7(3):177-188.",
+    "reml": "Viechtbauer W. Bias and efficiency of meta-analytic variance estimators in the random-effects model. J Educ Behav Stat. 2005;30(3):261-293.",
+    "pm": "Paule RC, Mandel J. Consensus values and weighting factors. J Res Natl Bur Stand. 1982;87(5):377-385.",
+    "knha": "Hartung J, Knapp G. A refined method for the meta-analysis of controlled clinical trials with binary outcome. Stat Med. 2001;20(24):3875-3889.",
+    "i2": "Higgins JPT, Thompson SG. Quantifying heterogeneity in a meta-analysis. Stat Med. 2002;21(11):1539-1558.",
+    "qprofile": "Viechtbauer W. Confidence intervals for the amount of heterogeneity in meta-analysis. Stat Med. 2007;26(1):37-52.",
+    "pi": "IntHout J, Ioannidis JPA, Rovers MM, Goeman JJ. Plea for routinely presenting prediction intervals in meta-analysis. BMJ Open. 2016;6:e010247.",
+    "subgroups": "Borenstein M, Hedges LV, Higgins JPT, Rothstein HR. Introduction to Meta-Analysis. Chichester: Wiley; 2009 (chapter 19).",
+    "outliers": "Harrer M, Cuijpers P, Furukawa TA, Ebert DD. Doing Meta-Analysis with R: A Hands-On Guide. Boca Raton: CRC Press; 2021.",
+    "egger": "Egger M, Davey Smith G, Schneider M, Minder C. Bias in meta-analysis detected by a simple, graphical test. BMJ. 1997;315:629-634.",
+    "trimfill": "Duval S, Tweedie R. Trim and fill: a simple funnel-plot-based method of testing and adjusting for publication bias in meta-analysis. Biometrics. 2000;56(2):455-463.",
+    "metafor": "Viechtbauer W. Conducting meta-analyses in R with the metafor package. J Stat Softw. 2010;36(3):1-48.",
+    "handbook": "Higgins JPT, Thomas J, Chandler J, et al., editors. Cochrane Handbook for Systematic Reviews of Interventions. Version 6.4. Cochrane; 2023.",
+}
+TAU2_NAMES = {
+    "DL": ("the DerSimonian–Laird estimator", "dl"),
+    "REML": ("restricted maximum likelihood", "reml"),
+    "ML": ("maximum likelihood", "reml"),
+    "PM": ("the Paule–Mandel estimator", "pm"),
+    "SJ": ("the Sidik–Jonkman estimator", "reml"),
+    "HE": ("the Hedges estimator", "reml"),
+    "EB": ("the empirical Bayes estimator", "reml"),
+    "HS": ("the Hunter–Schmidt estimator", "reml"),
+    "FE": ("no between-study variance (common-effect model)", "handbook"),
+}
+MEASURE_NAMES = {
+    "SMD": "standardised mean differences (Hedges' g)",
+    "MD": "mean differences",
+    "OR": "odds ratios (pooled on the log scale)",
+    "RR": "risk ratios (pooled on the log scale)",
+    "RD": "risk differences",
+}
+SMD_CORRECTIONS = {
+    "exact": "the exact small-sample correction J = Γ(m/2)/(√(m/2) Γ((m−1)/2))",
+    "approx": "the approximate small-sample correction J = 1 − 3/(4N − 9)",
+    "approx_df": "the small-sample correction J = 1 − 3/(4df − 1)",
+}
+
+
+class _Citations:
+    """Numbered references in order of first citation."""
+
+    def __init__(self) -> None:
+        self.order: list[str] = []
+
+    def cite(self, *keys: str) -> str:
+        numbers = []
+        for key in keys:
+            if key not in self.order:
+                self.order.append(key)
+            numbers.append(self.order.index(key) + 1)
+        return "[" + ", ".join(str(n) for n in numbers) + "]"
+
+    def references(self) -> list[str]:
+        return [REFERENCES[key] for key in self.order]
+
+
+def describe_i2(i2: float) -> str:
+    """Words for the amount of heterogeneity (after the Cochrane Handbook's overlapping bands)."""
+    if i2 < 25:
+        return "low"
+    if i2 < 50:
+        return "moderate"
+    return "substantial" if i2 < 75 else "considerable"
+
+
+def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
+    """The methods paragraph of the review and its reference list."""
+    plan = results.plan
+    settings = {**_SETTINGS_DEFAULTS, **plan.get("settings", {})}
+    runs = plan.get("analyses", {})
+    min_k = {**_MIN_K_DEFAULTS, **plan.get("min_k", {})}
+    preset = get_preset(settings["preset"])
+    method = settings.get("method") or preset.tau2_method
+    ci_method = settings.get("ci_method") or preset.ci_method
+    cite = _Citations()
+    parts = [
+        f"Analyses were run with metareview {__version__} using the conventions of "
+        f"{preset.software} (preset '{preset.name}'), following a prespecified analysis plan."
+    ]
+    measure = settings["measure"]
+    effect = f"Effects were expressed as {MEASURE_NAMES.get(measure, measure)}"
+    if measure == "SMD":
+        effect += f" with {SMD_CORRECTIONS.get(preset.smd_correction, preset.smd_correction)} {cite.cite('hedges')}"
+    parts.append(effect + "; positive values favour the intervention.")
+    tau_name, tau_ref = TAU2_NAMES.get(method, (method, "handbook"))
+    model_text = {
+        "random": "a random-effects model",
+        "fixed": "a common (fixed) effect model",
+        "fixed_if_low_i2": (
+            f"a fixed-effect model when I² < {settings['i2_threshold']:g}% and a "
+            "random-effects model otherwise"
+        ),
+    }[settings["model"]]
+    parts.append(
+        f"Effects were pooled with {model_text}; the between-study variance τ² was "
+        f"estimated by {tau_name} {cite.cite(tau_ref)}."
+    )
+    if ci_method == "knha":
+        parts.append(
+            f"Confidence intervals and tests of the pooled effect used the Hartung–Knapp–"
+            f"Sidik–Jonkman adjustment {cite.cite('knha')}."
+        )
+    else:
+        parts.append(
+            "Confidence intervals of the pooled effect were based on the normal distribution."
+        )
+    i2_text = "τ²/(τ² + s²)" if preset.i2_definition == "tau2" else "(Q − df)/Q"
+    i2_ci = (
+        "from the Q-profile confidence interval of τ² " + cite.cite("qprofile")
+        if preset.i2_ci_method == "qprofile"
+        else "by the test-based method"
+    )
+    parts.append(
+        f"Heterogeneity was assessed with Cochran's Q and I² = {i2_text} "
+        f"{cite.cite('i2')}, whose 95% CI was computed {i2_ci}."
+    )
+    if settings.get("prediction_interval", True) and preset.pi_method != "none":
+        df = {
+            "t_k1": "a t distribution with k − 1 degrees of freedom",
+            "t_k2": "a t distribution with k − 2 degrees of freedom",
+        }.get(preset.pi_method, "the distribution used for the confidence interval")
+        parts.append(f"Prediction intervals were computed with {df} {cite.cite('pi')}.")
+    if settings["multiple_effects"] == "combine":
+        parts.append(
+            f"When a trial contributed several effect sizes to one analysis they were "
+            f"combined assuming a within-study correlation of ρ = {settings['rho']:g}, so "
+            "that each trial counted once."
+        )
+    elif settings["multiple_effects"] in ("lowest", "highest", "first"):
+        parts.append(
+            f"When a trial contributed several effect sizes to one analysis, the "
+            f"{settings['multiple_effects']} was used, so that each trial counted once."
+        )
+    if runs.get("subgroups"):
+        parts.append(
+            f"Subgroup analyses ({', '.join(runs['subgroups'])}) pooled each subgroup "
+            "separately and compared the subgroup estimates with a Q test on "
+            f"(subgroups − 1) degrees of freedom {cite.cite('subgroups')}."
+        )
+    sensitivity = runs.get("sensitivity", [])
+    if sensitivity:
+        text = [s.replace("_", " ") for s in sensitivity]
+        parts.append("Sensitivity analyses: " + "; ".join(text) + ".")
+    if "outliers_removed" in sensitivity:
+        parts.append(
+            "Outliers were studies whose 95% CI did not overlap the CI of the pooled "
+            f"effect {cite.cite('outliers')}."
+        )
+    small = runs.get("small_study", [])
+    if small:
+        names = []
+        if "egger" in small:
+            names.append(f"Egger's regression test {cite.cite('egger')}")
+        if "trimfill" in small:
+            names.append(f"Duval and Tweedie's trim-and-fill method {cite.cite('trimfill')}")
+        parts.append(
+            f"Small-study effects were assessed with {' and '.join(names)} when at "
+            f"least {min_k['small_study']} trials were pooled."
+        )
+    parts.append(
+        f"Effects were pooled when at least {min_k['pool']} trials were available "
+        f"({min_k['specific_outcome']} for specific outcomes; {min_k['subgroup']} per subgroup)."
+    )
+    return " ".join(parts), cite.references()
+
+
+_SETTINGS_DEFAULTS = {
+    "preset": "metafor",
+    "measure": "SMD",
+    "model": "random",
+    "i2_threshold": 50.0,
+    "multiple_effects": "combine",
+    "rho": 0.5,
+    "prediction_interval": True,
+}
+_MIN_K_DEFAULTS = {"pool": 2, "subgroup": 3, "specific_outcome": 5, "small_study": 10}
+
+
+def _estimate_text(result: dict[str, Any], model: str, symbol: str) -> str:
+    pooled = result[model]
+    text = (
+        f"{symbol} = {pooled['estimate']:.2f}, 95% CI {pooled['ci_lower']:.2f} to "
+        f"{pooled['ci_upper']:.2f}"
+    )
+    p = pooled["pvalue"]
+    return text + (", p < 0.001" if p < 0.001 else f", p = {p:.3f}")
+
+
+def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
+    """A results paragraph for one outcome group's records (main analysis first).
+
+    >>> from metareview.plan.results import AnalysisRecord
+    >>> doc = {"k": 22, "random": {"estimate": 0.19, "ci_lower": 0.11, "ci_upper": 0.27,
+    ...        "pvalue": 0.00001, "pi_lower": 0.02, "pi_upper": 0.36},
+    ...        "heterogeneity": {"i2": 10.0, "i2_ci": [0.0, 45.0]}}
+    >>> record = AnalysisRecord(spec={"id": "c", "title": "Clinical recovery, Post-test",
+    ...     "role": "main", "group": "Clinical recovery", "window": "Post-test"}, status="ok", result=doc)
+    >>> results_paragraph([record])
+    'Clinical recovery, Post-test: pooling 22 trials gave g = 0.19, 95% CI 0.11 to 0.27, p < 0.001 (random-effects model), with low heterogeneity (I² = 10%, 95% CI 0 to 45%); prediction interval 0.02 to 0.36.'
+    """
+    sentences = []
+    for record in records:
+        spec = record.spec
+        if spec["role"] == "sensitivity":
+            continue
+        if not record.ok:
+            sentences.append(f"{spec['title']}: not pooled ({record.reason}).")
+            continue
+        result, het = record.result, record.result["heterogeneity"]
+        model = "random-effects" if record.model == "random" else "fixed-effect"
+        text = (
+            f"{spec['title']}: pooling {result['k']} trials gave "
+            f"{_estimate_text(result, record.model, symbol)} ({model} model), with "
+            f"{describe_i2(het['i2'])} heterogeneity (I² = {het['i2']:.0f}%"
+        )
+        if het.get("i2_ci") and het["i2_ci"][0] is not None:
+            text += f", 95% CI {het['i2_ci'][0]:.0f} to {het['i2_ci'][1]:.0f}%"
+        text += ")"
+        random = result["random"]
+        if record.model == "random" and random.get("pi_lower") is not None:
+            text += f"; prediction interval {random['pi_lower']:.2f} to {random['pi_upper']:.2f}"
+        sentences.append(text + ".")
+        for block in record.subgroups:
+            if block["test"]:
+                p = block["test"]["pvalue"]
+                verdict = "differed significantly" if p < 0.05 else "did not differ significantly"
+                sentences.append(
+                    f"Subgroups by {block['column']} {verdict} "
+                    f"(Q = {block['test']['q']:.2f}, df = {block['test']['df']}, "
+                    f"p = {p:.3f})."
+                )
+    return " ".join(sentences)

@@ -1,0 +1,219 @@
+"""Summary tables per outcome group in the layout of Smit et al. (2023), Tables 1–3.
+
+Rows: the main effect, subgroup analyses (with the test for subgroup differences), specific
+outcomes, publication-bias-adjusted estimates, sensitivity analyses and the long-term
+windows. Columns: No. of trials, effect (95% CI), I² (95% CI), p, prediction interval.
+:func:`summary_table` gives numbers (for CSV/XLSX); :func:`format_table` the printed text.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from metareview.plan.expand import SENSITIVITY_LABELS, slug
+from metareview.plan.results import AnalysisRecord, ReviewResults
+
+COLUMNS = [
+    "section",
+    "analysis",
+    "k",
+    "estimate",
+    "ci_lower",
+    "ci_upper",
+    "i2",
+    "i2_ci_lower",
+    "i2_ci_upper",
+    "p",
+    "pi_lower",
+    "pi_upper",
+    "p_subgroups",
+    "note",
+]
+
+
+def groups(results: ReviewResults) -> list[str]:
+    """Outcome groups (categories and ``[[analysis]]`` names) in plan order."""
+    return list(dict.fromkeys(record.spec["group"] for record in results.analyses))
+
+
+def _row(
+    section: str,
+    label: str,
+    result: dict[str, Any] | None,
+    model: str,
+    note: str = "",
+    k: int | None = None,
+) -> dict[str, Any]:
+    row = dict.fromkeys(COLUMNS)
+    row.update(section=section, analysis=label, note=note, k=k)
+    if result:
+        pooled, het = result[model], result["heterogeneity"]
+        i2_ci = het.get("i2_ci") or [None, None]
+        row.update(
+            k=result["k"],
+            estimate=pooled["estimate"],
+            ci_lower=pooled["ci_lower"],
+            ci_upper=pooled["ci_upper"],
+            i2=het["i2"],
+            i2_ci_lower=i2_ci[0],
+            i2_ci_upper=i2_ci[1],
+            p=pooled["pvalue"],
+            pi_lower=result["random"].get("pi_lower") if model == "random" else None,
+            pi_upper=result["random"].get("pi_upper") if model == "random" else None,
+        )
+    return row
+
+
+def _record_row(section: str, label: str, record: AnalysisRecord) -> dict[str, Any]:
+    if not record.ok:
+        return _row(
+            section,
+            label,
+            None,
+            record.model,
+            note=f"not pooled: {record.reason}",
+            k=len(record.input) or None,
+        )
+    return _row(section, label, record.result, record.model)
+
+
+def summary_table(results: ReviewResults, group: str) -> pd.DataFrame:
+    """The numeric summary table of one outcome group (one row per line of the table)."""
+    records = [r for r in results.analyses if r.spec["group"] == group]
+    mains = [r for r in records if r.spec["role"] == "main"]
+    rows: list[dict[str, Any]] = []
+    if not mains:
+        return pd.DataFrame(rows, columns=COLUMNS)
+    primary = mains[0]
+    rows.append(_record_row("Main analysis", f"{group}, {primary.spec['window']}", primary))
+    for block in primary.subgroups:
+        test = block["test"] or {}
+        header = _row("Subgroup analyses", block["column"], None, primary.model)
+        header["p_subgroups"] = test.get("pvalue")
+        rows.append(header)
+        for level in block["levels"]:
+            note = "" if "result" in level else f"not pooled: {level['reason']}"
+            rows.append(
+                _row(
+                    "Subgroup analyses",
+                    f"  {level['level']}",
+                    level.get("result"),
+                    primary.model,
+                    note,
+                    level["k"],
+                )
+            )
+    for record in records:
+        if record.spec["role"] == "specific":
+            rows.append(_record_row("Specific outcomes", record.spec["outcome"], record))
+    trimfill = _trim_and_fill(primary, results.plan)
+    if trimfill:
+        k0 = int(trimfill["k0"])
+        row = _row("Publication bias", f"Trim-and-fill ({k0} imputed)", None, "random")
+        row.update(
+            estimate=trimfill["estimate"],
+            ci_lower=trimfill["ci_lower"],
+            ci_upper=trimfill["ci_upper"],
+            p=trimfill["pvalue"],
+            k=primary.k + k0,
+        )
+        rows.append(row)
+    for record in records:
+        if record.spec["role"] == "sensitivity":
+            label = SENSITIVITY_LABELS[record.spec["variant"]]
+            if record.excluded_studies:
+                label += f" ({', '.join(record.excluded_studies)})"
+            rows.append(_record_row("Sensitivity analyses", label, record))
+    for record in mains[1:]:
+        rows.append(_record_row("Long-term effects", record.spec["window"], record))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _trim_and_fill(record: AnalysisRecord, plan: dict[str, Any]) -> dict[str, Any] | None:
+    """The trim-and-fill block when the plan asked for it and it was run (k large enough)."""
+    if not record.ok or "trimfill" not in record.spec.get("small_study", []):
+        return None
+    small = record.result.get("small_study") or {}
+    minimum = plan.get("min_k", {}).get("small_study", 10)
+    if not small.get("run") or record.k < minimum:
+        return None
+    return small.get("trim_and_fill")
+
+
+def _num(value: Any, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{value:.{digits}f}"
+
+
+def _p(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def format_table(table: pd.DataFrame, measure_label: str = "g") -> pd.DataFrame:
+    """The printed form of :func:`summary_table` (Smit et al. columns)."""
+    out = []
+    for row in table.to_dict("records"):
+        estimate = ""
+        if row["estimate"] is not None and not pd.isna(row["estimate"]):
+            estimate = (
+                f"{_num(row['estimate'])} ({_num(row['ci_lower'])} to {_num(row['ci_upper'])})"
+            )
+        i2 = ""
+        if row["i2"] is not None and not pd.isna(row["i2"]):
+            i2 = f"{row['i2']:.0f}"
+            if row["i2_ci_lower"] is not None and not pd.isna(row["i2_ci_lower"]):
+                i2 += f" ({row['i2_ci_lower']:.0f} to {row['i2_ci_upper']:.0f})"
+        pi = ""
+        if row["pi_lower"] is not None and not pd.isna(row["pi_lower"]):
+            pi = f"{_num(row['pi_lower'])} to {_num(row['pi_upper'])}"
+        out.append(
+            {
+                "Section": row["section"],
+                "Analysis": row["analysis"],
+                "No. of trials": ""
+                if row["k"] is None or pd.isna(row["k"])
+                else f"{int(row['k'])}",
+                f"{measure_label} (95% CI)": estimate,
+                "I² (95% CI)": i2,
+                "p": _p(row["p"]),
+                "PI": pi,
+                "p (subgroups)": _p(row["p_subgroups"]),
+                "Note": row["note"] or "",
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def write_tables(results: ReviewResults, folder: str | Path) -> list[Path]:
+    """Write each group's table as CSV (numbers) and all of them to one XLSX (a sheet each)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    sheets = {}
+    for group in groups(results):
+        table = summary_table(results, group)
+        path = folder / f"{_file_name(group)}.csv"
+        table.to_csv(path, index=False)
+        written.append(path)
+        sheets[group[:31]] = format_table(table)
+    workbook = folder / "tables.xlsx"
+    with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
+        for name, table in sheets.items():
+            table.to_excel(writer, sheet_name=_sheet_name(name), index=False)
+    written.append(workbook)
+    return written
+
+
+def _file_name(group: str) -> str:
+    return f"table-{slug(group)}"
+
+
+def _sheet_name(name: str) -> str:
+    return "".join("_" if char in "[]:*?/\\" else char for char in name)[:31]

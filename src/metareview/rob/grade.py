@@ -1,0 +1,380 @@
+"""GRADE certainty of evidence per outcome: proposed downgrades with their rules, reviewer
+decisions with footnotes, and the certainty that results.
+
+Evidence from randomized trials starts at High (observational studies at Low) and is rated
+down one or two levels per domain (GRADE Handbook, Schünemann et al. 2013, section 5; Guyatt
+et al., J Clin Epidemiol 2011, GRADE guidelines 4–8). This module proposes each downgrade by a
+stated, configurable rule (:class:`GradeRules`) computed from plain numbers
+(:class:`OutcomeEvidence`), so it works on any pooled result:
+
+- risk of bias — share of the meta-analytic weight from trials at high overall risk
+  (GRADE 4: rate down when most of the information comes from trials at high risk);
+- inconsistency — I² (Cochrane Handbook 10.10.2 bands: 50–90 % substantial, 75–100 %
+  considerable) and whether the prediction interval crosses the null (GRADE 7);
+- imprecision — the CI crossing the null or the minimal important difference, and the
+  optimal information size (GRADE 6; GRADE 34, Zeng et al. 2022);
+- publication bias — Egger's test (p < 0.10 with ≥ 10 trials; Sterne et al. 2011, BMJ
+  343:d4002) and trim-and-fill, when they were run (GRADE 5);
+- indirectness — the reviewer's judgement (GRADE 8), never computed.
+
+Each proposal can be confirmed or overridden (:class:`GradeDecision`); an override or any
+downgrade carries a footnote, which the summary-of-findings table prints.
+
+>>> ev = OutcomeEvidence("Depression", "SMD", k=12, participants=1480, estimate=-0.4,
+...                      ci_lower=-0.55, ci_upper=-0.25, i2=62.0, pi_lower=-0.9, pi_upper=0.1,
+...                      high_risk_weight=0.6)
+>>> g = grade(ev)
+>>> g.certainty, [(d.domain, d.levels) for d in g.domains if d.levels]
+('Low', [('risk of bias', -1), ('inconsistency', -1)])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from scipy.stats import norm
+
+CERTAINTY = ("Very low", "Low", "Moderate", "High")
+DOMAINS = ("risk of bias", "inconsistency", "indirectness", "imprecision", "publication bias")
+RATIO_MEASURES = frozenset({"OR", "RR", "HR"})
+MEASURES = frozenset({"SMD", "MD", "OR", "RR", "RD", "HR", "COR", "ZCOR"})
+
+
+@dataclass(frozen=True)
+class OutcomeEvidence:
+    """What GRADE needs about one outcome's meta-analysis, as plain numbers.
+
+    Estimates and intervals are on the analysis scale (log for OR/RR/HR); ``i2`` in percent;
+    ``high_risk_weight`` is the share (0–1) of the weight from trials at high overall risk of
+    bias; ``egger_p`` and ``trimfill_*`` only when those analyses were run.
+    """
+
+    outcome: str
+    measure: str
+    k: int
+    participants: int | None
+    estimate: float
+    ci_lower: float
+    ci_upper: float
+    i2: float | None = None
+    pi_lower: float | None = None
+    pi_upper: float | None = None
+    high_risk_weight: float | None = None
+    egger_p: float | None = None
+    trimfill_k0: int | None = None
+    trimfill_ci: tuple[float, float] | None = None
+    control_risk: float | None = None
+    design: str = "RCT"
+
+    def __post_init__(self) -> None:
+        if self.measure not in MEASURES:
+            raise ValueError(
+                f"measure must be one of {', '.join(sorted(MEASURES))}; got {self.measure!r}"
+            )
+        if self.design not in ("RCT", "observational"):
+            raise ValueError(f"design must be RCT or observational; got {self.design!r}")
+        if self.k < 1:
+            raise ValueError(f"k must be at least 1; got {self.k}")
+        if self.high_risk_weight is not None and not 0 <= self.high_risk_weight <= 1:
+            raise ValueError(
+                f"high_risk_weight is a share between 0 and 1; got {self.high_risk_weight}"
+            )
+
+    @property
+    def null(self) -> float:
+        return 0.0
+
+
+@dataclass(frozen=True)
+class GradeRules:
+    """The thresholds of the proposed downgrades; change them to a review's own rules.
+
+    ``mid`` is the minimal important difference on the measure's natural scale (e.g. 0.2 for
+    an SMD, 1.25 for a risk ratio, meaning 0.8–1.25); ``None`` uses GRADE's rough guides: RR
+    0.75/1.25 for ratio measures and SMD 0.2 for the SMD.
+    """
+
+    rob_serious: float = 0.5
+    rob_very_serious: float | None = None
+    i2_serious: float = 50.0
+    i2_very_serious: float = 75.0
+    mid: float | None = None
+    alpha: float = 0.05
+    power: float = 0.80
+    ois_relative_reduction: float = 0.25
+    egger_alpha: float = 0.10
+    egger_min_k: int = 10
+
+
+@dataclass(frozen=True)
+class DomainRating:
+    """One GRADE domain: proposed and final levels (0, −1, −2), the rule and the footnote."""
+
+    domain: str
+    proposed: int
+    rule: str
+    levels: int
+    footnote: str | None = None
+    overridden: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "domain": self.domain,
+            "proposed": self.proposed,
+            "levels": self.levels,
+            "rule": self.rule,
+            "footnote": self.footnote,
+            "overridden": self.overridden,
+        }
+
+
+@dataclass(frozen=True)
+class GradeDecision:
+    """The reviewer's rating of a domain (0, −1 or −2) with the footnote that explains it."""
+
+    domain: str
+    levels: int
+    footnote: str
+
+    def __post_init__(self) -> None:
+        if self.domain not in DOMAINS:
+            raise ValueError(f"domain must be one of {', '.join(DOMAINS)}; got {self.domain!r}")
+        if self.levels not in (0, -1, -2):
+            raise ValueError(f"levels must be 0, -1 or -2; got {self.levels!r}")
+        if not self.footnote or not self.footnote.strip():
+            raise ValueError(f"a decision on {self.domain} needs a footnote explaining it")
+
+
+@dataclass(frozen=True)
+class GradeAssessment:
+    """The certainty of one outcome's evidence, with every domain's rating."""
+
+    evidence: OutcomeEvidence
+    start: str
+    domains: tuple[DomainRating, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def downgrade(self) -> int:
+        return -sum(d.levels for d in self.domains)
+
+    @property
+    def certainty(self) -> str:
+        return CERTAINTY[max(0, CERTAINTY.index(self.start) - self.downgrade)]
+
+    @property
+    def footnotes(self) -> tuple[str, ...]:
+        return tuple(f"{d.domain.capitalize()}: {d.footnote}" for d in self.domains if d.footnote)
+
+    def to_dict(self) -> dict[str, Any]:
+        ev = self.evidence
+        return {
+            "outcome": ev.outcome,
+            "measure": ev.measure,
+            "k": ev.k,
+            "participants": ev.participants,
+            "estimate": ev.estimate,
+            "ci_lower": ev.ci_lower,
+            "ci_upper": ev.ci_upper,
+            "start": self.start,
+            "certainty": self.certainty,
+            "domains": [d.to_dict() for d in self.domains],
+            "notes": list(self.notes),
+        }
+
+    def summary(self) -> str:
+        lines = [f"GRADE: {self.evidence.outcome}: {self.certainty} (start {self.start})"]
+        for d in self.domains:
+            change = (
+                "no downgrade"
+                if d.levels == 0
+                else f"{d.levels} level{'s' if d.levels < -1 else ''}"
+            )
+            lines.append(
+                f"  {d.domain:<17} {change:<13} {d.rule}"
+                + (f" [reviewer: {d.footnote}]" if d.overridden else "")
+            )
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def _natural(value: float, measure: str) -> float:
+    return math.exp(value) if measure in RATIO_MEASURES else value
+
+
+def _fmt(value: float, measure: str) -> str:
+    return f"{_natural(value, measure):.2f}"
+
+
+def rate_risk_of_bias(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:
+    """Share of weight from high-risk trials against ``rob_serious`` (and ``rob_very_serious``)."""
+    if ev.high_risk_weight is None:
+        return 0, "not assessed: no risk-of-bias judgements linked to the trials"
+    share = ev.high_risk_weight
+    text = f"{share:.0%} of the weight from trials at high risk of bias"
+    if rules.rob_very_serious is not None and share >= rules.rob_very_serious:
+        return -2, f"{text} (≥ {rules.rob_very_serious:.0%}: very serious)"
+    if share >= rules.rob_serious:
+        return -1, f"{text} (≥ {rules.rob_serious:.0%}: serious)"
+    return 0, f"{text} (< {rules.rob_serious:.0%})"
+
+
+def rate_inconsistency(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:
+    """I² bands and the prediction interval: −2 when I² ≥ 75 % and the PI crosses the null,
+    −1 when I² ≥ 50 % or the PI crosses the null although the CI does not."""
+    if ev.k < 2 or ev.i2 is None:
+        return 0, "not assessable with a single trial"
+    pi_known = ev.pi_lower is not None and ev.pi_upper is not None
+    pi_crosses = pi_known and ev.pi_lower < ev.null < ev.pi_upper
+    ci_crosses = ev.ci_lower < ev.null < ev.ci_upper
+    parts = [f"I² = {ev.i2:.0f}%"]
+    if pi_known:
+        parts.append(
+            f"prediction interval {_fmt(ev.pi_lower, ev.measure)} to "
+            f"{_fmt(ev.pi_upper, ev.measure)} {'crosses' if pi_crosses else 'excludes'} the null"
+        )
+    text = ", ".join(parts)
+    if ev.i2 >= rules.i2_very_serious and pi_crosses:
+        return -2, f"{text} (I² ≥ {rules.i2_very_serious:.0f}% and PI crosses the null)"
+    if ev.i2 >= rules.i2_serious:
+        return -1, f"{text} (I² ≥ {rules.i2_serious:.0f}%)"
+    if pi_crosses and not ci_crosses:
+        return -1, f"{text} (effects may go either way although the CI excludes the null)"
+    return 0, text
+
+
+def optimal_information_size(ev: OutcomeEvidence, rules: GradeRules) -> int | None:
+    """Total participants a single trial would need (two equal arms) to detect the MID
+    (continuous: SMD = MID; binary: a relative reduction ``ois_relative_reduction`` of the
+    control risk), two-sided ``alpha``, ``power``. None when it cannot be computed."""
+    z = norm.ppf(1 - rules.alpha / 2) + norm.ppf(rules.power)
+    if ev.measure == "SMD":
+        delta = rules.mid if rules.mid is not None else 0.2
+        return 2 * math.ceil(2 * z**2 / delta**2)
+    if ev.measure in ("OR", "RR", "RD") and ev.control_risk is not None and 0 < ev.control_risk < 1:
+        p1 = ev.control_risk
+        p2 = p1 * (1 - rules.ois_relative_reduction)
+        return 2 * math.ceil(z**2 * (p1 * (1 - p1) + p2 * (1 - p2)) / (p1 - p2) ** 2)
+    return None
+
+
+def _mid_bounds(ev: OutcomeEvidence, rules: GradeRules) -> tuple[float, float] | None:
+    """The thresholds of appreciable benefit/harm on the analysis scale."""
+    if ev.measure in RATIO_MEASURES:
+        ratio = rules.mid if rules.mid is not None else 1.25
+        return -abs(math.log(ratio)), abs(math.log(ratio))
+    if ev.measure == "SMD":
+        mid = rules.mid if rules.mid is not None else 0.2
+        return -mid, mid
+    return (-rules.mid, rules.mid) if rules.mid is not None else None
+
+
+def rate_imprecision(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:
+    """−2 when the CI includes both appreciable benefit and appreciable harm, or crosses the
+    null with fewer participants than the OIS; −1 when it crosses the null or one MID
+    threshold, or the participants fall short of the OIS; 0 otherwise."""
+    low, high = ev.ci_lower, ev.ci_upper
+    ci = f"CI {_fmt(low, ev.measure)} to {_fmt(high, ev.measure)}"
+    crosses_null = low < ev.null < high
+    bounds = _mid_bounds(ev, rules)
+    ois = optimal_information_size(ev, rules)
+    short = ois is not None and ev.participants is not None and ev.participants < ois
+    parts = [f"{ci} {'crosses' if crosses_null else 'excludes'} the null"]
+    both = one = False
+    if bounds is not None:
+        both = low < bounds[0] and high > bounds[1]
+        one = (low < bounds[0] < high) or (low < bounds[1] < high)
+        shown = [_fmt(b, ev.measure) for b in bounds]
+        parts.append(
+            f"MID thresholds {shown[0]} and {shown[1]}: "
+            + ("both inside the CI" if both else "one inside the CI" if one else "outside the CI")
+        )
+    if ois is not None and ev.participants is not None:
+        parts.append(f"{ev.participants} participants vs optimal information size {ois}")
+    text = "; ".join(parts)
+    if both or (crosses_null and short):
+        return -2, text
+    if crosses_null or one or short:
+        return -1, text
+    return 0, text
+
+
+def rate_publication_bias(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:
+    """−1 when Egger's test is significant at ``egger_alpha`` with at least ``egger_min_k``
+    trials, or when trim-and-fill adds trials and its CI then crosses the null although the
+    original CI did not; otherwise 0 (or not assessed)."""
+    parts, down = [], 0
+    if ev.egger_p is not None:
+        if ev.k < rules.egger_min_k:
+            parts.append(f"Egger's test not interpretable with {ev.k} < {rules.egger_min_k} trials")
+        else:
+            significant = ev.egger_p < rules.egger_alpha
+            parts.append(
+                f"Egger's test p = {ev.egger_p:.3f} ({'<' if significant else '≥'} {rules.egger_alpha})"
+            )
+            down = -1 if significant else down
+    if ev.trimfill_k0 is not None and ev.trimfill_ci is not None:
+        lo, hi = ev.trimfill_ci
+        changes = (
+            ev.trimfill_k0 > 0 and lo < ev.null < hi and not (ev.ci_lower < ev.null < ev.ci_upper)
+        )
+        parts.append(
+            f"trim-and-fill adds {ev.trimfill_k0} trial(s)"
+            + ("; the adjusted CI crosses the null" if changes else "")
+        )
+        down = -1 if changes else down
+    if not parts:
+        return 0, "not assessed: no small-study-effects analysis was run"
+    return down, "; ".join(parts)
+
+
+_RATERS = {
+    "risk of bias": rate_risk_of_bias,
+    "inconsistency": rate_inconsistency,
+    "imprecision": rate_imprecision,
+    "publication bias": rate_publication_bias,
+}
+
+
+def grade(
+    evidence: OutcomeEvidence,
+    decisions: Iterable[GradeDecision] = (),
+    *,
+    rules: GradeRules | None = None,
+) -> GradeAssessment:
+    """Propose a rating for each GRADE domain and apply the reviewer's decisions.
+
+    Indirectness is 0 unless a decision says otherwise. A decision that confirms a proposal
+    only adds its footnote; one that differs is marked as overridden. Every downgrade without
+    a reviewer footnote gets the rule as its footnote.
+    """
+    rules = rules or GradeRules()
+    by_domain = {}
+    for decision in decisions:
+        if decision.domain in by_domain:
+            raise ValueError(f"two decisions on {decision.domain!r}")
+        by_domain[decision.domain] = decision
+    ratings = []
+    for domain in DOMAINS:
+        if domain == "indirectness":
+            proposed, rule = 0, "reviewer's judgement (not computed)"
+        else:
+            proposed, rule = _RATERS[domain](evidence, rules)
+        rating = DomainRating(domain, proposed, rule, proposed, rule if proposed else None)
+        decision = by_domain.get(domain)
+        if decision is not None:
+            rating = replace(
+                rating,
+                levels=decision.levels,
+                footnote=decision.footnote.strip(),
+                overridden=decision.levels != proposed,
+            )
+        ratings.append(rating)
+    notes = []
+    if evidence.k == 1:
+        notes.append("a single trial: inconsistency cannot be assessed")
+    start = "High" if evidence.design == "RCT" else "Low"
+    return GradeAssessment(evidence, start, tuple(ratings), tuple(notes))

@@ -1,0 +1,173 @@
+"""From a pooled result to GRADE evidence, and the summary-of-findings table (HTML, CSV).
+
+:func:`evidence_from_pool` turns a :class:`~metareview.stats.pooling.PoolResult` plus the
+studies' risk-of-bias judgements into :class:`~metareview.rob.grade.OutcomeEvidence`;
+:func:`summary_of_findings` lays out GRADE assessments the way Cochrane summary-of-findings
+tables do: outcome, participants (studies), relative or standardized effect with CI,
+certainty (⊕ symbols) and lettered footnotes.
+
+>>> from metareview.rob.grade import OutcomeEvidence, grade
+>>> g = grade(OutcomeEvidence("Hope", "SMD", k=8, participants=900, estimate=0.3,
+...                           ci_lower=0.05, ci_upper=0.55, i2=20.0))
+>>> summary_of_findings([g]).iloc[0].tolist()
+['Hope', '900 (8 studies)', 'SMD 0.30 (0.05 to 0.55)', '⊕⊕⊕◯ Moderate', 'a']
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from metareview.rob.grade import CERTAINTY, RATIO_MEASURES, GradeAssessment, OutcomeEvidence
+from metareview.rob.vocabulary import Judgement
+from metareview.stats.bias.small_study import SmallStudyResult
+from metareview.stats.pooling import PoolResult
+
+SYMBOLS = {"High": "⊕⊕⊕⊕", "Moderate": "⊕⊕⊕◯", "Low": "⊕⊕◯◯", "Very low": "⊕◯◯◯"}
+COLUMNS = ("Outcome", "Participants (studies)", "Effect (95% CI)", "Certainty", "Footnotes")
+
+
+def high_risk_weight(
+    studies: Sequence[str], weights: Sequence[float], overall: Mapping[str, Judgement]
+) -> float:
+    """Share of the total weight from studies judged at high overall risk of bias.
+
+    Every study must have a judgement (a KeyError names the first without one).
+
+    >>> high_risk_weight(["A", "B"], [30.0, 70.0], {"A": Judgement.HIGH, "B": Judgement.LOW})
+    0.3
+    """
+    missing = [s for s in studies if s not in overall]
+    if missing:
+        raise KeyError(
+            f"no risk-of-bias judgement for {missing[0]!r} ({len(missing)} studies lack one)"
+        )
+    total = sum(weights)
+    high = sum(w for s, w in zip(studies, weights, strict=True) if overall[s] == Judgement.HIGH)
+    return high / total if total > 0 else 0.0
+
+
+def evidence_from_pool(
+    pooled: PoolResult,
+    *,
+    outcome: str,
+    measure: str,
+    participants: int | None,
+    overall_rob: Mapping[str, Judgement] | None = None,
+    small_study: SmallStudyResult | None = None,
+    model: str = "random",
+    **extra: object,
+) -> OutcomeEvidence:
+    """The GRADE inputs of one pooled outcome (``model`` = ``random`` or ``fixed``).
+
+    ``overall_rob`` maps each study label of ``pooled.studies`` to its overall judgement;
+    ``small_study`` (when run) gives the Egger p (the preset's variant) and trim-and-fill;
+    ``extra`` passes the control risk and other :class:`OutcomeEvidence` fields through.
+    """
+    if model not in ("random", "fixed"):
+        raise ValueError(f"model must be random or fixed; got {model!r}")
+    effect = pooled.random if model == "random" else pooled.fixed
+    if small_study is not None and small_study.run:
+        egger, filled = small_study.primary_egger, small_study.trim_and_fill
+        extra = {"egger_p": egger.pvalue if egger else None, **extra}
+        if filled is not None:
+            extra = {
+                "trimfill_k0": filled.k0,
+                "trimfill_ci": (filled.ci_lower, filled.ci_upper),
+                **extra,
+            }
+    share = None
+    if overall_rob is not None:
+        share = high_risk_weight(pooled.studies, pooled.weights, overall_rob)
+    return OutcomeEvidence(
+        outcome,
+        measure,
+        k=pooled.k,
+        participants=participants,
+        estimate=effect.estimate,
+        ci_lower=effect.ci_lower,
+        ci_upper=effect.ci_upper,
+        i2=pooled.i2 if pooled.k > 1 else None,
+        pi_lower=pooled.random.pi_lower,
+        pi_upper=pooled.random.pi_upper,
+        high_risk_weight=share,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def format_effect(ev: OutcomeEvidence) -> str:
+    """``SMD 0.19 (0.11 to 0.27)``; ratio measures back-transformed: ``RR 1.25 (1.02 to 1.53)``."""
+    values = [ev.estimate, ev.ci_lower, ev.ci_upper]
+    if ev.measure in RATIO_MEASURES:
+        values = [math.exp(v) for v in values]
+    return f"{ev.measure} {values[0]:.2f} ({values[1]:.2f} to {values[2]:.2f})"
+
+
+def summary_of_findings(assessments: Sequence[GradeAssessment]) -> pd.DataFrame:
+    """One row per outcome; footnotes lettered a, b, … across the table (repeats share a letter).
+
+    The footnote texts are in ``frame.attrs["footnotes"]`` as ``{letter: text}``.
+    """
+    letters: dict[str, str] = {}
+    rows = []
+    for g in assessments:
+        ev = g.evidence
+        marks = []
+        for note in g.footnotes:
+            if note not in letters:
+                letters[note] = _letter(len(letters))
+            marks.append(letters[note])
+        participants = "NR" if ev.participants is None else f"{ev.participants}"
+        rows.append(
+            [
+                ev.outcome,
+                f"{participants} ({ev.k} stud{'y' if ev.k == 1 else 'ies'})",
+                format_effect(ev),
+                f"{SYMBOLS[g.certainty]} {g.certainty}",
+                ",".join(marks),
+            ]
+        )
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame.attrs["footnotes"] = {letter: text for text, letter in letters.items()}
+    return frame
+
+
+def _letter(index: int) -> str:
+    text = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        text = chr(ord("a") + rest) + text
+    return text
+
+
+def sof_csv(assessments: Sequence[GradeAssessment]) -> str:
+    """The table as CSV, footnotes appended as rows ``footnote a,<text>``."""
+    frame = summary_of_findings(assessments)
+    notes = pd.DataFrame(
+        [[f"footnote {k}", v, "", "", ""] for k, v in frame.attrs["footnotes"].items()],
+        columns=list(COLUMNS),
+    )
+    return pd.concat([frame, notes], ignore_index=True).to_csv(index=False)
+
+
+def sof_html(assessments: Sequence[GradeAssessment], *, title: str = "Summary of findings") -> str:
+    """A self-contained HTML table (no scripts) for the report or a browser."""
+    frame = summary_of_findings(assessments)
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    notes = "".join(
+        f"<li><sup>{k}</sup> {html.escape(v)}</li>" for k, v in frame.attrs["footnotes"].items()
+    )
+    legend = " · ".join(f"{SYMBOLS[c]} {c}" for c in reversed(CERTAINTY))
+    return (
+        f'<table class="sof"><caption>{html.escape(title)}</caption><thead><tr>{head}</tr></thead>'
+        f'<tbody>{body}</tbody></table><p class="sof-legend">GRADE certainty: {legend}</p>'
+        f'<ol class="sof-footnotes">{notes}</ol>'
+    )

@@ -1,0 +1,375 @@
+"""Many meta-analyses at once: one vectorised pass over thousands of groups.
+
+The studies of all groups are laid out as a padded (groups × k_max) array; every τ² estimator,
+the Newton iteration of REML/ML/PM/EB (kept inside per-group brackets, as in
+:mod:`metareview.stats.tau2`), the Q-profile CI and the pooled estimates are computed for all
+groups together. Results equal those of :func:`metareview.stats.pooling.pool` group by group.
+
+>>> import pandas as pd
+>>> table = pd.DataFrame({"review": ["a", "a", "a", "b", "b"],
+...                       "yi": [0.1, 0.5, 0.9, 0.2, 0.3], "vi": [0.02, 0.03, 0.02, 0.05, 0.04]})
+>>> out = pool_many(table, by="review", method="DL")
+>>> out.loc["a", ["k", "estimate", "tau2"]].round(4).tolist()
+[3.0, 0.5, 0.16]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from metareview.stats import distributions as dist
+from metareview.stats.pooling import CI_METHODS, check_choice
+from metareview.stats.presets import Preset, get_preset
+from metareview.stats.tau2 import DEFAULT_MAXITER, DEFAULT_TOL, check_method
+
+COLUMNS = (
+    "k",
+    "estimate",
+    "se",
+    "ci_lower",
+    "ci_upper",
+    "pvalue",
+    "tau2",
+    "i2",
+    "q",
+    "pi_lower",
+    "pi_upper",
+    "converged",
+    "iterations",
+)
+
+
+@dataclass
+class _State:
+    """Sums of the intercept-only fit with weights 1/(v + τ²), one entry per group."""
+
+    sum_w: np.ndarray
+    mu: np.ndarray
+    q: np.ndarray
+    ypy2: np.ndarray
+    yp3y: np.ndarray
+    tr_p: np.ndarray
+    tr_pp: np.ndarray
+    sum_w2: np.ndarray
+
+
+class _Groups:
+    """Padded effects ``y``, variances ``v`` and mask of present studies, groups × k_max."""
+
+    def __init__(self, y: np.ndarray, v: np.ndarray, mask: np.ndarray):
+        self.y, self.v, self.mask = y, v, mask
+        self.k = mask.sum(axis=1)
+
+    def state(self, tau2: np.ndarray, rows: np.ndarray | slice = slice(None)) -> _State:
+        y, mask = self.y[rows], self.mask[rows]
+        w = mask / (self.v[rows] + tau2[:, None])
+        sw = w.sum(axis=1)
+        w2 = w * w
+        sw2 = w2.sum(axis=1)
+        sw3 = (w2 * w).sum(axis=1)
+        mu = (w * y).sum(axis=1) / sw
+        r = (y - mu[:, None]) * mask
+        wr = w * r
+        return _State(
+            sum_w=sw,
+            mu=mu,
+            q=(wr * r).sum(axis=1),
+            ypy2=(wr * wr).sum(axis=1),
+            yp3y=(w * wr * wr).sum(axis=1) - (w * wr).sum(axis=1) ** 2 / sw,
+            tr_p=sw - sw2 / sw,
+            tr_pp=sw2 - 2.0 * sw3 / sw + (sw2 / sw) ** 2,
+            sum_w2=sw2,
+        )
+
+
+# An estimating equation: (value, derivative) at τ² from the state and a per-group target.
+Equation = Callable[[_State, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _q_equation(s: _State, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Generalised Q minus a target (PM/EB: k − 1; Q-profile: a χ² quantile)."""
+    return s.q - target, -s.ypy2
+
+
+_EQUATIONS: dict[str, Equation] = {
+    "REML": lambda s, target: (s.ypy2 - s.tr_p, s.tr_pp - 2.0 * s.yp3y),
+    "ML": lambda s, target: (s.ypy2 - s.sum_w, s.sum_w2 - 2.0 * s.yp3y),
+    "PM": _q_equation,
+    "EB": _q_equation,
+}
+
+
+def _solve(
+    groups: _Groups,
+    rows: np.ndarray,
+    equation: Equation,
+    start: np.ndarray,
+    target: np.ndarray,
+    tol: float = DEFAULT_TOL,
+    maxiter: int = DEFAULT_MAXITER,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vectorised safeguarded Newton on τ² ≥ 0 for the groups ``rows`` (see tau2.py)."""
+    n = rows.size
+    tau2 = np.zeros(n)
+    converged = np.ones(n, dtype=bool)
+    iterations = np.zeros(n, dtype=int)
+    value0, _ = equation(groups.state(np.zeros(n), rows), target)
+    active = np.flatnonzero(value0 > 0)
+    lo = np.zeros(n)
+    scale = (groups.v[rows] * groups.mask[rows]).sum(axis=1) / groups.k[rows]
+    hi = np.maximum(start, 1e-4 * scale)
+    # expand the upper ends until the equation is negative there
+    pending = active
+    while pending.size:
+        value, _ = equation(groups.state(hi[pending], rows[pending]), target[pending])
+        iterations[pending] += 1
+        grow = value >= 0
+        lo[pending[grow]] = hi[pending[grow]]
+        hi[pending[grow]] *= 4.0
+        stuck = pending[grow & (iterations[pending] > maxiter)]
+        converged[stuck] = False
+        tau2[stuck] = lo[stuck]
+        pending = pending[grow & (iterations[pending] <= maxiter)]
+    active = active[converged[active]]
+    x = np.clip(start, lo, hi)
+    at_end = (x <= lo) | (x >= hi)
+    x[at_end] = 0.5 * (lo[at_end] + hi[at_end])
+    for _ in range(maxiter):
+        if not active.size:
+            break
+        value, slope = equation(groups.state(x[active], rows[active]), target[active])
+        iterations[active] += 1
+        xa = x[active]
+        lo[active] = np.where(value > 0, xa, lo[active])
+        hi[active] = np.where(value < 0, xa, hi[active])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            candidate = np.where(slope < 0, xa - value / slope, np.inf)
+        outside = ~((lo[active] < candidate) & (candidate < hi[active]))
+        candidate = np.where(outside, 0.5 * (lo[active] + hi[active]), candidate)
+        candidate = np.where(value == 0, xa, candidate)
+        done = (
+            (np.abs(candidate - xa) <= tol * (scale[active] + xa))
+            | (hi[active] - lo[active] <= tol * (scale[active] + lo[active]))
+            | (value == 0)
+        )
+        x[active] = candidate
+        tau2[active[done]] = candidate[done]
+        active = active[~done]
+    converged[active] = False
+    tau2[active] = x[active]
+    return tau2, converged, iterations
+
+
+def _moment_tau2(groups: _Groups, method: str) -> np.ndarray:
+    k = groups.k
+    if method == "FE":
+        return np.zeros(k.size)
+    if method in ("DL", "HS"):
+        fe = groups.state(np.zeros(k.size))
+        raw = (fe.q - (k - 1)) / fe.tr_p if method == "DL" else (fe.q - k) / fe.sum_w
+    elif method == "HE":
+        mean = (groups.y * groups.mask).sum(axis=1) / k
+        rss = (((groups.y - mean[:, None]) * groups.mask) ** 2).sum(axis=1)
+        sum_v = (groups.v * groups.mask).sum(axis=1)
+        raw = (rss - (sum_v - sum_v / k)) / (k - 1)
+    else:  # SJ
+        mean = (groups.y * groups.mask).sum(axis=1) / k
+        tau0 = (((groups.y - mean[:, None]) * groups.mask) ** 2).sum(axis=1) / k
+        raw = np.where(tau0 > 0, tau0 * groups.state(tau0).q / (k - 1), 0.0)
+    with np.errstate(invalid="ignore"):
+        return np.where(k > 1, np.maximum(raw, 0.0), 0.0)
+
+
+def _qprofile(groups: _Groups, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised Q-profile CI for τ² (see heterogeneity.qprofile_tau2_ci)."""
+    n = groups.k.size
+    df = groups.k - 1
+    fe = groups.state(np.zeros(n))
+    bounds = []
+    for quantile in (1 - (1 - level) / 2, (1 - level) / 2):
+        crit = np.where(df >= 1, dist.chi2_quantile(quantile, np.maximum(df, 1)), np.inf)
+        rows = np.flatnonzero(fe.q > crit)
+        bound = np.zeros(n)
+        if rows.size:
+            start = np.maximum((fe.q[rows] - crit[rows]) / fe.tr_p[rows], 0.0)
+            bound[rows], _, _ = _solve(groups, rows, _q_equation, start, crit[rows])
+        bounds.append(np.where(df >= 1, bound, np.nan))
+    return bounds[0], bounds[1]
+
+
+def pool_many(
+    table: pd.DataFrame,
+    by: str | Sequence[str],
+    yi: str = "yi",
+    vi: str | None = "vi",
+    *,
+    sei: str | None = None,
+    method: str = "REML",
+    test: str = "z",
+    level: float = 0.95,
+    preset: str | Preset | None = None,
+    tau2_ci: bool = False,
+) -> pd.DataFrame:
+    """Fit one meta-analysis per group of ``table`` in a single vectorised pass.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per study, with the grouping column(s), effects and variances.
+    by : str or list of str
+        Column(s) defining the meta-analyses.
+    yi, vi, sei : str
+        Columns of the effects and of their variances (or give ``sei`` for standard errors).
+    method : str
+        τ² estimator ``FE DL REML ML PM SJ HE EB HS``.
+    test : str
+        ``z``, ``knha`` or ``adhoc``.
+    level : float
+        Confidence level.
+    preset : str or Preset, optional
+        Sets the I² definition and prediction-interval rule (default ``metafor``).
+    tau2_ci : bool
+        Add Q-profile CIs: columns ``tau2_ci_lower``, ``tau2_ci_upper``, ``i2_ci_lower``,
+        ``i2_ci_upper``.
+
+    Returns
+    -------
+    DataFrame indexed by group with columns ``k, estimate, se, ci_lower, ci_upper, pvalue,
+    tau2, i2, q, pi_lower, pi_upper, converged, iterations`` (I² in percent).
+    """
+    method = check_method(method)
+    test = check_choice("test", str(test).lower(), CI_METHODS)
+    chosen = get_preset(preset)
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95); got {level!r}")
+    keys = [by] if isinstance(by, str) else list(by)
+    spread = sei if sei is not None else vi
+    missing = [c for c in [*keys, yi, spread] if c is None or c not in table.columns]
+    if missing:
+        raise ValueError(f"pool_many: column(s) not in the table: {missing}")
+    y = table[yi].to_numpy(dtype=float)
+    v = table[spread].to_numpy(dtype=float)
+    if sei is not None:
+        v = v**2
+    bad = ~(np.isfinite(y) & np.isfinite(v) & (v > 0))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"pool_many: row {table.index[row]} has {yi} = {table[yi].iloc[row]}, "
+            f"{spread} = {table[spread].iloc[row]}; expected finite numbers with variance > 0"
+        )
+    codes, index = _group_codes(table, keys)
+    groups = _pad(codes, y, v, len(index))
+    result = _fit(groups, method, test, level, chosen, tau2_ci)
+    frame = pd.DataFrame(result, index=index)
+    frame["k"] = frame["k"].astype(int)
+    return frame
+
+
+def _group_codes(table: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.Index]:
+    if len(keys) == 1:
+        codes, uniques = pd.factorize(table[keys[0]], sort=True)
+        return codes, pd.Index(uniques, name=keys[0])
+    index = pd.MultiIndex.from_frame(table[keys])
+    codes, uniques = pd.factorize(index, sort=True)
+    return codes, pd.MultiIndex.from_tuples(list(uniques), names=keys)
+
+
+def _pad(codes: np.ndarray, y: np.ndarray, v: np.ndarray, n_groups: int) -> _Groups:
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    counts = np.bincount(codes, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    position = np.arange(codes.size) - starts[sorted_codes]
+    width = int(counts.max())
+    Y = np.zeros((n_groups, width))
+    V = np.ones((n_groups, width))
+    M = np.zeros((n_groups, width))
+    Y[sorted_codes, position] = y[order]
+    V[sorted_codes, position] = v[order]
+    M[sorted_codes, position] = 1.0
+    return _Groups(Y, V, M)
+
+
+def _fit(
+    groups: _Groups, method: str, test: str, level: float, preset: Preset, tau2_ci: bool
+) -> dict[str, np.ndarray]:
+    k = groups.k
+    n = k.size
+    converged = np.ones(n, dtype=bool)
+    iterations = np.zeros(n, dtype=int)
+    if method in _EQUATIONS:
+        start = _moment_tau2(groups, "DL")
+        rows = np.flatnonzero(k > 1)
+        tau2 = np.zeros(n)
+        fitted, ok, steps = _solve(groups, rows, _EQUATIONS[method], start[rows], k[rows] - 1.0)
+        tau2[rows], converged[rows], iterations[rows] = fitted, ok, steps
+    else:
+        tau2 = _moment_tau2(groups, method)
+    fe = groups.state(np.zeros(n))
+    re = groups.state(tau2)
+    se_classic = 1.0 / np.sqrt(re.sum_w)
+    df = np.maximum(k - 1, 1)
+    if test == "z":
+        se = se_classic
+        crit = np.full(n, dist.z_crit(level))
+    else:
+        factor = re.q / df
+        if test == "adhoc":
+            factor = np.maximum(factor, 1.0)
+        se = np.where(k > 1, se_classic * np.sqrt(factor), se_classic)
+        crit = np.where(k > 1, dist.t_crit(level, df), dist.z_crit(level))
+    statistic = re.mu / se
+    if test == "z":
+        pvalue = dist.z_pvalue(statistic)
+    else:
+        pvalue = np.where(k > 1, dist.t_pvalue(statistic, df), dist.z_pvalue(statistic))
+    typical = np.where(k > 1, (k - 1) / np.where(fe.tr_p > 0, fe.tr_p, np.nan), np.nan)
+    if preset.i2_definition == "tau2" and method != "FE":
+        i2 = np.where(k > 1, 100 * tau2 / (typical + tau2), 0.0)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            i2 = np.where((k > 1) & (fe.q > 0), 100 * np.maximum(0, (fe.q - (k - 1)) / fe.q), 0.0)
+    pi_lower, pi_upper = _prediction(re.mu, se, se_classic, tau2, k, test, preset, level, method)
+    out = {
+        "k": k,
+        "estimate": re.mu,
+        "se": se,
+        "ci_lower": re.mu - crit * se,
+        "ci_upper": re.mu + crit * se,
+        "pvalue": pvalue,
+        "tau2": tau2,
+        "i2": i2,
+        "q": fe.q,
+        "pi_lower": pi_lower,
+        "pi_upper": pi_upper,
+        "converged": converged,
+        "iterations": iterations,
+    }
+    if tau2_ci and method != "FE":
+        lower, upper = _qprofile(groups, level)
+        out["tau2_ci_lower"], out["tau2_ci_upper"] = lower, upper
+        out["i2_ci_lower"] = 100 * lower / (typical + lower)
+        out["i2_ci_upper"] = 100 * upper / (typical + upper)
+    return out
+
+
+def _prediction(mu, se, se_classic, tau2, k, test, preset, level, method):
+    nan = np.full(k.size, np.nan)
+    if method == "FE" or preset.pi_method == "none":
+        return nan, nan
+    if preset.pi_method == "follow_ci":
+        if test == "z":
+            crit = np.full(k.size, dist.z_crit(level))
+        else:
+            crit = np.where(k > 1, dist.t_crit(level, np.maximum(k - 1, 1)), np.nan)
+        half = crit * np.sqrt(se**2 + tau2)
+    else:
+        df = k - 1 if preset.pi_method == "t_k1" else k - 2
+        crit = np.where(df >= 1, dist.t_crit(level, np.maximum(df, 1)), np.nan)
+        half = crit * np.sqrt(se_classic**2 + tau2)
+    return mu - half, mu + half

@@ -1,0 +1,263 @@
+"""Mantel–Haenszel pooling of 2×2 tables (OR, RR, RD), a common-effect method for sparse data.
+
+Per table: events ``a``/``c`` and non-events ``b``/``d`` in arm 1 (intervention) and arm 2.
+
+- OR: Mantel & Haenszel (1959); variance of ln OR by Robins, Breslow & Greenland (1986).
+- RR: Greenland & Robins (1985) estimator and variance of ln RR.
+- RD: Greenland & Robins (1985) estimator, variance by Sato, Greenland & Robins (1989).
+
+Heterogeneity (Q, I², H²) is measured around the MH estimate with the studies' own inverse-
+variance effects (½ added to each cell of tables with a zero; tables without events in either
+arm left out of Q), as metafor's ``rma.mh``. For OR the Cochran–Mantel–Haenszel test
+(with continuity correction and metafor's variance n₁n₂m₁m₂/N³) and Tarone's test for heterogeneity are added.
+
+>>> res = mantel_haenszel([4, 6, 3], [119, 300, 228], [11, 29, 11], [128, 274, 209], measure="OR")
+>>> round(res.estimate, 4), round(res.se, 4)
+(-1.4135, 0.3155)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from scipy import optimize, stats
+
+from metareview.stats.heterogeneity import h2_from_q, i2_from_q
+
+MH_MEASURES = ("OR", "RR", "RD")
+
+
+@dataclass(frozen=True)
+class BinaryPoolResult:
+    """A common-effect pooled result of 2×2 tables (Mantel–Haenszel or Peto).
+
+    ``estimate`` is on the analysis scale (log for OR/RR). ``cmh``/``tarone`` (OR, MH only) are
+    the Cochran–Mantel–Haenszel test of no effect and Tarone's heterogeneity test.
+    """
+
+    model: str
+    measure: str
+    k: int
+    estimate: float
+    se: float
+    ci_lower: float
+    ci_upper: float
+    statistic: float
+    pvalue: float
+    q: float
+    q_df: int
+    q_pvalue: float | None
+    i2: float
+    h2: float
+    level: float
+    cmh: float | None = None
+    cmh_pvalue: float | None = None
+    tarone: float | None = None
+    tarone_pvalue: float | None = None
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        document = asdict(self)
+        document["warnings"] = list(self.warnings)
+        return document
+
+    def summary(self) -> str:
+        name = "Mantel-Haenszel" if self.model == "MH" else "Peto"
+        lines = [
+            f"Fixed-Effects Model ({name}; measure: {self.measure}; k = {self.k})",
+            f"Q(df = {self.q_df}) = {self.q:.4f}, p = {_p(self.q_pvalue)}; "
+            f"I^2 = {self.i2:.2f}%, H^2 = {self.h2:.4f}",
+            f"estimate = {self.estimate:.4f} (se = {self.se:.4f}), "
+            f"{100 * self.level:g}% CI [{self.ci_lower:.4f}; {self.ci_upper:.4f}], "
+            f"z = {self.statistic:.4f}, p = {_p(self.pvalue)}",
+        ]
+        if self.cmh is not None:
+            lines.append(f"Cochran-Mantel-Haenszel test: {self.cmh:.4f}, p = {_p(self.cmh_pvalue)}")
+        if self.tarone is not None:
+            lines.append(
+                f"Tarone's test for heterogeneity: {self.tarone:.4f}, p = {_p(self.tarone_pvalue)}"
+            )
+        lines += [f"Warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + self.summary().replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
+
+
+def _p(value: float | None) -> str:
+    return "NA" if value is None else ("<.0001" if value < 1e-4 else f"{value:.4f}")
+
+
+def check_tables(a: Any, b: Any, c: Any, d: Any) -> tuple[np.ndarray, ...]:
+    """The four cell counts as float arrays: one length, finite, ≥ 0, both arms non-empty."""
+    cells = [np.atleast_1d(np.asarray(x, dtype=float)) for x in (a, b, c, d)]
+    if len({x.shape for x in cells}) != 1 or cells[0].ndim != 1 or cells[0].size == 0:
+        raise ValueError("a, b, c and d must be 1-D arrays of one (non-zero) length")
+    for name, x in zip("abcd", cells):
+        if not np.all(np.isfinite(x)) or np.any(x < 0):
+            bad = int(np.flatnonzero(~(np.isfinite(x) & (x >= 0)))[0])
+            raise ValueError(f"cell {name} must be a count >= 0; table {bad + 1} has {x[bad]!r}")
+    a, b, c, d = cells
+    empty = np.flatnonzero((a + b == 0) | (c + d == 0))
+    if empty.size:
+        raise ValueError(f"table {int(empty[0]) + 1} has an arm with no participants")
+    return a, b, c, d
+
+
+def study_effects(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, measure: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-table yi, vi with ½ added to every cell of tables with a zero cell (NaN when a
+    table has no events, or only events, in both arms, as ``rma.mh(drop00=TRUE)``)."""
+    zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
+    add = np.where(zero, 0.5, 0.0)
+    a2, b2, c2, d2 = a + add, b + add, c + add, d + add
+    n1, n2 = a2 + b2, c2 + d2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if measure == "OR":
+            yi = np.log(a2 * d2 / (b2 * c2))
+            vi = 1 / a2 + 1 / b2 + 1 / c2 + 1 / d2
+        elif measure == "RR":
+            yi = np.log((a2 / n1) / (c2 / n2))
+            vi = 1 / a2 - 1 / n1 + 1 / c2 - 1 / n2
+        else:
+            p1, p2 = a2 / n1, c2 / n2
+            yi = p1 - p2
+            vi = p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
+    double = ((a == 0) & (c == 0)) | ((b == 0) & (d == 0))
+    yi, vi = np.where(double, np.nan, yi), np.where(double, np.nan, vi)
+    return yi, vi
+
+
+def heterogeneity_around(
+    estimate: float, yi: np.ndarray, vi: np.ndarray
+) -> tuple[float, int, float | None, float, float]:
+    """Q, df, p, I² (%) and H² of the usable studies around a given common estimate."""
+    usable = np.isfinite(yi) & np.isfinite(vi) & (vi > 0)
+    q = float(np.sum((yi[usable] - estimate) ** 2 / vi[usable]))
+    df = int(usable.sum()) - 1
+    pvalue = float(stats.chi2.sf(q, df)) if df >= 1 else None
+    return q, df, pvalue, i2_from_q(q, df), h2_from_q(q, df)
+
+
+def mantel_haenszel(
+    a: Any, b: Any, c: Any, d: Any, *, measure: str = "OR", level: float = 0.95
+) -> BinaryPoolResult:
+    """Pool 2×2 tables by Mantel–Haenszel.
+
+    Parameters
+    ----------
+    a, b, c, d : array-like
+        Events and non-events in arm 1 (a, b) and arm 2 (c, d), one entry per study.
+    measure : str
+        ``OR``, ``RR`` or ``RD``.
+    level : float
+        Confidence level.
+
+    Examples
+    --------
+    >>> res = mantel_haenszel([4, 6], [119, 300], [11, 29], [128, 274], measure="RD")
+    >>> round(res.estimate, 4)
+    -0.0673
+    """
+    if measure not in MH_MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(MH_MEASURES)}; got {measure!r}")
+    a, b, c, d = check_tables(a, b, c, d)
+    n1, n2 = a + b, c + d
+    n = n1 + n2
+    warnings: list[str] = []
+    if measure == "OR":
+        r_i, s_i = a * d / n, b * c / n
+        r, s = r_i.sum(), s_i.sum()
+        if r == 0 or s == 0:
+            raise ValueError("the Mantel-Haenszel odds ratio is 0 or infinite for these tables")
+        estimate = math.log(r / s)
+        p_i, q_i = (a + d) / n, (b + c) / n
+        var = (
+            np.sum(p_i * r_i) / (2 * r**2)
+            + np.sum(p_i * s_i + q_i * r_i) / (2 * r * s)
+            + np.sum(q_i * s_i) / (2 * s**2)
+        )
+    elif measure == "RR":
+        r, s = np.sum(a * n2 / n), np.sum(c * n1 / n)
+        if r == 0 or s == 0:
+            raise ValueError("the Mantel-Haenszel risk ratio is 0 or infinite for these tables")
+        estimate = math.log(r / s)
+        var = np.sum((n1 * n2 * (a + c) - a * c * n) / n**2) / (r * s)
+    else:
+        weight = n1 * n2 / n
+        estimate = float(np.sum((a * n2 - c * n1) / n) / weight.sum())
+        p_i = (n1**2 * c - n2**2 * a + n1 * n2 * (n2 - n1) / 2) / n**2
+        q_i = (a * (n2 - c) + c * (n1 - a)) / (2 * n)
+        var = (estimate * p_i.sum() + q_i.sum()) / weight.sum() ** 2
+    se = math.sqrt(float(var))
+    yi, vi = study_effects(a, b, c, d, measure)
+    q, q_df, q_pvalue, i2, h2 = heterogeneity_around(estimate, yi, vi)
+    z_crit = float(stats.norm.isf((1 - level) / 2))
+    statistic = estimate / se
+    extra: dict[str, float | None] = {}
+    if measure == "OR":
+        extra = _cmh_and_tarone(a, b, c, d, math.exp(estimate))
+    return BinaryPoolResult(
+        model="MH",
+        measure=measure,
+        k=int(a.size),
+        estimate=float(estimate),
+        se=se,
+        ci_lower=float(estimate - z_crit * se),
+        ci_upper=float(estimate + z_crit * se),
+        statistic=float(statistic),
+        pvalue=float(2 * stats.norm.sf(abs(statistic))),
+        q=q,
+        q_df=q_df,
+        q_pvalue=q_pvalue,
+        i2=i2,
+        h2=h2,
+        level=level,
+        warnings=tuple(warnings),
+        **extra,
+    )
+
+
+def _cmh_and_tarone(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, odds_ratio: float
+) -> dict[str, float | None]:
+    """Cochran–Mantel–Haenszel statistic (continuity-corrected) and Tarone's test."""
+    n1, n2, m1 = a + b, c + d, a + c
+    n = n1 + n2
+    m2 = n - m1
+    informative = n > 1
+    expected = n1 * m1 / n
+    # metafor's rma.mh divides by N³ (not N²(N − 1), the exact hypergeometric variance).
+    variance = n1 * n2 * m1 * m2 / n**3
+    cmh = (abs(np.sum(a - expected)) - 0.5) ** 2 / variance.sum()
+    # Tarone: expected a under the common OR, from the conditional (non-central) margins.
+    varying = (np.minimum(n1, m1) > np.maximum(0, m1 - n2)) & informative
+    fitted = np.array(
+        [_fitted_a(*row, odds_ratio) for row in zip(n1[varying], n2[varying], m1[varying])]
+    )
+    aa = a[varying]
+    cells = (fitted, n1[varying] - fitted, m1[varying] - fitted, n2[varying] - m1[varying] + fitted)
+    var_a = 1.0 / sum(1.0 / cell for cell in cells)
+    breslow_day = float(np.sum((aa - fitted) ** 2 / var_a))
+    tarone = breslow_day - float(np.sum(aa - fitted)) ** 2 / float(np.sum(var_a))
+    df = int(varying.sum()) - 1
+    return {
+        "cmh": float(cmh),
+        "cmh_pvalue": float(stats.chi2.sf(cmh, 1)),
+        "tarone": tarone if df >= 1 else None,
+        "tarone_pvalue": float(stats.chi2.sf(tarone, df)) if df >= 1 else None,
+    }
+
+
+def _fitted_a(n1: float, n2: float, m1: float, odds_ratio: float) -> float:
+    """The a of a table with margins n1, n2, m1 whose odds ratio equals ``odds_ratio``."""
+    lower, upper = max(0.0, m1 - n2), min(n1, m1)
+
+    def excess(x: float) -> float:
+        return x * (n2 - m1 + x) - odds_ratio * (n1 - x) * (m1 - x)
+
+    return float(optimize.brentq(excess, lower, upper, xtol=1e-14, rtol=1e-15))

@@ -1,0 +1,112 @@
+# Reference values for metareview's pooling (tests/test_pooling_metafor.py).
+# Run from the repository root:  Rscript tests/reference/pooling.R
+# Needs R metafor 3.8-1 with metadat and jsonlite; writes tests/reference/pooling.json.
+#
+# Convergence settings are tightened (threshold/tol 1e-12) so that the stored values are the
+# exact roots of the estimating equations, not metafor's default stopping points (threshold
+# 1e-5 for Fisher scoring, uniroot tol ~1.2e-4 for PM and the Q-profile); tests compare at
+# 1e-6 relative. confint's search interval is widened (tau2.max = 1e8): with its default
+# (100 times tau^2) the upper Q-profile bound of normand1999 (DL, HS) is cut off there.
+suppressMessages({library(metafor); library(jsonlite)})
+tight <- list(threshold = 1e-12, tol = 1e-12, maxiter = 10000)
+
+datasets <- list(
+  bcg = escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg),
+  hackshaw1998 = dat.hackshaw1998,
+  raudenbush1985 = dat.raudenbush1985,
+  molloy2014 = escalc(measure = "ZCOR", ri = ri, ni = ni, data = dat.molloy2014),
+  normand1999 = escalc(measure = "MD", m1i = m1i, sd1i = sd1i, n1i = n1i,
+                       m2i = m2i, sd2i = sd2i, n2i = n2i, data = dat.normand1999),
+  egger2001 = escalc(measure = "OR", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = dat.egger2001),
+  hine1989 = escalc(measure = "RD", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = dat.hine1989),
+  li2007 = escalc(measure = "OR", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = dat.li2007,
+                  drop00 = TRUE)
+)
+datasets <- lapply(datasets, function(d) d[!is.na(d$yi), ])
+
+methods <- c("FE", "DL", "REML", "ML", "PM", "SJ", "HE", "EB", "HS")
+tests <- c("z", "knha", "adhoc")
+
+fit_case <- function(d, method, test) {
+  res <- rma(yi, vi, data = d, method = method, test = test, control = tight)
+  pred <- predict(res)
+  out <- list(
+    estimate = res$beta[1], se = res$se, ci_lower = res$ci.lb, ci_upper = res$ci.ub,
+    statistic = res$zval, pvalue = res$pval, tau2 = res$tau2, i2 = res$I2, h2 = res$H2,
+    q = res$QE, q_pvalue = res$QEp,
+    pi_lower = if (method == "FE") NULL else pred$pi.lb,
+    pi_upper = if (method == "FE") NULL else pred$pi.ub
+  )
+  if (method != "FE") {
+    ci <- confint(res, control = list(tol = 1e-12, tau2.max = 1e8))$random
+    out$tau2_ci <- unname(ci["tau^2", 2:3]); out$tau_ci <- unname(ci["tau", 2:3])
+    out$i2_ci <- unname(ci["I^2(%)", 2:3]); out$h2_ci <- unname(ci["H^2", 2:3])
+  }
+  out
+}
+
+cases <- list()
+for (name in names(datasets)) {
+  d <- datasets[[name]]
+  for (method in methods) for (test in tests) {
+    cases[[length(cases) + 1]] <- list(dataset = name, method = method, test = test,
+                                       result = fit_case(d, method, test))
+  }
+}
+
+# Meta-regression: tau^2 with a design matrix (intercept + moderators).
+regressions <- list(
+  list(dataset = "bcg", mods = c("ablat", "year")),
+  list(dataset = "raudenbush1985", mods = c("weeks")),
+  list(dataset = "hackshaw1998", mods = c("year"))
+)
+datasets$bcg$ablat <- dat.bcg$ablat; datasets$bcg$year <- dat.bcg$year
+mreg <- list()
+for (spec in regressions) {
+  d <- datasets[[spec$dataset]]
+  X <- as.matrix(d[, spec$mods, drop = FALSE])
+  for (method in setdiff(methods, "FE")) {
+    res <- rma(yi, vi, mods = X, data = d, method = method, control = tight)
+    mreg[[length(mreg) + 1]] <- list(dataset = spec$dataset, mods = spec$mods, method = method,
+                                     X = unname(cbind(1, X)), tau2 = res$tau2,
+                                     beta = unname(res$beta[, 1]))
+  }
+}
+
+# Mantel-Haenszel and Peto on 2x2 tables.
+tables <- list(
+  bcg = with(dat.bcg, data.frame(ai = tpos, bi = tneg, ci = cpos, di = cneg)),
+  egger2001 = with(dat.egger2001, data.frame(ai = ai, bi = n1i - ai, ci = ci, di = n2i - ci)),
+  hine1989 = with(dat.hine1989, data.frame(ai = ai, bi = n1i - ai, ci = ci, di = n2i - ci)),
+  li2007 = with(dat.li2007, data.frame(ai = ai, bi = n1i - ai, ci = ci, di = n2i - ci)),
+  yusuf1985 = with(subset(dat.yusuf1985, table == "6"),
+                   data.frame(ai = ai, bi = n1i - ai, ci = ci, di = n2i - ci))
+)
+tables <- lapply(tables, function(t) t[complete.cases(t), ])
+binary <- list()
+for (name in names(tables)) {
+  t <- tables[[name]]
+  for (measure in c("OR", "RR", "RD")) {
+    res <- rma.mh(ai = ai, bi = bi, ci = ci, di = di, data = t, measure = measure)
+    r <- list(estimate = res$beta[1], se = res$se, ci_lower = res$ci.lb, ci_upper = res$ci.ub,
+              statistic = res$zval, pvalue = res$pval, q = res$QE,
+              q_pvalue = res$QEp, i2 = res$I2, h2 = res$H2, k = res$k)
+    if (measure == "OR") {
+      r$cmh <- res$CO; r$cmh_pvalue <- res$COp; r$tarone <- res$TA; r$tarone_pvalue <- res$TAp
+    }
+    binary[[length(binary) + 1]] <- list(dataset = name, model = "MH", measure = measure, result = r)
+  }
+  res <- rma.peto(ai = ai, bi = bi, ci = ci, di = di, data = t)
+  binary[[length(binary) + 1]] <- list(dataset = name, model = "Peto", measure = "OR", result = list(
+    estimate = res$beta[1], se = res$se, ci_lower = res$ci.lb, ci_upper = res$ci.ub,
+    statistic = res$zval, pvalue = res$pval, q = res$QE,
+    q_pvalue = res$QEp, i2 = res$I2, h2 = res$H2, k = res$k))
+}
+
+data_out <- lapply(datasets, function(d) list(yi = as.numeric(d$yi), vi = as.numeric(d$vi)))
+doc <- list(
+  software = paste("R metafor", packageVersion("metafor"), "/ metadat", packageVersion("metadat")),
+  data = data_out, tables = tables, cases = cases, regressions = mreg, binary = binary
+)
+writeLines(toJSON(doc, auto_unbox = TRUE, digits = NA, dataframe = "columns", null = "null", pretty = FALSE),
+           "tests/reference/pooling.json")

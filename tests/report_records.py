@@ -1,0 +1,45 @@
+"""Analysis records for report tests, built with the real ``analyze`` (no runner needed)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from metareview.plan.analysis import AnalysisSettings, analyze
+from metareview.plan.results import AnalysisRecord
+from metareview.plan.rules import subgroup_block, subgroup_key
+
+
+def thirdwave(shared_data) -> pd.DataFrame:
+    """dmetar's ThirdWave (18 trials, Hedges' g and SE) as study, yi, vi and moderators."""
+    frame = pd.read_csv(shared_data / "dmetar" / "ThirdWave.csv")
+    frame = frame.rename(columns={"Author": "study", "TE": "yi"})
+    frame["vi"] = frame.pop("seTE") ** 2
+    return frame
+
+
+def record_from(
+    frame: pd.DataFrame,
+    settings: AnalysisSettings,
+    *,
+    subgroups=(),
+    model: str = "random",
+    title: str = "Example",
+) -> AnalysisRecord:
+    """A record like the runner makes: the fit of ``frame`` plus one block per subgroup column."""
+    columns = ["study", "yi", "vi"]
+    result = analyze(frame[columns], settings).to_dict()
+    fits = {}
+    for column in subgroups:
+        for level, rows in frame.groupby(column, sort=True):
+            if len(rows) >= 3:
+                fits[subgroup_key("x", column, level)] = analyze(rows[columns], settings).to_dict()
+    blocks = [subgroup_block(column, frame, fits, "x", 3, model) for column in subgroups]
+    spec = {"id": "x", "title": title, "group": title, "window": "Post-test", "role": "main"}
+    return AnalysisRecord(
+        spec=spec,
+        status="ok",
+        input=frame.to_dict("records"),
+        result=result,
+        model=model,
+        subgroups=blocks,
+    )

@@ -1,0 +1,81 @@
+"""pool_many equals pool group by group, for every estimator and CI method."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import metareview
+from metareview.stats.batch import COLUMNS, pool_many
+from metareview.stats.pooling import pool
+from tests.conftest import REPO
+
+DATA = json.loads((REPO / "tests" / "reference" / "pooling.json").read_text())["data"]
+TABLE = pd.DataFrame(
+    [(name, y, v) for name, d in DATA.items() for y, v in zip(d["yi"], d["vi"])],
+    columns=["dataset", "yi", "vi"],
+)
+
+
+@pytest.mark.parametrize("test", ["z", "knha", "adhoc"])
+@pytest.mark.parametrize("method", ["FE", "DL", "REML", "ML", "PM", "SJ", "HE", "EB", "HS"])
+def test_equals_pool(method, test):
+    out = pool_many(TABLE, by="dataset", method=method, test=test, tau2_ci=True)
+    assert list(out.columns[: len(COLUMNS)]) == list(COLUMNS)
+    for name, d in DATA.items():
+        res = pool(d["yi"], d["vi"], method=method, ci_method=test)
+        row = out.loc[name]
+        assert row["k"] == res.k and row["converged"]
+        for column, value in [
+            ("estimate", res.random.estimate),
+            ("se", res.random.se),
+            ("ci_lower", res.random.ci_lower),
+            ("ci_upper", res.random.ci_upper),
+            ("pvalue", res.random.pvalue),
+            ("tau2", res.tau2),
+            ("i2", res.i2),
+            ("q", res.q),
+        ]:
+            assert row[column] == pytest.approx(value, rel=1e-9, abs=1e-12), column
+        if method == "FE":
+            assert np.isnan(row["pi_lower"]) and "tau2_ci_lower" not in out
+        else:
+            assert row["pi_lower"] == pytest.approx(res.random.pi_lower, rel=1e-9)
+            assert row["tau2_ci_upper"] == pytest.approx(res.tau2_ci[1], rel=1e-8)
+            assert row["i2_ci_lower"] == pytest.approx(res.i2_ci[0], rel=1e-8, abs=1e-12)
+
+
+def test_several_keys_standard_errors_and_single_study_groups():
+    table = pd.DataFrame(
+        {
+            "review": ["r1"] * 4 + ["r2"] * 3,
+            "outcome": ["a", "a", "a", "b", "a", "a", "a"],
+            "g": [0.1, 0.4, 0.6, 0.3, 0.2, 0.25, 0.9],
+            "se": [0.2, 0.15, 0.3, 0.2, 0.1, 0.12, 0.3],
+        }
+    )
+    out = pool_many(table, by=["review", "outcome"], yi="g", vi=None, sei="se", test="knha")
+    assert out.index.names == ["review", "outcome"]
+    assert out.loc[("r1", "b"), "k"] == 1
+    assert out.loc[("r1", "b"), "estimate"] == pytest.approx(0.3)
+    assert out.loc[("r1", "b"), "se"] == pytest.approx(0.2)
+    ref = pool([0.2, 0.25, 0.9], [0.01, 0.0144, 0.09], ci_method="knha")
+    assert out.loc[("r2", "a"), "ci_upper"] == pytest.approx(ref.random.ci_upper, rel=1e-9)
+
+
+def test_bad_input_names_the_row_and_column():
+    table = pd.DataFrame({"g": ["a", "b"], "yi": [0.1, 0.2], "vi": [0.1, -1.0]})
+    with pytest.raises(ValueError, match=r"row 1 has yi = 0.2, vi = -1.0"):
+        pool_many(table, by="g")
+    with pytest.raises(ValueError, match="not in the table: \\['sei'\\]"):
+        pool_many(table, by="g", sei="sei")
+    with pytest.raises(ValueError, match="test must be one of z, knha, adhoc"):
+        pool_many(table.assign(vi=0.1), by="g", test="hk")
+
+
+def test_reexported_at_top_level():
+    assert metareview.pool_many is pool_many
+    assert metareview.pool is pool

@@ -1,0 +1,313 @@
+"""``metareview run``: the example review end to end, agreement with ``metareview analyze``,
+determinism, caching, parallel runs, plan errors against the data, and ``metareview init``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from metareview.cli import main
+from metareview.errors import AnalysisError, PlanError
+from metareview.plan.analysis import AnalysisSettings, analyze
+from metareview.plan.plan import load_plan, parse_plan
+from metareview.plan.results import ReviewResults
+from metareview.plan.runner import run_plan
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "peer-support"
+
+
+@pytest.fixture(scope="module")
+def example_run(tmp_path_factory) -> Path:
+    """The example plan run once through the CLI (one process)."""
+    out = tmp_path_factory.mktemp("peer-support")
+    with pytest.raises(SystemExit) as done:
+        main(["run", str(EXAMPLE / "plan.toml"), "-o", str(out), "--jobs", "1", "--quiet"])
+    assert done.value.code == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def example_results(example_run) -> ReviewResults:
+    return ReviewResults.from_dict(json.loads((example_run / "results.json").read_text()))
+
+
+def _numbers(document, path=""):
+    """Every number in a JSON document, by path."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            yield from _numbers(value, f"{path}.{key}")
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            yield from _numbers(value, f"{path}[{index}]")
+    elif isinstance(document, int | float) and not isinstance(document, bool):
+        yield path, float(document)
+
+
+def test_example_writes_report_results_figures_and_tables(example_run, example_results):
+    assert (example_run / "report" / "index.html").is_file()
+    figures = sorted(p.name for p in (example_run / "figures").glob("*.svg"))
+    assert "forest-clinical-recovery-post-test.svg" in figures
+    assert "forest-stigma-post-test-by-intervention-type.svg" in figures
+    assert "funnel-clinical-recovery-post-test.svg" in figures
+    tables = {p.name for p in (example_run / "tables").iterdir()}
+    assert {"table-clinical-recovery.csv", "tables.xlsx"} <= tables
+    ids = example_results.ids
+    assert ids[0] == "clinical-recovery/post-test"
+    assert "stigma/post-test/low-rob-only" in ids
+    main_result = example_results["clinical-recovery/post-test"]
+    assert main_result.ok and main_result.k >= 20
+    assert [b["column"] for b in main_result.subgroups] == [
+        "population",
+        "format",
+        "delivery",
+        "rob_overall",
+    ]
+    assert len(main_result.leave_one_out) == main_result.k
+    skipped = example_results["clinical-recovery/post-test/outcome-remission"]
+    assert skipped.status == "skipped" and "< 5" in skipped.reason
+
+
+def test_every_number_equals_analyze_on_the_same_effect_sizes(example_results):
+    """Each analysis refitted from its recorded input (study, yi, vi) gives the same document."""
+    checked = 0
+    for record in example_results.analyses:
+        if not record.ok:
+            continue
+        frame = pd.DataFrame(record.input)[["study", "yi", "vi"]]
+        spec_settings = _settings_of(example_results, record)
+        again = json.loads(json.dumps(analyze(frame, spec_settings).to_dict()))
+        expected = dict(_numbers(again))
+        actual = dict(_numbers(record.result))
+        assert actual.keys() == expected.keys()
+        for key, value in expected.items():
+            assert actual[key] == pytest.approx(value, rel=1e-12, abs=1e-14), (record.id, key)
+        checked += 1
+    assert checked >= 25
+
+
+def _settings_of(results: ReviewResults, record) -> AnalysisSettings:
+    plan = results.plan
+    settings = dict(plan["settings"])
+    for item in plan.get("analysis", []):
+        if item["name"] == record.spec["group"]:
+            settings.update(item.get("settings", {}))
+    return AnalysisSettings(
+        measure=settings["measure"],
+        preset=settings["preset"],
+        method=settings.get("method"),
+        ci_method=settings.get("ci_method"),
+        level=settings.get("level", 0.95),
+    )
+
+
+def test_an_analysis_equals_metareview_analyze_on_the_raw_rows(example_results, tmp_path, capsys):
+    """Where each trial gave one row, `metareview analyze` on those spreadsheet rows agrees."""
+    single = [
+        r
+        for r in example_results.analyses
+        if r.ok and r.model == "random" and all(len(i["rows"]) == 1 for i in r.input)
+    ]
+    assert len(single) >= 5  # e.g. the one-effect-per-study (lowest/highest) runs
+    record = single[0]
+    rows = [item["rows"][0] for item in record.input]
+    table = pd.read_csv(EXAMPLE / "extraction.csv")
+    table.index = table.index + 2  # spreadsheet row numbers
+    subset = tmp_path / "hope.csv"
+    table.loc[rows].to_csv(subset, index=False)
+    with pytest.raises(SystemExit):
+        main(["analyze", str(subset), "--preset", "metapsy", "--measure", "SMD", "--json"])
+    document = json.loads(capsys.readouterr().out)
+    for key in ("estimate", "ci_lower", "ci_upper", "pvalue", "pi_lower", "pi_upper"):
+        assert record.result["random"][key] == pytest.approx(document["random"][key], rel=1e-10)
+    assert record.result["heterogeneity"]["i2"] == pytest.approx(
+        document["heterogeneity"]["i2"], rel=1e-10
+    )
+
+
+def test_revman_style_model_switch_and_hop_subgroup_test(example_results):
+    stigma = example_results["stigma/post-test"]
+    i2 = stigma.result["heterogeneity"]["i2"]
+    assert stigma.model == ("fixed" if i2 < 50 else "random")
+    assert "I² =" in stigma.model_reason
+    block = stigma.subgroups[0]
+    assert block["column"] == "intervention_type"
+    assert {level["level"] for level in block["levels"]} == {"HOP", "other"}
+    assert block["test"]["df"] == 1 and 0 <= block["test"]["pvalue"] <= 1
+
+
+def test_outliers_removed_excludes_the_flagged_studies(example_results):
+    for record in example_results.analyses:
+        if record.spec["variant"] == "outliers_removed" and record.ok:
+            parent = example_results[record.spec["parent"]]
+            assert record.excluded_studies
+            assert record.k == parent.k - len(record.excluded_studies)
+            studies = {row["study"] for row in record.input}
+            assert not studies & set(record.excluded_studies)
+            return
+    pytest.fail("no outlier analysis was run on the example")
+
+
+def _small_plan(tmp_path: Path, shared_data: Path, extra: str = "") -> Path:
+    frame = pd.read_csv(shared_data / "dmetar" / "ThirdWave.csv")
+    frame = frame.rename(columns={"Author": "study", "TE": "yi", "seTE": "sei"})
+    frame.to_csv(tmp_path / "thirdwave.csv", index=False)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        'title = "Third wave"\n[data]\nfile = "thirdwave.csv"\n'
+        '[settings]\npreset = "meta"\n'
+        '[analyses]\nsubgroups = ["RiskOfBias"]\nsensitivity = ["leave_one_out", "outliers_removed"]\n'
+        '[[analysis]]\nname = "Perceived stress"\nfilter = {}\n' + extra
+    )
+    return plan
+
+
+def test_parallel_and_serial_runs_give_identical_results(tmp_path, shared_data):
+    plan = load_plan(_small_plan(tmp_path, shared_data))
+    stages = []
+    serial = run_plan(plan, jobs=1, progress=lambda *args: stages.append(args))
+    parallel = run_plan(plan, jobs=2)
+    assert serial.to_json() == parallel.to_json()
+    assert stages[-1][1] == stages[-1][2]  # progress reached its total
+    record = serial["perceived-stress/all-time-points"]
+    assert record.k == 18 and len(record.leave_one_out) == 18
+
+
+def test_results_are_cached_by_plan_and_data(tmp_path, shared_data):
+    plan_path = _small_plan(tmp_path, shared_data)
+    cache = tmp_path / "cache"
+    first = run_plan(load_plan(plan_path), jobs=1, cache_dir=cache)
+    assert (cache / f"{first.cache_key}.json").is_file()
+    again = run_plan(load_plan(plan_path), jobs=1, cache_dir=cache)
+    assert again.to_json() == first.to_json()
+    plan_path.write_text(plan_path.read_text().replace('"meta"', '"metafor"'))
+    changed = run_plan(load_plan(plan_path), jobs=1, cache_dir=cache)
+    assert changed.cache_key != first.cache_key
+
+
+def test_plan_naming_a_missing_column_is_a_plan_error(tmp_path, shared_data):
+    plan_path = _small_plan(tmp_path, shared_data)
+    plan_path.write_text(plan_path.read_text().replace('["RiskOfBias"]', '["RiskofBias"]'))
+    with pytest.raises(
+        PlanError,
+        match=r"line 7, key 'analyses.subgroups': column 'RiskofBias' is not in thirdwave.csv",
+    ):
+        run_plan(load_plan(plan_path), jobs=1)
+
+
+def test_several_effects_per_study_with_rule_error_fail_the_run(tmp_path, shared_data):
+    plan_path = _small_plan(tmp_path, shared_data)
+    frame = pd.read_csv(tmp_path / "thirdwave.csv")
+    second = frame.head(1).assign(yi=0.5)  # a second outcome of the first trial
+    pd.concat([frame, second]).to_csv(tmp_path / "thirdwave.csv", index=False)
+    plan_path.write_text(
+        plan_path.read_text().replace(
+            'preset = "meta"', 'preset = "meta"\nmultiple_effects = "error"'
+        )
+    )
+    with pytest.raises(
+        AnalysisError, match=r"study 'Call et al.' gives 2 effect sizes \(rows 2, 20\)"
+    ):
+        run_plan(load_plan(plan_path), jobs=1)
+
+
+def test_cli_errors_are_one_line_with_exit_code(tmp_path, shared_data, capsys):
+    plan_path = _small_plan(tmp_path, shared_data)
+    plan_path.write_text(plan_path.read_text() + "[min_k]\npool = 0\n")
+    with pytest.raises(SystemExit) as done:
+        main(["run", str(plan_path), "-o", str(tmp_path / "out"), "-q"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "key 'min_k.pool'" in err
+
+
+def test_init_writes_a_plan_that_runs(tmp_path, shared_data, capsys):
+    frame = pd.read_csv(shared_data / "dmetar" / "ThirdWave.csv")
+    frame.rename(columns={"Author": "study", "TE": "yi", "seTE": "sei"}).to_csv(
+        tmp_path / "tw.csv", index=False
+    )
+    target = tmp_path / "plan.toml"
+    with pytest.raises(SystemExit) as done:
+        main(["init", str(tmp_path / "tw.csv"), "-o", str(target)])
+    assert done.value.code == 0
+    text = target.read_text()
+    assert '"RiskOfBias"' in text and "# preset" in text
+    results = run_plan(load_plan(target), jobs=1)
+    assert results.analyses[0].ok and results.analyses[0].k == 18
+    with pytest.raises(SystemExit) as again:
+        main(["init", str(tmp_path / "tw.csv"), "-o", str(target)])
+    assert again.value.code == 2 and "--force" in capsys.readouterr().err
+
+
+def test_init_on_the_example_lists_its_categories_and_time_points(tmp_path):
+    target = tmp_path / "plan.toml"
+    with pytest.raises(SystemExit):
+        main(["init", str(EXAMPLE / "extraction.csv"), "-o", str(target)])
+    plan = load_plan(target)
+    assert {c.name for c in plan.categories} == {
+        "Clinical recovery",
+        "Personal recovery",
+        "Functional recovery",
+        "Stigma",
+    }
+    assert [w.name for w in plan.windows] == ["post", "fu1", "fu2"]
+    assert plan.rob_column == "rob_overall"
+    assert parse_plan(target.read_text()).runs.subgroups[-1] == "rob_overall"
+
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.mark.browser
+def test_report_opens_in_headless_chromium(example_run, example_results):
+    """No console errors, every figure rendered, every TOC link resolves; a screenshot is saved."""
+    from playwright.sync_api import sync_playwright
+
+    index = example_run / "report" / "index.html"
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(index.as_uri())
+            page.wait_for_load_state("load")
+            assert page.title() == example_results.title
+            figures = page.query_selector_all("figure.plot")
+            assert len(figures) == len(list((example_run / "figures").glob("*.svg")))
+            for figure in figures:
+                svg = figure.query_selector("svg")
+                box = svg.bounding_box()
+                assert box and box["width"] > 200 and box["height"] > 100
+                assert svg.evaluate("s => s.querySelectorAll('text').length") > 10
+            links = page.eval_on_selector_all(
+                "nav.toc a", "as => as.map(a => a.getAttribute('href'))"
+            )
+            assert len(links) >= 8
+            for link in links:
+                assert page.query_selector(link) is not None, link
+                page.click(f"nav.toc a[href='{link}']")
+                assert page.evaluate("location.hash") == link
+            screenshot = example_run / "report" / "screenshot.png"
+            page.screenshot(path=str(screenshot), full_page=False)
+        finally:
+            browser.close()
+    assert errors == []
+    assert all(url.startswith("file://") for url in requests)  # offline: nothing fetched
+    assert screenshot.stat().st_size > 10_000

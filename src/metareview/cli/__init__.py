@@ -18,8 +18,8 @@ from metareview.cli.effects import effects
 from metareview.cli.grade import grade_command
 from metareview.cli.init import init
 from metareview.cli.prisma import prisma
-from metareview.cli.rob import rob
 from metareview.cli.records import records
+from metareview.cli.rob import rob
 from metareview.cli.run import run
 from metareview.cli.validate import validate
 from metareview.errors import MetareviewError

@@ -364,12 +364,28 @@ def retrieval(project: str, record_ids: tuple[int, ...], not_retrieved: bool, ac
     metavar="TEXT",
     help="Replace the full-text exclusion reasons (repeat for each reason).",
 )
+@click.option(
+    "--highlight",
+    "include_terms",
+    multiple=True,
+    metavar="WORD",
+    help="Replace the words `screen` shows in green (repeat).",
+)
+@click.option(
+    "--highlight-exclude",
+    "exclude_terms",
+    multiple=True,
+    metavar="WORD",
+    help="Replace the words `screen` shows in red (repeat).",
+)
 @by_option
 @json_option
 def settings(
     project: str,
     reviewers_required: int | None,
     reasons: tuple[str, ...],
+    include_terms: tuple[str, ...],
+    exclude_terms: tuple[str, ...],
     actor: str,
     as_json: bool,
 ) -> None:
@@ -383,12 +399,22 @@ def settings(
             reviewers_required=reviewers_required,
             exclusion_reasons=reasons or None,
         )
+        for key, terms in (
+            ("highlight_include", include_terms),
+            ("highlight_exclude", exclude_terms),
+        ):
+            if terms:
+                opened.set_setting(key, list(terms), actor=actor)
+        highlight = {
+            key: opened.setting(key, []) for key in ("highlight_include", "highlight_exclude")
+        }
     if as_json:
         _echo_json(
             {
                 "reviewers_required": config.reviewers_required,
                 "exclusion_reasons": list(config.exclusion_reasons),
             }
+            | highlight
         )
     else:
         click.echo(f"reviewers required: {config.reviewers_required}\nexclusion reasons:")

@@ -71,8 +71,10 @@ def run_r(data: pd.DataFrame) -> tuple[float, float, pd.DataFrame] | None:
             ["Rscript", str(ROOT / "benchmarks" / "pooling_benchmark.R"), str(source), str(target)],
             capture_output=True,
             text=True,
-            check=True,
+            check=False,
         )
+        if done.returncode != 0:
+            raise SystemExit(f"the R benchmark failed:\n{done.stderr}")
         wall, cpu = (float(x) for x in done.stdout.strip().splitlines()[-1].split())
         return wall, cpu, pd.read_csv(target).set_index("dataset")
 
@@ -100,11 +102,12 @@ def main() -> None:
         f"speed-up (metafor / pool_many): {r_wall / batch_wall:.0f}x wall, "
         f"{r_cpu / batch_cpu:.0f}x CPU"
     )
+    print("largest absolute difference where metafor converged (its default tolerances:")
+    print("Fisher scoring stops at a change < 1e-5 in tau^2, confint's uniroot at ~1.2e-4):")
     for column in ("tau2", "estimate", "pi_lower", "pi_upper", "tau2_ci_upper"):
         mine = out.loc[r_out.index[ok], column].to_numpy()
         theirs = r_out.loc[ok, column].to_numpy()
-        worst = np.max(np.abs(mine - theirs) / np.maximum(np.abs(theirs), 1e-8))
-        print(f"largest relative difference in {column:<13} {worst:.1e}")
+        print(f"  {column:<13} {np.max(np.abs(mine - theirs)):.1e}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,11 @@ from tests.bias_reference import bias_data, cases
 
 REL = 1e-4
 CASES = [
-    pytest.param(name, ref, id=f"{name}-{ref['method']}-{'-'.join(map(str, ref['steps']))}")
+    pytest.param(
+        name,
+        ref,
+        id=f"{name}-{ref['method']}-{ref['alternative']}-{'-'.join(map(str, ref['steps']))}",
+    )
     for name, _, ref in cases("selmodel")
 ]
 
@@ -30,16 +34,19 @@ def test_selmodel_matches_metafor(name, ref, shared_data):
     )
     assert res.converged
     assert list(res.k_per_interval) == ref["ptable_k"]
-    assert res.estimate == pytest.approx(ref["estimate"], rel=REL)
+    # where metafor's τ² sits within 1e-6 of the boundary its optimiser stops up to 1e-4 short
+    # in log-likelihood; the flat directions (δ, p-values) then agree to 5e-4
+    boundary = ref["method"] == "ML" and ref["tau2"] < 1e-6
+    flat = 5 * REL if boundary else REL
+    # an estimate near 0 is compared on the scale of its standard error
+    assert res.estimate == pytest.approx(ref["estimate"], rel=REL, abs=REL * ref["se"])
     assert res.se == pytest.approx(ref["se"], rel=REL)
     assert res.tau2 == pytest.approx(ref["tau2"], rel=REL, abs=1e-6)
-    assert list(res.delta) == pytest.approx(ref["delta"], rel=REL)
-    assert list(res.se_delta[1:]) == pytest.approx(ref["se_delta"][1:], rel=REL)
+    assert list(res.delta) == pytest.approx(ref["delta"], rel=flat)
+    assert list(res.se_delta[1:]) == pytest.approx(ref["se_delta"][1:], rel=flat)
     assert res.lrt == pytest.approx(ref["lrt"], rel=REL)
     assert res.lrt_df == ref["lrt_df"]
-    # at the τ² boundary metafor stops 1e-4 short in log-likelihood; the p-value inherits it
-    p_rel = 5 * REL if ref["method"] == "ML" and ref["tau2"] < 1e-6 else REL
-    assert res.lrt_pvalue == pytest.approx(ref["lrt_pvalue"], rel=p_rel)
+    assert res.lrt_pvalue == pytest.approx(ref["lrt_pvalue"], rel=flat)
     assert res.loglik >= ref["loglik"] - 1e-9
 
 

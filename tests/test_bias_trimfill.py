@@ -50,6 +50,10 @@ def test_trimfill_matches_metafor(name, ref, shared_data):
         return
     res = run(name, ref, shared_data)
     assert (res.k0, res.side) == (ref["k0"], ref["side"])
+    for ours, theirs in ((res.se_k0, ref["se_k0"]), (res.p_k0, ref["p_k0"])):
+        assert (ours is None) == (theirs is None)
+        if theirs is not None:
+            assert ours == pytest.approx(theirs, rel=REL)
     assert sorted(res.filled_yi) == pytest.approx(sorted(as_list(ref["filled_yi"])), rel=REL)
     assert sorted(res.filled_vi) == pytest.approx(sorted(as_list(ref["filled_vi"])), rel=REL)
     for key in ("estimate", "se", "ci_lower", "ci_upper", "pvalue", "statistic"):

@@ -244,3 +244,26 @@ def test_result_serialises() -> None:
 def test_empty_input() -> None:
     result = deduplicate([])
     assert (result.groups, result.removed, result.maybe) == ((), 0, ())
+
+
+def test_same_doi_without_titles_merges_on_the_abstract() -> None:
+    a = variant(title="", pmid="")
+    b = variant(title="", pmid="", authors=())
+    result = verdict(a, b)
+    assert (result.decision, result.rule) == ("duplicate", "same DOI")
+    assert verdict(a, variant(title="", pmid="", abstract="Other words entirely. " * 6,
+                              volume="", pages="")).decision == "maybe"  # fmt: skip
+
+
+def test_short_titles_are_still_compared() -> None:
+    records = [Record(title="Spasticity.", year=2002, abstract="Review of spasticity. " * 6),
+               Record(title="Spasticity", year=2002, abstract="Review of spasticity. " * 6)]  # fmt: skip
+    assert deduplicate(records).groups == ((0, 1),)
+
+
+def test_sparse_records_are_queued_not_merged() -> None:
+    """Title and year alone are not enough evidence: two editorials may share both."""
+    records = [Record(title="Spasticity.", year=2002), Record(title="Spasticity", year=2002)]
+    result = deduplicate(records)
+    assert result.removed == 0
+    assert [(p.i, p.j) for p in result.maybe] == [(0, 1)]

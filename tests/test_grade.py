@@ -191,7 +191,7 @@ def test_evidence_from_a_pooled_result_and_the_sof_table():
     csv_text = sof_csv([grade(evidence), grade(rr)])
     assert (
         csv_text.splitlines()[0]
-        == "Outcome,Participants (studies),Effect (95% CI),Certainty,Footnotes"
+        == "Outcome,Participants (studies),Effect (95% CI),Absolute effect (per 1000),Certainty,Footnotes"
     )
     assert "footnote a" in csv_text
 
@@ -256,3 +256,47 @@ def test_small_study_analyses_feed_the_publication_bias_rule():
         ).egger_p
         is None
     )
+
+
+def test_absolute_effects_per_1000_by_hand():
+    """Risk with intervention: RR × CR; OR: odds × OR back to a risk; RD: CR + RD."""
+    from metareview.rob.sof import absolute_effect
+
+    odds = ev(
+        measure="OR",
+        estimate=math.log(2.0),
+        ci_lower=math.log(1.5),
+        ci_upper=math.log(3.0),
+        control_risk=0.2,
+    )
+    # 0.25 × 2 = 0.5 → 333; 0.25 × 1.5 = 0.375 → 273; 0.25 × 3 = 0.75 → 429
+    assert absolute_effect(odds) == "200 vs 333 per 1000: 133 more (73 more to 229 more)"
+    diff = ev(measure="RD", estimate=-0.05, ci_lower=-0.1, ci_upper=0.0, control_risk=0.2)
+    assert absolute_effect(diff) == "200 vs 150 per 1000: 50 fewer (100 fewer to 0 more)"
+    assert absolute_effect(ev()) == "—" and absolute_effect(ev(measure="RR")) == "—"
+
+
+def test_cli_grade_binary_outcome_with_observed_control_risk(shared_data, tmp_path, capsys):
+    """dmetar DepressionMortality (18 cohorts): RR 2.02 (1.63 to 2.52) as in Harrer et al.,
+    Doing Meta-Analysis in R, ch. 4; the control risk is the pooled control-arm risk."""
+    import json
+
+    data = shared_data / "dmetar" / "DepressionMortality.csv"
+    frame = pd.read_csv(data)
+    control = frame["event.c"].sum() / frame["n.c"].sum()
+    args = ["grade", str(data), "--measure", "RR", "--design", "observational", "--col", "study=author",
+            "--col", "event_arm1=event.e", "--col", "totaln_arm1=n.e", "--col", "event_arm2=event.c",
+            "--col", "totaln_arm2=n.c", "-o", str(tmp_path / "sof.csv"), "--json"]  # fmt: skip
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    assert done.value.code == 0
+    outcome = json.loads(capsys.readouterr().out)["outcomes"][0]
+    assert outcome["start"] == "Low" and outcome["participants"] == int(
+        frame["n.e"].sum() + frame["n.c"].sum()
+    )
+    assert f"{math.exp(outcome['estimate']):.2f}" == "2.02"
+    sof = pd.read_csv(tmp_path / "sof.csv")
+    expected = (
+        f"{control * 1000:.0f} vs {control * math.exp(outcome['estimate']) * 1000:.0f} per 1000"
+    )
+    assert sof.loc[0, "Absolute effect (per 1000)"].startswith(expected)

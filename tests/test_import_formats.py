@@ -210,6 +210,11 @@ def test_ris_quirks(tmp_path: Path) -> None:
     assert (second.doi, second.source_line) == ("10.1000/xyz.1", 15)
 
 
+def test_ris_tag_without_space_after_the_dash(tmp_path: Path) -> None:
+    result = read_records(write(tmp_path, "x.ris", "TY  -JOUR\nTI  -Tight title\nER  -\n"))
+    assert [r.title for r in result.records] == ["Tight title"]
+
+
 def test_ris_broken_entries(tmp_path: Path) -> None:
     text = (
         "TY  - JOUR\nTI  - Kept although ER is missing\n"
@@ -287,6 +292,30 @@ def test_tabular_aliases_csv_tsv_xlsx_and_gzip(tmp_path: Path) -> None:
         assert second.pmid == "123"
 
 
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [
+        # Covidence export
+        ("Title,Authors,Published Year,Journal,Volume,Issue,Pages,DOI",
+         'Peer support,"Smit D, Doe J",2023,J Psychol,12,3,101-109,10.1000/a1'),
+        # PubMed "Create file" CSV
+        ("PMID,Title,Authors,Citation,Journal/Book,Publication Year,DOI",
+         '1,Peer support,"Smit D, Doe J",x,J Psychol,2023,10.1000/a1'),
+        # Rayyan
+        ("key,title,authors,journal,volume,issue,pages,year,doi,pubmed_id",
+         'r1,Peer support,Smit D and Doe J,J Psychol,12,3,101-109,2023,10.1000/a1,1'),
+        # Scopus CSV
+        ("Authors,Title,Year,Source title,Volume,Issue,Page start,Page end,DOI,Source",
+         '"Smit D.; Doe J.",Peer support,2023,J Psychol,12,3,101,109,10.1000/a1,Scopus'),
+    ],
+)  # fmt: skip
+def test_headers_of_common_tools(tmp_path: Path, header: str, row: str) -> None:
+    record = read_records(write(tmp_path, "export.csv", f"{header}\n{row}\n")).records[0]
+    assert (record.title, record.year, record.journal, record.doi) == (
+        "Peer support", 2023, "J Psychol", "10.1000/a1")  # fmt: skip
+    assert len(record.authors) == 2 and record.authors[0].startswith("Smit D")
+
+
 def test_tabular_row_without_title_or_id_is_reported(tmp_path: Path) -> None:
     path = write(tmp_path, "hits.csv", "title,abstract\nA title,x\n,only an abstract\n")
     result = read_records(path)
@@ -322,6 +351,16 @@ def test_detection_and_whole_file_errors(tmp_path: Path) -> None:
         read_records(tmp_path / "missing.ris")
     empty = read_records(write(tmp_path, "empty.ris", "\n\n"))
     assert empty.records == () and empty.errors[0].message == "the file is empty"
+
+
+def test_forced_format(tmp_path: Path) -> None:
+    path = write(tmp_path, "export.dat", "Title,DOI\nPeer support,10.1000/a1\n")
+    with pytest.raises(RecordsError, match="not a recognised export"):
+        read_records(path)
+    assert read_records(path, format="table").records[0].doi == "10.1000/a1"
+    assert read_records(write(tmp_path, "x.dat", MEDLINE), format="medline").format == "medline"
+    with pytest.raises(ValueError, match="format must be one of ris, medline, bibtex"):
+        read_records(path, format="csv")
 
 
 def test_read_many_and_result_api(tmp_path: Path) -> None:

@@ -72,6 +72,8 @@ def test_bad_input_names_the_row_and_column():
         pool_many(table, by="g")
     with pytest.raises(ValueError, match="not in the table: \\['sei'\\]"):
         pool_many(table, by="g", sei="sei")
+    with pytest.raises(ValueError, match="row 1 has no value in g"):
+        pool_many(table.assign(vi=0.1, g=["a", None]), by="g")
     with pytest.raises(ValueError, match="test must be one of z, knha, adhoc"):
         pool_many(table.assign(vi=0.1), by="g", test="hk")
 

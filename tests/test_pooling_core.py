@@ -266,3 +266,29 @@ def test_weighted_chi2_cdf_against_simulation():
     draws = (np.random.default_rng(5).chisquare(1, (200_000, 17)) * lam).sum(axis=1)
     for x in (6.0, 11.0, 18.0):
         assert weighted_chi2_cdf(x, lam) == pytest.approx((draws <= x).mean(), abs=4e-3)
+
+
+def test_to_frame_and_back_transformed_summary_for_ratio_measures(tmp_path):
+    res = pool([0.1, 0.5, 0.9], [0.02, 0.03, 0.02], studies=["A", "B", "C"])
+    frame = res.to_frame()
+    assert list(frame.columns) == ["study", "yi", "vi", "weight"]
+    assert frame["weight"].sum() == pytest.approx(100.0)
+    path = tmp_path / "trials.csv"
+    path.write_text(
+        "study,event_arm1,totaln_arm1,event_arm2,totaln_arm2\nA,3,40,6,40\nC,5,50,9,52\nD,2,30,7,31\n"
+    )
+    result = analyze(path, AnalysisSettings(measure="OR", method="DL"))
+    text = result.summary()
+    assert "Back-transformed (OR):" in text
+    expected = math.exp(result.pooled.random.estimate)
+    assert f"random  {expected:.4f}" in text
+
+
+def test_identical_effects_do_not_give_a_zero_hartung_knapp_se():
+    from metareview.stats.batch import pool_many
+
+    res = pool([0.3, 0.3, 0.3], [0.1, 0.2, 0.1], ci_method="knha")
+    assert res.random.se == pytest.approx(res.fixed.se) and res.random.df == 2
+    assert res.conventions["ci_method"] == "adhoc" and "identical" in res.warnings[0]
+    frame = pd.DataFrame({"g": ["a"] * 3, "yi": [0.3] * 3, "vi": [0.1, 0.2, 0.1]})
+    assert pool_many(frame, by="g", test="knha").loc["a", "se"] == pytest.approx(res.random.se)

@@ -142,3 +142,28 @@ def test_html_report_is_self_contained_with_resolving_toc(review):
     assert html.count("<svg") == len(list((index.parent.parent / "figures").glob("*.svg")))
     assert "funnel-perceived-stress-all-time-points" in ids
     assert "Leave-one-out" in html and "Rows left out" in html
+
+
+def test_leave_one_out_table_agrees_with_the_leave_one_out_plot_data(review):
+    from metareview.stats.leave_one_out import leave_one_out
+
+    results, index = review
+    main = results["perceived-stress/all-time-points"]
+    studies = main.result["studies"]
+    plotted = leave_one_out(
+        [s["yi"] for s in studies],
+        [s["vi"] for s in studies],
+        method=main.result["method"],
+        ci_method=main.result["ci_method"],
+        preset=main.result["preset"],
+        studies=[s["study"] for s in studies],
+    )
+    table = {row["omitted"]: row["estimate"] for row in main.leave_one_out}
+    assert len(plotted.rows) == len(table) == 18
+    for row in plotted.rows:
+        assert table[row.omitted] == pytest.approx(row.estimate, rel=1e-9)
+    figures = {p.name for p in (index.parent.parent / "figures").iterdir()}
+    assert {
+        "loo-perceived-stress-all-time-points.svg",
+        "baujat-perceived-stress-all-time-points.svg",
+    } <= figures

@@ -138,3 +138,20 @@ def test_forest_plot_draws_on_given_axes_and_rejects_unknown_layout(shared_data)
     assert forest_plot(record, layout="meta", ax=ax) is ax
     with pytest.raises(ValueError, match="layout must be one of revman5, jama, meta"):
         forest_plot(record, layout="cochrane")
+
+
+def test_risk_of_bias_column_shows_coloured_judgements(shared_data):
+    frame = thirdwave(shared_data)
+    record = record_from(frame, AnalysisSettings(method="REML"))
+    figure = forest_figure(record, "revman5", rob_column="RiskOfBias")
+    texts = figure.axes[0].texts
+    header = [t for t in texts if t.get_text() == "RoB"]
+    assert len(header) == 1
+    symbols = [t for t in texts if t.get_text() in ("+", "−")]
+    assert len(symbols) == 18
+    expected = {"low": "+", "high": "−"}
+    assert sorted(t.get_text() for t in symbols) == sorted(expected[r] for r in frame["RiskOfBias"])
+    colours = {t.get_text(): t.get_color() for t in symbols}
+    assert colours == {"+": "#2e7d32", "−": "#c62828"}
+    without = forest_figure(record, "revman5")
+    assert not [t for t in without.axes[0].texts if t.get_text() == "RoB"]

@@ -311,3 +311,27 @@ def test_report_opens_in_headless_chromium(example_run, example_results):
     assert errors == []
     assert all(url.startswith("file://") for url in requests)  # offline: nothing fetched
     assert screenshot.stat().st_size > 10_000
+
+
+def test_influential_removed_excludes_what_the_influence_diagnostics_flag(tmp_path, shared_data):
+    from metareview.stats.influence import influence
+
+    plan_path = _small_plan(tmp_path, shared_data)
+    plan_path.write_text(
+        plan_path.read_text().replace(
+            '"outliers_removed"]', '"outliers_removed", "influential_removed"]'
+        )
+    )
+    results = run_plan(load_plan(plan_path), jobs=1)
+    main = results["perceived-stress/all-time-points"]
+    studies = main.result["studies"]
+    diagnostics = influence(
+        [s["yi"] for s in studies],
+        [s["vi"] for s in studies],
+        method=main.result["method"],
+        studies=[s["study"] for s in studies],
+    )
+    flagged = [s for s, flag in zip(diagnostics.studies, diagnostics.influential) if flag]
+    assert flagged  # ThirdWave has influential trials (DanitzOrsillo)
+    record = results["perceived-stress/all-time-points/influential-removed"]
+    assert record.excluded_studies == flagged and record.k == 18 - len(flagged)

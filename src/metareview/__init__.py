@@ -17,6 +17,13 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _PUBLIC = {
+    "subgroup_analysis": "metareview.stats.subgroups",
+    "metareg": "metareview.stats.metaregression",
+    "leave_one_out": "metareview.stats.leave_one_out",
+    "influence": "metareview.stats.influence",
+    "find_outliers": "metareview.stats.outliers",
+    "gosh": "metareview.stats.gosh",
+    "gosh_diagnostics": "metareview.stats.gosh_diagnostics",
     "load_plan": "metareview.plan.plan",
     "run_plan": "metareview.plan.runner",
     "ReviewResults": "metareview.plan.results",

@@ -85,7 +85,7 @@ trimfill_entry <- function(tf, trim_method, estimator, side_given, fill_test) {
   filled <- tf$fill
   list(trim_method = trim_method, estimator = estimator,
        side_given = if (is.null(side_given)) "auto" else side_given, test = fill_test,
-       k0 = num(tf$k0), side = tf$side,
+       k0 = num(tf$k0), side = tf$side, se_k0 = num(tf$se.k0), p_k0 = num(tf$p.k0),
        estimate = num(tf$beta), se = num(tf$se), ci_lower = num(tf$ci.lb),
        ci_upper = num(tf$ci.ub), pvalue = num(tf$pval), statistic = num(tf$zval),
        tau2 = num(tf$tau2),
@@ -210,6 +210,8 @@ for (name in names(datasets)) {
   result$datasets[[name]] <- list(
     input = if (name == "thirdwave") NULL else list(yi = d$yi, vi = d$vi, ni = d$ni),
     regtest = regtests(d), ranktest = ranktests(d), trimfill = trimfills(d),
-    fsn = fsns(d), selmodel = selmodels(d, steps_for[[name]], alternative_for[[name]]))
+    fsn = fsns(d),
+    selmodel = c(selmodels(d, steps_for[[name]], alternative_for[[name]]),
+                 selmodels(d, list(c(0.05, 1)), "two.sided")))
 }
 cat(toJSON(result, digits = NA, auto_unbox = TRUE, null = "null", na = "null", pretty = TRUE))

@@ -15,8 +15,10 @@ import click
 from metareview import __version__
 from metareview.cli.analyze import analyze
 from metareview.cli.effects import effects
+from metareview.cli.gosh import gosh_command
 from metareview.cli.grade import grade_command
 from metareview.cli.init import init
+from metareview.cli.metareg import metareg
 from metareview.cli.prisma import prisma
 from metareview.cli.records import records
 from metareview.cli.rob import rob
@@ -43,6 +45,8 @@ cli.add_command(rob)
 cli.add_command(prisma)
 cli.add_command(grade_command)
 cli.add_command(records)
+cli.add_command(metareg)
+cli.add_command(gosh_command)
 
 
 def _fail(message: str, code: int) -> None:

@@ -47,6 +47,26 @@ from metareview.stats.tau2 import TAU2_METHODS
     help="Run the small-study tests (Egger, Begg, trim-and-fill, ...) even with fewer studies "
     "than the preset's minimum (10), with a warning.",
 )
+@click.option(
+    "--by",
+    default=None,
+    metavar="COL",
+    help="Subgroup analysis by this column, with the test for subgroup differences.",
+)
+@click.option(
+    "--tau-common/--tau-separate",
+    "tau_common",
+    default=None,
+    help="One tau^2 shared by the subgroups (metafor) or one per subgroup (meta, RevMan); "
+    "default: the preset's.",
+)
+@click.option(
+    "--min-k-subgroup",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Fewest studies a subgroup needs to enter the test (smaller ones are reported only).",
+)
 @column_option
 @sheet_option
 @json_option
@@ -60,6 +80,9 @@ def analyze(
     columns: tuple[str, ...],
     sheet: str | None,
     force_bias: bool,
+    by: str | None,
+    tau_common: bool | None,
+    min_k_subgroup: int,
     as_json: bool,
 ) -> None:
     """Pool the studies in DATA: common and random effects, tau^2, I^2, Q, prediction interval,
@@ -78,6 +101,9 @@ def analyze(
         columns=mapping_from(columns),
         sheet=sheet,
         force_bias=force_bias,
+        by=by,
+        tau_common=tau_common,
+        min_k_subgroup=min_k_subgroup,
     )
     result = run_analysis(data, settings)
     click.echo(json.dumps(result.to_dict(), indent=2) if as_json else result.summary())

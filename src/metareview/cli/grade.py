@@ -17,18 +17,18 @@ import pandas as pd
 
 from metareview.cli.options import column_option, json_option, mapping_from, sheet_option
 from metareview.data.table import ExtractionTable, load_table
-from metareview.errors import DataError, Problem
 from metareview.plan.analysis import AnalysisSettings, analyze
 from metareview.rob.grade import DOMAINS, GradeDecision, GradeRules, grade
-from metareview.rob.sof import evidence_from_pool, sof_csv, sof_html, summary_of_findings
-from metareview.rob.vocabulary import parse_judgement
-from metareview.stats.presets import PRESETS
-
-_SIZE_PAIRS = (
-    ("n_arm1", "n_arm2"),
-    ("totaln_arm1", "totaln_arm2"),
-    ("n_change_arm1", "n_change_arm2"),
+from metareview.rob.sof import (
+    control_risk_in,
+    evidence_from_pool,
+    overall_rob_in,
+    participants_in,
+    sof_csv,
+    sof_html,
+    summary_of_findings,
 )
+from metareview.stats.presets import PRESETS
 
 
 def _parse_decision(text: str) -> tuple[str | None, GradeDecision]:
@@ -52,53 +52,6 @@ def _parse_decision(text: str) -> tuple[str | None, GradeDecision]:
 def _subset(table: ExtractionTable, mask: pd.Series) -> ExtractionTable:
     groups = tuple(g for g, keep in zip(table.data_group, mask, strict=True) if keep)
     return replace(table, frame=table.frame[mask.to_numpy()], data_group=groups)
-
-
-def _participants(frame: pd.DataFrame, column: str | None) -> int | None:
-    """Sum over studies of the largest row total (``column``, else n of both arms); None if
-    any row lacks it."""
-    totals = pd.Series(index=frame.index, dtype=float)
-    if column is not None:
-        totals = pd.to_numeric(frame[column], errors="coerce")
-    for a, b in _SIZE_PAIRS:
-        if a in frame.columns and b in frame.columns:
-            pair = pd.to_numeric(frame[a], errors="coerce") + pd.to_numeric(
-                frame[b], errors="coerce"
-            )
-            totals = totals.fillna(pair)
-    if totals.isna().any():
-        return None
-    return int(totals.groupby(frame["study"]).max().sum())
-
-
-def _overall_rob(frame: pd.DataFrame, column: str, source: str) -> dict[str, object] | None:
-    if column not in frame.columns:
-        return None
-    out: dict[str, object] = {}
-    problems = []
-    for row, study, value in zip(frame.index, frame["study"], frame[column], strict=True):
-        try:
-            level = parse_judgement(value)
-        except ValueError as err:
-            problems.append(Problem(source, int(row), column, str(value), str(err)))
-            continue
-        if level is None:
-            problems.append(
-                Problem(source, int(row), column, None, "an overall risk-of-bias judgement")
-            )
-        elif out.setdefault(str(study), level) != level:
-            problems.append(
-                Problem(
-                    source,
-                    int(row),
-                    column,
-                    level.value,
-                    f"the same judgement on every row of {study!r} ({out[str(study)].value})",
-                )
-            )
-    if problems:
-        raise DataError(problems[:50], total=len(problems))
-    return out
 
 
 @click.command("grade")
@@ -150,6 +103,20 @@ def _overall_rob(frame: pd.DataFrame, column: str, source: str) -> dict[str, obj
     help="Column with each row's total participants (default: n_arm1 + n_arm2 etc.).",
 )
 @click.option(
+    "--design",
+    type=click.Choice(["RCT", "observational"]),
+    default="RCT",
+    show_default=True,
+    help="Study design: evidence from RCTs starts at High, observational at Low.",
+)
+@click.option(
+    "--control-risk",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=None,
+    metavar="P",
+    help="Control-group risk for absolute effects and the OIS (default: observed in the data).",
+)
+@click.option(
     "--mid",
     type=float,
     default=None,
@@ -191,6 +158,8 @@ def grade_command(
     ci_method: str | None,
     rob_column: str,
     participants_column: str | None,
+    design: str,
+    control_risk: float | None,
     mid: float | None,
     rob_serious: float,
     decisions: tuple[str, ...],
@@ -232,9 +201,11 @@ def grade_command(
             result.pooled,
             outcome=name,
             measure=measure,
-            participants=_participants(used, participants_column),
-            overall_rob=_overall_rob(used, rob_column, table.source),
+            participants=participants_in(used, participants_column),
+            overall_rob=overall_rob_in(used, rob_column, table.source),
             small_study=result.small_study,
+            control_risk=control_risk_in(used, control_risk),
+            design=design,
         )
         mine = [d for target, d in parsed if target in (None, name)]
         assessments.append(grade(evidence, mine, rules=rules))

@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 
 from metareview.data.mapping import parse_column_mapping
+from metareview.stats.pooling import CI_METHODS
+from metareview.stats.presets import PRESETS
+from metareview.stats.tau2 import TAU2_METHODS
 
 column_option = click.option(
     "--col",
@@ -17,6 +20,29 @@ sheet_option = click.option(
     "--sheet", default=None, metavar="NAME", help="Worksheet of an XLSX file (default: the first)."
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+measure_option = click.option(
+    "--measure", default=None, metavar="M", help="Effect measure: SMD, MD, OR, RR, RD."
+)
+preset_option = click.option(
+    "--preset",
+    type=click.Choice(list(PRESETS), case_sensitive=False),
+    default="metafor",
+    show_default=True,
+    help="Reference software whose conventions to reproduce.",
+)
+tau2_method_option = click.option(
+    "--method",
+    type=click.Choice(list(TAU2_METHODS), case_sensitive=False),
+    default=None,
+    help="tau^2 estimator (default: the preset's; FE = common-effect model).",
+)
+ci_method_option = click.option(
+    "--ci",
+    "ci_method",
+    type=click.Choice(list(CI_METHODS), case_sensitive=False),
+    default=None,
+    help="CIs and tests: z, knha (Hartung-Knapp t) or adhoc (default: the preset's).",
+)
 
 
 def mapping_from(columns: tuple[str, ...]) -> dict[str, str]:

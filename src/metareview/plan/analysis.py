@@ -25,9 +25,21 @@ import pandas as pd
 from metareview.data.effects import NOT_ESTIMABLE, PRECOMPUTED, compute_effects
 from metareview.data.table import ExtractionTable, format_row_ranges, load_table
 from metareview.errors import AnalysisError
+from metareview.plan.binary import binary_sections
+from metareview.plan.robustness import SECTIONS as ROBUSTNESS_SECTIONS
+from metareview.plan.robustness import SubgroupSection, group_values, robustness_sections
 from metareview.stats.bias.small_study import SmallStudyResult, small_study_effects
+from metareview.stats.influence import InfluenceResult
+from metareview.stats.leave_one_out import LeaveOneOutResult
+from metareview.stats.mantel_haenszel import BinaryPoolResult
+from metareview.stats.outliers import OutlierResult
 from metareview.stats.pooling import PoolResult, pool, resolve_settings
-from metareview.stats.render import render_pool_html, render_pool_summary
+from metareview.stats.render import (
+    RATIO_MEASURES,
+    render_pool_html,
+    render_pool_summary,
+    render_ratio_scale,
+)
 
 
 @dataclass(frozen=True)
@@ -45,11 +57,16 @@ class AnalysisSettings:
     columns: dict[str, str] = field(default_factory=dict)
     sheet: str | None = None
     force_bias: bool = False  # run small-study tests below the preset's min_k_bias
+    by: str | None = None  # column for the subgroup analysis
+    tau_common: bool | None = None  # one tau^2 across subgroups (None: the preset's)
+    min_k_subgroup: int = 2  # fewest studies a subgroup needs to enter the test
 
     def __post_init__(self) -> None:
         resolve_settings(self.method, self.ci_method, self.preset)
         if not 0.0 < self.level < 1.0:
             raise ValueError(f"level must be between 0 and 1 (e.g. 0.95); got {self.level!r}")
+        if int(self.min_k_subgroup) < 1:
+            raise ValueError(f"min_k_subgroup must be at least 1; got {self.min_k_subgroup!r}")
 
 
 @dataclass(frozen=True)
@@ -75,10 +92,18 @@ class AnalysisResult:
     dropped: tuple[DroppedRow, ...] = ()
     warnings: tuple[str, ...] = ()
     small_study: SmallStudyResult | None = None
+    subgroups: SubgroupSection | None = None
+    leave_one_out: LeaveOneOutResult | None = None
+    influence: InfluenceResult | None = None
+    outliers: OutlierResult | None = None
+    mantel_haenszel: BinaryPoolResult | None = None
+    peto: BinaryPoolResult | None = None
 
     # Optional sections added by later analyses, each an object with ``to_dict()``; listed
     # in OPTIONAL_SECTIONS so that ``to_dict`` includes them when present.
-    OPTIONAL_SECTIONS: ClassVar[tuple[str, ...]] = ("small_study",)
+    OPTIONAL_SECTIONS: ClassVar[tuple[str, ...]] = ("small_study", "mantel_haenszel", "peto")
+    # Sections always in the document (``null`` when not computed, e.g. no ``by`` column).
+    ALWAYS_SECTIONS: ClassVar[tuple[str, ...]] = ROBUSTNESS_SECTIONS
 
     @property
     def k(self) -> int:
@@ -109,6 +134,9 @@ class AnalysisResult:
             section = getattr(self, name) if name in names else None
             if section is not None:
                 document[name] = section.to_dict()
+        for name in self.ALWAYS_SECTIONS:
+            section = getattr(self, name)
+            document[name] = None if section is None else section.to_dict()
         return document
 
     def to_frame(self) -> pd.DataFrame:
@@ -120,8 +148,17 @@ class AnalysisResult:
         if self.measure:
             lines.append(f"Measure: {self.measure}")
         lines.append(render_pool_summary(self.pooled))
+        if self.measure in RATIO_MEASURES:
+            lines.append(render_ratio_scale(self.pooled, self.measure))
+        for binary in (self.mantel_haenszel, self.peto):
+            if binary is not None:
+                lines.append(binary.summary())
         if self.small_study is not None:
             lines.append(self.small_study.summary())
+        for name in ("subgroups", "outliers", "influence"):
+            section = getattr(self, name)
+            if section is not None:
+                lines.append(section.summary())
         for warning in self.warnings:
             lines.append(f"Warning: {warning}")
         if self.dropped:
@@ -189,6 +226,12 @@ def analyze(
             force=settings.force_bias,
         )
     warnings = [str(w.message) for w in caught]
+    labels = [_label(s) or f"row {row}" for row, s in zip(kept.index, kept["study"])]
+    groups = group_values(table.frame, settings.by, table.source) if settings.by else None
+    sections = robustness_sections(
+        yi, vi, labels, [int(r) for r in kept.index], pooled, settings, groups
+    )
+    mantel_haenszel, peto = binary_sections(kept, measure, settings.level)
     if dropped:
         warnings.append(
             f"{len(dropped)} row(s) dropped ({format_row_ranges([d.row for d in dropped])})"
@@ -201,6 +244,12 @@ def analyze(
         dropped=dropped,
         warnings=tuple(warnings),
         small_study=small_study,
+        subgroups=sections.subgroups,
+        leave_one_out=sections.leave_one_out,
+        influence=sections.influence,
+        outliers=sections.outliers,
+        mantel_haenszel=mantel_haenszel,
+        peto=peto,
     )
 
 

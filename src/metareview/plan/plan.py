@@ -51,7 +51,6 @@ class Settings:
     i2_threshold: float = 50.0
     multiple_effects: str = "combine"
     rho: float = 0.5
-    subgroup_tau2: str | None = None
     forest_layout: str = "meta"
     higher_is_better: bool = True
 

@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from metareview.plan.plan import Settings
+from metareview.stats.influence import influence
 
 
 def choose_model(settings: Settings, result: dict[str, Any]) -> tuple[str, str]:
@@ -48,6 +49,25 @@ def outlier_studies(result: dict[str, Any], model: str, level: float) -> list[st
         if study["yi"] - half > high or study["yi"] + half < low:
             flagged.append(str(study["study"]))
     return flagged
+
+
+def influential_studies(result: dict[str, Any]) -> list[str]:
+    """Studies the influence diagnostics (Viechtbauer & Cheung 2010, as metafor's
+    ``influence()``) flag in a fitted analysis document.
+
+    >>> doc = {"method": "DL", "studies": [{"study": s, "yi": y, "vi": v} for s, y, v in
+    ...        zip("ABCDE", [0.1, 0.3, 0.35, 0.65, 1.4], [0.03, 0.03, 0.05, 0.01, 0.04])]}
+    >>> influential_studies(doc)
+    ['E']
+    """
+    studies = result["studies"]
+    diagnostics = influence(
+        [s["yi"] for s in studies],
+        [s["vi"] for s in studies],
+        method=result["method"],
+        studies=[str(s["study"]) for s in studies],
+    )
+    return [s for s, flag in zip(diagnostics.studies, diagnostics.influential) if flag]
 
 
 def subgroup_key(prefix: str, column: str, level: Any) -> str:

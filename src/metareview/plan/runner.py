@@ -28,7 +28,13 @@ from metareview.plan.analysis import AnalysisSettings, analyze
 from metareview.plan.expand import DERIVED_RUNS, AnalysisSpec, expand_plan
 from metareview.plan.plan import Plan, Settings
 from metareview.plan.results import AnalysisRecord, ReviewResults
-from metareview.plan.rules import choose_model, outlier_studies, subgroup_block, subgroup_key
+from metareview.plan.rules import (
+    choose_model,
+    influential_studies,
+    outlier_studies,
+    subgroup_block,
+    subgroup_key,
+)
 from metareview.plan.selection import (
     filter_rows,
     in_window,
@@ -226,6 +232,12 @@ class _Runner:
         for spec in specs:
             if spec.variant in DERIVED_RUNS:
                 parent = records[spec.parent]
+                if not parent.ok:
+                    later[spec.id] = {
+                        **self._prepare(spec, []),
+                        "reason": "the main analysis was not run",
+                    }
+                    continue
                 flagged = self._flagged(parent, spec)
                 later[spec.id] = self._prepare(spec, exclude_studies=flagged)
         fits = self._fit_all([job for item in later.values() for job in item["jobs"]], 2)
@@ -328,11 +340,9 @@ class _Runner:
         )
 
     def _flagged(self, parent: AnalysisRecord, spec: AnalysisSpec) -> list[str]:
-        if not parent.ok:
-            return []
         if spec.variant == "outliers_removed":
             return outlier_studies(parent.result, parent.model, spec.settings.level)
-        return [str(s) for s in parent.result.get("influence", {}).get("influential_studies", [])]
+        return influential_studies(parent.result)
 
 
 def _input_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -242,8 +242,9 @@ def _blocking_keys(f: Features) -> Iterable[tuple[str, ...]]:
     if f.pmid:
         yield ("pmid", f.pmid)
     squeezed = f.title.replace(" ", "")
-    if len(squeezed) >= 12:
+    if len(squeezed) >= 4:
         yield ("title start", squeezed[:20])
+    if len(squeezed) > 20:
         yield ("title end", squeezed[-20:])
     if f.surname and f.year is not None:
         yield ("author year", f.surname, str(f.year))

@@ -116,7 +116,9 @@ def compare(a: Features, b: Features) -> Verdict:
     if same_doi or same_pmid:
         label = "same DOI" if same_doi else "same PMID"
         blocking = [c for c in conflicts if c.startswith(("one is an", "different numbers"))]
-        if title >= TITLE_WITH_IDENTIFIER and not blocking:
+        untitled = not (a.title and b.title)
+        other_evidence = "same abstract" in agree or _same_citation(agree)
+        if (title >= TITLE_WITH_IDENTIFIER or (untitled and other_evidence)) and not blocking:
             return Verdict("duplicate", label, score, reasons)
         return Verdict("maybe", f"{label} but titles or details differ", score, reasons)
     if title < TITLE_FOR_MAYBE and not conflicts and _same_citation(agree):

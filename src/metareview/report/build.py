@@ -20,12 +20,17 @@ from matplotlib.figure import Figure
 
 from metareview.plan.expand import slug
 from metareview.plan.results import AnalysisRecord, ReviewResults
+from metareview.report.baujat_plot import baujat_plot
 from metareview.report.forest_plot import forest_figure, save_figure
 from metareview.report.funnel_plot import funnel_plot
 from metareview.report.html import RenderedFigure, render_html
+from metareview.report.leave_one_out_plot import leave_one_out_plot
 from metareview.report.tables import write_tables
 from metareview.stats.bias.funnel import funnel_data
 from metareview.stats.bias.trimfill import trim_and_fill
+from metareview.stats.influence import influence
+from metareview.stats.leave_one_out import leave_one_out
+from metareview.stats.pooling import pool
 
 Progress = Callable[[str, int, int], None]
 DEFAULT_FORMATS = ("svg",)
@@ -45,16 +50,19 @@ class FigureJob:
     formats: tuple[str, ...] = DEFAULT_FORMATS
     dpi: int = 300
     kind: str = "forest"
+    rob_column: str | None = None
 
 
 def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
     """The figures of the report: a forest plot per pooled main or specific analysis, one per
-    subgroup analysis, and a funnel plot where small-study analyses were run."""
+    subgroup analysis, a funnel plot where small-study analyses were run, and a leave-one-out
+    forest plot and a Baujat plot where leave-one-out was asked for."""
     jobs = []
     layout_of = _layouts(results)
     config = results.plan.get("report", {})
     formats = tuple(dict.fromkeys(("svg", *config.get("figure_formats", DEFAULT_FORMATS))))
-    extra = {"formats": formats, "dpi": config.get("dpi", 300)}
+    rob_column = results.plan.get("rob", {}).get("column", "rob")
+    extra = {"formats": formats, "dpi": config.get("dpi", 300), "rob_column": rob_column}
     for record in results.analyses:
         spec = record.spec
         if not record.ok or spec["role"] == "sensitivity":
@@ -88,6 +96,28 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                     kind="funnel",
                 )
             )
+        if record.leave_one_out:
+            for kind, name in (
+                ("loo", "Leave-one-out forest plot"),
+                (
+                    "baujat",
+                    "Baujat plot (contribution to heterogeneity against "
+                    "influence on the pooled result)",
+                ),
+            ):
+                jobs.append(
+                    FigureJob(
+                        f"{kind}-{slug(spec['id'])}",
+                        spec["group"],
+                        f"{name}: {spec['title']}.",
+                        record,
+                        layout,
+                        None,
+                        folder,
+                        **extra,
+                        kind=kind,
+                    )
+                )
         for block in record.subgroups:
             if any("result" in level for level in block["levels"]):
                 jobs.append(
@@ -141,6 +171,34 @@ def funnel_figure(record: AnalysisRecord) -> Figure:
     return figure
 
 
+def diagnostic_figure(record: AnalysisRecord, kind: str) -> Figure:
+    """Leave-one-out forest plot (``loo``) or Baujat plot (``baujat``) of ``record``."""
+    result = record.result
+    studies = result["studies"]
+    yi, vi = [s["yi"] for s in studies], [s["vi"] for s in studies]
+    labels = [str(s["study"]) for s in studies]
+    settings = {
+        "method": result["method"],
+        "ci_method": result["ci_method"],
+        "level": result["level"],
+        "preset": result["preset"],
+    }
+    if kind == "loo":
+        figure = Figure(figsize=(6.5, 1.2 + 0.22 * len(studies)))
+        ax = figure.add_subplot()
+        leave_one_out_plot(
+            leave_one_out(yi, vi, studies=labels, **settings),
+            pool(yi, vi, studies=labels, **settings),
+            ax=ax,
+        )
+    else:
+        figure = Figure(figsize=(6.0, 4.8))
+        ax = figure.add_subplot()
+        baujat_plot(influence(yi, vi, method=result["method"], studies=labels), ax=ax)
+    figure.tight_layout()
+    return figure
+
+
 def _layouts(results: ReviewResults) -> dict[str, str]:
     plan = results.plan
     default = plan.get("settings", {}).get("forest_layout", "meta")
@@ -154,8 +212,12 @@ def draw(job: FigureJob) -> RenderedFigure:
     """Draw one figure and write it in every format."""
     if job.kind == "funnel":
         figure = funnel_figure(job.record)
+    elif job.kind in ("loo", "baujat"):
+        figure = diagnostic_figure(job.record, job.kind)
     else:
-        figure = forest_figure(job.record, job.layout, subgroup=job.subgroup)
+        figure = forest_figure(
+            job.record, job.layout, subgroup=job.subgroup, rob_column=job.rob_column
+        )
     files = []
     for suffix in job.formats:
         path = save_figure(figure, job.folder / f"{job.id}.{suffix}", dpi=job.dpi)

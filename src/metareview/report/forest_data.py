@@ -178,9 +178,13 @@ def format_p(p: float | None, layout: str, equals: bool = False) -> str:
 
 
 def forest_data(
-    record: AnalysisRecord, subgroup: str | None = None, positive_favours_intervention: bool = True
+    record: AnalysisRecord,
+    subgroup: str | None = None,
+    positive_favours_intervention: bool = True,
+    rob_column: str | None = None,
 ) -> ForestData:
-    """Gather a forest plot's content from an analysis record (optionally by subgroup column)."""
+    """Gather a forest plot's content from an analysis record (optionally by subgroup column;
+    ``rob_column`` names the input column holding each study's overall risk of bias)."""
     result = record.result
     level = float(result.get("level", 0.95))
     z = stats.norm.ppf(0.5 + level / 2)
@@ -205,7 +209,7 @@ def forest_data(
                     study["yi"] + half,
                     weight,
                     arms,
-                    arms.get("rob"),
+                    arms.get(rob_column) if rob_column else None,
                 )
             )
         return tuple(rows)

@@ -54,6 +54,7 @@ class Column:
     study: Callable[[ForestRow], str]
     pooled: Callable[[PooledRow, ForestData], str]
     align: str = "right"
+    color: Callable[[ForestRow], str] | None = None
 
 
 def _number(value: Any, digits: int = 1) -> str:
@@ -91,9 +92,9 @@ def _effect_text(
 
 
 def _total(data: ForestData, arm: int) -> str:
+    """The arm's total n, shown only when every study reports it (a partial sum misleads)."""
     values = [_arm(row, "n", arm) for row in data.rows]
-    values = [v for v in values if v is not None]
-    return f"{sum(values):.0f}" if values else ""
+    return "" if any(v is None for v in values) else f"{sum(values):.0f}"
 
 
 def columns_for(layout: str, data: ForestData) -> tuple[list[Column], list[Column]]:
@@ -159,11 +160,35 @@ def columns_for(layout: str, data: ForestData) -> tuple[list[Column], list[Colum
         )
     if not any(_arm(r, "n", 1) is not None for r in data.rows):
         arms = []
+    rob = [_rob_column()] if any(r.rob for r in data.rows) else []
     if layout == "revman5":
-        return [study, *arms, weight, effect], []
+        return [study, *arms, weight, effect], rob
     if layout == "jama":
-        return [study, *arms, effect], [weight]
-    return [study, *arms], [effect, weight]
+        return [study, *arms, effect], [weight, *rob]
+    return [study, *arms], [effect, weight, *rob]
+
+
+ROB_SYMBOLS = {
+    "low": ("+", "#2e7d32"),
+    "some concerns": ("?", "#c9a000"),
+    "unclear": ("?", "#c9a000"),
+    "moderate": ("?", "#c9a000"),
+    "high": ("−", "#c62828"),
+    "serious": ("−", "#c62828"),
+    "critical": ("−", "#7f0000"),
+}
+
+
+def _rob_column() -> Column:
+    """Overall risk of bias per study as RevMan's coloured +, ? and −."""
+
+    def symbol(row: ForestRow) -> str:
+        return ROB_SYMBOLS.get(str(row.rob).strip().lower(), (str(row.rob or ""), "black"))[0]
+
+    def color(row: ForestRow) -> str:
+        return ROB_SYMBOLS.get(str(row.rob).strip().lower(), ("", "black"))[1]
+
+    return Column("RoB", symbol, lambda p, d: "", "center", color)
 
 
 def _width(column: Column, data: ForestData, max_label: int) -> float:
@@ -172,6 +197,11 @@ def _width(column: Column, data: ForestData, max_label: int) -> float:
     texts += [column.pooled(p, data) for s in data.sections for p in s.summaries]
     texts += [column.pooled(p, data) for p in data.summaries]
     return max(len(t) for t in texts) * CHAR_INCHES + 0.18
+
+
+def _anchor(column: Column, x: float, width: float) -> float:
+    """Where a column's text is anchored, in inches, given its left edge and width."""
+    return {"left": x, "center": x + (width - 0.1) / 2}.get(column.align, x + width - 0.1)
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -220,9 +250,14 @@ def forest_figure(
     *,
     subgroup: str | None = None,
     max_label: int = 32,
+    rob_column: str | None = None,
 ) -> Figure:
-    """A figure sized for ``record``'s forest plot in ``layout`` (see :func:`forest_plot`)."""
-    data = _as_data(record, subgroup)
+    """A figure sized for ``record``'s forest plot in ``layout`` (see :func:`forest_plot`).
+
+    ``rob_column`` names the input column with each study's overall risk of bias, shown as a
+    coloured +, ? or − column.
+    """
+    data = _as_data(record, subgroup, rob_column)
     width, height, left_w, _right_w = figure_size(data, layout, max_label)
     figure = Figure(figsize=(width, height))
     bottom = 0.6 / height
@@ -231,8 +266,12 @@ def forest_figure(
     return figure
 
 
-def _as_data(record: AnalysisRecord | ForestData, subgroup: str | None) -> ForestData:
-    return record if isinstance(record, ForestData) else forest_data(record, subgroup)
+def _as_data(
+    record: AnalysisRecord | ForestData, subgroup: str | None, rob_column: str | None = None
+) -> ForestData:
+    if isinstance(record, ForestData):
+        return record
+    return forest_data(record, subgroup, rob_column=rob_column)
 
 
 def forest_plot(
@@ -242,6 +281,7 @@ def forest_plot(
     ax: Axes | None = None,
     subgroup: str | None = None,
     max_label: int = 32,
+    rob_column: str | None = None,
 ) -> Axes:
     """Draw the forest plot of ``record`` on ``ax`` (the effect panel) and return ``ax``.
 
@@ -254,7 +294,7 @@ def forest_plot(
     """
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}; got {layout!r}")
-    data = _as_data(record, subgroup)
+    data = _as_data(record, subgroup, rob_column)
     if ax is None:
         return forest_figure(data, layout, max_label=max_label).axes[0]
     style = STYLES[layout]
@@ -284,12 +324,12 @@ def forest_plot(
     x = -sum(_width(c, data, max_label) for c in left) - 0.1
     for column in left:
         w = _width(column, data, max_label)
-        positions.append((column, 0.0, x if column.align == "left" else x + w - 0.1))
+        positions.append((column, 0.0, _anchor(column, x, w)))
         x += w
     x = 0.15
     for column in right:
         w = _width(column, data, max_label)
-        positions.append((column, 1.0, x + w - 0.1 if column.align == "right" else x))
+        positions.append((column, 1.0, _anchor(column, x, w)))
         x += w
 
     text_kw = {"fontsize": FONT_SIZE, "va": "center", "clip_on": False}
@@ -345,7 +385,18 @@ def forest_plot(
                 text = column.study(row)
                 if column.align == "left":
                     text = _truncate(text, max_label)
-                ax.text(edge, y, text, transform=at(dx), ha=column.align, **text_kw)
+                color = column.color(row) if column.color else "black"
+                weight = "bold" if column.color else "normal"
+                ax.text(
+                    edge,
+                    y,
+                    text,
+                    transform=at(dx),
+                    ha=column.align,
+                    color=color,
+                    fontweight=weight,
+                    **text_kw,
+                )
             ax.plot([row.lower, row.upper], [y, y], color="black", lw=0.8, solid_capstyle="butt")
             size = 2.5 + 6.5 * math.sqrt((row.weight or max_weight * 0.3) / max_weight)
             ax.plot(

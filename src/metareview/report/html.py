@@ -53,10 +53,13 @@ def _table_rows(table) -> list[dict[str, Any]]:
     rows, previous = [], None
     for record in table.to_dict("records"):
         section = record.pop("Section")
+        cells = list(record.values())
+        indent = str(cells[0]).startswith(" ")
         rows.append(
             {
                 "section_start": section if section != previous else None,
-                "cells": list(record.values()),
+                "cells": [str(cells[0]).strip(), *cells[1:]],
+                "indent": indent,
             }
         )
         previous = section

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from metareview import __version__
+from metareview.plan.expand import SENSITIVITY_LABELS
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.stats.presets import get_preset
 
@@ -107,14 +108,7 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
         effect += f" with {SMD_CORRECTIONS.get(preset.smd_correction, preset.smd_correction)} {cite.cite('hedges')}"
     parts.append(effect + "; positive values favour the intervention.")
     tau_name, tau_ref = TAU2_NAMES.get(method, (method, "handbook"))
-    model_text = {
-        "random": "a random-effects model",
-        "fixed": "a common (fixed) effect model",
-        "fixed_if_low_i2": (
-            f"a fixed-effect model when I² < {settings['i2_threshold']:g}% and a "
-            "random-effects model otherwise"
-        ),
-    }[settings["model"]]
+    model_text = _model_text(settings)
     parts.append(
         f"Effects were pooled with {model_text}; the between-study variance τ² was "
         f"estimated by {tau_name} {cite.cite(tau_ref)}."
@@ -163,7 +157,7 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
         )
     sensitivity = runs.get("sensitivity", [])
     if sensitivity:
-        text = [s.replace("_", " ") for s in sensitivity]
+        text = [SENSITIVITY_LABELS[s].lower() for s in sensitivity]
         parts.append("Sensitivity analyses: " + "; ".join(text) + ".")
     if "outliers_removed" in sensitivity:
         parts.append(
@@ -185,7 +179,38 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
         f"Effects were pooled when at least {min_k['pool']} trials were available "
         f"({min_k['specific_outcome']} for specific outcomes; {min_k['subgroup']} per subgroup)."
     )
+    parts += _own_settings(plan, settings, cite)
     return " ".join(parts), cite.references()
+
+
+def _model_text(settings: dict[str, Any]) -> str:
+    return {
+        "random": "a random-effects model",
+        "fixed": "a common (fixed) effect model",
+        "fixed_if_low_i2": (
+            f"a fixed-effect model when I² < {settings.get('i2_threshold', 50):g}% and a "
+            "random-effects model otherwise"
+        ),
+    }[settings["model"]]
+
+
+def _own_settings(plan: dict[str, Any], defaults: dict[str, Any], cite: _Citations) -> list[str]:
+    """A sentence for each category or analysis whose settings differ from the plan's."""
+    sentences = []
+    for item in (*plan.get("category", []), *plan.get("analysis", [])):
+        own = item.get("settings")
+        if not own:
+            continue
+        settings = {**defaults, **own}
+        preset = get_preset(settings["preset"])
+        tau_name, tau_ref = TAU2_NAMES.get(
+            settings.get("method") or preset.tau2_method, ("the preset's estimator", "handbook")
+        )
+        sentences.append(
+            f"{item['name']} was analysed with the conventions of {preset.software}: "
+            f"{_model_text(settings)}, τ² by {tau_name} {cite.cite(tau_ref)}."
+        )
+    return sentences
 
 
 _SETTINGS_DEFAULTS = {

@@ -10,7 +10,7 @@ certainty (⊕ symbols) and lettered footnotes.
 >>> g = grade(OutcomeEvidence("Hope", "SMD", k=8, participants=900, estimate=0.3,
 ...                           ci_lower=0.05, ci_upper=0.55, i2=20.0))
 >>> summary_of_findings([g]).iloc[0].tolist()
-['Hope', '900 (8 studies)', 'SMD 0.30 (0.05 to 0.55)', '⊕⊕⊕◯ Moderate', 'a']
+['Hope', '900 (8 studies)', 'SMD 0.30 (0.05 to 0.55)', '—', '⊕⊕⊕◯ Moderate', 'a']
 """
 
 from __future__ import annotations
@@ -21,13 +21,26 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from metareview.errors import DataError, Problem
 from metareview.rob.grade import CERTAINTY, RATIO_MEASURES, GradeAssessment, OutcomeEvidence
-from metareview.rob.vocabulary import Judgement
+from metareview.rob.vocabulary import Judgement, parse_judgement
 from metareview.stats.bias.small_study import SmallStudyResult
 from metareview.stats.pooling import PoolResult
 
 SYMBOLS = {"High": "⊕⊕⊕⊕", "Moderate": "⊕⊕⊕◯", "Low": "⊕⊕◯◯", "Very low": "⊕◯◯◯"}
-COLUMNS = ("Outcome", "Participants (studies)", "Effect (95% CI)", "Certainty", "Footnotes")
+_SIZE_PAIRS = (
+    ("n_arm1", "n_arm2"),
+    ("totaln_arm1", "totaln_arm2"),
+    ("n_change_arm1", "n_change_arm2"),
+)
+COLUMNS = (
+    "Outcome",
+    "Participants (studies)",
+    "Effect (95% CI)",
+    "Absolute effect (per 1000)",
+    "Certainty",
+    "Footnotes",
+)
 
 
 def high_risk_weight(
@@ -106,6 +119,39 @@ def format_effect(ev: OutcomeEvidence) -> str:
     return f"{ev.measure} {values[0]:.2f} ({values[1]:.2f} to {values[2]:.2f})"
 
 
+def _risk_with(control: float, value: float, measure: str) -> float:
+    if measure == "RR":
+        return min(1.0, control * math.exp(value))
+    if measure == "OR":
+        odds = control / (1 - control) * math.exp(value)
+        return odds / (1 + odds)
+    return min(1.0, max(0.0, control + value))  # RD
+
+
+def _more(per_1000: float) -> str:
+    return f"{abs(per_1000):.0f} {'more' if per_1000 >= 0 else 'fewer'}"
+
+
+def absolute_effect(ev: OutcomeEvidence) -> str:
+    """Anticipated absolute effect per 1000 for a binary outcome with a control risk:
+    risk with control, risk with intervention, and the difference with its CI; ``—``
+    otherwise (continuous outcomes, or no control risk).
+
+    >>> ev = OutcomeEvidence("Relapse", "RR", k=6, participants=900, estimate=math.log(0.8),
+    ...                      ci_lower=math.log(0.6), ci_upper=math.log(1.05), control_risk=0.3)
+    >>> absolute_effect(ev)
+    '300 vs 240 per 1000: 60 fewer (120 fewer to 15 more)'
+    """
+    if ev.measure not in ("RR", "OR", "RD") or ev.control_risk is None:
+        return "—"
+    cr = ev.control_risk
+    est, lo, hi = (_risk_with(cr, v, ev.measure) for v in (ev.estimate, ev.ci_lower, ev.ci_upper))
+    return (
+        f"{cr * 1000:.0f} vs {est * 1000:.0f} per 1000: {_more((est - cr) * 1000)} "
+        f"({_more((lo - cr) * 1000)} to {_more((hi - cr) * 1000)})"
+    )
+
+
 def summary_of_findings(assessments: Sequence[GradeAssessment]) -> pd.DataFrame:
     """One row per outcome; footnotes lettered a, b, … across the table (repeats share a letter).
 
@@ -126,6 +172,7 @@ def summary_of_findings(assessments: Sequence[GradeAssessment]) -> pd.DataFrame:
                 ev.outcome,
                 f"{participants} ({ev.k} stud{'y' if ev.k == 1 else 'ies'})",
                 format_effect(ev),
+                absolute_effect(ev),
                 f"{SYMBOLS[g.certainty]} {g.certainty}",
                 ",".join(marks),
             ]
@@ -148,7 +195,7 @@ def sof_csv(assessments: Sequence[GradeAssessment]) -> str:
     """The table as CSV, footnotes appended as rows ``footnote a,<text>``."""
     frame = summary_of_findings(assessments)
     notes = pd.DataFrame(
-        [[f"footnote {k}", v, "", "", ""] for k, v in frame.attrs["footnotes"].items()],
+        [[f"footnote {k}", v, "", "", "", ""] for k, v in frame.attrs["footnotes"].items()],
         columns=list(COLUMNS),
     )
     return pd.concat([frame, notes], ignore_index=True).to_csv(index=False)
@@ -171,3 +218,80 @@ def sof_html(assessments: Sequence[GradeAssessment], *, title: str = "Summary of
         f'<tbody>{body}</tbody></table><p class="sof-legend">GRADE certainty: {legend}</p>'
         f'<ol class="sof-footnotes">{notes}</ol>'
     )
+
+
+# -- GRADE inputs from the rows of an extraction table (data-standard columns) ---------------
+def participants_in(frame: pd.DataFrame, column: str | None = None) -> int | None:
+    """Total participants: each row's total (``column``, else the sizes of both arms), rows of
+    one study with the same sizes counted once (the same sample, several outcomes); None if
+    any row lacks them.
+
+    >>> f = pd.DataFrame({"study": ["A", "A", "B"], "n_arm1": [50, 50, 30], "n_arm2": [48, 48, 31]})
+    >>> participants_in(f)
+    159
+    """
+    sizes = pd.DataFrame({"study": frame["study"].astype(str)}, index=frame.index)
+    sizes["a"], sizes["b"] = float("nan"), 0.0
+    if column is not None:
+        sizes["a"] = pd.to_numeric(frame[column], errors="coerce")
+    for a, b in _SIZE_PAIRS:
+        if a in frame.columns and b in frame.columns:
+            missing = sizes["a"].isna()
+            sizes.loc[missing, "a"] = pd.to_numeric(frame.loc[missing, a], errors="coerce")
+            sizes.loc[missing, "b"] = pd.to_numeric(frame.loc[missing, b], errors="coerce")
+    if sizes[["a", "b"]].isna().any().any():
+        return None
+    unique = sizes.drop_duplicates()
+    return int((unique["a"] + unique["b"]).sum())
+
+
+def control_risk_in(frame: pd.DataFrame, given: float | None = None) -> float | None:
+    """The given control risk, else the pooled observed risk of the control arms (events).
+
+    >>> control_risk_in(pd.DataFrame({"event_arm2": [10, 30], "totaln_arm2": [100, 100]}))
+    0.2
+    """
+    if given is not None or not {"event_arm2", "totaln_arm2"} <= set(frame.columns):
+        return given
+    events = pd.to_numeric(frame["event_arm2"], errors="coerce")
+    totals = pd.to_numeric(frame["totaln_arm2"], errors="coerce")
+    usable = events.notna() & totals.notna() & (totals > 0)
+    return float(events[usable].sum() / totals[usable].sum()) if usable.any() else None
+
+
+def overall_rob_in(
+    frame: pd.DataFrame, column: str = "rob_overall", source: str = "<table>"
+) -> dict[str, Judgement] | None:
+    """Each study's overall judgement from ``column`` (rows of a study must agree); None when
+    the table has no such column. Problems name the row and column.
+
+    >>> overall_rob_in(pd.DataFrame({"study": ["A", "B"], "rob_overall": ["High risk", "Low"]}))
+    {'A': <Judgement.HIGH: 'High'>, 'B': <Judgement.LOW: 'Low'>}
+    """
+    if column not in frame.columns:
+        return None
+    out: dict[str, Judgement] = {}
+    problems = []
+    for row, study, value in zip(frame.index, frame["study"], frame[column], strict=True):
+        try:
+            level = parse_judgement(value)
+        except ValueError as err:
+            problems.append(Problem(source, int(row), column, str(value), str(err)))
+            continue
+        if level is None:
+            problems.append(
+                Problem(source, int(row), column, None, "an overall risk-of-bias judgement")
+            )
+        elif out.setdefault(str(study), level) != level:
+            problems.append(
+                Problem(
+                    source,
+                    int(row),
+                    column,
+                    level.value,
+                    f"the same judgement on every row of {study!r} ({out[str(study)].value})",
+                )
+            )
+    if problems:
+        raise DataError(problems[:50], total=len(problems))
+    return out

@@ -262,6 +262,13 @@ def pool_many(
             f"pool_many: row {table.index[row]} has {yi} = {table[yi].iloc[row]}, "
             f"{spread} = {table[spread].iloc[row]}; expected finite numbers with variance > 0"
         )
+    unlabelled = table[keys].isna().any(axis=1).to_numpy()
+    if unlabelled.any():
+        row = int(np.flatnonzero(unlabelled)[0])
+        raise ValueError(
+            f"pool_many: row {table.index[row]} has no value in {', '.join(keys)}; "
+            "every study needs its group"
+        )
     codes, index = _group_codes(table, keys)
     groups = _pad(codes, y, v, len(index))
     result = _fit(groups, method, test, level, chosen, tau2_ci)
@@ -321,6 +328,7 @@ def _fit(
         factor = re.q / df
         if test == "adhoc":
             factor = np.maximum(factor, 1.0)
+        factor = np.where(factor > 0, factor, 1.0)  # identical effects: as pool(), adhoc
         se = np.where(k > 1, se_classic * np.sqrt(factor), se_classic)
         crit = np.where(k > 1, dist.t_crit(level, df), dist.z_crit(level))
     statistic = re.mu / se

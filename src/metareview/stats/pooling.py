@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from metareview.stats import distributions as dist
 from metareview.stats import heterogeneity as het
@@ -155,6 +156,10 @@ class PoolResult:
             "conventions": dict(self.conventions),
             "warnings": list(self.warnings),
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per study: study, yi, vi and the random-effects weight (%)."""
+        return pd.DataFrame(self.studies_list())
 
     def summary(self) -> str:
         """A metafor-like printout."""
@@ -328,6 +333,12 @@ def _random_effects(
     if ci_method != "z" and k < 2:
         warnings.append(f"ci_method {ci_method!r} needs k >= 2; the z interval is used")
         ci_method = "z"
+    if ci_method == "knha" and q_at_tau2 <= 0:
+        warnings.append(
+            "all effects are identical, so the Hartung-Knapp SE would be 0; its factor is "
+            "truncated at 1 (ci_method 'adhoc')"
+        )
+        ci_method = "adhoc"
     if ci_method == "z":
         se, df = se_classic, None
         crit = float(dist.z_crit(level))

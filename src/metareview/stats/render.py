@@ -8,6 +8,7 @@ Random-Effects Model (k = 3; tau^2 estimator: REML; CI: z; preset: metafor)
 from __future__ import annotations
 
 import html
+import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -83,6 +84,31 @@ def render_pool_summary(res: PoolResult) -> str:
         ]
     for warning in res.warnings:
         lines.append(f"Warning: {warning}")
+    return "\n".join(lines)
+
+
+RATIO_MEASURES = ("OR", "RR")
+
+
+def render_ratio_scale(res: PoolResult, measure: str) -> str:
+    """The pooled estimates back-transformed from the log scale (OR, RR)."""
+    random = res.random
+    lines = [f"Back-transformed ({measure}):"]
+    if res.method != "FE":
+        lines.append(
+            f"  fixed   {math.exp(res.fixed.estimate):.4f} "
+            f"[{math.exp(res.fixed.ci_lower):.4f}; {math.exp(res.fixed.ci_upper):.4f}]"
+        )
+    name = "fixed " if res.method == "FE" else "random"
+    lines.append(
+        f"  {name}  {math.exp(random.estimate):.4f} "
+        f"[{math.exp(random.ci_lower):.4f}; {math.exp(random.ci_upper):.4f}]"
+    )
+    if random.pi_lower is not None:
+        lines.append(
+            f"  prediction interval [{math.exp(random.pi_lower):.4f}; "
+            f"{math.exp(random.pi_upper):.4f}]"
+        )
     return "\n".join(lines)
 
 

@@ -87,7 +87,9 @@ def detect_format(path: str | Path, text: str | None = None) -> str:
     )
 
 
-def read_records(path: str | Path, source_database: str | None = None) -> ImportResult:
+def read_records(
+    path: str | Path, source_database: str | None = None, format: str | None = None
+) -> ImportResult:
     """Read one export file.
 
     Parameters
@@ -98,6 +100,9 @@ def read_records(path: str | Path, source_database: str | None = None) -> Import
         The database the search ran in ("Embase", "PubMed", …), stamped on every record; when
         ``None`` it is taken from the file where the export says it (RIS ``DB``/``DP`` tags,
         Scopus and WoS accession numbers, MEDLINE and WoS formats), else left empty.
+    format
+        Force a format (one of ``ris, medline, bibtex, wos, endnote-xml, table``) instead of
+        detecting it.
 
     Returns
     -------
@@ -109,11 +114,14 @@ def read_records(path: str | Path, source_database: str | None = None) -> Import
     RecordsError
         When the file is missing, unreadable or of no known format.
     """
+    known = [*FORMATS, "table"]
+    if format is not None and format not in known:
+        raise ValueError(f"format must be one of {', '.join(known)}; got {format!r}")
     path = Path(path)
     if not path.is_file():
         raise RecordsError(f"{path}: no such file")
     name = str(path)
-    if _EXTENSIONS.get(_suffix(path)) == "table":
+    if format == "table" or (format is None and _EXTENSIONS.get(_suffix(path)) == "table"):
         frame, encoding = read_table(path)
         records, problems = records_from_frame(frame, name, source_database)
         return ImportResult(name, tuple(records), tuple(problems), "table", encoding)
@@ -123,7 +131,7 @@ def read_records(path: str | Path, source_database: str | None = None) -> Import
     text, encoding = decode_bytes(data)
     if not text.strip():
         return ImportResult(name, (), (ImportProblem(None, "the file is empty"),), "", encoding)
-    kind = detect_format(path, text)
+    kind = format or detect_format(path, text)
     records, problems = FORMATS[kind](text, name, source_database)
     if not records and not problems:
         problems = [ImportProblem(None, f"no {kind} entries found")]

@@ -29,7 +29,7 @@ from metareview.records.importers._base import (
 )
 from metareview.records.record import Record
 
-_TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*)|\s*)$")
+_TAG = re.compile(r"^([A-Z][A-Z0-9])  - ?(.*)$")
 _LIST_TAGS = {"KW", "AU", "A1", "AD", "N1"}
 _KNOWN_DATABASES = {
     "scopus": "Scopus",

@@ -51,7 +51,9 @@ TRIMFILL_MODELS = ("FE", "analysis")
 class TrimFillResult:
     """Trim-and-fill: the number of missing studies and the pooled estimate with them filled.
 
-    k0: studies imputed on ``side``; filled_yi, filled_vi: the imputed studies;
+    k0: studies imputed on ``side``, with its standard error ``se_k0`` (``None`` where the
+    variance formula turns negative) and, for R0, the p-value ``p_k0`` of "none missing";
+    filled_yi, filled_vi: the imputed studies;
     estimate … pvalue, tau2: the analysis model on the ``k + k0`` studies (``df`` ``None`` for
     z); trim_method: τ² method of the trimming model; pooled: the full pooled result of the
     augmented data.
@@ -59,6 +61,8 @@ class TrimFillResult:
 
     k: int
     k0: int
+    se_k0: float | None
+    p_k0: float | None
     side: str
     estimator: str
     trim_method: str
@@ -89,8 +93,9 @@ class TrimFillResult:
         model = (
             "common-effect" if self.trim_method == "FE" else f"random-effects ({self.trim_method})"
         )
+        se = f" (SE {self.se_k0:.2f})" if self.se_k0 is not None else ""
         return (
-            f"Trim-and-fill ({self.estimator}, trimmed with the {model} model): {self.k0} "
+            f"Trim-and-fill ({self.estimator}, trimmed with the {model} model): {self.k0}{se} "
             f"studies imputed on the {self.side} side; estimate with them {self.estimate:.4f} "
             f"({pct}% CI {self.ci_lower:.4f} to {self.ci_upper:.4f}), p = {self.pvalue:.4g}, "
             f"k = {self.k + self.k0}"
@@ -126,6 +131,39 @@ def _missing(centered: np.ndarray, estimator: str) -> float:
             "the Q0 estimator is undefined for these data (2k² − 4Sr + 1/4 < 0); use L0 or R0"
         )
     return k - 0.5 - math.sqrt(radicand)
+
+
+def _k0_uncertainty(
+    estimator: str, k: int, k0: int, raw: float
+) -> tuple[float | None, float | None]:
+    """Standard error of k0 and (R0 only) the p-value of k0 = 0 (Duval & Tweedie 2000).
+
+    R0: the rightmost run of positive ranks is geometric under symmetry, so
+    ``P(R0 ≥ k0) = 2^−(k0+1)`` and ``SE = √(2k0 + 2)``. L0 and Q0: from the variance of the
+    Wilcoxon sum Sr when k0 studies are missing, at the unrounded estimate (as metafor).
+    """
+    if estimator == "R0":
+        return math.sqrt(2 * k0 + 2), 0.5 ** (k0 + 1)
+    var_sr = (
+        k * (k + 1) * (2 * k + 1)
+        + 10 * raw**3
+        + 27 * raw**2
+        + 17 * raw
+        - 18 * k * raw**2
+        - 18 * k * raw
+        + 6 * k**2 * raw
+    ) / 24
+    if estimator == "L0":
+        denominator = 2 * k - 1
+        scale = 4.0
+    else:
+        denominator_sq = (k - 0.5) ** 2 - raw * (2 * k - raw - 1)
+        if denominator_sq <= 0:
+            return None, None
+        denominator, scale = math.sqrt(denominator_sq), 2.0
+    if var_sr < 0:
+        return None, None
+    return scale * math.sqrt(var_sr) / denominator, None
 
 
 def choose_side(y: np.ndarray, v: np.ndarray, trim_method: str) -> str:
@@ -195,12 +233,13 @@ def trim_and_fill(
     while k0 != previous and iterations < maxiter:
         previous, iterations = k0, iterations + 1
         center = _center(flipped[: k - k0], v_sorted[: k - k0], trim_method)
-        k0 = max(0, round(_missing(flipped - center, estimator)))
-        k0 = min(k0, k - 2)
+        raw = _missing(flipped - center, estimator)
+        k0 = min(max(0, round(raw)), k - 1)  # R0 can reach k − 1; one study is kept
     converged = k0 == previous
     if not converged:
         warnings.warn(f"trim-and-fill did not converge in {maxiter} iterations", stacklevel=2)
 
+    se_k0, p_k0 = _k0_uncertainty(estimator, k, k0, raw)
     extreme = slice(k - k0, k)
     filled_yi = sign * (2 * center - flipped[extreme])
     filled_vi = v_sorted[extreme]
@@ -216,6 +255,8 @@ def trim_and_fill(
     return TrimFillResult(
         k=int(k),
         k0=int(k0),
+        se_k0=se_k0,
+        p_k0=p_k0,
         side=side,
         estimator=estimator,
         trim_method=trim_method,

@@ -1,0 +1,212 @@
+"""End to end: analyze --by, metareg and gosh on real files (ThirdWave, metapsy depression)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from metareview.cli import cli, main
+
+THIRDWAVE = ["--col", "yi=TE", "--col", "sei=seTE", "--col", "study=Author"]
+
+
+def _run(args):
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_analyze_json_has_the_heterogeneity_sections(shared_data):
+    path = str(shared_data / "dmetar" / "ThirdWave.csv")
+    doc = json.loads(
+        _run(
+            [
+                "analyze",
+                path,
+                *THIRDWAVE,
+                "--preset",
+                "meta",
+                "--ci",
+                "knha",
+                "--by",
+                "RiskOfBias",
+                "--json",
+            ]
+        )
+    )
+    sub = doc["subgroups"]
+    assert sub["by"] == "RiskOfBias" and sub["tau_common"] is False
+    assert [g["level"] for g in sub["groups"]] == ["high", "low"]
+    assert set(sub["groups"][0]) >= {
+        "level",
+        "k",
+        "estimate",
+        "se",
+        "ci_lower",
+        "ci_upper",
+        "tau2",
+        "i2",
+    }
+    assert round(sub["q_between"], 2) == 2.84 and sub["df_between"] == 1
+    assert round(sub["p_between"], 2) == 0.09 and sub["i2_between"] is not None
+    assert len(doc["leave_one_out"]) == 18
+    assert list(doc["leave_one_out"][0]) == [
+        "omitted",
+        "estimate",
+        "se",
+        "ci_lower",
+        "ci_upper",
+        "pvalue",
+        "tau2",
+        "i2",
+        "q",
+    ]
+    assert list(doc["influence"][0]) == [
+        "study",
+        "rstudent",
+        "dffits",
+        "cooks_d",
+        "cov_ratio",
+        "tau2_del",
+        "q_del",
+        "hat",
+        "weight",
+        "influential",
+    ]
+    assert doc["outliers"]["studies"] == ["DanitzOrsillo", "Shapiro et al."]
+    assert set(doc["outliers"]["random"]) == set(doc["random"])
+
+
+def test_plain_analyze_always_includes_the_sections(shared_data):
+    path = str(shared_data / "dmetar" / "ThirdWave.csv")
+    doc = json.loads(_run(["analyze", path, *THIRDWAVE, "--json"]))
+    assert doc["subgroups"] is None
+    assert {"leave_one_out", "influence", "outliers"} <= set(doc)
+
+
+def test_tau_common_gives_metafor_omnibus_test(shared_data):
+    path = str(shared_data / "dmetar" / "ThirdWave.csv")
+    doc = json.loads(
+        _run(
+            [
+                "analyze",
+                path,
+                *THIRDWAVE,
+                "--by",
+                "RiskOfBias",
+                "--tau-common",
+                "--min-k-subgroup",
+                "3",
+                "--json",
+            ]
+        )
+    )
+    sub = doc["subgroups"]
+    assert sub["tau_common"] is True and sub["test"] == "chi2"
+    assert sub["groups"][0]["tau2"] == sub["groups"][1]["tau2"] == sub["tau2_common"]
+
+
+def test_analyze_by_unknown_column_is_a_one_line_error(shared_data, capsys):
+    path = str(shared_data / "dmetar" / "ThirdWave.csv")
+    with pytest.raises(SystemExit) as done:
+        main(["analyze", path, *THIRDWAVE, "--by", "Nope"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "Nope" in err and "\n" not in err
+
+
+def test_metareg_json(shared_data):
+    path = str(shared_data / "metapsy" / "depression.csv")
+    doc = json.loads(
+        _run(
+            [
+                "metareg",
+                path,
+                "--col",
+                "yi=g",
+                "--col",
+                "sei=SE",
+                "--col",
+                "study=study",
+                "--mods",
+                "quality_criteria,format",
+                "--permutations",
+                "20",
+                "--seed",
+                "3",
+                "--json",
+            ]
+        )
+    )
+    assert {
+        "k",
+        "coefficients",
+        "qm",
+        "qm_df",
+        "qm_pvalue",
+        "tau2",
+        "i2",
+        "r2",
+        "permutation",
+    } <= set(doc)
+    names = [c["name"] for c in doc["coefficients"]]
+    assert names[:2] == ["intercept", "quality_criteria"] and names[2].startswith("format[")
+    assert list(doc["coefficients"][0]) == [
+        "name",
+        "estimate",
+        "se",
+        "statistic",
+        "pvalue",
+        "ci_lower",
+        "ci_upper",
+    ]
+    assert doc["qm_df"] == len(names) - 1
+    assert len(doc["permutation"]["pvalues"]) == len(names)
+    assert doc["k"] + len(doc["dropped"]) == 411
+
+
+def test_metareg_unknown_moderator_is_bad_input(shared_data, capsys):
+    path = str(shared_data / "dmetar" / "ThirdWave.csv")
+    with pytest.raises(SystemExit) as done:
+        main(["metareg", path, *THIRDWAVE, "--mods", "Nope"])
+    assert done.value.code == 2
+    assert "Nope" in capsys.readouterr().err
+
+
+def test_metareg_text_summary(shared_data):
+    path = str(shared_data / "dmetar" / "ThirdWave.csv")
+    out = _run(["metareg", path, *THIRDWAVE, "--mods", "RiskOfBias", "--ci", "knha"])
+    assert "RiskOfBias[low]" in out and "F(1, 16)" in out
+
+
+def test_gosh_writes_parquet(shared_data, tmp_path):
+    path = str(shared_data / "dmetar" / "ThirdWave.csv")
+    out = tmp_path / "gosh.parquet"
+    doc = json.loads(
+        _run(
+            [
+                "gosh",
+                path,
+                *THIRDWAVE,
+                "--method",
+                "DL",
+                "--subsets",
+                "2000",
+                "--seed",
+                "4",
+                "-o",
+                str(out),
+                "--diagnostics",
+                "--json",
+            ]
+        )
+    )
+    assert doc["exhaustive"] is False and doc["n_subsets"] == 2000 and doc["seed"] == 4
+    frame = pd.read_parquet(out)
+    assert list(frame.columns[:6]) == ["estimate", "tau2", "i2", "h2", "q", "k"]
+    assert frame.shape == (2000, 6 + 18)
+    assert (frame.iloc[:, 6:].sum(axis=1) == frame["k"]).all()
+    assert {a["algorithm"] for a in doc["diagnostics"]["algorithms"]} == {"kmeans", "dbscan", "gmm"}

@@ -9,6 +9,7 @@ import pty
 import select
 import subprocess
 import sys
+import termios
 import time
 from contextlib import redirect_stderr, redirect_stdout
 
@@ -147,6 +148,11 @@ def test_record_panel_highlights_terms_in_colour():
     assert "\x1b[1;31mmice" in text  # bold red
 
 
+def _raw_mode(fd: int) -> bool:
+    """Whether the terminal waits for single keys (a key sent earlier would be flushed)."""
+    return not termios.tcgetattr(fd)[3] & termios.ICANON
+
+
 def test_screen_reads_single_keys_from_a_terminal(project):
     """A real pseudo-terminal: keys are read one by one, without Enter."""
     master, slave = pty.openpty()
@@ -163,20 +169,27 @@ def test_screen_reads_single_keys_from_a_terminal(project):
     shown, sent = b"", []
     deadline = time.monotonic() + 600  # a hang guard only (a loaded machine is slow)
     while process.poll() is None and time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.5)
-        if not ready:
-            continue
-        try:
-            shown += os.read(master, 4096)
-        except OSError:
-            break
-        if shown.count(b"[q]uit: ") > len(sent):
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                shown += os.read(master, 4096)
+            except OSError:
+                break
+        if shown.count(b"[q]uit: ") > len(sent) and _raw_mode(master):
             key = b"i" if not sent else b"q"
             os.write(master, key)
             sent.append(key)
     if process.poll() is None:
         process.kill()
     process.wait()
+    while select.select([master], [], [], 0.2)[0]:  # what it wrote before exiting
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
     os.close(master)
     assert process.returncode == 0, shown.decode(errors="replace")
     assert sent == [b"i", b"q"]

@@ -188,3 +188,16 @@ def test_unsupported_and_missing_files(tmp_path):
     odd.write_text("x")
     with pytest.raises(DataError, match=r"a \.csv, \.tsv"):
         load_table(odd)
+
+
+def test_infinities_booleans_and_whitespace_in_numeric_cells():
+    frame = pd.DataFrame(
+        {"study": ["A", "B", "C", "D"], "yi": ["inf", True, " 0.5 ", "1e309"], "vi": [0.1] * 4}
+    )
+    with pytest.raises(DataError) as caught:
+        load_table(frame)
+    assert sorted((p.row, p.value) for p in caught.value.problems) == [
+        (2, "inf"),
+        (3, "True"),
+        (5, "1e309"),
+    ]

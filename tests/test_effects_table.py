@@ -11,7 +11,7 @@ import pytest
 import metareview
 from metareview.data.effects import EFFECT_COLUMNS, compute_effects
 from metareview.errors import DataError
-from metareview.stats.effects import combine_means, design_effect, smd
+from metareview.stats.effects import combine_means, design_effect, smd, smd_from_d
 
 
 def _means(**extra) -> pd.DataFrame:
@@ -178,7 +178,7 @@ def test_measure_none_chooses_from_the_data():
         }
     )
     assert compute_effects(events, None).attrs["measure"] == "RR"
-    with pytest.raises(ValueError, match="measure must be given"):
+    with pytest.raises(ValueError, match="the measure must be given"):
         compute_effects(pd.DataFrame({"study": ["A"], "yi": [0.2], "vi": [0.01]}), None)
 
 
@@ -364,3 +364,83 @@ def test_combine_means_equals_the_pooled_raw_sample():
     pooled = np.concatenate(samples)
     assert n == len(pooled)
     assert math.isclose(m, pooled.mean()) and math.isclose(s, pooled.std(ddof=1))
+
+
+def test_change_scores_use_the_same_formulas_as_post_test_means():
+    change = pd.DataFrame(
+        {
+            "study": ["A"],
+            "mean_change_arm1": [-6.0],
+            "mean_change_arm2": [-2.5],
+            "sd_change_arm1": [4.0],
+            "sd_change_arm2": [5.0],
+            "n_change_arm1": [30],
+            "n_change_arm2": [28],
+        }
+    )
+    post = pd.DataFrame(
+        {
+            "study": ["A"],
+            "mean_arm1": [-6.0],
+            "mean_arm2": [-2.5],
+            "sd_arm1": [4.0],
+            "sd_arm2": [5.0],
+            "n_arm1": [30],
+            "n_arm2": [28],
+        }
+    )
+    for measure in ("SMD", "MD"):
+        for preset in ("metafor", "revman5", "metapsy"):
+            a = compute_effects(change, measure, preset=preset)
+            b = compute_effects(post, measure, preset=preset)
+            assert a.loc[2, "es_source"] == "change"
+            assert (a.loc[2, "yi"], a.loc[2, "vi"]) == (b.loc[2, "yi"], b.loc[2, "vi"])
+
+
+def test_cluster_design_inflates_precomputed_variances_and_uses_effective_sizes_for_t():
+    data = pd.DataFrame(
+        {
+            "study": ["A", "B"],
+            "yi": [0.3, None],
+            "sei": [0.1, None],
+            "t_value": [None, 2.5],
+            "n_arm1": [None, 60],
+            "n_arm2": [None, 60],
+            "icc": [0.02, 0.02],
+            "cluster_size": [51, 51],
+        }
+    )
+    out = compute_effects(data, "SMD")
+    assert math.isclose(out.loc[2, "vi"], 0.01 * 2.0) and out.loc[2, "yi"] == 0.3
+    d = 2.5 * math.sqrt(2 / 60)
+    g, v = smd_from_d(d, 30, 30)
+    assert math.isclose(out.loc[3, "yi"], float(g)) and math.isclose(out.loc[3, "vi"], float(v))
+
+
+def test_a_result_fed_back_in_is_not_mirrored_twice():
+    """compute_effects on its own output (as the plan runner does) keeps signs and inputs."""
+    first = compute_effects(_means(higher_is_better=["no", "no"]))
+    second = compute_effects(first.drop(columns=["ci_lower", "ci_upper"]), "SMD")
+    np.testing.assert_allclose(second["yi"], first["yi"])
+    np.testing.assert_allclose(second["vi"], first["vi"])
+    assert second["yi_unflipped"].tolist() == first["yi_unflipped"].tolist()
+    data = pd.DataFrame(
+        {
+            "study": ["A", "B"],
+            "yi": [0.2, None],
+            "vi": [0.01, None],
+            "mean_arm1": [None, 3.0],
+            "mean_arm2": [None, 2.0],
+            "sd_arm1": [None, 1.0],
+            "sd_arm2": [None, 1.0],
+            "n_arm1": [None, 10],
+            "n_arm2": [None, 10],
+        }
+    )
+    once = compute_effects(data, "MD", higher_is_better=False)
+    twice = compute_effects(once, "MD", higher_is_better=False)
+    assert once["yi"].tolist() == [-0.2, -1.0] == twice["yi"].tolist()
+    assert twice["yi_input"].tolist()[0] == 0.2 and twice["es_source"].tolist() == [
+        "yi_vi",
+        "means",
+    ]

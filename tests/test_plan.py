@@ -86,6 +86,10 @@ def test_example_plan_parses_with_its_categories_windows_and_custom_analysis():
             MINIMAL + "[min_k]\nsubgroup = 2.5\n",
             "key 'min_k.subgroup': got 2.5, expected a whole number",
         ),
+        (
+            MINIMAL + "[rob]\ndomains = ['d1', 'd2']\ndomain_names = ['Randomisation']\n",
+            "line 5, key 'rob.domain_names': got 1 names, expected one per domain (2)",
+        ),
         ("[data\nfile = 'x'\n", "plan.toml: not valid TOML"),
     ],
 )

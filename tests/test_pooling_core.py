@@ -10,7 +10,6 @@ import pytest
 
 from metareview.plan.analysis import AnalysisSettings, analyze
 from metareview.stats.pooling import pool
-from metareview.stats.presets import get_preset
 from metareview.stats.tau2 import TAU2_METHODS, estimate_tau2
 
 
@@ -168,11 +167,10 @@ def test_thirdwave_meta_preset_reproduces_the_book(shared_data):
     metagen(TE, seTE, method.tau = "REML", hakn = TRUE) prints
     SMD 0.5771 [0.3782; 0.7760], t = 6.12; tau^2 = 0.0820 [0.0295; 0.3533];
     tau = 0.2863 [0.1717; 0.5944]; I^2 = 62.6% [37.9%; 77.5%]; H = 1.64 [1.27; 2.11];
-    Q = 45.50, df = 17, p = 0.0002; prediction interval [-0.0572; 1.2115] (the book ran
-    meta 4.x, whose prediction interval used t(k − 2): Higgins et al. 2009)."""
+    Q = 45.50, df = 17, p = 0.0002 (the printout is checked against a public copy of the book's
+    output; that ``m.gen`` call prints no prediction interval, so none is asserted here)."""
     data = pd.read_csv(shared_data / "dmetar" / "ThirdWave.csv")
-    preset = get_preset("meta").with_overrides(pi_method="t_k2")
-    res = pool(data["TE"], data["seTE"] ** 2, preset=preset, ci_method="knha")
+    res = pool(data["TE"], data["seTE"] ** 2, preset="meta", ci_method="knha")
     r = lambda x, d=4: round(x, d)  # noqa: E731
     assert (r(res.random.estimate), r(res.random.ci_lower), r(res.random.ci_upper)) == (
         0.5771,
@@ -186,7 +184,6 @@ def test_thirdwave_meta_preset_reproduces_the_book(shared_data):
     h_ci = [math.sqrt(b) for b in res.h2_ci]
     assert (r(math.sqrt(res.h2), 2), r(h_ci[0], 2), r(h_ci[1], 2)) == (1.64, 1.27, 2.11)
     assert (r(res.q, 2), res.q_df, r(res.q_pvalue, 4)) == (45.50, 17, 0.0002)
-    assert (r(res.random.pi_lower), r(res.random.pi_upper)) == (-0.0572, 1.2115)
 
 
 def test_analyze_drops_nothing_silently_and_keeps_rows(shared_data):

@@ -60,3 +60,24 @@ def test_tau2_with_moderators(case):
     fit = estimate_tau2(data["yi"], data["vi"], case["method"], X=np.array(case["X"]))
     assert fit.converged
     assert close(fit.tau2, case["tau2"])
+
+
+@pytest.mark.parametrize("case", FIXTURE["bimodal"], ids=["k6", "k3"])
+def test_interior_maximum_beyond_a_negative_score_at_zero(case):
+    """The ML score is < 0 at τ² = 0 but the likelihood rises again to a higher interior
+    maximum (metafor finds it); estimate_tau2, pool and pool_many must all return it."""
+    import pandas as pd
+
+    from metareview.stats.batch import pool_many
+    from metareview.stats.tau2 import log_likelihood
+    from metareview.stats.wls import LinearModel
+
+    yi, vi = case["yi"], case["vi"]
+    model = LinearModel(np.array(yi), np.array(vi))
+    assert model.fixed.ypy2 - model.fixed.sum_w < 0  # the boundary is a local maximum
+    fit = estimate_tau2(yi, vi, "ML")
+    assert close(fit.tau2, case["tau2"])
+    assert log_likelihood(model.at(fit.tau2), "ML") > log_likelihood(model.fixed, "ML")
+    assert close(pool(yi, vi, method="ML").random.estimate, case["estimate"])
+    frame = pd.DataFrame({"g": 1, "yi": yi, "vi": vi})
+    assert close(pool_many(frame, by="g", method="ML").loc[1, "tau2"], case["tau2"])

@@ -167,3 +167,16 @@ def test_leave_one_out_table_agrees_with_the_leave_one_out_plot_data(review):
         "loo-perceived-stress-all-time-points.svg",
         "baujat-perceived-stress-all-time-points.svg",
     } <= figures
+
+
+def test_rewriting_a_report_replaces_old_figures_and_keeps_other_files(review, tmp_path):
+    results, _ = review
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    (figures / "forest-an-analysis-no-longer-planned.svg").write_text("<svg/>")
+    (figures / "my-own-drawing.svg").write_text("<svg/>")
+    write_report(results, tmp_path)
+    names = {p.name for p in figures.iterdir()}
+    assert "forest-an-analysis-no-longer-planned.svg" not in names
+    assert "my-own-drawing.svg" in names
+    assert "forest-perceived-stress-all-time-points.svg" in names

@@ -139,7 +139,7 @@ def test_named_domain_columns_with_recoded_codes(shared_data, tmp_path, capsys):
             "--recode", "1=Low", "--recode", "0.5=Unclear", "--recode", "0=High",
             "--recode", "2=Not applicable", "--weight", "Total number of participants",
             "-o", str(tmp_path / "o")]  # fmt: skip
-    code, out, err = run(args, capsys)
+    code, _out, err = run(args, capsys)
     assert code == 0, err
     judged = pd.read_csv(tmp_path / "o" / "judgements.csv")
     assert len(judged) == 113 and judged["d1"].value_counts()["Low"] == 80

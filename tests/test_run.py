@@ -53,6 +53,12 @@ def test_example_writes_report_results_figures_and_tables(example_run, example_r
     assert "forest-clinical-recovery-post-test.svg" in figures
     assert "forest-stigma-post-test-by-intervention-type.svg" in figures
     assert "funnel-clinical-recovery-post-test.svg" in figures
+    assert {"loo-clinical-recovery-post-test.svg", "baujat-clinical-recovery-post-test.svg"} <= set(
+        figures
+    )
+    assert {"rob-traffic.svg", "rob-summary.svg"} <= set(figures)
+    gosh = example_run / "figures" / "gosh-clinical-recovery-post-test.svg"
+    assert gosh.stat().st_size < 400_000  # 20 000 points, rasterised
     tables = {p.name for p in (example_run / "tables").iterdir()}
     assert {"table-clinical-recovery.csv", "tables.xlsx"} <= tables
     ids = example_results.ids
@@ -128,6 +134,18 @@ def test_an_analysis_equals_metareview_analyze_on_the_raw_rows(example_results, 
     )
 
 
+def test_subgroup_test_is_analyzes_and_matches_q_between_separate_estimates(example_results):
+    """metapsy preset: separate τ² per subgroup, so the test is the Q between the subgroup
+    estimates weighted by their inverse squared SEs (recomputed here by hand)."""
+    block = example_results["clinical-recovery/post-test"].subgroups[0]
+    assert block["column"] == "population" and block["test"]["tau_common"] is False
+    pooled = [level["result"]["random"] for level in block["levels"]]
+    weights = [1 / p["se"] ** 2 for p in pooled]
+    mean = sum(w * p["estimate"] for w, p in zip(weights, pooled)) / sum(weights)
+    q = sum(w * (p["estimate"] - mean) ** 2 for w, p in zip(weights, pooled))
+    assert block["test"]["q"] == pytest.approx(q, rel=1e-9) and block["test"]["df"] == 1
+
+
 def test_revman_style_model_switch_and_hop_subgroup_test(example_results):
     stigma = example_results["stigma/post-test"]
     i2 = stigma.result["heterogeneity"]["i2"]
@@ -147,6 +165,12 @@ def test_outliers_removed_excludes_the_flagged_studies(example_results):
             assert record.k == parent.k - len(record.excluded_studies)
             studies = {row["study"] for row in record.input}
             assert not studies & set(record.excluded_studies)
+            # the heterogeneity layer's outlier section (same rule) agrees, refit included
+            section = parent.result["outliers"]
+            assert section["studies"] == record.excluded_studies
+            assert record.result["random"]["estimate"] == pytest.approx(
+                section["random"]["estimate"], rel=1e-9
+            )
             return
     pytest.fail("no outlier analysis was run on the example")
 
@@ -335,3 +359,27 @@ def test_influential_removed_excludes_what_the_influence_diagnostics_flag(tmp_pa
     assert flagged  # ThirdWave has influential trials (DanitzOrsillo)
     record = results["perceived-stress/all-time-points/influential-removed"]
     assert record.excluded_studies == flagged and record.k == 18 - len(flagged)
+
+
+def test_leave_one_out_rows_reuse_the_analysis_documents_section(shared_data):
+    """When ``analyze`` reports leave-one-out itself, the runner takes it instead of refitting."""
+    from metareview.plan.results import AnalysisRecord
+    from metareview.plan.runner import leave_one_out_jobs, leave_one_out_rows
+    from metareview.stats.leave_one_out import leave_one_out
+
+    frame = pd.read_csv(shared_data / "dmetar" / "ThirdWave.csv").rename(
+        columns={"Author": "study", "TE": "yi"}
+    )
+    frame["vi"] = frame.pop("seTE") ** 2
+    result = analyze(frame[["study", "yi", "vi"]], AnalysisSettings()).to_dict()
+    section = leave_one_out(frame["yi"], frame["vi"], studies=list(frame["study"]))
+    record = AnalysisRecord(
+        spec={"id": "x"}, status="ok", result={**result, "leave_one_out": section.to_dict()}
+    )
+    from metareview.plan.expand import expand_plan
+
+    spec = expand_plan(load_plan(EXAMPLE / "plan.toml"))[0]
+    assert leave_one_out_jobs(spec, frame, record) == []
+    rows = leave_one_out_rows(spec, frame, record, {})
+    assert [r["omitted"] for r in rows] == list(frame["study"])
+    assert rows[0]["k"] == 17 and rows[0]["estimate"] == section.rows[0].estimate

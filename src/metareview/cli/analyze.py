@@ -6,37 +6,26 @@ import json
 
 import click
 
-from metareview.cli.options import column_option, json_option, mapping_from, sheet_option
+from metareview.cli.options import (
+    ci_method_option,
+    column_option,
+    json_option,
+    mapping_from,
+    measure_option,
+    preset_option,
+    sheet_option,
+    tau2_method_option,
+)
 from metareview.plan.analysis import AnalysisSettings
 from metareview.plan.analysis import analyze as run_analysis
-from metareview.stats.pooling import CI_METHODS
-from metareview.stats.presets import PRESETS
-from metareview.stats.tau2 import TAU2_METHODS
 
 
 @click.command()
 @click.argument("data", type=click.Path(dir_okay=False))
-@click.option("--measure", default=None, metavar="M", help="Effect measure: SMD, MD, OR, RR, RD.")
-@click.option(
-    "--preset",
-    type=click.Choice(list(PRESETS), case_sensitive=False),
-    default="metafor",
-    show_default=True,
-    help="Reference software whose conventions to reproduce.",
-)
-@click.option(
-    "--method",
-    type=click.Choice(list(TAU2_METHODS), case_sensitive=False),
-    default=None,
-    help="tau^2 estimator (default: the preset's; FE = common-effect model).",
-)
-@click.option(
-    "--ci",
-    "ci_method",
-    type=click.Choice(list(CI_METHODS), case_sensitive=False),
-    default=None,
-    help="CI of the random-effects mean: z, knha (Hartung-Knapp) or adhoc (default: the preset's).",
-)
+@measure_option
+@preset_option
+@tau2_method_option
+@ci_method_option
 @click.option(
     "--level", type=float, default=0.95, show_default=True, help="Confidence level (0-1)."
 )

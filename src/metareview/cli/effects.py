@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from metareview.cli.options import column_option, json_option, mapping_from, sheet_option
+from metareview.cli.options import (
+    column_option,
+    json_option,
+    mapping_from,
+    output_file_option,
+    preset_option,
+    sheet_option,
+)
 from metareview.data.arms import MULTI_ARM_MODES
 from metareview.data.effects import (
     EFFECT_COLUMNS,
@@ -19,7 +26,6 @@ from metareview.data.effects import (
     not_estimable_rows,
 )
 from metareview.stats.effects import MEASURES, SMD_CORRECTIONS, SMD_VARIANCES, ZERO_CELL_METHODS
-from metareview.stats.presets import PRESETS
 
 SHOWN = ("study", *EFFECT_COLUMNS)
 
@@ -33,20 +39,12 @@ SHOWN = ("study", *EFFECT_COLUMNS)
     help="Effect measure (OR/RR on the log scale). Default: SMD for continuous data, "
     "RR for dichotomous data.",
 )
-@click.option(
-    "--preset",
-    type=click.Choice(list(PRESETS), case_sensitive=False),
-    default=None,
-    help="Reference software whose conventions to reproduce (default: metafor).",
-)
+@preset_option
 @column_option
 @sheet_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write the table with the effect columns to OUT (.csv, .tsv, .xlsx, .parquet).",
+@output_file_option(
+    (".csv", ".tsv", ".txt", ".xlsx", ".parquet"),
+    help="Write the table with the effect columns to FILE (.csv, .tsv/.txt, .xlsx, .parquet).",
 )
 @json_option
 @click.option(

@@ -15,7 +15,15 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from metareview.cli.options import column_option, json_option, mapping_from, sheet_option
+from metareview.cli.options import (
+    ci_method_option,
+    column_option,
+    json_option,
+    mapping_from,
+    preset_option,
+    sheet_option,
+    tau2_method_option,
+)
 from metareview.data.table import ExtractionTable, load_table
 from metareview.plan.analysis import AnalysisSettings, analyze
 from metareview.rob.grade import DOMAINS, GradeDecision, GradeRules, grade
@@ -28,7 +36,6 @@ from metareview.rob.sof import (
     sof_html,
     summary_of_findings,
 )
-from metareview.stats.presets import PRESETS
 
 
 def _parse_decision(text: str) -> tuple[str | None, GradeDecision]:
@@ -76,19 +83,9 @@ def _subset(table: ExtractionTable, mask: pd.Series) -> ExtractionTable:
     metavar="M",
     help="Effect measure of the pooled effects (SMD, MD, OR, RR, RD).",
 )
-@click.option(
-    "--preset",
-    type=click.Choice(list(PRESETS), case_sensitive=False),
-    default="metafor",
-    show_default=True,
-    help="Reference software whose conventions to reproduce.",
-)
-@click.option(
-    "--method", default=None, metavar="M", help="tau^2 estimator (default: the preset's)."
-)
-@click.option(
-    "--ci", "ci_method", default=None, metavar="z|knha|adhoc", help="CI method of the mean."
-)
+@preset_option
+@tau2_method_option
+@ci_method_option
 @click.option(
     "--rob-column",
     default="rob_overall",

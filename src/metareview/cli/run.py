@@ -22,7 +22,7 @@ from metareview.report.build import write_report
     "outdir",
     type=click.Path(file_okay=False),
     default=None,
-    help="Output folder (default: 'report-<plan name>' beside the plan).",
+    help="Output folder (default: '<plan name>-report' in the current folder).",
 )
 @click.option(
     "--jobs",
@@ -41,7 +41,7 @@ def run(plan_file: str, outdir: str | None, jobs: int | None, no_cache: bool, qu
     under a hash of plan, data and version.
     """
     plan = load_plan(plan_file)
-    folder = Path(outdir) if outdir else Path(plan_file).with_name(f"report-{Path(plan_file).stem}")
+    folder = Path(outdir) if outdir else default_output(Path(plan_file))
     workers = jobs or os.cpu_count() or 1
     cache = None if no_cache else folder / ".cache"
     console = Console(stderr=True, quiet=quiet)
@@ -68,3 +68,14 @@ def run(plan_file: str, outdir: str | None, jobs: int | None, no_cache: bool, qu
             f"{len(results.analyses) - skipped} analyses run, {skipped} not run (see the report)."
         )
     click.echo(str(index))
+
+
+def default_output(plan_file: Path) -> Path:
+    """``<name>-report`` in the current folder; a plan called ``plan.toml`` is named after its
+    folder.
+
+    >>> default_output(Path("examples/peer-support/plan.toml")).name
+    'peer-support-report'
+    """
+    name = plan_file.resolve().parent.name if plan_file.stem == "plan" else plan_file.stem
+    return Path(f"{name}-report")

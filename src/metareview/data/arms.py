@@ -46,18 +46,16 @@ def apply_cluster_design(work) -> None:
     n = work.table.n_rows
     missing = np.full(n, np.nan)
     icc, size = work.raw.get("icc", missing), work.raw.get("cluster_size", missing)
-    problems = []
-    for position, (rho, m) in enumerate(zip(icc, size, strict=True)):
-        if np.isnan(rho) != np.isnan(m):
-            column = "cluster_size" if np.isnan(m) else "icc"
-            problems.append(
-                work.problem(
-                    position,
-                    column,
-                    "",
-                    "both icc and cluster_size for a cluster-randomised trial (or neither)",
-                )
-            )
+    half = np.isnan(icc) != np.isnan(size)
+    problems = [
+        work.problem(
+            position,
+            "cluster_size" if np.isnan(size[position]) else "icc",
+            "",
+            "both icc and cluster_size for a cluster-randomised trial (or neither)",
+        )
+        for position in np.flatnonzero(half)
+    ]
     if problems:
         raise DataError(problems)
     clustered = ~np.isnan(icc) & ~np.isnan(size)

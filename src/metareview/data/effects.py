@@ -16,18 +16,18 @@ so the pooling step can list it as dropped. Formulas and their sources: ``docs/e
 
 from __future__ import annotations
 
-import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from metareview.data.arms import MULTI_ARM_MODES, apply_cluster_design, apply_multi_arm
 from metareview.data.standard import DATA_GROUPS
 from metareview.data.table import ExtractionTable, load_table
 from metareview.errors import DataError, Problem
+from metareview.stats import distributions as dist
 from metareview.stats import effects as es
 from metareview.stats.presets import Preset, get_preset
 
@@ -66,14 +66,15 @@ class Workspace:
 
     ``raw`` holds the extracted numbers (after any multi-arm combination), ``eff`` the sizes
     and counts after the cluster design effect, ``inflate`` the factor by which precomputed
-    variances grow (the design effect), ``notes`` and ``not_estimable`` the messages per row.
+    variances grow (the design effect), ``notes`` (by row position) and ``not_estimable``
+    (by row number) the messages.
     """
 
     table: ExtractionTable
     raw: dict[str, np.ndarray]
     eff: dict[str, np.ndarray] = field(default_factory=dict)
     inflate: np.ndarray | None = None
-    notes: list[list[str]] = field(default_factory=list)
+    notes: defaultdict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     not_estimable: dict[int, str] = field(default_factory=dict)
 
     @property
@@ -167,7 +168,7 @@ def compute_effects(
         table = load_table(table, columns, sheet=sheet)
     measure = _choose_measure(table, measure)
 
-    work = Workspace(table, _numbers(table.frame), notes=[[] for _ in range(table.n_rows)])
+    work = Workspace(table, _numbers(table.frame))
     _check_values(work)
     apply_multi_arm(work, multi_arm)
     apply_cluster_design(work)
@@ -241,20 +242,37 @@ def _choose_measure(table: ExtractionTable, measure: str | None) -> str:
         return "SMD"
     if groups & DICHOTOMOUS_GROUPS:
         return "RR"
-    raise ValueError(
-        "measure must be given (one of SMD, MD, OR, RR, RD) when the table holds only "
-        "precomputed yi: it cannot be inferred"
+    raise DataError(
+        Problem(
+            table.source,
+            None,
+            None,
+            None,
+            "--measure SMD, MD, OR, RR or RD (the measure must be given: the table holds only "
+            "precomputed yi, so it cannot be inferred)",
+        )
     )
 
 
 def _numbers(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The numeric columns as float arrays (NaN where missing).
+
+    A table that is itself a compute_effects result carries its precomputed inputs in
+    ``yi_input``/``vi_input``/``sei_input`` (its ``yi``/``vi``/``sei`` are results): those are
+    used again, so feeding a result back in gives the same effects.
+    """
     numeric = {name for cols in GROUP_COLUMNS.values() for name in cols} | {"icc", "cluster_size"}
     numeric -= {"higher_arm"}
-    return {
-        name: pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, copy=True)
-        for name in numeric
-        if name in frame
-    }
+    fed_back = "yi_input" in frame
+    numbers = {}
+    for name in numeric:
+        column = f"{name}_input" if fed_back and name in ("yi", "vi", "sei") else name
+        if column in frame:
+            values = pd.to_numeric(frame[column], errors="coerce")
+            numbers[name] = values.to_numpy(dtype=float, copy=True)
+        elif fed_back and name in ("vi", "sei") and name in frame:
+            numbers[name] = np.full(len(frame), np.nan)
+    return numbers
 
 
 def _complete(work: Workspace, columns: tuple[str, ...]) -> np.ndarray:
@@ -426,10 +444,11 @@ def _noter(work: Workspace, index: np.ndarray):
 def _check_finite(work: Workspace, yi, vi, source) -> None:
     """Never pass on a NaN silently: a computed row must have a finite effect and variance."""
     problems = []
-    for position, row in enumerate(work.rows):
-        if row in work.not_estimable or not source[position]:
-            continue
-        if not (math.isfinite(yi[position]) and math.isfinite(vi[position]) and vi[position] > 0):
+    rows = work.rows
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.isfinite(yi) & np.isfinite(vi) & (vi > 0))
+    for position in np.flatnonzero(bad & (source != "")):
+        if rows[position] not in work.not_estimable:
             columns = GROUP_COLUMNS[source[position]]
             values = ", ".join(f"{c}={work.raw[c][position]:g}" for c in columns if c in work.raw)
             problems.append(
@@ -458,30 +477,28 @@ def _flip_mask(work: Workspace, higher_is_better: bool | None, source) -> np.nda
 
 
 def _assemble(work, measure, settings, yi, vi, source, flip, level) -> pd.DataFrame:
+    frame = work.table.frame
     for row, reason in work.not_estimable.items():
         position = work.rows.index(row)
         yi[position] = vi[position] = np.nan
         source[position] = source[position] or ""
         work.notes[position].insert(0, NOT_ESTIMABLE + reason)
     sei = np.sqrt(vi)
-    z = stats.norm.isf((1 - level) / 2)
+    z = dist.z_crit(level)
     oriented, lower, upper = es.orient(yi, yi - z * sei, yi + z * sei, flip)
     for position in np.flatnonzero(flip):
         work.notes[position].append(
             "sign flipped: lower values are better, so positive favours the intervention "
             "(unflipped value in yi_unflipped)"
         )
-    out = work.table.frame.drop(columns=[c for c in EFFECT_COLUMNS if c in work.table.frame])
-    if "yi" in work.table.frame:  # precomputed input columns keep their values under new names
-        out = out.join(
-            work.table.frame[[c for c in ("yi", "vi", "sei") if c in work.table.frame]].add_suffix(
-                "_input"
-            )
-        )
+    out = frame.drop(columns=[c for c in (*EFFECT_COLUMNS, "yi_unflipped") if c in frame])
+    for column in ("yi", "vi", "sei"):  # precomputed input columns keep their values
+        if column in frame and f"{column}_input" not in out:
+            out[f"{column}_input"] = frame[column]
     out["yi"], out["vi"], out["sei"] = oriented, vi, sei
     out["ci_lower"], out["ci_upper"] = lower, upper
     out["es_source"] = [s or None for s in source]
-    out["note"] = ["; ".join(notes) for notes in work.notes]
+    out["note"] = ["; ".join(work.notes.get(position, ())) for position in range(len(out))]
     if flip.any():
         out["yi_unflipped"] = yi
     out.attrs.update(

@@ -91,9 +91,16 @@ _COLUMN_LIST = [
     _number("yi_ci_upper", "Upper 95% confidence limit of yi (analysis scale: log for OR/RR)."),
     _number("t_value", "Two-sample t statistic, arm 1 vs arm 2 (positive: arm 1 mean higher)."),
     _number("f_value", "F(1, df) statistic of the two arms (direction in higher_arm).", 0.0),
-    _number("p_value", "Two-sided p value of the two-sample t test (direction in higher_arm).", 0.0, True),
+    _number(
+        "p_value",
+        "Two-sided p value of the two-sample t test (direction in higher_arm).",
+        0.0,
+        True,
+    ),
     _text("higher_arm", "Arm with the higher mean, for f_value and p_value: 'arm1' or 'arm2'."),
-    _text("higher_is_better", "Whether higher values favour an arm: 'yes' or 'no' (flips the sign)."),
+    _text(
+        "higher_is_better", "Whether higher values favour an arm: 'yes' or 'no' (flips the sign)."
+    ),
     _number("icc", "Intracluster correlation of a cluster-randomised trial.", 0.0),
     _number("cluster_size", "Average cluster size of a cluster-randomised trial.", 1.0),
 ]
@@ -131,8 +138,12 @@ DATA_GROUPS: tuple[DataGroup, ...] = (
     ),
     DataGroup("yi_vi", ("yi", "vi"), "precomputed effect size and its variance"),
     DataGroup("yi_sei", ("yi", "sei"), "precomputed effect size and its standard error"),
-    DataGroup("yi_ci", ("yi", "yi_ci_lower", "yi_ci_upper"), "precomputed effect size and its 95% CI"),
-    DataGroup("t_stat", ("t_value", "n_arm1", "n_arm2"), "two-sample t statistic and the arm sizes"),
+    DataGroup(
+        "yi_ci", ("yi", "yi_ci_lower", "yi_ci_upper"), "precomputed effect size and its 95% CI"
+    ),
+    DataGroup(
+        "t_stat", ("t_value", "n_arm1", "n_arm2"), "two-sample t statistic and the arm sizes"
+    ),
     DataGroup(
         "f_stat",
         ("f_value", "higher_arm", "n_arm1", "n_arm2"),

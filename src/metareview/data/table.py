@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from metareview.data.mapping import did_you_mean, parse_column_mapping
@@ -308,24 +309,36 @@ def _text_or_number(cell: object) -> object:
 
 
 def _numeric_column(raw, name, position, cells, problems, invalid) -> list[float | None]:
+    """Parse a numeric column: a vectorised pass, then :func:`parse_number` on the cells it
+    could not read (missing markers, decimal commas, text, infinities, booleans)."""
     spec = COLUMNS[name]
     header = raw.header[position]
-    values: list[float | None] = []
-    for index, (row, cell) in enumerate(zip(raw.row_numbers, cells)):
+    numbers = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(float)
+    is_bool = np.fromiter((isinstance(cell, bool) for cell in cells), bool, len(cells))
+    values: list[float | None] = [None if math.isnan(x) else x for x in numbers.tolist()]
+    for index in np.flatnonzero(~np.isfinite(numbers) | is_bool):
         try:
-            number = parse_number(cell)
+            values[index] = parse_number(cells[index])
         except (TypeError, ValueError):
-            problems.append(Problem(raw.source, row, header, str(cell), spec.expected))
-            invalid.add((name, index))
-            values.append(None)
-            continue
-        if number is not None and spec.minimum is not None:
-            too_small = number <= spec.minimum if spec.exclusive_minimum else number < spec.minimum
-            if too_small:
-                problems.append(Problem(raw.source, row, header, str(cell), spec.expected))
-                invalid.add((name, index))
-                number = None
-        values.append(number)
+            problems.append(
+                Problem(
+                    raw.source, raw.row_numbers[index], header, str(cells[index]), spec.expected
+                )
+            )
+            invalid.add((name, int(index)))
+            values[index] = None
+    if spec.minimum is not None:
+        filled = np.array([np.nan if v is None else v for v in values], dtype=float)
+        with np.errstate(invalid="ignore"):
+            too_small = filled <= spec.minimum if spec.exclusive_minimum else filled < spec.minimum
+        for index in np.flatnonzero(too_small):
+            problems.append(
+                Problem(
+                    raw.source, raw.row_numbers[index], header, str(cells[index]), spec.expected
+                )
+            )
+            invalid.add((name, int(index)))
+            values[index] = None
     return values
 
 
@@ -353,35 +366,26 @@ def _check_pairs(raw, mapping, frame, problems) -> None:
 
 
 def _data_groups(raw, mapping, frame, problems, invalid) -> list[str]:
-    present = {
-        name: frame[name].map(
-            lambda v: v is not None and not (isinstance(v, float) and math.isnan(v))
-        )
-        for name in COLUMNS
-        if name in frame
-    }
-    groups: list[str] = []
-    for index, row in enumerate(raw.row_numbers):
-        complete = None
-        partial: list[tuple[str, list[str], list[str]]] = []
+    """Name each row's first complete data group; report rows that have none."""
+    n_rows = len(raw.row_numbers)
+    present = {name: frame[name].notna().to_numpy(copy=True) for name in COLUMNS if name in frame}
+    for name, index in invalid:  # a bad cell counts as present: it is reported already
+        present[name][index] = True
+    absent = np.zeros(n_rows, dtype=bool)
+    groups = np.full(n_rows, "", dtype=object)
+    for group in DATA_GROUPS:
+        complete = np.logical_and.reduce([present.get(c, absent) for c in group.columns])
+        groups[(groups == "") & complete] = group.name
+    rows_with_bad_cells = {index for _, index in invalid}
+    for index in np.flatnonzero(groups == ""):
+        if index in rows_with_bad_cells:
+            continue
+        row = raw.row_numbers[index]
+        partial = []
         for group in DATA_GROUPS:
-            have = [
-                c
-                for c in group.columns
-                if (c in present and present[c].iloc[index]) or (c, index) in invalid
-            ]
-            if len(have) == len(group.columns):
-                complete = group.name
-                break
+            have = [c for c in group.columns if present.get(c, absent)[index]]
             if have:
                 partial.append((group.name, have, [c for c in group.columns if c not in have]))
-        if complete is not None:
-            groups.append(complete)
-            continue
-        if any((c, index) in invalid for c in COLUMNS):
-            groups.append("")  # its bad cells are reported already
-            continue
-        groups.append("")
         if partial:
             name, have, missing = max(partial, key=lambda item: len(item[1]))
             problems.append(
@@ -401,13 +405,17 @@ def _data_groups(raw, mapping, frame, problems, invalid) -> list[str]:
                     raw.source, row, None, None, f"effect data: one complete data group ({names})"
                 )
             )
-    return groups
+    return groups.tolist()
 
 
 def _check_duplicates(raw, frame, problems) -> None:
+    """Report rows identical in every column to an earlier row (hash first, then compare)."""
+    hashes = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy()
+    candidates = np.flatnonzero(pd.Series(hashes).duplicated(keep=False).to_numpy())
     first_seen: dict[tuple, int] = {}
-    for row, values in zip(raw.row_numbers, frame.itertuples(index=False, name=None)):
-        key = tuple("" if value is None else str(value) for value in values)
+    for index in candidates:
+        key = tuple("" if value is None else str(value) for value in frame.iloc[index])
+        row = raw.row_numbers[index]
         if key in first_seen:
             problems.append(
                 Problem(

@@ -34,6 +34,7 @@ from metareview.plan.plan import Plan, Runs, Settings, TimeWindow
 
 SENSITIVITY_LABELS = {
     "leave_one_out": "Leave-one-out",
+    "gosh": "GOSH plot",
     "outliers_removed": "Outliers removed",
     "influential_removed": "Influential cases removed",
     "low_rob_only": "Low risk of bias only",
@@ -70,6 +71,7 @@ class AnalysisSpec:
     subgroups: tuple[str, ...] = ()
     small_study: tuple[str, ...] = ()
     leave_one_out: bool = False
+    gosh: bool = False
     min_k: int = 2
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,6 +88,8 @@ class AnalysisSpec:
             "exclude": {key: _jsonable(value) for key, value in self.exclude.items()},
             "subgroups": list(self.subgroups),
             "small_study": list(self.small_study),
+            "leave_one_out": self.leave_one_out,
+            "gosh": self.gosh,
             "min_k": self.min_k,
         }
 
@@ -184,13 +188,14 @@ def _main_and_sensitivity(
         subgroups=runs.subgroups if with_extras else (),
         small_study=runs.small_study if with_extras else (),
         leave_one_out=with_extras and "leave_one_out" in runs.sensitivity,
+        gosh=with_extras and "gosh" in runs.sensitivity,
         min_k=plan.min_k.pool,
     )
     specs = [main]
     if not with_extras:
         return specs
     for variant in runs.sensitivity:
-        if variant == "leave_one_out":
+        if variant in ("leave_one_out", "gosh"):  # drawn from the main analysis
             continue
         variant_settings = settings
         variant_filters = dict(filters)

@@ -16,22 +16,12 @@ metareview.errors.PlanError: plan.toml, line 4, key 'min_k.pool': got 0, expecte
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from metareview.errors import PlanError
 from metareview.plan.schema import key_lines, line_of, validate
-
-SENSITIVITY_RUNS = (
-    "leave_one_out",
-    "outliers_removed",
-    "influential_removed",
-    "low_rob_only",
-    "one_per_study_combined",
-    "one_per_study_lowest",
-    "one_per_study_highest",
-)
 
 
 @dataclass(frozen=True)
@@ -142,6 +132,7 @@ class Plan:
     outcome_column: str
     rob_column: str
     rob_low: tuple[Any, ...]
+    rob_domains: tuple[str, ...]
     windows: tuple[TimeWindow, ...]
     runs: Runs
     categories: tuple[Category, ...]
@@ -249,6 +240,7 @@ def _build(document: dict[str, Any], source: str, base_dir: Path, lines: dict[st
         outcome_column=outcomes.get("outcome_column", "outcome"),
         rob_column=rob.get("column", "rob"),
         rob_low=_as_tuple(rob.get("low", "Low")),
+        rob_domains=tuple(rob.get("domains", ())),
         windows=windows,
         runs=runs,
         categories=categories,
@@ -265,6 +257,14 @@ def _as_tuple(value: Any) -> tuple[Any, ...]:
 def _cross_checks(plan: Plan) -> list[tuple[str, str]]:
     """Checks the schema cannot express: unique names, known windows, complete windows."""
     problems: list[tuple[str, str]] = []
+    names = plan.document.get("rob", {}).get("domain_names")
+    if names is not None and len(names) != len(plan.rob_domains):
+        problems.append(
+            (
+                "rob.domain_names",
+                f"got {len(names)} names, expected one per domain ({len(plan.rob_domains)})",
+            )
+        )
     window_names = [w.name for w in plan.windows]
     for index, window in enumerate(plan.windows, start=1):
         key = f"time_window[{index}]"
@@ -289,8 +289,3 @@ def _cross_checks(plan: Plan) -> list[tuple[str, str]]:
                     (key, f"got window {name!r}, expected one of {', '.join(window_names)}")
                 )
     return problems
-
-
-def settings_fields() -> tuple[str, ...]:
-    """The names of the ``[settings]`` keys (for documentation and ``metareview init``)."""
-    return tuple(f.name for f in fields(Settings))

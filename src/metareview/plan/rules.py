@@ -86,11 +86,14 @@ def subgroup_block(
     prefix: str,
     min_k: int,
     model: str,
+    section: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Pooled estimate per level of ``column`` and the test for subgroup differences.
 
-    The test is the Q statistic between the subgroup estimates with their own standard errors
-    (each subgroup with its own τ², as RevMan and meta do), on (levels − 1) df.
+    Under the random-effects model the test is ``analyze``'s subgroup ``section`` (the
+    preset's convention: separate or common τ²). Otherwise — a fixed-effect headline, or no
+    section — it is the Q statistic between the subgroup estimates of the headline model with
+    their own standard errors, on (levels − 1) df (RevMan's test).
     """
     levels = []
     for level, rows in frame.groupby(column, sort=True):
@@ -107,7 +110,15 @@ def subgroup_block(
         levels.append(entry)
     pooled = [e["result"][model] for e in levels if "result" in e]
     test = None
-    if len(pooled) >= 2:
+    if model == "random" and section and section.get("p_between") is not None:
+        test = {
+            "q": section["q_between"],
+            "df": section["df_between"],
+            "pvalue": section["p_between"],
+            "method": section["test"],
+            "tau_common": section["tau_common"],
+        }
+    elif len(pooled) >= 2:
         estimates = [p["estimate"] for p in pooled]
         weights = [1.0 / p["se"] ** 2 for p in pooled]
         mean = sum(w * e for w, e in zip(weights, estimates)) / sum(weights)

@@ -14,7 +14,7 @@ import json
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +54,21 @@ class FitJob:
     frame: pd.DataFrame
     settings: Settings
     force_bias: bool = False  # run small-study tests below the preset's minimum k
+    by: str | None = None  # moderator column of analyze's subgroup section
+    min_k_subgroup: int = 2
 
 
 def fit(job: FitJob) -> dict[str, Any]:
     """Run ``analyze`` for one job and return its JSON document (``{"error": …}`` on failure)."""
     # Only the (already sign-aligned, design-adjusted) effect sizes: columns such as
     # higher_is_better or icc would make analyze() adjust them a second time.
-    frame = job.frame[["study", "yi", "vi"]].reset_index(drop=True)
+    frame = job.frame[["study", "yi", "vi", *([job.by] if job.by else [])]]
+    settings = analysis_settings(job.settings, job.force_bias)
+    if job.by:
+        settings = replace(settings, by=job.by, min_k_subgroup=job.min_k_subgroup)
     try:
-        table = load_table(frame)
-        return analyze(table, analysis_settings(job.settings, job.force_bias)).to_dict()
+        table = load_table(frame.reset_index(drop=True))
+        return analyze(table, settings).to_dict()
     except MetareviewError as err:
         return {"error": str(err)}
 
@@ -146,6 +151,7 @@ def check_columns(plan: Plan, table: ExtractionTable) -> None:
         if "low_rob_only" in item.sensitivity:
             wanted.append(("rob.column", plan.rob_column))
     wanted += [(f"{c.key}.filter.{name}", name) for c in plan.custom for name in c.filter]
+    wanted += [("rob.domains", column) for column in plan.rob_domains]
     missing = [(key, column) for key, column in wanted if column not in present]
     if missing:
         key, column = missing[0]
@@ -240,8 +246,18 @@ class _Runner:
                     continue
                 flagged = self._flagged(parent, spec)
                 later[spec.id] = self._prepare(spec, exclude_studies=flagged)
-        fits = self._fit_all([job for item in later.values() for job in item["jobs"]], 2)
+        loo_jobs = [
+            job
+            for sid, item in prepared.items()
+            if item["spec"].leave_one_out and records[sid].ok
+            for job in leave_one_out_jobs(item["spec"], item["frame"], records[sid])
+        ]
+        fits = self._fit_all(loo_jobs + [job for item in later.values() for job in item["jobs"]], 2)
         records.update({sid: self._record(item, fits) for sid, item in later.items()})
+        for sid, item in prepared.items():
+            if item["spec"].leave_one_out and records[sid].ok:
+                loo = leave_one_out_rows(item["spec"], item["frame"], records[sid], fits)
+                records[sid] = replace(records[sid], leave_one_out=loo)
         return [records[spec.id] for spec in specs]
 
     def _prepare(self, spec: AnalysisSpec, exclude_studies: list[str] | None = None) -> dict:
@@ -267,15 +283,19 @@ class _Runner:
         force_bias = bool(spec.small_study) and k >= self.plan.min_k.small_study
         item["jobs"].append(FitJob(spec.id, frame, spec.settings, force_bias))
         for column in spec.subgroups:
+            by = FitJob(
+                f"{spec.id}|by|{column}",
+                frame,
+                spec.settings,
+                by=column,
+                min_k_subgroup=self.plan.min_k.subgroup,
+            )
+            item["jobs"].append(by)
             for level, rows in frame.groupby(column, sort=True):
                 if rows["study"].nunique() >= self.plan.min_k.subgroup:
                     item["jobs"].append(
                         FitJob(subgroup_key(spec.id, column, level), rows, spec.settings)
                     )
-        if spec.leave_one_out:
-            for study in frame["study"].unique():
-                rest = frame[frame["study"] != study]
-                item["jobs"].append(FitJob(f"{spec.id}|loo|{study}", rest, spec.settings))
         return item
 
     def _fit_all(self, jobs: list[FitJob], stage: int) -> dict[str, dict]:
@@ -312,30 +332,23 @@ class _Runner:
             return AnalysisRecord(status="skipped", reason=result["error"], **common)
         model, why = choose_model(spec.settings, result)
         subgroups = [
-            subgroup_block(column, frame, fits, spec.id, self.plan.min_k.subgroup, model)
+            subgroup_block(
+                column,
+                frame,
+                fits,
+                spec.id,
+                self.plan.min_k.subgroup,
+                model,
+                fits[f"{spec.id}|by|{column}"].get("subgroups"),
+            )
             for column in spec.subgroups
         ]
-        loo = []
-        if spec.leave_one_out:
-            for study in frame["study"].unique():
-                fitted = fits[f"{spec.id}|loo|{study}"]
-                if "error" not in fitted:
-                    loo.append(
-                        {
-                            "omitted": str(study),
-                            "k": fitted["k"],
-                            **fitted[model],
-                            "i2": fitted["heterogeneity"]["i2"],
-                            "tau2": fitted["heterogeneity"]["tau2"],
-                        }
-                    )
         return AnalysisRecord(
             status="ok",
             result=result,
             model=model,
             model_reason=why,
             subgroups=subgroups,
-            leave_one_out=loo,
             **common,
         )
 
@@ -343,6 +356,50 @@ class _Runner:
         if spec.variant == "outliers_removed":
             return outlier_studies(parent.result, parent.model, spec.settings.level)
         return influential_studies(parent.result)
+
+
+def _loo_from_result(record: AnalysisRecord) -> bool:
+    """Whether ``analyze`` already gave the leave-one-out fits under the headline model."""
+    return record.model == "random" and bool(record.result.get("leave_one_out"))
+
+
+def leave_one_out_jobs(
+    spec: AnalysisSpec, frame: pd.DataFrame, record: AnalysisRecord
+) -> list[FitJob]:
+    """One fit without each study, unless the analysis document already holds them."""
+    if _loo_from_result(record):
+        return []
+    return [
+        FitJob(f"{spec.id}|loo|{study}", frame[frame["study"] != study], spec.settings)
+        for study in frame["study"].unique()
+    ]
+
+
+def leave_one_out_rows(
+    spec: AnalysisSpec, frame: pd.DataFrame, record: AnalysisRecord, fits: dict[str, dict]
+) -> list[dict[str, Any]]:
+    """The pooled result without each study: omitted, k, the model's block, I² and τ²."""
+    k = record.k
+    if _loo_from_result(record):
+        keys = ("estimate", "se", "ci_lower", "ci_upper", "pvalue", "i2", "tau2")
+        return [
+            {"omitted": str(row["omitted"]), "k": k - 1, **{key: row[key] for key in keys}}
+            for row in record.result["leave_one_out"]
+        ]
+    rows = []
+    for study in frame["study"].unique():
+        fitted = fits[f"{spec.id}|loo|{study}"]
+        if "error" not in fitted:
+            rows.append(
+                {
+                    "omitted": str(study),
+                    "k": fitted["k"],
+                    **fitted[record.model],
+                    "i2": fitted["heterogeneity"]["i2"],
+                    "tau2": fitted["heterogeneity"]["tau2"],
+                }
+            )
+    return rows
 
 
 def _input_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -23,17 +23,23 @@ from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.report.baujat_plot import baujat_plot
 from metareview.report.forest_plot import forest_figure, save_figure
 from metareview.report.funnel_plot import funnel_plot
-from metareview.report.html import RenderedFigure, render_html
+from metareview.report.gosh_plot import gosh_plot
+from metareview.report.html import ROB_GROUP, RenderedFigure, render_html
 from metareview.report.leave_one_out_plot import leave_one_out_plot
+from metareview.report.rob_figures import rob_figure, rob_table
 from metareview.report.tables import write_tables
+from metareview.rob.table import RobTable
 from metareview.stats.bias.funnel import funnel_data
 from metareview.stats.bias.trimfill import trim_and_fill
+from metareview.stats.gosh import gosh
 from metareview.stats.influence import influence
 from metareview.stats.leave_one_out import leave_one_out
 from metareview.stats.pooling import pool
 
 Progress = Callable[[str, int, int], None]
 DEFAULT_FORMATS = ("svg",)
+GOSH_SUBSETS = 20_000
+FIGURE_PREFIXES = ("forest-", "funnel-", "loo-", "baujat-", "gosh-", "rob-")
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,7 @@ class FigureJob:
     id: str
     group: str
     caption: str
-    record: AnalysisRecord
+    record: AnalysisRecord | None
     layout: str
     subgroup: str | None
     folder: Path
@@ -51,6 +57,7 @@ class FigureJob:
     dpi: int = 300
     kind: str = "forest"
     rob_column: str | None = None
+    rob_table: RobTable | None = None
 
 
 def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
@@ -63,6 +70,26 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
     formats = tuple(dict.fromkeys(("svg", *config.get("figure_formats", DEFAULT_FORMATS))))
     rob_column = results.plan.get("rob", {}).get("column", "rob")
     extra = {"formats": formats, "dpi": config.get("dpi", 300), "rob_column": rob_column}
+    table = rob_table(results)
+    if table is not None:
+        for kind, name in (
+            ("traffic", "Risk-of-bias judgements per study (traffic-light plot)"),
+            ("summary", "Risk of bias across studies (summary plot)"),
+        ):
+            jobs.append(
+                FigureJob(
+                    f"rob-{kind}",
+                    ROB_GROUP,
+                    f"{name}, {table.tool}.",
+                    None,
+                    "",
+                    None,
+                    folder,
+                    **extra,
+                    kind=f"rob-{kind}",
+                    rob_table=table,
+                )
+            )
     for record in results.analyses:
         spec = record.spec
         if not record.ok or spec["role"] == "sensitivity":
@@ -118,6 +145,21 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                         kind=kind,
                     )
                 )
+        if spec.get("gosh"):
+            jobs.append(
+                FigureJob(
+                    f"gosh-{slug(spec['id'])}",
+                    spec["group"],
+                    f"GOSH plot (pooled estimate against I² of up to "
+                    f"{GOSH_SUBSETS:,} subsets of studies): {spec['title']}.",
+                    record,
+                    layout,
+                    None,
+                    folder,
+                    **extra,
+                    kind="gosh",
+                )
+            )
         for block in record.subgroups:
             if any("result" in level for level in block["levels"]):
                 jobs.append(
@@ -199,6 +241,28 @@ def diagnostic_figure(record: AnalysisRecord, kind: str) -> Figure:
     return figure
 
 
+def gosh_figure(record: AnalysisRecord) -> Figure:
+    """GOSH plot of ``record`` (subsets fitted with its τ² method; points rasterised so the SVG
+    stays small)."""
+    result = record.result
+    studies = result["studies"]
+    fitted = gosh(
+        [s["yi"] for s in studies],
+        [s["vi"] for s in studies],
+        method=result["method"],
+        subsets=GOSH_SUBSETS,
+        seed=0,
+        studies=[str(s["study"]) for s in studies],
+    )
+    figure = Figure(figsize=(6.0, 4.8))
+    ax = figure.add_subplot()
+    gosh_plot(fitted, ax=ax)
+    for collection in ax.collections:
+        collection.set_rasterized(True)
+    figure.tight_layout()
+    return figure
+
+
 def _layouts(results: ReviewResults) -> dict[str, str]:
     plan = results.plan
     default = plan.get("settings", {}).get("forest_layout", "meta")
@@ -210,8 +274,12 @@ def _layouts(results: ReviewResults) -> dict[str, str]:
 
 def draw(job: FigureJob) -> RenderedFigure:
     """Draw one figure and write it in every format."""
-    if job.kind == "funnel":
+    if job.rob_table is not None:
+        figure = rob_figure(job.rob_table, job.kind.removeprefix("rob-"))
+    elif job.kind == "funnel":
         figure = funnel_figure(job.record)
+    elif job.kind == "gosh":
+        figure = gosh_figure(job.record)
     elif job.kind in ("loo", "baujat"):
         figure = diagnostic_figure(job.record, job.kind)
     else:
@@ -234,6 +302,9 @@ def write_report(
     progress = progress or (lambda *_: None)
     figures_dir = outdir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
+    for stale in figures_dir.iterdir():  # figures of an earlier run of a changed plan
+        if stale.name.startswith(FIGURE_PREFIXES) and stale.suffix in (".svg", ".pdf", ".png"):
+            stale.unlink()
     (outdir / "results.json").write_text(results.to_json(), encoding="utf-8")
     write_tables(results, outdir / "tables")
     work = figure_jobs(results, figures_dir)

@@ -481,7 +481,8 @@ def save_figure(figure: Figure, path: str | Path, dpi: int = 300) -> Path:
     suffix = path.suffix.lower().lstrip(".")
     metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}, "png": {}}.get(suffix, {})
     with rc_context({"svg.hashsalt": "metareview", "svg.fonttype": "none"}):
-        figure.savefig(path, dpi=dpi, metadata=metadata)
+        # vector formats embed rasterised parts (e.g. GOSH point clouds) at a moderate 150 dpi
+        figure.savefig(path, dpi=dpi if suffix == "png" else 150, metadata=metadata)
     return path
 
 

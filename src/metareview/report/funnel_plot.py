@@ -22,8 +22,8 @@ from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
-from scipy import stats
 
+from metareview.stats import distributions as dist
 from metareview.stats.bias.funnel import FunnelData
 from metareview.stats.bias.trimfill import TrimFillResult
 
@@ -76,7 +76,7 @@ def funnel_plot(
     legend = []
     if contours:
         legend = _shade_bands(ax, funnel, grid, left, right)
-    z_ci = float(stats.norm.isf((1 - funnel.level) / 2))
+    z_ci = float(dist.z_crit(funnel.level))
     ax.plot(funnel.center - z_ci * grid, grid, ls="--", color="black", lw=0.8, zorder=2)
     ax.plot(funnel.center + z_ci * grid, grid, ls="--", color="black", lw=0.8, zorder=2)
     ax.axvline(funnel.center, color="black", lw=0.8, zorder=2)

@@ -18,6 +18,8 @@ from metareview.plan.results import ReviewResults
 from metareview.report.methods_text import methods_paragraph, results_paragraph
 from metareview.report.tables import format_table, groups, summary_table
 
+ROB_GROUP = "Risk of bias"
+
 
 @dataclass(frozen=True)
 class RenderedFigure:
@@ -82,11 +84,26 @@ def _leave_one_out(record) -> dict[str, Any]:
     return {"id": f"loo-{slug(record.id)}", "title": record.spec["title"], "rows": rows}
 
 
+def _figure_block(figure: RenderedFigure, number: int) -> dict[str, Any]:
+    return {
+        "id": figure.id,
+        "number": number,
+        "caption": figure.caption,
+        "svg": inline_svg(figure.svg),
+        "files": figure.files,
+    }
+
+
 def render_html(results: ReviewResults, figures: list[RenderedFigure]) -> str:
     """The report's HTML text."""
     methods, references = methods_paragraph(results)
     group_blocks, toc_results = [], []
     number = 0
+    rob_figures = []
+    for figure in figures:
+        if figure.group == ROB_GROUP:
+            number += 1
+            rob_figures.append(_figure_block(figure, number))
     for group in groups(results):
         records = [r for r in results.analyses if r.spec["group"] == group]
         table = format_table(summary_table(results, group))
@@ -95,15 +112,7 @@ def render_html(results: ReviewResults, figures: list[RenderedFigure]) -> str:
         for figure in figures:
             if figure.group == group:
                 number += 1
-                group_figures.append(
-                    {
-                        "id": figure.id,
-                        "number": number,
-                        "caption": figure.caption,
-                        "svg": inline_svg(figure.svg),
-                        "files": figure.files,
-                    }
-                )
+                group_figures.append(_figure_block(figure, number))
         group_blocks.append(
             {
                 "id": group_id,
@@ -123,6 +132,7 @@ def render_html(results: ReviewResults, figures: list[RenderedFigure]) -> str:
             dropped += [{**d, "analysis": record.spec["title"]} for d in record.dropped]
     toc = [
         {"id": "methods", "title": "Methods"},
+        *([{"id": "risk-of-bias", "title": "Risk of bias"}] if rob_figures else []),
         {"id": "results", "title": "Results", "children": toc_results},
         {"id": "not-run", "title": "Analyses not run"},
         {"id": "dropped", "title": "Rows left out"},
@@ -138,6 +148,7 @@ def render_html(results: ReviewResults, figures: list[RenderedFigure]) -> str:
         methods=methods,
         references=references,
         groups=group_blocks,
+        rob_figures=rob_figures,
         skipped=skipped,
         dropped=dropped,
     )

@@ -152,7 +152,12 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
     if runs.get("subgroups"):
         parts.append(
             f"Subgroup analyses ({', '.join(runs['subgroups'])}) pooled each subgroup "
-            "separately and compared the subgroup estimates with a Q test on "
+            + (
+                "separately"
+                if preset.subgroup_tau2 == "separate"
+                else "with a τ² common to all subgroups"
+            )
+            + " and compared the subgroup estimates with a Q test on "
             f"(subgroups − 1) degrees of freedom {cite.cite('subgroups')}."
         )
     sensitivity = runs.get("sensitivity", [])

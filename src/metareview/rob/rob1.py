@@ -229,7 +229,9 @@ def assess_rob1(
         try:
             level = parse_judgement(judgements[key])
         except ValueError:
-            raise ValueError(f"domain {key!r}: Low, Unclear or High; got {judgements[key]!r}") from None
+            raise ValueError(
+                f"domain {key!r}: Low, Unclear or High; got {judgements[key]!r}"
+            ) from None
         if level in (Judgement.SOME_CONCERNS,):
             raise ValueError(
                 f"domain {key!r}: RoB 1 judgements are Low, Unclear or High; got {level.value!r}"

@@ -24,7 +24,15 @@ import pandas as pd
 from metareview.stats import distributions as dist
 from metareview.stats.pooling import CI_METHODS, check_choice
 from metareview.stats.presets import Preset, get_preset
-from metareview.stats.tau2 import DEFAULT_MAXITER, DEFAULT_TOL, check_method
+from metareview.stats.tau2 import (
+    DEFAULT_MAXITER,
+    DEFAULT_TOL,
+    GRID_POINTS,
+    LIKELIHOOD_METHODS,
+    check_method,
+    interior_maximum,
+)
+from metareview.stats.wls import LinearModel
 
 COLUMNS = (
     "k",
@@ -164,6 +172,31 @@ def _solve(
     return tau2, converged, iterations
 
 
+def _interior_maxima(groups: _Groups, method: str, rows: np.ndarray, tau2: np.ndarray) -> None:
+    """For groups at the boundary τ² = 0, look for a higher interior likelihood maximum.
+
+    The score is scanned on the grid of :func:`metareview.stats.tau2.interior_maximum` for all
+    these groups at once; the (rare) groups where it turns from + to − are refitted by that
+    function, which keeps the τ² of highest likelihood.
+    """
+    if not rows.size:
+        return
+    mask = groups.mask[rows]
+    k = groups.k[rows]
+    mean = (groups.y[rows] * mask).sum(axis=1) / k
+    var_y = (((groups.y[rows] - mean[:, None]) * mask) ** 2).sum(axis=1) / k
+    top = 10.0 * (var_y + np.where(mask > 0, groups.v[rows], -np.inf).max(axis=1))
+    grid = np.geomspace(1e-6 * top, top, GRID_POINTS, axis=1)
+    values = np.column_stack(
+        [_EQUATIONS[method](groups.state(grid[:, j], rows), k - 1.0)[0] for j in range(GRID_POINTS)]
+    )
+    turns = ((values[:, :-1] > 0) & (values[:, 1:] <= 0)).any(axis=1)
+    for row in rows[turns]:
+        present = groups.mask[row] > 0
+        model = LinearModel(groups.y[row, present], groups.v[row, present])
+        tau2[row], _ = interior_maximum(model, method)
+
+
 def _moment_tau2(groups: _Groups, method: str) -> np.ndarray:
     k = groups.k
     if method == "FE":
@@ -234,7 +267,7 @@ def pool_many(
         Sets the I² definition and prediction-interval rule (default ``metafor``).
     tau2_ci : bool
         Add Q-profile CIs: columns ``tau2_ci_lower``, ``tau2_ci_upper``, ``i2_ci_lower``,
-        ``i2_ci_upper``.
+        ``i2_ci_upper`` (always Q-profile and τ²-based I², whatever the preset's CI rules).
 
     Returns
     -------
@@ -315,6 +348,8 @@ def _fit(
         tau2 = np.zeros(n)
         fitted, ok, steps = _solve(groups, rows, _EQUATIONS[method], start[rows], k[rows] - 1.0)
         tau2[rows], converged[rows], iterations[rows] = fitted, ok, steps
+        if method in LIKELIHOOD_METHODS:
+            _interior_maxima(groups, method, np.flatnonzero((k > 1) & (tau2 == 0)), tau2)
     else:
         tau2 = _moment_tau2(groups, method)
     fe = groups.state(np.zeros(n))

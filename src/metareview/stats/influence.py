@@ -34,8 +34,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from metareview.stats.metaregression import fit_tau2
-from metareview.stats.tau2 import check_inputs, check_method
+from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2_model
 from metareview.stats.wls import LinearModel
 
 INFLUENCE_COLUMNS = (
@@ -115,7 +114,7 @@ def _deleted_fits(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str):
     for i in range(k):
         keep = np.arange(k) != i
         model = _model(y[keep], v[keep], X[keep])
-        tau2 = fit_tau2(model, method).tau2
+        tau2 = estimate_tau2_model(model, method).tau2
         state = model.at(tau2)
         out["tau2"][i], out["beta"][i], out["vb"][i] = tau2, state.beta, state.vb
         out["q"][i] = model.at(0.0).q
@@ -152,7 +151,7 @@ def influence(
         else tuple(f"Study {i + 1}" for i in range(k))
     )
     full = _model(y, v, X)
-    tau2 = fit_tau2(full, method).tau2
+    tau2 = estimate_tau2_model(full, method).tau2
     state = full.at(tau2)
     beta, vb, w = state.beta, state.vb, state.w
     hat = w * np.einsum("ij,jk,ik->i", X, vb, X)

@@ -40,9 +40,10 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from metareview.stats import distributions as dist
 from metareview.stats.pooling import CI_METHODS, check_choice
-from metareview.stats.tau2 import Tau2Fit, check_inputs, check_method, estimate_tau2_model
-from metareview.stats.wls import FitState, LinearModel
+from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2_model
+from metareview.stats.wls import LinearModel
 
 
 @dataclass(frozen=True)
@@ -279,7 +280,7 @@ def metareg(
         qe_null = null_model.at(0.0).q
         r2 = 100.0 * max(0.0, 1.0 - (qe / (k - p)) / (qe_null / (k - 1))) if qe_null > 0 else 0.0
     else:
-        tau2_null = fit_tau2(null_model, method).tau2
+        tau2_null = estimate_tau2_model(null_model, method).tau2
         r2 = 0.0 if tau2_null <= 0 else 100.0 * max(0.0, (tau2_null - fit["tau2"]) / tau2_null)
     if method == "FE":
         i2 = 100.0 * max(0.0, (qe - (k - p)) / qe) if qe > 0 else 0.0
@@ -315,45 +316,11 @@ def metareg(
     )
 
 
-def _log_likelihood(state: FitState, method: str) -> float:
-    """(Restricted) log-likelihood up to a constant."""
-    extra = state.log_det_xwx if method == "REML" else 0.0
-    return -0.5 * (state.log_det_v + extra + state.q)
-
-
-def fit_tau2(model: LinearModel, method: str) -> Tau2Fit:
-    """τ² as :func:`estimate_tau2_model`, but for ML/REML the global maximum of the likelihood.
-
-    When the score is negative at τ² = 0 the likelihood can still rise again to a higher
-    interior maximum (it does for ML on dat.bcg ~ ablat + alloc); a grid search for sign
-    changes of the score, refined by Brent's method, finds it (metafor's Fisher scoring does).
-    """
-    fit = estimate_tau2_model(model, method)
-    if method not in ("ML", "REML") or fit.tau2 > 0 or model.k <= model.p:
-        return fit
-    from scipy.optimize import brentq
-
-    def score(tau2: float) -> float:
-        state = model.at(tau2)
-        return state.ypy2 - (state.tr_p if method == "REML" else state.sum_w)
-
-    top = 10.0 * (float(np.var(model.y)) + float(np.max(model.v)))
-    grid = np.concatenate([[0.0], np.geomspace(1e-6 * top, top, 200)])
-    values = np.array([score(t) for t in grid])
-    best, best_ll = 0.0, _log_likelihood(model.at(0.0), method)
-    for i in np.flatnonzero((values[:-1] > 0) & (values[1:] <= 0)):
-        root = brentq(score, grid[i], grid[i + 1], xtol=1e-14, rtol=1e-13)
-        loglik = _log_likelihood(model.at(root), method)
-        if loglik > best_ll:
-            best, best_ll = float(root), loglik
-    return Tau2Fit(best, fit.converged, fit.iterations, method)
-
-
 def _fit(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str, ci_method: str) -> dict:
     """τ², β, their covariance, the test statistics and the omnibus test of one model."""
     k, p = X.shape
     model = LinearModel(y, v, X)
-    tau2_fit = fit_tau2(model, method)
+    tau2_fit = estimate_tau2_model(model, method)
     state = model.at(tau2_fit.tau2)
     vb = state.vb
     if ci_method != "z":
@@ -388,14 +355,13 @@ def _fit(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str, ci_method: st
 def _coefficients(
     names: Sequence[str], fit: dict, df: int, level: float
 ) -> tuple[Coefficient, ...]:
-    alpha = 1.0 - level
     if fit["ci_method"] == "z":
-        crit = float(stats.norm.isf(alpha / 2))
-        pvalues = 2.0 * stats.norm.sf(np.abs(fit["statistic"]))
+        crit = float(dist.z_crit(level))
+        pvalues = dist.z_pvalue(fit["statistic"])
         test_df = None
     else:
-        crit = float(stats.t.isf(alpha / 2, df))
-        pvalues = 2.0 * stats.t.sf(np.abs(fit["statistic"]), df)
+        crit = float(dist.t_crit(level, df))
+        pvalues = dist.t_pvalue(fit["statistic"], df)
         test_df = df
     return tuple(
         Coefficient(

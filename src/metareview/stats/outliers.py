@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from metareview.stats import distributions as dist
 from metareview.stats.pooling import PoolResult, pool
 from metareview.stats.presets import Preset
 
@@ -74,7 +74,7 @@ def find_outliers(
     settings = {"method": method, "ci_method": ci_method, "level": level, "preset": preset}
     full = pooled if pooled is not None else pool(y, v, **settings)
     labels = [str(s) for s in studies] if studies is not None else list(full.studies)
-    half = float(stats.norm.isf((1.0 - level) / 2)) * np.sqrt(v)
+    half = float(dist.z_crit(level)) * np.sqrt(v)
     outside = (y + half < full.random.ci_lower) | (y - half > full.random.ci_upper)
     indices = tuple(int(i) for i in np.flatnonzero(outside))
     refit = None

@@ -41,6 +41,8 @@ from metareview.stats.wls import FitState, LinearModel
 
 TAU2_METHODS: tuple[str, ...] = ("FE", "DL", "REML", "ML", "PM", "SJ", "HE", "EB", "HS")
 ITERATIVE_METHODS = frozenset({"REML", "ML", "PM", "EB"})
+LIKELIHOOD_METHODS = frozenset({"REML", "ML"})
+GRID_POINTS = 100
 
 DEFAULT_TOL = 1e-10
 DEFAULT_MAXITER = 200
@@ -138,8 +140,60 @@ def estimate_tau2_model(
         tau2, converged, iterations = solve_estimating_equation(
             _EQUATIONS[method], model, start, tol=tol, maxiter=maxiter
         )
+        if tau2 == 0.0 and method in LIKELIHOOD_METHODS:
+            tau2, steps = interior_maximum(model, method, tol=tol, maxiter=maxiter)
+            iterations += steps
         return Tau2Fit(tau2, converged, iterations, method)
     return Tau2Fit(_moment_estimate(model, method), True, 0, method)
+
+
+def _intercept_only_scores(model: LinearModel, method: str, grid: np.ndarray) -> np.ndarray:
+    """The ML/REML estimating equation of an intercept-only model at every τ² of ``grid``."""
+    w = 1.0 / (model.v[:, None] + grid[None, :])
+    sum_w = w.sum(axis=0)
+    mu = (w * model.y[:, None]).sum(axis=0) / sum_w
+    wr = w * (model.y[:, None] - mu)
+    ypy2 = (wr * wr).sum(axis=0)
+    if method == "ML":
+        return ypy2 - sum_w
+    return ypy2 - (sum_w - (w * w).sum(axis=0) / sum_w)
+
+
+def log_likelihood(state: FitState, method: str) -> float:
+    """The ML or REML log-likelihood of a fit, up to a constant."""
+    extra = state.log_det_xwx if method == "REML" else 0.0
+    return -0.5 * (state.log_det_v + extra + state.q)
+
+
+def interior_maximum(
+    model: LinearModel, method: str, *, tol: float = DEFAULT_TOL, maxiter: int = DEFAULT_MAXITER
+) -> tuple[float, int]:
+    """The global maximum of the (restricted) likelihood when its score is ≤ 0 at τ² = 0.
+
+    A negative score at the boundary makes 0 a local maximum, but the likelihood can rise again
+    to a higher interior maximum (ML on dat.bcg ~ ablat + alloc does, and metafor's Fisher
+    scoring finds it). The score is scanned on a geometric grid up to 10·(var(y) + max(v));
+    each change of sign from + to − is refined, and the τ² of highest likelihood (0 included)
+    is returned with the number of refining iterations.
+    """
+    equation = _EQUATIONS[method]
+    top = 10.0 * (float(np.var(model.y)) + float(np.max(model.v)))
+    grid = np.geomspace(1e-6 * top, top, GRID_POINTS)
+    if model.X is None:
+        values = _intercept_only_scores(model, method, grid)
+    else:
+        values = np.array([equation(model.at(t), model)[0] for t in grid])
+    best, best_ll, steps = 0.0, log_likelihood(model.fixed, method), 0
+    for i in np.flatnonzero((values[:-1] > 0) & (values[1:] <= 0)):
+        root, _, iterations = solve_estimating_equation(
+            equation, model, math.sqrt(grid[i] * grid[i + 1]), lower=grid[i],
+            upper=grid[i + 1], tol=tol, maxiter=maxiter,
+        )  # fmt: skip
+        steps += iterations
+        loglik = log_likelihood(model.at(root), method)
+        if loglik > best_ll:
+            best, best_ll = float(root), loglik
+    return best, steps
 
 
 def _moment_estimate(model: LinearModel, method: str) -> float:
@@ -192,6 +246,8 @@ def solve_estimating_equation(
     model: LinearModel,
     start: float,
     *,
+    lower: float = 0.0,
+    upper: float = math.inf,
     tol: float = DEFAULT_TOL,
     maxiter: int = DEFAULT_MAXITER,
 ) -> tuple[float, bool, int]:
@@ -200,13 +256,15 @@ def solve_estimating_equation(
     Newton steps from ``start``, safeguarded by a bracket ``[lo, hi]`` (value > 0 at lo,
     < 0 at hi): a step that leaves the bracket is replaced by bisection, or, while no upper
     end is known yet, by growing τ² fourfold. Returns ``(tau2, converged, iterations)``; a
-    non-positive value at 0 gives exactly 0.
+    non-positive value at 0 gives exactly 0. A known bracket ``[lower, upper]`` (value > 0
+    at ``lower``) can be given instead of the default ``[0, ∞)``.
     """
-    value0, _ = equation(model.fixed, model)
-    if value0 <= 0:
-        return 0.0, True, 0
+    if lower == 0.0:
+        value0, _ = equation(model.fixed, model)
+        if value0 <= 0:
+            return 0.0, True, 0
     scale = float(np.mean(model.v))  # tolerances relative to the variances: scale-free
-    lo, hi = 0.0, math.inf
+    lo, hi = lower, upper
     x = start if start > 0 else 0.01 * scale
     for iterations in range(1, maxiter + 1):
         value, slope = equation(model.at(x), model)

@@ -30,15 +30,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
-from metareview.stats.pooling import check_choice, hartung_knapp_factor
+from metareview.stats import distributions as dist
+from metareview.stats.pooling import CI_METHODS, check_choice, hartung_knapp_factor
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2
 from metareview.stats.wls import LinearModel
 
 MODELS = ("rma", "lm")
 PREDICTORS = ("sei", "vi", "ni", "ninv", "sqrtninv")
-CI_METHODS = ("z", "knha", "adhoc")
 PREDICTOR_LABELS = {
     "sei": "standard error",
     "vi": "sampling variance",
@@ -63,14 +62,13 @@ class MetaRegressionFit:
 
     def critical_value(self, level: float) -> float:
         """Two-sided quantile of the reference distribution for a ``level`` interval."""
-        upper = 0.5 + level / 2
-        return float(stats.norm.ppf(upper) if self.df is None else stats.t.ppf(upper, self.df))
+        return float(dist.z_crit(level) if self.df is None else dist.t_crit(level, self.df))
 
     def pvalue(self, statistic: float) -> float:
         """Two-sided p-value of a Wald statistic under the fit's reference distribution."""
         if self.df is None:
-            return float(2 * stats.norm.sf(abs(statistic)))
-        return float(2 * stats.t.sf(abs(statistic), self.df))
+            return float(dist.z_pvalue(statistic))
+        return float(dist.t_pvalue(statistic, self.df))
 
 
 def fit_meta_regression(

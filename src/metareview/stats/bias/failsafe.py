@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from metareview.stats import distributions as dist
 from metareview.stats.pooling import check_choice
 from metareview.stats.tau2 import check_inputs
 
@@ -113,7 +114,7 @@ def fail_safe_n(
     weighted_mean = float(w @ y / w.sum())
     if kind == "rosenberg":
         z = float(w @ y) / math.sqrt(float(w.sum()))
-        pvalue = float(2 * stats.norm.sf(abs(z)))
+        pvalue = float(dist.z_pvalue(z))
         n = (float(w @ y) ** 2 / stats.norm.isf(alpha / 2) ** 2 - float(w.sum())) / w.mean()
         return FailSafeN(kind, _whole_studies(n), k, alpha, pvalue, weighted_mean, None)
     mean = weighted_mean if weighted else float(y.mean())

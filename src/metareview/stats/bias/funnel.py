@@ -22,15 +22,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from metareview.stats import distributions as dist
 from metareview.stats.tau2 import check_inputs
+from metareview.stats.wls import LinearModel
 
 DEFAULT_CONTOURS = (0.10, 0.05, 0.01)
 
 
 def _critical(alpha: float) -> float:
-    return float(stats.norm.isf(alpha / 2))
+    return float(dist.z_crit(1.0 - alpha))
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class FunnelData:
                 "study": list(self.labels),
                 "yi": yi,
                 "sei": sei,
-                "pvalue": 2 * stats.norm.sf(np.abs(yi - self.null) / sei),
+                "pvalue": dist.z_pvalue((yi - self.null) / sei),
             }
         )
 
@@ -146,8 +147,7 @@ def funnel_data(
     if len(names) != y.size:
         raise ValueError(f"labels must name each of the {y.size} studies; got {len(names)}")
     if center is None:
-        w = 1.0 / v
-        center = float(w @ y / w.sum())
+        center = float(LinearModel(y, v).fixed.beta[0])
     sei = np.sqrt(v)
     return FunnelData(
         yi=tuple(float(x) for x in y),

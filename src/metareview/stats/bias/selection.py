@@ -32,8 +32,10 @@ from typing import Any
 import numpy as np
 from scipy import optimize, special, stats
 
+from metareview.stats import distributions as dist
 from metareview.stats.pooling import check_choice
 from metareview.stats.tau2 import check_inputs
+from metareview.stats.wls import LinearModel
 
 ALTERNATIVES = ("greater", "less", "two.sided")
 SELECTION_METHODS = ("ML", "FE")
@@ -221,8 +223,7 @@ def selection_model(
         mu, tau2, delta = unpack(x)
         return likelihood(mu, tau2, delta)
 
-    w = 1.0 / v
-    mu0 = float(w @ y / w.sum())
+    mu0 = float(LinearModel(y, v).fixed.beta[0])
     tau2_start = [max(float(np.var(y)) - float(np.mean(v)), 0.01)] if random else []
     bounds_null = [(None, None)] + [(0.0, None)] * random
     null_x, null_ll, null_ok = _maximise(
@@ -253,7 +254,7 @@ def selection_model(
         ok = False
     variances = np.diag(covariance)
     se = math.sqrt(variances[0]) if variances[0] > 0 else math.nan
-    crit = float(stats.norm.ppf(0.5 + level / 2))
+    crit = float(dist.z_crit(level))
     se_delta = [None] + [
         math.sqrt(value) if value > 0 else None for value in variances[1 + random :]
     ]
@@ -268,7 +269,7 @@ def selection_model(
         se=se,
         ci_lower=float(mu - crit * se),
         ci_upper=float(mu + crit * se),
-        pvalue=float(2 * stats.norm.sf(abs(mu / se))),
+        pvalue=float(dist.z_pvalue(mu / se)),
         tau2=float(tau2),
         delta=tuple(float(d) for d in delta),
         se_delta=tuple(se_delta),

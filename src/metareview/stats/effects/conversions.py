@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from metareview.stats import distributions as dist
 from metareview.stats.effects.smd import hedges_correction
 
 LOGIT_SCALE = np.pi / np.sqrt(3)  # SD of the standard logistic distribution
@@ -55,7 +56,7 @@ def se_from_ci(lower, upper, level: float = 0.95) -> np.ndarray:
     >>> float(np.round(se_from_ci(0.1, 0.5), 6))
     0.102043
     """
-    z = stats.norm.isf((1 - level) / 2)
+    z = dist.z_crit(level)
     return (np.asarray(upper, dtype=float) - np.asarray(lower, dtype=float)) / (2 * z)
 
 

@@ -1,0 +1,74 @@
+"""The review's risk-of-bias figures: the judgements of every included study, from the plan's
+``[rob]`` columns, as a robvis traffic-light plot and a summary bar plot.
+
+>>> from metareview.plan.results import AnalysisRecord, ReviewResults
+>>> rows = [{"study": "A", "d1": "Low", "d2": "High", "rob": "High"},
+...         {"study": "B", "d1": "Some concerns", "d2": "Low", "rob": "Some concerns"}]
+>>> record = AnalysisRecord(spec={"id": "x"}, status="ok", input=rows)
+>>> results = ReviewResults("t", "0", "k", {"rob": {"column": "rob", "domains": ["d1", "d2"]}},
+...                         {}, (record,))
+>>> table = rob_table(results)
+>>> table.studies, [str(j) for j in table.overall]
+(('A', 'B'), ['High', 'Some concerns'])
+"""
+
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+
+from metareview.plan.results import ReviewResults
+from metareview.report.rob_plots import summary_plot, traffic_light_plot
+from metareview.rob.table import RobTable
+from metareview.rob.vocabulary import Judgement, parse_judgement
+
+ROB2_DOMAINS = (
+    "Bias arising from the randomisation process",
+    "Bias due to deviations from intended interventions",
+    "Bias due to missing outcome data",
+    "Bias in measurement of the outcome",
+    "Bias in selection of the reported result",
+)
+
+
+def rob_table(results: ReviewResults) -> RobTable | None:
+    """One row per study in any analysis (its first row), or ``None`` without ``rob.domains``."""
+    rob = results.plan.get("rob", {})
+    domains = tuple(rob.get("domains", ()))
+    if not domains:
+        return None
+    overall_column = rob.get("column", "rob")
+    first: dict[str, dict] = {}
+    for record in results.analyses:
+        for row in record.input:
+            first.setdefault(str(row["study"]), row)
+    names = rob.get("domain_names") or (ROB2_DOMAINS if len(domains) == 5 else domains)
+    studies = sorted(first)
+
+    def judgement(value: object) -> Judgement:
+        return parse_judgement(value) or Judgement.NO_INFORMATION
+
+    return RobTable(
+        tool=rob.get("tool", "RoB 2"),
+        domains=tuple(f"D{i}" for i in range(1, len(domains) + 1)),
+        domain_names=tuple(names),
+        studies=tuple(studies),
+        judgements=tuple(tuple(judgement(first[s].get(d)) for d in domains) for s in studies),
+        overall=tuple(judgement(first[s].get(overall_column)) for s in studies),
+    )
+
+
+def rob_figure(table: RobTable, kind: str) -> Figure:
+    """The traffic-light (``traffic``) or summary (``summary``) plot of ``table``."""
+    if kind == "traffic":
+        figure = Figure(
+            figsize=(
+                0.55 * (len(table.domains) + 1) + 3.2,
+                0.28 * table.n_studies + 1.6 + 0.18 * len(table.domains),
+            )
+        )
+        traffic_light_plot(table, ax=figure.add_subplot())
+    else:
+        figure = Figure(figsize=(8.0, 0.45 * (len(table.domains) + 1) + 1.4))
+        summary_plot(table, ax=figure.add_subplot())
+    figure.tight_layout()
+    return figure

@@ -178,7 +178,7 @@ def test_measure_none_chooses_from_the_data():
         }
     )
     assert compute_effects(events, None).attrs["measure"] == "RR"
-    with pytest.raises(ValueError, match="measure must be given"):
+    with pytest.raises(ValueError, match="the measure must be given"):
         compute_effects(pd.DataFrame({"study": ["A"], "yi": [0.2], "vi": [0.01]}), None)
 
 

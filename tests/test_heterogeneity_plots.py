@@ -33,6 +33,28 @@ def test_baujat_plot_uses_the_given_axes_and_data():
     plt.close(fig)
 
 
+def test_baujat_plot_names_only_the_extreme_studies_when_there_are_many():
+    rng = np.random.default_rng(7)
+    yi = rng.normal(0.3, 0.2, 30)
+    vi = rng.uniform(0.01, 0.05, 30)
+    res = influence(yi, vi, method="DL")
+    fig, ax = plt.subplots()
+    baujat_plot(res, ax=ax, max_labels=3)
+    named = {t.get_text() for t in ax.texts}
+    top_x = {res.studies[i] for i in np.argsort(res.baujat_x)[-3:]}
+    top_y = {res.studies[i] for i in np.argsort(res.baujat_y)[-3:]}
+    flagged = {s for s, f in zip(res.studies, res.influential) if f}
+    assert named == top_x | top_y | flagged
+    assert len(named) < 30
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    baujat_plot(res, ax=ax, max_labels=None)
+    assert len(ax.texts) == 30
+    plt.close(fig)
+    with pytest.raises(ValueError, match="max_labels"):
+        baujat_plot(res, max_labels=-1)
+
+
 def test_gosh_plot_highlight_and_clusters():
     res = gosh(YI, VI, method="DL")
     _, ax = plt.subplots()

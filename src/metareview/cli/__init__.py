@@ -23,7 +23,7 @@ from metareview.cli.prisma import prisma
 from metareview.cli.rob import rob
 from metareview.cli.run import run
 from metareview.cli.validate import validate
-from metareview.errors import MetareviewError
+from metareview.errors import DataError, MetareviewError
 
 EXIT_OK, EXIT_ANALYSIS_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -52,6 +52,19 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+SHOWN_PROBLEMS = 5
+
+
+def _first_problems(err: DataError) -> str:
+    """The first few problems of a DataError: one line must stay readable (all are in
+    ``metareview validate``)."""
+    if len(err.problems) <= SHOWN_PROBLEMS:
+        return str(err)
+    shown = "; ".join(str(problem) for problem in err.problems[:SHOWN_PROBLEMS])
+    rest = err.total - SHOWN_PROBLEMS
+    return f"{err.total} problems: {shown}; … and {rest} more ('metareview validate' lists them)"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; the console script ``metareview`` calls this."""
     try:
@@ -71,6 +84,8 @@ def main(argv: list[str] | None = None) -> None:
         _fail(f"{err.format_message()}{hint}", EXIT_BAD_INPUT)
     except click.ClickException as err:
         _fail(err.format_message(), EXIT_BAD_INPUT)
+    except DataError as err:
+        _fail(_first_problems(err), err.exit_code)
     except MetareviewError as err:
         _fail(str(err), err.exit_code)
     except (FileNotFoundError, IsADirectoryError, PermissionError) as err:

@@ -13,6 +13,7 @@ from metareview.cli.options import (
     column_option,
     json_option,
     mapping_from,
+    output_file_option,
     preset_option,
     sheet_option,
 )
@@ -41,12 +42,9 @@ SHOWN = ("study", *EFFECT_COLUMNS)
 @preset_option
 @column_option
 @sheet_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write the table with the effect columns to OUT (.csv, .tsv, .xlsx, .parquet).",
+@output_file_option(
+    (".csv", ".tsv", ".txt", ".xlsx", ".parquet"),
+    help="Write the table with the effect columns to FILE (.csv, .tsv/.txt, .xlsx, .parquet).",
 )
 @json_option
 @click.option(

@@ -13,6 +13,7 @@ from metareview.cli.options import (
     json_option,
     mapping_from,
     measure_option,
+    output_file_option,
     preset_option,
     sheet_option,
 )
@@ -56,11 +57,8 @@ def unique_labels(labels: list[str]) -> list[str]:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random subsets.")
 @measure_option
 @preset_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    default=None,
+@output_file_option(
+    (".parquet",),
     help="Parquet file: one row per subset (estimate, tau2, i2, h2, q, k, one boolean "
     "column per study).",
 )

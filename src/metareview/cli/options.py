@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from metareview.data.mapping import parse_column_mapping
@@ -51,3 +53,32 @@ def mapping_from(columns: tuple[str, ...]) -> dict[str, str]:
         return parse_column_mapping(columns)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--col") from err
+
+
+def output_file_option(suffixes: tuple[str, ...], help: str, **kwargs):
+    """``-o/--output FILE`` whose extension must be one of ``suffixes`` and whose folder must
+    exist, both checked before any work is done (a usage error, exit code 2)."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is None:
+            return None
+        path = Path(value)
+        if path.suffix.lower() not in suffixes:
+            raise click.BadParameter(
+                f"got '{value}', expected a file ending in {', '.join(suffixes)}", ctx, param
+            )
+        if not path.resolve().parent.is_dir():
+            raise click.BadParameter(
+                f"got '{value}', expected a file in an existing folder", ctx, param
+            )
+        return value
+
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False),
+        callback=check,
+        metavar="FILE",
+        help=help,
+        **kwargs,
+    )

@@ -242,9 +242,15 @@ def _choose_measure(table: ExtractionTable, measure: str | None) -> str:
         return "SMD"
     if groups & DICHOTOMOUS_GROUPS:
         return "RR"
-    raise ValueError(
-        "measure must be given (one of SMD, MD, OR, RR, RD) when the table holds only "
-        "precomputed yi: it cannot be inferred"
+    raise DataError(
+        Problem(
+            table.source,
+            None,
+            None,
+            None,
+            "--measure SMD, MD, OR, RR or RD (the measure must be given: the table holds only "
+            "precomputed yi, so it cannot be inferred)",
+        )
     )
 
 

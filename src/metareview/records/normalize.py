@@ -39,7 +39,11 @@ _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
 
 
 def fold(text: str) -> str:
-    """Lower case ASCII words separated by single spaces: no accents, markup or punctuation."""
+    """Lower case ASCII words separated by single spaces: no accents, markup or punctuation.
+
+    >>> fold("Éfficacité of <i>St John’s</i> wort!")
+    'efficacite of st john s wort'
+    """
     text = _TAGS.sub(" ", text).translate(_SPECIAL_LETTERS)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
@@ -47,12 +51,20 @@ def fold(text: str) -> str:
 
 
 def normalize_title(title: str) -> str:
-    """A title folded for comparison (MEDLINE's [brackets] around translated titles go too)."""
+    """A title folded for comparison (MEDLINE's [brackets] around translated titles go too).
+
+    >>> normalize_title("[Effects of exercise].")
+    'effects of exercise'
+    """
     return fold(title)
 
 
 def normalize_doi(doi: str) -> str:
-    """The DOI in lower case without resolver prefix, URL escapes or trailing punctuation."""
+    """The DOI in lower case without resolver prefix, URL escapes or trailing punctuation.
+
+    >>> normalize_doi("https://doi.org/10.1000%2FABC.123.")
+    '10.1000/abc.123'
+    """
     doi = _DOI_PREFIX.sub("", unquote(doi.strip()))
     return doi.rstrip(".,;").lower()
 
@@ -81,7 +93,11 @@ def sici_citation(doi: str) -> tuple[int, str, str] | None:
 
 
 def normalize_pages(pages: str) -> str:
-    """Expand abbreviated page ranges ("349-69" → "349-369") and lower-case prefixes."""
+    """Expand abbreviated page ranges ("349-69" → "349-369") and lower-case prefixes.
+
+    >>> normalize_pages("349-69")
+    '349-369'
+    """
     text = pages.strip().lower().replace(" ", "")
     match = _PAGES.match(text)
     if not match:
@@ -93,13 +109,21 @@ def normalize_pages(pages: str) -> str:
 
 
 def start_page(pages: str) -> str:
-    """The first page of a page range ('968-&', '222; author reply 222' → '968', '222')."""
+    """The first page of a page range ('968-&', '222; author reply 222' → '968', '222').
+
+    >>> start_page("222; author reply 222")
+    '222'
+    """
     match = _FIRST_PAGE.match(normalize_pages(pages))
     return match.group(0) if match else ""
 
 
 def normalize_journal(journal: str) -> tuple[str, ...]:
-    """Journal name words without stop-words, and without a '(City)' qualifier."""
+    """Journal name words without stop-words, and without a '(City)' qualifier.
+
+    >>> normalize_journal("Journal of Affective Disorders (Amsterdam)")
+    ('journal', 'affective', 'disorders')
+    """
     journal = re.sub(r"\([^)]*\)\s*$", "", journal)
     return tuple(w for w in fold(journal).split() if w not in _JOURNAL_STOPWORDS)
 
@@ -110,6 +134,12 @@ def journals_match(a: str, b: str) -> bool | None:
     Equal after normalisation, or one is an abbreviation of the other word by word: each
     abbreviated word starts with the full word's first letter and its letters appear in order
     in it ("Natl" ~ "National", "Psychol" ~ "Psychology").
+
+
+    >>> journals_match("J Affect Disord", "Journal of Affective Disorders")
+    True
+    >>> journals_match("", "Lancet") is None
+    True
     """
     words_a, words_b = normalize_journal(a), normalize_journal(b)
     if not words_a or not words_b:
@@ -131,7 +161,11 @@ def _abbreviates(short: str, full: str) -> bool:
 
 
 def surname(author: str) -> str:
-    """An author's family name folded and squeezed: 'van de Schoot, Rens' → 'vandeschoot'."""
+    """An author's family name folded and squeezed: 'van de Schoot, Rens' → 'vandeschoot'.
+
+    >>> surname("van de Schoot, Rens"), surname("Smith JA")
+    ('vandeschoot', 'smith')
+    """
     if "," in author:
         family = author.split(",")[0]
     else:
@@ -143,5 +177,9 @@ def surname(author: str) -> str:
 
 
 def first_surname(authors: tuple[str, ...]) -> str:
-    """The folded family name of the first author ('' when there are no authors)."""
+    """The folded family name of the first author ('' when there are no authors).
+
+    >>> first_surname(("Cuijpers, P.", "Karyotaki, E.")), first_surname(())
+    ('cuijpers', '')
+    """
     return surname(authors[0]) if authors else ""

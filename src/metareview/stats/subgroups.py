@@ -136,9 +136,7 @@ def q_between(estimates: Sequence[float], ses: Sequence[float]) -> tuple[float, 
     (8.0, 1, 0.0047)
     """
     est = np.asarray(estimates, dtype=float)
-    w = 1.0 / np.asarray(ses, dtype=float) ** 2
-    mean = float(np.sum(w * est) / np.sum(w))
-    q = float(np.sum(w * (est - mean) ** 2))
+    q = LinearModel(est, np.asarray(ses, dtype=float) ** 2).fixed.q
     df = est.size - 1
     return q, df, float(stats.chi2.sf(q, df))
 

@@ -21,6 +21,7 @@ import numpy as np
 from scipy import stats
 
 from metareview.stats.tau2 import check_inputs
+from metareview.stats.wls import LinearModel
 
 EXACT_MAX_K = 50
 
@@ -65,9 +66,9 @@ def rank_correlation_test(yi: object, vi: object) -> RankCorrelationTest:
     k = int(y.size)
     if k < 3:
         raise ValueError(f"the rank correlation test needs at least 3 studies; got {k}")
-    w = 1.0 / v
-    theta = float(w @ y) / float(w.sum())
-    standardised = (y - theta) / np.sqrt(v - 1.0 / float(w.sum()))
+    fixed = LinearModel(y, v).fixed
+    theta, theta_var = float(fixed.beta[0]), float(fixed.vb[0, 0])
+    standardised = (y - theta) / np.sqrt(v - theta_var)
     if np.ptp(standardised) == 0 or np.ptp(v) == 0:
         raise ValueError("the rank correlation is undefined when all effects or variances agree")
     ties = np.unique(standardised).size < k or np.unique(v).size < k

@@ -25,6 +25,7 @@ import pandas as pd
 
 from metareview.stats import distributions as dist
 from metareview.stats.tau2 import check_inputs
+from metareview.stats.wls import LinearModel
 
 DEFAULT_CONTOURS = (0.10, 0.05, 0.01)
 
@@ -146,8 +147,7 @@ def funnel_data(
     if len(names) != y.size:
         raise ValueError(f"labels must name each of the {y.size} studies; got {len(names)}")
     if center is None:
-        w = 1.0 / v
-        center = float(w @ y / w.sum())
+        center = float(LinearModel(y, v).fixed.beta[0])
     sei = np.sqrt(v)
     return FunnelData(
         yi=tuple(float(x) for x in y),

@@ -35,6 +35,7 @@ from scipy import optimize, special, stats
 from metareview.stats import distributions as dist
 from metareview.stats.pooling import check_choice
 from metareview.stats.tau2 import check_inputs
+from metareview.stats.wls import LinearModel
 
 ALTERNATIVES = ("greater", "less", "two.sided")
 SELECTION_METHODS = ("ML", "FE")
@@ -222,8 +223,7 @@ def selection_model(
         mu, tau2, delta = unpack(x)
         return likelihood(mu, tau2, delta)
 
-    w = 1.0 / v
-    mu0 = float(w @ y / w.sum())
+    mu0 = float(LinearModel(y, v).fixed.beta[0])
     tau2_start = [max(float(np.var(y)) - float(np.mean(v)), 0.01)] if random else []
     bounds_null = [(None, None)] + [(0.0, None)] * random
     null_x, null_ll, null_ok = _maximise(

@@ -44,14 +44,24 @@ class BinaryEffects:
 
 
 def log_odds_ratio(a, b, c, d):
-    """ln(ad/bc) with the Woolf variance 1/a + 1/b + 1/c + 1/d; returns ``(yi, vi)``."""
+    """ln(ad/bc) with the Woolf variance 1/a + 1/b + 1/c + 1/d; returns ``(yi, vi)``.
+
+    >>> yi, vi = log_odds_ratio(10, 40, 5, 45)
+    >>> round(float(yi), 4), round(float(vi), 4)
+    (0.8109, 0.3472)
+    """
     a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log(a * d / (b * c)), 1 / a + 1 / b + 1 / c + 1 / d
 
 
 def log_risk_ratio(a, b, c, d):
-    """ln((a/n1)/(c/n2)) with variance 1/a − 1/n1 + 1/c − 1/n2; returns ``(yi, vi)``."""
+    """ln((a/n1)/(c/n2)) with variance 1/a − 1/n1 + 1/c − 1/n2; returns ``(yi, vi)``.
+
+    >>> yi, vi = log_risk_ratio(10, 40, 5, 45)
+    >>> round(float(yi), 4), round(float(vi), 4)
+    (0.6931, 0.26)
+    """
     a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
     n1, n2 = a + b, c + d
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -59,7 +69,12 @@ def log_risk_ratio(a, b, c, d):
 
 
 def risk_difference(a, b, c, d):
-    """p1 − p2 with variance p1(1 − p1)/n1 + p2(1 − p2)/n2; returns ``(yi, vi)``."""
+    """p1 − p2 with variance p1(1 − p1)/n1 + p2(1 − p2)/n2; returns ``(yi, vi)``.
+
+    >>> yi, vi = risk_difference(10, 40, 5, 45)
+    >>> round(float(yi), 4), round(float(vi), 4)
+    (0.1, 0.005)
+    """
     a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
     n1, n2 = a + b, c + d
     p1, p2 = a / n1, c / n2
@@ -104,6 +119,11 @@ def two_by_two(
 
     ``add``/``zero_cell_method`` set the zero-cell correction; ``drop_double_zero`` marks
     double-zero studies not estimable for OR/RR (never for RD).
+
+
+    >>> res = two_by_two("OR", [0, 10], [20, 50], [0, 5], [20, 50], drop_double_zero=True)
+    >>> res.dropped.tolist(), round(float(res.yi[1]), 4)
+    ([True, False], 0.8109)
     """
     check_choice("measure", measure, BINARY_MEASURES)
     if add < 0:

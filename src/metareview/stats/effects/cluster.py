@@ -17,10 +17,18 @@ import numpy as np
 
 
 def design_effect(cluster_size, icc) -> np.ndarray:
-    """1 + (m − 1) · ICC."""
+    """1 + (m − 1) · ICC.
+
+    >>> round(float(design_effect(20, 0.05)), 4)
+    1.95
+    """
     return 1 + (np.asarray(cluster_size, dtype=float) - 1) * np.asarray(icc, dtype=float)
 
 
 def effective_size(count, design) -> np.ndarray:
-    """A sample size (or event count) divided by the design effect."""
+    """A sample size (or event count) divided by the design effect.
+
+    >>> round(float(effective_size(100, 1.95)), 2)
+    51.28
+    """
     return np.asarray(count, dtype=float) / np.asarray(design, dtype=float)

@@ -14,6 +14,11 @@ import numpy as np
 
 
 def mean_difference(m1, m2, sd1, sd2, n1, n2):
-    """Mean difference (arm 1 − arm 2) and its sampling variance; returns ``(yi, vi)``."""
+    """Mean difference (arm 1 − arm 2) and its sampling variance; returns ``(yi, vi)``.
+
+    >>> yi, vi = mean_difference(10.0, 8.5, 2.0, 2.5, 30, 30)
+    >>> float(yi), round(float(vi), 4)
+    (1.5, 0.3417)
+    """
     m1, m2, sd1, sd2, n1, n2 = (np.asarray(x, dtype=float) for x in (m1, m2, sd1, sd2, n1, n2))
     return m1 - m2, sd1**2 / n1 + sd2**2 / n2

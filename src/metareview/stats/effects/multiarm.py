@@ -17,7 +17,14 @@ import numpy as np
 
 
 def combine_means(n, mean, sd):
-    """Combine the arms given as sequences of sizes, means and SDs; returns ``(n, mean, sd)``."""
+    """Combine the arms given as sequences of sizes, means and SDs; returns ``(n, mean, sd)``.
+
+    Cochrane Handbook table 6.5.a, applied pairwise.
+
+    >>> n, mean, sd = combine_means([20, 30], [5.0, 6.0], [1.0, 2.0])
+    >>> float(n), float(mean), round(float(sd), 4)
+    (50.0, 5.6, 1.7321)
+    """
     n, mean, sd = (np.asarray(x, dtype=float) for x in (n, mean, sd))
     if not n.size or n.shape != mean.shape or n.shape != sd.shape:
         raise ValueError("combine_means needs equally long, non-empty n, mean and sd")

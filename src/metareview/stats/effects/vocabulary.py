@@ -10,14 +10,9 @@ ValueError: measure must be one of SMD, MD, OR, RR, RD; got 'g'
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from metareview.stats.pooling import check_choice
+
+__all__ = ["MEASURES", "RATIO_MEASURES", "check_choice"]
 
 MEASURES = ("SMD", "MD", "OR", "RR", "RD")
 RATIO_MEASURES = ("OR", "RR")
-
-
-def check_choice(name: str, value: object, allowed: Sequence[str]) -> str:
-    """Return ``value`` if it is one of ``allowed``; otherwise raise a ``ValueError`` naming them."""
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
-    return str(value)

@@ -73,6 +73,10 @@ def test_example_writes_report_results_figures_and_tables(example_run, example_r
         "rob_overall",
     ]
     assert len(main_result.leave_one_out) == main_result.k
+    html = (example_run / "report" / "index.html").read_text()
+    assert "-0.00" not in html and "−0.00" not in html  # a rounded zero has no sign
+    forest = (example_run / "figures" / "forest-clinical-recovery-post-test.svg").read_text()
+    assert "Total" in forest or "Random" in forest
     skipped = example_results["clinical-recovery/post-test/outcome-remission"]
     assert skipped.status == "skipped" and "< 5" in skipped.reason
 
@@ -144,6 +148,19 @@ def test_subgroup_test_is_analyzes_and_matches_q_between_separate_estimates(exam
     mean = sum(w * p["estimate"] for w, p in zip(weights, pooled)) / sum(weights)
     q = sum(w * (p["estimate"] - mean) ** 2 for w, p in zip(weights, pooled))
     assert block["test"]["q"] == pytest.approx(q, rel=1e-9) and block["test"]["df"] == 1
+
+
+def test_forest_arm_sizes_come_from_every_data_group(example_results):
+    """n per arm from n_arm*, n_change_arm* or totaln_arm*; combined rows take the largest."""
+    from metareview.report.forest_data import forest_data
+    from metareview.report.forest_plot import _arm
+
+    data = forest_data(example_results["clinical-recovery/post-test"])
+    sizes = {row.label: _arm(row, "n", 1) for row in data.rows}
+    assert sizes["Delacroix, 2013"] == 42  # events: totaln_arm1
+    assert sizes["Abernathy, 2008"] == 62  # change scores: n_change_arm1
+    barreto = next(r for r in data.rows if r.label == "Barreto, 2010")
+    assert barreto.arms["n_effects"] == 2 and sizes["Barreto, 2010"] is not None
 
 
 def test_revman_style_model_switch_and_hop_subgroup_test(example_results):

@@ -94,13 +94,17 @@ def in_window(
     return keep
 
 
+COUNT_PREFIXES = ("n_arm", "n_change_arm", "totaln_arm")
+
+
 def one_per_study(effects: pd.DataFrame, rule: str, *, rho: float, label: str) -> Selection:
     """Resolve several effect sizes per study by ``rule`` (error, combine, lowest, highest, first).
 
     Combining assumes a correlation ``rho`` between a study's effect sizes (compound symmetry)
     and takes their generalised-least-squares mean, whose variance is ``1 / (1ᵀ Σ⁻¹ 1)``.
-    A combined row keeps a column's value when it is the same in all its rows; otherwise text
-    becomes ``"mixed"`` and numbers ``None``; its ``rows`` lists the spreadsheet rows it stands for.
+    A combined row keeps a column's value when it is the same in all its rows; otherwise arm
+    sizes (``n_*``, ``totaln_*``) take the largest, other numbers become ``None`` and text
+    ``"mixed"``; its ``rows`` lists the spreadsheet rows it stands for.
     """
     effects = effects.assign(rows=[[int(r)] for r in effects.index])
     counts = effects.groupby("study", sort=False)["yi"].transform("size")
@@ -152,8 +156,10 @@ def _combine(effects: pd.DataFrame, rho: float) -> pd.DataFrame:
         combined = plain.bfill().iloc[0].to_dict()  # first value present in each column
         distinct = plain.map(lambda v: _normal(v) if isinstance(v, str) else v).nunique()
         for column in distinct.index[distinct > 1]:
-            # differing numbers (e.g. arm sizes) have no single value; differing text is mixed
-            combined[column] = None if column in numeric else "mixed"
+            if column.startswith(COUNT_PREFIXES):  # participants: the most any outcome had
+                combined[column] = float(plain[column].max())
+            else:  # other numbers (means, SDs) have no single value; differing text is mixed
+                combined[column] = None if column in numeric else "mixed"
         combined.update(
             yi=float(weights @ y / total),
             vi=float(1.0 / total),

@@ -30,6 +30,7 @@ from typing import Any
 from scipy import stats
 
 from metareview.plan.results import AnalysisRecord
+from metareview.report.numbers import fixed
 
 MEASURE_LABELS = {
     "SMD": ("Std. Mean Difference", "SMD", "Hedges' g"),
@@ -127,7 +128,7 @@ class ForestData:
         if layout != "revman5":
             name = f"{name.lower()}{df}"
         p = format_p(pooled["pvalue"], layout, equals=True)
-        return f"Test for overall effect: {name} = {stat:.2f} (P {p})"
+        return f"Test for overall effect: {name} = {fixed(stat)} (P {p})"
 
     def subgroup_text(self, layout: str) -> str | None:
         test = self.subgroup_test

@@ -33,6 +33,7 @@ from metareview.report.forest_data import (
     forest_data,
     pooled_label,
 )
+from metareview.report.numbers import fixed
 
 LAYOUTS = ("revman5", "jama", "meta")
 FONT_SIZE = 8.0
@@ -60,18 +61,17 @@ class Column:
 def _number(value: Any, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return f"{value:.{digits}f}" if not float(value).is_integer() or digits == 0 else f"{value:.0f}"
+    return fixed(value, digits if not float(value).is_integer() else 0)
 
 
 def _arm(row: ForestRow, name: str, arm: int) -> Any:
-    if row.arms.get("n_effects", 1) and row.arms.get("n_effects", 1) > 1 and name in ("mean", "sd"):
+    """The arm's value of ``name`` (mean, sd or n) from whichever data group the row has."""
+    if (row.arms.get("n_effects") or 1) > 1 and name in ("mean", "sd"):
         return None  # a combined row has no single mean and SD
-    for column in (f"{name}_arm{arm}", f"{name}_change_arm{arm}"):
-        if row.arms.get(column) is not None:
-            return row.arms[column]
+    candidates = [f"{name}_arm{arm}", f"{name}_change_arm{arm}"]
     if name == "n":
-        return row.arms.get(f"n_change_arm{arm}", row.arms.get(f"totaln_arm{arm}"))
-    return None
+        candidates.append(f"totaln_arm{arm}")
+    return next((row.arms[c] for c in candidates if row.arms.get(c) is not None), None)
 
 
 def _effect_text(
@@ -83,12 +83,12 @@ def _effect_text(
     low, high = low_high
     digits = 2
     if estimate is None:
-        return f"[{low:.{digits}f}, {high:.{digits}f}]"
+        return f"[{fixed(low, digits)}, {fixed(high, digits)}]"
     if style == "revman5":
-        return f"{estimate:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+        return f"{fixed(estimate, digits)} [{fixed(low, digits)}, {fixed(high, digits)}]"
     if style == "jama":
-        return f"{estimate:.{digits}f} ({low:.{digits}f} to {high:.{digits}f})"
-    return f"{estimate:5.{digits}f}  [{low:5.{digits}f}; {high:5.{digits}f}]"
+        return f"{fixed(estimate, digits)} ({fixed(low, digits)} to {fixed(high, digits)})"
+    return f"{fixed(estimate, digits)}  [{fixed(low, digits)}; {fixed(high, digits)}]"
 
 
 def _total(data: ForestData, arm: int) -> str:

@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from metareview.plan.expand import slug
 from metareview.plan.results import ReviewResults
 from metareview.report.methods_text import methods_paragraph, results_paragraph
+from metareview.report.numbers import fixed
 from metareview.report.tables import format_table, groups, summary_table
 
 ROB_GROUP = "Risk of bias"
@@ -76,7 +77,7 @@ def _leave_one_out(record) -> dict[str, Any]:
             {
                 "omitted": entry["omitted"],
                 "k": entry["k"],
-                "estimate": f"{entry['estimate']:.2f} ({entry['ci_lower']:.2f} to {entry['ci_upper']:.2f})",
+                "estimate": f"{fixed(entry['estimate'])} ({fixed(entry['ci_lower'])} to {fixed(entry['ci_upper'])})",
                 "p": "<0.001" if p is not None and p < 0.001 else ("" if p is None else f"{p:.3f}"),
                 "i2": f"{entry['i2']:.0f}%",
             }

@@ -18,6 +18,7 @@ from typing import Any
 from metareview import __version__
 from metareview.plan.expand import SENSITIVITY_LABELS
 from metareview.plan.results import AnalysisRecord, ReviewResults
+from metareview.report.numbers import fixed
 from metareview.stats.presets import get_preset
 
 REFERENCES = {
@@ -233,8 +234,8 @@ _MIN_K_DEFAULTS = {"pool": 2, "subgroup": 3, "specific_outcome": 5, "small_study
 def _estimate_text(result: dict[str, Any], model: str, symbol: str) -> str:
     pooled = result[model]
     text = (
-        f"{symbol} = {pooled['estimate']:.2f}, 95% CI {pooled['ci_lower']:.2f} to "
-        f"{pooled['ci_upper']:.2f}"
+        f"{symbol} = {fixed(pooled['estimate'])}, 95% CI {fixed(pooled['ci_lower'])} to "
+        f"{fixed(pooled['ci_upper'])}"
     )
     p = pooled["pvalue"]
     return text + (", p < 0.001" if p < 0.001 else f", p = {p:.3f}")
@@ -272,7 +273,9 @@ def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
         text += ")"
         random = result["random"]
         if record.model == "random" and random.get("pi_lower") is not None:
-            text += f"; prediction interval {random['pi_lower']:.2f} to {random['pi_upper']:.2f}"
+            text += (
+                f"; prediction interval {fixed(random['pi_lower'])} to {fixed(random['pi_upper'])}"
+            )
         sentences.append(text + ".")
         for block in record.subgroups:
             if block["test"]:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from metareview.plan.expand import SENSITIVITY_LABELS, slug
 from metareview.plan.results import AnalysisRecord, ReviewResults
+from metareview.report.numbers import fixed
 
 COLUMNS = [
     "section",
@@ -145,9 +146,7 @@ def _trim_and_fill(record: AnalysisRecord, plan: dict[str, Any]) -> dict[str, An
 
 
 def _num(value: Any, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return f"{value:.{digits}f}"
+    return fixed(value, digits)
 
 
 def _p(value: Any) -> str:

@@ -210,7 +210,14 @@ def _fmt(value: float, measure: str) -> str:
 
 
 def rate_risk_of_bias(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:
-    """Share of weight from high-risk trials against ``rob_serious`` (and ``rob_very_serious``)."""
+    """Share of weight from high-risk trials against ``rob_serious`` (and ``rob_very_serious``).
+
+    >>> ev = OutcomeEvidence("Depression", "SMD", k=12, participants=1480, estimate=-0.4,
+    ...                      ci_lower=-0.55, ci_upper=-0.25, i2=62.0, pi_lower=-0.9,
+    ...                      pi_upper=0.1, high_risk_weight=0.6, egger_p=0.04)
+    >>> rate_risk_of_bias(ev, GradeRules())
+    (-1, '60% of the weight from trials at high risk of bias (≥ 50%: serious)')
+    """
     if ev.high_risk_weight is None:
         return 0, "not assessed: no risk-of-bias judgements linked to the trials"
     share = ev.high_risk_weight
@@ -224,7 +231,14 @@ def rate_risk_of_bias(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]
 
 def rate_inconsistency(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:
     """I² bands and the prediction interval: −2 when I² ≥ 75 % and the PI crosses the null,
-    −1 when I² ≥ 50 % or the PI crosses the null although the CI does not."""
+    −1 when I² ≥ 50 % or the PI crosses the null although the CI does not.
+
+    >>> ev = OutcomeEvidence("Depression", "SMD", k=12, participants=1480, estimate=-0.4,
+    ...                      ci_lower=-0.55, ci_upper=-0.25, i2=62.0, pi_lower=-0.9,
+    ...                      pi_upper=0.1, high_risk_weight=0.6, egger_p=0.04)
+    >>> rate_inconsistency(ev, GradeRules())[0]
+    -1
+    """
     if ev.k < 2 or ev.i2 is None:
         return 0, "not assessable with a single trial"
     pi_known = ev.pi_lower is not None and ev.pi_upper is not None
@@ -249,7 +263,14 @@ def rate_inconsistency(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str
 def optimal_information_size(ev: OutcomeEvidence, rules: GradeRules) -> int | None:
     """Total participants a single trial would need (two equal arms) to detect the MID
     (continuous: SMD = MID; binary: a relative reduction ``ois_relative_reduction`` of the
-    control risk), two-sided ``alpha``, ``power``. None when it cannot be computed."""
+    control risk), two-sided ``alpha``, ``power``. None when it cannot be computed.
+
+    >>> ev = OutcomeEvidence("Depression", "SMD", k=12, participants=1480, estimate=-0.4,
+    ...                      ci_lower=-0.55, ci_upper=-0.25, i2=62.0, pi_lower=-0.9,
+    ...                      pi_upper=0.1, high_risk_weight=0.6, egger_p=0.04)
+    >>> optimal_information_size(ev, GradeRules())
+    786
+    """
     z = norm.ppf(1 - rules.alpha / 2) + norm.ppf(rules.power)
     if ev.measure == "SMD":
         delta = rules.mid if rules.mid is not None else 0.2
@@ -275,7 +296,14 @@ def _mid_bounds(ev: OutcomeEvidence, rules: GradeRules) -> tuple[float, float] |
 def rate_imprecision(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:
     """−2 when the CI includes both appreciable benefit and appreciable harm, or crosses the
     null with fewer participants than the OIS; −1 when it crosses the null or one MID
-    threshold, or the participants fall short of the OIS; 0 otherwise."""
+    threshold, or the participants fall short of the OIS; 0 otherwise.
+
+    >>> ev = OutcomeEvidence("Depression", "SMD", k=12, participants=1480, estimate=-0.4,
+    ...                      ci_lower=-0.55, ci_upper=-0.25, i2=62.0, pi_lower=-0.9,
+    ...                      pi_upper=0.1, high_risk_weight=0.6, egger_p=0.04)
+    >>> rate_imprecision(ev, GradeRules())[0]
+    0
+    """
     low, high = ev.ci_lower, ev.ci_upper
     ci = f"CI {_fmt(low, ev.measure)} to {_fmt(high, ev.measure)}"
     crosses_null = low < ev.null < high
@@ -305,7 +333,14 @@ def rate_imprecision(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:
 def rate_publication_bias(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:
     """−1 when Egger's test is significant at ``egger_alpha`` with at least ``egger_min_k``
     trials, or when trim-and-fill adds trials and its CI then crosses the null although the
-    original CI did not; otherwise 0 (or not assessed)."""
+    original CI did not; otherwise 0 (or not assessed).
+
+    >>> ev = OutcomeEvidence("Depression", "SMD", k=12, participants=1480, estimate=-0.4,
+    ...                      ci_lower=-0.55, ci_upper=-0.25, i2=62.0, pi_lower=-0.9,
+    ...                      pi_upper=0.1, high_risk_weight=0.6, egger_p=0.04)
+    >>> rate_publication_bias(ev, GradeRules())
+    (-1, "Egger's test p = 0.040 (< 0.1)")
+    """
     parts, down = [], 0
     if ev.egger_p is not None:
         if ev.k < rules.egger_min_k:
@@ -350,6 +385,13 @@ def grade(
     Indirectness is 0 unless a decision says otherwise. A decision that confirms a proposal
     only adds its footnote; one that differs is marked as overridden. Every downgrade without
     a reviewer footnote gets the rule as its footnote.
+
+    >>> ev = OutcomeEvidence("Depression", "SMD", k=12, participants=1480, estimate=-0.4,
+    ...                      ci_lower=-0.55, ci_upper=-0.25, i2=62.0, pi_lower=-0.9,
+    ...                      pi_upper=0.1, high_risk_weight=0.6, egger_p=0.04)
+    >>> g = grade(ev, [GradeDecision("publication bias", 0, "funnel plot looks symmetric")])
+    >>> g.certainty, [(d.domain, d.levels, d.overridden) for d in g.domains if d.proposed]
+    ('Low', [('risk of bias', -1, False), ('inconsistency', -1, False), ('publication bias', 0, True)])
     """
     rules = rules or GradeRules()
     by_domain = {}

@@ -57,6 +57,9 @@ class ClusterDrivers:
 
 @dataclass(frozen=True)
 class GoshDiagnostics:
+    """The clusters each algorithm found in a GOSH cloud and the studies that drive them;
+    ``threshold`` is the least share difference that makes a study a driver."""
+
     studies: tuple[str, ...]
     results: tuple[ClusterDrivers, ...]
     threshold: float

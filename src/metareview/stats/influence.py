@@ -137,6 +137,12 @@ def influence(
     X : model matrix including the intercept column (k × p), optional.
     method : τ² estimator (``FE`` for the common-effect model).
     studies : study labels.
+
+    Examples
+    --------
+    >>> res = influence([0.1, 0.3, 0.35, 0.65, 1.4], [0.03, 0.03, 0.05, 0.01, 0.04], method="DL")
+    >>> [s for s, flag in zip(res.studies, res.influential) if flag]
+    ['Study 5']
     """
     method = check_method(method)
     y, v = check_inputs(yi, vi)

@@ -99,6 +99,13 @@ def leave_one_out(
     """Pool the studies ``k`` times, each time without one of them (needs k ≥ 2).
 
     The arguments are those of :func:`metareview.stats.pooling.pool`.
+
+    Examples
+    --------
+    >>> res = leave_one_out([0.1, 0.3, 0.35, 0.9], [0.02, 0.03, 0.02, 0.04], method="DL",
+    ...                     studies=["A", "B", "C", "D"])
+    >>> [(r.omitted, round(r.estimate, 3)) for r in res.rows][-1]
+    ('D', 0.244)
     """
     y = np.asarray(yi, dtype=float)
     v = np.asarray(vi, dtype=float)

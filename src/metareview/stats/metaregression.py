@@ -254,6 +254,13 @@ def metareg(
     permutations : number of random permutations for the permutation test (0: none).
     seed : seed of the permutations.
     exact : enumerate all k! orders instead (only for small k).
+
+    Examples
+    --------
+    >>> res = metareg([0.1, 0.3, 0.35, 0.6, 0.8, 0.5], [0.02, 0.03, 0.02, 0.04, 0.03, 0.02],
+    ...               {"dose": [1, 2, 2, 3, 4, 3]}, method="DL")
+    >>> [(c.name, round(c.estimate, 4)) for c in res.coefficients], round(res.qm, 3)
+    ([('intercept', -0.1294), ('dose', 0.2269)], 11.506)
     """
     method = check_method(method)
     ci_method = check_choice("ci_method", str(ci_method).lower(), CI_METHODS)

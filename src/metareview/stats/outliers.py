@@ -68,6 +68,13 @@ def find_outliers(
 
     ``pooled`` may pass the already computed full analysis (else it is computed here); the
     other arguments are those of :func:`metareview.stats.pooling.pool`.
+
+    Examples
+    --------
+    >>> res = find_outliers([0.1, 0.3, 0.35, 0.25, 1.6], [0.01, 0.02, 0.01, 0.02, 0.02],
+    ...                     method="DL", studies=list("ABCDE"))
+    >>> res.studies, res.indices
+    (('E',), (4,))
     """
     y = np.asarray(yi, dtype=float)
     v = np.asarray(vi, dtype=float)

@@ -164,6 +164,13 @@ def subgroup_analysis(
     method, ci_method, level, preset : as in :func:`metareview.stats.pooling.pool`.
     tau_common : one τ² for all subgroups (default: the preset's ``subgroup_tau2``).
     min_k : fewest studies a subgroup needs to enter the test (≥ 1).
+
+    Examples
+    --------
+    >>> res = subgroup_analysis([0.1, 0.2, 0.15, 0.6, 0.7, 0.5], [0.02] * 6, list("aaabbb"),
+    ...                         method="DL", tau_common=True)
+    >>> res.test, round(res.q_between, 4), [round(g.estimate, 4) for g in res.groups]
+    ('chi2', 15.1875, [0.15, 0.6])
     """
     method, ci_method, chosen = resolve_settings(method, ci_method, preset)
     if chosen.subgroup_tau2 not in SUBGROUP_TAU2:

@@ -67,7 +67,13 @@ _SNIFFERS = (
 
 
 def detect_format(path: str | Path, text: str | None = None) -> str:
-    """The format name of a file: from its first meaningful lines, else from its extension."""
+    """The format name of a file: from its first meaningful lines, else from its extension.
+
+    >>> detect_format("export.txt", "TY  - JOUR\\nTI  - Exercise for depression\\nER  - \\n")
+    'ris'
+    >>> detect_format("refs.bib")
+    'bibtex'
+    """
     path = Path(path)
     suffix = _suffix(path)
     if _EXTENSIONS.get(suffix) == "table":
@@ -113,6 +119,15 @@ def read_records(
     ------
     RecordsError
         When the file is missing, unreadable or of no known format.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "search.ris"
+    >>> _ = path.write_text("TY  - JOUR\\nTI  - Exercise for depression\\nPY  - 2019\\nER  - \\n")
+    >>> res = read_records(path)
+    >>> res.format, [(r.title, r.year) for r in res.records], res.errors
+    ('ris', [('Exercise for depression', 2019)], ())
     """
     known = [*FORMATS, "table"]
     if format is not None and format not in known:

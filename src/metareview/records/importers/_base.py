@@ -119,7 +119,13 @@ class FieldBag:
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Decode an export: a BOM decides; else UTF-8 if valid; else Windows-1252, else Latin-1."""
+    """Decode an export: a BOM decides; else UTF-8 if valid; else Windows-1252, else Latin-1.
+
+    >>> decode_bytes("Müller 5 €".encode("cp1252"))
+    ('Müller 5 €', 'cp1252')
+    >>> decode_bytes("Müller".encode("utf-8"))
+    ('Müller', 'utf-8')
+    """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data.decode(encoding), encoding
@@ -144,12 +150,20 @@ def split_lines(text: str) -> list[str]:
 
 
 def clean_text(value: str) -> str:
-    """Collapse runs of white space to one space."""
+    """Collapse runs of white space to one space.
+
+    >>> clean_text("  Depression   in\\n adults ")
+    'Depression in adults'
+    """
     return " ".join(value.split())
 
 
 def clean_doi(value: str) -> str:
-    """The bare DOI (``10.xxxx/...``) in a DOI field or link, or '' when there is none."""
+    """The bare DOI (``10.xxxx/...``) in a DOI field or link, or '' when there is none.
+
+    >>> clean_doi("https://doi.org/10.1016%2FS0140-6736(20)30183-5.")
+    '10.1016/S0140-6736(20)30183-5'
+    """
     match = _DOI.search(value.replace("%2F", "/").replace("%2f", "/"))
     if not match:
         return ""
@@ -157,7 +171,11 @@ def clean_doi(value: str) -> str:
 
 
 def find_pmid(*texts: str) -> str:
-    """A PubMed ID written as 'PMID: 123' or in a PubMed link inside free text."""
+    """A PubMed ID written as 'PMID: 123' or in a PubMed link inside free text.
+
+    >>> find_pmid("no id here", "see PMID: 31978945")
+    '31978945'
+    """
     for text in texts:
         match = _PMID_IN_TEXT.search(text)
         if match:
@@ -166,13 +184,21 @@ def find_pmid(*texts: str) -> str:
 
 
 def first_year(value: str) -> int | None:
-    """The first plausible four-digit year (1500–2099) in a date field."""
+    """The first plausible four-digit year (1500–2099) in a date field.
+
+    >>> first_year("2019 Dec 12")
+    2019
+    """
     match = _YEAR.search(value)
     return int(match.group(1)) if match else None
 
 
 def page_range(start: str, end: str) -> str:
-    """'start-end' from separate start and end pages (either may be empty or be a range)."""
+    """'start-end' from separate start and end pages (either may be empty or be a range).
+
+    >>> page_range("349", "69"), page_range("No", "Specified")
+    ('349-69', '')
+    """
     start, end = start.strip(), end.strip()
     if start.lower() == "no" and end.lower() == "specified":  # Ovid's "No Pagination Specified"
         return ""
@@ -184,5 +210,9 @@ def page_range(start: str, end: str) -> str:
 
 
 def unique(values: list[str]) -> tuple[str, ...]:
-    """The non-empty values in first-seen order, without repeats."""
+    """The non-empty values in first-seen order, without repeats.
+
+    >>> unique(["Smith J", " Smith  J", "", "Lee K"])
+    ('Smith J', 'Lee K')
+    """
     return tuple(dict.fromkeys(v for v in (clean_text(x) for x in values) if v))

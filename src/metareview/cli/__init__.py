@@ -20,6 +20,7 @@ from metareview.cli.grade import grade_command
 from metareview.cli.init import init
 from metareview.cli.metareg import metareg
 from metareview.cli.prisma import prisma
+from metareview.cli.records import records
 from metareview.cli.rob import rob
 from metareview.cli.run import run
 from metareview.cli.validate import validate
@@ -43,6 +44,7 @@ cli.add_command(init)
 cli.add_command(rob)
 cli.add_command(prisma)
 cli.add_command(grade_command)
+cli.add_command(records)
 cli.add_command(metareg)
 cli.add_command(gosh_command)
 

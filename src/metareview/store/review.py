@@ -64,9 +64,9 @@ def configure(
     return wanted
 
 
-def stage_state(project: Project, stage: str) -> StageState:
+def stage_state(project: Project, stage: str, config: ScreeningConfig | None = None) -> StageState:
     """Every vote and resolution of a stage as the log now stands."""
-    config = screening_config(project)
+    config = config or screening_config(project)
     return StageState.from_events(project.events(), stage, config.reviewers_required)
 
 
@@ -86,9 +86,11 @@ def vote(
     stage: str,
     decision: str,
     reason: str | None = None,
+    config: ScreeningConfig | None = None,
 ) -> Event:
-    """Record a reviewer's include/exclude/maybe vote on a record."""
-    config = screening_config(project)
+    """Record a reviewer's include/exclude/maybe vote on a record (``config``: the project's
+    settings, when the caller already has them)."""
+    config = config or screening_config(project)
     ids = project.record_ids()
 
     def plan(events: tuple[Event, ...]) -> list[NewEvent]:

@@ -1,0 +1,615 @@
+"""``metareview records …``: import, deduplicate, screen, reconcile, export, count, simulate.
+
+A project is one SQLite file (any path, e.g. ``review.mrproj``) or a PostgreSQL URL
+(``postgresql+psycopg://user@host/db``); it is created by the first ``import``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from metareview.cli.options import json_option
+from metareview.cli.records_screen import screen
+from metareview.errors import DataError, Problem, RecordsError
+from metareview.records.duplicate_log import DuplicateState
+from metareview.records.events import EventKind
+from metareview.records.record import Record
+from metareview.records.screening import ResolutionMethod, Stage, Vote
+
+if TYPE_CHECKING:  # the heavy layers load inside the commands, keeping `metareview` quick
+    from metareview.store import Project
+
+STAGES = click.Choice([s.value for s in Stage])
+project_argument = click.argument("project", metavar="PROJECT")
+
+
+def _default_actor() -> str:
+    return os.environ.get("METAREVIEW_USER") or getpass.getuser()
+
+
+by_option = click.option(
+    "--by",
+    "actor",
+    default=_default_actor,
+    show_default="$METAREVIEW_USER or your login",
+    metavar="NAME",
+    help="Who does this (recorded in the project's log).",
+)
+stage_option = click.option(
+    "--stage", type=STAGES, default="ta", show_default=True,
+    help="ta = title/abstract, ft = full text.",
+)  # fmt: skip
+
+
+def _open(project: str) -> Project:
+    from metareview.store import Project
+
+    return Project.open(project, create=False)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@click.group("records")
+def records() -> None:
+    """Screen search results: import, dedup, screen, conflicts, resolve, agreement, export,
+    prisma, simulate."""
+
+
+@records.command("import")
+@project_argument
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--source",
+    default=None,
+    metavar="NAME",
+    help="The database searched (e.g. MEDLINE); default: what each file says.",
+)
+@click.option(
+    "--register",
+    is_flag=True,
+    help="The files come from a trials register (PRISMA's registers box).",
+)
+@by_option
+@json_option
+def import_(
+    project: str,
+    files: tuple[str, ...],
+    source: str | None,
+    register: bool,
+    actor: str,
+    as_json: bool,
+) -> None:
+    """Import search exports (RIS, MEDLINE/nbib, BibTeX, WoS, EndNote XML, CSV/TSV/XLSX) into
+    PROJECT, creating it if needed. Malformed entries are reported by line and skipped."""
+    from metareview.records.importers import read_records
+    from metareview.store import Project
+
+    results = [read_records(path, source) for path in files]  # read all before storing any
+    with Project.open(project) as opened:
+        for result in results:
+            opened.add_import(
+                result.file,
+                result.records,
+                actor=actor,
+                source_database=source or "",
+                source_kind="register" if register else "database",
+                errors=[e.to_dict() for e in result.errors],
+            )
+    if as_json:
+        _echo_json(
+            {
+                "files": [
+                    {
+                        "file": r.file,
+                        "records": len(r.records),
+                        "errors": [e.to_dict() for e in r.errors],
+                    }
+                    for r in results
+                ]
+            }
+        )
+        return
+    for r in results:
+        click.echo(f"{r.file}: {len(r.records)} records, {len(r.errors)} skipped")
+        for problem in r.errors:
+            click.echo(f"  - {problem}")
+
+
+@records.command()
+@project_argument
+@click.option(
+    "--review",
+    is_flag=True,
+    help="Decide the possible duplicates one by one (y = same, n = different, s = skip, q = quit).",
+)
+@by_option
+@json_option
+def dedup(project: str, review: bool, actor: str, as_json: bool) -> None:
+    """Find duplicate records; sure ones are removed (every source kept for PRISMA), unsure
+    ones wait for a person (--review)."""
+    from metareview.records.dedup import deduplicate
+
+    with _open(project) as opened:
+        ids = list(opened.records())
+        stored = list(opened.records().values())
+        position = {record_id: i for i, record_id in enumerate(ids)}
+        decisions = _person_decisions(opened.events(), position)
+        result = deduplicate(stored, decisions)
+        _log_new(opened, result, ids, actor)
+        if review:
+            _review_pairs(opened, actor)
+        state = DuplicateState.from_events(opened.events())
+    summary = {
+        "records": len(ids),
+        "duplicate_groups": len(state.groups()),
+        "removed": len(state.removed),
+        "maybe": len(state.maybe),
+    }
+    if as_json:
+        _echo_json(summary)
+    else:
+        click.echo(
+            f"{summary['records']} records: {summary['removed']} duplicates removed in "
+            f"{summary['duplicate_groups']} groups; {summary['maybe']} possible "
+            "duplicates await a person ('records dedup --review')"
+        )
+
+
+def _person_decisions(events, position: dict[int, int]) -> dict[tuple[int, int], bool]:
+    out = {}
+    for e in events:
+        manual = e.data.get("method") == "manual"
+        if e.kind in (EventKind.DUPLICATE, EventKind.NOT_DUPLICATE) and manual:
+            pair = (position[e.record_id], position[int(e.data["of"])])
+            out[pair] = e.kind == EventKind.DUPLICATE
+    return out
+
+
+def _log_new(project: Project, result, ids: list[int], actor: str) -> None:
+    from metareview.store.review import log_duplicates
+
+    state = DuplicateState.from_events(project.events())
+    pending = {(p.record_id, p.of) for p in state.maybe}
+    merged, maybe = [], []
+    for group, keep, links in zip(result.groups, result.keep, result.links, strict=True):
+        if len(group) < 2:
+            continue
+        kept = state.removed.get(ids[keep], ids[keep])
+        rules = sorted({link.rule for link in links})
+        for member in group:
+            record_id = ids[member]
+            if record_id != kept and record_id not in state.removed:
+                merged.append((record_id, kept, {"method": "auto", "rules": rules}))
+    for pair in result.maybe:
+        record_id, of = ids[pair.j], ids[pair.i]
+        if (record_id, of) not in pending:
+            maybe.append(
+                (
+                    record_id,
+                    of,
+                    {"score": pair.score, "reasons": list(pair.reasons), "rule": pair.rule},
+                )
+            )
+    log_duplicates(project, actor=actor, merged=merged, maybe=maybe)
+
+
+def _review_pairs(project: Project, actor: str) -> None:
+    from metareview.cli.records_screen import read_key, show_pair
+    from metareview.store.review import decide_duplicate
+
+    state = DuplicateState.from_events(project.events())
+    stored = project.records()
+    for pair in state.maybe:
+        show_pair(stored[pair.of], stored[pair.record_id], pair)
+        key = read_key("Same record? [y]es [n]o [s]kip [q]uit: ", "ynsq")
+        if key == "q":
+            return
+        if key in "yn":
+            decide_duplicate(project, pair.record_id, pair.of, actor=actor, duplicate=key == "y")
+
+
+records.add_command(screen)
+
+
+@records.command()
+@project_argument
+@stage_option
+@click.option("--all", "show_all", is_flag=True, help="Include resolved conflicts.")
+@json_option
+def conflicts(project: str, stage: str, show_all: bool, as_json: bool) -> None:
+    """List records whose reviewers disagree (votes, or full-text exclusion reasons)."""
+    from metareview.store.review import stage_state
+
+    with _open(project) as opened:
+        found = [
+            c for c in stage_state(opened, stage).conflicts() if show_all or c.resolution is None
+        ]
+        titles = opened.records([c.record_id for c in found])
+    if as_json:
+        _echo_json(
+            {
+                "stage": stage,
+                "conflicts": [c.to_dict() | {"title": titles[c.record_id].title} for c in found],
+            }
+        )
+        return
+    if not found:
+        click.echo(f"No {'' if show_all else 'open '}conflicts at stage {stage}.")
+    for c in found:
+        votes = ", ".join(
+            f"{who}: {vote}" + (f" ({c.reasons[who]})" if c.reasons.get(who) else "")
+            for who, vote in c.votes.items()
+        )
+        done = f"  → {c.resolution.vote} by {c.resolution.by}" if c.resolution else ""
+        click.echo(f"[{c.record_id}] {titles[c.record_id].title[:80]}\n    {votes}{done}")
+
+
+@records.command()
+@project_argument
+@click.argument("decision", type=click.Choice([Vote.INCLUDE.value, Vote.EXCLUDE.value]))
+@click.argument("record_ids", type=int, nargs=-1, required=True)
+@stage_option
+@click.option("--reason", default=None, help="Full-text exclusion reason (from the list).")
+@click.option(
+    "--consensus",
+    "participants",
+    multiple=True,
+    metavar="NAME",
+    help="Resolved by consensus with NAME (repeat for each); default: you decide "
+    "as third reviewer.",
+)
+@by_option
+def resolve(
+    project: str,
+    decision: str,
+    record_ids: tuple[int, ...],
+    stage: str,
+    reason: str | None,
+    participants: tuple[str, ...],
+    actor: str,
+) -> None:
+    """Resolve the conflicts on RECORD_IDS with DECISION (include/exclude); each resolution
+    is recorded with who and when."""
+    from metareview.store.review import resolve as resolve_conflict
+
+    method = ResolutionMethod.CONSENSUS if participants else ResolutionMethod.THIRD_REVIEWER
+    with _open(project) as opened:
+        for record_id in record_ids:
+            event = resolve_conflict(
+                opened,
+                record_id,
+                actor=actor,
+                stage=stage,
+                decision=decision,
+                method=method,
+                reason=reason,
+                participants=participants,
+            )
+            click.echo(
+                f"record {record_id}: {decision} ({method.value} by "
+                f"{', '.join(event.data['participants'])}, {event.at:%Y-%m-%d %H:%M} UTC)"
+            )
+
+
+@records.command()
+@project_argument
+@stage_option
+@click.option(
+    "--reviewer",
+    "reviewers",
+    multiple=True,
+    metavar="NAME",
+    help="Only these reviewers (repeat); default: everyone who voted.",
+)
+@json_option
+def agreement(project: str, stage: str, reviewers: tuple[str, ...], as_json: bool) -> None:
+    """Agreement of the independent votes: percentage, Cohen's κ (two reviewers), PABAK,
+    Gwet's AC1 and Fleiss' κ."""
+    from metareview.records.agreement import agreement as agreement_of
+    from metareview.store.review import stage_state
+
+    with _open(project) as opened:
+        state = stage_state(opened, stage)
+    names = reviewers or state.reviewers()
+    if len(names) < 2:
+        raise RecordsError(
+            f"agreement needs two reviewers' votes at stage {stage}; found {len(names)}"
+        )
+    ratings = {
+        who: {r: votes[who] for r, votes in state.votes.items() if who in votes} for who in names
+    }
+    result = agreement_of(ratings)
+    if as_json:
+        _echo_json({"stage": stage} | result.to_dict())
+    else:
+        click.echo(result.summary())
+
+
+@records.command()
+@project_argument
+@click.argument("record_ids", type=int, nargs=-1, required=True)
+@click.option("--not-retrieved", is_flag=True, help="The full texts could not be obtained.")
+@by_option
+def retrieval(project: str, record_ids: tuple[int, ...], not_retrieved: bool, actor: str) -> None:
+    """Record whether the full texts of RECORD_IDS were retrieved (PRISMA's "not retrieved")."""
+    from metareview.store.review import mark_retrieval
+
+    status = "not_retrieved" if not_retrieved else "retrieved"
+    with _open(project) as opened:
+        for record_id in record_ids:
+            mark_retrieval(opened, record_id, actor=actor, status=status)
+    click.echo(f"{len(record_ids)} record(s) marked {status.replace('_', ' ')}")
+
+
+@records.command("settings")
+@project_argument
+@click.option(
+    "--reviewers-required",
+    type=click.IntRange(1),
+    default=None,
+    help="Independent votes each record needs (default 2).",
+)
+@click.option(
+    "--reason",
+    "reasons",
+    multiple=True,
+    metavar="TEXT",
+    help="Replace the full-text exclusion reasons (repeat for each reason).",
+)
+@click.option(
+    "--highlight",
+    "include_terms",
+    multiple=True,
+    metavar="WORD",
+    help="Replace the words `screen` shows in green (repeat).",
+)
+@click.option(
+    "--highlight-exclude",
+    "exclude_terms",
+    multiple=True,
+    metavar="WORD",
+    help="Replace the words `screen` shows in red (repeat).",
+)
+@by_option
+@json_option
+def settings(
+    project: str,
+    reviewers_required: int | None,
+    reasons: tuple[str, ...],
+    include_terms: tuple[str, ...],
+    exclude_terms: tuple[str, ...],
+    actor: str,
+    as_json: bool,
+) -> None:
+    """Show or change the screening settings (each change is logged)."""
+    from metareview.store.review import configure
+
+    with _open(project) as opened:
+        config = configure(
+            opened,
+            actor=actor,
+            reviewers_required=reviewers_required,
+            exclusion_reasons=reasons or None,
+        )
+        for key, terms in (
+            ("highlight_include", include_terms),
+            ("highlight_exclude", exclude_terms),
+        ):
+            if terms:
+                opened.set_setting(key, list(terms), actor=actor)
+        highlight = {
+            key: opened.setting(key, []) for key in ("highlight_include", "highlight_exclude")
+        }
+    if as_json:
+        _echo_json(
+            {
+                "reviewers_required": config.reviewers_required,
+                "exclusion_reasons": list(config.exclusion_reasons),
+            }
+            | highlight
+        )
+    else:
+        click.echo(f"reviewers required: {config.reviewers_required}\nexclusion reasons:")
+        for reason in config.exclusion_reasons:
+            click.echo(f"  - {reason}")
+
+
+_RIS_FIELDS = {
+    "title": "title",
+    "abstract": "abstract",
+    "authors": "authors",
+    "journal": "secondary_title",
+    "volume": "volume",
+    "issue": "number",
+    "doi": "doi",
+    "keywords": "keywords",
+}
+
+
+def _ris_entry(record_id: int, record: Record) -> dict[str, Any]:
+    entry: dict[str, Any] = {"type_of_reference": "JOUR", "id": str(record_id)}
+    for field, tag in _RIS_FIELDS.items():
+        value = getattr(record, field)
+        if value:
+            entry[tag] = list(value) if isinstance(value, tuple) else value
+    if record.year:
+        entry["year"] = str(record.year)
+    if record.pages:
+        start, _, end = record.pages.partition("-")
+        entry["start_page"] = start
+        if end:
+            entry["end_page"] = end
+    if record.pmid:
+        entry["accession_number"] = record.pmid
+    return entry
+
+
+@records.command()
+@project_argument
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The file to write; .ris for RIS, anything else CSV.",
+)
+@click.option(
+    "--stage",
+    type=STAGES,
+    default="ft",
+    show_default=True,
+    help="ft: included after full text; ta: passed title/abstract.",
+)
+def export(project: str, output: str, stage: str) -> None:
+    """Export the included records as CSV or RIS."""
+    import csv
+
+    import pandas as pd
+    import rispy
+
+    from metareview.store.prisma import project_flow
+    from metareview.store.review import stage_state
+
+    with _open(project) as opened:
+        if stage == Stage.FULL_TEXT:
+            chosen = project_flow(opened).included_ids
+        else:
+            state = stage_state(opened, stage)
+            chosen = tuple(
+                r for r in opened.record_ids() if state.outcome(r) in (Vote.INCLUDE, Vote.MAYBE)
+            )
+        found = opened.records(chosen)
+    if output.lower().endswith(".ris"):
+        Path(output).write_text(
+            rispy.dumps([_ris_entry(i, r) for i, r in found.items()]), encoding="utf-8"
+        )
+    else:
+        rows = [{"record_id": i} | r.to_dict() for i, r in found.items()]
+        frame = pd.DataFrame(rows, columns=["record_id", *Record.__dataclass_fields__])
+        for column in ("authors", "keywords"):
+            frame[column] = frame[column].map(lambda v: "; ".join(v) if v else "")
+        frame.to_csv(output, index=False, quoting=csv.QUOTE_NONNUMERIC)
+    click.echo(f"wrote {len(found)} records to {output}")
+
+
+@records.command()
+@project_argument
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write the PRISMA2020 CSV (data,node,box,…,n) here.",
+)
+@click.option(
+    "--template",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A PRISMA2020 CSV whose rows to keep (default: the standard template).",
+)
+@click.option(
+    "--diagram",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Also draw the flow diagram (.svg, .png or .pdf).",
+)
+@json_option
+def prisma(
+    project: str, output: str | None, template: str | None, diagram: str | None, as_json: bool
+) -> None:
+    """PRISMA 2020 counts derived from the project's log."""
+    from metareview.store.prisma import project_flow, project_prisma
+
+    with _open(project) as opened:
+        flow = project_flow(opened)
+        counts = project_prisma(opened, template)
+    if output:
+        counts.to_csv(output)
+    if diagram:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from metareview.report.prisma_diagram import save_prisma_diagram
+
+        save_prisma_diagram(counts, diagram)
+    if as_json:
+        _echo_json(flow.to_dict())
+    else:
+        click.echo(flow.summary())
+        for path in (output, diagram):
+            if path:
+                click.echo(f"wrote {path}")
+
+
+@records.command()
+@click.argument("data", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Draws the priors (one relevant, one irrelevant) and seeds the model.",
+)
+@click.option(
+    "--model",
+    type=click.Choice(["svm", "logistic", "nb"]),
+    default="svm",
+    show_default=True,
+    help="The ranking model.",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Records screened between retrains.",
+)
+@click.option(
+    "--label-column",
+    default="label_included",
+    show_default=True,
+    help="The column of true labels (1 relevant, 0 irrelevant).",
+)
+@json_option
+def simulate(
+    data: str, seed: int, model: str, batch: int, label_column: str, as_json: bool
+) -> None:
+    """Simulate screening the fully labelled DATA (CSV with title, abstract and labels):
+    recall curve, WSS@95, RRF@10, ATD, loss and stopping rules."""
+    import pandas as pd
+
+    from metareview.records.active_learning import record_text
+    from metareview.records.simulation import simulate as run_simulation
+
+    frame = pd.read_csv(data)
+    missing = [c for c in ("title", label_column) if c not in frame.columns]
+    if missing:
+        raise DataError([Problem(data, None, c, None, "a column of that name") for c in missing])
+    labels = pd.to_numeric(frame[label_column], errors="coerce")
+    bad = labels[~labels.isin([0, 1])]
+    if len(bad):
+        rows = [
+            Problem(data, int(i) + 2, label_column, str(frame[label_column].iloc[i]), "0 or 1")
+            for i in bad.index[:10]
+        ]
+        raise DataError(rows, total=len(bad))
+    abstracts = frame["abstract"] if "abstract" in frame.columns else [""] * len(frame)
+    texts = [record_text(t, a) for t, a in zip(frame["title"], abstracts, strict=True)]
+    try:
+        result = run_simulation(
+            texts, labels.astype(int).to_numpy(), seed=seed, model=model, batch=batch
+        )
+    except ValueError as err:
+        raise RecordsError(f"{data}: {err}") from err
+    if as_json:
+        _echo_json(result.to_dict())
+    else:
+        click.echo(result.summary())

@@ -1,0 +1,275 @@
+"""Simulate active-learning screening on fully labelled data, with metrics and stopping rules.
+
+A simulation starts from prior knowledge (by default one relevant and one irrelevant record
+drawn with the seed), then repeatedly retrains, screens the top-ranked record(s) and reveals
+their true label, until every relevant record is found (the rest of the order cannot change
+any metric). Metrics follow ASReview Insights' conventions and leave the priors out: the
+order is the ``N`` records screened after the priors, ``R`` of them relevant.
+
+- recall curve: share of the ``R`` found after each screened record;
+- WSS@95 (Cohen et al. 2006): ``(N − n₉₅)/N − 0.05``, ``n₉₅`` records screened to find
+  ``⌈0.95 R⌉``;
+- RRF@10: recall after screening ``⌈0.10 N⌉`` records;
+- ATD (Ferdinands et al. 2023): mean over relevant records of the share of ``N`` screened
+  when each was found;
+- loss: area between the perfect recall curve and this one, divided by the area between
+  the perfect and the worst (0 perfect, 1 worst).
+
+Stopping rules are functions of the label sequence, so they are evaluated on it:
+consecutive irrelevant records (a heuristic) and the statistical rule of Callaghan &
+Müller-Hansen (2020), which stops once the hypothesis "recall is below the target" is
+rejected at level α by a hypergeometric test on the most recent records.
+
+>>> labels = np.array([1, 0, 1, 0, 0, 0, 0, 0, 0, 0])
+>>> m = metrics(labels)
+>>> round(m["wss95"], 3), m["rrf10"], round(m["atd"], 2)
+(0.65, 0.5, 0.2)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import hypergeom
+
+from metareview.records.active_learning import DEFAULT_MODEL, Model, Ranker
+
+
+def metrics(labels: Sequence[int] | np.ndarray) -> dict[str, Any]:
+    """WSS@95, RRF@10, ATD, loss and the recall curve of labels in screening order."""
+    y = np.asarray(labels, dtype=int)
+    n, relevant = len(y), int(y.sum())
+    if relevant == 0 or relevant == n:
+        raise ValueError("metrics need both relevant and irrelevant records after the priors")
+    found = np.cumsum(y)
+    recall = found / relevant
+    n95 = int(np.searchsorted(found, math.ceil(0.95 * relevant)) + 1)
+    positions = np.flatnonzero(y) + 1
+    optimal = relevant * (n - (relevant - 1) / 2)  # sum over t of min(t, R)
+    worst = relevant * (relevant + 1) / 2  # all relevant last
+    return {
+        "records": n,
+        "relevant": relevant,
+        "wss95": (n - n95) / n - 0.05,
+        "rrf10": float(recall[math.ceil(0.10 * n) - 1]),
+        "atd": float(positions.mean() / n),
+        "loss": float((optimal - found.sum()) / (optimal - worst)),
+        "recall_curve": recall.tolist(),
+    }
+
+
+def consecutive_irrelevant_stop(labels: Sequence[int] | np.ndarray, run: int) -> int | None:
+    """Records screened when ``run`` irrelevant records in a row were first seen (or ``None``).
+
+    >>> consecutive_irrelevant_stop([1, 0, 0, 1, 0, 0, 0], 3)
+    7
+    """
+    count = 0
+    for position, label in enumerate(labels, start=1):
+        count = 0 if label else count + 1
+        if count >= run:
+            return position
+    return None
+
+
+def statistical_stop(
+    labels: Sequence[int] | np.ndarray,
+    recall_target: float = 0.95,
+    alpha: float = 0.05,
+    total: int | None = None,
+) -> int | None:
+    """Callaghan & Müller-Hansen (2020): the first point where "recall < target" is rejected.
+
+    After ``t`` records, for every window of the last ``n`` screened records (treated as a
+    random sample from the ``total − (t − n)`` records not screened before the window),
+    with ``k`` relevant in the window and ``r`` found in all: under the null, at least
+    ``⌊r / target⌋ + 1`` relevant exist, ``K`` of them in the urn; ``p = P(X ≤ k)`` for
+    ``X ~ Hypergeometric(urn, K, n)``. Stop at the first ``t`` whose smallest ``p < alpha``.
+    ``total`` is the number of records (default: ``len(labels)``).
+
+    >>> statistical_stop([1] * 5 + [0] * 95) is not None
+    True
+    """
+    y = np.asarray(labels, dtype=int)
+    total = len(y) if total is None else total
+    found = np.concatenate([[0], np.cumsum(y)])
+    # For windows with the same number of relevant records, the longest gives the smallest
+    # p (one more irrelevant draw is more evidence), so the only windows worth testing
+    # start at the beginning or just after a relevant record.
+    starts = np.concatenate([[0], np.flatnonzero(y) + 1])
+    t, s = np.meshgrid(np.arange(1, len(y) + 1), starts, indexing="ij")
+    before = found[s]
+    k = found[t] - before
+    urn = total - s
+    needed = np.floor(found[t] / recall_target) + 1 - before
+    testable = (s < t) & (needed <= urn) & (needed > k)
+    p = np.ones(t.shape)
+    p[testable] = hypergeom.cdf(k[testable], urn[testable], needed[testable], (t - s)[testable])
+    stops = np.flatnonzero((p < alpha).any(axis=1))
+    return int(stops[0]) + 1 if len(stops) else None
+
+
+def draw_priors(labels: Sequence[int] | np.ndarray, seed: int) -> list[int]:
+    """One relevant and one irrelevant record index, drawn reproducibly from ``seed``.
+
+    >>> draw_priors([0, 1, 0, 1, 0], seed=0) == draw_priors([0, 1, 0, 1, 0], seed=0)
+    True
+    """
+    y = np.asarray(labels, dtype=int)
+    if y.sum() < 2 or (1 - y).sum() < 2:
+        raise ValueError("simulation needs at least two relevant and two irrelevant records")
+    rng = np.random.default_rng(seed)
+    return [int(rng.choice(np.flatnonzero(y == 1))), int(rng.choice(np.flatnonzero(y == 0)))]
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """One simulated screening: the order, labels in order, metrics and stopping points."""
+
+    seed: int
+    model: str
+    records: int
+    relevant: int
+    priors: tuple[int, ...]
+    order: tuple[int, ...]  # record indices in screening order, after the priors
+    labels: tuple[int, ...]  # their true labels
+    wss95: float
+    rrf10: float
+    atd: float
+    loss: float
+    recall_curve: tuple[float, ...]
+    stopping: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "records": self.records,
+            "relevant": self.relevant,
+            "wss95": self.wss95,
+            "rrf10": self.rrf10,
+            "atd": self.atd,
+            "loss": self.loss,
+            "recall_curve": list(self.recall_curve),
+            "seed": self.seed,
+            "model": self.model,
+            "priors": list(self.priors),
+            "stopping": {k: dict(v) for k, v in self.stopping.items()},
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per screened record: position, record index, label, recall."""
+        return pd.DataFrame(
+            {"record": self.order, "label": self.labels, "recall": self.recall_curve},
+            index=pd.RangeIndex(1, len(self.order) + 1, name="screened"),
+        )
+
+    def summary(self) -> str:
+        lines = [
+            f"Simulation ({self.model}, seed {self.seed}): {self.records} records, "
+            f"{self.relevant} relevant, priors {list(self.priors)}",
+            f"  WSS@95 {self.wss95:.3f}   RRF@10 {self.rrf10:.3f}   "
+            f"ATD {self.atd:.3f}   loss {self.loss:.3f}",
+        ]
+        for name, stop in self.stopping.items():
+            if stop["screened"] is None:
+                lines.append(f"  stop ({name}): never triggered")
+            else:
+                lines.append(
+                    f"  stop ({name}): after {stop['screened']} records, "
+                    f"recall {stop['recall']:.3f}"
+                )
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + self.summary() + "</pre>"
+
+
+def simulate(
+    texts: Sequence[str],
+    labels: Sequence[int],
+    *,
+    seed: int = 0,
+    model: str | Model = DEFAULT_MODEL,
+    priors: Sequence[int] | None = None,
+    batch: int = 1,
+    stop_run: int | None = None,
+    recall_target: float = 0.95,
+    alpha: float = 0.05,
+) -> SimulationResult:
+    """Simulate screening ``texts`` whose true ``labels`` (1 relevant, 0 not) are known.
+
+    Parameters
+    ----------
+    seed
+        Draws the priors (one relevant, one irrelevant) and seeds the classifier.
+    priors
+        Record indices known before screening starts (instead of drawing them).
+    batch
+        Records screened per retrain (1: retrain after every record, as ASReview does).
+    stop_run
+        Run length of the consecutive-irrelevant rule (default: max(50, 5% of records)).
+
+    Examples
+    --------
+    >>> texts = [f"exercise depression trial {i}" for i in range(5)] + [
+    ...     f"unrelated topic number {i}" for i in range(15)]
+    >>> result = simulate(texts, [1] * 5 + [0] * 15, seed=3)
+    >>> result.wss95 > 0.5
+    True
+    """
+    y = np.asarray(labels, dtype=int)
+    if len(texts) != len(y):
+        raise ValueError(f"got {len(texts)} texts but {len(y)} labels")
+    if not set(np.unique(y)) <= {0, 1}:
+        raise ValueError("labels must be 0 (irrelevant) or 1 (relevant)")
+    if batch < 1:
+        raise ValueError(f"batch must be >= 1; got {batch}")
+    if priors is None:
+        priors = draw_priors(y, seed)
+    ranker = Ranker(texts, model, seed=seed)
+    known = {int(i): int(y[i]) for i in priors}
+    order: list[int] = []
+    remaining_relevant = int(y.sum()) - sum(known.values())
+    while remaining_relevant > 0:
+        ranked = ranker.rank(known)
+        for index in ranked[:batch]:
+            known[int(index)] = int(y[index])
+            order.append(int(index))
+            remaining_relevant -= int(y[index])
+        if remaining_relevant == 0:
+            order.extend(int(i) for i in ranked[batch:])
+    order_labels = y[order]
+    found = metrics(order_labels)
+    run = stop_run if stop_run is not None else max(50, math.ceil(0.05 * len(y)))
+    stopping = {}
+    for name, point in (
+        (f"{run} consecutive irrelevant", consecutive_irrelevant_stop(order_labels, run)),
+        (
+            f"Callaghan & Müller-Hansen (recall {recall_target:g}, alpha {alpha:g})",
+            statistical_stop(order_labels, recall_target, alpha),
+        ),
+    ):
+        stopping[name] = {
+            "screened": point,
+            "recall": None if point is None else found["recall_curve"][point - 1],
+            "work_saved": None if point is None else 1 - point / len(order),
+        }
+    return SimulationResult(
+        seed=seed,
+        model=ranker.model.name,
+        records=found["records"],
+        relevant=found["relevant"],
+        priors=tuple(int(i) for i in priors),
+        order=tuple(order),
+        labels=tuple(int(v) for v in order_labels),
+        wss95=found["wss95"],
+        rrf10=found["rrf10"],
+        atd=found["atd"],
+        loss=found["loss"],
+        recall_curve=tuple(found["recall_curve"]),
+        stopping=stopping,
+    )

@@ -1,0 +1,152 @@
+"""Active learning: ranking, pluggable models, simulation metrics and stopping rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import hypergeom
+from sklearn.linear_model import RidgeClassifier
+
+from metareview.records.active_learning import (
+    MODELS,
+    Model,
+    Ranker,
+    balanced_weights,
+    get_model,
+    record_text,
+    tfidf_features,
+)
+from metareview.records.simulation import (
+    consecutive_irrelevant_stop,
+    draw_priors,
+    metrics,
+    simulate,
+    statistical_stop,
+)
+
+TEXTS = [
+    "randomised trial of exercise for depression",
+    "exercise therapy randomised controlled trial in depressed adults",
+    "a history of hospital architecture",
+    "survey of hospital managers",
+    "group exercise reduces depressive symptoms: a randomised trial",
+    "architecture of medieval hospitals",
+]
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_every_model_ranks_similar_records_first(name):
+    ranker = Ranker(TEXTS, name, seed=0)
+    order = ranker.rank({0: 1, 2: 0})
+    assert set(order) == {1, 3, 4, 5}
+    assert set(order[:2]) == {1, 4}
+
+
+def test_a_custom_classifier_plugs_in():
+    ridge = Model("ridge", tfidf_features, lambda seed: RidgeClassifier(), balance=1.0)
+    assert set(Ranker(TEXTS, ridge).rank({0: 1, 3: 0})[:2]) == {1, 4}
+
+
+def test_unknown_model_and_one_class_training_are_refused():
+    with pytest.raises(ValueError, match="model must be one of svm, logistic, nb"):
+        get_model("bert")
+    with pytest.raises(ValueError, match="one relevant and one irrelevant"):
+        Ranker(TEXTS).rank({0: 1, 1: 1})
+
+
+def test_balancing_gives_both_classes_the_chosen_total_weight():
+    labels = np.array([1, 1, 0, 0, 0, 0, 0, 0])
+    weights = balanced_weights(labels, 1.0)
+    assert weights[labels == 1].sum() == pytest.approx(weights[labels == 0].sum())
+    assert balanced_weights(labels, None) is None
+
+
+def test_record_text_skips_missing_parts():
+    assert record_text("Title", float("nan")) == "Title"
+    assert record_text(None, "Abstract") == "Abstract"
+
+
+def test_metrics_of_perfect_and_worst_orders():
+    """With N=20, R=4 found first: n95 = 4 records, WSS = 16/20 − 0.05; loss 0; ATD =
+    mean(1..4)/20. Found last: loss 1."""
+    best = metrics([1] * 4 + [0] * 16)
+    assert best["wss95"] == pytest.approx(16 / 20 - 0.05)
+    assert best["loss"] == pytest.approx(0.0)
+    assert best["atd"] == pytest.approx(2.5 / 20)
+    assert best["rrf10"] == pytest.approx(0.5)  # 2 of 4 within the first 2 records
+    worst = metrics([0] * 16 + [1] * 4)
+    assert worst["loss"] == pytest.approx(1.0)
+    assert worst["wss95"] == pytest.approx(-0.05)
+    assert worst["recall_curve"][-1] == 1.0
+    with pytest.raises(ValueError, match="both relevant and irrelevant"):
+        metrics([0, 0, 0])
+
+
+def test_consecutive_irrelevant_rule():
+    assert consecutive_irrelevant_stop([1, 0, 0, 1, 0, 0, 0, 1], 3) == 7
+    assert consecutive_irrelevant_stop([1, 0, 0, 1], 3) is None
+
+
+def test_statistical_stop_matches_a_hand_computed_hypergeometric_test():
+    """10 relevant found in the first 10 of 1000, then irrelevant records. At t, the window
+    starting after the 10th record has k=0 of n=t−10 from an urn of 990 records in which
+    H0 (recall < 0.95) puts ⌊10/0.95⌋+1−10 = 1 relevant record: p = P(X=0) = 1 − n/990."""
+    labels = [1] * 10 + [0] * 990
+    t = statistical_stop(labels, recall_target=0.95, alpha=0.05)
+    n = t - 10
+    assert hypergeom.cdf(0, 990, 1, n) < 0.05 <= hypergeom.cdf(0, 990, 1, n - 1)
+    # a relevant record in the tail keeps it from stopping before it
+    assert statistical_stop([1] * 10 + [0] * 500 + [1] + [0] * 489) > 511
+
+
+def test_priors_are_reproducible_and_mixed():
+    labels = [0, 1, 0, 1, 0, 0]
+    priors = draw_priors(labels, 7)
+    assert priors == draw_priors(labels, 7)
+    assert [labels[i] for i in priors] == [1, 0]
+
+
+def test_simulation_on_a_synergy_review_beats_random_and_is_reproducible(shared_data):
+    """Donners et al. 2021 (258 records, 15 included); screening 5 records per retrain."""
+    frame = pd.read_csv(shared_data / "synergy" / "Donners_2021.csv.gz")
+    texts = [record_text(t, a) for t, a in zip(frame["title"], frame["abstract"], strict=True)]
+    labels = frame["label_included"].to_numpy()
+    first = simulate(texts, labels, seed=1, batch=5)
+    again = simulate(texts, labels, seed=1, batch=5)
+    assert first.order == again.order
+    assert (first.records, first.relevant) == (256, 14)
+    assert sorted(first.order + first.priors) == list(range(258))
+    # random screening would give WSS@95 about 0, RRF@10 about 0.1, loss about 0.5
+    assert first.wss95 > 0.3 and first.rrf10 > 0.3 and first.loss < 0.25
+    assert first.recall_curve[-1] == 1.0
+    assert set(first.to_dict()) >= {
+        "records",
+        "relevant",
+        "wss95",
+        "rrf10",
+        "atd",
+        "loss",
+        "recall_curve",
+    }
+    assert "stop" in first.summary()
+
+
+def brute_force_stop(labels, target, alpha):
+    """Every window at every point, straight from the definition."""
+    found = np.concatenate([[0], np.cumsum(labels)])
+    for t in range(1, len(labels) + 1):
+        for s in range(t):
+            k, urn = found[t] - found[s], len(labels) - s
+            needed = np.floor(found[t] / target) + 1 - found[s]
+            if k < needed <= urn and hypergeom.cdf(k, urn, needed, t - s) < alpha:
+                return t
+    return None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_statistical_stop_equals_the_brute_force_definition(seed):
+    rng = np.random.default_rng(seed)
+    labels = (rng.random(50) < np.linspace(0.6, 0.0, 50)).astype(int)
+    for target in (0.8, 0.95):
+        assert statistical_stop(labels, target, 0.05) == brute_force_stop(labels, target, 0.05)

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from metareview.errors import DataError, Problem
-from metareview.rob.grade import CERTAINTY, RATIO_MEASURES, GradeAssessment, OutcomeEvidence
+from metareview.rob.grade import CERTAINTY, GradeAssessment, OutcomeEvidence, format_natural
 from metareview.rob.vocabulary import Judgement, parse_judgement
 from metareview.stats.bias.small_study import SmallStudyResult
 from metareview.stats.pooling import PoolResult
@@ -113,10 +113,8 @@ def evidence_from_pool(
 
 def format_effect(ev: OutcomeEvidence) -> str:
     """``SMD 0.19 (0.11 to 0.27)``; ratio measures back-transformed: ``RR 1.25 (1.02 to 1.53)``."""
-    values = [ev.estimate, ev.ci_lower, ev.ci_upper]
-    if ev.measure in RATIO_MEASURES:
-        values = [math.exp(v) for v in values]
-    return f"{ev.measure} {values[0]:.2f} ({values[1]:.2f} to {values[2]:.2f})"
+    est, lo, hi = (format_natural(v, ev.measure) for v in (ev.estimate, ev.ci_lower, ev.ci_upper))
+    return f"{ev.measure} {est} ({lo} to {hi})"
 
 
 def _risk_with(control: float, value: float, measure: str) -> float:

@@ -195,3 +195,53 @@ def test_screen_reads_single_keys_from_a_terminal(project):
     assert sent == [b"i", b"q"]
     assert b"1 vote(s) recorded for ana" in shown
     assert "╭".encode() in shown  # the terminal gets the panel
+
+
+def test_dedup_review_asks_a_person_and_remembers(project, monkeypatch, tmp_path):
+    """A near-duplicate (same title and year, no DOI, different journal) waits for a person."""
+    near = tmp_path / "near.ris"
+    near.write_text(
+        "\n".join(
+            [
+                "TY  - JOUR",
+                "TI  - Hospital architecture",
+                "PY  - 2019",
+                "JO  - Some Other Journal",
+                "ER  - ",
+                "",
+            ]
+        )
+    )
+    run("import", project, str(near), "--source", "MEDLINE")
+    waiting = json.loads(run("dedup", project, "--json")[1])
+    assert (waiting["removed"], waiting["maybe"]) == (1, 1)  # the exact copy; the near one
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n" * waiting["maybe"]))
+    code, out, _ = run("dedup", project, "--review", "--json")
+    assert code == 0
+    assert "Same record?" in out
+    reviewed = json.loads(out[out.index("{") :])
+    assert reviewed["maybe"] == 0 and reviewed["removed"] == waiting["removed"] + 1
+    again = json.loads(run("dedup", project, "--json")[1])  # the decision is kept
+    assert again == reviewed
+
+
+def test_screen_conflict_consensus_and_csv_export(project, monkeypatch, tmp_path):
+    for who, key in (("ana", "i"), ("ben", "e")):  # both see record 1 first (import order)
+        monkeypatch.setattr("sys.stdin", io.StringIO(f"{key}\n"))
+        code, out, _ = run("screen", project, "--reviewer", who, "--limit", "1")
+        assert code == 0 and "--- record 1 " in out and "1 vote(s) recorded" in out
+    listed = json.loads(run("conflicts", project, "--json")[1])["conflicts"]
+    assert [(c["record_id"], c["votes"]) for c in listed] == [
+        (1, {"ana": "include", "ben": "exclude"})
+    ]
+    code, _, err = run("resolve", project, "include", "1", "--by", "ana", "--consensus", "cleo")
+    assert code == 2 and "must include ben" in err
+    code, out, err = run("resolve", project, "include", "1", "--by", "ana", "--consensus", "ben")
+    assert code == 0, err
+    assert "consensus by ana, ben" in out
+    out_file = tmp_path / "passed.csv"
+    assert run("export", project, "-o", str(out_file), "--stage", "ta")[0] == 0
+    exported = pd.read_csv(out_file)
+    assert exported["record_id"].tolist() == [1]
+    assert exported.loc[0, "title"].startswith("Exercise for depression")
+    assert exported.loc[0, "authors"] == "Smit, D."

@@ -47,6 +47,8 @@ _PUBLIC = {
     "PrismaCounts": "metareview.rob.prisma",
     "Project": "metareview.store.project",
     "agreement": "metareview.records.agreement",
+    "Ranker": "metareview.records.active_learning",
+    "simulate": "metareview.records.simulation",
     "small_study_effects": "metareview.stats.bias.small_study",
     "regression_test": "metareview.stats.bias.egger",
     "rank_correlation_test": "metareview.stats.bias.begg",

@@ -181,6 +181,17 @@ def deduplicate(
     Returns
     -------
     DedupResult
+
+    Examples
+    --------
+    >>> a = Record(title="Peer support for depression", authors=("Smith, J",), year=2019,
+    ...            doi="10.1000/ps1")
+    >>> b = Record(title="Peer support for depression.", authors=("Smith J",), year=2019)
+    >>> [(m.i, m.j, m.rule) for m in deduplicate([a, b]).maybe]
+    [(0, 1, 'similar titles')]
+    >>> confirmed = deduplicate([a, b], {(0, 1): True})
+    >>> confirmed.groups, confirmed.links[0][0].rule
+    (((0, 1),), 'confirmed by reviewer')
     """
     features = [Features.of(record) for record in records]
     decisions = {tuple(sorted(pair)): same for pair, same in (decisions or {}).items()}
@@ -224,7 +235,15 @@ def deduplicate(
 
 
 def candidate_pairs(features: Sequence[Features]) -> set[tuple[int, int]]:
-    """Pairs ``(i, j)``, ``i < j``, that share at least one blocking key."""
+    """Pairs ``(i, j)``, ``i < j``, that share at least one blocking key.
+
+    >>> from metareview.records.matching import Features
+    >>> records = [Record(title="Peer support for depression", year=2019),
+    ...            Record(title="Peer support for depression", year=2019),
+    ...            Record(title="Exercise for anxiety", year=2001)]
+    >>> sorted(candidate_pairs([Features.of(r) for r in records]))
+    [(0, 1)]
+    """
     blocks: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for index, f in enumerate(features):
         for key in _blocking_keys(f):

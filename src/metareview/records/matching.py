@@ -99,7 +99,15 @@ class Verdict:
 
 
 def compare(a: Features, b: Features) -> Verdict:
-    """Decide whether two records describe the same publication."""
+    """Decide whether two records describe the same publication.
+
+    >>> from metareview.records.record import Record
+    >>> a = Features.of(Record(title="Peer support for depression", doi="10.1000/PS1"))
+    >>> b = Features.of(Record(title="Peer Support for Depression.", doi="10.1000/ps1"))
+    >>> verdict = compare(a, b)
+    >>> verdict.decision, verdict.rule
+    ('duplicate', 'same DOI')
+    """
     title = fuzz.ratio(a.title, b.title) / 100 if a.title and b.title else 0.0
     agree, conflicts = _evidence(a, b, title)
     score = round(title, 4)
@@ -171,7 +179,13 @@ def _numbers(title: str) -> frozenset[str]:
 
 
 def identifiers_conflict(a: Features, b: Features) -> bool:
-    """Both have a DOI (or both a PMID) and they differ (a SICI alias is no conflict)."""
+    """Both have a DOI (or both a PMID) and they differ (a SICI alias is no conflict).
+
+    >>> from metareview.records.record import Record
+    >>> a, b, c = (Features.of(Record(title="T", doi=d)) for d in ("10.1/a", "10.1/b", ""))
+    >>> identifiers_conflict(a, b), identifiers_conflict(a, c)
+    (True, False)
+    """
     if a.pmid and b.pmid and a.pmid != b.pmid:
         return True
     return bool(a.doi and b.doi and a.doi != b.doi and not (_sici_fits(a, b) or _sici_fits(b, a)))

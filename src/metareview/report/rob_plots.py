@@ -63,7 +63,11 @@ _LEGEND_NAMES = {Judgement.HIGH: "High", Judgement.LOW: "Low"}
 
 
 def palette_colours(palette: str) -> dict[Judgement, str]:
-    """The colours of a named palette (``cochrane`` or ``colourblind``)."""
+    """The colours of a named palette (``cochrane`` or ``colourblind``).
+
+    >>> palette_colours("colourblind")[Judgement.HIGH]
+    '#D95F0E'
+    """
     if palette not in PALETTES:
         raise ValueError(f"palette must be one of {', '.join(PALETTES)}; got {palette!r}")
     return PALETTES[palette]

@@ -112,7 +112,13 @@ def evidence_from_pool(
 
 
 def format_effect(ev: OutcomeEvidence) -> str:
-    """``SMD 0.19 (0.11 to 0.27)``; ratio measures back-transformed: ``RR 1.25 (1.02 to 1.53)``."""
+    """``SMD 0.19 (0.11 to 0.27)``; ratio measures back-transformed: ``RR 1.25 (1.02 to 1.53)``.
+
+    >>> format_effect(OutcomeEvidence("Mortality", "RR", k=5, participants=900,
+    ...                               estimate=math.log(0.8), ci_lower=math.log(0.65),
+    ...                               ci_upper=math.log(0.98)))
+    'RR 0.80 (0.65 to 0.98)'
+    """
     est, lo, hi = (format_natural(v, ev.measure) for v in (ev.estimate, ev.ci_lower, ev.ci_upper))
     return f"{ev.measure} {est} ({lo} to {hi})"
 

@@ -280,7 +280,13 @@ def _weight(value: object) -> float | None:
 
 def judgement_columns(columns: Sequence[str]) -> tuple[list[str], str] | None:
     """The RoB 2 judgement columns of a table: ``rob_d1 … rob_dN`` + ``rob_overall`` (the data
-    standard), or ``d1 … dN`` + ``overall`` (``metareview rob`` output); None when absent."""
+    standard), or ``d1 … dN`` + ``overall`` (``metareview rob`` output); None when absent.
+
+    >>> judgement_columns(["study", "rob_d1", "rob_d2", "rob_d3", "rob_overall"])
+    (['rob_d1', 'rob_d2', 'rob_d3'], 'rob_overall')
+    >>> judgement_columns(["study", "yi"]) is None
+    True
+    """
     lower = {str(c).strip().lower(): str(c) for c in columns}
     for prefix in ("rob_", ""):
         domains = []

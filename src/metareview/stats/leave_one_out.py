@@ -70,7 +70,7 @@ class LeaveOneOutResult:
         return self.to_frame().to_html(index=False)
 
 
-def row_from_pool(omitted: str, res: PoolResult) -> LeaveOneOutRow:
+def _row_from_pool(omitted: str, res: PoolResult) -> LeaveOneOutRow:
     """The summary of one refit (the random-effects model)."""
     model = res.random
     return LeaveOneOutRow(
@@ -120,5 +120,5 @@ def leave_one_out(
     for i in range(k):
         keep = np.arange(k) != i
         res = pool(y[keep], v[keep], method=method, ci_method=ci_method, level=level, preset=preset)
-        rows.append(row_from_pool(labels[i], res))
+        rows.append(_row_from_pool(labels[i], res))
     return LeaveOneOutResult(rows=tuple(rows), method=res.method, ci_method=res.ci_method)

@@ -98,7 +98,11 @@ def read_table(path: Path) -> tuple[pd.DataFrame, str]:
 
 
 def column_map(columns: list[str]) -> dict[str, str]:
-    """Which actual column holds each record field (first alias found wins)."""
+    """Which actual column holds each record field (first alias found wins).
+
+    >>> column_map(["Title", "Authors", "Publication Year", "DOI", "Notes"])
+    {'title': 'Title', 'authors': 'Authors', 'year': 'Publication Year', 'doi': 'DOI'}
+    """
     keys = {re.sub(r"[^a-z0-9]", "", str(c).lower()): c for c in reversed(columns)}
     found: dict[str, str] = {}
     for field_name, aliases in HEADER_ALIASES.items():
@@ -110,7 +114,11 @@ def column_map(columns: list[str]) -> dict[str, str]:
 
 
 def split_authors(value: str) -> list[str]:
-    """Split an author cell: on ';', else ' and ', else Covidence's 'Smit D, Doe J' commas."""
+    """Split an author cell: on ';', else ' and ', else Covidence's 'Smit D, Doe J' commas.
+
+    >>> split_authors("Smit D, Doe J"), split_authors("Smith, John")
+    (['Smit D', ' Doe J'], ['Smith, John'])
+    """
     if ";" in value:
         return value.split(";")
     if " and " in value:

@@ -164,7 +164,13 @@ class RegressionTest:
 
 
 def predictor_values(predictor: str, vi: np.ndarray, ni: np.ndarray | None) -> np.ndarray:
-    """The predictor column for each study (sample sizes needed for the ``ni`` family)."""
+    """The predictor column for each study (sample sizes needed for the ``ni`` family).
+
+    >>> predictor_values("sei", np.array([0.04, 0.09]), None).tolist()
+    [0.2, 0.3]
+    >>> predictor_values("sqrtninv", np.array([0.04, 0.09]), np.array([100, 25])).tolist()
+    [0.1, 0.2]
+    """
     if predictor == "sei":
         return np.sqrt(vi)
     if predictor == "vi":

@@ -167,7 +167,12 @@ def _k0_uncertainty(
 
 
 def choose_side(y: np.ndarray, v: np.ndarray, trim_method: str) -> str:
-    """``"left"`` if the effects grow with their standard errors, else ``"right"``."""
+    """``"left"`` if the effects grow with their standard errors, else ``"right"``.
+
+    >>> choose_side(np.array([0.1, 0.3, 0.35, 0.6, 0.8]), np.array([0.01, 0.02, 0.04, 0.08, 0.1]),
+    ...             "FE")
+    'left'
+    """
     slope = fit_meta_regression(y, v, np.sqrt(v), model="rma", method=trim_method).coef[1]
     return "right" if slope < 0 else "left"
 

@@ -73,7 +73,12 @@ def smd_from_log_odds_ratio(log_or, vi):
 
 
 def log_odds_ratio_from_smd(d, vi):
-    """The inverse of :func:`smd_from_log_odds_ratio`: ln OR = d · π/√3, var · π²/3."""
+    """The inverse of :func:`smd_from_log_odds_ratio`: ln OR = d · π/√3, var · π²/3.
+
+    >>> log_or, vi = log_odds_ratio_from_smd(0.5, 0.04)
+    >>> round(float(log_or), 4), round(float(vi), 4)
+    (0.9069, 0.1316)
+    """
     return np.asarray(d, dtype=float) * LOGIT_SCALE, np.asarray(vi, dtype=float) * LOGIT_SCALE**2
 
 

@@ -94,6 +94,8 @@ def test_optimal_information_size_by_hand():
           "ci_upper": math.log(0.7)}, 0),
         ({"measure": "RR", "estimate": math.log(0.8), "ci_lower": math.log(0.7),
           "ci_upper": math.log(0.95)}, -1),  # includes RR 0.75
+        ({"measure": "RR", "estimate": math.log(0.85), "ci_lower": math.log(0.77),
+          "ci_upper": math.log(0.95)}, 0),  # between 0.75 and 1: no threshold inside
         ({"measure": "RR", "estimate": 0.0, "ci_lower": math.log(0.6),
           "ci_upper": math.log(1.4)}, -2),  # includes 0.75 and 1.25
     ],

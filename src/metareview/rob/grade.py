@@ -291,8 +291,9 @@ def optimal_information_size(ev: OutcomeEvidence, rules: GradeRules) -> int | No
 def _mid_bounds(ev: OutcomeEvidence, rules: GradeRules) -> tuple[float, float] | None:
     """The thresholds of appreciable benefit/harm on the analysis scale."""
     if ev.measure in RATIO_MEASURES:
-        ratio = rules.mid if rules.mid is not None else 1.25
-        return -abs(math.log(ratio)), abs(math.log(ratio))
+        if rules.mid is None:  # GRADE's rough guide: a 25 % relative reduction or increase
+            return math.log(0.75), math.log(1.25)
+        return -abs(math.log(rules.mid)), abs(math.log(rules.mid))
     if ev.measure == "SMD":
         mid = rules.mid if rules.mid is not None else 0.2
         return -mid, mid

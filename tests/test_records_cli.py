@@ -3,7 +3,9 @@ the interactive terminal, with disagreements injected; conflicts, κ and PRISMA 
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import json
 import os
 import re
@@ -11,12 +13,16 @@ import subprocess
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 
 import pandas as pd
 import pytest
 import rispy
 
+from metareview.cli import main
 from metareview.records.screening import DEFAULT_EXCLUSION_REASONS
+from metareview.rob.prisma import PrismaCounts
 from tests.conftest import REPO
 
 ENV = {
@@ -29,13 +35,24 @@ ENV = {
 PROMPT, REASON_PROMPT = "[q]uit: ", "(q to cancel): "
 
 
-def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "metareview", "records", *args],
-        capture_output=True,
-        text=True,
-        env=ENV,
-    )
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args: str, check: bool = True) -> Ran:
+    """`metareview records ARGS` in this process, through the same entry point as the
+    console script (one-line errors, exit codes); the interactive screens run as processes."""
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            main(["records", *args])
+        except SystemExit as done:
+            code = done.code or 0
+    result = Ran(code, out.getvalue(), err.getvalue())
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -65,11 +82,12 @@ def screen_as(
         env=ENV,
     )
     shown, screen_text, reason = [], "", None
+    decoder = codecs.getincrementaldecoder("utf-8")()  # a chunk may end inside a character
     while True:
-        char = process.stdout.read(1)
-        if not char:
+        chunk = os.read(process.stdout.fileno(), 65536)  # the child waits after each prompt
+        if not chunk:
             break
-        screen_text += char
+        screen_text += decoder.decode(chunk)
         if screen_text.endswith(PROMPT):
             record_id = int(re.findall(r"record (\d+)", screen_text)[-1])
             shown.append(record_id)
@@ -179,13 +197,8 @@ def test_two_blinded_reviewers_screen_a_synergy_review(tmp_path, donners, monkey
     # the CSV is the PRISMA2020 format, and its arithmetic checks out
     rows = {row["data"]: row["n"] for row in csv.DictReader(counts_file.open())}
     assert rows["records_screened"] == "258" and rows["dbr_excluded"] == "wrong outcomes, 3"
-    checked = subprocess.run(
-        [sys.executable, "-m", "metareview", "prisma", str(counts_file), "--check-only"],
-        capture_output=True,
-        text=True,
-        env=ENV,
-    )
-    assert checked.returncode == 0, checked.stderr
+    checked = PrismaCounts.from_csv(counts_file).check()  # raises on a broken equation
+    assert checked.unchecked == () and len(checked.checked) >= 4
 
     out = tmp_path / "included.ris"
     run("export", project, "-o", str(out))

@@ -84,3 +84,65 @@ def test_many_problems_stay_one_readable_line(capsys, shared_data):
     code, _, err = run_cli(capsys, "analyze", *argv)
     assert_one_error_line(code, err, "row 2, column 'target_group'", "got 'Adults'", "406 more")
     assert len(err) < 1000
+
+
+def filled_prisma_template(shared_data, path, **changes):
+    """The PRISMA2020 template with totals filled in (its 'Database 1, xxx' lists left as is)."""
+    import pandas as pd
+
+    counts = {
+        "database_results": 1200, "register_results": 80, "website_results": 10,
+        "organisation_results": 5, "citations_results": 15, "duplicates": 300,
+        "excluded_automatic": 0, "excluded_other": 0, "records_screened": 980,
+        "records_excluded": 900, "dbr_sought_reports": 80, "dbr_notretrieved_reports": 5,
+        "other_sought_reports": 30, "other_notretrieved_reports": 2, "dbr_assessed": 75,
+        "dbr_excluded": 60, "other_assessed": 28, "other_excluded": 25, "new_studies": 18,
+        "new_reports": 18, "total_studies": 18, "total_reports": 18,
+    } | changes  # fmt: skip
+    template = pd.read_csv(
+        shared_data / "prisma" / "PRISMA.csv", dtype=object, keep_default_na=False
+    )
+    for name, n in counts.items():
+        template.loc[template["data"] == name, "n"] = str(n)
+    template.to_csv(path, index=False)
+    return path
+
+
+def test_prisma_template_with_totals_shows_them_not_placeholder_databases(
+    capsys, shared_data, tmp_path
+):
+    counts = filled_prisma_template(shared_data, tmp_path / "prisma.csv")
+    code, _, err = run_cli(capsys, "prisma", counts, "-o", tmp_path / "flow.svg")
+    assert code == 0, err
+    svg = (tmp_path / "flow.svg").read_text()
+    assert "Databases (n = 1200)" in svg and "Registers (n = 80)" in svg
+    assert "Database 1" not in svg
+
+
+def test_prisma_box_text_stays_inside_its_box(shared_data, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from metareview.report.prisma_diagram import prisma_diagram
+    from metareview.rob.prisma import PrismaCounts
+
+    counts = PrismaCounts.from_csv(filled_prisma_template(shared_data, tmp_path / "p.csv"))
+    ax = prisma_diagram(counts)
+    ax.figure.set_dpi(200)  # as save_prisma_diagram writes it (text is relatively wider)
+    ax.figure.canvas.draw()  # applies the equal aspect: the layout as saved
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [p.get_window_extent(renderer) for p in ax.patches if isinstance(p, Rectangle)]
+    overflowing = []
+    for text in ax.texts:
+        if not text.get_text() or text.get_rotation():
+            continue
+        extent = text.get_window_extent(renderer)
+        centre = ((extent.x0 + extent.x1) / 2, (extent.y0 + extent.y1) / 2)
+        box = next((b for b in boxes if b.contains(*centre)), None)
+        if box is not None and (extent.x0 < box.x0 or extent.x1 > box.x1):
+            overflowing.append(text.get_text())
+    plt.close(ax.figure)
+    assert not overflowing, overflowing

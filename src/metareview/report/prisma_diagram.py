@@ -56,7 +56,7 @@ def _wrap(lines: list[str], width: int) -> str:
     for line in lines:
         match = _COUNT.search(line)
         label, count = (line[: match.start()], match.group(1)) if match else (line, "")
-        wrapped = textwrap.wrap(label, width) or [""]
+        wrapped = textwrap.wrap(label, width, break_on_hyphens=False) or [""]
         if count and len(wrapped[-1]) + len(count) + 1 > width:
             wrapped.append(count)
         elif count:
@@ -80,7 +80,7 @@ class _Canvas:
         bold: bool = False,
         min_height: float = 0.0,
     ) -> tuple[float, float, float, float]:
-        text = _wrap(lines, int(width * 11.5))
+        text = _wrap(lines, int(width * 9.5))
         height = max(0.22 * (text.count("\n") + 1) + 0.25, min_height)
         self.ax.add_patch(
             Rectangle(
@@ -145,13 +145,18 @@ class _Canvas:
         )
 
 
+def _reported(reasons: Reasons) -> Reasons:
+    """The named counts, or none when every count is unreported (the template's ``xxx``)."""
+    return reasons if any(n is not None for _, n in reasons) else ()
+
+
 def _identification_lines(c: PrismaCounts) -> list[str]:
     lines = ["Records identified from:"]
-    if c.database_specific_results:
+    if _reported(c.database_specific_results):
         lines += [f"{name} ({_n(n)})" for name, n in c.database_specific_results]
     else:
         lines.append(f"Databases ({_n(c.database_results)})")
-    if c.register_specific_results:
+    if _reported(c.register_specific_results):
         lines += [f"{name} ({_n(n)})" for name, n in c.register_specific_results]
     elif c.register_results is not None:
         lines.append(f"Registers ({_n(c.register_results)})")

@@ -12,6 +12,7 @@ import pandas as pd
 from metareview.cli.options import (
     column_option,
     json_option,
+    level_option,
     mapping_from,
     output_file_option,
     preset_option,
@@ -100,13 +101,7 @@ SHOWN = ("study", *EFFECT_COLUMNS)
     default=None,
     help="How dichotomous rows become an SMD (preset default).",
 )
-@click.option(
-    "--level",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.95,
-    show_default=True,
-    help="Confidence level of ci_lower/ci_upper.",
-)
+@level_option
 def effects(
     data,
     measure,

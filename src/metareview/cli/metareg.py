@@ -11,6 +11,7 @@ from metareview.cli.options import (
     ci_method_option,
     column_option,
     json_option,
+    level_option,
     mapping_from,
     measure_option,
     preset_option,
@@ -42,7 +43,7 @@ def _names(text: str | None) -> list[str]:
 @preset_option
 @tau2_method_option
 @ci_method_option
-@click.option("--level", type=float, default=0.95, show_default=True, help="Confidence level.")
+@level_option
 @click.option(
     "--permutations",
     type=click.IntRange(min=0),
@@ -74,8 +75,6 @@ def metareg(
 
     Rows without an effect size or with a missing moderator are dropped and listed.
     """
-    if not 0.0 < level < 1.0:
-        raise click.BadParameter(f"must be between 0 and 1; got {level}", param_hint="--level")
     moderators = _names(mods)
     if not moderators:
         raise click.BadParameter("name at least one moderator column", param_hint="--mods")

@@ -46,6 +46,14 @@ ci_method_option = click.option(
     help="CIs and tests: z, knha (Hartung-Knapp t) or adhoc (default: the preset's).",
 )
 
+level_option = click.option(
+    "--level",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Confidence level of the intervals.",
+)
+
 
 def mapping_from(columns: tuple[str, ...]) -> dict[str, str]:
     """Turn repeated ``--col STD=ACTUAL`` values into a mapping (a usage error if malformed)."""

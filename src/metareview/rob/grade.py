@@ -208,8 +208,14 @@ def _natural(value: float, measure: str) -> float:
     return math.exp(value) if measure in RATIO_MEASURES else value
 
 
-def _fmt(value: float, measure: str) -> str:
-    return f"{_natural(value, measure):.2f}"
+def format_natural(value: float, measure: str) -> str:
+    """``value`` on the measure's natural scale, two decimals, no sign on a rounded zero.
+
+    >>> format_natural(-0.001, "SMD"), format_natural(0.0, "RR")
+    ('0.00', '1.00')
+    """
+    text = f"{_natural(value, measure):.2f}"
+    return text[1:] if text == "-0.00" else text
 
 
 def rate_risk_of_bias(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:
@@ -250,8 +256,8 @@ def rate_inconsistency(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str
     parts = [f"I² = {ev.i2:.0f}%"]
     if pi_known:
         parts.append(
-            f"prediction interval {_fmt(ev.pi_lower, ev.measure)} to "
-            f"{_fmt(ev.pi_upper, ev.measure)} {'crosses' if pi_crosses else 'excludes'} the null"
+            f"prediction interval {format_natural(ev.pi_lower, ev.measure)} to "
+            f"{format_natural(ev.pi_upper, ev.measure)} {'crosses' if pi_crosses else 'excludes'} the null"
         )
     text = ", ".join(parts)
     if ev.i2 >= rules.i2_very_serious and pi_crosses:
@@ -309,7 +315,7 @@ def rate_imprecision(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:
     0
     """
     low, high = ev.ci_lower, ev.ci_upper
-    ci = f"CI {_fmt(low, ev.measure)} to {_fmt(high, ev.measure)}"
+    ci = f"CI {format_natural(low, ev.measure)} to {format_natural(high, ev.measure)}"
     crosses_null = low < ev.null < high
     bounds = _mid_bounds(ev, rules)
     ois = optimal_information_size(ev, rules)
@@ -319,7 +325,7 @@ def rate_imprecision(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:
     if bounds is not None:
         both = low < bounds[0] and high > bounds[1]
         one = (low < bounds[0] < high) or (low < bounds[1] < high)
-        shown = [_fmt(b, ev.measure) for b in bounds]
+        shown = [format_natural(b, ev.measure) for b in bounds]
         parts.append(
             f"MID thresholds {shown[0]} and {shown[1]}: "
             + ("both inside the CI" if both else "one inside the CI" if one else "outside the CI")

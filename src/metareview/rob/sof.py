@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from metareview.errors import DataError, Problem
-from metareview.rob.grade import CERTAINTY, RATIO_MEASURES, GradeAssessment, OutcomeEvidence
+from metareview.rob.grade import CERTAINTY, GradeAssessment, OutcomeEvidence, format_natural
 from metareview.rob.vocabulary import Judgement, parse_judgement
 from metareview.stats.bias.small_study import SmallStudyResult
 from metareview.stats.pooling import PoolResult
@@ -120,10 +120,8 @@ def format_effect(ev: OutcomeEvidence) -> str:
     ...                               ci_upper=math.log(0.98)))
     'RR 0.80 (0.65 to 0.98)'
     """
-    values = [ev.estimate, ev.ci_lower, ev.ci_upper]
-    if ev.measure in RATIO_MEASURES:
-        values = [math.exp(v) for v in values]
-    return f"{ev.measure} {values[0]:.2f} ({values[1]:.2f} to {values[2]:.2f})"
+    est, lo, hi = (format_natural(v, ev.measure) for v in (ev.estimate, ev.ci_lower, ev.ci_upper))
+    return f"{ev.measure} {est} ({lo} to {hi})"
 
 
 def _risk_with(control: float, value: float, measure: str) -> float:

@@ -205,8 +205,17 @@ def _natural(value: float, measure: str) -> float:
     return math.exp(value) if measure in RATIO_MEASURES else value
 
 
+def format_number(value: float, digits: int = 2) -> str:
+    """``value`` with ``digits`` decimals, never as a signed zero.
+
+    >>> format_number(-0.001), format_number(-0.016), format_number(1.2345, 3)
+    ('0.00', '-0.02', '1.234')
+    """
+    return f"{round(value, digits) + 0.0:.{digits}f}"
+
+
 def _fmt(value: float, measure: str) -> str:
-    return f"{_natural(value, measure):.2f}"
+    return format_number(_natural(value, measure))
 
 
 def rate_risk_of_bias(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:

@@ -22,7 +22,13 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from metareview.errors import DataError, Problem
-from metareview.rob.grade import CERTAINTY, RATIO_MEASURES, GradeAssessment, OutcomeEvidence
+from metareview.rob.grade import (
+    CERTAINTY,
+    RATIO_MEASURES,
+    GradeAssessment,
+    OutcomeEvidence,
+    format_number,
+)
 from metareview.rob.vocabulary import Judgement, parse_judgement
 from metareview.stats.bias.small_study import SmallStudyResult
 from metareview.stats.pooling import PoolResult
@@ -122,7 +128,8 @@ def format_effect(ev: OutcomeEvidence) -> str:
     values = [ev.estimate, ev.ci_lower, ev.ci_upper]
     if ev.measure in RATIO_MEASURES:
         values = [math.exp(v) for v in values]
-    return f"{ev.measure} {values[0]:.2f} ({values[1]:.2f} to {values[2]:.2f})"
+    estimate, lower, upper = (format_number(v) for v in values)
+    return f"{ev.measure} {estimate} ({lower} to {upper})"
 
 
 def _risk_with(control: float, value: float, measure: str) -> float:
@@ -135,7 +142,8 @@ def _risk_with(control: float, value: float, measure: str) -> float:
 
 
 def _more(per_1000: float) -> str:
-    return f"{abs(per_1000):.0f} {'more' if per_1000 >= 0 else 'fewer'}"
+    rounded = round(per_1000)
+    return f"{abs(rounded)} {'more' if rounded >= 0 else 'fewer'}"
 
 
 def absolute_effect(ev: OutcomeEvidence) -> str:

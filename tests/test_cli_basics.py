@@ -34,3 +34,19 @@ def test_unknown_command_is_exit_2():
     result = run_cli("no-such-command")
     assert result.returncode == 2
     assert result.stderr.startswith("metareview: error:")
+
+
+def test_commands_import_only_what_they_use():
+    """`--version` and `validate` load no scipy, matplotlib, scikit-learn or SQLAlchemy: each
+    subcommand's module is imported only when that subcommand runs."""
+    env = {"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "metareview", "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 0
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+    assert {"metareview.cli", "click"} <= imported
+    assert not {"scipy", "matplotlib", "sklearn", "sqlalchemy", "pandas"} & imported

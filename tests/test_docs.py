@@ -17,7 +17,9 @@ def test_every_standard_column_and_group_is_documented():
 def _commands(group, prefix="metareview"):
     import click
 
-    for name, command in sorted(group.commands.items()):
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
         path = f"{prefix} {name}"
         yield path, command
         if isinstance(command, click.Group):

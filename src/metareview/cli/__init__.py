@@ -7,46 +7,56 @@ usage and 1 for an analysis that could not be done; never a traceback (set
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 import click
 
 from metareview import __version__
-from metareview.cli.analyze import analyze
-from metareview.cli.effects import effects
-from metareview.cli.gosh import gosh_command
-from metareview.cli.grade import grade_command
-from metareview.cli.init import init
-from metareview.cli.metareg import metareg
-from metareview.cli.prisma import prisma
-from metareview.cli.records import records
-from metareview.cli.rob import rob
-from metareview.cli.run import run
-from metareview.cli.validate import validate
 from metareview.errors import DataError, MetareviewError
 
 EXIT_OK, EXIT_ANALYSIS_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Subcommand name -> (module, attribute). Each lives in its own module under metareview.cli and
+# is imported only when it runs (or for --help), so a command does not pay for the others'
+# imports (scipy, matplotlib, scikit-learn, SQLAlchemy).
+SUBCOMMANDS = {
+    "validate": ("metareview.cli.validate", "validate"),
+    "effects": ("metareview.cli.effects", "effects"),
+    "analyze": ("metareview.cli.analyze", "analyze"),
+    "metareg": ("metareview.cli.metareg", "metareg"),
+    "gosh": ("metareview.cli.gosh", "gosh_command"),
+    "run": ("metareview.cli.run", "run"),
+    "init": ("metareview.cli.init", "init"),
+    "rob": ("metareview.cli.rob", "rob"),
+    "grade": ("metareview.cli.grade", "grade_command"),
+    "prisma": ("metareview.cli.prisma", "prisma"),
+    "records": ("metareview.cli.records", "records"),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module only when the subcommand is needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in SUBCOMMANDS:
+            return None
+        module, attribute = SUBCOMMANDS[name]
+        return getattr(importlib.import_module(module), attribute)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", "-V", prog_name="metareview")
 def cli() -> None:
     """metareview: a systematic review of randomized trials, from search exports to report."""
-
-
-# One line per subcommand; each lives in its own module under metareview.cli.
-cli.add_command(validate)
-cli.add_command(effects)
-cli.add_command(analyze)
-cli.add_command(run)
-cli.add_command(init)
-cli.add_command(rob)
-cli.add_command(prisma)
-cli.add_command(grade_command)
-cli.add_command(records)
-cli.add_command(metareg)
-cli.add_command(gosh_command)
 
 
 def _fail(message: str, code: int) -> None:

@@ -400,3 +400,21 @@ def test_leave_one_out_rows_reuse_the_analysis_documents_section(shared_data):
     rows = leave_one_out_rows(spec, frame, record, {})
     assert [r["omitted"] for r in rows] == list(frame["study"])
     assert rows[0]["k"] == 17 and rows[0]["estimate"] == section.rows[0].estimate
+
+
+def test_example_report_has_grade_and_prisma(example_run):
+    """The summary of findings rates each outcome category; the PRISMA diagram shows the
+    counts of Smit et al. (2023) as SVG text."""
+    html = (example_run / "report" / "index.html").read_text()
+    sof = pd.read_csv(example_run / "tables" / "summary-of-findings.csv")
+    rated = sof[~sof["Outcome"].str.startswith("footnote ")]
+    for category in ("Clinical recovery", "Personal recovery", "Functional recovery", "Stigma"):
+        certainty = rated.loc[rated["Outcome"] == f"{category}, Post-test", "Certainty"].item()
+        assert certainty.split(" ", 1)[1] in ("High", "Moderate", "Low", "Very low")
+        assert f"<td>{category}, Post-test</td>" in html
+    assert 'href="#summary-of-findings"' in html and 'href="#study-selection"' in html
+    svg = (example_run / "figures" / "prisma.svg").read_text()
+    for count in ("3455", "3322", "133", "103", "30", "28"):
+        assert f"n = {count}" in svg, count
+    assert '<figure id="prisma" class="plot">' in html
+    assert "rated with GRADE" in html

@@ -1,4 +1,9 @@
-"""``metareview grade DATA``: GRADE certainty per outcome and the summary-of-findings table.
+"""``metareview grade DATA|PLAN.toml``: GRADE certainty per outcome and the summary-of-findings
+table.
+
+Given a plan (``.toml``), its analyses are run (in this process) and
+each main analysis and specific outcome is rated under the plan's ``[grade]`` section; the
+other options below apply to a data table.
 
 Each outcome (the rows sharing ``--outcome-column``, after ``--where`` filters) is pooled with
 :func:`metareview.plan.analysis.analyze`; the studies' ``rob_overall`` judgements give the
@@ -26,7 +31,10 @@ from metareview.cli.options import (
 )
 from metareview.data.table import ExtractionTable, load_table
 from metareview.plan.analysis import AnalysisSettings, analyze
-from metareview.rob.grade import DOMAINS, GradeDecision, GradeRules, grade
+from metareview.plan.grade_review import assess_review
+from metareview.plan.plan import load_plan
+from metareview.plan.runner import run_plan
+from metareview.rob.grade import DOMAINS, GradeAssessment, GradeDecision, GradeRules, grade
 from metareview.rob.sof import (
     control_risk_in,
     evidence_from_pool,
@@ -165,9 +173,17 @@ def grade_command(
     sheet: str | None,
     as_json: bool,
 ) -> None:
-    """Rate the certainty of evidence (GRADE) per outcome of DATA; print the SoF table."""
+    """Rate the certainty of evidence (GRADE) per outcome of DATA; print the SoF table.
+
+    DATA is an extraction table, or an analysis plan (PLAN.toml): then the plan's analyses
+    are run and rated under its [grade] section.
+    """
     if output and Path(output).suffix.lower() not in (".html", ".csv"):
         raise click.BadParameter("the table file must end in .html or .csv", param_hint="--output")
+    if Path(data).suffix.lower() == ".toml":
+        results = run_plan(load_plan(data), jobs=1)
+        _emit(list(assess_review(results)), output, as_json)
+        return
     table = load_table(data, mapping_from(columns), sheet=sheet)
     frame = table.frame
     mask = pd.Series(True, index=frame.index)
@@ -206,6 +222,11 @@ def grade_command(
         )
         mine = [d for target, d in parsed if target in (None, name)]
         assessments.append(grade(evidence, mine, rules=rules))
+    _emit(assessments, output, as_json)
+
+
+def _emit(assessments: list[GradeAssessment], output: str | None, as_json: bool) -> None:
+    """Write the table to ``output`` (.html or .csv) and print the ratings (or JSON)."""
     if output:
         text = sof_html(assessments) if output.lower().endswith(".html") else sof_csv(assessments)
         Path(output).write_text(text, encoding="utf-8")

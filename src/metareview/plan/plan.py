@@ -22,6 +22,7 @@ from typing import Any
 
 from metareview.errors import PlanError
 from metareview.plan.schema import key_lines, line_of, validate
+from metareview.rob.prisma import PrismaCounts
 
 
 @dataclass(frozen=True)
@@ -139,14 +140,18 @@ class Plan:
     custom: tuple[CustomAnalysis, ...]
     document: dict[str, Any]
     lines: dict[str, int]
+    prisma_counts: Path | None = None
 
     def error(self, key: str, message: str) -> PlanError:
         """A :class:`PlanError` naming ``key`` (and its line) of this plan."""
         return plan_error(self.source, [(key, message)], self.lines)
 
     def to_dict(self) -> dict[str, Any]:
-        """The plan as parsed (JSON-ready), with the data file resolved."""
-        return {**self.document, "data": {**self.document["data"], "file": str(self.data_file)}}
+        """The plan as parsed (JSON-ready), with the data file (and PRISMA counts) resolved."""
+        document = {**self.document, "data": {**self.document["data"], "file": str(self.data_file)}}
+        if self.prisma_counts is not None:
+            document["prisma"] = {**document["prisma"], "counts": str(self.prisma_counts)}
+        return document
 
 
 def plan_error(source: str, problems: list[tuple[str, str]], lines: dict[str, int]) -> PlanError:
@@ -187,7 +192,17 @@ def parse_plan(text: str, source: str = "plan.toml", base_dir: str | Path = ".")
     problems = _cross_checks(plan)
     if problems:
         raise plan_error(source, problems, lines)
+    if plan.prisma_counts is not None:
+        _check_prisma(plan)
     return plan
+
+
+def _check_prisma(plan: Plan) -> None:
+    """The PRISMA counts file must exist and its arithmetic hold (a DataError names the
+    failed equation, the file, row and column)."""
+    if not plan.prisma_counts.is_file():
+        raise plan.error("prisma.counts", f"no such file: {plan.prisma_counts}")
+    PrismaCounts.from_csv(plan.prisma_counts).check()
 
 
 def _build(document: dict[str, Any], source: str, base_dir: Path, lines: dict[str, int]) -> Plan:
@@ -247,6 +262,7 @@ def _build(document: dict[str, Any], source: str, base_dir: Path, lines: dict[st
         custom=custom,
         document=document,
         lines=lines,
+        prisma_counts=base_dir / document["prisma"]["counts"] if "prisma" in document else None,
     )
 
 
@@ -279,6 +295,16 @@ def _cross_checks(plan: Plan) -> list[tuple[str, str]]:
         if item.name in seen:
             problems.append((f"{item.key}.name", f"got {item.name!r}, expected a name used once"))
         seen.add(item.name)
+    for index, decision in enumerate(plan.document.get("grade", {}).get("decision", []), 1):
+        target = decision.get("outcome")
+        if target is not None and not any(target.startswith(name) for name in seen):
+            problems.append(
+                (
+                    f"grade.decision[{index}].outcome",
+                    f"got {target!r}, expected a category or analysis name, or an analysis "
+                    f"title starting with one ({', '.join(sorted(seen))})",
+                )
+            )
     runs = [("analyses", plan.runs)] + [(f"{i.key}.analyses", i.runs) for i in plan.categories]
     runs += [(f"{i.key}.windows", i) for i in plan.custom if i.windows]
     for key, item in runs:

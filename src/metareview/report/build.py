@@ -6,7 +6,9 @@ Layout of ``OUTDIR``::
     report/index.html       the self-contained report (SVG figures inline)
     figures/<id>.svg        every figure (plus .pdf and 300-dpi .png when the plan's
                             ``[report] figure_formats`` asks for them)
+    figures/prisma.svg      the PRISMA 2020 flow diagram (when the plan has ``[prisma]``)
     tables/table-<group>.csv, tables/tables.xlsx
+    tables/summary-of-findings.html/.csv   GRADE (unless ``[grade] enabled = false``)
 """
 
 from __future__ import annotations
@@ -19,15 +21,19 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from metareview.plan.expand import slug
+from metareview.plan.grade_review import assess_review
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.report.baujat_plot import baujat_plot
 from metareview.report.forest_plot import forest_figure, save_figure
 from metareview.report.funnel_plot import funnel_plot
 from metareview.report.gosh_plot import gosh_plot
-from metareview.report.html import ROB_GROUP, RenderedFigure, render_html
+from metareview.report.html import PRISMA_GROUP, ROB_GROUP, RenderedFigure, render_html
 from metareview.report.leave_one_out_plot import leave_one_out_plot
+from metareview.report.prisma_diagram import save_prisma_diagram
 from metareview.report.rob_figures import rob_figure, rob_table
 from metareview.report.tables import write_tables
+from metareview.rob.prisma import PrismaCounts
+from metareview.rob.sof import sof_csv, sof_html
 from metareview.rob.table import RobTable
 from metareview.stats.bias.funnel import funnel_data
 from metareview.stats.bias.trimfill import trim_and_fill
@@ -39,7 +45,7 @@ from metareview.stats.pooling import pool
 Progress = Callable[[str, int, int], None]
 DEFAULT_FORMATS = ("svg",)
 GOSH_SUBSETS = 20_000
-FIGURE_PREFIXES = ("forest-", "funnel-", "loo-", "baujat-", "gosh-", "rob-")
+FIGURE_PREFIXES = ("forest-", "funnel-", "loo-", "baujat-", "gosh-", "rob-", "prisma")
 
 
 @dataclass(frozen=True)
@@ -294,6 +300,22 @@ def draw(job: FigureJob) -> RenderedFigure:
     return RenderedFigure(job.id, job.group, job.caption, svg, tuple(files))
 
 
+def prisma_figure(counts_file: str, folder: Path, work: list[FigureJob]) -> RenderedFigure:
+    """The PRISMA 2020 flow diagram of ``counts_file`` (arithmetic checked first; a failed
+    equation is a DataError naming it), written in the report's figure formats."""
+    counts = PrismaCounts.from_csv(counts_file)
+    counts.check()
+    formats = work[0].formats if work else DEFAULT_FORMATS
+    dpi = work[0].dpi if work else 300
+    files = []
+    for suffix in formats:
+        save_prisma_diagram(counts, folder / f"prisma.{suffix}", dpi=dpi)
+        files.append(f"figures/prisma.{suffix}")
+    svg = (folder / "prisma.svg").read_text(encoding="utf-8")
+    caption = "PRISMA 2020 flow diagram of the selection of studies."
+    return RenderedFigure("prisma", PRISMA_GROUP, caption, svg, tuple(files))
+
+
 def write_report(
     results: ReviewResults, outdir: str | Path, *, jobs: int = 1, progress: Progress | None = None
 ) -> Path:
@@ -307,8 +329,17 @@ def write_report(
             stale.unlink()
     (outdir / "results.json").write_text(results.to_json(), encoding="utf-8")
     write_tables(results, outdir / "tables")
+    assessments = assess_review(results)
+    sof = sof_html(assessments) if assessments else None
+    if assessments:
+        (outdir / "tables" / "summary-of-findings.html").write_text(sof, encoding="utf-8")
+        (outdir / "tables" / "summary-of-findings.csv").write_text(
+            sof_csv(assessments), encoding="utf-8"
+        )
     work = figure_jobs(results, figures_dir)
     figures: list[RenderedFigure] = []
+    if "prisma" in results.plan:
+        figures.append(prisma_figure(results.plan["prisma"]["counts"], figures_dir, work))
     progress("figures", 0, len(work))
     if jobs > 1 and len(work) > 4:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -321,5 +352,5 @@ def write_report(
             progress("figures", index, len(work))
     index_path = outdir / "report" / "index.html"
     index_path.parent.mkdir(parents=True, exist_ok=True)
-    index_path.write_text(render_html(results, figures), encoding="utf-8")
+    index_path.write_text(render_html(results, figures, sof=sof), encoding="utf-8")
     return index_path

@@ -20,6 +20,7 @@ from metareview.report.numbers import fixed
 from metareview.report.tables import format_table, groups, summary_table
 
 ROB_GROUP = "Risk of bias"
+PRISMA_GROUP = "Study selection"
 
 
 @dataclass(frozen=True)
@@ -95,16 +96,19 @@ def _figure_block(figure: RenderedFigure, number: int) -> dict[str, Any]:
     }
 
 
-def render_html(results: ReviewResults, figures: list[RenderedFigure]) -> str:
-    """The report's HTML text."""
+def render_html(
+    results: ReviewResults, figures: list[RenderedFigure], *, sof: str | None = None
+) -> str:
+    """The report's HTML text; ``sof`` is the summary-of-findings table (HTML) when GRADE ran."""
     methods, references = methods_paragraph(results)
     group_blocks, toc_results = [], []
     number = 0
-    rob_figures = []
-    for figure in figures:
-        if figure.group == ROB_GROUP:
-            number += 1
-            rob_figures.append(_figure_block(figure, number))
+    prisma_figures, rob_figures = [], []
+    for group, found in ((PRISMA_GROUP, prisma_figures), (ROB_GROUP, rob_figures)):
+        for figure in figures:
+            if figure.group == group:
+                number += 1
+                found.append(_figure_block(figure, number))
     for group in groups(results):
         records = [r for r in results.analyses if r.spec["group"] == group]
         table = format_table(summary_table(results, group))
@@ -133,7 +137,13 @@ def render_html(results: ReviewResults, figures: list[RenderedFigure]) -> str:
             dropped += [{**d, "analysis": record.spec["title"]} for d in record.dropped]
     toc = [
         {"id": "methods", "title": "Methods"},
+        *(
+            [{"id": "study-selection", "title": "Study selection (PRISMA)"}]
+            if prisma_figures
+            else []
+        ),
         *([{"id": "risk-of-bias", "title": "Risk of bias"}] if rob_figures else []),
+        *([{"id": "summary-of-findings", "title": "Summary of findings (GRADE)"}] if sof else []),
         {"id": "results", "title": "Results", "children": toc_results},
         {"id": "not-run", "title": "Analyses not run"},
         {"id": "dropped", "title": "Rows left out"},
@@ -150,6 +160,8 @@ def render_html(results: ReviewResults, figures: list[RenderedFigure]) -> str:
         references=references,
         groups=group_blocks,
         rob_figures=rob_figures,
+        prisma_figures=prisma_figures,
+        sof=sof,
         skipped=skipped,
         dropped=dropped,
     )

@@ -17,6 +17,7 @@ from typing import Any
 
 from metareview import __version__
 from metareview.plan.expand import SENSITIVITY_LABELS
+from metareview.plan.grade_review import GradeConfig, graded_records
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.report.numbers import fixed
 from metareview.stats.presets import get_preset
@@ -35,6 +36,7 @@ REFERENCES = {
     "egger": "Egger M, Davey Smith G, Schneider M, Minder C. Bias in meta-analysis detected by a simple, graphical test. BMJ. 1997;315:629-634.",
     "trimfill": "Duval S, Tweedie R. Trim and fill: a simple funnel-plot-based method of testing and adjusting for publication bias in meta-analysis. Biometrics. 2000;56(2):455-463.",
     "metafor": "Viechtbauer W. Conducting meta-analyses in R with the metafor package. J Stat Softw. 2010;36(3):1-48.",
+    "grade": "Guyatt GH, Oxman AD, Vist GE, et al. GRADE: an emerging consensus on rating quality of evidence and strength of recommendations. BMJ. 2008;336:924-926.",
     "handbook": "Higgins JPT, Thomas J, Chandler J, et al., editors. Cochrane Handbook for Systematic Reviews of Interventions. Version 6.4. Cochrane; 2023.",
 }
 TAU2_NAMES = {
@@ -186,7 +188,31 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
         f"({min_k['specific_outcome']} for specific outcomes; {min_k['subgroup']} per subgroup)."
     )
     parts += _own_settings(plan, settings, cite)
+    parts += _grade_text(results, cite)
     return " ".join(parts), cite.references()
+
+
+def _grade_text(results: ReviewResults, cite: _Citations) -> list[str]:
+    """One sentence on GRADE when the certainty of evidence was rated."""
+    config = GradeConfig.from_plan(results.plan)
+    if not config.enabled or not graded_records(results, config):
+        return []
+    rules = config.rules
+    mid = (
+        f"a minimal important difference of {rules.mid:g}"
+        if rules.mid
+        else "GRADE's default thresholds"
+    )
+    which = "main analysis and specific outcome" if config.specific_outcomes else "main analysis"
+    return [
+        f"The certainty of the evidence of each {which} was rated with GRADE "
+        f"{cite.cite('grade')}, rating down for risk of bias (at least "
+        f"{rules.rob_serious:.0%} of the weight from trials at high risk), inconsistency "
+        f"(I² ≥ {rules.i2_serious:g}% or a prediction interval crossing the null), "
+        f"imprecision (the CI crossing the null or {mid}, and the optimal information "
+        f"size), publication bias (Egger's test p < {rules.egger_alpha:g} with at least "
+        f"{rules.egger_min_k} trials) and, by the reviewers' judgement, indirectness."
+    ]
 
 
 def _model_text(settings: dict[str, Any]) -> str:

@@ -49,7 +49,8 @@ class OutcomeEvidence:
 
     Estimates and intervals are on the analysis scale (log for OR/RR/HR); ``i2`` in percent;
     ``high_risk_weight`` is the share (0–1) of the weight from trials at high overall risk of
-    bias; ``egger_p`` and ``trimfill_*`` only when those analyses were run.
+    bias; ``egger_p`` and ``trimfill_*`` only when those analyses were run. ``k`` counts the
+    pooled comparisons, ``studies`` the distinct studies they come from (None: one each).
     """
 
     outcome: str
@@ -68,6 +69,7 @@ class OutcomeEvidence:
     trimfill_ci: tuple[float, float] | None = None
     control_risk: float | None = None
     design: str = "RCT"
+    studies: int | None = None
 
     def __post_init__(self) -> None:
         if self.measure not in MEASURES:
@@ -175,6 +177,7 @@ class GradeAssessment:
             "outcome": ev.outcome,
             "measure": ev.measure,
             "k": ev.k,
+            "studies": ev.k if ev.studies is None else ev.studies,
             "participants": ev.participants,
             "estimate": ev.estimate,
             "ci_lower": ev.ci_lower,
@@ -205,17 +208,14 @@ def _natural(value: float, measure: str) -> float:
     return math.exp(value) if measure in RATIO_MEASURES else value
 
 
-def format_number(value: float, digits: int = 2) -> str:
-    """``value`` with ``digits`` decimals, never as a signed zero.
+def format_natural(value: float, measure: str) -> str:
+    """``value`` on the measure's natural scale, two decimals, no sign on a rounded zero.
 
-    >>> format_number(-0.001), format_number(-0.016), format_number(1.2345, 3)
-    ('0.00', '-0.02', '1.234')
+    >>> format_natural(-0.001, "SMD"), format_natural(0.0, "RR")
+    ('0.00', '1.00')
     """
-    return f"{round(value, digits) + 0.0:.{digits}f}"
-
-
-def _fmt(value: float, measure: str) -> str:
-    return format_number(_natural(value, measure))
+    text = f"{_natural(value, measure):.2f}"
+    return text[1:] if text == "-0.00" else text
 
 
 def rate_risk_of_bias(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:
@@ -256,8 +256,8 @@ def rate_inconsistency(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str
     parts = [f"I² = {ev.i2:.0f}%"]
     if pi_known:
         parts.append(
-            f"prediction interval {_fmt(ev.pi_lower, ev.measure)} to "
-            f"{_fmt(ev.pi_upper, ev.measure)} {'crosses' if pi_crosses else 'excludes'} the null"
+            f"prediction interval {format_natural(ev.pi_lower, ev.measure)} to "
+            f"{format_natural(ev.pi_upper, ev.measure)} {'crosses' if pi_crosses else 'excludes'} the null"
         )
     text = ", ".join(parts)
     if ev.i2 >= rules.i2_very_serious and pi_crosses:
@@ -315,7 +315,7 @@ def rate_imprecision(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:
     0
     """
     low, high = ev.ci_lower, ev.ci_upper
-    ci = f"CI {_fmt(low, ev.measure)} to {_fmt(high, ev.measure)}"
+    ci = f"CI {format_natural(low, ev.measure)} to {format_natural(high, ev.measure)}"
     crosses_null = low < ev.null < high
     bounds = _mid_bounds(ev, rules)
     ois = optimal_information_size(ev, rules)
@@ -325,7 +325,7 @@ def rate_imprecision(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:
     if bounds is not None:
         both = low < bounds[0] and high > bounds[1]
         one = (low < bounds[0] < high) or (low < bounds[1] < high)
-        shown = [_fmt(b, ev.measure) for b in bounds]
+        shown = [format_natural(b, ev.measure) for b in bounds]
         parts.append(
             f"MID thresholds {shown[0]} and {shown[1]}: "
             + ("both inside the CI" if both else "one inside the CI" if one else "outside the CI")

@@ -22,13 +22,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from metareview.errors import DataError, Problem
-from metareview.rob.grade import (
-    CERTAINTY,
-    RATIO_MEASURES,
-    GradeAssessment,
-    OutcomeEvidence,
-    format_number,
-)
+from metareview.rob.grade import CERTAINTY, GradeAssessment, OutcomeEvidence, format_natural
 from metareview.rob.vocabulary import Judgement, parse_judgement
 from metareview.stats.bias.small_study import SmallStudyResult
 from metareview.stats.pooling import PoolResult
@@ -105,6 +99,7 @@ def evidence_from_pool(
         outcome,
         measure,
         k=pooled.k,
+        studies=len(set(pooled.studies)),
         participants=participants,
         estimate=effect.estimate,
         ci_lower=effect.ci_lower,
@@ -125,11 +120,8 @@ def format_effect(ev: OutcomeEvidence) -> str:
     ...                               ci_upper=math.log(0.98)))
     'RR 0.80 (0.65 to 0.98)'
     """
-    values = [ev.estimate, ev.ci_lower, ev.ci_upper]
-    if ev.measure in RATIO_MEASURES:
-        values = [math.exp(v) for v in values]
-    estimate, lower, upper = (format_number(v) for v in values)
-    return f"{ev.measure} {estimate} ({lower} to {upper})"
+    est, lo, hi = (format_natural(v, ev.measure) for v in (ev.estimate, ev.ci_lower, ev.ci_upper))
+    return f"{ev.measure} {est} ({lo} to {hi})"
 
 
 def _risk_with(control: float, value: float, measure: str) -> float:
@@ -184,7 +176,7 @@ def summary_of_findings(assessments: Sequence[GradeAssessment]) -> pd.DataFrame:
         rows.append(
             [
                 ev.outcome,
-                f"{participants} ({ev.k} stud{'y' if ev.k == 1 else 'ies'})",
+                f"{participants} ({_studies_text(ev)})",
                 format_effect(ev),
                 absolute_effect(ev),
                 f"{SYMBOLS[g.certainty]} {g.certainty}",
@@ -235,6 +227,13 @@ def sof_html(assessments: Sequence[GradeAssessment], *, title: str = "Summary of
 
 
 # -- GRADE inputs from the rows of an extraction table (data-standard columns) ---------------
+def _studies_text(ev: OutcomeEvidence) -> str:
+    """'8 studies', or '22 studies, 30 comparisons' when studies give several comparisons."""
+    studies = ev.k if ev.studies is None else ev.studies
+    text = f"{studies} stud{'y' if studies == 1 else 'ies'}"
+    return text if studies == ev.k else f"{text}, {ev.k} comparisons"
+
+
 def participants_in(frame: pd.DataFrame, column: str | None = None) -> int | None:
     """Total participants: each row's total (``column``, else the sizes of both arms), rows of
     one study with the same sizes counted once (the same sample, several outcomes); None if

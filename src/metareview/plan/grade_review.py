@@ -1,0 +1,153 @@
+"""GRADE for a whole review: the certainty of each main analysis (and pooled specific outcome)
+of a :class:`~metareview.plan.results.ReviewResults`, under the plan's ``[grade]`` section.
+
+The inputs come from what the runner stored for each analysis: the headline pooled estimate
+and its CI, I² and the prediction interval, the Egger test the preset's software reports and
+trim-and-fill (when run), the studies' weights with their overall risk-of-bias judgements
+(``[rob] column``) for the share of weight at high risk, and the participants of the rows.
+Reviewer decisions (``[[grade.decision]]``) confirm or override a domain with a footnote; the
+most specific wins: one naming the analysis title over one naming its category, over one for
+every outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from metareview.errors import PlanError
+from metareview.plan.results import AnalysisRecord, ReviewResults
+from metareview.rob.grade import (
+    MEASURES,
+    GradeAssessment,
+    GradeDecision,
+    GradeRules,
+    OutcomeEvidence,
+    grade,
+)
+from metareview.rob.sof import control_risk_in, high_risk_weight, overall_rob_in, participants_in
+from metareview.stats.presets import get_preset
+
+_RULE_KEYS = ("mid", "rob_serious", "i2_serious", "i2_very_serious")
+
+
+@dataclass(frozen=True)
+class GradeConfig:
+    """The plan's ``[grade]`` section, with defaults."""
+
+    enabled: bool = True
+    specific_outcomes: bool = True
+    design: str = "RCT"
+    rules: GradeRules = field(default_factory=GradeRules)
+    decisions: tuple[tuple[str | None, GradeDecision], ...] = ()
+
+    @classmethod
+    def from_plan(cls, plan: dict[str, Any]) -> GradeConfig:
+        """From a plan document (``Plan.to_dict()`` or ``ReviewResults.plan``)."""
+        section = plan.get("grade", {})
+        rules = GradeRules(**{k: section[k] for k in _RULE_KEYS if k in section})
+        decisions = tuple(
+            (d.get("outcome"), GradeDecision(d["domain"], d["levels"], d["footnote"]))
+            for d in section.get("decision", [])
+        )
+        return cls(
+            enabled=section.get("enabled", True),
+            specific_outcomes=section.get("specific_outcomes", True),
+            design=section.get("design", "RCT"),
+            rules=rules,
+            decisions=decisions,
+        )
+
+
+def graded_records(results: ReviewResults, config: GradeConfig) -> list[AnalysisRecord]:
+    """The analyses rated: main analyses that were run (and specific outcomes if asked)."""
+    roles = ("main", "specific") if config.specific_outcomes else ("main",)
+    return [r for r in results.analyses if r.ok and r.spec["role"] in roles]
+
+
+def evidence_from_record(
+    record: AnalysisRecord, *, rob_column: str, design: str = "RCT"
+) -> OutcomeEvidence:
+    """The GRADE inputs of one analysis the runner stored (see the module docstring)."""
+    result = record.result
+    measure = result.get("measure") or "SMD"
+    if measure not in MEASURES:
+        raise PlanError(f"{record.spec['title']}: GRADE cannot rate a {measure} analysis")
+    headline, random = result[record.model], result["random"]
+    rows = pd.DataFrame(record.input)
+    rows.index = [
+        entry["rows"][0] if entry.get("rows") else i for i, entry in enumerate(record.input)
+    ]
+    share = None
+    if rob_column in rows.columns:
+        overall = overall_rob_in(rows, rob_column, "the extraction table")
+        studies = [str(s["study"]) for s in result["studies"]]
+        share = high_risk_weight(studies, [s["weight"] for s in result["studies"]], overall or {})
+    small = result.get("small_study") or {}
+    extra: dict[str, Any] = {}
+    if small.get("run"):
+        variant = get_preset(result["preset"]).egger_variant
+        egger = small.get("egger_rma" if variant == "rma" else "egger") or {}
+        extra["egger_p"] = egger.get("pvalue")
+        filled = small.get("trim_and_fill")
+        if filled:
+            extra["trimfill_k0"] = filled["k0"]
+            extra["trimfill_ci"] = (filled["ci_lower"], filled["ci_upper"])
+    k = int(result["k"])
+    return OutcomeEvidence(
+        record.spec["title"],
+        measure,
+        k=k,
+        participants=participants_in(rows),
+        estimate=headline["estimate"],
+        ci_lower=headline["ci_lower"],
+        ci_upper=headline["ci_upper"],
+        i2=result["heterogeneity"]["i2"] if k > 1 else None,
+        pi_lower=random.get("pi_lower"),
+        pi_upper=random.get("pi_upper"),
+        high_risk_weight=share,
+        control_risk=control_risk_in(rows),
+        design=design,
+        **extra,
+    )
+
+
+def _decisions_for(record: AnalysisRecord, config: GradeConfig) -> list[GradeDecision]:
+    """The reviewer decisions that apply to ``record``, the most specific per domain."""
+    rank = {None: 0, record.spec["group"]: 1, record.spec["title"]: 2}
+    chosen: dict[str, tuple[int, GradeDecision]] = {}
+    for target, decision in config.decisions:
+        if target not in rank:
+            continue
+        level = rank[target]
+        if decision.domain not in chosen or chosen[decision.domain][0] <= level:
+            chosen[decision.domain] = (level, decision)
+    return [decision for _, decision in chosen.values()]
+
+
+def assess_review(results: ReviewResults) -> tuple[GradeAssessment, ...]:
+    """GRADE every rated analysis of ``results`` under its plan's ``[grade]`` section (none
+    when ``enabled = false``). A decision naming no rated analysis is a :class:`PlanError`.
+    """
+    config = GradeConfig.from_plan(results.plan)
+    if not config.enabled:
+        return ()
+    rob_column = results.plan.get("rob", {}).get("column", "rob")
+    records = graded_records(results, config)
+    names = {r.spec["group"] for r in records} | {r.spec["title"] for r in records}
+    for index, (target, _) in enumerate(config.decisions, 1):
+        if target is not None and target not in names:
+            raise PlanError(
+                f"key 'grade.decision[{index}].outcome': got {target!r}, expected the name or "
+                f"title of a rated analysis: {', '.join(sorted(names))}"
+            )
+    return tuple(
+        grade(
+            evidence_from_record(r, rob_column=rob_column, design=config.design),
+            _decisions_for(r, config),
+            rules=config.rules,
+        )
+        for r in records
+    )

@@ -146,3 +146,42 @@ def test_prisma_box_text_stays_inside_its_box(shared_data, tmp_path):
             overflowing.append(text.get_text())
     plt.close(ax.figure)
     assert not overflowing, overflowing
+
+
+def test_effects_text_table_is_not_padded_by_one_long_note(capsys):
+    extraction = REPO / "examples" / "peer-support" / "extraction.csv"
+    code, out, err = run_cli(capsys, "effects", extraction)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[1].split() == [
+        "row",
+        "study",
+        "yi",
+        "vi",
+        "sei",
+        "ci_lower",
+        "ci_upper",
+        "es_source",
+        "note",
+    ]
+    plain = next(line for line in lines[2:] if line.split()[0] == "3")  # a row without a note
+    assert len(plain) < 100, plain
+    assert any("sign flipped" in line for line in lines)
+
+
+def test_grade_counts_studies_not_comparisons(capsys):
+    """Summary-of-findings tables give participants (studies): several outcomes of one trial
+    in the same category are one study."""
+    import pandas as pd
+
+    extraction = REPO / "examples" / "peer-support" / "extraction.csv"
+    argv = [extraction, "--outcome-column", "outcome_category", "--where", "time=post"]
+    code, out, err = run_cli(capsys, "grade", *argv, "--json")
+    assert code == 0, err
+    frame = pd.read_csv(extraction)
+    frame = frame[frame["time"] == "post"]
+    for outcome in json.loads(out)["outcomes"]:
+        rows = frame[frame["outcome_category"] == outcome["outcome"]]
+        assert (outcome["k"], outcome["studies"]) == (len(rows), rows["study"].nunique())
+    code, out, err = run_cli(capsys, "grade", *argv)
+    assert "(22 studies, 30 comparisons)" in out

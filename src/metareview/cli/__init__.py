@@ -68,13 +68,13 @@ SHOWN_PROBLEMS = 5
 
 
 def _first_problems(err: DataError) -> str:
-    """The first few problems of a DataError: one line must stay readable (all are in
-    ``metareview validate``)."""
+    """The first few problems of a DataError: one line must stay readable (``metareview
+    validate`` lists every problem of an extraction table)."""
     if len(err.problems) <= SHOWN_PROBLEMS:
         return str(err)
     shown = "; ".join(str(problem) for problem in err.problems[:SHOWN_PROBLEMS])
     rest = err.total - SHOWN_PROBLEMS
-    return f"{err.total} problems: {shown}; … and {rest} more ('metareview validate' lists them)"
+    return f"{err.total} problems: {shown}; … and {rest} more"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -193,6 +193,11 @@ def _text(table: pd.DataFrame) -> str:
     shown = table[[c for c in SHOWN if c in table]].copy()
     for column in ("yi", "vi", "sei", "ci_lower", "ci_upper"):
         shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
-    shown["note"] = shown["note"].fillna("")
+    notes = shown.pop("note").fillna("").tolist()
+    # The note goes last and unpadded: one long note must not push every row to the right.
+    lines = shown.reset_index().to_string(index=False).splitlines()
+    lines = [f"{lines[0]}  note"] + [
+        f"{line}  {note}".rstrip() for line, note in zip(lines[1:], notes, strict=True)
+    ]
     header = f"{table.attrs['measure']} under preset {table.attrs['preset']} ({len(table)} rows)"
-    return header + "\n" + shown.to_string()
+    return "\n".join([header, *lines])

@@ -49,7 +49,8 @@ class OutcomeEvidence:
 
     Estimates and intervals are on the analysis scale (log for OR/RR/HR); ``i2`` in percent;
     ``high_risk_weight`` is the share (0–1) of the weight from trials at high overall risk of
-    bias; ``egger_p`` and ``trimfill_*`` only when those analyses were run.
+    bias; ``egger_p`` and ``trimfill_*`` only when those analyses were run. ``k`` counts the
+    pooled comparisons, ``studies`` the distinct studies they come from (None: one each).
     """
 
     outcome: str
@@ -68,6 +69,7 @@ class OutcomeEvidence:
     trimfill_ci: tuple[float, float] | None = None
     control_risk: float | None = None
     design: str = "RCT"
+    studies: int | None = None
 
     def __post_init__(self) -> None:
         if self.measure not in MEASURES:
@@ -175,6 +177,7 @@ class GradeAssessment:
             "outcome": ev.outcome,
             "measure": ev.measure,
             "k": ev.k,
+            "studies": ev.k if ev.studies is None else ev.studies,
             "participants": ev.participants,
             "estimate": ev.estimate,
             "ci_lower": ev.ci_lower,

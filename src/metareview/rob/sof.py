@@ -99,6 +99,7 @@ def evidence_from_pool(
         outcome,
         measure,
         k=pooled.k,
+        studies=len(set(pooled.studies)),
         participants=participants,
         estimate=effect.estimate,
         ci_lower=effect.ci_lower,
@@ -174,7 +175,7 @@ def summary_of_findings(assessments: Sequence[GradeAssessment]) -> pd.DataFrame:
         rows.append(
             [
                 ev.outcome,
-                f"{participants} ({ev.k} stud{'y' if ev.k == 1 else 'ies'})",
+                f"{participants} ({_studies_text(ev)})",
                 format_effect(ev),
                 absolute_effect(ev),
                 f"{SYMBOLS[g.certainty]} {g.certainty}",
@@ -225,6 +226,13 @@ def sof_html(assessments: Sequence[GradeAssessment], *, title: str = "Summary of
 
 
 # -- GRADE inputs from the rows of an extraction table (data-standard columns) ---------------
+def _studies_text(ev: OutcomeEvidence) -> str:
+    """'8 studies', or '22 studies, 30 comparisons' when studies give several comparisons."""
+    studies = ev.k if ev.studies is None else ev.studies
+    text = f"{studies} stud{'y' if studies == 1 else 'ies'}"
+    return text if studies == ev.k else f"{text}, {ev.k} comparisons"
+
+
 def participants_in(frame: pd.DataFrame, column: str | None = None) -> int | None:
     """Total participants: each row's total (``column``, else the sizes of both arms), rows of
     one study with the same sizes counted once (the same sample, several outcomes); None if

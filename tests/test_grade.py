@@ -26,6 +26,7 @@ from metareview.rob.grade import (
     rate_risk_of_bias,
 )
 from metareview.rob.sof import (
+    absolute_effect,
     evidence_from_pool,
     format_effect,
     high_risk_weight,
@@ -302,3 +303,12 @@ def test_cli_grade_binary_outcome_with_observed_control_risk(shared_data, tmp_pa
         f"{control * 1000:.0f} vs {control * math.exp(outcome['estimate']) * 1000:.0f} per 1000"
     )
     assert sof.loc[0, "Absolute effect (per 1000)"].startswith(expected)
+
+
+def test_effects_that_round_to_zero_print_without_a_sign():
+    near_zero = ev(estimate=-0.001, ci_lower=-0.3, ci_upper=0.0004, pi_lower=-0.004)
+    assert format_effect(near_zero) == "SMD 0.00 (-0.30 to 0.00)"
+    assert "prediction interval 0.00 to" in rate_inconsistency(near_zero, RULES)[1]
+    tiny = ev(measure="RR", estimate=math.log(0.999), ci_lower=math.log(0.9),
+              ci_upper=math.log(1.1), control_risk=0.3)  # fmt: skip
+    assert absolute_effect(tiny) == "300 vs 300 per 1000: 0 more (30 fewer to 30 more)"

@@ -167,3 +167,10 @@ def test_cli_grade_accepts_a_plan(tmp_path, capsys):
     )
     assert stigma["footnote"].startswith("stigma measured with validated")
     assert (tmp_path / "sof.html").read_text().startswith('<table class="sof">')
+
+
+def test_cli_grade_refuses_table_options_with_a_plan(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["grade", str(EXAMPLE / "plan.toml"), "--mid", "0.3"])
+    assert done.value.code == 2
+    assert "--mid: options for a data table" in capsys.readouterr().err

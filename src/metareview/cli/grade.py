@@ -181,6 +181,23 @@ def grade_command(
     if output and Path(output).suffix.lower() not in (".html", ".csv"):
         raise click.BadParameter("the table file must end in .html or .csv", param_hint="--output")
     if Path(data).suffix.lower() == ".toml":
+        table_only = {
+            "--outcome-column": outcome_column,
+            "--where": filters,
+            "--participants-column": participants_column,
+            "--control-risk": control_risk,
+            "--mid": mid,
+            "--decision": decisions,
+            "--col": columns,
+            "--sheet": sheet,
+        }
+        given = [name for name, value in table_only.items() if value not in (None, ())]
+        if given:
+            raise click.BadParameter(
+                f"{', '.join(given)}: options for a data table; a plan sets them in its "
+                "[grade] section (docs/plan.md)",
+                param_hint="DATA",
+            )
         results = run_plan(load_plan(data), jobs=1)
         _emit(list(assess_review(results)), output, as_json)
         return

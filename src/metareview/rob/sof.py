@@ -134,7 +134,8 @@ def _risk_with(control: float, value: float, measure: str) -> float:
 
 
 def _more(per_1000: float) -> str:
-    return f"{abs(per_1000):.0f} {'more' if per_1000 >= 0 else 'fewer'}"
+    rounded = round(per_1000)
+    return f"{abs(rounded)} {'more' if rounded >= 0 else 'fewer'}"
 
 
 def absolute_effect(ev: OutcomeEvidence) -> str:

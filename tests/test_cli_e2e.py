@@ -200,3 +200,20 @@ def test_gosh_json_has_every_documented_key(capsys, shared_data):
     documented = {"method", "k", "studies", "n_subsets", "exhaustive", "seed", "estimate_range",
                   "i2_range", "output", "dropped", "diagnostics"}  # fmt: skip
     assert set(json.loads(out)) == documented
+
+
+def test_effects_text_of_not_estimable_rows_has_no_none(capsys, shared_data):
+    mortality = shared_data / "dmetar" / "DepressionMortality.csv"
+    mapping = ["study=author", "event_arm1=event.e", "totaln_arm1=n.e", "event_arm2=event.c",
+               "totaln_arm2=n.c"]  # fmt: skip
+    argv = [arg for pair in mapping for arg in ("--col", pair)]
+    code, out, err = run_cli(capsys, "effects", mortality, *argv, "--measure", "MD")
+    assert code == 0, err
+    assert "not estimable: the row's data (events) cannot give MD" in out
+    assert "None" not in out and "nan" not in out
+
+
+def test_sheet_of_a_csv_is_an_error_not_ignored(capsys, shared_data):
+    argv = [*third_wave(shared_data), "--col", "sei=seTE", "--sheet", "Data"]
+    code, _, err = run_cli(capsys, "validate", *argv)
+    assert_one_error_line(code, err, "ThirdWave.csv", "got 'Data'", "only .xlsx has sheets")

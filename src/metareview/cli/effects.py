@@ -193,6 +193,7 @@ def _text(table: pd.DataFrame) -> str:
     shown = table[[c for c in SHOWN if c in table]].copy()
     for column in ("yi", "vi", "sei", "ci_lower", "ci_upper"):
         shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
+    shown["es_source"] = shown["es_source"].fillna("")
     notes = shown.pop("note").fillna("").tolist()
     # The note goes last and unpadded: one long note must not push every row to the right.
     lines = shown.reset_index().to_string(index=False).splitlines()

@@ -42,6 +42,8 @@ def read_raw(path: str | Path, sheet: str | None = None) -> RawTable:
     if not path.is_file():
         raise DataError(Problem(name, None, None, None, "an existing, readable file"))
     suffix = path.suffix.lower()
+    if sheet is not None and suffix not in XLSX_SUFFIXES:
+        raise DataError(Problem(name, None, None, sheet, "no sheet name: only .xlsx has sheets"))
     if suffix in CSV_SUFFIXES:
         return read_csv_bytes(path.read_bytes(), name)
     if suffix in XLSX_SUFFIXES:

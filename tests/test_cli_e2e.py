@@ -185,3 +185,18 @@ def test_grade_counts_studies_not_comparisons(capsys):
         assert (outcome["k"], outcome["studies"]) == (len(rows), rows["study"].nunique())
     code, out, err = run_cli(capsys, "grade", *argv)
     assert "(22 studies, 30 comparisons)" in out
+
+
+def test_rob_on_a_table_that_is_not_a_rob_table_says_so_once(capsys, shared_data, tmp_path):
+    argv = [*third_wave(shared_data)[:1], "-o", tmp_path / "rob"]
+    code, _, err = run_cli(capsys, "rob", *argv)
+    assert_one_error_line(code, err, "ThirdWave.csv, row 1", "Author, TE", "--domain", "--overall")
+
+
+def test_gosh_json_has_every_documented_key(capsys, shared_data):
+    argv = [*third_wave(shared_data), "--col", "sei=seTE", "--subsets", "50", "--json"]
+    code, out, err = run_cli(capsys, "gosh", *argv)
+    assert code == 0, err
+    documented = {"method", "k", "studies", "n_subsets", "exhaustive", "seed", "estimate_range",
+                  "i2_range", "output", "dropped", "diagnostics"}  # fmt: skip
+    assert set(json.loads(out)) == documented

@@ -103,10 +103,9 @@ def gosh_command(
         seed=seed,
         studies=unique_labels(list(pooled.studies)),
     )
-    document = result.to_dict()
+    document = {**result.to_dict(), "output": None if output is None else str(output)}
     if output:
         result.to_frame().to_parquet(Path(output), index=False)
-        document["output"] = str(output)
     document["dropped"] = [d.to_dict() for d in analysis.dropped]
     clusters = gosh_diagnostics(result, seed=seed) if diagnostics else None
     document["diagnostics"] = None if clusters is None else clusters.to_dict()

@@ -92,6 +92,24 @@ def _pairs(items: tuple[str, ...], option: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def _check_robvis_layout(frame: pd.DataFrame, source: str) -> None:
+    """A table in none of the known layouts gets one clear error, not one per cell."""
+    header = [str(c).strip().lower() for c in frame.columns]
+    last = header[-2] if header and header[-1] == "weight" and len(header) > 1 else header[-1]
+    if "overall" not in last:
+        raise DataError(
+            Problem(
+                source,
+                1,
+                None,
+                ", ".join(map(str, frame.columns[:6])) + (", …" if len(header) > 6 else ""),
+                "a risk-of-bias table: RoB 2 answers (study, q1_1 …), judgements (study, "
+                "rob_d1 … rob_d5, rob_overall), the robvis layout (Study, D1 … D5, Overall), "
+                "or name the columns with --domain NAME=COLUMN --overall COLUMN",
+            )
+        )
+
+
 def _named_columns(frame, source, domains, overall, study, recodes, weight) -> RobTable:
     if overall is None:
         raise click.BadParameter("--domain needs --overall COLUMN", param_hint="--overall")
@@ -221,6 +239,7 @@ def rob(
         if judgement_columns(list(frame.columns)) is not None:
             rob_table = rob2_judgements_from_table(frame, source=table, weight=weight)
         else:
+            _check_robvis_layout(frame, table)
             rob_table = RobTable.from_frame(frame, tool="RoB 2", source=table)
         notes = overall_disagreements(rob_table, some_concerns_high_at=some_concerns_high_at)
         _write_judgements(rob_table, out / "judgements.csv")

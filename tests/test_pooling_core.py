@@ -289,3 +289,13 @@ def test_identical_effects_do_not_give_a_zero_hartung_knapp_se():
     assert res.conventions["ci_method"] == "adhoc" and "identical" in res.warnings[0]
     frame = pd.DataFrame({"g": ["a"] * 3, "yi": [0.3] * 3, "vi": [0.1, 0.2, 0.1]})
     assert pool_many(frame, by="g", test="knha").loc["a", "se"] == pytest.approx(res.random.se)
+
+
+def test_identical_effects_under_hartung_knapp_do_not_collapse_the_se():
+    """Q of identical effects is 0 only up to rounding; the HK SE must not become ~1e-16
+    (found by the shift-equivariance property: [0, 0] and [3, 3] must give the same SE)."""
+    at_zero = pool([0.0, 0.0], [1.0, 0.15625], method="FE", ci_method="knha")
+    shifted = pool([3.0, 3.0], [1.0, 0.15625], method="FE", ci_method="knha")
+    assert shifted.random.se == pytest.approx(at_zero.random.se, rel=1e-9)
+    assert shifted.random.se > 0.1
+    assert shifted.conventions["ci_method"] == "adhoc"

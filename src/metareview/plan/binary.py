@@ -17,11 +17,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from metareview.stats.effects.vocabulary import BINARY_MEASURES
 from metareview.stats.mantel_haenszel import BinaryPoolResult, mantel_haenszel
 from metareview.stats.peto import peto
 
 EVENT_COLUMNS = ("event_arm1", "totaln_arm1", "event_arm2", "totaln_arm2")
-BINARY_MEASURES = ("OR", "RR", "RD")
 
 
 def binary_sections(

@@ -31,6 +31,7 @@ from scipy import stats
 
 from metareview.plan.results import AnalysisRecord
 from metareview.report.numbers import fixed
+from metareview.stats.effects.vocabulary import RATIO_MEASURES
 
 MEASURE_LABELS = {
     "SMD": ("Std. Mean Difference", "SMD", "Hedges' g"),
@@ -39,7 +40,6 @@ MEASURE_LABELS = {
     "RR": ("Risk Ratio", "RR", "Risk ratio"),
     "RD": ("Risk Difference", "RD", "Risk difference"),
 }
-RATIO_MEASURES = ("OR", "RR")
 
 
 @dataclass(frozen=True)

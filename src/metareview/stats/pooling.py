@@ -312,6 +312,10 @@ def _fixed_effect(estimate: float, se: float, z_crit: float) -> FixedEffect:
     )
 
 
+# Q(τ̂²)/(k − 1) at or below this means the effects are identical up to rounding.
+IDENTICAL_EFFECTS_Q = 1e-10
+
+
 def hartung_knapp_factor(q_at_tau2: float, df: int, ci_method: str) -> float:
     """Variance scaling factor ``Q(τ̂²)/df`` of Hartung–Knapp (truncated at 1 for ``adhoc``)."""
     factor = q_at_tau2 / df
@@ -333,7 +337,9 @@ def _random_effects(
     if ci_method != "z" and k < 2:
         warnings.append(f"ci_method {ci_method!r} needs k >= 2; the z interval is used")
         ci_method = "z"
-    if ci_method == "knha" and q_at_tau2 <= 0:
+    # Identical effects give Q = 0 only up to rounding (1e-30 and the like), so the test is
+    # relative to Q's expectation df = k - 1 rather than exact.
+    if ci_method == "knha" and q_at_tau2 <= IDENTICAL_EFFECTS_Q * max(k - 1, 1):
         warnings.append(
             "all effects are identical, so the Hartung-Knapp SE would be 0; its factor is "
             "truncated at 1 (ci_method 'adhoc')"

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from metareview.stats.effects.vocabulary import check_choice
+from metareview.stats.effects.vocabulary import BINARY_MEASURES, check_choice
 
-BINARY_MEASURES = ("OR", "RR", "RD")
 ZERO_CELL_METHODS = ("constant", "sweeting")
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from metareview.stats.pooling import check_choice
 
-__all__ = ["MEASURES", "RATIO_MEASURES", "check_choice"]
+__all__ = ["BINARY_MEASURES", "MEASURES", "RATIO_MEASURES", "check_choice"]
 
 MEASURES = ("SMD", "MD", "OR", "RR", "RD")
-RATIO_MEASURES = ("OR", "RR")
+RATIO_MEASURES = ("OR", "RR")  # analysed on the log scale, shown back-transformed
+BINARY_MEASURES = ("OR", "RR", "RD")  # computed from events and totals

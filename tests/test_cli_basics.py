@@ -50,3 +50,9 @@ def test_commands_import_only_what_they_use():
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
     assert {"metareview.cli", "click"} <= imported
     assert not {"scipy", "matplotlib", "sklearn", "sqlalchemy", "pandas"} & imported
+
+
+def test_a_level_given_in_percent_gets_a_hint():
+    result = run_cli("analyze", "no-such-file.csv", "--level", "95")
+    assert result.returncode == 2
+    assert "for 95% give 0.95" in result.stderr

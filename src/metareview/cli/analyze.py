@@ -10,6 +10,7 @@ from metareview.cli.options import (
     ci_method_option,
     column_option,
     json_option,
+    level_option,
     mapping_from,
     measure_option,
     preset_option,
@@ -26,9 +27,7 @@ from metareview.plan.analysis import analyze as run_analysis
 @preset_option
 @tau2_method_option
 @ci_method_option
-@click.option(
-    "--level", type=float, default=0.95, show_default=True, help="Confidence level (0-1)."
-)
+@level_option
 @click.option(
     "--force",
     "force_bias",
@@ -79,8 +78,6 @@ def analyze(
 
     Rows whose effect size cannot be estimated are dropped and listed with the reason.
     """
-    if not 0.0 < level < 1.0:
-        raise click.BadParameter(f"must be between 0 and 1; got {level}", param_hint="--level")
     settings = AnalysisSettings(
         measure=measure.upper() if measure else None,
         preset=preset.lower(),

@@ -46,12 +46,21 @@ ci_method_option = click.option(
     help="CIs and tests: z, knha (Hartung-Knapp t) or adhoc (default: the preset's).",
 )
 
+
+def _check_level(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if not 0.0 < value < 1.0:
+        hint = f" (for {value:g}% give {value / 100:g})" if 1.0 < value < 100.0 else ""
+        raise click.BadParameter(f"must be between 0 and 1, e.g. 0.95; got {value:g}{hint}")
+    return value
+
+
 level_option = click.option(
     "--level",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    type=float,
     default=0.95,
     show_default=True,
-    help="Confidence level of the intervals.",
+    callback=_check_level,
+    help="Confidence level of the intervals, between 0 and 1 (0.95 for 95%).",
 )
 
 

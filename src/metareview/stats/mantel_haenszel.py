@@ -68,17 +68,17 @@ class BinaryPoolResult:
         name = "Mantel-Haenszel" if self.model == "MH" else "Peto"
         lines = [
             f"Fixed-Effects Model ({name}; measure: {self.measure}; k = {self.k})",
-            f"Q(df = {self.q_df}) = {self.q:.4f}, p = {_p(self.q_pvalue)}; "
+            f"Q(df = {self.q_df}) = {self.q:.4f}, p {_p(self.q_pvalue)}; "
             f"I^2 = {self.i2:.2f}%, H^2 = {self.h2:.4f}",
             f"estimate = {self.estimate:.4f} (se = {self.se:.4f}), "
             f"{100 * self.level:g}% CI [{self.ci_lower:.4f}; {self.ci_upper:.4f}], "
-            f"z = {self.statistic:.4f}, p = {_p(self.pvalue)}",
+            f"z = {self.statistic:.4f}, p {_p(self.pvalue)}",
         ]
         if self.cmh is not None:
-            lines.append(f"Cochran-Mantel-Haenszel test: {self.cmh:.4f}, p = {_p(self.cmh_pvalue)}")
+            lines.append(f"Cochran-Mantel-Haenszel test: {self.cmh:.4f}, p {_p(self.cmh_pvalue)}")
         if self.tarone is not None:
             lines.append(
-                f"Tarone's test for heterogeneity: {self.tarone:.4f}, p = {_p(self.tarone_pvalue)}"
+                f"Tarone's test for heterogeneity: {self.tarone:.4f}, p {_p(self.tarone_pvalue)}"
             )
         lines += [f"Warning: {w}" for w in self.warnings]
         return "\n".join(lines)
@@ -88,7 +88,8 @@ class BinaryPoolResult:
 
 
 def _p(value: float | None) -> str:
-    return "NA" if value is None else ("<.0001" if value < 1e-4 else f"{value:.4f}")
+    """A p value with its relation, e.g. ``= 0.0312`` or ``< .0001``."""
+    return "= NA" if value is None else ("< .0001" if value < 1e-4 else f"= {value:.4f}")
 
 
 def check_tables(a: Any, b: Any, c: Any, d: Any) -> tuple[np.ndarray, ...]:

@@ -12,7 +12,7 @@ least 10 studies, as meta's ``metabias(k.min = 10)`` enforces. Below the preset'
 >>> res.run, round(res.egger.asymmetry, 3), res.trim_and_fill.k0
 (True, 4.054, 5)
 >>> small_study_effects(yi[:6], vi[:6]).reason
-'not run: 6 studies, fewer than the 10 the preset metafor requires (Cochrane Handbook 13.3.5.4); use force to run anyway'
+'not run: 6 studies, fewer than the 10 the preset metafor requires (Cochrane Handbook 13.3.5.4); use --force (force=True in Python) to run anyway'
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def small_study_effects(
     reason = None
     if k < k_min:
         if not force:
-            reason = f"not run: {shortfall} (Cochrane Handbook 13.3.5.4); use force to run anyway"
+            reason = f"not run: {shortfall} (Cochrane Handbook 13.3.5.4); use --force (force=True in Python) to run anyway"
             return SmallStudyResult(run=False, reason=reason, **base)
         reason = f"forced: {shortfall}"
         warnings.warn(f"small-study tests {reason}; they have little power", stacklevel=2)

@@ -72,18 +72,7 @@ class LeaveOneOutResult:
 
 def _row_from_pool(omitted: str, res: PoolResult) -> LeaveOneOutRow:
     """The summary of one refit (the random-effects model)."""
-    model = res.random
-    return LeaveOneOutRow(
-        omitted=omitted,
-        estimate=model.estimate,
-        se=model.se,
-        ci_lower=model.ci_lower,
-        ci_upper=model.ci_upper,
-        pvalue=model.pvalue,
-        tau2=res.tau2,
-        i2=res.i2,
-        q=res.q,
-    )
+    return LeaveOneOutRow(omitted=omitted, **res.headline())
 
 
 def leave_one_out(

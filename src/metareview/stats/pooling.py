@@ -139,6 +139,26 @@ class PoolResult:
             for study, y, v, w in zip(self.studies, self.yi, self.vi, self.weights)
         ]
 
+    def headline(self) -> dict[str, float]:
+        """The random-effects estimate, SE, CI and p with τ², I² and Q: one summary row
+        (as leave-one-out and subgroup tables show it).
+
+        >>> row = pool([0.1, 0.3, 0.5], [0.01, 0.02, 0.04], method="DL").headline()
+        >>> sorted(row)
+        ['ci_lower', 'ci_upper', 'estimate', 'i2', 'pvalue', 'q', 'se', 'tau2']
+        """
+        model = self.random
+        return {
+            "estimate": model.estimate,
+            "se": model.se,
+            "ci_lower": model.ci_lower,
+            "ci_upper": model.ci_upper,
+            "pvalue": model.pvalue,
+            "tau2": self.tau2,
+            "i2": self.i2,
+            "q": self.q,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready document (the keys of ``metareview analyze --json``)."""
         return {

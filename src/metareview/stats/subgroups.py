@@ -227,19 +227,13 @@ def _separate_row(
     level_name: str, y: np.ndarray, v: np.ndarray, min_k: int, settings: dict
 ) -> SubgroupRow:
     k = int(y.size)
-    res = pool(y, v, **settings)
-    model = res.random
+    headline = pool(y, v, **settings).headline()
+    del headline["q"]  # a subgroup row shows no Q of its own
     tested = k >= min_k
     return SubgroupRow(
         level=level_name,
         k=k,
-        estimate=model.estimate,
-        se=model.se,
-        ci_lower=model.ci_lower,
-        ci_upper=model.ci_upper,
-        pvalue=model.pvalue,
-        tau2=res.tau2,
-        i2=res.i2,
+        **headline,
         tested=tested,
         reason=None if tested else f"fewer than {min_k} studies",
     )

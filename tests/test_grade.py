@@ -312,3 +312,38 @@ def test_effects_that_round_to_zero_print_without_a_sign():
     tiny = ev(measure="RR", estimate=math.log(0.999), ci_lower=math.log(0.9),
               ci_upper=math.log(1.1), control_risk=0.3)  # fmt: skip
     assert absolute_effect(tiny) == "300 vs 300 per 1000: 0 more (30 fewer to 30 more)"
+
+
+def test_participants_are_a_lower_bound_when_some_trials_report_no_sizes():
+    """A precomputed-g row without ns must not blank the whole outcome's participants: the
+    count becomes "≥ N", and it decides the optimal information size only when it reaches it."""
+    import pandas as pd
+
+    from metareview.rob.grade import GradeRules, OutcomeEvidence, rate_imprecision
+    from metareview.rob.sof import participants_count
+
+    rows = pd.DataFrame(
+        {"study": ["A", "B", "C"], "n_arm1": [60, 40, None], "n_arm2": [58, 41, None]}
+    )
+    assert participants_count(rows) == (199, True)
+    assert participants_count(rows.iloc[:2]) == (199, False)
+    assert participants_count(rows.iloc[2:]) == (None, False)
+
+    def imprecision(participants, incomplete):
+        ev = OutcomeEvidence(
+            "Hope",
+            "SMD",
+            k=3,
+            participants=participants,
+            estimate=0.35,
+            ci_lower=0.25,
+            ci_upper=0.45,
+            participants_incomplete=incomplete,
+        )
+        return rate_imprecision(ev, GradeRules())
+
+    complete_short = imprecision(199, False)
+    bound_short = imprecision(199, True)
+    assert complete_short[0] == -1  # 199 < OIS (786 for SMD 0.2) counts against it
+    assert bound_short[0] == 0 and "not assessable" in bound_short[1]
+    assert imprecision(900, True)[0] == 0 and "reached" in imprecision(900, True)[1]

@@ -39,7 +39,7 @@ from metareview.rob.sof import (
     control_risk_in,
     evidence_from_pool,
     overall_rob_in,
-    participants_in,
+    participants_count,
     sof_csv,
     sof_html,
     summary_of_findings,
@@ -227,11 +227,13 @@ def grade_command(
         result = analyze(subset, settings)
         used = subset.frame.loc[list(result.rows)]
         name = str(outcome) if outcome is not None else Path(data).stem
+        participants, incomplete = participants_count(used, participants_column)
         evidence = evidence_from_pool(
             result.pooled,
             outcome=name,
             measure=measure,
-            participants=participants_in(used, participants_column),
+            participants=participants,
+            participants_incomplete=incomplete,
             overall_rob=overall_rob_in(used, rob_column, table.source),
             small_study=result.small_study,
             control_risk=control_risk_in(used, control_risk),

@@ -27,7 +27,7 @@ from metareview.rob.grade import (
     OutcomeEvidence,
     grade,
 )
-from metareview.rob.sof import control_risk_in, high_risk_weight, overall_rob_in, participants_in
+from metareview.rob.sof import control_risk_in, high_risk_weight, overall_rob_in, participants_count
 from metareview.stats.presets import get_preset
 
 _RULE_KEYS = ("mid", "rob_serious", "i2_serious", "i2_very_serious")
@@ -96,11 +96,13 @@ def evidence_from_record(
             extra["trimfill_k0"] = filled["k0"]
             extra["trimfill_ci"] = (filled["ci_lower"], filled["ci_upper"])
     k = int(result["k"])
+    participants, incomplete = participants_count(rows)
     return OutcomeEvidence(
         record.spec["title"],
         measure,
         k=k,
-        participants=participants_in(rows),
+        participants=participants,
+        participants_incomplete=incomplete,
         estimate=headline["estimate"],
         ci_lower=headline["ci_lower"],
         ci_upper=headline["ci_upper"],

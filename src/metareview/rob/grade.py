@@ -50,7 +50,9 @@ class OutcomeEvidence:
     Estimates and intervals are on the analysis scale (log for OR/RR/HR); ``i2`` in percent;
     ``high_risk_weight`` is the share (0–1) of the weight from trials at high overall risk of
     bias; ``egger_p`` and ``trimfill_*`` only when those analyses were run. ``k`` counts the
-    pooled comparisons, ``studies`` the distinct studies they come from (None: one each).
+    pooled comparisons, ``studies`` the distinct studies they come from (None: one each);
+    ``participants_incomplete`` marks ``participants`` as a lower bound (some trials report no
+    sizes).
     """
 
     outcome: str
@@ -70,6 +72,7 @@ class OutcomeEvidence:
     control_risk: float | None = None
     design: str = "RCT"
     studies: int | None = None
+    participants_incomplete: bool = False
 
     def __post_init__(self) -> None:
         if self.measure not in MEASURES:
@@ -179,6 +182,7 @@ class GradeAssessment:
             "k": ev.k,
             "studies": ev.k if ev.studies is None else ev.studies,
             "participants": ev.participants,
+            "participants_incomplete": ev.participants_incomplete,
             "estimate": ev.estimate,
             "ci_lower": ev.ci_lower,
             "ci_upper": ev.ci_upper,
@@ -319,7 +323,9 @@ def rate_imprecision(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:
     crosses_null = low < ev.null < high
     bounds = _mid_bounds(ev, rules)
     ois = optimal_information_size(ev, rules)
-    short = ois is not None and ev.participants is not None and ev.participants < ois
+    # a lower bound on the participants decides only when it already reaches the OIS
+    known = ev.participants is not None and not ev.participants_incomplete
+    short = ois is not None and known and ev.participants < ois
     parts = [f"{ci} {'crosses' if crosses_null else 'excludes'} the null"]
     both = one = False
     if bounds is not None:
@@ -331,7 +337,14 @@ def rate_imprecision(ev: OutcomeEvidence, rules: GradeRules) -> tuple[int, str]:
             + ("both inside the CI" if both else "one inside the CI" if one else "outside the CI")
         )
     if ois is not None and ev.participants is not None:
-        parts.append(f"{ev.participants} participants vs optimal information size {ois}")
+        if ev.participants_incomplete:
+            verdict = "reached" if ev.participants >= ois else "not assessable"
+            parts.append(
+                f"at least {ev.participants} participants (some trials report no sizes) vs "
+                f"optimal information size {ois}: {verdict}"
+            )
+        else:
+            parts.append(f"{ev.participants} participants vs optimal information size {ois}")
     text = "; ".join(parts)
     if both or (crosses_null and short):
         return -2, text

@@ -173,6 +173,8 @@ def summary_of_findings(assessments: Sequence[GradeAssessment]) -> pd.DataFrame:
                 letters[note] = _letter(len(letters))
             marks.append(letters[note])
         participants = "NR" if ev.participants is None else f"{ev.participants}"
+        if ev.participants is not None and ev.participants_incomplete:
+            participants = f"≥ {ev.participants}"
         rows.append(
             [
                 ev.outcome,
@@ -234,10 +236,13 @@ def _studies_text(ev: OutcomeEvidence) -> str:
     return text if studies == ev.k else f"{text}, {ev.k} comparisons"
 
 
-def participants_in(frame: pd.DataFrame, column: str | None = None) -> int | None:
+def participants_in(
+    frame: pd.DataFrame, column: str | None = None, *, lower_bound: bool = False
+) -> int | None:
     """Total participants: each row's total (``column``, else the sizes of both arms), rows of
     one study with the same sizes counted once (the same sample, several outcomes); None if
-    any row lacks them.
+    any row lacks them, or with ``lower_bound`` the total of the rows that have them (None
+    when none has).
 
     >>> f = pd.DataFrame({"study": ["A", "A", "B"], "n_arm1": [50, 50, 30], "n_arm2": [48, 48, 31]})
     >>> participants_in(f)
@@ -252,10 +257,28 @@ def participants_in(frame: pd.DataFrame, column: str | None = None) -> int | Non
             missing = sizes["a"].isna()
             sizes.loc[missing, "a"] = pd.to_numeric(frame.loc[missing, a], errors="coerce")
             sizes.loc[missing, "b"] = pd.to_numeric(frame.loc[missing, b], errors="coerce")
-    if sizes[["a", "b"]].isna().any().any():
+    unknown = sizes[["a", "b"]].isna().any(axis=1)
+    if unknown.any() and not lower_bound:
         return None
-    unique = sizes.drop_duplicates()
+    if unknown.all():
+        return None
+    unique = sizes[~unknown].drop_duplicates()
     return int((unique["a"] + unique["b"]).sum())
+
+
+def participants_count(frame: pd.DataFrame, column: str | None = None) -> tuple[int | None, bool]:
+    """Participants for the summary of findings and whether the count is only a lower bound
+    (some rows report no sizes).
+
+    >>> f = pd.DataFrame({"study": ["A", "B"], "n_arm1": [50, None], "n_arm2": [48, None]})
+    >>> participants_count(f)
+    (98, True)
+    """
+    total = participants_in(frame, column)
+    if total is not None:
+        return total, False
+    bound = participants_in(frame, column, lower_bound=True)
+    return bound, bound is not None
 
 
 def control_risk_in(frame: pd.DataFrame, given: float | None = None) -> float | None:

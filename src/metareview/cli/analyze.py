@@ -11,13 +11,12 @@ from metareview.cli.options import (
     column_option,
     json_option,
     level_option,
-    mapping_from,
     measure_option,
     preset_option,
     sheet_option,
     tau2_method_option,
 )
-from metareview.plan.analysis import AnalysisSettings
+from metareview.cli.settings import analysis_settings
 from metareview.plan.analysis import analyze as run_analysis
 
 
@@ -78,13 +77,13 @@ def analyze(
 
     Rows whose effect size cannot be estimated are dropped and listed with the reason.
     """
-    settings = AnalysisSettings(
-        measure=measure.upper() if measure else None,
-        preset=preset.lower(),
-        method=method.upper() if method else None,
-        ci_method=ci_method.lower() if ci_method else None,
+    settings = analysis_settings(
+        measure=measure,
+        preset=preset,
+        method=method,
+        ci_method=ci_method,
         level=level,
-        columns=mapping_from(columns),
+        columns=columns,
         sheet=sheet,
         force_bias=force_bias,
         by=by,

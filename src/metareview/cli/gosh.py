@@ -11,13 +11,12 @@ import numpy as np
 from metareview.cli.options import (
     column_option,
     json_option,
-    mapping_from,
     measure_option,
     output_file_option,
     preset_option,
     sheet_option,
 )
-from metareview.plan.analysis import AnalysisSettings
+from metareview.cli.settings import analysis_settings
 from metareview.plan.analysis import analyze as run_analysis
 from metareview.stats.gosh import DEFAULT_LIMIT, GOSH_METHODS, gosh
 from metareview.stats.gosh_diagnostics import gosh_diagnostics
@@ -87,12 +86,7 @@ def gosh_command(
     """Fit the meta-analysis on all subsets of the studies in DATA (or on random subsets when
     there are too many) for a GOSH plot; prints a summary and writes the fits to -o.
     """
-    settings = AnalysisSettings(
-        measure=measure.upper() if measure else None,
-        preset=preset.lower(),
-        columns=mapping_from(columns),
-        sheet=sheet,
-    )
+    settings = analysis_settings(measure=measure, preset=preset, columns=columns, sheet=sheet)
     analysis = run_analysis(data, settings)
     pooled = analysis.pooled
     result = gosh(

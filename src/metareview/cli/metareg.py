@@ -12,15 +12,14 @@ from metareview.cli.options import (
     column_option,
     json_option,
     level_option,
-    mapping_from,
     measure_option,
     preset_option,
     sheet_option,
     tau2_method_option,
 )
+from metareview.cli.settings import analysis_settings
 from metareview.data.table import load_table
 from metareview.errors import AnalysisError, DataError, Problem
-from metareview.plan.analysis import AnalysisSettings
 from metareview.plan.analysis import analyze as run_analysis
 from metareview.stats.metaregression import metareg as fit_metareg
 from metareview.stats.presets import PRESETS
@@ -79,13 +78,13 @@ def metareg(
     if not moderators:
         raise click.BadParameter("name at least one moderator column", param_hint="--mods")
     chosen = PRESETS[preset.lower()]
-    settings = AnalysisSettings(
-        measure=measure.upper() if measure else None,
-        preset=preset.lower(),
-        method=method.upper() if method else None,
-        ci_method=ci_method.lower() if ci_method else None,
+    settings = analysis_settings(
+        measure=measure,
+        preset=preset,
+        method=method,
+        ci_method=ci_method,
         level=level,
-        columns=mapping_from(columns),
+        columns=columns,
         sheet=sheet,
     )
     table = load_table(data, columns=settings.columns or None, sheet=sheet)

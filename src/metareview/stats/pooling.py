@@ -275,12 +275,9 @@ def pool(
         fit_tau2, converged, iterations = fit.tau2, fit.converged, fit.iterations
         if not converged:
             warnings.append(f"the {method} estimate of tau^2 did not converge")
-    state = model.at(fit_tau2)
-    se_classic = math.sqrt(state.vb[0, 0])
-    random, ci_used = _random_effects(
-        state.beta[0], se_classic, state.q, k, fit_tau2, method, ci_method, chosen, level, warnings
+    random, ci_used, weights = random_effects_at(
+        model, fit_tau2, method, ci_method, chosen, level, warnings
     )
-    weights = tuple(float(x) for x in 100.0 * state.w / state.sum_w)
 
     het_values = _heterogeneity(model, fe_state.q, fit_tau2, method, chosen, level, warnings)
     conventions = {
@@ -330,6 +327,43 @@ def _fixed_effect(estimate: float, se: float, z_crit: float) -> FixedEffect:
         statistic=float(statistic),
         pvalue=float(dist.z_pvalue(statistic)),
     )
+
+
+def random_effects_at(
+    model: LinearModel,
+    tau2: float,
+    method: str,
+    ci_method: str,
+    preset: Preset,
+    level: float,
+    warnings: list[str],
+) -> tuple[RandomEffects, str, tuple[float, ...]]:
+    """The random-effects model with weights 1/(vᵢ + τ²) at a given τ²: the model, the CI
+    method actually used (``knha`` falls back to ``adhoc`` for identical effects) and the
+    weights in percent. ``method`` is the τ² estimator's code (``FE`` gives no PI).
+
+    >>> model = LinearModel(np.array([0.1, 0.3, 0.5]), np.array([0.01, 0.02, 0.04]))
+    >>> random, used, weights = random_effects_at(
+    ...     model, 0.01, "DL", "z", get_preset("revman5"), 0.95, [])
+    >>> round(random.estimate, 4), used, [round(w, 1) for w in weights]
+    (0.2419, 'z', [48.4, 32.3, 19.4])
+    """
+    state = model.at(tau2)
+    se_classic = math.sqrt(state.vb[0, 0])
+    random, ci_used = _random_effects(
+        state.beta[0],
+        se_classic,
+        state.q,
+        model.k,
+        tau2,
+        method,
+        ci_method,
+        preset,
+        level,
+        warnings,
+    )
+    weights = tuple(float(x) for x in 100.0 * state.w / state.sum_w)
+    return random, ci_used, weights
 
 
 # Q(τ̂²)/(k − 1) at or below this means the effects are identical up to rounding.

@@ -74,3 +74,84 @@ def test_result_renders_and_serialises():
     assert doc["model"] == "MH-random" and len(doc["studies"]) == 3
     assert set(doc["heterogeneity"]) >= {"tau2", "q", "q_df", "q_pvalue", "i2"}
     assert "M-H, Random" in res.summary() and "<pre>" in res._repr_html_()
+
+
+def _table_csv(tmp_path, case, name="trials.csv"):
+    lines = ["study,event_arm1,totaln_arm1,event_arm2,totaln_arm2"]
+    for i, (a, b, c, d) in enumerate(zip(case["ai"], case["bi"], case["ci"], case["di"])):
+        lines.append(f"trial {i + 1},{a},{a + b},{c},{c + d}")
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("measure", ["OR", "RR", "RD"])
+def test_analyze_reports_mh_random_under_revman5(tmp_path, measure):
+    """The sparse tables as an extraction table under preset revman5: the double-zero row is
+    dropped (OR, RR) with its reason, and the "M-H, Random" and M-H sections equal the fixture
+    (RevMan's zero-cell increment inside Mantel–Haenszel)."""
+    from metareview.plan.analysis import AnalysisSettings, analyze
+
+    rd = next(c for c in FIXTURE["cases"] if c["dataset"] == "sparse" and c["measure"] == "RD")
+    case = next(c for c in FIXTURE["cases"] if c["dataset"] == "sparse" and c["measure"] == measure)
+    result = analyze(_table_csv(tmp_path, rd), AnalysisSettings(measure=measure, preset="revman5"))
+    assert len(result.dropped) == (0 if measure == "RD" else 1)
+    doc = result.to_dict()
+    section = doc["mantel_haenszel_random"]
+    assert section["k"] == case["k"]
+    for name in MODEL_FIELDS:
+        assert close(section["random"][name], case["random"][name]), name
+        assert close(section["fixed"][name], case["fixed"][name]), name
+    assert close(section["heterogeneity"]["tau2"], case["tau2"])
+    assert close(section["heterogeneity"]["q"], case["q"])
+    assert close(doc["mantel_haenszel"]["estimate"], case["fixed"]["estimate"])
+    assert [s["weight"] for s in section["studies"]] == pytest.approx(case["weights"], rel=1e-6)
+    assert "M-H, Random" in result.summary()
+
+
+def test_other_presets_and_estimators_leave_mh_random_out(tmp_path):
+    """metafor keeps rma.mh's raw-count Mantel–Haenszel and has no M-H, Random; revman5 with
+    an estimator other than DL (RevMan 5 offers only DL) has none either."""
+    from metareview.plan.analysis import AnalysisSettings, analyze
+
+    rd = next(c for c in FIXTURE["cases"] if c["dataset"] == "sparse" and c["measure"] == "RD")
+    path = _table_csv(tmp_path, rd)
+    metafor = analyze(path, AnalysisSettings(measure="OR")).to_dict()
+    assert "mantel_haenszel_random" not in metafor
+    revman = analyze(path, AnalysisSettings(measure="OR", preset="revman5")).to_dict()
+    assert metafor["mantel_haenszel"]["estimate"] != pytest.approx(
+        revman["mantel_haenszel"]["estimate"], rel=1e-3
+    )
+    reml = analyze(path, AnalysisSettings(measure="OR", preset="revman5", method="REML"))
+    assert reml.mantel_haenszel_random is None
+
+
+def test_report_shows_mh_random_as_revman_does(tmp_path):
+    """A revman5 record of binary counts: the forest plot (rows, total, axis label, footer),
+    the summary table and the results paragraph show M-H, Random."""
+    from metareview.plan.analysis import AnalysisSettings, analyze
+    from metareview.plan.results import AnalysisRecord, ReviewResults
+    from metareview.report.forest_data import forest_data
+    from metareview.report.methods_text import results_paragraph
+    from metareview.report.tables import summary_table
+
+    case = next(c for c in FIXTURE["cases"] if c["dataset"] == "bcg" and c["measure"] == "RR")
+    result = analyze(_table_csv(tmp_path, case), AnalysisSettings(measure="RR", preset="revman5"))
+    spec = {"id": "x", "title": "BCG", "group": "BCG", "window": "Post-test", "role": "main"}
+    record = AnalysisRecord(spec=spec, status="ok", result=result.to_dict())
+    data = forest_data(record)
+    assert "M-H, Random" in data.axis_label("revman5")
+    assert [row.weight for row in data.rows] == pytest.approx(case["weights"], rel=1e-6)
+    assert close(data.summaries[0].estimate, case["random"]["estimate"])
+    footer = data.heterogeneity_text("revman5")
+    assert f"Tau² = {case['tau2']:.2f}; Chi² = {case['q']:.2f}, df = 12" in footer
+    assert f"Z = {abs(case['random']['statistic']):.2f}" in data.overall_text("revman5")
+    results = ReviewResults(
+        title="t", version="0", cache_key="k", plan={}, data={}, analyses=(record,)
+    )
+    row = summary_table(results, "BCG").iloc[0]
+    assert close(row["estimate"], case["random"]["estimate"])
+    assert close(row["ci_upper"], case["random"]["ci_upper"])
+    assert "Mantel-Haenszel random-effects" in results_paragraph([record], symbol="log RR")
+    fixed = AnalysisRecord(spec=spec, status="ok", result=result.to_dict(), model="fixed")
+    assert "IV, Fixed" in forest_data(fixed).axis_label("revman5")

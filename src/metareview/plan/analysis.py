@@ -32,6 +32,7 @@ from metareview.stats.bias.small_study import SmallStudyResult, small_study_effe
 from metareview.stats.influence import InfluenceResult
 from metareview.stats.leave_one_out import LeaveOneOutResult
 from metareview.stats.mantel_haenszel import BinaryPoolResult
+from metareview.stats.mh_random import MantelHaenszelRandom
 from metareview.stats.outliers import OutlierResult
 from metareview.stats.pooling import PoolResult, pool, resolve_settings
 from metareview.stats.render import (
@@ -98,10 +99,16 @@ class AnalysisResult:
     outliers: OutlierResult | None = None
     mantel_haenszel: BinaryPoolResult | None = None
     peto: BinaryPoolResult | None = None
+    mantel_haenszel_random: MantelHaenszelRandom | None = None
 
     # Optional sections added by later analyses, each an object with ``to_dict()``; listed
     # in OPTIONAL_SECTIONS so that ``to_dict`` includes them when present.
-    OPTIONAL_SECTIONS: ClassVar[tuple[str, ...]] = ("small_study", "mantel_haenszel", "peto")
+    OPTIONAL_SECTIONS: ClassVar[tuple[str, ...]] = (
+        "small_study",
+        "mantel_haenszel",
+        "peto",
+        "mantel_haenszel_random",
+    )
     # Sections always in the document (``null`` when not computed, e.g. no ``by`` column).
     ALWAYS_SECTIONS: ClassVar[tuple[str, ...]] = ROBUSTNESS_SECTIONS
 
@@ -150,7 +157,7 @@ class AnalysisResult:
         lines.append(render_pool_summary(self.pooled))
         if self.measure in RATIO_MEASURES:
             lines.append(render_ratio_scale(self.pooled, self.measure))
-        for binary in (self.mantel_haenszel, self.peto):
+        for binary in (self.mantel_haenszel, self.peto, self.mantel_haenszel_random):
             if binary is not None:
                 lines.append(binary.summary())
         if self.small_study is not None:
@@ -231,7 +238,16 @@ def analyze(
     sections = robustness_sections(
         yi, vi, labels, [int(r) for r in kept.index], pooled, settings, groups
     )
-    mantel_haenszel, peto = binary_sections(kept, measure, settings.level)
+    method, ci_method, _ = resolve_settings(settings.method, settings.ci_method, settings.preset)
+    binary = binary_sections(
+        kept,
+        measure,
+        settings.level,
+        preset=settings.preset,
+        tau2_method=method,
+        ci_method=ci_method,
+        studies=labels,
+    )
     if dropped:
         warnings.append(
             f"{len(dropped)} row(s) dropped ({format_row_ranges([d.row for d in dropped])})"
@@ -248,8 +264,9 @@ def analyze(
         leave_one_out=sections.leave_one_out,
         influence=sections.influence,
         outliers=sections.outliers,
-        mantel_haenszel=mantel_haenszel,
-        peto=peto,
+        mantel_haenszel=binary.mantel_haenszel,
+        peto=binary.peto,
+        mantel_haenszel_random=binary.mantel_haenszel_random,
     )
 
 

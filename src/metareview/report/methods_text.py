@@ -287,8 +287,11 @@ def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
         if not record.ok:
             sentences.append(f"{spec['title']}: not pooled ({record.reason}).")
             continue
-        result, het = record.result, record.result["heterogeneity"]
+        result = record.headline()
+        het = result["heterogeneity"]
         model = "random-effects" if record.model == "random" else "fixed-effect"
+        if result.get("model") == "MH-random":
+            model = "Mantel-Haenszel random-effects"
         text = (
             f"{spec['title']}: pooling {result['k']} trials gave "
             f"{_estimate_text(result, record.model, symbol)} ({model} model), with "

@@ -36,6 +36,7 @@ from metareview.stats.effects.binary import zero_cell_correction
 from metareview.stats.mantel_haenszel import check_tables, mantel_haenszel, study_effects
 from metareview.stats.pooling import FixedEffect, RandomEffects, random_effects_at
 from metareview.stats.presets import get_preset
+from metareview.stats.render import fmt_p
 from metareview.stats.wls import LinearModel
 
 
@@ -98,11 +99,10 @@ class MantelHaenszelRandom:
         }
 
     def summary(self) -> str:
-        p = "NA" if self.q_pvalue is None else f"{self.q_pvalue:.4f}"
         lines = [
             f"Random-Effects Model (M-H, Random: RevMan 5; measure: {self.measure}; k = {self.k})",
             f"tau^2 (DL from Q around the M-H estimate) = {self.tau2:.4f}; "
-            f"Q(df = {self.q_df}) = {self.q:.4f}, p = {p}; I^2 = {self.i2:.2f}%",
+            f"Q(df = {self.q_df}) = {self.q:.4f}, p-val {_p(self.q_pvalue)}; I^2 = {self.i2:.2f}%",
             _model_line("M-H fixed ", self.fixed, self.level),
             _model_line("M-H random", self.random, self.level),
         ]
@@ -113,11 +113,17 @@ class MantelHaenszelRandom:
         return "<pre>" + self.summary().replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
 
 
+def _p(value: float | None) -> str:
+    """``<.0001`` or ``= 0.0312`` (``fmt_p`` with its relation)."""
+    text = fmt_p(value)
+    return text if text.startswith("<") else f"= {text}"
+
+
 def _model_line(name: str, model: FixedEffect | RandomEffects, level: float) -> str:
     return (
         f"{name}: estimate = {model.estimate:.4f} (se = {model.se:.4f}), "
         f"{100 * level:g}% CI [{model.ci_lower:.4f}; {model.ci_upper:.4f}], "
-        f"z = {model.statistic:.4f}, p = {model.pvalue:.4g}"
+        f"z = {model.statistic:.4f}, p-val {_p(model.pvalue)}"
     )
 
 

@@ -34,6 +34,7 @@ from metareview.stats.jackson import jackson_tau2_ci
 from metareview.stats.presets import Preset, get_preset
 from metareview.stats.render import render_pool_html, render_pool_summary
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2_model
+from metareview.stats.tau2_se import tau2_se
 from metareview.stats.wls import LinearModel
 
 CI_METHODS: tuple[str, ...] = ("z", "knha", "adhoc")
@@ -88,7 +89,9 @@ class PoolResult:
     """Result of :func:`pool`. Estimates are on the analysis scale (log for OR/RR).
 
     ``weights`` are the random-effects weights in percent, in input order; ``tau2_ci`` etc.
-    are ``(lower, upper)`` or ``None`` when the preset reports none; ``i2`` is in percent.
+    are ``(lower, upper)`` or ``None`` when the preset reports none; ``i2`` is in percent;
+    ``tau2_se`` is the SE of τ̂² (metafor's ``se.tau2``, :mod:`metareview.stats.tau2_se`),
+    ``None`` for estimators without one (FE, PM, EB) and k = 1.
     """
 
     k: int
@@ -117,10 +120,12 @@ class PoolResult:
     iterations: int
     conventions: dict[str, str]
     warnings: tuple[str, ...] = ()
+    tau2_se: float | None = None
 
     def heterogeneity_dict(self) -> dict[str, Any]:
         return {
             "tau2": self.tau2,
+            "tau2_se": self.tau2_se,
             "tau2_ci": _pair(self.tau2_ci),
             "tau": self.tau,
             "tau_ci": _pair(self.tau_ci),
@@ -314,6 +319,7 @@ def pool(
         iterations=iterations,
         conventions=conventions,
         warnings=tuple(warnings),
+        tau2_se=tau2_se(model, method, fit_tau2) if k > 1 else None,
     )
 
 

@@ -465,6 +465,20 @@ def prediction_interval(
     return (float(estimate - half), float(estimate + half))
 
 
+def tau2_ci_method_for(preset: Preset, method: str) -> str:
+    """The τ² CI method ``preset`` uses with estimator ``method``: ``jackson_dl`` resolved to
+    ``jackson`` (DL) or ``qprofile``; ``none`` for FE.
+
+    >>> tau2_ci_method_for(get_preset("meta"), "DL"), tau2_ci_method_for(get_preset("meta"), "REML")
+    ('jackson', 'qprofile')
+    """
+    if method == "FE":
+        return "none"
+    if preset.tau2_ci_method == "jackson_dl":
+        return "jackson" if method == "DL" else "qprofile"
+    return preset.tau2_ci_method
+
+
 def _heterogeneity(
     model: LinearModel,
     q: float,
@@ -477,11 +491,7 @@ def _heterogeneity(
     k = model.k
     df = k - 1
     definition = preset.i2_definition if method != "FE" else "q"
-    tau2_ci_method = preset.tau2_ci_method
-    if tau2_ci_method == "jackson_dl":
-        tau2_ci_method = "jackson" if method == "DL" else "qprofile"
-    if method == "FE" or k < 2:
-        tau2_ci_method = "none"
+    tau2_ci_method = tau2_ci_method_for(preset, method) if k >= 2 else "none"
     tau2_ci: Interval = None
     if tau2_ci_method == "qprofile":
         tau2_ci = het.qprofile_tau2_ci(model, level)

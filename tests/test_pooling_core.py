@@ -129,6 +129,7 @@ def test_result_serialises_with_the_documented_keys():
     }
     assert set(doc["heterogeneity"]) == {
         "tau2",
+        "tau2_se",
         "tau2_ci",
         "tau",
         "tau_ci",

@@ -21,6 +21,12 @@ column_option = click.option(
 sheet_option = click.option(
     "--sheet", default=None, metavar="NAME", help="Worksheet of an XLSX file (default: the first)."
 )
+drop_incomplete_option = click.option(
+    "--drop-incomplete",
+    is_flag=True,
+    help="Keep going past rows without a complete data group (by default they reject the "
+    "table): each is dropped and listed with what it lacks.",
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 measure_option = click.option(
     "--measure", default=None, metavar="M", help="Effect measure: SMD, MD, OR, RR, RD, HR."

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from metareview.data.mapping import parse_column_mapping
+from metareview.stats.effects.vocabulary import MEASURES
 from metareview.stats.pooling import CI_METHODS
 from metareview.stats.presets import PRESETS
 from metareview.stats.tau2 import TAU2_METHODS
@@ -29,7 +30,7 @@ drop_incomplete_option = click.option(
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 measure_option = click.option(
-    "--measure", default=None, metavar="M", help="Effect measure: SMD, MD, OR, RR, RD, HR."
+    "--measure", default=None, metavar="M", help=f"Effect measure: {', '.join(MEASURES)}."
 )
 preset_option = click.option(
     "--preset",

@@ -245,9 +245,12 @@ def funnel_figure(record: AnalysisRecord) -> Figure:
 def effect_label(result: dict) -> str:
     """The axis label of an analysis document's effect sizes (analysis scale)."""
     measure = result.get("measure") or "effect size"
-    return {"SMD": "Hedges' g", "OR": "log odds ratio", "RR": "log risk ratio"}.get(
-        measure, measure
-    )
+    return {
+        "SMD": "Hedges' g",
+        "OR": "log odds ratio",
+        "RR": "log risk ratio",
+        "HR": "log hazard ratio",
+    }.get(measure, measure)
 
 
 def bubble_figure(record: AnalysisRecord, index: int) -> Figure:

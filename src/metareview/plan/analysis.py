@@ -65,6 +65,7 @@ class AnalysisSettings:
     trimfill_estimator: str = "L0"  # estimator of the number of missing studies
     trimfill_side: str | None = None  # side of the funnel plot (None: chosen from the data)
     metaregression: tuple[MetaRegRequest, ...] = ()  # meta-regressions on table columns
+    drop_incomplete: bool = False  # rows without effect data are dropped and listed, not errors
 
     def __post_init__(self) -> None:
         resolve_settings(self.method, self.ci_method, self.preset)
@@ -286,7 +287,12 @@ def analyze(
 def _as_table(source: ExtractionTable | pd.DataFrame | str | Path, settings: AnalysisSettings):
     if isinstance(source, ExtractionTable):
         return source
-    return load_table(source, columns=settings.columns or None, sheet=settings.sheet)
+    return load_table(
+        source,
+        columns=settings.columns or None,
+        sheet=settings.sheet,
+        drop_incomplete=settings.drop_incomplete,
+    )
 
 
 def _label(value: object) -> str | None:
@@ -302,7 +308,7 @@ def _effects(table: ExtractionTable, settings: AnalysisSettings) -> tuple[pd.Dat
     the measure is reported as ``None``.
     """
     measure = settings.measure
-    as_given = measure is None and set(table.data_group) <= set(PRECOMPUTED)
+    as_given = measure is None and set(table.data_group) - {""} <= set(PRECOMPUTED)
     effects = compute_effects(
         table, measure="MD" if as_given else measure, preset=settings.preset, level=settings.level
     )

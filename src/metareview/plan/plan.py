@@ -153,6 +153,16 @@ class Plan:
     lines: dict[str, int]
     prisma_counts: Path | None = None
 
+    @property
+    def drop_incomplete(self) -> bool:
+        """``data.drop_incomplete``: rows without effect data are dropped and listed."""
+        return bool(self.document["data"].get("drop_incomplete", False))
+
+    def dropping_incomplete(self) -> Plan:
+        """This plan with ``data.drop_incomplete = true`` (``metareview run --drop-incomplete``)."""
+        data = {**self.document["data"], "drop_incomplete": True}
+        return replace(self, document={**self.document, "data": data})
+
     def error(self, key: str, message: str) -> PlanError:
         """A :class:`PlanError` naming ``key`` (and its line) of this plan."""
         return plan_error(self.source, [(key, message)], self.lines)

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from metareview import __version__
-from metareview.data.effects import compute_effects
+from metareview.data.effects import compute_effects, not_estimable_rows
 from metareview.data.table import ExtractionTable, load_table
 from metareview.errors import MetareviewError
 from metareview.plan.analysis import AnalysisSettings, analyze
@@ -126,7 +126,9 @@ def run_plan(
     cached = Path(cache_dir) / f"{key}.json" if cache_dir else None
     if cached is not None and cached.is_file():
         return ReviewResults.from_dict(json.loads(cached.read_text("utf-8")))
-    table = load_table(plan.data_file, plan.columns, sheet=plan.sheet)
+    table = load_table(
+        plan.data_file, plan.columns, sheet=plan.sheet, drop_incomplete=plan.drop_incomplete
+    )
     check_columns(plan, table)
     effects, dropped = effect_sizes(plan, table)
     specs = expand_plan(plan, outcomes_found(plan, effects))
@@ -194,18 +196,9 @@ def effect_sizes(
         (s.measure, s.preset, s.higher_is_better) for s in settings
     ):
         frame = compute_effects(table, measure=measure, preset=preset, higher_is_better=better)
-        missing = frame["yi"].isna() | frame["vi"].isna()
-        for row in frame.index[missing]:
-            note = frame.at[row, "note"] if "note" in frame else ""
-            dropped.setdefault(
-                int(row),
-                {
-                    "row": int(row),
-                    "study": frame.at[row, "study"],
-                    "reason": note or "no effect size could be computed",
-                },
-            )
-        tables[(measure, preset, better)] = frame[~missing]
+        for row in not_estimable_rows(frame):
+            dropped.setdefault(row["row"], row)
+        tables[(measure, preset, better)] = frame[frame["yi"].notna() & frame["vi"].notna()]
     return tables, sorted(dropped.values(), key=lambda d: d["row"])
 
 

@@ -26,6 +26,7 @@ from metareview.data.effects import NOT_ESTIMABLE, PRECOMPUTED, compute_effects
 from metareview.data.table import ExtractionTable, format_row_ranges, load_table
 from metareview.errors import AnalysisError
 from metareview.plan.binary import binary_sections
+from metareview.plan.moderators import MetaRegRequest, MetaRegSection, metaregression_section
 from metareview.plan.robustness import SECTIONS as ROBUSTNESS_SECTIONS
 from metareview.plan.robustness import SubgroupSection, group_values, robustness_sections
 from metareview.stats.bias.small_study import SmallStudyResult, small_study_effects
@@ -64,6 +65,7 @@ class AnalysisSettings:
     min_k_subgroup: int = 2  # fewest studies a subgroup needs to enter the test
     trimfill_estimator: str = "L0"  # estimator of the number of missing studies
     trimfill_side: str | None = None  # side of the funnel plot (None: chosen from the data)
+    metaregression: tuple[MetaRegRequest, ...] = ()  # meta-regressions on table columns
     drop_incomplete: bool = False  # rows without effect data are dropped and listed, not errors
 
     def __post_init__(self) -> None:
@@ -107,6 +109,7 @@ class AnalysisResult:
     mantel_haenszel: BinaryPoolResult | None = None
     peto: BinaryPoolResult | None = None
     mantel_haenszel_random: MantelHaenszelRandom | None = None
+    metaregression: tuple[MetaRegSection, ...] = ()
 
     # Optional sections added by later analyses, each an object with ``to_dict()``; listed
     # in OPTIONAL_SECTIONS so that ``to_dict`` includes them when present.
@@ -151,6 +154,8 @@ class AnalysisResult:
         for name in self.ALWAYS_SECTIONS:
             section = getattr(self, name)
             document[name] = None if section is None else section.to_dict()
+        if self.metaregression:
+            document["metaregression"] = [section.to_dict() for section in self.metaregression]
         return document
 
     def to_frame(self) -> pd.DataFrame:
@@ -173,6 +178,7 @@ class AnalysisResult:
             section = getattr(self, name)
             if section is not None:
                 lines.append(section.summary())
+        lines += [section.summary() for section in self.metaregression]
         for warning in self.warnings:
             lines.append(f"Warning: {warning}")
         if self.dropped:
@@ -247,15 +253,29 @@ def analyze(
     sections = robustness_sections(
         yi, vi, labels, [int(r) for r in kept.index], pooled, settings, groups
     )
-    method, ci_method, _ = resolve_settings(settings.method, settings.ci_method, settings.preset)
     binary = binary_sections(
         kept,
         measure,
         settings.level,
         preset=settings.preset,
-        tau2_method=method,
-        ci_method=ci_method,
+        tau2_method=pooled.method,
+        ci_method=pooled.ci_method,
         studies=labels,
+    )
+    metaregression = tuple(
+        metaregression_section(
+            yi,
+            vi,
+            labels,
+            [int(r) for r in kept.index],
+            table.frame,
+            request,
+            method=pooled.method,
+            ci_method=pooled.ci_method,
+            level=settings.level,
+            source=str(table.source),
+        )
+        for request in settings.metaregression
     )
     if dropped:
         warnings.append(
@@ -276,6 +296,7 @@ def analyze(
         mantel_haenszel=binary.mantel_haenszel,
         peto=binary.peto,
         mantel_haenszel_random=binary.mantel_haenszel_random,
+        metaregression=metaregression,
     )
 
 

@@ -298,9 +298,20 @@ def _own_settings(plan: dict[str, Any], defaults: dict[str, Any], cite: _Citatio
         tau_name, tau_ref = TAU2_NAMES.get(
             settings.get("method") or preset.tau2_method, ("the preset's estimator", "handbook")
         )
+        extra = ""
+        if "tau_common" in own:
+            extra += ", subgroups tested with " + (
+                "a common τ²" if own["tau_common"] else "τ² estimated within each subgroup"
+            )
+        if "trimfill_estimator" in own or "trimfill_side" in own:
+            side = settings.get("trimfill_side")
+            extra += (
+                f", trim-and-fill with estimator {settings.get('trimfill_estimator', 'L0')}"
+                + (f" on the {side} side" if side else "")
+            )
         sentences.append(
             f"{item['name']} was analysed with the conventions of {preset.software}: "
-            f"{_model_text(settings)}, τ² by {tau_name} {cite.cite(tau_ref)}."
+            f"{_model_text(settings)}, τ² by {tau_name} {cite.cite(tau_ref)}{extra}."
         )
     return sentences
 

@@ -128,8 +128,9 @@ def test_other_presets_and_estimators_leave_mh_random_out(tmp_path):
 
 def test_report_shows_mh_random_as_revman_does(tmp_path):
     """A revman5 record of binary counts: the forest plot (rows, total, axis label, footer),
-    the summary table and the results paragraph show M-H, Random."""
+    the summary table, the results paragraph and the GRADE inputs show M-H, Random."""
     from metareview.plan.analysis import AnalysisSettings, analyze
+    from metareview.plan.grade_review import evidence_from_record
     from metareview.plan.results import AnalysisRecord, ReviewResults
     from metareview.report.forest_data import forest_data
     from metareview.report.methods_text import results_paragraph
@@ -138,7 +139,17 @@ def test_report_shows_mh_random_as_revman_does(tmp_path):
     case = next(c for c in FIXTURE["cases"] if c["dataset"] == "bcg" and c["measure"] == "RR")
     result = analyze(_table_csv(tmp_path, case), AnalysisSettings(measure="RR", preset="revman5"))
     spec = {"id": "x", "title": "BCG", "group": "BCG", "window": "Post-test", "role": "main"}
-    record = AnalysisRecord(spec=spec, status="ok", result=result.to_dict())
+    rows = [
+        {
+            "study": f"trial {i + 1}",
+            "event_arm1": a,
+            "totaln_arm1": a + b,
+            "event_arm2": c,
+            "totaln_arm2": c + d,
+        }
+        for i, (a, b, c, d) in enumerate(zip(case["ai"], case["bi"], case["ci"], case["di"]))
+    ]
+    record = AnalysisRecord(spec=spec, status="ok", result=result.to_dict(), input=rows)
     data = forest_data(record)
     assert "M-H, Random" in data.axis_label("revman5")
     assert [row.weight for row in data.rows] == pytest.approx(case["weights"], rel=1e-6)
@@ -153,5 +164,7 @@ def test_report_shows_mh_random_as_revman_does(tmp_path):
     assert close(row["estimate"], case["random"]["estimate"])
     assert close(row["ci_upper"], case["random"]["ci_upper"])
     assert "Mantel-Haenszel random-effects" in results_paragraph([record], symbol="log RR")
+    evidence = evidence_from_record(record, rob_column="overall_rob")
+    assert close(evidence.estimate, case["random"]["estimate"]) and close(evidence.i2, case["i2"])
     fixed = AnalysisRecord(spec=spec, status="ok", result=result.to_dict(), model="fixed")
     assert "IV, Fixed" in forest_data(fixed).axis_label("revman5")

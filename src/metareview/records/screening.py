@@ -11,6 +11,9 @@ from the project's list. The rules, all derived from the event log:
   ``maybe`` at title/abstract proceeds to full text (when in doubt, read the paper).
 - **Resolution.** A conflict is decided by a third reviewer (who did not vote on it) or by
   consensus of named participants; the resolution records who and when and is final.
+- **Undo.** Until a record's votes are complete, a reviewer may withdraw their latest vote;
+  the withdrawal is an event of its own (the vote stays in the log), and the record returns
+  to the reviewer's queue. Votes, conflicts and agreement use each reviewer's standing vote.
 
 These functions are pure: they read events and return what to append (or raise
 :class:`~metareview.errors.RecordsError`), so the store can run them under its write lock.
@@ -143,6 +146,7 @@ class StageState:
     votes: dict[int, dict[str, str]] = field(default_factory=dict)
     reasons: dict[int, dict[str, str | None]] = field(default_factory=dict)
     resolutions: dict[int, Resolution] = field(default_factory=dict)
+    vote_events: dict[int, dict[str, int]] = field(default_factory=dict)  # ids of the votes
 
     @classmethod
     def from_events(
@@ -152,12 +156,20 @@ class StageState:
         votes: dict[int, dict[str, str]] = {}
         reasons: dict[int, dict[str, str | None]] = {}
         resolutions: dict[int, Resolution] = {}
+        vote_events: dict[int, dict[str, int]] = {}
         for e in events:
             if e.stage != stage or e.record_id is None:
                 continue
             if e.kind == EventKind.DECISION:
                 votes.setdefault(e.record_id, {})[e.actor] = str(e.value)
                 reasons.setdefault(e.record_id, {})[e.actor] = e.reason
+                vote_events.setdefault(e.record_id, {})[e.actor] = e.id
+            elif e.kind == EventKind.UNDO:
+                for table in (votes, reasons, vote_events):
+                    table.get(e.record_id, {}).pop(e.actor, None)
+                if not votes.get(e.record_id):
+                    for table in (votes, reasons, vote_events):
+                        table.pop(e.record_id, None)
             elif e.kind == EventKind.RESOLUTION:
                 resolutions[e.record_id] = Resolution(
                     str(e.value),
@@ -167,7 +179,7 @@ class StageState:
                     tuple(e.data.get("participants", ())),
                     e.at.isoformat(),
                 )
-        return cls(stage, reviewers_required, votes, reasons, resolutions)
+        return cls(stage, reviewers_required, votes, reasons, resolutions, vote_events)
 
     def complete(self, record_id: int) -> bool:
         """Whether every required reviewer has voted (votes are then locked and visible)."""
@@ -304,6 +316,43 @@ def plan_vote(
             f"vote(s) at stage {stage}; votes are locked (resolve a conflict instead)"
         )
     return [NewEvent(EventKind.DECISION, reviewer, stage, record_id, vote, reason or None)]
+
+
+def plan_undo(
+    events: Sequence[Event], *, reviewer: str, stage: str, reviewers_required: int = 2
+) -> list[NewEvent]:
+    """Withdraw ``reviewer``'s latest standing vote at ``stage`` (an undo of their last
+    decision; repeat to go further back), and return the event that records it.
+
+    Refused when the reviewer has no standing vote, or when the record's votes are already
+    complete (they are then locked and visible: resolve the conflict instead).
+
+    >>> from datetime import UTC, datetime
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> log = [Event(1, t, "ana", EventKind.DECISION, "ta", 7, "include"),
+    ...        Event(2, t, "ana", EventKind.DECISION, "ta", 8, "exclude")]
+    >>> [(e.kind.value, e.record_id, e.data) for e in plan_undo(log, reviewer="ana", stage="ta")]
+    [('undo', 8, {'undoes': 2, 'vote': 'exclude'})]
+    """
+    stage = parse_enum(Stage, stage, "stage").value
+    state = StageState.from_events(events, stage, reviewers_required)
+    standing = {
+        event_id: record_id
+        for record_id, by in state.vote_events.items()
+        for who, event_id in by.items()
+        if who == reviewer
+    }
+    if not standing:
+        raise RecordsError(f"{reviewer} has no vote to undo at stage {stage}")
+    event_id = max(standing)
+    record_id = standing[event_id]
+    if state.complete(record_id):
+        raise RecordsError(
+            f"record {record_id} already has its {reviewers_required} independent vote(s) at "
+            f"stage {stage}; votes are locked (resolve a conflict instead)"
+        )
+    data = {"undoes": event_id, "vote": state.votes[record_id][reviewer]}
+    return [NewEvent(EventKind.UNDO, reviewer, stage, record_id, data=data)]
 
 
 def plan_resolution(

@@ -31,6 +31,7 @@ from metareview.records.screening import (
     eligible_records,
     plan_resolution,
     plan_retrieval,
+    plan_undo,
     plan_vote,
 )
 from metareview.store.project import Project
@@ -103,6 +104,19 @@ def vote(
             vote=decision,
             reason=reason,
             config=config,
+        )
+
+    return project.append_checked(plan)[0]
+
+
+def undo_vote(project: Project, *, reviewer: str, stage: str) -> Event:
+    """Withdraw ``reviewer``'s latest standing vote at ``stage`` (logged as an ``undo`` event;
+    see :func:`~metareview.records.screening.plan_undo`)."""
+    config = screening_config(project)
+
+    def plan(events: tuple[Event, ...]) -> list[NewEvent]:
+        return plan_undo(
+            events, reviewer=reviewer, stage=stage, reviewers_required=config.reviewers_required
         )
 
     return project.append_checked(plan)[0]

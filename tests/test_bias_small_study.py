@@ -24,7 +24,16 @@ KEYS = {
     "egger": {"intercept", "se", "statistic", "df", "pvalue", "limit_estimate"},
     "egger_rma": {"statistic", "pvalue"},
     "begg": {"tau", "pvalue"},
-    "trim_and_fill": {"k0", "side", "estimate", "se", "ci_lower", "ci_upper", "pvalue"},
+    "trim_and_fill": {
+        "k0",
+        "side",
+        "estimator",
+        "estimate",
+        "se",
+        "ci_lower",
+        "ci_upper",
+        "pvalue",
+    },
     "pet_peese": {"method", "estimate", "ci_lower", "ci_upper"},
     "fail_safe_n": {"rosenthal", "orwin", "rosenberg"},
 }

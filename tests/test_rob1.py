@@ -1,7 +1,8 @@
 """RoB 1, modified tools from TOML, the AHRQ conversion and the robvis format.
 
 RoB 1: Higgins et al., BMJ 2011;343:d5928, and Cochrane Handbook 5.1.0 Table 8.7.a (summary
-across domains). AHRQ thresholds as quoted in docs/risk-of-bias.md.
+across domains). AHRQ thresholds: the wording in docs/risk-of-bias.md, which could not be
+checked against a stored copy of its source (see the caveat there).
 """
 
 from __future__ import annotations

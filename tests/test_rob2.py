@@ -1,11 +1,14 @@
 """Every path of every RoB 2 domain algorithm, and the overall rule.
 
-Source: Higgins JPT, Savović J, Page MJ, Sterne JAC. Revised Cochrane risk-of-bias tool for
-randomized trials (RoB 2), full guidance document, 22 August 2019: "Algorithm for suggested
-judgement of risk of bias" for domains 1 (p. 6), 2 — effect of assignment (p. 11), 3 (p. 15),
-4 (p. 19) and 5 (p. 23), and the "Overall risk-of-bias judgement" criteria (p. 25); Sterne et
-al., BMJ 2019;366:l4898, Table 2. Domain 1b: RoB 2 for cluster-randomized trials (Eldridge et
-al., 2021), domain 1b algorithm.
+Sources (docs/risk-of-bias.md, "How the algorithms were checked", has the addresses): the
+flowcharts "Algorithm for suggested judgement of risk of bias" of the RoB 2 cribsheet and full
+guidance, 22 August 2019, are images; the tables below were checked path by path against two
+independent transcriptions of them (InfinityBowman/corates decision-diagrams domain-1.md,
+domain-2-a.md, domain-4.md, domain-5.md; stored copy 69420887457, all five domains) and
+against the guidance text where it states a rule (full guidance p. 44, section 6.3 and Box 8
+for domain 3; p. 54, Box 10, question 4.5; p. 4, Table 1 for the overall rule). Domain 1b
+(RoB 2 for cluster-randomized trials, Eldridge et al., 2021) rests on one third-party
+transcription of the cluster cribsheet and is not verified against the primary document.
 
 Each row of a table below is one path through a flowchart, with answer classes as the
 flowchart's arrows name them ("Y/PY/NI"); the test expands every class into each answer it
@@ -93,6 +96,7 @@ DOMAIN2_PART1 = [
     ({"2.1": "N/PN", "2.2": "Y/PY/NI", "2.3": "N/PN"}, L),
     ({"2.1": "Y/PY/NI", "2.2": ANY, "2.3": "NI"}, S),
     ({"2.1": "N/PN", "2.2": "Y/PY/NI", "2.3": "NI"}, S),
+    # 2.4 N/PN: Some concerns in both transcriptions checked; two others say Low (see the docs).
     ({"2.1": "Y/PY/NI", "2.2": ANY, "2.3": "Y/PY", "2.4": "N/PN"}, S),
     ({"2.1": "Y/PY/NI", "2.2": ANY, "2.3": "Y/PY", "2.4": "Y/PY/NI", "2.5": "Y/PY"}, S),
     ({"2.1": "Y/PY/NI", "2.2": ANY, "2.3": "Y/PY", "2.4": "Y/PY/NI", "2.5": "N/PN/NI"}, H),
@@ -178,7 +182,7 @@ OVERALL = [
 @pytest.mark.parametrize(("domains", "threshold", "expected"), OVERALL)
 def test_overall_rule(domains, threshold, expected):
     """Low: low in all domains; High: high in at least one (or, by the reviewer's stated rule,
-    some concerns in multiple domains); Some concerns otherwise (guidance p. 25)."""
+    some concerns in multiple domains); Some concerns otherwise (full guidance p. 4, Table 1)."""
     result = overall_judgement([Judgement(d) for d in domains], some_concerns_high_at=threshold)
     assert result.judgement.value == expected
 

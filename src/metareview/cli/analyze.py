@@ -18,6 +18,7 @@ from metareview.cli.options import (
 )
 from metareview.cli.settings import analysis_settings
 from metareview.plan.analysis import analyze as run_analysis
+from metareview.stats.bias.trimfill import ESTIMATORS, SIDES
 
 
 @click.command()
@@ -54,6 +55,20 @@ from metareview.plan.analysis import analyze as run_analysis
     show_default=True,
     help="Fewest studies a subgroup needs to enter the test (smaller ones are reported only).",
 )
+@click.option(
+    "--trimfill-estimator",
+    type=click.Choice(ESTIMATORS, case_sensitive=False),
+    default="L0",
+    show_default=True,
+    help="Trim-and-fill estimator of the number of missing studies (Duval & Tweedie).",
+)
+@click.option(
+    "--trimfill-side",
+    type=click.Choice(SIDES, case_sensitive=False),
+    default=None,
+    help="Side of the funnel plot where trim-and-fill looks for missing studies "
+    "(default: chosen from the slope of the effects on their standard errors).",
+)
 @column_option
 @sheet_option
 @json_option
@@ -70,6 +85,8 @@ def analyze(
     by: str | None,
     tau_common: bool | None,
     min_k_subgroup: int,
+    trimfill_estimator: str,
+    trimfill_side: str | None,
     as_json: bool,
 ) -> None:
     """Pool the studies in DATA: common and random effects, tau^2, I^2, Q, prediction interval,
@@ -89,6 +106,8 @@ def analyze(
         by=by,
         tau_common=tau_common,
         min_k_subgroup=min_k_subgroup,
+        trimfill_estimator=trimfill_estimator.upper(),
+        trimfill_side=trimfill_side.lower() if trimfill_side else None,
     )
     result = run_analysis(data, settings)
     click.echo(json.dumps(result.to_dict(), indent=2) if as_json else result.summary())

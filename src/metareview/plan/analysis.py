@@ -29,11 +29,12 @@ from metareview.plan.binary import binary_sections
 from metareview.plan.robustness import SECTIONS as ROBUSTNESS_SECTIONS
 from metareview.plan.robustness import SubgroupSection, group_values, robustness_sections
 from metareview.stats.bias.small_study import SmallStudyResult, small_study_effects
+from metareview.stats.bias.trimfill import ESTIMATORS, SIDES
 from metareview.stats.influence import InfluenceResult
 from metareview.stats.leave_one_out import LeaveOneOutResult
 from metareview.stats.mantel_haenszel import BinaryPoolResult
 from metareview.stats.outliers import OutlierResult
-from metareview.stats.pooling import PoolResult, pool, resolve_settings
+from metareview.stats.pooling import PoolResult, check_choice, pool, resolve_settings
 from metareview.stats.render import (
     RATIO_MEASURES,
     render_pool_html,
@@ -60,9 +61,14 @@ class AnalysisSettings:
     by: str | None = None  # column for the subgroup analysis
     tau_common: bool | None = None  # one tau^2 across subgroups (None: the preset's)
     min_k_subgroup: int = 2  # fewest studies a subgroup needs to enter the test
+    trimfill_estimator: str = "L0"  # estimator of the number of missing studies
+    trimfill_side: str | None = None  # side of the funnel plot (None: chosen from the data)
 
     def __post_init__(self) -> None:
         resolve_settings(self.method, self.ci_method, self.preset)
+        check_choice("trimfill_estimator", self.trimfill_estimator, ESTIMATORS)
+        if self.trimfill_side is not None:
+            check_choice("trimfill_side", self.trimfill_side, SIDES)
         if not 0.0 < self.level < 1.0:
             raise ValueError(f"level must be between 0 and 1 (e.g. 0.95); got {self.level!r}")
         if int(self.min_k_subgroup) < 1:
@@ -224,6 +230,8 @@ def analyze(
             level=settings.level,
             preset=settings.preset,
             force=settings.force_bias,
+            trimfill_estimator=settings.trimfill_estimator,
+            trimfill_side=settings.trimfill_side,
         )
     warnings = [str(w.message) for w in caught]
     labels = [_label(s) or f"row {row}" for row, s in zip(kept.index, kept["study"])]

@@ -29,7 +29,8 @@ from metareview.rob.prisma import PrismaCounts
 class Settings:
     """The statistical conventions of an analysis (plan ``[settings]``, overridable per analysis).
 
-    ``method`` and ``ci_method`` are ``None`` when the preset's default applies.
+    ``method``, ``ci_method`` and ``tau_common`` are ``None`` when the preset's default
+    applies; ``trimfill_side`` is ``None`` when trim-and-fill chooses the side from the data.
     """
 
     preset: str = "metafor"
@@ -44,6 +45,9 @@ class Settings:
     rho: float = 0.5
     forest_layout: str = "meta"
     higher_is_better: bool = True
+    tau_common: bool | None = None
+    trimfill_estimator: str = "L0"
+    trimfill_side: str | None = None
 
     def merged(self, overrides: dict[str, Any] | None) -> Settings:
         """A copy with the keys given in ``overrides`` replaced."""

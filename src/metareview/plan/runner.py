@@ -82,6 +82,9 @@ def analysis_settings(settings: Settings, force_bias: bool = False) -> AnalysisS
         method=settings.method,
         ci_method=settings.ci_method,
         level=settings.level,
+        tau_common=settings.tau_common,
+        trimfill_estimator=settings.trimfill_estimator,
+        trimfill_side=settings.trimfill_side,
     )
 
 

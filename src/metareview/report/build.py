@@ -200,7 +200,12 @@ def funnel_figure(record: AnalysisRecord) -> Figure:
         "level": result["level"],
         "preset": result["preset"],
     }
-    filled = trim_and_fill(yi, vi, **settings) if "trimfill" in record.spec["small_study"] else None
+    filled = None
+    if "trimfill" in record.spec["small_study"]:
+        stored = result["small_study"]["trim_and_fill"]  # the run's estimator and side
+        filled = trim_and_fill(
+            yi, vi, estimator=stored.get("estimator", "L0"), side=stored["side"], **settings
+        )
     funnel = funnel_data(
         yi,
         vi,

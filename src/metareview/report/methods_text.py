@@ -20,7 +20,7 @@ from metareview.plan.expand import SENSITIVITY_LABELS
 from metareview.plan.grade_review import GradeConfig, graded_records
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.report.numbers import fixed
-from metareview.stats.presets import get_preset
+from metareview.stats.presets import Preset, get_preset
 
 REFERENCES = {
     "hedges": "Hedges LV. Distribution theory for Glass's estimator of effect size and related estimators. J Educ Stat. 1981;6(2):107-128.",
@@ -154,14 +154,16 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
         )
     if runs.get("subgroups"):
         parts.append(
-            f"Subgroup analyses ({', '.join(runs['subgroups'])}) pooled each subgroup "
+            f"Subgroup analyses ({', '.join(runs['subgroups'])}) "
             + (
-                "separately"
-                if preset.subgroup_tau2 == "separate"
-                else "with a τ² common to all subgroups"
+                "pooled each subgroup separately and compared the subgroup estimates with "
+                "a Q test on (subgroups − 1) degrees of freedom"
+                if not _tau_common(settings, preset)
+                else "were tested with a mixed-effects model with the subgroup as a factor "
+                "and a τ² common to all subgroups (omnibus test on (subgroups − 1) degrees "
+                "of freedom)"
             )
-            + " and compared the subgroup estimates with a Q test on "
-            f"(subgroups − 1) degrees of freedom {cite.cite('subgroups')}."
+            + f" {cite.cite('subgroups')}."
         )
     sensitivity = runs.get("sensitivity", [])
     if sensitivity:
@@ -178,7 +180,13 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
         if "egger" in small:
             names.append(f"Egger's regression test {cite.cite('egger')}")
         if "trimfill" in small:
-            names.append(f"Duval and Tweedie's trim-and-fill method {cite.cite('trimfill')}")
+            side = settings.get("trimfill_side")
+            names.append(
+                f"Duval and Tweedie's trim-and-fill method {cite.cite('trimfill')} (estimator "
+                f"{settings.get('trimfill_estimator', 'L0')}, missing studies sought "
+                + (f"on the {side} of the funnel plot" if side else "on the side the data show")
+                + ")"
+            )
         parts.append(
             f"Small-study effects were assessed with {' and '.join(names)} when at "
             f"least {min_k['small_study']} trials were pooled."
@@ -213,6 +221,13 @@ def _grade_text(results: ReviewResults, cite: _Citations) -> list[str]:
         f"size), publication bias (Egger's test p < {rules.egger_alpha:g} with at least "
         f"{rules.egger_min_k} trials) and, by the reviewers' judgement, indirectness."
     ]
+
+
+def _tau_common(settings: dict[str, Any], preset: Preset) -> bool:
+    """Whether subgroups share one τ²: the plan's ``tau_common``, else the preset's rule."""
+    if settings.get("tau_common") is not None:
+        return bool(settings["tau_common"])
+    return preset.subgroup_tau2 == "common"
 
 
 def _model_text(settings: dict[str, Any]) -> str:

@@ -16,7 +16,8 @@ AHRQ standards (good / fair / poor): good — all criteria met (low risk in ever
 one criterion not met (high risk in one domain) or two criteria unclear, judged unlikely to
 have biased the outcome; poor — the same, judged likely to have biased the outcome, or two or
 more criteria high or unclear otherwise. The reviewer's "likely biased" judgement decides the
-middle case (see docs/risk-of-bias.md for how the wording's overlaps are resolved).
+middle case (see docs/risk-of-bias.md for how the wording's overlaps are resolved, and for
+the caveat that these thresholds could not be checked against a stored copy of their source).
 
 >>> tool = ROB1
 >>> a = assess_rob1({d.key: "Low" for d in tool.domains} | {"other_bias": "Unclear"}, tool)

@@ -10,7 +10,8 @@ on behalf of the RoB2 Development Group. Revised Cochrane risk-of-bias tool for 
 trials (RoB 2), full guidance document and cribsheet, 22 August 2019 ("Algorithm for suggested
 judgement" per domain; "Overall risk-of-bias judgement" criteria). Domain 1b: Eldridge S,
 Campbell MK, Campbell MJ, et al. RoB 2 for cluster-randomized trials (additional
-considerations), 2021. See docs/risk-of-bias.md.
+considerations), 2021. The flowcharts are images in those documents; docs/risk-of-bias.md
+says what each algorithm was checked against (and that domain 1b is not verified).
 
 >>> a = assess({"1.1": "Y", "1.2": "Y", "1.3": "N", "2.1": "N", "2.2": "N", "2.6": "Y",
 ...             "3.1": "Y", "4.1": "N", "4.2": "N", "4.3": "N", "5.1": "Y", "5.2": "N",

@@ -28,8 +28,8 @@ from metareview.stats.bias.begg import RankCorrelationTest, rank_correlation_tes
 from metareview.stats.bias.egger import RegressionTest, regression_test
 from metareview.stats.bias.failsafe import KINDS, FailSafeN, fail_safe_n
 from metareview.stats.bias.pet_peese import PetPeese, pet_peese
-from metareview.stats.bias.trimfill import TrimFillResult, trim_and_fill
-from metareview.stats.pooling import resolve_settings
+from metareview.stats.bias.trimfill import ESTIMATORS, SIDES, TrimFillResult, trim_and_fill
+from metareview.stats.pooling import check_choice, resolve_settings
 from metareview.stats.presets import Preset
 from metareview.stats.tau2 import check_inputs
 
@@ -85,6 +85,7 @@ class SmallStudyResult:
         out["trim_and_fill"] = {
             "k0": tf.k0,
             "side": tf.side,
+            "estimator": tf.estimator,
             "estimate": tf.estimate,
             "se": tf.se,
             "ci_lower": tf.ci_lower,
@@ -124,6 +125,8 @@ def small_study_effects(
     level: float = 0.95,
     preset: str | Preset | None = None,
     force: bool = False,
+    trimfill_estimator: str = "L0",
+    trimfill_side: str | None = None,
 ) -> SmallStudyResult:
     """Run Egger's test (both variants), Begg's test, trim-and-fill, PET-PEESE and fail-safe N.
 
@@ -136,6 +139,9 @@ def small_study_effects(
         Egger variant and the model pooling the trim-and-fill data.
     force : bool
         Run even below the preset's ``min_k_bias`` (with a warning).
+    trimfill_estimator, trimfill_side
+        ``estimator`` and ``side`` of :func:`~metareview.stats.bias.trimfill.trim_and_fill`
+        (default L0, side chosen from the data).
 
     Examples
     --------
@@ -146,6 +152,9 @@ def small_study_effects(
     (True, 'forced: 3 studies, fewer than the 10 the preset metafor requires')
     """
     method, ci_method, chosen = resolve_settings(method, ci_method, preset)
+    check_choice("trimfill_estimator", trimfill_estimator, ESTIMATORS)
+    if trimfill_side is not None:
+        check_choice("trimfill_side", trimfill_side, SIDES)
     y, v = check_inputs(yi, vi)
     k, k_min = int(y.size), int(chosen.min_k_bias)
     base = {"k": k, "k_min": k_min, "preset": chosen.name, "egger_variant": chosen.egger_variant}
@@ -177,7 +186,14 @@ def small_study_effects(
             ),
             "begg": rank_correlation_test(y, v),
             "trim_and_fill": trim_and_fill(
-                y, v, method=method, ci_method=ci_method, preset=chosen, **settings
+                y,
+                v,
+                estimator=trimfill_estimator,
+                side=trimfill_side,
+                method=method,
+                ci_method=ci_method,
+                preset=chosen,
+                **settings,
             ),
             "pet_peese": pet_peese(y, v, **settings),
             "fail_safe_n": {kind: fail_safe_n(y, v, kind=kind) for kind in KINDS},

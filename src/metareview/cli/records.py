@@ -19,7 +19,7 @@ from metareview.cli.records_screen import screen
 from metareview.errors import DataError, Problem, RecordsError
 from metareview.records.duplicate_log import DuplicateState
 from metareview.records.events import EventKind
-from metareview.records.record import Record
+from metareview.records.record import OTHER_METHODS, Record
 from metareview.records.screening import ResolutionMethod, Stage, Vote
 
 if TYPE_CHECKING:  # the heavy layers load inside the commands, keeping `metareview` quick
@@ -77,6 +77,13 @@ def records() -> None:
     is_flag=True,
     help="The files come from a trials register (PRISMA's registers box).",
 )
+@click.option(
+    "--other-method",
+    type=click.Choice(sorted(k.value for k in OTHER_METHODS)),
+    default=None,
+    help="The records were found by other methods (PRISMA's other-methods branch: no "
+    "title/abstract screening, straight to retrieval and full text).",
+)
 @by_option
 @json_option
 def import_(
@@ -84,6 +91,7 @@ def import_(
     files: tuple[str, ...],
     source: str | None,
     register: bool,
+    other_method: str | None,
     actor: str,
     as_json: bool,
 ) -> None:
@@ -92,6 +100,9 @@ def import_(
     from metareview.records.importers import read_records
     from metareview.store import Project
 
+    if register and other_method:
+        raise RecordsError("give --register or --other-method, not both")
+    kind = other_method or ("register" if register else "database")
     results = [read_records(path, source) for path in files]  # read all before storing any
     with Project.open(project) as opened:
         for result in results:
@@ -100,7 +111,7 @@ def import_(
                 result.records,
                 actor=actor,
                 source_database=source or "",
-                source_kind="register" if register else "database",
+                source_kind=kind,
                 errors=[e.to_dict() for e in result.errors],
             )
     if as_json:
@@ -466,7 +477,8 @@ def _ris_entry(record_id: int, record: Record) -> dict[str, Any]:
     type=STAGES,
     default="ft",
     show_default=True,
-    help="ft: included after full text; ta: passed title/abstract.",
+    help="ft: included after full text; ta: on to full text (passed title/abstract, or "
+    "found by other methods).",
 )
 def export(project: str, output: str, stage: str) -> None:
     """Export the included records as CSV or RIS."""
@@ -476,15 +488,20 @@ def export(project: str, output: str, stage: str) -> None:
     import rispy
 
     from metareview.store.prisma import project_flow
-    from metareview.store.review import stage_state
+    from metareview.store.review import other_method_records, stage_state
 
     with _open(project) as opened:
         if stage == Stage.FULL_TEXT:
             chosen = project_flow(opened).included_ids
-        else:
+        else:  # on to full text: passed title/abstract, or found by other methods
             state = stage_state(opened, stage)
+            other = other_method_records(opened)
+            removed = DuplicateState.from_events(opened.events()).removed
             chosen = tuple(
-                r for r in opened.record_ids() if state.outcome(r) in (Vote.INCLUDE, Vote.MAYBE)
+                r
+                for r in opened.record_ids()
+                if (r in other and r not in removed)
+                or state.outcome(r) in (Vote.INCLUDE, Vote.MAYBE)
             )
         found = opened.records(chosen)
     if output.lower().endswith(".ris"):

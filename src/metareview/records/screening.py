@@ -32,7 +32,7 @@ These functions are pure: they read events and return what to append (or raise
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -250,20 +250,36 @@ class StageState:
 
 
 def eligible_records(
-    record_ids: Iterable[int], events: Sequence[Event], stage: str, reviewers_required: int = 2
+    record_ids: Iterable[int],
+    events: Sequence[Event],
+    stage: str,
+    reviewers_required: int = 2,
+    other_methods: Collection[int] = (),
 ) -> tuple[int, ...]:
     """The records a stage screens: unique records at ``ta``; at ``ft`` those that passed
-    title/abstract (include, or unanimous maybe) and whose full text was not reported missing."""
+    title/abstract (include, or unanimous maybe) and whose full text was not reported missing.
+
+    ``other_methods``: records identified via other methods (websites, organisations, citation
+    searching), which PRISMA 2020 takes straight to retrieval: they skip ``ta``.
+    """
     stage = parse_enum(Stage, stage, "stage").value
     removed = DuplicateState.from_events(events).removed
+    other = set(other_methods)
     unique = [r for r in record_ids if r not in removed]
     if stage == Stage.TITLE_ABSTRACT:
-        return tuple(unique)
-    ta = StageState.from_events(events, Stage.TITLE_ABSTRACT, reviewers_required)
+        return tuple(r for r in unique if r not in other)
     missing = not_retrieved(events)
-    return tuple(
-        r for r in unique if ta.outcome(r) in (Vote.INCLUDE, Vote.MAYBE) and r not in missing
-    )
+    passed = _passed_title_abstract(events, reviewers_required, other)
+    return tuple(r for r in unique if passed(r) and r not in missing)
+
+
+def _passed_title_abstract(
+    events: Iterable[Event], reviewers_required: int, other_methods: Collection[int]
+) -> Callable[[int], bool]:
+    """Whether a record goes on to full text: it passed title/abstract (include, or a
+    unanimous maybe) or was identified via other methods."""
+    ta = StageState.from_events(events, Stage.TITLE_ABSTRACT, reviewers_required)
+    return lambda r: r in other_methods or ta.outcome(r) in (Vote.INCLUDE, Vote.MAYBE)
 
 
 def not_retrieved(events: Iterable[Event]) -> set[int]:
@@ -297,17 +313,20 @@ def plan_vote(
     vote: str,
     reason: str | None = None,
     config: ScreeningConfig = ScreeningConfig(),
+    other_methods: Collection[int] = (),
 ) -> list[NewEvent]:
     """Check a reviewer's vote against the log and return the event that records it.
 
     A reviewer may change their vote until the record's independent votes are complete.
+    ``other_methods``: as for :func:`eligible_records`.
     """
     stage = parse_enum(Stage, stage, "stage").value
     vote = parse_enum(Vote, vote, "decision").value
     if not reviewer.strip():
         raise RecordsError("a vote needs the reviewer's name")
     _check_reason(stage, vote, reason, config)
-    if record_id not in eligible_records(record_ids, events, stage, config.reviewers_required):
+    eligible = eligible_records(record_ids, events, stage, config.reviewers_required, other_methods)
+    if record_id not in eligible:
         raise RecordsError(f"record {record_id} is not up for screening at stage {stage}")
     state = StageState.from_events(events, stage, config.reviewers_required)
     if state.complete(record_id):
@@ -406,11 +425,12 @@ def plan_retrieval(
     actor: str,
     status: str,
     reviewers_required: int = 2,
+    other_methods: Collection[int] = (),
 ) -> list[NewEvent]:
-    """Record whether a full text was found; only records that passed title/abstract qualify."""
+    """Record whether a full text was found; only records that passed title/abstract, or
+    were identified via other methods (``other_methods``), qualify."""
     status = parse_enum(Retrieval, status, "status").value
-    ta = StageState.from_events(events, Stage.TITLE_ABSTRACT, reviewers_required)
-    if ta.outcome(record_id) not in (Vote.INCLUDE, Vote.MAYBE):
+    if not _passed_title_abstract(events, reviewers_required, other_methods)(record_id):
         raise RecordsError(f"record {record_id} did not pass title/abstract screening")
     ft = StageState.from_events(events, Stage.FULL_TEXT, reviewers_required)
     if status == Retrieval.NOT_RETRIEVED and ft.votes.get(record_id):

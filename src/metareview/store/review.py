@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from metareview.records.events import Event, EventKind, NewEvent
+from metareview.records.record import OTHER_METHODS
 from metareview.records.screening import (
     DEFAULT_EXCLUSION_REASONS,
     ScreeningConfig,
@@ -65,6 +66,12 @@ def configure(
     return wanted
 
 
+def other_method_records(project: Project) -> frozenset[int]:
+    """The records identified via other methods (websites, organisations, citation searching),
+    which skip title/abstract screening."""
+    return frozenset(r for r, kind in project.source_kinds().items() if kind in OTHER_METHODS)
+
+
 def stage_state(project: Project, stage: str, config: ScreeningConfig | None = None) -> StageState:
     """Every vote and resolution of a stage as the log now stands."""
     config = config or screening_config(project)
@@ -75,7 +82,11 @@ def eligible(project: Project, stage: str) -> tuple[int, ...]:
     """The ids of the records a stage screens (see :func:`~metareview.records.screening.eligible_records`)."""
     config = screening_config(project)
     return eligible_records(
-        project.record_ids(), project.events(), stage, config.reviewers_required
+        project.record_ids(),
+        project.events(),
+        stage,
+        config.reviewers_required,
+        other_method_records(project),
     )
 
 
@@ -93,6 +104,7 @@ def vote(
     settings, when the caller already has them)."""
     config = config or screening_config(project)
     ids = project.record_ids()
+    other = other_method_records(project)
 
     def plan(events: tuple[Event, ...]) -> list[NewEvent]:
         return plan_vote(
@@ -104,6 +116,7 @@ def vote(
             vote=decision,
             reason=reason,
             config=config,
+            other_methods=other,
         )
 
     return project.append_checked(plan)[0]
@@ -156,6 +169,7 @@ def mark_retrieval(project: Project, record_id: int, *, actor: str, status: str)
     """Record whether a record's full text was retrieved (``retrieved``/``not_retrieved``)."""
     config = screening_config(project)
     ids = project.record_ids()
+    other = other_method_records(project)
 
     def plan(events: tuple[Event, ...]) -> list[NewEvent]:
         return plan_retrieval(
@@ -165,6 +179,7 @@ def mark_retrieval(project: Project, record_id: int, *, actor: str, status: str)
             actor=actor,
             status=status,
             reviewers_required=config.reviewers_required,
+            other_methods=other,
         )
 
     return project.append_checked(plan)[0]

@@ -41,7 +41,7 @@ def test_output_columns_index_and_lazy_reexport():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"measure": "g"}, "measure must be one of SMD, MD, OR, RR, RD; got 'G'"),
+        ({"measure": "g"}, "measure must be one of SMD, MD, OR, RR, RD, HR; got 'G'"),
         ({"preset": "stata"}, "preset must be one of"),
         ({"multi_arm": "merge"}, "multi_arm must be one of keep, combine, split"),
         ({"zero_cell_method": "tacc"}, "zero_cell_method must be one of constant, sweeting"),

@@ -13,6 +13,7 @@ import pytest
 from metareview.errors import DataError, PlanError
 from metareview.rob.rob1 import (
     ROB1,
+    AhrqThresholds,
     Domain,
     Rob1Tool,
     ahrq_rating,
@@ -45,6 +46,46 @@ def test_ahrq_thresholds(levels, likely, expected):
     result = ahrq_rating(levels, likely_biased=likely)
     assert result.rating == expected
     assert ("assumed" in result.rule) == (likely is None and expected == "fair")
+
+
+@pytest.mark.parametrize(
+    ("levels", "thresholds", "expected"),
+    [
+        ([L] * 5 + [U, U], AhrqThresholds(fair_max_unclear=1), "poor"),
+        ([L] * 6 + [U], AhrqThresholds(fair_max_unclear=1), "fair"),
+        ([L] * 5 + [H, H], AhrqThresholds(fair_max_high=2), "fair"),
+        ([L] * 5 + [H, U], AhrqThresholds(fair_max_high=2, fair_max_unclear=3), "poor"),
+        ([L] * 6 + [H], AhrqThresholds(fair_max_high=0), "poor"),
+        ([L] * 7, AhrqThresholds(fair_max_high=0, fair_max_unclear=0), "good"),
+    ],
+)
+def test_a_review_sets_its_own_ahrq_thresholds(levels, thresholds, expected):
+    result = ahrq_rating(levels, likely_biased=False, thresholds=thresholds)
+    assert result.rating == expected
+    if expected == "poor":
+        assert thresholds.describe() in result.rule
+
+
+def test_ahrq_thresholds_come_from_the_tool_file(tmp_path):
+    path = tmp_path / "strict.toml"
+    path.write_text('base = "rob1"\n[ahrq]\nfair_max_unclear = 1\n')
+    tool = load_tool(path)
+    assert tool.ahrq == AhrqThresholds(fair_max_high=1, fair_max_unclear=1)
+    values = {d.key: "Low" for d in ROB1.domains} | {
+        "other_bias": "Unclear",
+        "blinding_outcome": "Unclear",
+    }
+    assert assess_rob1(values, tool, likely_biased=False).ahrq.rating == "poor"
+    assert assess_rob1(values, ROB1, likely_biased=False).ahrq.rating == "fair"
+    path.write_text('base = "rob1"\n[ahrq]\nfair_max_unclear = -1\n')
+    with pytest.raises(
+        PlanError,
+        match=r"strict.toml: \[ahrq\] fair_max_unclear must be a whole number >= 0; got -1",
+    ):
+        load_tool(path)
+    path.write_text('base = "rob1"\n[ahrq]\nfair_max = 1\n')
+    with pytest.raises(PlanError, match=r"\[ahrq\] takes only"):
+        load_tool(path)
 
 
 def test_overall_follows_key_domains():

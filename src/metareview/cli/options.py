@@ -23,7 +23,7 @@ sheet_option = click.option(
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 measure_option = click.option(
-    "--measure", default=None, metavar="M", help="Effect measure: SMD, MD, OR, RR, RD."
+    "--measure", default=None, metavar="M", help="Effect measure: SMD, MD, OR, RR, RD, HR."
 )
 preset_option = click.option(
     "--preset",

@@ -33,6 +33,7 @@ from metareview.stats.presets import Preset, get_preset
 
 EFFECT_COLUMNS = ("yi", "vi", "sei", "ci_lower", "ci_upper", "es_source", "note")
 NOT_ESTIMABLE = "not estimable: "
+CHECK = "check: "  # a note that is also a warning (e.g. a CI not symmetric about its estimate)
 EFFECT_SETTINGS = (
     "smd_correction",
     "smd_variance",
@@ -49,10 +50,14 @@ PRECOMPUTED = ("yi_vi", "yi_sei", "yi_ci")
 SOURCES: dict[str, tuple[str, ...]] = {
     "SMD": (*CONTINUOUS, "events", *PRECOMPUTED),
     "MD": ("means", "change", *PRECOMPUTED),
-    "OR": ("events", *PRECOMPUTED, *CONTINUOUS),
-    "RR": ("events", "precalc_log_rr", *PRECOMPUTED),
+    "OR": ("events", *PRECOMPUTED, "ratio_ci", *CONTINUOUS),
+    "RR": ("events", "precalc_log_rr", *PRECOMPUTED, "ratio_ci"),
     "RD": ("events", *PRECOMPUTED),
+    "HR": (*PRECOMPUTED, "ratio_ci"),
 }
+# A CI whose estimate lies further than this fraction of its half-width from the CI's centre
+# (on the analysis scale) is flagged: not a Wald CI on that scale, or rounded.
+ASYMMETRY_TOLERANCE = 0.2
 GROUP_COLUMNS: dict[str, tuple[str, ...]] = {group.name: group.columns for group in DATA_GROUPS}
 CONTINUOUS_GROUPS = set(CONTINUOUS)
 DICHOTOMOUS_GROUPS = {"events", "precalc_log_rr"}
@@ -177,6 +182,8 @@ def compute_effects(
     yi, vi = np.full(n, np.nan), np.full(n, np.nan)
     source = np.array([""] * n, dtype=object)
     complete = {name: _complete(work, cols) for name, cols in GROUP_COLUMNS.items()}
+    reported = np.array([str(code).strip().upper() for code in work.text("ratio_measure")])
+    complete["ratio_ci"] &= reported == measure
     unused = np.ones(n, dtype=bool)
     for position, row in enumerate(work.rows):
         if row in work.not_estimable:
@@ -190,6 +197,8 @@ def compute_effects(
             unused &= ~take
     for position in np.flatnonzero(unused):
         have = table.data_group[position] or "no effect data"
+        if have == "ratio_ci":
+            have = f"ratio_ci, a reported {reported[position]}"
         work.not_estimable[work.rows[position]] = f"the row's data ({have}) cannot give {measure}"
     _check_finite(work, yi, vi, source)
 
@@ -240,16 +249,23 @@ def _choose_measure(table: ExtractionTable, measure: str | None) -> str:
     groups = set(table.data_group)
     if groups & CONTINUOUS_GROUPS:
         return "SMD"
+    reported = {
+        str(code).strip().upper()
+        for code, group in zip(table.frame.get("ratio_measure", ()), table.data_group)
+        if group == "ratio_ci"
+    }
     if groups & DICHOTOMOUS_GROUPS:
-        return "RR"
+        return reported.pop() if len(reported) == 1 and reported <= {"OR", "RR"} else "RR"
+    if len(reported) == 1:
+        return reported.pop()
     raise DataError(
         Problem(
             table.source,
             None,
             None,
             None,
-            "--measure SMD, MD, OR, RR or RD (the measure must be given: the table holds only "
-            "precomputed yi, so it cannot be inferred)",
+            "--measure SMD, MD, OR, RR, RD or HR (the measure must be given: the table holds only "
+            "precomputed yi or ratios of several kinds, so it cannot be inferred)",
         )
     )
 
@@ -262,7 +278,8 @@ def _numbers(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     used again, so feeding a result back in gives the same effects.
     """
     numeric = {name for cols in GROUP_COLUMNS.values() for name in cols} | {"icc", "cluster_size"}
-    numeric -= {"higher_arm"}
+    numeric |= {"ci_level"}
+    numeric -= {"higher_arm", "ratio_measure"}
     fed_back = "yi_input" in frame
     numbers = {}
     for name in numeric:
@@ -302,19 +319,6 @@ def _check_values(work: Workspace) -> None:
     for position, value in enumerate(work.text("higher_is_better")):
         if value is not None and _parse_flag(value) is None:
             problems.append(work.problem(position, "higher_is_better", value, "'yes' or 'no'"))
-    if "yi_ci_lower" in work.raw and "yi_ci_upper" in work.raw:
-        for position, (low, high) in enumerate(
-            zip(work.raw["yi_ci_lower"], work.raw["yi_ci_upper"], strict=True)
-        ):
-            if low >= high:
-                problems.append(
-                    work.problem(
-                        position,
-                        "yi_ci_lower",
-                        float(low),
-                        f"a lower limit below yi_ci_upper ({high:g})",
-                    )
-                )
     if problems:
         raise DataError(problems)
 
@@ -364,7 +368,7 @@ def _compute(work, group, measure, settings, zero_cell_method, index):
         return _from_d(d, eff["n_arm1"], eff["n_arm2"], measure, settings, note)
     if group == "events":
         return _from_events(work, eff, measure, settings, zero_cell_method, index, note)
-    yi, vi = _precomputed(raw, group)
+    yi, vi = _precomputed(raw, group, measure, note)
     vi = vi * inflate
     if group == "precalc_g" and measure == "OR":
         note("log OR from g (Hasselblad & Hedges: ln OR = g·π/√3)")
@@ -372,16 +376,42 @@ def _compute(work, group, measure, settings, zero_cell_method, index):
     return yi, vi
 
 
-def _precomputed(raw: dict[str, np.ndarray], group: str):
+def _precomputed(raw: dict[str, np.ndarray], group: str, measure: str, note):
+    if group in ("yi_ci", "ratio_ci"):
+        return _from_ci(raw, group, measure, note)
     if group == "precalc_g":
         return raw["precalc_g"], raw["precalc_g_se"] ** 2
     if group == "precalc_log_rr":
         return raw["precalc_log_rr"], raw["precalc_log_rr_se"] ** 2
     if group == "yi_vi":
         return raw["yi"], raw["vi"]
-    if group == "yi_sei":
-        return raw["yi"], raw["sei"] ** 2
-    return raw["yi"], es.se_from_ci(raw["yi_ci_lower"], raw["yi_ci_upper"]) ** 2
+    return raw["yi"], raw["sei"] ** 2
+
+
+def _from_ci(raw: dict[str, np.ndarray], group: str, measure: str, note):
+    """An estimate and its Wald CI (level from ``ci_level``, default 0.95) on the analysis
+    scale: a ratio and its limits are logged first; v = ((upper − lower)/(2 z))²."""
+    level = raw.get("ci_level", np.full(len(raw["yi" if group == "yi_ci" else "ratio"]), np.nan))
+    level = np.where(np.isnan(level), 0.95, level)
+    if group == "yi_ci":
+        yi, lower, upper = raw["yi"], raw["yi_ci_lower"], raw["yi_ci_upper"]
+    else:
+        yi, lower, upper = (np.log(raw[c]) for c in ("ratio", "ratio_ci_lower", "ratio_ci_upper"))
+        note(f"log {measure} from the reported {measure} and its CI (SE = (ln U − ln L)/(2·z))")
+    for value in np.unique(level[level != 0.95]):
+        note(f"{value * 100:g}% CI (z = {dist.z_crit(value):.4f})", level == value)
+    off_centre = es.ci_asymmetry(yi, lower, upper) > ASYMMETRY_TOLERANCE
+    centre = (lower + upper) / 2
+    for position in np.flatnonzero(off_centre):
+        shown = np.exp if group == "ratio_ci" else float
+        note(
+            f"{CHECK}the estimate ({shown(yi[position]):.4g}) is not halfway between the CI "
+            f"limits{' on the log scale' if group == 'ratio_ci' else ''} (centre "
+            f"{shown(centre[position]):.4g}): the CI may not be a Wald CI on this scale, or "
+            "is rounded",
+            np.arange(len(yi)) == position,
+        )
+    return yi, es.se_from_ci(lower, upper, level) ** 2
 
 
 def _from_d(d, n1, n2, measure, settings, note):
@@ -499,6 +529,12 @@ def _assemble(work, measure, settings, yi, vi, source, flip, level) -> pd.DataFr
     out["ci_lower"], out["ci_upper"] = lower, upper
     out["es_source"] = [s or None for s in source]
     out["note"] = ["; ".join(work.notes.get(position, ())) for position in range(len(out))]
+    warnings = [
+        f"row {row} ({study}): {text}"
+        for position, (row, study) in enumerate(zip(work.rows, frame["study"], strict=True))
+        for text in work.notes.get(position, ())
+        if text.startswith(CHECK)
+    ]
     if flip.any():
         out["yi_unflipped"] = yi
     out.attrs.update(
@@ -506,5 +542,6 @@ def _assemble(work, measure, settings, yi, vi, source, flip, level) -> pd.DataFr
         preset=settings.name,
         settings={name: getattr(settings, name) for name in EFFECT_SETTINGS},
         level=level,
+        warnings=warnings,
     )
     return out

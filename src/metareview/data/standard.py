@@ -2,7 +2,8 @@
 
 One row per comparison × outcome × time point. Arm 1 is the intervention, arm 2 the control.
 The column names are the metapsy data standard's, plus generic precomputed effects (``yi``
-with ``vi`` or ``sei``) and any number of extra columns, which are kept as moderators.
+with ``vi``, ``sei`` or a CI), ratios as trial reports print them (``ratio`` with its CI and
+``ratio_measure``) and any number of extra columns, which are kept as moderators.
 
 >>> COLUMNS["sd_arm1"].minimum
 0.0
@@ -87,8 +88,18 @@ _COLUMN_LIST = [
     _number("yi", "Precomputed effect size on the analysis scale (log for OR/RR)."),
     _number("vi", "Sampling variance of yi.", 0.0, True),
     _number("sei", "Standard error of yi.", 0.0, True),
-    _number("yi_ci_lower", "Lower 95% confidence limit of yi (analysis scale: log for OR/RR)."),
-    _number("yi_ci_upper", "Upper 95% confidence limit of yi (analysis scale: log for OR/RR)."),
+    _number("yi_ci_lower", "Lower confidence limit of yi (analysis scale: log for OR/RR)."),
+    _number("yi_ci_upper", "Upper confidence limit of yi (analysis scale: log for OR/RR)."),
+    _number("ratio", "Reported ratio (OR, RR or HR) on the ratio scale, e.g. 0.62.", 0.0, True),
+    _number("ratio_ci_lower", "Lower confidence limit of ratio (ratio scale).", 0.0, True),
+    _number("ratio_ci_upper", "Upper confidence limit of ratio (ratio scale).", 0.0, True),
+    _text("ratio_measure", "What ratio is: 'OR', 'RR' or 'HR'."),
+    _number(
+        "ci_level",
+        "Confidence level of yi_ci_lower/upper and ratio_ci_lower/upper, e.g. 0.9 (default 0.95).",
+        0.0,
+        True,
+    ),
     _number("t_value", "Two-sample t statistic, arm 1 vs arm 2 (positive: arm 1 mean higher)."),
     _number("f_value", "F(1, df) statistic of the two arms (direction in higher_arm).", 0.0),
     _number(
@@ -138,8 +149,11 @@ DATA_GROUPS: tuple[DataGroup, ...] = (
     ),
     DataGroup("yi_vi", ("yi", "vi"), "precomputed effect size and its variance"),
     DataGroup("yi_sei", ("yi", "sei"), "precomputed effect size and its standard error"),
+    DataGroup("yi_ci", ("yi", "yi_ci_lower", "yi_ci_upper"), "precomputed effect size and its CI"),
     DataGroup(
-        "yi_ci", ("yi", "yi_ci_lower", "yi_ci_upper"), "precomputed effect size and its 95% CI"
+        "ratio_ci",
+        ("ratio", "ratio_ci_lower", "ratio_ci_upper", "ratio_measure"),
+        "reported ratio (OR, RR, HR) and its CI on the ratio scale",
     ),
     DataGroup(
         "t_stat", ("t_value", "n_arm1", "n_arm2"), "two-sample t statistic and the arm sizes"
@@ -158,11 +172,20 @@ DATA_GROUPS: tuple[DataGroup, ...] = (
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("study",)
 
-# Pairs of count columns: the first may not exceed the second.
-NOT_GREATER_THAN: tuple[tuple[str, str], ...] = (
-    ("event_arm1", "totaln_arm1"),
-    ("event_arm2", "totaln_arm2"),
+# Pairs of columns in order: the first may not exceed the second (``strict``: must be below it).
+ORDERED: tuple[tuple[str, str, bool], ...] = (
+    ("event_arm1", "totaln_arm1", False),
+    ("event_arm2", "totaln_arm2", False),
+    ("yi_ci_lower", "yi_ci_upper", True),
+    ("yi_ci_lower", "yi", True),
+    ("yi", "yi_ci_upper", True),
+    ("ratio_ci_lower", "ratio_ci_upper", True),
+    ("ratio_ci_lower", "ratio", True),
+    ("ratio", "ratio_ci_upper", True),
 )
+
+# Codes of the text columns with a fixed vocabulary (matched case-insensitively).
+RATIO_MEASURES: tuple[str, ...] = ("OR", "RR", "HR")
 
 # Header spellings from other software that mean a standard column (used for suggestions).
 COMMON_ALIASES: dict[str, str] = {

@@ -24,7 +24,8 @@ from metareview.data.standard import (
     COLUMNS,
     COMMON_ALIASES,
     DATA_GROUPS,
-    NOT_GREATER_THAN,
+    ORDERED,
+    RATIO_MEASURES,
     REQUIRED_COLUMNS,
 )
 from metareview.errors import DataError, Problem
@@ -186,6 +187,7 @@ def validate_raw(raw: RawTable, mapping: dict[str, str]) -> ExtractionTable:
                 Problem(raw.source, row, _actual(mapping, "study"), "", "a study label")
             )
     _check_pairs(raw, mapping, frame, problems)
+    _check_codes(raw, mapping, frame, problems)
     groups = _data_groups(raw, mapping, frame, problems, invalid)
     _check_duplicates(raw, frame, problems)
 
@@ -343,24 +345,51 @@ def _numeric_column(raw, name, position, cells, problems, invalid) -> list[float
 
 
 def _check_pairs(raw, mapping, frame, problems) -> None:
-    for smaller, larger in NOT_GREATER_THAN:
+    """Columns that must be in order: events within totals, a CI around its point estimate."""
+    for smaller, larger, strict in ORDERED:
         if smaller not in frame or larger not in frame:
             continue
         for row, a, b in zip(raw.row_numbers, frame[smaller], frame[larger]):
-            if (
-                a is not None
-                and b is not None
-                and not math.isnan(a)
-                and not math.isnan(b)
-                and a > b
-            ):
+            if a is None or b is None or math.isnan(a) or math.isnan(b):
+                continue
+            if a > b or (strict and a == b):
+                expected = "below" if strict else "at most"
                 problems.append(
                     Problem(
                         raw.source,
                         row,
                         _actual(mapping, smaller),
                         f"{a:g}",
-                        f"at most {_actual(mapping, larger)} ({b:g})",
+                        f"{expected} {_actual(mapping, larger)} ({b:g})",
+                    )
+                )
+
+
+def _check_codes(raw, mapping, frame, problems) -> None:
+    """A ratio's measure from the vocabulary; a CI level below 1 (a fraction, not a percent)."""
+    if "ratio_measure" in frame:
+        for row, code in zip(raw.row_numbers, frame["ratio_measure"]):
+            if not _is_missing(code) and str(code).strip().upper() not in RATIO_MEASURES:
+                problems.append(
+                    Problem(
+                        raw.source,
+                        row,
+                        _actual(mapping, "ratio_measure"),
+                        str(code),
+                        "one of " + ", ".join(RATIO_MEASURES),
+                    )
+                )
+    if "ci_level" in frame:
+        for row, level in zip(raw.row_numbers, frame["ci_level"]):
+            if level is not None and not math.isnan(level) and level >= 1:
+                hint = f" (for {level:g}% give {level / 100:g})" if level < 100 else ""
+                problems.append(
+                    Problem(
+                        raw.source,
+                        row,
+                        _actual(mapping, "ci_level"),
+                        f"{level:g}",
+                        f"a confidence level between 0 and 1, e.g. 0.95{hint}",
                     )
                 )
 

@@ -233,7 +233,7 @@ def analyze(
             trimfill_estimator=settings.trimfill_estimator,
             trimfill_side=settings.trimfill_side,
         )
-    warnings = [str(w.message) for w in caught]
+    warnings = [*effects.attrs.get("warnings", ()), *(str(w.message) for w in caught)]
     labels = [_label(s) or f"row {row}" for row, s in zip(kept.index, kept["study"])]
     groups = group_values(table.frame, settings.by, table.source) if settings.by else None
     sections = robustness_sections(

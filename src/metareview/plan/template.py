@@ -69,7 +69,7 @@ def plan_text(table: ExtractionTable, data_file: str, sheet: str | None = None) 
         "# preset: the reference software whose conventions every number follows:",
         '# "metafor", "meta", "revman5", "metapsy" or "cma".',
         'preset = "metafor"',
-        f"measure = {_toml(measure)}  # SMD, MD, OR, RR or RD",
+        f"measure = {_toml(measure)}  # SMD, MD, OR, RR, RD or HR",
         '# method = "REML"      # tau^2 estimator; default: the preset\'s',
         '# ci_method = "knha"   # z, knha (Hartung-Knapp) or adhoc; default: the preset\'s',
         "level = 0.95",

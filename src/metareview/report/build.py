@@ -216,9 +216,12 @@ def funnel_figure(record: AnalysisRecord) -> Figure:
     figure = Figure(figsize=(5.5, 4.5))
     ax = figure.add_subplot()
     measure = result.get("measure") or "effect size"
-    label = {"SMD": "Hedges' g", "OR": "log odds ratio", "RR": "log risk ratio"}.get(
-        measure, measure
-    )
+    label = {
+        "SMD": "Hedges' g",
+        "OR": "log odds ratio",
+        "RR": "log risk ratio",
+        "HR": "log hazard ratio",
+    }.get(measure, measure)
     funnel_plot(funnel, ax=ax, trim_and_fill=filled, xlabel=label)
     figure.tight_layout()
     return figure

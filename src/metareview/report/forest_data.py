@@ -39,6 +39,7 @@ MEASURE_LABELS = {
     "OR": ("Odds Ratio", "OR", "Odds ratio"),
     "RR": ("Risk Ratio", "RR", "Risk ratio"),
     "RD": ("Risk Difference", "RD", "Risk difference"),
+    "HR": ("Hazard Ratio", "HR", "Hazard ratio"),
 }
 
 

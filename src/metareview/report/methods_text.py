@@ -56,6 +56,7 @@ MEASURE_NAMES = {
     "OR": "odds ratios (pooled on the log scale)",
     "RR": "risk ratios (pooled on the log scale)",
     "RD": "risk differences",
+    "HR": "hazard ratios (pooled on the log scale)",
 }
 SMD_CORRECTIONS = {
     "exact": "the exact small-sample correction J = Γ(m/2)/(√(m/2) Γ((m−1)/2))",

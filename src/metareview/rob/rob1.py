@@ -18,6 +18,8 @@ have biased the outcome; poor — the same, judged likely to have biased the out
 more criteria high or unclear otherwise. The reviewer's "likely biased" judgement decides the
 middle case (see docs/risk-of-bias.md for how the wording's overlaps are resolved, and for
 the caveat that these thresholds could not be checked against a stored copy of their source).
+A review whose protocol words the conversion differently states its own thresholds in the
+tool file (``[ahrq]`` with ``fair_max_high`` and ``fair_max_unclear``).
 
 >>> tool = ROB1
 >>> a = assess_rob1({d.key: "Low" for d in tool.domains} | {"other_bias": "Unclear"}, tool)
@@ -51,12 +53,43 @@ class Domain:
 
 
 @dataclass(frozen=True)
+class AhrqThresholds:
+    """Where *fair* ends in the AHRQ conversion: at most ``fair_max_high`` criteria not met
+    (with none unclear), or at most ``fair_max_unclear`` unclear (with none high).
+
+    The defaults, 1 and 2, are the thresholds Cochrane reviews print ("one criterion not met
+    or two criteria unclear"); a review whose protocol words it differently sets its own.
+
+    >>> AhrqThresholds(fair_max_high=1, fair_max_unclear=1).describe()
+    'fair: at most 1 criterion high (none unclear) or at most 1 unclear (none high)'
+    """
+
+    fair_max_high: int = 1
+    fair_max_unclear: int = 2
+
+    def __post_init__(self) -> None:
+        for name in ("fair_max_high", "fair_max_unclear"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise PlanError(f"[ahrq] {name} must be a whole number >= 0; got {value!r}")
+
+    def describe(self) -> str:
+        high = "criterion" if self.fair_max_high == 1 else "criteria"
+        return (
+            f"fair: at most {self.fair_max_high} {high} high (none unclear) "
+            f"or at most {self.fair_max_unclear} unclear (none high)"
+        )
+
+
+@dataclass(frozen=True)
 class Rob1Tool:
-    """A RoB 1-style tool: its domains and which of them are key for the overall judgement."""
+    """A RoB 1-style tool: its domains, which of them are key for the overall judgement, and
+    the thresholds of its AHRQ conversion."""
 
     name: str
     domains: tuple[Domain, ...]
     key_domains: tuple[str, ...] = ()
+    ahrq: AhrqThresholds = AhrqThresholds()
 
     def __post_init__(self) -> None:
         keys = [d.key for d in self.domains]
@@ -111,7 +144,7 @@ def load_tool(path: str | Path) -> Rob1Tool:
         raise PlanError(f"{path}: no such tool file") from None
     except tomllib.TOMLDecodeError as err:
         raise PlanError(f"{path}: not valid TOML ({err})") from None
-    allowed = {"name", "base", "remove", "domain", "key_domains"}
+    allowed = {"name", "base", "remove", "domain", "key_domains", "ahrq"}
     extra = sorted(set(spec) - allowed)
     if extra:
         raise PlanError(f"{path}: unknown key(s) {extra}; expected {sorted(allowed)}")
@@ -131,8 +164,21 @@ def load_tool(path: str | Path) -> Rob1Tool:
             raise PlanError(f"{path}: [[domain]] number {i} needs key and name")
         domains.append(Domain(str(table["key"]), str(table["name"])))
     return Rob1Tool(
-        str(spec.get("name", path.stem)), tuple(domains), tuple(spec.get("key_domains", ()))
+        str(spec.get("name", path.stem)),
+        tuple(domains),
+        tuple(spec.get("key_domains", ())),
+        _ahrq_thresholds(spec.get("ahrq", {}), path),
     )
+
+
+def _ahrq_thresholds(table: object, path: Path) -> AhrqThresholds:
+    allowed = {"fair_max_high", "fair_max_unclear"}
+    if not isinstance(table, dict) or set(table) - allowed:
+        raise PlanError(f"{path}: [ahrq] takes only {sorted(allowed)}; got {table!r}")
+    try:
+        return AhrqThresholds(**table)
+    except PlanError as err:
+        raise PlanError(f"{path}: {err}") from None
 
 
 @dataclass(frozen=True)
@@ -144,13 +190,16 @@ class AhrqRating:
 
 
 def ahrq_rating(
-    judgements: Iterable[Judgement], *, likely_biased: bool | None = None
+    judgements: Iterable[Judgement],
+    *,
+    likely_biased: bool | None = None,
+    thresholds: AhrqThresholds = AhrqThresholds(),
 ) -> AhrqRating:
     """Convert RoB 1 domain judgements to AHRQ good / fair / poor.
 
     ``likely_biased`` is the reviewer's judgement whether the one unmet criterion (or the two
     unclear ones) was likely to have biased the outcome; when it is not given, the middle case
-    is rated fair and the rule says so.
+    is rated fair and the rule says so. ``thresholds`` moves the fair/poor boundary.
 
     >>> ahrq_rating([Judgement.LOW] * 6 + [Judgement.HIGH]).rating
     'fair'
@@ -158,15 +207,20 @@ def ahrq_rating(
     'poor'
     >>> ahrq_rating([Judgement.LOW] * 5 + [Judgement.HIGH, Judgement.UNCLEAR]).rating
     'poor'
+    >>> ahrq_rating([Judgement.LOW] * 5 + [Judgement.UNCLEAR] * 2,
+    ...             thresholds=AhrqThresholds(fair_max_unclear=1)).rule
+    "0 high and 2 unclear, beyond the review's thresholds (fair: at most 1 criterion high (none unclear) or at most 1 unclear (none high))"
     """
     levels = [Judgement.UNCLEAR if j == Judgement.NO_INFORMATION else j for j in judgements]
     n_high = levels.count(Judgement.HIGH)
     n_unclear = levels.count(Judgement.UNCLEAR)
     if n_high == 0 and n_unclear == 0:
         return AhrqRating("good", "all criteria met (low risk of bias in every domain)")
-    if (n_high == 1 and n_unclear == 0) or (n_high == 0 and n_unclear <= 2):
+    if (n_high <= thresholds.fair_max_high and n_unclear == 0) or (
+        n_high == 0 and n_unclear <= thresholds.fair_max_unclear
+    ):
         what = (
-            "one criterion not met"
+            f"{n_high} criteri{'a' if n_high > 1 else 'on'} not met"
             if n_high
             else f"{n_unclear} criteri{'a' if n_unclear > 1 else 'on'} unclear"
         )
@@ -174,9 +228,12 @@ def ahrq_rating(
             return AhrqRating("poor", f"{what}, judged likely to have biased the outcome")
         assumed = "" if likely_biased is False else " (assumed: not judged by the reviewer)"
         return AhrqRating("fair", f"{what}, judged unlikely to have biased the outcome{assumed}")
-    return AhrqRating(
-        "poor", f"{n_high} criteria high and {n_unclear} unclear (two or more not met)"
-    )
+    if thresholds == AhrqThresholds():
+        return AhrqRating(
+            "poor", f"{n_high} criteria high and {n_unclear} unclear (two or more not met)"
+        )
+    beyond = f"beyond the review's thresholds ({thresholds.describe()})"
+    return AhrqRating("poor", f"{n_high} high and {n_unclear} unclear, {beyond}")
 
 
 @dataclass(frozen=True)
@@ -240,7 +297,11 @@ def assess_rob1(
         parsed[key] = level or Judgement.NO_INFORMATION
     overall, rule = overall_rob1(parsed, tool)
     return Rob1Assessment(
-        study, parsed, overall, rule, ahrq_rating(parsed.values(), likely_biased=likely_biased)
+        study,
+        parsed,
+        overall,
+        rule,
+        ahrq_rating(parsed.values(), likely_biased=likely_biased, thresholds=tool.ahrq),
     )
 
 

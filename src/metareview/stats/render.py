@@ -87,7 +87,7 @@ def render_pool_summary(res: PoolResult) -> str:
     return "\n".join(lines)
 
 
-RATIO_MEASURES = ("OR", "RR")
+RATIO_MEASURES = ("OR", "RR", "HR")
 
 
 def render_ratio_scale(res: PoolResult, measure: str) -> str:

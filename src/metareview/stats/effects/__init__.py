@@ -23,6 +23,7 @@ from metareview.stats.effects.binary import (
 )
 from metareview.stats.effects.cluster import design_effect, effective_size
 from metareview.stats.effects.conversions import (
+    ci_asymmetry,
     d_from_t,
     log_odds_ratio_from_smd,
     metapsy_g_from_events,
@@ -54,6 +55,7 @@ __all__ = [
     "ZERO_CELL_METHODS",
     "BinaryEffects",
     "check_choice",
+    "ci_asymmetry",
     "cohens_d",
     "combine_events",
     "combine_means",

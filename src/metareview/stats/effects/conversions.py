@@ -48,16 +48,33 @@ def t_from_p(p, n1, n2, sign) -> np.ndarray:
     return np.asarray(sign, dtype=float) * stats.t.isf(p / 2, n1 + n2 - 2)
 
 
-def se_from_ci(lower, upper, level: float = 0.95) -> np.ndarray:
+def se_from_ci(lower, upper, level=0.95) -> np.ndarray:
     """Standard error from a symmetric normal-theory CI: (upper − lower)/(2 z₍₁₋α/₂₎).
 
-    Cochrane Handbook §6.3.1. For ratios pass the limits on the log scale.
+    Cochrane Handbook §6.3.1; metafor ``conv.wald`` documents the same back-calculation. For
+    ratios pass the limits on the log scale. ``level`` may be one value or one per CI.
 
     >>> float(np.round(se_from_ci(0.1, 0.5), 6))
     0.102043
     """
     z = dist.z_crit(level)
     return (np.asarray(upper, dtype=float) - np.asarray(lower, dtype=float)) / (2 * z)
+
+
+def ci_asymmetry(estimate, lower, upper) -> np.ndarray:
+    """How far an estimate lies from the centre of its CI, as a fraction of the half-width.
+
+    0 for a Wald CI (estimate ± z·SE); values well above 0 mean the CI was not computed on this
+    scale (e.g. a ratio's CI computed on the ratio scale, an exact CI) or was rounded. metafor's
+    ``conv.wald(check=TRUE)`` warns in the same situation ("point estimates fall
+    (approximately) halfway between the CI bounds"; threshold not documented). Pass ratios on
+    the log scale.
+
+    >>> float(np.round(ci_asymmetry(np.log(0.62), np.log(0.30), np.log(0.94)), 4))
+    0.2712
+    """
+    estimate, lower, upper = (np.asarray(x, dtype=float) for x in (estimate, lower, upper))
+    return np.abs(estimate - (lower + upper) / 2) / ((upper - lower) / 2)
 
 
 def smd_from_log_odds_ratio(log_or, vi):

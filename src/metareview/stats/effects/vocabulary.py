@@ -5,7 +5,7 @@
 >>> check_choice("measure", "g", MEASURES)
 Traceback (most recent call last):
 ...
-ValueError: measure must be one of SMD, MD, OR, RR, RD; got 'g'
+ValueError: measure must be one of SMD, MD, OR, RR, RD, HR; got 'g'
 """
 
 from __future__ import annotations
@@ -14,6 +14,6 @@ from metareview.stats.pooling import check_choice
 
 __all__ = ["BINARY_MEASURES", "MEASURES", "RATIO_MEASURES", "check_choice"]
 
-MEASURES = ("SMD", "MD", "OR", "RR", "RD")
-RATIO_MEASURES = ("OR", "RR")  # analysed on the log scale, shown back-transformed
+MEASURES = ("SMD", "MD", "OR", "RR", "RD", "HR")
+RATIO_MEASURES = ("OR", "RR", "HR")  # analysed on the log scale, shown back-transformed
 BINARY_MEASURES = ("OR", "RR", "RD")  # computed from events and totals

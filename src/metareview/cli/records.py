@@ -6,16 +6,22 @@ A project is one SQLite file (any path, e.g. ``review.mrproj``) or a PostgreSQL 
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from metareview.cli.options import json_option
+from metareview.cli.records_options import (
+    STAGES,
+    by_option,
+    open_project,
+    project_argument,
+    stage_option,
+)
 from metareview.cli.records_screen import screen
+from metareview.cli.records_studies import same_study, separate_study
 from metareview.errors import DataError, Problem, RecordsError
 from metareview.records.duplicate_log import DuplicateState
 from metareview.records.events import EventKind
@@ -24,33 +30,6 @@ from metareview.records.screening import ResolutionMethod, Stage, Vote
 
 if TYPE_CHECKING:  # the heavy layers load inside the commands, keeping `metareview` quick
     from metareview.store import Project
-
-STAGES = click.Choice([s.value for s in Stage])
-project_argument = click.argument("project", metavar="PROJECT")
-
-
-def _default_actor() -> str:
-    return os.environ.get("METAREVIEW_USER") or getpass.getuser()
-
-
-by_option = click.option(
-    "--by",
-    "actor",
-    default=_default_actor,
-    show_default="$METAREVIEW_USER or your login",
-    metavar="NAME",
-    help="Who does this (recorded in the project's log).",
-)
-stage_option = click.option(
-    "--stage", type=STAGES, default="ta", show_default=True,
-    help="ta = title/abstract, ft = full text.",
-)  # fmt: skip
-
-
-def _open(project: str) -> Project:
-    from metareview.store import Project
-
-    return Project.open(project, create=False)
 
 
 def _echo_json(data: Any) -> None:
@@ -148,7 +127,7 @@ def dedup(project: str, review: bool, actor: str, as_json: bool) -> None:
     ones wait for a person (--review)."""
     from metareview.records.dedup import deduplicate
 
-    with _open(project) as opened:
+    with open_project(project) as opened:
         ids = list(opened.records())
         stored = list(opened.records().values())
         position = {record_id: i for i, record_id in enumerate(ids)}
@@ -228,6 +207,8 @@ def _review_pairs(project: Project, actor: str) -> None:
 
 
 records.add_command(screen)
+records.add_command(same_study)
+records.add_command(separate_study)
 
 
 @records.command()
@@ -239,7 +220,7 @@ def conflicts(project: str, stage: str, show_all: bool, as_json: bool) -> None:
     """List records whose reviewers disagree (votes, or full-text exclusion reasons)."""
     from metareview.store.review import stage_state
 
-    with _open(project) as opened:
+    with open_project(project) as opened:
         found = [
             c for c in stage_state(opened, stage).conflicts() if show_all or c.resolution is None
         ]
@@ -292,7 +273,7 @@ def resolve(
     from metareview.store.review import resolve as resolve_conflict
 
     method = ResolutionMethod.CONSENSUS if participants else ResolutionMethod.THIRD_REVIEWER
-    with _open(project) as opened:
+    with open_project(project) as opened:
         for record_id in record_ids:
             event = resolve_conflict(
                 opened,
@@ -327,7 +308,7 @@ def agreement(project: str, stage: str, reviewers: tuple[str, ...], as_json: boo
     from metareview.records.agreement import agreement as agreement_of
     from metareview.store.review import stage_state
 
-    with _open(project) as opened:
+    with open_project(project) as opened:
         state = stage_state(opened, stage)
     names = reviewers or state.reviewers()
     if len(names) < 2:
@@ -354,7 +335,7 @@ def retrieval(project: str, record_ids: tuple[int, ...], not_retrieved: bool, ac
     from metareview.store.review import mark_retrieval
 
     status = "not_retrieved" if not_retrieved else "retrieved"
-    with _open(project) as opened:
+    with open_project(project) as opened:
         for record_id in record_ids:
             mark_retrieval(opened, record_id, actor=actor, status=status)
     click.echo(f"{len(record_ids)} record(s) marked {status.replace('_', ' ')}")
@@ -403,7 +384,7 @@ def settings(
     """Show or change the screening settings (each change is logged)."""
     from metareview.store.review import configure
 
-    with _open(project) as opened:
+    with open_project(project) as opened:
         config = configure(
             opened,
             actor=actor,
@@ -490,7 +471,7 @@ def export(project: str, output: str, stage: str) -> None:
     from metareview.store.prisma import project_flow
     from metareview.store.review import other_method_records, stage_state
 
-    with _open(project) as opened:
+    with open_project(project) as opened:
         if stage == Stage.FULL_TEXT:
             chosen = project_flow(opened).included_ids
         else:  # on to full text: passed title/abstract, or found by other methods
@@ -545,7 +526,7 @@ def prisma(
     """PRISMA 2020 counts derived from the project's log."""
     from metareview.store.prisma import project_flow, project_prisma
 
-    with _open(project) as opened:
+    with open_project(project) as opened:
         flow = project_flow(opened)
         counts = project_prisma(opened, template)
     if output:

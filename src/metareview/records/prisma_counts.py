@@ -7,7 +7,8 @@ Every number comes from the log, so it can be re-derived at any time and audited
 - screened: the unique records; excluded: final title/abstract exclusions;
 - sought: records that passed title/abstract (include, or a unanimous maybe);
 - not retrieved: full texts reported missing; assessed: sought − not retrieved;
-- excluded with reasons: final full-text exclusions, by reason; included: final includes.
+- excluded with reasons: final full-text exclusions, by reason; included: final includes,
+  as reports (records) and as studies (reports linked as one study count once).
 
 Records identified via other methods (websites, organisations, citation searching; see
 :class:`~metareview.records.record.SourceKind`) form PRISMA 2020's second branch: they are
@@ -51,6 +52,7 @@ from metareview.records.screening import (
     eligible_records,
     not_retrieved,
 )
+from metareview.records.studies import StudyGroups
 
 Branch = tuple[tuple[str, int], ...]
 
@@ -82,8 +84,9 @@ class FlowCounts:
     assessed: int
     excluded_reasons: Branch
     ft_awaiting: int
-    included: int
+    included: int  # reports
     included_ids: tuple[int, ...]
+    included_studies: int  # reports of one study count once (see metareview.records.studies)
     identified_other: Branch = ()  # other methods: (website/organisation/citation, records)
     other_duplicates: int = 0
     other: BranchCounts | None = None  # None when no record came from other methods
@@ -104,9 +107,9 @@ class FlowCounts:
             "dbr_notretrieved_reports": self.not_retrieved,
             "dbr_assessed": self.assessed,
             "dbr_excluded": self.excluded_reasons,
-            "new_studies": self.included,
+            "new_studies": self.included_studies,
             "new_reports": self.included,
-            "total_studies": self.included,
+            "total_studies": self.included_studies,
             "total_reports": self.included,
         }
         if self.other is not None:
@@ -157,7 +160,7 @@ class FlowCounts:
                 "  Excluded at full text: " + _reasons_text(other.excluded_reasons),
                 f"  Awaiting at full text: {other.awaiting}",
             ]
-        lines.append(f"Included: {self.included}")
+        lines.append(f"Included: {self.included_studies} studies ({self.included} reports)")
         return "\n".join(lines)
 
 
@@ -254,6 +257,7 @@ def flow_counts(
         ft_awaiting=main.awaiting,
         included=len(included),
         included_ids=tuple(sorted(included)),
+        included_studies=StudyGroups.from_events(events).count(included),
         identified_other=tuple(
             sorted(Counter(sources[r][1] for r in other_ids).items(), key=lambda kv: kv[0])
         ),

@@ -35,6 +35,7 @@ from metareview.records.screening import (
     plan_undo,
     plan_vote,
 )
+from metareview.records.studies import plan_same_study, plan_separate_study
 from metareview.store.project import Project
 
 
@@ -211,3 +212,23 @@ def decide_duplicate(
     kind = EventKind.DUPLICATE if duplicate else EventKind.NOT_DUPLICATE
     data = {"of": of, "method": "manual"}
     return project.append([NewEvent(kind, actor, record_id=record_id, data=data)])[0]
+
+
+def link_same_study(project: Project, report: int, *, of: int, actor: str) -> Event:
+    """Record that ``report`` reports the same study as record ``of`` (PRISMA counts the study
+    once and the reports separately)."""
+    ids = set(project.record_ids())
+
+    def plan(events: tuple[Event, ...]) -> list[NewEvent]:
+        return plan_same_study(events, ids, report=report, of=of, actor=actor)
+
+    return project.append_checked(plan)[0]
+
+
+def separate_study(project: Project, report: int, *, actor: str) -> Event:
+    """Undo a :func:`link_same_study`: ``report`` is its own study again (logged)."""
+
+    def plan(events: tuple[Event, ...]) -> list[NewEvent]:
+        return plan_separate_study(events, report=report, actor=actor)
+
+    return project.append_checked(plan)[0]

@@ -4,6 +4,8 @@ determinism, caching, parallel runs, plan errors against the data, and ``metarev
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +14,7 @@ import pytest
 from metareview.cli import main
 from metareview.errors import AnalysisError, PlanError
 from metareview.plan.analysis import AnalysisSettings, analyze
+from metareview.plan.moderators import MetaRegRequest
 from metareview.plan.plan import load_plan, parse_plan
 from metareview.plan.results import ReviewResults
 from metareview.plan.runner import run_plan
@@ -74,7 +77,7 @@ def test_example_writes_report_results_figures_and_tables(example_run, example_r
     ]
     assert len(main_result.leave_one_out) == main_result.k
     html = (example_run / "report" / "index.html").read_text()
-    assert "-0.00" not in html and "−0.00" not in html  # a rounded zero has no sign
+    assert not re.search(r"[-−]0\.0+(?!\d)", html)  # a rounded zero has no sign
     forest = (example_run / "figures" / "forest-clinical-recovery-post-test.svg").read_text()
     assert "Total" in forest or "Random" in forest
     skipped = example_results["clinical-recovery/post-test/outcome-remission"]
@@ -82,13 +85,17 @@ def test_example_writes_report_results_figures_and_tables(example_run, example_r
 
 
 def test_every_number_equals_analyze_on_the_same_effect_sizes(example_results):
-    """Each analysis refitted from its recorded input (study, yi, vi) gives the same document."""
+    """Each analysis refitted from its recorded input (study, yi, vi, moderators) gives the same
+    document, its meta-regressions included."""
     checked = 0
+    with_metaregression = 0
     for record in example_results.analyses:
         if not record.ok:
             continue
-        frame = pd.DataFrame(record.input)[["study", "yi", "vi"]]
-        spec_settings = _settings_of(example_results, record)
+        requests = tuple(MetaRegRequest.from_plan(r) for r in record.spec["metaregression"])
+        moderators = [m for request in requests for m in request.moderators]
+        frame = pd.DataFrame(record.input)[list(dict.fromkeys(["study", "yi", "vi", *moderators]))]
+        spec_settings = replace(_settings_of(example_results, record), metaregression=requests)
         again = json.loads(json.dumps(analyze(frame, spec_settings).to_dict()))
         expected = dict(_numbers(again))
         actual = dict(_numbers(record.result))
@@ -96,7 +103,8 @@ def test_every_number_equals_analyze_on_the_same_effect_sizes(example_results):
         for key, value in expected.items():
             assert actual[key] == pytest.approx(value, rel=1e-12, abs=1e-14), (record.id, key)
         checked += 1
-    assert checked >= 25
+        with_metaregression += bool(record.result.get("metaregression"))
+    assert checked >= 25 and with_metaregression >= 4
 
 
 def _settings_of(results: ReviewResults, record) -> AnalysisSettings:

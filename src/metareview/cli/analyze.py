@@ -9,6 +9,7 @@ import click
 from metareview.cli.options import (
     ci_method_option,
     column_option,
+    drop_incomplete_option,
     json_option,
     level_option,
     measure_option,
@@ -71,6 +72,7 @@ from metareview.stats.bias.trimfill import ESTIMATORS, SIDES
 )
 @column_option
 @sheet_option
+@drop_incomplete_option
 @json_option
 def analyze(
     data: str,
@@ -81,6 +83,7 @@ def analyze(
     level: float,
     columns: tuple[str, ...],
     sheet: str | None,
+    drop_incomplete: bool,
     force_bias: bool,
     by: str | None,
     tau_common: bool | None,
@@ -102,6 +105,7 @@ def analyze(
         level=level,
         columns=columns,
         sheet=sheet,
+        drop_incomplete=drop_incomplete,
         force_bias=force_bias,
         by=by,
         tau_common=tau_common,

@@ -11,6 +11,7 @@ import pandas as pd
 
 from metareview.cli.options import (
     column_option,
+    drop_incomplete_option,
     json_option,
     level_option,
     mapping_from,
@@ -43,6 +44,7 @@ SHOWN = ("study", *EFFECT_COLUMNS)
 @preset_option
 @column_option
 @sheet_option
+@drop_incomplete_option
 @output_file_option(
     (".csv", ".tsv", ".txt", ".xlsx", ".parquet"),
     help="Write the table with the effect columns to FILE (.csv, .tsv/.txt, .xlsx, .parquet).",
@@ -108,6 +110,7 @@ def effects(
     preset,
     columns,
     sheet,
+    drop_incomplete,
     output,
     as_json,
     higher_is_better,
@@ -131,6 +134,7 @@ def effects(
         preset,
         mapping_from(columns),
         sheet=sheet,
+        drop_incomplete=drop_incomplete,
         higher_is_better=higher_is_better,
         multi_arm=multi_arm,
         zero_cell_method=zero_cell_method,

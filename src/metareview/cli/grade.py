@@ -44,6 +44,7 @@ from metareview.rob.sof import (
     sof_html,
     summary_of_findings,
 )
+from metareview.stats.effects.vocabulary import MEASURES
 
 
 def _parse_decision(text: str) -> tuple[str | None, GradeDecision]:
@@ -89,7 +90,7 @@ def _subset(table: ExtractionTable, mask: pd.Series) -> ExtractionTable:
     default="SMD",
     show_default=True,
     metavar="M",
-    help="Effect measure of the pooled effects (SMD, MD, OR, RR, RD).",
+    help=f"Effect measure of the pooled effects ({', '.join(MEASURES)}).",
 )
 @preset_option
 @tau2_method_option

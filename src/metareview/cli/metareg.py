@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import click
-import numpy as np
 
 from metareview.cli.options import (
     ci_method_option,
@@ -18,11 +17,9 @@ from metareview.cli.options import (
     tau2_method_option,
 )
 from metareview.cli.settings import analysis_settings
-from metareview.data.table import load_table
-from metareview.errors import AnalysisError, DataError, Problem
+from metareview.errors import AnalysisError
 from metareview.plan.analysis import analyze as run_analysis
-from metareview.stats.metaregression import metareg as fit_metareg
-from metareview.stats.presets import PRESETS
+from metareview.plan.moderators import MetaRegRequest
 
 
 def _names(text: str | None) -> list[str]:
@@ -77,7 +74,9 @@ def metareg(
     moderators = _names(mods)
     if not moderators:
         raise click.BadParameter("name at least one moderator column", param_hint="--mods")
-    chosen = PRESETS[preset.lower()]
+    request = MetaRegRequest(
+        tuple(moderators), tuple(_names(categorical)), permutations=permutations, seed=seed
+    )
     settings = analysis_settings(
         measure=measure,
         preset=preset,
@@ -86,45 +85,14 @@ def metareg(
         level=level,
         columns=columns,
         sheet=sheet,
+        metaregression=(request,),
     )
-    table = load_table(data, columns=settings.columns or None, sheet=sheet)
-    missing = [m for m in moderators if m not in table.frame.columns]
-    if missing:
-        raise DataError(
-            [
-                Problem(str(table.source), None, m, None, "a moderator column of the table")
-                for m in missing
-            ]
-        )
-    analysis = run_analysis(table, settings)
-    rows = list(analysis.rows)
-    frame = table.frame.loc[rows, moderators]
-    complete = frame.notna().all(axis=1).to_numpy()
-    dropped = [d.to_dict() for d in analysis.dropped] + [
-        {
-            "row": int(row),
-            "study": study,
-            "reason": "missing moderator " + ", ".join(frame.columns[frame.loc[row].isna()]),
-        }
-        for row, study, ok in zip(rows, analysis.pooled.studies, complete)
-        if not ok
-    ]
-    yi = np.asarray(analysis.pooled.yi)[complete]
-    vi = np.asarray(analysis.pooled.vi)[complete]
-    try:
-        result = fit_metareg(
-            yi,
-            vi,
-            {m: frame[m].to_numpy()[complete].tolist() for m in moderators},
-            method=settings.method or chosen.tau2_method,
-            ci_method=settings.ci_method or chosen.ci_method,
-            level=level,
-            categorical=_names(categorical),
-            permutations=permutations,
-            seed=seed,
-        )
-    except ValueError as err:
-        raise AnalysisError(f"{table.source}: {err}") from err
+    analysis = run_analysis(data, settings)
+    section = analysis.metaregression[0]
+    if section.result is None:
+        raise AnalysisError(f"{data}: {section.reason}")
+    result = section.result
+    dropped = [d.to_dict() for d in analysis.dropped] + list(section.dropped)
     document = {**result.to_dict(), "moderators": moderators, "dropped": dropped}
     if as_json:
         click.echo(json.dumps(document, indent=2))

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from metareview.data.mapping import parse_column_mapping
+from metareview.stats.effects.vocabulary import MEASURES
 from metareview.stats.pooling import CI_METHODS
 from metareview.stats.presets import PRESETS
 from metareview.stats.tau2 import TAU2_METHODS
@@ -21,9 +22,15 @@ column_option = click.option(
 sheet_option = click.option(
     "--sheet", default=None, metavar="NAME", help="Worksheet of an XLSX file (default: the first)."
 )
+drop_incomplete_option = click.option(
+    "--drop-incomplete",
+    is_flag=True,
+    help="Keep going past rows without a complete data group (by default they reject the "
+    "table): each is dropped and listed with what it lacks.",
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 measure_option = click.option(
-    "--measure", default=None, metavar="M", help="Effect measure: SMD, MD, OR, RR, RD, HR."
+    "--measure", default=None, metavar="M", help=f"Effect measure: {', '.join(MEASURES)}."
 )
 preset_option = click.option(
     "--preset",

@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from metareview.cli.options import drop_incomplete_option
 from metareview.plan.plan import load_plan
 from metareview.plan.runner import run_plan
 from metareview.report.build import write_report
@@ -33,14 +34,25 @@ from metareview.report.build import write_report
 )
 @click.option("--no-cache", is_flag=True, help="Recompute even when plan and data are unchanged.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars; print only the report path.")
-def run(plan_file: str, outdir: str | None, jobs: int | None, no_cache: bool, quiet: bool) -> None:
+@drop_incomplete_option
+def run(
+    plan_file: str,
+    outdir: str | None,
+    jobs: int | None,
+    no_cache: bool,
+    quiet: bool,
+    drop_incomplete: bool,
+) -> None:
     """Run the analysis plan PLAN.toml and write the report.
 
     Writes OUTDIR/report/index.html (self-contained), OUTDIR/results.json (every number),
     OUTDIR/figures/ and OUTDIR/tables/ (CSV and XLSX). Results are cached in OUTDIR/.cache
-    under a hash of plan, data and version.
+    under a hash of plan, data and version. --drop-incomplete sets the plan's
+    data.drop_incomplete.
     """
     plan = load_plan(plan_file)
+    if drop_incomplete:
+        plan = plan.dropping_incomplete()
     folder = Path(outdir) if outdir else default_output(Path(plan_file))
     workers = jobs or os.cpu_count() or 1
     cache = None if no_cache else folder / ".cache"
@@ -67,6 +79,11 @@ def run(plan_file: str, outdir: str | None, jobs: int | None, no_cache: bool, qu
         console.print(
             f"{len(results.analyses) - skipped} analyses run, {skipped} not run (see the report)."
         )
+        if results.dropped:
+            console.print(f"{len(results.dropped)} row(s) without an effect size left out:")
+            for row in results.dropped:
+                line = f"  row {row['row']} ({row['study']}): {row['reason']}"
+                console.print(line, markup=False, soft_wrap=True)
     click.echo(str(index))
 
 

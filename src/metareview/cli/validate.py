@@ -6,7 +6,13 @@ import json
 
 import click
 
-from metareview.cli.options import column_option, json_option, mapping_from, sheet_option
+from metareview.cli.options import (
+    column_option,
+    drop_incomplete_option,
+    json_option,
+    mapping_from,
+    sheet_option,
+)
 from metareview.data.table import load_table
 from metareview.errors import DataError
 
@@ -15,14 +21,20 @@ from metareview.errors import DataError
 @click.argument("data", type=click.Path(dir_okay=False))
 @column_option
 @sheet_option
+@drop_incomplete_option
 @json_option
-def validate(data: str, columns: tuple[str, ...], sheet: str | None, as_json: bool) -> None:
+def validate(
+    data: str, columns: tuple[str, ...], sheet: str | None, drop_incomplete: bool, as_json: bool
+) -> None:
     """Check the extraction table DATA and print rows, studies and data groups.
 
     Exit code 0 when valid; 2 with every problem (file, row, column, value, expected) when not.
+    With --drop-incomplete, rows without effect data are listed as dropped instead.
     """
     try:
-        table = load_table(data, mapping_from(columns), sheet=sheet)
+        table = load_table(
+            data, mapping_from(columns), sheet=sheet, drop_incomplete=drop_incomplete
+        )
     except DataError as err:
         if as_json:
             report = {

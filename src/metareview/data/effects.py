@@ -111,6 +111,7 @@ def compute_effects(
     zero_cell_method: str = "constant",
     level: float = 0.95,
     sheet: str | None = None,
+    drop_incomplete: bool = False,
     **overrides,
 ) -> pd.DataFrame:
     """Compute one effect size per row of an extraction table.
@@ -142,6 +143,9 @@ def compute_effects(
         continuity correction).
     level
         Confidence level of ``ci_lower``/``ci_upper`` (on the log scale for OR/RR).
+    drop_incomplete
+        When loading ``table``: keep rows without a complete data group (otherwise they reject
+        the table) as not estimable, with what they lack (see :func:`load_table`).
     **overrides
         Preset settings to override: ``smd_correction``, ``smd_variance``, ``zero_cell_add``,
         ``drop_double_zero``, ``smd_from_events``.
@@ -170,10 +174,12 @@ def compute_effects(
     if higher_is_better not in (None, True, False):
         raise ValueError(f"higher_is_better must be True, False or None; got {higher_is_better!r}")
     if not isinstance(table, ExtractionTable):
-        table = load_table(table, columns, sheet=sheet)
+        table = load_table(table, columns, sheet=sheet, drop_incomplete=drop_incomplete)
     measure = _choose_measure(table, measure)
 
     work = Workspace(table, _numbers(table.frame))
+    rows = set(work.rows)
+    work.not_estimable.update((r, why) for r, why in table.incomplete.items() if r in rows)
     _check_values(work)
     apply_multi_arm(work, multi_arm)
     apply_cluster_design(work)

@@ -5,6 +5,13 @@
 ...                    columns={"study": "Author", "yi": "TE", "sei": "seTE"})
 >>> table.n_rows, table.n_studies, table.data_group
 (2, 2, ('yi_sei', 'yi_sei'))
+
+A row without a complete data group rejects the table, unless ``drop_incomplete=True``: then
+the row stays (with no data group) and is listed, with what it lacks, in ``incomplete``.
+
+>>> frame = pd.DataFrame({"study": ["A", "B"], "yi": [0.2, 0.4], "vi": [0.01, None]})
+>>> load_table(frame, drop_incomplete=True).incomplete
+{3: "no complete data group: 'yi_vi' has yi but lacks vi"}
 """
 
 from __future__ import annotations
@@ -41,7 +48,9 @@ class ExtractionTable:
 
     ``frame`` holds the standard columns (numbers as floats, text as str or None) and every
     extra column as a moderator; its index is the row number a spreadsheet shows for each row.
-    ``data_group`` names, per row, the first complete data group (see ``standard.DATA_GROUPS``).
+    ``data_group`` names, per row, the first complete data group (see ``standard.DATA_GROUPS``);
+    ``incomplete`` maps the row number of each row without one (kept only when loaded with
+    ``drop_incomplete=True``; its group is ``""``) to what it lacks.
     """
 
     frame: pd.DataFrame
@@ -49,6 +58,7 @@ class ExtractionTable:
     data_group: tuple[str, ...]
     columns: dict[str, str] = field(default_factory=dict)
     moderators: tuple[str, ...] = ()
+    incomplete: dict[int, str] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -80,8 +90,17 @@ class ExtractionTable:
             "data_groups": self.rows_by_group(),
             "moderators": list(self.moderators),
             "columns": dict(self.columns),
+            "dropped": self.dropped_rows(),
             "problems": [],
         }
+
+    def dropped_rows(self) -> list[dict[str, Any]]:
+        """The rows without usable effect data, as ``{row, study, reason}``."""
+        study = self.frame["study"]
+        return [
+            {"row": row, "study": study[row], "reason": reason}
+            for row, reason in self.incomplete.items()
+        ]
 
     def summary(self) -> str:
         lines = [
@@ -93,6 +112,11 @@ class ExtractionTable:
             lines.append(f"    {name:<15} {len(rows):>5} rows  ({format_row_ranges(rows)})")
         if self.moderators:
             lines.append(f"  moderators: {', '.join(self.moderators)}")
+        if self.incomplete:
+            lines.append(f"  dropped {len(self.incomplete)} row(s) without usable effect data:")
+            lines += [
+                f"    row {d['row']} ({d['study']}): {d['reason']}" for d in self.dropped_rows()
+            ]
         return "\n".join(lines)
 
 
@@ -150,18 +174,24 @@ def load_table(
     source: str | Path | pd.DataFrame,
     columns: dict[str, str] | list[str] | None = None,
     sheet: str | None = None,
+    *,
+    drop_incomplete: bool = False,
 ) -> ExtractionTable:
     """Read, map and validate an extraction table; raise one :class:`DataError` with every problem.
 
     ``source`` is a path (CSV/TSV/TXT, XLSX, Parquet) or a pandas DataFrame; ``columns`` maps
     standard names to the file's headers (``{"yi": "TE"}`` or ``["yi=TE"]``).
+    ``drop_incomplete`` keeps rows without a complete data group (an error by default) and
+    lists them in ``ExtractionTable.incomplete``; bad values are errors either way.
     """
     mapping = parse_column_mapping(columns)
     raw = raw_from_frame(source) if isinstance(source, pd.DataFrame) else read_raw(source, sheet)
-    return validate_raw(raw, mapping)
+    return validate_raw(raw, mapping, drop_incomplete=drop_incomplete)
 
 
-def validate_raw(raw: RawTable, mapping: dict[str, str]) -> ExtractionTable:
+def validate_raw(
+    raw: RawTable, mapping: dict[str, str], *, drop_incomplete: bool = False
+) -> ExtractionTable:
     """Map and validate a :class:`RawTable` (see :func:`load_table`)."""
     header = _mapped_header(raw, mapping)
     if not raw.rows:
@@ -188,14 +218,20 @@ def validate_raw(raw: RawTable, mapping: dict[str, str]) -> ExtractionTable:
             )
     _check_pairs(raw, mapping, frame, problems)
     _check_codes(raw, mapping, frame, problems)
-    groups = _data_groups(raw, mapping, frame, problems, invalid)
+    groups, lacking = _data_groups(raw, mapping, frame, invalid)
+    incomplete: dict[int, str] = {}
+    for position, lack in lacking.items():
+        if drop_incomplete:
+            incomplete[raw.row_numbers[position]] = _incomplete_reason(lack)
+        else:
+            problems.append(_incomplete_problem(raw, mapping, position, lack))
     _check_duplicates(raw, frame, problems)
 
     if problems:
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
         raise DataError(problems[:MAX_PROBLEMS], total=len(problems))
     moderators = tuple(name for name in frame.columns if name not in COLUMNS)
-    return ExtractionTable(frame, raw.source, tuple(groups), dict(mapping), moderators)
+    return ExtractionTable(frame, raw.source, tuple(groups), dict(mapping), moderators, incomplete)
 
 
 def _actual(mapping: dict[str, str], standard: str) -> str:
@@ -394,8 +430,14 @@ def _check_codes(raw, mapping, frame, problems) -> None:
                 )
 
 
-def _data_groups(raw, mapping, frame, problems, invalid) -> list[str]:
-    """Name each row's first complete data group; report rows that have none."""
+# What a row without a complete data group has: (nearest group, columns it has, columns it
+# lacks), or None when it fills in no column of any data group.
+Lack = tuple[str, list[str], list[str]] | None
+
+
+def _data_groups(raw, mapping, frame, invalid) -> tuple[list[str], dict[int, Lack]]:
+    """Name each row's first complete data group; say what each row without one lacks (by row
+    position; rows with a bad cell are left out: their cell is reported already)."""
     n_rows = len(raw.row_numbers)
     present = {name: frame[name].notna().to_numpy(copy=True) for name in COLUMNS if name in frame}
     for name, index in invalid:  # a bad cell counts as present: it is reported already
@@ -406,35 +448,52 @@ def _data_groups(raw, mapping, frame, problems, invalid) -> list[str]:
         complete = np.logical_and.reduce([present.get(c, absent) for c in group.columns])
         groups[(groups == "") & complete] = group.name
     rows_with_bad_cells = {index for _, index in invalid}
+    lacking: dict[int, Lack] = {}
     for index in np.flatnonzero(groups == ""):
         if index in rows_with_bad_cells:
             continue
-        row = raw.row_numbers[index]
         partial = []
         for group in DATA_GROUPS:
             have = [c for c in group.columns if present.get(c, absent)[index]]
             if have:
                 partial.append((group.name, have, [c for c in group.columns if c not in have]))
-        if partial:
-            name, have, missing = max(partial, key=lambda item: len(item[1]))
-            problems.append(
-                Problem(
-                    raw.source,
-                    row,
-                    _actual(mapping, missing[0]),
-                    "",
-                    f"a complete '{name}' data group (has {', '.join(have)}; "
-                    f"missing {', '.join(missing)})",
-                )
-            )
-        else:
-            names = ", ".join(group.name for group in DATA_GROUPS)
-            problems.append(
-                Problem(
-                    raw.source, row, None, None, f"effect data: one complete data group ({names})"
-                )
-            )
-    return groups.tolist()
+        # the group it has most of; on a tie, the one whose missing columns the table has
+        nearest = max(
+            partial,
+            key=lambda item: (len(item[1]), sum(c in frame for c in item[2])),
+            default=None,
+        )
+        lacking[int(index)] = nearest
+    return groups.tolist(), lacking
+
+
+def _incomplete_problem(raw, mapping, position: int, lack: Lack) -> Problem:
+    row = raw.row_numbers[position]
+    if lack is None:
+        names = ", ".join(group.name for group in DATA_GROUPS)
+        return Problem(
+            raw.source, row, None, None, f"effect data: one complete data group ({names})"
+        )
+    name, have, missing = lack
+    return Problem(
+        raw.source,
+        row,
+        _actual(mapping, missing[0]),
+        "",
+        f"a complete '{name}' data group (has {', '.join(have)}; missing {', '.join(missing)})",
+    )
+
+
+def _incomplete_reason(lack: Lack) -> str:
+    """Why a row without a complete data group gives no effect (the listing of dropped rows).
+
+    >>> _incomplete_reason(("yi_sei", ["yi"], ["sei"]))
+    "no complete data group: 'yi_sei' has yi but lacks sei"
+    """
+    if lack is None:
+        return "no effect data (no column of any data group filled in)"
+    name, have, missing = lack
+    return f"no complete data group: '{name}' has {', '.join(have)} but lacks {', '.join(missing)}"
 
 
 def _check_duplicates(raw, frame, problems) -> None:

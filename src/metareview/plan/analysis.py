@@ -26,6 +26,7 @@ from metareview.data.effects import NOT_ESTIMABLE, PRECOMPUTED, compute_effects
 from metareview.data.table import ExtractionTable, format_row_ranges, load_table
 from metareview.errors import AnalysisError
 from metareview.plan.binary import binary_sections
+from metareview.plan.moderators import MetaRegRequest, MetaRegSection, metaregression_section
 from metareview.plan.robustness import SECTIONS as ROBUSTNESS_SECTIONS
 from metareview.plan.robustness import SubgroupSection, group_values, robustness_sections
 from metareview.stats.bias.small_study import SmallStudyResult, small_study_effects
@@ -63,6 +64,8 @@ class AnalysisSettings:
     min_k_subgroup: int = 2  # fewest studies a subgroup needs to enter the test
     trimfill_estimator: str = "L0"  # estimator of the number of missing studies
     trimfill_side: str | None = None  # side of the funnel plot (None: chosen from the data)
+    metaregression: tuple[MetaRegRequest, ...] = ()  # meta-regressions on table columns
+    drop_incomplete: bool = False  # rows without effect data are dropped and listed, not errors
 
     def __post_init__(self) -> None:
         resolve_settings(self.method, self.ci_method, self.preset)
@@ -104,6 +107,7 @@ class AnalysisResult:
     outliers: OutlierResult | None = None
     mantel_haenszel: BinaryPoolResult | None = None
     peto: BinaryPoolResult | None = None
+    metaregression: tuple[MetaRegSection, ...] = ()
 
     # Optional sections added by later analyses, each an object with ``to_dict()``; listed
     # in OPTIONAL_SECTIONS so that ``to_dict`` includes them when present.
@@ -143,6 +147,8 @@ class AnalysisResult:
         for name in self.ALWAYS_SECTIONS:
             section = getattr(self, name)
             document[name] = None if section is None else section.to_dict()
+        if self.metaregression:
+            document["metaregression"] = [section.to_dict() for section in self.metaregression]
         return document
 
     def to_frame(self) -> pd.DataFrame:
@@ -165,6 +171,7 @@ class AnalysisResult:
             section = getattr(self, name)
             if section is not None:
                 lines.append(section.summary())
+        lines += [section.summary() for section in self.metaregression]
         for warning in self.warnings:
             lines.append(f"Warning: {warning}")
         if self.dropped:
@@ -240,6 +247,21 @@ def analyze(
         yi, vi, labels, [int(r) for r in kept.index], pooled, settings, groups
     )
     mantel_haenszel, peto = binary_sections(kept, measure, settings.level)
+    metaregression = tuple(
+        metaregression_section(
+            yi,
+            vi,
+            labels,
+            [int(r) for r in kept.index],
+            table.frame,
+            request,
+            method=pooled.method,
+            ci_method=pooled.ci_method,
+            level=settings.level,
+            source=str(table.source),
+        )
+        for request in settings.metaregression
+    )
     if dropped:
         warnings.append(
             f"{len(dropped)} row(s) dropped ({format_row_ranges([d.row for d in dropped])})"
@@ -258,13 +280,19 @@ def analyze(
         outliers=sections.outliers,
         mantel_haenszel=mantel_haenszel,
         peto=peto,
+        metaregression=metaregression,
     )
 
 
 def _as_table(source: ExtractionTable | pd.DataFrame | str | Path, settings: AnalysisSettings):
     if isinstance(source, ExtractionTable):
         return source
-    return load_table(source, columns=settings.columns or None, sheet=settings.sheet)
+    return load_table(
+        source,
+        columns=settings.columns or None,
+        sheet=settings.sheet,
+        drop_incomplete=settings.drop_incomplete,
+    )
 
 
 def _label(value: object) -> str | None:
@@ -280,7 +308,7 @@ def _effects(table: ExtractionTable, settings: AnalysisSettings) -> tuple[pd.Dat
     the measure is reported as ``None``.
     """
     measure = settings.measure
-    as_given = measure is None and set(table.data_group) <= set(PRECOMPUTED)
+    as_given = measure is None and set(table.data_group) - {""} <= set(PRECOMPUTED)
     effects = compute_effects(
         table, measure="MD" if as_given else measure, preset=settings.preset, level=settings.level
     )

@@ -2,7 +2,7 @@
 
 For every outcome category and every time window the plan yields a *main* analysis; in the
 windows chosen for extras (default: the first) it adds the category's specific outcomes,
-subgroup analyses, small-study analyses and sensitivity runs. ``[[analysis]]`` entries add
+subgroup analyses, meta-regressions, small-study analyses and sensitivity runs. ``[[analysis]]`` entries add
 analyses defined by a filter alone. Each :class:`AnalysisSpec` names the rows it takes by
 filters; the runner applies them.
 
@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from metareview.plan.moderators import MetaRegRequest
 from metareview.plan.plan import Plan, Runs, Settings, TimeWindow
 
 SENSITIVITY_LABELS = {
@@ -69,6 +70,7 @@ class AnalysisSpec:
     variant: str | None = None
     parent: str | None = None
     subgroups: tuple[str, ...] = ()
+    metaregression: tuple[MetaRegRequest, ...] = ()
     small_study: tuple[str, ...] = ()
     leave_one_out: bool = False
     gosh: bool = False
@@ -87,6 +89,7 @@ class AnalysisSpec:
             "filters": {key: _jsonable(value) for key, value in self.filters.items()},
             "exclude": {key: _jsonable(value) for key, value in self.exclude.items()},
             "subgroups": list(self.subgroups),
+            "metaregression": [request.to_dict() for request in self.metaregression],
             "small_study": list(self.small_study),
             "leave_one_out": self.leave_one_out,
             "gosh": self.gosh,
@@ -186,6 +189,7 @@ def _main_and_sensitivity(
         exclude=runs.exclude,
         window_rule=window,
         subgroups=runs.subgroups if with_extras else (),
+        metaregression=runs.metaregression if with_extras else (),
         small_study=runs.small_study if with_extras else (),
         leave_one_out=with_extras and "leave_one_out" in runs.sensitivity,
         gosh=with_extras and "gosh" in runs.sensitivity,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from metareview.errors import PlanError
+from metareview.plan.moderators import MetaRegRequest
 from metareview.plan.schema import key_lines, line_of, validate
 from metareview.rob.prisma import PrismaCounts
 
@@ -56,11 +57,13 @@ class Settings:
 
 @dataclass(frozen=True)
 class Runs:
-    """What is run for an outcome: row filters, subgroups, sensitivity and small-study analyses."""
+    """What is run for an outcome: row filters, subgroups, meta-regressions, sensitivity and
+    small-study analyses."""
 
     filter: dict[str, Any] = field(default_factory=dict)
     exclude: dict[str, Any] = field(default_factory=dict)
     subgroups: tuple[str, ...] = ()
+    metaregression: tuple[MetaRegRequest, ...] = ()
     sensitivity: tuple[str, ...] = ()
     small_study: tuple[str, ...] = ()
     specific_outcomes: bool = True
@@ -75,6 +78,10 @@ class Runs:
         for key in ("subgroups", "sensitivity", "small_study", "extras_windows"):
             if key in overrides:
                 overrides[key] = tuple(overrides[key])
+        if "metaregression" in overrides:
+            overrides["metaregression"] = tuple(
+                MetaRegRequest.from_plan(entry) for entry in overrides["metaregression"]
+            )
         return replace(self, **overrides)
 
 
@@ -145,6 +152,16 @@ class Plan:
     document: dict[str, Any]
     lines: dict[str, int]
     prisma_counts: Path | None = None
+
+    @property
+    def drop_incomplete(self) -> bool:
+        """``data.drop_incomplete``: rows without effect data are dropped and listed."""
+        return bool(self.document["data"].get("drop_incomplete", False))
+
+    def dropping_incomplete(self) -> Plan:
+        """This plan with ``data.drop_incomplete = true`` (``metareview run --drop-incomplete``)."""
+        data = {**self.document["data"], "drop_incomplete": True}
+        return replace(self, document={**self.document, "data": data})
 
     def error(self, key: str, message: str) -> PlanError:
         """A :class:`PlanError` naming ``key`` (and its line) of this plan."""
@@ -270,6 +287,31 @@ def _build(document: dict[str, Any], source: str, base_dir: Path, lines: dict[st
     )
 
 
+def _metaregression_checks(plan: Plan) -> list[tuple[str, str]]:
+    """A categorical moderator must be one of the entry's moderators, named once."""
+    problems = []
+    tables = [("analyses", plan.document.get("analyses", {}))]
+    for kind in ("category", "analysis"):
+        for index, item in enumerate(plan.document.get(kind, []), start=1):
+            tables.append((f"{kind}[{index}].analyses", item.get("analyses", {})))
+    for prefix, table in tables:
+        for index, entry in enumerate(table.get("metaregression", []), start=1):
+            key = f"{prefix}.metaregression[{index}]"
+            moderators = entry["moderators"]
+            if len(set(moderators)) != len(moderators):
+                problems.append((f"{key}.moderators", f"got {moderators}, expected each once"))
+            for name in entry.get("categorical", []):
+                if name not in moderators:
+                    problems.append(
+                        (
+                            f"{key}.categorical",
+                            f"got {name!r}, expected one of the moderators "
+                            f"({', '.join(moderators)})",
+                        )
+                    )
+    return problems
+
+
 def _as_tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, list) else (value,)
 
@@ -309,6 +351,7 @@ def _cross_checks(plan: Plan) -> list[tuple[str, str]]:
                     f"title starting with one ({', '.join(sorted(seen))})",
                 )
             )
+    problems += _metaregression_checks(plan)
     runs = [("analyses", plan.runs)] + [(f"{i.key}.analyses", i.runs) for i in plan.categories]
     runs += [(f"{i.key}.windows", i) for i in plan.custom if i.windows]
     for key, item in runs:

@@ -21,11 +21,12 @@ from typing import Any
 import pandas as pd
 
 from metareview import __version__
-from metareview.data.effects import compute_effects
+from metareview.data.effects import compute_effects, not_estimable_rows
 from metareview.data.table import ExtractionTable, load_table
 from metareview.errors import MetareviewError
 from metareview.plan.analysis import AnalysisSettings, analyze
 from metareview.plan.expand import DERIVED_RUNS, AnalysisSpec, expand_plan
+from metareview.plan.moderators import MetaRegRequest
 from metareview.plan.plan import Plan, Settings
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.plan.rules import (
@@ -56,16 +57,26 @@ class FitJob:
     force_bias: bool = False  # run small-study tests below the preset's minimum k
     by: str | None = None  # moderator column of analyze's subgroup section
     min_k_subgroup: int = 2
+    metaregression: tuple[MetaRegRequest, ...] = ()  # analyze's meta-regression sections
+
+    def columns(self) -> list[str]:
+        """The columns ``analyze`` needs: study, yi, vi and the moderators of its sections."""
+        moderators = [m for request in self.metaregression for m in request.moderators]
+        return list(
+            dict.fromkeys(["study", "yi", "vi", *([self.by] if self.by else []), *moderators])
+        )
 
 
 def fit(job: FitJob) -> dict[str, Any]:
     """Run ``analyze`` for one job and return its JSON document (``{"error": …}`` on failure)."""
     # Only the (already sign-aligned, design-adjusted) effect sizes: columns such as
     # higher_is_better or icc would make analyze() adjust them a second time.
-    frame = job.frame[["study", "yi", "vi", *([job.by] if job.by else [])]]
+    frame = job.frame[job.columns()]
     settings = analysis_settings(job.settings, job.force_bias)
     if job.by:
         settings = replace(settings, by=job.by, min_k_subgroup=job.min_k_subgroup)
+    if job.metaregression:
+        settings = replace(settings, metaregression=job.metaregression)
     try:
         table = load_table(frame.reset_index(drop=True))
         return analyze(table, settings).to_dict()
@@ -115,7 +126,9 @@ def run_plan(
     cached = Path(cache_dir) / f"{key}.json" if cache_dir else None
     if cached is not None and cached.is_file():
         return ReviewResults.from_dict(json.loads(cached.read_text("utf-8")))
-    table = load_table(plan.data_file, plan.columns, sheet=plan.sheet)
+    table = load_table(
+        plan.data_file, plan.columns, sheet=plan.sheet, drop_incomplete=plan.drop_incomplete
+    )
     check_columns(plan, table)
     effects, dropped = effect_sizes(plan, table)
     specs = expand_plan(plan, outcomes_found(plan, effects))
@@ -151,6 +164,9 @@ def check_columns(plan: Plan, table: ExtractionTable) -> None:
         wanted += [(f"{prefix}.filter.{c}", c) for c in item.filter]
         wanted += [(f"{prefix}.exclude.{c}", c) for c in item.exclude]
         wanted += [(f"{prefix}.subgroups", c) for c in item.subgroups]
+        wanted += [
+            (f"{prefix}.metaregression", m) for r in item.metaregression for m in r.moderators
+        ]
         if "low_rob_only" in item.sensitivity:
             wanted.append(("rob.column", plan.rob_column))
     wanted += [(f"{c.key}.filter.{name}", name) for c in plan.custom for name in c.filter]
@@ -180,18 +196,9 @@ def effect_sizes(
         (s.measure, s.preset, s.higher_is_better) for s in settings
     ):
         frame = compute_effects(table, measure=measure, preset=preset, higher_is_better=better)
-        missing = frame["yi"].isna() | frame["vi"].isna()
-        for row in frame.index[missing]:
-            note = frame.at[row, "note"] if "note" in frame else ""
-            dropped.setdefault(
-                int(row),
-                {
-                    "row": int(row),
-                    "study": frame.at[row, "study"],
-                    "reason": note or "no effect size could be computed",
-                },
-            )
-        tables[(measure, preset, better)] = frame[~missing]
+        for row in not_estimable_rows(frame):
+            dropped.setdefault(row["row"], row)
+        tables[(measure, preset, better)] = frame[frame["yi"].notna() & frame["vi"].notna()]
     return tables, sorted(dropped.values(), key=lambda d: d["row"])
 
 
@@ -284,7 +291,9 @@ class _Runner:
             item["reason"] = f"k = {k} < {spec.min_k} (minimum for this analysis)"
             return item
         force_bias = bool(spec.small_study) and k >= self.plan.min_k.small_study
-        item["jobs"].append(FitJob(spec.id, frame, spec.settings, force_bias))
+        item["jobs"].append(
+            FitJob(spec.id, frame, spec.settings, force_bias, metaregression=spec.metaregression)
+        )
         for column in spec.subgroups:
             by = FitJob(
                 f"{spec.id}|by|{column}",

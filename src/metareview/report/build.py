@@ -24,6 +24,7 @@ from metareview.plan.expand import slug
 from metareview.plan.grade_review import assess_review
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.report.baujat_plot import baujat_plot
+from metareview.report.bubble_plot import bubble_data, bubble_plot, single_continuous_moderator
 from metareview.report.forest_plot import forest_figure, save_figure
 from metareview.report.funnel_plot import funnel_plot
 from metareview.report.gosh_plot import gosh_plot
@@ -45,7 +46,7 @@ from metareview.stats.pooling import pool
 Progress = Callable[[str, int, int], None]
 DEFAULT_FORMATS = ("svg",)
 GOSH_SUBSETS = 20_000
-FIGURE_PREFIXES = ("forest-", "funnel-", "loo-", "baujat-", "gosh-", "rob-", "prisma")
+FIGURE_PREFIXES = ("forest-", "funnel-", "loo-", "baujat-", "gosh-", "bubble-", "rob-", "prisma")
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,14 @@ class FigureJob:
     kind: str = "forest"
     rob_column: str | None = None
     rob_table: RobTable | None = None
+    metaregression: int | None = None  # index of the meta-regression of a bubble plot
 
 
 def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
     """The figures of the report: a forest plot per pooled main or specific analysis, one per
-    subgroup analysis, a funnel plot where small-study analyses were run, and a leave-one-out
-    forest plot and a Baujat plot where leave-one-out was asked for."""
+    subgroup analysis, a funnel plot where small-study analyses were run, a leave-one-out
+    forest plot and a Baujat plot where leave-one-out was asked for, and a bubble plot per
+    meta-regression on one continuous moderator."""
     jobs = []
     layout_of = _layouts(results)
     config = results.plan.get("report", {})
@@ -166,6 +169,25 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                     kind="gosh",
                 )
             )
+        for index, section in enumerate(record.result.get("metaregression", [])):
+            moderator = single_continuous_moderator(section)
+            if moderator is not None:
+                jobs.append(
+                    FigureJob(
+                        f"bubble-{slug(spec['id'])}-{index + 1}",
+                        spec["group"],
+                        f"Bubble plot: meta-regression of {spec['title']} on {moderator} "
+                        "(circle area proportional to the study's weight; line: fitted "
+                        "effect with its confidence band).",
+                        record,
+                        layout,
+                        None,
+                        folder,
+                        **extra,
+                        kind="bubble",
+                        metaregression=index,
+                    )
+                )
         for block in record.subgroups:
             if any("result" in level for level in block["levels"]):
                 jobs.append(
@@ -215,14 +237,28 @@ def funnel_figure(record: AnalysisRecord) -> Figure:
     )
     figure = Figure(figsize=(5.5, 4.5))
     ax = figure.add_subplot()
+    funnel_plot(funnel, ax=ax, trim_and_fill=filled, xlabel=effect_label(result))
+    figure.tight_layout()
+    return figure
+
+
+def effect_label(result: dict) -> str:
+    """The axis label of an analysis document's effect sizes (analysis scale)."""
     measure = result.get("measure") or "effect size"
-    label = {
+    return {
         "SMD": "Hedges' g",
         "OR": "log odds ratio",
         "RR": "log risk ratio",
         "HR": "log hazard ratio",
     }.get(measure, measure)
-    funnel_plot(funnel, ax=ax, trim_and_fill=filled, xlabel=label)
+
+
+def bubble_figure(record: AnalysisRecord, index: int) -> Figure:
+    """The bubble plot of the ``index``-th meta-regression of ``record``."""
+    figure = Figure(figsize=(6.0, 4.5))
+    ax = figure.add_subplot()
+    section = record.result["metaregression"][index]
+    bubble_plot(bubble_data(section), ax=ax, ylabel=effect_label(record.result))
     figure.tight_layout()
     return figure
 
@@ -294,6 +330,8 @@ def draw(job: FigureJob) -> RenderedFigure:
         figure = funnel_figure(job.record)
     elif job.kind == "gosh":
         figure = gosh_figure(job.record)
+    elif job.kind == "bubble":
+        figure = bubble_figure(job.record, job.metaregression)
     elif job.kind in ("loo", "baujat"):
         figure = diagnostic_figure(job.record, job.kind)
     else:

@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from metareview.plan.expand import slug
 from metareview.plan.results import ReviewResults
+from metareview.report.metaregression_table import metaregression_block
 from metareview.report.methods_text import methods_paragraph, results_paragraph
 from metareview.report.numbers import fixed
 from metareview.report.tables import format_table, groups, summary_table
@@ -127,6 +128,12 @@ def render_html(
                 "rows": _table_rows(table),
                 "figures": group_figures,
                 "leave_one_out": [_leave_one_out(r) for r in records if r.leave_one_out],
+                "metaregression": [
+                    {**metaregression_block(section, r.id, index), "title": r.spec["title"]}
+                    for r in records
+                    if r.ok
+                    for index, section in enumerate(r.result.get("metaregression", []))
+                ],
             }
         )
         toc_results.append({"id": group_id, "title": group})

@@ -19,6 +19,7 @@ from metareview import __version__
 from metareview.plan.expand import SENSITIVITY_LABELS
 from metareview.plan.grade_review import GradeConfig, graded_records
 from metareview.plan.results import AnalysisRecord, ReviewResults
+from metareview.report.metaregression_table import metaregression_sentence
 from metareview.report.numbers import fixed
 from metareview.stats.presets import Preset, get_preset
 
@@ -36,6 +37,9 @@ REFERENCES = {
     "egger": "Egger M, Davey Smith G, Schneider M, Minder C. Bias in meta-analysis detected by a simple, graphical test. BMJ. 1997;315:629-634.",
     "trimfill": "Duval S, Tweedie R. Trim and fill: a simple funnel-plot-based method of testing and adjusting for publication bias in meta-analysis. Biometrics. 2000;56(2):455-463.",
     "metafor": "Viechtbauer W. Conducting meta-analyses in R with the metafor package. J Stat Softw. 2010;36(3):1-48.",
+    "metareg": "Raudenbush SW. Analyzing effect sizes: random-effects models. In: Cooper H, Hedges LV, Valentine JC, editors. The Handbook of Research Synthesis and Meta-Analysis. 2nd ed. New York: Russell Sage Foundation; 2009. p. 295-315.",
+    "knha_metareg": "Knapp G, Hartung J. Improved tests for a random effects meta-regression with a single covariate. Stat Med. 2003;22(17):2693-2710.",
+    "permutation": "Higgins JPT, Thompson SG. Controlling the risk of spurious findings from meta-regression. Stat Med. 2004;23(11):1663-1682.",
     "grade": "Guyatt GH, Oxman AD, Vist GE, et al. GRADE: an emerging consensus on rating quality of evidence and strength of recommendations. BMJ. 2008;336:924-926.",
     "handbook": "Higgins JPT, Thomas J, Chandler J, et al., editors. Cochrane Handbook for Systematic Reviews of Interventions. Version 6.4. Cochrane; 2023.",
 }
@@ -166,6 +170,7 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
             )
             + f" {cite.cite('subgroups')}."
         )
+    parts += _metaregression_text(plan, method, ci_method, cite)
     sensitivity = runs.get("sensitivity", [])
     if sensitivity:
         text = [SENSITIVITY_LABELS[s].lower() for s in sensitivity]
@@ -199,6 +204,45 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
     parts += _own_settings(plan, settings, cite)
     parts += _grade_text(results, cite)
     return " ".join(parts), cite.references()
+
+
+def _metaregression_text(
+    plan: dict[str, Any], method: str, ci_method: str, cite: _Citations
+) -> list[str]:
+    """One sentence on the meta-regressions of the plan (any ``analyses`` table)."""
+    tables = [plan.get("analyses", {})]
+    tables += [
+        item.get("analyses", {}) for item in (*plan.get("category", []), *plan.get("analysis", []))
+    ]
+    entries = [entry for table in tables for entry in table.get("metaregression", [])]
+    if not entries:
+        return []
+    models = "; ".join(dict.fromkeys(", ".join(e["moderators"]) for e in entries))
+    tests = {e.get("ci_method") or ci_method for e in entries}
+    estimators = {e.get("method") or method for e in entries}
+    text = (
+        f"Meta-regressions ({models}) were fitted as "
+        + ("fixed-effects" if estimators == {"FE"} else "mixed-effects")
+        + " models by weighted least squares, with the residual τ² estimated by "
+        + ", ".join(TAU2_NAMES.get(m, (m, ""))[0] for m in sorted(estimators))
+        + "; categorical moderators were coded against their first level. Coefficients "
+        "and the omnibus test of the moderators used "
+        + " or ".join(
+            "Knapp–Hartung t and F tests " + cite.cite("knha_metareg")
+            if test != "z"
+            else "z and χ² tests"
+            for test in sorted(tests)
+        )
+        + f"; R² is the proportional reduction of τ² by the moderators {cite.cite('metareg')}."
+    )
+    permutations = [e for e in entries if e.get("permutations")]
+    if permutations:
+        text += (
+            " Permutation tests ("
+            + ", ".join(str(e["permutations"]) for e in permutations)
+            + f" permutations) guarded against spurious findings {cite.cite('permutation')}."
+        )
+    return [text]
 
 
 def _grade_text(results: ReviewResults, cite: _Citations) -> list[str]:
@@ -319,6 +363,9 @@ def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
                 f"; prediction interval {fixed(random['pi_lower'])} to {fixed(random['pi_upper'])}"
             )
         sentences.append(text + ".")
+        sentences += [
+            metaregression_sentence(section) for section in result.get("metaregression", [])
+        ]
         for block in record.subgroups:
             if block["test"]:
                 p = block["test"]["pvalue"]

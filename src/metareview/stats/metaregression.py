@@ -113,6 +113,7 @@ class MetaRegResult:
     r2: float
     converged: bool
     permutation: PermutationTest | None = None
+    vcov: tuple[tuple[float, ...], ...] = ()  # covariance of the coefficients (as the tests)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``metareview metareg --json`` document."""
@@ -120,6 +121,7 @@ class MetaRegResult:
             "k": self.k,
             "method": self.method,
             "ci_method": self.ci_method,
+            "level": self.level,
             "coefficients": [c.to_dict() for c in self.coefficients],
             "qm": self.qm,
             "qm_df": self.qm_df,
@@ -133,6 +135,7 @@ class MetaRegResult:
             "h2": self.h2,
             "r2": self.r2,
             "permutation": None if self.permutation is None else self.permutation.to_dict(),
+            "vcov": [list(row) for row in self.vcov],
         }
 
     def to_frame(self) -> Any:
@@ -320,6 +323,7 @@ def metareg(
         r2=r2,
         converged=fit["converged"],
         permutation=permutation,
+        vcov=tuple(tuple(float(x) for x in row) for row in fit["vb"]),
     )
 
 
@@ -351,6 +355,7 @@ def _fit(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str, ci_method: st
         "tau2": float(tau2_fit.tau2),
         "converged": tau2_fit.converged,
         "beta": beta,
+        "vb": vb,
         "se": se,
         "statistic": beta / se,
         "qm": qm,

@@ -1,0 +1,176 @@
+"""Meta-regression in a plan: the numbers against metafor ``rma(yi, vi, mods = …)``
+(``tests/reference/heterogeneity.R``) on the same data run through ``metareview run``, rows
+with a missing moderator listed, plan errors, the report's table, text and bubble plot
+(compared with a baseline PNG in tests/baseline; METAREVIEW_UPDATE_BASELINES=1 rewrites it)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from matplotlib.testing.compare import compare_images
+
+from metareview.errors import PlanError
+from metareview.plan.plan import load_plan, parse_plan
+from metareview.plan.runner import run_plan
+from metareview.report.bubble_plot import bubble_data, bubble_plot
+from metareview.report.build import write_report
+from metareview.report.methods_text import methods_paragraph
+from tests.conftest import REPO
+from tests.heterogeneity_reference import cases
+from tests.test_plan_conventions import fixture_frame, write_plan
+
+MAIN = "all/all-time-points"
+REL = 1e-6
+
+
+def metareg_case(dataset: str, mods: list[str], method: str, test: str) -> dict:
+    return next(
+        c
+        for c in cases("metareg")
+        if c["dataset"] == dataset
+        and (c["mods"] if isinstance(c["mods"], list) else [c["mods"]]) == mods
+        and (c["method"], c["test"]) == (method, test)
+    )
+
+
+def run_metareg(tmp_path, dataset, measure, entry, settings="", frame=None):
+    plan = write_plan(
+        tmp_path,
+        fixture_frame(dataset) if frame is None else frame,
+        f'preset = "metafor"\nmeasure = "{measure}"\n{settings}',
+        f"metaregression = [{entry}]",
+    )
+    return run_plan(load_plan(plan), jobs=1)
+
+
+@pytest.mark.parametrize(
+    ("dataset", "measure", "mods", "method", "test"),
+    [
+        ("bcg", "RR", ["ablat", "alloc"], "REML", "z"),
+        ("bcg", "RR", ["ablat", "alloc"], "DL", "knha"),
+        ("raudenbush1985", "SMD", ["weeks", "tester"], "ML", "knha"),
+    ],
+)
+def test_plan_metaregression_matches_metafor(tmp_path, dataset, measure, mods, method, test):
+    ref = metareg_case(dataset, mods, method, test)
+    moderators = ", ".join(f'"{m}"' for m in mods)
+    entry = f'{{ moderators = [{moderators}], method = "{method}", ci_method = "{test}" }}'
+    results = run_metareg(tmp_path, dataset, measure, entry)
+    (section,) = results[MAIN].result["metaregression"]
+    assert section["k"] == ref["k"] and section["reason"] is None
+    coefficients = ref["coefficients"]
+    assert len(section["coefficients"]) == len(coefficients["name"])
+    for key in ("estimate", "se", "statistic", "pvalue", "ci_lower", "ci_upper"):
+        ours = [c[key] for c in section["coefficients"]]
+        assert ours == pytest.approx(coefficients[key], rel=REL), key
+    for key in ("qm", "qm_pvalue", "qe", "qe_pvalue"):
+        assert section[key] == pytest.approx(ref[key], rel=REL), key
+    assert section["qm_df2"] == ref["qm_df2"]
+    assert section["tau2"] == pytest.approx(ref["tau2"], rel=REL, abs=1e-10)
+    assert section["i2"] == pytest.approx(ref["i2"], rel=REL, abs=1e-8)
+    assert section["r2"] == pytest.approx(ref["r2"], rel=REL, abs=1e-8)
+
+
+def test_method_and_test_default_to_the_analysis_and_permutations_are_seeded(tmp_path):
+    ref = metareg_case("bcg", ["ablat", "alloc"], "REML", "knha")
+    entry = '{ moderators = ["ablat", "alloc"], permutations = 30, seed = 5 }'
+    settings = 'method = "REML"\nci_method = "knha"'
+    first = run_metareg(tmp_path, "bcg", "RR", entry, settings)[MAIN].result["metaregression"][0]
+    again = run_metareg(tmp_path, "bcg", "RR", entry, settings)[MAIN].result["metaregression"][0]
+    assert (first["method"], first["ci_method"]) == ("REML", "knha")
+    assert first["qm"] == pytest.approx(ref["qm"], rel=REL)
+    assert first["permutation"]["iterations"] == 30
+    assert first["permutation"] == again["permutation"]
+
+
+def test_rows_with_a_missing_moderator_are_listed_and_a_failed_fit_has_a_reason(tmp_path):
+    frame = fixture_frame("bcg")
+    frame.loc[[0, 4], "ablat"] = np.nan
+    frame["one_level"] = "same"
+    entries = '{ moderators = ["ablat"] }, { moderators = ["one_level"] }'
+    record = run_metareg(tmp_path, "bcg", "RR", entries, frame=frame)[MAIN]
+    ablat, single = record.result["metaregression"]
+    assert record.ok and ablat["k"] == len(frame) - 2
+    assert [(d["row"], d["reason"]) for d in ablat["dropped"]] == [
+        (2, "missing moderator ablat"),
+        (6, "missing moderator ablat"),
+    ]
+    assert {d["study"] for d in ablat["dropped"]} == set(frame["study"].iloc[[0, 4]])
+    assert "coefficients" not in single
+    assert single["reason"] == "moderator 'one_level' has a single level ('same')"
+
+
+def test_plan_errors_name_the_key(tmp_path):
+    with pytest.raises(PlanError, match=r"key 'analyses.metaregression': column 'latitude'"):
+        run_metareg(tmp_path, "bcg", "RR", '{ moderators = ["latitude"] }')
+    base = '[data]\nfile = "t.csv"\n[analyses]\nmetaregression = [{ moderators = ["a"], '
+    with pytest.raises(
+        PlanError,
+        match=r"key 'analyses.metaregression\[1\].categorical': got 'b', expected one of the "
+        r"moderators \(a\)",
+    ):
+        parse_plan(base + 'categorical = ["b"] }]\n')
+    with pytest.raises(
+        PlanError, match=r"key 'analyses.metaregression\[1\].ci_method': got 'f', expected one of"
+    ):
+        parse_plan(base + 'ci_method = "f" }]\n')
+    with pytest.raises(PlanError, match=r"metaregression\[1\].moderators': got 0 item"):
+        parse_plan('[data]\nfile = "t.csv"\n[analyses]\nmetaregression = [{ moderators = [] }]\n')
+
+
+def test_report_has_the_table_the_bubble_plot_and_the_methods(tmp_path):
+    entries = '{ moderators = ["ablat"], ci_method = "knha" }, { moderators = ["ablat", "alloc"] }'
+    results = run_metareg(tmp_path, "bcg", "RR", entries, 'method = "REML"')
+    index = write_report(results, tmp_path / "out")
+    html = index.read_text()
+    figures = {p.name for p in (tmp_path / "out" / "figures").glob("bubble-*.svg")}
+    assert figures == {"bubble-all-all-time-points-1.svg"}  # one continuous moderator only
+    assert "Meta-regression: All, All time points on ablat, alloc" in html
+    assert "alloc[random]" in html and "Test of moderators: F(1, 11)" in html
+    assert "Bubble plot: meta-regression of All, All time points on ablat" in html
+    methods, references = methods_paragraph(results)
+    assert "Meta-regressions (ablat; ablat, alloc) were fitted as mixed-effects models" in methods
+    assert "Knapp–Hartung t and F tests" in methods and "z and χ² tests" in methods
+    assert any("Raudenbush SW" in r for r in references)
+
+
+def test_bubble_band_at_zero_is_the_intercepts_confidence_interval(tmp_path):
+    """raudenbush1985's weeks start at 0, where the band must be metafor's intercept CI."""
+    ref = metareg_case("raudenbush1985", ["weeks"], "REML", "knha")
+    entry = '{ moderators = ["weeks"], method = "REML", ci_method = "knha" }'
+    section = run_metareg(tmp_path, "raudenbush1985", "SMD", entry)[MAIN].result["metaregression"][
+        0
+    ]
+    data = bubble_data(section)
+    assert data.grid[0] == 0
+    assert data.lower[0] == pytest.approx(ref["coefficients"]["ci_lower"][0], rel=REL)
+    assert data.upper[0] == pytest.approx(ref["coefficients"]["ci_upper"][0], rel=REL)
+    slope = ref["coefficients"]["estimate"][1]
+    assert np.diff(data.fitted) == pytest.approx(slope * np.diff(data.grid), rel=REL)
+    weights = 1 / (np.array([s["vi"] for s in section["studies"]]) + ref["tau2"])
+    assert data.weights == pytest.approx(weights, rel=REL)
+    with pytest.raises(ValueError, match="one continuous moderator"):
+        bubble_data({**section, "moderators": ["weeks", "tester"]})
+
+
+def test_bubble_plot_matches_baseline(tmp_path):
+    entry = '{ moderators = ["weeks"], method = "REML", ci_method = "knha" }'
+    section = run_metareg(tmp_path, "raudenbush1985", "SMD", entry)[MAIN].result["metaregression"][
+        0
+    ]
+    figure = Figure(figsize=(5, 3.8))
+    ax = bubble_plot(bubble_data(section), ax=figure.add_subplot(), ylabel="SMD")
+    assert ax.get_xlabel() == "weeks" and len(ax.collections[1].get_offsets()) == 19
+    actual = tmp_path / "bubble-raudenbush.png"
+    figure.savefig(actual, dpi=50)
+    expected = REPO / "tests" / "baseline" / "bubble-raudenbush.png"
+    if os.environ.get("METAREVIEW_UPDATE_BASELINES"):
+        shutil.copy(actual, expected)
+    assert compare_images(str(expected), str(actual), tol=6) is None

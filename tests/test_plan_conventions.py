@@ -14,6 +14,7 @@ from metareview.cli import main
 from metareview.errors import PlanError
 from metareview.plan.analysis import AnalysisSettings
 from metareview.plan.plan import load_plan, parse_plan
+from metareview.plan.results import ReviewResults
 from metareview.plan.runner import run_plan
 from metareview.report.methods_text import methods_paragraph
 from tests.bias_reference import DATASETS as BIAS_DATASETS
@@ -167,3 +168,18 @@ def test_bad_values_are_plan_errors_naming_the_key(tmp_path):
         parse_plan('[data]\nfile = "t.csv"\n[settings]\ntau_common = "yes"\n')
     with pytest.raises(ValueError, match="trimfill_side must be one of left, right; got 'up'"):
         AnalysisSettings(trimfill_side="up")
+
+
+def test_methods_name_an_analysis_own_subgroup_and_trimfill_conventions():
+    plan = parse_plan(
+        '[data]\nfile = "t.csv"\n[[analysis]]\nname = "Stigma"\nfilter = {}\n'
+        '[analysis.settings]\ntau_common = false\ntrimfill_estimator = "R0"\n'
+        'trimfill_side = "right"\n'
+    )
+    results = ReviewResults("t", "0", "k", plan.to_dict(), {}, ())
+    methods, _ = methods_paragraph(results)
+    assert methods.endswith(
+        "a random-effects model, τ² by restricted maximum likelihood [2], subgroups tested "
+        "with τ² estimated within each subgroup, trim-and-fill with estimator R0 on the right "
+        "side."
+    )

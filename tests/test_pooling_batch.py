@@ -81,3 +81,26 @@ def test_bad_input_names_the_row_and_column():
 def test_reexported_at_top_level():
     assert metareview.pool_many is pool_many
     assert metareview.pool is pool
+
+
+@pytest.mark.parametrize(
+    ("preset", "method"),
+    [("meta", "DL"), ("meta", "REML"), ("metapsy", "REML"), ("revman5", "DL"), ("cma", "DL")],
+)
+def test_heterogeneity_cis_follow_the_preset(preset, method):
+    """tau2_ci=True gives the CIs pool() gives under the preset: Jackson's τ² CI for DL under
+    meta, test-based I² CIs for meta and metapsy, none (NaN) for revman5 and cma."""
+    small = TABLE[TABLE["dataset"].isin(["bcg", "hine1989", "normand1999"])]
+    out = pool_many(small, by="dataset", method=method, preset=preset, tau2_ci=True)
+    for name in ("bcg", "hine1989", "normand1999"):
+        d = DATA[name]
+        res = pool(d["yi"], d["vi"], method=method, preset=preset)
+        row = out.loc[name]
+        for column, interval in (("tau2_ci", res.tau2_ci), ("i2_ci", res.i2_ci)):
+            got = [row[f"{column}_lower"], row[f"{column}_upper"]]
+            if interval is None:
+                assert np.isnan(got).all(), column
+            else:
+                assert got == pytest.approx(list(interval), rel=1e-8, abs=1e-12), column
+    if (preset, method) == ("meta", "DL"):
+        assert res.conventions["tau2_ci_method"] == "jackson"

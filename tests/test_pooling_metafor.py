@@ -1,8 +1,8 @@
 """Agreement with R metafor 3.8-1 (fixture: tests/reference/pooling.R → pooling.json).
 
 Every τ² estimator × {z, knha, adhoc} on eight metadat data sets: ``rma`` (estimate, SE, CI,
-test, τ², I², H², Q), ``confint`` (Q-profile CIs of τ², τ, I², H²) and ``predict`` (prediction
-interval); meta-regression τ² with moderators. Tolerance 1e-6 relative (absolute 1e-9 for
+test, τ², SE of τ² (``se.tau2``), I², H², Q), ``confint`` (Q-profile CIs of τ², τ, I², H²) and ``predict`` (prediction
+interval); meta-regression τ² and its SE with moderators. Tolerance 1e-6 relative (absolute 1e-9 for
 values that are 0); the fixture was made with metafor's convergence tightened to 1e-12.
 """
 
@@ -15,6 +15,8 @@ import pytest
 
 from metareview.stats.pooling import pool
 from metareview.stats.tau2 import estimate_tau2
+from metareview.stats.tau2_se import METHODS_WITH_SE, tau2_se
+from metareview.stats.wls import LinearModel
 from tests.conftest import REPO
 
 FIXTURE = json.loads((REPO / "tests" / "reference" / "pooling.json").read_text())
@@ -39,6 +41,10 @@ def test_rma_confint_predict(case):
     for name in ("estimate", "se", "ci_lower", "ci_upper", "statistic", "pvalue"):
         assert close(getattr(random, name), expected[name]), name
     assert close(res.tau2, expected["tau2"])
+    if case["method"] in METHODS_WITH_SE:
+        assert close(res.tau2_se, expected["se_tau2"])
+    else:  # FE: no SE; PM, EB: metafor prints one we could not derive, so none is claimed
+        assert res.tau2_se is None
     assert close(res.i2, expected["i2"]) and close(res.h2, expected["h2"])
     assert close(res.q, expected["q"]) and close(res.q_pvalue, expected["q_pvalue"])
     if case["method"] == "FE":
@@ -60,6 +66,9 @@ def test_tau2_with_moderators(case):
     fit = estimate_tau2(data["yi"], data["vi"], case["method"], X=np.array(case["X"]))
     assert fit.converged
     assert close(fit.tau2, case["tau2"])
+    if case["method"] in METHODS_WITH_SE:
+        model = LinearModel(np.array(data["yi"]), np.array(data["vi"]), np.array(case["X"]))
+        assert close(tau2_se(model, case["method"], fit.tau2), case["se_tau2"])
 
 
 @pytest.mark.parametrize("case", FIXTURE["bimodal"], ids=["k6", "k3"])

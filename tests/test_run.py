@@ -76,7 +76,18 @@ def test_example_writes_report_results_figures_and_tables(example_run, example_r
         "rob_overall",
     ]
     assert len(main_result.leave_one_out) == main_result.k
+    # several subgroup columns: each its own test, forest plot, table rows and sentence
+    assert all(block["test"] is not None for block in main_result.subgroups)
+    by_column = {
+        f"forest-clinical-recovery-post-test-by-{c}.svg"
+        for c in ("population", "format", "delivery", "rob-overall")
+    }
+    assert by_column <= set(figures)
+    table = pd.read_csv(example_run / "tables" / "table-clinical-recovery.csv")
+    headers = table[(table["section"] == "Subgroup analyses") & table["p_subgroups"].notna()]
+    assert list(headers["analysis"]) == ["population", "format", "delivery", "rob_overall"]
     html = (example_run / "report" / "index.html").read_text()
+    assert all(f"Subgroups by {c} " in html for c in ("population", "format", "delivery"))
     assert not re.search(r"[-−]0\.0+(?!\d)", html)  # a rounded zero has no sign
     forest = (example_run / "figures" / "forest-clinical-recovery-post-test.svg").read_text()
     assert "Total" in forest or "Random" in forest

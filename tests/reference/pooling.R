@@ -32,7 +32,8 @@ fit_case <- function(d, method, test) {
   pred <- predict(res)
   out <- list(
     estimate = res$beta[1], se = res$se, ci_lower = res$ci.lb, ci_upper = res$ci.ub,
-    statistic = res$zval, pvalue = res$pval, tau2 = res$tau2, i2 = res$I2, h2 = res$H2,
+    statistic = res$zval, pvalue = res$pval, tau2 = res$tau2, se_tau2 = res$se.tau2,
+    i2 = res$I2, h2 = res$H2,
     q = res$QE, q_pvalue = res$QEp,
     pi_lower = if (method == "FE") NULL else pred$pi.lb,
     pi_upper = if (method == "FE") NULL else pred$pi.ub
@@ -73,6 +74,7 @@ for (spec in regressions) {
     res <- rma(yi, vi, mods = X, data = d, method = method, control = tight)
     mreg[[length(mreg) + 1]] <- list(dataset = spec$dataset, mods = spec$mods, method = method,
                                      X = unname(cbind(1, X)), tau2 = res$tau2,
+                                     se_tau2 = res$se.tau2,
                                      beta = unname(res$beta[, 1]))
   }
 }

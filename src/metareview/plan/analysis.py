@@ -34,6 +34,7 @@ from metareview.stats.bias.trimfill import ESTIMATORS, SIDES
 from metareview.stats.influence import InfluenceResult
 from metareview.stats.leave_one_out import LeaveOneOutResult
 from metareview.stats.mantel_haenszel import BinaryPoolResult
+from metareview.stats.mh_random import MantelHaenszelRandom
 from metareview.stats.outliers import OutlierResult
 from metareview.stats.pooling import PoolResult, check_choice, pool, resolve_settings
 from metareview.stats.render import (
@@ -107,11 +108,17 @@ class AnalysisResult:
     outliers: OutlierResult | None = None
     mantel_haenszel: BinaryPoolResult | None = None
     peto: BinaryPoolResult | None = None
+    mantel_haenszel_random: MantelHaenszelRandom | None = None
     metaregression: tuple[MetaRegSection, ...] = ()
 
     # Optional sections added by later analyses, each an object with ``to_dict()``; listed
     # in OPTIONAL_SECTIONS so that ``to_dict`` includes them when present.
-    OPTIONAL_SECTIONS: ClassVar[tuple[str, ...]] = ("small_study", "mantel_haenszel", "peto")
+    OPTIONAL_SECTIONS: ClassVar[tuple[str, ...]] = (
+        "small_study",
+        "mantel_haenszel",
+        "peto",
+        "mantel_haenszel_random",
+    )
     # Sections always in the document (``null`` when not computed, e.g. no ``by`` column).
     ALWAYS_SECTIONS: ClassVar[tuple[str, ...]] = ROBUSTNESS_SECTIONS
 
@@ -162,7 +169,7 @@ class AnalysisResult:
         lines.append(render_pool_summary(self.pooled))
         if self.measure in RATIO_MEASURES:
             lines.append(render_ratio_scale(self.pooled, self.measure))
-        for binary in (self.mantel_haenszel, self.peto):
+        for binary in (self.mantel_haenszel, self.peto, self.mantel_haenszel_random):
             if binary is not None:
                 lines.append(binary.summary())
         if self.small_study is not None:
@@ -246,7 +253,15 @@ def analyze(
     sections = robustness_sections(
         yi, vi, labels, [int(r) for r in kept.index], pooled, settings, groups
     )
-    mantel_haenszel, peto = binary_sections(kept, measure, settings.level)
+    binary = binary_sections(
+        kept,
+        measure,
+        settings.level,
+        preset=settings.preset,
+        tau2_method=pooled.method,
+        ci_method=pooled.ci_method,
+        studies=labels,
+    )
     metaregression = tuple(
         metaregression_section(
             yi,
@@ -278,8 +293,9 @@ def analyze(
         leave_one_out=sections.leave_one_out,
         influence=sections.influence,
         outliers=sections.outliers,
-        mantel_haenszel=mantel_haenszel,
-        peto=peto,
+        mantel_haenszel=binary.mantel_haenszel,
+        peto=binary.peto,
+        mantel_haenszel_random=binary.mantel_haenszel_random,
         metaregression=metaregression,
     )
 

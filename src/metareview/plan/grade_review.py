@@ -71,7 +71,7 @@ def evidence_from_record(
     record: AnalysisRecord, *, rob_column: str, design: str = "RCT"
 ) -> OutcomeEvidence:
     """The GRADE inputs of one analysis the runner stored (see the module docstring)."""
-    result = record.result
+    result = record.headline()  # RevMan's M-H, Random when the report shows it
     measure = result.get("measure") or "SMD"
     if measure not in MEASURES:
         raise PlanError(f"{record.spec['title']}: GRADE cannot rate a {measure} analysis")

@@ -14,6 +14,26 @@ from typing import Any
 
 import pandas as pd
 
+MH_RANDOM_KEYS = ("model", "k", "studies", "fixed", "random", "heterogeneity")
+
+
+def headline_result(result: dict[str, Any], model: str) -> dict[str, Any]:
+    """The result document with RevMan 5's "M-H, Random" model in place of the
+    inverse-variance one when the headline model is ``random`` and the analysis has that
+    section (preset ``revman5``, binary measure, event counts): what a RevMan user sees.
+    Otherwise the document itself.
+
+    >>> doc = {"k": 3, "random": {"estimate": 0.1},
+    ...        "mantel_haenszel_random": {"model": "MH-random", "k": 3, "studies": [],
+    ...            "fixed": {}, "random": {"estimate": 0.2}, "heterogeneity": {}}}
+    >>> headline_result(doc, "random")["random"], headline_result(doc, "fixed")["random"]
+    ({'estimate': 0.2}, {'estimate': 0.1})
+    """
+    section = result.get("mantel_haenszel_random")
+    if model != "random" or not section:
+        return result
+    return {**result, **{key: section[key] for key in MH_RANDOM_KEYS}}
+
 
 @dataclass(frozen=True)
 class AnalysisRecord:
@@ -47,9 +67,14 @@ class AnalysisRecord:
     def k(self) -> int:
         return int(self.result.get("k", len(self.input)))
 
+    def headline(self) -> dict[str, Any]:
+        """The result document as the preset's software shows the headline model
+        (:func:`headline_result`)."""
+        return headline_result(self.result, self.model)
+
     def pooled(self) -> dict[str, Any]:
         """The headline pooled estimate (the ``random`` or ``fixed`` block of the result)."""
-        return self.result.get(self.model, {})
+        return self.headline().get(self.model, {})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,7 +150,7 @@ class ReviewResults:
         rows = []
         for record in self.analyses:
             pooled = record.pooled() if record.ok else {}
-            het = record.result.get("heterogeneity", {}) if record.ok else {}
+            het = record.headline().get("heterogeneity", {}) if record.ok else {}
             rows.append(
                 {
                     "id": record.id,

@@ -112,6 +112,8 @@ def plan_text(table: ExtractionTable, data_file: str, sheet: str | None = None) 
         + "]",
         'small_study = ["egger", "trimfill"]',
         f"specific_outcomes = {'true' if 'outcome' in columns else 'false'}",
+        "# meta-regression on moderator columns, e.g.:",
+        '# metaregression = [{ moderators = ["year"] }, { moderators = ["format"], ci_method = "knha" }]',
     ]
     if "outcome_category" in columns:
         lines.append("")

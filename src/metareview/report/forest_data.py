@@ -148,7 +148,9 @@ class ForestData:
     def axis_label(self, layout: str) -> str:
         long, short, plain = MEASURE_LABELS.get(self.measure, (self.measure,) * 3)
         if layout == "revman5":
-            return f"{long}\nIV, {'Random' if self.model == 'random' else 'Fixed'}, {self.level:.0%} CI"
+            pooling = "M-H" if self.result.get("model") == "MH-random" else "IV"
+            model = "Random" if self.model == "random" else "Fixed"
+            return f"{long}\n{pooling}, {model}, {self.level:.0%} CI"
         return f"{plain} ({self.level:.0%} CI)" if layout == "jama" else short
 
 
@@ -187,7 +189,10 @@ def forest_data(
 ) -> ForestData:
     """Gather a forest plot's content from an analysis record (optionally by subgroup column;
     ``rob_column`` names the input column holding each study's overall risk of bias)."""
-    result = record.result
+    block = next((b for b in record.subgroups if b["column"] == subgroup), None)
+    # Subgroup results are inverse-variance only, so RevMan's M-H, Random replaces the
+    # headline only in a plot without subgroups.
+    result = record.headline() if block is None else record.result
     level = float(result.get("level", 0.95))
     z = stats.norm.ppf(0.5 + level / 2)
     inputs = {str(row["study"]): row for row in record.input}
@@ -216,7 +221,6 @@ def forest_data(
             )
         return tuple(rows)
 
-    block = next((b for b in record.subgroups if b["column"] == subgroup), None)
     if block is None:
         sections = (ForestSection(None, rows_of(result), (), result),)
         test = None

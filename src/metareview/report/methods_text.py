@@ -298,9 +298,20 @@ def _own_settings(plan: dict[str, Any], defaults: dict[str, Any], cite: _Citatio
         tau_name, tau_ref = TAU2_NAMES.get(
             settings.get("method") or preset.tau2_method, ("the preset's estimator", "handbook")
         )
+        extra = ""
+        if "tau_common" in own:
+            extra += ", subgroups tested with " + (
+                "a common τ²" if own["tau_common"] else "τ² estimated within each subgroup"
+            )
+        if "trimfill_estimator" in own or "trimfill_side" in own:
+            side = settings.get("trimfill_side")
+            extra += (
+                f", trim-and-fill with estimator {settings.get('trimfill_estimator', 'L0')}"
+                + (f" on the {side} side" if side else "")
+            )
         sentences.append(
             f"{item['name']} was analysed with the conventions of {preset.software}: "
-            f"{_model_text(settings)}, τ² by {tau_name} {cite.cite(tau_ref)}."
+            f"{_model_text(settings)}, τ² by {tau_name} {cite.cite(tau_ref)}{extra}."
         )
     return sentences
 
@@ -347,8 +358,11 @@ def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
         if not record.ok:
             sentences.append(f"{spec['title']}: not pooled ({record.reason}).")
             continue
-        result, het = record.result, record.result["heterogeneity"]
+        result = record.headline()
+        het = result["heterogeneity"]
         model = "random-effects" if record.model == "random" else "fixed-effect"
+        if result.get("model") == "MH-random":
+            model = "Mantel-Haenszel random-effects"
         text = (
             f"{spec['title']}: pooling {result['k']} trials gave "
             f"{_estimate_text(result, record.model, symbol)} ({model} model), with "

@@ -79,7 +79,7 @@ def _record_row(section: str, label: str, record: AnalysisRecord) -> dict[str, A
             note=f"not pooled: {record.reason}",
             k=len(record.input) or None,
         )
-    return _row(section, label, record.result, record.model)
+    return _row(section, label, record.headline(), record.model)
 
 
 def summary_table(results: ReviewResults, group: str) -> pd.DataFrame:

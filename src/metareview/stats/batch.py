@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 
 from metareview.stats import distributions as dist
-from metareview.stats.pooling import CI_METHODS, check_choice
+from metareview.stats import heterogeneity as het
+from metareview.stats.jackson import jackson_tau2_ci
+from metareview.stats.pooling import CI_METHODS, check_choice, tau2_ci_method_for
 from metareview.stats.presets import Preset, get_preset
 from metareview.stats.tau2 import (
     DEFAULT_MAXITER,
@@ -264,10 +266,13 @@ def pool_many(
     level : float
         Confidence level.
     preset : str or Preset, optional
-        Sets the I² definition and prediction-interval rule (default ``metafor``).
+        Sets the I² definition, the prediction-interval rule and the CI methods of τ² and I²
+        (default ``metafor``).
     tau2_ci : bool
-        Add Q-profile CIs: columns ``tau2_ci_lower``, ``tau2_ci_upper``, ``i2_ci_lower``,
-        ``i2_ci_upper`` (always Q-profile and τ²-based I², whatever the preset's CI rules).
+        Add CIs of τ² and I²: columns ``tau2_ci_lower``, ``tau2_ci_upper``, ``i2_ci_lower``,
+        ``i2_ci_upper``, by the preset's ``tau2_ci_method`` (Q-profile, or Jackson's for DL
+        under ``meta``) and ``i2_ci_method`` (from the τ² bounds, or test-based), as ``pool``;
+        NaN where the preset reports none (``revman5``, ``cma``) and for k < 2.
 
     Returns
     -------
@@ -394,11 +399,51 @@ def _fit(
         "iterations": iterations,
     }
     if tau2_ci and method != "FE":
-        lower, upper = _qprofile(groups, level)
-        out["tau2_ci_lower"], out["tau2_ci_upper"] = lower, upper
-        out["i2_ci_lower"] = 100 * lower / (typical + lower)
-        out["i2_ci_upper"] = 100 * upper / (typical + upper)
+        out.update(_heterogeneity_cis(groups, method, fe.q, typical, preset, level))
     return out
+
+
+def _heterogeneity_cis(
+    groups: _Groups,
+    method: str,
+    q: np.ndarray,
+    typical: np.ndarray,
+    preset: Preset,
+    level: float,
+) -> dict[str, np.ndarray]:
+    """CIs of τ² and I² by the preset's methods, as :func:`metareview.stats.pooling.pool`
+    computes them (NaN where the preset reports none or k < 2)."""
+    k = groups.k
+    nan = np.full(k.size, np.nan)
+    tau2_method = tau2_ci_method_for(preset, method)
+    if tau2_method == "qprofile":
+        lower, upper = _qprofile(groups, level)
+    elif tau2_method == "jackson":
+        bounds = [
+            jackson_tau2_ci(groups.y[g, present], groups.v[g, present], level)
+            if k[g] >= 2
+            else (np.nan, np.nan)
+            for g, present in enumerate(groups.mask.astype(bool))
+        ]
+        lower, upper = np.array(bounds).T
+    else:
+        lower, upper = nan, nan
+    i2_method = preset.i2_ci_method
+    if i2_method == "qprofile":
+        i2_lower, i2_upper = 100 * lower / (typical + lower), 100 * upper / (typical + upper)
+    elif i2_method == "test_based":
+        bounds = [
+            het.test_based_i2_ci(q[g], int(k[g]), level) or (np.nan, np.nan) for g in range(k.size)
+        ]
+        i2_lower, i2_upper = np.array(bounds, dtype=float).T
+    else:
+        i2_lower, i2_upper = nan, nan
+    return {
+        "tau2_ci_lower": lower,
+        "tau2_ci_upper": upper,
+        "i2_ci_lower": i2_lower,
+        "i2_ci_upper": i2_upper,
+    }
 
 
 def _prediction(mu, se, se_classic, tau2, k, test, preset, level, method):

@@ -34,6 +34,7 @@ from metareview.stats.jackson import jackson_tau2_ci
 from metareview.stats.presets import Preset, get_preset
 from metareview.stats.render import render_pool_html, render_pool_summary
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2_model
+from metareview.stats.tau2_se import tau2_se
 from metareview.stats.wls import LinearModel
 
 CI_METHODS: tuple[str, ...] = ("z", "knha", "adhoc")
@@ -88,7 +89,9 @@ class PoolResult:
     """Result of :func:`pool`. Estimates are on the analysis scale (log for OR/RR).
 
     ``weights`` are the random-effects weights in percent, in input order; ``tau2_ci`` etc.
-    are ``(lower, upper)`` or ``None`` when the preset reports none; ``i2`` is in percent.
+    are ``(lower, upper)`` or ``None`` when the preset reports none; ``i2`` is in percent;
+    ``tau2_se`` is the SE of τ̂² (metafor's ``se.tau2``, :mod:`metareview.stats.tau2_se`),
+    ``None`` for estimators without one (FE, PM, EB) and k = 1.
     """
 
     k: int
@@ -117,10 +120,12 @@ class PoolResult:
     iterations: int
     conventions: dict[str, str]
     warnings: tuple[str, ...] = ()
+    tau2_se: float | None = None
 
     def heterogeneity_dict(self) -> dict[str, Any]:
         return {
             "tau2": self.tau2,
+            "tau2_se": self.tau2_se,
             "tau2_ci": _pair(self.tau2_ci),
             "tau": self.tau,
             "tau_ci": _pair(self.tau_ci),
@@ -275,12 +280,9 @@ def pool(
         fit_tau2, converged, iterations = fit.tau2, fit.converged, fit.iterations
         if not converged:
             warnings.append(f"the {method} estimate of tau^2 did not converge")
-    state = model.at(fit_tau2)
-    se_classic = math.sqrt(state.vb[0, 0])
-    random, ci_used = _random_effects(
-        state.beta[0], se_classic, state.q, k, fit_tau2, method, ci_method, chosen, level, warnings
+    random, ci_used, weights = random_effects_at(
+        model, fit_tau2, method, ci_method, chosen, level, warnings
     )
-    weights = tuple(float(x) for x in 100.0 * state.w / state.sum_w)
 
     het_values = _heterogeneity(model, fe_state.q, fit_tau2, method, chosen, level, warnings)
     conventions = {
@@ -317,6 +319,7 @@ def pool(
         iterations=iterations,
         conventions=conventions,
         warnings=tuple(warnings),
+        tau2_se=tau2_se(model, method, fit_tau2) if k > 1 else None,
     )
 
 
@@ -330,6 +333,43 @@ def _fixed_effect(estimate: float, se: float, z_crit: float) -> FixedEffect:
         statistic=float(statistic),
         pvalue=float(dist.z_pvalue(statistic)),
     )
+
+
+def random_effects_at(
+    model: LinearModel,
+    tau2: float,
+    method: str,
+    ci_method: str,
+    preset: Preset,
+    level: float,
+    warnings: list[str],
+) -> tuple[RandomEffects, str, tuple[float, ...]]:
+    """The random-effects model with weights 1/(vᵢ + τ²) at a given τ²: the model, the CI
+    method actually used (``knha`` falls back to ``adhoc`` for identical effects) and the
+    weights in percent. ``method`` is the τ² estimator's code (``FE`` gives no PI).
+
+    >>> model = LinearModel(np.array([0.1, 0.3, 0.5]), np.array([0.01, 0.02, 0.04]))
+    >>> random, used, weights = random_effects_at(
+    ...     model, 0.01, "DL", "z", get_preset("revman5"), 0.95, [])
+    >>> round(random.estimate, 4), used, [round(w, 1) for w in weights]
+    (0.2419, 'z', [48.4, 32.3, 19.4])
+    """
+    state = model.at(tau2)
+    se_classic = math.sqrt(state.vb[0, 0])
+    random, ci_used = _random_effects(
+        state.beta[0],
+        se_classic,
+        state.q,
+        model.k,
+        tau2,
+        method,
+        ci_method,
+        preset,
+        level,
+        warnings,
+    )
+    weights = tuple(float(x) for x in 100.0 * state.w / state.sum_w)
+    return random, ci_used, weights
 
 
 # Q(τ̂²)/(k − 1) at or below this means the effects are identical up to rounding.
@@ -425,6 +465,20 @@ def prediction_interval(
     return (float(estimate - half), float(estimate + half))
 
 
+def tau2_ci_method_for(preset: Preset, method: str) -> str:
+    """The τ² CI method ``preset`` uses with estimator ``method``: ``jackson_dl`` resolved to
+    ``jackson`` (DL) or ``qprofile``; ``none`` for FE.
+
+    >>> tau2_ci_method_for(get_preset("meta"), "DL"), tau2_ci_method_for(get_preset("meta"), "REML")
+    ('jackson', 'qprofile')
+    """
+    if method == "FE":
+        return "none"
+    if preset.tau2_ci_method == "jackson_dl":
+        return "jackson" if method == "DL" else "qprofile"
+    return preset.tau2_ci_method
+
+
 def _heterogeneity(
     model: LinearModel,
     q: float,
@@ -437,11 +491,7 @@ def _heterogeneity(
     k = model.k
     df = k - 1
     definition = preset.i2_definition if method != "FE" else "q"
-    tau2_ci_method = preset.tau2_ci_method
-    if tau2_ci_method == "jackson_dl":
-        tau2_ci_method = "jackson" if method == "DL" else "qprofile"
-    if method == "FE" or k < 2:
-        tau2_ci_method = "none"
+    tau2_ci_method = tau2_ci_method_for(preset, method) if k >= 2 else "none"
     tau2_ci: Interval = None
     if tau2_ci_method == "qprofile":
         tau2_ci = het.qprofile_tau2_ci(model, level)

@@ -45,6 +45,11 @@ class Preset:
         pi_method: ``"follow_ci"`` (z with √(SE² + τ²), or t(k − 1) with the HK SE under knha:
             metafor), ``"t_k1"`` (t(k − 1) with the classic SE: meta ≥ 8), ``"t_k2"`` (t(k − 2):
             Higgins–Thompson–Spiegelhalter, meta ≤ 7, CMA) or ``"none"`` (RevMan 5 shows none).
+        mantel_haenszel_random: for OR/RR/RD with event counts, also report RevMan 5's
+            "M-H, Random" model (DerSimonian–Laird τ² from Q around the Mantel–Haenszel
+            estimate; :mod:`metareview.stats.mh_random`), and pool Mantel–Haenszel with the
+            zero-cell increment added to tables with a zero cell (RevMan 5); otherwise
+            Mantel–Haenszel pools the raw counts (metafor's ``rma.mh``).
     Subgroups
         subgroup_tau2: ``"separate"`` (one τ² per subgroup, meta/RevMan) or ``"common"`` (metafor).
     Small-study effects (``docs/small-study-effects.md``)
@@ -76,6 +81,7 @@ class Preset:
     trimfill_model: str
     min_k_bias: int = 10
     smd_from_events: str = "hasselblad_hedges"
+    mantel_haenszel_random: bool = False
 
     def with_overrides(self, **overrides: Any) -> Preset:
         """Return a copy with explicit arguments (those not ``None``) replacing the defaults.
@@ -144,6 +150,7 @@ PRESETS: dict[str, Preset] = {
         subgroup_tau2="separate",
         egger_variant="classic",
         trimfill_model="FE",
+        mantel_haenszel_random=True,
     ),
     "metapsy": Preset(
         name="metapsy",

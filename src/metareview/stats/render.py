@@ -44,7 +44,8 @@ def render_pool_summary(res: PoolResult) -> str:
     level = f"{100 * res.level:g}%"
     if res.method != "FE":
         lines += [
-            f"tau^2 (estimated amount of total heterogeneity): {fmt(res.tau2)}{fmt_ci(res.tau2_ci)}",
+            f"tau^2 (estimated amount of total heterogeneity): {fmt(res.tau2)}"
+            f"{_se_phrase(res.tau2_se)}{fmt_ci(res.tau2_ci)}",
             f"tau (square root of estimated tau^2 value):      {fmt(res.tau)}{fmt_ci(res.tau_ci)}",
         ]
     lines += [
@@ -117,6 +118,11 @@ def _p_phrase(pvalue: float | None) -> str:
     return text if text.startswith("<") else f"= {text}"
 
 
+def _se_phrase(se: float | None) -> str:
+    """`` (SE = 0.1664)`` as metafor prints the SE of τ², or nothing when there is none."""
+    return "" if se is None else f" (SE = {fmt(se)})"
+
+
 def render_pool_html(res: PoolResult) -> str:
     """A small HTML table for notebooks."""
     cells = [
@@ -127,7 +133,7 @@ def render_pool_html(res: PoolResult) -> str:
             "random",
             f"{fmt(res.random.estimate)}{fmt_ci((res.random.ci_lower, res.random.ci_upper))}",
         ),
-        ("tau^2", f"{fmt(res.tau2)}{fmt_ci(res.tau2_ci)}"),
+        ("tau^2", f"{fmt(res.tau2)}{_se_phrase(res.tau2_se)}{fmt_ci(res.tau2_ci)}"),
         ("I^2", f"{fmt(res.i2, 1)}%{fmt_ci(res.i2_ci, 1)}"),
         ("Q", f"{fmt(res.q, 2)} (df = {res.q_df}, p {_p_phrase(res.q_pvalue)})"),
     ]

@@ -1,0 +1,170 @@
+"""RevMan 5's "M-H, Random" model against metafor 3.8-1 composed as RevMan computes it
+(``rma.mh`` with the zero-cell correction inside MH, Q = its ``QE``, DerSimonian–Laird τ² from
+that Q, ``rma(tau2 = …)``): fixture tests/reference/mh_random.R → mh_random.json, 1e-6 relative."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from metareview.stats.mh_random import mantel_haenszel_random
+from metareview.stats.pooling import pool
+from tests.conftest import REPO
+
+FIXTURE = json.loads((REPO / "tests" / "reference" / "mh_random.json").read_text())
+MODEL_FIELDS = ("estimate", "se", "ci_lower", "ci_upper", "statistic", "pvalue")
+
+
+def close(value, expected):
+    return value == pytest.approx(expected, rel=1e-6, abs=1e-12)
+
+
+@pytest.mark.parametrize("case", FIXTURE["cases"], ids=lambda c: f"{c['dataset']}-{c['measure']}")
+def test_against_metafor(case):
+    res = mantel_haenszel_random(
+        case["ai"], case["bi"], case["ci"], case["di"], measure=case["measure"]
+    )
+    assert res.k == case["k"] and res.excluded == 0
+    for name in MODEL_FIELDS:
+        assert close(getattr(res.fixed, name), case["fixed"][name]), f"fixed.{name}"
+        assert close(getattr(res.random, name), case["random"][name]), f"random.{name}"
+    for name in ("q", "q_df", "q_pvalue", "i2", "tau2"):
+        assert close(getattr(res, name), case[name]), name
+    assert list(res.yi) == pytest.approx(case["yi"], rel=1e-9)
+    assert list(res.weights) == pytest.approx(case["weights"], rel=1e-6)
+
+
+def test_double_zero_tables_are_counted_out_of_ratios_and_kept_for_rd():
+    """The ``sparse`` set has one double-zero table: the fixture's OR case was fitted without it
+    (k = 5), its RD case with it (k = 6); given all six tables the OR result must equal the
+    fixture and say what it left out."""
+    odds = next(c for c in FIXTURE["cases"] if c["dataset"] == "sparse" and c["measure"] == "OR")
+    rd = next(c for c in FIXTURE["cases"] if c["dataset"] == "sparse" and c["measure"] == "RD")
+    full = [rd["ai"], rd["bi"], rd["ci"], rd["di"]]
+    res = mantel_haenszel_random(*full, measure="OR", studies=list("ABCDEF"))
+    assert res.excluded == 1 and res.studies == ("A", "B", "D", "E", "F")
+    assert "C: no events (or only events) in both arms" in res.warnings[0]
+    assert close(res.random.estimate, odds["random"]["estimate"])
+    assert mantel_haenszel_random(*full, measure="RD").k == 6
+
+
+def test_q_is_around_the_mantel_haenszel_estimate_not_the_inverse_variance_one():
+    """Sparse RD: Q (never smaller than around the IV estimate, where Q is least), τ² and the
+    pooled mean differ from inverse-variance DL on the same effects — RevMan's variant."""
+    case = next(c for c in FIXTURE["cases"] if c["dataset"] == "sparse" and c["measure"] == "RD")
+    res = mantel_haenszel_random(case["ai"], case["bi"], case["ci"], case["di"], measure="RD")
+    iv = pool(res.yi, res.vi, method="DL")
+    assert iv.q < res.q and iv.tau2 < 0.8 * res.tau2
+    assert abs(iv.random.estimate - res.random.estimate) > 1e-3
+
+
+def test_bad_input_is_rejected():
+    with pytest.raises(ValueError, match="every one is a double-zero table"):
+        mantel_haenszel_random([0, 0], [10, 12], [0, 0], [9, 11])
+    with pytest.raises(ValueError, match="add must be > 0"):
+        mantel_haenszel_random([1, 2], [10, 12], [3, 0], [9, 11], add=0)
+    with pytest.raises(ValueError, match="studies must have 2 labels"):
+        mantel_haenszel_random([1, 2], [10, 12], [3, 1], [9, 11], studies=["A"])
+
+
+def test_result_renders_and_serialises():
+    res = mantel_haenszel_random([4, 6, 3], [119, 300, 228], [11, 29, 11], [128, 274, 209])
+    doc = res.to_dict()
+    assert doc["model"] == "MH-random" and len(doc["studies"]) == 3
+    assert set(doc["heterogeneity"]) >= {"tau2", "q", "q_df", "q_pvalue", "i2"}
+    assert "M-H, Random" in res.summary() and "<pre>" in res._repr_html_()
+
+
+def _table_csv(tmp_path, case, name="trials.csv"):
+    lines = ["study,event_arm1,totaln_arm1,event_arm2,totaln_arm2"]
+    for i, (a, b, c, d) in enumerate(zip(case["ai"], case["bi"], case["ci"], case["di"])):
+        lines.append(f"trial {i + 1},{a},{a + b},{c},{c + d}")
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("measure", ["OR", "RR", "RD"])
+def test_analyze_reports_mh_random_under_revman5(tmp_path, measure):
+    """The sparse tables as an extraction table under preset revman5: the double-zero row is
+    dropped (OR, RR) with its reason, and the "M-H, Random" and M-H sections equal the fixture
+    (RevMan's zero-cell increment inside Mantel–Haenszel)."""
+    from metareview.plan.analysis import AnalysisSettings, analyze
+
+    rd = next(c for c in FIXTURE["cases"] if c["dataset"] == "sparse" and c["measure"] == "RD")
+    case = next(c for c in FIXTURE["cases"] if c["dataset"] == "sparse" and c["measure"] == measure)
+    result = analyze(_table_csv(tmp_path, rd), AnalysisSettings(measure=measure, preset="revman5"))
+    assert len(result.dropped) == (0 if measure == "RD" else 1)
+    doc = result.to_dict()
+    section = doc["mantel_haenszel_random"]
+    assert section["k"] == case["k"]
+    for name in MODEL_FIELDS:
+        assert close(section["random"][name], case["random"][name]), name
+        assert close(section["fixed"][name], case["fixed"][name]), name
+    assert close(section["heterogeneity"]["tau2"], case["tau2"])
+    assert close(section["heterogeneity"]["q"], case["q"])
+    assert close(doc["mantel_haenszel"]["estimate"], case["fixed"]["estimate"])
+    assert [s["weight"] for s in section["studies"]] == pytest.approx(case["weights"], rel=1e-6)
+    assert "M-H, Random" in result.summary()
+
+
+def test_other_presets_and_estimators_leave_mh_random_out(tmp_path):
+    """metafor keeps rma.mh's raw-count Mantel–Haenszel and has no M-H, Random; revman5 with
+    an estimator other than DL (RevMan 5 offers only DL) has none either."""
+    from metareview.plan.analysis import AnalysisSettings, analyze
+
+    rd = next(c for c in FIXTURE["cases"] if c["dataset"] == "sparse" and c["measure"] == "RD")
+    path = _table_csv(tmp_path, rd)
+    metafor = analyze(path, AnalysisSettings(measure="OR")).to_dict()
+    assert "mantel_haenszel_random" not in metafor
+    revman = analyze(path, AnalysisSettings(measure="OR", preset="revman5")).to_dict()
+    assert metafor["mantel_haenszel"]["estimate"] != pytest.approx(
+        revman["mantel_haenszel"]["estimate"], rel=1e-3
+    )
+    reml = analyze(path, AnalysisSettings(measure="OR", preset="revman5", method="REML"))
+    assert reml.mantel_haenszel_random is None
+
+
+def test_report_shows_mh_random_as_revman_does(tmp_path):
+    """A revman5 record of binary counts: the forest plot (rows, total, axis label, footer),
+    the summary table, the results paragraph and the GRADE inputs show M-H, Random."""
+    from metareview.plan.analysis import AnalysisSettings, analyze
+    from metareview.plan.grade_review import evidence_from_record
+    from metareview.plan.results import AnalysisRecord, ReviewResults
+    from metareview.report.forest_data import forest_data
+    from metareview.report.methods_text import results_paragraph
+    from metareview.report.tables import summary_table
+
+    case = next(c for c in FIXTURE["cases"] if c["dataset"] == "bcg" and c["measure"] == "RR")
+    result = analyze(_table_csv(tmp_path, case), AnalysisSettings(measure="RR", preset="revman5"))
+    spec = {"id": "x", "title": "BCG", "group": "BCG", "window": "Post-test", "role": "main"}
+    rows = [
+        {
+            "study": f"trial {i + 1}",
+            "event_arm1": a,
+            "totaln_arm1": a + b,
+            "event_arm2": c,
+            "totaln_arm2": c + d,
+        }
+        for i, (a, b, c, d) in enumerate(zip(case["ai"], case["bi"], case["ci"], case["di"]))
+    ]
+    record = AnalysisRecord(spec=spec, status="ok", result=result.to_dict(), input=rows)
+    data = forest_data(record)
+    assert "M-H, Random" in data.axis_label("revman5")
+    assert [row.weight for row in data.rows] == pytest.approx(case["weights"], rel=1e-6)
+    assert close(data.summaries[0].estimate, case["random"]["estimate"])
+    footer = data.heterogeneity_text("revman5")
+    assert f"Tau² = {case['tau2']:.2f}; Chi² = {case['q']:.2f}, df = 12" in footer
+    assert f"Z = {abs(case['random']['statistic']):.2f}" in data.overall_text("revman5")
+    results = ReviewResults(
+        title="t", version="0", cache_key="k", plan={}, data={}, analyses=(record,)
+    )
+    row = summary_table(results, "BCG").iloc[0]
+    assert close(row["estimate"], case["random"]["estimate"])
+    assert close(row["ci_upper"], case["random"]["ci_upper"])
+    assert "Mantel-Haenszel random-effects" in results_paragraph([record], symbol="log RR")
+    evidence = evidence_from_record(record, rob_column="overall_rob")
+    assert close(evidence.estimate, case["random"]["estimate"]) and close(evidence.i2, case["i2"])
+    fixed = AnalysisRecord(spec=spec, status="ok", result=result.to_dict(), model="fixed")
+    assert "IV, Fixed" in forest_data(fixed).axis_label("revman5")

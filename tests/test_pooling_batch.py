@@ -36,10 +36,11 @@ def test_equals_pool(method, test):
             ("ci_upper", res.random.ci_upper),
             ("pvalue", res.random.pvalue),
             ("tau2", res.tau2),
+            ("tau2_se", np.nan if res.tau2_se is None else res.tau2_se),
             ("i2", res.i2),
             ("q", res.q),
         ]:
-            assert row[column] == pytest.approx(value, rel=1e-9, abs=1e-12), column
+            assert row[column] == pytest.approx(value, rel=1e-9, abs=1e-12, nan_ok=True), column
         if method == "FE":
             assert np.isnan(row["pi_lower"]) and "tau2_ci_lower" not in out
         else:

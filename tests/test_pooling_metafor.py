@@ -43,7 +43,7 @@ def test_rma_confint_predict(case):
     assert close(res.tau2, expected["tau2"])
     if case["method"] in METHODS_WITH_SE:
         assert close(res.tau2_se, expected["se_tau2"])
-    else:  # FE: no SE; PM, EB: metafor prints one we could not derive, so none is claimed
+    else:  # FE
         assert res.tau2_se is None
     assert close(res.i2, expected["i2"]) and close(res.h2, expected["h2"])
     assert close(res.q, expected["q"]) and close(res.q_pvalue, expected["q_pvalue"])

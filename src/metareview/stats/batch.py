@@ -44,6 +44,7 @@ COLUMNS = (
     "ci_upper",
     "pvalue",
     "tau2",
+    "tau2_se",
     "i2",
     "q",
     "pi_lower",
@@ -212,11 +213,48 @@ def _moment_tau2(groups: _Groups, method: str) -> np.ndarray:
         sum_v = (groups.v * groups.mask).sum(axis=1)
         raw = (rss - (sum_v - sum_v / k)) / (k - 1)
     else:  # SJ
-        mean = (groups.y * groups.mask).sum(axis=1) / k
-        tau0 = (((groups.y - mean[:, None]) * groups.mask) ** 2).sum(axis=1) / k
+        tau0 = _sj_start(groups)
         raw = np.where(tau0 > 0, tau0 * groups.state(tau0).q / (k - 1), 0.0)
     with np.errstate(invalid="ignore"):
         return np.where(k > 1, np.maximum(raw, 0.0), 0.0)
+
+
+def _sj_start(groups: _Groups) -> np.ndarray:
+    """Sidik–Jonkman's starting value: the mean squared deviation of the effects."""
+    k = groups.k
+    mean = (groups.y * groups.mask).sum(axis=1) / k
+    return (((groups.y - mean[:, None]) * groups.mask) ** 2).sum(axis=1) / k
+
+
+def _tau2_se(groups: _Groups, method: str, tau2: np.ndarray, fe: _State, re: _State) -> np.ndarray:
+    """SE of τ̂² per group, by the formulas of :mod:`metareview.stats.tau2_se` written for
+    the intercept-only model (NaN for FE and k < 2)."""
+    k = groups.k.astype(float)
+    df = k - 1
+    se = np.full(k.size, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "ML":
+            se = np.sqrt(2.0 / re.sum_w2)
+        elif method == "REML":
+            se = np.sqrt(2.0 / re.tr_pp)
+        elif method in ("PM", "EB"):
+            se = k / df * np.sqrt(2.0 * df) / re.sum_w
+        elif method in ("DL", "HS"):
+            spread = df + 2.0 * tau2 * fe.tr_p + tau2**2 * fe.tr_pp
+            se = np.sqrt(2.0 * spread) / (fe.tr_p if method == "DL" else fe.sum_w)
+        elif method in ("HE", "SJ"):
+            # tr(AΣAΣ) for A = diag(a) − aaᵀ/Σa and Σ = diag(v + τ̂²)
+            sigma = (groups.v + tau2[:, None]) * groups.mask
+            tau0 = _sj_start(groups) if method == "SJ" else np.ones(k.size)
+            a = groups.mask if method == "HE" else groups.mask / (groups.v + tau0[:, None])
+            sum_a = a.sum(axis=1)
+            trace = (
+                (a**2 * sigma**2).sum(axis=1)
+                - 2.0 * (a**3 * sigma**2).sum(axis=1) / sum_a
+                + (a**2 * sigma).sum(axis=1) ** 2 / sum_a**2
+            )
+            se = np.sqrt(2.0 * trace) / df * (tau0 if method == "SJ" else 1.0)
+    return np.where(k > 1, se, np.nan)
 
 
 def _qprofile(groups: _Groups, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -277,7 +315,8 @@ def pool_many(
     Returns
     -------
     DataFrame indexed by group with columns ``k, estimate, se, ci_lower, ci_upper, pvalue,
-    tau2, i2, q, pi_lower, pi_upper, converged, iterations`` (I² in percent).
+    tau2, tau2_se, i2, q, pi_lower, pi_upper, converged, iterations`` (I² in percent;
+    ``tau2_se`` the SE of τ̂² as ``pool``'s, NaN for FE and k = 1).
     """
     method = check_method(method)
     test = check_choice("test", str(test).lower(), CI_METHODS)
@@ -391,6 +430,7 @@ def _fit(
         "ci_upper": re.mu + crit * se,
         "pvalue": pvalue,
         "tau2": tau2,
+        "tau2_se": _tau2_se(groups, method, tau2, fe, re),
         "i2": i2,
         "q": fe.q,
         "pi_lower": pi_lower,

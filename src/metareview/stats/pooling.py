@@ -91,7 +91,7 @@ class PoolResult:
     ``weights`` are the random-effects weights in percent, in input order; ``tau2_ci`` etc.
     are ``(lower, upper)`` or ``None`` when the preset reports none; ``i2`` is in percent;
     ``tau2_se`` is the SE of τ̂² (metafor's ``se.tau2``, :mod:`metareview.stats.tau2_se`),
-    ``None`` for estimators without one (FE, PM, EB) and k = 1.
+    ``None`` for FE and k = 1.
     """
 
     k: int

@@ -18,15 +18,18 @@ residual projection for weights w:
   - ``HE``: A = I − X(XᵀX)⁻¹Xᵀ (unweighted residuals), c = k − p.
   - ``SJ``: A = P(1/(v + τ₀²)), τ̂² = τ₀²·yᵀAy/(k − p), so c = (k − p)/τ₀² with τ₀² the
     (fixed) starting value.
+  - ``EB`` and ``PM`` (the same estimate): the empirical Bayes equation of Morris (1983) and
+    Berkey et al. (1995), τ² = (k/(k − p)·Σwᵢrᵢ² − Σwᵢvᵢ)/Σwᵢ with wᵢ = 1/(vᵢ + τ̂²) held
+    fixed: A = k/(k − p)·P, c = Σw, and tr(PΣPΣ) = k − p, so the SE is
+    k/(k − p)·√(2(k − p))/Σw.
 
-``PM`` and ``EB`` get no SE (``None``): metafor prints one, but no formula read in the
-literature available here reproduces it, so none is claimed. ``FE`` and k = 1 have none.
+``FE`` and k = 1 have none.
 
 >>> import numpy as np
 >>> model = LinearModel(np.array([0.1, 0.3, 0.5, 0.2]), np.array([0.01, 0.02, 0.04, 0.03]))
 >>> round(tau2_se(model, "ML", 0.01), 6), round(tau2_se(model, "DL", 0.0), 6)
 (0.02077, 0.017496)
->>> tau2_se(model, "PM", 0.01) is None
+>>> tau2_se(model, "FE", 0.0) is None
 True
 """
 
@@ -38,7 +41,7 @@ import numpy as np
 
 from metareview.stats.wls import LinearModel
 
-METHODS_WITH_SE = frozenset({"ML", "REML", "DL", "HS", "HE", "SJ"})
+METHODS_WITH_SE = frozenset({"ML", "REML", "DL", "HS", "HE", "SJ", "PM", "EB"})
 
 
 def tau2_se(model: LinearModel, method: str, tau2: float) -> float | None:
@@ -49,7 +52,7 @@ def tau2_se(model: LinearModel, method: str, tau2: float) -> float | None:
     model : LinearModel
         Effects, variances and design of the meta-analysis (or meta-regression).
     method : str
-        The τ² estimator's code; ``ML REML DL HS HE SJ`` have an SE.
+        The τ² estimator's code; every one but ``FE`` has an SE.
     tau2 : float
         The estimate.
     """
@@ -61,6 +64,8 @@ def tau2_se(model: LinearModel, method: str, tau2: float) -> float | None:
     if method == "REML":
         return math.sqrt(2.0 / model.at(tau2).tr_pp)
     k, p = model.k, model.p
+    if method in ("PM", "EB"):
+        return k / (k - p) * math.sqrt(2.0 * (k - p)) / model.at(tau2).sum_w
     sigma = model.v + tau2
     if method in ("DL", "HS"):
         fe = model.fixed

@@ -27,9 +27,7 @@ def _review(folder, settings: str, small_study: str, frame: pd.DataFrame):
 def test_a_failed_trim_and_fill_is_listed_and_egger_still_reported(tmp_path):
     yi, vi = Q0_UNDEFINED
     frame = pd.DataFrame({"study": list("ABCDEFGHIJ"), "yi": yi, "vi": vi})
-    results, html = _review(
-        tmp_path, 'trimfill_estimator = "Q0"', '["egger", "trimfill"]', frame
-    )
+    results, html = _review(tmp_path, 'trimfill_estimator = "Q0"', '["egger", "trimfill"]', frame)
     small = results["stress/all-time-points"].result["small_study"]
     assert small["run"] and small["trim_and_fill"] is None
     assert "Q0 estimator is undefined" in small["failed"]["trim_and_fill"]

@@ -33,6 +33,7 @@ def test_against_metafor(case):
         assert close(getattr(res, name), case[name]), name
     assert list(res.yi) == pytest.approx(case["yi"], rel=1e-9)
     assert list(res.weights) == pytest.approx(case["weights"], rel=1e-6)
+    assert list(res.fixed_weights) == pytest.approx(case["fixed_weights"], rel=1e-6)
 
 
 def test_double_zero_tables_are_counted_out_of_ratios_and_kept_for_rd():

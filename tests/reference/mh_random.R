@@ -11,6 +11,9 @@
 #      script checks that QE is exactly this sum);
 #   3. tau^2 = max(0, (Q - df) / (sum w - sum w^2 / sum w)), w = 1/v (DerSimonian-Laird);
 #   4. the inverse-variance random-effects model with that tau^2: rma(yi, vi, tau2 = tau^2).
+# "M-H, Fixed" is rma.mh itself (estimate, CI, z, QE, I^2); its study weights are metafor's
+# weights() of the rma.mh fit, which the script checks against Deeks & Higgins' formulas
+# (OR b_i c_i / N_i, RR c_i n1_i / N_i, RD n1_i n2_i / N_i on the corrected tables).
 suppressMessages({library(metafor); library(jsonlite)})
 
 tables <- list(
@@ -41,6 +44,12 @@ for (name in names(tables)) {
     q <- sum(w * (es$yi - mh$beta[1])^2)
     stopifnot(abs(q - mh$QE) < 1e-10 * max(1, q))
     df <- length(es$yi) - 1
+    z <- 0.5 * (used$ai == 0 | used$bi == 0 | used$ci == 0 | used$di == 0)
+    a <- used$ai + z; b <- used$bi + z; c <- used$ci + z; d <- used$di + z
+    n <- a + b + c + d
+    w_mh <- switch(measure, OR = b * c / n, RR = c * (a + b) / n, RD = (a + b) * (c + d) / n)
+    stopifnot(all(abs(100 * w_mh / sum(w_mh) - weights(mh)) < 1e-10))
+    stopifnot(abs(mh$I2 - max(0, 100 * (q - df) / q)) < 1e-10)
     tau2 <- max(0, (q - df) / (sum(w) - sum(w^2) / sum(w)))
     re <- rma(yi, vi, data = es, tau2 = tau2)
     cases[[length(cases) + 1]] <- list(
@@ -52,7 +61,8 @@ for (name in names(tables)) {
       q = mh$QE, q_df = df, q_pvalue = mh$QEp, i2 = max(0, 100 * (q - df) / q), tau2 = tau2,
       random = list(estimate = re$beta[1], se = re$se, ci_lower = re$ci.lb, ci_upper = re$ci.ub,
                     statistic = re$zval, pvalue = re$pval),
-      weights = as.numeric(weights(re))
+      weights = as.numeric(weights(re)),
+      fixed_weights = as.numeric(weights(mh))
     )
   }
 }

@@ -33,7 +33,12 @@ from typing import Any
 import numpy as np
 
 from metareview.stats.effects.binary import zero_cell_correction
-from metareview.stats.mantel_haenszel import check_tables, mantel_haenszel, study_effects
+from metareview.stats.mantel_haenszel import (
+    check_tables,
+    mantel_haenszel,
+    mantel_haenszel_weights,
+    study_effects,
+)
 from metareview.stats.pooling import FixedEffect, RandomEffects, random_effects_at
 from metareview.stats.presets import get_preset
 from metareview.stats.render import fmt_p
@@ -46,7 +51,8 @@ class MantelHaenszelRandom:
 
     ``fixed`` is the Mantel–Haenszel common effect ("M-H, Fixed"), ``random`` the
     random-effects model with τ² from Q around it ("M-H, Random"); ``weights`` are the
-    random-effects weights in percent; ``excluded`` counts double-zero tables left out.
+    random-effects weights and ``fixed_weights`` the Mantel–Haenszel weights, both in
+    percent; ``excluded`` counts double-zero tables left out.
     """
 
     measure: str
@@ -55,6 +61,7 @@ class MantelHaenszelRandom:
     yi: tuple[float, ...]
     vi: tuple[float, ...]
     weights: tuple[float, ...]
+    fixed_weights: tuple[float, ...]
     fixed: FixedEffect
     random: RandomEffects
     tau2: float
@@ -72,7 +79,8 @@ class MantelHaenszelRandom:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready document shaped like a pooled result (``studies``, ``fixed``,
-        ``random``, ``heterogeneity``), so a report can draw it as it draws ``analyze``'s."""
+        ``random``, ``heterogeneity``), so a report can draw it as it draws ``analyze``'s;
+        each study has its random-effects ``weight`` and Mantel–Haenszel ``weight_fixed``."""
         return {
             "model": "MH-random",
             "measure": self.measure,
@@ -80,8 +88,10 @@ class MantelHaenszelRandom:
             "level": self.level,
             "method": "DL",
             "studies": [
-                {"study": s, "yi": y, "vi": v, "weight": w}
-                for s, y, v, w in zip(self.studies, self.yi, self.vi, self.weights)
+                {"study": s, "yi": y, "vi": v, "weight": w, "weight_fixed": f}
+                for s, y, v, w, f in zip(
+                    self.studies, self.yi, self.vi, self.weights, self.fixed_weights
+                )
             ],
             "fixed": self.fixed.to_dict(),
             "random": self.random.to_dict(),
@@ -201,6 +211,7 @@ def mantel_haenszel_random(
         yi=tuple(float(x) for x in yi),
         vi=tuple(float(x) for x in vi),
         weights=weights,
+        fixed_weights=tuple(float(w) for w in mantel_haenszel_weights(*cells, measure)),
         fixed=FixedEffect(mh.estimate, mh.se, mh.ci_lower, mh.ci_upper, mh.statistic, mh.pvalue),
         random=random,
         tau2=float(tau2),

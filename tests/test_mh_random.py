@@ -254,3 +254,68 @@ def test_plan_rule_reads_revmans_i2(tmp_path):
     assert record.result["heterogeneity"]["i2"] < 40 < case["i2"]
     model, why = choose_model(Settings(model="fixed_if_low_i2", i2_threshold=40), record.result)
     assert model == "random" and f"I² = {case['i2']:.0f}%" in why
+
+
+SUBGROUPS = json.loads((REPO / "tests" / "reference" / "mh_subgroups.json").read_text())
+
+
+@pytest.mark.parametrize("model", ["fixed", "random"])
+@pytest.mark.parametrize("case", SUBGROUPS["cases"], ids=lambda c: f"{c['dataset']}-{c['measure']}")
+def test_subgroups_pool_each_level_by_mantel_haenszel(case, model):
+    """Under revman5 each subgroup is pooled with RevMan's M-H, Fixed or M-H, Random and the
+    test is Q between those estimates (not analyze's inverse-variance subgroup section):
+    rma.mh per subgroup, then rma(method = "FE")'s QE on the estimates (mh_subgroups.R)."""
+    import pandas as pd
+
+    from metareview.plan.analysis import AnalysisSettings, analyze
+    from metareview.plan.results import AnalysisRecord
+    from metareview.plan.rules import subgroup_block, subgroup_key
+    from metareview.report.forest_data import forest_data
+
+    a, b, c, d = (pd.Series(case[x]) for x in ("ai", "bi", "ci", "di"))
+    frame = pd.DataFrame(
+        {
+            "study": [f"trial {i + 1}" for i in range(len(a))],
+            "event_arm1": a,
+            "totaln_arm1": a + b,
+            "event_arm2": c,
+            "totaln_arm2": c + d,
+            "group": case["group"],
+        }
+    )
+    settings = AnalysisSettings(measure=case["measure"], preset="revman5")
+    fits = {
+        subgroup_key("x", "group", level): analyze(rows, settings).to_dict()
+        for level, rows in frame.groupby("group")
+    }
+    section = analyze(frame, AnalysisSettings(**{**vars(settings), "by": "group"}))
+    block = subgroup_block("group", frame, fits, "x", 2, model, section.to_dict()["subgroups"])
+    for entry in block["levels"]:
+        expected = case["levels"][entry["level"]]
+        result = entry["result"]
+        assert result["k"] == expected["k"]
+        for name in ("estimate", "se", "ci_lower", "ci_upper"):
+            assert close(result[model][name], expected[model][name]), (entry["level"], name)
+        assert close(result["heterogeneity"]["q"], expected["q"])
+        assert close(result["heterogeneity"]["i2"], expected["i2"])
+    test = case[f"test_{model}"]
+    assert block["test"]["df"] == test["df"]
+    assert close(block["test"]["q"], test["q"]) and close(block["test"]["pvalue"], test["pvalue"])
+    # the forest plot by subgroup draws these subtotals, M-H weights and the M-H total
+    record = AnalysisRecord(
+        spec={"id": "x", "title": "T", "group": "T", "window": "Post-test", "role": "main"},
+        status="ok",
+        result=analyze(frame, settings).to_dict(),
+        model=model,
+        subgroups=[block],
+    )
+    data = forest_data(record, subgroup="group")
+    assert "M-H" in data.axis_label("revman5")
+    for section, level in zip(data.sections, sorted(case["levels"]), strict=True):
+        expected = case["levels"][level][model]
+        assert close(section.summaries[0].estimate, expected["estimate"]), level
+        weights = [row.weight for row in section.rows]
+        assert sum(weights) == pytest.approx(100.0)
+    whole = record.headline()
+    assert close(data.summaries[0].estimate, whole["mantel_haenszel_random"][model]["estimate"])
+    assert f"Chi² = {test['q']:.2f}" in data.subgroup_text("revman5")

@@ -4,12 +4,11 @@
 #
 # RevMan 5 pools each subgroup with the outcome's method and tests subgroup differences with
 # Q between the subgroup estimates (Deeks & Higgins 2010, "Statistical algorithms in Review
-# Manager 5"; Cochrane Handbook 5.1 section 9.6.3.1). Per subgroup, composed from metafor as in
-# tests/reference/mh_random.R: "M-H, Fixed" is rma.mh with 0.5 added to every cell of a table
-# with a zero cell (double-zero tables left out of OR and RR); "M-H, Random" is
-# rma(yi, vi, tau2 = DL tau^2 from rma.mh's QE). The test is rma(estimates, sei = SEs,
-# method = "FE")'s QE on (subgroups - 1) df, once for each model.
+# Manager 5"; Cochrane Handbook 5.1 section 9.6.3.1). Each subgroup's "M-H, Fixed" and
+# "M-H, Random" models are composed from metafor as tests/reference/revman_mh.R describes; the
+# test is rma(estimates, sei = SEs, method = "FE")'s QE on (subgroups - 1) df, once per model.
 suppressMessages({library(metafor); library(jsonlite)})
+source("tests/reference/revman_mh.R")
 
 tables <- list(
   bcg = with(dat.bcg, data.frame(ai = tpos, bi = tneg, ci = cpos, di = cneg, group = alloc)),
@@ -19,22 +18,13 @@ tables <- list(
                       group = c("x", "x", "x", "y", "y", "y"))
 )
 
-revman_mh <- function(t, measure) {
-  drop <- measure != "RD"
-  double <- (t$ai == 0 & t$ci == 0) | (t$bi == 0 & t$di == 0)
-  used <- if (drop) t[!double, ] else t
-  mh <- rma.mh(ai = ai, bi = bi, ci = ci, di = di, data = used, measure = measure,
-               add = c(1/2, 1/2), to = c("only0", "only0"), drop00 = c(drop, drop))
-  es <- escalc(measure = measure, ai = ai, bi = bi, ci = ci, di = di, data = used,
-               add = 1/2, to = "only0", drop00 = drop)
-  w <- 1 / es$vi
-  df <- length(es$yi) - 1
-  tau2 <- if (df >= 1) max(0, (mh$QE - df) / (sum(w) - sum(w^2) / sum(w))) else 0
-  re <- rma(yi, vi, data = es, tau2 = tau2)
-  list(k = length(es$yi),
+subgroup_fit <- function(t, measure) {
+  fit <- revman_mh(t, measure)
+  mh <- fit$mh; re <- fit$re
+  list(k = length(fit$es$yi),
        fixed = list(estimate = mh$beta[1], se = mh$se, ci_lower = mh$ci.lb, ci_upper = mh$ci.ub),
        random = list(estimate = re$beta[1], se = re$se, ci_lower = re$ci.lb, ci_upper = re$ci.ub),
-       q = mh$QE, i2 = mh$I2, tau2 = tau2)
+       q = mh$QE, i2 = mh$I2, tau2 = fit$tau2)
 }
 
 between <- function(fits, model) {
@@ -49,7 +39,7 @@ for (name in names(tables)) {
   t <- tables[[name]]
   for (measure in c("OR", "RR", "RD")) {
     levels <- sort(unique(as.character(t$group)))
-    fits <- lapply(levels, function(g) revman_mh(t[t$group == g, ], measure))
+    fits <- lapply(levels, function(g) subgroup_fit(t[t$group == g, ], measure))
     names(fits) <- levels
     cases[[length(cases) + 1]] <- list(
       dataset = name, measure = measure,

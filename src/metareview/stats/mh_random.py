@@ -16,7 +16,8 @@ inside the Mantel–Haenszel estimator (meta's default ``MH.exact = FALSE``; Coc
 5.1 §9.4.4; Ades et al., Res Synth Methods 2025), and leaves tables without events (or with
 only events) in both arms out of OR and RR as not estimable. metafor's ``rma.mh`` reports the
 same Q as ``QE``; ``tests/reference/mh_random.R`` builds the reference from ``rma.mh`` and
-``rma(tau2 = …)``.
+``rma(tau2 = …)``. The result also carries RevMan's "M-H, Fixed" model: the Mantel–Haenszel
+estimate with each study's Mantel–Haenszel weight (:func:`mantel_haenszel_weights`).
 
 >>> res = mantel_haenszel_random([4, 6, 3], [119, 300, 228], [11, 29, 11], [128, 274, 209])
 >>> round(res.fixed.estimate, 4), round(res.q, 4), round(res.random.estimate, 4)

@@ -22,6 +22,16 @@ def expand_table(table, labels):
     return {"rater1": first, "rater2": second}
 
 
+def raters_from_distribution(rows):
+    """Raw ratings (one list per rater) from counts of raters per subject and category."""
+    raters: dict[str, list[int]] = {}
+    for row in rows:
+        ratings = [c for c, n in enumerate(row) for _ in range(n)]
+        for k, rating in enumerate(ratings):
+            raters.setdefault(f"r{k}", []).append(rating)
+    return raters
+
+
 def test_irrcac_cont3x3abstractors():
     """irrCAC 1.0 vignette "overview" (Gwet): kappa2.table, gwet.ac1.table, bp2.table and
     pa2.table on cont3x3abstractors print 0.7964094, 0.8493305, 0.835 and 0.89."""
@@ -31,6 +41,79 @@ def test_irrcac_cont3x3abstractors():
     assert result.gwet_ac1 == pytest.approx(0.8493305, rel=1e-6)
     assert result.pabak == pytest.approx(0.835, rel=1e-6)  # Brennan-Prediger, q = 3
     assert result.percent_agreement == pytest.approx(0.89, rel=1e-6)
+
+
+# irrCAC 1.0 (Gwet), README and vignette "overview": coeff.se, coeff.ci (printed to three
+# decimals) and coeff.pval of kappa2.table, gwet.ac1.table, bp2.table, pa2.table and
+# scott2.table (Scott's π is Fleiss' κ for two raters) on cont3x3abstractors.
+IRRCAC_TABLE = {
+    "cohen_kappa": (0.05891072, 0.68, 0.913),
+    "gwet_ac1": (0.04321747, 0.764, 0.935),
+    "pabak": (0.04693346, 0.742, 0.928),
+    "percent_agreement": (0.03128898, 0.828, 0.952),
+    "fleiss_kappa": (0.05905473, 0.679, 0.913),
+}
+
+
+@pytest.mark.parametrize("key", IRRCAC_TABLE)
+def test_irrcac_cont3x3abstractors_precision(key):
+    labels = ["Ectopic", "AIU", "NIU"]
+    result = agreement(expand_table([[13, 0, 0], [0, 20, 7], [0, 4, 56]], labels))
+    se, lower, upper = IRRCAC_TABLE[key]
+    precision = result.precision[key]
+    assert precision.se == pytest.approx(se, rel=1e-6)
+    assert (precision.ci_lower, precision.ci_upper) == pytest.approx((lower, upper), abs=5e-4)
+    assert precision.p_value < 1e-12  # printed as 0e+00 (t ≈ 13.5 on 99 df)
+
+
+# irrCAC 1.0 README: gwet.ac1.dist, fleiss.kappa.dist and bp.coeff.dist on distrib.6raters
+# (15 patients, 6 psychiatrists, 5 categories): coeff, stderr, conf.int, p.value.
+DISTRIB_6RATERS = [
+    [0, 0, 0, 6, 0],
+    [0, 3, 0, 0, 3],
+    [0, 1, 4, 0, 1],
+    [0, 0, 0, 0, 6],
+    [0, 3, 0, 3, 0],
+    [2, 0, 4, 0, 0],
+    [0, 0, 4, 0, 2],
+    [2, 0, 3, 1, 0],
+    [2, 0, 0, 4, 0],
+    [0, 0, 0, 0, 6],
+    [1, 0, 0, 5, 0],
+    [1, 1, 0, 4, 0],
+    [0, 3, 3, 0, 0],
+    [1, 0, 0, 5, 0],
+    [0, 2, 0, 3, 1],
+]
+IRRCAC_DIST = {
+    "gwet_ac1": (0.4448007, 0.08418757, 0.264, 0.625, 0.0001155927),
+    "fleiss_kappa": (0.4139265, 0.08119291, 0.24, 0.588, 0.0001622724),
+    "pabak": (0.4388889, 0.08312142, 0.261, 0.617, 0.0001163),
+}
+
+
+@pytest.mark.parametrize("key", IRRCAC_DIST)
+def test_irrcac_distrib_6raters(key):
+    result = agreement(raters_from_distribution(DISTRIB_6RATERS), categories=range(5))
+    value, se, lower, upper, p_value = IRRCAC_DIST[key]
+    precision = result.precision[key]
+    assert getattr(result, key) == pytest.approx(value, rel=1e-6)
+    assert result.percent_agreement == pytest.approx(0.5511111, rel=1e-6)
+    assert precision.se == pytest.approx(se, rel=1e-6)
+    assert (precision.ci_lower, precision.ci_upper) == pytest.approx((lower, upper), abs=5e-4)
+    assert precision.p_value == pytest.approx(p_value, rel=1e-3 if key == "pabak" else 1e-6)
+
+
+def test_percent_agreement_of_two_raters_has_the_binomial_standard_error():
+    """Two raters agree on 90 of 100 subjects: SE = sqrt(0.9 · 0.1 / 100) = 0.03; the 90%
+    interval uses Student's t on 99 df."""
+    result = agreement(expand_table([[20, 5], [5, 70]], ["include", "exclude"]), None, 0.90)
+    precision = result.precision["percent_agreement"]
+    assert precision.se == pytest.approx(0.03, rel=1e-12)
+    half = 0.03 * 1.6603911560169906  # qt(0.95, 99)
+    assert precision.ci_lower == pytest.approx(0.9 - half, rel=1e-9)
+    assert result.to_dict()["precision"]["percent_agreement"]["se"] == pytest.approx(0.03)
+    assert "90% CI" in result.summary()
 
 
 def test_fleiss_1971_worked_example():
@@ -48,12 +131,7 @@ def test_fleiss_1971_worked_example():
         [6, 5, 2, 1, 0],
         [0, 2, 2, 3, 7],
     ]
-    raters: dict[str, list[int]] = {f"r{k}": [] for k in range(14)}
-    for row in counts:
-        ratings = [c for c, n in enumerate(row) for _ in range(n)]
-        for k, rating in enumerate(ratings):
-            raters[f"r{k}"].append(rating)
-    result = agreement(raters)
+    result = agreement(raters_from_distribution(counts))
     assert result.percent_agreement == pytest.approx(0.378, abs=5e-4)
     assert result.fleiss_kappa == pytest.approx(0.210, abs=5e-4)
     assert result.cohen_kappa is None
@@ -91,6 +169,8 @@ def test_bad_input_is_named():
         agreement({"a": [1, 2], "b": [1]})
     with pytest.raises(ValueError, match="not among categories"):
         agreement({"a": ["x"], "b": ["y"]}, categories=["x"])
+    with pytest.raises(ValueError, match="confidence_level must be between 0 and 1"):
+        agreement({"a": [1, 2], "b": [1, 2]}, confidence_level=95)
 
 
 @settings(max_examples=60, deadline=None)
@@ -106,3 +186,8 @@ def test_properties(pairs):
     assert result.percent_agreement == pytest.approx(np.mean([x == y for x, y in pairs]))
     if not math.isnan(result.cohen_kappa):
         assert -1 - 1e-12 <= result.cohen_kappa <= 1 + 1e-12
+    for key, precision in result.precision.items():
+        value = getattr(result, key)
+        if not math.isnan(precision.se):
+            assert precision.ci_lower <= value + 1e-12 and value - 1e-12 <= precision.ci_upper
+            assert 0 <= precision.p_value <= 1

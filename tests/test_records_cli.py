@@ -158,6 +158,10 @@ def test_two_blinded_reviewers_screen_a_synergy_review(tmp_path, donners, monkey
     assert stats["percent_agreement"] == pytest.approx(po, rel=1e-12)
     assert stats["pabak"] == pytest.approx(2 * po - 1, rel=1e-12)
     assert stats["subjects"] == 258
+    # two raters' agreement is a proportion: its SE is the binomial sqrt(po (1 − po) / n)
+    se = stats["precision"]["percent_agreement"]["se"]
+    assert se == pytest.approx((po * (1 - po) / n) ** 0.5, rel=1e-12)
+    assert "95% CI" in run("agreement", project).stdout
 
     # ana cannot settle her own conflict alone; cleo, a third reviewer, can
     some = min(flipped)

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from rich.console import Console
 from metareview.cli import main
 from metareview.cli.records_screen import show_record
 from metareview.records.record import Record
+from metareview.store import Project
 from tests.conftest import REPO
 
 
@@ -195,6 +197,30 @@ def test_screen_reads_single_keys_from_a_terminal(project):
     assert sent == [b"i", b"q"]
     assert b"1 vote(s) recorded for ana" in shown
     assert "╭".encode() in shown  # the terminal gets the panel
+
+
+def test_screen_undo_takes_back_the_last_vote(project, monkeypatch):
+    """ana includes record 1 by mistake, presses u, and the record comes back for her vote."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("u\ni\nu\ne\nq\n"))
+    code, out, _ = run("screen", project, "--reviewer", "ana")
+    assert code == 0
+    assert "nothing undone: ana has no vote to undo at stage ta" in out
+    assert "undone: your vote 'include' on record 1" in out
+    shown = re.findall(r"--- record (\d+) ", out)
+    # u: nothing to undo; i on 1; u on 2 brings 1 back; e on 1; q on 2
+    assert shown == ["1", "1", "2", "1", "2"]
+    assert "2 vote(s) recorded for ana, 1 undone." in out
+    kinds = [(e.kind.value, e.record_id, e.value) for e in Project.open(project).events()]
+    assert kinds[-3:] == [("decision", 1, "include"), ("undo", 1, None), ("decision", 1, "exclude")]
+    monkeypatch.setattr("sys.stdin", io.StringIO("i\n"))
+    assert run("screen", project, "--reviewer", "ben", "--limit", "1")[0] == 0
+    listed = json.loads(run("conflicts", project, "--json")[1])["conflicts"]
+    assert [(c["record_id"], c["votes"]) for c in listed] == [
+        (1, {"ana": "exclude", "ben": "include"})
+    ]
+    monkeypatch.setattr("sys.stdin", io.StringIO("u\nq\n"))
+    out = run("screen", project, "--reviewer", "ana")[1]
+    assert "nothing undone: record 1 already has its 2 independent vote(s)" in out
 
 
 def test_dedup_review_asks_a_person_and_remembers(project, monkeypatch, tmp_path):

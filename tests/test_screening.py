@@ -16,6 +16,7 @@ from metareview.store.review import (
     mark_retrieval,
     resolve,
     stage_state,
+    undo_vote,
     vote,
 )
 from tests import stores
@@ -56,6 +57,29 @@ def test_a_reviewer_may_change_a_vote_until_the_record_is_complete(project):
     with pytest.raises(RecordsError, match="locked"):
         vote(project, 1, reviewer="ana", stage="ta", decision="include")
     assert len(project.events("decision")) == 3  # the changed vote is still in the log
+
+
+def test_undo_withdraws_the_latest_standing_vote_and_is_logged(project):
+    vote(project, 1, reviewer="ana", stage="ta", decision="include")
+    vote(project, 2, reviewer="ana", stage="ta", decision="exclude")
+    vote(project, 3, reviewer="ben", stage="ta", decision="exclude")  # ben's own, untouched
+    first = undo_vote(project, reviewer="ana", stage="ta")
+    assert (first.record_id, first.data["vote"]) == (2, "exclude")
+    second = undo_vote(project, reviewer="ana", stage="ta")  # again: one further back
+    assert (second.record_id, second.data["vote"]) == (1, "include")
+    state = stage_state(project, "ta")
+    assert state.votes == {3: {"ben": "exclude"}}
+    assert 1 in eligible(project, "ta") and state.outcome(1) == "pending"
+    with pytest.raises(RecordsError, match="ana has no vote to undo at stage ta"):
+        undo_vote(project, reviewer="ana", stage="ta")
+    # the latest decision counts: a new vote after the undo conflicts with ben's
+    vote(project, 3, reviewer="ana", stage="ta", decision="include")
+    assert [c.record_id for c in stage_state(project, "ta").conflicts()] == [3]
+    assert len(project.events("decision")) == 4 and len(project.events("undo")) == 2
+    # complete votes are locked and visible: no undo after the other reviewer has seen them
+    with pytest.raises(RecordsError, match="locked"):
+        undo_vote(project, reviewer="ana", stage="ta")
+    assert stage_state(project, "ft").votes == {}  # an undo belongs to its stage
 
 
 def test_conflicts_and_their_resolution_record_who_and_how(project):
@@ -183,3 +207,6 @@ def test_the_rules_hold_on_postgresql_too(store_url):
         resolve(project, 1, actor="cleo", stage="ta", decision="include", method="third_reviewer")
         state = stage_state(project, "ta")
         assert (state.outcome(1), state.outcome(2)) == ("include", "exclude")
+        vote(project, 1, reviewer="ana", stage="ft", decision="include")
+        assert undo_vote(project, reviewer="ana", stage="ft").data["vote"] == "include"
+        assert stage_state(project, "ft").votes == {}

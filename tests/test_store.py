@@ -119,6 +119,6 @@ def test_unreachable_database_is_a_store_error():
 def test_bad_source_kind_names_the_choices(tmp_path):
     with (
         Project.open(tmp_path / "p.mrproj") as project,
-        pytest.raises(ValueError, match="register"),
+        pytest.raises(ValueError, match="organisation, citation; got 'snowballing'"),
     ):
-        project.add_import("a.ris", RECORDS, actor="ana", source_kind="website")
+        project.add_import("a.ris", RECORDS, actor="ana", source_kind="snowballing")

@@ -6,51 +6,30 @@ A project is one SQLite file (any path, e.g. ``review.mrproj``) or a PostgreSQL 
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from metareview.cli.options import json_option
+from metareview.cli.records_options import (
+    STAGES,
+    by_option,
+    open_project,
+    project_argument,
+    stage_option,
+)
 from metareview.cli.records_screen import screen
+from metareview.cli.records_studies import same_study, separate_study
 from metareview.errors import DataError, Problem, RecordsError
 from metareview.records.duplicate_log import DuplicateState
 from metareview.records.events import EventKind
-from metareview.records.record import Record
+from metareview.records.record import OTHER_METHODS, Record
 from metareview.records.screening import ResolutionMethod, Stage, Vote
 
 if TYPE_CHECKING:  # the heavy layers load inside the commands, keeping `metareview` quick
     from metareview.store import Project
-
-STAGES = click.Choice([s.value for s in Stage])
-project_argument = click.argument("project", metavar="PROJECT")
-
-
-def _default_actor() -> str:
-    return os.environ.get("METAREVIEW_USER") or getpass.getuser()
-
-
-by_option = click.option(
-    "--by",
-    "actor",
-    default=_default_actor,
-    show_default="$METAREVIEW_USER or your login",
-    metavar="NAME",
-    help="Who does this (recorded in the project's log).",
-)
-stage_option = click.option(
-    "--stage", type=STAGES, default="ta", show_default=True,
-    help="ta = title/abstract, ft = full text.",
-)  # fmt: skip
-
-
-def _open(project: str) -> Project:
-    from metareview.store import Project
-
-    return Project.open(project, create=False)
 
 
 def _echo_json(data: Any) -> None:
@@ -77,6 +56,13 @@ def records() -> None:
     is_flag=True,
     help="The files come from a trials register (PRISMA's registers box).",
 )
+@click.option(
+    "--other-method",
+    type=click.Choice(sorted(k.value for k in OTHER_METHODS)),
+    default=None,
+    help="The records were found by other methods (PRISMA's other-methods branch: no "
+    "title/abstract screening, straight to retrieval and full text).",
+)
 @by_option
 @json_option
 def import_(
@@ -84,6 +70,7 @@ def import_(
     files: tuple[str, ...],
     source: str | None,
     register: bool,
+    other_method: str | None,
     actor: str,
     as_json: bool,
 ) -> None:
@@ -92,6 +79,9 @@ def import_(
     from metareview.records.importers import read_records
     from metareview.store import Project
 
+    if register and other_method:
+        raise RecordsError("give --register or --other-method, not both")
+    kind = other_method or ("register" if register else "database")
     results = [read_records(path, source) for path in files]  # read all before storing any
     with Project.open(project) as opened:
         for result in results:
@@ -100,7 +90,7 @@ def import_(
                 result.records,
                 actor=actor,
                 source_database=source or "",
-                source_kind="register" if register else "database",
+                source_kind=kind,
                 errors=[e.to_dict() for e in result.errors],
             )
     if as_json:
@@ -137,7 +127,7 @@ def dedup(project: str, review: bool, actor: str, as_json: bool) -> None:
     ones wait for a person (--review)."""
     from metareview.records.dedup import deduplicate
 
-    with _open(project) as opened:
+    with open_project(project) as opened:
         ids = list(opened.records())
         stored = list(opened.records().values())
         position = {record_id: i for i, record_id in enumerate(ids)}
@@ -217,6 +207,8 @@ def _review_pairs(project: Project, actor: str) -> None:
 
 
 records.add_command(screen)
+records.add_command(same_study)
+records.add_command(separate_study)
 
 
 @records.command()
@@ -228,7 +220,7 @@ def conflicts(project: str, stage: str, show_all: bool, as_json: bool) -> None:
     """List records whose reviewers disagree (votes, or full-text exclusion reasons)."""
     from metareview.store.review import stage_state
 
-    with _open(project) as opened:
+    with open_project(project) as opened:
         found = [
             c for c in stage_state(opened, stage).conflicts() if show_all or c.resolution is None
         ]
@@ -281,7 +273,7 @@ def resolve(
     from metareview.store.review import resolve as resolve_conflict
 
     method = ResolutionMethod.CONSENSUS if participants else ResolutionMethod.THIRD_REVIEWER
-    with _open(project) as opened:
+    with open_project(project) as opened:
         for record_id in record_ids:
             event = resolve_conflict(
                 opened,
@@ -316,7 +308,7 @@ def agreement(project: str, stage: str, reviewers: tuple[str, ...], as_json: boo
     from metareview.records.agreement import agreement as agreement_of
     from metareview.store.review import stage_state
 
-    with _open(project) as opened:
+    with open_project(project) as opened:
         state = stage_state(opened, stage)
     names = reviewers or state.reviewers()
     if len(names) < 2:
@@ -343,7 +335,7 @@ def retrieval(project: str, record_ids: tuple[int, ...], not_retrieved: bool, ac
     from metareview.store.review import mark_retrieval
 
     status = "not_retrieved" if not_retrieved else "retrieved"
-    with _open(project) as opened:
+    with open_project(project) as opened:
         for record_id in record_ids:
             mark_retrieval(opened, record_id, actor=actor, status=status)
     click.echo(f"{len(record_ids)} record(s) marked {status.replace('_', ' ')}")
@@ -392,7 +384,7 @@ def settings(
     """Show or change the screening settings (each change is logged)."""
     from metareview.store.review import configure
 
-    with _open(project) as opened:
+    with open_project(project) as opened:
         config = configure(
             opened,
             actor=actor,
@@ -466,7 +458,8 @@ def _ris_entry(record_id: int, record: Record) -> dict[str, Any]:
     type=STAGES,
     default="ft",
     show_default=True,
-    help="ft: included after full text; ta: passed title/abstract.",
+    help="ft: included after full text; ta: on to full text (passed title/abstract, or "
+    "found by other methods).",
 )
 def export(project: str, output: str, stage: str) -> None:
     """Export the included records as CSV or RIS."""
@@ -476,15 +469,20 @@ def export(project: str, output: str, stage: str) -> None:
     import rispy
 
     from metareview.store.prisma import project_flow
-    from metareview.store.review import stage_state
+    from metareview.store.review import other_method_records, stage_state
 
-    with _open(project) as opened:
+    with open_project(project) as opened:
         if stage == Stage.FULL_TEXT:
             chosen = project_flow(opened).included_ids
-        else:
+        else:  # on to full text: passed title/abstract, or found by other methods
             state = stage_state(opened, stage)
+            other = other_method_records(opened)
+            removed = DuplicateState.from_events(opened.events()).removed
             chosen = tuple(
-                r for r in opened.record_ids() if state.outcome(r) in (Vote.INCLUDE, Vote.MAYBE)
+                r
+                for r in opened.record_ids()
+                if (r in other and r not in removed)
+                or state.outcome(r) in (Vote.INCLUDE, Vote.MAYBE)
             )
         found = opened.records(chosen)
     if output.lower().endswith(".ris"):
@@ -528,7 +526,7 @@ def prisma(
     """PRISMA 2020 counts derived from the project's log."""
     from metareview.store.prisma import project_flow, project_prisma
 
-    with _open(project) as opened:
+    with open_project(project) as opened:
         flow = project_flow(opened)
         counts = project_prisma(opened, template)
     if output:

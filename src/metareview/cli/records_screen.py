@@ -2,7 +2,8 @@
 
 One record at a time: title, authors, journal, year and abstract with keywords highlighted
 (green: words that suggest inclusion, red: exclusion); keys ``i`` include, ``e`` exclude,
-``m`` maybe, ``s`` skip, ``q`` quit. The next record is the most relevant one by the
+``m`` maybe, ``s`` skip, ``u`` undo your last vote (logged as an event; the record comes back
+next), ``q`` quit. The next record is the most relevant one by the
 active-learning model, retrained on *this reviewer's own* votes only (other reviewers'
 votes stay hidden, so the ranking cannot unblind). Keys are read one at a time from a
 terminal, or one per line when standard input is a pipe (scripts and tests).
@@ -175,11 +176,11 @@ def screen(
     exclude_terms: tuple[str, ...],
     limit: int | None,
 ) -> None:
-    """Screen PROJECT interactively: i = include, e = exclude, m = maybe, s = skip, q = quit.
-    Records come most-relevant first, ranked on your own votes."""
+    """Screen PROJECT interactively: i = include, e = exclude, m = maybe, s = skip, u = undo
+    your last vote, q = quit. Records come most-relevant first, ranked on your own votes."""
     from metareview.records.active_learning import Ranker, record_text
     from metareview.store import Project
-    from metareview.store.review import eligible, screening_config, stage_state, vote
+    from metareview.store.review import eligible, screening_config, stage_state, undo_vote, vote
 
     console = _console()
     with Project.open(project, create=False) as opened:
@@ -194,7 +195,8 @@ def screen(
         texts = [record_text(stored[r].title, stored[r].abstract) for r in pool]
         ranker = Ranker(texts) if len(pool) > 1 and any(texts) else None
         skipped: set[int] = set()
-        votes_cast = 0
+        votes_cast = undone = 0
+        again: int | None = None  # a record whose vote was just undone comes back first
         while limit is None or votes_cast < limit:
             state = stage_state(opened, stage, config)
             todo = tuple(r for r in queue(pool, state, reviewer) if r not in skipped)
@@ -205,16 +207,30 @@ def screen(
                     f"({mine} of {len(pool)} screened)."
                 )
                 return
-            record_id = _next_record(ranker, positions, todo, state, reviewer)
+            if again in todo:
+                record_id = again
+            else:
+                record_id = _next_record(ranker, positions, todo, state, reviewer)
             included = sum(1 for r in pool if state.votes.get(r, {}).get(reviewer) == "include")
             header = (
                 f"{stage} · {reviewer} · {mine}/{len(pool)} screened "
                 f"({100 * mine / len(pool):.0f}%) · {included} included"
             )
             show_record(console, record_id, stored[record_id], header, terms)
-            key = read_key("[i]nclude [e]xclude [m]aybe [s]kip [q]uit: ", "iemsq")
+            key = read_key("[i]nclude [e]xclude [m]aybe [s]kip [u]ndo [q]uit: ", "iemsuq")
             if key == "q":
                 break
+            if key == "u":
+                try:
+                    event = undo_vote(opened, reviewer=reviewer, stage=stage)
+                except RecordsError as err:
+                    click.echo(f"  nothing undone: {err}")
+                    continue
+                again = event.record_id
+                skipped.discard(again)
+                undone += 1
+                click.echo(f"  undone: your vote {event.data['vote']!r} on record {again}")
+                continue
             if key == "s":
                 skipped.add(record_id)
                 continue
@@ -238,4 +254,7 @@ def screen(
                 skipped.add(record_id)
                 continue
             votes_cast += 1
-        click.echo(f"{votes_cast} vote(s) recorded for {reviewer}.")
+        click.echo(
+            f"{votes_cast} vote(s) recorded for {reviewer}"
+            + (f", {undone} undone." if undone else ".")
+        )

@@ -25,8 +25,11 @@ class EventKind(StrEnum):
     MAYBE_DUPLICATE = "maybe_duplicate"  #: a possible duplicate for a person to confirm
     NOT_DUPLICATE = "not_duplicate"  #: a person decided record_id and data["of"] differ
     DECISION = "decision"  #: a reviewer's include/exclude/maybe vote at a stage
+    UNDO = "undo"  #: a reviewer withdrew their vote data["undoes"] (an event id) on record_id
     RESOLUTION = "resolution"  #: a conflict's final decision by a third reviewer or consensus
     RETRIEVAL = "retrieval"  #: whether the full text of a record was retrieved
+    SAME_STUDY = "same_study"  #: record_id reports the same study as data["of"]
+    SEPARATE_STUDY = "separate_study"  #: record_id is its own study again (undoes a link)
     SETTING = "setting"  #: a project setting changed (value: key, data: {"value": ...})
 
 
@@ -38,7 +41,7 @@ def parse_enum(enum: type[StrEnum], value: object, name: str) -> Any:
     >>> parse_enum(EventKind, "vote", "kind")
     Traceback (most recent call last):
     ...
-    ValueError: kind must be one of import, duplicate, maybe_duplicate, not_duplicate, decision, resolution, retrieval, setting; got 'vote'
+    ValueError: kind must be one of import, duplicate, maybe_duplicate, not_duplicate, decision, undo, resolution, retrieval, same_study, separate_study, setting; got 'vote'
     """
     try:
         return enum(value)

@@ -9,7 +9,24 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import Any
+
+
+class SourceKind(StrEnum):
+    """Where a record was identified, as PRISMA 2020 splits it: databases and registers, or
+    other methods (websites, organisations, citation searching)."""
+
+    DATABASE = "database"
+    REGISTER = "register"
+    WEBSITE = "website"
+    ORGANISATION = "organisation"
+    CITATION = "citation"
+
+
+#: The kinds of PRISMA 2020's "other methods" branch: their records skip title/abstract
+#: screening and go straight to retrieval and eligibility assessment.
+OTHER_METHODS = frozenset({SourceKind.WEBSITE, SourceKind.ORGANISATION, SourceKind.CITATION})
 
 
 @dataclass(frozen=True)

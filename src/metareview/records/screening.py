@@ -11,6 +11,9 @@ from the project's list. The rules, all derived from the event log:
   ``maybe`` at title/abstract proceeds to full text (when in doubt, read the paper).
 - **Resolution.** A conflict is decided by a third reviewer (who did not vote on it) or by
   consensus of named participants; the resolution records who and when and is final.
+- **Undo.** Until a record's votes are complete, a reviewer may withdraw their latest vote;
+  the withdrawal is an event of its own (the vote stays in the log), and the record returns
+  to the reviewer's queue. Votes, conflicts and agreement use each reviewer's standing vote.
 
 These functions are pure: they read events and return what to append (or raise
 :class:`~metareview.errors.RecordsError`), so the store can run them under its write lock.
@@ -29,7 +32,7 @@ These functions are pure: they read events and return what to append (or raise
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -143,6 +146,7 @@ class StageState:
     votes: dict[int, dict[str, str]] = field(default_factory=dict)
     reasons: dict[int, dict[str, str | None]] = field(default_factory=dict)
     resolutions: dict[int, Resolution] = field(default_factory=dict)
+    vote_events: dict[int, dict[str, int]] = field(default_factory=dict)  # ids of the votes
 
     @classmethod
     def from_events(
@@ -152,12 +156,20 @@ class StageState:
         votes: dict[int, dict[str, str]] = {}
         reasons: dict[int, dict[str, str | None]] = {}
         resolutions: dict[int, Resolution] = {}
+        vote_events: dict[int, dict[str, int]] = {}
         for e in events:
             if e.stage != stage or e.record_id is None:
                 continue
             if e.kind == EventKind.DECISION:
                 votes.setdefault(e.record_id, {})[e.actor] = str(e.value)
                 reasons.setdefault(e.record_id, {})[e.actor] = e.reason
+                vote_events.setdefault(e.record_id, {})[e.actor] = e.id
+            elif e.kind == EventKind.UNDO:
+                for table in (votes, reasons, vote_events):
+                    table.get(e.record_id, {}).pop(e.actor, None)
+                if not votes.get(e.record_id):
+                    for table in (votes, reasons, vote_events):
+                        table.pop(e.record_id, None)
             elif e.kind == EventKind.RESOLUTION:
                 resolutions[e.record_id] = Resolution(
                     str(e.value),
@@ -167,7 +179,7 @@ class StageState:
                     tuple(e.data.get("participants", ())),
                     e.at.isoformat(),
                 )
-        return cls(stage, reviewers_required, votes, reasons, resolutions)
+        return cls(stage, reviewers_required, votes, reasons, resolutions, vote_events)
 
     def complete(self, record_id: int) -> bool:
         """Whether every required reviewer has voted (votes are then locked and visible)."""
@@ -238,20 +250,36 @@ class StageState:
 
 
 def eligible_records(
-    record_ids: Iterable[int], events: Sequence[Event], stage: str, reviewers_required: int = 2
+    record_ids: Iterable[int],
+    events: Sequence[Event],
+    stage: str,
+    reviewers_required: int = 2,
+    other_methods: Collection[int] = (),
 ) -> tuple[int, ...]:
     """The records a stage screens: unique records at ``ta``; at ``ft`` those that passed
-    title/abstract (include, or unanimous maybe) and whose full text was not reported missing."""
+    title/abstract (include, or unanimous maybe) and whose full text was not reported missing.
+
+    ``other_methods``: records identified via other methods (websites, organisations, citation
+    searching), which PRISMA 2020 takes straight to retrieval: they skip ``ta``.
+    """
     stage = parse_enum(Stage, stage, "stage").value
     removed = DuplicateState.from_events(events).removed
+    other = set(other_methods)
     unique = [r for r in record_ids if r not in removed]
     if stage == Stage.TITLE_ABSTRACT:
-        return tuple(unique)
-    ta = StageState.from_events(events, Stage.TITLE_ABSTRACT, reviewers_required)
+        return tuple(r for r in unique if r not in other)
     missing = not_retrieved(events)
-    return tuple(
-        r for r in unique if ta.outcome(r) in (Vote.INCLUDE, Vote.MAYBE) and r not in missing
-    )
+    passed = _passed_title_abstract(events, reviewers_required, other)
+    return tuple(r for r in unique if passed(r) and r not in missing)
+
+
+def _passed_title_abstract(
+    events: Iterable[Event], reviewers_required: int, other_methods: Collection[int]
+) -> Callable[[int], bool]:
+    """Whether a record goes on to full text: it passed title/abstract (include, or a
+    unanimous maybe) or was identified via other methods."""
+    ta = StageState.from_events(events, Stage.TITLE_ABSTRACT, reviewers_required)
+    return lambda r: r in other_methods or ta.outcome(r) in (Vote.INCLUDE, Vote.MAYBE)
 
 
 def not_retrieved(events: Iterable[Event]) -> set[int]:
@@ -285,17 +313,20 @@ def plan_vote(
     vote: str,
     reason: str | None = None,
     config: ScreeningConfig = ScreeningConfig(),
+    other_methods: Collection[int] = (),
 ) -> list[NewEvent]:
     """Check a reviewer's vote against the log and return the event that records it.
 
     A reviewer may change their vote until the record's independent votes are complete.
+    ``other_methods``: as for :func:`eligible_records`.
     """
     stage = parse_enum(Stage, stage, "stage").value
     vote = parse_enum(Vote, vote, "decision").value
     if not reviewer.strip():
         raise RecordsError("a vote needs the reviewer's name")
     _check_reason(stage, vote, reason, config)
-    if record_id not in eligible_records(record_ids, events, stage, config.reviewers_required):
+    eligible = eligible_records(record_ids, events, stage, config.reviewers_required, other_methods)
+    if record_id not in eligible:
         raise RecordsError(f"record {record_id} is not up for screening at stage {stage}")
     state = StageState.from_events(events, stage, config.reviewers_required)
     if state.complete(record_id):
@@ -304,6 +335,43 @@ def plan_vote(
             f"vote(s) at stage {stage}; votes are locked (resolve a conflict instead)"
         )
     return [NewEvent(EventKind.DECISION, reviewer, stage, record_id, vote, reason or None)]
+
+
+def plan_undo(
+    events: Sequence[Event], *, reviewer: str, stage: str, reviewers_required: int = 2
+) -> list[NewEvent]:
+    """Withdraw ``reviewer``'s latest standing vote at ``stage`` (an undo of their last
+    decision; repeat to go further back), and return the event that records it.
+
+    Refused when the reviewer has no standing vote, or when the record's votes are already
+    complete (they are then locked and visible: resolve the conflict instead).
+
+    >>> from datetime import UTC, datetime
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> log = [Event(1, t, "ana", EventKind.DECISION, "ta", 7, "include"),
+    ...        Event(2, t, "ana", EventKind.DECISION, "ta", 8, "exclude")]
+    >>> [(e.kind.value, e.record_id, e.data) for e in plan_undo(log, reviewer="ana", stage="ta")]
+    [('undo', 8, {'undoes': 2, 'vote': 'exclude'})]
+    """
+    stage = parse_enum(Stage, stage, "stage").value
+    state = StageState.from_events(events, stage, reviewers_required)
+    standing = {
+        event_id: record_id
+        for record_id, by in state.vote_events.items()
+        for who, event_id in by.items()
+        if who == reviewer
+    }
+    if not standing:
+        raise RecordsError(f"{reviewer} has no vote to undo at stage {stage}")
+    event_id = max(standing)
+    record_id = standing[event_id]
+    if state.complete(record_id):
+        raise RecordsError(
+            f"record {record_id} already has its {reviewers_required} independent vote(s) at "
+            f"stage {stage}; votes are locked (resolve a conflict instead)"
+        )
+    data = {"undoes": event_id, "vote": state.votes[record_id][reviewer]}
+    return [NewEvent(EventKind.UNDO, reviewer, stage, record_id, data=data)]
 
 
 def plan_resolution(
@@ -357,11 +425,12 @@ def plan_retrieval(
     actor: str,
     status: str,
     reviewers_required: int = 2,
+    other_methods: Collection[int] = (),
 ) -> list[NewEvent]:
-    """Record whether a full text was found; only records that passed title/abstract qualify."""
+    """Record whether a full text was found; only records that passed title/abstract, or
+    were identified via other methods (``other_methods``), qualify."""
     status = parse_enum(Retrieval, status, "status").value
-    ta = StageState.from_events(events, Stage.TITLE_ABSTRACT, reviewers_required)
-    if ta.outcome(record_id) not in (Vote.INCLUDE, Vote.MAYBE):
+    if not _passed_title_abstract(events, reviewers_required, other_methods)(record_id):
         raise RecordsError(f"record {record_id} did not pass title/abstract screening")
     ft = StageState.from_events(events, Stage.FULL_TEXT, reviewers_required)
     if status == Retrieval.NOT_RETRIEVED and ft.votes.get(record_id):

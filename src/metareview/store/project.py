@@ -31,11 +31,11 @@ from sqlalchemy.pool import StaticPool
 
 from metareview.errors import StoreError
 from metareview.records.events import Event, EventKind, NewEvent
-from metareview.records.record import Record
+from metareview.records.record import Record, SourceKind
 from metareview.store import migrate
 from metareview.store.schema import events, imports, records
 
-SOURCE_KINDS = ("database", "register")
+SOURCE_KINDS = tuple(kind.value for kind in SourceKind)
 _RECORD_FIELDS = tuple(Record.__dataclass_fields__)
 
 
@@ -177,7 +177,9 @@ class Project:
         """Store the records of one search export and log the import.
 
         ``source_database`` (e.g. "MEDLINE") overrides the records' own; ``source_kind`` is
-        ``database`` or ``register`` (the two PRISMA 2020 identification boxes).
+        ``database`` or ``register`` (PRISMA 2020's databases-and-registers branch), or
+        ``website``, ``organisation`` or ``citation`` (its other-methods branch, whose records
+        skip title/abstract screening).
         """
         if source_kind not in SOURCE_KINDS:
             raise ValueError(
@@ -254,7 +256,7 @@ class Project:
             return tuple(connection.execute(select(records.c.id).order_by(records.c.id)).scalars())
 
     def source_kinds(self) -> dict[int, str]:
-        """For every record id, the kind of source it came from (database or register)."""
+        """For every record id, the kind of source it came from (see ``SourceKind``)."""
         query = select(records.c.id, imports.c.source_kind).join(imports)
         with self.engine.connect() as connection:
             return {row[0]: row[1] for row in connection.execute(query)}

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from metareview.records.events import Event, EventKind, NewEvent
+from metareview.records.record import OTHER_METHODS
 from metareview.records.screening import (
     DEFAULT_EXCLUSION_REASONS,
     ScreeningConfig,
@@ -31,8 +32,10 @@ from metareview.records.screening import (
     eligible_records,
     plan_resolution,
     plan_retrieval,
+    plan_undo,
     plan_vote,
 )
+from metareview.records.studies import plan_same_study, plan_separate_study
 from metareview.store.project import Project
 
 
@@ -64,6 +67,12 @@ def configure(
     return wanted
 
 
+def other_method_records(project: Project) -> frozenset[int]:
+    """The records identified via other methods (websites, organisations, citation searching),
+    which skip title/abstract screening."""
+    return frozenset(r for r, kind in project.source_kinds().items() if kind in OTHER_METHODS)
+
+
 def stage_state(project: Project, stage: str, config: ScreeningConfig | None = None) -> StageState:
     """Every vote and resolution of a stage as the log now stands."""
     config = config or screening_config(project)
@@ -74,7 +83,11 @@ def eligible(project: Project, stage: str) -> tuple[int, ...]:
     """The ids of the records a stage screens (see :func:`~metareview.records.screening.eligible_records`)."""
     config = screening_config(project)
     return eligible_records(
-        project.record_ids(), project.events(), stage, config.reviewers_required
+        project.record_ids(),
+        project.events(),
+        stage,
+        config.reviewers_required,
+        other_method_records(project),
     )
 
 
@@ -92,6 +105,7 @@ def vote(
     settings, when the caller already has them)."""
     config = config or screening_config(project)
     ids = project.record_ids()
+    other = other_method_records(project)
 
     def plan(events: tuple[Event, ...]) -> list[NewEvent]:
         return plan_vote(
@@ -103,6 +117,20 @@ def vote(
             vote=decision,
             reason=reason,
             config=config,
+            other_methods=other,
+        )
+
+    return project.append_checked(plan)[0]
+
+
+def undo_vote(project: Project, *, reviewer: str, stage: str) -> Event:
+    """Withdraw ``reviewer``'s latest standing vote at ``stage`` (logged as an ``undo`` event;
+    see :func:`~metareview.records.screening.plan_undo`)."""
+    config = screening_config(project)
+
+    def plan(events: tuple[Event, ...]) -> list[NewEvent]:
+        return plan_undo(
+            events, reviewer=reviewer, stage=stage, reviewers_required=config.reviewers_required
         )
 
     return project.append_checked(plan)[0]
@@ -142,6 +170,7 @@ def mark_retrieval(project: Project, record_id: int, *, actor: str, status: str)
     """Record whether a record's full text was retrieved (``retrieved``/``not_retrieved``)."""
     config = screening_config(project)
     ids = project.record_ids()
+    other = other_method_records(project)
 
     def plan(events: tuple[Event, ...]) -> list[NewEvent]:
         return plan_retrieval(
@@ -151,6 +180,7 @@ def mark_retrieval(project: Project, record_id: int, *, actor: str, status: str)
             actor=actor,
             status=status,
             reviewers_required=config.reviewers_required,
+            other_methods=other,
         )
 
     return project.append_checked(plan)[0]
@@ -182,3 +212,23 @@ def decide_duplicate(
     kind = EventKind.DUPLICATE if duplicate else EventKind.NOT_DUPLICATE
     data = {"of": of, "method": "manual"}
     return project.append([NewEvent(kind, actor, record_id=record_id, data=data)])[0]
+
+
+def link_same_study(project: Project, report: int, *, of: int, actor: str) -> Event:
+    """Record that ``report`` reports the same study as record ``of`` (PRISMA counts the study
+    once and the reports separately)."""
+    ids = set(project.record_ids())
+
+    def plan(events: tuple[Event, ...]) -> list[NewEvent]:
+        return plan_same_study(events, ids, report=report, of=of, actor=actor)
+
+    return project.append_checked(plan)[0]
+
+
+def separate_study(project: Project, report: int, *, actor: str) -> Event:
+    """Undo a :func:`link_same_study`: ``report`` is its own study again (logged)."""
+
+    def plan(events: tuple[Event, ...]) -> list[NewEvent]:
+        return plan_separate_study(events, report=report, actor=actor)
+
+    return project.append_checked(plan)[0]

@@ -1,0 +1,43 @@
+"""What the ``metareview records …`` commands share: the PROJECT argument, ``--by``,
+``--stage``, and opening an existing project."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from typing import TYPE_CHECKING
+
+import click
+
+from metareview.records.screening import Stage
+
+if TYPE_CHECKING:  # the heavy layers load inside the commands, keeping `metareview` quick
+    from metareview.store import Project
+
+STAGES = click.Choice([s.value for s in Stage])
+project_argument = click.argument("project", metavar="PROJECT")
+
+
+def _default_actor() -> str:
+    return os.environ.get("METAREVIEW_USER") or getpass.getuser()
+
+
+by_option = click.option(
+    "--by",
+    "actor",
+    default=_default_actor,
+    show_default="$METAREVIEW_USER or your login",
+    metavar="NAME",
+    help="Who does this (recorded in the project's log).",
+)
+stage_option = click.option(
+    "--stage", type=STAGES, default="ta", show_default=True,
+    help="ta = title/abstract, ft = full text.",
+)  # fmt: skip
+
+
+def open_project(project: str) -> Project:
+    """An existing project (a missing one is an error, not a new empty project)."""
+    from metareview.store import Project
+
+    return Project.open(project, create=False)

@@ -55,6 +55,7 @@ class FitJob:
     frame: pd.DataFrame
     settings: Settings
     force_bias: bool = False  # run small-study tests below the preset's minimum k
+    selection: bool = False  # fit the step-function selection model (settings.selection_steps)
     by: str | None = None  # moderator column of analyze's subgroup section
     min_k_subgroup: int = 2
     metaregression: tuple[MetaRegRequest, ...] = ()  # analyze's meta-regression sections
@@ -72,7 +73,7 @@ def fit(job: FitJob) -> dict[str, Any]:
     # Only the (already sign-aligned, design-adjusted) effect sizes: columns such as
     # higher_is_better or icc would make analyze() adjust them a second time.
     frame = job.frame[job.columns()]
-    settings = analysis_settings(job.settings, job.force_bias)
+    settings = analysis_settings(job.settings, job.force_bias, job.selection)
     if job.by:
         settings = replace(settings, by=job.by, min_k_subgroup=job.min_k_subgroup)
     if job.metaregression:
@@ -84,10 +85,14 @@ def fit(job: FitJob) -> dict[str, Any]:
         return {"error": str(err)}
 
 
-def analysis_settings(settings: Settings, force_bias: bool = False) -> AnalysisSettings:
-    """The ``analyze`` settings a plan's settings stand for."""
+def analysis_settings(
+    settings: Settings, force_bias: bool = False, selection: bool = False
+) -> AnalysisSettings:
+    """The ``analyze`` settings a plan's settings stand for (``selection``: with the
+    selection model at ``settings.selection_steps``)."""
     return AnalysisSettings(
         force_bias=force_bias,
+        selection_steps=settings.selection_steps if selection else None,
         measure=settings.measure,
         preset=settings.preset,
         method=settings.method,
@@ -292,7 +297,14 @@ class _Runner:
             return item
         force_bias = bool(spec.small_study) and k >= self.plan.min_k.small_study
         item["jobs"].append(
-            FitJob(spec.id, frame, spec.settings, force_bias, metaregression=spec.metaregression)
+            FitJob(
+                spec.id,
+                frame,
+                spec.settings,
+                force_bias,
+                selection="selection" in spec.small_study,
+                metaregression=spec.metaregression,
+            )
         )
         for column in spec.subgroups:
             by = FitJob(

@@ -135,7 +135,7 @@ def run_plan(
         plan.data_file, plan.columns, sheet=plan.sheet, drop_incomplete=plan.drop_incomplete
     )
     check_columns(plan, table)
-    effects, dropped = effect_sizes(plan, table)
+    effects, dropped, checks = effect_sizes(plan, table)
     specs = expand_plan(plan, outcomes_found(plan, effects))
     workers = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
     runner = _Runner(plan, effects, workers, progress or (lambda *_: None))
@@ -148,6 +148,7 @@ def run_plan(
         data={"file": str(plan.data_file), "rows": table.n_rows, "studies": table.n_studies},
         analyses=tuple(records),
         dropped=tuple(dropped),
+        warnings=tuple(checks),
     )
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -187,24 +188,28 @@ def check_columns(plan: Plan, table: ExtractionTable) -> None:
 
 def effect_sizes(
     plan: Plan, table: ExtractionTable
-) -> tuple[dict[tuple[str, str], pd.DataFrame], list]:
+) -> tuple[dict[tuple[str, str], pd.DataFrame], list, list[str]]:
     """Effect sizes of every row per (measure, preset, direction) the plan uses.
 
     Signs are aligned by ``compute_effects`` so that positive values favour the intervention
     (per row from a ``higher_is_better`` column, else from ``settings.higher_is_better``).
 
-    Returns the tables and the rows without a computable effect (row, study, reason).
+    Returns the tables, the rows without a computable effect (row, study, reason) and the data
+    checks ``compute_effects`` raised (``row N (study): check: …``, e.g. a reported ratio CI
+    not symmetric on the log scale), each once. The analyses pool ``yi`` and ``vi`` alone, so
+    these are kept here, for ``results.json`` and the report.
     """
     settings = [plan.settings, *(c.settings for c in (*plan.categories, *plan.custom))]
-    tables, dropped = {}, {}
+    tables, dropped, checks = {}, {}, {}
     for measure, preset, better in dict.fromkeys(
         (s.measure, s.preset, s.higher_is_better) for s in settings
     ):
         frame = compute_effects(table, measure=measure, preset=preset, higher_is_better=better)
         for row in not_estimable_rows(frame):
             dropped.setdefault(row["row"], row)
+        checks.update(dict.fromkeys(frame.attrs.get("warnings", ())))
         tables[(measure, preset, better)] = frame[frame["yi"].notna() & frame["vi"].notna()]
-    return tables, sorted(dropped.values(), key=lambda d: d["row"])
+    return tables, sorted(dropped.values(), key=lambda d: d["row"]), list(checks)
 
 
 def outcomes_found(

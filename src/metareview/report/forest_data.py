@@ -105,9 +105,10 @@ class ForestData:
 
     def heterogeneity_text(self, layout: str, result: dict[str, Any] | None = None) -> str:
         het = (result or self.result)["heterogeneity"]
-        if layout == "revman5":
+        if layout == "revman5":  # RevMan prints no Tau² for a fixed-effect model
+            tau2 = f"Tau² = {het['tau2']:.2f}; " if self.model == "random" else ""
             return (
-                f"Heterogeneity: Tau² = {het['tau2']:.2f}; Chi² = {het['q']:.2f}, "
+                f"Heterogeneity: {tau2}Chi² = {het['q']:.2f}, "
                 f"df = {het['q_df']} (P {format_p(het['q_pvalue'], 'revman5', equals=True)}); "
                 f"I² = {het['i2']:.0f}%"
             )
@@ -190,9 +191,7 @@ def forest_data(
     """Gather a forest plot's content from an analysis record (optionally by subgroup column;
     ``rob_column`` names the input column holding each study's overall risk of bias)."""
     block = next((b for b in record.subgroups if b["column"] == subgroup), None)
-    # Subgroup results are inverse-variance only, so RevMan's M-H, Random replaces the
-    # headline only in a plot without subgroups.
-    result = record.headline() if block is None else record.result
+    result = record.headline()  # RevMan's M-H models when the analysis has them
     level = float(result.get("level", 0.95))
     z = stats.norm.ppf(0.5 + level / 2)
     inputs = {str(row["study"]): row for row in record.input}
@@ -200,12 +199,8 @@ def forest_data(
 
     def rows_of(document: dict[str, Any]) -> tuple[ForestRow, ...]:
         studies = document["studies"]
-        weights = [study.get("weight") for study in studies]
-        if model == "fixed":  # the document's weights are the random-effects ones
-            total = sum(1.0 / study["vi"] for study in studies)
-            weights = [100.0 / study["vi"] / total for study in studies]
         rows = []
-        for study, weight in zip(studies, weights, strict=True):
+        for study, weight in zip(studies, study_weights(studies, model), strict=True):
             half = z * math.sqrt(study["vi"])
             arms = inputs.get(str(study["study"]), {})
             rows.append(
@@ -257,6 +252,22 @@ def forest_data(
         positive_favours_intervention,
         test,
     )
+
+
+def study_weights(studies: list[dict[str, Any]], model: str) -> list[float | None]:
+    """Each study's weight (%) in the ``model`` pooled estimate: the document's ``weight``
+    (random effects); for the fixed-effect model its Mantel–Haenszel ``weight_fixed`` when
+    the document is RevMan's M-H analysis, otherwise the inverse-variance weights 1/vᵢ.
+
+    >>> study_weights([{"vi": 0.01, "weight": 60.0}, {"vi": 0.03, "weight": 40.0}], "fixed")
+    [75.0, 25.0]
+    """
+    if model != "fixed":
+        return [study.get("weight") for study in studies]
+    if all("weight_fixed" in study for study in studies):
+        return [study["weight_fixed"] for study in studies]
+    total = sum(1.0 / study["vi"] for study in studies)
+    return [100.0 / study["vi"] / total for study in studies]
 
 
 def pooled_row(result: dict[str, Any], model: str, role: str) -> PooledRow:

@@ -314,8 +314,10 @@ def test_subgroups_pool_each_level_by_mantel_haenszel(case, model):
     for section, level in zip(data.sections, sorted(case["levels"]), strict=True):
         expected = case["levels"][level][model]
         assert close(section.summaries[0].estimate, expected["estimate"]), level
+        # as RevMan: study weights are shares of the total, a subtotal's weight their sum
         weights = [row.weight for row in section.rows]
-        assert sum(weights) == pytest.approx(100.0)
+        assert section.summaries[0].weight == pytest.approx(sum(weights))
+    assert sum(row.weight for row in data.rows) == pytest.approx(100.0)
     whole = record.headline()
     assert close(data.summaries[0].estimate, whole["mantel_haenszel_random"][model]["estimate"])
     assert f"Chi² = {test['q']:.2f}" in data.subgroup_text("revman5")

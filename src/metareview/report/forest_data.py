@@ -24,7 +24,7 @@ Kept apart from the drawing so the numbers and wording can be tested without pix
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scipy import stats
@@ -58,13 +58,18 @@ class ForestRow:
 
 @dataclass(frozen=True)
 class PooledRow:
-    """A pooled estimate (``kind`` ``fixed``/``random``) or a prediction interval (``pi``)."""
+    """A pooled estimate (``kind`` ``fixed``/``random``) or a prediction interval (``pi``).
+
+    A subtotal carries the study rows it pools (``rows``) and their share of the total weight
+    (``weight``, %); a total leaves both empty: all rows, 100%."""
 
     label: str
     kind: str
     estimate: float | None
     lower: float
     upper: float
+    weight: float | None = None
+    rows: tuple[ForestRow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,10 +202,15 @@ def forest_data(
     inputs = {str(row["study"]): row for row in record.input}
     model = record.model
 
-    def rows_of(document: dict[str, Any]) -> tuple[ForestRow, ...]:
+    def rows_of(
+        document: dict[str, Any], total_weights: dict[str, float | None]
+    ) -> tuple[ForestRow, ...]:
         studies = document["studies"]
+        own = study_weights(studies, model)
+        if all(str(study["study"]) in total_weights for study in studies):
+            own = [total_weights[str(study["study"])] for study in studies]
         rows = []
-        for study, weight in zip(studies, study_weights(studies, model), strict=True):
+        for study, weight in zip(studies, own, strict=True):
             half = z * math.sqrt(study["vi"])
             arms = inputs.get(str(study["study"]), {})
             rows.append(
@@ -217,15 +227,18 @@ def forest_data(
         return tuple(rows)
 
     if block is None:
-        sections = (ForestSection(None, rows_of(result), (), result),)
+        sections = (ForestSection(None, rows_of(result, {}), (), result),)
         test = None
     else:
+        # As RevMan and meta: study weights are shares of the total, a subtotal sums its own.
+        names = [str(study["study"]) for study in result["studies"]]
+        total_weights = dict(zip(names, study_weights(result["studies"], model), strict=True))
         sections = tuple(
-            ForestSection(
+            _subgroup_section(
                 f"{subgroup}: {level_entry['level']}",
-                rows_of(level_entry["result"]),
-                (pooled_row(level_entry["result"], model, "Subtotal"),),
+                rows_of(level_entry["result"], total_weights),
                 level_entry["result"],
+                model,
             )
             for level_entry in block["levels"]
             if "result" in level_entry
@@ -252,6 +265,15 @@ def forest_data(
         positive_favours_intervention,
         test,
     )
+
+
+def _subgroup_section(
+    title: str, rows: tuple[ForestRow, ...], result: dict[str, Any], model: str
+) -> ForestSection:
+    weights = [row.weight for row in rows]
+    share = None if any(w is None for w in weights) else float(sum(weights))
+    subtotal = replace(pooled_row(result, model, "Subtotal"), weight=share, rows=rows)
+    return ForestSection(title, rows, (subtotal,), result)
 
 
 def study_weights(studies: list[dict[str, Any]], model: str) -> list[float | None]:

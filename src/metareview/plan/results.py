@@ -37,6 +37,22 @@ def headline_result(result: dict[str, Any]) -> dict[str, Any]:
     return {**result, **{key: section[key] for key in MH_KEYS}}
 
 
+def study_weights(studies: list[dict[str, Any]], model: str) -> list[float | None]:
+    """Each study's weight (%) in the ``model`` pooled estimate: the document's ``weight``
+    (random effects); for the fixed-effect model its Mantel–Haenszel ``weight_fixed`` when
+    the document is RevMan's M-H analysis, otherwise the inverse-variance weights 1/vᵢ.
+
+    >>> study_weights([{"vi": 0.01, "weight": 60.0}, {"vi": 0.03, "weight": 40.0}], "fixed")
+    [75.0, 25.0]
+    """
+    if model != "fixed":
+        return [study.get("weight") for study in studies]
+    if all("weight_fixed" in study for study in studies):
+        return [study["weight_fixed"] for study in studies]
+    total = sum(1.0 / study["vi"] for study in studies)
+    return [100.0 / study["vi"] / total for study in studies]
+
+
 @dataclass(frozen=True)
 class AnalysisRecord:
     """One concrete analysis: its spec, input effect sizes, result document and add-ons.
@@ -73,6 +89,10 @@ class AnalysisRecord:
         """The result document as the preset's software shows the headline model
         (:func:`headline_result`)."""
         return headline_result(self.result)
+
+    def weights(self) -> list[float | None]:
+        """Each study's weight (%) in the headline pooled estimate (:func:`study_weights`)."""
+        return study_weights(self.headline()["studies"], self.model)
 
     def pooled(self) -> dict[str, Any]:
         """The headline pooled estimate (the ``random`` or ``fixed`` block of the result)."""

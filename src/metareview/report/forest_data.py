@@ -29,7 +29,7 @@ from typing import Any
 
 from scipy import stats
 
-from metareview.plan.results import AnalysisRecord
+from metareview.plan.results import AnalysisRecord, study_weights
 from metareview.report.numbers import fixed
 from metareview.stats.effects.vocabulary import RATIO_MEASURES
 
@@ -274,22 +274,6 @@ def _subgroup_section(
     share = None if any(w is None for w in weights) else float(sum(weights))
     subtotal = replace(pooled_row(result, model, "Subtotal"), weight=share, rows=rows)
     return ForestSection(title, rows, (subtotal,), result)
-
-
-def study_weights(studies: list[dict[str, Any]], model: str) -> list[float | None]:
-    """Each study's weight (%) in the ``model`` pooled estimate: the document's ``weight``
-    (random effects); for the fixed-effect model its Mantel–Haenszel ``weight_fixed`` when
-    the document is RevMan's M-H analysis, otherwise the inverse-variance weights 1/vᵢ.
-
-    >>> study_weights([{"vi": 0.01, "weight": 60.0}, {"vi": 0.03, "weight": 40.0}], "fixed")
-    [75.0, 25.0]
-    """
-    if model != "fixed":
-        return [study.get("weight") for study in studies]
-    if all("weight_fixed" in study for study in studies):
-        return [study["weight_fixed"] for study in studies]
-    total = sum(1.0 / study["vi"] for study in studies)
-    return [100.0 / study["vi"] / total for study in studies]
 
 
 def pooled_row(result: dict[str, Any], model: str, role: str) -> PooledRow:

@@ -67,5 +67,20 @@ def test_bad_steps_and_empty_intervals():
         selection_model([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], [1.5])
     with pytest.raises(ValueError, match="alternative must be one of"):
         selection_model([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], [0.05], alternative="up")
-    with pytest.warns(UserWarning, match="not identified"):
-        selection_model([0.1, 0.2, 0.3, 0.25], [0.01, 0.02, 0.03, 0.02], [1e-12])
+    with pytest.raises(ValueError, match="increasing"):
+        selection_model([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], [0.5, 0.025])
+
+
+def test_an_interval_without_studies_is_an_error_naming_it():
+    """metafor's selmodel documents "There must be at least one observed p-value within each
+    interval to fit this model. If this is not the case, an error will be issued"."""
+    yi = [0.9, 0.8, 1.0, 0.85, 0.95, 0.7]  # one-sided p between 4e-9 and 3e-4
+    vi = [0.04, 0.05, 0.03, 0.04, 0.05, 0.04]
+    with pytest.raises(
+        ValueError,
+        match=r"lies in 0.025 < p <= 0.5, 0.5 < p <= 1 \(studies per interval: 6, 0, 0\)",
+    ):
+        selection_model(yi, vi, [0.025, 0.5])
+    with pytest.raises(ValueError, match=r"lies in 0 < p <= 1e-12 \(studies per interval: 0, 6\)"):
+        selection_model(yi, vi, [1e-12])
+    assert selection_model(yi, vi, [0.0001]).k_per_interval == (4, 2)

@@ -45,7 +45,8 @@ def test_thirdwave_meta_preset_section(shared_data):
     yi, vi, _ = bias_data("thirdwave", shared_data)
     res = small_study_effects(yi, vi, preset="meta", ci_method="knha")
     doc = res.to_dict()
-    assert set(doc) == {"k_min", "run", "reason", *KEYS}
+    assert set(doc) == {"k_min", "run", "reason", *KEYS, "selection", "failed"}
+    assert doc["selection"] is None and doc["failed"] == {}
     for section, keys in KEYS.items():
         assert set(doc[section]) == keys
     assert (doc["k_min"], doc["run"], doc["reason"]) == (10, True, None)
@@ -211,18 +212,64 @@ def test_forced_analyses_never_crash_and_intervals_hold_their_estimates(studies,
         res = small_study_effects(yi, vi, preset=preset, force=True)
     doc = res.to_dict()
     if not res.run:
-        assert any(
-            why in doc["reason"] for why in ("same standard error", "same effect", "exactly")
-        )
+        assert any(why in doc["reason"] for why in ("same standard error", "same effect"))
         return
+    # an analysis the data do not allow is null and listed with its reason, never both
+    for section in KEYS:
+        assert (doc[section] is None) == (section in doc["failed"]), section
     tf, pp = doc["trim_and_fill"], doc["pet_peese"]
-    assert tf["ci_lower"] <= tf["estimate"] <= tf["ci_upper"]
-    assert pp["ci_lower"] <= pp["estimate"] <= pp["ci_upper"]
-    assert 0 <= doc["egger"]["pvalue"] <= 1 and 0 <= doc["begg"]["pvalue"] <= 1
-    assert 0 <= tf["k0"] <= len(yi) - 1
-    assert all(n >= 0 for n in doc["fail_safe_n"].values())
+    if tf:
+        assert tf["ci_lower"] <= tf["estimate"] <= tf["ci_upper"]
+        assert 0 <= tf["k0"] <= len(yi) - 1
+    if pp:
+        assert pp["ci_lower"] <= pp["estimate"] <= pp["ci_upper"]
+    for test in ("egger", "begg"):
+        assert doc[test] is None or 0 <= doc[test]["pvalue"] <= 1
+    assert doc["fail_safe_n"] is None or all(n >= 0 for n in doc["fail_safe_n"].values())
 
 
 def test_equal_standard_errors_are_reported_not_crashed():
     res = small_study_effects([0.1, 0.4, 0.2, 0.3], [0.02] * 4, force=True)
     assert not res.run and "same standard error" in res.reason
+
+
+# Q0 is undefined here (2k² − 4Sr + 1/4 < 0): the very precise study at 0 pulls the centre
+# below every other effect, so all the ranks but one are positive
+Q0_UNDEFINED = ([0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3], [0.0001] + [0.05] * 9)
+
+
+def test_one_failing_analysis_leaves_the_others_standing():
+    yi, vi = Q0_UNDEFINED
+    res = small_study_effects(yi, vi, trimfill_estimator="Q0")
+    alone = small_study_effects(yi, vi)  # the same data with L0: every analysis runs
+    doc = res.to_dict()
+    assert res.run and res.reason is None
+    assert doc["trim_and_fill"] is None
+    assert set(doc["failed"]) == {"trim_and_fill"}
+    assert "Q0 estimator is undefined" in doc["failed"]["trim_and_fill"]
+    for section in set(KEYS) - {"trim_and_fill"}:
+        assert doc[section] == alone.to_dict()[section], section
+    assert "Trim-and-fill: not run (the Q0 estimator is undefined" in res.summary()
+    assert "Regression test for funnel plot asymmetry" in res.summary()
+
+
+def test_analyze_cli_lists_the_failed_analysis_and_keeps_the_rest(tmp_path):
+    import json
+
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from metareview.cli import cli
+
+    yi, vi = Q0_UNDEFINED
+    path = tmp_path / "q0.csv"
+    pd.DataFrame({"study": list("ABCDEFGHIJ"), "yi": yi, "vi": vi}).to_csv(path, index=False)
+    args = ["analyze", str(path), "--trimfill-estimator", "Q0"]
+    out = CliRunner().invoke(cli, [*args, "--json"])
+    assert out.exit_code == 0, out.output
+    section = json.loads(out.output)["small_study"]
+    assert section["run"] and section["egger"] is not None and section["begg"] is not None
+    assert section["trim_and_fill"] is None and "Q0" in section["failed"]["trim_and_fill"]
+    text = CliRunner().invoke(cli, args)
+    assert "Trim-and-fill: not run (the Q0 estimator is undefined" in text.output
+    assert "Rank correlation" in text.output

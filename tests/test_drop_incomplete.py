@@ -78,7 +78,16 @@ def test_dropped_rows_are_not_estimable_and_left_out_of_the_pooling(third_wave):
 
 
 @pytest.mark.parametrize(
-    "command", [["validate"], ["effects", "--measure", "SMD"], ["analyze"]], ids=str
+    "command",
+    [
+        ["validate"],
+        ["effects", "--measure", "SMD"],
+        ["analyze"],
+        ["grade", "--rob-column", "RiskOfBias"],
+        ["metareg", "--mods", "InterventionDuration"],
+        ["gosh", "--subsets", "200"],
+    ],
+    ids=str,
 )
 def test_cli_commands_list_the_dropped_rows_in_json_and_text(command, third_wave, tmp_path, capsys):
     path = tmp_path / "thirdwave.csv"
@@ -123,3 +132,14 @@ def test_run_flag_lists_the_rows_on_the_console_in_results_json_and_report(
     report = html.unescape((out_dir / "report" / "index.html").read_text())
     dropped_section = report[report.index('<section id="dropped">') :]
     assert PARTIAL in dropped_section and EMPTY in dropped_section
+
+
+def test_grade_of_a_plan_drops_and_lists_the_rows(third_wave, tmp_path, capsys):
+    plan = str(_plan(tmp_path, third_wave))
+    code, _, err = _run(capsys, ["grade", plan])
+    assert code == 2 and "row 4, column 'sei'" in err
+    code, out, err = _run(capsys, ["grade", plan, "--drop-incomplete", "--json"])
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["dropped"] == _expected_dropped(third_wave)
+    assert document["outcomes"][0]["k"] == 16

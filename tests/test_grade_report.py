@@ -76,6 +76,24 @@ def test_grade_takes_its_inputs_from_the_stored_analysis(thirdwave, shared_data)
     assert 0 < ev.high_risk_weight < 1
 
 
+def test_a_fixed_effect_headline_weighs_risk_of_bias_by_its_own_weights(thirdwave, shared_data):
+    """GRADE's share of weight at high risk uses the weights of the model the review reports:
+    under a fixed-effect headline, the inverse-variance weights 1/vᵢ, not the random ones."""
+    from metareview.plan.grade_review import evidence_from_record
+
+    results, _ = thirdwave
+    record = replace(results["perceived-stress/all-time-points"], model="fixed")
+    ev = evidence_from_record(record, rob_column="RiskOfBias")
+    raw = pd.read_csv(shared_data / "dmetar" / "ThirdWave.csv").set_index("Author")
+    inverse = {s["study"]: 1 / s["vi"] for s in record.result["studies"]}
+    high = sum(w for s, w in inverse.items() if raw.loc[s, "RiskOfBias"] == "high")
+    assert math.isclose(ev.high_risk_weight, high / sum(inverse.values()), rel_tol=1e-12)
+    assert ev.estimate == record.result["fixed"]["estimate"]
+    random = {s["study"]: s["weight"] for s in record.result["studies"]}
+    random_share = sum(w for s, w in random.items() if raw.loc[s, "RiskOfBias"] == "high") / 100
+    assert not math.isclose(ev.high_risk_weight, random_share, rel_tol=1e-6)
+
+
 def test_the_most_specific_decision_wins_and_rates_down(thirdwave):
     results, _ = thirdwave
     (assessment,) = assess_review(results)

@@ -142,6 +142,7 @@ def test_html_report_is_self_contained_with_resolving_toc(review):
     assert html.count("<svg") == len(list((index.parent.parent / "figures").glob("*.svg")))
     assert "funnel-perceived-stress-all-time-points" in ids
     assert "Leave-one-out" in html and "Rows left out" in html
+    assert "Small-study effects: Perceived stress, All time points" in html
 
 
 def test_leave_one_out_table_agrees_with_the_leave_one_out_plot_data(review):

@@ -14,7 +14,13 @@ from matplotlib.testing.compare import compare_images
 
 from metareview.plan.analysis import AnalysisSettings
 from metareview.report.forest_data import forest_data
-from metareview.report.forest_plot import LAYOUTS, forest_figure, forest_plot, save_figure
+from metareview.report.forest_plot import (
+    LAYOUTS,
+    columns_for,
+    forest_figure,
+    forest_plot,
+    save_figure,
+)
 from tests.report_records import record_from, thirdwave
 
 BASELINE = Path(__file__).parent / "baseline"
@@ -61,6 +67,36 @@ def test_subgroup_sections_and_test(shared_data):
     q = w[0] * (a.estimate - mean) ** 2 + w[1] * (b.estimate - mean) ** 2
     assert test["q"] == pytest.approx(q, rel=1e-12) and test["df"] == 1
     assert data.subgroup_text("revman5").startswith("Test for subgroup differences: Chi² = ")
+
+
+def test_subtotals_show_their_own_weight_share_and_arm_totals(shared_data):
+    """RevMan and meta print study weights as shares of the total and, on each subtotal row,
+    the subgroup's share and its own arm totals (not 100% and the whole analysis's totals)."""
+    frame = thirdwave(shared_data)
+    frame["n_arm1"] = range(20, 20 + len(frame))
+    frame["n_arm2"] = range(30, 30 + len(frame))
+    record = record_from(frame, AnalysisSettings(method="DL"), subgroups=("RiskOfBias",))
+    data = forest_data(record, subgroup="RiskOfBias")
+    overall = dict(zip(frame["study"], forest_data(record).rows, strict=True))
+    left, _ = columns_for("revman5", data)
+    weight = next(c for c in left if c.header == "Weight")
+    totals = [c for c in left if c.header == "Total"]
+    for section in data.sections:
+        subtotal = section.summaries[0]
+        for row in section.rows:
+            assert row.weight == pytest.approx(overall[row.label].weight, rel=1e-12)
+        share = sum(row.weight for row in section.rows)
+        assert weight.pooled(subtotal, data) == f"{share:.1f}%"
+        members = frame[frame["study"].isin([row.label for row in section.rows])]
+        assert [c.pooled(subtotal, data) for c in totals] == [
+            str(members["n_arm1"].sum()),
+            str(members["n_arm2"].sum()),
+        ]
+    assert weight.pooled(data.summaries[0], data) == "100.0%"
+    assert [c.pooled(data.summaries[0], data) for c in totals] == [
+        str(frame["n_arm1"].sum()),
+        str(frame["n_arm2"].sum()),
+    ]
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

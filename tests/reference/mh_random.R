@@ -1,17 +1,12 @@
-# Reference values for RevMan 5's "M-H, Random" model (tests/test_mh_random.py).
+# Reference values for RevMan 5's "M-H, Fixed" and "M-H, Random" models (tests/test_mh_random.py).
 # Run from the repository root:  Rscript tests/reference/mh_random.R
 # Needs R metafor 3.8-1 with metadat and jsonlite; writes tests/reference/mh_random.json.
 #
 # RevMan 5 (Deeks & Higgins 2010, "Statistical algorithms in Review Manager 5"; R meta's
-# metabin with Q.Cochrane = TRUE and MH.exact = FALSE) composed from metafor functions:
-#   1. 0.5 is added to every cell of a table with a zero cell, both for the studies' own
-#      effects and inside the Mantel-Haenszel estimator (rma.mh add/to given twice);
-#      double-zero tables are left out of OR and RR and kept for RD;
-#   2. Q = sum (y_i - theta_MH)^2 / v_i around the Mantel-Haenszel estimate (rma.mh's QE; the
-#      script checks that QE is exactly this sum);
-#   3. tau^2 = max(0, (Q - df) / (sum w - sum w^2 / sum w)), w = 1/v (DerSimonian-Laird);
-#   4. the inverse-variance random-effects model with that tau^2: rma(yi, vi, tau2 = tau^2).
+# metabin with Q.Cochrane = TRUE and MH.exact = FALSE) composed from metafor functions as
+# tests/reference/revman_mh.R describes.
 suppressMessages({library(metafor); library(jsonlite)})
+source("tests/reference/revman_mh.R")
 
 tables <- list(
   bcg = with(dat.bcg, data.frame(ai = tpos, bi = tneg, ci = cpos, di = cneg)),
@@ -30,29 +25,19 @@ cases <- list()
 for (name in names(tables)) {
   t <- tables[[name]]
   for (measure in c("OR", "RR", "RD")) {
-    drop <- measure != "RD"
-    double <- (t$ai == 0 & t$ci == 0) | (t$bi == 0 & t$di == 0)
-    used <- if (drop) t[!double, ] else t
-    mh <- rma.mh(ai = ai, bi = bi, ci = ci, di = di, data = used, measure = measure,
-                 add = c(1/2, 1/2), to = c("only0", "only0"), drop00 = c(drop, drop))
-    es <- escalc(measure = measure, ai = ai, bi = bi, ci = ci, di = di, data = used,
-                 add = 1/2, to = "only0", drop00 = drop)
-    w <- 1 / es$vi
-    q <- sum(w * (es$yi - mh$beta[1])^2)
-    stopifnot(abs(q - mh$QE) < 1e-10 * max(1, q))
-    df <- length(es$yi) - 1
-    tau2 <- max(0, (q - df) / (sum(w) - sum(w^2) / sum(w)))
-    re <- rma(yi, vi, data = es, tau2 = tau2)
+    fit <- revman_mh(t, measure)
+    used <- fit$used; mh <- fit$mh; es <- fit$es; re <- fit$re; df <- fit$df; q <- mh$QE
     cases[[length(cases) + 1]] <- list(
       dataset = name, measure = measure, k = length(es$yi),
       ai = used$ai, bi = used$bi, ci = used$ci, di = used$di,
       yi = as.numeric(es$yi), vi = as.numeric(es$vi),
       fixed = list(estimate = mh$beta[1], se = mh$se, ci_lower = mh$ci.lb, ci_upper = mh$ci.ub,
                    statistic = mh$zval, pvalue = mh$pval),
-      q = mh$QE, q_df = df, q_pvalue = mh$QEp, i2 = max(0, 100 * (q - df) / q), tau2 = tau2,
+      q = mh$QE, q_df = df, q_pvalue = mh$QEp, i2 = max(0, 100 * (q - df) / q), tau2 = fit$tau2,
       random = list(estimate = re$beta[1], se = re$se, ci_lower = re$ci.lb, ci_upper = re$ci.ub,
                     statistic = re$zval, pvalue = re$pval),
-      weights = as.numeric(weights(re))
+      weights = as.numeric(weights(re)),
+      fixed_weights = as.numeric(weights(mh))
     )
   }
 }

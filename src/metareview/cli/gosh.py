@@ -10,6 +10,8 @@ import numpy as np
 
 from metareview.cli.options import (
     column_option,
+    drop_incomplete_option,
+    echo_dropped,
     json_option,
     measure_option,
     output_file_option,
@@ -69,6 +71,7 @@ def unique_labels(labels: list[str]) -> list[str]:
 )
 @column_option
 @sheet_option
+@drop_incomplete_option
 @json_option
 def gosh_command(
     data: str,
@@ -81,12 +84,19 @@ def gosh_command(
     diagnostics: bool,
     columns: tuple[str, ...],
     sheet: str | None,
+    drop_incomplete: bool,
     as_json: bool,
 ) -> None:
     """Fit the meta-analysis on all subsets of the studies in DATA (or on random subsets when
     there are too many) for a GOSH plot; prints a summary and writes the fits to -o.
     """
-    settings = analysis_settings(measure=measure, preset=preset, columns=columns, sheet=sheet)
+    settings = analysis_settings(
+        measure=measure,
+        preset=preset,
+        columns=columns,
+        sheet=sheet,
+        drop_incomplete=drop_incomplete,
+    )
     analysis = run_analysis(data, settings)
     pooled = analysis.pooled
     result = gosh(
@@ -109,5 +119,6 @@ def gosh_command(
     click.echo(result.summary())
     if clusters is not None:
         click.echo(clusters.summary())
+    echo_dropped(document["dropped"])
     if output:
         click.echo(f"Wrote {result.n_subsets} rows to {output}")

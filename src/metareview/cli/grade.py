@@ -23,6 +23,8 @@ import pandas as pd
 from metareview.cli.options import (
     ci_method_option,
     column_option,
+    drop_incomplete_option,
+    echo_dropped,
     json_option,
     mapping_from,
     preset_option,
@@ -153,6 +155,7 @@ def _subset(table: ExtractionTable, mask: pd.Series) -> ExtractionTable:
 )
 @column_option
 @sheet_option
+@drop_incomplete_option
 @json_option
 def grade_command(
     data: str,
@@ -172,6 +175,7 @@ def grade_command(
     output: str | None,
     columns: tuple[str, ...],
     sheet: str | None,
+    drop_incomplete: bool,
     as_json: bool,
 ) -> None:
     """Rate the certainty of evidence (GRADE) per outcome of DATA; print the SoF table.
@@ -199,10 +203,11 @@ def grade_command(
                 "[grade] section (docs/plan.md)",
                 param_hint="DATA",
             )
-        results = run_plan(load_plan(data), jobs=1)
-        _emit(list(assess_review(results)), output, as_json)
+        plan = load_plan(data)
+        results = run_plan(plan.dropping_incomplete() if drop_incomplete else plan, jobs=1)
+        _emit(list(assess_review(results)), output, as_json, list(results.dropped))
         return
-    table = load_table(data, mapping_from(columns), sheet=sheet)
+    table = load_table(data, mapping_from(columns), sheet=sheet, drop_incomplete=drop_incomplete)
     frame = table.frame
     mask = pd.Series(True, index=frame.index)
     for item in filters:
@@ -221,11 +226,12 @@ def grade_command(
     )
     settings = AnalysisSettings(preset=preset, method=method, ci_method=ci_method, measure=measure)
     rules = GradeRules(mid=mid, rob_serious=rob_serious)
-    assessments = []
+    assessments, dropped = [], []
     for outcome in outcomes:
         keep = mask if outcome is None else mask & (frame[outcome_column] == outcome)
         subset = _subset(table, keep)
         result = analyze(subset, settings)
+        dropped += [d.to_dict() for d in result.dropped]
         used = subset.frame.loc[list(result.rows)]
         name = str(outcome) if outcome is not None else Path(data).stem
         participants, incomplete = participants_count(used, participants_column)
@@ -242,18 +248,24 @@ def grade_command(
         )
         mine = [d for target, d in parsed if target in (None, name)]
         assessments.append(grade(evidence, mine, rules=rules))
-    _emit(assessments, output, as_json)
+    _emit(assessments, output, as_json, dropped)
 
 
-def _emit(assessments: list[GradeAssessment], output: str | None, as_json: bool) -> None:
-    """Write the table to ``output`` (.html or .csv) and print the ratings (or JSON)."""
+def _emit(
+    assessments: list[GradeAssessment], output: str | None, as_json: bool, dropped: list[dict]
+) -> None:
+    """Write the table to ``output`` (.html or .csv) and print the ratings (or JSON) and the
+    rows left out."""
     if output:
         text = sof_html(assessments) if output.lower().endswith(".html") else sof_csv(assessments)
         Path(output).write_text(text, encoding="utf-8")
     if as_json:
-        click.echo(
-            json.dumps({"outcomes": [g.to_dict() for g in assessments], "table": output}, indent=2)
-        )
+        document = {
+            "outcomes": [g.to_dict() for g in assessments],
+            "table": output,
+            "dropped": dropped,
+        }
+        click.echo(json.dumps(document, indent=2))
         return
     for g in assessments:
         click.echo(g.summary())
@@ -261,3 +273,4 @@ def _emit(assessments: list[GradeAssessment], output: str | None, as_json: bool)
     click.echo("\n" + sof.to_string(index=False))
     for letter, note in sof.attrs["footnotes"].items():
         click.echo(f"  {letter}. {note}")
+    echo_dropped(dropped)

@@ -9,6 +9,8 @@ import click
 from metareview.cli.options import (
     ci_method_option,
     column_option,
+    drop_incomplete_option,
+    echo_dropped,
     json_option,
     level_option,
     measure_option,
@@ -50,6 +52,7 @@ def _names(text: str | None) -> list[str]:
 @click.option("--seed", type=int, default=None, help="Seed of the permutation test.")
 @column_option
 @sheet_option
+@drop_incomplete_option
 @json_option
 def metareg(
     data: str,
@@ -64,6 +67,7 @@ def metareg(
     seed: int | None,
     columns: tuple[str, ...],
     sheet: str | None,
+    drop_incomplete: bool,
     as_json: bool,
 ) -> None:
     """Meta-regression of the effect sizes in DATA on moderator columns: coefficients, the
@@ -85,6 +89,7 @@ def metareg(
         level=level,
         columns=columns,
         sheet=sheet,
+        drop_incomplete=drop_incomplete,
         metaregression=(request,),
     )
     analysis = run_analysis(data, settings)
@@ -98,5 +103,4 @@ def metareg(
         click.echo(json.dumps(document, indent=2))
         return
     click.echo(result.summary())
-    for row in dropped:
-        click.echo(f"Dropped row {row['row']} ({row['study']}): {row['reason']}")
+    echo_dropped(dropped)

@@ -1,4 +1,4 @@
-"""Options shared by several subcommands."""
+"""Options shared by several subcommands (and the printing of the rows ``--drop-incomplete`` left out)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,15 @@ drop_incomplete_option = click.option(
     help="Keep going past rows without a complete data group (by default they reject the "
     "table): each is dropped and listed with what it lacks.",
 )
+
+
+def echo_dropped(rows: list[dict]) -> None:
+    """Print each row left out (``{"row", "study", "reason"}``) on its own line."""
+    for row in rows:
+        where = f" ({row['study']})" if row.get("study") else ""
+        click.echo(f"Dropped row {row['row']}{where}: {row['reason']}")
+
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 measure_option = click.option(
     "--measure", default=None, metavar="M", help=f"Effect measure: {', '.join(MEASURES)}."

@@ -84,7 +84,7 @@ def evidence_from_record(
     if rob_column in rows.columns:
         overall = overall_rob_in(rows, rob_column, "the extraction table")
         studies = [str(s["study"]) for s in result["studies"]]
-        share = high_risk_weight(studies, [s["weight"] for s in result["studies"]], overall or {})
+        share = high_risk_weight(studies, record.weights(), overall or {})
     small = result.get("small_study") or {}
     extra: dict[str, Any] = {}
     if small.get("run"):

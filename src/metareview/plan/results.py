@@ -15,25 +15,43 @@ from typing import Any
 
 import pandas as pd
 
-MH_RANDOM_KEYS = ("model", "k", "studies", "fixed", "random", "heterogeneity")
+MH_KEYS = ("model", "k", "studies", "fixed", "random", "heterogeneity")
 
 
-def headline_result(result: dict[str, Any], model: str) -> dict[str, Any]:
-    """The result document with RevMan 5's "M-H, Random" model in place of the
-    inverse-variance one when the headline model is ``random`` and the analysis has that
-    section (preset ``revman5``, binary measure, event counts): what a RevMan user sees.
-    Otherwise the document itself.
+def headline_result(result: dict[str, Any]) -> dict[str, Any]:
+    """The result document as RevMan 5 shows it when the analysis has RevMan's
+    Mantel–Haenszel section (``mantel_haenszel_random``: preset ``revman5``, binary measure,
+    event counts): its "M-H, Fixed" model (the Mantel–Haenszel estimate, with Mantel–Haenszel
+    study weights ``weight_fixed``) and "M-H, Random" model, with Q and I² around the
+    Mantel–Haenszel estimate, in place of the inverse-variance ones. Otherwise the document
+    itself.
 
-    >>> doc = {"k": 3, "random": {"estimate": 0.1},
+    >>> doc = {"k": 3, "fixed": {"estimate": 0.1},
     ...        "mantel_haenszel_random": {"model": "MH-random", "k": 3, "studies": [],
-    ...            "fixed": {}, "random": {"estimate": 0.2}, "heterogeneity": {}}}
-    >>> headline_result(doc, "random")["random"], headline_result(doc, "fixed")["random"]
+    ...            "fixed": {"estimate": 0.2}, "random": {}, "heterogeneity": {}}}
+    >>> headline_result(doc)["fixed"], headline_result({"fixed": {"estimate": 0.1}})["fixed"]
     ({'estimate': 0.2}, {'estimate': 0.1})
     """
     section = result.get("mantel_haenszel_random")
-    if model != "random" or not section:
+    if not section:
         return result
-    return {**result, **{key: section[key] for key in MH_RANDOM_KEYS}}
+    return {**result, **{key: section[key] for key in MH_KEYS}}
+
+
+def study_weights(studies: list[dict[str, Any]], model: str) -> list[float | None]:
+    """Each study's weight (%) in the ``model`` pooled estimate: the document's ``weight``
+    (random effects); for the fixed-effect model its Mantel–Haenszel ``weight_fixed`` when
+    the document is RevMan's M-H analysis, otherwise the inverse-variance weights 1/vᵢ.
+
+    >>> study_weights([{"vi": 0.01, "weight": 60.0}, {"vi": 0.03, "weight": 40.0}], "fixed")
+    [75.0, 25.0]
+    """
+    if model != "fixed":
+        return [study.get("weight") for study in studies]
+    if all("weight_fixed" in study for study in studies):
+        return [study["weight_fixed"] for study in studies]
+    total = sum(1.0 / study["vi"] for study in studies)
+    return [100.0 / study["vi"] / total for study in studies]
 
 
 @dataclass(frozen=True)
@@ -71,7 +89,11 @@ class AnalysisRecord:
     def headline(self) -> dict[str, Any]:
         """The result document as the preset's software shows the headline model
         (:func:`headline_result`)."""
-        return headline_result(self.result, self.model)
+        return headline_result(self.result)
+
+    def weights(self) -> list[float | None]:
+        """Each study's weight (%) in the headline pooled estimate (:func:`study_weights`)."""
+        return study_weights(self.headline()["studies"], self.model)
 
     def pooled(self) -> dict[str, Any]:
         """The headline pooled estimate (the ``random`` or ``fixed`` block of the result)."""

@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from metareview.plan.plan import Settings
+from metareview.plan.results import headline_result
 from metareview.stats.influence import influence
 
 
@@ -26,7 +27,7 @@ def choose_model(settings: Settings, result: dict[str, Any]) -> tuple[str, str]:
     if settings.model != "fixed_if_low_i2":
         name = "random-effects" if settings.model == "random" else "fixed-effect"
         return settings.model, f"{name} model (plan)"
-    i2 = float(result["heterogeneity"]["i2"])
+    i2 = float(headline_result(result)["heterogeneity"]["i2"])  # RevMan's I² under revman5
     threshold = settings.i2_threshold
     if i2 < threshold:
         return "fixed", f"fixed-effect model because I² = {i2:.0f}% < {threshold:g}%"
@@ -90,8 +91,11 @@ def subgroup_block(
 ) -> dict[str, Any]:
     """Pooled estimate per level of ``column`` and the test for subgroup differences.
 
-    Under the random-effects model the test is ``analyze``'s subgroup ``section`` (the
-    preset's convention: separate or common τ²). Otherwise — a fixed-effect headline, or no
+    Each level shows its fit as the preset's software does (:func:`headline_result`: under
+    ``revman5`` with event counts RevMan's M-H, Fixed or M-H, Random model). Under the
+    random-effects model the test is ``analyze``'s subgroup ``section`` (the preset's
+    convention: separate or common τ²). Otherwise — a fixed-effect headline, RevMan's M-H
+    models (Deeks & Higgins 2010: each subgroup pooled with the outcome's method), or no
     section — it is the Q statistic between the subgroup estimates of the headline model with
     their own standard errors, on (levels − 1) df (RevMan's test).
     """
@@ -106,11 +110,18 @@ def subgroup_block(
         if fitted is None or "error" in fitted:
             entry["reason"] = (fitted or {}).get("error", f"k < {min_k}")
         else:
-            entry.update(result=fitted)
+            entry.update(result=headline_result(fitted))
         levels.append(entry)
-    pooled = [e["result"][model] for e in levels if "result" in e]
+    results = [e["result"] for e in levels if "result" in e]
+    pooled = [result[model] for result in results]
+    mantel_haenszel = any(result.get("model") == "MH-random" for result in results)
     test = None
-    if model == "random" and section and section.get("p_between") is not None:
+    if (
+        model == "random"
+        and section
+        and section.get("p_between") is not None
+        and not mantel_haenszel
+    ):
         test = {
             "q": section["q_between"],
             "df": section["df_between"],

@@ -37,6 +37,7 @@ from metareview.report.html import PRISMA_GROUP, ROB_GROUP, RenderedFigure, rend
 from metareview.report.leave_one_out_plot import leave_one_out_plot
 from metareview.report.prisma_diagram import save_prisma_diagram
 from metareview.report.rob_figures import rob_figure, rob_table
+from metareview.report.small_study_table import small_study_ran
 from metareview.report.tables import write_tables
 from metareview.rob.prisma import PrismaCounts
 from metareview.rob.sof import sof_csv, sof_html
@@ -128,7 +129,7 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                 **extra,
             )
         )
-        if _small_study_run(record, results.plan):
+        if small_study_ran(record, results.plan):
             jobs.append(
                 FigureJob(
                     f"funnel-{slug(spec['id'])}",
@@ -216,12 +217,6 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
     return jobs
 
 
-def _small_study_run(record: AnalysisRecord, plan: dict) -> bool:
-    small = record.result.get("small_study") or {}
-    minimum = plan.get("min_k", {}).get("small_study", 10)
-    return bool(record.spec.get("small_study")) and bool(small.get("run")) and record.k >= minimum
-
-
 def funnel_figure(record: AnalysisRecord) -> Figure:
     """The contour-enhanced funnel plot of ``record`` with its trim-and-fill studies."""
     result = record.result
@@ -234,8 +229,8 @@ def funnel_figure(record: AnalysisRecord) -> Figure:
         "preset": result["preset"],
     }
     filled = None
-    if "trimfill" in record.spec["small_study"]:
-        stored = result["small_study"]["trim_and_fill"]  # the run's estimator and side
+    stored = result["small_study"]["trim_and_fill"]  # the run's estimator and side
+    if "trimfill" in record.spec["small_study"] and stored is not None:  # None: it failed
         filled = trim_and_fill(
             yi, vi, estimator=stored.get("estimator", "L0"), side=stored["side"], **settings
         )

@@ -24,12 +24,12 @@ Kept apart from the drawing so the numbers and wording can be tested without pix
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scipy import stats
 
-from metareview.plan.results import AnalysisRecord
+from metareview.plan.results import AnalysisRecord, study_weights
 from metareview.report.numbers import fixed
 from metareview.stats.effects.vocabulary import RATIO_MEASURES
 
@@ -58,13 +58,18 @@ class ForestRow:
 
 @dataclass(frozen=True)
 class PooledRow:
-    """A pooled estimate (``kind`` ``fixed``/``random``) or a prediction interval (``pi``)."""
+    """A pooled estimate (``kind`` ``fixed``/``random``) or a prediction interval (``pi``).
+
+    A subtotal carries the study rows it pools (``rows``) and their share of the total weight
+    (``weight``, %); a total leaves both empty: all rows, 100%."""
 
     label: str
     kind: str
     estimate: float | None
     lower: float
     upper: float
+    weight: float | None = None
+    rows: tuple[ForestRow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,9 +110,10 @@ class ForestData:
 
     def heterogeneity_text(self, layout: str, result: dict[str, Any] | None = None) -> str:
         het = (result or self.result)["heterogeneity"]
-        if layout == "revman5":
+        if layout == "revman5":  # RevMan prints no Tau² for a fixed-effect model
+            tau2 = f"Tau² = {het['tau2']:.2f}; " if self.model == "random" else ""
             return (
-                f"Heterogeneity: Tau² = {het['tau2']:.2f}; Chi² = {het['q']:.2f}, "
+                f"Heterogeneity: {tau2}Chi² = {het['q']:.2f}, "
                 f"df = {het['q_df']} (P {format_p(het['q_pvalue'], 'revman5', equals=True)}); "
                 f"I² = {het['i2']:.0f}%"
             )
@@ -190,22 +196,21 @@ def forest_data(
     """Gather a forest plot's content from an analysis record (optionally by subgroup column;
     ``rob_column`` names the input column holding each study's overall risk of bias)."""
     block = next((b for b in record.subgroups if b["column"] == subgroup), None)
-    # Subgroup results are inverse-variance only, so RevMan's M-H, Random replaces the
-    # headline only in a plot without subgroups.
-    result = record.headline() if block is None else record.result
+    result = record.headline()  # RevMan's M-H models when the analysis has them
     level = float(result.get("level", 0.95))
     z = stats.norm.ppf(0.5 + level / 2)
     inputs = {str(row["study"]): row for row in record.input}
     model = record.model
 
-    def rows_of(document: dict[str, Any]) -> tuple[ForestRow, ...]:
+    def rows_of(
+        document: dict[str, Any], total_weights: dict[str, float | None]
+    ) -> tuple[ForestRow, ...]:
         studies = document["studies"]
-        weights = [study.get("weight") for study in studies]
-        if model == "fixed":  # the document's weights are the random-effects ones
-            total = sum(1.0 / study["vi"] for study in studies)
-            weights = [100.0 / study["vi"] / total for study in studies]
+        own = study_weights(studies, model)
+        if all(str(study["study"]) in total_weights for study in studies):
+            own = [total_weights[str(study["study"])] for study in studies]
         rows = []
-        for study, weight in zip(studies, weights, strict=True):
+        for study, weight in zip(studies, own, strict=True):
             half = z * math.sqrt(study["vi"])
             arms = inputs.get(str(study["study"]), {})
             rows.append(
@@ -222,15 +227,18 @@ def forest_data(
         return tuple(rows)
 
     if block is None:
-        sections = (ForestSection(None, rows_of(result), (), result),)
+        sections = (ForestSection(None, rows_of(result, {}), (), result),)
         test = None
     else:
+        # As RevMan and meta: study weights are shares of the total, a subtotal sums its own.
+        names = [str(study["study"]) for study in result["studies"]]
+        total_weights = dict(zip(names, study_weights(result["studies"], model), strict=True))
         sections = tuple(
-            ForestSection(
+            _subgroup_section(
                 f"{subgroup}: {level_entry['level']}",
-                rows_of(level_entry["result"]),
-                (pooled_row(level_entry["result"], model, "Subtotal"),),
+                rows_of(level_entry["result"], total_weights),
                 level_entry["result"],
+                model,
             )
             for level_entry in block["levels"]
             if "result" in level_entry
@@ -257,6 +265,15 @@ def forest_data(
         positive_favours_intervention,
         test,
     )
+
+
+def _subgroup_section(
+    title: str, rows: tuple[ForestRow, ...], result: dict[str, Any], model: str
+) -> ForestSection:
+    weights = [row.weight for row in rows]
+    share = None if any(w is None for w in weights) else float(sum(weights))
+    subtotal = replace(pooled_row(result, model, "Subtotal"), weight=share, rows=rows)
+    return ForestSection(title, rows, (subtotal,), result)
 
 
 def pooled_row(result: dict[str, Any], model: str, role: str) -> PooledRow:

@@ -91,10 +91,18 @@ def _effect_text(
     return f"{fixed(estimate, digits)}  [{fixed(low, digits)}; {fixed(high, digits)}]"
 
 
-def _total(data: ForestData, arm: int) -> str:
-    """The arm's total n, shown only when every study reports it (a partial sum misleads)."""
-    values = [_arm(row, "n", arm) for row in data.rows]
+def _total(pooled: PooledRow, data: ForestData, arm: int) -> str:
+    """The arm's total n over the rows ``pooled`` pools (a subtotal's own, else all), shown only
+    when every study reports it (a partial sum misleads)."""
+    values = [_arm(row, "n", arm) for row in (pooled.rows or data.rows)]
     return "" if any(v is None for v in values) else f"{sum(values):.0f}"
+
+
+def _weight_text(pooled: PooledRow, layout: str) -> str:
+    """A pooled row's weight: a subtotal's share of the total, a total's 100%."""
+    if pooled.weight is None:
+        return "100.0%" if layout != "jama" else "100"
+    return f"{pooled.weight:.1f}%" if layout != "jama" else f"{pooled.weight:.1f}"
 
 
 def columns_for(layout: str, data: ForestData) -> tuple[list[Column], list[Column]]:
@@ -115,7 +123,7 @@ def columns_for(layout: str, data: ForestData) -> tuple[list[Column], list[Colum
             if r.weight is None
             else (f"{r.weight:.1f}%" if layout != "jama" else f"{r.weight:.1f}")
         ),
-        lambda p, d: ("100.0%" if layout != "jama" else "100") if p.kind != "pi" else "",
+        lambda p, d: "" if p.kind == "pi" else _weight_text(p, layout),
     )
     study = Column(
         "Study or Subgroup" if layout == "revman5" else ("Source" if layout == "jama" else "Study"),
@@ -155,7 +163,7 @@ def columns_for(layout: str, data: ForestData) -> tuple[list[Column], list[Colum
             Column(
                 header,
                 lambda r, a=arm: _number(_arm(r, "n", a), 0),
-                lambda p, d, a=arm: _total(d, a) if p.kind != "pi" else "",
+                lambda p, d, a=arm: _total(p, d, a) if p.kind != "pi" else "",
             )
         )
     if not any(_arm(r, "n", 1) is not None for r in data.rows):

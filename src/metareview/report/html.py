@@ -18,6 +18,7 @@ from metareview.plan.results import ReviewResults
 from metareview.report.metaregression_table import metaregression_block
 from metareview.report.methods_text import methods_paragraph, results_paragraph
 from metareview.report.numbers import fixed
+from metareview.report.small_study_table import small_study_block
 from metareview.report.tables import format_table, groups, summary_table
 
 ROB_GROUP = "Risk of bias"
@@ -128,6 +129,11 @@ def render_html(
                 "rows": _table_rows(table),
                 "figures": group_figures,
                 "leave_one_out": [_leave_one_out(r) for r in records if r.leave_one_out],
+                "small_study": [
+                    block
+                    for r in records
+                    if (block := small_study_block(r, results.plan)) is not None
+                ],
                 "metaregression": [
                     {**metaregression_block(section, r.id, index), "title": r.spec["title"]}
                     for r in records

@@ -362,7 +362,7 @@ def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
         het = result["heterogeneity"]
         model = "random-effects" if record.model == "random" else "fixed-effect"
         if result.get("model") == "MH-random":
-            model = "Mantel-Haenszel random-effects"
+            model = f"Mantel-Haenszel {model}"
         text = (
             f"{spec['title']}: pooling {result['k']} trials gave "
             f"{_estimate_text(result, record.model, symbol)} ({model} model), with "

@@ -17,6 +17,7 @@ import pandas as pd
 from metareview.plan.expand import SENSITIVITY_LABELS, slug
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.report.numbers import fixed
+from metareview.report.small_study_table import small_study_ran
 
 COLUMNS = [
     "section",
@@ -136,13 +137,9 @@ def summary_table(results: ReviewResults, group: str) -> pd.DataFrame:
 
 def _trim_and_fill(record: AnalysisRecord, plan: dict[str, Any]) -> dict[str, Any] | None:
     """The trim-and-fill block when the plan asked for it and it was run (k large enough)."""
-    if not record.ok or "trimfill" not in record.spec.get("small_study", []):
+    if not small_study_ran(record, plan) or "trimfill" not in record.spec["small_study"]:
         return None
-    small = record.result.get("small_study") or {}
-    minimum = plan.get("min_k", {}).get("small_study", 10)
-    if not small.get("run") or record.k < minimum:
-        return None
-    return small.get("trim_and_fill")
+    return record.result["small_study"].get("trim_and_fill")
 
 
 def _num(value: Any, digits: int = 2) -> str:

@@ -144,6 +144,29 @@ def heterogeneity_around(
     return q, df, pvalue, i2_from_q(q, df), h2_from_q(q, df)
 
 
+def mantel_haenszel_weights(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, measure: str
+) -> np.ndarray:
+    """Each table's Mantel–Haenszel weight in percent of their sum.
+
+    The Mantel–Haenszel estimate is the weighted mean of the tables' own OR, RR or RD with
+    weights bᵢcᵢ/Nᵢ (OR; Mantel & Haenszel 1959), cᵢn₁ᵢ/Nᵢ (RR; Greenland & Robins 1985) and
+    n₁ᵢn₂ᵢ/Nᵢ (RD), as Deeks & Higgins ("Statistical algorithms in Review Manager 5", 2010)
+    give them; these are the percentages RevMan 5 prints for an "M-H, Fixed" analysis and
+    metafor's ``weights()`` of an ``rma.mh`` fit. Pass the tables as pooled (RevMan: after
+    its zero-cell increment).
+
+    >>> [round(float(w), 2) for w in mantel_haenszel_weights(
+    ...     np.array([4.0, 6.0]), np.array([119.0, 300.0]), np.array([11.0, 29.0]),
+    ...     np.array([128.0, 274.0]), "RR")]
+    [26.17, 73.83]
+    """
+    n1, n2 = a + b, c + d
+    n = n1 + n2
+    weight = {"OR": b * c / n, "RR": c * n1 / n, "RD": n1 * n2 / n}[measure]
+    return 100.0 * weight / weight.sum()
+
+
 def mantel_haenszel(
     a: Any, b: Any, c: Any, d: Any, *, measure: str = "OR", level: float = 0.95
 ) -> BinaryPoolResult:

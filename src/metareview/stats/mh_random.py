@@ -16,7 +16,8 @@ inside the Mantel–Haenszel estimator (meta's default ``MH.exact = FALSE``; Coc
 5.1 §9.4.4; Ades et al., Res Synth Methods 2025), and leaves tables without events (or with
 only events) in both arms out of OR and RR as not estimable. metafor's ``rma.mh`` reports the
 same Q as ``QE``; ``tests/reference/mh_random.R`` builds the reference from ``rma.mh`` and
-``rma(tau2 = …)``.
+``rma(tau2 = …)``. The result also carries RevMan's "M-H, Fixed" model: the Mantel–Haenszel
+estimate with each study's Mantel–Haenszel weight (:func:`mantel_haenszel_weights`).
 
 >>> res = mantel_haenszel_random([4, 6, 3], [119, 300, 228], [11, 29, 11], [128, 274, 209])
 >>> round(res.fixed.estimate, 4), round(res.q, 4), round(res.random.estimate, 4)
@@ -33,7 +34,12 @@ from typing import Any
 import numpy as np
 
 from metareview.stats.effects.binary import zero_cell_correction
-from metareview.stats.mantel_haenszel import check_tables, mantel_haenszel, study_effects
+from metareview.stats.mantel_haenszel import (
+    check_tables,
+    mantel_haenszel,
+    mantel_haenszel_weights,
+    study_effects,
+)
 from metareview.stats.pooling import FixedEffect, RandomEffects, random_effects_at
 from metareview.stats.presets import get_preset
 from metareview.stats.render import fmt_p
@@ -46,7 +52,8 @@ class MantelHaenszelRandom:
 
     ``fixed`` is the Mantel–Haenszel common effect ("M-H, Fixed"), ``random`` the
     random-effects model with τ² from Q around it ("M-H, Random"); ``weights`` are the
-    random-effects weights in percent; ``excluded`` counts double-zero tables left out.
+    random-effects weights and ``fixed_weights`` the Mantel–Haenszel weights, both in
+    percent; ``excluded`` counts double-zero tables left out.
     """
 
     measure: str
@@ -55,6 +62,7 @@ class MantelHaenszelRandom:
     yi: tuple[float, ...]
     vi: tuple[float, ...]
     weights: tuple[float, ...]
+    fixed_weights: tuple[float, ...]
     fixed: FixedEffect
     random: RandomEffects
     tau2: float
@@ -72,7 +80,8 @@ class MantelHaenszelRandom:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready document shaped like a pooled result (``studies``, ``fixed``,
-        ``random``, ``heterogeneity``), so a report can draw it as it draws ``analyze``'s."""
+        ``random``, ``heterogeneity``), so a report can draw it as it draws ``analyze``'s;
+        each study has its random-effects ``weight`` and Mantel–Haenszel ``weight_fixed``."""
         return {
             "model": "MH-random",
             "measure": self.measure,
@@ -80,8 +89,10 @@ class MantelHaenszelRandom:
             "level": self.level,
             "method": "DL",
             "studies": [
-                {"study": s, "yi": y, "vi": v, "weight": w}
-                for s, y, v, w in zip(self.studies, self.yi, self.vi, self.weights)
+                {"study": s, "yi": y, "vi": v, "weight": w, "weight_fixed": f}
+                for s, y, v, w, f in zip(
+                    self.studies, self.yi, self.vi, self.weights, self.fixed_weights
+                )
             ],
             "fixed": self.fixed.to_dict(),
             "random": self.random.to_dict(),
@@ -201,6 +212,7 @@ def mantel_haenszel_random(
         yi=tuple(float(x) for x in yi),
         vi=tuple(float(x) for x in vi),
         weights=weights,
+        fixed_weights=tuple(float(w) for w in mantel_haenszel_weights(*cells, measure)),
         fixed=FixedEffect(mh.estimate, mh.se, mh.ci_lower, mh.ci_upper, mh.statistic, mh.pvalue),
         random=random,
         tau2=float(tau2),

@@ -48,8 +48,9 @@ class Preset:
         mantel_haenszel_random: for OR/RR/RD with event counts, also report RevMan 5's
             "M-H, Random" model (DerSimonian–Laird τ² from Q around the Mantel–Haenszel
             estimate; :mod:`metareview.stats.mh_random`), and pool Mantel–Haenszel with the
-            zero-cell increment added to tables with a zero cell (RevMan 5); otherwise
-            Mantel–Haenszel pools the raw counts (metafor's ``rma.mh``).
+            zero-cell increment added to tables with a zero cell (RevMan 5); a report then
+            shows RevMan's "M-H, Fixed" / "M-H, Random" models (``docs/presets.md``).
+            Otherwise Mantel–Haenszel pools the raw counts (metafor's ``rma.mh``).
     Subgroups
         subgroup_tau2: ``"separate"`` (one τ² per subgroup, meta/RevMan) or ``"common"`` (metafor).
     Small-study effects (``docs/small-study-effects.md``)

@@ -25,8 +25,8 @@ of a bad outcome), or two-sided.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -166,6 +166,33 @@ def _maximise(objective, start: np.ndarray, bounds: list[tuple[float | None, flo
     return second.x, -float(second.fun), converged
 
 
+def check_steps(steps: object) -> tuple[float, ...]:
+    """The cut-points ``steps`` with the final 1 added, or a ``ValueError`` saying what is wrong.
+
+    Cut-points are one-sided p-values, each in (0, 1) and strictly increasing; a last
+    cut-point of 1 may be given (as metafor allows) and is added when it is not.
+
+    >>> check_steps([0.025, 0.5])
+    (0.025, 0.5, 1.0)
+    >>> check_steps([0.5, 0.025])
+    Traceback (most recent call last):
+    ...
+    ValueError: steps must be cut-points in (0, 1), increasing (e.g. [0.025, 0.5]); got [0.5, 0.025]
+    """
+    try:
+        values = [float(step) for step in np.atleast_1d(np.asarray(steps, dtype=object))]
+    except (TypeError, ValueError):
+        values = []
+    inner = values[:-1] if values and values[-1] == 1.0 else values
+    increasing = all(a < b for a, b in pairwise(inner))
+    if not inner or not increasing or not all(0.0 < step < 1.0 for step in inner):
+        shown = list(steps) if isinstance(steps, list | tuple) else steps
+        raise ValueError(
+            f"steps must be cut-points in (0, 1), increasing (e.g. [0.025, 0.5]); got {shown!r}"
+        )
+    return (*inner, 1.0)
+
+
 def selection_model(
     yi: object,
     vi: object,
@@ -182,7 +209,10 @@ def selection_model(
     yi, vi : array-like
         Effects and sampling variances.
     steps : sequence of float
-        Cut-points on the one-sided p-value scale, increasing in (0, 1); 1 is added.
+        Cut-points on the one-sided p-value scale, increasing in (0, 1); 1 is added
+        (:func:`check_steps`). Every interval must hold at least one study's p-value, else
+        a ``ValueError`` names the empty ones (metafor's ``selmodel`` documents the same
+        requirement and stops with an error).
     method : {"ML", "FE"}
         Random-effects model with τ² estimated by ML, or common-effect model (τ² = 0).
     alternative : {"greater", "less", "two.sided"}
@@ -200,17 +230,19 @@ def selection_model(
     check_choice("method", method, SELECTION_METHODS)
     check_choice("alternative", alternative, ALTERNATIVES)
     y, v = check_inputs(yi, vi)
-    cuts = np.unique(np.append(np.asarray(steps, dtype=float), 1.0))
-    if cuts.size < 2 or cuts[0] <= 0 or cuts[-1] > 1:
-        raise ValueError(f"steps must be cut-points in (0, 1); got {steps!r}")
+    cuts = np.array(check_steps(steps))
     likelihood = _StepLikelihood(y, v, cuts, alternative)
     n_delta = cuts.size - 1
     counts = tuple(int(np.sum(likelihood.interval == j)) for j in range(cuts.size))
     if 0 in counts:
-        empty = [j + 1 for j, n in enumerate(counts) if n == 0]
-        warnings.warn(
-            f"no study has a p-value in interval(s) {empty}: their delta is not identified",
-            stacklevel=2,
+        bounds = [0.0, *cuts]
+        empty = ", ".join(
+            f"{bounds[j]:g} < p <= {bounds[j + 1]:g}" for j, n in enumerate(counts) if n == 0
+        )
+        raise ValueError(
+            f"no study's one-sided p-value lies in {empty} (studies per interval: "
+            f"{', '.join(map(str, counts))}); every interval needs one, as in metafor's "
+            "selmodel; choose other cut-points"
         )
     random = method == "ML"
 

@@ -1,0 +1,154 @@
+"""Small-study effects as the report prints them: one row per analysis the plan asked for.
+
+Every number is from the analysis document's ``small_study`` section (what
+:func:`metareview.stats.bias.small_study.small_study_effects` returned); this module only
+formats. An analysis the data did not allow is listed with its reason; the others stand.
+
+>>> small = {"run": True, "egger": None, "egger_rma": {"statistic": 2.5, "pvalue": 0.012},
+...     "trim_and_fill": None, "selection": None,
+...     "failed": {"trim_and_fill": "the Q0 estimator is undefined for these data"}}
+>>> record = AnalysisRecord(spec={"id": "a/b", "title": "Stress", "small_study": ["egger",
+...     "trimfill"]}, status="ok", result={"k": 12, "preset": "metafor", "small_study": small})
+>>> [row["result"] for row in small_study_block(record, {})["rows"]]
+['z = 2.50, p = 0.012', 'not run: the Q0 estimator is undefined for these data']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from metareview.plan.expand import slug
+from metareview.plan.results import AnalysisRecord
+from metareview.report.numbers import fixed
+from metareview.stats.presets import get_preset
+
+# plan name of an analysis → key of its section in the ``small_study`` document
+SECTIONS = {"egger": "egger", "trimfill": "trim_and_fill", "selection": "selection"}
+
+
+def _p_clause(value: float | None) -> str:
+    if value is None:
+        return "p not available"
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+
+
+def _ci(section: dict[str, Any]) -> str:
+    return f"95% CI {fixed(section['ci_lower'])} to {fixed(section['ci_upper'])}"
+
+
+def _egger(small: dict[str, Any], preset: str) -> tuple[str, dict[str, Any] | None, str]:
+    """Label, section and key of the Egger variant the preset's software reports."""
+    if get_preset(preset).egger_variant == "rma":
+        return (
+            "Egger's test (mixed-effects meta-regression on the SE)",
+            small["egger_rma"],
+            "egger_rma",
+        )
+    return "Egger's test (weighted regression on the SE)", small["egger"], "egger"
+
+
+def _egger_text(section: dict[str, Any]) -> str:
+    if "intercept" in section:
+        return (
+            f"intercept {fixed(section['intercept'])} (SE {fixed(section['se'])}), "
+            f"t({section['df']}) = {fixed(section['statistic'])}, {_p_clause(section['pvalue'])}"
+        )
+    return f"z = {fixed(section['statistic'])}, {_p_clause(section['pvalue'])}"
+
+
+def _trim_and_fill_text(section: dict[str, Any]) -> str:
+    return (
+        f"{section['k0']} studies imputed on the {section['side']} side (estimator "
+        f"{section['estimator']}); adjusted estimate {fixed(section['estimate'])} ({_ci(section)})"
+    )
+
+
+def _selection_text(section: dict[str, Any]) -> str:
+    tau2 = "" if section["method"] == "FE" else f", τ² = {fixed(section['tau2'], 4)}"
+    return (
+        f"adjusted estimate {fixed(section['estimate'])} ({_ci(section)}){tau2}; "
+        f"likelihood-ratio test of selection χ²({section['lrt_df']}) = {fixed(section['lrt'])}, "
+        f"{_p_clause(section['lrt_pvalue'])}"
+        + ("" if section["converged"] else " (the fit did not converge)")
+    )
+
+
+def _intervals(section: dict[str, Any]) -> list[dict[str, str]]:
+    """One row per p-value interval: its bounds, the studies in it and the estimated weight."""
+    return [
+        {
+            "interval": f"{interval['lower']:g} < p ≤ {interval['upper']:g}",
+            "k": str(interval["k"]),
+            "weight": "1 (reference)"
+            if index == 0
+            else f"{fixed(interval['delta'], 3)}"
+            + (f" (SE {fixed(interval['se_delta'], 3)})" if interval["se_delta"] else ""),
+        }
+        for index, interval in enumerate(section["intervals"])
+    ]
+
+
+def plan_minimum(plan: dict[str, Any]) -> int:
+    """The plan's ``min_k.small_study`` (default 10)."""
+    return int(plan.get("min_k", {}).get("small_study", 10))
+
+
+def small_study_ran(record: AnalysisRecord, plan: dict[str, Any]) -> bool:
+    """Whether the plan asked for small-study analyses of ``record`` and they were run."""
+    small = record.result.get("small_study") or {}
+    return (
+        record.ok
+        and bool(record.spec.get("small_study"))
+        and bool(small.get("run"))
+        and record.k >= plan_minimum(plan)
+    )
+
+
+def small_study_block(record: AnalysisRecord, plan: dict[str, Any]) -> dict[str, Any] | None:
+    """The HTML-ready content of the small-study analyses the plan asked for in ``record``
+    (``None`` when it asked for none): a row per analysis, the selection model's intervals,
+    or why nothing was run."""
+    spec = record.spec
+    if not record.ok or not spec.get("small_study"):
+        return None
+    small = record.result.get("small_study") or {}
+    block: dict[str, Any] = {
+        "id": f"small-study-{slug(record.id)}",
+        "title": spec["title"],
+        "reason": None,
+        "rows": [],
+        "intervals": [],
+    }
+    if record.k < plan_minimum(plan):
+        block["reason"] = (
+            f"{record.k} trials, fewer than the {plan_minimum(plan)} the plan requires "
+            "(min_k.small_study)"
+        )
+        return block
+    if not small.get("run"):
+        block["reason"] = str(small.get("reason", "not computed")).removeprefix("not run: ")
+        return block
+    failed = small.get("failed", {})
+    for name in spec["small_study"]:
+        if name == "egger":
+            label, section, key = _egger(small, record.result["preset"])
+        else:
+            key = SECTIONS[name]
+            section = small.get(key)
+            label = "Trim-and-fill (Duval & Tweedie)"
+        if name == "selection":
+            steps = ", ".join(f"{s:g}" for s in (section or {}).get("steps", [])[:-1])
+            label = "Step-function selection model (Vevea & Hedges)" + (
+                f", cut-points {steps}" if steps else ""
+            )
+        if section is None:
+            text = f"not run: {failed.get(key, 'not computed')}"
+        elif name == "egger":
+            text = _egger_text(section)
+        elif name == "trimfill":
+            text = _trim_and_fill_text(section)
+        else:
+            text = _selection_text(section)
+            block["intervals"] = _intervals(section)
+        block["rows"].append({"analysis": label, "result": text})
+    return block

@@ -19,6 +19,7 @@ import json
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import matplotlib
@@ -331,9 +332,10 @@ def _layouts(results: ReviewResults) -> dict[str, str]:
 def figure_key(job: FigureJob) -> str:
     """SHA-256 of everything a figure is drawn from: the job's settings (kind, layout,
     subgroup, formats, dpi, risk-of-bias column and table, meta-regression), its analysis
-    record as ``results.json`` stores it, and the versions of metareview and matplotlib."""
+    record as ``results.json`` stores it, the versions of metareview and matplotlib, and
+    metareview's source files (so changed drawing code redraws, version or not)."""
     document = {
-        "versions": [__version__, matplotlib.__version__],
+        "versions": [__version__, _source_digest(), matplotlib.__version__],
         "job": [job.id, job.kind, job.layout, job.subgroup, job.formats, job.dpi],
         "rob": [job.rob_column, repr(job.rob_table)],
         "metaregression": job.metaregression,
@@ -392,12 +394,23 @@ def _remove_stale_figures(
             path.unlink()
 
 
+@cache
+def _source_digest() -> str:
+    """SHA-256 of metareview's own source files: a figure drawn by other code is redrawn."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _prisma_key(counts_file: str, formats: tuple[str, ...], dpi: int) -> str:
     try:
         counts = Path(counts_file).read_text(encoding="utf-8", errors="replace")
     except OSError:
         counts = ""
-    document = [__version__, matplotlib.__version__, counts, formats, dpi]
+    document = [__version__, _source_digest(), matplotlib.__version__, counts, formats, dpi]
     return hashlib.sha256(json_text(document).encode()).hexdigest()
 
 

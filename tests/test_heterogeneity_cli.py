@@ -176,6 +176,29 @@ def test_metareg_unknown_moderator_is_bad_input(shared_data, capsys):
     assert "Nope" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--mods", "RiskOfBias,RiskOfBias"], "--mods: got RiskOfBias twice, expected each once"),
+        (
+            ["--mods", "RiskOfBias", "--categorical", "Year"],
+            "--categorical: got 'Year', expected one of the moderators (RiskOfBias)",
+        ),
+    ],
+)
+def test_metareg_moderators_named_twice_or_categorical_not_a_moderator_are_bad_input(
+    shared_data, capsys, options, expected
+):
+    """As a plan's metaregression entry: each moderator once, categorical among them (not a
+    fit with a duplicated column, nor a --categorical left unused)."""
+    path = str(shared_data / "dmetar" / "ThirdWave.csv")
+    with pytest.raises(SystemExit) as done:
+        main(["metareg", path, *THIRDWAVE, *options])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert expected in err
+
+
 def test_metareg_text_summary(shared_data):
     path = str(shared_data / "dmetar" / "ThirdWave.csv")
     out = _run(["metareg", path, *THIRDWAVE, "--mods", "RiskOfBias", "--ci", "knha"])

@@ -174,3 +174,23 @@ def test_bubble_plot_matches_baseline(tmp_path):
     if os.environ.get("METAREVIEW_UPDATE_BASELINES"):
         shutil.copy(actual, expected)
     assert compare_images(str(expected), str(actual), tol=6) is None
+
+
+def test_rows_are_the_tables_rows_when_the_analysis_takes_a_subset(tmp_path):
+    """An analysis of some rows names each study and each row left out by the row number of
+    the extraction table, not by its position in the analysis."""
+    frame = fixture_frame("bcg")
+    frame["part"] = ["a"] * 4 + ["b"] * (len(frame) - 4)
+    frame.loc[6, "ablat"] = np.nan  # spreadsheet row 8
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        '[data]\nfile = "data.csv"\n[settings]\nmeasure = "RR"\n'
+        '[analyses]\nspecific_outcomes = false\nmetaregression = [{ moderators = ["ablat"] }]\n'
+        '[[analysis]]\nname = "B"\nfilter = { part = "b" }\n',
+        encoding="utf-8",
+    )
+    result = run_plan(load_plan(plan), jobs=1)["b/all-time-points"].result
+    (section,) = result["metaregression"]
+    assert [(d["row"], d["study"]) for d in section["dropped"]] == [(8, frame.loc[6, "study"])]
+    assert [s["row"] for s in result["studies"]] == list(range(6, len(frame) + 2))

@@ -108,8 +108,10 @@ def test_every_number_equals_analyze_on_the_same_effect_sizes(example_results):
         frame = pd.DataFrame(record.input)[list(dict.fromkeys(["study", "yi", "vi", *moderators]))]
         spec_settings = replace(_settings_of(example_results, record), metaregression=requests)
         again = json.loads(json.dumps(analyze(frame, spec_settings).to_dict()))
-        expected = dict(_numbers(again))
-        actual = dict(_numbers(record.result))
+        # row numbers are the extraction table's, which the recorded input does not carry
+        # (test_plan_metareg checks them); every other number must be the same
+        expected = {k: v for k, v in _numbers(again) if not k.endswith(".row")}
+        actual = {k: v for k, v in _numbers(record.result) if not k.endswith(".row")}
         assert actual.keys() == expected.keys()
         for key, value in expected.items():
             assert actual[key] == pytest.approx(value, rel=1e-12, abs=1e-14), (record.id, key)

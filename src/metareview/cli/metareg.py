@@ -78,8 +78,20 @@ def metareg(
     moderators = _names(mods)
     if not moderators:
         raise click.BadParameter("name at least one moderator column", param_hint="--mods")
+    twice = sorted({m for m in moderators if moderators.count(m) > 1})
+    if twice:
+        raise click.BadParameter(
+            f"got {', '.join(twice)} twice, expected each once", param_hint="--mods"
+        )
+    factors = _names(categorical)
+    for name in factors:
+        if name not in moderators:
+            raise click.BadParameter(
+                f"got {name!r}, expected one of the moderators ({', '.join(moderators)})",
+                param_hint="--categorical",
+            )
     request = MetaRegRequest(
-        tuple(moderators), tuple(_names(categorical)), permutations=permutations, seed=seed
+        tuple(moderators), tuple(factors), permutations=permutations, seed=seed
     )
     settings = analysis_settings(
         measure=measure,

@@ -22,7 +22,8 @@ import pandas as pd
 
 from metareview import __version__
 from metareview.data.effects import compute_effects, not_estimable_rows
-from metareview.data.table import ExtractionTable, load_table
+from metareview.data.readers import raw_from_frame
+from metareview.data.table import ExtractionTable, load_table, validate_raw
 from metareview.errors import MetareviewError
 from metareview.plan.analysis import AnalysisSettings, analyze
 from metareview.plan.expand import DERIVED_RUNS, AnalysisSpec, expand_plan
@@ -77,9 +78,11 @@ def fit(job: FitJob) -> dict[str, Any]:
         settings = replace(settings, by=job.by, min_k_subgroup=job.min_k_subgroup)
     if job.metaregression:
         settings = replace(settings, metaregression=job.metaregression)
+    # Rows keep the extraction table's numbers, so a study or a row left out (e.g. for a
+    # missing moderator) is named as the user's spreadsheet shows it.
+    raw = replace(raw_from_frame(frame), row_numbers=[int(row) for row in frame.index])
     try:
-        table = load_table(frame.reset_index(drop=True))
-        return analyze(table, settings).to_dict()
+        return analyze(validate_raw(raw, {}), settings).to_dict()
     except MetareviewError as err:
         return {"error": str(err)}
 

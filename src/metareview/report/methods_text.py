@@ -20,7 +20,7 @@ from metareview.plan.expand import SENSITIVITY_LABELS
 from metareview.plan.grade_review import GradeConfig, graded_records
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.report.metaregression_table import metaregression_sentence
-from metareview.report.numbers import fixed
+from metareview.report.numbers import ci_label, effect_symbol, fixed, shown_scale
 from metareview.stats.presets import Preset, get_preset
 
 REFERENCES = {
@@ -329,17 +329,22 @@ _MIN_K_DEFAULTS = {"pool": 2, "subgroup": 3, "specific_outcome": 5, "small_study
 
 
 def _estimate_text(result: dict[str, Any], model: str, symbol: str) -> str:
-    pooled = result[model]
+    """``RR = 0.49, 95% CI 0.34 to 0.70, p < 0.001``: the effect on its printed scale, with
+    its measure's symbol (``symbol`` for SMD and effects given as they are) and CI level."""
+    pooled, shown = result[model], shown_scale(result.get("measure"))
     text = (
-        f"{symbol} = {fixed(pooled['estimate'])}, 95% CI {fixed(pooled['ci_lower'])} to "
-        f"{fixed(pooled['ci_upper'])}"
+        f"{effect_symbol(result.get('measure'), symbol)} = {fixed(shown(pooled['estimate']))}, "
+        f"{ci_label(result.get('level', 0.95))} {fixed(shown(pooled['ci_lower']))} to "
+        f"{fixed(shown(pooled['ci_upper']))}"
     )
     p = pooled["pvalue"]
     return text + (", p < 0.001" if p < 0.001 else f", p = {p:.3f}")
 
 
 def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
-    """A results paragraph for one outcome group's records (main analysis first).
+    """A results paragraph for one outcome group's records (main analysis first): effects on
+    their printed scale (ratios back from the log scale) with their measure's symbol
+    (``symbol`` for SMD and effects given as they are) and the analysis' CI level.
 
     >>> from metareview.plan.results import AnalysisRecord
     >>> doc = {"k": 22, "random": {"estimate": 0.19, "ci_lower": 0.11, "ci_upper": 0.27,
@@ -369,12 +374,14 @@ def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
             f"{describe_i2(het['i2'])} heterogeneity (I² = {het['i2']:.0f}%"
         )
         if het.get("i2_ci") and het["i2_ci"][0] is not None:
-            text += f", 95% CI {het['i2_ci'][0]:.0f} to {het['i2_ci'][1]:.0f}%"
+            level = ci_label(result.get("level", 0.95))
+            text += f", {level} {het['i2_ci'][0]:.0f} to {het['i2_ci'][1]:.0f}%"
         text += ")"
-        random = result["random"]
+        random, shown = result["random"], shown_scale(result.get("measure"))
         if record.model == "random" and random.get("pi_lower") is not None:
             text += (
-                f"; prediction interval {fixed(random['pi_lower'])} to {fixed(random['pi_upper'])}"
+                f"; prediction interval {fixed(shown(random['pi_lower']))} to "
+                f"{fixed(shown(random['pi_upper']))}"
             )
         sentences.append(text + ".")
         sentences += [

@@ -16,7 +16,7 @@ import pandas as pd
 
 from metareview.plan.expand import SENSITIVITY_LABELS, slug
 from metareview.plan.results import AnalysisRecord, ReviewResults
-from metareview.report.numbers import fixed
+from metareview.report.numbers import ci_label, effect_symbol, fixed, shown_scale
 from metareview.report.small_study_table import small_study_ran
 
 COLUMNS = [
@@ -84,7 +84,9 @@ def _record_row(section: str, label: str, record: AnalysisRecord) -> dict[str, A
 
 
 def summary_table(results: ReviewResults, group: str) -> pd.DataFrame:
-    """The numeric summary table of one outcome group (one row per line of the table)."""
+    """The numeric summary table of one outcome group (one row per line of the table), on the
+    analysis scale (log for ratio measures); ``attrs`` hold the main analysis' ``measure`` and
+    ``level`` for :func:`format_table`."""
     records = [r for r in results.analyses if r.spec["group"] == group]
     mains = [r for r in records if r.spec["role"] == "main"]
     rows: list[dict[str, Any]] = []
@@ -132,7 +134,11 @@ def summary_table(results: ReviewResults, group: str) -> pd.DataFrame:
             rows.append(_record_row("Sensitivity analyses", label, record))
     for record in mains[1:]:
         rows.append(_record_row("Long-term effects", record.spec["window"], record))
-    return pd.DataFrame(rows, columns=COLUMNS)
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table.attrs.update(
+        measure=primary.result.get("measure"), level=primary.result.get("level", 0.95)
+    )
+    return table
 
 
 def _trim_and_fill(record: AnalysisRecord, plan: dict[str, Any]) -> dict[str, Any] | None:
@@ -153,14 +159,18 @@ def _p(value: Any) -> str:
 
 
 def format_table(table: pd.DataFrame, measure_label: str = "g") -> pd.DataFrame:
-    """The printed form of :func:`summary_table` (Smit et al. columns)."""
+    """The printed form of :func:`summary_table` (Smit et al. columns): effects of ratio
+    measures back from the log scale, headed by the measure's symbol (``measure_label`` for
+    SMD and effects given as they are) and the CI level of the analysis."""
+    measure = table.attrs.get("measure")
+    shown = shown_scale(measure)
+    level = ci_label(table.attrs.get("level", 0.95))
     out = []
     for row in table.to_dict("records"):
         estimate = ""
         if row["estimate"] is not None and not pd.isna(row["estimate"]):
-            estimate = (
-                f"{_num(row['estimate'])} ({_num(row['ci_lower'])} to {_num(row['ci_upper'])})"
-            )
+            low, high = shown(row["ci_lower"]), shown(row["ci_upper"])
+            estimate = f"{_num(shown(row['estimate']))} ({_num(low)} to {_num(high)})"
         i2 = ""
         if row["i2"] is not None and not pd.isna(row["i2"]):
             i2 = f"{row['i2']:.0f}"
@@ -168,7 +178,7 @@ def format_table(table: pd.DataFrame, measure_label: str = "g") -> pd.DataFrame:
                 i2 += f" ({row['i2_ci_lower']:.0f} to {row['i2_ci_upper']:.0f})"
         pi = ""
         if row["pi_lower"] is not None and not pd.isna(row["pi_lower"]):
-            pi = f"{_num(row['pi_lower'])} to {_num(row['pi_upper'])}"
+            pi = f"{_num(shown(row['pi_lower']))} to {_num(shown(row['pi_upper']))}"
         out.append(
             {
                 "Section": row["section"],
@@ -176,8 +186,8 @@ def format_table(table: pd.DataFrame, measure_label: str = "g") -> pd.DataFrame:
                 "No. of trials": ""
                 if row["k"] is None or pd.isna(row["k"])
                 else f"{int(row['k'])}",
-                f"{measure_label} (95% CI)": estimate,
-                "I² (95% CI)": i2,
+                f"{effect_symbol(measure, measure_label)} ({level})": estimate,
+                f"I² ({level})": i2,
                 "p": _p(row["p"]),
                 "PI": pi,
                 "p (subgroups)": _p(row["p_subgroups"]),

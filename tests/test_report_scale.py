@@ -1,0 +1,53 @@
+"""The report prints an analysis on the scale and at the level it was run: ratio measures back
+from the log scale with their symbol (RR, not g), and every interval labelled with the plan's
+``level`` (results paragraph and summary table). Values: R metafor 3.8-1, ``rma(method =
+"REML")`` on the log risk ratios of dat.bcg (tests/reference/pooling.json)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from metareview.plan.plan import load_plan
+from metareview.plan.runner import run_plan
+from metareview.report.methods_text import results_paragraph
+from metareview.report.tables import format_table, summary_table
+from tests.conftest import REPO
+from tests.test_plan_conventions import fixture_frame, write_plan
+
+METAFOR = next(
+    case["result"]
+    for case in json.loads((REPO / "tests" / "reference" / "pooling.json").read_text())["cases"]
+    if (case["dataset"], case["method"], case["test"]) == ("bcg", "REML", "z")
+)
+
+
+def _run(tmp_path, level):
+    settings = f'preset = "metafor"\nmeasure = "RR"\nmethod = "REML"\nlevel = {level}'
+    results = run_plan(load_plan(write_plan(tmp_path, fixture_frame("bcg"), settings)), jobs=1)
+    return results, results["all/all-time-points"]
+
+
+def _ratio(name: str) -> str:
+    return f"{math.exp(METAFOR[name]):.2f}"
+
+
+def test_a_ratio_measure_is_printed_as_a_ratio_with_its_symbol(tmp_path):
+    results, record = _run(tmp_path, 0.95)
+    text = results_paragraph([record])
+    estimate = f"{_ratio('estimate')}, 95% CI {_ratio('ci_lower')} to {_ratio('ci_upper')}"
+    assert f"pooling 13 trials gave RR = {estimate}, p" in text
+    assert f"prediction interval {_ratio('pi_lower')} to {_ratio('pi_upper')}." in text
+    main = format_table(summary_table(results, "All")).iloc[0]
+    assert main["RR (95% CI)"] == (
+        f"{_ratio('estimate')} ({_ratio('ci_lower')} to {_ratio('ci_upper')})"
+    )
+    assert main["PI"] == f"{_ratio('pi_lower')} to {_ratio('pi_upper')}"
+
+
+def test_intervals_are_labelled_with_the_level_of_the_analysis(tmp_path):
+    results, record = _run(tmp_path, 0.9)
+    text = results_paragraph([record])
+    assert text.count("90% CI") == 2 and "95%" not in text  # the estimate's and I²'s
+    columns = list(format_table(summary_table(results, "All")).columns)
+    assert "RR (90% CI)" in columns and "I² (90% CI)" in columns

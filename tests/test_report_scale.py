@@ -10,6 +10,7 @@ import math
 
 from metareview.plan.plan import load_plan
 from metareview.plan.runner import run_plan
+from metareview.report.html import render_html
 from metareview.report.methods_text import results_paragraph
 from metareview.report.tables import format_table, summary_table
 from tests.conftest import REPO
@@ -51,3 +52,18 @@ def test_intervals_are_labelled_with_the_level_of_the_analysis(tmp_path):
     assert text.count("90% CI") == 2 and "95%" not in text  # the estimate's and I²'s
     columns = list(format_table(summary_table(results, "All")).columns)
     assert "RR (90% CI)" in columns and "I² (90% CI)" in columns
+
+
+def test_leave_one_out_table_prints_ratios_at_the_level_of_the_analysis(tmp_path):
+    """metafor leave1out(rma(method = "REML")) on dat.bcg's log risk ratios
+    (tests/reference/heterogeneity.json): omitting the first trial."""
+    from tests.heterogeneity_reference import cases
+
+    expected = next(c for c in cases("leave1out") if (c["dataset"], c["method"]) == ("bcg", "REML"))
+    settings = 'preset = "metafor"\nmeasure = "RR"\nmethod = "REML"'
+    plan = write_plan(tmp_path, fixture_frame("bcg"), settings, 'sensitivity = ["leave_one_out"]')
+    html = render_html(run_plan(load_plan(plan), jobs=1), [])
+    table = html[html.index("Leave-one-out: All") :]
+    first = [f"{math.exp(expected[name][0]):.2f}" for name in ("estimate", "ci_lower", "ci_upper")]
+    assert f'<td class="num">{first[0]} ({first[1]} to {first[2]})</td>' in table
+    assert '<th class="num">RR (95% CI)</th>' in table

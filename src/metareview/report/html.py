@@ -17,7 +17,7 @@ from metareview.plan.expand import slug
 from metareview.plan.results import ReviewResults
 from metareview.report.metaregression_table import metaregression_block
 from metareview.report.methods_text import methods_paragraph, results_paragraph
-from metareview.report.numbers import fixed
+from metareview.report.numbers import ci_label, effect_symbol, fixed, shown_scale
 from metareview.report.small_study_table import small_study_block
 from metareview.report.tables import format_table, groups, summary_table
 
@@ -73,19 +73,30 @@ def _table_rows(table) -> list[dict[str, Any]]:
 
 
 def _leave_one_out(record) -> dict[str, Any]:
+    """The leave-one-out table of ``record``, effects on their printed scale (ratios back from
+    the log scale) and headed by the measure's symbol and the analysis' CI level."""
+    measure = record.result.get("measure")
+    shown = shown_scale(measure)
     rows = []
     for entry in record.leave_one_out:
         p = entry.get("pvalue")
+        low, high = fixed(shown(entry["ci_lower"])), fixed(shown(entry["ci_upper"]))
         rows.append(
             {
                 "omitted": entry["omitted"],
                 "k": entry["k"],
-                "estimate": f"{fixed(entry['estimate'])} ({fixed(entry['ci_lower'])} to {fixed(entry['ci_upper'])})",
+                "estimate": f"{fixed(shown(entry['estimate']))} ({low} to {high})",
                 "p": "<0.001" if p is not None and p < 0.001 else ("" if p is None else f"{p:.3f}"),
                 "i2": f"{entry['i2']:.0f}%",
             }
         )
-    return {"id": f"loo-{slug(record.id)}", "title": record.spec["title"], "rows": rows}
+    heading = f"{effect_symbol(measure, 'Estimate')} ({ci_label(record.result.get('level', 0.95))})"
+    return {
+        "id": f"loo-{slug(record.id)}",
+        "title": record.spec["title"],
+        "estimate_heading": heading,
+        "rows": rows,
+    }
 
 
 def _figure_block(figure: RenderedFigure, number: int) -> dict[str, Any]:

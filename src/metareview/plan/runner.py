@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -107,10 +108,28 @@ def analysis_settings(
     )
 
 
+@cache
+def source_digest() -> str:
+    """SHA-256 of metareview's own source files, so results and figures made by other code
+    (a development checkout without a version bump) are not reused.
+
+    >>> len(source_digest())
+    64
+    """
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def cache_key(plan: Plan) -> str:
-    """SHA-256 of the plan as parsed, the data file's bytes and the metareview version."""
+    """SHA-256 of the plan as parsed, the data file's bytes, the metareview version and its
+    source files."""
     digest = hashlib.sha256()
     digest.update(__version__.encode())
+    digest.update(source_digest().encode())
     digest.update(json.dumps(plan.document, sort_keys=True, default=str).encode())
     digest.update(plan.data_file.read_bytes())
     return digest.hexdigest()

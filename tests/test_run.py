@@ -16,7 +16,7 @@ from metareview.errors import AnalysisError, PlanError
 from metareview.plan.analysis import AnalysisSettings, analyze
 from metareview.plan.moderators import MetaRegRequest
 from metareview.plan.plan import load_plan, parse_plan
-from metareview.plan.results import ReviewResults
+from metareview.plan.results import ReviewResults, json_text
 from metareview.plan.runner import run_plan
 
 REPO = Path(__file__).resolve().parents[1]
@@ -439,3 +439,77 @@ def test_example_report_has_grade_and_prisma(example_run):
         assert f"n = {count}" in svg, count
     assert '<figure id="prisma" class="plot">' in html
     assert "rated with GRADE" in html
+
+
+def _figure_files(out: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted((out / "figures").iterdir())}
+
+
+def _run_cli(plan: Path, out: Path, *options: str) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["run", str(plan), "-o", str(out), "--jobs", "1", "--quiet", *options])
+    assert done.value.code == 0
+
+
+def _recording_draw(monkeypatch) -> list[str]:
+    """Record the id of every figure drawn from now on (and still draw it)."""
+    from metareview.report import build
+
+    drawn, real = [], build.draw
+    monkeypatch.setattr(build, "draw", lambda job: drawn.append(job.id) or real(job))
+    return drawn
+
+
+def test_a_second_run_of_an_unchanged_plan_draws_nothing(tmp_path, shared_data, monkeypatch):
+    plan, out = _small_plan(tmp_path, shared_data), tmp_path / "out"
+    _run_cli(plan, out)
+    figures, report = _figure_files(out), (out / "report" / "index.html").read_bytes()
+    assert any(name.startswith("forest-") for name in figures)
+    drawn = _recording_draw(monkeypatch)
+    _run_cli(plan, out)
+    assert drawn == []
+    assert _figure_files(out) == figures
+    assert (out / "report" / "index.html").read_bytes() == report
+    (out / "figures" / "forest-perceived-stress-all-time-points.svg").unlink()
+    _run_cli(plan, out)
+    assert drawn == ["forest-perceived-stress-all-time-points"]
+    assert (out / "report" / "index.html").read_bytes() == report
+    _run_cli(plan, out, "--no-cache")
+    assert len(drawn) == 1 + len([name for name in figures if name != ".keys.json"])
+
+
+def test_changing_a_figure_setting_redraws_those_figures(tmp_path, shared_data, monkeypatch):
+    plan, out = _small_plan(tmp_path, shared_data), tmp_path / "out"
+    _run_cli(plan, out)
+    before = _figure_files(out)
+    drawn = _recording_draw(monkeypatch)
+    plan.write_text(
+        plan.read_text().replace('preset = "meta"', 'preset = "meta"\nforest_layout = "jama"')
+    )
+    _run_cli(plan, out)
+    forests = sorted(name.removesuffix(".svg") for name in before if name.startswith("forest-"))
+    assert sorted(name for name in drawn if name.startswith("forest-")) == forests
+    after = _figure_files(out)
+    assert all(after[f"{name}.svg"] != before[f"{name}.svg"] for name in forests)
+    assert sorted(after) == sorted(before)
+    plan.write_text(plan.read_text() + '[report]\nfigure_formats = ["svg", "png"]\n')
+    drawn.clear()
+    _run_cli(plan, out)
+    assert sorted(drawn) == sorted(
+        name.removesuffix(".svg") for name in before if name.endswith(".svg")
+    )
+    assert {name for name in _figure_files(out) if name.endswith(".png")} == {
+        name.replace(".svg", ".png") for name in before if name.endswith(".svg")
+    }
+
+
+def test_results_json_stores_each_input_row_once_and_reads_back_whole(tmp_path, shared_data):
+    results = run_plan(load_plan(_small_plan(tmp_path, shared_data)), jobs=1)
+    document = json.loads(results.to_json())
+    stored = document["input_rows"]["rows"]
+    assert len(stored) < sum(len(record.input) for record in results.analyses)
+    again = ReviewResults.from_dict(document)
+    assert [json_text(r.to_dict()) for r in again.analyses] == [
+        json_text(r.to_dict()) for r in results.analyses
+    ]
+    assert again.to_json() == results.to_json()

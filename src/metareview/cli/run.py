@@ -32,7 +32,11 @@ from metareview.report.build import write_report
     default=None,
     help="Worker processes (default: the number of cores).",
 )
-@click.option("--no-cache", is_flag=True, help="Recompute even when plan and data are unchanged.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Recompute and redraw every figure even when plan and data are unchanged.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars; print only the report path.")
 @drop_incomplete_option
 def run(
@@ -47,8 +51,8 @@ def run(
 
     Writes OUTDIR/report/index.html (self-contained), OUTDIR/results.json (every number),
     OUTDIR/figures/ and OUTDIR/tables/ (CSV and XLSX). Results are cached in OUTDIR/.cache
-    under a hash of plan, data and version. --drop-incomplete sets the plan's
-    data.drop_incomplete.
+    under a hash of plan, data and version; figures drawn from unchanged inputs are kept.
+    --drop-incomplete sets the plan's data.drop_incomplete.
     """
     plan = load_plan(plan_file)
     if drop_incomplete:
@@ -73,7 +77,7 @@ def run(
             progress.update(tasks[stage], completed=done, total=total)
 
         results = run_plan(plan, jobs=workers, cache_dir=cache, progress=report)
-        index = write_report(results, folder, jobs=workers, progress=report)
+        index = write_report(results, folder, jobs=workers, progress=report, redraw=no_cache)
     skipped = sum(not record.ok for record in results.analyses)
     if not quiet:
         console.print(

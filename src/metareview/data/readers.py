@@ -14,8 +14,13 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from metareview.errors import DataError, Problem
 
@@ -33,6 +38,28 @@ class RawTable:
     header: list[str]
     rows: list[list[object]]
     row_numbers: list[int]
+
+    def column(self, position: int) -> list[object]:
+        """The cells of one column, top to bottom."""
+        return [row[position] for row in self.rows]
+
+
+@dataclass(frozen=True)
+class ParsedColumns:
+    """A plain CSV read column by column by :func:`read_csv_parsed`.
+
+    Each column is a list of text cells as written or, for the columns asked for as numbers, a
+    float array in which NaN marks a missing value. Row ``i`` is spreadsheet row ``i + 2``.
+    """
+
+    source: str
+    header: list[str]
+    columns: list[list[object] | np.ndarray]
+    row_numbers: Sequence[int]
+
+    def column(self, position: int) -> list[object] | np.ndarray:
+        """The cells of one column, top to bottom."""
+        return self.columns[position]
 
 
 def read_raw(path: str | Path, sheet: str | None = None) -> RawTable:
@@ -68,7 +95,10 @@ def _decode(data: bytes, source: str) -> str:
 
 def _sniff_delimiter(text: str) -> str:
     """The delimiter giving the most columns, consistently, over the first lines."""
-    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    lines = text[:65536].splitlines()  # enough for 20 lines unless they are very long
+    if len(lines) <= 21:
+        lines = text.splitlines()
+    lines = [line for line in lines[:20] if line.strip()]
     best, best_score = ",", (0, 0)
     for delimiter in _DELIMITERS:
         try:
@@ -129,6 +159,81 @@ def read_csv_bytes(data: bytes, source: str) -> RawTable:
     if problems:
         raise DataError(problems[:50], total=len(problems))
     return RawTable(source, header, rows, row_numbers)
+
+
+# The missing-value markers of metareview.data.table in the spellings pandas is told to read as
+# missing in number columns (every one is missing there too, whatever its case).
+_NUMBER_MISSING = ["", "NA", "na", "N/A", "n/a", "NaN", "nan", "#N/A", "#n/a", "NULL", "null"]
+_NUMBER_MISSING += ["None", "none"]
+
+
+def read_csv_parsed(path: str | Path, is_number: Callable[[str], bool]) -> ParsedColumns | None:
+    """Read a plain CSV file with pandas' C parser, the columns whose header ``is_number``
+    names parsed as numbers on the way: a quick first attempt before :func:`read_raw`.
+
+    ``None`` when the file is not plain: not a readable .csv/.tsv/.txt, a first record that is
+    not a header of distinct, non-blank names, a row with more fields than the header,
+    unbalanced quotes, or a number column with a cell that is not a finite number or a missing
+    marker. :func:`read_raw` reads such a file cell by cell and names each problem.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_text("study,yi\\nA,0.5\\nB,NA\\n")
+    >>> read_csv_parsed(path, lambda name: name == "yi").columns
+    [['A', 'B'], array([0.5, nan])]
+    >>> _ = path.write_text("study,yi\\nA,0;5\\n")
+    >>> read_csv_parsed(path, lambda name: name == "yi") is None
+    True
+    """
+    path = Path(path)
+    if path.suffix.lower() not in CSV_SUFFIXES or not path.is_file():
+        return None
+    data = path.read_bytes()
+    if b"\x00" in data or not data.strip():
+        return None
+    text = _decode(data, str(path))
+    delimiter = _sniff_delimiter(text)
+    try:
+        first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error:
+        return None
+    header = [cell.strip() for cell in first]
+    if not header or not all(header) or len(set(header)) < len(header):
+        return None
+    names = [str(position) for position in range(len(header))]
+    numbers = {key for key, name in zip(names, header) if is_number(name)}
+    # pandas 3 reads floats exactly as Python does by default and deprecates the option
+    exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # e.g. fields beyond the header: not plain
+            frame = pd.read_csv(
+                io.StringIO(text, newline=""),
+                sep=delimiter,
+                header=0,
+                names=names,
+                index_col=False,
+                dtype={key: object for key in names if key not in numbers},
+                keep_default_na=False,
+                na_values={key: _NUMBER_MISSING for key in numbers},
+                skip_blank_lines=False,
+                engine="c",
+                **exact,
+            )
+    except (ValueError, Warning):  # pandas' ParserError is a ValueError
+        return None
+    columns: list[list[object] | np.ndarray] = []
+    for key in names:
+        if key in numbers:
+            if frame[key].dtype.kind not in "if":
+                return None
+            values = frame[key].to_numpy(dtype=float)
+            if np.isinf(values).any():
+                return None
+            columns.append(values)
+        else:  # a row shorter than the header reads NaN in the cells it lacks
+            columns.append(frame[key].fillna("").tolist())
+    return ParsedColumns(str(path), header, columns, range(2, len(frame) + 2))
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> RawTable:

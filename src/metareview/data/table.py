@@ -26,7 +26,13 @@ import numpy as np
 import pandas as pd
 
 from metareview.data.mapping import did_you_mean, parse_column_mapping
-from metareview.data.readers import RawTable, raw_from_frame, read_raw
+from metareview.data.readers import (
+    ParsedColumns,
+    RawTable,
+    raw_from_frame,
+    read_csv_parsed,
+    read_raw,
+)
 from metareview.data.standard import (
     COLUMNS,
     COMMON_ALIASES,
@@ -40,6 +46,7 @@ from metareview.errors import DataError, Problem
 MAX_PROBLEMS = 50
 MISSING = {"", "na", "n/a", "nan", "#n/a", "null", "none"}
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_LOWER_STANDARD = {name.lower(): name for name in COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -185,37 +192,66 @@ def load_table(
     lists them in ``ExtractionTable.incomplete``; bad values are errors either way.
     """
     mapping = parse_column_mapping(columns)
-    raw = raw_from_frame(source) if isinstance(source, pd.DataFrame) else read_raw(source, sheet)
-    return validate_raw(raw, mapping, drop_incomplete=drop_incomplete)
+    if isinstance(source, pd.DataFrame):
+        return validate_raw(raw_from_frame(source), mapping, drop_incomplete=drop_incomplete)
+    if sheet is None:
+        parsed = read_csv_parsed(source, lambda name: _is_number(name, mapping))
+        if parsed is not None:
+            try:
+                return validate_raw(parsed, mapping, drop_incomplete=drop_incomplete)
+            except DataError:
+                pass  # read it again cell by cell, so that each problem quotes the cell as written
+    return validate_raw(read_raw(source, sheet), mapping, drop_incomplete=drop_incomplete)
+
+
+def _is_number(header: str, mapping: dict[str, str]) -> bool:
+    spec = COLUMNS.get(_standard_name(header, mapping))
+    return spec is not None and spec.numeric
+
+
+def _standard_name(header: str, mapping: dict[str, str]) -> str:
+    """The standard column a file's header stands for: mapped to it, or its name in any case
+    ("Study" is "study"); else the header itself (a moderator)."""
+    name = {actual: standard for standard, actual in mapping.items()}.get(header, header)
+    return name if name in COLUMNS else _LOWER_STANDARD.get(name.lower(), name)
 
 
 def validate_raw(
-    raw: RawTable, mapping: dict[str, str], *, drop_incomplete: bool = False
+    raw: RawTable | ParsedColumns, mapping: dict[str, str], *, drop_incomplete: bool = False
 ) -> ExtractionTable:
-    """Map and validate a :class:`RawTable` (see :func:`load_table`)."""
+    """Map and validate a :class:`RawTable` or :class:`ParsedColumns` (see :func:`load_table`;
+    problems with a parsed number quote it as parsed, not as written)."""
     header = _mapped_header(raw, mapping)
-    if not raw.rows:
+    if not raw.row_numbers:
         raise DataError(Problem(raw.source, None, None, None, "at least one data row"))
 
     problems: list[Problem] = []
     invalid: set[tuple[str, int]] = set()  # (column, row position) of cells already reported
-    data: dict[str, list[object]] = {}
+    data: dict[str, object] = {}
     for position, name in enumerate(header):
         if not name:
             continue
-        cells = [row[position] for row in raw.rows]
+        cells = raw.column(position)
         spec = COLUMNS.get(name)
         if spec is not None and spec.numeric:
-            data[name] = _numeric_column(raw, name, position, cells, problems, invalid)
+            numbers = _numeric_column(raw, name, position, cells, problems, invalid)
+            # a column with no number at all stays a column of None, as pandas makes it
+            data[name] = [None] * len(numbers) if np.isnan(numbers).all() else numbers
         else:
-            data[name] = [None if _is_missing(cell) else _text_or_number(cell) for cell in cells]
-    frame = pd.DataFrame(data, index=pd.Index(raw.row_numbers, name="row"))
+            data[name] = _text_column(cells)
+    rows = np.fromiter(raw.row_numbers, np.int64, len(raw.row_numbers))
+    frame = pd.DataFrame(data, index=pd.Index(rows, name="row"))
 
-    for row, study in zip(raw.row_numbers, frame["study"]):
-        if study is None:
-            problems.append(
-                Problem(raw.source, row, _actual(mapping, "study"), "", "a study label")
+    for position in np.flatnonzero(frame["study"].isna().to_numpy()):
+        problems.append(
+            Problem(
+                raw.source,
+                raw.row_numbers[position],
+                _actual(mapping, "study"),
+                "",
+                "a study label",
             )
+        )
     _check_pairs(raw, mapping, frame, problems)
     _check_codes(raw, mapping, frame, problems)
     groups, lacking = _data_groups(raw, mapping, frame, invalid)
@@ -281,19 +317,11 @@ def _mapped_header(raw: RawTable, mapping: dict[str, str]) -> list[str]:
             )
     if problems:
         raise DataError(problems[:MAX_PROBLEMS], total=len(problems))
-    rename = {actual: standard for standard, actual in mapping.items()}
-    lower_standard = {name.lower(): name for name in COLUMNS}
-    header = []
-    for name in raw.header:
-        name = rename.get(name, name)
-        # standard names are matched case-insensitively ("Study" is "study")
-        if name not in COLUMNS and name.lower() in lower_standard:
-            name = lower_standard[name.lower()]
-        header.append(name)
+    header = [_standard_name(name, mapping) for name in raw.header]
     seen: dict[str, int] = {}
     for position, name in enumerate(header):
         if not name:
-            if any(not _is_missing(row[position]) for row in raw.rows):
+            if any(not _is_missing(cell) for cell in raw.column(position)):
                 problems.append(
                     Problem(
                         raw.source, 1, f"#{position + 1}", "", "a header for a column with data"
@@ -342,33 +370,52 @@ def _suggest_header(standard: str, headers: list[str]) -> str | None:
     return did_you_mean(standard, headers)
 
 
+def _text_column(cells: list[object]) -> list[object]:
+    """Text cells stripped, ``None`` where missing; numbers (from XLSX or Parquet) kept.
+
+    >>> _text_column([" A ", "NA", ""]), _text_column(["x", 2019, float("nan")])
+    (['A', None, None], ['x', 2019, None])
+    """
+    if set(map(type, cells)) == {str}:  # a CSV's column, in one quick pass
+        stripped = [cell.strip() for cell in cells]
+        return [None if text.lower() in MISSING else text for text in stripped]
+    return [None if _is_missing(cell) else _text_or_number(cell) for cell in cells]
+
+
 def _text_or_number(cell: object) -> object:
     return cell.strip() if isinstance(cell, str) else cell
 
 
-def _numeric_column(raw, name, position, cells, problems, invalid) -> list[float | None]:
-    """Parse a numeric column: a vectorised pass, then :func:`parse_number` on the cells it
-    could not read (missing markers, decimal commas, text, infinities, booleans)."""
+def _numeric_column(raw, name, position, cells, problems, invalid) -> np.ndarray:
+    """A numeric column as floats, NaN where missing or bad: a vectorised pass, then
+    :func:`parse_number` on the cells it could not read (missing markers, decimal commas,
+    text, infinities, booleans); cells parsed already (:class:`ParsedColumns`) are kept."""
     spec = COLUMNS[name]
     header = raw.header[position]
-    numbers = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(float)
-    is_bool = np.fromiter((isinstance(cell, bool) for cell in cells), bool, len(cells))
-    values: list[float | None] = [None if math.isnan(x) else x for x in numbers.tolist()]
-    for index in np.flatnonzero(~np.isfinite(numbers) | is_bool):
-        try:
-            values[index] = parse_number(cells[index])
-        except (TypeError, ValueError):
-            problems.append(
-                Problem(
-                    raw.source, raw.row_numbers[index], header, str(cells[index]), spec.expected
+    if isinstance(cells, np.ndarray):
+        numbers = cells.copy()
+    else:
+        numbers = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(
+            float, copy=True
+        )
+        is_bool = np.fromiter((isinstance(cell, bool) for cell in cells), bool, len(cells))
+        for index in np.flatnonzero(~np.isfinite(numbers) | is_bool):
+            try:
+                number = parse_number(cells[index])
+            except (TypeError, ValueError):
+                problems.append(
+                    Problem(
+                        raw.source, raw.row_numbers[index], header, str(cells[index]), spec.expected
+                    )
                 )
-            )
-            invalid.add((name, int(index)))
-            values[index] = None
+                invalid.add((name, int(index)))
+                number = None
+            numbers[index] = np.nan if number is None else number
     if spec.minimum is not None:
-        filled = np.array([np.nan if v is None else v for v in values], dtype=float)
         with np.errstate(invalid="ignore"):
-            too_small = filled <= spec.minimum if spec.exclusive_minimum else filled < spec.minimum
+            too_small = (
+                numbers <= spec.minimum if spec.exclusive_minimum else numbers < spec.minimum
+            )
         for index in np.flatnonzero(too_small):
             problems.append(
                 Problem(
@@ -376,8 +423,8 @@ def _numeric_column(raw, name, position, cells, problems, invalid) -> list[float
                 )
             )
             invalid.add((name, int(index)))
-            values[index] = None
-    return values
+            numbers[index] = np.nan
+    return numbers
 
 
 def _check_pairs(raw, mapping, frame, problems) -> None:
@@ -385,20 +432,21 @@ def _check_pairs(raw, mapping, frame, problems) -> None:
     for smaller, larger, strict in ORDERED:
         if smaller not in frame or larger not in frame:
             continue
-        for row, a, b in zip(raw.row_numbers, frame[smaller], frame[larger]):
-            if a is None or b is None or math.isnan(a) or math.isnan(b):
-                continue
-            if a > b or (strict and a == b):
-                expected = "below" if strict else "at most"
-                problems.append(
-                    Problem(
-                        raw.source,
-                        row,
-                        _actual(mapping, smaller),
-                        f"{a:g}",
-                        f"{expected} {_actual(mapping, larger)} ({b:g})",
-                    )
+        a = frame[smaller].to_numpy(dtype=float, na_value=np.nan)
+        b = frame[larger].to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            wrong = (a >= b) if strict else (a > b)
+        for index in np.flatnonzero(wrong):
+            expected = "below" if strict else "at most"
+            problems.append(
+                Problem(
+                    raw.source,
+                    raw.row_numbers[index],
+                    _actual(mapping, smaller),
+                    f"{a[index]:g}",
+                    f"{expected} {_actual(mapping, larger)} ({b[index]:g})",
                 )
+            )
 
 
 def _check_codes(raw, mapping, frame, problems) -> None:
@@ -497,11 +545,13 @@ def _incomplete_reason(lack: Lack) -> str:
 
 
 def _check_duplicates(raw, frame, problems) -> None:
-    """Report rows identical in every column to an earlier row (hash first, then compare)."""
-    hashes = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy()
-    candidates = np.flatnonzero(pd.Series(hashes).duplicated(keep=False).to_numpy())
+    """Report rows identical in every column to an earlier row: the rows alike in their numbers
+    (hashed), then those alike in every column (hashed), then compared cell by cell."""
+    numbers = [name for name, column in frame.items() if column.dtype.kind == "f"]
+    candidates = np.flatnonzero(_repeated(frame[numbers])) if numbers else np.arange(len(frame))
+    candidates = candidates[_repeated(frame.iloc[candidates])]
     first_seen: dict[tuple, int] = {}
-    for index in candidates:
+    for index in candidates:  # hashes may collide: compare the cells as text
         key = tuple("" if value is None else str(value) for value in frame.iloc[index])
         row = raw.row_numbers[index]
         if key in first_seen:
@@ -516,3 +566,20 @@ def _check_duplicates(raw, frame, problems) -> None:
             )
         else:
             first_seen[key] = row
+
+
+def _repeated(frame: pd.DataFrame) -> np.ndarray:
+    """Whether each row's hash is another row's too (numbers hashed as numbers with one NaN, so
+    that equal text, ``nan`` included, hashes equal; the other columns hashed as text)."""
+    hashed = pd.DataFrame(
+        {
+            name: (
+                np.where(np.isnan(column), np.nan, column)
+                if column.dtype.kind == "f"
+                else column.astype(str)
+            )
+            for name, column in frame.items()
+        }
+    )
+    hashes = pd.util.hash_pandas_object(hashed, index=False)
+    return hashes.duplicated(keep=False).to_numpy()

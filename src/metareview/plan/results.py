@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,6 +142,13 @@ class ReviewResults:
         return [record.id for record in self.analyses]
 
     def to_dict(self) -> dict[str, Any]:
+        """The ``results.json`` document. The analyses' input rows are stored once, in
+        ``input_rows`` (see :func:`pack_rows`); an analysis's ``input`` lists its rows' indices
+        there. :meth:`from_dict` puts the rows back."""
+        analyses = [record.to_dict() for record in self.analyses]
+        input_rows = pack_rows(analysis["input"] for analysis in analyses)
+        for analysis, indices in zip(analyses, input_rows.pop("indices"), strict=True):
+            analysis["input"] = indices
         return {
             "title": self.title,
             "metareview_version": self.version,
@@ -148,22 +156,27 @@ class ReviewResults:
             "plan": self.plan,
             "data": self.data,
             "dropped": list(self.dropped),
-            "analyses": [record.to_dict() for record in self.analyses],
+            "input_rows": input_rows,
+            "analyses": analyses,
         }
 
     def to_json(self) -> str:
-        """JSON text; NaN and infinities (undefined statistics) become ``null``."""
-        return json.dumps(_finite(self.to_dict()), indent=1, allow_nan=False, default=_json_default)
+        """JSON text (compact); NaN and infinities (undefined statistics) become ``null``."""
+        return json_text(self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReviewResults:
+        analyses = [dict(analysis) for analysis in data["analyses"]]
+        if "input_rows" in data:
+            for analysis in analyses:
+                analysis["input"] = unpack_rows(data["input_rows"], analysis["input"])
         return cls(
             title=data["title"],
             version=data["metareview_version"],
             cache_key=data["cache_key"],
             plan=data["plan"],
             data=data["data"],
-            analyses=tuple(AnalysisRecord.from_dict(a) for a in data["analyses"]),
+            analyses=tuple(AnalysisRecord.from_dict(a) for a in analyses),
             dropped=tuple(data.get("dropped", ())),
         )
 
@@ -212,6 +225,51 @@ class ReviewResults:
 
     def _repr_html_(self) -> str:
         return self.to_frame().to_html(index=False, na_rep="", float_format=lambda v: f"{v:.3f}")
+
+
+def pack_rows(lists: Iterable[list[dict[str, Any]]]) -> dict[str, Any]:
+    """Lists of rows (dicts) with each distinct row stored once: ``columns`` holds each distinct
+    list of keys, ``rows`` each distinct row as its keys' index followed by its values, and
+    ``indices`` each list as the indices of its rows. Rows are compared as JSON text.
+
+    >>> packed = pack_rows([[{"study": "A", "yi": 0.5}], [{"study": "A", "yi": 0.5}, {"x": 1}]])
+    >>> packed
+    {'columns': [['study', 'yi'], ['x']], 'rows': [[0, 'A', 0.5], [1, 1]], 'indices': [[0], [0, 1]]}
+    >>> unpack_rows(packed, [0, 1])
+    [{'study': 'A', 'yi': 0.5}, {'x': 1}]
+    """
+    columns: dict[tuple[str, ...], int] = {}
+    found: dict[str, int] = {}
+    rows: list[list[Any]] = []
+    indices = []
+    for items in lists:
+        numbers = []
+        for row in items:
+            packed = [columns.setdefault(tuple(row), len(columns)), *row.values()]
+            text = json_text(packed)
+            if text not in found:
+                found[text] = len(rows)
+                rows.append(packed)
+            numbers.append(found[text])
+        indices.append(numbers)
+    return {"columns": [list(keys) for keys in columns], "rows": rows, "indices": indices}
+
+
+def unpack_rows(packed: dict[str, Any], indices: list[int]) -> list[dict[str, Any]]:
+    """The rows at ``indices`` of a :func:`pack_rows` document, as dicts (new ones each call)."""
+    rows, columns = packed["rows"], packed["columns"]
+    return [dict(zip(columns[rows[i][0]], rows[i][1:], strict=True)) for i in indices]
+
+
+def json_text(document: Any, indent: int | None = None) -> str:
+    """JSON text of a document as ``results.json`` stores it: NaN and infinities become
+    ``null``, tuples lists, NumPy scalars numbers (so a document and its reread copy give the
+    same text).
+
+    >>> json_text({"tau2": float("nan"), "k": (1, 2)})
+    '{"tau2": null, "k": [1, 2]}'
+    """
+    return json.dumps(_finite(document), indent=indent, allow_nan=False, default=_json_default)
 
 
 def _finite(value: Any) -> Any:

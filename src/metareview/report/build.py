@@ -7,22 +7,28 @@ Layout of ``OUTDIR``::
     figures/<id>.svg        every figure (plus .pdf and 300-dpi .png when the plan's
                             ``[report] figure_formats`` asks for them)
     figures/prisma.svg      the PRISMA 2020 flow diagram (when the plan has ``[prisma]``)
+    figures/.keys.json      the key each figure was drawn with (see :func:`figure_key`)
     tables/table-<group>.csv, tables/tables.xlsx
     tables/summary-of-findings.html/.csv   GRADE (unless ``[grade] enabled = false``)
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
+import matplotlib
 from matplotlib.figure import Figure
 
+from metareview import __version__
 from metareview.plan.expand import slug
 from metareview.plan.grade_review import assess_review
-from metareview.plan.results import AnalysisRecord, ReviewResults
+from metareview.plan.results import AnalysisRecord, ReviewResults, json_text
 from metareview.report.baujat_plot import baujat_plot
 from metareview.report.bubble_plot import bubble_data, bubble_plot, single_continuous_moderator
 from metareview.report.forest_plot import forest_figure, save_figure
@@ -48,6 +54,7 @@ Progress = Callable[[str, int, int], None]
 DEFAULT_FORMATS = ("svg",)
 GOSH_SUBSETS = 20_000
 FIGURE_PREFIXES = ("forest-", "funnel-", "loo-", "baujat-", "gosh-", "bubble-", "rob-", "prisma")
+FIGURE_KEYS = ".keys.json"
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,11 @@ class FigureJob:
     rob_column: str | None = None
     rob_table: RobTable | None = None
     metaregression: int | None = None  # index of the meta-regression of a bubble plot
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The file names of the figure, one per format."""
+        return tuple(f"{self.id}.{suffix}" for suffix in self.formats)
 
 
 def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
@@ -317,6 +329,21 @@ def _layouts(results: ReviewResults) -> dict[str, str]:
     return layouts
 
 
+def figure_key(job: FigureJob) -> str:
+    """SHA-256 of everything a figure is drawn from: the job's settings (kind, layout,
+    subgroup, formats, dpi, risk-of-bias column and table, meta-regression), its analysis
+    record as ``results.json`` stores it, the versions of metareview and matplotlib, and
+    metareview's source files (so changed drawing code redraws, version or not)."""
+    document = {
+        "versions": [__version__, _source_digest(), matplotlib.__version__],
+        "job": [job.id, job.kind, job.layout, job.subgroup, job.formats, job.dpi],
+        "rob": [job.rob_column, repr(job.rob_table)],
+        "metaregression": job.metaregression,
+        "record": job.record.to_dict() if job.record is not None else None,
+    }
+    return hashlib.sha256(json_text(document).encode()).hexdigest()
+
+
 def draw(job: FigureJob) -> RenderedFigure:
     """Draw one figure and write it in every format."""
     if job.rob_table is not None:
@@ -333,41 +360,98 @@ def draw(job: FigureJob) -> RenderedFigure:
         figure = forest_figure(
             job.record, job.layout, subgroup=job.subgroup, rob_column=job.rob_column
         )
-    files = []
-    for suffix in job.formats:
-        path = save_figure(figure, job.folder / f"{job.id}.{suffix}", dpi=job.dpi)
-        files.append(f"figures/{path.name}")
+    for name in job.files:
+        save_figure(figure, job.folder / name, dpi=job.dpi)
+    return drawn_figure(job)
+
+
+def drawn_figure(job: FigureJob) -> RenderedFigure:
+    """The figure of ``job`` as written to its folder."""
     svg = (job.folder / f"{job.id}.svg").read_text(encoding="utf-8")
-    return RenderedFigure(job.id, job.group, job.caption, svg, tuple(files))
+    files = tuple(f"figures/{name}" for name in job.files)
+    return RenderedFigure(job.id, job.group, job.caption, svg, files)
+
+
+def _remove_stale_figures(
+    folder: Path, files: dict[str, tuple[str, ...]], keys: dict[str, str]
+) -> None:
+    """Delete the figure files not drawn with the key they need now (``keys``, by figure id):
+    those of figures no longer in the report, of other formats, or drawn from other inputs."""
+    try:
+        drawn_with = json.loads((folder / FIGURE_KEYS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        drawn_with = {}
+    (folder / FIGURE_KEYS).unlink(missing_ok=True)  # written again once every figure is drawn
+    current = {
+        name
+        for figure, names in files.items()
+        if figure in keys and drawn_with.get(figure) == keys[figure]
+        for name in names
+    }
+    for path in folder.iterdir():
+        figure = path.name.startswith(FIGURE_PREFIXES) and path.suffix in (".svg", ".pdf", ".png")
+        if figure and path.name not in current:
+            path.unlink()
+
+
+@cache
+def _source_digest() -> str:
+    """SHA-256 of metareview's own source files: a figure drawn by other code is redrawn."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _prisma_key(counts_file: str, formats: tuple[str, ...], dpi: int) -> str:
+    try:
+        counts = Path(counts_file).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        counts = ""
+    document = [__version__, _source_digest(), matplotlib.__version__, counts, formats, dpi]
+    return hashlib.sha256(json_text(document).encode()).hexdigest()
 
 
 def prisma_figure(counts_file: str, folder: Path, work: list[FigureJob]) -> RenderedFigure:
     """The PRISMA 2020 flow diagram of ``counts_file`` (arithmetic checked first; a failed
-    equation is a DataError naming it), written in the report's figure formats."""
+    equation is a DataError naming it), written in the report's figure formats unless its
+    files are there already."""
     counts = PrismaCounts.from_csv(counts_file)
     counts.check()
-    formats = work[0].formats if work else DEFAULT_FORMATS
-    dpi = work[0].dpi if work else 300
+    formats, dpi = _figure_formats(work)
     files = []
     for suffix in formats:
-        save_prisma_diagram(counts, folder / f"prisma.{suffix}", dpi=dpi)
+        if not (folder / f"prisma.{suffix}").is_file():
+            save_prisma_diagram(counts, folder / f"prisma.{suffix}", dpi=dpi)
         files.append(f"figures/prisma.{suffix}")
     svg = (folder / "prisma.svg").read_text(encoding="utf-8")
     caption = "PRISMA 2020 flow diagram of the selection of studies."
     return RenderedFigure("prisma", PRISMA_GROUP, caption, svg, tuple(files))
 
 
+def _figure_formats(work: list[FigureJob]) -> tuple[tuple[str, ...], int]:
+    return (work[0].formats, work[0].dpi) if work else (DEFAULT_FORMATS, 300)
+
+
 def write_report(
-    results: ReviewResults, outdir: str | Path, *, jobs: int = 1, progress: Progress | None = None
+    results: ReviewResults,
+    outdir: str | Path,
+    *,
+    jobs: int = 1,
+    progress: Progress | None = None,
+    redraw: bool = False,
 ) -> Path:
-    """Write the whole output folder for ``results``; return the path of ``report/index.html``."""
+    """Write the whole output folder for ``results``; return the path of ``report/index.html``.
+
+    A figure already in ``OUTDIR/figures`` whose :func:`figure_key` is the one it was drawn
+    with (``figures/.keys.json``) is kept, not drawn again, unless ``redraw``.
+    """
     outdir = Path(outdir)
     progress = progress or (lambda *_: None)
     figures_dir = outdir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
-    for stale in figures_dir.iterdir():  # figures of an earlier run of a changed plan
-        if stale.name.startswith(FIGURE_PREFIXES) and stale.suffix in (".svg", ".pdf", ".png"):
-            stale.unlink()
     (outdir / "results.json").write_text(results.to_json(), encoding="utf-8")
     write_tables(results, outdir / "tables")
     assessments = assess_review(results)
@@ -378,19 +462,31 @@ def write_report(
             sof_csv(assessments), encoding="utf-8"
         )
     work = figure_jobs(results, figures_dir)
+    files = {job.id: job.files for job in work}
+    keys = {job.id: figure_key(job) for job in work}
+    counts_file = results.plan.get("prisma", {}).get("counts")
+    if counts_file:
+        formats, dpi = _figure_formats(work)
+        files["prisma"] = tuple(f"prisma.{suffix}" for suffix in formats)
+        keys["prisma"] = _prisma_key(counts_file, formats, dpi)
+    _remove_stale_figures(figures_dir, files, {} if redraw else keys)
     figures: list[RenderedFigure] = []
-    if "prisma" in results.plan:
-        figures.append(prisma_figure(results.plan["prisma"]["counts"], figures_dir, work))
-    progress("figures", 0, len(work))
-    if jobs > 1 and len(work) > 4:
+    if counts_file:
+        figures.append(prisma_figure(counts_file, figures_dir, work))
+    to_draw = [job for job in work if not all((figures_dir / f).is_file() for f in job.files)]
+    progress("figures", 0, len(to_draw))
+    drawn: dict[str, RenderedFigure] = {}
+    if jobs > 1 and len(to_draw) > 4:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for index, figure in enumerate(pool.map(draw, work), 1):
-                figures.append(figure)
-                progress("figures", index, len(work))
+            for index, figure in enumerate(pool.map(draw, to_draw), 1):
+                drawn[figure.id] = figure
+                progress("figures", index, len(to_draw))
     else:
-        for index, job in enumerate(work, 1):
-            figures.append(draw(job))
-            progress("figures", index, len(work))
+        for index, job in enumerate(to_draw, 1):
+            drawn[job.id] = draw(job)
+            progress("figures", index, len(to_draw))
+    (figures_dir / FIGURE_KEYS).write_text(json.dumps(keys, indent=1), encoding="utf-8")
+    figures += [drawn.get(job.id) or drawn_figure(job) for job in work]
     index_path = outdir / "report" / "index.html"
     index_path.parent.mkdir(parents=True, exist_ok=True)
     index_path.write_text(render_html(results, figures, sof=sof), encoding="utf-8")

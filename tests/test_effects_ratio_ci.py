@@ -140,3 +140,29 @@ def test_hazard_ratios_pool_and_print_on_the_ratio_scale(tmp_path, capsys):
     out = capsys.readouterr().out
     assert done.value.code == 0 and "Measure: HR" in out
     assert f"{math.exp(case['pooled'][0]['estimate']):.2f}" in out
+
+
+def test_a_data_check_reaches_results_json_the_report_and_the_console(tmp_path, capsys):
+    """``metareview run`` pools yi and vi alone; the table's ``check:`` warnings are kept
+    beside the analyses (results.json ``warnings``), printed and shown in the report."""
+    import html
+
+    _ratios(ratio_ci_lower=[0.30, 0.85], ratio_ci_upper=[0.94, 1.42]).to_csv(
+        tmp_path / "ratios.csv", index=False
+    )
+    (tmp_path / "plan.toml").write_text(
+        '[data]\nfile = "ratios.csv"\n[settings]\nmeasure = "OR"\n'
+        '[[analysis]]\nname = "Mortality"\nfilter = {}\n'
+    )
+    out_dir = tmp_path / "out"
+    with pytest.raises(SystemExit) as done:
+        main(["run", str(tmp_path / "plan.toml"), "-o", str(out_dir), "--jobs", "1"])
+    err = capsys.readouterr().err
+    assert done.value.code == 0, err
+    expected = "row 2 (A): check: the estimate (0.62) is not halfway between the CI limits"
+    assert "1 data check(s)" in err and expected in " ".join(err.split())
+    results = json.loads((out_dir / "results.json").read_text())
+    assert len(results["warnings"]) == 1 and results["warnings"][0].startswith(expected)
+    report = html.unescape((out_dir / "report" / "index.html").read_text())
+    checks = report[report.index('<section id="data-checks">') :]
+    assert expected in checks[: checks.index("</section>")]

@@ -250,6 +250,17 @@ def test_results_are_cached_by_plan_and_data(tmp_path, shared_data):
     assert changed.cache_key != first.cache_key
 
 
+def test_results_made_by_other_code_are_not_reused(tmp_path, shared_data, monkeypatch):
+    """A development checkout changes code without bumping the version: the cache key covers
+    metareview's source files too."""
+    import metareview.plan.runner as runner
+
+    plan = load_plan(_small_plan(tmp_path, shared_data))
+    before = runner.cache_key(plan)
+    monkeypatch.setattr(runner, "source_digest", lambda: "0" * 64)
+    assert runner.cache_key(plan) != before
+
+
 def test_plan_naming_a_missing_column_is_a_plan_error(tmp_path, shared_data):
     plan_path = _small_plan(tmp_path, shared_data)
     plan_path.write_text(plan_path.read_text().replace('["RiskOfBias"]', '["RiskofBias"]'))

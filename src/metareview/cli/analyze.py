@@ -19,7 +19,27 @@ from metareview.cli.options import (
 )
 from metareview.cli.settings import analysis_settings
 from metareview.plan.analysis import analyze as run_analysis
+from metareview.stats.bias.selection import check_steps
 from metareview.stats.bias.trimfill import ESTIMATORS, SIDES
+
+
+def _selection_steps(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[float, ...] | None:
+    """``0.025,0.5`` → ``(0.025, 0.5)``; anything else is a usage error (exit 2)."""
+    if value is None:
+        return None
+    try:
+        steps = [float(part) for part in value.split(",")]
+        check_steps(steps)
+    except ValueError:
+        raise click.BadParameter(
+            f"got {value!r}, expected increasing one-sided p values in (0, 1) separated by "
+            "commas, e.g. 0.025,0.5",
+            ctx,
+            param,
+        ) from None
+    return tuple(steps)
 
 
 @click.command()
@@ -70,6 +90,14 @@ from metareview.stats.bias.trimfill import ESTIMATORS, SIDES
     help="Side of the funnel plot where trim-and-fill looks for missing studies "
     "(default: chosen from the slope of the effects on their standard errors).",
 )
+@click.option(
+    "--selection-steps",
+    callback=_selection_steps,
+    default=None,
+    metavar="P[,P...]",
+    help="Also fit the step-function selection model (Vevea & Hedges 1995) with these "
+    "cut-points of one-sided p values, e.g. 0.025,0.5.",
+)
 @column_option
 @sheet_option
 @drop_incomplete_option
@@ -90,6 +118,7 @@ def analyze(
     min_k_subgroup: int,
     trimfill_estimator: str,
     trimfill_side: str | None,
+    selection_steps: tuple[float, ...] | None,
     as_json: bool,
 ) -> None:
     """Pool the studies in DATA: common and random effects, tau^2, I^2, Q, prediction interval,
@@ -112,6 +141,7 @@ def analyze(
         min_k_subgroup=min_k_subgroup,
         trimfill_estimator=trimfill_estimator.upper(),
         trimfill_side=trimfill_side.lower() if trimfill_side else None,
+        selection_steps=selection_steps,
     )
     result = run_analysis(data, settings)
     click.echo(json.dumps(result.to_dict(), indent=2) if as_json else result.summary())

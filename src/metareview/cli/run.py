@@ -88,6 +88,10 @@ def run(
             for row in results.dropped:
                 line = f"  row {row['row']} ({row['study']}): {row['reason']}"
                 console.print(line, markup=False, soft_wrap=True)
+        if results.warnings:
+            console.print(f"{len(results.warnings)} data check(s) (also in the report):")
+            for warning in results.warnings:
+                console.print(f"  {warning}", markup=False, soft_wrap=True)
     click.echo(str(index))
 
 

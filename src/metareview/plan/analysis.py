@@ -29,6 +29,7 @@ from metareview.plan.binary import binary_sections
 from metareview.plan.moderators import MetaRegRequest, MetaRegSection, metaregression_section
 from metareview.plan.robustness import SECTIONS as ROBUSTNESS_SECTIONS
 from metareview.plan.robustness import SubgroupSection, group_values, robustness_sections
+from metareview.stats.bias.selection import check_steps
 from metareview.stats.bias.small_study import SmallStudyResult, small_study_effects
 from metareview.stats.bias.trimfill import ESTIMATORS, SIDES
 from metareview.stats.influence import InfluenceResult
@@ -67,12 +68,15 @@ class AnalysisSettings:
     trimfill_side: str | None = None  # side of the funnel plot (None: chosen from the data)
     metaregression: tuple[MetaRegRequest, ...] = ()  # meta-regressions on table columns
     drop_incomplete: bool = False  # rows without effect data are dropped and listed, not errors
+    selection_steps: tuple[float, ...] | None = None  # cut-points of the selection model
 
     def __post_init__(self) -> None:
         resolve_settings(self.method, self.ci_method, self.preset)
         check_choice("trimfill_estimator", self.trimfill_estimator, ESTIMATORS)
         if self.trimfill_side is not None:
             check_choice("trimfill_side", self.trimfill_side, SIDES)
+        if self.selection_steps is not None:
+            check_steps(self.selection_steps)
         if not 0.0 < self.level < 1.0:
             raise ValueError(f"level must be between 0 and 1 (e.g. 0.95); got {self.level!r}")
         if int(self.min_k_subgroup) < 1:
@@ -246,6 +250,7 @@ def analyze(
             force=settings.force_bias,
             trimfill_estimator=settings.trimfill_estimator,
             trimfill_side=settings.trimfill_side,
+            selection_steps=settings.selection_steps,
         )
     warnings = [*effects.attrs.get("warnings", ()), *(str(w.message) for w in caught)]
     labels = [_label(s) or f"row {row}" for row, s in zip(kept.index, kept["study"])]

@@ -24,6 +24,7 @@ from metareview.errors import PlanError
 from metareview.plan.moderators import MetaRegRequest
 from metareview.plan.schema import key_lines, line_of, validate
 from metareview.rob.prisma import PrismaCounts
+from metareview.stats.bias.selection import check_steps
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,14 @@ class Settings:
     tau_common: bool | None = None
     trimfill_estimator: str = "L0"
     trimfill_side: str | None = None
+    selection_steps: tuple[float, ...] = (0.025,)
 
     def merged(self, overrides: dict[str, Any] | None) -> Settings:
         """A copy with the keys given in ``overrides`` replaced."""
-        return replace(self, **(overrides or {}))
+        overrides = dict(overrides or {})
+        if "selection_steps" in overrides:
+            overrides["selection_steps"] = tuple(overrides["selection_steps"])
+        return replace(self, **overrides)
 
 
 @dataclass(frozen=True)
@@ -287,14 +292,19 @@ def _build(document: dict[str, Any], source: str, base_dir: Path, lines: dict[st
     )
 
 
+def _tables(plan: Plan, name: str) -> list[tuple[str, dict[str, Any]]]:
+    """The plan's ``[name]`` table and every category's and analysis's own, with their keys."""
+    tables = [(name, plan.document.get(name, {}))]
+    for kind in ("category", "analysis"):
+        for index, item in enumerate(plan.document.get(kind, []), start=1):
+            tables.append((f"{kind}[{index}].{name}", item.get(name, {})))
+    return tables
+
+
 def _metaregression_checks(plan: Plan) -> list[tuple[str, str]]:
     """A categorical moderator must be one of the entry's moderators, named once."""
     problems = []
-    tables = [("analyses", plan.document.get("analyses", {}))]
-    for kind in ("category", "analysis"):
-        for index, item in enumerate(plan.document.get(kind, []), start=1):
-            tables.append((f"{kind}[{index}].analyses", item.get("analyses", {})))
-    for prefix, table in tables:
+    for prefix, table in _tables(plan, "analyses"):
         for index, entry in enumerate(table.get("metaregression", []), start=1):
             key = f"{prefix}.metaregression[{index}]"
             moderators = entry["moderators"]
@@ -309,6 +319,24 @@ def _metaregression_checks(plan: Plan) -> list[tuple[str, str]]:
                             f"({', '.join(moderators)})",
                         )
                     )
+    return problems
+
+
+def _selection_checks(plan: Plan) -> list[tuple[str, str]]:
+    """The selection model's cut-points must increase (the schema checks each is in (0, 1))."""
+    problems = []
+    for prefix, settings in _tables(plan, "settings"):
+        if "selection_steps" in settings:
+            try:
+                check_steps(settings["selection_steps"])
+            except ValueError:
+                problems.append(
+                    (
+                        f"{prefix}.selection_steps",
+                        f"got {settings['selection_steps']}, expected increasing cut-points "
+                        "in (0, 1), e.g. [0.025, 0.5]",
+                    )
+                )
     return problems
 
 
@@ -352,6 +380,7 @@ def _cross_checks(plan: Plan) -> list[tuple[str, str]]:
                 )
             )
     problems += _metaregression_checks(plan)
+    problems += _selection_checks(plan)
     runs = [("analyses", plan.runs)] + [(f"{i.key}.analyses", i.runs) for i in plan.categories]
     runs += [(f"{i.key}.windows", i) for i in plan.custom if i.windows]
     for key, item in runs:

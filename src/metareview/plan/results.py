@@ -121,7 +121,10 @@ class AnalysisRecord:
 
 @dataclass(frozen=True)
 class ReviewResults:
-    """Every analysis of a review, in plan order, with the plan and data they came from."""
+    """Every analysis of a review, in plan order, with the plan and data they came from.
+
+    ``dropped``: rows without an effect size; ``warnings``: the data checks of the effect-size
+    table (``row N (study): check: …``)."""
 
     title: str
     version: str
@@ -130,6 +133,7 @@ class ReviewResults:
     data: dict[str, Any]
     analyses: tuple[AnalysisRecord, ...]
     dropped: tuple[dict[str, Any], ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def __getitem__(self, analysis_id: str) -> AnalysisRecord:
         for record in self.analyses:
@@ -156,6 +160,7 @@ class ReviewResults:
             "plan": self.plan,
             "data": self.data,
             "dropped": list(self.dropped),
+            "warnings": list(self.warnings),
             "input_rows": input_rows,
             "analyses": analyses,
         }
@@ -178,6 +183,7 @@ class ReviewResults:
             data=data["data"],
             analyses=tuple(AnalysisRecord.from_dict(a) for a in analyses),
             dropped=tuple(data.get("dropped", ())),
+            warnings=tuple(data.get("warnings", ())),
         )
 
     def to_frame(self) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ class FitJob:
     frame: pd.DataFrame
     settings: Settings
     force_bias: bool = False  # run small-study tests below the preset's minimum k
+    selection: bool = False  # fit the step-function selection model (settings.selection_steps)
     by: str | None = None  # moderator column of analyze's subgroup section
     min_k_subgroup: int = 2
     metaregression: tuple[MetaRegRequest, ...] = ()  # analyze's meta-regression sections
@@ -73,7 +75,7 @@ def fit(job: FitJob) -> dict[str, Any]:
     # Only the (already sign-aligned, design-adjusted) effect sizes: columns such as
     # higher_is_better or icc would make analyze() adjust them a second time.
     frame = job.frame[job.columns()]
-    settings = analysis_settings(job.settings, job.force_bias)
+    settings = analysis_settings(job.settings, job.force_bias, job.selection)
     if job.by:
         settings = replace(settings, by=job.by, min_k_subgroup=job.min_k_subgroup)
     if job.metaregression:
@@ -87,10 +89,14 @@ def fit(job: FitJob) -> dict[str, Any]:
         return {"error": str(err)}
 
 
-def analysis_settings(settings: Settings, force_bias: bool = False) -> AnalysisSettings:
-    """The ``analyze`` settings a plan's settings stand for."""
+def analysis_settings(
+    settings: Settings, force_bias: bool = False, selection: bool = False
+) -> AnalysisSettings:
+    """The ``analyze`` settings a plan's settings stand for (``selection``: with the
+    selection model at ``settings.selection_steps``)."""
     return AnalysisSettings(
         force_bias=force_bias,
+        selection_steps=settings.selection_steps if selection else None,
         measure=settings.measure,
         preset=settings.preset,
         method=settings.method,
@@ -102,10 +108,28 @@ def analysis_settings(settings: Settings, force_bias: bool = False) -> AnalysisS
     )
 
 
+@cache
+def source_digest() -> str:
+    """SHA-256 of metareview's own source files, so results and figures made by other code
+    (a development checkout without a version bump) are not reused.
+
+    >>> len(source_digest())
+    64
+    """
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def cache_key(plan: Plan) -> str:
-    """SHA-256 of the plan as parsed, the data file's bytes and the metareview version."""
+    """SHA-256 of the plan as parsed, the data file's bytes, the metareview version and its
+    source files."""
     digest = hashlib.sha256()
     digest.update(__version__.encode())
+    digest.update(source_digest().encode())
     digest.update(json.dumps(plan.document, sort_keys=True, default=str).encode())
     digest.update(plan.data_file.read_bytes())
     return digest.hexdigest()
@@ -133,7 +157,7 @@ def run_plan(
         plan.data_file, plan.columns, sheet=plan.sheet, drop_incomplete=plan.drop_incomplete
     )
     check_columns(plan, table)
-    effects, dropped = effect_sizes(plan, table)
+    effects, dropped, checks = effect_sizes(plan, table)
     specs = expand_plan(plan, outcomes_found(plan, effects))
     workers = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
     runner = _Runner(plan, effects, workers, progress or (lambda *_: None))
@@ -146,6 +170,7 @@ def run_plan(
         data={"file": str(plan.data_file), "rows": table.n_rows, "studies": table.n_studies},
         analyses=tuple(records),
         dropped=tuple(dropped),
+        warnings=tuple(checks),
     )
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -185,24 +210,28 @@ def check_columns(plan: Plan, table: ExtractionTable) -> None:
 
 def effect_sizes(
     plan: Plan, table: ExtractionTable
-) -> tuple[dict[tuple[str, str], pd.DataFrame], list]:
+) -> tuple[dict[tuple[str, str], pd.DataFrame], list, list[str]]:
     """Effect sizes of every row per (measure, preset, direction) the plan uses.
 
     Signs are aligned by ``compute_effects`` so that positive values favour the intervention
     (per row from a ``higher_is_better`` column, else from ``settings.higher_is_better``).
 
-    Returns the tables and the rows without a computable effect (row, study, reason).
+    Returns the tables, the rows without a computable effect (row, study, reason) and the data
+    checks ``compute_effects`` raised (``row N (study): check: …``, e.g. a reported ratio CI
+    not symmetric on the log scale), each once. The analyses pool ``yi`` and ``vi`` alone, so
+    these are kept here, for ``results.json`` and the report.
     """
     settings = [plan.settings, *(c.settings for c in (*plan.categories, *plan.custom))]
-    tables, dropped = {}, {}
+    tables, dropped, checks = {}, {}, {}
     for measure, preset, better in dict.fromkeys(
         (s.measure, s.preset, s.higher_is_better) for s in settings
     ):
         frame = compute_effects(table, measure=measure, preset=preset, higher_is_better=better)
         for row in not_estimable_rows(frame):
             dropped.setdefault(row["row"], row)
+        checks.update(dict.fromkeys(frame.attrs.get("warnings", ())))
         tables[(measure, preset, better)] = frame[frame["yi"].notna() & frame["vi"].notna()]
-    return tables, sorted(dropped.values(), key=lambda d: d["row"])
+    return tables, sorted(dropped.values(), key=lambda d: d["row"]), list(checks)
 
 
 def outcomes_found(
@@ -295,7 +324,14 @@ class _Runner:
             return item
         force_bias = bool(spec.small_study) and k >= self.plan.min_k.small_study
         item["jobs"].append(
-            FitJob(spec.id, frame, spec.settings, force_bias, metaregression=spec.metaregression)
+            FitJob(
+                spec.id,
+                frame,
+                spec.settings,
+                force_bias,
+                selection="selection" in spec.small_study,
+                metaregression=spec.metaregression,
+            )
         )
         for column in spec.subgroups:
             by = FitJob(

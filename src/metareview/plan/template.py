@@ -110,6 +110,7 @@ def plan_text(table: ExtractionTable, data_file: str, sheet: str | None = None) 
         'sensitivity = ["outliers_removed", "one_per_study_lowest", "one_per_study_highest"'
         + (', "low_rob_only"' if rob else "")
         + "]",
+        '# also possible: "selection" (step-function selection model, settings.selection_steps)',
         'small_study = ["egger", "trimfill"]',
         f"specific_outcomes = {'true' if 'outcome' in columns else 'false'}",
         "# meta-regression on moderator columns, e.g.:",

@@ -19,7 +19,6 @@ import json
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import matplotlib
@@ -29,6 +28,7 @@ from metareview import __version__
 from metareview.plan.expand import slug
 from metareview.plan.grade_review import assess_review
 from metareview.plan.results import AnalysisRecord, ReviewResults, json_text
+from metareview.plan.runner import source_digest
 from metareview.report.baujat_plot import baujat_plot
 from metareview.report.bubble_plot import bubble_data, bubble_plot, single_continuous_moderator
 from metareview.report.forest_plot import forest_figure, save_figure
@@ -335,7 +335,7 @@ def figure_key(job: FigureJob) -> str:
     record as ``results.json`` stores it, the versions of metareview and matplotlib, and
     metareview's source files (so changed drawing code redraws, version or not)."""
     document = {
-        "versions": [__version__, _source_digest(), matplotlib.__version__],
+        "versions": [__version__, source_digest(), matplotlib.__version__],
         "job": [job.id, job.kind, job.layout, job.subgroup, job.formats, job.dpi],
         "rob": [job.rob_column, repr(job.rob_table)],
         "metaregression": job.metaregression,
@@ -394,23 +394,12 @@ def _remove_stale_figures(
             path.unlink()
 
 
-@cache
-def _source_digest() -> str:
-    """SHA-256 of metareview's own source files: a figure drawn by other code is redrawn."""
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parents[1]
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def _prisma_key(counts_file: str, formats: tuple[str, ...], dpi: int) -> str:
     try:
         counts = Path(counts_file).read_text(encoding="utf-8", errors="replace")
     except OSError:
         counts = ""
-    document = [__version__, _source_digest(), matplotlib.__version__, counts, formats, dpi]
+    document = [__version__, source_digest(), matplotlib.__version__, counts, formats, dpi]
     return hashlib.sha256(json_text(document).encode()).hexdigest()
 
 

@@ -171,6 +171,7 @@ def render_html(
         {"id": "results", "title": "Results", "children": toc_results},
         {"id": "not-run", "title": "Analyses not run"},
         {"id": "dropped", "title": "Rows left out"},
+        {"id": "data-checks", "title": "Data checks"},
         {"id": "references", "title": "References"},
     ]
     template = _environment().get_template("report.html.j2")
@@ -188,6 +189,7 @@ def render_html(
         sof=sof,
         skipped=skipped,
         dropped=dropped,
+        data_checks=list(results.warnings),
     )
 
 

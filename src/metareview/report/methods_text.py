@@ -35,6 +35,7 @@ REFERENCES = {
     "subgroups": "Borenstein M, Hedges LV, Higgins JPT, Rothstein HR. Introduction to Meta-Analysis. Chichester: Wiley; 2009 (chapter 19).",
     "outliers": "Harrer M, Cuijpers P, Furukawa TA, Ebert DD. Doing Meta-Analysis with R: A Hands-On Guide. Boca Raton: CRC Press; 2021.",
     "egger": "Egger M, Davey Smith G, Schneider M, Minder C. Bias in meta-analysis detected by a simple, graphical test. BMJ. 1997;315:629-634.",
+    "selection": "Vevea JL, Hedges LV. A general linear model for estimating effect size in the presence of publication bias. Psychometrika. 1995;60(3):419-435.",
     "trimfill": "Duval S, Tweedie R. Trim and fill: a simple funnel-plot-based method of testing and adjusting for publication bias in meta-analysis. Biometrics. 2000;56(2):455-463.",
     "metafor": "Viechtbauer W. Conducting meta-analyses in R with the metafor package. J Stat Softw. 2010;36(3):1-48.",
     "metareg": "Raudenbush SW. Analyzing effect sizes: random-effects models. In: Cooper H, Hedges LV, Valentine JC, editors. The Handbook of Research Synthesis and Meta-Analysis. 2nd ed. New York: Russell Sage Foundation; 2009. p. 295-315.",
@@ -198,8 +199,10 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
                 + (f"on the {side} of the funnel plot" if side else "on the side the data show")
                 + ")"
             )
+        if "selection" in small:
+            names.append(_selection_text(settings, cite))
         parts.append(
-            f"Small-study effects were assessed with {' and '.join(names)} when at "
+            f"Small-study effects were assessed with {_and_list(names)} when at "
             f"least {min_k['small_study']} trials were pooled."
         )
     parts.append(
@@ -273,6 +276,24 @@ def _grade_text(results: ReviewResults, cite: _Citations) -> list[str]:
     ]
 
 
+def _and_list(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _selection_text(settings: dict[str, Any], cite: _Citations) -> str:
+    """The selection model as the methods paragraph names it, with its cut-points."""
+    steps = settings.get("selection_steps", [0.025])
+    model = "common-effect" if settings.get("method") == "FE" else "random-effects"
+    return (
+        f"Vevea and Hedges' step-function selection model {cite.cite('selection')} (a "
+        f"{model} model fitted by maximum likelihood with publication probabilities "
+        "constant between cut-points of one-sided p values at "
+        f"{', '.join(f'{step:g}' for step in steps)}, tested against no selection with a "
+        "likelihood-ratio test)"
+    )
+
+
 def _tau_common(settings: dict[str, Any], preset: Preset) -> bool:
     """Whether subgroups share one τ²: the plan's ``tau_common``, else the preset's rule."""
     if settings.get("tau_common") is not None:
@@ -308,6 +329,9 @@ def _own_settings(plan: dict[str, Any], defaults: dict[str, Any], cite: _Citatio
             extra += ", subgroups tested with " + (
                 "a common τ²" if own["tau_common"] else "τ² estimated within each subgroup"
             )
+        if "selection_steps" in own:
+            steps = ", ".join(f"{step:g}" for step in own["selection_steps"])
+            extra += f", selection-model cut-points {steps}"
         if "trimfill_estimator" in own or "trimfill_side" in own:
             side = settings.get("trimfill_side")
             extra += (

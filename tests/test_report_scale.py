@@ -67,3 +67,26 @@ def test_leave_one_out_table_prints_ratios_at_the_level_of_the_analysis(tmp_path
     first = [f"{math.exp(expected[name][0]):.2f}" for name in ("estimate", "ci_lower", "ci_upper")]
     assert f'<td class="num">{first[0]} ({first[1]} to {first[2]})</td>' in table
     assert '<th class="num">RR (95% CI)</th>' in table
+
+
+def test_methods_name_the_level_of_the_intervals_and_no_i2_interval_where_none_is_computed(
+    tmp_path,
+):
+    from metareview.report.methods_text import methods_paragraph
+
+    frame = fixture_frame("bcg")
+    sensitivity = 'sensitivity = ["outliers_removed"]'
+    metafor = tmp_path / "metafor"
+    metafor.mkdir()
+    plan = write_plan(metafor, frame, 'measure = "RR"\nlevel = 0.9', sensitivity)
+    text, _ = methods_paragraph(run_plan(load_plan(plan), jobs=1))
+    assert "I² = τ²/(τ² + s²) [" in text and "whose 90% CI was computed from the Q-profile" in text
+    assert "Outliers were studies whose 90% CI did not overlap" in text and "95%" not in text
+    revman = tmp_path / "revman"
+    revman.mkdir()
+    plan = write_plan(revman, frame, 'preset = "revman5"\nmeasure = "RR"')
+    results = run_plan(load_plan(plan), jobs=1)
+    assert results["all/all-time-points"].result["heterogeneity"]["i2_ci"] is None
+    text, _ = methods_paragraph(results)
+    assert "test-based" not in text and "whose 95% CI" not in text
+    assert "without a confidence interval for I² (Cochrane RevMan 5.4 reports none)" in text

@@ -132,15 +132,20 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
             "Confidence intervals of the pooled effect were based on the normal distribution."
         )
     i2_text = "τ²/(τ² + s²)" if preset.i2_definition == "tau2" else "(Q − df)/Q"
-    i2_ci = (
-        "from the Q-profile confidence interval of τ² " + cite.cite("qprofile")
-        if preset.i2_ci_method == "qprofile"
-        else "by the test-based method"
+    level = ci_label(settings.get("level", 0.95))
+    heterogeneity = (
+        f"Heterogeneity was assessed with Cochran's Q and I² = {i2_text} {cite.cite('i2')}"
     )
-    parts.append(
-        f"Heterogeneity was assessed with Cochran's Q and I² = {i2_text} "
-        f"{cite.cite('i2')}, whose 95% CI was computed {i2_ci}."
-    )
+    if preset.i2_ci_method == "qprofile":
+        heterogeneity += (
+            f", whose {level} was computed from the Q-profile confidence interval of τ² "
+        )
+        heterogeneity += cite.cite("qprofile")
+    elif preset.i2_ci_method == "test_based":
+        heterogeneity += f", whose {level} was computed by the test-based method"
+    else:
+        heterogeneity += f", without a confidence interval for I² ({preset.software} reports none)"
+    parts.append(heterogeneity + ".")
     if settings.get("prediction_interval", True) and preset.pi_method != "none":
         df = {
             "t_k1": "a t distribution with k − 1 degrees of freedom",
@@ -178,7 +183,7 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
         parts.append("Sensitivity analyses: " + "; ".join(text) + ".")
     if "outliers_removed" in sensitivity:
         parts.append(
-            "Outliers were studies whose 95% CI did not overlap the CI of the pooled "
+            f"Outliers were studies whose {level} did not overlap the CI of the pooled "
             f"effect {cite.cite('outliers')}."
         )
     small = runs.get("small_study", [])

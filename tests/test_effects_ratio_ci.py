@@ -69,6 +69,20 @@ def _ratios(**columns) -> pd.DataFrame:
     return pd.DataFrame({**base, **columns})
 
 
+def test_precomputed_yi_beside_reported_ratios_needs_the_measure():
+    """A yi row says nothing of its scale: one reported HR must not make it a log HR."""
+    table = pd.concat(
+        [
+            _ratios(ratio_measure=["HR", "HR"]),
+            pd.DataFrame({"study": ["C"], "yi": [0.3], "vi": [0.04]}),
+        ],
+        ignore_index=True,
+    )
+    with pytest.raises(DataError, match="the measure must be given"):
+        compute_effects(table, None)
+    assert compute_effects(table, "HR").attrs["measure"] == "HR"
+
+
 def test_a_ratio_of_another_measure_is_listed_not_estimable():
     out = compute_effects(_ratios(ratio_measure=["OR", "HR"]), "OR")
     assert out.loc[2, "es_source"] == "ratio_ci" and math.isnan(out.loc[3, "yi"])

@@ -183,3 +183,22 @@ def test_methods_name_an_analysis_own_subgroup_and_trimfill_conventions():
         "with τ² estimated within each subgroup, trim-and-fill with estimator R0 on the right "
         "side."
     )
+
+
+def test_methods_name_a_category_own_subgroups_and_small_study_tests():
+    """The methods paragraph describes analyses a category chooses beyond the plan's own."""
+    plan = parse_plan(
+        '[data]\nfile = "t.csv"\n[analyses]\nsmall_study = ["egger"]\n'
+        '[[category]]\nname = "Stigma"\n[category.analyses]\n'
+        'small_study = ["egger", "trimfill"]\nsubgroups = ["format"]\n'
+        '[[category]]\nname = "Hope"\n[category.analyses]\nsmall_study = ["egger"]\n'
+    )
+    results = ReviewResults("t", "0", "k", plan.to_dict(), {}, ())
+    methods, references = methods_paragraph(results)
+    assert methods.endswith(
+        "For Stigma: subgroups by format; small-study effects assessed with Egger's regression "
+        "test [6] and Duval and Tweedie's trim-and-fill method [7] (estimator L0, missing "
+        "studies sought on the side the data show)."
+    )
+    assert "For Hope" not in methods  # the same tests as the plan's: nothing to add
+    assert any("Duval" in reference for reference in references)

@@ -188,28 +188,16 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
         )
     small = runs.get("small_study", [])
     if small:
-        names = []
-        if "egger" in small:
-            names.append(f"Egger's regression test {cite.cite('egger')}")
-        if "trimfill" in small:
-            side = settings.get("trimfill_side")
-            names.append(
-                f"Duval and Tweedie's trim-and-fill method {cite.cite('trimfill')} (estimator "
-                f"{settings.get('trimfill_estimator', 'L0')}, missing studies sought "
-                + (f"on the {side} of the funnel plot" if side else "on the side the data show")
-                + ")"
-            )
-        if "selection" in small:
-            names.append(_selection_text(settings, cite))
         parts.append(
-            f"Small-study effects were assessed with {_and_list(names)} when at "
-            f"least {min_k['small_study']} trials were pooled."
+            f"Small-study effects were assessed with {_small_study_text(small, settings, cite)}"
+            f" when at least {min_k['small_study']} trials were pooled."
         )
     parts.append(
         f"Effects were pooled when at least {min_k['pool']} trials were available "
         f"({min_k['specific_outcome']} for specific outcomes; {min_k['subgroup']} per subgroup)."
     )
     parts += _own_settings(plan, settings, cite)
+    parts += _own_analyses(plan, runs, settings, cite)
     parts += _grade_text(results, cite)
     return " ".join(parts), cite.references()
 
@@ -310,6 +298,59 @@ def _model_text(settings: dict[str, Any]) -> str:
             "random-effects model otherwise"
         ),
     }[settings["model"]]
+
+
+def _small_study_text(small: list[str], settings: dict[str, Any], cite: _Citations) -> str:
+    """The small-study methods ``small`` names, with their conventions."""
+    names = []
+    if "egger" in small:
+        names.append(f"Egger's regression test {cite.cite('egger')}")
+    if "trimfill" in small:
+        side = settings.get("trimfill_side")
+        names.append(
+            f"Duval and Tweedie's trim-and-fill method {cite.cite('trimfill')} (estimator "
+            f"{settings.get('trimfill_estimator', 'L0')}, missing studies sought "
+            + (f"on the {side} of the funnel plot" if side else "on the side the data show")
+            + ")"
+        )
+    if "selection" in small:
+        names.append(_selection_text(settings, cite))
+    return _and_list(names)
+
+
+def _own_analyses(
+    plan: dict[str, Any], runs: dict[str, Any], defaults: dict[str, Any], cite: _Citations
+) -> list[str]:
+    """A sentence for each category or analysis whose subgroups, sensitivity or small-study
+    analyses differ from the plan's ``[analyses]``."""
+    sentences = []
+    for item in (*plan.get("category", []), *plan.get("analysis", [])):
+        own = item.get("analyses") or {}
+        settings = {**defaults, **item.get("settings", {})}
+        said = []
+        if "subgroups" in own and own["subgroups"] != runs.get("subgroups", []):
+            said.append(
+                f"subgroups by {', '.join(own['subgroups'])}"
+                if own["subgroups"]
+                else "no subgroups"
+            )
+        if "sensitivity" in own and own["sensitivity"] != runs.get("sensitivity", []):
+            labels = [SENSITIVITY_LABELS[s].lower() for s in own["sensitivity"]]
+            said.append(
+                "sensitivity analyses: " + "; ".join(labels)
+                if labels
+                else "no sensitivity analyses"
+            )
+        if "small_study" in own and own["small_study"] != runs.get("small_study", []):
+            said.append(
+                "small-study effects assessed with "
+                + _small_study_text(own["small_study"], settings, cite)
+                if own["small_study"]
+                else "no small-study analyses"
+            )
+        if said:
+            sentences.append(f"For {item['name']}: {'; '.join(said)}.")
+    return sentences
 
 
 def _own_settings(plan: dict[str, Any], defaults: dict[str, Any], cite: _Citations) -> list[str]:

@@ -170,14 +170,18 @@ def test_bad_values_are_plan_errors_naming_the_key(tmp_path):
         AnalysisSettings(trimfill_side="up")
 
 
+def methods_of(plan_text: str) -> tuple[str, list[str]]:
+    """The methods paragraph (and references) of a plan, before anything is run."""
+    plan = parse_plan('[data]\nfile = "t.csv"\n' + plan_text)
+    return methods_paragraph(ReviewResults("t", "0", "k", plan.to_dict(), {}, ()))
+
+
 def test_methods_name_an_analysis_own_subgroup_and_trimfill_conventions():
-    plan = parse_plan(
-        '[data]\nfile = "t.csv"\n[[analysis]]\nname = "Stigma"\nfilter = {}\n'
+    methods, _ = methods_of(
+        '[[analysis]]\nname = "Stigma"\nfilter = {}\n'
         '[analysis.settings]\ntau_common = false\ntrimfill_estimator = "R0"\n'
         'trimfill_side = "right"\n'
     )
-    results = ReviewResults("t", "0", "k", plan.to_dict(), {}, ())
-    methods, _ = methods_paragraph(results)
     assert methods.endswith(
         "a random-effects model, τ² by restricted maximum likelihood [2], subgroups tested "
         "with τ² estimated within each subgroup, trim-and-fill with estimator R0 on the right "
@@ -187,14 +191,12 @@ def test_methods_name_an_analysis_own_subgroup_and_trimfill_conventions():
 
 def test_methods_name_a_category_own_subgroups_and_small_study_tests():
     """The methods paragraph describes analyses a category chooses beyond the plan's own."""
-    plan = parse_plan(
-        '[data]\nfile = "t.csv"\n[analyses]\nsmall_study = ["egger"]\n'
+    methods, references = methods_of(
+        '[analyses]\nsmall_study = ["egger"]\n'
         '[[category]]\nname = "Stigma"\n[category.analyses]\n'
         'small_study = ["egger", "trimfill"]\nsubgroups = ["format"]\n'
         '[[category]]\nname = "Hope"\n[category.analyses]\nsmall_study = ["egger"]\n'
     )
-    results = ReviewResults("t", "0", "k", plan.to_dict(), {}, ())
-    methods, references = methods_paragraph(results)
     assert methods.endswith(
         "For Stigma: subgroups by format; small-study effects assessed with Egger's regression "
         "test [6] and Duval and Tweedie's trim-and-fill method [7] (estimator L0, missing "

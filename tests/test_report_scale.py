@@ -90,3 +90,29 @@ def test_methods_name_the_level_of_the_intervals_and_no_i2_interval_where_none_i
     text, _ = methods_paragraph(results)
     assert "test-based" not in text and "whose 95% CI" not in text
     assert "without a confidence interval for I² (Cochrane RevMan 5.4 reports none)" in text
+
+
+def _trimfill_row(tmp_path, level):
+    """The trim-and-fill row of the small-study table of the log odds ratios of
+    dat.hackshaw1998 (tests/reference/bias.json)."""
+    from tests.test_plan_conventions import bias_frame
+
+    settings = f'preset = "metafor"\nmeasure = "OR"\nmethod = "REML"\nlevel = {level}'
+    plan = write_plan(tmp_path, bias_frame("hackshaw1998"), settings, 'small_study = ["trimfill"]')
+    html = render_html(run_plan(load_plan(plan), jobs=1), [])
+    block = html[html.index("Small-study effects: All") :]
+    block = block[: block.index("</table>")]
+    return block[block.index("Trim-and-fill") :]
+
+
+def test_small_study_table_prints_adjusted_ratios_at_the_level_of_the_analysis(tmp_path):
+    """metafor trimfill(rma(yi, vi, method = "REML")) on dat.hackshaw1998 (log OR, L0,
+    side chosen from the data): the adjusted estimate printed as an odds ratio."""
+    from tests.test_plan_conventions import trimfill_reference
+
+    ref = trimfill_reference("hackshaw1998", "L0", "auto")
+    ratio = [f"{math.exp(ref[name]):.2f}" for name in ("estimate", "ci_lower", "ci_upper")]
+    row = _trimfill_row(tmp_path, 0.95)
+    assert f"adjusted estimate OR = {ratio[0]} (95% CI {ratio[1]} to {ratio[2]})" in row
+    at_90 = _trimfill_row(tmp_path, 0.9)
+    assert "90% CI" in at_90 and "95%" not in at_90

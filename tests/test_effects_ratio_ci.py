@@ -69,6 +69,20 @@ def _ratios(**columns) -> pd.DataFrame:
     return pd.DataFrame({**base, **columns})
 
 
+def test_precomputed_yi_beside_reported_ratios_needs_the_measure():
+    """A yi row says nothing of its scale: one reported HR must not make it a log HR."""
+    table = pd.concat(
+        [
+            _ratios(ratio_measure=["HR", "HR"]),
+            pd.DataFrame({"study": ["C"], "yi": [0.3], "vi": [0.04]}),
+        ],
+        ignore_index=True,
+    )
+    with pytest.raises(DataError, match="the measure must be given"):
+        compute_effects(table, None)
+    assert compute_effects(table, "HR").attrs["measure"] == "HR"
+
+
 def test_a_ratio_of_another_measure_is_listed_not_estimable():
     out = compute_effects(_ratios(ratio_measure=["OR", "HR"]), "OR")
     assert out.loc[2, "es_source"] == "ratio_ci" and math.isnan(out.loc[3, "yi"])
@@ -99,14 +113,22 @@ def test_a_ci_not_centred_on_the_estimate_is_flagged_in_the_note_and_the_analysi
     assert any(w.startswith("row 2 (A): check: the estimate (0.62)") for w in warnings)
 
 
+def test_a_rounded_report_with_the_point_at_a_limit_is_kept_and_flagged():
+    # "RR 0.99 (0.98 to 0.99)": rounding put the estimate on its upper limit
+    data = _ratios(ratio=[0.99, 1.10], ratio_ci_lower=[0.98, 0.85], ratio_ci_upper=[0.99, 1.42])
+    out = compute_effects(data, "OR")
+    assert math.isclose(out.loc[2, "yi"], math.log(0.99))
+    assert "check: the estimate (0.99) is not halfway" in out.loc[2, "note"]
+
+
 @pytest.mark.parametrize(
     ("columns", "column", "value", "expected"),
     [
         ({"ratio_ci_lower": [0.0, 0.85]}, "ratio_ci_lower", "0.0", "a number > 0"),
         ({"ratio": [-0.62, 1.10]}, "ratio", "-0.62", "a number > 0"),
         ({"ratio_ci_lower": [0.95, 0.85]}, "ratio_ci_lower", "0.95", "below ratio_ci_upper"),
-        ({"ratio": [0.99, 1.10]}, "ratio", "0.99", "below ratio_ci_upper (0.93)"),
-        ({"ratio": [0.40, 1.10]}, "ratio_ci_lower", "0.41", "below ratio (0.4)"),
+        ({"ratio": [0.99, 1.10]}, "ratio", "0.99", "at most ratio_ci_upper (0.93)"),
+        ({"ratio": [0.40, 1.10]}, "ratio_ci_lower", "0.41", "at most ratio (0.4)"),
         ({"ratio_measure": ["SMD", "OR"]}, "ratio_measure", "SMD", "one of OR, RR, HR"),
         ({"ci_level": [95, None]}, "ci_level", "95", "(for 95% give 0.95)"),
     ],
@@ -128,7 +150,7 @@ def test_cli_reports_a_bad_ratio_in_one_line(tmp_path, capsys):
         main(["validate", str(path)])
     err = capsys.readouterr().err.strip()
     assert done.value.code == 2 and len(err.splitlines()) == 1
-    assert "row 3, column 'ratio': got '1.1', expected below ratio_ci_upper (1.05)" in err
+    assert "row 3, column 'ratio': got '1.1', expected at most ratio_ci_upper (1.05)" in err
 
 
 def test_hazard_ratios_pool_and_print_on_the_ratio_scale(tmp_path, capsys):

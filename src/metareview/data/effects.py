@@ -262,8 +262,8 @@ def _choose_measure(table: ExtractionTable, measure: str | None) -> str:
     }
     if groups & DICHOTOMOUS_GROUPS:
         return reported.pop() if len(reported) == 1 and reported <= {"OR", "RR"} else "RR"
-    if len(reported) == 1:
-        return reported.pop()
+    if len(reported) == 1 and groups == {"ratio_ci"}:
+        return reported.pop()  # precomputed yi rows beside them would be read on a guessed scale
     raise DataError(
         Problem(
             table.source,

@@ -90,3 +90,66 @@ def test_methods_name_the_level_of_the_intervals_and_no_i2_interval_where_none_i
     text, _ = methods_paragraph(results)
     assert "test-based" not in text and "whose 95% CI" not in text
     assert "without a confidence interval for I² (Cochrane RevMan 5.4 reports none)" in text
+
+
+def _trimfill_row(tmp_path, level):
+    """The trim-and-fill row of the small-study table of the log odds ratios of
+    dat.hackshaw1998 (tests/reference/bias.json)."""
+    from tests.test_plan_conventions import bias_frame
+
+    settings = f'preset = "metafor"\nmeasure = "OR"\nmethod = "REML"\nlevel = {level}'
+    plan = write_plan(tmp_path, bias_frame("hackshaw1998"), settings, 'small_study = ["trimfill"]')
+    html = render_html(run_plan(load_plan(plan), jobs=1), [])
+    block = html[html.index("Small-study effects: All") :]
+    block = block[: block.index("</table>")]
+    return block[block.index("Trim-and-fill") :]
+
+
+def test_small_study_table_prints_adjusted_ratios_at_the_level_of_the_analysis(tmp_path):
+    """metafor trimfill(rma(yi, vi, method = "REML")) on dat.hackshaw1998 (log OR, L0,
+    side chosen from the data): the adjusted estimate printed as an odds ratio."""
+    from tests.test_plan_conventions import trimfill_reference
+
+    ref = trimfill_reference("hackshaw1998", "L0", "auto")
+    ratio = [f"{math.exp(ref[name]):.2f}" for name in ("estimate", "ci_lower", "ci_upper")]
+    row = _trimfill_row(tmp_path, 0.95)
+    assert f"adjusted estimate OR = {ratio[0]} (95% CI {ratio[1]} to {ratio[2]})" in row
+    at_90 = _trimfill_row(tmp_path, 0.9)
+    assert "90% CI" in at_90 and "95%" not in at_90
+
+
+def test_summary_of_findings_heads_the_effect_with_the_level_of_the_analysis(tmp_path):
+    """The GRADE table's effect column says the level its intervals were computed at, and its
+    cells hold them: metafor's estimate ± z·SE at 90% (Wald intervals, ``test = "z"``)."""
+    from scipy.stats import norm
+
+    from metareview.plan.grade_review import assess_review
+    from metareview.rob.sof import sof_csv, sof_html, summary_of_findings
+
+    results, _ = _run(tmp_path, 0.9)
+    assessments = assess_review(results)
+    table = summary_of_findings(assessments)
+    assert list(table.columns)[2] == "Effect (90% CI)"
+    half = norm.ppf(0.95) * METAFOR["se"]
+    low, high = (f"{math.exp(METAFOR['estimate'] + sign * half):.2f}" for sign in (-1, 1))
+    assert table.iloc[0, 2] == f"RR {_ratio('estimate')} ({low} to {high})"
+    assert "<th>Effect (90% CI)</th>" in sof_html(assessments)
+    assert sof_csv(assessments).splitlines()[0].split(",")[2] == "Effect (90% CI)"
+    assert "95%" not in sof_html(assessments)
+
+
+def test_summary_of_findings_of_outcomes_at_different_levels_names_each_level():
+    from dataclasses import replace
+
+    from metareview.rob.grade import OutcomeEvidence, grade
+    from metareview.rob.sof import summary_of_findings
+
+    evidence = OutcomeEvidence(
+        "Hope", "SMD", k=8, participants=900, estimate=0.3, ci_lower=0.05, ci_upper=0.55
+    )
+    table = summary_of_findings([grade(evidence), grade(replace(evidence, level=0.9))])
+    assert list(table.columns)[2] == "Effect (CI)"
+    assert list(table.iloc[:, 2]) == [
+        "SMD 0.30 (95% CI 0.05 to 0.55)",
+        "SMD 0.30 (90% CI 0.05 to 0.55)",
+    ]

@@ -92,7 +92,7 @@ def test_plan_selection_model_reaches_results_report_and_methods(tmp_path, share
     _assert_matches_metafor(section, _thirdwave_reference([0.01, 0.05]))
     text = unescape(html)
     assert "Step-function selection model (Vevea & Hedges), cut-points 0.01, 0.05" in text
-    assert f"adjusted estimate {section['estimate']:.2f}" in text
+    assert f"adjusted estimate g = {section['estimate']:.2f} (95% CI" in text
     assert f"χ²(2) = {section['lrt']:.2f}" in text
     for row in ("0 < p ≤ 0.01", "0.01 < p ≤ 0.05", "0.05 < p ≤ 1"):
         assert f"<td>{row}</td>" in text

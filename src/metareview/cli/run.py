@@ -92,7 +92,20 @@ def run(
             console.print(f"{len(results.warnings)} data check(s) (also in the report):")
             for warning in results.warnings:
                 console.print(f"  {warning}", markup=False, soft_wrap=True)
+        _echo_analysis_warnings(console, results.analysis_warnings())
     click.echo(str(index))
+
+
+def _echo_analysis_warnings(console: Console, found: list[tuple[str, str]], shown: int = 3) -> None:
+    """The count of the analyses' warnings and the first ``shown`` of them; the report's
+    "Analysis warnings" lists them all."""
+    if not found:
+        return
+    console.print(f'{len(found)} analysis warning(s) (all in the report\'s "Analysis warnings"):')
+    for where, warning in found[:shown]:
+        console.print(f"  {where}: {warning}", markup=False, soft_wrap=True)
+    if len(found) > shown:
+        console.print(f"  … and {len(found) - shown} more")
 
 
 def default_output(plan_file: Path) -> Path:

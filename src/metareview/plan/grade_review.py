@@ -110,6 +110,7 @@ def evidence_from_record(
         pi_lower=random.get("pi_lower"),
         pi_upper=random.get("pi_upper"),
         high_risk_weight=share,
+        level=result.get("level", 0.95),
         control_risk=control_risk_in(rows),
         design=design,
         **extra,

@@ -86,6 +86,27 @@ class AnalysisRecord:
     def k(self) -> int:
         return int(self.result.get("k", len(self.input)))
 
+    def warnings(self) -> list[tuple[str, str]]:
+        """(where, warning) of every warning ``analyze`` gave for this analysis: its own fit
+        (where = the analysis' title) and each subgroup's (``title, subgroup column = level``),
+        e.g. that τ² did not converge or that small-study tests were forced below their
+        minimum k.
+
+        >>> record = AnalysisRecord(spec={"title": "Stress"}, status="ok",
+        ...     result={"warnings": ["the REML estimate of tau^2 did not converge"]},
+        ...     subgroups=[{"column": "dose", "levels": [{"level": "high",
+        ...         "result": {"warnings": ["only one study"]}}, {"level": "low"}]}])
+        >>> record.warnings()
+        [('Stress', 'the REML estimate of tau^2 did not converge'), ('Stress, subgroup dose = high', 'only one study')]
+        """
+        title = self.spec["title"]
+        found = [(title, warning) for warning in self.result.get("warnings", ())]
+        for block in self.subgroups:
+            for level in block["levels"]:
+                where = f"{title}, subgroup {block['column']} = {level['level']}"
+                found += [(where, w) for w in level.get("result", {}).get("warnings", ())]
+        return found
+
     def headline(self) -> dict[str, Any]:
         """The result document as the preset's software shows the headline model
         (:func:`headline_result`)."""
@@ -134,6 +155,11 @@ class ReviewResults:
     analyses: tuple[AnalysisRecord, ...]
     dropped: tuple[dict[str, Any], ...] = ()
     warnings: tuple[str, ...] = ()
+
+    def analysis_warnings(self) -> list[tuple[str, str]]:
+        """(where, warning) of every analysis that was run, in plan order
+        (:meth:`AnalysisRecord.warnings`)."""
+        return [found for record in self.analyses if record.ok for found in record.warnings()]
 
     def __getitem__(self, analysis_id: str) -> AnalysisRecord:
         for record in self.analyses:

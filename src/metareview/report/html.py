@@ -170,6 +170,7 @@ def render_html(
         *([{"id": "summary-of-findings", "title": "Summary of findings (GRADE)"}] if sof else []),
         {"id": "results", "title": "Results", "children": toc_results},
         {"id": "not-run", "title": "Analyses not run"},
+        {"id": "analysis-warnings", "title": "Analysis warnings"},
         {"id": "dropped", "title": "Rows left out"},
         {"id": "data-checks", "title": "Data checks"},
         {"id": "references", "title": "References"},
@@ -188,6 +189,10 @@ def render_html(
         prisma_figures=prisma_figures,
         sof=sof,
         skipped=skipped,
+        analysis_warnings=[
+            {"analysis": where, "warning": warning}
+            for where, warning in results.analysis_warnings()
+        ],
         dropped=dropped,
         data_checks=list(results.warnings),
     )

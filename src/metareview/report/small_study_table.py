@@ -3,6 +3,9 @@
 Every number is from the analysis document's ``small_study`` section (what
 :func:`metareview.stats.bias.small_study.small_study_effects` returned); this module only
 formats. An analysis the data did not allow is listed with its reason; the others stand.
+Adjusted estimates are printed as the summary tables print effects (ratio measures back from
+the log scale, under the measure's symbol and the analysis' CI level); Egger's intercept and
+τ² stay on the analysis scale.
 
 >>> small = {"run": True, "egger": None, "egger_rma": {"statistic": 2.5, "pvalue": 0.012},
 ...     "trim_and_fill": None, "selection": None,
@@ -19,7 +22,7 @@ from typing import Any
 
 from metareview.plan.expand import slug
 from metareview.plan.results import AnalysisRecord
-from metareview.report.numbers import fixed
+from metareview.report.numbers import ci_label, effect_symbol, fixed, shown_scale
 from metareview.stats.presets import get_preset
 
 # plan name of an analysis → key of its section in the ``small_study`` document
@@ -32,8 +35,24 @@ def _p_clause(value: float | None) -> str:
     return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
 
 
-def _ci(section: dict[str, Any]) -> str:
-    return f"95% CI {fixed(section['ci_lower'])} to {fixed(section['ci_upper'])}"
+def adjusted_estimate(section: dict[str, Any], result: dict[str, Any]) -> str:
+    """An adjusted estimate of a small-study ``section`` as the report prints effects: on the
+    printed scale of the analysis ``result``'s measure, with its symbol and CI level.
+
+    >>> from math import log
+    >>> section = {"estimate": log(1.19), "ci_lower": log(1.08), "ci_upper": log(1.31)}
+    >>> adjusted_estimate(section, {"measure": "OR", "level": 0.9})
+    'adjusted estimate OR = 1.19 (90% CI 1.08 to 1.31)'
+    """
+    shown = shown_scale(result.get("measure"))
+    estimate, low, high = (
+        fixed(shown(section[key])) for key in ("estimate", "ci_lower", "ci_upper")
+    )
+    label = ci_label(result.get("level", 0.95))
+    return (
+        f"adjusted estimate {effect_symbol(result.get('measure'))} = {estimate} "
+        f"({label} {low} to {high})"
+    )
 
 
 def _egger(small: dict[str, Any], preset: str) -> tuple[str, dict[str, Any] | None, str]:
@@ -56,17 +75,17 @@ def _egger_text(section: dict[str, Any]) -> str:
     return f"z = {fixed(section['statistic'])}, {_p_clause(section['pvalue'])}"
 
 
-def _trim_and_fill_text(section: dict[str, Any]) -> str:
+def _trim_and_fill_text(section: dict[str, Any], result: dict[str, Any]) -> str:
     return (
         f"{section['k0']} studies imputed on the {section['side']} side (estimator "
-        f"{section['estimator']}); adjusted estimate {fixed(section['estimate'])} ({_ci(section)})"
+        f"{section['estimator']}); {adjusted_estimate(section, result)}"
     )
 
 
-def _selection_text(section: dict[str, Any]) -> str:
+def _selection_text(section: dict[str, Any], result: dict[str, Any]) -> str:
     tau2 = "" if section["method"] == "FE" else f", τ² = {fixed(section['tau2'], 4)}"
     return (
-        f"adjusted estimate {fixed(section['estimate'])} ({_ci(section)}){tau2}; "
+        f"{adjusted_estimate(section, result)}{tau2}; "
         f"likelihood-ratio test of selection χ²({section['lrt_df']}) = {fixed(section['lrt'])}, "
         f"{_p_clause(section['lrt_pvalue'])}"
         + ("" if section["converged"] else " (the fit did not converge)")
@@ -146,9 +165,9 @@ def small_study_block(record: AnalysisRecord, plan: dict[str, Any]) -> dict[str,
         elif name == "egger":
             text = _egger_text(section)
         elif name == "trimfill":
-            text = _trim_and_fill_text(section)
+            text = _trim_and_fill_text(section, record.result)
         else:
-            text = _selection_text(section)
+            text = _selection_text(section, record.result)
             block["intervals"] = _intervals(section)
         block["rows"].append({"analysis": label, "result": text})
     return block

@@ -52,7 +52,7 @@ class OutcomeEvidence:
     bias; ``egger_p`` and ``trimfill_*`` only when those analyses were run. ``k`` counts the
     pooled comparisons, ``studies`` the distinct studies they come from (None: one each);
     ``participants_incomplete`` marks ``participants`` as a lower bound (some trials report no
-    sizes).
+    sizes); ``level`` is the confidence level of the interval.
     """
 
     outcome: str
@@ -73,6 +73,7 @@ class OutcomeEvidence:
     design: str = "RCT"
     studies: int | None = None
     participants_incomplete: bool = False
+    level: float = 0.95
 
     def __post_init__(self) -> None:
         if self.measure not in MEASURES:
@@ -186,6 +187,7 @@ class GradeAssessment:
             "estimate": ev.estimate,
             "ci_lower": ev.ci_lower,
             "ci_upper": ev.ci_upper,
+            "level": ev.level,
             "start": self.start,
             "certainty": self.certainty,
             "domains": [d.to_dict() for d in self.domains],

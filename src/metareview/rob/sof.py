@@ -33,10 +33,11 @@ _SIZE_PAIRS = (
     ("totaln_arm1", "totaln_arm2"),
     ("n_change_arm1", "n_change_arm2"),
 )
+EFFECT = "Effect ({})"  # the column of the effect, headed with its interval's level
 COLUMNS = (
     "Outcome",
     "Participants (studies)",
-    "Effect (95% CI)",
+    EFFECT,
     "Absolute effect (per 1000)",
     "Certainty",
     "Footnotes",
@@ -108,12 +109,34 @@ def evidence_from_pool(
         pi_lower=pooled.random.pi_lower,
         pi_upper=pooled.random.pi_upper,
         high_risk_weight=share,
+        level=pooled.level,
         **extra,  # type: ignore[arg-type]
     )
 
 
-def format_effect(ev: OutcomeEvidence) -> str:
-    """``SMD 0.19 (0.11 to 0.27)``; ratio measures back-transformed: ``RR 1.25 (1.02 to 1.53)``.
+def _ci_label(level: float) -> str:
+    return f"{100 * level:.10g}% CI"  # as metareview.report.numbers.ci_label (not importable here)
+
+
+def columns(assessments: Sequence[GradeAssessment]) -> list[str]:
+    """The table's columns: the effect's headed by the level of the outcomes' intervals
+    (``Effect (90% CI)``), or ``Effect (CI)`` when they differ (each cell then names its own).
+
+    >>> from metareview.rob.grade import grade
+    >>> def rated(level):
+    ...     return grade(OutcomeEvidence("Hope", "SMD", k=8, participants=900, estimate=0.3,
+    ...                                  ci_lower=0.05, ci_upper=0.55, level=level))
+    >>> columns([rated(0.9)])[2], columns([rated(0.9), rated(0.95)])[2]
+    ('Effect (90% CI)', 'Effect (CI)')
+    """
+    levels = {g.evidence.level for g in assessments}
+    label = _ci_label(levels.pop()) if len(levels) == 1 else "CI"
+    return [EFFECT.format(label) if c == EFFECT else c for c in COLUMNS]
+
+
+def format_effect(ev: OutcomeEvidence, with_level: bool = False) -> str:
+    """``SMD 0.19 (0.11 to 0.27)``; ratio measures back-transformed: ``RR 1.25 (1.02 to 1.53)``;
+    ``with_level``: ``SMD 0.19 (90% CI 0.11 to 0.27)``.
 
     >>> format_effect(OutcomeEvidence("Mortality", "RR", k=5, participants=900,
     ...                               estimate=math.log(0.8), ci_lower=math.log(0.65),
@@ -121,7 +144,8 @@ def format_effect(ev: OutcomeEvidence) -> str:
     'RR 0.80 (0.65 to 0.98)'
     """
     est, lo, hi = (format_natural(v, ev.measure) for v in (ev.estimate, ev.ci_lower, ev.ci_upper))
-    return f"{ev.measure} {est} ({lo} to {hi})"
+    label = f"{_ci_label(ev.level)} " if with_level else ""
+    return f"{ev.measure} {est} ({label}{lo} to {hi})"
 
 
 def _risk_with(control: float, value: float, measure: str) -> float:
@@ -161,8 +185,11 @@ def absolute_effect(ev: OutcomeEvidence) -> str:
 def summary_of_findings(assessments: Sequence[GradeAssessment]) -> pd.DataFrame:
     """One row per outcome; footnotes lettered a, b, … across the table (repeats share a letter).
 
-    The footnote texts are in ``frame.attrs["footnotes"]`` as ``{letter: text}``.
+    The footnote texts are in ``frame.attrs["footnotes"]`` as ``{letter: text}``; the effect
+    column is headed by the level of the intervals (:func:`columns`).
     """
+    names = columns(assessments)
+    mixed = names[2] == EFFECT.format("CI")
     letters: dict[str, str] = {}
     rows = []
     for g in assessments:
@@ -179,13 +206,13 @@ def summary_of_findings(assessments: Sequence[GradeAssessment]) -> pd.DataFrame:
             [
                 ev.outcome,
                 f"{participants} ({_studies_text(ev)})",
-                format_effect(ev),
+                format_effect(ev, with_level=mixed),
                 absolute_effect(ev),
                 f"{SYMBOLS[g.certainty]} {g.certainty}",
                 ",".join(marks),
             ]
         )
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame = pd.DataFrame(rows, columns=names)
     frame.attrs["footnotes"] = {letter: text for text, letter in letters.items()}
     return frame
 
@@ -204,7 +231,7 @@ def sof_csv(assessments: Sequence[GradeAssessment]) -> str:
     frame = summary_of_findings(assessments)
     notes = pd.DataFrame(
         [[f"footnote {k}", v, "", "", "", ""] for k, v in frame.attrs["footnotes"].items()],
-        columns=list(COLUMNS),
+        columns=frame.columns,
     )
     return pd.concat([frame, notes], ignore_index=True).to_csv(index=False)
 
@@ -212,7 +239,7 @@ def sof_csv(assessments: Sequence[GradeAssessment]) -> str:
 def sof_html(assessments: Sequence[GradeAssessment], *, title: str = "Summary of findings") -> str:
     """A self-contained HTML table (no scripts) for the report or a browser."""
     frame = summary_of_findings(assessments)
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
         for row in frame.itertuples(index=False)

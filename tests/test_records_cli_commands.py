@@ -271,3 +271,22 @@ def test_screen_conflict_consensus_and_csv_export(project, monkeypatch, tmp_path
     assert exported["record_id"].tolist() == [1]
     assert exported.loc[0, "title"].startswith("Exercise for depression")
     assert exported.loc[0, "authors"] == "Smit, D."
+
+
+def test_agreement_keeps_votes_on_incomplete_records_blinded(tmp_path):
+    from metareview.store.review import configure, vote
+
+    path = str(tmp_path / "p.mrproj")
+    with Project.open(path) as project:
+        project.add_import("a.ris", [Record(title=f"t{i}") for i in range(2)], actor="lead")
+        configure(project, actor="lead", reviewers_required=3)
+        for who in ("ana", "ben", "cleo"):  # record 1: complete and unanimous
+            vote(project, 1, reviewer=who, stage="ta", decision="include")
+        vote(project, 2, reviewer="ana", stage="ta", decision="include")  # cleo still to vote
+        vote(project, 2, reviewer="ben", stage="ta", decision="exclude")
+    code, out, err = run("agreement", path, "--reviewer", "ana", "--reviewer", "ben", "--json")
+    assert code == 0, err
+    stats = json.loads(out)
+    # record 2 would show ana that ben disagreed (agreement 0.5 over two records)
+    assert (stats["subjects"], stats["percent_agreement"]) == (1, 1.0)
+    assert json.loads(run("agreement", path, "--json")[1])["raters"] == ["ana", "ben", "cleo"]

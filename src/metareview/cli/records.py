@@ -299,25 +299,24 @@ def resolve(
     "reviewers",
     multiple=True,
     metavar="NAME",
-    help="Only these reviewers (repeat); default: everyone who voted.",
+    help="Only these reviewers (repeat); default: everyone whose votes are complete.",
 )
 @json_option
 def agreement(project: str, stage: str, reviewers: tuple[str, ...], as_json: bool) -> None:
     """Agreement of the independent votes: percentage, Cohen's κ (two reviewers), PABAK,
-    Gwet's AC1 and Fleiss' κ."""
+    Gwet's AC1 and Fleiss' κ, on records whose required votes are all in (blinding)."""
     from metareview.records.agreement import agreement as agreement_of
     from metareview.store.review import stage_state
 
     with open_project(project) as opened:
         state = stage_state(opened, stage)
+    locked = state.locked_votes()  # votes still blinded must not show through the statistics
     names = reviewers or state.reviewers()
     if len(names) < 2:
         raise RecordsError(
-            f"agreement needs two reviewers' votes at stage {stage}; found {len(names)}"
+            f"agreement needs two reviewers' complete votes at stage {stage}; found {len(names)}"
         )
-    ratings = {
-        who: {r: votes[who] for r, votes in state.votes.items() if who in votes} for who in names
-    }
+    ratings = {who: {r: votes[who] for r, votes in locked.items() if who in votes} for who in names}
     result = agreement_of(ratings)
     if as_json:
         _echo_json({"stage": stage} | result.to_dict())

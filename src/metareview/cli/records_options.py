@@ -37,7 +37,15 @@ stage_option = click.option(
 
 
 def open_project(project: str) -> Project:
-    """An existing project (a missing one is an error, not a new empty project)."""
+    """An existing project (a missing one is an error, not a new empty project).
+
+    >>> with open_project("sqlite://") as project:  # a database URL: the server holds it
+    ...     project.record_ids()
+    ()
+    >>> open_project("no-such-folder/p.mrproj")
+    Traceback (most recent call last):
+    metareview.errors.StoreError: no-such-folder/p.mrproj: no such project (create it with 'records import')
+    """
     from metareview.store import Project
 
     return Project.open(project, create=False)

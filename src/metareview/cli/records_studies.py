@@ -18,12 +18,12 @@ from metareview.cli.records_options import by_option, open_project, project_argu
 @by_option
 def same_study(project: str, record_id: int, report_ids: tuple[int, ...], actor: str) -> None:
     """Record that REPORT_IDS report the same study as RECORD_ID (e.g. a protocol, a secondary
-    analysis or a conference abstract of one trial): PRISMA counts the study once."""
+    analysis or a conference abstract of one trial): PRISMA counts the study once. All or
+    nothing: if any ID cannot be linked, none is."""
     from metareview.store.review import link_same_study
 
     with open_project(project) as opened:
-        for report in report_ids:
-            link_same_study(opened, report, of=record_id, actor=actor)
+        link_same_study(opened, report_ids, of=record_id, actor=actor)
     click.echo(f"{len(report_ids)} report(s) linked to the study of record {record_id}")
 
 
@@ -32,10 +32,10 @@ def same_study(project: str, record_id: int, report_ids: tuple[int, ...], actor:
 @click.argument("report_ids", type=int, nargs=-1, required=True)
 @by_option
 def separate_study(project: str, report_ids: tuple[int, ...], actor: str) -> None:
-    """Undo same-study: each of REPORT_IDS is its own study again (logged)."""
+    """Undo same-study: each of REPORT_IDS is its own study again, the other reports of its
+    study staying together (logged; all or nothing)."""
     from metareview.store.review import separate_study as separate
 
     with open_project(project) as opened:
-        for report in report_ids:
-            separate(opened, report, actor=actor)
+        separate(opened, report_ids, actor=actor)
     click.echo(f"{len(report_ids)} report(s) made separate studies")

@@ -223,6 +223,20 @@ class StageState:
             return dict(votes)
         return {who: vote for who, vote in votes.items() if who == viewer}
 
+    def locked_votes(self) -> dict[int, dict[str, str]]:
+        """The votes on every record whose required votes are all in: the votes anyone may see
+        (a record still being screened keeps its votes blinded, even in summaries).
+
+        >>> from datetime import UTC, datetime
+        >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> log = [Event(1, t, "ana", EventKind.DECISION, "ta", 1, "include"),
+        ...        Event(2, t, "ben", EventKind.DECISION, "ta", 1, "exclude"),
+        ...        Event(3, t, "ana", EventKind.DECISION, "ta", 2, "include")]
+        >>> StageState.from_events(log, "ta").locked_votes()
+        {1: {'ana': 'include', 'ben': 'exclude'}}
+        """
+        return {r: dict(votes) for r, votes in self.votes.items() if self.complete(r)}
+
     def conflicts(self) -> tuple[Conflict, ...]:
         """Every record that is or was in conflict, with its resolution if it has one."""
         out = []
@@ -242,9 +256,9 @@ class StageState:
         return tuple(out)
 
     def reviewers(self) -> tuple[str, ...]:
-        """Everyone who voted at this stage, in order of first vote."""
+        """Everyone with a locked vote at this stage (see :meth:`locked_votes`), in order."""
         seen: dict[str, None] = {}
-        for votes in self.votes.values():
+        for votes in self.locked_votes().values():
             seen.update(dict.fromkeys(votes))
         return tuple(seen)
 

@@ -69,7 +69,15 @@ def configure(
 
 def other_method_records(project: Project) -> frozenset[int]:
     """The records identified via other methods (websites, organisations, citation searching),
-    which skip title/abstract screening."""
+    which skip title/abstract screening.
+
+    >>> from metareview.records.record import Record
+    >>> project = Project.open("sqlite://")
+    >>> _ = project.add_import("db.ris", [Record(title="A")], actor="ana")
+    >>> _ = project.add_import("web.ris", [Record(title="B")], actor="ana", source_kind="website")
+    >>> sorted(other_method_records(project))
+    [2]
+    """
     return frozenset(r for r, kind in project.source_kinds().items() if kind in OTHER_METHODS)
 
 
@@ -125,7 +133,18 @@ def vote(
 
 def undo_vote(project: Project, *, reviewer: str, stage: str) -> Event:
     """Withdraw ``reviewer``'s latest standing vote at ``stage`` (logged as an ``undo`` event;
-    see :func:`~metareview.records.screening.plan_undo`)."""
+    see :func:`~metareview.records.screening.plan_undo`).
+
+    >>> from metareview.records.record import Record
+    >>> project = Project.open("sqlite://")
+    >>> _ = project.add_import("s.ris", [Record(title="A")], actor="ana")
+    >>> _ = vote(project, 1, reviewer="ana", stage="ta", decision="exclude")
+    >>> undone = undo_vote(project, reviewer="ana", stage="ta")
+    >>> undone.kind.value, undone.record_id, undone.data["vote"]
+    ('undo', 1, 'exclude')
+    >>> stage_state(project, "ta").votes.get(1, {})
+    {}
+    """
     config = screening_config(project)
 
     def plan(events: tuple[Event, ...]) -> list[NewEvent]:
@@ -214,21 +233,40 @@ def decide_duplicate(
     return project.append([NewEvent(kind, actor, record_id=record_id, data=data)])[0]
 
 
-def link_same_study(project: Project, report: int, *, of: int, actor: str) -> Event:
-    """Record that ``report`` reports the same study as record ``of`` (PRISMA counts the study
-    once and the reports separately)."""
+def link_same_study(
+    project: Project, reports: Sequence[int], *, of: int, actor: str
+) -> tuple[Event, ...]:
+    """Record that each of ``reports`` reports the same study as record ``of`` (PRISMA counts the
+    study once and the reports separately); all or nothing, in one transaction.
+
+    >>> from metareview.records.record import Record
+    >>> project = Project.open("sqlite://")
+    >>> _ = project.add_import("s.ris", [Record(title=t) for t in "ABC"], actor="ana")
+    >>> [e.record_id for e in link_same_study(project, [2, 3], of=1, actor="ana")]
+    [2, 3]
+    """
     ids = set(project.record_ids())
 
     def plan(events: tuple[Event, ...]) -> list[NewEvent]:
-        return plan_same_study(events, ids, report=report, of=of, actor=actor)
+        return plan_same_study(events, ids, reports=reports, of=of, actor=actor)
 
-    return project.append_checked(plan)[0]
+    return project.append_checked(plan)
 
 
-def separate_study(project: Project, report: int, *, actor: str) -> Event:
-    """Undo a :func:`link_same_study`: ``report`` is its own study again (logged)."""
+def separate_study(project: Project, reports: Sequence[int], *, actor: str) -> tuple[Event, ...]:
+    """Make each of ``reports`` its own study again, the other reports of its study staying
+    together (logged; all or nothing, in one transaction).
+
+    >>> from metareview.records.record import Record
+    >>> project = Project.open("sqlite://")
+    >>> _ = project.add_import("s.ris", [Record(title=t) for t in "ABC"], actor="ana")
+    >>> _ = link_same_study(project, [2, 3], of=1, actor="ana")
+    >>> [e.kind.value for e in separate_study(project, [1], actor="ana")]  # 2 and 3 stay one study
+    ['separate_study']
+    """
+    ids = set(project.record_ids())
 
     def plan(events: tuple[Event, ...]) -> list[NewEvent]:
-        return plan_separate_study(events, report=report, actor=actor)
+        return plan_separate_study(events, ids, reports=reports, actor=actor)
 
-    return project.append_checked(plan)[0]
+    return project.append_checked(plan)

@@ -9,6 +9,7 @@ bands). OIS hand-computed: two-sided α 0.05, power 0.80, z = 1.959964 + 0.84162
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -347,3 +348,31 @@ def test_participants_are_a_lower_bound_when_some_trials_report_no_sizes():
     assert complete_short[0] == -1  # 199 < OIS (786 for SMD 0.2) counts against it
     assert bound_short[0] == 0 and "not assessable" in bound_short[1]
     assert imprecision(900, True)[0] == 0 and "reached" in imprecision(900, True)[1]
+
+
+def test_cli_grade_level_sets_the_pooled_interval_and_the_table_heading(
+    shared_data, tmp_path, capsys
+):
+    """``--level 0.9``: the 90% CI of the pooled log RR as R metafor (fixture:
+    tests/reference/grade_level.R → grade_level.json) and the SoF column "Effect (90% CI)"."""
+    import json
+
+    reference = Path(__file__).parent / "reference" / "grade_level.json"
+    expected = json.loads(reference.read_text())["depression_mortality_rr_reml_level90"]
+    data = shared_data / "dmetar" / "DepressionMortality.csv"
+    args = ["grade", str(data), "--measure", "RR", "--col", "study=author", "--col",
+            "event_arm1=event.e", "--col", "totaln_arm1=n.e", "--col", "event_arm2=event.c",
+            "--col", "totaln_arm2=n.c"]  # fmt: skip
+    with pytest.raises(SystemExit) as done:
+        main([*args, "--level", "0.9", "-o", str(tmp_path / "sof.csv"), "--json"])
+    assert done.value.code == 0
+    outcome = json.loads(capsys.readouterr().out)["outcomes"][0]
+    assert outcome["level"] == 0.9 and outcome["k"] == expected["k"]
+    for key in ("estimate", "ci_lower", "ci_upper"):
+        assert outcome[key] == pytest.approx(expected[key], rel=1e-6)
+    assert "Effect (90% CI)" in pd.read_csv(tmp_path / "sof.csv").columns
+    with pytest.raises(SystemExit) as done:
+        main([*args, "--level", "90"])
+    err = capsys.readouterr().err.strip()
+    assert done.value.code == 2 and "--level" in err and "0.9" in err
+    assert len(err.splitlines()) == 1

@@ -192,3 +192,7 @@ def test_cli_grade_refuses_table_options_with_a_plan(capsys):
         main(["grade", str(EXAMPLE / "plan.toml"), "--mid", "0.3"])
     assert done.value.code == 2
     assert "--mid: options for a data table" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as done:  # a plan sets its level in [settings]
+        main(["grade", str(EXAMPLE / "plan.toml"), "--level", "0.95"])
+    assert done.value.code == 2
+    assert "--level: options for a data table" in capsys.readouterr().err

@@ -26,6 +26,7 @@ from metareview.cli.options import (
     drop_incomplete_option,
     echo_dropped,
     json_option,
+    level_option,
     mapping_from,
     preset_option,
     sheet_option,
@@ -67,6 +68,12 @@ def _parse_decision(text: str) -> tuple[str | None, GradeDecision]:
     return (outcome.strip() if slash else None), decision
 
 
+def _given(name: str) -> bool:
+    """Whether the option ``name`` was set on the command line (not left at its default)."""
+    source = click.get_current_context().get_parameter_source(name)
+    return source is click.core.ParameterSource.COMMANDLINE
+
+
 def _subset(table: ExtractionTable, mask: pd.Series) -> ExtractionTable:
     groups = tuple(g for g, keep in zip(table.data_group, mask, strict=True) if keep)
     return replace(table, frame=table.frame[mask.to_numpy()], data_group=groups)
@@ -97,6 +104,7 @@ def _subset(table: ExtractionTable, mask: pd.Series) -> ExtractionTable:
 @preset_option
 @tau2_method_option
 @ci_method_option
+@level_option
 @click.option(
     "--rob-column",
     default="rob_overall",
@@ -165,6 +173,7 @@ def grade_command(
     preset: str,
     method: str | None,
     ci_method: str | None,
+    level: float,
     rob_column: str,
     participants_column: str | None,
     design: str,
@@ -195,6 +204,7 @@ def grade_command(
             "--decision": decisions,
             "--col": columns,
             "--sheet": sheet,
+            "--level": level if _given("level") else None,
         }
         given = [name for name, value in table_only.items() if value not in (None, ())]
         if given:
@@ -224,7 +234,9 @@ def grade_command(
     outcomes = (
         [None] if outcome_column is None else list(dict.fromkeys(frame.loc[mask, outcome_column]))
     )
-    settings = AnalysisSettings(preset=preset, method=method, ci_method=ci_method, measure=measure)
+    settings = AnalysisSettings(
+        preset=preset, method=method, ci_method=ci_method, measure=measure, level=level
+    )
     rules = GradeRules(mid=mid, rob_serious=rob_serious)
     assessments, dropped = [], []
     for outcome in outcomes:

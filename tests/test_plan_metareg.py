@@ -194,3 +194,62 @@ def test_rows_are_the_tables_rows_when_the_analysis_takes_a_subset(tmp_path):
     (section,) = result["metaregression"]
     assert [(d["row"], d["study"]) for d in section["dropped"]] == [(8, frame.loc[6, "study"])]
     assert [s["row"] for s in result["studies"]] == list(range(6, len(frame) + 2))
+
+
+def test_report_tables_hold_the_metaregressions_of_results_json(tmp_path):
+    """tables/metaregression.csv: every coefficient and model test at full precision as in
+    results.json; metaregression.xlsx: the report's printed table; neither without models."""
+    import json
+
+    import pandas as pd
+
+    entries = (
+        '{ moderators = ["ablat"], permutations = 20, seed = 3 }, '
+        '{ moderators = ["ablat", "alloc"], ci_method = "knha" }, { moderators = ["one_level"] }'
+    )
+    frame = fixture_frame("bcg")
+    frame.loc[0, "alloc"] = np.nan
+    frame["one_level"] = "same"
+    results = run_metareg(tmp_path, "bcg", "RR", entries, frame=frame)
+    write_report(results, tmp_path / "out")
+    document = json.loads((tmp_path / "out" / "results.json").read_text())
+    (record,) = [a for a in document["analyses"] if a["result"].get("metaregression")]
+    sections = record["result"]["metaregression"]
+    table = pd.read_csv(tmp_path / "out" / "tables" / "metaregression.csv")
+    expected = [(s, c) for s in sections for c in s.get("coefficients", [{}])]
+    assert len(table) == len(expected) == 2 + 4 + 1  # intercept, ablat, alloc[2 levels]
+    for (section, coefficient), row in zip(expected, table.to_dict("records"), strict=True):
+        assert row["analysis"] == record["spec"]["id"]
+        assert row["moderators"] == ", ".join(section["moderators"])
+        if section["reason"]:
+            assert row["note"] == f"not fitted: {section['reason']}" and pd.isna(row["estimate"])
+            continue
+        assert row["coefficient"] == coefficient["name"]
+        for column, key in [("estimate", "estimate"), ("se", "se"), ("ci_lower", "ci_lower"),
+                            ("ci_upper", "ci_upper"), ("statistic", "statistic"), ("p", "pvalue")]:  # fmt: skip
+            assert row[column] == pytest.approx(coefficient[key], rel=1e-12), column
+        for column, key in [("qm", "qm"), ("qm_p", "qm_pvalue"), ("qe", "qe"), ("qe_p", "qe_pvalue"),
+                            ("tau2", "tau2"), ("i2", "i2"), ("r2", "r2"), ("k", "k")]:  # fmt: skip
+            assert row[column] == pytest.approx(section[key], rel=1e-12, abs=1e-15), column
+        assert row["test"] == ("z" if section["ci_method"] == "z" else "t")
+        permutation = section["permutation"]
+        if permutation:
+            index = [c["name"] for c in section["coefficients"]].index(coefficient["name"])
+            assert row["permutation_p"] == permutation["pvalues"][index]
+            assert row["permutation_qm_p"] == permutation["qm_pvalue"]
+        else:
+            assert pd.isna(row["permutation_p"]) and pd.isna(row["permutation_qm_p"])
+    left_out = f"1 studies left out for a missing moderator: {frame['study'][0]}"
+    assert (table["note"] == left_out).sum() == 4
+    sheet = pd.read_excel(tmp_path / "out" / "tables" / "metaregression.xlsx")
+    assert sheet["Coefficient"].fillna("").tolist() == table["coefficient"].fillna("").tolist()
+    assert sheet["Model and tests"].str.contains("Test of moderators: F(3, ", regex=False).any()
+    assert sheet["Permutation p"].notna().sum() == 2
+
+    (tmp_path / "plain").mkdir()
+    plan = write_plan(
+        tmp_path / "plain", fixture_frame("bcg"), 'preset = "metafor"\nmeasure = "RR"'
+    )
+    write_report(run_plan(load_plan(plan), jobs=1), tmp_path / "plain")
+    assert (tmp_path / "plain" / "tables" / "tables.xlsx").exists()
+    assert not list((tmp_path / "plain" / "tables").glob("metaregression*"))

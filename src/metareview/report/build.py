@@ -9,6 +9,7 @@ Layout of ``OUTDIR``::
     figures/prisma.svg      the PRISMA 2020 flow diagram (when the plan has ``[prisma]``)
     figures/.keys.json      the key each figure was drawn with (see :func:`figure_key`)
     tables/table-<group>.csv, tables/tables.xlsx
+    tables/metaregression.csv/.xlsx        meta-regressions (when the plan has any)
     tables/summary-of-findings.html/.csv   GRADE (unless ``[grade] enabled = false``)
 """
 

@@ -1,4 +1,5 @@
-"""Meta-regressions as the report prints them: a coefficient table, the tests and a sentence.
+"""Meta-regressions as the report prints them: a coefficient table, the tests and a sentence;
+and the same table with its numbers for ``tables/metaregression.csv`` / ``.xlsx``.
 
 Every number is from the analysis document's ``metaregression`` sections (what
 :func:`metareview.stats.metaregression.metareg` returned); this module only formats.
@@ -20,7 +21,40 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
+from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.report.numbers import fixed
+
+COLUMNS = [
+    "analysis",
+    "title",
+    "moderators",
+    "coefficient",
+    "estimate",
+    "se",
+    "ci_lower",
+    "ci_upper",
+    "level",
+    "test",
+    "statistic",
+    "p",
+    "permutation_p",
+    "k",
+    "method",
+    "qm",
+    "qm_df",
+    "qm_df2",
+    "qm_p",
+    "permutation_qm_p",
+    "qe",
+    "qe_df",
+    "qe_p",
+    "tau2",
+    "i2",
+    "r2",
+    "note",
+]
 
 
 def _p(value: float | None) -> str:
@@ -98,3 +132,108 @@ def metaregression_block(section: dict[str, Any], analysis_id: str, index: int) 
         f"I² = {section['i2']:.0f}%; R² = {section['r2']:.0f}%",
     ]
     return block
+
+
+def _note(section: dict[str, Any]) -> str:
+    """Why a model was not fitted, or which studies it left out for a missing moderator."""
+    if section.get("reason"):
+        return f"not fitted: {section['reason']}"
+    dropped = section.get("dropped", [])
+    if not dropped:
+        return ""
+    studies = ", ".join(str(d["study"]) for d in dropped)
+    return f"{len(dropped)} studies left out for a missing moderator: {studies}"
+
+
+def _model_values(section: dict[str, Any]) -> dict[str, Any]:
+    """The columns one model shares by all its coefficient rows (numbers as in results.json)."""
+    values = {"moderators": ", ".join(section["moderators"]), "note": _note(section)}
+    if section.get("reason"):
+        return values
+    permutation = section.get("permutation")
+    copied = ("level", "k", "method", "qm", "qm_df", "qm_df2", "qe", "qe_df", "tau2", "i2", "r2")
+    values.update({key: section[key] for key in copied})
+    values.update(
+        test="z" if section["ci_method"] == "z" else "t",
+        qm_p=section["qm_pvalue"],
+        permutation_qm_p=permutation["qm_pvalue"] if permutation else None,
+        qe_p=section["qe_pvalue"],
+    )
+    return values
+
+
+def _sections(results: ReviewResults) -> list[tuple[AnalysisRecord, int, dict[str, Any]]]:
+    """(analysis, index, section) of every meta-regression of the pooled analyses."""
+    return [
+        (record, index, section)
+        for record in results.analyses
+        if record.ok
+        for index, section in enumerate(record.result.get("metaregression", []))
+    ]
+
+
+def metaregression_table(results: ReviewResults) -> pd.DataFrame:
+    """Every meta-regression of the review, one row per coefficient (one row for a model
+    that was not fitted), with its model's tests repeated on each row; numbers unrounded on
+    the analysis scale (log for ratio measures), as in ``results.json``. No rows when the
+    plan asks for none.
+
+    >>> none = ReviewResults("T", "1", "key", plan={}, data={}, analyses=())
+    >>> metaregression_table(none).columns[:4].tolist()
+    ['analysis', 'title', 'moderators', 'coefficient']
+    """
+    rows = []
+    for record, _, section in _sections(results):
+        model = {"analysis": record.id, "title": record.spec["title"], **_model_values(section)}
+        if section.get("reason"):
+            rows.append(model)
+            continue
+        permutation = section.get("permutation")
+        for index, coefficient in enumerate(section["coefficients"]):
+            rows.append(
+                {
+                    **model,
+                    "coefficient": coefficient["name"],
+                    "estimate": coefficient["estimate"],
+                    "se": coefficient["se"],
+                    "ci_lower": coefficient["ci_lower"],
+                    "ci_upper": coefficient["ci_upper"],
+                    "statistic": coefficient["statistic"],
+                    "p": coefficient["pvalue"],
+                    "permutation_p": permutation["pvalues"][index] if permutation else None,
+                }
+            )
+    counts = ["k", "qm_df", "qm_df2", "qe_df"]  # whole numbers, also beside empty cells
+    return pd.DataFrame(rows, columns=COLUMNS).astype(dict.fromkeys(counts, "Int64"))
+
+
+def printed_metaregression_table(results: ReviewResults) -> pd.DataFrame:
+    """The report's coefficient tables (:func:`metaregression_block`) as one sheet: a row per
+    coefficient, the model's description and tests in its first row.
+
+    >>> none = ReviewResults("T", "1", "key", plan={}, data={}, analyses=())
+    >>> printed_metaregression_table(none).empty
+    True
+    """
+    rows = []
+    for record, index, section in _sections(results):
+        block = metaregression_block(section, record.id, index)
+        model = {"Analysis": record.spec["title"], "Moderators": block["moderators"]}
+        notes = {"Model and tests": "; ".join(block["tests"]), "Note": _note(section)}
+        for row in block["rows"] or [{}]:
+            rows.append(
+                {
+                    **model,
+                    "Coefficient": row.get("name", ""),
+                    "Estimate": row.get("estimate", ""),
+                    "SE": row.get("se", ""),
+                    "Level": block.get("level", ""),
+                    "CI": row.get("ci", ""),
+                    "Statistic": row.get("statistic", ""),
+                    "p": row.get("p", ""),
+                    "Permutation p": row.get("permutation_p", ""),
+                    **notes,
+                }
+            )
+            notes = {"Model and tests": "", "Note": ""}
+    return pd.DataFrame(rows)

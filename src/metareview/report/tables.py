@@ -16,6 +16,10 @@ import pandas as pd
 
 from metareview.plan.expand import SENSITIVITY_LABELS, slug
 from metareview.plan.results import AnalysisRecord, ReviewResults
+from metareview.report.metaregression_table import (
+    metaregression_table,
+    printed_metaregression_table,
+)
 from metareview.report.numbers import ci_label, effect_symbol, fixed, shown_scale
 from metareview.report.small_study_table import small_study_ran
 
@@ -198,7 +202,9 @@ def format_table(table: pd.DataFrame, measure_label: str = "g") -> pd.DataFrame:
 
 
 def write_tables(results: ReviewResults, folder: str | Path) -> list[Path]:
-    """Write each group's table as CSV (numbers) and all of them to one XLSX (a sheet each)."""
+    """Write each group's table as CSV (numbers) and all of them to one XLSX (a sheet each);
+    the meta-regressions, when the plan has any, to ``metaregression.csv`` (numbers) and
+    ``metaregression.xlsx`` (as the report prints them)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -214,6 +220,15 @@ def write_tables(results: ReviewResults, folder: str | Path) -> list[Path]:
         for name, table in sheets.items():
             table.to_excel(writer, sheet_name=_sheet_name(name), index=False)
     written.append(workbook)
+    metaregressions = metaregression_table(results)
+    if not metaregressions.empty:
+        path = folder / "metaregression.csv"
+        metaregressions.to_csv(path, index=False)
+        workbook = folder / "metaregression.xlsx"
+        printed_metaregression_table(results).to_excel(
+            workbook, sheet_name="Meta-regression", index=False
+        )
+        written += [path, workbook]
     return written
 
 

@@ -196,3 +196,25 @@ def test_cli_grade_refuses_table_options_with_a_plan(capsys):
         main(["grade", str(EXAMPLE / "plan.toml"), "--level", "0.95"])
     assert done.value.code == 2
     assert "--level: options for a data table" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--preset", "revman5"],
+        ["--method", "DL"],
+        ["--ci", "knha"],
+        ["--measure", "RR"],
+        ["--rob-column", "rob"],
+        ["--design", "observational"],
+        ["--rob-serious", "0.3"],
+    ],
+)
+def test_cli_grade_refuses_pooling_and_rating_options_with_a_plan(capsys, option):
+    """A plan sets them in [settings], [rob] and [grade]: given with a plan they would be
+    ignored silently, so they are refused."""
+    with pytest.raises(SystemExit) as done:
+        main(["grade", str(EXAMPLE / "plan.toml"), *option])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{option[0]}: options for a data table" in err and len(err.strip().splitlines()) == 1

@@ -204,13 +204,23 @@ def grade_command(
             "--decision": decisions,
             "--col": columns,
             "--sheet": sheet,
-            "--level": level if _given("level") else None,
+        }
+        defaulted = {
+            "--measure": "measure",
+            "--preset": "preset",
+            "--method": "method",
+            "--ci": "ci_method",
+            "--level": "level",
+            "--rob-column": "rob_column",
+            "--design": "design",
+            "--rob-serious": "rob_serious",
         }
         given = [name for name, value in table_only.items() if value not in (None, ())]
+        given += [flag for flag, param in defaulted.items() if _given(param)]
         if given:
             raise click.BadParameter(
                 f"{', '.join(given)}: options for a data table; a plan sets them in its "
-                "[grade] section (docs/plan.md)",
+                "[settings], [rob] and [grade] sections (docs/plan.md)",
                 param_hint="DATA",
             )
         plan = load_plan(data)

@@ -282,6 +282,7 @@ def analyze(
         )
         for request in settings.metaregression
     )
+    warnings.extend(sections.notes)
     if dropped:
         warnings.append(
             f"{len(dropped)} row(s) dropped ({format_row_ranges([d.row for d in dropped])})"

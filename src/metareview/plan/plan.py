@@ -210,6 +210,10 @@ def parse_plan(text: str, source: str = "plan.toml", base_dir: str | Path = ".")
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise PlanError(f"{source}: not valid TOML: {err}") from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays or tables
+        raise PlanError(
+            f"{source}: not a usable plan: its arrays or tables are nested too deeply"
+        ) from None
     lines = key_lines(text)
     problems = validate(document)
     if problems:
@@ -347,6 +351,15 @@ def _as_tuple(value: Any) -> tuple[Any, ...]:
 def _cross_checks(plan: Plan) -> list[tuple[str, str]]:
     """Checks the schema cannot express: unique names, known windows, complete windows."""
     problems: list[tuple[str, str]] = []
+    if not plan.categories and not plan.custom:
+        problems.append(
+            (
+                "category",
+                "the plan defines no analysis: expected a [[category]] (one per outcome "
+                "category) or an [[analysis]] table; 'metareview init DATA' writes a plan "
+                "with them",
+            )
+        )
     names = plan.document.get("rob", {}).get("domain_names")
     if names is not None and len(names) != len(plan.rob_domains):
         problems.append(

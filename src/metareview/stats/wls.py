@@ -85,8 +85,13 @@ class LinearModel:
         beta = r_inv @ (q_mat.T @ z)
         resid = y - X @ beta
         py = w * resid
-        # P = √W (I − QQᵀ) √W
-        P = (np.eye(self.k) - q_mat @ q_mat.T) * np.outer(sqrt_w, sqrt_w)
+        # P = √W (I − QQᵀ) √W is k × k: every term is computed from the k × p factor Q
+        # instead (O(kp²), not O(k²)), with h the diagonal of QQᵀ:
+        # tr P = Σw − Σwh, tr PP = Σw² − 2Σw²h + ‖QᵀWQ‖², Pu = √W(√Wu − Q Qᵀ√Wu)
+        h = np.einsum("ij,ij->i", q_mat, q_mat)
+        scaled_py = sqrt_w * py
+        p_py = sqrt_w * (scaled_py - q_mat @ (q_mat.T @ scaled_py))
+        qwq = q_mat.T @ (w[:, None] * q_mat)
         return FitState(
             tau2=tau2,
             w=w,
@@ -94,9 +99,9 @@ class LinearModel:
             vb=vb,
             q=float(py @ resid),
             ypy2=float(py @ py),
-            yp3y=float(py @ (P @ py)),
-            tr_p=float(np.trace(P)),
-            tr_pp=float(np.sum(P * P)),
+            yp3y=float(py @ p_py),
+            tr_p=float(w.sum() - w @ h),
+            tr_pp=float(w @ w - 2.0 * (w * w) @ h + np.sum(qwq * qwq)),
             sum_w=float(w.sum()),
             log_det_v=log_det_v,
             log_det_xwx=float(2.0 * np.sum(np.log(np.abs(np.diag(r_mat))))),
@@ -128,11 +133,10 @@ class LinearModel:
         if self.X is None:
             r = self.y - self.y.mean()
             return float(r @ r), float(self.v.sum() - self.v.sum() / self.k)
-        X = self.X
-        hat = X @ np.linalg.solve(X.T @ X, X.T)
-        resid_maker = np.eye(self.k) - hat
-        r = resid_maker @ self.y
-        return float(r @ r), float(np.sum(np.diag(resid_maker) * self.v))
+        q_mat = np.linalg.qr(self.X)[0]  # the hat matrix QQᵀ, never formed (k × k)
+        r = self.y - q_mat @ (q_mat.T @ self.y)
+        leverage = np.einsum("ij,ij->i", q_mat, q_mat)
+        return float(r @ r), float(np.sum((1.0 - leverage) * self.v))
 
     def typical_variance(self) -> float:
         """Typical within-study variance ``s² = (k − p)/tr(P_FE)`` (Higgins & Thompson 2002)."""

@@ -65,7 +65,7 @@ def test_a_changed_stored_number_fails(shared_data):
 
 def test_rounded_tolerance():
     inside = CheckedNumber("1.1", "total", "", "effect", 0.896866, 6, 0.8968655609, 1e-6)
-    outside = CheckedNumber("1.1", "total", "", "effect", 0.896866, 6, 0.8968650, 1e-6)
+    outside = CheckedNumber("1.1", "total", "", "effect", 0.896866, 6, 0.8968630, 1e-6)
     assert inside.ok and not outside.ok
     assert CheckedNumber("1.1", "total", "", "tau2", 0.0, None, 0.0, 1e-6).ok
     assert not CheckedNumber("1.1", "total", "", "tau2", 0.0, None, 1e-3, 1e-6).ok
@@ -128,3 +128,18 @@ def test_cli_exit_1_when_nothing_to_check(tmp_path, capsys):
     path.write_text("<COCHRANE_REVIEW><ANALYSES_AND_DATA/></COCHRANE_REVIEW>")
     code, out, _ = run_cli(capsys, "check-revman", path)
     assert code == 1 and "no stored number to check" in out
+
+
+def test_fleiss_csv_export_agrees_including_the_continuous_outcome(shared_data):
+    """RevMan 5's CSV export of the same review holds RevMan's numbers for the continuous
+    outcome too (IV, fixed, MD), rounded to eight decimals."""
+    report = check_review(read_revman(shared_data / "revman" / "Fleiss1993_CR.csv"))
+    assert report.passed, report.summary()
+    md = [n for n in report.numbers if n.outcome == "1.2"]
+    assert len(md) == 5 * 4 + 11 and {n.decimals for n in md} == {8}
+    total = {n.quantity: n for n in md if n.level == "total"}
+    assert total["effect"].stored == -0.70938839
+    assert total["effect"].ours == pytest.approx(-0.70938839, abs=5e-9)
+    # RevMan's P of chi2 is good to ~6 digits: within rounding + 1e-6 relative, not rounding alone
+    assert abs(total["p_chi2"].ours - total["p_chi2"].stored) > 5e-9
+    assert not any(n.quantity.endswith("_between") for n in report.numbers)  # no subgroups

@@ -6,8 +6,9 @@ P, I², τ², Z and P(Z), and the test for subgroup differences are set beside R
 
 Tolerances (``docs/revman.md``): a number RevMan wrote unrounded (RevMan 5 files) must agree
 to ``rel_tol`` (1e-6) relative, or within ``ABS_FLOOR`` absolutely when it is (about) zero; a
-number a file printed rounded to *d* decimals (data packages, CSV exports) must round to it:
-``|ours − stored| ≤ ½·10⁻ᵈ`` (plus ``ABS_FLOOR``).
+number a file printed rounded to *d* decimals (data packages, CSV exports) must round to it
+up to the relative tolerance: ``|ours − stored| ≤ ½·10⁻ᵈ + rel_tol·|stored|`` (RevMan's own
+P of χ² is accurate to about six digits, which eight printed decimals show).
 
 >>> number = CheckedNumber("1.1", "total", "", "effect", 0.5, None, 0.5000001, 1e-6)
 >>> number.ok, f"{number.rel_diff:.1e}"
@@ -56,7 +57,7 @@ class CheckedNumber:
     @property
     def tolerance(self) -> str:
         if self.decimals is not None:
-            return f"rounded to {self.decimals} decimals"
+            return f"rounded to {self.decimals} decimals, + {self.rel_tol:g} relative"
         return f"{self.rel_tol:g} relative"
 
     @property
@@ -64,7 +65,8 @@ class CheckedNumber:
         if self.difference is None or not math.isfinite(self.difference):
             return False
         if self.decimals is not None:
-            return bool(self.difference <= 0.5 * 10.0**-self.decimals * (1 + 1e-9) + ABS_FLOOR)
+            rounding = 0.5 * 10.0**-self.decimals * (1 + 1e-9)
+            return bool(self.difference <= rounding + self.rel_tol * abs(self.stored) + ABS_FLOOR)
         return bool(self.difference <= max(self.rel_tol * abs(self.stored), ABS_FLOOR))
 
     def to_dict(self) -> dict[str, Any]:

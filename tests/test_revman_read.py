@@ -170,4 +170,4 @@ def test_bad_package_cell_is_located(shared_data):
 
 def test_read_revman_refuses_other_files(tmp_path):
     with pytest.raises(DataError, match=r"\.rm5"):
-        read_revman(tmp_path / "review.csv")
+        read_revman(tmp_path / "review.docx")

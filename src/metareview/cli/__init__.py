@@ -34,6 +34,8 @@ SUBCOMMANDS = {
     "grade": ("metareview.cli.grade", "grade_command"),
     "prisma": ("metareview.cli.prisma", "prisma"),
     "records": ("metareview.cli.records", "records"),
+    "serve": ("metareview.cli.serve", "serve"),
+    "users": ("metareview.cli.users", "users"),
 }
 
 

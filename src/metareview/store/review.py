@@ -21,6 +21,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from metareview.records.events import Event, EventKind, NewEvent
@@ -107,16 +108,17 @@ def vote(
     stage: str,
     decision: str,
     reason: str | None = None,
+    note: str | None = None,
     config: ScreeningConfig | None = None,
 ) -> Event:
-    """Record a reviewer's include/exclude/maybe vote on a record (``config``: the project's
-    settings, when the caller already has them)."""
+    """Record a reviewer's include/exclude/maybe vote on a record, with an optional free-text
+    ``note`` (``config``: the project's settings, when the caller already has them)."""
     config = config or screening_config(project)
     ids = project.record_ids()
     other = other_method_records(project)
 
     def plan(events: tuple[Event, ...]) -> list[NewEvent]:
-        return plan_vote(
+        planned = plan_vote(
             events,
             ids,
             record_id=record_id,
@@ -127,6 +129,9 @@ def vote(
             config=config,
             other_methods=other,
         )
+        if note and note.strip():
+            planned = [replace(e, data={"note": note.strip()}) for e in planned]
+        return planned
 
     return project.append_checked(plan)[0]
 

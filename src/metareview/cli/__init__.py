@@ -36,6 +36,8 @@ SUBCOMMANDS = {
     "records": ("metareview.cli.records", "records"),
     "import-revman": ("metareview.cli.import_revman", "import_revman"),
     "check-revman": ("metareview.cli.check_revman", "check_revman"),
+    "serve": ("metareview.cli.serve", "serve"),
+    "users": ("metareview.cli.users", "users"),
 }
 
 

@@ -85,6 +85,11 @@ def fit_rows(frame: pd.DataFrame, outcome: Outcome) -> Fit:
     measure = _analysis_measure(settings, kind)
     columns = [c for c in frame.columns if c != "subgroup_no"]
     data = frame[columns].reset_index(drop=True)
+    repeated = data["study"].duplicated(keep=False)
+    if repeated.any():  # RevMan counts a study once per subgroup it is in, as its own row
+        data["study"] = data["study"].where(
+            ~repeated, data["study"] + " (subgroup " + frame["subgroup_no"].astype(str).values + ")"
+        )
     result = analyze(
         data,
         AnalysisSettings(measure=measure, preset="revman5", method="DL", level=settings.ci_total),

@@ -343,7 +343,7 @@ def analyze(
         )
         for request in settings.metaregression
     )
-    warnings.extend(sections.notes)
+    warnings.extend((*sections.notes, *binary.notes))
     if dropped:
         warnings.append(
             f"{len(dropped)} row(s) dropped ({format_row_ranges([d.row for d in dropped])})"

@@ -155,6 +155,8 @@ def parse_number(value: object) -> float | None:
         raise ValueError("not a number")
     if isinstance(value, int | float):
         number = float(value)
+        if math.isinf(number):  # a spreadsheet or Parquet cell holding ±inf
+            raise ValueError("not a finite number")
         return None if math.isnan(number) else number
     text = str(value).strip()
     if text.lower() in MISSING:
@@ -394,6 +396,14 @@ def _numeric_column(raw, name, position, cells, problems, invalid) -> np.ndarray
     header = raw.header[position]
     if isinstance(cells, np.ndarray):
         numbers = cells.copy()
+        for index in np.flatnonzero(np.isinf(numbers)):  # parsed cells: ±inf is no number
+            problems.append(
+                Problem(
+                    raw.source, raw.row_numbers[index], header, str(cells[index]), spec.expected
+                )
+            )
+            invalid.add((name, int(index)))
+            numbers[index] = np.nan
     else:
         numbers = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(
             float, copy=True

@@ -44,6 +44,36 @@ class FitState:
     log_det_xwx: float
 
 
+def others_sum(x: np.ndarray) -> np.ndarray:
+    """``Σ_{j≠i} x_j`` for every i along the last axis, from exclusive running sums of
+    non-negative terms (``Σx − x_i`` loses the others when ``x_i`` dominates).
+
+    >>> others_sum(np.array([1.0, 1e-17])).tolist()
+    [1e-17, 1.0]
+    """
+    before = np.zeros_like(x)
+    before[..., 1:] = np.cumsum(x[..., :-1], axis=-1)
+    after = np.zeros_like(x)
+    after[..., :-1] = np.cumsum(x[..., :0:-1], axis=-1)[..., ::-1]
+    return before + after
+
+
+def intercept_traces(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``tr P`` and ``tr PP`` of the intercept-only model, ``P = W − wwᵀ/Σw``, along the last
+    axis, as sums of non-negative terms: ``Pᵢᵢ = wᵢ·Σ_{j≠i}wⱼ/Σw`` and
+    ``Σ_{i≠j} Pᵢⱼ² = Σᵢ wᵢ²·Σ_{j≠i}wⱼ²/(Σw)²``. The textbook ``Σw − Σw²/Σw`` cancels to 0
+    when one weight is ~1e8 times another.
+
+    >>> [float(x) for x in intercept_traces(np.array([1.0, 1.0]))]
+    [1.0, 1.0]
+    """
+    sw = w.sum(axis=-1)
+    diagonal = w * others_sum(w) / sw[..., None]
+    w2 = w * w
+    off = (w2 * others_sum(w2)).sum(axis=-1) / (sw * sw)
+    return diagonal.sum(axis=-1), (diagonal * diagonal).sum(axis=-1) + off
+
+
 class LinearModel:
     """Data of one meta-analytic model: effects ``y``, variances ``v``, design ``X`` (n×p)."""
 
@@ -109,10 +139,10 @@ class LinearModel:
 
     def _intercept_only(self, tau2: float, w: np.ndarray, log_det_v: float) -> FitState:
         sw = float(w.sum())
-        sw2 = float(w @ w)
-        sw3 = float(w @ (w * w))
         mu = float(w @ self.y) / sw
         wr = w * (self.y - mu)
+        tr_p, tr_pp = intercept_traces(w)
+        spread = wr - float(w @ wr) / sw
         return FitState(
             tau2=tau2,
             w=w,
@@ -120,9 +150,9 @@ class LinearModel:
             vb=np.array([[1.0 / sw]]),
             q=float(wr @ (self.y - mu)),
             ypy2=float(wr @ wr),
-            yp3y=float(wr @ (w * wr)) - float(w @ wr) ** 2 / sw,
-            tr_p=sw - sw2 / sw,
-            tr_pp=sw2 - 2.0 * sw3 / sw + (sw2 / sw) ** 2,
+            yp3y=float(w @ (spread * spread)),
+            tr_p=float(tr_p),
+            tr_pp=float(tr_pp),
             sum_w=sw,
             log_det_v=log_det_v,
             log_det_xwx=float(np.log(sw)),

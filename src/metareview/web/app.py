@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from metareview.store.project import Project
-from metareview.web import auth_pages, conflict_pages, lead_pages, screen_pages
+from metareview.web import auth_pages, conflict_pages, import_pages, lead_pages, screen_pages
 from metareview.web.workspace import STATIC, Workspace
 
 GET, POST = ["GET"], ["POST"]
@@ -43,6 +43,8 @@ def routes() -> list[BaseRoute]:
         Route("/members", lead_pages.members, methods=GET),
         Route("/members/invite", lead_pages.invite, methods=POST),
         Route("/members/{username}", lead_pages.change_member, methods=POST),
+        Route("/import", import_pages.import_form, methods=GET),
+        Route("/import", import_pages.import_files, methods=POST),
         Route("/screen", screen_pages.screen, methods=GET),
         Route("/screen/vote", screen_pages.cast_vote, methods=POST),
         Route("/screen/undo", screen_pages.undo, methods=POST),

@@ -135,7 +135,7 @@ def test_mutated_csv_cell(name, row, column, value):
     survives_package({**PACKAGE, name: "\r\n".join(lines).encode("utf-8")})
 
 
-@FUZZ
+@FUZZ_SLOW
 @given(name=st.sampled_from(CSV_NAMES), cut=st.integers(min_value=0, max_value=3000))
 def test_truncated_csv(name, cut):
     survives_package({**PACKAGE, name: PACKAGE[name][:cut]})

@@ -30,7 +30,7 @@ PAYLOADS = {
     "JO": "<svg onload=\"window.__xss='journal'\"></svg>",
     "AB": "</div><script>window.__xss='abstract'</script><b onmouseover=\"window.__xss='b'\">depression</b>",
     "KW": "<iframe src=\"javascript:window.__xss='kw'\"></iframe>",
-    "DO": "10.1000/x\"><img src=x onerror=\"window.__xss='doi'\">",
+    "DO": '10.1000/x"><img src=x onerror="window.__xss=\'doi\'">',
 }
 NOTE = "<img src=x onerror=\"window.__xss='note'\"> I doubt this"
 
@@ -119,7 +119,12 @@ def test_hostile_records_and_notes_show_as_text_and_never_run(store_url, chromiu
         _shot(tess, "workspace-conflict.png")
         for page in (lena, *pages.values()):
             assert page.evaluate("window.__xss") is None
-            assert page.evaluate("document.querySelectorAll('#card img, .panel img, iframe, svg').length") == 0
+            assert (
+                page.evaluate(
+                    "document.querySelectorAll('#card img, .panel img, iframe, svg').length"
+                )
+                == 0
+            )
         assert stage_state(project, "ta").votes[1] == {"rita": "include", "ravi": "exclude"}
     assert errors == [], "\n".join(errors)  # nothing ran or was refused by the CSP; no dialog
 
@@ -165,7 +170,9 @@ def test_two_reviewers_screen_200_synergy_records_at_once_and_a_third_resolves(
             pages["rita"].keyboard.press("Escape")
             cast = {name: [] for name in rules}
             undone = False
-            while any(page.query_selector("#card input[name=record_id]") for page in pages.values()):
+            while any(
+                page.query_selector("#card input[name=record_id]") for page in pages.values()
+            ):
                 for name, page in pages.items():  # the two take turns: both at the same time
                     if not page.query_selector("#card input[name=record_id]"):
                         continue

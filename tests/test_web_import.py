@@ -43,7 +43,9 @@ def test_import_reads_every_format_and_lists_problems_by_line(project):
         assert [b.file for b in project.imports()][-2:] == ["hits.ris", "more.csv"]
         again = lena.post("/import", {"kind": "database"}, files=files[1:])  # the same CSV again
         # the record with a DOI is a sure duplicate, the other waits for a person
-        assert "<td>more.csv</td><td>table</td><td>2</td><td>2</td><td>1</td><td>1</td>" in again.text
+        assert (
+            "<td>more.csv</td><td>table</td><td>2</td><td>2</td><td>1</td><td>1</td>" in again.text
+        )
         assert "6 records: 1 duplicates removed in 1 groups; 1 possible" in again.text
 
 
@@ -65,4 +67,3 @@ def test_only_the_lead_imports(project):
         files = [("files", ("a.ris", RIS.encode(), "application/octet-stream"))]
         assert rita.post("/import", {"kind": "database"}, files=files).status_code == 403
         assert rita.get("/import").status_code == 403
-

@@ -22,7 +22,14 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from metareview.store.project import Project
-from metareview.web import auth_pages, conflict_pages, import_pages, lead_pages, screen_pages
+from metareview.web import (
+    auth_pages,
+    conflict_pages,
+    dashboard_pages,
+    import_pages,
+    lead_pages,
+    screen_pages,
+)
 from metareview.web.workspace import STATIC, Workspace
 
 GET, POST = ["GET"], ["POST"]
@@ -38,6 +45,8 @@ def routes() -> list[BaseRoute]:
         Route("/join", auth_pages.join_form, methods=GET),
         Route("/join", auth_pages.join, methods=POST),
         Route("/dashboard", lead_pages.dashboard, methods=GET),
+        Route("/dashboard/prisma.svg", dashboard_pages.prisma_diagram, methods=GET),
+        Route("/exports/prisma.csv", dashboard_pages.prisma_csv, methods=GET),
         Route("/settings", lead_pages.settings_form, methods=GET),
         Route("/settings", lead_pages.save_settings, methods=POST),
         Route("/members", lead_pages.members, methods=GET),

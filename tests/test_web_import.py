@@ -67,3 +67,35 @@ def test_only_the_lead_imports(project):
         files = [("files", ("a.ris", RIS.encode(), "application/octet-stream"))]
         assert rita.post("/import", {"kind": "database"}, files=files).status_code == 403
         assert rita.get("/import").status_code == 403
+
+
+def test_possible_duplicates_side_by_side_merge_keep_apart_and_undo(project):
+    from metareview.records.duplicate_log import DuplicateState
+
+    first = "Title,Authors,Year\nTai chi for sleep,Wu J,2020\n"
+    second = "Title,Authors,Year\nTai chi for sleep,Wu J,2021\n"
+    with workspace(project) as browser:
+        lena, rita = browser("lena"), browser("rita")
+        for name, text in (("a.csv", first), ("b.csv", second)):
+            files = [("files", (name, text.encode(), "text/csv"))]
+            lena.post("/import", {"kind": "database"}, files=files)
+        pairs = DuplicateState.from_events(project.events()).maybe
+        assert [(p.record_id, p.of) for p in pairs] == [(2, 1)]
+        page = lena.get("/duplicates").text
+        assert (
+            '<tr class="differs"><th scope="row">year</th><td>2020</td><td>2021</td>'
+            in page
+        )
+        assert '<tr><th scope="row">authors</th><td>Wu J</td><td>Wu J</td>' in page
+        assert rita.get("/duplicates").status_code == 403
+        assert lena.post("/duplicates/2/1", {"action": "duplicate"}).status_code == 303
+        assert DuplicateState.from_events(project.events()).removed == {2: 1}
+        assert lena.post("/duplicates/2/1", {"action": "duplicate"}).status_code == 404  # decided
+        assert lena.post("/duplicates/2/1/undo").status_code == 303  # the merge undone: apart
+        state = DuplicateState.from_events(project.events())
+        assert state.removed == {} and state.maybe == ()
+        assert lena.post("/duplicates/2/1/undo").status_code == 303  # waits again
+        assert [p.record_id for p in DuplicateState.from_events(project.events()).maybe] == [2]
+        assert lena.post("/duplicates/find").status_code == 303  # a new run keeps the queue
+        assert [p.record_id for p in DuplicateState.from_events(project.events()).maybe] == [2]
+        assert lena.post("/duplicates/9/1/undo").status_code == 404

@@ -214,3 +214,28 @@ def test_dashboard_prisma_files_equal_the_cli_and_the_lead_sees_agreement(projec
                 assert not done.code
         assert (tmp_path / "p.csv").read_bytes() == csv_file.content
         assert (tmp_path / "p.svg").read_bytes() == svg.content
+
+
+def test_full_text_needs_a_listed_reason_and_the_lead_marks_not_retrieved(project):
+    with workspace(project) as browser:
+        lena, rita, ravi = browser("lena"), browser("rita"), browser("ravi")
+        for record_id in ("1", "2"):
+            for who in (rita, ravi):
+                who.post(
+                    "/screen/vote", {"record_id": record_id, "stage": "ta", "decision": "include"}
+                )
+        page = rita.get("/screen?stage=ft&record=1").text
+        assert "<option>wrong population</option>" in page and "not-retrieved" not in page
+        no_reason = {"record_id": "1", "stage": "ft", "decision": "exclude"}
+        refused = rita.post("/screen/vote", no_reason, headers={"HX-Request": "true"})
+        assert refused.status_code == 409 and "needs a reason" in refused.text
+        ok = rita.post("/screen/vote", no_reason | {"reason": "wrong population"})
+        assert ok.status_code == 303
+        assert stage_state(project, "ft").reasons[1] == {"rita": "wrong population"}
+        assert 'id="not-retrieved"' in lena.get("/screen?stage=ft&record=2").text
+        assert rita.post("/screen/not-retrieved", {"record_id": "2"}).status_code == 403
+        assert lena.post("/screen/not-retrieved", {"record_id": "2"}).status_code == 303
+        assert lena.get("/screen?stage=ft&record=2").status_code == 404  # out of the queue
+        assert (
+            lena.post("/screen/not-retrieved", {"record_id": "5"}).status_code == 404
+        )  # not at ft

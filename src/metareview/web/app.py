@@ -62,6 +62,7 @@ def routes() -> list[BaseRoute]:
         Route("/screen", screen_pages.screen, methods=GET),
         Route("/screen/vote", screen_pages.cast_vote, methods=POST),
         Route("/screen/undo", screen_pages.undo, methods=POST),
+        Route("/screen/not-retrieved", screen_pages.not_retrieved, methods=POST),
         Route("/screen/awaiting", screen_pages.awaiting, methods=GET),
         Route("/conflicts", conflict_pages.conflicts, methods=GET),
         Route("/conflicts/{record_id}", conflict_pages.conflict, methods=GET),

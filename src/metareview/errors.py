@@ -106,3 +106,7 @@ class InputError(MetareviewError, ValueError):
 class NotEstimableError(AnalysisError, ValueError):
     """An analysis that cannot be carried out on these studies: too few of them, or an
     estimate that does not exist for their data (also a ``ValueError``)."""
+
+
+class AccessError(MetareviewError, ValueError):
+    """An account, password, session or invitation that cannot be used as asked."""

@@ -28,6 +28,8 @@ def test_import_fleiss_writes_table_plan_and_rob(shared_data, tmp_path, capsys):
     code, out, _ = run_cli(capsys, "import-revman", fleiss(shared_data, ".rm5"), "-o", tmp_path)
     assert code in (0, None)
     assert "2 analyses, 12 study rows, 12 studies, 12 risk-of-bias judgements" in out
+    # RevMan's references of this review carry only the study name: the RIS importer says so.
+    assert "references.ris: 0 records for `metareview records import`; 12 not importable" in out
     table = pd.read_csv(tmp_path / "extraction.csv")
     assert len(table) == 12 and set(table["outcome_no"]) == {1, 2}
     isis = table[table["study"] == "ISIS-2"].iloc[0]
@@ -51,6 +53,7 @@ def test_import_lists_what_it_cannot_represent(tmp_path, capsys):
     assert "Peto odds ratio" in out and "swap events" in out
     assert "study CIs at 90% (RevMan) are shown at the analysis level 99%" in out
     assert "subgroup totals only" in out
+    assert "references.ris: 6 records" in out
     code, out, _ = run_cli(capsys, "import-revman", HANDBUILT / "generic-oe.rm5", "-o", tmp_path)
     assert "not represented: generic-oe.rm5, line 65, OTHER_OUTCOME" in out
     assert "O - E and variance" in out
@@ -74,8 +77,8 @@ def stored_beside_run(review, results):
         if outcome.has_subgroups:
             levels = {lv["level"]: lv["result"] for lv in record["subgroups"][0]["levels"]}
             blocks += [(s.stored, levels[s.name]) for s in outcome.subgroups]
-            test = record["subgroups"][0]["test"]
-            pairs.append((outcome.stored["q_between"], test["q"]))
+            if "q_between" in outcome.stored:
+                pairs.append((outcome.stored["q_between"], record["subgroups"][0]["test"]["q"]))
         for stored, result in blocks:
             het = result["heterogeneity"]
             ours = {
@@ -140,3 +143,35 @@ def test_fleiss_round_trip_and_study_data_csv(shared_data, tmp_path):
 def test_exports_carry_no_live_formulas():
     assert safe_cell("=1+2") == "'=1+2" and safe_cell("@SUM(A1)") == "'@SUM(A1)"
     assert safe_cell("-3.5") == "-3.5" and safe_cell("+1") == "+1"
+
+
+def test_cli_writes_our_package_and_revman_study_data(shared_data, tmp_path, capsys):
+    package = tmp_path / "ours.zip"
+    code, _, _ = run_cli(capsys, "check-revman", HANDBUILT / "continuous.rm5", "--package", package)
+    assert code in (0, None) and package.is_file()
+    code, out, _ = run_cli(capsys, "check-revman", package, "--json")
+    document = json.loads(out)
+    assert code in (0, None) and document["passed"] and document["checked"] > 100
+    run_cli(capsys, "import-revman", fleiss(shared_data, ".rm5"), "-o", tmp_path / "imp")
+    rows = pd.read_csv(tmp_path / "imp" / "revman-study-data.csv", encoding="utf-8-sig")
+    assert list(rows.columns[:6]) == [
+        "Analysis group", "Analysis number", "Analysis name", "Subgroup", "Applicability", "Study",
+    ]  # fmt: skip
+    assert len(rows) == 12
+
+
+def test_the_data_package_gives_the_rm5_table_and_plan(shared_data):
+    """RevMan Web's package of Fleiss1993 holds the same data as the RevMan 5 file (its rows
+    sorted by study name; its group labels are blank, the rm5 file's are 'Aspirin' …)."""
+    from_rm5 = read_revman(fleiss(shared_data, ".rm5"))
+    from_zip = read_revman(fleiss(shared_data, ".zip"))
+    key = ["outcome_no", "study"]
+    labels = ["condition_arm1", "condition_arm2"]
+    assert set(review_table(from_zip)[labels].stack()) == {""}
+    pd.testing.assert_frame_equal(
+        review_table(from_zip).drop(columns=labels).sort_values(key).reset_index(drop=True),
+        review_table(from_rm5).drop(columns=labels).sort_values(key).reset_index(drop=True),
+    )
+    ours, _ = review_plan(from_rm5, "extraction.csv")
+    theirs, _ = review_plan(from_zip, "extraction.csv")
+    assert tomllib.loads(theirs)["analysis"] == tomllib.loads(ours)["analysis"]

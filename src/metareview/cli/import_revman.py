@@ -27,13 +27,21 @@ def import_revman(file: str, outdir: str) -> None:
     with comparison/outcome/subgroup columns), DIR/plan.toml (every analysis with RevMan's
     settings under the revman5 preset: `metareview run DIR/plan.toml` re-runs the review),
     DIR/rob.csv (RevMan's risk-of-bias judgements, robvis format), DIR/studies.csv (study
-    information) and DIR/references.ris when the file has references. Prints every analysis
+    information), DIR/revman-study-data.csv (the study data in RevMan Web's layout) and
+    DIR/references.ris when the file has references. Prints every analysis
     or element it could not represent exactly, and why.
     """
     from metareview.data.revman import read_revman
     from metareview.data.revman.extraction import review_table
-    from metareview.data.revman.writers import write_csv, write_references, write_studies
+    from metareview.data.revman.writers import (
+        references_ris,
+        study_data_csv,
+        write_csv,
+        write_references,
+        write_studies,
+    )
     from metareview.plan.revman_plan import review_plan
+    from metareview.records.importers.ris import parse_ris
     from metareview.rob.revman import rob_table
 
     review = read_revman(file)
@@ -47,6 +55,7 @@ def import_revman(file: str, outdir: str) -> None:
     text, notes = review_plan(review, "extraction.csv", "rob.csv" if rob is not None else None)
     (folder / "plan.toml").write_text(text, encoding="utf-8")
     write_studies(review, folder / "studies.csv")
+    (folder / "revman-study-data.csv").write_bytes(study_data_csv(review))
     references = write_references(review, folder / "references.ris")
     click.echo(
         printable(
@@ -55,6 +64,14 @@ def import_revman(file: str, outdir: str) -> None:
             f"{references} references -> {folder}"
         )
     )
+    if references:
+        records, problems = parse_ris(references_ris(review), "references.ris")
+        click.echo(
+            printable(
+                f"references.ris: {len(records)} records for `metareview records import`"
+                + (f"; {len(problems)} not importable (first: {problems[0]})" if problems else "")
+            )
+        )
     for skip in review.skipped:
         click.echo(printable(f"not represented: {skip}"))
     for note in notes:

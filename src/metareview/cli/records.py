@@ -22,6 +22,7 @@ from metareview.cli.records_options import (
 )
 from metareview.cli.records_screen import screen
 from metareview.cli.records_studies import same_study, separate_study
+from metareview.cli.records_verify import verify
 from metareview.errors import DataError, Problem, RecordsError
 from metareview.records.duplicate_log import DuplicateState
 from metareview.records.events import EventKind
@@ -209,6 +210,7 @@ def _review_pairs(project: Project, actor: str) -> None:
 records.add_command(screen)
 records.add_command(same_study)
 records.add_command(separate_study)
+records.add_command(verify)
 
 
 @records.command()

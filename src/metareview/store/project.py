@@ -33,6 +33,7 @@ from metareview.errors import StoreError
 from metareview.records.events import Event, EventKind, NewEvent
 from metareview.records.record import Record, SourceKind
 from metareview.store import migrate
+from metareview.store.chain import GENESIS, ChainCheck, event_hash, verify_chain
 from metareview.store.schema import events, imports, records
 
 SOURCE_KINDS = tuple(kind.value for kind in SourceKind)
@@ -297,6 +298,18 @@ class Project:
         """Change a project setting; the change is logged like any decision."""
         self.append([NewEvent(EventKind.SETTING, actor, value=key, data={"value": value})])
 
+    def verify_log(self) -> ChainCheck:
+        """Check the event log's hash chain; names the first event that does not link.
+
+        >>> project = Project.open("sqlite://")
+        >>> _ = project.add_import("s.ris", [Record(title="A")], actor="ana")
+        >>> project.verify_log().intact
+        True
+        """
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(events).order_by(events.c.id)).mappings()
+            return verify_chain(rows)
+
     @staticmethod
     def _select(connection: Connection, kind: EventKind | str | None = None) -> tuple[Event, ...]:
         query = select(events).order_by(events.c.id)
@@ -310,6 +323,8 @@ class Project:
         connection: Connection, new: Sequence[NewEvent], now: datetime
     ) -> tuple[Event, ...]:
         stored = []
+        last = connection.execute(select(events.c.hash).order_by(events.c.id.desc()).limit(1))
+        prev_hash = last.scalar() or GENESIS
         for item in new:
             row = {
                 "at": now,
@@ -321,6 +336,8 @@ class Project:
                 "reason": item.reason,
                 "data": item.data,
             }
+            row["prev_hash"] = prev_hash
+            row["hash"] = prev_hash = event_hash(prev_hash, row)
             try:
                 event_id = connection.execute(insert(events).values(**row)).inserted_primary_key[0]
             except SQLAlchemyError as err:

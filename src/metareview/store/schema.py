@@ -2,7 +2,10 @@
 
 Records and imports are written once; every decision about a record (a duplicate, a
 screening vote, a resolution, a report that could not be retrieved) is a row of ``events``
-that is never updated or deleted: database triggers refuse both (see the first migration).
+that is never updated or deleted: database triggers refuse both (see the first migration),
+and refuse inserting over an existing row or truncating (the second). Each event stores the
+hash of the previous one, so a rewrite by someone who lifts the triggers is detected
+(:mod:`metareview.store.chain`).
 """
 
 from __future__ import annotations
@@ -70,6 +73,8 @@ events = Table(
     Column("value", String(200), nullable=True),
     Column("reason", Text, nullable=True),
     Column("data", JSON, nullable=True),
+    Column("prev_hash", String(64), nullable=True),  # the previous event's hash (see chain.py)
+    Column("hash", String(64), nullable=True),
     Index("ix_events_kind_stage", "kind", "stage"),
     Index("ix_events_record", "record_id"),
 )

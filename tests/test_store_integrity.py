@@ -21,7 +21,9 @@ store_url = stores.store_url
 
 def _screened(url: str) -> Project:
     project = Project.open(url)
-    ids = project.add_import("s.ris", [Record(title="A"), Record(title="B")], actor="ana").record_ids
+    ids = project.add_import(
+        "s.ris", [Record(title="A"), Record(title="B")], actor="ana"
+    ).record_ids
     for who in ("ana", "ben"):
         vote(project, ids[0], reviewer=who, stage="ta", decision="include")
     vote(project, ids[1], reviewer="ana", stage="ta", decision="exclude")
@@ -42,10 +44,14 @@ def test_sqlite_refuses_insert_or_replace_of_a_vote(tmp_path):
                     {"id": last.id, "at": last.at, "r": last.record_id},
                 )
         with pytest.raises(DBAPIError, match="append-only"), project.engine.begin() as c:
-            c.execute(text("REPLACE INTO records (id, import_id, title, abstract, authors, "
-                           "journal, volume, issue, pages, doi, pmid, keywords, "
-                           "publication_type, source_database, source_file) VALUES "
-                           "(1, 1, 'X', '', '[]', '', '', '', '', '', '', '[]', '', '', '')"))
+            c.execute(
+                text(
+                    "REPLACE INTO records (id, import_id, title, abstract, authors, "
+                    "journal, volume, issue, pages, doi, pmid, keywords, "
+                    "publication_type, source_database, source_file) VALUES "
+                    "(1, 1, 'X', '', '[]', '', '', '', '', '', '', '[]', '', '', '')"
+                )
+            )
         assert project.events()[-1] == last
         assert project.records()[1].title == "A"
         assert project.verify_log().intact
@@ -112,8 +118,14 @@ def test_an_event_inserted_without_its_predecessors_hash_is_caught(store_url):
         with project.engine.begin() as c:  # no trigger stops a plain INSERT with a fresh id
             c.execute(
                 insert(events).values(
-                    at=project.events()[-1].at, actor="ana", kind="decision", stage="ta",
-                    record_id=2, value="include", prev_hash="f" * 64, hash="f" * 64,
+                    at=project.events()[-1].at,
+                    actor="ana",
+                    kind="decision",
+                    stage="ta",
+                    record_id=2,
+                    value="include",
+                    prev_hash="f" * 64,
+                    hash="f" * 64,
                 )
             )
         check = project.verify_log()
@@ -131,12 +143,20 @@ def test_upgrade_chains_the_events_a_first_revision_project_holds(tmp_path):
     engine = create_engine(f"sqlite:///{url}")
     migrate.upgrade(engine, "0001")
     with engine.begin() as c:
-        c.execute(text("INSERT INTO imports (file, source_database, source_kind, actor, at, "
-                       "n_records, errors) VALUES ('s.ris', '', 'database', 'ana', "
-                       "'2026-01-01 00:00:00.000000', 0, '[]')"))
+        c.execute(
+            text(
+                "INSERT INTO imports (file, source_database, source_kind, actor, at, "
+                "n_records, errors) VALUES ('s.ris', '', 'database', 'ana', "
+                "'2026-01-01 00:00:00.000000', 0, '[]')"
+            )
+        )
         for who in ("ana", "ben"):
-            c.execute(text("INSERT INTO events (at, actor, kind, data) VALUES "
-                           f"('2026-01-01 00:00:00.000000', '{who}', 'setting', '{{}}')"))
+            c.execute(
+                text(
+                    "INSERT INTO events (at, actor, kind, data) VALUES "
+                    f"('2026-01-01 00:00:00.000000', '{who}', 'setting', '{{}}')"
+                )
+            )
     engine.dispose()
     with Project.open(url) as project:
         assert project.verify_log().intact and project.verify_log().events == 2

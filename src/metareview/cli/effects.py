@@ -160,7 +160,11 @@ def effects(
 
 
 def _write(table: pd.DataFrame, path: Path) -> None:
+    from metareview.data.spreadsheet import safe_frame
+
     suffix = path.suffix.lower()
+    if suffix != ".parquet":  # a spreadsheet would run text such as '=HYPERLINK(…)'
+        table = safe_frame(table)
     if suffix == ".xlsx":
         table.to_excel(path, index_label="row")
     elif suffix == ".parquet":

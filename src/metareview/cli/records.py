@@ -469,6 +469,7 @@ def export(project: str, output: str, stage: str) -> None:
     import pandas as pd
     import rispy
 
+    from metareview.data.spreadsheet import safe_frame
     from metareview.store.prisma import project_flow
     from metareview.store.review import other_method_records, stage_state
 
@@ -495,7 +496,7 @@ def export(project: str, output: str, stage: str) -> None:
         frame = pd.DataFrame(rows, columns=["record_id", *Record.__dataclass_fields__])
         for column in ("authors", "keywords"):
             frame[column] = frame[column].map(lambda v: "; ".join(v) if v else "")
-        frame.to_csv(output, index=False, quoting=csv.QUOTE_NONNUMERIC)
+        safe_frame(frame).to_csv(output, index=False, quoting=csv.QUOTE_NONNUMERIC)
     click.echo(f"wrote {len(found)} records to {output}")
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from metareview.cli.console import echo
 from metareview.cli.options import (
     ci_method_option,
     column_option,
@@ -287,12 +288,12 @@ def _emit(
             "table": output,
             "dropped": dropped,
         }
-        click.echo(json.dumps(document, indent=2))
+        echo(json.dumps(document, indent=2))
         return
     for g in assessments:
-        click.echo(g.summary())
+        echo(g.summary())
     sof = summary_of_findings(assessments)
-    click.echo("\n" + sof.to_string(index=False))
+    echo("\n" + sof.to_string(index=False))
     for letter, note in sof.attrs["footnotes"].items():
-        click.echo(f"  {letter}. {note}")
+        echo(f"  {letter}. {note}")
     echo_dropped(dropped)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from metareview.cli.console import echo
 from metareview.cli.options import json_option
 from metareview.cli.records_options import (
     STAGES,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # the heavy layers load inside the commands, keeping `metarev
 
 
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 @click.group("records")
@@ -109,9 +110,9 @@ def import_(
         )
         return
     for r in results:
-        click.echo(f"{r.file}: {len(r.records)} records, {len(r.errors)} skipped")
+        echo(f"{r.file}: {len(r.records)} records, {len(r.errors)} skipped")
         for problem in r.errors:
-            click.echo(f"  - {problem}")
+            echo(f"  - {problem}")
 
 
 @records.command()
@@ -147,7 +148,7 @@ def dedup(project: str, review: bool, actor: str, as_json: bool) -> None:
     if as_json:
         _echo_json(summary)
     else:
-        click.echo(
+        echo(
             f"{summary['records']} records: {summary['removed']} duplicates removed in "
             f"{summary['duplicate_groups']} groups; {summary['maybe']} possible "
             "duplicates await a person ('records dedup --review')"
@@ -236,14 +237,14 @@ def conflicts(project: str, stage: str, show_all: bool, as_json: bool) -> None:
         )
         return
     if not found:
-        click.echo(f"No {'' if show_all else 'open '}conflicts at stage {stage}.")
+        echo(f"No {'' if show_all else 'open '}conflicts at stage {stage}.")
     for c in found:
         votes = ", ".join(
             f"{who}: {vote}" + (f" ({c.reasons[who]})" if c.reasons.get(who) else "")
             for who, vote in c.votes.items()
         )
         done = f"  → {c.resolution.vote} by {c.resolution.by}" if c.resolution else ""
-        click.echo(f"[{c.record_id}] {titles[c.record_id].title[:80]}\n    {votes}{done}")
+        echo(f"[{c.record_id}] {titles[c.record_id].title[:80]}\n    {votes}{done}")
 
 
 @records.command()
@@ -287,7 +288,7 @@ def resolve(
                 reason=reason,
                 participants=participants,
             )
-            click.echo(
+            echo(
                 f"record {record_id}: {decision} ({method.value} by "
                 f"{', '.join(event.data['participants'])}, {event.at:%Y-%m-%d %H:%M} UTC)"
             )
@@ -323,7 +324,7 @@ def agreement(project: str, stage: str, reviewers: tuple[str, ...], as_json: boo
     if as_json:
         _echo_json({"stage": stage} | result.to_dict())
     else:
-        click.echo(result.summary())
+        echo(result.summary())
 
 
 @records.command()
@@ -339,7 +340,7 @@ def retrieval(project: str, record_ids: tuple[int, ...], not_retrieved: bool, ac
     with open_project(project) as opened:
         for record_id in record_ids:
             mark_retrieval(opened, record_id, actor=actor, status=status)
-    click.echo(f"{len(record_ids)} record(s) marked {status.replace('_', ' ')}")
+    echo(f"{len(record_ids)} record(s) marked {status.replace('_', ' ')}")
 
 
 @records.command("settings")
@@ -410,9 +411,9 @@ def settings(
             | highlight
         )
     else:
-        click.echo(f"reviewers required: {config.reviewers_required}\nexclusion reasons:")
+        echo(f"reviewers required: {config.reviewers_required}\nexclusion reasons:")
         for reason in config.exclusion_reasons:
-            click.echo(f"  - {reason}")
+            echo(f"  - {reason}")
 
 
 _RIS_FIELDS = {
@@ -497,7 +498,7 @@ def export(project: str, output: str, stage: str) -> None:
         for column in ("authors", "keywords"):
             frame[column] = frame[column].map(lambda v: "; ".join(v) if v else "")
         safe_frame(frame).to_csv(output, index=False, quoting=csv.QUOTE_NONNUMERIC)
-    click.echo(f"wrote {len(found)} records to {output}")
+    echo(f"wrote {len(found)} records to {output}")
 
 
 @records.command()
@@ -543,10 +544,10 @@ def prisma(
     if as_json:
         _echo_json(flow.to_dict())
     else:
-        click.echo(flow.summary())
+        echo(flow.summary())
         for path in (output, diagram):
             if path:
-                click.echo(f"wrote {path}")
+                echo(f"wrote {path}")
 
 
 @records.command()
@@ -612,4 +613,4 @@ def simulate(
     if as_json:
         _echo_json(result.to_dict())
     else:
-        click.echo(result.summary())
+        echo(result.summary())

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from metareview.cli.console import echo
 from metareview.cli.options import json_option
 from metareview.cli.records_options import open_project, project_argument
 
@@ -20,8 +21,8 @@ def verify(project: str, as_json: bool) -> None:
     with open_project(project) as opened:
         check = opened.verify_log()
     if as_json:
-        click.echo(json.dumps(check.to_dict(), indent=2))
+        echo(json.dumps(check.to_dict(), indent=2))
     else:
-        click.echo(check.summary())
+        echo(check.summary())
     if not check.intact:
         sys.exit(1)

@@ -17,6 +17,7 @@ import click
 import matplotlib
 import pandas as pd
 
+from metareview.cli.console import echo
 from metareview.cli.options import json_option, sheet_option
 from metareview.data.readers import read_raw
 from metareview.data.spreadsheet import safe_frame
@@ -266,7 +267,7 @@ def rob(
     written.append(rob_table.to_robvis_csv(out / "robvis.csv"))
     written += _figures(rob_table, out, palette, fmt)
     if as_json:
-        click.echo(
+        echo(
             json.dumps(
                 {
                     "tool": rob_table.tool,
@@ -279,7 +280,7 @@ def rob(
             )
         )
     else:
-        click.echo(rob_table.summary())
+        echo(rob_table.summary())
         for note in notes:
-            click.echo(f"note: {note}")
-        click.echo("wrote " + ", ".join(str(p) for p in written))
+            echo(f"note: {note}")
+        echo("wrote " + ", ".join(str(p) for p in written))

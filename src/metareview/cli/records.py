@@ -103,6 +103,7 @@ def import_(
                         "file": r.file,
                         "records": len(r.records),
                         "errors": [e.to_dict() for e in r.errors],
+                        "notes": list(r.notes),
                     }
                     for r in results
                 ]
@@ -111,6 +112,8 @@ def import_(
         return
     for r in results:
         echo(f"{r.file}: {len(r.records)} records, {len(r.errors)} skipped")
+        for note in r.notes:
+            echo(f"  note: {note}")
         for problem in r.errors:
             echo(f"  - {problem}")
 

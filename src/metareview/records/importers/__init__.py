@@ -17,13 +17,17 @@ CSV/TSV/XLSX (optionally gzipped CSV) with the headers of common tools.
 
 from __future__ import annotations
 
-import gzip
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from metareview.errors import RecordsError
-from metareview.records.importers._base import ImportProblem, ImportResult, decode_bytes
+from metareview.records.importers._base import (
+    ImportProblem,
+    ImportResult,
+    decode_bytes,
+    read_export_bytes,
+)
 from metareview.records.importers.bibtex import parse_bibtex
 from metareview.records.importers.endnote_xml import parse_endnote_xml
 from metareview.records.importers.pubmed import parse_medline
@@ -136,21 +140,23 @@ def read_records(
     if not path.is_file():
         raise RecordsError(f"{path}: no such file")
     name = str(path)
+    empty = (ImportProblem(None, "the file is empty"),)
     if format == "table" or (format is None and _EXTENSIONS.get(_suffix(path)) == "table"):
-        frame, encoding = read_table(path)
+        frame, encoding, note = read_table(path)
+        notes = (note,) if note else ()
+        if frame.columns.empty:
+            return ImportResult(name, (), empty, "table", encoding, notes)
         records, problems = records_from_frame(frame, name, source_database)
-        return ImportResult(name, tuple(records), tuple(problems), "table", encoding)
-    data = path.read_bytes()
-    if path.suffix.lower() == ".gz":
-        data = gzip.decompress(data)
-    text, encoding = decode_bytes(data)
+        return ImportResult(name, tuple(records), tuple(problems), "table", encoding, notes)
+    text, encoding, note = decode_bytes(read_export_bytes(path))
+    notes = (note,) if note else ()
     if not text.strip():
-        return ImportResult(name, (), (ImportProblem(None, "the file is empty"),), "", encoding)
+        return ImportResult(name, (), empty, "", encoding, notes)
     kind = format or detect_format(path, text)
     records, problems = FORMATS[kind](text, name, source_database)
     if not records and not problems:
         problems = [ImportProblem(None, f"no {kind} entries found")]
-    return ImportResult(name, tuple(records), tuple(problems), kind, encoding)
+    return ImportResult(name, tuple(records), tuple(problems), kind, encoding, notes)
 
 
 def read_many(

@@ -93,7 +93,9 @@ def test_an_external_entity_is_not_read():
 def test_a_bom_followed_by_latin1_bytes_falls_back_and_says_so(tmp_path, suffix):
     path = tmp_path / f"export{suffix}"
     body = (
-        "TY  - JOUR\nTI  - Müller trial\nER  - \n" if suffix == ".ris" else "Title,Year\nMüller trial,2020\n"
+        "TY  - JOUR\nTI  - Müller trial\nER  - \n"
+        if suffix == ".ris"
+        else "Title,Year\nMüller trial,2020\n"
     )
     path.write_bytes(b"\xef\xbb\xbf" + body.encode("latin-1"))
     result = read_records(path)

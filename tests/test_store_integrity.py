@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.exc import DBAPIError
 
+from metareview.errors import StoreError
 from metareview.records.events import EventKind, NewEvent
 from metareview.records.record import Record
 from metareview.store import Project, migrate
@@ -164,3 +165,28 @@ def test_upgrade_chains_the_events_a_first_revision_project_holds(tmp_path):
         assert project.verify_log().intact
         with pytest.raises(DBAPIError, match="append-only"), project.engine.begin() as c:
             c.execute(text("UPDATE events SET actor = 'x'"))
+
+
+def test_long_fields_and_nul_bytes_import_alike_on_both_stores(store_url, tmp_path):
+    ris = tmp_path / "odd.ris"
+    volume, doi = "V" * 150, "10.1000/" + "d" * 400
+    ris.write_bytes(
+        f"TY  - JOUR\nTI  - Sleep\x00 and mood\nVL  - {volume}\nDO  - {doi}\nER  - \n".encode()
+    )
+    result = run("import", store_url, str(ris), "--by", "a" * 300, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "note: removed 1 NUL characters" in result.stdout
+    with Project.open(store_url) as project:
+        stored = project.records()[1]
+        assert (stored.title, stored.volume, stored.doi) == ("Sleep and mood", volume, doi)
+        assert project.events()[0].actor == "a" * 300
+
+
+def test_nul_through_the_api_is_refused_without_dumping_the_row(store_url):
+    with Project.open(store_url) as project:
+        with pytest.raises(StoreError) as refused:
+            project.add_import("api", [Record(title="ok"), Record(title="x\x00y")], actor="ana")
+        assert str(refused.value) == "api, record 2: field 'title' holds a NUL character; remove it"
+        assert not project.record_ids()  # nothing half-stored
+        with pytest.raises(StoreError, match="NUL"):
+            project.append([NewEvent(EventKind.SETTING, "an\x00a", value="k")])

@@ -138,7 +138,11 @@ def decode_bytes(data: bytes) -> Decoded:
     """Decode an export: a BOM decides; else UTF-8 if valid; else Windows-1252, else Latin-1.
 
     A byte-order mark followed by bytes its encoding cannot read (a Latin-1 file that an
-    editor stamped with a UTF-8 BOM) is read in the fallback, and the note says so.
+    editor stamped with a UTF-8 BOM) is read in the fallback, and the note says so. NUL
+    characters (which no export means, and PostgreSQL cannot store) are removed and counted.
+
+    >>> decode_bytes(b"TI  - A\\x00 trial\\x00")
+    Decoded(text='TI  - A trial', encoding='utf-8', note='removed 2 NUL characters')
 
     >>> decode_bytes("Müller 5 €".encode("cp1252"))
     Decoded(text='Müller 5 €', encoding='cp1252', note='')
@@ -150,6 +154,15 @@ def decode_bytes(data: bytes) -> Decoded:
     >>> decoded.note
     'starts with a utf-8 byte-order mark but byte 0xfc at offset 4 is not utf-8; read as latin-1'
     """
+    decoded = _decode(data)
+    nul = decoded.text.count("\x00")
+    if not nul:
+        return decoded
+    note = "; ".join(filter(None, (decoded.note, f"removed {nul} NUL characters")))
+    return Decoded(decoded.text.replace("\x00", ""), decoded.encoding, note)
+
+
+def _decode(data: bytes) -> Decoded:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:

@@ -123,9 +123,14 @@ def test_an_empty_csv_is_an_empty_import(tmp_path):
     ("name", "content", "message"),
     [
         ("notgzip.ris.gz", b"TY  - JOUR\nTI  - x\nER  - \n", "not a gzip file"),
-        ("cut.ris.gz", gzip.compress(b"TY  - JOUR\nTI  - x\nER  - \n" * 50)[:40], "truncated"),
-        ("cut.csv.gz", gzip.compress(b"Title\nx\n" * 50)[:30], "truncated"),
+        (
+            "cut.ris.gz",
+            gzip.compress(b"TY  - JOUR\nTI  - x\nER  - \n" * 50, mtime=0)[:40],
+            "truncated",
+        ),
+        ("cut.csv.gz", gzip.compress(b"Title\nx\n" * 50, mtime=0)[:30], "truncated"),
     ],
+    ids=["not-gzip", "cut-ris", "cut-csv"],
 )
 def test_broken_gzip_is_one_line_and_exit_2(tmp_path, name, content, message):
     path = tmp_path / name

@@ -292,6 +292,12 @@ def retrieval(project: str, record_ids: tuple[int, ...], not_retrieved: bool, ac
     help="Independent votes each record needs (default 2).",
 )
 @click.option(
+    "--only-unvoted",
+    is_flag=True,
+    help="Once screening has begun: apply --reviewers-required only to records nobody has "
+    "voted on yet (records already voted on keep theirs).",
+)
+@click.option(
     "--reason",
     "reasons",
     multiple=True,
@@ -317,6 +323,7 @@ def retrieval(project: str, record_ids: tuple[int, ...], not_retrieved: bool, ac
 def settings(
     project: str,
     reviewers_required: int | None,
+    only_unvoted: bool,
     reasons: tuple[str, ...],
     include_terms: tuple[str, ...],
     exclude_terms: tuple[str, ...],
@@ -332,6 +339,7 @@ def settings(
             actor=actor,
             reviewers_required=reviewers_required,
             exclusion_reasons=reasons or None,
+            only_unvoted=only_unvoted,
         )
         for key, terms in (
             ("highlight_include", include_terms),

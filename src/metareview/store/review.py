@@ -34,7 +34,10 @@ from metareview.records.events import Event, EventKind, NewEvent
 from metareview.records.record import OTHER_METHODS
 from metareview.records.screening import (
     DEFAULT_EXCLUSION_REASONS,
+    DEFAULT_REVIEWERS_REQUIRED,
+    REVIEWERS_SETTING,
     ScreeningConfig,
+    Stage,
     StageState,
     eligible_records,
     passed_records,
@@ -53,7 +56,9 @@ if TYPE_CHECKING:  # the agreement statistics load only when asked for
 def screening_config(project: Project) -> ScreeningConfig:
     """The project's screening settings (reviewers per record, full-text exclusion reasons)."""
     return ScreeningConfig(
-        reviewers_required=int(project.setting("reviewers_required", 2)),
+        reviewers_required=int(
+            project.setting(REVIEWERS_SETTING, DEFAULT_REVIEWERS_REQUIRED)
+        ),
         exclusion_reasons=tuple(project.setting("exclusion_reasons", DEFAULT_EXCLUSION_REASONS)),
     )
 
@@ -64,15 +69,47 @@ def configure(
     actor: str,
     reviewers_required: int | None = None,
     exclusion_reasons: Sequence[str] | None = None,
+    only_unvoted: bool = False,
 ) -> ScreeningConfig:
-    """Change the screening settings (validated first; each change is logged)."""
+    """Change the screening settings (validated first; each change is logged).
+
+    Once screening has begun, a new ``reviewers_required`` is refused: lowered, it would show
+    a vote still blinded; raised, it would reopen records whose votes are locked. With
+    ``only_unvoted`` it applies to the records nobody has voted on yet (at either stage),
+    and every record already voted on keeps the number it started with.
+
+    >>> from metareview.records.record import Record
+    >>> project = Project.open("sqlite://")
+    >>> _ = project.add_import("s.ris", [Record(title="A"), Record(title="B")], actor="ana")
+    >>> _ = vote(project, 1, reviewer="ana", stage="ta", decision="include")
+    >>> configure(project, actor="lead", reviewers_required=1)
+    Traceback (most recent call last):
+    metareview.errors.RecordsError: screening has begun (1 record with votes at stage ta): a new reviewers_required would reveal blinded votes or reopen locked records; apply it only to records not yet voted on (--only-unvoted)
+    >>> configure(project, actor="lead", reviewers_required=1, only_unvoted=True).reviewers_required
+    1
+    >>> state = stage_state(project, "ta")
+    >>> state.complete(1), state.required_for(1), state.required_for(2)
+    (False, 2, 1)
+    """
     current = screening_config(project)
     wanted = ScreeningConfig(
         reviewers_required if reviewers_required is not None else current.reviewers_required,
         tuple(exclusion_reasons) if exclusion_reasons is not None else current.exclusion_reasons,
     )
     if wanted.reviewers_required != current.reviewers_required:
-        project.set_setting("reviewers_required", wanted.reviewers_required, actor=actor)
+        voted = {stage.value: len(stage_state(project, stage, current).votes) for stage in Stage}
+        begun = ", ".join(
+            f"{n} record{'s' if n > 1 else ''} with votes at stage {stage}"
+            for stage, n in voted.items()
+            if n
+        )
+        if begun and not only_unvoted:
+            raise RecordsError(
+                f"screening has begun ({begun}): a new reviewers_required would reveal blinded "
+                "votes or reopen locked records; apply it only to records not yet voted on "
+                "(--only-unvoted)"
+            )
+        project.set_setting(REVIEWERS_SETTING, wanted.reviewers_required, actor=actor)
     if wanted.exclusion_reasons != current.exclusion_reasons:
         project.set_setting("exclusion_reasons", list(wanted.exclusion_reasons), actor=actor)
     return wanted

@@ -22,6 +22,7 @@ from metareview.cli.records_options import (
     stage_option,
 )
 from metareview.cli.records_screen import screen
+from metareview.cli.records_stopping import stop_screening
 from metareview.cli.records_studies import same_study, separate_study
 from metareview.cli.records_verify import verify
 from metareview.errors import DataError, Problem, RecordsError
@@ -161,6 +162,7 @@ records.add_command(screen)
 records.add_command(same_study)
 records.add_command(separate_study)
 records.add_command(verify)
+records.add_command(stop_screening)
 
 
 @records.command()

@@ -40,6 +40,7 @@ from typing import Any
 from metareview.errors import RecordsError
 from metareview.records.duplicate_log import DuplicateState
 from metareview.records.events import Event, EventKind, NewEvent, parse_enum
+from metareview.records.stopping import StopState
 
 
 class Stage(StrEnum):
@@ -71,6 +72,7 @@ REVIEWERS_SETTING = "reviewers_required"
 
 def _is_reviewers_setting(event: Event) -> bool:
     return event.kind == EventKind.SETTING and event.value == REVIEWERS_SETTING
+
 
 #: The full-text exclusion reasons a new project starts with (change them per project).
 DEFAULT_EXCLUSION_REASONS = (
@@ -306,7 +308,8 @@ def eligible_records(
     other = set(other_methods)
     unique = [r for r in record_ids if r not in removed]
     if stage == Stage.TITLE_ABSTRACT:
-        return tuple(r for r in unique if r not in other)
+        stop = StopState.from_events(events)
+        return tuple(r for r in unique if r not in other and r not in stop.set_aside)
     missing = not_retrieved(events)
     passed = _passed_title_abstract(events, reviewers_required, other)
     return tuple(r for r in unique if passed(r) and r not in missing)
@@ -394,6 +397,12 @@ def plan_vote(
     _check_reason(stage, vote, reason, config)
     eligible = eligible_records(record_ids, events, stage, config.reviewers_required, other_methods)
     if record_id not in eligible:
+        stop = StopState.from_events(events)
+        if stage == Stage.TITLE_ABSTRACT and record_id in stop.set_aside:
+            raise RecordsError(
+                f"record {record_id} was set aside when screening stopped (rule {stop.rule!r}, "
+                f"event {stop.event_id}); resume screening to vote on it"
+            )
         raise RecordsError(f"record {record_id} is not up for screening at stage {stage}")
     state = StageState.from_events(events, stage, config.reviewers_required)
     if state.complete(record_id):

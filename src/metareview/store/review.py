@@ -46,6 +46,7 @@ from metareview.records.screening import (
     plan_undo,
     plan_vote,
 )
+from metareview.records.stopping import plan_resume, plan_stop
 from metareview.records.studies import plan_same_study, plan_separate_study
 from metareview.store.project import Project
 
@@ -56,9 +57,7 @@ if TYPE_CHECKING:  # the agreement statistics load only when asked for
 def screening_config(project: Project) -> ScreeningConfig:
     """The project's screening settings (reviewers per record, full-text exclusion reasons)."""
     return ScreeningConfig(
-        reviewers_required=int(
-            project.setting(REVIEWERS_SETTING, DEFAULT_REVIEWERS_REQUIRED)
-        ),
+        reviewers_required=int(project.setting(REVIEWERS_SETTING, DEFAULT_REVIEWERS_REQUIRED)),
         exclusion_reasons=tuple(project.setting("exclusion_reasons", DEFAULT_EXCLUSION_REASONS)),
     )
 
@@ -234,6 +233,38 @@ def vote(
         )
 
     return project.append_checked(plan)[0]
+
+
+def stop_screening(project: Project, *, stage: str, rule: str, by: str) -> Event:
+    """Stop screening ``stage`` early by ``rule``: every record up for screening that nobody
+    has voted on is set aside, and PRISMA counts it as marked ineligible by automation
+    (see :mod:`metareview.records.stopping`). Votes in progress can still be completed.
+
+    >>> from metareview.records.record import Record
+    >>> project = Project.open("sqlite://")
+    >>> _ = project.add_import("s.ris", [Record(title=t) for t in "ABC"], actor="lead")
+    >>> _ = vote(project, 1, reviewer="ana", stage="ta", decision="include")
+    >>> stop_screening(project, stage="ta", rule="50 irrelevant in a row", by="lead").data
+    {'rule': '50 irrelevant in a row', 'records': [2, 3], 'set_aside': 2}
+    >>> resume_screening(project, stage="ta", by="lead").data
+    {'undoes': 3}
+    """
+    config = screening_config(project)
+    ids = project.record_ids()
+    other = other_method_records(project)
+
+    def plan(events: tuple[Event, ...]) -> list[NewEvent]:
+        up = eligible_records(ids, events, stage, config.reviewers_required, other)
+        state = StageState.from_events(events, stage, config.reviewers_required)
+        unscreened = [r for r in up if not state.votes.get(r)]
+        return plan_stop(events, unscreened, stage=stage, rule=rule, by=by)
+
+    return project.append_checked(plan)[0]
+
+
+def resume_screening(project: Project, *, stage: str, by: str) -> Event:
+    """Undo :func:`stop_screening` (refused once full-text work has begun since the stop)."""
+    return project.append_checked(lambda events: plan_resume(events, stage=stage, by=by))[0]
 
 
 def undo_vote(project: Project, *, reviewer: str, stage: str) -> Event:

@@ -21,6 +21,7 @@ from metareview.cli.records_options import (
     project_argument,
     stage_option,
 )
+from metareview.cli.records_queue import maybe, vote
 from metareview.cli.records_screen import screen
 from metareview.cli.records_stopping import stop_screening
 from metareview.cli.records_studies import same_study, separate_study
@@ -163,6 +164,8 @@ records.add_command(same_study)
 records.add_command(separate_study)
 records.add_command(verify)
 records.add_command(stop_screening)
+records.add_command(maybe)
+records.add_command(vote)
 
 
 @records.command()

@@ -112,7 +112,7 @@ def show_pair(first: Record, second: Record, pair) -> None:
                 title=label,
             )
         )
-    console.print(Text(printable(f"score {pair.score:.2f}: {'; '.join(pair.reasons)}")))
+    console.print(Text(printable(pair.describe())))
 
 
 def _next_record(

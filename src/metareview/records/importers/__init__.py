@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from metareview.errors import RecordsError
 from metareview.records.importers._base import (
     ImportProblem,
     ImportResult,
+    database_in_header,
     decode_bytes,
     read_export_bytes,
 )
@@ -147,6 +149,7 @@ def read_records(
         if frame.columns.empty:
             return ImportResult(name, (), empty, "table", encoding, notes)
         records, problems = records_from_frame(frame, name, source_database)
+        notes += _unnamed_sources(records, path, source_database)
         return ImportResult(name, tuple(records), tuple(problems), "table", encoding, notes)
     text, encoding, note = decode_bytes(read_export_bytes(path))
     notes = (note,) if note else ()
@@ -156,7 +159,24 @@ def read_records(
     records, problems = FORMATS[kind](text, name, source_database)
     if not records and not problems:
         problems = [ImportProblem(None, f"no {kind} entries found")]
+    header = database_in_header(text) if source_database is None else ""
+    if header:
+        records = [r if r.source_database else replace(r, source_database=header) for r in records]
+    notes += _unnamed_sources(records, path, source_database)
     return ImportResult(name, tuple(records), tuple(problems), kind, encoding, notes)
+
+
+def _unnamed_sources(
+    records: Sequence[Record], path: Path, source_database: str | None
+) -> tuple[str, ...]:
+    """A note when records name no source database (PRISMA then counts the file's name)."""
+    unnamed = sum(1 for r in records if not r.source_database)
+    if source_database or not unnamed:
+        return ()
+    return (
+        f"{unnamed} of {len(records)} records name no source database; PRISMA counts them "
+        f"under the file name {path.name!r} (give --source NAME to name it)",
+    )
 
 
 def read_many(

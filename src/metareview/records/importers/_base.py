@@ -223,6 +223,54 @@ def read_export_bytes(path: Path) -> bytes:
     return b"".join(chunks)
 
 
+KNOWN_DATABASES = {
+    "scopus": "Scopus",
+    "embase": "Embase",
+    "medline": "MEDLINE",
+    "pubmed": "PubMed",
+    "nlm": "PubMed",
+    "web of science": "Web of Science",
+    "psycinfo": "PsycINFO",
+    "apa psycinfo": "PsycINFO",
+    "proquest": "ProQuest",
+    "cinahl": "CINAHL",
+    "cochrane": "Cochrane Library",
+}
+_HEADER_DATABASE = re.compile(
+    r"^\s*(?:source\s+)?data\s?base(?:\s+name)?\s*[:=]\s*([^<\r\n]+)", re.IGNORECASE | re.MULTILINE
+)
+HEADER_LINES = 40
+
+
+def known_database(value: str) -> str:
+    """The standard name of a database a value names, or '' (e.g. "APA PsycInfo" → PsycINFO).
+
+    >>> known_database("Embase <1974 to 2023 March 01>"), known_database("PTSDpubs")
+    ('Embase', '')
+    """
+    value = value.strip().lower()
+    if value in KNOWN_DATABASES:
+        return KNOWN_DATABASES[value]
+    return next((name for key, name in KNOWN_DATABASES.items() if key in value), "")
+
+
+def database_in_header(text: str) -> str:
+    """The database an export's header names (a ``Database: …`` line among its first lines,
+    as Ovid and EBSCO write), or ''.
+
+    >>> database_in_header("Database: APA PsycInfo <1806 to March Week 1 2023>\\nSearch Strategy:")
+    'PsycINFO'
+    >>> database_in_header("Database: MyLocalIndex\\n1.\\nTY  - JOUR")
+    'MyLocalIndex'
+    """
+    head = "\n".join(text.splitlines()[:HEADER_LINES])
+    match = _HEADER_DATABASE.search(head)
+    if not match:
+        return ""
+    named = clean_text(match.group(1))
+    return known_database(named) or named
+
+
 def split_lines(text: str) -> list[str]:
     """Split on CRLF, CR or LF only (``str.splitlines`` also breaks on form feeds and U+2028)."""
     lines = _LINE_BREAK.split(text)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import csv
 import json
 
+from metareview.records.active_learning import Ranker
 from metareview.records.importers import read_records
 from metareview.records.record import Record
 from metareview.store import Project
 from metareview.store.review import log_duplicates
-from tests.test_records_cli import run
+from tests.test_records_cli import run, screen_as
 
 RIS = "TY  - JOUR\nTI  - Sleep and mood\nPY  - 2020\nER  - \n"
 
@@ -85,3 +86,18 @@ def test_a_vote_is_changed_by_record_id_until_complete(tmp_path):
     run("vote", url, "2", "exclude", "--by", "ben")
     locked = run("vote", url, "2", "include", "--by", "ana", check=False)
     assert locked.returncode == 2 and "locked" in locked.stderr
+
+
+def test_screening_records_that_all_share_the_same_words(tmp_path):
+    url = str(tmp_path / "p.mrproj")
+    with Project.open(url) as project:
+        project.add_import("a.ris", [Record(title="Sleep and mood")] * 6, actor="lead")
+    decisions = iter(["i", "e", "e", "i", "e", "e"])  # trains the ranker after both classes
+    shown = screen_as(url, "ana", "ta", lambda record_id: (next(decisions), None))
+    assert sorted(shown) == [1, 2, 3, 4, 5, 6]  # no term tells them apart: ranked in order
+
+
+def test_a_ranker_without_usable_terms_keeps_the_order():
+    ranker = Ranker(["the same words"] * 4)
+    assert ranker.rank({0: 1, 1: 0}).tolist() == [2, 3]
+    assert Ranker(["", "", ""]).rank({0: 1, 1: 0}).tolist() == [2]

@@ -3,7 +3,7 @@
 Records and imports are written once; every decision about a record (a duplicate, a
 screening vote, a resolution, a report that could not be retrieved) is a row of ``events``
 that is never updated or deleted: database triggers refuse both (see the first migration),
-and refuse inserting over an existing row or truncating (the second). Each event stores the
+and refuse inserting over an existing row or truncating (the third). Each event stores the
 hash of the previous one, so a rewrite by someone who lifts the triggers is detected
 (:mod:`metareview.store.chain`).
 """

@@ -6,8 +6,8 @@ gains BEFORE INSERT triggers refusing a row whose id already exists (``INSERT OR
 ``REPLACE``, upserts); PostgreSQL gains BEFORE TRUNCATE triggers (its primary keys already
 refuse an existing id, and ``ON CONFLICT DO UPDATE`` meets the update trigger).
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-03
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 from metareview.store.chain import GENESIS, event_hash
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

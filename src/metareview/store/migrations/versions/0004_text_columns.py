@@ -5,8 +5,8 @@ actor 200 …). SQLite ignores such lengths; PostgreSQL refused a whole import o
 ``VL`` field. Only PostgreSQL needs the change (on SQLite a table rebuild would also drop the
 append-only triggers, and gains nothing).
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-03
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -41,7 +41,7 @@ from metareview.rob.sof import (
     sof_html,
     summary_of_findings,
 )
-from metareview.stats.effects.vocabulary import MEASURES
+from metareview.stats.vocabulary import MEASURES
 
 
 def _parse_decision(text: str) -> tuple[str | None, GradeDecision]:

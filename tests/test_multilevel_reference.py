@@ -174,3 +174,25 @@ def test_imputed_covariance_equals_clubsandwich(case):
     assert close(clusters.unsort(cov.variances()), expected["V_diag"])
     first = clusters.labels.index(str(d["study"][0]))
     assert close(cov.dense_block(first), expected["V_first_block"])
+
+
+@pytest.mark.parametrize(
+    "case",
+    FIXTURE["robumeta"],
+    ids=lambda c: f"{c['dataset']}-{c['weights']}-small{c['small']}-mod{c['moderator']}",
+)
+def test_robumeta_correlated_and_hierarchical_weights(case):
+    from metareview.stats.multilevel.robumeta import robu_fit
+
+    d, expected = data_of(case["dataset"]), case["result"]
+    res = robu_fit(
+        d["yi"], d["vi"], d["study"], mods=np.asarray(d["x"]) if case["moderator"] else None,
+        weights=case["weights"], rho=case["rho"], small=case["small"],
+    )  # fmt: skip
+    for name, key in [("estimate", "beta"), ("se", "se"), ("statistic", "statistic"),
+                      ("df", "df"), ("pvalue", "pvalue"), ("ci_lower", "ci_lower"),
+                      ("ci_upper", "ci_upper")]:  # fmt: skip
+        assert close(getattr(res, name), expected[key]), name
+    assert close(res.tau2, expected["tau2"])
+    if case["weights"] == "HIER":
+        assert close(res.omega2, expected["omega2"])

@@ -80,11 +80,13 @@ def fit_multilevel(
     smooth_vi: bool = False,
     robust: str = "none",
     profile: bool = True,
+    level_tests: bool = True,
 ) -> MultilevelResult:
     """Three-level (``rho=None``) or CHE fit of effects ``yi`` (variances ``vi``) in ``study``.
 
     ``mods`` are moderator columns (an intercept is added); ``profile=False`` skips the
-    profile-likelihood CIs of σ² (the slowest part).
+    profile-likelihood CIs of σ² (the slowest part), ``level_tests=False`` the LRTs for
+    dropping a level (two more fits).
     """
     check_choice("method", method, METHODS)
     check_choice("test", test, TESTS)
@@ -126,7 +128,7 @@ def fit_multilevel(
     if profile:
         cis = {m: profile_ci(data, method, fit, m, level) for m in levels_fitted}
         sigma2_ci = tuple(cis.get(m, (0.0, 0.0)) for m in (0, 1))
-    tests = tuple(level_test(data, method, fit, m, LEVELS[m]) for m in levels_fitted)
+    tests = tuple(level_test(data, method, fit, m, LEVELS[m]) for m in levels_fitted if level_tests)
     pi_lower = pi_upper = None
     if p == 1:
         half = float(crit * math.sqrt(se[0] ** 2 + sum(fit.sigma2)))

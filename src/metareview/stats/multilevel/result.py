@@ -115,9 +115,9 @@ class MultilevelResult:
 
     def summary(self) -> str:
         """A short text summary: pooled effect, σ² and I² per level, robust inference."""
-        name = {"threelevel": "Three-level model", "che": f"CHE model (rho = {self.rho:g})"}
+        name = "Three-level model" if self.rho is None else f"CHE model (rho = {self.rho:g})"
         lines = [
-            f"{name.get(self.model, self.model)} ({self.method}, {self.test} tests): "
+            f"{name} ({self.method}, {self.test} tests): "
             f"k = {self.k} effects in {self.n_studies} studies",
             f"  estimate {self.estimate[0]:.4f}  SE {self.se[0]:.4f}  "
             f"{self.level:.0%} CI [{self.ci_lower[0]:.4f}, {self.ci_upper[0]:.4f}]  "

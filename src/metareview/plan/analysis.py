@@ -14,6 +14,7 @@ they default to ``None`` and appear in :meth:`AnalysisResult.to_dict` only when 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,6 +29,7 @@ from metareview.errors import AnalysisError
 from metareview.plan.binary import binary_sections
 from metareview.plan.moderators import MetaRegRequest, MetaRegSection, metaregression_section
 from metareview.plan.multilevel import MultilevelRequest, multilevel_section
+from metareview.plan.plan import Settings
 from metareview.plan.robustness import SECTIONS as ROBUSTNESS_SECTIONS
 from metareview.plan.robustness import SubgroupSection, group_values, robustness_sections
 from metareview.stats.bias.selection import check_steps
@@ -84,6 +86,65 @@ class AnalysisSettings:
             raise ValueError(f"level must be between 0 and 1 (e.g. 0.95); got {self.level!r}")
         if int(self.min_k_subgroup) < 1:
             raise ValueError(f"min_k_subgroup must be at least 1; got {self.min_k_subgroup!r}")
+
+
+def analysis_settings(
+    *,
+    measure: str | None = None,
+    preset: str = "metafor",
+    method: str | None = None,
+    ci_method: str | None = None,
+    level: float = 0.95,
+    columns: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> AnalysisSettings:
+    """The settings of one analysis as every front end builds them: the codes in any case, as
+    a person types them (``smd``, ``META``, ``reml``, ``KNHA``), plus any other field of
+    :class:`AnalysisSettings` (``sheet``, ``by``, ``force_bias`` …) as given.
+
+    >>> s = analysis_settings(measure="smd", preset="META", method="reml", ci_method="KNHA")
+    >>> s.measure, s.preset, s.method, s.ci_method
+    ('SMD', 'meta', 'REML', 'knha')
+    >>> analysis_settings(level=95)
+    Traceback (most recent call last):
+    ...
+    ValueError: level must be between 0 and 1 (e.g. 0.95); got 95
+    """
+    for key, case in (("trimfill_estimator", str.upper), ("trimfill_side", str.lower)):
+        if extra.get(key) is not None:
+            extra[key] = case(extra[key])
+    return AnalysisSettings(
+        measure=measure.upper() if measure else None,
+        preset=preset.lower(),
+        method=method.upper() if method else None,
+        ci_method=ci_method.lower() if ci_method else None,
+        level=level,
+        columns=dict(columns or {}),
+        **extra,
+    )
+
+
+def plan_analysis_settings(
+    settings: Settings, *, force_bias: bool = False, selection: bool = False
+) -> AnalysisSettings:
+    """The settings of an analysis of a plan, from its ``[settings]`` (``selection``: with the
+    selection model at ``settings.selection_steps``).
+
+    >>> plan_analysis_settings(Settings(preset="revman5", measure="OR")).preset
+    'revman5'
+    """
+    return analysis_settings(
+        measure=settings.measure,
+        preset=settings.preset,
+        method=settings.method,
+        ci_method=settings.ci_method,
+        level=settings.level,
+        force_bias=force_bias,
+        selection_steps=settings.selection_steps if selection else None,
+        tau_common=settings.tau_common,
+        trimfill_estimator=settings.trimfill_estimator,
+        trimfill_side=settings.trimfill_side,
+    )
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def _selection_steps(
 
 
 def multilevel_request(
-    model: str, rho: float | None, smooth_vi: bool, robust: str | None
+    model: str, rho: float | None, smooth_vi: bool | None, robust: str | None
 ) -> MultilevelRequest:
     """The ``--model --rho --smooth-vi --robust`` options; a misuse is a usage error (exit 2)."""
     try:
@@ -130,9 +130,11 @@ def multilevel_request(
     help="CHE only: assumed correlation of effects within a study (default 0.6).",
 )
 @click.option(
-    "--smooth-vi",
-    is_flag=True,
-    help="CHE only: replace each effect's variance by its study's mean variance.",
+    "--smooth-vi/--no-smooth-vi",
+    "smooth_vi",
+    default=None,
+    help="CHE only: replace each effect's variance by its study's mean variance (default: the "
+    "preset's; on under metapsy).",
 )
 @click.option(
     "--robust",
@@ -164,7 +166,7 @@ def analyze(
     selection_steps: tuple[float, ...] | None,
     model: str,
     rho: float | None,
-    smooth_vi: bool,
+    smooth_vi: bool | None,
     robust: str | None,
     as_json: bool,
 ) -> None:

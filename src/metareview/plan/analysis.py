@@ -42,6 +42,7 @@ from metareview.stats.mh_random import MantelHaenszelRandom
 from metareview.stats.multilevel import MultilevelResult
 from metareview.stats.outliers import OutlierResult
 from metareview.stats.pooling import PoolResult, check_choice, pool, resolve_settings
+from metareview.stats.presets import get_preset
 from metareview.stats.render import (
     RATIO_MEASURES,
     render_pool_html,
@@ -358,6 +359,7 @@ def analyze(
         tau2_method=pooled.method,
         ci_method=pooled.ci_method,
         level=settings.level,
+        preset=get_preset(settings.preset),
     )
     if dropped:
         warnings.append(

@@ -25,6 +25,7 @@ import numpy as np
 from metareview.errors import AnalysisError
 from metareview.stats.multilevel import MultilevelResult, fit_multilevel
 from metareview.stats.pooling import check_choice
+from metareview.stats.presets import Preset
 
 MODELS: tuple[str, ...] = ("standard", "threelevel", "che")
 ROBUST_CHOICES: tuple[str, ...] = ("none", "CR2", "CR1")
@@ -33,19 +34,19 @@ CHE_DEFAULT_RHO = 0.6  # metapsyTools >= 1.0.4
 
 @dataclass(frozen=True)
 class MultilevelRequest:
-    """``--model``, ``--rho``, ``--smooth-vi`` and ``--robust`` (``None``: the model's default,
-    ρ = 0.6 and CR2 for CHE, no robust variance for the three-level model)."""
+    """``--model``, ``--rho``, ``--smooth-vi`` and ``--robust`` (``None``: the default, ρ = 0.6
+    and CR2 for CHE, no robust variance for the three-level model, smoothing as the preset)."""
 
     model: str = "standard"
     rho: float | None = None
-    smooth_vi: bool = False
+    smooth_vi: bool | None = None  # None: the preset's multilevel_smooth_vi
     robust: str | None = None
 
     def __post_init__(self) -> None:
         check_choice("model", self.model, MODELS)
         if self.robust is not None:
             check_choice("robust", self.robust, ROBUST_CHOICES)
-        if self.model != "che" and (self.rho is not None or self.smooth_vi):
+        if self.model != "che" and (self.rho is not None or self.smooth_vi is not None):
             raise ValueError("rho and smooth_vi apply to the CHE model (--model che) only")
         if self.model == "che":
             object.__setattr__(self, "rho", CHE_DEFAULT_RHO if self.rho is None else self.rho)
@@ -66,8 +67,12 @@ def multilevel_section(
     tau2_method: str,
     ci_method: str,
     level: float,
+    preset: Preset,
 ) -> MultilevelResult | None:
-    """The multilevel fit of the analysis' effects, or None for the standard model."""
+    """The multilevel fit of the analysis' effects, or None for the standard model.
+
+    The preset decides what the request leaves open: CHE smoothing and the prediction
+    interval (metapsy: smoothed, t(k − 1) with the robust SE)."""
     if request.model == "standard":
         return None
     if tau2_method not in ("REML", "ML"):
@@ -85,6 +90,7 @@ def multilevel_section(
         test="z" if ci_method == "z" else "t",
         level=level,
         rho=request.rho if request.model == "che" else None,
-        smooth_vi=request.smooth_vi,
+        smooth_vi=preset.multilevel_smooth_vi if request.smooth_vi is None else request.smooth_vi,
         robust=request.robust,
+        pi_method=preset.multilevel_pi,
     )

@@ -44,6 +44,7 @@ from metareview.stats.pooling import check_choice
 METHODS: tuple[str, ...] = ("REML", "ML")
 TESTS: tuple[str, ...] = ("z", "t")
 ROBUST: tuple[str, ...] = ("none", "CR2", "CR1")
+PI_METHODS: tuple[str, ...] = ("model", "robust_k1")
 
 
 def _inputs(yi, vi, study, mods) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -81,16 +82,20 @@ def fit_multilevel(
     robust: str = "none",
     profile: bool = True,
     level_tests: bool = True,
+    pi_method: str = "model",
 ) -> MultilevelResult:
     """Three-level (``rho=None``) or CHE fit of effects ``yi`` (variances ``vi``) in ``study``.
 
     ``mods`` are moderator columns (an intercept is added); ``profile=False`` skips the
     profile-likelihood CIs of σ² (the slowest part), ``level_tests=False`` the LRTs for
-    dropping a level (two more fits).
+    dropping a level (two more fits). ``pi_method`` ``"model"`` gives metafor's prediction
+    interval (z or t(k − p), model SE); ``"robust_k1"`` metapsyTools' (t(k − 1) with the robust
+    SE when ``robust`` is set).
     """
     check_choice("method", method, METHODS)
     check_choice("test", test, TESTS)
     check_choice("robust", robust, ROBUST)
+    check_choice("pi_method", pi_method, PI_METHODS)
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be in (0, 1); got {level!r}")
     y, v, x = _inputs(yi, vi, study, mods)
@@ -129,10 +134,6 @@ def fit_multilevel(
         cis = {m: profile_ci(data, method, fit, m, level) for m in levels_fitted}
         sigma2_ci = tuple(cis.get(m, (0.0, 0.0)) for m in (0, 1))
     tests = tuple(level_test(data, method, fit, m, LEVELS[m]) for m in levels_fitted if level_tests)
-    pi_lower = pi_upper = None
-    if p == 1:
-        half = float(crit * math.sqrt(se[0] ** 2 + sum(fit.sigma2)))
-        pi_lower, pi_upper = float(ev.beta[0] - half), float(ev.beta[0] + half)
     qm, qm_df, qm_pvalue = _omnibus(ev.beta, ev.vcov, df)
     qe, qe_pvalue, saturated = _residual_heterogeneity(data, sampling)
     n_par = p + 2
@@ -145,6 +146,9 @@ def fit_multilevel(
         robust_result = robust_variance(
             data, fit.sigma2, ev, robust, level=level, test_coefficients=tuple(range(1, p))
         )
+    pi_lower, pi_upper = _prediction_interval(
+        ev.beta, se, fit.sigma2, crit, robust_result, pi_method, level, k
+    )
     names = ("intrcpt", *(moderator_names or [f"mod{i}" for i in range(1, p)]))
     warnings.extend(
         f"sigma2 {LEVELS[m]} is on the boundary (0)" for m in levels_fitted if fit.at_boundary[m]
@@ -188,6 +192,18 @@ def fit_multilevel(
         iterations=fit.iterations,
         warnings=tuple(warnings),
     )
+
+
+def _prediction_interval(beta, se, sigma2, crit, robust_result, pi_method, level, k):
+    """metafor ``predict`` (``model``) or t(k − 1) with the robust SE (``robust_k1``)."""
+    if len(beta) > 1:
+        return None, None
+    spread = se[0]
+    if pi_method == "robust_k1":
+        crit = dist.t_crit(level, k - 1)
+        spread = robust_result.se[0] if robust_result is not None else se[0]
+    half = float(crit * math.sqrt(spread**2 + sum(sigma2)))
+    return float(beta[0] - half), float(beta[0] + half)
 
 
 def _omnibus(beta: np.ndarray, vcov: np.ndarray, df: int | None):

@@ -196,3 +196,16 @@ def test_robumeta_correlated_and_hierarchical_weights(case):
     assert close(res.tau2, expected["tau2"])
     if case["weights"] == "HIER":
         assert close(res.omega2, expected["omega2"])
+
+
+def test_boundary_fit_reports_zero_within_variance_as_metafor():
+    """Identical effects within each district: metafor stops at σ²_within ≈ 1e-12 (printed
+    0.0000); the fit reports it as 0 on the boundary with metafor's other values."""
+    d, expected = data_of("konstantopoulos2011"), FIXTURE["boundary"]
+    res = fit_multilevel(expected["yi"], d["vi"], d["study"])
+    assert res.sigma2[1] == 0.0 and res.at_boundary == (False, True)
+    assert "sigma2 within is on the boundary (0)" in res.warnings
+    assert close(res.sigma2[0], expected["sigma2"][0])
+    assert close([res.estimate[0], res.se[0]], [expected["beta"], expected["se"]])
+    assert close(res.loglik, expected["loglik"])
+    assert close(np.ravel(res.sigma2_ci), np.ravel(expected["sigma2_ci"]), rel=PROFILE_REL)

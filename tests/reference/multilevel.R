@@ -144,6 +144,15 @@ for (name in names(datasets)) {
   }
 }
 
+# A boundary fit: every school of a district given the district's mean effect, so the
+# within-district variance is 0 (metafor stops at ~1e-12 and reports it as 0.0000).
+b <- datasets$konstantopoulos2011
+b$yi <- ave(b$yi, b$study)
+rb <- fit_model(b, b$vi, "REML", "z")
+prof_b <- confint(rb, control = list(tol = 1e-12))
+boundary <- c(fit_out(rb), list(yi = b$yi, sigma2_ci = list(unname(prof_b[[1]]$random[1, 2:3]),
+                                                         unname(prof_b[[2]]$random[1, 2:3]))))
+
 data_out <- lapply(datasets, function(d) as.list(d))
 doc <- list(
   software = paste0("R metafor ", packageVersion("metafor"), " / metadat ", packageVersion("metadat"),
@@ -153,7 +162,7 @@ doc <- list(
                                               sigma2 = c(0.0651, 0.0327),
                                               sigma2_ci = list(c(0.0222, 0.2072), c(0.0163, 0.0628)))),
   data = data_out, threelevel = threelevel, moderators = moderators, che = che,
-  robumeta = robumeta_cases
+  robumeta = robumeta_cases, boundary = boundary
 )
 writeLines(toJSON(doc, auto_unbox = TRUE, digits = NA, dataframe = "columns", null = "null",
                   pretty = FALSE, matrix = "rowmajor"),

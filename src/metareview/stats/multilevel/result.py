@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,6 +143,9 @@ class MultilevelResult:
             )
         lines.extend(f"  warning: {w}" for w in self.warnings)
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self.summary())}</pre>"
 
 
 def _num(value: float | None) -> str:

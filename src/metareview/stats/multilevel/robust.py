@@ -160,7 +160,9 @@ def _contrast_moments(data: ModelData, blocks: _Blocks, bread: np.ndarray, contr
 
 
 def _satterthwaite_df(omega_ss: np.ndarray) -> float:
-    return float(np.trace(omega_ss) ** 2 / np.sum(omega_ss * omega_ss))
+    """NaN when every adjustment vanished (the 1e-12 cut is absolute, as clubSandwich's)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(np.trace(omega_ss) ** 2 / np.sum(omega_ss * omega_ss))
 
 
 def robust_variance(

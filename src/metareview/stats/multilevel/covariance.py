@@ -112,3 +112,15 @@ class Marginal:
         d2 = self.d_inv**2
         s2 = self.clusters.block_sum(self.u[:, :, None] * self.u[:, None, :] * d2[:, None, None])
         return float(self.d_inv.sum() - np.einsum("jrs,jsr->", self.k_mat, s2))
+
+    def trace_inverse_squared(self) -> float:
+        """``tr(M⁻²)`` = Σ d⁻² − 2 Σ_j tr(K_j U_jᵀD⁻³U_j) + Σ_j tr(K_j S_j K_j S_j), S = UᵀD⁻²U."""
+        uu = self.u[:, :, None] * self.u[:, None, :]
+        s2 = self.clusters.block_sum(uu * (self.d_inv**2)[:, None, None])
+        s3 = self.clusters.block_sum(uu * (self.d_inv**3)[:, None, None])
+        ks2 = self.k_mat @ s2
+        return float(
+            (self.d_inv**2).sum()
+            - 2.0 * np.einsum("jrs,jsr->", self.k_mat, s3)
+            + np.einsum("jrs,jsr->", ks2, ks2)
+        )

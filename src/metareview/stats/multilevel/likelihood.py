@@ -49,15 +49,41 @@ class ModelData:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """The likelihood at one σ²: value, score, GLS coefficients and their covariance."""
+    """The likelihood at one σ²: value, score, GLS coefficients and their covariance.
+
+    :meth:`curvature` gives the information matrices (computed only when a step needs them).
+    """
 
     loglik: float
     gradient: np.ndarray
     beta: np.ndarray
     vcov: np.ndarray
-    information: np.ndarray
     marginal: Marginal
     resid: np.ndarray
+    method: str
+    pieces: tuple[np.ndarray, ...]  # M⁻¹X, M⁻¹1, M⁻¹r, and its study sums
+
+    def curvature(self) -> tuple[np.ndarray, np.ndarray]:
+        """(average information, observed information) of the profiled likelihood.
+
+        The average information is ``½ (G_m P r)ᵀ P (G_n P r)`` (Gilmour, Thompson & Cullis
+        1995); the observed one ``(G_m P r)ᵀ P (G_n P r) − ½ tr(Q G_m Q G_n)`` with Q = P
+        (REML) or M⁻¹ (ML; the derivative of β̂ turns M⁻¹ in the first term into P). ``M⁻¹``
+        of a vector constant within studies is that constant times ``M_j⁻¹ 1``.
+        """
+        mi_x, mi_1, u, cluster_u = self.pieces
+        marginal, vcov = self.marginal, self.vcov
+        clusters = marginal.clusters
+        z = np.column_stack([clusters.spread(cluster_u), u])
+        mi_z = np.column_stack([z[:, 0] * mi_1, marginal.solve(np.column_stack([u, mi_x]))])
+        zmz = z.T @ mi_z[:, :2]
+        xz = mi_x.T @ z
+        quad = zmz - xz.T @ vcov @ xz
+        average = 0.5 * (zmz if self.method == "ML" else quad)
+        traces = _trace_products(
+            clusters, marginal, mi_x, mi_1, mi_z[:, 2:], vcov, self.method == "REML"
+        )
+        return (average + average.T) / 2.0, (quad + quad.T) / 2.0 - 0.5 * traces
 
 
 def evaluate(data: ModelData, sigma2: tuple[float, float], method: str) -> Evaluation:
@@ -88,20 +114,29 @@ def evaluate(data: ModelData, sigma2: tuple[float, float], method: str) -> Evalu
     gradient = -0.5 * np.array(
         [trace_between - float(cluster_u @ cluster_u), trace_within - float(u @ u)]
     )
-    information = _average_information(data, method, marginal, mi_x, mi_1, vcov, u, cluster_u)
-    return Evaluation(float(loglik), gradient, beta, vcov, information, marginal, resid)
+    return Evaluation(
+        float(loglik), gradient, beta, vcov, marginal, resid, method, (mi_x, mi_1, u, cluster_u)
+    )
 
 
-def _average_information(data, method, marginal, mi_x, mi_1, vcov, u, cluster_u) -> np.ndarray:
-    """The average information ``½ (G_m P r)ᵀ P (G_n P r)`` (Gilmour, Thompson & Cullis 1995).
-
-    ``M⁻¹`` of a vector constant within studies is that constant times ``M_j⁻¹ 1``, so only
-    the within-study column needs a solve.
-    """
-    z = np.column_stack([data.clusters.spread(cluster_u), u])
-    mi_z = np.column_stack([z[:, 0] * mi_1, marginal.solve(u)])
-    info = z.T @ mi_z
-    if method == "REML":
-        xz = mi_x.T @ z
-        info -= xz.T @ vcov @ xz
-    return 0.5 * (info + info.T) / 2.0
+def _trace_products(clusters, marginal, mi_x, mi_1, mi2_x, vcov, reml) -> np.ndarray:
+    """``tr(Q G_m Q G_n)`` for G = (study indicators Z Zᵀ, I), study by study."""
+    delta = 1.0 if reml else 0.0
+    a = clusters.block_sum(mi_1)
+    g = clusters.block_sum(mi_x)
+    gag = g @ vcov @ g.T
+    between = np.diag(a) - delta * gag
+    t_bb = float(np.sum(between * between))
+    s = mi_x.T @ mi_x
+    ag = g @ vcov  # rows: (A g_j)ᵀ
+    cross = clusters.block_sum(mi_1[:, None] * mi_x)
+    t_bw = float(
+        clusters.block_sum(mi_1 * mi_1).sum()
+        - 2.0 * delta * np.sum(cross * ag)
+        + delta * np.einsum("jp,pq,jq->", ag, s, ag)
+    )
+    as_ = vcov @ s
+    t_ww = marginal.trace_inverse_squared() - delta * (
+        2.0 * float(np.sum(vcov * (mi_x.T @ mi2_x))) - float(np.sum(as_ * as_.T))
+    )
+    return np.array([[t_bb, t_bw], [t_bw, t_ww]])

@@ -9,8 +9,8 @@ within studies when ``smooth_vi``. ``robust`` adds CR2 (clubSandwich) or CR1 (me
 >>> yi = [0.1, 0.3, 0.5, 0.4, -0.1, 0.0, 0.6, 0.9]
 >>> vi = [0.01] * 8
 >>> res = fit_multilevel(yi, vi, [1, 1, 2, 2, 3, 3, 4, 4])
->>> round(res.estimate[0], 4), [round(s, 4) for s in res.sigma2], res.n_studies
-(0.3375, [0.1079, 0.0087], 4)
+>>> round(res.estimate[0], 4), [round(s, 5) for s in res.sigma2], res.n_studies
+(0.3375, [0.10792, 0.00875], 4)
 >>> fit_multilevel(yi, vi, [1, 1, 2, 2, 3, 3, 4, 4], method="DL")
 Traceback (most recent call last):
 ...

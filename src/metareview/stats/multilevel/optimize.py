@@ -1,6 +1,7 @@
 """Maximise the (restricted) likelihood over σ² ≥ 0, to the exact root of the score.
 
-Projected scoring steps with the average information matrix (AI-REML), with step halving
+Projected Newton steps with the analytic observed information where it is positive definite,
+else the average information (AI-REML, always positive semi-definite), with step halving
 whenever the likelihood does not rise. A component whose score is ≤ 0 at σ² = 0 stays on the boundary, as metafor
 reports it (σ² = 0). Components can be held fixed (the reduced models of the LRT and the
 profile likelihood). A fit that does not converge says why.
@@ -73,7 +74,13 @@ def maximize(
             np.abs(score) * scale < SCORE_TOLERANCE * max(1.0, abs(current.loglik))
         ):
             return _maximum(sigma2, is_fixed, current, iteration, True)
-        info = current.information[np.ix_(active, active)]
+        average, observed = current.curvature()
+        observed = observed[np.ix_(active, active)]
+        info = (
+            observed
+            if np.all(np.linalg.eigvalsh(observed) > 0)
+            else average[np.ix_(active, active)]
+        )
         fallback = np.sign(score) * np.maximum(sigma2[active], typical)
         try:
             step = np.linalg.solve(info, score)

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from metareview.cli.console import echo
 from metareview.cli.options import (
     ci_method_option,
     column_option,
@@ -196,4 +197,4 @@ def analyze(
         multilevel=multilevel_request(model, rho, smooth_vi, robust),
     )
     result = run_analysis(data, settings)
-    click.echo(json.dumps(result.to_dict(), indent=2) if as_json else result.summary())
+    echo(json.dumps(result.to_dict(), indent=2) if as_json else result.summary())

@@ -24,8 +24,8 @@ import numpy as np
 
 from metareview.errors import AnalysisError
 from metareview.stats.multilevel import MultilevelResult, fit_multilevel
-from metareview.stats.pooling import check_choice
 from metareview.stats.presets import Preset
+from metareview.stats.vocabulary import check_choice
 
 MODELS: tuple[str, ...] = ("standard", "threelevel", "che")
 ROBUST_CHOICES: tuple[str, ...] = ("none", "CR2", "CR1")

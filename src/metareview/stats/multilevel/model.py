@@ -39,7 +39,7 @@ from metareview.stats.multilevel.optimize import maximize_or_raise
 from metareview.stats.multilevel.profile import level_test, profile_ci
 from metareview.stats.multilevel.result import LEVELS, MultilevelResult
 from metareview.stats.multilevel.robust import robust_variance
-from metareview.stats.pooling import check_choice
+from metareview.stats.vocabulary import check_choice, check_level
 
 METHODS: tuple[str, ...] = ("REML", "ML")
 TESTS: tuple[str, ...] = ("z", "t")
@@ -96,8 +96,7 @@ def fit_multilevel(
     check_choice("test", test, TESTS)
     check_choice("robust", robust, ROBUST)
     check_choice("pi_method", pi_method, PI_METHODS)
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be in (0, 1); got {level!r}")
+    check_level(level)
     y, v, x = _inputs(yi, vi, study, mods)
     clusters = Clusters.from_labels(study)
     k, p = len(y), x.shape[1]

@@ -34,7 +34,7 @@ import numpy as np
 
 from metareview.stats import distributions as dist
 from metareview.stats.multilevel.clusters import Clusters
-from metareview.stats.pooling import check_choice
+from metareview.stats.vocabulary import check_choice
 
 WEIGHTS: tuple[str, ...] = ("CORR", "HIER")
 EIGEN_TOLERANCE = 1e-10

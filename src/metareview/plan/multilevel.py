@@ -12,7 +12,7 @@ estimated by REML unless the τ² method is ML.
 >>> MultilevelRequest(model="threelevel", rho=0.5)
 Traceback (most recent call last):
 ...
-ValueError: rho and smooth_vi apply to the CHE model (--model che) only
+metareview.errors.InputError: rho and smooth_vi apply to the CHE model (--model che) only
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from metareview.errors import AnalysisError
+from metareview.errors import AnalysisError, InputError
 from metareview.stats.multilevel import MultilevelResult, fit_multilevel
 from metareview.stats.presets import Preset
 from metareview.stats.vocabulary import check_choice
@@ -47,15 +47,15 @@ class MultilevelRequest:
         if self.robust is not None:
             check_choice("robust", self.robust, ROBUST_CHOICES)
         if self.model != "che" and (self.rho is not None or self.smooth_vi is not None):
-            raise ValueError("rho and smooth_vi apply to the CHE model (--model che) only")
+            raise InputError("rho and smooth_vi apply to the CHE model (--model che) only")
         if self.model == "che":
             object.__setattr__(self, "rho", CHE_DEFAULT_RHO if self.rho is None else self.rho)
             if not -1.0 < self.rho < 1.0:
-                raise ValueError(f"rho must be a correlation in (-1, 1); got {self.rho!r}")
+                raise InputError(f"rho must be a correlation in (-1, 1); got {self.rho!r}")
         if self.robust is None:
             object.__setattr__(self, "robust", "CR2" if self.model == "che" else "none")
         if self.model == "standard" and self.robust != "none":
-            raise ValueError("robust variance applies to --model threelevel or che")
+            raise InputError("robust variance applies to --model threelevel or che")
 
 
 def multilevel_section(

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from metareview.errors import InputError
 from metareview.stats.multilevel.clusters import Clusters
 
 
@@ -69,7 +70,7 @@ def impute_covariance(
     ``impute_covariance_matrix(vi, cluster, r = rho, smooth_vi)``.
     """
     if not -1.0 < rho < 1.0 or not np.isfinite(rho):
-        raise ValueError(f"rho must be a correlation in (-1, 1); got {rho!r}")
+        raise InputError(f"rho must be a correlation in (-1, 1); got {rho!r}")
     v = smoothed_variances(vi, clusters) if smooth_vi else vi
     return SamplingCovariance(diag=(1.0 - rho) * v, scale=np.sqrt(v), rho=rho, clusters=clusters)
 

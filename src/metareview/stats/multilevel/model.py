@@ -14,7 +14,7 @@ within studies when ``smooth_vi``. ``robust`` adds CR2 (clubSandwich) or CR1 (me
 >>> fit_multilevel(yi, vi, [1, 1, 2, 2, 3, 3, 4, 4], method="DL")
 Traceback (most recent call last):
 ...
-ValueError: method must be one of REML, ML; got 'DL'
+metareview.errors.InputError: method must be one of REML, ML; got 'DL'
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from metareview.errors import AnalysisError
+from metareview.errors import AnalysisError, InputError
 from metareview.stats import distributions as dist
 from metareview.stats.multilevel.clusters import Clusters
 from metareview.stats.multilevel.covariance import (
@@ -51,16 +51,16 @@ def _inputs(yi, vi, study, mods) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     y = np.asarray(yi, dtype=float)
     v = np.asarray(vi, dtype=float)
     if y.ndim != 1 or v.shape != y.shape or len(study) != len(y):
-        raise ValueError("yi, vi and study must be sequences of the same length")
+        raise InputError("yi, vi and study must be sequences of the same length")
     if not (np.all(np.isfinite(y)) and np.all(np.isfinite(v)) and np.all(v > 0)):
-        raise ValueError("yi must be finite and vi finite and > 0")
+        raise InputError("yi must be finite and vi finite and > 0")
     if any(s is None or (isinstance(s, float) and math.isnan(s)) for s in study):
-        raise ValueError("every effect needs a study label")
+        raise InputError("every effect needs a study label")
     x = np.ones((len(y), 1))
     if mods is not None:
         m = np.asarray(mods, dtype=float).reshape(len(y), -1)
         if not np.all(np.isfinite(m)):
-            raise ValueError("moderators must be finite")
+            raise InputError("moderators must be finite")
         x = np.column_stack([x, m])
     if np.linalg.matrix_rank(x) < x.shape[1]:
         raise AnalysisError("the moderators are collinear (the design matrix is not of full rank)")

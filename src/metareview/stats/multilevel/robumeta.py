@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from metareview.errors import AnalysisError, InputError
 from metareview.stats import distributions as dist
 from metareview.stats.multilevel.clusters import Clusters
 from metareview.stats.vocabulary import check_choice
@@ -144,7 +145,7 @@ def robu_fit(
     """robumeta ``robu(y ~ mods, studynum = study, var.eff.size = vi, modelweights, rho, small)``."""
     check_choice("weights", weights, WEIGHTS)
     if not 0.0 <= rho <= 1.0:
-        raise ValueError(f"rho must be in [0, 1]; got {rho!r}")
+        raise InputError(f"rho must be in [0, 1]; got {rho!r}")
     clusters = Clusters.from_labels(study)
     order = clusters.order
     y = np.asarray(yi, dtype=float)[order]
@@ -154,7 +155,7 @@ def robu_fit(
         x = np.column_stack([x, np.asarray(mods, dtype=float).reshape(len(y), -1)[order]])
     p, n = x.shape[1], clusters.n_clusters
     if n <= p:
-        raise ValueError(f"robust variance needs more studies ({n}) than coefficients ({p})")
+        raise AnalysisError(f"robust variance needs more studies ({n}) than coefficients ({p})")
     omega2: float | None = None
     if weights == "CORR":
         tau2 = _corr_tau2(x, y, v, clusters, rho)

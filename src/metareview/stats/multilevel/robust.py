@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from metareview.errors import AnalysisError, InputError
 from metareview.stats import distributions as dist
 from metareview.stats.multilevel.likelihood import Evaluation, ModelData
 
@@ -176,13 +177,13 @@ def robust_variance(
 ) -> RobustResult:
     """CR2 (clubSandwich) or CR1 (metafor ``robust``) inference for the fitted coefficients."""
     if method not in ROBUST_METHODS:
-        raise ValueError(
+        raise InputError(
             f"robust method must be one of {', '.join(ROBUST_METHODS)}; got {method!r}"
         )
     bread, beta, p = fit.vcov, fit.beta, data.p
     n_clusters = data.clusters.n_clusters
     if n_clusters <= p:
-        raise ValueError(
+        raise AnalysisError(
             f"robust variance needs more studies ({n_clusters}) than coefficients ({p})"
         )
     blocks = _blocks(data, sigma2, bread, method)

@@ -21,6 +21,7 @@ from metareview.cli.records_options import (
     stage_option,
 )
 from metareview.cli.records_screen import screen
+from metareview.cli.records_stopping import stopping
 from metareview.cli.records_studies import same_study, separate_study
 from metareview.errors import DataError, Problem, RecordsError
 from metareview.records.duplicate_log import DuplicateState
@@ -155,6 +156,7 @@ def _review_pairs(project: Project, actor: str) -> None:
 records.add_command(screen)
 records.add_command(same_study)
 records.add_command(separate_study)
+records.add_command(stopping)
 
 
 @records.command()

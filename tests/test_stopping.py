@@ -17,7 +17,7 @@ from metareview.records.events import Event, EventKind
 from metareview.records.record import Record
 from metareview.records.screening import StageState, screening_sequence
 from metareview.records.simulation import simulate
-from metareview.records.stopping import (
+from metareview.records.stopping_rules import (
     RandomSample,
     buscar,
     buscar_p_value,

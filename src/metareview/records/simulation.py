@@ -16,7 +16,7 @@ order is the ``N`` records screened after the priors, ``R`` of them relevant.
   the perfect and the worst (0 perfect, 1 worst).
 
 Stopping rules are functions of the label sequence, so they are evaluated on it (see
-:mod:`metareview.records.stopping`): consecutive irrelevant records (a heuristic), the
+:mod:`metareview.records.stopping_rules`): consecutive irrelevant records (a heuristic), the
 statistical rule of Callaghan & Müller-Hansen (2020), which stops once the hypothesis "recall
 is below the target" is rejected at level α by a hypergeometric test on the most recent
 records, the knee method (Cormack & Grossman 2016), and the end of SAFE's active-learning
@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from metareview.records.active_learning import DEFAULT_MODEL, Model, Ranker
-from metareview.records.stopping import RandomSample, buscar_p_values, knee_stop_point
+from metareview.records.stopping_rules import RandomSample, buscar_p_values, knee_stop_point
 
 
 def metrics(labels: Sequence[int] | np.ndarray) -> dict[str, Any]:
@@ -87,7 +87,7 @@ def statistical_stop(
     total: int | None = None,
 ) -> int | None:
     """Callaghan & Müller-Hansen (2020): the first point where "recall < target" is rejected
-    (:func:`~metareview.records.stopping.buscar_p_values` below ``alpha``). ``total`` is the
+    (:func:`~metareview.records.stopping_rules.buscar_p_values` below ``alpha``). ``total`` is the
     number of records (default: ``len(labels)``).
 
     >>> statistical_stop([1] * 5 + [0] * 95) is not None
@@ -103,7 +103,7 @@ def safe_stop(
     labels: Sequence[int] | np.ndarray, sample: RandomSample, run: int = 50
 ) -> int | None:
     """Records screened when SAFE's active-learning phase may end (see
-    :func:`~metareview.records.stopping.safe`), or ``None``.
+    :func:`~metareview.records.stopping_rules.safe`), or ``None``.
 
     >>> safe_stop([1] * 5 + [0] * 200, RandomSample(20, 1))  # 50 in a row, 2 × 10.25 reached
     55

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from metareview.records.screening import screening_sequence
-from metareview.records.stopping import RandomSample, StoppingAdvice, all_rules
+from metareview.records.stopping_rules import RandomSample, StoppingAdvice, all_rules
 from metareview.store.project import Project
 from metareview.store.review import eligible, stage_state
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from metareview.errors import NotEstimableError
 from metareview.plan.analysis import AnalysisSettings, analyze
-from metareview.stats.mantel_haenszel import NotEstimable, mantel_haenszel
+from metareview.stats.mantel_haenszel import mantel_haenszel
 from tests.test_cli_basics import run_cli
 from tests.trust_stats_reference import REFERENCE
 
@@ -65,10 +66,10 @@ def test_mantel_haenszel_raises_not_estimable_with_the_reason():
     a, n1, c, n2 = data["ai"], data["n1i"], data["ci"], data["n2i"]
     b = [n - x for n, x in zip(n1, a)]
     d = [n - x for n, x in zip(n2, c)]
-    with pytest.raises(NotEstimable, match="no events in arm 2"):
+    with pytest.raises(NotEstimableError, match="no events in arm 2"):
         mantel_haenszel(a, b, c, d, measure="OR")
     zero = [0, 0, 0]
-    with pytest.raises(NotEstimable, match="variance is 0"):
+    with pytest.raises(NotEstimableError, match="variance is 0"):
         mantel_haenszel(zero, n1, zero, n2, measure="RD")
 
 

@@ -25,12 +25,13 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from metareview.errors import NotEstimableError
 from metareview.stats.effects.binary import zero_cell_correction
-from metareview.stats.effects.vocabulary import BINARY_MEASURES
-from metareview.stats.mantel_haenszel import BinaryPoolResult, NotEstimable, mantel_haenszel
+from metareview.stats.mantel_haenszel import BinaryPoolResult, mantel_haenszel
 from metareview.stats.mh_random import MantelHaenszelRandom, mantel_haenszel_random
 from metareview.stats.peto import peto
 from metareview.stats.presets import Preset, get_preset
+from metareview.stats.vocabulary import BINARY_MEASURES
 
 EVENT_COLUMNS = ("event_arm1", "totaln_arm1", "event_arm2", "totaln_arm2")
 
@@ -83,7 +84,7 @@ def binary_sections(
     def attempt(compute: Callable[[], Any]) -> Any:
         try:
             return compute()
-        except NotEstimable as undefined:
+        except NotEstimableError as undefined:
             note = f"{undefined}; the inverse-variance results stand"
             if note not in notes:
                 notes.append(note)

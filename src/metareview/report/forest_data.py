@@ -31,7 +31,7 @@ from scipy import stats
 
 from metareview.plan.results import AnalysisRecord, study_weights
 from metareview.report.numbers import fixed
-from metareview.stats.effects.vocabulary import RATIO_MEASURES
+from metareview.stats.vocabulary import RATIO_MEASURES
 
 MEASURE_LABELS = {
     "SMD": ("Std. Mean Difference", "SMD", "Hedges' g"),

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from metareview.errors import NotEstimableError
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2_model
 from metareview.stats.wls import LinearModel
 
@@ -150,9 +151,9 @@ def influence(
     X = np.ones((k, 1)) if X is None else np.asarray(X, dtype=float)
     p = X.shape[1]
     if k < 2:
-        raise ValueError(f"influence diagnostics need at least 2 studies; got {k}")
+        raise NotEstimableError(f"influence diagnostics need at least 2 studies; got {k}")
     if p > 1 and k - 1 <= p:  # a deleted fit must keep more studies than coefficients
-        raise ValueError(
+        raise NotEstimableError(
             f"influence diagnostics of a model with {p} coefficients need more than {p + 1} "
             f"studies; got {k}"
         )

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from metareview.errors import NotEstimableError
 from metareview.stats.heterogeneity import h2_from_q, i2_from_q
-from metareview.stats.mantel_haenszel import BinaryPoolResult, NotEstimable, check_tables
+from metareview.stats.mantel_haenszel import BinaryPoolResult, check_tables
 
 
 def peto(a: Any, b: Any, c: Any, d: Any, *, level: float = 0.95) -> BinaryPoolResult:
@@ -44,7 +45,7 @@ def peto(a: Any, b: Any, c: Any, d: Any, *, level: float = 0.95) -> BinaryPoolRe
     variance = np.where(n > 1, n1 * n2 * m1 * m2 / (n**2 * np.maximum(n - 1, 1)), 0.0)
     total_v = float(variance.sum())
     if total_v <= 0:
-        raise NotEstimable(
+        raise NotEstimableError(
             "Peto's odds ratio is not estimable: no table has both events and non-events"
         )
     estimate = float(o_minus_e.sum()) / total_v

@@ -10,13 +10,15 @@ See ``docs/presets.md`` for the software version each preset reproduces.
 >>> get_preset("REML")
 Traceback (most recent call last):
 ...
-ValueError: preset must be one of metafor, meta, revman5, metapsy, cma; got 'REML'
+metareview.errors.InputError: preset must be one of metafor, meta, revman5, metapsy, cma; got 'REML'
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from typing import Any
+
+from metareview.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,16 @@ class Preset:
             R meta's ``trimfill`` keeps Hartung-Knapp).
         min_k_bias: fewest studies for which small-study tests are run (10: the Cochrane
             Handbook 13.3.5.4 and meta's ``metabias(k.min = 10)``; metafor sets no minimum).
+    Several effects per study (``docs/multilevel.md``)
+        within_study_rho: assumed correlation of a study's effects when a plan combines them
+            into one (``multiple_effects = "combine"``): 0.5, or 0.6 for metapsy
+            (metapsyTools ≥ 1.0.4's ``rho.within.study``; 0.5 before).
+        multilevel_smooth_vi: whether the CHE model averages the sampling variances within a
+            study (metapsyTools' CHE model: yes).
+        multilevel_pi: prediction interval of the three-level and CHE models: ``"model"``
+            (metafor ``predict``: z, or t on k − p df, with the model-based SE) or
+            ``"robust_k1"`` (t on k − 1 df with the robust SE when one is computed:
+            metapsyTools ≥ 1.0.4).
     """
 
     name: str
@@ -92,6 +104,9 @@ class Preset:
     trimfill_refit_ci: str = "analysis"
     smd_from_events: str = "hasselblad_hedges"
     mantel_haenszel_random: bool = False
+    within_study_rho: float = 0.5
+    multilevel_smooth_vi: bool = False
+    multilevel_pi: str = "model"
 
     def with_overrides(self, **overrides: Any) -> Preset:
         """Return a copy with explicit arguments (those not ``None``) replacing the defaults.
@@ -102,7 +117,7 @@ class Preset:
         changes = {key: value for key, value in overrides.items() if value is not None}
         unknown = sorted(set(changes) - set(self.__dataclass_fields__))
         if unknown:
-            raise ValueError(f"unknown preset setting(s): {', '.join(unknown)}")
+            raise InputError(f"unknown preset setting(s): {', '.join(unknown)}")
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -166,7 +181,7 @@ PRESETS: dict[str, Preset] = {
     ),
     "metapsy": Preset(
         name="metapsy",
-        software="R metapsyTools 1.x (runMetaAnalysis, via meta and esc)",
+        software="R metapsyTools >= 1.0.4 (runMetaAnalysis, via meta, metafor and esc)",
         smd_correction="approx",
         smd_variance="esc",
         zero_cell_add=0.5,
@@ -181,6 +196,9 @@ PRESETS: dict[str, Preset] = {
         egger_variant="classic",
         trimfill_model="FE",
         smd_from_events="metapsy",
+        within_study_rho=0.6,
+        multilevel_smooth_vi=True,
+        multilevel_pi="robust_k1",
     ),
     "cma": Preset(
         name="cma",
@@ -214,5 +232,5 @@ def get_preset(name: str | Preset | None = None) -> Preset:
         return name
     key = DEFAULT_PRESET if name is None else str(name).strip().lower()
     if key not in PRESETS:
-        raise ValueError(f"preset must be one of {', '.join(PRESETS)}; got {name!r}")
+        raise InputError(f"preset must be one of {', '.join(PRESETS)}; got {name!r}")
     return PRESETS[key]

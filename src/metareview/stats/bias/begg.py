@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from metareview.stats.pooling import check_choice
+from metareview.errors import NotEstimableError
 from metareview.stats.presets import Preset, get_preset
 from metareview.stats.tau2 import check_inputs
+from metareview.stats.vocabulary import check_choice
 from metareview.stats.wls import LinearModel
 
 EXACT_MAX_K = 50  # R cor.test's default limit of the exact p-value
@@ -76,12 +77,14 @@ def rank_correlation_test(
     y, v = check_inputs(yi, vi)
     k = int(y.size)
     if k < 3:
-        raise ValueError(f"the rank correlation test needs at least 3 studies; got {k}")
+        raise NotEstimableError(f"the rank correlation test needs at least 3 studies; got {k}")
     fixed = LinearModel(y, v).fixed
     theta, theta_var = float(fixed.beta[0]), float(fixed.vb[0, 0])
     standardised = (y - theta) / np.sqrt(v - theta_var)
     if np.ptp(standardised) == 0 or np.ptp(v) == 0:
-        raise ValueError("the rank correlation is undefined when all effects or variances agree")
+        raise NotEstimableError(
+            "the rank correlation is undefined when all effects or variances agree"
+        )
     ties = np.unique(standardised).size < k or np.unique(v).size < k
     rule = check_choice("ranktest_exact", get_preset(preset).ranktest_exact, EXACT_RULES)
     limit = EXACT_MAX_K if rule == "below_50" else EXACT_FEASIBLE_K

@@ -31,9 +31,10 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from metareview.errors import InputError
 from metareview.stats import distributions as dist
-from metareview.stats.pooling import check_choice
 from metareview.stats.tau2 import check_inputs
+from metareview.stats.vocabulary import check_choice
 
 KINDS = ("rosenthal", "orwin", "rosenberg")
 # N is a count of studies: a value an ulp above an integer (floating-point noise) is that integer
@@ -105,7 +106,7 @@ def fail_safe_n(
     """
     check_choice("kind", kind, KINDS)
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be between 0 and 1; got {alpha!r}")
+        raise InputError(f"alpha must be between 0 and 1; got {alpha!r}")
     y, v = check_inputs(yi, vi)
     k = int(y.size)
     if kind == "rosenthal":
@@ -124,7 +125,7 @@ def fail_safe_n(
     if target is None:
         target = mean / 2
     if target == 0 or mean == 0:
-        raise ValueError(
+        raise InputError(
             f"Orwin's fail-safe N needs a non-zero target and mean effect; got target "
             f"{target!r} for the mean effect {mean:.4g}"
         )

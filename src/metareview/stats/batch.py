@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from metareview.errors import InputError
+from metareview.errors import InputError, NotEstimableError
 from metareview.stats import distributions as dist
 from metareview.stats import heterogeneity as het
 from metareview.stats.jackson import jackson_tau2_ci
@@ -375,7 +375,7 @@ def _check_finite(frame: pd.DataFrame) -> None:
         bad = ~np.isfinite(values)
         if bad.any():
             group = frame.index[int(np.flatnonzero(bad)[0])]
-            raise ArithmeticError(
+            raise NotEstimableError(
                 f"pool_many: group {group!r} gave {column} = {values[bad][0]}, which floating "
                 "point cannot represent; please report these data"
             )

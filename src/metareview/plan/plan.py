@@ -4,10 +4,11 @@ Every problem becomes one :class:`~metareview.errors.PlanError` naming the file,
 the key (``plan.toml, line 7, key 'settings.model': got 'fixd', expected one of …``).
 See ``docs/plan.md`` for the format and ``plan.schema.json`` for the schema.
 
->>> plan = parse_plan('[data]\\nfile = "trials.csv"\\n[settings]\\npreset = "revman5"\\n')
+>>> plan = parse_plan('[data]\\nfile = "trials.csv"\\n[settings]\\npreset = "revman5"\\n'
+...                   '[[category]]\\nname = "Depression"\\n')
 >>> plan.settings.preset, plan.settings.model, plan.min_k.pool, plan.windows[0].name
 ('revman5', 'random', 2, 'All time points')
->>> parse_plan('[data]\\nfile = "t.csv"\\n[min_k]\\npool = 0\\n')
+>>> parse_plan('[data]\\nfile = "t.csv"\\n[min_k]\\npool = 0\\n[[category]]\\nname = "a"\\n')
 Traceback (most recent call last):
 ...
 metareview.errors.PlanError: plan.toml, line 4, key 'min_k.pool': got 0, expected a number >= 1

@@ -308,7 +308,9 @@ def _collapse_repeats(problems: list[Problem], remedy: str) -> list[Problem]:
     done: set[tuple] = set()
     for problem in problems:
         key = (problem.file, problem.column, problem.value, problem.expected)
-        if len(rows[key]) < REPEATS_SHOWN_ONCE or problem.row is None:
+        # only messages with no value of their own repeat word for word (missing data); a bad
+        # value is shown at its row, as it differs from row to row
+        if len(rows[key]) < REPEATS_SHOWN_ONCE or problem.row is None or problem.value:
             out.append(problem)
         elif key not in done:
             done.add(key)

@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from metareview.plan.expand import slug
-from metareview.plan.results import ReviewResults
+from metareview.plan.results import ReviewResults, combined_rows
 from metareview.report.metaregression_table import metaregression_block
 from metareview.report.methods_text import methods_paragraph, results_paragraph
 from metareview.report.numbers import ci_label, effect_symbol, fixed, shown_scale
@@ -159,6 +159,11 @@ def render_html(
     for record in results.analyses:
         if record.spec["role"] == "main":
             dropped += [{**d, "analysis": record.spec["title"]} for d in record.dropped]
+            dropped += [
+                {**d, "analysis": record.spec["title"]}
+                for item in record.combined
+                for d in combined_rows(item)
+            ]
     toc = [
         {"id": "methods", "title": "Methods"},
         *(
@@ -171,7 +176,7 @@ def render_html(
         {"id": "results", "title": "Results", "children": toc_results},
         {"id": "not-run", "title": "Analyses not run"},
         {"id": "analysis-warnings", "title": "Analysis warnings"},
-        {"id": "dropped", "title": "Rows left out"},
+        {"id": "dropped", "title": "Rows left out or combined"},
         {"id": "data-checks", "title": "Data checks"},
         {"id": "references", "title": "References"},
     ]

@@ -158,6 +158,7 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
             f"combined assuming a within-study correlation of ρ = {settings['rho']:g}, so "
             "that each trial counted once."
         )
+        parts += _combined_text(results)
     elif settings["multiple_effects"] in ("lowest", "highest", "first"):
         parts.append(
             f"When a trial contributed several effect sizes to one analysis, the "
@@ -200,6 +201,31 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
     parts += _own_analyses(plan, runs, settings, cite)
     parts += _grade_text(results, cite)
     return " ".join(parts), cite.references()
+
+
+def _combined_text(results: ReviewResults) -> list[str]:
+    """Which studies' rows the main analyses combined, and whether some look like distinct
+    cohorts under one label."""
+    found: dict[str, set[str]] = {}
+    cohorts = set()
+    for record in results.analyses:
+        if record.spec.get("role") != "main":
+            continue
+        for item in record.combined:
+            label = f"{item['study']} (rows {', '.join(str(r) for r in item['rows'])})"
+            found.setdefault(label, set()).add(record.spec["title"])
+            if item["distinct_cohorts"]:
+                cohorts.add(label)
+    if not found:
+        return ["No analysis had to combine several rows of one trial."]
+    text = f"Rows combined this way: {'; '.join(found)}."
+    if cohorts:
+        text += (
+            f" {'; '.join(sorted(cohorts))}: rows under one study label that differ in arm "
+            "sizes or events and look like distinct cohorts; they were nonetheless combined "
+            "into one study."
+        )
+    return [text]
 
 
 def _metaregression_text(

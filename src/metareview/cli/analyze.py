@@ -9,6 +9,7 @@ import click
 from metareview.cli.options import (
     ci_method_option,
     column_option,
+    direction_option,
     drop_incomplete_option,
     json_option,
     level_option,
@@ -49,6 +50,7 @@ def _selection_steps(
 @tau2_method_option
 @ci_method_option
 @level_option
+@direction_option
 @click.option(
     "--force",
     "force_bias",
@@ -109,6 +111,7 @@ def analyze(
     method: str | None,
     ci_method: str | None,
     level: float,
+    higher_is_better: bool | None,
     columns: tuple[str, ...],
     sheet: str | None,
     drop_incomplete: bool,
@@ -142,6 +145,7 @@ def analyze(
         trimfill_estimator=trimfill_estimator.upper(),
         trimfill_side=trimfill_side.lower() if trimfill_side else None,
         selection_steps=selection_steps,
+        higher_is_better=higher_is_better,
     )
     result = run_analysis(data, settings)
     click.echo(json.dumps(result.to_dict(), indent=2) if as_json else result.summary())

@@ -14,7 +14,7 @@ they default to ``None`` and appear in :meth:`AnalysisResult.to_dict` only when 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar
 from warnings import catch_warnings, simplefilter
@@ -69,6 +69,9 @@ class AnalysisSettings:
     metaregression: tuple[MetaRegRequest, ...] = ()  # meta-regressions on table columns
     drop_incomplete: bool = False  # rows without effect data are dropped and listed, not errors
     selection_steps: tuple[float, ...] | None = None  # cut-points of the selection model
+    # Outcome direction (None: higher is better unless a higher_is_better column says
+    # otherwise per row); False mirrors the effects so that positive favours the intervention.
+    higher_is_better: bool | None = None
 
     def __post_init__(self) -> None:
         resolve_settings(self.method, self.ci_method, self.preset)
@@ -200,6 +203,7 @@ class AnalysisResult:
 def analyze(
     table_or_effects: ExtractionTable | pd.DataFrame | str | Path,
     settings: AnalysisSettings | None = None,
+    **options: Any,
 ) -> AnalysisResult:
     """Compute effect sizes (when needed) and pool them.
 
@@ -209,8 +213,21 @@ def analyze(
         An extraction table (or a file/frame to load as one with ``settings.columns``).
     settings : AnalysisSettings, optional
         Measure, preset, τ² method, CI method and level (defaults: the metafor preset).
+    **options
+        The settings as keyword arguments, named like ``metareview analyze``'s options
+        (``measure``, ``preset``, ``method``, ``ci_method`` for ``--ci``, ``level``,
+        ``higher_is_better``, ``force_bias`` for ``--force``, ``by``, ``tau_common``,
+        ``min_k_subgroup``, ``trimfill_estimator``, ``trimfill_side``, ``selection_steps``,
+        ``columns`` for ``--col`` as a dict, ``sheet``, ``drop_incomplete``); vocabulary in
+        any case, as on the command line. Given with ``settings``, they override it.
+
+    >>> frame = pd.DataFrame({"study": ["A", "B", "C"], "event_arm1": [4, 6, 3],
+    ...     "totaln_arm1": [50, 60, 40], "event_arm2": [9, 12, 8], "totaln_arm2": [50, 61, 42]})
+    >>> result = analyze(frame, measure="rr", preset="revman5")
+    >>> result.measure, result.mantel_haenszel_random.k
+    ('RR', 3)
     """
-    settings = settings or AnalysisSettings()
+    settings = settings_from(settings, options)
     table = _as_table(table_or_effects, settings)
     effects, measure = _effects(table, settings)
     usable = effects["yi"].notna() & effects["vi"].notna()
@@ -305,6 +322,46 @@ def analyze(
     )
 
 
+# How analyze() keywords in any case become the vocabulary's (as the CLI's options do).
+_CASES = {
+    "measure": str.upper,
+    "preset": str.lower,
+    "method": str.upper,
+    "ci_method": str.lower,
+    "trimfill_estimator": str.upper,
+    "trimfill_side": str.lower,
+}
+
+
+def settings_from(settings: AnalysisSettings | None, options: dict[str, Any]) -> AnalysisSettings:
+    """``settings`` (default: all defaults) with ``options`` applied; an unknown keyword is a
+    ``TypeError`` naming the valid ones.
+
+    >>> settings_from(None, {"preset": "META", "ci_method": "KNHA"}).ci_method
+    'knha'
+    >>> settings_from(None, {"presett": "meta"})
+    Traceback (most recent call last):
+    ...
+    TypeError: analyze() got an unexpected keyword argument 'presett'; expected one of: by, ci_method, columns, drop_incomplete, force_bias, higher_is_better, level, measure, metaregression, method, min_k_subgroup, preset, selection_steps, sheet, tau_common, trimfill_estimator, trimfill_side
+    """
+    known = {f.name for f in fields(AnalysisSettings)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(
+            f"analyze() got an unexpected keyword argument {unknown[0]!r}; expected one of: "
+            + ", ".join(sorted(known))
+        )
+    options = {
+        name: _CASES[name](value) if name in _CASES and isinstance(value, str) else value
+        for name, value in options.items()
+    }
+    if "columns" in options:
+        options["columns"] = dict(options["columns"] or {})
+    if "selection_steps" in options and options["selection_steps"] is not None:
+        options["selection_steps"] = tuple(options["selection_steps"])
+    return replace(settings or AnalysisSettings(), **options)
+
+
 def _as_table(source: ExtractionTable | pd.DataFrame | str | Path, settings: AnalysisSettings):
     if isinstance(source, ExtractionTable):
         return source
@@ -331,6 +388,10 @@ def _effects(table: ExtractionTable, settings: AnalysisSettings) -> tuple[pd.Dat
     measure = settings.measure
     as_given = measure is None and set(table.data_group) - {""} <= set(PRECOMPUTED)
     effects = compute_effects(
-        table, measure="MD" if as_given else measure, preset=settings.preset, level=settings.level
+        table,
+        measure="MD" if as_given else measure,
+        preset=settings.preset,
+        level=settings.level,
+        higher_is_better=settings.higher_is_better,
     )
     return effects, None if as_given else effects.attrs.get("measure", measure)

@@ -1,0 +1,89 @@
+"""``analyze`` from Python with the CLI's options as keywords, ``analyze --lower-is-better`` and
+the title ``init`` gives a review (issue 14, items 22 and 23)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import metareview
+from metareview.cli import main
+from metareview.plan.analysis import AnalysisSettings, analyze
+
+DEPRESSION_COLUMNS = {
+    "study": "author",
+    "event_arm1": "event.e",
+    "totaln_arm1": "n.e",
+    "event_arm2": "event.c",
+    "totaln_arm2": "n.c",
+}
+COLUMN_OPTIONS = [f"--col={k}={v}" for k, v in DEPRESSION_COLUMNS.items()]
+
+
+@pytest.fixture
+def depression(shared_data):
+    return shared_data / "dmetar" / "DepressionMortality.csv"
+
+
+def test_analyze_takes_the_cli_options_as_keywords(depression):
+    by_keywords = metareview.analyze(
+        depression, preset="RevMan5", measure="rr", ci_method="KNHA", columns=DEPRESSION_COLUMNS
+    )
+    by_settings = analyze(
+        depression,
+        AnalysisSettings(
+            preset="revman5", measure="RR", ci_method="knha", columns=DEPRESSION_COLUMNS
+        ),
+    )
+    assert by_keywords.to_dict() == by_settings.to_dict()
+    assert by_keywords.k == 18 and by_keywords.pooled.ci_method == "knha"
+    overridden = analyze(depression, AnalysisSettings(columns=DEPRESSION_COLUMNS), level=0.9)
+    assert overridden.pooled.level == 0.9 and overridden.measure == "RR"
+
+
+def test_analyze_keywords_are_checked(depression):
+    with pytest.raises(TypeError, match=r"'presett'.*expected one of: .*preset"):
+        analyze(depression, presett="meta")
+    with pytest.raises(ValueError, match="method must be one of"):
+        analyze(depression, method="reml2", columns=DEPRESSION_COLUMNS)
+
+
+def _analyze_json(capsys, path, *extra):
+    with pytest.raises(SystemExit) as done:
+        main(["analyze", str(path), "--measure", "RR", "--preset", "revman5", "--json",
+              *COLUMN_OPTIONS, *extra])  # fmt: skip
+    assert done.value.code == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_analyze_lower_is_better_mirrors_every_model(capsys, depression):
+    upright = _analyze_json(capsys, depression)
+    mirrored = _analyze_json(capsys, depression, "--lower-is-better")
+    for block in ("fixed", "random"):
+        assert mirrored[block]["estimate"] == pytest.approx(-upright[block]["estimate"], 1e-12)
+    for section in ("mantel_haenszel", "peto"):
+        if section in upright:
+            assert mirrored[section]["estimate"] == pytest.approx(
+                -upright[section]["estimate"], rel=1e-12
+            )
+    mh_random = mirrored["mantel_haenszel_random"]["random"]["estimate"]
+    assert mh_random == pytest.approx(
+        -upright["mantel_haenszel_random"]["random"]["estimate"], rel=1e-12
+    )
+    assert _analyze_json(capsys, depression, "--higher-is-better") == upright
+
+
+def test_init_titles_the_review_after_the_file_not_its_path(tmp_path, shared_data, capsys):
+    data = tmp_path / "DepressionMortality.csv"
+    frame_text = (shared_data / "dmetar" / "DepressionMortality.csv").read_text()
+    data.write_text(frame_text.replace('"author"', '"study"', 1))
+    target = tmp_path / "review" / "plans" / "plan.toml"
+    target.parent.mkdir(parents=True)
+    columns = [f"--col={k}={v}" for k, v in DEPRESSION_COLUMNS.items() if k != "study"]
+    with pytest.raises(SystemExit) as done:
+        main(["init", str(data), "-o", str(target), *columns])
+    assert done.value.code == 0, capsys.readouterr().err
+    text = target.read_text()
+    assert 'file = "../../DepressionMortality.csv"' in text
+    assert 'title = "Meta-analysis of depression mortality"' in text

@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 
+from metareview.report.plain_text import plain
 from metareview.stats.influence import InfluenceResult
 
 
@@ -42,7 +43,9 @@ def baujat_plot(
         named = labelled_studies(result, max_labels)
         for x, y, study, keep in zip(result.baujat_x, result.baujat_y, result.studies, named):
             if keep:
-                ax.annotate(study, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=8)
+                ax.annotate(
+                    plain(study), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=8
+                )
     ax.set_xlabel("Contribution to overall heterogeneity")
     ax.set_ylabel("Influence on overall result")
     ax.set_xlim(left=0)

@@ -29,6 +29,7 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 
+from metareview.report.plain_text import plain
 from metareview.stats import distributions as dist
 
 GRID_POINTS = 101
@@ -123,7 +124,7 @@ def bubble_plot(data: BubbleData, *, ax: Axes | None = None, ylabel: str = "Effe
         linewidth=0.8,
         zorder=3,
     )
-    ax.set_xlabel(data.moderator)
-    ax.set_ylabel(ylabel)
+    ax.set_xlabel(plain(data.moderator))
+    ax.set_ylabel(plain(ylabel))
     ax.set_title(f"Fitted line with its {data.level:.0%} confidence band", fontsize=9)
     return ax

@@ -34,6 +34,7 @@ from metareview.report.forest_data import (
     pooled_label,
 )
 from metareview.report.numbers import fixed
+from metareview.report.plain_text import plain
 
 LAYOUTS = ("revman5", "jama", "meta")
 FONT_SIZE = 8.0
@@ -345,7 +346,7 @@ def forest_plot(
         ax.text(
             edge,
             -1,
-            column.header,
+            plain(column.header),
             transform=at(dx),
             ha=column.align,
             fontweight="bold",
@@ -354,7 +355,7 @@ def forest_plot(
     ax.text(
         0.5,
         -1,
-        data.axis_label(layout),
+        plain(data.axis_label(layout)),
         transform=base,
         ha="center",
         fontweight="bold",
@@ -376,12 +377,20 @@ def forest_plot(
     drawn_rows = []
     for y, line in enumerate(lines):
         if line.kind == "section":
-            ax.text(0, y, line.item, transform=at(first_x), ha="left", fontweight="bold", **text_kw)
+            ax.text(
+                0,
+                y,
+                plain(line.item),
+                transform=at(first_x),
+                ha="left",
+                fontweight="bold",
+                **text_kw,
+            )
         elif line.kind == "text":
             ax.text(
                 0,
                 y,
-                line.item,
+                plain(line.item),
                 transform=at(first_x),
                 ha="left",
                 **{**text_kw, "fontsize": FONT_SIZE - 0.5},
@@ -398,7 +407,7 @@ def forest_plot(
                 ax.text(
                     edge,
                     y,
-                    text,
+                    plain(text),
                     transform=at(dx),
                     ha=column.align,
                     color=color,
@@ -418,7 +427,7 @@ def forest_plot(
                 ax.text(
                     edge,
                     y,
-                    text,
+                    plain(text),
                     transform=at(dx),
                     ha=column.align,
                     fontweight="bold",
@@ -466,7 +475,7 @@ def forest_plot(
     left_label, right_label = data.favours()
     for label, ha, dx in ((left_label, "right", -4), (right_label, "left", 4)):
         ax.annotate(
-            label,
+            plain(label),
             xy=(0, 0),
             xycoords=("data", "axes fraction"),
             xytext=(dx, -20),

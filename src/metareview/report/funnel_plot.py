@@ -23,6 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from metareview.report.plain_text import plain
 from metareview.stats import distributions as dist
 from metareview.stats.bias.funnel import FunnelData
 from metareview.stats.bias.trimfill import TrimFillResult
@@ -95,7 +96,7 @@ def funnel_plot(
         ax.axvline(trim_and_fill.estimate, color="black", lw=0.8, ls=":", zorder=2)
     ax.set_xlim(left, right)
     ax.set_ylim(se_top, 0.0)
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(plain(xlabel))
     if exp_labels:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{np.exp(x):.3g}"))
     ax.set_ylabel("Standard error")

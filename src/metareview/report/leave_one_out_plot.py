@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 
+from metareview.report.plain_text import plain
 from metareview.stats.leave_one_out import LeaveOneOutResult
 from metareview.stats.pooling import PoolResult
 
@@ -59,7 +60,7 @@ def leave_one_out_plot(
         capsize=2,
     )
     ax.set_yticks(positions)
-    ax.set_yticklabels([f"Omitting {r.omitted}" for r in rows])
-    ax.set_xlabel(xlabel)
+    ax.set_yticklabels([f"Omitting {plain(r.omitted)}" for r in rows])
+    ax.set_xlabel(plain(xlabel))
     ax.set_ylim(-1, len(rows))
     return ax

@@ -29,6 +29,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
+from metareview.report.plain_text import plain
 from metareview.rob.prisma import PrismaCounts, Reasons
 
 BOX_W, BOX_GAP, COL_GAP = 3.2, 0.5, 0.45
@@ -90,7 +91,7 @@ class _Canvas:
         self.ax.text(
             x + width / 2,
             top - height / 2,
-            text,
+            plain(text),
             ha="center",
             va="center",
             fontsize=7.5,

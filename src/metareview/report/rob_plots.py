@@ -30,6 +30,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
+from metareview.report.plain_text import plain, plain_all
 from metareview.rob.table import ROBVIS_OVERALL, RobTable
 from metareview.rob.vocabulary import SEVERITY, Judgement
 
@@ -153,7 +154,7 @@ def draw_rob_columns(
             ax.text(
                 xpos,
                 header_y,
-                "Overall" if column == ROBVIS_OVERALL else column,
+                "Overall" if column == ROBVIS_OVERALL else plain(column),
                 ha="center",
                 va="bottom",
                 fontsize=8,
@@ -181,9 +182,9 @@ def traffic_light_plot(
     x_cols = list(range(k + 1))
     ax.set_xlim(-0.6, k + 0.6)
     ax.set_ylim(n - 0.5, -0.5)
-    ax.set_xticks(x_cols, [*table.domains, "Overall"], fontsize=8, fontweight="bold")
+    ax.set_xticks(x_cols, [*plain_all(table.domains), "Overall"], fontsize=8, fontweight="bold")
     ax.xaxis.tick_top()
-    ax.set_yticks(y, list(table.studies), fontsize=7)
+    ax.set_yticks(y, plain_all(table.studies), fontsize=7)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
@@ -193,7 +194,7 @@ def traffic_light_plot(
         levels = table.column(column)
         _dots(ax, xpos, y, levels, colours, marker, 0.7, ax.transData)
     names = "\n".join(
-        f"{d}: {name}" for d, name in zip(table.domains, table.domain_names, strict=True)
+        plain(f"{d}: {name}") for d, name in zip(table.domains, table.domain_names, strict=True)
     )
     ax.set_xlabel(names, fontsize=7, loc="left", labelpad=6)
     _judgement_legend(
@@ -206,7 +207,7 @@ def traffic_light_plot(
         title="Judgement",
         title_fontsize=7,
     )
-    ax.set_title(f"Risk of bias ({table.tool})", fontsize=9, pad=18)
+    ax.set_title(plain(f"Risk of bias ({table.tool})"), fontsize=9, pad=18)
     return ax
 
 
@@ -224,7 +225,7 @@ def summary_plot(
     colours = palette_colours(palette)
     levels = sorted((Judgement(c) for c in shares.columns), key=lambda j: SEVERITY[j])
     rows = [*table.domains, ROBVIS_OVERALL]
-    labels = [f"{name}" for name in table.domain_names] + ["Overall risk of bias"]
+    labels = [*plain_all(table.domain_names), "Overall risk of bias"]
     if ax is None:
         _, ax = plt.subplots(figsize=(8.0, 0.42 * len(rows) + 1.3))
     y = list(range(len(rows)))
@@ -253,7 +254,7 @@ def summary_plot(
         fontsize=8,
     )
     ax.set_title(
-        f"Risk of bias ({table.tool}, {table.n_studies} studies"
+        plain(f"Risk of bias ({table.tool}, {table.n_studies} studies")
         + (", weighted)" if weighted else ")"),
         fontsize=9,
     )

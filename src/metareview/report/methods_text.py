@@ -16,11 +16,19 @@ from __future__ import annotations
 from typing import Any
 
 from metareview import __version__
+from metareview.data.effects import PRECOMPUTED
 from metareview.plan.expand import SENSITIVITY_LABELS
 from metareview.plan.grade_review import GradeConfig, graded_records
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.report.metaregression_table import metaregression_sentence
-from metareview.report.numbers import ci_label, effect_symbol, fixed, shown_scale
+from metareview.report.numbers import (
+    ci_label,
+    effect_symbol,
+    fixed,
+    i2_footnote,
+    p_clause,
+    shown_scale,
+)
 from metareview.stats.presets import Preset, get_preset
 
 REFERENCES = {
@@ -63,6 +71,8 @@ MEASURE_NAMES = {
     "RD": "risk differences",
     "HR": "hazard ratios (pooled on the log scale)",
 }
+# es_source of effects taken as reported (never corrected again)
+PRECOMPUTED_SOURCES = {"precalc_g", *PRECOMPUTED}
 SMD_CORRECTIONS = {
     "exact": "the exact small-sample correction J = Γ(m/2)/(√(m/2) Γ((m−1)/2))",
     "approx": "the approximate small-sample correction J = 1 − 3/(4N − 9)",
@@ -114,7 +124,7 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
     measure = settings["measure"]
     effect = f"Effects were expressed as {MEASURE_NAMES.get(measure, measure)}"
     if measure == "SMD":
-        effect += f" with {SMD_CORRECTIONS.get(preset.smd_correction, preset.smd_correction)} {cite.cite('hedges')}"
+        effect += _smd_correction_text(results, preset, cite)
     parts.append(effect + "; positive values favour the intervention.")
     tau_name, tau_ref = TAU2_NAMES.get(method, (method, "handbook"))
     model_text = _model_text(settings)
@@ -201,6 +211,22 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
     parts += _own_analyses(plan, runs, settings, cite)
     parts += _grade_text(results, cite)
     return " ".join(parts), cite.references()
+
+
+def _smd_correction_text(results: ReviewResults, preset: Preset, cite: _Citations) -> str:
+    """The small-sample correction, claimed only for effects computed from raw data: a
+    precomputed g (``precalc_g``) or ``yi`` is pooled as reported."""
+    sources = {row.get("es_source") for r in results.analyses for row in r.input}
+    precomputed = sources & PRECOMPUTED_SOURCES
+    if sources and sources <= PRECOMPUTED_SOURCES:
+        return (
+            ", pooled as reported (precomputed by the trials or the extraction, not adjusted again)"
+        )
+    correction = SMD_CORRECTIONS.get(preset.smd_correction, preset.smd_correction)
+    text = f" with {correction} {cite.cite('hedges')}"
+    if precomputed:
+        text += " where they were computed from the trials' data (precomputed values as reported)"
+    return text
 
 
 def _combined_text(results: ReviewResults) -> list[str]:
@@ -433,8 +459,7 @@ def _estimate_text(result: dict[str, Any], model: str, symbol: str) -> str:
         f"{ci_label(result.get('level', 0.95))} {fixed(shown(pooled['ci_lower']))} to "
         f"{fixed(shown(pooled['ci_upper']))}"
     )
-    p = pooled["pvalue"]
-    return text + (", p < 0.001" if p < 0.001 else f", p = {p:.3f}")
+    return f"{text}, {p_clause(pooled['pvalue'])}"
 
 
 def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
@@ -473,6 +498,8 @@ def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
             level = ci_label(result.get("level", 0.95))
             text += f", {level} {het['i2_ci'][0]:.0f} to {het['i2_ci'][1]:.0f}%"
         text += ")"
+        if footnote := i2_footnote(result):
+            text += f" ({footnote[:-1]})"
         random, shown = result["random"], shown_scale(result.get("measure"))
         if record.model == "random" and random.get("pi_lower") is not None:
             text += (
@@ -490,6 +517,6 @@ def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
                 sentences.append(
                     f"Subgroups by {block['column']} {verdict} "
                     f"(Q = {block['test']['q']:.2f}, df = {block['test']['df']}, "
-                    f"p = {p:.3f})."
+                    f"{p_clause(p)})."
                 )
     return " ".join(sentences)

@@ -13,12 +13,13 @@ from metareview.cli.options import (
     drop_incomplete_option,
     json_option,
     level_option,
+    mapping_from,
     measure_option,
     preset_option,
     sheet_option,
     tau2_method_option,
 )
-from metareview.cli.settings import analysis_settings
+from metareview.plan.analysis import analysis_settings
 from metareview.plan.analysis import analyze as run_analysis
 from metareview.stats.bias.selection import check_steps
 from metareview.stats.bias.trimfill import ESTIMATORS, SIDES
@@ -135,15 +136,15 @@ def analyze(
         method=method,
         ci_method=ci_method,
         level=level,
-        columns=columns,
+        columns=mapping_from(columns),
         sheet=sheet,
         drop_incomplete=drop_incomplete,
         force_bias=force_bias,
         by=by,
         tau_common=tau_common,
         min_k_subgroup=min_k_subgroup,
-        trimfill_estimator=trimfill_estimator.upper(),
-        trimfill_side=trimfill_side.lower() if trimfill_side else None,
+        trimfill_estimator=trimfill_estimator,
+        trimfill_side=trimfill_side,
         selection_steps=selection_steps,
         higher_is_better=higher_is_better,
     )

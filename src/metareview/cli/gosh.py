@@ -13,12 +13,13 @@ from metareview.cli.options import (
     drop_incomplete_option,
     echo_dropped,
     json_option,
+    mapping_from,
     measure_option,
     output_file_option,
     preset_option,
     sheet_option,
 )
-from metareview.cli.settings import analysis_settings
+from metareview.plan.analysis import analysis_settings
 from metareview.plan.analysis import analyze as run_analysis
 from metareview.stats.gosh import DEFAULT_LIMIT, GOSH_METHODS, gosh
 from metareview.stats.gosh_diagnostics import gosh_diagnostics
@@ -93,7 +94,7 @@ def gosh_command(
     settings = analysis_settings(
         measure=measure,
         preset=preset,
-        columns=columns,
+        columns=mapping_from(columns),
         sheet=sheet,
         drop_incomplete=drop_incomplete,
     )

@@ -5,8 +5,8 @@ Given a plan (``.toml``), its analyses are run (in this process) and
 each main analysis and specific outcome is rated under the plan's ``[grade]`` section; the
 other options below apply to a data table.
 
-Each outcome (the rows sharing ``--outcome-column``, after ``--where`` filters) is pooled with
-:func:`metareview.plan.analysis.analyze`; the studies' ``rob_overall`` judgements give the
+Each outcome (the rows sharing ``--outcome-column``, after ``--where`` filters) is pooled and
+rated by :func:`metareview.plan.grading.grade_table` (a plan by ``grade_plan``); the studies' ``rob_overall`` judgements give the
 share of weight at high risk of bias; GRADE domains are proposed by rule and the reviewer's
 ``--decision`` options confirm or override them with a footnote.
 """
@@ -14,11 +14,9 @@ share of weight at high risk of bias; GRADE domains are proposed by rule and the
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from metareview.cli.options import (
     ci_method_option,
@@ -32,17 +30,12 @@ from metareview.cli.options import (
     sheet_option,
     tau2_method_option,
 )
-from metareview.data.table import ExtractionTable, load_table
-from metareview.plan.analysis import AnalysisSettings, analyze
-from metareview.plan.grade_review import assess_review
+from metareview.data.table import load_table
+from metareview.plan.analysis import analysis_settings
+from metareview.plan.grading import Grading, grade_plan, grade_table
 from metareview.plan.plan import load_plan
-from metareview.plan.runner import run_plan
-from metareview.rob.grade import DOMAINS, GradeAssessment, GradeDecision, GradeRules, grade
+from metareview.rob.grade import DOMAINS, GradeDecision, GradeRules
 from metareview.rob.sof import (
-    control_risk_in,
-    evidence_from_pool,
-    overall_rob_in,
-    participants_count,
     sof_csv,
     sof_html,
     summary_of_findings,
@@ -72,11 +65,6 @@ def _given(name: str) -> bool:
     """Whether the option ``name`` was set on the command line (not left at its default)."""
     source = click.get_current_context().get_parameter_source(name)
     return source is click.core.ParameterSource.COMMANDLINE
-
-
-def _subset(table: ExtractionTable, mask: pd.Series) -> ExtractionTable:
-    groups = tuple(g for g, keep in zip(table.data_group, mask, strict=True) if keep)
-    return replace(table, frame=table.frame[mask.to_numpy()], data_group=groups)
 
 
 @click.command("grade")
@@ -223,61 +211,41 @@ def grade_command(
                 "[settings], [rob] and [grade] sections (docs/plan.md)",
                 param_hint="DATA",
             )
-        plan = load_plan(data)
-        results = run_plan(plan.dropping_incomplete() if drop_incomplete else plan, jobs=1)
-        _emit(list(assess_review(results)), output, as_json, list(results.dropped))
+        grading = grade_plan(load_plan(data), drop_incomplete=drop_incomplete)
+        _emit(grading, output, as_json)
         return
     table = load_table(data, mapping_from(columns), sheet=sheet, drop_incomplete=drop_incomplete)
-    frame = table.frame
-    mask = pd.Series(True, index=frame.index)
-    for item in filters:
-        column, sep, value = item.partition("=")
-        if not sep or column not in frame.columns:
-            raise click.BadParameter(
-                f"{item!r}: expected COLUMN=VALUE with a column of the table", param_hint="--where"
-            )
-        mask &= frame[column].astype(str) == value
-    for column in (participants_column, outcome_column):
-        if column is not None and column not in frame.columns:
-            raise click.BadParameter(f"no column {column!r} in {data}")
-    parsed = [_parse_decision(d) for d in decisions]
-    outcomes = (
-        [None] if outcome_column is None else list(dict.fromkeys(frame.loc[mask, outcome_column]))
+    grading = grade_table(
+        table,
+        analysis_settings(
+            measure=measure, preset=preset, method=method, ci_method=ci_method, level=level
+        ),
+        outcome_column=outcome_column,
+        where=[_parse_where(item) for item in filters],
+        rob_column=rob_column,
+        participants_column=participants_column,
+        design=design,
+        control_risk=control_risk,
+        rules=GradeRules(mid=mid, rob_serious=rob_serious),
+        decisions=[_parse_decision(d) for d in decisions],
+        name=Path(data).stem,
     )
-    settings = AnalysisSettings(
-        preset=preset, method=method, ci_method=ci_method, measure=measure, level=level
-    )
-    rules = GradeRules(mid=mid, rob_serious=rob_serious)
-    assessments, dropped = [], []
-    for outcome in outcomes:
-        keep = mask if outcome is None else mask & (frame[outcome_column] == outcome)
-        subset = _subset(table, keep)
-        result = analyze(subset, settings)
-        dropped += [d.to_dict() for d in result.dropped]
-        used = subset.frame.loc[list(result.rows)]
-        name = str(outcome) if outcome is not None else Path(data).stem
-        participants, incomplete = participants_count(used, participants_column)
-        evidence = evidence_from_pool(
-            result.pooled,
-            outcome=name,
-            measure=measure,
-            participants=participants,
-            participants_incomplete=incomplete,
-            overall_rob=overall_rob_in(used, rob_column, table.source),
-            small_study=result.small_study,
-            control_risk=control_risk_in(used, control_risk),
-            design=design,
-        )
-        mine = [d for target, d in parsed if target in (None, name)]
-        assessments.append(grade(evidence, mine, rules=rules))
-    _emit(assessments, output, as_json, dropped)
+    _emit(grading, output, as_json)
 
 
-def _emit(
-    assessments: list[GradeAssessment], output: str | None, as_json: bool, dropped: list[dict]
-) -> None:
+def _parse_where(item: str) -> tuple[str, str]:
+    """``COLUMN=VALUE`` → (column, value)."""
+    column, sep, value = item.partition("=")
+    if not sep or not column:
+        raise click.BadParameter(f"{item!r}: expected COLUMN=VALUE", param_hint="--where")
+    return column, value
+
+
+def _emit(grading: Grading, output: str | None, as_json: bool) -> None:
     """Write the table to ``output`` (.html or .csv) and print the ratings (or JSON) and the
     rows left out."""
+    assessments = list(grading.assessments)
+    dropped = [d.to_dict() for d in grading.dropped]
     if output:
         text = sof_html(assessments) if output.lower().endswith(".html") else sof_csv(assessments)
         Path(output).write_text(text, encoding="utf-8")

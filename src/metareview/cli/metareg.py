@@ -13,13 +13,14 @@ from metareview.cli.options import (
     echo_dropped,
     json_option,
     level_option,
+    mapping_from,
     measure_option,
     preset_option,
     sheet_option,
     tau2_method_option,
 )
-from metareview.cli.settings import analysis_settings
 from metareview.errors import AnalysisError
+from metareview.plan.analysis import analysis_settings
 from metareview.plan.analysis import analyze as run_analysis
 from metareview.plan.moderators import MetaRegRequest
 
@@ -99,7 +100,7 @@ def metareg(
         method=method,
         ci_method=ci_method,
         level=level,
-        columns=columns,
+        columns=mapping_from(columns),
         sheet=sheet,
         drop_incomplete=drop_incomplete,
         metaregression=(request,),

@@ -24,9 +24,8 @@ from metareview.cli.records_screen import screen
 from metareview.cli.records_studies import same_study, separate_study
 from metareview.errors import DataError, Problem, RecordsError
 from metareview.records.duplicate_log import DuplicateState
-from metareview.records.events import EventKind
 from metareview.records.record import OTHER_METHODS, Record
-from metareview.records.screening import ResolutionMethod, Stage, Vote
+from metareview.records.screening import ResolutionMethod, Vote
 
 if TYPE_CHECKING:  # the heavy layers load inside the commands, keeping `metareview` quick
     from metareview.store import Project
@@ -125,70 +124,17 @@ def import_(
 def dedup(project: str, review: bool, actor: str, as_json: bool) -> None:
     """Find duplicate records; sure ones are removed (every source kept for PRISMA), unsure
     ones wait for a person (--review)."""
-    from metareview.records.dedup import deduplicate
+    from metareview.store.review import deduplicate_project, duplicate_counts
 
     with open_project(project) as opened:
-        ids = list(opened.records())
-        stored = list(opened.records().values())
-        position = {record_id: i for i, record_id in enumerate(ids)}
-        decisions = _person_decisions(opened.events(), position)
-        result = deduplicate(stored, decisions)
-        _log_new(opened, result, ids, actor)
+        counts = deduplicate_project(opened, actor=actor)
         if review:
             _review_pairs(opened, actor)
-        state = DuplicateState.from_events(opened.events())
-    summary = {
-        "records": len(ids),
-        "duplicate_groups": len(state.groups()),
-        "removed": len(state.removed),
-        "maybe": len(state.maybe),
-    }
+            counts = duplicate_counts(opened)
     if as_json:
-        _echo_json(summary)
+        _echo_json(counts.to_dict())
     else:
-        click.echo(
-            f"{summary['records']} records: {summary['removed']} duplicates removed in "
-            f"{summary['duplicate_groups']} groups; {summary['maybe']} possible "
-            "duplicates await a person ('records dedup --review')"
-        )
-
-
-def _person_decisions(events, position: dict[int, int]) -> dict[tuple[int, int], bool]:
-    out = {}
-    for e in events:
-        manual = e.data.get("method") == "manual"
-        if e.kind in (EventKind.DUPLICATE, EventKind.NOT_DUPLICATE) and manual:
-            pair = (position[e.record_id], position[int(e.data["of"])])
-            out[pair] = e.kind == EventKind.DUPLICATE
-    return out
-
-
-def _log_new(project: Project, result, ids: list[int], actor: str) -> None:
-    from metareview.store.review import log_duplicates
-
-    state = DuplicateState.from_events(project.events())
-    pending = {(p.record_id, p.of) for p in state.maybe}
-    merged, maybe = [], []
-    for group, keep, links in zip(result.groups, result.keep, result.links, strict=True):
-        if len(group) < 2:
-            continue
-        kept = state.removed.get(ids[keep], ids[keep])
-        rules = sorted({link.rule for link in links})
-        for member in group:
-            record_id = ids[member]
-            if record_id != kept and record_id not in state.removed:
-                merged.append((record_id, kept, {"method": "auto", "rules": rules}))
-    for pair in result.maybe:
-        record_id, of = ids[pair.j], ids[pair.i]
-        if (record_id, of) not in pending:
-            maybe.append(
-                (
-                    record_id,
-                    of,
-                    {"score": pair.score, "reasons": list(pair.reasons), "rule": pair.rule},
-                )
-            )
-    log_duplicates(project, actor=actor, merged=merged, maybe=maybe)
+        click.echo(f"{counts.summary()} ('records dedup --review')")
 
 
 def _review_pairs(project: Project, actor: str) -> None:
@@ -305,19 +251,10 @@ def resolve(
 def agreement(project: str, stage: str, reviewers: tuple[str, ...], as_json: bool) -> None:
     """Agreement of the independent votes: percentage, Cohen's κ (two reviewers), PABAK,
     Gwet's AC1 and Fleiss' κ, on records whose required votes are all in (blinding)."""
-    from metareview.records.agreement import agreement as agreement_of
-    from metareview.store.review import stage_state
+    from metareview.store.review import stage_agreement
 
     with open_project(project) as opened:
-        state = stage_state(opened, stage)
-    locked = state.locked_votes()  # votes still blinded must not show through the statistics
-    names = reviewers or state.reviewers()
-    if len(names) < 2:
-        raise RecordsError(
-            f"agreement needs two reviewers' complete votes at stage {stage}; found {len(names)}"
-        )
-    ratings = {who: {r: votes[who] for r, votes in locked.items() if who in votes} for who in names}
-    result = agreement_of(ratings)
+        result = stage_agreement(opened, stage, reviewers)
     if as_json:
         _echo_json({"stage": stage} | result.to_dict())
     else:
@@ -467,23 +404,10 @@ def export(project: str, output: str, stage: str) -> None:
     import pandas as pd
     import rispy
 
-    from metareview.store.prisma import project_flow
-    from metareview.store.review import other_method_records, stage_state
+    from metareview.store.review import passed_stage
 
     with open_project(project) as opened:
-        if stage == Stage.FULL_TEXT:
-            chosen = project_flow(opened).included_ids
-        else:  # on to full text: passed title/abstract, or found by other methods
-            state = stage_state(opened, stage)
-            other = other_method_records(opened)
-            removed = DuplicateState.from_events(opened.events()).removed
-            chosen = tuple(
-                r
-                for r in opened.record_ids()
-                if (r in other and r not in removed)
-                or state.outcome(r) in (Vote.INCLUDE, Vote.MAYBE)
-            )
-        found = opened.records(chosen)
+        found = opened.records(passed_stage(opened, stage))
     if output.lower().endswith(".ris"):
         Path(output).write_text(
             rispy.dumps([_ris_entry(i, r) for i, r in found.items()]), encoding="utf-8"

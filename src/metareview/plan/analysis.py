@@ -14,7 +14,8 @@ they default to ``None`` and appear in :meth:`AnalysisResult.to_dict` only when 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 from warnings import catch_warnings, simplefilter
@@ -27,6 +28,7 @@ from metareview.data.table import ExtractionTable, format_row_ranges, load_table
 from metareview.errors import AnalysisError
 from metareview.plan.binary import binary_sections
 from metareview.plan.moderators import MetaRegRequest, MetaRegSection, metaregression_section
+from metareview.plan.plan import Settings
 from metareview.plan.robustness import SECTIONS as ROBUSTNESS_SECTIONS
 from metareview.plan.robustness import SubgroupSection, group_values, robustness_sections
 from metareview.stats.bias.selection import check_steps
@@ -84,6 +86,65 @@ class AnalysisSettings:
             raise ValueError(f"level must be between 0 and 1 (e.g. 0.95); got {self.level!r}")
         if int(self.min_k_subgroup) < 1:
             raise ValueError(f"min_k_subgroup must be at least 1; got {self.min_k_subgroup!r}")
+
+
+def analysis_settings(
+    *,
+    measure: str | None = None,
+    preset: str = "metafor",
+    method: str | None = None,
+    ci_method: str | None = None,
+    level: float = 0.95,
+    columns: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> AnalysisSettings:
+    """The settings of one analysis as every front end builds them: the codes in any case, as
+    a person types them (``smd``, ``META``, ``reml``, ``KNHA``), plus any other field of
+    :class:`AnalysisSettings` (``sheet``, ``by``, ``force_bias`` …) as given.
+
+    >>> s = analysis_settings(measure="smd", preset="META", method="reml", ci_method="KNHA")
+    >>> s.measure, s.preset, s.method, s.ci_method
+    ('SMD', 'meta', 'REML', 'knha')
+    >>> analysis_settings(level=95)
+    Traceback (most recent call last):
+    ...
+    ValueError: level must be between 0 and 1 (e.g. 0.95); got 95
+    """
+    for key, case in (("trimfill_estimator", str.upper), ("trimfill_side", str.lower)):
+        if extra.get(key) is not None:
+            extra[key] = case(extra[key])
+    return AnalysisSettings(
+        measure=measure.upper() if measure else None,
+        preset=preset.lower(),
+        method=method.upper() if method else None,
+        ci_method=ci_method.lower() if ci_method else None,
+        level=level,
+        columns=dict(columns or {}),
+        **extra,
+    )
+
+
+def plan_analysis_settings(
+    settings: Settings, *, force_bias: bool = False, selection: bool = False
+) -> AnalysisSettings:
+    """The settings of an analysis of a plan, from its ``[settings]`` (``selection``: with the
+    selection model at ``settings.selection_steps``).
+
+    >>> plan_analysis_settings(Settings(preset="revman5", measure="OR")).preset
+    'revman5'
+    """
+    return analysis_settings(
+        measure=settings.measure,
+        preset=settings.preset,
+        method=settings.method,
+        ci_method=settings.ci_method,
+        level=settings.level,
+        force_bias=force_bias,
+        selection_steps=settings.selection_steps if selection else None,
+        tau_common=settings.tau_common,
+        trimfill_estimator=settings.trimfill_estimator,
+        trimfill_side=settings.trimfill_side,
+    )
 
 
 @dataclass(frozen=True)
@@ -322,17 +383,6 @@ def analyze(
     )
 
 
-# How analyze() keywords in any case become the vocabulary's (as the CLI's options do).
-_CASES = {
-    "measure": str.upper,
-    "preset": str.lower,
-    "method": str.upper,
-    "ci_method": str.lower,
-    "trimfill_estimator": str.upper,
-    "trimfill_side": str.lower,
-}
-
-
 def settings_from(settings: AnalysisSettings | None, options: dict[str, Any]) -> AnalysisSettings:
     """``settings`` (default: all defaults) with ``options`` applied; an unknown keyword is a
     ``TypeError`` naming the valid ones.
@@ -351,15 +401,13 @@ def settings_from(settings: AnalysisSettings | None, options: dict[str, Any]) ->
             f"analyze() got an unexpected keyword argument {unknown[0]!r}; expected one of: "
             + ", ".join(sorted(known))
         )
-    options = {
-        name: _CASES[name](value) if name in _CASES and isinstance(value, str) else value
-        for name, value in options.items()
-    }
-    if "columns" in options:
-        options["columns"] = dict(options["columns"] or {})
-    if "selection_steps" in options and options["selection_steps"] is not None:
-        options["selection_steps"] = tuple(options["selection_steps"])
-    return replace(settings or AnalysisSettings(), **options)
+    if settings is None and not options:
+        return AnalysisSettings()
+    given = {} if settings is None else {name: getattr(settings, name) for name in known}
+    merged = {**given, **options}
+    if merged.get("selection_steps") is not None:
+        merged["selection_steps"] = tuple(merged["selection_steps"])
+    return analysis_settings(**merged)
 
 
 def _as_table(source: ExtractionTable | pd.DataFrame | str | Path, settings: AnalysisSettings):

@@ -26,7 +26,7 @@ from metareview.data.effects import compute_effects, not_estimable_rows
 from metareview.data.readers import raw_from_frame
 from metareview.data.table import ExtractionTable, load_table, validate_raw
 from metareview.errors import MetareviewError
-from metareview.plan.analysis import AnalysisResult, AnalysisSettings, analyze
+from metareview.plan.analysis import AnalysisResult, analyze, plan_analysis_settings
 from metareview.plan.binary import binary_sections
 from metareview.plan.expand import DERIVED_RUNS, AnalysisSpec, expand_plan
 from metareview.plan.moderators import MetaRegRequest
@@ -72,7 +72,9 @@ def fit(job: FitJob) -> dict[str, Any]:
     # Only the (already sign-aligned, design-adjusted) effect sizes: columns such as
     # higher_is_better or icc would make analyze() adjust them a second time.
     frame = job.frame[job.columns()]
-    settings = analysis_settings(job.settings, job.force_bias, job.selection)
+    settings = plan_analysis_settings(
+        job.settings, force_bias=job.force_bias, selection=job.selection
+    )
     if job.by:
         settings = replace(settings, by=job.by, min_k_subgroup=job.min_k_subgroup)
     if job.metaregression:
@@ -106,25 +108,6 @@ def with_binary_sections(result: AnalysisResult, effects: pd.DataFrame) -> Analy
     if sections.mantel_haenszel is None:
         return result
     return replace(result, **sections._asdict())
-
-
-def analysis_settings(
-    settings: Settings, force_bias: bool = False, selection: bool = False
-) -> AnalysisSettings:
-    """The ``analyze`` settings a plan's settings stand for (``selection``: with the
-    selection model at ``settings.selection_steps``)."""
-    return AnalysisSettings(
-        force_bias=force_bias,
-        selection_steps=settings.selection_steps if selection else None,
-        measure=settings.measure,
-        preset=settings.preset,
-        method=settings.method,
-        ci_method=settings.ci_method,
-        level=settings.level,
-        tau_common=settings.tau_common,
-        trimfill_estimator=settings.trimfill_estimator,
-        trimfill_side=settings.trimfill_side,
-    )
 
 
 @cache

@@ -17,11 +17,14 @@ earlier ones stay in the log.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from metareview.records.events import Event, EventKind
+from metareview.records.events import Event, EventKind, NewEvent
+
+if TYPE_CHECKING:  # screening reads this module; the matching code loads only to deduplicate
+    from metareview.records.dedup import DedupResult
 
 _PAIR_KINDS = (EventKind.DUPLICATE, EventKind.MAYBE_DUPLICATE, EventKind.NOT_DUPLICATE)
 
@@ -75,6 +78,65 @@ class DuplicateState:
         for removed, kept in sorted(self.removed.items()):
             out.setdefault(kept, []).append(removed)
         return {kept: tuple(ids) for kept, ids in out.items()}
+
+
+def person_decisions(
+    events: Iterable[Event], position: Mapping[int, int]
+) -> dict[tuple[int, int], bool]:
+    """The pairs a person has decided (same record or not), as positions in the list of
+    records given to :func:`~metareview.records.dedup.deduplicate` (``position``: record id →
+    index), so that a new run keeps every decision.
+
+    >>> from datetime import UTC, datetime
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> log = [Event(1, t, "ana", EventKind.NOT_DUPLICATE, record_id=7, data={"of": 3,
+    ...                                                                     "method": "manual"})]
+    >>> person_decisions(log, {3: 0, 7: 1})
+    {(1, 0): False}
+    """
+    out = {}
+    for e in events:
+        manual = e.data.get("method") == "manual"
+        if e.kind in (EventKind.DUPLICATE, EventKind.NOT_DUPLICATE) and manual:
+            pair = (position[e.record_id], position[int(e.data["of"])])
+            out[pair] = e.kind == EventKind.DUPLICATE
+    return out
+
+
+def new_duplicate_events(
+    result: DedupResult, ids: Sequence[int], state: DuplicateState, actor: str
+) -> list[NewEvent]:
+    """The events that log what a dedup run (over the records ``ids``, in that order) found
+    beyond ``state``, the log so far: each record newly found a copy is removed in favour of
+    its group's kept record (``duplicate``, with the rules that merged it), and each close
+    pair not yet queued waits for a person (``maybe_duplicate``).
+
+    >>> from metareview.records.dedup import deduplicate
+    >>> from metareview.records.record import Record
+    >>> found = deduplicate([Record(title="Peer support", doi="10.1/a"),
+    ...                      Record(title="Peer support.", doi="10.1/A")])
+    >>> [(e.kind.value, e.record_id, e.data["of"], e.data["rules"])
+    ...  for e in new_duplicate_events(found, [11, 12], DuplicateState(), "dedup")]
+    [('duplicate', 12, 11, ['same DOI'])]
+    """
+    pending = {(p.record_id, p.of) for p in state.maybe}
+    new = []
+    for group, keep, links in zip(result.groups, result.keep, result.links, strict=True):
+        if len(group) < 2:
+            continue
+        kept = state.removed.get(ids[keep], ids[keep])
+        rules = sorted({link.rule for link in links})
+        for member in group:
+            record_id = ids[member]
+            if record_id != kept and record_id not in state.removed:
+                data = {"of": kept, "method": "auto", "rules": rules}
+                new.append(NewEvent(EventKind.DUPLICATE, actor, record_id=record_id, data=data))
+    for pair in result.maybe:
+        record_id, of = ids[pair.j], ids[pair.i]
+        if (record_id, of) not in pending:
+            data = {"of": of, "score": pair.score, "reasons": list(pair.reasons), "rule": pair.rule}
+            new.append(NewEvent(EventKind.MAYBE_DUPLICATE, actor, record_id=record_id, data=data))
+    return new
 
 
 def _root(record: int, links: dict[int, int]) -> int:

@@ -287,6 +287,34 @@ def eligible_records(
     return tuple(r for r in unique if passed(r) and r not in missing)
 
 
+def passed_records(
+    record_ids: Iterable[int],
+    events: Sequence[Event],
+    stage: str,
+    reviewers_required: int = 2,
+    other_methods: Collection[int] = (),
+) -> tuple[int, ...]:
+    """The unique records (not removed as duplicates) that passed a stage: at ``ta`` those
+    that go on to full text (include or unanimous maybe, or identified via other methods); at
+    ``ft`` those the full-text stage includes, among the records it screens.
+
+    >>> from datetime import UTC, datetime
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> log = [Event(1, t, "ana", EventKind.DECISION, "ta", 1, "maybe"),
+    ...        Event(2, t, "ana", EventKind.DECISION, "ta", 2, "exclude")]
+    >>> passed_records([1, 2, 3], log, "ta", reviewers_required=1, other_methods={3})
+    (1, 3)
+    """
+    stage = parse_enum(Stage, stage, "stage").value
+    if stage == Stage.FULL_TEXT:
+        ft = StageState.from_events(events, Stage.FULL_TEXT, reviewers_required)
+        screened = eligible_records(record_ids, events, stage, reviewers_required, other_methods)
+        return tuple(r for r in screened if ft.outcome(r) == Vote.INCLUDE)
+    removed = DuplicateState.from_events(events).removed
+    passed = _passed_title_abstract(events, reviewers_required, other_methods)
+    return tuple(r for r in record_ids if r not in removed and passed(r))
+
+
 def _passed_title_abstract(
     events: Iterable[Event], reviewers_required: int, other_methods: Collection[int]
 ) -> Callable[[int], bool]:

@@ -20,9 +20,16 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
+from metareview.errors import RecordsError
+from metareview.records.duplicate_log import (
+    DuplicateState,
+    new_duplicate_events,
+    person_decisions,
+)
 from metareview.records.events import Event, EventKind, NewEvent
 from metareview.records.record import OTHER_METHODS
 from metareview.records.screening import (
@@ -30,6 +37,7 @@ from metareview.records.screening import (
     ScreeningConfig,
     StageState,
     eligible_records,
+    passed_records,
     plan_resolution,
     plan_retrieval,
     plan_undo,
@@ -37,6 +45,9 @@ from metareview.records.screening import (
 )
 from metareview.records.studies import plan_same_study, plan_separate_study
 from metareview.store.project import Project
+
+if TYPE_CHECKING:  # the agreement statistics load only when asked for
+    from metareview.records.agreement import AgreementResult
 
 
 def screening_config(project: Project) -> ScreeningConfig:
@@ -89,13 +100,70 @@ def stage_state(project: Project, stage: str, config: ScreeningConfig | None = N
 
 def eligible(project: Project, stage: str) -> tuple[int, ...]:
     """The ids of the records a stage screens (see :func:`~metareview.records.screening.eligible_records`)."""
+    return _by_the_log(eligible_records, project, stage)
+
+
+def passed_stage(project: Project, stage: str) -> tuple[int, ...]:
+    """The ids of the unique records that passed a stage: at ``ta`` those that go on to full
+    text (included or a unanimous maybe at title/abstract, or identified via other methods);
+    at ``ft`` those included after full text (PRISMA's "studies included").
+
+    >>> from metareview.records.record import Record
+    >>> project = Project.open("sqlite://")
+    >>> _ = project.add_import("s.ris", [Record(title="A"), Record(title="B")], actor="ana")
+    >>> for who in ("ana", "ben"):
+    ...     _ = vote(project, 1, reviewer=who, stage="ta", decision="include")
+    ...     _ = vote(project, 2, reviewer=who, stage="ta", decision="exclude")
+    >>> passed_stage(project, "ta"), passed_stage(project, "ft")
+    ((1,), ())
+    """
+    return _by_the_log(passed_records, project, stage)
+
+
+def _by_the_log(
+    rule: Callable[[Sequence[int], Sequence[Event], str, int, frozenset[int]], tuple[int, ...]],
+    project: Project,
+    stage: str,
+) -> tuple[int, ...]:
+    """The records a pure rule of :mod:`metareview.records.screening` picks at ``stage``."""
     config = screening_config(project)
-    return eligible_records(
+    return rule(
         project.record_ids(),
         project.events(),
         stage,
         config.reviewers_required,
         other_method_records(project),
+    )
+
+
+def stage_agreement(project: Project, stage: str, reviewers: Sequence[str] = ()) -> AgreementResult:
+    """Agreement of the independent votes at ``stage`` (percentage, Cohen's κ, PABAK, Gwet's
+    AC1, Fleiss' κ), on the records whose required votes are all in: votes still blinded
+    never show through the statistics. ``reviewers``: only these (default: everyone whose
+    votes are complete); fewer than two is a :class:`~metareview.errors.RecordsError`.
+
+    >>> from metareview.records.record import Record
+    >>> project = Project.open("sqlite://")
+    >>> ids = project.add_import("s.ris", [Record(title=t) for t in "ABCD"], actor="ana").record_ids
+    >>> for who, votes in {"ana": "iiee", "ben": "iiei"}.items():
+    ...     for record_id, v in zip(ids, votes):
+    ...         d = "include" if v == "i" else "exclude"
+    ...         _ = vote(project, record_id, reviewer=who, stage="ta", decision=d)
+    >>> stage_agreement(project, "ta").percent_agreement
+    0.75
+    """
+    from metareview.records.agreement import agreement
+
+    state = stage_state(project, stage)
+    locked = state.locked_votes()
+    names = tuple(reviewers) or state.reviewers()
+    if len(names) < 2:
+        raise RecordsError(
+            f"agreement needs two reviewers' complete votes at stage {state.stage}; "
+            f"found {len(names)}"
+        )
+    return agreement(
+        {who: {r: votes[who] for r, votes in locked.items() if who in votes} for who in names}
     )
 
 
@@ -222,6 +290,63 @@ def log_duplicates(
         for r, k, d in maybe
     ]
     return project.append(new)
+
+
+@dataclass(frozen=True)
+class DuplicateCounts:
+    """A project's duplicates as its log now stands: records, groups of duplicates, records
+    removed as copies, and possible duplicates waiting for a person."""
+
+    records: int
+    duplicate_groups: int
+    removed: int
+    maybe: int
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        return (
+            f"{self.records} records: {self.removed} duplicates removed in "
+            f"{self.duplicate_groups} groups; {self.maybe} possible duplicates await a person"
+        )
+
+
+def duplicate_counts(project: Project) -> DuplicateCounts:
+    """How many duplicates the log records (see :class:`DuplicateCounts`)."""
+    state = DuplicateState.from_events(project.events())
+    return DuplicateCounts(
+        records=len(project.record_ids()),
+        duplicate_groups=len(state.groups()),
+        removed=len(state.removed),
+        maybe=len(state.maybe),
+    )
+
+
+def deduplicate_project(project: Project, *, actor: str) -> DuplicateCounts:
+    """Find the project's duplicate records and log them: sure duplicates are removed (each
+    source kept for PRISMA), close pairs wait for a person (:func:`decide_duplicate`). Every
+    decision a person made is kept, and running it again logs nothing new.
+
+    >>> from metareview.records.record import Record
+    >>> project = Project.open("sqlite://")
+    >>> _ = project.add_import("a.ris", [Record(title="Peer support", doi="10.1/a")], actor="ana")
+    >>> _ = project.add_import("b.ris", [Record(title="Peer support", doi="10.1/A")], actor="ana")
+    >>> deduplicate_project(project, actor="ana").to_dict()
+    {'records': 2, 'duplicate_groups': 1, 'removed': 1, 'maybe': 0}
+    >>> deduplicate_project(project, actor="ana") == duplicate_counts(project)
+    True
+    """
+    from metareview.records.dedup import deduplicate
+
+    stored = project.records()
+    ids = list(stored)
+    position = {record_id: i for i, record_id in enumerate(ids)}
+    result = deduplicate(list(stored.values()), person_decisions(project.events(), position))
+    project.append_checked(
+        lambda events: new_duplicate_events(result, ids, DuplicateState.from_events(events), actor)
+    )
+    return duplicate_counts(project)
 
 
 def decide_duplicate(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 import metareview
@@ -87,3 +88,40 @@ def test_init_titles_the_review_after_the_file_not_its_path(tmp_path, shared_dat
     text = target.read_text()
     assert 'file = "../../DepressionMortality.csv"' in text
     assert 'title = "Meta-analysis of depression mortality"' in text
+
+
+def test_every_plot_takes_what_analyze_returns(depression):
+    """forest, funnel, leave-one-out, Baujat and bubble plots draw an ``analyze`` result
+    (forest_plot crashed with "'NoneType' object is not iterable")."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    from metareview.plan.moderators import MetaRegRequest
+    from metareview.report.baujat_plot import baujat_plot
+    from metareview.report.bubble_plot import bubble_plot
+    from metareview.report.funnel_plot import funnel_plot
+    from metareview.report.leave_one_out_plot import leave_one_out_plot
+
+    frame = pd.read_csv(depression)
+    frame["year"] = frame["author"].str.extract(r"(\d{4})").astype(float)
+    result = analyze(
+        frame,
+        measure="RR",
+        columns=DEPRESSION_COLUMNS,
+        metaregression=(MetaRegRequest(moderators=("year",)),),
+    )
+    forest = metareview.forest_plot(result)
+    labels = {t.get_text() for t in forest.figure.findobj(matplotlib.text.Text)}
+    assert "Aaroma et al., 1994" in labels and "Random effects model" in labels
+    assert len(funnel_plot(result).collections[-1].get_offsets()) == 18
+    assert len(leave_one_out_plot(result).get_yticklabels()) == 18
+    assert baujat_plot(result).collections[0].get_offsets().shape == (18, 2)
+    assert bubble_plot(result).get_xlabel() == "year"
+    plt.close("all")
+    alone = analyze(depression, columns=DEPRESSION_COLUMNS, measure="RR")
+    with pytest.raises(ValueError, match="no meta-regression"):
+        bubble_plot(alone)
+    with pytest.raises(TypeError, match=r"expected .*AnalysisResult"):
+        funnel_plot([0.1, 0.2])

@@ -29,8 +29,10 @@ from typing import Any
 
 from scipy import stats
 
+from metareview.plan.analysis import AnalysisResult
 from metareview.plan.results import AnalysisRecord, study_weights
 from metareview.report.numbers import fixed
+from metareview.report.plot_inputs import forest_record
 from metareview.stats.effects.vocabulary import RATIO_MEASURES
 
 MEASURE_LABELS = {
@@ -188,13 +190,15 @@ def format_p(p: float | None, layout: str, equals: bool = False) -> str:
 
 
 def forest_data(
-    record: AnalysisRecord,
+    record: AnalysisRecord | AnalysisResult,
     subgroup: str | None = None,
     positive_favours_intervention: bool = True,
     rob_column: str | None = None,
 ) -> ForestData:
-    """Gather a forest plot's content from an analysis record (optionally by subgroup column;
-    ``rob_column`` names the input column holding each study's overall risk of bias)."""
+    """Gather a forest plot's content from an analysis record or an ``analyze`` result
+    (optionally by subgroup column; ``rob_column`` names the input column holding each
+    study's overall risk of bias)."""
+    record = forest_record(record)
     block = next((b for b in record.subgroups if b["column"] == subgroup), None)
     result = record.headline()  # RevMan's M-H models when the analysis has them
     level = float(result.get("level", 0.95))

@@ -23,7 +23,9 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from metareview.plan.analysis import AnalysisResult
 from metareview.report.plain_text import plain
+from metareview.report.plot_inputs import funnel_input
 from metareview.stats import distributions as dist
 from metareview.stats.bias.funnel import FunnelData
 from metareview.stats.bias.trimfill import TrimFillResult
@@ -33,7 +35,7 @@ BAND_SHADES = ("#bfbfbf", "#8c8c8c", "#737373")  # gray75, gray55, gray45: inwar
 
 
 def funnel_plot(
-    funnel: FunnelData,
+    funnel: FunnelData | AnalysisResult,
     *,
     ax: Axes | None = None,
     trim_and_fill: TrimFillResult | None = None,
@@ -45,8 +47,9 @@ def funnel_plot(
 
     Parameters
     ----------
-    funnel : FunnelData
-        From :func:`metareview.stats.bias.funnel.funnel_data`.
+    funnel : FunnelData or AnalysisResult
+        From :func:`metareview.stats.bias.funnel.funnel_data`, or an ``analyze`` result
+        (its pooled studies).
     ax : matplotlib Axes, optional
         Where to draw (default: a new figure's axes).
     trim_and_fill : TrimFillResult, optional
@@ -63,6 +66,7 @@ def funnel_plot(
     -------
     Axes
     """
+    funnel = funnel_input(funnel)
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4.5))
     yi, sei = np.asarray(funnel.yi), np.asarray(funnel.sei)

@@ -135,3 +135,38 @@ def test_rows_of_one_trial_with_shared_arms_combine_without_a_cohort_warning(tmp
         {"study": "A", "rows": [2, 3], "rho": 0.5, "distinct_cohorts": False}
     ]
     assert not any("distinct cohorts" in w for _where, w in record.warnings())
+
+
+def test_forest_shows_a_mirrored_ratio_as_computed_from_its_counts(tmp_path, shared_data):
+    """Lower is better: the effects are pooled mirrored (positive favours the intervention),
+    but the forest plot shows each risk ratio as its counts give it (25/215 vs 171/3088:
+    2.10, not 0.48), with "Favours intervention" on the side of low ratios."""
+    import math
+
+    data = shared_data / "dmetar" / "DepressionMortality.csv"
+    settings = 'measure = "RR"\nhigher_is_better = false'
+    plan = load_plan(_plan(tmp_path, data, settings, DEPRESSION_COLUMNS))
+    record = run_plan(plan, jobs=1).analyses[0]
+    assert record.pooled()["estimate"] < 0  # pooled mirrored
+    forest = forest_data(record)
+    aaroma = next(row for row in forest.rows if row.label.startswith("Aaroma"))
+    assert math.exp(aaroma.yi) == pytest.approx((25 / 215) / (171 / 3088), rel=1e-9)
+    assert aaroma.arms["event_arm1"] == 25 and aaroma.lower < aaroma.yi < aaroma.upper
+    total = forest.summaries[0]
+    assert total.estimate == pytest.approx(-record.pooled()["estimate"], rel=1e-12)
+    assert total.lower == pytest.approx(-record.pooled()["ci_upper"], rel=1e-12)
+    assert forest.favours() == ("Favours intervention", "Favours control")
+    upright = forest_data(run_plan(load_plan(_plan(tmp_path, data, 'measure = "RR"',
+                                                   DEPRESSION_COLUMNS)), jobs=1).analyses[0])  # fmt: skip
+    assert upright.favours() == ("Favours control", "Favours intervention")
+
+
+def test_a_combined_row_without_counts_is_a_warning_not_a_silent_switch(depression_run):
+    """DepressionMortality under revman5 would pool by M-H, but the combined "Thomas et al."
+    row has no single 2x2 table: the run says so."""
+    results = ReviewResults.from_dict(json.loads((depression_run / "results.json").read_text()))
+    warnings = [w for _where, w in results.analyses[0].warnings()]
+    assert any(
+        w.startswith("Mantel-Haenszel not computed: 1 row(s)") and "Thomas et al., 1992" in w
+        for w in warnings
+    )

@@ -27,7 +27,7 @@ from metareview.data.readers import raw_from_frame
 from metareview.data.table import ExtractionTable, load_table, validate_raw
 from metareview.errors import MetareviewError
 from metareview.plan.analysis import AnalysisResult, analyze, plan_analysis_settings
-from metareview.plan.binary import binary_sections
+from metareview.plan.binary import EVENT_COLUMNS, binary_sections
 from metareview.plan.expand import DERIVED_RUNS, AnalysisSpec, expand_plan
 from metareview.plan.moderators import MetaRegRequest
 from metareview.plan.plan import Plan, Settings
@@ -40,10 +40,12 @@ from metareview.plan.rules import (
     subgroup_key,
 )
 from metareview.plan.selection import Selection, filter_rows, in_window, one_per_study
+from metareview.stats.effects.vocabulary import BINARY_MEASURES
 
 Progress = Callable[[str, int, int], None]
-# Columns of compute_effects' output not kept in a record's input (derivable from yi, vi).
-_DERIVED_COLUMNS = ("sei", "ci_lower", "ci_upper", "yi_unflipped")
+# Columns of compute_effects' output not kept in a record's input (derivable from yi, vi;
+# yi_unflipped stays: a forest plot shows mirrored effects as computed from their arms).
+_DERIVED_COLUMNS = ("sei", "ci_lower", "ci_upper")
 
 
 @dataclass(frozen=True)
@@ -105,9 +107,25 @@ def with_binary_sections(result: AnalysisResult, effects: pd.DataFrame) -> Analy
         ci_method=result.pooled.ci_method,
         studies=[str(study) for study in rows["study"]],
     )
-    if sections.mantel_haenszel is None:
-        return result
-    return replace(result, **sections._asdict())
+    if sections.mantel_haenszel is not None:
+        return replace(result, **sections._asdict())
+    lacking = _rows_without_counts(rows)
+    if result.measure in BINARY_MEASURES and 0 < len(lacking) < len(rows):
+        warning = (
+            f"Mantel-Haenszel not computed: {len(lacking)} row(s) have no single 2x2 table "
+            f"({', '.join(lacking)}: e.g. several rows combined into one study); the "
+            "inverse-variance models are reported"
+        )
+        return replace(result, warnings=(*result.warnings, warning))
+    return result
+
+
+def _rows_without_counts(rows: pd.DataFrame) -> list[str]:
+    """Studies among ``rows`` without all four event counts."""
+    if not set(EVENT_COLUMNS) <= set(rows.columns):
+        return []
+    counts = rows[list(EVENT_COLUMNS)].apply(pd.to_numeric, errors="coerce")
+    return [str(study) for study in rows.loc[counts.isna().any(axis=1), "study"]]
 
 
 @cache

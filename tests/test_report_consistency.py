@@ -29,9 +29,16 @@ def _result(k=4, i2=40.0, i2_ci=(10.0, 70.0), studies=None):
         "measure": "SMD",
         "method": "REML",
         "level": 0.95,
-        "fixed": POOLED,
-        "random": {**POOLED, "pi_lower": -0.1, "pi_upper": 0.7},
-        "heterogeneity": {"i2": i2, "i2_ci": list(i2_ci), "tau2": 0.01},
+        "fixed": {**POOLED, "statistic": 3.0},
+        "random": {**POOLED, "statistic": 3.0, "pi_lower": -0.1, "pi_upper": 0.7},
+        "heterogeneity": {
+            "i2": i2,
+            "i2_ci": list(i2_ci),
+            "tau2": 0.01,
+            "q": 5.0,
+            "q_df": k - 1,
+            "q_pvalue": 0.2,
+        },
         "conventions": {"i2_definition": "tau2", "i2_ci_method": "qprofile"},
         "studies": [{"study": s, "yi": 0.3, "vi": 0.01, "weight": 100 / k} for s in studies],
         "warnings": [],
@@ -148,3 +155,40 @@ def test_prisma_generic_exclusion_reason_and_unreported_counts():
     assert "NR" not in texts and "Databases (n not reported)" in texts
     named = _texts(counts.with_counts(dbr_excluded=(("Not randomized", 100), ("Other", 3))))
     assert "Reports excluded:" in named and "Not randomized (n = 100)" in named
+
+
+def test_ratio_axes_are_ticked_at_round_ratios():
+    import math
+
+    from metareview.report.forest_data import ForestData, ForestRow, ForestSection, PooledRow
+    from metareview.report.forest_plot import forest_plot
+    from metareview.report.funnel_plot import funnel_plot
+    from metareview.report.ratio_axis import ratio_ticks
+    from metareview.stats.bias.funnel import funnel_data
+
+    assert ratio_ticks(math.log(0.2), math.log(5.5)) == [0.25, 0.5, 1.0, 2.0, 4.0]
+    rows = tuple(
+        ForestRow(f"S{i}", math.log(y), math.log(y) - 1.2, math.log(y) + 1.2, 25.0)
+        for i, y in enumerate([0.4, 1.8, 6.98, 2.1])
+    )
+    result = _result()
+    data = ForestData(
+        (ForestSection(None, rows, (), result),),
+        (PooledRow("Total", "random", 0.7, 0.3, 1.1),),
+        result,
+        "RR",
+        "random",
+        0.95,
+    )
+    for layout in ("meta", "revman5", "jama"):
+        ax = forest_plot(data, layout=layout)
+        ax.figure.canvas.draw()
+        labels = [t.get_text() for t in ax.get_xticklabels()]
+        plt.close(ax.figure)
+        assert labels == ["0.1", "1", "10"], labels  # not 0.22 / 1 / 4.5 / 20
+    funnel = funnel_plot(funnel_data([math.log(0.5), math.log(2.0)], [0.1, 0.2]), exp_labels=True)
+    funnel.figure.canvas.draw()
+    shown = [float(t.get_text()) for t in funnel.get_xticklabels()]
+    plt.close(funnel.figure)
+    assert all(math.log10(t) % 1 == 0 or t in (0.25, 0.5, 2, 4, 3, 0.3, 5, 0.2) for t in shown)
+    assert 1.0 in shown

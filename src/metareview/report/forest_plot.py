@@ -35,6 +35,7 @@ from metareview.report.forest_data import (
 )
 from metareview.report.numbers import fixed
 from metareview.report.plain_text import plain
+from metareview.report.ratio_axis import set_ratio_axis
 
 LAYOUTS = ("revman5", "jama", "meta")
 FONT_SIZE = 8.0
@@ -363,7 +364,6 @@ def forest_plot(
     )
     first_x = positions[0][2]
 
-    transform = (lambda v: math.exp(v)) if data.ratio else (lambda v: v)
     spans = [(r.lower, r.upper) for r in data.rows]
     spans += [(p.lower, p.upper) for s in data.sections for p in s.summaries]
     spans += [(p.lower, p.upper) for p in data.summaries]
@@ -469,9 +469,10 @@ def forest_plot(
                 ls=(0, (3, 2)),
             )
     ax.set_xlim(low, high)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, symmetric=False))
     if data.ratio:
-        ax.xaxis.set_major_formatter(lambda v, _pos: f"{transform(v):.2g}")
+        set_ratio_axis(ax.xaxis, low, high)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, symmetric=False))
     left_label, right_label = data.favours()
     for label, ha, dx in ((left_label, "right", -4), (right_label, "left", 4)):
         ax.annotate(

@@ -21,11 +21,11 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
 
 from metareview.plan.analysis import AnalysisResult
 from metareview.report.plain_text import plain
 from metareview.report.plot_inputs import funnel_input
+from metareview.report.ratio_axis import set_ratio_axis
 from metareview.stats import distributions as dist
 from metareview.stats.bias.funnel import FunnelData
 from metareview.stats.bias.trimfill import TrimFillResult
@@ -102,7 +102,7 @@ def funnel_plot(
     ax.set_ylim(se_top, 0.0)
     ax.set_xlabel(plain(xlabel))
     if exp_labels:
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{np.exp(x):.3g}"))
+        set_ratio_axis(ax.xaxis, left, right)
     ax.set_ylabel("Standard error")
     handles, _ = ax.get_legend_handles_labels()
     ax.legend(handles=[*handles, *legend], loc="upper left", fontsize=7, frameon=True)

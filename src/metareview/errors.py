@@ -96,3 +96,7 @@ class RecordsError(MetareviewError, ValueError):
 
 class StoreError(MetareviewError):
     """The project store cannot be opened, migrated or written."""
+
+
+class AccessError(MetareviewError, ValueError):
+    """An account, password, session or invitation that cannot be used as asked."""

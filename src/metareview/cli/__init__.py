@@ -34,6 +34,10 @@ SUBCOMMANDS = {
     "grade": ("metareview.cli.grade", "grade_command"),
     "prisma": ("metareview.cli.prisma", "prisma"),
     "records": ("metareview.cli.records", "records"),
+    "import-revman": ("metareview.cli.import_revman", "import_revman"),
+    "check-revman": ("metareview.cli.check_revman", "check_revman"),
+    "serve": ("metareview.cli.serve", "serve"),
+    "users": ("metareview.cli.users", "users"),
 }
 
 

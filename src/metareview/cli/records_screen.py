@@ -114,25 +114,17 @@ def show_pair(first: Record, second: Record, pair) -> None:
 
 def _next_record(
     ranker: Ranker | None,
-    positions: dict[int, int],
+    pool: tuple[int, ...],
     todo: tuple[int, ...],
     state: StageState,
     reviewer: str,
 ) -> int:
     """The most relevant record still to screen, by a model of the reviewer's own votes."""
-    own = {
-        positions[r]: int(v[reviewer] == Vote.INCLUDE)
-        for r, v in state.votes.items()
-        if v.get(reviewer) in (Vote.INCLUDE, Vote.EXCLUDE) and r in positions
-    }
-    if ranker is None or len(set(own.values())) < 2:
-        return todo[0]
-    wanted = {positions[r] for r in todo}
-    ids = list(positions)
-    for index in ranker.rank(own):
-        if int(index) in wanted:
-            return ids[int(index)]
-    return todo[0]
+    from metareview.records.active_learning import own_vote_order
+
+    own = {r: v[reviewer] for r, v in state.votes.items() if reviewer in v}
+    wanted = set(todo)
+    return next((r for r in own_vote_order(ranker, pool, own) if r in wanted), todo[0])
 
 
 def _ask_reason(reasons: tuple[str, ...]) -> str | None:
@@ -191,7 +183,6 @@ def screen(
         )
         pool = eligible(opened, stage)
         stored = opened.records(pool)
-        positions = {r: i for i, r in enumerate(pool)}
         texts = [record_text(stored[r].title, stored[r].abstract) for r in pool]
         ranker = Ranker(texts) if len(pool) > 1 and any(texts) else None
         skipped: set[int] = set()
@@ -210,7 +201,7 @@ def screen(
             if again in todo:
                 record_id = again
             else:
-                record_id = _next_record(ranker, positions, todo, state, reviewer)
+                record_id = _next_record(ranker, pool, todo, state, reviewer)
             included = sum(1 for r in pool if state.votes.get(r, {}).get(reviewer) == "include")
             header = (
                 f"{stage} · {reviewer} · {mine}/{len(pool)} screened "

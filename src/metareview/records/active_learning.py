@@ -125,3 +125,34 @@ class Ranker:
         scores = self.scores(labels)
         pool = np.setdiff1d(np.arange(self.n), np.fromiter(labels, dtype=np.intp))
         return pool[np.argsort(-scores[pool], kind="stable")]
+
+
+def own_vote_order(
+    ranker: Ranker | None, pool: Sequence[int], own_votes: Mapping[int, str]
+) -> tuple[int, ...]:
+    """The records of ``pool`` a reviewer has not voted on, most relevant first by a model
+    trained on *their own* include/exclude votes only (so the order cannot reveal another
+    reviewer's votes); in pool order until they have voted both ways (or without a ranker).
+
+    ``ranker`` was built on the texts of ``pool``, in that order.
+
+    >>> pool = [10, 11, 12, 13, 14]
+    >>> ranker = Ranker(["exercise trial for depression", "exercise randomised trial",
+    ...                  "history of medicine", "survey of hospitals", "depression exercise"])
+    >>> own_vote_order(ranker, pool, {10: "include"})
+    (11, 12, 13, 14)
+    >>> own_vote_order(ranker, pool, {10: "include", 12: "exclude"})[:2]
+    (14, 11)
+    """
+    positions = {record_id: i for i, record_id in enumerate(pool)}
+    labels = {
+        positions[r]: int(vote == "include")
+        for r, vote in own_votes.items()
+        if vote in ("include", "exclude") and r in positions
+    }
+    todo = tuple(r for r in pool if r not in own_votes)
+    if ranker is None or len(set(labels.values())) < 2:
+        return todo
+    unvoted = set(todo)
+    ranked = tuple(pool[int(i)] for i in ranker.rank(labels) if pool[int(i)] in unvoted)
+    return ranked + tuple(r for r in todo if r not in set(ranked))

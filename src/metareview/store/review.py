@@ -21,7 +21,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from metareview.errors import RecordsError
@@ -175,16 +175,17 @@ def vote(
     stage: str,
     decision: str,
     reason: str | None = None,
+    note: str | None = None,
     config: ScreeningConfig | None = None,
 ) -> Event:
-    """Record a reviewer's include/exclude/maybe vote on a record (``config``: the project's
-    settings, when the caller already has them)."""
+    """Record a reviewer's include/exclude/maybe vote on a record, with an optional free-text
+    ``note`` (``config``: the project's settings, when the caller already has them)."""
     config = config or screening_config(project)
     ids = project.record_ids()
     other = other_method_records(project)
 
     def plan(events: tuple[Event, ...]) -> list[NewEvent]:
-        return plan_vote(
+        planned = plan_vote(
             events,
             ids,
             record_id=record_id,
@@ -195,6 +196,9 @@ def vote(
             config=config,
             other_methods=other,
         )
+        if note and note.strip():
+            planned = [replace(e, data={"note": note.strip()}) for e in planned]
+        return planned
 
     return project.append_checked(plan)[0]
 

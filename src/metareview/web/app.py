@@ -1,0 +1,97 @@
+"""The workspace application: its routes, error pages and lifetime.
+
+>>> from starlette.testclient import TestClient
+>>> from metareview.store.project import Project
+>>> app = create_app(Project.open("sqlite://"))
+>>> with TestClient(app) as client:
+...     response = client.get("/login")
+>>> response.status_code, "script-src 'self'" in response.headers["content-security-policy"]
+(200, True)
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from metareview.store.project import Project
+from metareview.web import auth_pages, conflict_pages, lead_pages, screen_pages
+from metareview.web.workspace import STATIC, Workspace
+
+GET, POST = ["GET"], ["POST"]
+
+
+def routes() -> list[BaseRoute]:
+    """Every route of the workspace (the security tests walk this list)."""
+    return [
+        Route("/", lead_pages.home, methods=GET),
+        Route("/login", auth_pages.login_form, methods=GET),
+        Route("/login", auth_pages.login, methods=POST),
+        Route("/logout", auth_pages.logout, methods=POST),
+        Route("/join", auth_pages.join_form, methods=GET),
+        Route("/join", auth_pages.join, methods=POST),
+        Route("/dashboard", lead_pages.dashboard, methods=GET),
+        Route("/settings", lead_pages.settings_form, methods=GET),
+        Route("/settings", lead_pages.save_settings, methods=POST),
+        Route("/members", lead_pages.members, methods=GET),
+        Route("/members/invite", lead_pages.invite, methods=POST),
+        Route("/members/{username}", lead_pages.change_member, methods=POST),
+        Route("/screen", screen_pages.screen, methods=GET),
+        Route("/screen/vote", screen_pages.cast_vote, methods=POST),
+        Route("/screen/undo", screen_pages.undo, methods=POST),
+        Route("/screen/awaiting", screen_pages.awaiting, methods=GET),
+        Route("/conflicts", conflict_pages.conflicts, methods=GET),
+        Route("/conflicts/{record_id}", conflict_pages.conflict, methods=GET),
+        Route("/conflicts/{record_id}/resolve", conflict_pages.resolve_conflict, methods=POST),
+        Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+    ]
+
+
+TITLES = {401: "Sign in first", 403: "Not allowed", 404: "Not found", 405: "Not allowed",
+          409: "Conflict", 413: "Too large", 429: "Too many attempts"}  # fmt: skip
+
+
+async def _error(request: Request, exc: Exception) -> Response:
+    """An error as a small page (or plain text for htmx and form posts); never a traceback."""
+    workspace: Workspace = request.app.state.workspace
+    status = getattr(exc, "status_code", 500)
+    detail = getattr(exc, "detail", "")
+    detail = detail if detail and detail != TITLES.get(status) else ""
+    if request.headers.get("hx-request") == "true" or request.method != "GET":
+        return PlainTextResponse(detail or TITLES.get(status, "error"), status)
+    values: dict[str, Any] = {
+        "account": None,
+        "csrf_token": "",
+        "path": request.url.path,
+        "title": TITLES.get(status, "Error"),
+        "message": detail or "There is nothing here for you.",
+    }
+    return workspace.templates.TemplateResponse(request, "message.html", values, status_code=status)
+
+
+def create_app(project: Project) -> Starlette:
+    """The workspace serving ``project`` (closed when the application shuts down)."""
+    from metareview.web.security import SecurityHeaders
+
+    workspace = Workspace(project)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        yield
+        workspace.close()
+
+    app = Starlette(
+        routes=routes(),
+        exception_handlers={HTTPException: _error},
+        lifespan=lifespan,
+    )
+    app.state.workspace = workspace
+    app.add_middleware(SecurityHeaders)
+    return app

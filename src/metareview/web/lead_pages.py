@@ -1,0 +1,158 @@
+"""The dashboard, the lead's settings, and the members and accounts of the workspace."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.responses import RedirectResponse, Response
+
+from metareview.errors import AccessError
+from metareview.store.accounts import Role, list_accounts, set_disabled, set_role
+from metareview.store.review import configure, screening_config
+from metareview.store.reviewer_view import reviewer_view, stage_summary
+from metareview.store.sessions import create_invitation
+from metareview.web.screen_pages import STAGE_NAMES
+from metareview.web.security import LEAD, MANAGERS, MEMBERS, SIGNED_IN, Call, context, page
+
+MAX_TERMS, MAX_TERM_LENGTH = 200, 100
+
+
+@page(SIGNED_IN)
+def home(call: Call) -> Response:
+    """Members go to the dashboard; an admin with no role in the review to the accounts."""
+    if call.role is None:
+        if call.session and call.session.account.is_admin:
+            return RedirectResponse("/members", status_code=303)
+        raise HTTPException(404)
+    return RedirectResponse("/dashboard", status_code=303)
+
+
+@page(MEMBERS)
+def dashboard(call: Call) -> Response:
+    """Counts per stage (locked records only), the reviewer's own progress, and for the lead
+    the votes each reviewer cast."""
+    project = call.workspace.project
+    stages = []
+    for stage, name in STAGE_NAMES.items():
+        summary = stage_summary(project, stage)
+        own = reviewer_view(project, call.username, stage) if call.role != "viewer" else None
+        stages.append((stage, name, summary, own))
+    return call.workspace.templates.TemplateResponse(
+        call.request, "dashboard.html", context(call, stages=stages, lead=call.role == "lead")
+    )
+
+
+def _lines(text: str, name: str) -> list[str]:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > MAX_TERMS or any(len(line) > MAX_TERM_LENGTH for line in lines):
+        raise AccessError(f"{name}: at most {MAX_TERMS} lines of {MAX_TERM_LENGTH} characters")
+    return list(dict.fromkeys(lines))
+
+
+def _settings_page(call: Call, message: str = "", status: int = 200) -> Response:
+    project = call.workspace.project
+    return call.workspace.templates.TemplateResponse(
+        call.request,
+        "settings.html",
+        context(
+            call,
+            include="\n".join(project.setting("highlight_include", [])),
+            exclude="\n".join(project.setting("highlight_exclude", [])),
+            config=screening_config(project),
+            message=message,
+        ),
+        status_code=status,
+    )
+
+
+@page(LEAD)
+def settings_form(call: Call) -> Response:
+    """The review's settings: highlighted terms, reviewers per record, exclusion reasons."""
+    return _settings_page(call)
+
+
+@page(LEAD)
+def save_settings(call: Call) -> Response:
+    """Save the settings (each change is logged like any decision)."""
+    project = call.workspace.project
+    try:
+        include = _lines(call.form.get("include", ""), "include terms")
+        exclude = _lines(call.form.get("exclude", ""), "exclude terms")
+        reasons = _lines(call.form.get("reasons", ""), "exclusion reasons")
+        required = call.form.get("reviewers_required", "2")
+        if not required.isdigit() or not 1 <= int(required) <= 10:
+            raise AccessError("reviewers per record must be a number from 1 to 10")
+        configure(
+            project,
+            actor=call.username,
+            reviewers_required=int(required),
+            exclusion_reasons=reasons,
+        )
+    except (AccessError, ValueError) as err:
+        return _settings_page(call, str(err), 400)
+    for key, value in (("highlight_include", include), ("highlight_exclude", exclude)):
+        if value != project.setting(key, []):
+            project.set_setting(key, value, actor=call.username)
+    return _settings_page(call, "Settings saved.")
+
+
+def _is_admin(call: Call) -> bool:
+    return bool(call.session and call.session.account.is_admin)
+
+
+def _members_page(call: Call, link: str = "", message: str = "", status: int = 200):
+    admin = _is_admin(call)
+    return call.workspace.templates.TemplateResponse(
+        call.request,
+        "members.html",
+        context(
+            call,
+            accounts=list_accounts(call.workspace.project),
+            roles=[r.value for r in Role],
+            admin=admin,
+            link=link,
+            message=message,
+        ),
+        status_code=status,
+    )
+
+
+@page(MANAGERS)
+def members(call: Call) -> Response:
+    """Members and their roles; the lead invites and changes roles, an admin also disables."""
+    return _members_page(call)
+
+
+@page(MANAGERS)
+def invite(call: Call) -> Response:
+    """A single-use invitation link for a new member with the chosen role."""
+    role = call.form.get("role", "")
+    if role not in {r.value for r in Role}:
+        return _members_page(call, message=f"unknown role {role!r}", status=400)
+    token = create_invitation(call.workspace.project, role=role, created_by=call.username)
+    link = f"{call.request.base_url}join?token={token}"
+    return _members_page(call, link=link, message=f"Invitation for a {role} created.")
+
+
+@page(MANAGERS)
+def change_member(call: Call) -> Response:
+    """Change a member's role (lead or admin), or disable/enable an account (admin)."""
+    admin = _is_admin(call)
+    username = call.request.path_params["username"]
+    action = call.form.get("action", "")
+    project = call.workspace.project
+    try:
+        if username == call.username:
+            raise AccessError("you cannot change your own account here")
+        if action in ("disable", "enable"):
+            if not admin:
+                raise HTTPException(403, "only an admin disables accounts")
+            set_disabled(project, username, action == "disable")
+        elif action == "role":
+            role = call.form.get("role", "")
+            set_role(project, username, role or None)
+        else:
+            return _members_page(call, message=f"unknown action {action!r}", status=400)
+    except ValueError as err:  # AccessError, or an unknown role
+        status = 404 if str(err).startswith("no account") else 400
+        return _members_page(call, message=str(err), status=status)
+    return RedirectResponse("/members", status_code=303)

@@ -1,0 +1,144 @@
+"""Screening, one record at a time: the record, the vote, undo, and the reviewer's queues.
+
+Everything shown comes from :func:`~metareview.store.reviewer_view.reviewer_view`, which holds
+only the reviewer's own votes and counts of locked records, so no page or fragment here can
+reveal another reviewer's vote before a record's votes are complete.
+"""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.responses import RedirectResponse, Response
+
+from metareview.errors import RecordsError
+from metareview.records.screening import Stage
+from metareview.store.review import undo_vote, vote
+from metareview.store.reviewer_view import ReviewerView, reviewer_view
+from metareview.web.security import SCREENERS, Call, context, page
+
+STAGE_NAMES = {Stage.TITLE_ABSTRACT.value: "Title/abstract", Stage.FULL_TEXT.value: "Full text"}
+
+
+def stage_of(call: Call) -> str:
+    """The stage a request names (``ta`` unless ``ft``); anything else is a 404."""
+    stage = call.form.get("stage") or call.query("stage", "ta")
+    if stage not in STAGE_NAMES:
+        raise HTTPException(404)
+    return stage
+
+
+def record_id_of(value: str) -> int:
+    """A record id from a URL or form (a 404 for anything that is not one)."""
+    if not value.isdigit() or len(value) > 12:
+        raise HTTPException(404)
+    return int(value)
+
+
+def terms(call: Call) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The lead's include and exclude terms, highlighted in two colours."""
+    project = call.workspace.project
+    return (
+        tuple(project.setting("highlight_include", [])),
+        tuple(project.setting("highlight_exclude", [])),
+    )
+
+
+def _next_record(call: Call, view: ReviewerView) -> int | None:
+    if not view.todo:
+        return None
+    order = call.workspace.rankings.order(view.reviewer, view.stage)
+    if not order:
+        call.workspace.rankings.refresh(view.reviewer, view.stage)
+    todo = set(view.todo)
+    return next((r for r in order if r in todo), view.todo[0])
+
+
+def _card(call: Call, view: ReviewerView, record_id: int | None, message: str = "", status=200):
+    record = call.workspace.project.records([record_id])[record_id] if record_id else None
+    values = context(
+        call,
+        view=view,
+        stage_name=STAGE_NAMES[view.stage],
+        record_id=record_id,
+        record=record,
+        own_vote=view.own_votes.get(record_id) if record_id else None,
+        own_note=view.own_notes.get(record_id, "") if record_id else "",
+        terms=terms(call),
+        message=message,
+    )
+    name = "_card.html" if call.htmx else "screen.html"
+    return call.workspace.templates.TemplateResponse(call.request, name, values, status_code=status)
+
+
+@page(SCREENERS)
+def screen(call: Call) -> Response:
+    """The next record to screen (or, with ``?record=ID``, one of the reviewer's own)."""
+    stage = stage_of(call)
+    view = reviewer_view(call.workspace.project, call.username, stage)
+    wanted = call.query("record")
+    if wanted:
+        record_id = record_id_of(wanted)
+        if record_id not in view.todo and record_id not in view.own_votes:
+            raise HTTPException(404)
+    else:
+        record_id = _next_record(call, view)
+    return _card(call, view, record_id)
+
+
+@page(SCREENERS)
+def cast_vote(call: Call) -> Response:
+    """Record the reviewer's vote and show the next record."""
+    stage = stage_of(call)
+    record_id = record_id_of(call.form.get("record_id", ""))
+    project = call.workspace.project
+    before = reviewer_view(project, call.username, stage)
+    if record_id not in before.pool:
+        raise HTTPException(404)
+    try:
+        vote(
+            project,
+            record_id,
+            reviewer=call.username,
+            stage=stage,
+            decision=call.form.get("decision", ""),
+            reason=call.form.get("reason") or None,
+            note=call.form.get("note", "")[:5000] or None,
+        )
+    except (RecordsError, ValueError) as err:
+        return _card(call, before, record_id, message=str(err), status=409)
+    call.workspace.rankings.refresh(call.username, stage)
+    if not call.htmx:
+        return RedirectResponse(f"/screen?stage={stage}", status_code=303)
+    view = reviewer_view(project, call.username, stage)
+    return _card(call, view, _next_record(call, view))
+
+
+@page(SCREENERS)
+def undo(call: Call) -> Response:
+    """Withdraw the reviewer's latest vote that is not yet locked; show that record again."""
+    stage = stage_of(call)
+    project = call.workspace.project
+    try:
+        event = undo_vote(project, reviewer=call.username, stage=stage)
+    except RecordsError as err:
+        view = reviewer_view(project, call.username, stage)
+        return _card(call, view, _next_record(call, view), message=str(err), status=409)
+    call.workspace.rankings.refresh(call.username, stage)
+    if not call.htmx:
+        return RedirectResponse(f"/screen?stage={stage}&record={event.record_id}", status_code=303)
+    view = reviewer_view(project, call.username, stage)
+    return _card(call, view, event.record_id, message="Vote withdrawn.")
+
+
+@page(SCREENERS)
+def awaiting(call: Call) -> Response:
+    """The reviewer's votes on records still waiting for another reviewer."""
+    stage = stage_of(call)
+    view = reviewer_view(call.workspace.project, call.username, stage)
+    stored = call.workspace.project.records(view.awaiting_others)
+    rows = [(r, stored[r], view.own_votes[r]) for r in view.awaiting_others]
+    return call.workspace.templates.TemplateResponse(
+        call.request,
+        "awaiting.html",
+        context(call, view=view, rows=rows, stage_name=STAGE_NAMES[stage]),
+    )

@@ -1,0 +1,148 @@
+"""``metareview serve`` and ``metareview users``: the workspace from the shell."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+from contextlib import redirect_stderr, redirect_stdout
+
+import httpx
+import pytest
+
+from metareview.cli import main
+from metareview.store.accounts import authenticate, find_account
+from metareview.store.project import Project
+from tests.conftest import REPO
+
+PASSWORD = "a long enough passphrase"
+
+
+def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    """The CLI in this process (``stdin``: what standard input holds)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    saved = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            main(list(args))
+    except SystemExit as done:
+        code = done.code or 0
+    finally:
+        sys.stdin = saved
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+def test_users_add_list_disable_reset(tmp_path):
+    project = str(tmp_path / "review.mrproj")
+    Project.open(project).close()
+    added = run(
+        "users",
+        "add",
+        project,
+        "ana",
+        "--role",
+        "lead",
+        "--admin",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    assert added.returncode == 0, added.stderr
+    weak = run("users", "add", project, "ben", "--password-stdin", stdin="password123\n")
+    assert weak.returncode == 2
+    assert weak.stderr.strip() == (
+        "metareview: error: that password is on the list of common passwords; choose another"
+    )
+    short = run("users", "add", project, "ben", "--password-stdin", stdin="short\n")
+    assert "at least 8 characters" in short.stderr and short.returncode == 2
+    assert (
+        run("users", "add", project, "ben", "--password-stdin", stdin=PASSWORD + "!\n").returncode
+        == 0
+    )
+    again = run("users", "add", project, "ben", "--password-stdin", stdin=PASSWORD + "\n")
+    assert "already exists" in again.stderr
+    listed = json.loads(run("users", "list", project, "--json").stdout)
+    assert [(a["username"], a["role"], a["is_admin"]) for a in listed] == [
+        ("ana", "lead", True),
+        ("ben", "reviewer", False),
+    ]
+    assert run("users", "disable", project, "ben").returncode == 0
+    with Project.open(project) as opened:
+        assert find_account(opened, "ben").disabled
+    assert "disabled" in run("users", "list", project).stdout
+    assert run("users", "disable", project, "ben", "--enable").returncode == 0
+    reset = run("users", "reset", project, "ben", "--password-stdin", stdin="new passphrase 42\n")
+    assert reset.returncode == 0, reset.stderr
+    with Project.open(project) as opened:
+        assert authenticate(opened, "ben", "new passphrase 42", client="cli").username == "ben"
+    missing = run("users", "reset", project, "nobody", "--password-stdin", stdin=PASSWORD + "\n")
+    assert missing.stderr.strip() == "metareview: error: no account named 'nobody'"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """``metareview serve`` on a new project and a free port; yields (base URL, first line
+    of output with the setup link)."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "metareview",
+            "serve",
+            str(tmp_path / "new.mrproj"),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=REPO,
+        env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"},
+    )
+    try:
+        lines = [process.stdout.readline() for _ in range(3)]
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                httpx.get(f"{base}/login", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base, "".join(lines)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_serve_prints_a_one_time_setup_link_that_creates_the_lead(server):
+    base, output = server
+    assert f"metareview workspace on {base}" in output
+    link = re.search(r"(http://\S+/join\?token=\S+)", output).group(1)
+    with httpx.Client(base_url=base) as client:
+        form = client.get(link)
+        assert form.status_code == 200 and "invited as <strong>lead</strong>" in form.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        data = {
+            "csrf_token": token,
+            "token": link.split("token=")[1],
+            "username": "ana",
+            "password": PASSWORD,
+            "password_again": PASSWORD,
+        }
+        created = client.post("/join", data=data)
+        assert created.status_code == 303 and created.headers["location"] == "/"
+        assert client.get("/dashboard").status_code == 200
+    with httpx.Client(base_url=base) as other:
+        assert other.get(link).status_code == 404  # single use

@@ -192,3 +192,45 @@ def test_ratio_axes_are_ticked_at_round_ratios():
     plt.close(funnel.figure)
     assert all(math.log10(t) % 1 == 0 or t in (0.25, 0.5, 2, 4, 3, 0.3, 5, 0.2) for t in shown)
     assert 1.0 in shown
+
+
+def test_forest_rob_column_speaks_the_traffic_light_legend():
+    """One legend everywhere, as robvis: + low, - some concerns, X high, ? no information, in
+    the traffic-light plot's colours; "No information" is a symbol, not large bold text."""
+    from matplotlib.colors import to_hex
+
+    from metareview.report.forest_data import ForestData, ForestRow, ForestSection, PooledRow
+    from metareview.report.forest_plot import forest_plot
+    from metareview.report.rob_plots import SYMBOLS, palette_colours
+    from metareview.rob.vocabulary import Judgement
+
+    judgements = ["Low", "Some concerns", "High", "No information"]
+    rows = tuple(
+        ForestRow(f"S{i}", 0.1 * i, 0.1 * i - 0.3, 0.1 * i + 0.3, 25.0, rob=rob)
+        for i, rob in enumerate(judgements)
+    )
+    result = _result()
+    data = ForestData(
+        (ForestSection(None, rows, (), result),),
+        (PooledRow("Total", "random", 0.2, 0.0, 0.4),),
+        result,
+        "SMD",
+        "random",
+        0.95,
+    )
+    colours = palette_colours("cochrane")
+    for layout in ("meta", "revman5", "jama"):
+        ax = forest_plot(data, layout=layout)
+        texts = {t.get_text(): t for t in ax.texts}
+        assert "No information" not in texts
+        for judgement in judgements:
+            expected = Judgement(judgement)
+            marks = [
+                t for t in ax.texts
+                if t.get_text() == SYMBOLS[expected] and t.get_bbox_patch() is not None
+                and to_hex(t.get_bbox_patch().get_facecolor()) == colours[expected].lower()
+            ]  # fmt: skip
+            assert marks, (layout, judgement)
+        legend = "Risk of bias: X High, - Some concerns, ? No information, + Low"
+        assert legend in texts, sorted(texts)
+        plt.close(ax.figure)

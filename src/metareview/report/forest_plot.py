@@ -36,6 +36,7 @@ from metareview.report.forest_data import (
 from metareview.report.numbers import fixed
 from metareview.report.plain_text import plain
 from metareview.report.ratio_axis import set_ratio_axis
+from metareview.report.rob_plots import judgement_legend, judgement_mark
 
 LAYOUTS = ("revman5", "jama", "meta")
 FONT_SIZE = 8.0
@@ -178,25 +179,21 @@ def columns_for(layout: str, data: ForestData) -> tuple[list[Column], list[Colum
     return [study, *arms], [effect, weight, *rob]
 
 
-ROB_SYMBOLS = {
-    "low": ("+", "#2e7d32"),
-    "some concerns": ("?", "#c9a000"),
-    "unclear": ("?", "#c9a000"),
-    "moderate": ("?", "#c9a000"),
-    "high": ("−", "#c62828"),
-    "serious": ("−", "#c62828"),
-    "critical": ("−", "#7f0000"),
-}
+# A judgement's dot (as the traffic-light plot's) behind its symbol.
+BADGE = {"boxstyle": "circle,pad=0.18", "edgecolor": "black", "linewidth": 0.4}
 
 
 def _rob_column() -> Column:
-    """Overall risk of bias per study as RevMan's coloured +, ? and −."""
+    """Overall risk of bias per study: the robvis symbol in its coloured dot, as the
+    traffic-light plot draws it (:func:`judgement_mark`)."""
 
     def symbol(row: ForestRow) -> str:
-        return ROB_SYMBOLS.get(str(row.rob).strip().lower(), (str(row.rob or ""), "black"))[0]
+        mark = judgement_mark(row.rob)
+        return mark[0] if mark else ""
 
-    def color(row: ForestRow) -> str:
-        return ROB_SYMBOLS.get(str(row.rob).strip().lower(), ("", "black"))[1]
+    def color(row: ForestRow) -> str | None:
+        mark = judgement_mark(row.rob)
+        return mark[1] if mark else None
 
     return Column("RoB", symbol, lambda p, d: "", "center", color)
 
@@ -240,6 +237,8 @@ def _lines(data: ForestData, layout: str) -> list[_Line]:
     lines.append(_Line("text", data.overall_text(layout)))
     if data.subgroup_text(layout):
         lines.append(_Line("text", data.subgroup_text(layout)))
+    if any(row.rob for row in data.rows):
+        lines.append(_Line("text", judgement_legend([row.rob for row in data.rows])))
     return lines
 
 
@@ -402,16 +401,15 @@ def forest_plot(
                 text = column.study(row)
                 if column.align == "left":
                     text = _truncate(text, max_label)
-                color = column.color(row) if column.color else "black"
-                weight = "bold" if column.color else "normal"
+                badge = column.color(row) if column.color else None
                 ax.text(
                     edge,
                     y,
                     plain(text),
                     transform=at(dx),
                     ha=column.align,
-                    color=color,
-                    fontweight=weight,
+                    fontweight="bold" if badge else "normal",
+                    bbox=None if badge is None else {**BADGE, "facecolor": badge},
                     **text_kw,
                 )
             ax.plot([row.lower, row.upper], [y, y], color="black", lw=0.8, solid_capstyle="butt")

@@ -32,7 +32,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from metareview.report.plain_text import plain, plain_all
 from metareview.rob.table import ROBVIS_OVERALL, RobTable
-from metareview.rob.vocabulary import SEVERITY, Judgement
+from metareview.rob.vocabulary import SEVERITY, Judgement, parse_judgement
 
 PALETTES: dict[str, dict[Judgement, str]] = {
     "cochrane": {
@@ -61,6 +61,44 @@ SYMBOLS = {
     Judgement.NOT_APPLICABLE: "",
 }
 _LEGEND_NAMES = {Judgement.HIGH: "High", Judgement.LOW: "Low"}
+UNRECOGNISED = "#BBBBBB"  # a judgement no RoB tool's vocabulary names
+
+
+def judgement_mark(value: object, palette: str = "cochrane") -> tuple[str, str] | None:
+    """The robvis symbol and colour of a judgement as typed ("Low", "No information",
+    "serious" …), the same in every figure; ``None`` for a blank, ``("?", grey)`` for a value
+    no vocabulary names.
+
+    >>> judgement_mark("High risk"), judgement_mark("No information"), judgement_mark("")
+    (('X', '#BF0000'), ('?', '#4EA1F7'), None)
+    """
+    try:
+        judgement = parse_judgement(value)
+    except ValueError:
+        return "?", UNRECOGNISED
+    if judgement is None:
+        return None
+    return SYMBOLS[judgement], palette_colours(palette)[judgement]
+
+
+def judgement_legend(values: Sequence[object]) -> str:
+    """One line naming the symbols of the judgements among ``values``, worst first, as the
+    traffic-light plot's legend names them.
+
+    >>> judgement_legend(["Low", "High", "some concerns", "Low", None])
+    'Risk of bias: X High, - Some concerns, + Low'
+    """
+    found = set()
+    for value in values:
+        try:
+            judgement = parse_judgement(value)
+        except ValueError:
+            continue
+        if judgement is not None and SYMBOLS[judgement]:
+            found.add(judgement)
+    ordered = sorted(found, key=lambda j: (-SEVERITY[j], list(Judgement).index(j)))
+    named = [f"{SYMBOLS[j]} {_LEGEND_NAMES.get(j, j.value)}" for j in ordered]
+    return "Risk of bias: " + ", ".join(named) if named else ""
 
 
 def palette_colours(palette: str) -> dict[Judgement, str]:

@@ -125,3 +125,30 @@ def test_every_plot_takes_what_analyze_returns(depression):
         bubble_plot(alone)
     with pytest.raises(TypeError, match=r"expected .*AnalysisResult"):
         funnel_plot([0.1, 0.2])
+
+
+@pytest.mark.parametrize("width", [14.0, 8.0])
+def test_forest_drawn_into_a_users_axes_stays_inside_them(depression, width):
+    """A 1×2 grid: the forest plot in the left panel — its text columns, axis and labels —
+    keeps within that panel's box, whatever the figure's width."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    result = analyze(depression, measure="RR", columns=DEPRESSION_COLUMNS)
+    figure, (left, right) = plt.subplots(1, 2, figsize=(width, 5))
+    assert metareview.forest_plot(result, ax=left) is left
+    right.plot([0, 1], [0, 1])
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    box = left.get_window_extent(renderer).padded(1.0)
+    texts = left.findobj(matplotlib.text.Text)  # with the inset effect panel's
+    forest = [a for a in texts if a.get_text() and a.get_visible()]
+    assert len(forest) > 60  # study labels, effects, weights, ticks, favours labels
+    outside = [
+        a.get_text() for a in forest if not box.contains(*a.get_window_extent(renderer).p0)
+        or not box.contains(*a.get_window_extent(renderer).p1)
+    ]  # fmt: skip
+    plt.close(figure)
+    assert not outside, outside

@@ -143,3 +143,23 @@ def test_fleiss_csv_export_agrees_including_the_continuous_outcome(shared_data):
     # RevMan's P of chi2 is good to ~6 digits: within rounding + 1e-6 relative, not rounding alone
     assert abs(total["p_chi2"].ours - total["p_chi2"].stored) > 5e-9
     assert not any(n.quantity.endswith("_between") for n in report.numbers)  # no subgroups
+
+
+def test_a_study_in_two_subgroups_counts_twice_in_the_total():
+    """RevMan pools a study once per subgroup row, also in the total (a shared control arm):
+    the re-run must neither reject the repeated rows nor combine them."""
+    from metareview.data.revman.rm5 import read_rm5
+    from metareview.plan.revman_export import review_with_results
+    from metareview.plan.revman_fit import fit_outcome
+    from metareview.plan.revman_plan import review_plan
+
+    data = (HANDBUILT / "dichotomous.rm5").read_bytes()
+    extra = b'<DICH_DATA STUDY_ID="STD-A" EVENTS_1="12" TOTAL_1="100" EVENTS_2="20" TOTAL_2="98"/>'
+    data = data.replace(b"<NAME>Children</NAME>", b"<NAME>Children</NAME>" + extra, 1)
+    review = read_rm5(data, "twice.rm5")
+    fits = fit_outcome(review.outcome("1.1"))
+    assert len(fits["total"].studies) == 6 and len(fits["subgroups"][2].studies) == 3
+    assert sum(w for _, _, w in fits["total"].studies.values()) == pytest.approx(100)
+    assert check_review(review_with_results(review)).passed
+    _, notes = review_plan(review, "extraction.csv")
+    assert any("Ødegaard 2001 appear(s) in several subgroups" in n.reason for n in notes)

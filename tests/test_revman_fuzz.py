@@ -160,3 +160,54 @@ def test_package_base_is_read():
     review = review_from_files(files, "base.zip")
     assert [o.id for o in review.outcomes] == ["1.1", "1.2", "1.3"]
     assert check_review(review).passed
+
+
+CSV_EXPORT = (
+    "Comparison Number,Outcome Number,Subgroup Number,Name,Data Type,Statistical Method,"
+    "Effect Measure,Analysis Model,Events 1,Mean 1,SD 1,Total 1,Events 2,Mean 2,SD 2,Total 2,"
+    "Effect Estimate,SE,CI Start,CI End,Weight,Q,P(Q),I²(Q),Tau²,Z,P(Z),Qint,P(Qint),I²(Qint),df\n"
+    "1,0,0,Drug vs placebo,,,,,,,,,,,,,,,,,,,,,,,,,,,\n"
+    "1,1,0,Death,DIC,MH,RR,Random,20,,,300,30,,,290,0.65,,0.38,1.1,100,1.2,0.27,16.6,0.02,1.6,0.11,0,0,0,1\n"
+    "1,1,0,Smith,,,,,12,0,0,100,20,0,0,98,0.59,0.33,0.3,1.1,50,,,,,,,,,,\n"
+    "1,1,0,Jones,,,,,8,0,0,200,10,0,0,192,0.77,0.45,0.3,1.8,50,,,,,,,,,,\n"
+    "1,2,0,Pain,CON,IV,MD,Fixed,0,,,80,0,,,82,-1.2,,-2.1,-0.3,100,0.5,0.48,0,0,2.6,0.009,0,1,0,1\n"
+    "1,2,1,Short,,,,,,,,,,,,,-1.2,,-2.1,-0.3,100,0.5,0.48,0,0,2.6,0.009,,,,1\n"
+    "1,2,1,Smith,,,,,0,10.2,4.1,40,0,12.5,4.4,42,-2.3,0.9,-4.1,-0.5,40,,,,,,,,,,\n"
+    "1,2,1,Jones,,,,,0,9.8,3.9,40,0,10.1,4.0,40,-0.3,0.9,-2.0,1.4,60,,,,,,,,,,\n"
+)
+
+
+@FUZZ_SLOW
+@given(
+    row=st.integers(min_value=0, max_value=8),
+    column=st.integers(min_value=0, max_value=31),
+    value=st.text(max_size=8),
+)
+def test_mutated_revman5_csv_export(row, column, value):
+    from metareview.data.revman.csv_export import read_csv_export
+
+    lines = CSV_EXPORT.split("\n")
+    row = row % (len(lines) - 1)
+    cells = lines[row].split(",")
+    cells[column % len(cells)] = value.replace(",", ";").replace("\n", " ")
+    lines[row] = ",".join(cells)
+    try:
+        review = read_csv_export("\n".join(lines).encode("utf-8"), "fuzz.csv")
+    except DataError as err:
+        assert err.problems[0].file == "fuzz.csv", err
+        return
+    review_table(review)
+    check_review(review).to_dict()
+
+
+def test_revman5_csv_export_base_is_read():
+    from metareview.data.revman.csv_export import read_csv_export
+
+    review = read_csv_export(CSV_EXPORT.encode("utf-8"), "base.csv")
+    death, pain = review.outcomes
+    assert (death.settings.model, death.settings.measure, len(list(death.studies()))) == (
+        "random", "RR", 2,
+    )  # fmt: skip
+    assert pain.has_subgroups and pain.subgroups[0].name == "Short"
+    assert pain.subgroups[0].stored["effect"].decimals == 8
+    assert "q_between" in pain.stored and "q_between" not in death.stored

@@ -77,8 +77,8 @@ def stored_beside_run(review, results):
         if outcome.has_subgroups:
             levels = {lv["level"]: lv["result"] for lv in record["subgroups"][0]["levels"]}
             blocks += [(s.stored, levels[s.name]) for s in outcome.subgroups]
-            test = record["subgroups"][0]["test"]
-            pairs.append((outcome.stored["q_between"], test["q"]))
+            if "q_between" in outcome.stored:
+                pairs.append((outcome.stored["q_between"], record["subgroups"][0]["test"]["q"]))
         for stored, result in blocks:
             het = result["heterogeneity"]
             ours = {

@@ -67,7 +67,7 @@ def _outcome(outcome: Outcome, decimals: int | None) -> Outcome:
     stored = {}
     if isinstance(total, Fit):
         stored = _values({**total.values, "weight": 100.0}, POOLED_KEYS, decimals)
-        stored.update(_values(fits["test"], SUBGROUP_TEST_KEYS, decimals))
+    stored.update(_values(fits["test"], SUBGROUP_TEST_KEYS, decimals))
     return replace(outcome, subgroups=tuple(subgroups), stored=stored)
 
 

@@ -40,6 +40,7 @@ ANALYSIS_COLUMNS = {
     "generic": ("yi", "sei"),
     "oe": ("yi", "sei"),
     "peto": ("event_arm1", "totaln_arm1", "event_arm2", "totaln_arm2"),
+    "dichotomous_iv": ("event_arm1", "totaln_arm1", "event_arm2", "totaln_arm2"),
 }
 
 
@@ -59,7 +60,7 @@ class Fit:
 def outcome_rows(outcome: Outcome) -> pd.DataFrame:
     """The outcome's rows as ``analyze`` takes them (Peto: the 2×2 counts as event columns)."""
     frame = review_table_for(outcome)
-    if table_kind(outcome) == "peto":
+    if table_kind(outcome) in ("peto", "dichotomous_iv"):
         frame = frame.drop(columns=list(ANALYSIS_COLUMNS["peto"])).rename(
             columns={
                 "revman_events_1": "event_arm1",
@@ -85,6 +86,11 @@ def fit_rows(frame: pd.DataFrame, outcome: Outcome) -> Fit:
     measure = _analysis_measure(settings, kind)
     columns = [c for c in frame.columns if c != "subgroup_no"]
     data = frame[columns].reset_index(drop=True)
+    repeated = data["study"].duplicated(keep=False)
+    if repeated.any():  # RevMan counts a study once per subgroup it is in, as its own row
+        data["study"] = data["study"].where(
+            ~repeated, data["study"] + " (subgroup " + frame["subgroup_no"].astype(str).values + ")"
+        )
     result = analyze(
         data,
         AnalysisSettings(measure=measure, preset="revman5", method="DL", level=settings.ci_total),

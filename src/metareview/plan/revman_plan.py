@@ -125,6 +125,10 @@ def _notes(outcome: Outcome) -> list[Skipped]:
             note(
                 "RevMan's Peto method is fixed-effect only; the plan runs random effects on the Peto log odds ratios as the file asks"
             )
+    if table_kind(outcome) == "dichotomous_iv":
+        note(
+            f"inverse variance on 2x2 tables: each study's {'log ' if settings.ratio else ''}{settings.measure} (0.5 added to tables with a zero cell) and its SE are in yi/sei (the counts in revman_events_*), so the run pools them by inverse variance as RevMan, not by Mantel-Haenszel"
+        )
     if settings.data_type == "oe":
         note(
             "O - E and variance: yi = (O - E)/V and sei = 1/sqrt(V) (Peto's one-step estimate under inverse-variance pooling)"

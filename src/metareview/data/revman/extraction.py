@@ -6,8 +6,10 @@ Dichotomous data become ``event_arm1 totaln_arm1 event_arm2 totaln_arm2`` (RevMa
 ``mean_arm1 sd_arm1 n_arm1 …``; generic inverse-variance data ``yi sei``; O − E and variance
 ``yi = (O − E)/V`` with ``sei = 1/√V`` (Peto's log odds ratio or log hazard ratio, whose
 inverse-variance pooling is Peto's method: Σ(O − E)/ΣV with variance 1/ΣV); Peto odds ratios
-from 2×2 tables the same per-study (O − E)/V, with the counts kept in ``revman_events_*``
-columns. ``comparison_no``, ``outcome_no`` and ``subgroup_no`` select an analysis's rows.
+from 2×2 tables the same per-study (O − E)/V, and 2×2 tables RevMan pools by inverse variance
+each study's log OR, log RR or RD (0.5 added to tables with a zero cell) in ``yi sei``, with
+the counts kept in ``revman_events_*`` columns (so a plan pools them by inverse variance, not
+Mantel–Haenszel). ``comparison_no``, ``outcome_no`` and ``subgroup_no`` select an analysis's rows.
 
 >>> from metareview.data.revman.rm5 import read_rm5
 >>> review = read_rm5(b'''<COCHRANE_REVIEW><ANALYSES_AND_DATA><COMPARISON NO="1"><NAME>C</NAME>
@@ -27,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from metareview.data.revman.model import Outcome, Review, StudyData
+from metareview.stats.effects.binary import two_by_two
 
 KEY_COLUMNS = (
     "study",
@@ -48,6 +51,8 @@ DATA_COLUMNS = {
     "oe": ("yi", "sei", "revman_o_e", "revman_var"),
     "peto": ("yi", "sei", "revman_events_1", "revman_total_1", "revman_events_2", "revman_total_2"),
 }
+# Dichotomous outcomes RevMan pools by inverse variance: per-study effects, counts kept aside.
+DATA_COLUMNS["dichotomous_iv"] = DATA_COLUMNS["peto"]
 
 
 def review_table(review: Review) -> pd.DataFrame:
@@ -69,6 +74,8 @@ def table_kind(outcome: Outcome) -> str:
     settings = outcome.settings
     if settings.data_type == "dichotomous" and settings.method == "PETO":
         return "peto"
+    if settings.data_type == "dichotomous" and settings.method == "IV":
+        return "dichotomous_iv"
     return settings.data_type
 
 
@@ -89,6 +96,17 @@ def peto_effect(events_1, total_1, events_2, total_2) -> tuple[float, float] | N
     return o_minus_e / variance, 1 / math.sqrt(variance)
 
 
+def _effect(kind: str, measure: str, counts: list[float]) -> tuple[float, float] | None:
+    """Peto's (O − E)/V, or RevMan's inverse-variance effect of a 2×2 table: log OR, log RR
+    or RD with 0.5 added to every cell of a table with a zero cell (``None``: not estimable,
+    e.g. no events in either arm for OR and RR)."""
+    if kind == "peto":
+        return peto_effect(*counts)
+    result = two_by_two(measure, *counts, add=0.5, drop_double_zero=True)
+    yi, vi = float(result.yi[0]), float(result.vi[0])
+    return (yi, math.sqrt(vi)) if math.isfinite(yi) and math.isfinite(vi) and vi > 0 else None
+
+
 def _row(outcome: Outcome, number: int, name: str, study: StudyData) -> dict[str, Any]:
     row: dict[str, Any] = {
         "study": study.study,
@@ -105,7 +123,7 @@ def _row(outcome: Outcome, number: int, name: str, study: StudyData) -> dict[str
     }
     v = study.values
     kind = table_kind(outcome)
-    if kind in ("dichotomous", "peto"):
+    if kind in ("dichotomous", "peto", "dichotomous_iv"):
         counts = [v.get(k) for k in ("events_1", "total_1", "events_2", "total_2")]
         if outcome.settings.swap_events and None not in counts:
             counts = [counts[1] - counts[0], counts[1], counts[3] - counts[2], counts[3]]
@@ -113,7 +131,7 @@ def _row(outcome: Outcome, number: int, name: str, study: StudyData) -> dict[str
             row.update(zip(DATA_COLUMNS["dichotomous"], counts))
         else:
             row.update(zip(DATA_COLUMNS["peto"][2:], counts))
-            effect = None if None in counts else peto_effect(*counts)
+            effect = None if None in counts else _effect(kind, outcome.settings.measure, counts)
             row["yi"], row["sei"] = effect if effect else (None, None)
     elif kind == "continuous":
         for column, key in zip(

@@ -17,7 +17,7 @@ from metareview.plan.results import ReviewResults
 from metareview.plan.runner import run_plan
 from metareview.report.build import write_report
 from metareview.report.forest_data import forest_data
-from metareview.report.methods_text import methods_paragraph
+from metareview.report.methods_text import methods_paragraph, results_paragraph
 from tests.conftest import REPO
 
 MH_FIXTURE = json.loads((REPO / "tests" / "reference" / "mh_random.json").read_text())
@@ -156,6 +156,11 @@ def test_forest_shows_a_mirrored_ratio_as_computed_from_its_counts(tmp_path, sha
     assert total.estimate == pytest.approx(-record.pooled()["estimate"], rel=1e-12)
     assert total.lower == pytest.approx(-record.pooled()["ci_upper"], rel=1e-12)
     assert forest.favours() == ("Favours intervention", "Favours control")
+    text = results_paragraph([record])
+    shown = f"RR = {math.exp(total.estimate):.2f}, 95% CI {math.exp(total.lower):.2f} to"
+    assert f"RR = {math.exp(record.pooled()['estimate']):.2f}" in text  # as pooled
+    assert "lower values are better, so effects were mirrored: RR above 1" in text
+    assert f"as computed from the arms, as in the forest plot, {shown}" in text
     upright = forest_data(run_plan(load_plan(_plan(tmp_path, data, 'measure = "RR"',
                                                    DEPRESSION_COLUMNS)), jobs=1).analyses[0])  # fmt: skip
     assert upright.favours() == ("Favours control", "Favours intervention")

@@ -20,6 +20,7 @@ from metareview.data.effects import PRECOMPUTED
 from metareview.plan.expand import SENSITIVITY_LABELS
 from metareview.plan.grade_review import GradeConfig, graded_records
 from metareview.plan.results import AnalysisRecord, ReviewResults
+from metareview.report.forest_data import all_mirrored
 from metareview.report.metaregression_table import metaregression_sentence
 from metareview.report.numbers import (
     ci_label,
@@ -29,6 +30,7 @@ from metareview.report.numbers import (
     p_clause,
     shown_scale,
 )
+from metareview.stats.effects.vocabulary import RATIO_MEASURES
 from metareview.stats.presets import Preset, get_preset
 
 REFERENCES = {
@@ -462,6 +464,23 @@ def _estimate_text(result: dict[str, Any], model: str, symbol: str) -> str:
     return f"{text}, {p_clause(pooled['pvalue'])}"
 
 
+def _mirrored_text(record: AnalysisRecord, result: dict[str, Any]) -> str:
+    """For an analysis whose rows were all mirrored (lower is better): which way its effects
+    point, and the effect as computed from the arms, as its forest plot shows it."""
+    if not all_mirrored(record.input):
+        return ""
+    measure = result.get("measure")
+    pooled, shown = result[record.model], shown_scale(measure)
+    symbol = effect_symbol(measure)
+    above = "above 1" if measure in RATIO_MEASURES else "above 0"
+    return (
+        f" (lower values are better, so effects were mirrored: {symbol} {above} favours the "
+        f"intervention; as computed from the arms, as in the forest plot, {symbol} = "
+        f"{fixed(shown(-pooled['estimate']))}, {ci_label(result.get('level', 0.95))} "
+        f"{fixed(shown(-pooled['ci_upper']))} to {fixed(shown(-pooled['ci_lower']))})"
+    )
+
+
 def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
     """A results paragraph for one outcome group's records (main analysis first): effects on
     their printed scale (ratios back from the log scale) with their measure's symbol
@@ -491,7 +510,8 @@ def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
             model = f"Mantel-Haenszel {model}"
         text = (
             f"{spec['title']}: pooling {result['k']} trials gave "
-            f"{_estimate_text(result, record.model, symbol)} ({model} model), with "
+            f"{_estimate_text(result, record.model, symbol)} ({model} model)"
+            f"{_mirrored_text(record, result)}, with "
             f"{describe_i2(het['i2'])} heterogeneity (I² = {het['i2']:.0f}%"
         )
         if het.get("i2_ci") and het["i2_ci"][0] is not None:

@@ -163,3 +163,29 @@ def test_a_study_in_two_subgroups_counts_twice_in_the_total():
     assert check_review(review_with_results(review)).passed
     _, notes = review_plan(review, "extraction.csv")
     assert any("Ødegaard 2001 appear(s) in several subgroups" in n.reason for n in notes)
+
+
+def test_cli_bad_file_is_one_located_line(tmp_path, capsys):
+    from tests.test_cli_e2e import assert_one_error_line
+
+    path = tmp_path / "cut.rm5"
+    path.write_bytes((HANDBUILT / "continuous.rm5").read_bytes()[:3000])
+    code, _, err = run_cli(capsys, "check-revman", path)
+    assert_one_error_line(code, err, "cut.rm5, row", "well-formed XML")
+    code, _, err = run_cli(capsys, "import-revman", path, "-o", tmp_path / "out")
+    assert_one_error_line(code, err, "cut.rm5, row", "well-formed XML")
+
+
+def test_stored_numbers_we_cannot_recompute_fail_and_say_why():
+    """RevMan stored a total, but every study's data are gone: nothing is silently passed."""
+    from metareview.data.revman.rm5 import read_rm5
+
+    data = (HANDBUILT / "continuous.rm5").read_bytes()
+    for value in (b'SD_1="3.9"', b'SD_1="4.8"'):  # the two studies of outcome 2.4
+        data = data.replace(value, b'SD_1=""')
+    report = check_review(read_rm5(data, "gone.rm5"))
+    failed = [n for n in report.failed if n.outcome == "2.4"]
+    assert failed and all(n.ours is None for n in failed)
+    assert any(
+        "2.4 total" in s.what and "no row has an estimable" in s.reason for s in report.skipped
+    )

@@ -143,6 +143,13 @@ def check_review(review: Review, rel_tol: float = REL_TOL) -> CheckReport:
             )
             continue
         fits = fit_outcome(outcome)
+        fitted = [f for f in (fits["total"], *fits["subgroups"].values()) if isinstance(f, Fit)]
+        for dropped in dict.fromkeys(d for f in fitted for d in f.dropped):
+            skipped.append(
+                Skipped(
+                    outcome.where, f"outcome {outcome.id}: a study", f"not estimable: {dropped}"
+                )
+            )
 
         def add(
             level: str, label: str, stored: dict, ours: dict | None, keys, oid=outcome.id

@@ -93,7 +93,13 @@ def fit_rows(frame: pd.DataFrame, outcome: Outcome) -> Fit:
         )
     result = analyze(
         data,
-        AnalysisSettings(measure=measure, preset="revman5", method="DL", level=settings.ci_total),
+        AnalysisSettings(
+            measure=measure,
+            preset="revman5",
+            method="DL",
+            level=settings.ci_total,
+            drop_incomplete=True,  # a study without data is "not estimable" in RevMan
+        ),
     )
     positions = [int(frame.index[row - 2]) for row in result.rows]
     dropped = tuple(f"{d.study}: {d.reason}" for d in result.dropped)

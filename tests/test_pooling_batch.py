@@ -11,6 +11,7 @@ import pytest
 import metareview
 from metareview.stats.batch import COLUMNS, pool_many
 from metareview.stats.pooling import pool
+from metareview.stats.presets import PRESETS
 from tests.conftest import REPO
 
 DATA = json.loads((REPO / "tests" / "reference" / "pooling.json").read_text())["data"]
@@ -105,3 +106,26 @@ def test_heterogeneity_cis_follow_the_preset(preset, method):
                 assert got == pytest.approx(list(interval), rel=1e-8, abs=1e-12), column
     if (preset, method) == ("meta", "DL"):
         assert res.conventions["tau2_ci_method"] == "jackson"
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_the_preset_sets_the_estimator_and_ci_method_as_in_pool(preset):
+    """Without method and test, pool_many fits what pool fits under the same preset."""
+    out = pool_many(TABLE, by="dataset", preset=preset)
+    chosen = PRESETS[preset]
+    for name, d in DATA.items():
+        res = pool(d["yi"], d["vi"], preset=preset)
+        assert (res.method, res.ci_method) == (chosen.tau2_method, chosen.ci_method)
+        row = out.loc[name]
+        for column, value in [
+            ("estimate", res.random.estimate),
+            ("ci_lower", res.random.ci_lower),
+            ("ci_upper", res.random.ci_upper),
+            ("pvalue", res.random.pvalue),
+            ("tau2", res.tau2),
+            ("i2", res.i2),
+            ("pi_lower", res.random.pi_lower),
+            ("pi_upper", res.random.pi_upper),
+        ]:
+            expected = np.nan if value is None else value  # no prediction interval reported
+            assert row[column] == pytest.approx(expected, rel=1e-9, abs=1e-12, nan_ok=True), column

@@ -98,5 +98,15 @@ class StoreError(MetareviewError):
     """The project store cannot be opened, migrated or written."""
 
 
+class InputError(MetareviewError, ValueError):
+    """Arguments an analysis function cannot take: a code outside its vocabulary, a value out
+    of range, or numbers of the wrong shape (also a ``ValueError``, as numerical code raises)."""
+
+
+class NotEstimableError(AnalysisError, ValueError):
+    """An analysis that cannot be carried out on these studies: too few of them, or an
+    estimate that does not exist for their data (also a ``ValueError``)."""
+
+
 class AccessError(MetareviewError, ValueError):
     """An account, password, session or invitation that cannot be used as asked."""

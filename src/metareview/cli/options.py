@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
+from metareview.cli.console import echo
 from metareview.data.mapping import parse_column_mapping
-from metareview.stats.effects.vocabulary import MEASURES
-from metareview.stats.pooling import CI_METHODS
+from metareview.errors import InputError
 from metareview.stats.presets import PRESETS
-from metareview.stats.tau2 import TAU2_METHODS
+from metareview.stats.vocabulary import CI_METHODS, MEASURES, TAU2_METHODS, check_level
 
 column_option = click.option(
     "--col",
@@ -34,7 +34,7 @@ def echo_dropped(rows: list[dict]) -> None:
     """Print each row left out (``{"row", "study", "reason"}``) on its own line."""
     for row in rows:
         where = f" ({row['study']})" if row.get("study") else ""
-        click.echo(f"Dropped row {row['row']}{where}: {row['reason']}")
+        echo(f"Dropped row {row['row']}{where}: {row['reason']}")
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
@@ -64,10 +64,10 @@ ci_method_option = click.option(
 
 
 def _check_level(ctx: click.Context, param: click.Parameter, value: float) -> float:
-    if not 0.0 < value < 1.0:
-        hint = f" (for {value:g}% give {value / 100:g})" if 1.0 < value < 100.0 else ""
-        raise click.BadParameter(f"must be between 0 and 1, e.g. 0.95; got {value:g}{hint}")
-    return value
+    try:
+        return check_level(value)
+    except InputError as err:  # a usage error, checked before any work is done
+        raise click.BadParameter(str(err)) from None
 
 
 level_option = click.option(

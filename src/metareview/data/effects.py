@@ -30,6 +30,7 @@ from metareview.errors import DataError, Problem
 from metareview.stats import distributions as dist
 from metareview.stats import effects as es
 from metareview.stats.presets import Preset, get_preset
+from metareview.stats.vocabulary import check_level
 
 EFFECT_COLUMNS = ("yi", "vi", "sei", "ci_lower", "ci_upper", "es_source", "note")
 NOT_ESTIMABLE = "not estimable: "
@@ -169,8 +170,7 @@ def compute_effects(
     settings = _settings(preset, overrides)
     es.check_choice("multi_arm", multi_arm, MULTI_ARM_MODES)
     es.check_choice("zero_cell_method", zero_cell_method, es.ZERO_CELL_METHODS)
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1; got {level!r}")
+    check_level(level)
     if higher_is_better not in (None, True, False):
         raise ValueError(f"higher_is_better must be True, False or None; got {higher_is_better!r}")
     if not isinstance(table, ExtractionTable):

@@ -184,9 +184,6 @@ ORDERED: tuple[tuple[str, str, bool], ...] = (
     ("ratio", "ratio_ci_upper", False),
 )
 
-# Codes of the text columns with a fixed vocabulary (matched case-insensitively).
-RATIO_MEASURES: tuple[str, ...] = ("OR", "RR", "HR")
-
 # Header spellings from other software that mean a standard column (used for suggestions).
 COMMON_ALIASES: dict[str, str] = {
     "author": "study",

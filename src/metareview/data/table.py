@@ -38,10 +38,10 @@ from metareview.data.standard import (
     COMMON_ALIASES,
     DATA_GROUPS,
     ORDERED,
-    RATIO_MEASURES,
     REQUIRED_COLUMNS,
 )
 from metareview.errors import DataError, Problem
+from metareview.stats.vocabulary import RATIO_MEASURES, percent_hint
 
 MAX_PROBLEMS = 50
 MISSING = {"", "na", "n/a", "nan", "#n/a", "null", "none"}
@@ -466,7 +466,7 @@ def _check_codes(raw, mapping, frame, problems) -> None:
     if "ci_level" in frame:
         for row, level in zip(raw.row_numbers, frame["ci_level"]):
             if level is not None and not math.isnan(level) and level >= 1:
-                hint = f" (for {level:g}% give {level / 100:g})" if level < 100 else ""
+                hint = percent_hint(level)
                 problems.append(
                     Problem(
                         raw.source,

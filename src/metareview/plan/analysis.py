@@ -39,13 +39,9 @@ from metareview.stats.leave_one_out import LeaveOneOutResult
 from metareview.stats.mantel_haenszel import BinaryPoolResult
 from metareview.stats.mh_random import MantelHaenszelRandom
 from metareview.stats.outliers import OutlierResult
-from metareview.stats.pooling import PoolResult, check_choice, pool, resolve_settings
-from metareview.stats.render import (
-    RATIO_MEASURES,
-    render_pool_html,
-    render_pool_summary,
-    render_ratio_scale,
-)
+from metareview.stats.pooling import PoolResult, pool, resolve_settings
+from metareview.stats.render import render_pool_html, render_pool_summary, render_ratio_scale
+from metareview.stats.vocabulary import RATIO_MEASURES, check_choice, check_level
 
 
 @dataclass(frozen=True)
@@ -82,8 +78,7 @@ class AnalysisSettings:
             check_choice("trimfill_side", self.trimfill_side, SIDES)
         if self.selection_steps is not None:
             check_steps(self.selection_steps)
-        if not 0.0 < self.level < 1.0:
-            raise ValueError(f"level must be between 0 and 1 (e.g. 0.95); got {self.level!r}")
+        check_level(self.level)
         if int(self.min_k_subgroup) < 1:
             raise ValueError(f"min_k_subgroup must be at least 1; got {self.min_k_subgroup!r}")
 
@@ -108,7 +103,7 @@ def analysis_settings(
     >>> analysis_settings(level=95)
     Traceback (most recent call last):
     ...
-    ValueError: level must be between 0 and 1 (e.g. 0.95); got 95
+    metareview.errors.InputError: level must be between 0 and 1 (e.g. 0.95); got 95 (for 95% give 0.95)
     """
     for key, case in (("trimfill_estimator", str.upper), ("trimfill_side", str.lower)):
         if extra.get(key) is not None:

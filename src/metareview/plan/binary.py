@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 
 from metareview.stats.effects.binary import zero_cell_correction
-from metareview.stats.effects.vocabulary import BINARY_MEASURES
 from metareview.stats.mantel_haenszel import BinaryPoolResult, mantel_haenszel
 from metareview.stats.mh_random import MantelHaenszelRandom, mantel_haenszel_random
 from metareview.stats.peto import peto
 from metareview.stats.presets import Preset, get_preset
+from metareview.stats.vocabulary import BINARY_MEASURES
 
 EVENT_COLUMNS = ("event_arm1", "totaln_arm1", "event_arm2", "totaln_arm2")
 

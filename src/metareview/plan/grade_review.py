@@ -20,7 +20,6 @@ import pandas as pd
 from metareview.errors import PlanError
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.rob.grade import (
-    MEASURES,
     GradeAssessment,
     GradeDecision,
     GradeRules,
@@ -29,6 +28,7 @@ from metareview.rob.grade import (
 )
 from metareview.rob.sof import control_risk_in, high_risk_weight, overall_rob_in, participants_count
 from metareview.stats.presets import get_preset
+from metareview.stats.vocabulary import MEASURE_FAMILY
 
 _RULE_KEYS = ("mid", "rob_serious", "i2_serious", "i2_very_serious")
 
@@ -73,7 +73,7 @@ def evidence_from_record(
     """The GRADE inputs of one analysis the runner stored (see the module docstring)."""
     result = record.headline()  # RevMan's M-H, Random when the report shows it
     measure = result.get("measure") or "SMD"
-    if measure not in MEASURES:
+    if measure not in MEASURE_FAMILY:
         raise PlanError(f"{record.spec['title']}: GRADE cannot rate a {measure} analysis")
     headline, random = result[record.model], result["random"]
     rows = pd.DataFrame(record.input)

@@ -14,6 +14,7 @@ from scipy import stats
 from metareview.plan.plan import Settings
 from metareview.plan.results import headline_result
 from metareview.stats.influence import influence
+from metareview.stats.outliers import outside_pooled_ci
 
 
 def choose_model(settings: Settings, result: dict[str, Any]) -> tuple[str, str]:
@@ -42,14 +43,14 @@ def outlier_studies(result: dict[str, Any], model: str, level: float) -> list[st
     >>> outlier_studies(doc, "random", 0.95)
     ['A']
     """
-    z = stats.norm.ppf(0.5 + level / 2)
-    low, high = result[model]["ci_lower"], result[model]["ci_upper"]
-    flagged = []
-    for study in result["studies"]:
-        half = z * study["vi"] ** 0.5
-        if study["yi"] - half > high or study["yi"] + half < low:
-            flagged.append(str(study["study"]))
-    return flagged
+    studies = result["studies"]
+    outside = outside_pooled_ci(
+        [s["yi"] for s in studies],
+        [s["vi"] for s in studies],
+        (result[model]["ci_lower"], result[model]["ci_upper"]),
+        level,
+    )
+    return [str(s["study"]) for s, out in zip(studies, outside, strict=True) if out]
 
 
 def influential_studies(result: dict[str, Any]) -> list[str]:

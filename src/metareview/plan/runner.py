@@ -40,7 +40,7 @@ from metareview.plan.rules import (
     subgroup_key,
 )
 from metareview.plan.selection import Selection, filter_rows, in_window, one_per_study
-from metareview.stats.effects.vocabulary import BINARY_MEASURES
+from metareview.stats.vocabulary import BINARY_MEASURES
 
 Progress = Callable[[str, int, int], None]
 # Columns of compute_effects' output not kept in a record's input (derivable from yi, vi;

@@ -51,6 +51,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from metareview.stats.vocabulary import check_level
+
 #: The coefficients, by attribute name, as reports name them.
 COEFFICIENTS = {
     "percent_agreement": "Percentage agreement",
@@ -167,8 +169,7 @@ def agreement(
     raters = tuple(ratings)
     if len(raters) < 2:
         raise ValueError(f"agreement needs at least two raters; got {len(raters)}")
-    if not 0 < confidence_level < 1:
-        raise ValueError(f"confidence_level must be between 0 and 1; got {confidence_level}")
+    check_level(confidence_level, "confidence_level")
     by_subject = _align(ratings)
     complete = [row for row in by_subject.values() if all(v is not None for v in row)]
     incomplete = len(by_subject) - len(complete)

@@ -33,7 +33,7 @@ from metareview.plan.analysis import AnalysisResult
 from metareview.plan.results import AnalysisRecord, study_weights
 from metareview.report.numbers import fixed
 from metareview.report.plot_inputs import forest_record
-from metareview.stats.effects.vocabulary import RATIO_MEASURES
+from metareview.stats.vocabulary import RATIO_MEASURES
 
 MEASURE_LABELS = {
     "SMD": ("Std. Mean Difference", "SMD", "Hedges' g"),

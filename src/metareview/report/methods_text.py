@@ -30,8 +30,8 @@ from metareview.report.numbers import (
     p_clause,
     shown_scale,
 )
-from metareview.stats.effects.vocabulary import RATIO_MEASURES
 from metareview.stats.presets import Preset, get_preset
+from metareview.stats.vocabulary import RATIO_MEASURES
 
 REFERENCES = {
     "hedges": "Hedges LV. Distribution theory for Glass's estimator of effect size and related estimators. J Educ Stat. 1981;6(2):107-128.",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from metareview.stats.effects.vocabulary import RATIO_MEASURES
+from metareview.stats.vocabulary import RATIO_MEASURES
 
 
 def fixed(value: float | None, digits: int = 2) -> str:

@@ -37,10 +37,10 @@ from typing import Any
 
 from scipy.stats import norm
 
+from metareview.stats.vocabulary import BINARY_MEASURES, MEASURE_FAMILY, check_choice, is_ratio
+
 CERTAINTY = ("Very low", "Low", "Moderate", "High")
 DOMAINS = ("risk of bias", "inconsistency", "indirectness", "imprecision", "publication bias")
-RATIO_MEASURES = frozenset({"OR", "RR", "HR"})
-MEASURES = frozenset({"SMD", "MD", "OR", "RR", "RD", "HR", "COR", "ZCOR"})
 
 
 @dataclass(frozen=True)
@@ -76,10 +76,7 @@ class OutcomeEvidence:
     level: float = 0.95
 
     def __post_init__(self) -> None:
-        if self.measure not in MEASURES:
-            raise ValueError(
-                f"measure must be one of {', '.join(sorted(MEASURES))}; got {self.measure!r}"
-            )
+        check_choice("measure", self.measure, sorted(MEASURE_FAMILY))
         if self.design not in ("RCT", "observational"):
             raise ValueError(f"design must be RCT or observational; got {self.design!r}")
         if self.k < 1:
@@ -211,7 +208,7 @@ class GradeAssessment:
 
 
 def _natural(value: float, measure: str) -> float:
-    return math.exp(value) if measure in RATIO_MEASURES else value
+    return math.exp(value) if is_ratio(measure) else value
 
 
 def format_natural(value: float, measure: str) -> str:
@@ -290,7 +287,7 @@ def optimal_information_size(ev: OutcomeEvidence, rules: GradeRules) -> int | No
     if ev.measure == "SMD":
         delta = rules.mid if rules.mid is not None else 0.2
         return 2 * math.ceil(2 * z**2 / delta**2)
-    if ev.measure in ("OR", "RR", "RD") and ev.control_risk is not None and 0 < ev.control_risk < 1:
+    if ev.measure in BINARY_MEASURES and ev.control_risk is not None and 0 < ev.control_risk < 1:
         p1 = ev.control_risk
         p2 = p1 * (1 - rules.ois_relative_reduction)
         return 2 * math.ceil(z**2 * (p1 * (1 - p1) + p2 * (1 - p2)) / (p1 - p2) ** 2)
@@ -299,7 +296,7 @@ def optimal_information_size(ev: OutcomeEvidence, rules: GradeRules) -> int | No
 
 def _mid_bounds(ev: OutcomeEvidence, rules: GradeRules) -> tuple[float, float] | None:
     """The thresholds of appreciable benefit/harm on the analysis scale."""
-    if ev.measure in RATIO_MEASURES:
+    if is_ratio(ev.measure):
         if rules.mid is None:  # GRADE's rough guide: a 25 % relative reduction or increase
             return math.log(0.75), math.log(1.25)
         return -abs(math.log(rules.mid)), abs(math.log(rules.mid))

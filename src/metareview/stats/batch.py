@@ -21,19 +21,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from metareview.errors import InputError
 from metareview.stats import distributions as dist
 from metareview.stats import heterogeneity as het
 from metareview.stats.jackson import jackson_tau2_ci
-from metareview.stats.pooling import CI_METHODS, check_choice, tau2_ci_method_for
-from metareview.stats.presets import Preset, get_preset
+from metareview.stats.pooling import resolve_settings, tau2_ci_method_for
+from metareview.stats.presets import Preset
 from metareview.stats.tau2 import (
     DEFAULT_MAXITER,
     DEFAULT_TOL,
     GRID_POINTS,
     LIKELIHOOD_METHODS,
-    check_method,
     interior_maximum,
 )
+from metareview.stats.vocabulary import CI_METHODS, check_choice, check_level
 from metareview.stats.wls import LinearModel
 
 COLUMNS = (
@@ -281,8 +282,8 @@ def pool_many(
     vi: str | None = "vi",
     *,
     sei: str | None = None,
-    method: str = "REML",
-    test: str = "z",
+    method: str | None = None,
+    test: str | None = None,
     level: float = 0.95,
     preset: str | Preset | None = None,
     tau2_ci: bool = False,
@@ -297,15 +298,15 @@ def pool_many(
         Column(s) defining the meta-analyses.
     yi, vi, sei : str
         Columns of the effects and of their variances (or give ``sei`` for standard errors).
-    method : str
-        τ² estimator ``FE DL REML ML PM SJ HE EB HS``.
-    test : str
-        ``z``, ``knha`` or ``adhoc``.
+    method : str, optional
+        τ² estimator ``FE DL REML ML PM SJ HE EB HS`` (default: the preset's).
+    test : str, optional
+        ``z``, ``knha`` or ``adhoc`` (default: the preset's).
     level : float
         Confidence level.
     preset : str or Preset, optional
-        Sets the I² definition, the prediction-interval rule and the CI methods of τ² and I²
-        (default ``metafor``).
+        Sets, as in ``pool``, the default estimator and CI method, the I² definition, the
+        prediction-interval rule and the CI methods of τ² and I² (default ``metafor``).
     tau2_ci : bool
         Add CIs of τ² and I²: columns ``tau2_ci_lower``, ``tau2_ci_upper``, ``i2_ci_lower``,
         ``i2_ci_upper``, by the preset's ``tau2_ci_method`` (Q-profile, or Jackson's for DL
@@ -318,16 +319,15 @@ def pool_many(
     tau2, tau2_se, i2, q, pi_lower, pi_upper, converged, iterations`` (I² in percent;
     ``tau2_se`` the SE of τ̂² as ``pool``'s, NaN for FE and k = 1).
     """
-    method = check_method(method)
-    test = check_choice("test", str(test).lower(), CI_METHODS)
-    chosen = get_preset(preset)
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95); got {level!r}")
+    if test is not None:
+        check_choice("test", str(test).lower(), CI_METHODS)
+    method, test, chosen = resolve_settings(method, test, preset)
+    check_level(level)
     keys = [by] if isinstance(by, str) else list(by)
     spread = sei if sei is not None else vi
     missing = [c for c in [*keys, yi, spread] if c is None or c not in table.columns]
     if missing:
-        raise ValueError(f"pool_many: column(s) not in the table: {missing}")
+        raise InputError(f"pool_many: column(s) not in the table: {missing}")
     y = table[yi].to_numpy(dtype=float)
     v = table[spread].to_numpy(dtype=float)
     if sei is not None:
@@ -335,14 +335,14 @@ def pool_many(
     bad = ~(np.isfinite(y) & np.isfinite(v) & (v > 0))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValueError(
+        raise InputError(
             f"pool_many: row {table.index[row]} has {yi} = {table[yi].iloc[row]}, "
             f"{spread} = {table[spread].iloc[row]}; expected finite numbers with variance > 0"
         )
     unlabelled = table[keys].isna().any(axis=1).to_numpy()
     if unlabelled.any():
         row = int(np.flatnonzero(unlabelled)[0])
-        raise ValueError(
+        raise InputError(
             f"pool_many: row {table.index[row]} has no value in {', '.join(keys)}; "
             "every study needs its group"
         )

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from metareview.errors import InputError
+
 GOSH_METHODS = ("FE", "DL", "REML")
 DEFAULT_LIMIT = 1_000_000
 _BLOCK_CELLS = 250_000  # membership cells per block: small blocks stay in cache
@@ -78,7 +80,7 @@ class GoshResult:
     def bitmask(self) -> np.ndarray:
         """Membership as one integer per subset (study ``j`` is bit ``j``); needs k ≤ 63."""
         if self.k > 63:
-            raise ValueError(f"a bitmask holds at most 63 studies; this GOSH has {self.k}")
+            raise InputError(f"a bitmask holds at most 63 studies; this GOSH has {self.k}")
         return membership_to_bitmask(self.membership)
 
     def to_frame(self, membership: str = "columns") -> Any:
@@ -105,7 +107,7 @@ class GoshResult:
             members = pd.DataFrame(self.membership, columns=list(self.studies))
             frame = pd.concat([frame, members], axis=1)
         else:
-            raise ValueError(f"membership must be one of columns, bitmask; got {membership!r}")
+            raise InputError(f"membership must be one of columns, bitmask; got {membership!r}")
         return frame
 
     def to_dict(self) -> dict[str, Any]:
@@ -164,7 +166,7 @@ def all_subsets(k: int) -> np.ndarray:
     [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1], [0, 1, 1], [1, 1, 1]]
     """
     if k > 30:
-        raise ValueError(f"all subsets of {k} studies are too many to enumerate")
+        raise InputError(f"all subsets of {k} studies are too many to enumerate")
     masks = np.arange(1, 2**k, dtype=np.int64)
     membership = bitmask_to_membership(masks, k)
     return membership[np.lexsort((masks, membership.sum(axis=1)))]
@@ -197,7 +199,7 @@ def random_subsets(k: int, n: int, seed: int | None) -> np.ndarray:
 def _check_method(method: str) -> str:
     key = str(method).upper()
     if key not in GOSH_METHODS:
-        raise ValueError(f"method must be one of {', '.join(GOSH_METHODS)}; got {method!r}")
+        raise InputError(f"method must be one of {', '.join(GOSH_METHODS)}; got {method!r}")
     return key
 
 
@@ -368,15 +370,15 @@ def gosh(
     yi = np.asarray(yi, dtype=float)
     vi = np.asarray(vi, dtype=float)
     if yi.ndim != 1 or yi.shape != vi.shape or len(yi) == 0:
-        raise ValueError("yi and vi must be one-dimensional, non-empty and of equal length")
+        raise InputError("yi and vi must be one-dimensional, non-empty and of equal length")
     if not (np.isfinite(yi).all() and np.isfinite(vi).all() and (vi > 0).all()):
-        raise ValueError("yi must be finite and vi finite and positive for GOSH")
+        raise InputError("yi must be finite and vi finite and positive for GOSH")
     if int(subsets) < 1:
-        raise ValueError(f"subsets must be a positive integer; got {subsets!r}")
+        raise InputError(f"subsets must be a positive integer; got {subsets!r}")
     k = len(yi)
     labels = tuple(str(s) for s in (studies if studies is not None else range(1, k + 1)))
     if len(labels) != k:
-        raise ValueError(f"{len(labels)} study labels for {k} studies")
+        raise InputError(f"{len(labels)} study labels for {k} studies")
     limit = int(subsets) if limit is None else int(limit)
     exhaustive = k <= 30 and 2**k - 1 <= limit
     membership = all_subsets(k) if exhaustive else random_subsets(k, int(subsets), seed)

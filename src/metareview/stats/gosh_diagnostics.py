@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from metareview.errors import InputError
 from metareview.stats.gosh import GoshResult
 
 ALGORITHMS = ("kmeans", "dbscan", "gmm")
@@ -138,9 +139,9 @@ def gosh_diagnostics(
 
     unknown = sorted(set(algorithms) - set(ALGORITHMS))
     if unknown:
-        raise ValueError(f"algorithms must be among {', '.join(ALGORITHMS)}; got {unknown}")
+        raise InputError(f"algorithms must be among {', '.join(ALGORITHMS)}; got {unknown}")
     if not 0.0 < threshold <= 1.0:
-        raise ValueError(f"threshold must be in (0, 1]; got {threshold!r}")
+        raise InputError(f"threshold must be in (0, 1]; got {threshold!r}")
     usable = result.subset_k >= 2  # one-study subsets have no heterogeneity
     points = np.column_stack([result.estimate[usable], result.i2[usable]])
     scale = points.std(axis=0)

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from metareview.errors import NotEstimableError
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2_model
 from metareview.stats.wls import LinearModel
 
@@ -150,7 +151,7 @@ def influence(
     X = np.ones((k, 1)) if X is None else np.asarray(X, dtype=float)
     p = X.shape[1]
     if k - 1 <= p:
-        raise ValueError(f"influence diagnostics need more than {p + 1} studies; got {k}")
+        raise NotEstimableError(f"influence diagnostics need more than {p + 1} studies; got {k}")
     labels = (
         tuple(str(s) for s in studies)
         if studies is not None

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from metareview.errors import NotEstimableError
 from metareview.stats.pooling import PoolResult, pool
 from metareview.stats.presets import Preset
 
@@ -100,7 +101,7 @@ def leave_one_out(
     v = np.asarray(vi, dtype=float)
     k = y.size
     if k < 2:
-        raise ValueError(f"leave-one-out needs at least 2 studies; got {k}")
+        raise NotEstimableError(f"leave-one-out needs at least 2 studies; got {k}")
     labels = (
         [str(s) for s in studies] if studies is not None else [f"Study {i + 1}" for i in range(k)]
     )

@@ -25,7 +25,9 @@ from typing import Any
 import numpy as np
 from scipy import optimize, stats
 
+from metareview.errors import InputError, NotEstimableError
 from metareview.stats.heterogeneity import h2_from_q, i2_from_q
+from metareview.stats.vocabulary import check_choice
 
 MH_MEASURES = ("OR", "RR", "RD")
 
@@ -96,15 +98,15 @@ def check_tables(a: Any, b: Any, c: Any, d: Any) -> tuple[np.ndarray, ...]:
     """The four cell counts as float arrays: one length, finite, ≥ 0, both arms non-empty."""
     cells = [np.atleast_1d(np.asarray(x, dtype=float)) for x in (a, b, c, d)]
     if len({x.shape for x in cells}) != 1 or cells[0].ndim != 1 or cells[0].size == 0:
-        raise ValueError("a, b, c and d must be 1-D arrays of one (non-zero) length")
+        raise InputError("a, b, c and d must be 1-D arrays of one (non-zero) length")
     for name, x in zip("abcd", cells):
         if not np.all(np.isfinite(x)) or np.any(x < 0):
             bad = int(np.flatnonzero(~(np.isfinite(x) & (x >= 0)))[0])
-            raise ValueError(f"cell {name} must be a count >= 0; table {bad + 1} has {x[bad]!r}")
+            raise InputError(f"cell {name} must be a count >= 0; table {bad + 1} has {x[bad]!r}")
     a, b, c, d = cells
     empty = np.flatnonzero((a + b == 0) | (c + d == 0))
     if empty.size:
-        raise ValueError(f"table {int(empty[0]) + 1} has an arm with no participants")
+        raise InputError(f"table {int(empty[0]) + 1} has an arm with no participants")
     return a, b, c, d
 
 
@@ -187,8 +189,7 @@ def mantel_haenszel(
     >>> round(res.estimate, 4)
     -0.0673
     """
-    if measure not in MH_MEASURES:
-        raise ValueError(f"measure must be one of {', '.join(MH_MEASURES)}; got {measure!r}")
+    check_choice("measure", measure, MH_MEASURES)
     a, b, c, d = check_tables(a, b, c, d)
     n1, n2 = a + b, c + d
     n = n1 + n2
@@ -197,7 +198,9 @@ def mantel_haenszel(
         r_i, s_i = a * d / n, b * c / n
         r, s = r_i.sum(), s_i.sum()
         if r == 0 or s == 0:
-            raise ValueError("the Mantel-Haenszel odds ratio is 0 or infinite for these tables")
+            raise NotEstimableError(
+                "the Mantel-Haenszel odds ratio is 0 or infinite for these tables"
+            )
         estimate = math.log(r / s)
         p_i, q_i = (a + d) / n, (b + c) / n
         var = (
@@ -208,7 +211,9 @@ def mantel_haenszel(
     elif measure == "RR":
         r, s = np.sum(a * n2 / n), np.sum(c * n1 / n)
         if r == 0 or s == 0:
-            raise ValueError("the Mantel-Haenszel risk ratio is 0 or infinite for these tables")
+            raise NotEstimableError(
+                "the Mantel-Haenszel risk ratio is 0 or infinite for these tables"
+            )
         estimate = math.log(r / s)
         var = np.sum((n1 * n2 * (a + c) - a * c * n) / n**2) / (r * s)
     else:

@@ -40,9 +40,10 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from metareview.errors import InputError, NotEstimableError
 from metareview.stats import distributions as dist
-from metareview.stats.pooling import CI_METHODS, check_choice
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2_model
+from metareview.stats.vocabulary import CI_METHODS, check_choice, check_level
 from metareview.stats.wls import LinearModel
 
 
@@ -205,7 +206,7 @@ def design_matrix(
         if name in categorical or not all(_is_number(v) for v in values):
             levels = sorted({str(v) for v in values})
             if len(levels) < 2:
-                raise ValueError(f"moderator {name!r} has a single level ({levels[0]!r})")
+                raise NotEstimableError(f"moderator {name!r} has a single level ({levels[0]!r})")
             for level in levels[1:]:
                 columns.append(np.array([str(v) == level for v in values], dtype=float))
                 names.append(f"{name}[{level}]")
@@ -218,7 +219,7 @@ def design_matrix(
 def _common_length(moderators: Mapping[str, Sequence[Any]]) -> int:
     lengths = {len(list(v)) for v in moderators.values()}
     if len(lengths) != 1:
-        raise ValueError("every moderator must have one value per study")
+        raise InputError("every moderator must have one value per study")
     return lengths.pop()
 
 
@@ -267,8 +268,7 @@ def metareg(
     """
     method = check_method(method)
     ci_method = check_choice("ci_method", str(ci_method).lower(), CI_METHODS)
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95); got {level!r}")
+    check_level(level)
     y, v = check_inputs(yi, vi)
     design = (
         moderators if isinstance(moderators, Design) else design_matrix(moderators, categorical)
@@ -276,9 +276,9 @@ def metareg(
     X = np.asarray(design.X, dtype=float)
     k, p = X.shape
     if k != y.size:
-        raise ValueError(f"the moderators have {k} rows for {y.size} studies")
+        raise InputError(f"the moderators have {k} rows for {y.size} studies")
     if k <= p:
-        raise ValueError(
+        raise NotEstimableError(
             f"a meta-regression with {p} coefficients needs more than {p} studies; got {k}"
         )
     fit = _fit(y, v, X, method, ci_method)
@@ -410,13 +410,13 @@ def permutation_test(
     k, p = X.shape
     if exact:
         if k > 8:
-            raise ValueError(f"an exact permutation test enumerates k! orders; k = {k} is too many")
+            raise InputError(f"an exact permutation test enumerates k! orders; k = {k} is too many")
         from itertools import permutations
 
         orders = [np.array(order) for order in permutations(range(k))]
     else:
         if iterations < 1:
-            raise ValueError(f"permutations must be a positive integer; got {iterations!r}")
+            raise InputError(f"permutations must be a positive integer; got {iterations!r}")
         rng = np.random.default_rng(seed)
         orders = [np.arange(k)] + [rng.permutation(k) for _ in range(iterations - 1)]
     qm = np.empty(len(orders))

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from metareview.errors import InputError, NotEstimableError
 from metareview.stats.effects.binary import zero_cell_correction
 from metareview.stats.mantel_haenszel import (
     check_tables,
@@ -181,9 +182,9 @@ def mantel_haenszel_random(
         else tuple(f"Study {i + 1}" for i in range(a.size))
     )
     if len(labels) != a.size:
-        raise ValueError(f"studies must have {a.size} labels; got {len(labels)}")
+        raise InputError(f"studies must have {a.size} labels; got {len(labels)}")
     if not add > 0:
-        raise ValueError(f"add must be > 0 (RevMan 5 adds 0.5 to tables with a zero); got {add!r}")
+        raise InputError(f"add must be > 0 (RevMan 5 adds 0.5 to tables with a zero); got {add!r}")
     warnings: list[str] = []
     double = ((a == 0) & (c == 0)) | ((b == 0) & (d == 0))
     keep = ~double if measure != "RD" else np.ones_like(double)
@@ -192,7 +193,9 @@ def mantel_haenszel_random(
         for i in np.flatnonzero(~keep)
     ]
     if not keep.any():
-        raise ValueError(f"no table is estimable for {measure}: every one is a double-zero table")
+        raise NotEstimableError(
+            f"no table is estimable for {measure}: every one is a double-zero table"
+        )
     cells, _ = zero_cell_correction(a[keep], b[keep], c[keep], d[keep], add)
     mh = mantel_haenszel(*cells, measure=measure, level=level)
     # The corrected tables have no zero cell, so the MH result's Q is Σ(yᵢ − θ_MH)²/vᵢ over

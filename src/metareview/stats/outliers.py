@@ -53,6 +53,23 @@ class OutlierResult:
         return f"<p>{self.summary()}</p>"
 
 
+def outside_pooled_ci(
+    yi: Sequence[float] | np.ndarray,
+    vi: Sequence[float] | np.ndarray,
+    pooled_ci: tuple[float, float],
+    level: float = 0.95,
+) -> np.ndarray:
+    """The outlier rule: whether each study's ``level`` CI (normal, ``yᵢ ± z·√vᵢ``) lies
+    wholly outside the pooled CI ``(lower, upper)``.
+
+    >>> outside_pooled_ci([2.0, 0.1], [0.01, 0.01], (0.0, 0.4)).tolist()
+    [True, False]
+    """
+    y = np.asarray(yi, dtype=float)
+    half = float(dist.z_crit(level)) * np.sqrt(np.asarray(vi, dtype=float))
+    return (y + half < pooled_ci[0]) | (y - half > pooled_ci[1])
+
+
 def find_outliers(
     yi: Sequence[float] | np.ndarray,
     vi: Sequence[float] | np.ndarray,
@@ -81,8 +98,7 @@ def find_outliers(
     settings = {"method": method, "ci_method": ci_method, "level": level, "preset": preset}
     full = pooled if pooled is not None else pool(y, v, **settings)
     labels = [str(s) for s in studies] if studies is not None else list(full.studies)
-    half = float(dist.z_crit(level)) * np.sqrt(v)
-    outside = (y + half < full.random.ci_lower) | (y - half > full.random.ci_upper)
+    outside = outside_pooled_ci(y, v, (full.random.ci_lower, full.random.ci_upper), level)
     indices = tuple(int(i) for i in np.flatnonzero(outside))
     refit = None
     if indices and y.size - len(indices) >= 2:

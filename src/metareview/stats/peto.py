@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from metareview.errors import NotEstimableError
 from metareview.stats.heterogeneity import h2_from_q, i2_from_q
 from metareview.stats.mantel_haenszel import BinaryPoolResult, check_tables
 
@@ -44,7 +45,9 @@ def peto(a: Any, b: Any, c: Any, d: Any, *, level: float = 0.95) -> BinaryPoolRe
     variance = np.where(n > 1, n1 * n2 * m1 * m2 / (n**2 * np.maximum(n - 1, 1)), 0.0)
     total_v = float(variance.sum())
     if total_v <= 0:
-        raise ValueError("Peto's odds ratio needs at least one table with events and non-events")
+        raise NotEstimableError(
+            "Peto's odds ratio needs at least one table with events and non-events"
+        )
     estimate = float(o_minus_e.sum()) / total_v
     se = 1.0 / math.sqrt(total_v)
     informative = variance > 0

@@ -15,7 +15,7 @@ factor truncated at 1, as metafor's ``test="adhoc"``).
 >>> pool(yi, vi, ci_method="hk")
 Traceback (most recent call last):
 ...
-ValueError: ci_method must be one of z, knha, adhoc; got 'hk'
+metareview.errors.InputError: ci_method must be one of z, knha, adhoc; got 'hk'
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from metareview.errors import InputError
 from metareview.stats import distributions as dist
 from metareview.stats import heterogeneity as het
 from metareview.stats.jackson import jackson_tau2_ci
@@ -35,17 +36,10 @@ from metareview.stats.presets import Preset, get_preset
 from metareview.stats.render import render_pool_html, render_pool_summary
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2_model
 from metareview.stats.tau2_se import tau2_se
+from metareview.stats.vocabulary import CI_METHODS, check_choice, check_level
 from metareview.stats.wls import LinearModel
 
-CI_METHODS: tuple[str, ...] = ("z", "knha", "adhoc")
 PI_METHODS: tuple[str, ...] = ("follow_ci", "t_k1", "t_k2", "none")
-
-
-def check_choice(name: str, value: str, allowed: Sequence[str]) -> str:
-    """Validate a vocabulary value; the error lists every allowed value."""
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -253,8 +247,7 @@ def pool(
     (0.3191, 0.0, None)
     """
     method, ci_method, chosen = resolve_settings(method, ci_method, preset)
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95); got {level!r}")
+    check_level(level)
     y, v = check_inputs(yi, vi)
     k = y.size
     labels = (
@@ -263,7 +256,7 @@ def pool(
         else tuple(f"Study {i + 1}" for i in range(k))
     )
     if len(labels) != k:
-        raise ValueError(f"studies must have {k} labels; got {len(labels)}")
+        raise InputError(f"studies must have {k} labels; got {len(labels)}")
     warnings: list[str] = []
     model = LinearModel(y, v)
     fe_state = model.fixed

@@ -10,13 +10,15 @@ See ``docs/presets.md`` for the software version each preset reproduces.
 >>> get_preset("REML")
 Traceback (most recent call last):
 ...
-ValueError: preset must be one of metafor, meta, revman5, metapsy, cma; got 'REML'
+metareview.errors.InputError: preset must be one of metafor, meta, revman5, metapsy, cma; got 'REML'
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from typing import Any
+
+from metareview.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class Preset:
         changes = {key: value for key, value in overrides.items() if value is not None}
         unknown = sorted(set(changes) - set(self.__dataclass_fields__))
         if unknown:
-            raise ValueError(f"unknown preset setting(s): {', '.join(unknown)}")
+            raise InputError(f"unknown preset setting(s): {', '.join(unknown)}")
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -203,5 +205,5 @@ def get_preset(name: str | Preset | None = None) -> Preset:
         return name
     key = DEFAULT_PRESET if name is None else str(name).strip().lower()
     if key not in PRESETS:
-        raise ValueError(f"preset must be one of {', '.join(PRESETS)}; got {name!r}")
+        raise InputError(f"preset must be one of {', '.join(PRESETS)}; got {name!r}")
     return PRESETS[key]

@@ -88,9 +88,6 @@ def render_pool_summary(res: PoolResult) -> str:
     return "\n".join(lines)
 
 
-RATIO_MEASURES = ("OR", "RR", "HR")
-
-
 def render_ratio_scale(res: PoolResult, measure: str) -> str:
     """The pooled estimates back-transformed from the log scale (OR, RR)."""
     random = res.random

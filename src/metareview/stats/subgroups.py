@@ -29,10 +29,12 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from metareview.errors import InputError
 from metareview.stats.heterogeneity import i2_from_q
 from metareview.stats.metaregression import Design, metareg
 from metareview.stats.pooling import pool, resolve_settings
 from metareview.stats.presets import Preset
+from metareview.stats.vocabulary import check_choice
 from metareview.stats.wls import LinearModel
 
 SUBGROUP_TAU2 = ("separate", "common")
@@ -173,19 +175,16 @@ def subgroup_analysis(
     ('chi2', 15.1875, [0.15, 0.6])
     """
     method, ci_method, chosen = resolve_settings(method, ci_method, preset)
-    if chosen.subgroup_tau2 not in SUBGROUP_TAU2:
-        raise ValueError(
-            f"subgroup_tau2 must be one of {', '.join(SUBGROUP_TAU2)}; got {chosen.subgroup_tau2!r}"
-        )
+    check_choice("subgroup_tau2", chosen.subgroup_tau2, SUBGROUP_TAU2)
     if tau_common is None:
         tau_common = chosen.subgroup_tau2 == "common"
     if int(min_k) < 1:
-        raise ValueError(f"min_k must be a positive integer; got {min_k!r}")
+        raise InputError(f"min_k must be a positive integer; got {min_k!r}")
     y = np.asarray(yi, dtype=float)
     v = np.asarray(vi, dtype=float)
     labels = np.array([str(g) for g in groups], dtype=object)
     if labels.size != y.size:
-        raise ValueError(f"groups must have {y.size} values (one per study); got {labels.size}")
+        raise InputError(f"groups must have {y.size} values (one per study); got {labels.size}")
     settings = {"method": method, "ci_method": ci_method, "level": level, "preset": chosen}
     levels = sorted(set(labels))
     rows = [

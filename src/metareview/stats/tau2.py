@@ -26,7 +26,7 @@ the estimate is exactly 0 (the boundary), as in metafor.
 >>> estimate_tau2(yi, vi, method="reml2")
 Traceback (most recent call last):
 ...
-ValueError: method must be one of FE, DL, REML, ML, PM, SJ, HE, EB, HS; got 'reml2'
+metareview.errors.InputError: method must be one of FE, DL, REML, ML, PM, SJ, HE, EB, HS; got 'reml2'
 """
 
 from __future__ import annotations
@@ -37,9 +37,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from metareview.errors import InputError
+from metareview.stats.vocabulary import TAU2_METHODS
 from metareview.stats.wls import FitState, LinearModel
 
-TAU2_METHODS: tuple[str, ...] = ("FE", "DL", "REML", "ML", "PM", "SJ", "HE", "EB", "HS")
 ITERATIVE_METHODS = frozenset({"REML", "ML", "PM", "EB"})
 LIKELIHOOD_METHODS = frozenset({"REML", "ML"})
 GRID_POINTS = 100
@@ -69,7 +70,7 @@ def check_method(method: str) -> str:
     """
     code = str(method).upper()
     if code not in TAU2_METHODS:
-        raise ValueError(f"method must be one of {', '.join(TAU2_METHODS)}; got {method!r}")
+        raise InputError(f"method must be one of {', '.join(TAU2_METHODS)}; got {method!r}")
     return code
 
 
@@ -78,14 +79,14 @@ def check_inputs(yi: object, vi: object) -> tuple[np.ndarray, np.ndarray]:
     y = np.atleast_1d(np.asarray(yi, dtype=float))
     v = np.atleast_1d(np.asarray(vi, dtype=float))
     if y.ndim != 1 or y.shape != v.shape:
-        raise ValueError(f"yi and vi must be 1-D of one length; got {y.shape} and {v.shape}")
+        raise InputError(f"yi and vi must be 1-D of one length; got {y.shape} and {v.shape}")
     if y.size == 0:
-        raise ValueError("at least one study is needed")
+        raise InputError("at least one study is needed")
     if not (np.all(np.isfinite(y)) and np.all(np.isfinite(v))):
-        raise ValueError("yi and vi must be finite numbers (drop or fix missing values first)")
+        raise InputError("yi and vi must be finite numbers (drop or fix missing values first)")
     if np.any(v <= 0):
         bad = int(np.flatnonzero(v <= 0)[0])
-        raise ValueError(f"vi must be > 0; study {bad + 1} has vi = {v[bad]!r}")
+        raise InputError(f"vi must be > 0; study {bad + 1} has vi = {v[bad]!r}")
     return y, v
 
 

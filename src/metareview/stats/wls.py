@@ -19,6 +19,8 @@ from functools import cached_property
 
 import numpy as np
 
+from metareview.errors import InputError, NotEstimableError
+
 
 @dataclass(frozen=True)
 class FitState:
@@ -59,9 +61,9 @@ class LinearModel:
             if X.ndim == 1:
                 X = X[:, None]
             if X.shape[0] != self.k:
-                raise ValueError(f"X must have {self.k} rows (one per study); got {X.shape[0]}")
+                raise InputError(f"X must have {self.k} rows (one per study); got {X.shape[0]}")
             if np.linalg.matrix_rank(X) < X.shape[1]:
-                raise ValueError("X must have full column rank (drop redundant moderators)")
+                raise NotEstimableError("X must have full column rank (drop redundant moderators)")
             self.X = X
             self.p = X.shape[1]
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from metareview.errors import NotEstimableError
 from metareview.stats.tau2 import check_inputs
 from metareview.stats.wls import LinearModel
 
@@ -65,12 +66,14 @@ def rank_correlation_test(yi: object, vi: object) -> RankCorrelationTest:
     y, v = check_inputs(yi, vi)
     k = int(y.size)
     if k < 3:
-        raise ValueError(f"the rank correlation test needs at least 3 studies; got {k}")
+        raise NotEstimableError(f"the rank correlation test needs at least 3 studies; got {k}")
     fixed = LinearModel(y, v).fixed
     theta, theta_var = float(fixed.beta[0]), float(fixed.vb[0, 0])
     standardised = (y - theta) / np.sqrt(v - theta_var)
     if np.ptp(standardised) == 0 or np.ptp(v) == 0:
-        raise ValueError("the rank correlation is undefined when all effects or variances agree")
+        raise NotEstimableError(
+            "the rank correlation is undefined when all effects or variances agree"
+        )
     ties = np.unique(standardised).size < k or np.unique(v).size < k
     exact = k < EXACT_MAX_K and not ties
     result = stats.kendalltau(standardised, v, method="exact" if exact else "asymptotic")

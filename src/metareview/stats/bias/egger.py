@@ -31,9 +31,11 @@ from typing import Any
 
 import numpy as np
 
+from metareview.errors import InputError, NotEstimableError
 from metareview.stats import distributions as dist
-from metareview.stats.pooling import CI_METHODS, check_choice, hartung_knapp_factor
+from metareview.stats.pooling import hartung_knapp_factor
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2
+from metareview.stats.vocabulary import CI_METHODS, check_choice
 from metareview.stats.wls import LinearModel
 
 MODELS = ("rma", "lm")
@@ -176,10 +178,10 @@ def predictor_values(predictor: str, vi: np.ndarray, ni: np.ndarray | None) -> n
     if predictor == "vi":
         return vi
     if ni is None:
-        raise ValueError(f"predictor {predictor!r} needs the sample sizes ni")
+        raise InputError(f"predictor {predictor!r} needs the sample sizes ni")
     n = np.asarray(ni, dtype=float)
     if n.shape != vi.shape or not np.all(np.isfinite(n)) or np.any(n <= 0):
-        raise ValueError("ni must hold one positive sample size per study")
+        raise InputError("ni must hold one positive sample size per study")
     return {"ni": n, "ninv": 1 / n, "sqrtninv": 1 / np.sqrt(n)}[predictor]
 
 
@@ -226,13 +228,13 @@ def regression_test(
     method = check_method(method)
     y, v = check_inputs(yi, vi)
     if y.size < 3:
-        raise ValueError(f"a regression test needs at least 3 studies; got {y.size}")
+        raise NotEstimableError(f"a regression test needs at least 3 studies; got {y.size}")
     x = predictor_values(predictor, v, None if ni is None else np.asarray(ni, dtype=float))
     fit = fit_meta_regression(
         y, v, x, model=model, method="FE" if model == "lm" else method, ci_method=ci_method
     )
     if not fit.se[1] > 0:
-        raise ValueError(
+        raise NotEstimableError(
             "the regression fits the effects exactly (no residual variance): the test is undefined"
         )
     statistic = fit.coef[1] / fit.se[1]

@@ -30,9 +30,10 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from metareview.errors import InputError
 from metareview.stats import distributions as dist
-from metareview.stats.pooling import check_choice
 from metareview.stats.tau2 import check_inputs
+from metareview.stats.vocabulary import check_choice
 
 KINDS = ("rosenthal", "orwin", "rosenberg")
 # N is a count of studies: a value an ulp above an integer (floating-point noise) is that integer
@@ -102,7 +103,7 @@ def fail_safe_n(
     """
     check_choice("kind", kind, KINDS)
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be between 0 and 1; got {alpha!r}")
+        raise InputError(f"alpha must be between 0 and 1; got {alpha!r}")
     y, v = check_inputs(yi, vi)
     k = int(y.size)
     if kind == "rosenthal":
@@ -121,7 +122,7 @@ def fail_safe_n(
     if target is None:
         target = mean / 2
     if target == 0 or np.sign(target) != np.sign(mean):
-        raise ValueError(
+        raise InputError(
             f"target must be a non-zero effect on the side of the mean effect {mean:.4g}; "
             f"got {target!r}"
         )

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from metareview.errors import InputError
 from metareview.stats import distributions as dist
 from metareview.stats.tau2 import check_inputs
 from metareview.stats.wls import LinearModel
@@ -142,10 +143,10 @@ def funnel_data(
     """
     y, v = check_inputs(yi, vi)
     if not all(0 < a < 1 for a in contours):
-        raise ValueError(f"contours must be significance levels in (0, 1); got {contours!r}")
+        raise InputError(f"contours must be significance levels in (0, 1); got {contours!r}")
     names = [str(i + 1) for i in range(y.size)] if labels is None else [str(s) for s in labels]
     if len(names) != y.size:
-        raise ValueError(f"labels must name each of the {y.size} studies; got {len(names)}")
+        raise InputError(f"labels must name each of the {y.size} studies; got {len(names)}")
     if center is None:
         center = float(LinearModel(y, v).fixed.beta[0])
     sei = np.sqrt(v)

@@ -32,9 +32,10 @@ from typing import Any
 import numpy as np
 from scipy import optimize, special, stats
 
+from metareview.errors import InputError, NotEstimableError
 from metareview.stats import distributions as dist
-from metareview.stats.pooling import check_choice
 from metareview.stats.tau2 import check_inputs
+from metareview.stats.vocabulary import check_choice
 from metareview.stats.wls import LinearModel
 
 ALTERNATIVES = ("greater", "less", "two.sided")
@@ -177,7 +178,7 @@ def check_steps(steps: object) -> tuple[float, ...]:
     >>> check_steps([0.5, 0.025])
     Traceback (most recent call last):
     ...
-    ValueError: steps must be cut-points in (0, 1), increasing (e.g. [0.025, 0.5]); got [0.5, 0.025]
+    metareview.errors.InputError: steps must be cut-points in (0, 1), increasing (e.g. [0.025, 0.5]); got [0.5, 0.025]
     """
     try:
         values = [float(step) for step in np.atleast_1d(np.asarray(steps, dtype=object))]
@@ -187,7 +188,7 @@ def check_steps(steps: object) -> tuple[float, ...]:
     increasing = all(a < b for a, b in pairwise(inner))
     if not inner or not increasing or not all(0.0 < step < 1.0 for step in inner):
         shown = list(steps) if isinstance(steps, list | tuple) else steps
-        raise ValueError(
+        raise InputError(
             f"steps must be cut-points in (0, 1), increasing (e.g. [0.025, 0.5]); got {shown!r}"
         )
     return (*inner, 1.0)
@@ -239,7 +240,7 @@ def selection_model(
         empty = ", ".join(
             f"{bounds[j]:g} < p <= {bounds[j + 1]:g}" for j, n in enumerate(counts) if n == 0
         )
-        raise ValueError(
+        raise NotEstimableError(
             f"no study's one-sided p-value lies in {empty} (studies per interval: "
             f"{', '.join(map(str, counts))}); every interval needs one, as in metafor's "
             "selmodel; choose other cut-points"

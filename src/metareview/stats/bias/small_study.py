@@ -31,9 +31,10 @@ from metareview.stats.bias.failsafe import KINDS, FailSafeN, fail_safe_n
 from metareview.stats.bias.pet_peese import PetPeese, pet_peese
 from metareview.stats.bias.selection import SelectionModel, check_steps, selection_model
 from metareview.stats.bias.trimfill import ESTIMATORS, SIDES, TrimFillResult, trim_and_fill
-from metareview.stats.pooling import check_choice, resolve_settings
+from metareview.stats.pooling import resolve_settings
 from metareview.stats.presets import Preset
 from metareview.stats.tau2 import check_inputs
+from metareview.stats.vocabulary import check_choice
 
 MIN_K_ANY = 3  # a regression on an intercept and a slope needs one residual degree of freedom
 # the analyses in report order, with the names their failures are listed under

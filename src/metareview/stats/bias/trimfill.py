@@ -36,10 +36,12 @@ from typing import Any
 
 import numpy as np
 
+from metareview.errors import NotEstimableError
 from metareview.stats.bias.egger import fit_meta_regression
-from metareview.stats.pooling import PoolResult, check_choice, pool, resolve_settings
+from metareview.stats.pooling import PoolResult, pool, resolve_settings
 from metareview.stats.presets import Preset
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2
+from metareview.stats.vocabulary import check_choice
 from metareview.stats.wls import LinearModel
 
 ESTIMATORS = ("L0", "R0", "Q0")
@@ -127,7 +129,7 @@ def _missing(centered: np.ndarray, estimator: str) -> float:
         return run - 1.0
     radicand = 2 * k * k - 4 * s_r + 0.25
     if radicand < 0:
-        raise ValueError(
+        raise NotEstimableError(
             "the Q0 estimator is undefined for these data (2k² − 4Sr + 1/4 < 0); use L0 or R0"
         )
     return k - 0.5 - math.sqrt(radicand)
@@ -226,7 +228,7 @@ def trim_and_fill(
     y, v = check_inputs(yi, vi)
     k = y.size
     if k < 3:
-        raise ValueError(f"trim-and-fill needs at least 3 studies; got {k}")
+        raise NotEstimableError(f"trim-and-fill needs at least 3 studies; got {k}")
     if side is None:
         side = choose_side(y, v, trim_method)
     sign = -1.0 if side == "right" else 1.0

@@ -44,7 +44,7 @@ from metareview.stats.effects.smd import (
     smd,
     smd_from_d,
 )
-from metareview.stats.effects.vocabulary import MEASURES, RATIO_MEASURES, check_choice
+from metareview.stats.vocabulary import MEASURES, RATIO_MEASURES, check_choice
 
 __all__ = [
     "BINARY_MEASURES",

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from metareview.stats.effects.vocabulary import BINARY_MEASURES, check_choice
+from metareview.errors import InputError
+from metareview.stats.vocabulary import BINARY_MEASURES, check_choice
 
 ZERO_CELL_METHODS = ("constant", "sweeting")
 
@@ -126,7 +127,7 @@ def two_by_two(
     """
     check_choice("measure", measure, BINARY_MEASURES)
     if add < 0:
-        raise ValueError(f"zero_cell_add must be >= 0; got {add!r}")
+        raise InputError(f"zero_cell_add must be >= 0; got {add!r}")
     event1, total1, event2, total2 = (
         np.atleast_1d(np.asarray(x, dtype=float)) for x in (event1, total1, event2, total2)
     )

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from metareview.errors import InputError
+
 
 def combine_means(n, mean, sd):
     """Combine the arms given as sequences of sizes, means and SDs; returns ``(n, mean, sd)``.
@@ -27,7 +29,7 @@ def combine_means(n, mean, sd):
     """
     n, mean, sd = (np.asarray(x, dtype=float) for x in (n, mean, sd))
     if not n.size or n.shape != mean.shape or n.shape != sd.shape:
-        raise ValueError("combine_means needs equally long, non-empty n, mean and sd")
+        raise InputError("combine_means needs equally long, non-empty n, mean and sd")
     n_all, m_all, s_all = n[0], mean[0], sd[0]
     for n2, m2, s2 in zip(n[1:], mean[1:], sd[1:], strict=True):
         total = n_all + n2

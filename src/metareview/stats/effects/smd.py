@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln
 
-from metareview.stats.effects.vocabulary import check_choice
+from metareview.stats.vocabulary import check_choice
 
 SMD_CORRECTIONS = ("exact", "approx", "approx_df", "none")
 SMD_VARIANCES = ("LS", "UB", "revman5", "esc", "cma")

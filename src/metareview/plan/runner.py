@@ -40,6 +40,7 @@ from metareview.plan.rules import (
     subgroup_key,
 )
 from metareview.plan.selection import Selection, filter_rows, in_window, one_per_study
+from metareview.stats.presets import get_preset
 from metareview.stats.vocabulary import BINARY_MEASURES
 
 Progress = Callable[[str, int, int], None]
@@ -286,7 +287,7 @@ class _Runner:
         chosen = one_per_study(
             frame,
             spec.settings.multiple_effects,
-            rho=spec.settings.rho,
+            rho=combine_rho(spec.settings),
             label=f"analysis {spec.title!r}",
         )
         return chosen
@@ -480,3 +481,15 @@ def _input_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     keep = [c for c in frame.columns if c not in _DERIVED_COLUMNS]
     records = frame[keep].astype(object).where(frame[keep].notna(), None).to_dict("records")
     return records
+
+
+def combine_rho(settings: Settings) -> float:
+    """The correlation assumed when a study's effects are combined: the plan's ``rho``, else
+    the preset's ``within_study_rho`` (0.6 under metapsy, as metapsyTools >= 1.0.4).
+
+    >>> combine_rho(Settings(preset="metapsy")), combine_rho(Settings(preset="metapsy", rho=0.5))
+    (0.6, 0.5)
+    """
+    return (
+        settings.rho if settings.rho is not None else get_preset(settings.preset).within_study_rho
+    )

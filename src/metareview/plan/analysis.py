@@ -406,7 +406,7 @@ def settings_from(settings: AnalysisSettings | None, options: dict[str, Any]) ->
     >>> settings_from(None, {"presett": "meta"})
     Traceback (most recent call last):
     ...
-    TypeError: analyze() got an unexpected keyword argument 'presett'; expected one of: by, ci_method, columns, drop_incomplete, force_bias, higher_is_better, level, measure, metaregression, method, min_k_subgroup, preset, selection_steps, sheet, tau_common, trimfill_estimator, trimfill_side
+    TypeError: analyze() got an unexpected keyword argument 'presett'; expected one of: by, ci_method, columns, drop_incomplete, force_bias, higher_is_better, level, measure, metaregression, method, min_k_subgroup, multilevel, preset, selection_steps, sheet, tau_common, trimfill_estimator, trimfill_side
     """
     known = {f.name for f in fields(AnalysisSettings)}
     unknown = sorted(set(options) - known)

@@ -52,10 +52,7 @@ def test_every_specification_equals_analyze(clinical, example_multiverse):
     fitted = specs[specs["status"] == "ok"]
     # Every kind of choice, including removals and the combined effects.
     sample = pd.concat(
-        [
-            fitted[fitted["studies"] == level].sample(4, random_state=1)
-            for level in factors.studies
-        ]
+        [fitted[fitted["studies"] == level].sample(4, random_state=1) for level in factors.studies]
     )
     assert {"combined", "lowest", "highest"} <= set(sample["effects"]) | set(fitted["effects"])
     assert any(len(r) for r in fitted["removed"])
@@ -163,7 +160,7 @@ def test_cli_csv_neutralises_formula_levels(tmp_path):
             "study": list("ABCDEF"),
             "yi": [0.1, 0.3, 0.2, 0.8, 0.4, 0.5],
             "vi": [0.02, 0.03, 0.02, 0.01, 0.05, 0.04],
-            "format": ["=HYPERLINK(\"x\")"] * 3 + ["one"] * 3,
+            "format": ['=HYPERLINK("x")'] * 3 + ["one"] * 3,
         }
     )
     data = tmp_path / "d.csv"

@@ -157,6 +157,7 @@ def multiverse(effects: pd.DataFrame, factors: Factors | None = None) -> Multive
     ``study``, ``yi``, ``vi`` and the factor columns)."""
     factors = factors or Factors()
     _check_effects(effects, factors)
+    effects = _plain(effects, factors)
     filters = _filter_levels(effects, factors.filters)
     several = effects.groupby("study")["yi"].transform("size").gt(1).any()
     effect_levels = factors.effects if several else ("single",)
@@ -207,9 +208,10 @@ class _Fitter:
         if key not in self.sets:
             rows = self.effects
             if key[0]:
-                column = self.factors.rob_column
-                rows = rows[rows[column].astype(str) == self.factors.rob_low]
-            self.sets[key] = _select(rows, self.factors, spec["effects"], dict(zip(self.filters, key[2:], strict=True)))
+                rows = rows[rows["_rob"].astype(str) == self.factors.rob_low]
+            self.sets[key] = _select(
+                rows, self.factors, spec["effects"], dict(zip(self.filters, key[2:], strict=True))
+            )
         return key  # fmt: skip
 
     def fit_all(self, specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -280,11 +282,13 @@ class _Fitter:
                 }  # fmt: skip
 
 
-def specification_rows(result: MultiverseResult, effects: pd.DataFrame, number: int) -> pd.DataFrame:
+def specification_rows(
+    result: MultiverseResult, effects: pd.DataFrame, number: int
+) -> pd.DataFrame:
     """The effect rows specification ``number`` pools (after its choices), for checking one
     specification against :func:`metareview.plan.analysis.analyze`."""
     spec = result.specifications.loc[number]
-    fitter = _Fitter(effects, result.factors, tuple(result.factors.filters))
+    fitter = _Fitter(_plain(effects, result.factors), result.factors, tuple(result.factors.filters))
     rows = fitter.sets[fitter.data_set(spec.to_dict())]
     return rows[~rows["study"].astype(str).isin(spec["removed"] or [])]
 
@@ -296,6 +300,20 @@ def _check_effects(effects: pd.DataFrame, factors: Factors) -> None:
     missing = sorted(needed - set(effects.columns))
     if missing:
         raise InputError(f"multiverse: column(s) not in the data: {', '.join(missing)}")
+
+
+def _plain(effects: pd.DataFrame, factors: Factors) -> pd.DataFrame:
+    """The columns the factors read, as plain numbers and text, without the table's
+    ``attrs`` (pandas copies those on every operation)."""
+    text = ["study", *factors.filters] + (["_rob"] if factors.rob_column else [])
+    frame = effects.assign(_rob=effects[factors.rob_column]) if factors.rob_column else effects
+    out = pd.DataFrame(
+        {c: frame[c].astype(object).where(frame[c].notna(), None) for c in text}
+        | {"yi": frame["yi"].to_numpy(float), "vi": frame["vi"].to_numpy(float)},
+        index=frame.index,
+    )
+    out["study"] = out["study"].astype(str)
+    return out
 
 
 def _filter_levels(effects: pd.DataFrame, filters: Mapping[str, Sequence[str]]) -> dict[str, tuple]:
@@ -320,6 +338,7 @@ def _select(
     for column, level in filters.items():
         if level != "all":
             rows = rows[rows[column].astype(str) == level]
+    rows = rows[["study", "yi", "vi"]]
     if effect == "single" or rows.empty:
         return rows
     return one_per_study(rows, EFFECT_LEVELS[effect], rho=factors.rho, label="multiverse").frame

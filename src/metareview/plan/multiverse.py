@@ -30,7 +30,7 @@ estimator and CI method over all data sets, so a specification equals
 ...                         "format": ["group", "group", "one", "one", "group", "one"]})
 >>> result = multiverse(effects, Factors(methods=("REML", "DL"), filters={"format": ()}))
 >>> len(result.specifications), result.summary_numbers()["fitted"]
-(36, 36)
+(54, 48)
 """
 
 from __future__ import annotations

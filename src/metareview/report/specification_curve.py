@@ -26,8 +26,8 @@ def specification_curve(
     >>> effects = pd.DataFrame({"study": list("ABCDE"), "yi": [0.1, 0.3, 0.2, 0.8, 0.4],
     ...                         "vi": [0.02, 0.03, 0.02, 0.01, 0.05]})
     >>> top, bottom = specification_curve(multiverse(effects, Factors(methods=("DL",))))
-    >>> len(bottom.get_yticklabels())
-    7
+    >>> len(bottom.get_yticklabels())  # 3 study sets, 1 effect, 2 models, 2 methods, 2 CIs
+    10
     """
     import matplotlib.pyplot as plt
 

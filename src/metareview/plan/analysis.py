@@ -25,7 +25,7 @@ import pandas as pd
 
 from metareview.data.effects import NOT_ESTIMABLE, PRECOMPUTED, compute_effects
 from metareview.data.table import ExtractionTable, format_row_ranges, load_table
-from metareview.errors import AnalysisError
+from metareview.errors import AnalysisError, InputError
 from metareview.plan.binary import binary_sections
 from metareview.plan.moderators import MetaRegRequest, MetaRegSection, metaregression_section
 from metareview.plan.multilevel import MultilevelRequest, multilevel_section
@@ -294,16 +294,7 @@ def analyze(
     settings = settings_from(settings, options)
     table = _as_table(table_or_effects, settings)
     effects, measure = _effects(table, settings)
-    usable = effects["yi"].notna() & effects["vi"].notna()
-    dropped = tuple(
-        DroppedRow(
-            int(row),
-            _label(effects.at[row, "study"]),
-            str(effects.at[row, "note"]).removeprefix(NOT_ESTIMABLE),
-        )
-        for row in effects.index[~usable]
-    )
-    kept = effects[usable]
+    kept, dropped = _estimable(effects)
     if kept.empty:
         raise AnalysisError(
             f"{table.source}: no row has an estimable effect size"
@@ -422,6 +413,49 @@ def settings_from(settings: AnalysisSettings | None, options: dict[str, Any]) ->
     if merged.get("selection_steps") is not None:
         merged["selection_steps"] = tuple(merged["selection_steps"])
     return analysis_settings(**merged)
+
+
+def effect_sizes(
+    source: ExtractionTable | pd.DataFrame | str | Path,
+    settings: AnalysisSettings | None = None,
+    *,
+    where: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, tuple[DroppedRow, ...]]:
+    """The effect size of every row of a table that has one (computed as :func:`analyze`
+    does), optionally only rows whose columns equal ``where``'s values, and the rows dropped
+    as not estimable.
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"study": ["A", "B", "C"], "yi": [0.1, 0.4, 0.3],
+    ...                       "vi": [0.01, 0.02, 0.02], "format": ["group", "one", "group"]})
+    >>> rows, dropped = effect_sizes(frame, where={"format": "group"})
+    >>> rows["study"].tolist(), dropped
+    (['A', 'C'], ())
+    """
+    settings = settings or AnalysisSettings()
+    table = _as_table(source, settings)
+    effects, _ = _effects(table, settings)
+    for column, value in (where or {}).items():
+        if column not in effects.columns:
+            raise InputError(f"{table.source}: no column {column!r} to select rows by")
+        effects = effects[effects[column].astype(str) == str(value)]
+        if effects.empty:
+            raise InputError(f"{table.source}: no row has {column} = {value!r}")
+    return _estimable(effects)
+
+
+def _estimable(effects: pd.DataFrame) -> tuple[pd.DataFrame, tuple[DroppedRow, ...]]:
+    """The rows with an effect size, and those without one as dropped rows with the reason."""
+    usable = effects["yi"].notna() & effects["vi"].notna()
+    dropped = tuple(
+        DroppedRow(
+            int(row),
+            _label(effects.at[row, "study"]),
+            str(effects.at[row, "note"]).removeprefix(NOT_ESTIMABLE),
+        )
+        for row in effects.index[~usable]
+    )
+    return effects[usable], dropped
 
 
 def _as_table(source: ExtractionTable | pd.DataFrame | str | Path, settings: AnalysisSettings):

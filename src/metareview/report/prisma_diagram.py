@@ -367,16 +367,19 @@ def _pair(canvas: _Canvas, x: float, side_x: float, y: float, above: tuple, main
     return box, right
 
 
-def save_prisma_diagram(counts: PrismaCounts, path: str | Path, *, dpi: int = 200) -> Path:
+def save_prisma_diagram(
+    counts: PrismaCounts, path: str | Path, *, dpi: int = 200, check: bool = True
+) -> Path:
     """Draw and write the diagram as SVG, PNG or PDF (by the file's extension).
 
-    SVG keeps its text as text (searchable, editable in a vector editor).
+    SVG keeps its text as text (searchable, editable in a vector editor). ``check=False``
+    draws counts that do not add up yet (a review still screening).
     """
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise ValueError(f"the diagram file must end in .svg, .png or .pdf; got {path.name!r}")
     with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "metareview", "pdf.fonttype": 42}):
-        ax = prisma_diagram(counts)
+        ax = prisma_diagram(counts, check=check)
         ax.figure.savefig(path, dpi=dpi, bbox_inches="tight", metadata=_metadata(path))
         plt.close(ax.figure)
     return path

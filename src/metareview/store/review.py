@@ -51,10 +51,13 @@ if TYPE_CHECKING:  # the agreement statistics load only when asked for
 
 
 def screening_config(project: Project) -> ScreeningConfig:
-    """The project's screening settings (reviewers per record, full-text exclusion reasons)."""
+    """The project's screening settings (reviewers per record, full-text exclusion reasons,
+    highlighted words)."""
     return ScreeningConfig(
         reviewers_required=int(project.setting("reviewers_required", 2)),
         exclusion_reasons=tuple(project.setting("exclusion_reasons", DEFAULT_EXCLUSION_REASONS)),
+        highlight_include=tuple(project.setting("highlight_include", [])),
+        highlight_exclude=tuple(project.setting("highlight_exclude", [])),
     )
 
 
@@ -64,17 +67,30 @@ def configure(
     actor: str,
     reviewers_required: int | None = None,
     exclusion_reasons: Sequence[str] | None = None,
+    highlight_include: Sequence[str] | None = None,
+    highlight_exclude: Sequence[str] | None = None,
 ) -> ScreeningConfig:
-    """Change the screening settings (validated first; each change is logged)."""
+    """Change the screening settings given (validated first; each change is logged).
+
+    >>> project = Project.open("sqlite://")
+    >>> configure(project, actor="ana", highlight_include=["exercise"]).highlight_include
+    ('exercise',)
+    >>> [e.value for e in project.events()], screening_config(project).reviewers_required
+    (['highlight_include'], 2)
+    """
     current = screening_config(project)
-    wanted = ScreeningConfig(
-        reviewers_required if reviewers_required is not None else current.reviewers_required,
-        tuple(exclusion_reasons) if exclusion_reasons is not None else current.exclusion_reasons,
-    )
-    if wanted.reviewers_required != current.reviewers_required:
-        project.set_setting("reviewers_required", wanted.reviewers_required, actor=actor)
-    if wanted.exclusion_reasons != current.exclusion_reasons:
-        project.set_setting("exclusion_reasons", list(wanted.exclusion_reasons), actor=actor)
+    given = {
+        "reviewers_required": reviewers_required,
+        "exclusion_reasons": None if exclusion_reasons is None else tuple(exclusion_reasons),
+        "highlight_include": None if highlight_include is None else tuple(highlight_include),
+        "highlight_exclude": None if highlight_exclude is None else tuple(highlight_exclude),
+    }
+    wanted = replace(current, **{key: value for key, value in given.items() if value is not None})
+    for key, value in asdict(wanted).items():
+        if value != getattr(current, key):
+            project.set_setting(
+                key, list(value) if isinstance(value, tuple) else value, actor=actor
+            )
     return wanted
 
 

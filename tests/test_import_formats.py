@@ -370,7 +370,7 @@ def test_read_many_and_result_api(tmp_path: Path) -> None:
     assert all(r.source_database == "Mixed" for res in results for r in res.records)
     data = results[0].to_dict()
     assert data == {"file": str(paths[0]), "format": "medline", "encoding": "utf-8",
-                    "records": 2, "errors": []}  # fmt: skip
+                    "records": 2, "errors": [], "notes": []}  # fmt: skip
     assert list(results[0].to_frame()["pmid"]) == ["31000001", "31000002"]
     assert "2 records" in results[0].summary()
     assert "<p>" in results[0]._repr_html_()

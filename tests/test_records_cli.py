@@ -119,7 +119,7 @@ def test_two_blinded_reviewers_screen_a_synergy_review(tmp_path, donners, monkey
     imported = json.loads(
         run("import", project, str(path), "--source", "OpenAlex", "--json").stdout
     )
-    assert imported == {"files": [{"file": str(path), "records": 258, "errors": []}]}
+    assert imported == {"files": [{"file": str(path), "records": 258, "errors": [], "notes": []}]}
     dedup = json.loads(run("dedup", project, "--json").stdout)
     assert set(dedup) == {"records", "duplicate_groups", "removed", "maybe"}
     assert dedup["records"] == 258 and dedup["removed"] == 0  # no exact duplicates here

@@ -14,6 +14,7 @@ import sys
 import click
 
 from metareview import __version__
+from metareview.cli.console import echo
 from metareview.errors import DataError, MetareviewError
 
 EXIT_OK, EXIT_ANALYSIS_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -64,7 +65,7 @@ def cli() -> None:
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"metareview: error: {' '.join(str(message).split())}", err=True)
+    echo(f"metareview: error: {' '.join(str(message).split())}", err=True)
     sys.exit(code)
 
 

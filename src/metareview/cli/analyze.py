@@ -6,6 +6,7 @@ import json
 
 import click
 
+from metareview.cli.console import echo
 from metareview.cli.options import (
     ci_method_option,
     column_option,
@@ -145,4 +146,4 @@ def analyze(
         selection_steps=selection_steps,
     )
     result = run_analysis(data, settings)
-    click.echo(json.dumps(result.to_dict(), indent=2) if as_json else result.summary())
+    echo(json.dumps(result.to_dict(), indent=2) if as_json else result.summary())

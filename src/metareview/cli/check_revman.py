@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 
 import click
 
+from metareview.cli.console import echo
 from metareview.cli.options import json_option
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters shown as ``\\xNN`` (file contents are hostile).
-
-    >>> printable("a\\x1b[31mb")
-    'a\\\\x1b[31mb'
-    """
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @click.command("check-revman")
@@ -58,8 +47,8 @@ def check_revman(file: str, rel_tol: float, package: str | None, as_json: bool) 
     if package:
         write_results_package(review, package)
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2))
+        echo(json.dumps(report.to_dict(), indent=2))
     else:
-        click.echo(printable(report.summary()))
+        echo(report.summary())
     if not report.passed:
         raise SystemExit(1)

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from metareview.cli.console import echo
 from metareview.cli.options import (
     column_option,
     drop_incomplete_option,
@@ -148,19 +149,23 @@ def effects(
     if output:
         _write(table, Path(output))
     if as_json:
-        click.echo(json.dumps(_report(table, data, output), indent=2))
+        echo(json.dumps(_report(table, data, output), indent=2))
     elif output:
         dropped = int(table["note"].str.startswith(NOT_ESTIMABLE).sum())
-        click.echo(
+        echo(
             f"{output}: {len(table)} rows, {table.attrs['measure']} under preset "
             f"{table.attrs['preset']}; {dropped} not estimable"
         )
     else:
-        click.echo(_text(table))
+        echo(_text(table))
 
 
 def _write(table: pd.DataFrame, path: Path) -> None:
+    from metareview.data.spreadsheet import safe_frame
+
     suffix = path.suffix.lower()
+    if suffix != ".parquet":  # a spreadsheet would run text such as '=HYPERLINK(…)'
+        table = safe_frame(table)
     if suffix == ".xlsx":
         table.to_excel(path, index_label="row")
     elif suffix == ".parquet":

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from metareview.cli.console import echo
 from metareview.cli.options import (
     column_option,
     drop_incomplete_option,
@@ -115,11 +116,11 @@ def gosh_command(
     clusters = gosh_diagnostics(result, seed=seed) if diagnostics else None
     document["diagnostics"] = None if clusters is None else clusters.to_dict()
     if as_json:
-        click.echo(json.dumps(document, indent=2))
+        echo(json.dumps(document, indent=2))
         return
-    click.echo(result.summary())
+    echo(result.summary())
     if clusters is not None:
-        click.echo(clusters.summary())
+        echo(clusters.summary())
     echo_dropped(document["dropped"])
     if output:
-        click.echo(f"Wrote {result.n_subsets} rows to {output}")
+        echo(f"Wrote {result.n_subsets} rows to {output}")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from metareview.cli.console import echo
 from metareview.cli.options import (
     ci_method_option,
     column_option,
@@ -255,12 +256,12 @@ def _emit(grading: Grading, output: str | None, as_json: bool) -> None:
             "table": output,
             "dropped": dropped,
         }
-        click.echo(json.dumps(document, indent=2))
+        echo(json.dumps(document, indent=2))
         return
     for g in assessments:
-        click.echo(g.summary())
+        echo(g.summary())
     sof = summary_of_findings(assessments)
-    click.echo("\n" + sof.to_string(index=False))
+    echo("\n" + sof.to_string(index=False))
     for letter, note in sof.attrs["footnotes"].items():
-        click.echo(f"  {letter}. {note}")
+        echo(f"  {letter}. {note}")
     echo_dropped(dropped)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from metareview.cli.check_revman import printable
+from metareview.cli.console import echo, printable
 
 
 @click.command("import-revman")
@@ -57,7 +57,7 @@ def import_revman(file: str, outdir: str) -> None:
     write_studies(review, folder / "studies.csv")
     (folder / "revman-study-data.csv").write_bytes(study_data_csv(review))
     references = write_references(review, folder / "references.ris")
-    click.echo(
+    echo(
         printable(
             f"{file}: {len(review.outcomes)} analyses, {len(table)} study rows, "
             f"{len(review.studies)} studies, {len(review.rob)} risk-of-bias judgements, "
@@ -66,14 +66,14 @@ def import_revman(file: str, outdir: str) -> None:
     )
     if references:
         records, problems = parse_ris(references_ris(review), "references.ris")
-        click.echo(
+        echo(
             printable(
                 f"references.ris: {len(records)} records for `metareview records import`"
                 + (f"; {len(problems)} not importable (first: {problems[0]})" if problems else "")
             )
         )
     for skip in review.skipped:
-        click.echo(printable(f"not represented: {skip}"))
+        echo(f"not represented: {skip}")
     for note in notes:
-        click.echo(printable(f"note: {note}"))
-    click.echo(f"Run it: metareview run {folder / 'plan.toml'}")
+        echo(f"note: {note}")
+    echo(f"Run it: metareview run {folder / 'plan.toml'}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from metareview.cli.console import echo
 from metareview.cli.options import column_option, mapping_from, sheet_option
 from metareview.data.table import load_table
 from metareview.plan.plan import parse_plan
@@ -41,4 +42,4 @@ def init(data: str, output: str, force: bool, columns: tuple[str, ...], sheet: s
     text = plan_text(table, Path(relative).as_posix(), sheet)
     parse_plan(text, source=str(target), base_dir=target.parent)  # the plan must be valid
     target.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {target}; edit it, then run: metareview run {target}")
+    echo(f"wrote {target}; edit it, then run: metareview run {target}")

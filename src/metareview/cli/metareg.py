@@ -6,6 +6,7 @@ import json
 
 import click
 
+from metareview.cli.console import echo
 from metareview.cli.options import (
     ci_method_option,
     column_option,
@@ -113,7 +114,7 @@ def metareg(
     dropped = [d.to_dict() for d in analysis.dropped] + list(section.dropped)
     document = {**result.to_dict(), "moderators": moderators, "dropped": dropped}
     if as_json:
-        click.echo(json.dumps(document, indent=2))
+        echo(json.dumps(document, indent=2))
         return
-    click.echo(result.summary())
+    echo(result.summary())
     echo_dropped(dropped)

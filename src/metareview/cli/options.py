@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from metareview.cli.console import echo
 from metareview.data.mapping import parse_column_mapping
 from metareview.errors import InputError
 from metareview.stats.presets import PRESETS
@@ -33,7 +34,7 @@ def echo_dropped(rows: list[dict]) -> None:
     """Print each row left out (``{"row", "study", "reason"}``) on its own line."""
     for row in rows:
         where = f" ({row['study']})" if row.get("study") else ""
-        click.echo(f"Dropped row {row['row']}{where}: {row['reason']}")
+        echo(f"Dropped row {row['row']}{where}: {row['reason']}")
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")

@@ -7,6 +7,7 @@ import json
 import click
 import matplotlib
 
+from metareview.cli.console import echo
 from metareview.rob.prisma import PrismaCounts
 
 
@@ -36,7 +37,7 @@ def prisma(counts: str, output: str, check_only: bool, as_json: bool) -> None:
         except ValueError as err:
             raise click.BadParameter(str(err), param_hint="--output") from err
     if as_json:
-        click.echo(
+        echo(
             json.dumps(
                 {
                     "file": counts,
@@ -48,6 +49,6 @@ def prisma(counts: str, output: str, check_only: bool, as_json: bool) -> None:
             )
         )
     else:
-        click.echo(result.summary())
+        echo(result.summary())
         if not check_only:
-            click.echo(f"wrote {output}")
+            echo(f"wrote {output}")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from metareview.cli.console import echo
 from metareview.cli.options import json_option
 from metareview.cli.records_options import (
     STAGES,
@@ -20,8 +21,11 @@ from metareview.cli.records_options import (
     project_argument,
     stage_option,
 )
+from metareview.cli.records_queue import maybe, vote
 from metareview.cli.records_screen import screen
+from metareview.cli.records_stopping import stop_screening
 from metareview.cli.records_studies import same_study, separate_study
+from metareview.cli.records_verify import verify
 from metareview.errors import DataError, Problem, RecordsError
 from metareview.records.duplicate_log import DuplicateState
 from metareview.records.record import OTHER_METHODS, Record
@@ -32,7 +36,7 @@ if TYPE_CHECKING:  # the heavy layers load inside the commands, keeping `metarev
 
 
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 @click.group("records")
@@ -100,6 +104,7 @@ def import_(
                         "file": r.file,
                         "records": len(r.records),
                         "errors": [e.to_dict() for e in r.errors],
+                        "notes": list(r.notes),
                     }
                     for r in results
                 ]
@@ -107,9 +112,11 @@ def import_(
         )
         return
     for r in results:
-        click.echo(f"{r.file}: {len(r.records)} records, {len(r.errors)} skipped")
+        echo(f"{r.file}: {len(r.records)} records, {len(r.errors)} skipped")
+        for note in r.notes:
+            echo(f"  note: {note}")
         for problem in r.errors:
-            click.echo(f"  - {problem}")
+            echo(f"  - {problem}")
 
 
 @records.command()
@@ -134,7 +141,7 @@ def dedup(project: str, review: bool, actor: str, as_json: bool) -> None:
     if as_json:
         _echo_json(counts.to_dict())
     else:
-        click.echo(f"{counts.summary()} ('records dedup --review')")
+        echo(f"{counts.summary()} ('records dedup --review')")
 
 
 def _review_pairs(project: Project, actor: str) -> None:
@@ -155,6 +162,10 @@ def _review_pairs(project: Project, actor: str) -> None:
 records.add_command(screen)
 records.add_command(same_study)
 records.add_command(separate_study)
+records.add_command(verify)
+records.add_command(stop_screening)
+records.add_command(maybe)
+records.add_command(vote)
 
 
 @records.command()
@@ -180,14 +191,14 @@ def conflicts(project: str, stage: str, show_all: bool, as_json: bool) -> None:
         )
         return
     if not found:
-        click.echo(f"No {'' if show_all else 'open '}conflicts at stage {stage}.")
+        echo(f"No {'' if show_all else 'open '}conflicts at stage {stage}.")
     for c in found:
         votes = ", ".join(
             f"{who}: {vote}" + (f" ({c.reasons[who]})" if c.reasons.get(who) else "")
             for who, vote in c.votes.items()
         )
         done = f"  → {c.resolution.vote} by {c.resolution.by}" if c.resolution else ""
-        click.echo(f"[{c.record_id}] {titles[c.record_id].title[:80]}\n    {votes}{done}")
+        echo(f"[{c.record_id}] {titles[c.record_id].title[:80]}\n    {votes}{done}")
 
 
 @records.command()
@@ -231,7 +242,7 @@ def resolve(
                 reason=reason,
                 participants=participants,
             )
-            click.echo(
+            echo(
                 f"record {record_id}: {decision} ({method.value} by "
                 f"{', '.join(event.data['participants'])}, {event.at:%Y-%m-%d %H:%M} UTC)"
             )
@@ -258,7 +269,7 @@ def agreement(project: str, stage: str, reviewers: tuple[str, ...], as_json: boo
     if as_json:
         _echo_json({"stage": stage} | result.to_dict())
     else:
-        click.echo(result.summary())
+        echo(result.summary())
 
 
 @records.command()
@@ -274,7 +285,7 @@ def retrieval(project: str, record_ids: tuple[int, ...], not_retrieved: bool, ac
     with open_project(project) as opened:
         for record_id in record_ids:
             mark_retrieval(opened, record_id, actor=actor, status=status)
-    click.echo(f"{len(record_ids)} record(s) marked {status.replace('_', ' ')}")
+    echo(f"{len(record_ids)} record(s) marked {status.replace('_', ' ')}")
 
 
 @records.command("settings")
@@ -284,6 +295,12 @@ def retrieval(project: str, record_ids: tuple[int, ...], not_retrieved: bool, ac
     type=click.IntRange(1),
     default=None,
     help="Independent votes each record needs (default 2).",
+)
+@click.option(
+    "--only-unvoted",
+    is_flag=True,
+    help="Once screening has begun: apply --reviewers-required only to records nobody has "
+    "voted on yet (records already voted on keep theirs).",
 )
 @click.option(
     "--reason",
@@ -311,6 +328,7 @@ def retrieval(project: str, record_ids: tuple[int, ...], not_retrieved: bool, ac
 def settings(
     project: str,
     reviewers_required: int | None,
+    only_unvoted: bool,
     reasons: tuple[str, ...],
     include_terms: tuple[str, ...],
     exclude_terms: tuple[str, ...],
@@ -328,13 +346,14 @@ def settings(
             exclusion_reasons=reasons or None,
             highlight_include=include_terms or None,
             highlight_exclude=exclude_terms or None,
+            only_unvoted=only_unvoted,
         )
     if as_json:
         _echo_json(config.to_dict())
     else:
-        click.echo(f"reviewers required: {config.reviewers_required}\nexclusion reasons:")
+        echo(f"reviewers required: {config.reviewers_required}\nexclusion reasons:")
         for reason in config.exclusion_reasons:
-            click.echo(f"  - {reason}")
+            echo(f"  - {reason}")
 
 
 _RIS_FIELDS = {
@@ -391,6 +410,7 @@ def export(project: str, output: str, stage: str) -> None:
     import pandas as pd
     import rispy
 
+    from metareview.data.spreadsheet import safe_frame
     from metareview.store.review import passed_stage
 
     with open_project(project) as opened:
@@ -404,8 +424,8 @@ def export(project: str, output: str, stage: str) -> None:
         frame = pd.DataFrame(rows, columns=["record_id", *Record.__dataclass_fields__])
         for column in ("authors", "keywords"):
             frame[column] = frame[column].map(lambda v: "; ".join(v) if v else "")
-        frame.to_csv(output, index=False, quoting=csv.QUOTE_NONNUMERIC)
-    click.echo(f"wrote {len(found)} records to {output}")
+        safe_frame(frame).to_csv(output, index=False, quoting=csv.QUOTE_NONNUMERIC)
+    echo(f"wrote {len(found)} records to {output}")
 
 
 @records.command()
@@ -451,10 +471,10 @@ def prisma(
     if as_json:
         _echo_json(flow.to_dict())
     else:
-        click.echo(flow.summary())
+        echo(flow.summary())
         for path in (output, diagram):
             if path:
-                click.echo(f"wrote {path}")
+                echo(f"wrote {path}")
 
 
 @records.command()
@@ -520,4 +540,4 @@ def simulate(
     if as_json:
         _echo_json(result.to_dict())
     else:
-        click.echo(result.summary())
+        echo(result.summary())

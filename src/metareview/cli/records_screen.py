@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
+from metareview.cli.console import echo, printable
 from metareview.errors import RecordsError
 from metareview.records.record import Record
 from metareview.records.screening import Stage, StageState, Vote, queue
@@ -32,21 +33,21 @@ KEYS = {"i": Vote.INCLUDE.value, "e": Vote.EXCLUDE.value, "m": Vote.MAYBE.value}
 def read_key(prompt: str, allowed: str) -> str:
     """One key from the terminal (or one line from a pipe); end of input means quit."""
     while True:
-        click.echo(prompt, nl=False)
+        echo(prompt, nl=False)
         if sys.stdin.isatty():
             key = click.getchar()
-            click.echo(key)
+            echo(key)
         else:
             line = sys.stdin.readline()
             if not line:
-                click.echo("")
+                echo("")
                 return "q"
             key = line.strip()[:1]
-            click.echo(key)
+            echo(key)
         key = key.lower()
         if key and key in allowed:
             return key
-        click.echo(f"  (press one of {', '.join(allowed)})")
+        echo(f"  (press one of {', '.join(allowed)})")
 
 
 def _console() -> Console:
@@ -55,7 +56,7 @@ def _console() -> Console:
 
 def highlighted(text: str, include_terms: tuple[str, ...], exclude_terms: tuple[str, ...]) -> Text:
     """``text`` with inclusion terms in bold green and exclusion terms in bold red."""
-    out = Text(text)
+    out = Text(printable(text))
     for terms, style in ((include_terms, "bold green"), (exclude_terms, "bold red")):
         words = [t for t in terms if t.strip()]
         if words:  # (an empty pattern would match everywhere)
@@ -84,15 +85,15 @@ def show_record(
         if p
     )
     if meta:
-        body.append(f"\n{meta}", style="dim")
+        body.append(f"\n{printable(meta)}", style="dim")
     body.append("\n\n")
     body.append_text(highlighted(record.abstract or "(no abstract)", *terms))
     if record.keywords:
-        body.append(f"\n\nKeywords: {'; '.join(record.keywords)}", style="dim")
+        body.append(printable(f"\n\nKeywords: {'; '.join(record.keywords)}"), style="dim")
     if console.is_terminal:
         console.print(Panel(body, title=f"record {record_id}", subtitle=header))
     else:  # a pipe gets plain text, quick to write and to parse
-        click.echo(f"--- record {record_id} · {header}\n{body.plain}\n")
+        echo(f"--- record {record_id} · {header}\n{body.plain}\n")
 
 
 def show_pair(first: Record, second: Record, pair) -> None:
@@ -102,14 +103,16 @@ def show_pair(first: Record, second: Record, pair) -> None:
         console.print(
             Panel(
                 Text(
-                    f"{record.title}\n{'; '.join(record.authors[:4])} {record.year or ''} "
-                    f"{record.journal} {record.volume}:{record.pages}\nDOI {record.doi or '—'}  "
-                    f"PMID {record.pmid or '—'}  source {record.source_database or record.source_file}"
+                    printable(
+                        f"{record.title}\n{'; '.join(record.authors[:4])} {record.year or ''} "
+                        f"{record.journal} {record.volume}:{record.pages}\nDOI {record.doi or '—'}  "
+                        f"PMID {record.pmid or '—'}  source {record.source_database or record.source_file}"
+                    )
                 ),
                 title=label,
             )
         )
-    console.print(f"score {pair.score:.2f}: {'; '.join(pair.reasons)}")
+    console.print(Text(printable(pair.describe())))
 
 
 def _next_record(
@@ -129,7 +132,7 @@ def _next_record(
 
 def _ask_reason(reasons: tuple[str, ...]) -> str | None:
     for number, reason in enumerate(reasons, start=1):
-        click.echo(f"  {number}. {reason}")
+        echo(f"  {number}. {reason}")
     allowed = "".join(str(n) for n in range(1, min(len(reasons), 9) + 1)) + "q"
     key = read_key("Reason number (q to cancel): ", allowed)
     return None if key == "q" else reasons[int(key) - 1]
@@ -193,7 +196,7 @@ def screen(
             todo = tuple(r for r in queue(pool, state, reviewer) if r not in skipped)
             mine = sum(1 for r in pool if reviewer in state.votes.get(r, {}))
             if not todo:
-                click.echo(
+                echo(
                     f"Nothing left for {reviewer} at stage {stage} "
                     f"({mine} of {len(pool)} screened)."
                 )
@@ -215,12 +218,12 @@ def screen(
                 try:
                     event = undo_vote(opened, reviewer=reviewer, stage=stage)
                 except RecordsError as err:
-                    click.echo(f"  nothing undone: {err}")
+                    echo(f"  nothing undone: {err}")
                     continue
                 again = event.record_id
                 skipped.discard(again)
                 undone += 1
-                click.echo(f"  undone: your vote {event.data['vote']!r} on record {again}")
+                echo(f"  undone: your vote {event.data['vote']!r} on record {again}")
                 continue
             if key == "s":
                 skipped.add(record_id)
@@ -241,11 +244,11 @@ def screen(
                     config=config,
                 )
             except RecordsError as err:  # e.g. the record was completed meanwhile
-                click.echo(f"  not recorded: {err}")
+                echo(f"  not recorded: {err}")
                 skipped.add(record_id)
                 continue
             votes_cast += 1
-        click.echo(
+        echo(
             f"{votes_cast} vote(s) recorded for {reviewer}"
             + (f", {undone} undone." if undone else ".")
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from metareview.cli.console import echo
 from metareview.cli.records_options import by_option, open_project, project_argument
 
 
@@ -24,7 +25,7 @@ def same_study(project: str, record_id: int, report_ids: tuple[int, ...], actor:
 
     with open_project(project) as opened:
         link_same_study(opened, report_ids, of=record_id, actor=actor)
-    click.echo(f"{len(report_ids)} report(s) linked to the study of record {record_id}")
+    echo(f"{len(report_ids)} report(s) linked to the study of record {record_id}")
 
 
 @click.command("separate-study")
@@ -38,4 +39,4 @@ def separate_study(project: str, report_ids: tuple[int, ...], actor: str) -> Non
 
     with open_project(project) as opened:
         separate(opened, report_ids, actor=actor)
-    click.echo(f"{len(report_ids)} report(s) made separate studies")
+    echo(f"{len(report_ids)} report(s) made separate studies")

@@ -17,8 +17,10 @@ import click
 import matplotlib
 import pandas as pd
 
+from metareview.cli.console import echo
 from metareview.cli.options import json_option, sheet_option
 from metareview.data.readers import read_raw
+from metareview.data.spreadsheet import safe_frame
 from metareview.errors import DataError, Problem
 from metareview.rob.rob1 import ROB1, assess_rob1_table, load_tool
 from metareview.rob.rob2 import QUESTION_BY_COLUMN
@@ -79,7 +81,7 @@ def _weight_column(frame: pd.DataFrame, weight: str | None, source: str) -> str 
 def _write_judgements(rob_table: RobTable, path: Path) -> None:
     judged = rob_table.to_frame().drop(columns="Weight")
     judged.columns = ["study", *(d.lower() for d in rob_table.domains), "overall"]
-    judged.to_csv(path, index=False)
+    safe_frame(judged).to_csv(path, index=False)
 
 
 def _pairs(items: tuple[str, ...], option: str) -> list[tuple[str, str]]:
@@ -231,8 +233,8 @@ def rob(
         if weight:
             frame = frame.rename(columns={weight: "weight"})
         results = assess_table(frame, source=table, some_concerns_high_at=some_concerns_high_at)
-        results.to_frame().to_csv(out / "judgements.csv", index=False)
-        results.details().to_csv(out / "details.csv", index=False)
+        safe_frame(results.to_frame()).to_csv(out / "judgements.csv", index=False)
+        safe_frame(results.details()).to_csv(out / "details.csv", index=False)
         written += [out / "judgements.csv", out / "details.csv"]
         rob_table = results.to_rob_table()
     elif tool == "rob2":
@@ -247,23 +249,25 @@ def rob(
     else:
         rob1_tool = ROB1 if tool == "rob1" else load_tool(tool)
         rob_table, assessments = assess_rob1_table(frame, rob1_tool, source=table, weight=weight)
-        pd.DataFrame(
-            [
-                {
-                    "study": a.study,
-                    **{k: v.value for k, v in a.judgements.items()},
-                    "overall": a.overall.value,
-                    "ahrq": a.ahrq.rating,
-                    "ahrq_rule": a.ahrq.rule,
-                }
-                for a in assessments
-            ]
+        safe_frame(
+            pd.DataFrame(
+                [
+                    {
+                        "study": a.study,
+                        **{k: v.value for k, v in a.judgements.items()},
+                        "overall": a.overall.value,
+                        "ahrq": a.ahrq.rating,
+                        "ahrq_rule": a.ahrq.rule,
+                    }
+                    for a in assessments
+                ]
+            )
         ).to_csv(out / "judgements.csv", index=False)
         written.append(out / "judgements.csv")
     written.append(rob_table.to_robvis_csv(out / "robvis.csv"))
     written += _figures(rob_table, out, palette, fmt)
     if as_json:
-        click.echo(
+        echo(
             json.dumps(
                 {
                     "tool": rob_table.tool,
@@ -276,7 +280,7 @@ def rob(
             )
         )
     else:
-        click.echo(rob_table.summary())
+        echo(rob_table.summary())
         for note in notes:
-            click.echo(f"note: {note}")
-        click.echo("wrote " + ", ".join(str(p) for p in written))
+            echo(f"note: {note}")
+        echo("wrote " + ", ".join(str(p) for p in written))

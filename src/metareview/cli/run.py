@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from metareview.cli.console import echo
 from metareview.cli.options import drop_incomplete_option
 from metareview.plan.plan import load_plan
 from metareview.plan.runner import run_plan
@@ -93,7 +94,7 @@ def run(
             for warning in results.warnings:
                 console.print(f"  {warning}", markup=False, soft_wrap=True)
         _echo_analysis_warnings(console, results.analysis_warnings())
-    click.echo(str(index))
+    echo(str(index))
 
 
 def _echo_analysis_warnings(console: Console, found: list[tuple[str, str]], shown: int = 3) -> None:

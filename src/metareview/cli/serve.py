@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from metareview.cli.console import echo
 from metareview.cli.records_options import project_argument
 
 
@@ -42,8 +43,8 @@ def serve(project: str, host: str, port: int) -> None:
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"
     link = setup_link(opened, base)
-    click.echo(f"metareview workspace on {base} (project {opened.url.split('?')[0]})")
+    echo(f"metareview workspace on {base} (project {opened.url.split('?')[0]})")
     if link:
-        click.echo("No accounts yet. Open this link once to create the first (lead) account:")
-        click.echo(f"    {link}")
+        echo("No accounts yet. Open this link once to create the first (lead) account:")
+        echo(f"    {link}")
     uvicorn.run(create_app(opened), host=host, port=port, log_level="warning")

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from metareview.cli.console import echo
 from metareview.cli.options import json_option
 from metareview.cli.records_options import open_project, project_argument
 
@@ -44,7 +45,7 @@ def add(project: str, username: str, role: str, admin: bool, password_stdin: boo
         account = add_account(
             opened, username, _password(password_stdin), role=role, is_admin=admin
         )
-    click.echo(f"account {account.username} created ({role}{', admin' if admin else ''})")
+    echo(f"account {account.username} created ({role}{', admin' if admin else ''})")
 
 
 @users.command("list")
@@ -57,13 +58,13 @@ def list_(project: str, as_json: bool) -> None:
     with open_project(project) as opened:
         found = list_accounts(opened)
     if as_json:
-        click.echo(json.dumps([a.to_dict() for a in found], indent=2))
+        echo(json.dumps([a.to_dict() for a in found], indent=2))
         return
     for a in found:
         flags = ", ".join(
             f for f in ("admin" if a.is_admin else "", "disabled" if a.disabled else "") if f
         )
-        click.echo(f"{a.username}\t{a.role or 'no access'}{f' ({flags})' if flags else ''}")
+        echo(f"{a.username}\t{a.role or 'no access'}{f' ({flags})' if flags else ''}")
 
 
 @users.command("disable")
@@ -76,7 +77,7 @@ def disable(project: str, username: str, enable: bool) -> None:
 
     with open_project(project) as opened:
         set_disabled(opened, username, not enable)
-    click.echo(f"account {username} {'enabled' if enable else 'disabled'}")
+    echo(f"account {username} {'enabled' if enable else 'disabled'}")
 
 
 @users.command("reset")
@@ -89,4 +90,4 @@ def reset(project: str, username: str, password_stdin: bool) -> None:
 
     with open_project(project) as opened:
         set_password(opened, username, _password(password_stdin))
-    click.echo(f"password of {username} reset; its sessions are ended")
+    echo(f"password of {username} reset; its sessions are ended")

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from metareview.cli.console import echo
 from metareview.cli.options import (
     column_option,
     drop_incomplete_option,
@@ -43,10 +44,10 @@ def validate(
                 "problem_count": err.total,
                 "problems": [problem.to_dict() for problem in err.problems],
             }
-            click.echo(json.dumps(report, indent=2))
+            echo(json.dumps(report, indent=2))
         else:
-            click.echo(f"{data}: {err.total} problem{'s' if err.total != 1 else ''}")
+            echo(f"{data}: {err.total} problem{'s' if err.total != 1 else ''}")
             for problem in err.problems:
-                click.echo(f"  - {problem}")
+                echo(f"  - {problem}")
         raise
-    click.echo(json.dumps(table.to_dict(), indent=2) if as_json else table.summary())
+    echo(json.dumps(table.to_dict(), indent=2) if as_json else table.summary())

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import MultinomialNB
@@ -105,7 +106,10 @@ class Ranker:
         self.model = get_model(model) if isinstance(model, str) else model
         self.seed = seed
         self.n = len(texts)
-        self.matrix = self.model.features().fit_transform(list(texts))
+        try:
+            self.matrix = self.model.features().fit_transform(list(texts))
+        except ValueError:  # no term tells the records apart (all alike, or no words at all):
+            self.matrix = sparse.csr_matrix((self.n, 1))  # every record ranks alike, in order
 
     def scores(self, labels: Mapping[int, int]) -> np.ndarray:
         """Relevance scores of every record, from a classifier trained on ``labels``

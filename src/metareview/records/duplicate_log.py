@@ -29,6 +29,10 @@ if TYPE_CHECKING:  # screening reads this module; the matching code loads only t
 _PAIR_KINDS = (EventKind.DUPLICATE, EventKind.MAYBE_DUPLICATE, EventKind.NOT_DUPLICATE)
 
 
+CONFLICT_WORDING = ("different ", "years ", "first authors ", "one is ")
+"""How the reasons of :func:`metareview.records.matching.compare` that contradict a match begin."""
+
+
 @dataclass(frozen=True)
 class PendingPair:
     """A possible duplicate waiting for a person: ``record_id`` may be a copy of ``of``."""
@@ -44,7 +48,27 @@ class PendingPair:
             "of": self.of,
             "score": self.score,
             "reasons": list(self.reasons),
+            "conflicts": list(self.conflicts),
         }
+
+    @property
+    def conflicts(self) -> tuple[str, ...]:
+        """The reasons that speak against a duplicate (different identifiers, years, …)."""
+        return tuple(r for r in self.reasons if r.startswith(CONFLICT_WORDING))
+
+    def describe(self) -> str:
+        """The evidence in words, conflicts first: the score is the titles' similarity only,
+        never a probability of being the same record.
+
+        >>> PendingPair(2, 1, 1.0, ("title similarity 1.00", "different PMID (1 vs 2)",
+        ...                          "years 2001 vs 2005", "same journal")).describe()
+        'CONFLICTS: different PMID (1 vs 2); years 2001 vs 2005 | agree: title similarity 1.00; same journal'
+        """
+        agree = [r for r in self.reasons if r not in self.conflicts]
+        if self.score is not None and not any(r.startswith("title similarity") for r in agree):
+            agree.insert(0, f"title similarity {self.score:.2f}")
+        parts = [f"CONFLICTS: {'; '.join(self.conflicts)}"] if self.conflicts else []
+        return " | ".join([*parts, f"agree: {'; '.join(agree) or 'nothing'}"])
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ class EventKind(StrEnum):
     SAME_STUDY = "same_study"  #: record_id reports the same study as data["of"]
     SEPARATE_STUDY = "separate_study"  #: record_id is its own study again (undoes a link)
     SETTING = "setting"  #: a project setting changed (value: key, data: {"value": ...})
+    STOP_SCREENING = "stop_screening"  #: screening stopped by a rule (value); data["records"]
+    RESUME_SCREENING = "resume_screening"  #: undoes the standing stop_screening
 
 
 def parse_enum(enum: type[StrEnum], value: object, name: str) -> Any:
@@ -41,7 +43,7 @@ def parse_enum(enum: type[StrEnum], value: object, name: str) -> Any:
     >>> parse_enum(EventKind, "vote", "kind")
     Traceback (most recent call last):
     ...
-    ValueError: kind must be one of import, duplicate, maybe_duplicate, not_duplicate, decision, undo, resolution, retrieval, same_study, separate_study, setting; got 'vote'
+    ValueError: kind must be one of import, duplicate, maybe_duplicate, not_duplicate, decision, undo, resolution, retrieval, same_study, separate_study, setting, stop_screening, resume_screening; got 'vote'
     """
     try:
         return enum(value)

@@ -17,6 +17,10 @@ not-retrieved, assessed and excluded counts follow. Such records removed as dupl
 records from any source) are counted in ``other_duplicates``: the PRISMA 2020 diagram has no
 box for them, so the summary names them.
 
+Records set aside when title/abstract screening was stopped early by a rule (see
+:mod:`metareview.records.stopping`) are PRISMA 2020's "records marked as ineligible by
+automation tools" (``excluded_automatic``), removed before screening.
+
 Records still awaiting votes or a conflict's resolution are counted separately
 (``ta_awaiting``, ``ft_awaiting``) rather than silently left out, so a flow with open work
 does not add up until the work is done.
@@ -52,6 +56,7 @@ from metareview.records.screening import (
     eligible_records,
     not_retrieved,
 )
+from metareview.records.stopping import StopState
 from metareview.records.studies import StudyGroups
 
 Branch = tuple[tuple[str, int], ...]
@@ -90,6 +95,7 @@ class FlowCounts:
     identified_other: Branch = ()  # other methods: (website/organisation/citation, records)
     other_duplicates: int = 0
     other: BranchCounts | None = None  # None when no record came from other methods
+    excluded_automatic: int = 0  # set aside when screening stopped early by a rule
 
     def prisma_fields(self) -> dict[str, Any]:
         """The counts under the PRISMA2020 CSV's ``data`` keys."""
@@ -99,7 +105,7 @@ class FlowCounts:
             "register_results": sum(n for _, n in self.identified_registers),
             "register_specific_results": self.identified_registers,
             "duplicates": self.duplicates,
-            "excluded_automatic": 0,
+            "excluded_automatic": self.excluded_automatic,
             "excluded_other": 0,
             "records_screened": self.records_screened,
             "records_excluded": self.records_excluded,
@@ -142,6 +148,14 @@ class FlowCounts:
             "Identified: "
             + "; ".join(f"{name} {n}" for name, n in self.identified + self.identified_registers),
             f"Duplicates removed: {self.duplicates}",
+            *(
+                [
+                    f"Marked ineligible by automation (screening stopped by a rule): "
+                    f"{self.excluded_automatic}"
+                ]
+                if self.excluded_automatic
+                else []
+            ),
             f"Screened (title/abstract): {self.records_screened}, excluded "
             f"{self.records_excluded}, awaiting {self.ta_awaiting}",
             f"Full texts sought: {self.sought}, not retrieved {self.not_retrieved}, "
@@ -235,8 +249,10 @@ def flow_counts(
     eligible = set(eligible_records(ids, events, Stage.FULL_TEXT, reviewers_required, other_ids))
     dbr = [r for r in ids if r not in other_ids]
     unique = [r for r in dbr if r not in removed]
-    ta_outcomes = Counter(ta.outcome(r) for r in unique)
-    passed = [r for r in unique if ta.outcome(r) in (Vote.INCLUDE, Vote.MAYBE)]
+    automated = StopState.from_events(events).set_aside
+    screened = [r for r in unique if r not in automated]
+    ta_outcomes = Counter(ta.outcome(r) for r in screened)
+    passed = [r for r in screened if ta.outcome(r) in (Vote.INCLUDE, Vote.MAYBE)]
     main = _assessment(unique, passed, events, ft, eligible)
     other = None
     unique_other = [r for r in ids if r in other_ids and r not in removed]
@@ -247,7 +263,7 @@ def flow_counts(
         identified=_by_source(sources, SourceKind.DATABASE),
         identified_registers=_by_source(sources, SourceKind.REGISTER),
         duplicates=len(dbr) - len(unique),
-        records_screened=len(unique),
+        records_screened=len(screened),
         records_excluded=ta_outcomes[Vote.EXCLUDE],
         ta_awaiting=ta_outcomes[PENDING] + ta_outcomes[CONFLICT],
         sought=main.sought,
@@ -263,4 +279,5 @@ def flow_counts(
         ),
         other_duplicates=len(other_ids) - len(unique_other),
         other=other,
+        excluded_automatic=len(unique) - len(screened),
     )

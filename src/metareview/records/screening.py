@@ -40,6 +40,7 @@ from typing import Any
 from metareview.errors import RecordsError
 from metareview.records.duplicate_log import DuplicateState
 from metareview.records.events import Event, EventKind, NewEvent, parse_enum
+from metareview.records.stopping import StopState
 
 
 class Stage(StrEnum):
@@ -65,6 +66,13 @@ class Retrieval(StrEnum):
 
 #: Outcomes of a record at a stage (besides the votes themselves).
 PENDING, CONFLICT = "pending", "conflict"
+DEFAULT_REVIEWERS_REQUIRED = 2
+REVIEWERS_SETTING = "reviewers_required"
+
+
+def _is_reviewers_setting(event: Event) -> bool:
+    return event.kind == EventKind.SETTING and event.value == REVIEWERS_SETTING
+
 
 #: The full-text exclusion reasons a new project starts with (change them per project).
 DEFAULT_EXCLUSION_REASONS = (
@@ -150,7 +158,13 @@ class Conflict:
 
 @dataclass(frozen=True)
 class StageState:
-    """Every vote and resolution of one stage, as of the events read."""
+    """Every vote and resolution of one stage, as of the events read.
+
+    A record needs the number of votes required when its first standing vote was cast
+    (``required``); ``reviewers_required`` applies to records nobody has voted on yet. So a
+    later change of the setting neither reveals a blinded vote (lowering it) nor reopens a
+    locked record (raising it).
+    """
 
     stage: str
     reviewers_required: int
@@ -158,20 +172,29 @@ class StageState:
     reasons: dict[int, dict[str, str | None]] = field(default_factory=dict)
     resolutions: dict[int, Resolution] = field(default_factory=dict)
     vote_events: dict[int, dict[str, int]] = field(default_factory=dict)  # ids of the votes
+    required: dict[int, int] = field(default_factory=dict)  # votes needed, per voted record
 
     @classmethod
     def from_events(
         cls, events: Iterable[Event], stage: str, reviewers_required: int = 2
     ) -> StageState:
         stage = parse_enum(Stage, stage, "stage").value
+        events = tuple(events)
         votes: dict[int, dict[str, str]] = {}
         reasons: dict[int, dict[str, str | None]] = {}
         resolutions: dict[int, Resolution] = {}
         vote_events: dict[int, dict[str, int]] = {}
+        required: dict[int, int] = {}
+        changes = [e for e in events if _is_reviewers_setting(e)]
+        current = DEFAULT_REVIEWERS_REQUIRED if changes else reviewers_required
         for e in events:
+            if _is_reviewers_setting(e):
+                current = int(e.data["value"])
             if e.stage != stage or e.record_id is None:
                 continue
             if e.kind == EventKind.DECISION:
+                if not votes.get(e.record_id):
+                    required[e.record_id] = current
                 votes.setdefault(e.record_id, {})[e.actor] = str(e.value)
                 reasons.setdefault(e.record_id, {})[e.actor] = e.reason
                 vote_events.setdefault(e.record_id, {})[e.actor] = e.id
@@ -179,7 +202,7 @@ class StageState:
                 for table in (votes, reasons, vote_events):
                     table.get(e.record_id, {}).pop(e.actor, None)
                 if not votes.get(e.record_id):
-                    for table in (votes, reasons, vote_events):
+                    for table in (votes, reasons, vote_events, required):
                         table.pop(e.record_id, None)
             elif e.kind == EventKind.RESOLUTION:
                 resolutions[e.record_id] = Resolution(
@@ -190,11 +213,15 @@ class StageState:
                     tuple(e.data.get("participants", ())),
                     e.at.isoformat(),
                 )
-        return cls(stage, reviewers_required, votes, reasons, resolutions, vote_events)
+        return cls(stage, reviewers_required, votes, reasons, resolutions, vote_events, required)
+
+    def required_for(self, record_id: int) -> int:
+        """The independent votes a record needs (fixed when its first vote was cast)."""
+        return self.required.get(record_id, self.reviewers_required)
 
     def complete(self, record_id: int) -> bool:
         """Whether every required reviewer has voted (votes are then locked and visible)."""
-        return len(self.votes.get(record_id, {})) >= self.reviewers_required
+        return len(self.votes.get(record_id, {})) >= self.required_for(record_id)
 
     def conflict_kind(self, record_id: int) -> str | None:
         """Why a complete record needs a resolution, or ``None`` if its votes decide it."""
@@ -292,7 +319,8 @@ def eligible_records(
     other = set(other_methods)
     unique = [r for r in record_ids if r not in removed]
     if stage == Stage.TITLE_ABSTRACT:
-        return tuple(r for r in unique if r not in other)
+        stop = StopState.from_events(events)
+        return tuple(r for r in unique if r not in other and r not in stop.set_aside)
     missing = not_retrieved(events)
     passed = _passed_title_abstract(events, reviewers_required, other)
     return tuple(r for r in unique if passed(r) and r not in missing)
@@ -380,11 +408,17 @@ def plan_vote(
     _check_reason(stage, vote, reason, config)
     eligible = eligible_records(record_ids, events, stage, config.reviewers_required, other_methods)
     if record_id not in eligible:
+        stop = StopState.from_events(events)
+        if stage == Stage.TITLE_ABSTRACT and record_id in stop.set_aside:
+            raise RecordsError(
+                f"record {record_id} was set aside when screening stopped (rule {stop.rule!r}, "
+                f"event {stop.event_id}); resume screening to vote on it"
+            )
         raise RecordsError(f"record {record_id} is not up for screening at stage {stage}")
     state = StageState.from_events(events, stage, config.reviewers_required)
     if state.complete(record_id):
         raise RecordsError(
-            f"record {record_id} already has its {config.reviewers_required} independent "
+            f"record {record_id} already has its {state.required_for(record_id)} independent "
             f"vote(s) at stage {stage}; votes are locked (resolve a conflict instead)"
         )
     return [NewEvent(EventKind.DECISION, reviewer, stage, record_id, vote, reason or None)]
@@ -420,8 +454,8 @@ def plan_undo(
     record_id = standing[event_id]
     if state.complete(record_id):
         raise RecordsError(
-            f"record {record_id} already has its {reviewers_required} independent vote(s) at "
-            f"stage {stage}; votes are locked (resolve a conflict instead)"
+            f"record {record_id} already has its {state.required_for(record_id)} independent "
+            f"vote(s) at stage {stage}; votes are locked (resolve a conflict instead)"
         )
     data = {"undoes": event_id, "vote": state.votes[record_id][reviewer]}
     return [NewEvent(EventKind.UNDO, reviewer, stage, record_id, data=data)]

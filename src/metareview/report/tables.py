@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from metareview.data.spreadsheet import safe_frame
 from metareview.plan.expand import SENSITIVITY_LABELS, slug
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.report.metaregression_table import (
@@ -212,9 +213,9 @@ def write_tables(results: ReviewResults, folder: str | Path) -> list[Path]:
     for group in groups(results):
         table = summary_table(results, group)
         path = folder / f"{_file_name(group)}.csv"
-        table.to_csv(path, index=False)
+        safe_frame(table).to_csv(path, index=False)
         written.append(path)
-        sheets[group[:31]] = format_table(table)
+        sheets[group[:31]] = safe_frame(format_table(table))
     workbook = folder / "tables.xlsx"
     with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
         for name, table in sheets.items():
@@ -223,9 +224,9 @@ def write_tables(results: ReviewResults, folder: str | Path) -> list[Path]:
     metaregressions = metaregression_table(results)
     if not metaregressions.empty:
         path = folder / "metaregression.csv"
-        metaregressions.to_csv(path, index=False)
+        safe_frame(metaregressions).to_csv(path, index=False)
         workbook = folder / "metaregression.xlsx"
-        printed_metaregression_table(results).to_excel(
+        safe_frame(printed_metaregression_table(results)).to_excel(
             workbook, sheet_name="Meta-regression", index=False
         )
         written += [path, workbook]

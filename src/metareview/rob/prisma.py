@@ -35,6 +35,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from metareview.data.spreadsheet import neutralise
 from metareview.errors import DataError, Problem
 
 Reasons = tuple[tuple[str, int | None], ...]
@@ -432,7 +433,7 @@ class PrismaCounts:
             key = row[0]
             if hasattr(self, key) and key not in ("source", "rows"):
                 row[7] = _format_value(getattr(self, key))
-            writer.writerow(row[: len(_HEADER)])
+            writer.writerow([neutralise(cell) for cell in row[: len(_HEADER)]])
         text = buffer.getvalue()
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from metareview.data.spreadsheet import safe_frame
 from metareview.errors import DataError, Problem
 from metareview.rob.grade import CERTAINTY, GradeAssessment, OutcomeEvidence, format_natural
 from metareview.rob.vocabulary import Judgement, parse_judgement
@@ -233,7 +234,7 @@ def sof_csv(assessments: Sequence[GradeAssessment]) -> str:
         [[f"footnote {k}", v, "", "", "", ""] for k, v in frame.attrs["footnotes"].items()],
         columns=frame.columns,
     )
-    return pd.concat([frame, notes], ignore_index=True).to_csv(index=False)
+    return safe_frame(pd.concat([frame, notes], ignore_index=True)).to_csv(index=False)
 
 
 def sof_html(assessments: Sequence[GradeAssessment], *, title: str = "Summary of findings") -> str:

@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from metareview.data.readers import read_raw
+from metareview.data.spreadsheet import safe_frame
 from metareview.errors import DataError, Problem
 from metareview.rob.rob2 import DOMAINS
 from metareview.rob.vocabulary import Judgement, parse_judgement
@@ -103,7 +104,7 @@ class RobTable:
     def to_robvis_csv(self, path: str | Path) -> Path:
         """Write the robvis CSV (read it in R with ``read.csv`` and pass it to ``rob_summary``)."""
         path = Path(path)
-        self.to_frame().to_csv(path, index=False)
+        safe_frame(self.to_frame()).to_csv(path, index=False)
         return path
 
     def to_dict(self) -> dict[str, Any]:

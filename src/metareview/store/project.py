@@ -33,6 +33,7 @@ from metareview.errors import StoreError
 from metareview.records.events import Event, EventKind, NewEvent
 from metareview.records.record import Record, SourceKind
 from metareview.store import migrate
+from metareview.store.chain import GENESIS, ChainCheck, event_hash, verify_chain
 from metareview.store.schema import events, imports, records
 
 SOURCE_KINDS = tuple(kind.value for kind in SourceKind)
@@ -199,15 +200,17 @@ class Project:
                 )
             ).inserted_primary_key[0]
             ids = []
-            for record in found:
+            for position, record in enumerate(found, start=1):
                 row = record.to_dict()
                 if source_database:
                     row["source_database"] = source_database
-                ids.append(
-                    connection.execute(
-                        insert(records).values(import_id=import_id, **row)
-                    ).inserted_primary_key[0]
-                )
+                where = f"{file}, record {position}"
+                _refuse_nul(row, where)
+                try:
+                    result = connection.execute(insert(records).values(import_id=import_id, **row))
+                except SQLAlchemyError as err:  # the driver's message only: never the whole row
+                    raise StoreError(f"{where}: cannot be stored ({_reason(err)})") from err
+                ids.append(result.inserted_primary_key[0])
             data = {"import_id": import_id, "file": file, "records": len(ids)}
             data |= {"errors": len(errors), "source_database": source_database}
             self._insert(connection, [NewEvent(EventKind.IMPORT, actor, data=data)], now)
@@ -297,6 +300,18 @@ class Project:
         """Change a project setting; the change is logged like any decision."""
         self.append([NewEvent(EventKind.SETTING, actor, value=key, data={"value": value})])
 
+    def verify_log(self) -> ChainCheck:
+        """Check the event log's hash chain; names the first event that does not link.
+
+        >>> project = Project.open("sqlite://")
+        >>> _ = project.add_import("s.ris", [Record(title="A")], actor="ana")
+        >>> project.verify_log().intact
+        True
+        """
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(events).order_by(events.c.id)).mappings()
+            return verify_chain(rows)
+
     @staticmethod
     def _select(connection: Connection, kind: EventKind | str | None = None) -> tuple[Event, ...]:
         query = select(events).order_by(events.c.id)
@@ -310,6 +325,8 @@ class Project:
         connection: Connection, new: Sequence[NewEvent], now: datetime
     ) -> tuple[Event, ...]:
         stored = []
+        last = connection.execute(select(events.c.hash).order_by(events.c.id.desc()).limit(1))
+        prev_hash = last.scalar() or GENESIS
         for item in new:
             row = {
                 "at": now,
@@ -321,12 +338,30 @@ class Project:
                 "reason": item.reason,
                 "data": item.data,
             }
+            _refuse_nul(row, f"a {item.kind.value} event")
+            row["prev_hash"] = prev_hash
+            row["hash"] = prev_hash = event_hash(prev_hash, row)
             try:
                 event_id = connection.execute(insert(events).values(**row)).inserted_primary_key[0]
             except SQLAlchemyError as err:
-                raise StoreError(f"cannot append {item.kind.value} event: {err.orig}") from err
+                raise StoreError(f"cannot append {item.kind.value} event: {_reason(err)}") from err
             stored.append(_event_from_row({"id": event_id, **row}))
         return tuple(stored)
+
+
+def _refuse_nul(row: dict[str, Any], where: str) -> None:
+    """Refuse text holding NUL, which PostgreSQL cannot store (so neither store takes it;
+    the importers remove NULs and say so)."""
+    for name, value in row.items():
+        texts = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise StoreError(f"{where}: field {name!r} holds a NUL character; remove it")
+
+
+def _reason(err: SQLAlchemyError) -> str:
+    """The database's own message, first line only (SQLAlchemy's text repeats the row)."""
+    orig = getattr(err, "orig", None) or err
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
 
 
 def _event_from_row(row: Any) -> Event:

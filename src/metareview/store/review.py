@@ -34,7 +34,10 @@ from metareview.records.events import Event, EventKind, NewEvent
 from metareview.records.record import OTHER_METHODS
 from metareview.records.screening import (
     DEFAULT_EXCLUSION_REASONS,
+    DEFAULT_REVIEWERS_REQUIRED,
+    REVIEWERS_SETTING,
     ScreeningConfig,
+    Stage,
     StageState,
     eligible_records,
     passed_records,
@@ -43,6 +46,7 @@ from metareview.records.screening import (
     plan_undo,
     plan_vote,
 )
+from metareview.records.stopping import plan_resume, plan_stop
 from metareview.records.studies import plan_same_study, plan_separate_study
 from metareview.store.project import Project
 
@@ -54,7 +58,7 @@ def screening_config(project: Project) -> ScreeningConfig:
     """The project's screening settings (reviewers per record, full-text exclusion reasons,
     highlighted words)."""
     return ScreeningConfig(
-        reviewers_required=int(project.setting("reviewers_required", 2)),
+        reviewers_required=int(project.setting(REVIEWERS_SETTING, DEFAULT_REVIEWERS_REQUIRED)),
         exclusion_reasons=tuple(project.setting("exclusion_reasons", DEFAULT_EXCLUSION_REASONS)),
         highlight_include=tuple(project.setting("highlight_include", [])),
         highlight_exclude=tuple(project.setting("highlight_exclude", [])),
@@ -69,28 +73,53 @@ def configure(
     exclusion_reasons: Sequence[str] | None = None,
     highlight_include: Sequence[str] | None = None,
     highlight_exclude: Sequence[str] | None = None,
+    only_unvoted: bool = False,
 ) -> ScreeningConfig:
-    """Change the screening settings given (validated first; each change is logged).
+    """Change the screening settings given (validated first; each change is logged):
+    reviewers per record, full-text exclusion reasons, and the words a screen highlights.
 
+    Once screening has begun, a new ``reviewers_required`` is refused: lowered, it would show
+    a vote still blinded; raised, it would reopen records whose votes are locked. With
+    ``only_unvoted`` it applies to the records nobody has voted on yet (at either stage),
+    and every record already voted on keeps the number it started with.
+
+    >>> from metareview.records.record import Record
     >>> project = Project.open("sqlite://")
-    >>> configure(project, actor="ana", highlight_include=["exercise"]).highlight_include
-    ('exercise',)
-    >>> [e.value for e in project.events()], screening_config(project).reviewers_required
-    (['highlight_include'], 2)
+    >>> _ = project.add_import("s.ris", [Record(title="A"), Record(title="B")], actor="ana")
+    >>> _ = vote(project, 1, reviewer="ana", stage="ta", decision="include")
+    >>> configure(project, actor="lead", reviewers_required=1)
+    Traceback (most recent call last):
+    metareview.errors.RecordsError: screening has begun (1 record with votes at stage ta): a new reviewers_required would reveal blinded votes or reopen locked records; apply it only to records not yet voted on (--only-unvoted)
+    >>> configure(project, actor="lead", reviewers_required=1, only_unvoted=True).reviewers_required
+    1
+    >>> state = stage_state(project, "ta")
+    >>> state.complete(1), state.required_for(1), state.required_for(2)
+    (False, 2, 1)
     """
     current = screening_config(project)
-    given = {
-        "reviewers_required": reviewers_required,
-        "exclusion_reasons": None if exclusion_reasons is None else tuple(exclusion_reasons),
-        "highlight_include": None if highlight_include is None else tuple(highlight_include),
-        "highlight_exclude": None if highlight_exclude is None else tuple(highlight_exclude),
-    }
-    wanted = replace(current, **{key: value for key, value in given.items() if value is not None})
-    for key, value in asdict(wanted).items():
-        if value != getattr(current, key):
-            project.set_setting(
-                key, list(value) if isinstance(value, tuple) else value, actor=actor
+    wanted = ScreeningConfig(
+        reviewers_required if reviewers_required is not None else current.reviewers_required,
+        tuple(exclusion_reasons) if exclusion_reasons is not None else current.exclusion_reasons,
+        tuple(highlight_include) if highlight_include is not None else current.highlight_include,
+        tuple(highlight_exclude) if highlight_exclude is not None else current.highlight_exclude,
+    )
+    if wanted.reviewers_required != current.reviewers_required:
+        voted = {stage.value: len(stage_state(project, stage, current).votes) for stage in Stage}
+        begun = ", ".join(
+            f"{n} record{'s' if n > 1 else ''} with votes at stage {stage}"
+            for stage, n in voted.items()
+            if n
+        )
+        if begun and not only_unvoted:
+            raise RecordsError(
+                f"screening has begun ({begun}): a new reviewers_required would reveal blinded "
+                "votes or reopen locked records; apply it only to records not yet voted on "
+                "(--only-unvoted)"
             )
+        project.set_setting(REVIEWERS_SETTING, wanted.reviewers_required, actor=actor)
+    for key in ("exclusion_reasons", "highlight_include", "highlight_exclude"):
+        if getattr(wanted, key) != getattr(current, key):
+            project.set_setting(key, list(getattr(wanted, key)), actor=actor)
     return wanted
 
 
@@ -217,6 +246,38 @@ def vote(
         return planned
 
     return project.append_checked(plan)[0]
+
+
+def stop_screening(project: Project, *, stage: str, rule: str, by: str) -> Event:
+    """Stop screening ``stage`` early by ``rule``: every record up for screening that nobody
+    has voted on is set aside, and PRISMA counts it as marked ineligible by automation
+    (see :mod:`metareview.records.stopping`). Votes in progress can still be completed.
+
+    >>> from metareview.records.record import Record
+    >>> project = Project.open("sqlite://")
+    >>> _ = project.add_import("s.ris", [Record(title=t) for t in "ABC"], actor="lead")
+    >>> _ = vote(project, 1, reviewer="ana", stage="ta", decision="include")
+    >>> stop_screening(project, stage="ta", rule="50 irrelevant in a row", by="lead").data
+    {'rule': '50 irrelevant in a row', 'records': [2, 3], 'set_aside': 2}
+    >>> resume_screening(project, stage="ta", by="lead").data
+    {'undoes': 3}
+    """
+    config = screening_config(project)
+    ids = project.record_ids()
+    other = other_method_records(project)
+
+    def plan(events: tuple[Event, ...]) -> list[NewEvent]:
+        up = eligible_records(ids, events, stage, config.reviewers_required, other)
+        state = StageState.from_events(events, stage, config.reviewers_required)
+        unscreened = [r for r in up if not state.votes.get(r)]
+        return plan_stop(events, unscreened, stage=stage, rule=rule, by=by)
+
+    return project.append_checked(plan)[0]
+
+
+def resume_screening(project: Project, *, stage: str, by: str) -> Event:
+    """Undo :func:`stop_screening` (refused once full-text work has begun since the stop)."""
+    return project.append_checked(lambda events: plan_resume(events, stage=stage, by=by))[0]
 
 
 def undo_vote(project: Project, *, reviewer: str, stage: str) -> Event:

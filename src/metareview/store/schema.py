@@ -2,7 +2,10 @@
 
 Records and imports are written once; every decision about a record (a duplicate, a
 screening vote, a resolution, a report that could not be retrieved) is a row of ``events``
-that is never updated or deleted: database triggers refuse both (see the first migration).
+that is never updated or deleted: database triggers refuse both (see the first migration),
+and refuse inserting over an existing row or truncating (the third). Each event stores the
+hash of the previous one, so a rewrite by someone who lifts the triggers is detected
+(:mod:`metareview.store.chain`).
 """
 
 from __future__ import annotations
@@ -27,9 +30,9 @@ imports = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("file", Text, nullable=False),
-    Column("source_database", String(200), nullable=False, default=""),
+    Column("source_database", Text, nullable=False, default=""),
     Column("source_kind", String(20), nullable=False, default="database"),
-    Column("actor", String(200), nullable=False),
+    Column("actor", Text, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("n_records", Integer, nullable=False),
     Column("errors", JSON, nullable=False),
@@ -45,14 +48,14 @@ records = Table(
     Column("authors", JSON, nullable=False),
     Column("year", Integer, nullable=True),
     Column("journal", Text, nullable=False, default=""),
-    Column("volume", String(100), nullable=False, default=""),
-    Column("issue", String(100), nullable=False, default=""),
-    Column("pages", String(100), nullable=False, default=""),
-    Column("doi", String(300), nullable=False, default=""),
-    Column("pmid", String(50), nullable=False, default=""),
+    Column("volume", Text, nullable=False, default=""),
+    Column("issue", Text, nullable=False, default=""),
+    Column("pages", Text, nullable=False, default=""),
+    Column("doi", Text, nullable=False, default=""),
+    Column("pmid", Text, nullable=False, default=""),
     Column("keywords", JSON, nullable=False),
     Column("publication_type", Text, nullable=False, default=""),
-    Column("source_database", String(200), nullable=False, default=""),
+    Column("source_database", Text, nullable=False, default=""),
     Column("source_file", Text, nullable=False, default=""),
     Column("source_position", Integer, nullable=True),
     Column("source_line", Integer, nullable=True),
@@ -63,13 +66,15 @@ events = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", DateTime(timezone=True), nullable=False),
-    Column("actor", String(200), nullable=False),
+    Column("actor", Text, nullable=False),
     Column("kind", String(40), nullable=False),
     Column("stage", String(10), nullable=True),
     Column("record_id", Integer, ForeignKey("records.id"), nullable=True),
-    Column("value", String(200), nullable=True),
+    Column("value", Text, nullable=True),
     Column("reason", Text, nullable=True),
     Column("data", JSON, nullable=True),
+    Column("prev_hash", String(64), nullable=True),  # the previous event's hash (see chain.py)
+    Column("hash", String(64), nullable=True),
     Index("ix_events_kind_stage", "kind", "stage"),
     Index("ix_events_record", "record_id"),
 )

@@ -17,13 +17,19 @@ CSV/TSV/XLSX (optionally gzipped CSV) with the headers of common tools.
 
 from __future__ import annotations
 
-import gzip
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from metareview.errors import RecordsError
-from metareview.records.importers._base import ImportProblem, ImportResult, decode_bytes
+from metareview.records.importers._base import (
+    ImportProblem,
+    ImportResult,
+    database_in_header,
+    decode_bytes,
+    read_export_bytes,
+)
 from metareview.records.importers.bibtex import parse_bibtex
 from metareview.records.importers.endnote_xml import parse_endnote_xml
 from metareview.records.importers.pubmed import parse_medline
@@ -136,21 +142,41 @@ def read_records(
     if not path.is_file():
         raise RecordsError(f"{path}: no such file")
     name = str(path)
+    empty = (ImportProblem(None, "the file is empty"),)
     if format == "table" or (format is None and _EXTENSIONS.get(_suffix(path)) == "table"):
-        frame, encoding = read_table(path)
+        frame, encoding, note = read_table(path)
+        notes = (note,) if note else ()
+        if frame.columns.empty:
+            return ImportResult(name, (), empty, "table", encoding, notes)
         records, problems = records_from_frame(frame, name, source_database)
-        return ImportResult(name, tuple(records), tuple(problems), "table", encoding)
-    data = path.read_bytes()
-    if path.suffix.lower() == ".gz":
-        data = gzip.decompress(data)
-    text, encoding = decode_bytes(data)
+        notes += _unnamed_sources(records, path, source_database)
+        return ImportResult(name, tuple(records), tuple(problems), "table", encoding, notes)
+    text, encoding, note = decode_bytes(read_export_bytes(path))
+    notes = (note,) if note else ()
     if not text.strip():
-        return ImportResult(name, (), (ImportProblem(None, "the file is empty"),), "", encoding)
+        return ImportResult(name, (), empty, "", encoding, notes)
     kind = format or detect_format(path, text)
     records, problems = FORMATS[kind](text, name, source_database)
     if not records and not problems:
         problems = [ImportProblem(None, f"no {kind} entries found")]
-    return ImportResult(name, tuple(records), tuple(problems), kind, encoding)
+    header = database_in_header(text) if source_database is None else ""
+    if header:
+        records = [r if r.source_database else replace(r, source_database=header) for r in records]
+    notes += _unnamed_sources(records, path, source_database)
+    return ImportResult(name, tuple(records), tuple(problems), kind, encoding, notes)
+
+
+def _unnamed_sources(
+    records: Sequence[Record], path: Path, source_database: str | None
+) -> tuple[str, ...]:
+    """A note when records name no source database (PRISMA then counts the file's name)."""
+    unnamed = sum(1 for r in records if not r.source_database)
+    if source_database or not unnamed:
+        return ()
+    return (
+        f"{unnamed} of {len(records)} records name no source database; PRISMA counts them "
+        f"under the file name {path.name!r} (give --source NAME to name it)",
+    )
 
 
 def read_many(

@@ -1,6 +1,6 @@
 """What every importer shares: the result types, decoding, and field clean-up.
 
->>> text, encoding = decode_bytes("Müller".encode("latin-1"))
+>>> text, encoding, note = decode_bytes("Müller".encode("latin-1"))
 >>> text, encoding
 ('Müller', 'latin-1')
 >>> split_lines("a\\r\\nb\\rc\\nd")
@@ -13,10 +13,14 @@
 
 from __future__ import annotations
 
+import gzip
 import re
+import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
+from metareview.errors import RecordsError
 from metareview.records.record import Record
 
 _BOMS = (
@@ -52,7 +56,8 @@ class ImportResult:
     """The records read from one file, and every problem met (each entry skipped is named).
 
     ``to_dict()`` has the shape ``metareview records import --json`` prints for each file:
-    ``{"file", "format", "encoding", "records": <count>, "errors": [{"line", "message"}]}``.
+    ``{"file", "format", "encoding", "records": <count>, "errors": [{"line", "message"}],
+    "notes"}``; ``notes`` say what was repaired in the whole file (e.g. the encoding's fallback).
     """
 
     file: str
@@ -60,6 +65,7 @@ class ImportResult:
     errors: tuple[ImportProblem, ...] = ()
     format: str = ""
     encoding: str = ""
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +74,7 @@ class ImportResult:
             "encoding": self.encoding,
             "records": len(self.records),
             "errors": [problem.to_dict() for problem in self.errors],
+            "notes": list(self.notes),
         }
 
     def to_frame(self):
@@ -84,6 +91,7 @@ class ImportResult:
 
     def summary(self) -> str:
         lines = [f"{self.file} ({self.format}, {self.encoding}): {len(self.records)} records"]
+        lines.extend(f"note: {note}" for note in self.notes)
         if self.errors:
             lines.append(f"{len(self.errors)} problems:")
             lines.extend(f"  {problem}" for problem in self.errors)
@@ -118,27 +126,149 @@ class FieldBag:
         return [v.strip() for tag in tags for v in self.values.get(tag, ()) if v.strip()]
 
 
-def decode_bytes(data: bytes) -> tuple[str, str]:
+class Decoded(NamedTuple):
+    """An export's text, the encoding it was read in, and a note when that took a fallback."""
+
+    text: str
+    encoding: str
+    note: str = ""
+
+
+def decode_bytes(data: bytes) -> Decoded:
     """Decode an export: a BOM decides; else UTF-8 if valid; else Windows-1252, else Latin-1.
 
+    A byte-order mark followed by bytes its encoding cannot read (a Latin-1 file that an
+    editor stamped with a UTF-8 BOM) is read in the fallback, and the note says so. NUL
+    characters (which no export means, and PostgreSQL cannot store) are removed and counted.
+
+    >>> decode_bytes(b"TI  - A\\x00 trial\\x00")
+    Decoded(text='TI  - A trial', encoding='utf-8', note='removed 2 NUL characters')
+
     >>> decode_bytes("Müller 5 €".encode("cp1252"))
-    ('Müller 5 €', 'cp1252')
-    >>> decode_bytes("Müller".encode("utf-8"))
+    Decoded(text='Müller 5 €', encoding='cp1252', note='')
+    >>> decode_bytes("Müller".encode("utf-8"))[:2]
     ('Müller', 'utf-8')
+    >>> decoded = decode_bytes(b"\\xef\\xbb\\xbfM\\xfcller")
+    >>> decoded.text, decoded.encoding
+    ('Müller', 'latin-1')
+    >>> decoded.note
+    'starts with a utf-8 byte-order mark but byte 0xfc at offset 4 is not utf-8; read as latin-1'
     """
+    decoded = _decode(data)
+    nul = decoded.text.count("\x00")
+    if not nul:
+        return decoded
+    note = "; ".join(filter(None, (decoded.note, f"removed {nul} NUL characters")))
+    return Decoded(decoded.text.replace("\x00", ""), decoded.encoding, note)
+
+
+def _decode(data: bytes) -> Decoded:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data.decode(encoding), encoding
+            try:
+                return Decoded(data.decode(encoding), encoding)
+            except UnicodeDecodeError as err:
+                text, fallback = _single_byte(data[len(bom) :])
+                name = encoding.removesuffix("-sig")
+                offset = err.start + (len(bom) if encoding == "utf-8-sig" else 0)
+                note = (
+                    f"starts with a {name} byte-order mark but byte 0x{err.object[err.start]:02x}"
+                    f" at offset {offset} is not {name}; read as {fallback}"
+                )
+                return Decoded(text, fallback, note)
     try:
-        return data.decode("utf-8"), "utf-8"
+        return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
-        pass
+        return Decoded(*_single_byte(data))
+
+
+def _single_byte(data: bytes) -> tuple[str, str]:
     if not any(0x80 <= byte <= 0x9F for byte in data):
         return data.decode("latin-1"), "latin-1"
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         return data.decode("latin-1"), "latin-1"
+
+
+MAX_EXPORT_BYTES = 1 << 30
+"""The largest (decompressed) export read: 1 GiB, far above any real search export."""
+
+
+def read_export_bytes(path: Path) -> bytes:
+    """The bytes of an export, gunzipped when it ends in ``.gz``, with located errors.
+
+    A file that is not gzip, gzip data cut short, or more than :data:`MAX_EXPORT_BYTES`
+    once decompressed (a gzip bomb) is a :class:`~metareview.errors.RecordsError`.
+    """
+    if path.suffix.lower() != ".gz":
+        return path.read_bytes()
+    chunks, size = [], 0
+    try:
+        with gzip.open(path, "rb") as stream:
+            while chunk := stream.read(1 << 20):
+                size += len(chunk)
+                if size > MAX_EXPORT_BYTES:
+                    raise RecordsError(
+                        f"{path}: decompresses to more than {MAX_EXPORT_BYTES >> 20} MiB; "
+                        "not read (split the export)"
+                    )
+                chunks.append(chunk)
+    except gzip.BadGzipFile as err:
+        raise RecordsError(f"{path}: not a gzip file ({err}); rename it without .gz") from err
+    except (EOFError, zlib.error) as err:
+        raise RecordsError(
+            f"{path}: the gzip data is truncated or corrupt ({err}); download it again"
+        ) from err
+    return b"".join(chunks)
+
+
+KNOWN_DATABASES = {
+    "scopus": "Scopus",
+    "embase": "Embase",
+    "medline": "MEDLINE",
+    "pubmed": "PubMed",
+    "nlm": "PubMed",
+    "web of science": "Web of Science",
+    "psycinfo": "PsycINFO",
+    "apa psycinfo": "PsycINFO",
+    "proquest": "ProQuest",
+    "cinahl": "CINAHL",
+    "cochrane": "Cochrane Library",
+}
+_HEADER_DATABASE = re.compile(
+    r"^\s*(?:source\s+)?data\s?base(?:\s+name)?\s*[:=]\s*([^<\r\n]+)", re.IGNORECASE | re.MULTILINE
+)
+HEADER_LINES = 40
+
+
+def known_database(value: str) -> str:
+    """The standard name of a database a value names, or '' (e.g. "APA PsycInfo" → PsycINFO).
+
+    >>> known_database("Embase <1974 to 2023 March 01>"), known_database("PTSDpubs")
+    ('Embase', '')
+    """
+    value = value.strip().lower()
+    if value in KNOWN_DATABASES:
+        return KNOWN_DATABASES[value]
+    return next((name for key, name in KNOWN_DATABASES.items() if key in value), "")
+
+
+def database_in_header(text: str) -> str:
+    """The database an export's header names (a ``Database: …`` line among its first lines,
+    as Ovid and EBSCO write), or ''.
+
+    >>> database_in_header("Database: APA PsycInfo <1806 to March Week 1 2023>\\nSearch Strategy:")
+    'PsycINFO'
+    >>> database_in_header("Database: MyLocalIndex\\n1.\\nTY  - JOUR")
+    'MyLocalIndex'
+    """
+    head = "\n".join(text.splitlines()[:HEADER_LINES])
+    match = _HEADER_DATABASE.search(head)
+    if not match:
+        return ""
+    named = clean_text(match.group(1))
+    return known_database(named) or named
 
 
 def split_lines(text: str) -> list[str]:

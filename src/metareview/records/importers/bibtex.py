@@ -5,6 +5,12 @@ next ``@entry{`` when an entry's braces never close, and does not depend on whic
 bibtexparser's incompatible major versions is installed. ``@string`` macros, ``#``
 concatenation, month macros, ``@comment`` and ``@preamble`` are understood.
 
+Macros are hostile input too: ``@string`` definitions that each concatenate the previous one
+twice double at every level (a 1 KB file would expand to gigabytes). Expansion is bounded: a
+value longer than :data:`MAX_VALUE_CHARS`, a macro built from more than
+:data:`MAX_MACRO_DEPTH` levels of macros, or more than :data:`MAX_EXPANDED_CHARS` of macro
+text substituted in one file is refused with the line of the entry, which is skipped.
+
 >>> text = '@string{jp = "J Psychol"}\\n@article{smit2023,\\n  title = {Peer {Support}},\\n' \\
 ...        '  author = {Smit, Dirk and M{\\\\"u}ller, Ana},\\n  journal = jp,\\n  year = 2023}\\n'
 >>> records, problems = parse_bibtex(text, "lib.bib")
@@ -50,6 +56,46 @@ _TYPES = {
 }
 
 
+MAX_VALUE_CHARS = 1_000_000
+"""The longest field or macro value, after expansion (a long abstract is ~10,000)."""
+MAX_MACRO_DEPTH = 32
+"""How many levels of ``@string`` macros a macro may be built from."""
+MAX_EXPANDED_CHARS = 50_000_000
+"""The most macro text substituted into one file's values."""
+
+
+class _Macros:
+    """The ``@string`` macros defined so far, each with its depth, and the expansion budget."""
+
+    def __init__(self) -> None:
+        self.values = {month: (month.capitalize(), 0) for month in _MONTHS}
+        self.budget = MAX_EXPANDED_CHARS
+        self.refused: dict[str, int] = {}  # macro name -> line of its refused definition
+
+    def expand(self, token: str, offset: int) -> tuple[str, int]:
+        """The text and depth of a macro (an undefined name stands for itself)."""
+        if token.lower() in self.refused:
+            line = self.refused[token.lower()]
+            raise _EntryError(offset, f"uses macro {token!r}, refused at line {line}")
+        value, depth = self.values.get(token.lower(), (token, -1))
+        if depth >= 0:
+            self.budget -= len(value)
+            if self.budget < 0:
+                raise _EntryError(
+                    offset,
+                    f"@string macros expand to more than {MAX_EXPANDED_CHARS:,} characters "
+                    "in this file",
+                )
+        return value, depth + 1
+
+    def define(self, name: str, value: str, depth: int, offset: int) -> None:
+        if depth > MAX_MACRO_DEPTH:
+            raise _EntryError(
+                offset, f"macro {name!r} nests more than {MAX_MACRO_DEPTH} levels of macros"
+            )
+        self.values[name] = (value, depth)
+
+
 class _EntryError(Exception):
     def __init__(self, offset: int, message: str):
         super().__init__(message)
@@ -65,7 +111,7 @@ def parse_bibtex(
     def line_of(offset: int) -> int:
         return bisect.bisect_right(line_starts, offset)
 
-    macros = {month: month.capitalize() for month in _MONTHS}
+    macros = _Macros()
     records: list[Record] = []
     problems: list[ImportProblem] = []
     position = 0
@@ -87,14 +133,16 @@ def parse_bibtex(
         body_start = match.end()
         try:
             if kind == "string":
-                for name, value in _fields(text, body_start, end, macros):
-                    macros[name] = value
+                for name, value, depth in _fields(text, body_start, end, macros):
+                    macros.define(name, value, depth, body_start)
                 continue
             key_end = text.find(",", body_start, end)
             if key_end < 0:
                 raise _EntryError(body_start, "entry has no citation key followed by a comma")
-            fields = dict(_fields(text, key_end + 1, end, macros))
+            fields = {name: value for name, value, _ in _fields(text, key_end + 1, end, macros)}
         except _EntryError as error:
+            if kind == "string" and (name := _NAME.match(text, body_start, end)):
+                macros.refused[name.group(1).lower()] = line_of(start)
             problems.append(
                 ImportProblem(line_of(error.offset), f"@{kind} entry: {error}; entry skipped")
             )
@@ -125,8 +173,8 @@ def _closing(text: str, offset: int, closer: str) -> int | None:
     return None
 
 
-def _fields(text: str, offset: int, end: int, macros: dict[str, str]):
-    """Yield ``(name, value)`` for each ``name = value`` between ``offset`` and ``end``."""
+def _fields(text: str, offset: int, end: int, macros: _Macros):
+    """Yield ``(name, value, macro depth)`` for each ``name = value`` in ``offset:end``."""
     while True:
         while offset < end and text[offset] in " \t\r\n,":
             offset += 1
@@ -137,13 +185,17 @@ def _fields(text: str, offset: int, end: int, macros: dict[str, str]):
             raise _EntryError(
                 offset, f"expected 'name = value', got {text[offset : offset + 30]!r}"
             )
-        offset, value = _value(text, name.end() + 1, end, macros)
-        yield name.group(1).lower(), value
+        offset, value, depth = _value(text, name.end() + 1, end, macros)
+        yield name.group(1).lower(), value, depth
 
 
-def _value(text: str, offset: int, end: int, macros: dict[str, str]) -> tuple[int, str]:
+def _value(text: str, offset: int, end: int, macros: _Macros) -> tuple[int, str, int]:
     parts: list[str] = []
+    size = levels = 0
+    start = offset
     while True:
+        if size > MAX_VALUE_CHARS:
+            raise _EntryError(start, f"a value is longer than {MAX_VALUE_CHARS:,} characters")
         while offset < end and text[offset].isspace():
             offset += 1
         if offset >= end:
@@ -157,6 +209,7 @@ def _value(text: str, offset: int, end: int, macros: dict[str, str]) -> tuple[in
                     break
                 index += 1
             parts.append(text[offset + 1 : index])
+            size += index - offset - 1
             offset = index + 1
         elif char == '"':
             index, depth = offset + 1, 0
@@ -166,13 +219,22 @@ def _value(text: str, offset: int, end: int, macros: dict[str, str]) -> tuple[in
             if index >= end:
                 raise _EntryError(offset, "a quoted value is never closed")
             parts.append(text[offset + 1 : index])
+            size += index - offset - 1
             offset = index + 1
         else:
             word = _NAME.match(text, offset, end)
             if not word:
                 raise _EntryError(offset, f"unexpected {char!r} where a value should start")
             token = word.group(1)
-            parts.append(token if token.isdigit() else macros.get(token.lower(), token))
+            value, level = (token, 0) if token.isdigit() else macros.expand(token, offset)
+            if size + len(value) > MAX_VALUE_CHARS:
+                raise _EntryError(
+                    start, f"a value is longer than {MAX_VALUE_CHARS:,} characters once "
+                    f"@string macros are expanded (at macro {token!r})"
+                )  # fmt: skip
+            parts.append(value)
+            size += len(value)
+            levels = max(levels, level)
             offset = word.end()
         while offset < end and text[offset].isspace():
             offset += 1
@@ -181,7 +243,9 @@ def _value(text: str, offset: int, end: int, macros: dict[str, str]) -> tuple[in
             continue
         if offset < end and text[offset] != ",":
             raise _EntryError(offset, f"expected ',' after a value, got {text[offset]!r}")
-        return offset, "".join(parts)
+        if size > MAX_VALUE_CHARS:
+            raise _EntryError(start, f"a value is longer than {MAX_VALUE_CHARS:,} characters")
+        return offset, "".join(parts), levels
 
 
 def _split_names(value: str) -> list[str]:

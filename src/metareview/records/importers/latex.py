@@ -54,6 +54,9 @@ _LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|o|O|l|L|i|j)(?![A-Za-z])\s*(?:\{\
 _ESCAPED = re.compile(r"\\([&%$#_{}])")
 _COMMAND_WITH_ARGUMENT = re.compile(r"\\[A-Za-z]+\*?\s*\{([^{}]*)\}")
 _BARE_COMMAND = re.compile(r"\\[A-Za-z]+\*?\s*")
+MAX_COMMAND_NESTING = 16
+"""Levels of nested commands unwrapped one by one; deeper ones lose their names and braces
+together below (each level is a pass over the text: unbounded, deep nesting is quadratic)."""
 
 
 def latex_to_text(value: str) -> str:
@@ -68,10 +71,10 @@ def latex_to_text(value: str) -> str:
         return f"\x00{len(escaped) - 1}\x00"
 
     text = _ESCAPED.sub(keep, text)
-    previous = None
-    while previous != text:
-        previous = text
-        text = _COMMAND_WITH_ARGUMENT.sub(r"\1", text)
+    for _ in range(MAX_COMMAND_NESTING):  # \emph{\textbf{x}}: innermost first, level by level
+        previous, text = text, _COMMAND_WITH_ARGUMENT.sub(r"\1", text)
+        if text == previous:
+            break
     text = _BARE_COMMAND.sub("", text).replace("{", "").replace("}", "")
     text = re.sub(r"\x00(\d+)\x00", lambda m: escaped[int(m.group(1))], text)
     return unicodedata.normalize("NFC", " ".join(text.split()))

@@ -23,6 +23,7 @@ from metareview.records.importers._base import (
     clean_text,
     find_pmid,
     first_year,
+    known_database,
     page_range,
     split_lines,
     unique,
@@ -31,19 +32,35 @@ from metareview.records.record import Record
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  - ?(.*)$")
 _LIST_TAGS = {"KW", "AU", "A1", "AD", "N1"}
-_KNOWN_DATABASES = {
-    "scopus": "Scopus",
-    "embase": "Embase",
-    "medline": "MEDLINE",
-    "pubmed": "PubMed",
-    "nlm": "PubMed",
-    "web of science": "Web of Science",
-    "psycinfo": "PsycINFO",
-    "apa psycinfo": "PsycINFO",
-    "proquest": "ProQuest",
-    "cinahl": "CINAHL",
-    "cochrane": "Cochrane Library",
-}
+
+_OVID_DATABASE = re.compile(r"[?&]D=([a-z]+)", re.IGNORECASE)
+_OVID_CODES = (  # Ovid's database codes (the D= of its links), by prefix
+    ("psyc", "PsycINFO"),
+    ("emed", "Embase"),
+    ("emez", "Embase"),
+    ("emex", "Embase"),
+    ("oemez", "Embase"),
+    ("medl", "MEDLINE"),
+    ("mesz", "MEDLINE"),
+    ("mesx", "MEDLINE"),
+    ("prem", "MEDLINE"),
+    ("ppez", "MEDLINE"),
+    ("cctr", "Cochrane Library"),
+    ("coch", "Cochrane Library"),
+    ("cdsr", "Cochrane Library"),
+    ("cin", "CINAHL"),
+)
+
+
+def _ovid_database(code: str) -> str:
+    """The database an Ovid link's ``D=`` code names ("Ovid" when unknown).
+
+    >>> _ovid_database("psyc16"), _ovid_database("emexb"), _ovid_database("zzz")
+    ('PsycINFO', 'Embase', 'Ovid')
+    """
+    code = code.lower()
+    return next((name for prefix, name in _OVID_CODES if code.startswith(prefix)), "Ovid")
+
 
 RIS_TYPES = {
     "JOUR": "Journal Article",
@@ -200,18 +217,21 @@ def _pmid(bag: FieldBag, links: list[str]) -> str:
 
 
 def _database(bag: FieldBag, links: list[str]) -> str:
-    for value in bag.all("DB", "DP"):
-        name = _KNOWN_DATABASES.get(value.strip().lower())
-        if name:
+    """The database a record names (``DB``/``DP``, as written when not a known one), else
+    the one its accession number or links reveal."""
+    named = bag.all("DB", "DP")
+    for value in named:
+        if name := known_database(value):
             return name
-        for key, known in _KNOWN_DATABASES.items():
-            if key in value.lower():
-                return known
+    if named:
+        return clean_text(named[0])  # as written, e.g. ProQuest's "PTSDpubs"
     accession = bag.first("AN")
     if accession.startswith("WOS:"):
         return "Web of Science"
     if any("scopus.com" in link for link in links):
         return "Scopus"
-    if any("ovid.com" in link for link in links):
-        return "Ovid"
+    for link in links:
+        if "ovid.com" in link:
+            code = _OVID_DATABASE.search(link)
+            return _ovid_database(code.group(1)) if code else "Ovid"
     return ""

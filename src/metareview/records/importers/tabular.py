@@ -11,7 +11,7 @@ SYNERGY/ASReview data sets), with the column headers each tool uses recognised a
 
 from __future__ import annotations
 
-import gzip
+import csv
 import io
 import re
 from pathlib import Path
@@ -26,6 +26,7 @@ from metareview.records.importers._base import (
     decode_bytes,
     first_year,
     page_range,
+    read_export_bytes,
     unique,
 )
 from metareview.records.record import Record
@@ -78,22 +79,23 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 _COVIDENCE_NAMES = re.compile(r"^[^,;]+ [A-Z]{1,4}(, [^,;]+ [A-Z]{1,4})+$")
 
 
-def read_table(path: Path) -> tuple[pd.DataFrame, str]:
-    """Every cell of a CSV/TSV/XLSX file as text ('' for empty cells), and the encoding."""
+def read_table(path: Path) -> tuple[pd.DataFrame, str, str]:
+    """Every cell of a CSV/TSV/XLSX file as text ('' for empty cells), the encoding, and a
+    note when decoding took a fallback (see :func:`decode_bytes`). An empty file gives a
+    frame without columns."""
     suffixes = [s.lower() for s in path.suffixes]
     try:
         if suffixes and suffixes[-1] in {".xlsx", ".xlsm"}:
-            return pd.read_excel(path, dtype=str, keep_default_na=False), "xlsx"
-        data = path.read_bytes()
-        if suffixes and suffixes[-1] == ".gz":
-            data = gzip.decompress(data)
-        text, encoding = decode_bytes(data)
+            return pd.read_excel(path, dtype=str, keep_default_na=False), "xlsx", ""
+        decoded = decode_bytes(read_export_bytes(path))
+        if not decoded.text.strip():
+            return pd.DataFrame(), decoded.encoding, decoded.note
         sep = "\t" if {".tsv", ".tab"} & set(suffixes) else None
         frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, engine="python"
+            io.StringIO(decoded.text), dtype=str, keep_default_na=False, sep=sep, engine="python"
         )
-        return frame, encoding
-    except (ValueError, OSError, EOFError, pd.errors.ParserError) as error:
+        return frame, decoded.encoding, decoded.note
+    except (ValueError, OSError, csv.Error, pd.errors.ParserError) as error:
         raise RecordsError(f"{path}: cannot be read as a table: {error}") from error
 
 

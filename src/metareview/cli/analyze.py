@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -104,46 +105,12 @@ def _selection_steps(
 @sheet_option
 @drop_incomplete_option
 @json_option
-def analyze(
-    data: str,
-    measure: str | None,
-    preset: str,
-    method: str | None,
-    ci_method: str | None,
-    level: float,
-    columns: tuple[str, ...],
-    sheet: str | None,
-    drop_incomplete: bool,
-    force_bias: bool,
-    by: str | None,
-    tau_common: bool | None,
-    min_k_subgroup: int,
-    trimfill_estimator: str,
-    trimfill_side: str | None,
-    selection_steps: tuple[float, ...] | None,
-    as_json: bool,
-) -> None:
+def analyze(data: str, columns: tuple[str, ...], as_json: bool, **settings: Any) -> None:
     """Pool the studies in DATA: common and random effects, tau^2, I^2, Q, prediction interval,
     and small-study effects (Egger, Begg, trim-and-fill, PET-PEESE, fail-safe N).
 
     Rows whose effect size cannot be estimated are dropped and listed with the reason.
     """
-    settings = analysis_settings(
-        measure=measure,
-        preset=preset,
-        method=method,
-        ci_method=ci_method,
-        level=level,
-        columns=mapping_from(columns),
-        sheet=sheet,
-        drop_incomplete=drop_incomplete,
-        force_bias=force_bias,
-        by=by,
-        tau_common=tau_common,
-        min_k_subgroup=min_k_subgroup,
-        trimfill_estimator=trimfill_estimator,
-        trimfill_side=trimfill_side,
-        selection_steps=selection_steps,
-    )
-    result = run_analysis(data, settings)
+    # every other option is a field of AnalysisSettings, under its name
+    result = run_analysis(data, analysis_settings(columns=mapping_from(columns), **settings))
     echo(json.dumps(result.to_dict(), indent=2) if as_json else result.summary())

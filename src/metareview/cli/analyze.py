@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import click
 
@@ -22,6 +21,7 @@ from metareview.cli.options import (
 )
 from metareview.plan.analysis import analysis_settings
 from metareview.plan.analysis import analyze as run_analysis
+from metareview.plan.multilevel import MODELS, MultilevelRequest
 from metareview.stats.bias.selection import check_steps
 from metareview.stats.bias.trimfill import ESTIMATORS, SIDES
 
@@ -43,6 +43,21 @@ def _selection_steps(
             param,
         ) from None
     return tuple(steps)
+
+
+def multilevel_request(
+    model: str, rho: float | None, smooth_vi: bool | None, robust: str | None
+) -> MultilevelRequest:
+    """The ``--model --rho --smooth-vi --robust`` options; a misuse is a usage error (exit 2)."""
+    try:
+        return MultilevelRequest(
+            model=model.lower(),
+            rho=rho,
+            smooth_vi=smooth_vi,
+            robust=robust.upper() if robust and robust.lower() != "none" else robust,
+        )
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
 
 
 @click.command()
@@ -101,16 +116,85 @@ def _selection_steps(
     help="Also fit the step-function selection model (Vevea & Hedges 1995) with these "
     "cut-points of one-sided p values, e.g. 0.025,0.5.",
 )
+@click.option(
+    "--model",
+    type=click.Choice(MODELS, case_sensitive=False),
+    default="standard",
+    show_default=True,
+    help="standard: one random-effects model over the rows; threelevel: effects (rows) nested "
+    "in studies (the study column); che: the correlated-and-hierarchical-effects working model.",
+)
+@click.option(
+    "--rho",
+    type=click.FloatRange(-1.0, 1.0, min_open=True, max_open=True),
+    default=None,
+    help="CHE only: assumed correlation of effects within a study (default 0.6).",
+)
+@click.option(
+    "--smooth-vi/--no-smooth-vi",
+    "smooth_vi",
+    default=None,
+    help="CHE only: replace each effect's variance by its study's mean variance (default: the "
+    "preset's; on under metapsy).",
+)
+@click.option(
+    "--robust",
+    type=click.Choice(["cr2", "cr1", "none"], case_sensitive=False),
+    default=None,
+    help="Cluster-robust variance by study for threelevel/che: cr2 (clubSandwich, Satterthwaite "
+    "df), cr1 (metafor robust) or none (default: cr2 for che, none for threelevel).",
+)
 @column_option
 @sheet_option
 @drop_incomplete_option
 @json_option
-def analyze(data: str, columns: tuple[str, ...], as_json: bool, **settings: Any) -> None:
+def analyze(
+    data: str,
+    measure: str | None,
+    preset: str,
+    method: str | None,
+    ci_method: str | None,
+    level: float,
+    columns: tuple[str, ...],
+    sheet: str | None,
+    drop_incomplete: bool,
+    force_bias: bool,
+    by: str | None,
+    tau_common: bool | None,
+    min_k_subgroup: int,
+    trimfill_estimator: str,
+    trimfill_side: str | None,
+    selection_steps: tuple[float, ...] | None,
+    model: str,
+    rho: float | None,
+    smooth_vi: bool | None,
+    robust: str | None,
+    as_json: bool,
+) -> None:
     """Pool the studies in DATA: common and random effects, tau^2, I^2, Q, prediction interval,
-    and small-study effects (Egger, Begg, trim-and-fill, PET-PEESE, fail-safe N).
+    and small-study effects (Egger, Begg, trim-and-fill, PET-PEESE, fail-safe N). With
+    --model threelevel or che, also the multilevel model of the rows (one effect each)
+    clustered by study.
 
     Rows whose effect size cannot be estimated are dropped and listed with the reason.
     """
-    # every other option is a field of AnalysisSettings, under its name
-    result = run_analysis(data, analysis_settings(columns=mapping_from(columns), **settings))
+    settings = analysis_settings(
+        measure=measure,
+        preset=preset,
+        method=method,
+        ci_method=ci_method,
+        level=level,
+        columns=mapping_from(columns),
+        sheet=sheet,
+        drop_incomplete=drop_incomplete,
+        force_bias=force_bias,
+        by=by,
+        tau_common=tau_common,
+        min_k_subgroup=min_k_subgroup,
+        trimfill_estimator=trimfill_estimator,
+        trimfill_side=trimfill_side,
+        selection_steps=selection_steps,
+        multilevel=multilevel_request(model, rho, smooth_vi, robust),
+    )
+    result = run_analysis(data, settings)
     echo(json.dumps(result.to_dict(), indent=2) if as_json else result.summary())

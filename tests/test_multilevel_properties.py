@@ -104,3 +104,18 @@ def test_bad_inputs_are_value_errors():
         fit_multilevel([0.1, 0.2, 0.3, 0.1], [0.01] * 4, [1, 1, 2, 3], rho=1.5)
     with pytest.raises(ValueError, match="robust must be one of none, CR2, CR1"):
         fit_multilevel([0.1, 0.2, 0.3, 0.1], [0.01] * 4, [1, 1, 2, 3], robust="HC3")
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(rho=0.6, robust="CR2", test="t")])
+def test_to_dict_from_dict_round_trip(kwargs):
+    import json
+
+    from metareview.stats.multilevel import MultilevelResult
+
+    yi = [0.1, 0.3, 0.5, 0.4, -0.1, 0.0, 0.6, 0.9, 0.2]
+    study = [1, 1, 2, 2, 3, 3, 4, 4, 5]
+    mods = [[0.0], [1.0], [0.0], [1.0], [0.0], [1.0], [0.0], [1.0], [0.5]]
+    for moderators in (None, mods):
+        res = fit_multilevel(yi, [0.01] * 9, study, mods=moderators, **kwargs)
+        doc = json.loads(json.dumps(res.to_dict()))
+        assert MultilevelResult.from_dict(doc) == res

@@ -30,6 +30,10 @@ class MultilevelI2:
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, doc: dict[str, float]) -> MultilevelI2:
+        return cls(**doc)
+
 
 def typical_sampling_variance(vi: Sequence[float] | np.ndarray) -> float:
     """Higgins & Thompson's typical within-study variance ṽ."""

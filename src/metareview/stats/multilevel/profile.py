@@ -51,6 +51,10 @@ class LevelTest:
             "loglik_reduced": self.loglik_reduced,
         }
 
+    @classmethod
+    def from_dict(cls, doc: dict[str, object]) -> LevelTest:
+        return cls(**doc)  # type: ignore[arg-type]
+
 
 def profile_loglik(
     data: ModelData, method: str, fit: Maximum, component: int, value: float

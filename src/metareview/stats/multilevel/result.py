@@ -11,6 +11,11 @@ from metareview.stats.multilevel.profile import LevelTest
 from metareview.stats.multilevel.robust import RobustResult
 
 LEVELS: tuple[str, str] = ("between", "within")
+_PER_COEFFICIENT = ("estimate", "se", "statistic", "pvalue", "ci_lower", "ci_upper")
+_SCALARS = (
+    "pi_lower", "pi_upper", "loglik", "deviance", "aic", "bic", "aicc", "qm", "qm_pvalue", "qe",
+    "qe_df", "qe_pvalue", "iterations",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,34 @@ class MultilevelResult:
             "iterations": self.iterations,
             "warnings": list(self.warnings),
         }
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> MultilevelResult:
+        """The result :meth:`to_dict` wrote (``results.json``): ``from_dict(r.to_dict()) == r``."""
+        coefs = doc["coefficients"]
+        per = {key: tuple(c[key] for c in coefs) for key in _PER_COEFFICIENT}
+        return cls(
+            model=doc["model"],
+            method=doc["method"],
+            test=doc["test"],
+            level=doc["level"],
+            rho=doc["rho"],
+            smooth_vi=doc["smooth_vi"],
+            k=doc["k"],
+            n_studies=doc["n_studies"],
+            coefficients=tuple(c["name"] for c in coefs),
+            df=doc["df"],
+            sigma2=tuple(doc["sigma2"]),  # type: ignore[arg-type]
+            sigma2_ci=tuple(tuple(ci) for ci in doc["sigma2_ci"]) if doc["sigma2_ci"] else None,
+            at_boundary=tuple(doc["sigma2_at_boundary"]),  # type: ignore[arg-type]
+            level_tests=tuple(LevelTest.from_dict(t) for t in doc["level_tests"]),
+            i2=MultilevelI2.from_dict(doc["i2"]),
+            qm_df=tuple(doc["qm_df"]) if doc["qm_df"] else None,
+            robust=RobustResult.from_dict(doc["robust"]) if doc["robust"] else None,
+            warnings=tuple(doc["warnings"]),
+            **per,
+            **{key: doc[key] for key in _SCALARS},
+        )
 
     def summary(self) -> str:
         """A short text summary: pooled effect, σ² and I² per level, robust inference."""

@@ -43,6 +43,7 @@ from metareview.stats import distributions as dist
 from metareview.stats.multilevel.likelihood import Evaluation, ModelData
 
 ROBUST_METHODS: tuple[str, ...] = ("CR2", "CR1")
+_PER_COEFFICIENT = ("se", "statistic", "df", "pvalue", "ci_lower", "ci_upper")
 EIGEN_TOLERANCE = 1e-12
 
 
@@ -64,6 +65,16 @@ class WaldTest:
             "df_denom": self.df_denom,
             "pvalue": self.pvalue,
         }
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> WaldTest:
+        return cls(
+            tuple(doc["coefficients"]),
+            doc["statistic"],
+            doc["df_num"],
+            doc["df_denom"],
+            doc["pvalue"],
+        )
 
 
 @dataclass(frozen=True)
@@ -98,8 +109,20 @@ class RobustResult:
                 "ci_lower": list(self.ci_lower),
                 "ci_upper": list(self.ci_upper),
             },
+            "vcov": [list(row) for row in self.vcov],
             "wald": self.wald.to_dict() if self.wald else None,
         }
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> RobustResult:
+        """The result :meth:`to_dict` wrote (``results.json``)."""
+        per = doc["coefficients"]
+        return cls(
+            method=doc["method"],
+            vcov=tuple(tuple(row) for row in doc["vcov"]),
+            wald=WaldTest.from_dict(doc["wald"]) if doc["wald"] else None,
+            **{key: tuple(per[key]) for key in _PER_COEFFICIENT},
+        )
 
 
 @dataclass(frozen=True)

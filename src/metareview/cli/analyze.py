@@ -21,6 +21,7 @@ from metareview.cli.options import (
 )
 from metareview.plan.analysis import analysis_settings
 from metareview.plan.analysis import analyze as run_analysis
+from metareview.plan.multilevel import MODELS, MultilevelRequest
 from metareview.stats.bias.selection import check_steps
 from metareview.stats.bias.trimfill import ESTIMATORS, SIDES
 
@@ -42,6 +43,21 @@ def _selection_steps(
             param,
         ) from None
     return tuple(steps)
+
+
+def multilevel_request(
+    model: str, rho: float | None, smooth_vi: bool | None, robust: str | None
+) -> MultilevelRequest:
+    """The ``--model --rho --smooth-vi --robust`` options; a misuse is a usage error (exit 2)."""
+    try:
+        return MultilevelRequest(
+            model=model.lower(),
+            rho=rho,
+            smooth_vi=smooth_vi,
+            robust=robust.upper() if robust and robust.lower() != "none" else robust,
+        )
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
 
 
 @click.command()
@@ -100,6 +116,34 @@ def _selection_steps(
     help="Also fit the step-function selection model (Vevea & Hedges 1995) with these "
     "cut-points of one-sided p values, e.g. 0.025,0.5.",
 )
+@click.option(
+    "--model",
+    type=click.Choice(MODELS, case_sensitive=False),
+    default="standard",
+    show_default=True,
+    help="standard: one random-effects model over the rows; threelevel: effects (rows) nested "
+    "in studies (the study column); che: the correlated-and-hierarchical-effects working model.",
+)
+@click.option(
+    "--rho",
+    type=click.FloatRange(-1.0, 1.0, min_open=True, max_open=True),
+    default=None,
+    help="CHE only: assumed correlation of effects within a study (default 0.6).",
+)
+@click.option(
+    "--smooth-vi/--no-smooth-vi",
+    "smooth_vi",
+    default=None,
+    help="CHE only: replace each effect's variance by its study's mean variance (default: the "
+    "preset's; on under metapsy).",
+)
+@click.option(
+    "--robust",
+    type=click.Choice(["cr2", "cr1", "none"], case_sensitive=False),
+    default=None,
+    help="Cluster-robust variance by study for threelevel/che: cr2 (clubSandwich, Satterthwaite "
+    "df), cr1 (metafor robust) or none (default: cr2 for che, none for threelevel).",
+)
 @column_option
 @sheet_option
 @drop_incomplete_option
@@ -121,10 +165,16 @@ def analyze(
     trimfill_estimator: str,
     trimfill_side: str | None,
     selection_steps: tuple[float, ...] | None,
+    model: str,
+    rho: float | None,
+    smooth_vi: bool | None,
+    robust: str | None,
     as_json: bool,
 ) -> None:
     """Pool the studies in DATA: common and random effects, tau^2, I^2, Q, prediction interval,
-    and small-study effects (Egger, Begg, trim-and-fill, PET-PEESE, fail-safe N).
+    and small-study effects (Egger, Begg, trim-and-fill, PET-PEESE, fail-safe N). With
+    --model threelevel or che, also the multilevel model of the rows (one effect each)
+    clustered by study.
 
     Rows whose effect size cannot be estimated are dropped and listed with the reason.
     """
@@ -144,6 +194,7 @@ def analyze(
         trimfill_estimator=trimfill_estimator,
         trimfill_side=trimfill_side,
         selection_steps=selection_steps,
+        multilevel=multilevel_request(model, rho, smooth_vi, robust),
     )
     result = run_analysis(data, settings)
     echo(json.dumps(result.to_dict(), indent=2) if as_json else result.summary())

@@ -1,11 +1,14 @@
-"""``metareview records stop-screening``: end title/abstract screening early by a stated rule."""
+"""``metareview records stopping`` (is it safe to stop yet? what each stopping rule says) and
+``metareview records stop-screening`` (end title/abstract screening early by a stated rule)."""
 
 from __future__ import annotations
+
+import json
 
 import click
 
 from metareview.cli.console import echo
-from metareview.cli.records_options import by_option, open_project, project_argument
+from metareview.cli.records_options import by_option, open_project, project_argument, stage_option
 from metareview.errors import RecordsError
 
 
@@ -44,3 +47,70 @@ def stop_screening(project: str, stage: str, rule: str | None, undo: bool, actor
         f"screening at stage {stage} stopped by rule {rule!r} ({actor}): "
         f"{event.data['set_aside']} unscreened records set aside (event {event.id})"
     )
+
+
+def _random_sample(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    size, _, relevant = value.partition(":")
+    try:
+        return int(size), int(relevant)
+    except ValueError:
+        raise click.BadParameter(
+            f"expected SIZE:RELEVANT, e.g. 40:2; got {value!r}", param_hint="--random-sample"
+        ) from None
+
+
+@click.command("stopping")
+@project_argument
+@stage_option
+@click.option(
+    "--reviewer", metavar="NAME",
+    help="Judge this reviewer's own votes (default: the team's records whose votes are all in).",
+)
+@click.option("--recall-target", type=click.FloatRange(0, 1, min_open=True), default=0.95,
+              show_default=True, help="The recall buscar tests for.")
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=0.05, show_default=True, help="buscar's significance level.")
+@click.option("--run", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Irrelevant records in a row (SAFE and the consecutive rule).")
+@click.option("--random-sample", metavar="SIZE:RELEVANT",
+              help="SAFE phase 1: a random sample screened first and how many were relevant.")
+@click.option("--json", "as_json", is_flag=True, help="Print the advice as JSON.")
+def stopping(
+    project: str,
+    stage: str,
+    reviewer: str | None,
+    recall_target: float,
+    alpha: float,
+    run: int,
+    random_sample: str | None,
+    as_json: bool,
+) -> None:
+    """What each stopping rule says about screening PROJECT so far: buscar (a test with a
+    recall promise), the knee method, SAFE and N consecutive irrelevant (heuristics)."""
+    from metareview.records.stopping_rules import RandomSample
+    from metareview.store.stopping_rules import stopping_advice
+
+    sample = _random_sample(random_sample)
+    with open_project(project) as opened:
+        advice = stopping_advice(
+            opened,
+            stage,
+            reviewer,
+            recall_target=recall_target,
+            alpha=alpha,
+            run=run,
+            random_sample=None if sample is None else RandomSample(*sample),
+        )
+    if as_json:
+        click.echo(json.dumps([a.to_dict() for a in advice], indent=2))
+        return
+    first = advice[0]
+    who = f"{reviewer}'s votes" if reviewer else "the team's completed records"
+    click.echo(
+        f"Stage {stage}, {who}: {first.screened} of {first.records} records screened, "
+        f"{first.relevant_found} kept, {first.unscreened} unscreened"
+    )
+    for item in advice:
+        click.echo(f"  {item.summary()}")

@@ -28,6 +28,7 @@ from metareview.data.table import ExtractionTable, format_row_ranges, load_table
 from metareview.errors import AnalysisError
 from metareview.plan.binary import binary_sections
 from metareview.plan.moderators import MetaRegRequest, MetaRegSection, metaregression_section
+from metareview.plan.multilevel import MultilevelRequest, multilevel_section
 from metareview.plan.plan import Settings
 from metareview.plan.robustness import SECTIONS as ROBUSTNESS_SECTIONS
 from metareview.plan.robustness import SubgroupSection, group_values, robustness_sections
@@ -38,8 +39,10 @@ from metareview.stats.influence import InfluenceResult
 from metareview.stats.leave_one_out import LeaveOneOutResult
 from metareview.stats.mantel_haenszel import BinaryPoolResult
 from metareview.stats.mh_random import MantelHaenszelRandom
+from metareview.stats.multilevel import MultilevelResult
 from metareview.stats.outliers import OutlierResult
 from metareview.stats.pooling import PoolResult, pool, resolve_settings
+from metareview.stats.presets import get_preset
 from metareview.stats.render import render_pool_html, render_pool_summary, render_ratio_scale
 from metareview.stats.vocabulary import RATIO_MEASURES, check_choice, check_level
 
@@ -67,6 +70,7 @@ class AnalysisSettings:
     metaregression: tuple[MetaRegRequest, ...] = ()  # meta-regressions on table columns
     drop_incomplete: bool = False  # rows without effect data are dropped and listed, not errors
     selection_steps: tuple[float, ...] | None = None  # cut-points of the selection model
+    multilevel: MultilevelRequest = field(default_factory=MultilevelRequest)  # --model etc.
 
     def __post_init__(self) -> None:
         resolve_settings(self.method, self.ci_method, self.preset)
@@ -170,6 +174,7 @@ class AnalysisResult:
     peto: BinaryPoolResult | None = None
     mantel_haenszel_random: MantelHaenszelRandom | None = None
     metaregression: tuple[MetaRegSection, ...] = ()
+    multilevel: MultilevelResult | None = None
 
     # Optional sections added by later analyses, each an object with ``to_dict()``; listed
     # in OPTIONAL_SECTIONS so that ``to_dict`` includes them when present.
@@ -178,6 +183,7 @@ class AnalysisResult:
         "mantel_haenszel",
         "peto",
         "mantel_haenszel_random",
+        "multilevel",
     )
     # Sections always in the document (``null`` when not computed, e.g. no ``by`` column).
     ALWAYS_SECTIONS: ClassVar[tuple[str, ...]] = ROBUSTNESS_SECTIONS
@@ -239,6 +245,8 @@ class AnalysisResult:
             if section is not None:
                 lines.append(section.summary())
         lines += [section.summary() for section in self.metaregression]
+        if self.multilevel is not None:
+            lines.append(self.multilevel.summary())
         for warning in self.warnings:
             lines.append(f"Warning: {warning}")
         if self.dropped:
@@ -338,6 +346,16 @@ def analyze(
         )
         for request in settings.metaregression
     )
+    multilevel = multilevel_section(
+        yi,
+        vi,
+        labels,
+        settings.multilevel,
+        tau2_method=pooled.method,
+        ci_method=pooled.ci_method,
+        level=settings.level,
+        preset=get_preset(settings.preset),
+    )
     if dropped:
         warnings.append(
             f"{len(dropped)} row(s) dropped ({format_row_ranges([d.row for d in dropped])})"
@@ -358,6 +376,7 @@ def analyze(
         peto=binary.peto,
         mantel_haenszel_random=binary.mantel_haenszel_random,
         metaregression=metaregression,
+        multilevel=multilevel,
     )
 
 

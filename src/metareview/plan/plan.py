@@ -31,7 +31,7 @@ from metareview.stats.bias.selection import check_steps
 class Settings:
     """The statistical conventions of an analysis (plan ``[settings]``, overridable per analysis).
 
-    ``method``, ``ci_method`` and ``tau_common`` are ``None`` when the preset's default
+    ``method``, ``ci_method``, ``tau_common`` and ``rho`` are ``None`` when the preset's default
     applies; ``trimfill_side`` is ``None`` when trim-and-fill chooses the side from the data.
     """
 
@@ -44,7 +44,7 @@ class Settings:
     model: str = "random"
     i2_threshold: float = 50.0
     multiple_effects: str = "combine"
-    rho: float = 0.5
+    rho: float | None = None  # None: the preset's within_study_rho (metapsy 0.6, others 0.5)
     forest_layout: str = "meta"
     higher_is_better: bool = True
     tau_common: bool | None = None

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from metareview.data.revman.extraction import review_table, table_kind
-from metareview.data.revman.model import Outcome, OutcomeSettings
+from metareview.data.revman.model import Outcome, OutcomeSettings, Review
 from metareview.errors import MetareviewError
 from metareview.plan.analysis import AnalysisSettings, analyze
 from metareview.stats import distributions
@@ -74,8 +74,6 @@ def outcome_rows(outcome: Outcome) -> pd.DataFrame:
 
 def review_table_for(outcome: Outcome) -> pd.DataFrame:
     """:func:`review_table` of a review holding only ``outcome`` (rows numbered from 0)."""
-    from metareview.data.revman.model import Review
-
     return review_table(Review("", "rm5", "", (), (outcome,))).reset_index(drop=True)
 
 

@@ -43,6 +43,7 @@ from metareview.plan.selection import (
     in_window,
     one_per_study,
 )
+from metareview.stats.presets import get_preset
 
 Progress = Callable[[str, int, int], None]
 # Columns of compute_effects' output not kept in a record's input (derivable from yi, vi).
@@ -249,7 +250,7 @@ class _Runner:
         chosen = one_per_study(
             frame,
             spec.settings.multiple_effects,
-            rho=spec.settings.rho,
+            rho=combine_rho(spec.settings),
             label=f"analysis {spec.title!r}",
         )
         return chosen.frame, chosen.dropped
@@ -440,3 +441,15 @@ def _input_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     keep = [c for c in frame.columns if c not in _DERIVED_COLUMNS]
     records = frame[keep].astype(object).where(frame[keep].notna(), None).to_dict("records")
     return records
+
+
+def combine_rho(settings: Settings) -> float:
+    """The correlation assumed when a study's effects are combined: the plan's ``rho``, else
+    the preset's ``within_study_rho`` (0.6 under metapsy, as metapsyTools >= 1.0.4).
+
+    >>> combine_rho(Settings(preset="metapsy")), combine_rho(Settings(preset="metapsy", rho=0.5))
+    (0.6, 0.5)
+    """
+    return (
+        settings.rho if settings.rho is not None else get_preset(settings.preset).within_study_rho
+    )

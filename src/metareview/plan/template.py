@@ -79,7 +79,8 @@ def plan_text(table: ExtractionTable, data_file: str, sheet: str | None = None) 
         "i2_threshold = 50",
         "# several effect sizes of one study in one analysis: error, combine, lowest, highest, first",
         'multiple_effects = "combine"',
-        "rho = 0.5  # assumed within-study correlation when combining (metapsyTools default)",
+        "# rho = 0.6  # assumed within-study correlation when combining (default: the preset's,"
+        " 0.6 for metapsy as metapsyTools >= 1.0.4, else 0.5)",
         'forest_layout = "meta"  # revman5, jama or meta',
         "",
         "[min_k]  # fewest studies for each kind of analysis",

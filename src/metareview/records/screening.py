@@ -519,3 +519,37 @@ def queue(eligible: Iterable[int], state: StageState, reviewer: str) -> tuple[in
     return tuple(
         r for r in eligible if reviewer not in state.votes.get(r, {}) and not state.complete(r)
     )
+
+
+def screening_sequence(
+    state: StageState, reviewer: str | None = None
+) -> tuple[tuple[int, int], ...]:
+    """The records of a stage in the order they were screened, each with its label (1 kept
+    — include or maybe — 0 excluded): what stopping rules read.
+
+    With ``reviewer``: that reviewer's own votes, in the order cast. Without: the team's
+    records whose required votes are all in (blinded votes never count), in the order they
+    became complete, labelled by their outcome (a conflict counts as kept).
+
+    >>> from datetime import UTC, datetime
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> log = [Event(1, t, "ana", EventKind.DECISION, "ta", 7, "exclude"),
+    ...        Event(2, t, "ana", EventKind.DECISION, "ta", 3, "include"),
+    ...        Event(3, t, "ben", EventKind.DECISION, "ta", 3, "include")]
+    >>> state = StageState.from_events(log, "ta")
+    >>> screening_sequence(state, "ana"), screening_sequence(state)
+    (((7, 0), (3, 1)), ((3, 1),))
+    """
+    if reviewer is not None:
+        cast = [
+            (ids[reviewer], record_id)
+            for record_id, ids in state.vote_events.items()
+            if reviewer in ids
+        ]
+        return tuple(
+            (r, int(state.votes[r][reviewer] != Vote.EXCLUDE.value)) for _, r in sorted(cast)
+        )
+    done = sorted(
+        (max(state.vote_events[r].values()), r) for r in state.locked_votes()
+    )
+    return tuple((r, int(state.outcome(r) != Vote.EXCLUDE.value)) for _, r in done)

@@ -15,10 +15,13 @@ order is the ``N`` records screened after the priors, ``R`` of them relevant.
 - loss: area between the perfect recall curve and this one, divided by the area between
   the perfect and the worst (0 perfect, 1 worst).
 
-Stopping rules are functions of the label sequence, so they are evaluated on it:
-consecutive irrelevant records (a heuristic) and the statistical rule of Callaghan &
-Müller-Hansen (2020), which stops once the hypothesis "recall is below the target" is
-rejected at level α by a hypergeometric test on the most recent records.
+Stopping rules are functions of the label sequence, so they are evaluated on it (see
+:mod:`metareview.records.stopping_rules`): consecutive irrelevant records (a heuristic), the
+statistical rule of Callaghan & Müller-Hansen (2020), which stops once the hypothesis "recall
+is below the target" is rejected at level α by a hypergeometric test on the most recent
+records, the knee method (Cormack & Grossman 2016), and the end of SAFE's active-learning
+phase (Boetje & van de Schoot 2024; its random sample of 1 % drawn with the seed; phase 3's
+screening with a second model would add recall on top of what is reported).
 
 >>> labels = np.array([1, 0, 1, 0, 0, 0, 0, 0, 0, 0])
 >>> m = metrics(labels)
@@ -35,9 +38,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import hypergeom
 
 from metareview.records.active_learning import DEFAULT_MODEL, Model, Ranker
+from metareview.records.stopping_rules import RandomSample, buscar_p_values, knee_stop_point
 
 
 def metrics(labels: Sequence[int] | np.ndarray) -> dict[str, Any]:
@@ -83,35 +86,44 @@ def statistical_stop(
     alpha: float = 0.05,
     total: int | None = None,
 ) -> int | None:
-    """Callaghan & Müller-Hansen (2020): the first point where "recall < target" is rejected.
-
-    After ``t`` records, for every window of the last ``n`` screened records (treated as a
-    random sample from the ``total − (t − n)`` records not screened before the window),
-    with ``k`` relevant in the window and ``r`` found in all: under the null, at least
-    ``⌊r / target⌋ + 1`` relevant exist, ``K`` of them in the urn; ``p = P(X ≤ k)`` for
-    ``X ~ Hypergeometric(urn, K, n)``. Stop at the first ``t`` whose smallest ``p < alpha``.
-    ``total`` is the number of records (default: ``len(labels)``).
+    """Callaghan & Müller-Hansen (2020): the first point where "recall < target" is rejected
+    (:func:`~metareview.records.stopping_rules.buscar_p_values` below ``alpha``). ``total`` is the
+    number of records (default: ``len(labels)``).
 
     >>> statistical_stop([1] * 5 + [0] * 95) is not None
     True
     """
     y = np.asarray(labels, dtype=int)
-    total = len(y) if total is None else total
-    found = np.concatenate([[0], np.cumsum(y)])
-    # For windows with the same number of relevant records, the longest gives the smallest
-    # p (one more irrelevant draw is more evidence), so the only windows worth testing
-    # start at the beginning or just after a relevant record.
-    starts = np.concatenate([[0], np.flatnonzero(y) + 1])
-    t, s = np.meshgrid(np.arange(1, len(y) + 1), starts, indexing="ij")
-    before = found[s]
-    k = found[t] - before
-    urn = total - s
-    needed = np.floor(found[t] / recall_target) + 1 - before
-    testable = (s < t) & (needed <= urn) & (needed > k)
-    p = np.ones(t.shape)
-    p[testable] = hypergeom.cdf(k[testable], urn[testable], needed[testable], (t - s)[testable])
-    stops = np.flatnonzero((p < alpha).any(axis=1))
+    p = buscar_p_values(y, len(y) if total is None else total, recall_target)
+    stops = np.flatnonzero(p < alpha)
     return int(stops[0]) + 1 if len(stops) else None
+
+
+def safe_stop(
+    labels: Sequence[int] | np.ndarray, sample: RandomSample, run: int = 50
+) -> int | None:
+    """Records screened when SAFE's active-learning phase may end (see
+    :func:`~metareview.records.stopping_rules.safe`), or ``None``.
+
+    >>> safe_stop([1] * 5 + [0] * 200, RandomSample(20, 1))  # 50 in a row, 2 × 10.25 reached
+    55
+    """
+    y = np.asarray(labels, dtype=int)
+    expected = sample.relevant / sample.size * len(y)
+    wanted = max(math.ceil(2 * expected), math.ceil(0.10 * len(y)))
+    count = 0
+    for position, label in enumerate(y, start=1):
+        count = 0 if label else count + 1
+        if count >= run and position >= wanted:
+            return position
+    return None
+
+
+def _safe_sample(labels: np.ndarray, seed: int) -> RandomSample:
+    """SAFE phase 1 in a simulation: 1 % of the records (at least one) drawn with ``seed``."""
+    size = max(1, math.ceil(0.01 * len(labels)))
+    drawn = np.random.default_rng(seed).choice(len(labels), size, replace=False)
+    return RandomSample(size, int(labels[drawn].sum()))
 
 
 def draw_priors(labels: Sequence[int] | np.ndarray, seed: int) -> list[int]:
@@ -252,6 +264,8 @@ def simulate(
             f"Callaghan & Müller-Hansen (recall {recall_target:g}, alpha {alpha:g})",
             statistical_stop(order_labels, recall_target, alpha),
         ),
+        ("knee (Cormack & Grossman)", knee_stop_point(order_labels)),
+        ("SAFE phase 2 (Boetje & van de Schoot)", safe_stop(order_labels, _safe_sample(y, seed))),
     ):
         stopping[name] = {
             "screened": point,

@@ -43,3 +43,8 @@ def chi2_sf(x: float | np.ndarray, df: float | np.ndarray) -> float | np.ndarray
 def chi2_quantile(p: float, df: float | np.ndarray) -> float | np.ndarray:
     """The p quantile of χ²(df)."""
     return special.chdtri(df, 1.0 - p)
+
+
+def f_sf(x: float | np.ndarray, df1: float, df2: float | np.ndarray) -> float | np.ndarray:
+    """Upper tail probability of F(df1, df2) at x."""
+    return special.fdtrc(df1, df2, x)

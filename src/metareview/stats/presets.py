@@ -65,6 +65,16 @@ class Preset:
             ``"analysis"`` (the model trimfill is called on, as metafor).
         min_k_bias: fewest studies for which small-study tests are run (10: the Cochrane
             Handbook 13.3.5.4 and meta's ``metabias(k.min = 10)``; metafor sets no minimum).
+    Several effects per study (``docs/multilevel.md``)
+        within_study_rho: assumed correlation of a study's effects when a plan combines them
+            into one (``multiple_effects = "combine"``): 0.5, or 0.6 for metapsy
+            (metapsyTools ≥ 1.0.4's ``rho.within.study``; 0.5 before).
+        multilevel_smooth_vi: whether the CHE model averages the sampling variances within a
+            study (metapsyTools' CHE model: yes).
+        multilevel_pi: prediction interval of the three-level and CHE models: ``"model"``
+            (metafor ``predict``: z, or t on k − p df, with the model-based SE) or
+            ``"robust_k1"`` (t on k − 1 df with the robust SE when one is computed:
+            metapsyTools ≥ 1.0.4).
     """
 
     name: str
@@ -85,6 +95,9 @@ class Preset:
     min_k_bias: int = 10
     smd_from_events: str = "hasselblad_hedges"
     mantel_haenszel_random: bool = False
+    within_study_rho: float = 0.5
+    multilevel_smooth_vi: bool = False
+    multilevel_pi: str = "model"
 
     def with_overrides(self, **overrides: Any) -> Preset:
         """Return a copy with explicit arguments (those not ``None``) replacing the defaults.
@@ -157,7 +170,7 @@ PRESETS: dict[str, Preset] = {
     ),
     "metapsy": Preset(
         name="metapsy",
-        software="R metapsyTools 1.x (runMetaAnalysis, via meta and esc)",
+        software="R metapsyTools >= 1.0.4 (runMetaAnalysis, via meta, metafor and esc)",
         smd_correction="approx",
         smd_variance="esc",
         zero_cell_add=0.5,
@@ -172,6 +185,9 @@ PRESETS: dict[str, Preset] = {
         egger_variant="classic",
         trimfill_model="FE",
         smd_from_events="metapsy",
+        within_study_rho=0.6,
+        multilevel_smooth_vi=True,
+        multilevel_pi="robust_k1",
     ),
     "cma": Preset(
         name="cma",

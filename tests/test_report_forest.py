@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_hex
 from matplotlib.testing.compare import compare_images
 
 from metareview.plan.analysis import AnalysisSettings
@@ -183,11 +184,12 @@ def test_risk_of_bias_column_shows_coloured_judgements(shared_data):
     texts = figure.axes[0].texts
     header = [t for t in texts if t.get_text() == "RoB"]
     assert len(header) == 1
-    symbols = [t for t in texts if t.get_text() in ("+", "−")]
+    symbols = [t for t in texts if t.get_text() in ("+", "X")]
     assert len(symbols) == 18
-    expected = {"low": "+", "high": "−"}
+    expected = {"low": "+", "high": "X"}  # robvis, as the traffic-light plot
     assert sorted(t.get_text() for t in symbols) == sorted(expected[r] for r in frame["RiskOfBias"])
-    colours = {t.get_text(): t.get_color() for t in symbols}
-    assert colours == {"+": "#2e7d32", "−": "#c62828"}
+    colours = {t.get_text(): to_hex(t.get_bbox_patch().get_facecolor()) for t in symbols}
+    assert colours == {"+": "#02c100", "X": "#bf0000"}
+    assert "Risk of bias: X High, + Low" in [t.get_text() for t in texts]
     without = forest_figure(record, "revman5")
     assert not [t for t in without.axes[0].texts if t.get_text() == "RoB"]

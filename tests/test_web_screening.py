@@ -38,6 +38,8 @@ def _pages(browser, record_id: int) -> dict[str, str]:
         f"/conflicts/{record_id}?stage=ta",
         "/settings",
         "/members",
+        "/dashboard/prisma.svg",
+        "/exports/prisma.csv",
     ]
     out = {}
     for url in urls:
@@ -51,7 +53,7 @@ def _pages(browser, record_id: int) -> dict[str, str]:
 
 def _without_lead_only_counts(text: str) -> str:
     """The lead's dashboard lists votes cast per reviewer (never which way): drop that table."""
-    return re.sub(r"<table class=\"list compact\">.*?</table>", "", text, flags=re.S)
+    return re.sub(r"<table class=\"list compact votes-cast\">.*?</table>", "", text, flags=re.S)
 
 
 def test_no_response_reveals_a_vote_before_the_votes_are_complete(project):
@@ -164,3 +166,76 @@ def test_lead_settings_highlight_terms_and_reviewers_required(project):
         bad = lena.post("/settings", {"reviewers_required": "0", "reasons": reasons})
         assert bad.status_code == 400
         assert project.setting("exclusion_reasons") == ["wrong population", "wrong design"]
+
+
+def test_dashboard_prisma_files_equal_the_cli_and_the_lead_sees_agreement(project, tmp_path):
+    from contextlib import redirect_stdout
+    from io import StringIO
+
+    from metareview.cli import main
+
+    with workspace(project) as browser:
+        lena, rita, ravi, vic, tess = (browser(n) for n in ("lena", "rita", "ravi", "vic", "tess"))
+        for record_id in range(1, 7):
+            for who, decision in (
+                (rita, "include"),
+                (ravi, "include" if record_id < 5 else "exclude"),
+            ):
+                who.post(
+                    "/screen/vote",
+                    {"record_id": str(record_id), "stage": "ta", "decision": decision},
+                )
+        while_screening = lena.get("/dashboard/prisma.svg")  # drawn before the flow adds up
+        assert while_screening.status_code == 200 and b"<svg" in while_screening.content
+        for record_id in (5, 6):
+            tess.post(f"/conflicts/{record_id}/resolve", {"stage": "ta", "decision": "exclude"})
+        svg, csv_file = lena.get("/dashboard/prisma.svg"), lena.get("/exports/prisma.csv")
+        assert svg.headers["content-type"] == "image/svg+xml" and csv_file.status_code == 200
+        assert vic.get("/dashboard/prisma.svg").content == svg.content  # a viewer sees the flow
+        assert vic.get("/exports/prisma.csv").status_code == 403
+        board = lena.get("/dashboard").text
+        assert "rita &amp; ravi" in board or "ravi &amp; rita" in board
+        assert "PABAK" in board and "rita &amp;" not in vic.get("/dashboard").text
+        url = project.url
+        with redirect_stdout(StringIO()):
+            try:
+                main(
+                    [
+                        "records",
+                        "prisma",
+                        url,
+                        "-o",
+                        str(tmp_path / "p.csv"),
+                        "--diagram",
+                        str(tmp_path / "p.svg"),
+                    ]
+                )
+            except SystemExit as done:
+                assert not done.code
+        assert (tmp_path / "p.csv").read_bytes() == csv_file.content
+        assert (tmp_path / "p.svg").read_bytes() == svg.content
+
+
+def test_full_text_needs_a_listed_reason_and_the_lead_marks_not_retrieved(project):
+    with workspace(project) as browser:
+        lena, rita, ravi = browser("lena"), browser("rita"), browser("ravi")
+        for record_id in ("1", "2"):
+            for who in (rita, ravi):
+                who.post(
+                    "/screen/vote", {"record_id": record_id, "stage": "ta", "decision": "include"}
+                )
+        page = rita.get("/screen?stage=ft&record=1").text
+        assert "<option>wrong population</option>" in page and "not-retrieved" not in page
+        no_reason = {"record_id": "1", "stage": "ft", "decision": "exclude"}
+        refused = rita.post("/screen/vote", no_reason, headers={"HX-Request": "true"})
+        assert refused.status_code == 409 and "needs a reason" in refused.text
+        ok = rita.post("/screen/vote", no_reason | {"reason": "wrong population"})
+        assert ok.status_code == 303
+        assert stage_state(project, "ft").reasons[1] == {"rita": "wrong population"}
+        assert 'id="not-retrieved"' in lena.get("/screen?stage=ft&record=2").text
+        assert rita.post("/screen/not-retrieved", {"record_id": "2"}).status_code == 403
+        assert lena.post("/screen/not-retrieved", {"record_id": "2"}).status_code == 303
+        assert lena.get("/screen?stage=ft&record=2").status_code == 404  # out of the queue
+        assert (
+            lena.post("/screen/not-retrieved", {"record_id": "5"}).status_code == 404
+        )  # not at ft

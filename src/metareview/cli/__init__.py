@@ -29,6 +29,7 @@ SUBCOMMANDS = {
     "analyze": ("metareview.cli.analyze", "analyze"),
     "metareg": ("metareview.cli.metareg", "metareg"),
     "gosh": ("metareview.cli.gosh", "gosh_command"),
+    "multiverse": ("metareview.cli.multiverse", "multiverse_command"),
     "run": ("metareview.cli.run", "run"),
     "init": ("metareview.cli.init", "init"),
     "rob": ("metareview.cli.rob", "rob"),

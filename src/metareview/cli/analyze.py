@@ -10,6 +10,7 @@ from metareview.cli.console import echo
 from metareview.cli.options import (
     ci_method_option,
     column_option,
+    direction_option,
     drop_incomplete_option,
     json_option,
     level_option,
@@ -67,6 +68,7 @@ def multilevel_request(
 @tau2_method_option
 @ci_method_option
 @level_option
+@direction_option
 @click.option(
     "--force",
     "force_bias",
@@ -155,6 +157,7 @@ def analyze(
     method: str | None,
     ci_method: str | None,
     level: float,
+    higher_is_better: bool | None,
     columns: tuple[str, ...],
     sheet: str | None,
     drop_incomplete: bool,
@@ -194,6 +197,7 @@ def analyze(
         trimfill_estimator=trimfill_estimator,
         trimfill_side=trimfill_side,
         selection_steps=selection_steps,
+        higher_is_better=higher_is_better,
         multilevel=multilevel_request(model, rho, smooth_vi, robust),
     )
     result = run_analysis(data, settings)

@@ -12,6 +12,7 @@ import pandas as pd
 from metareview.cli.console import echo
 from metareview.cli.options import (
     column_option,
+    direction_option,
     drop_incomplete_option,
     json_option,
     level_option,
@@ -51,13 +52,7 @@ SHOWN = ("study", *EFFECT_COLUMNS)
     help="Write the table with the effect columns to FILE (.csv, .tsv/.txt, .xlsx, .parquet).",
 )
 @json_option
-@click.option(
-    "--higher-is-better/--lower-is-better",
-    "higher_is_better",
-    default=None,
-    help="Direction of the outcome; --lower-is-better mirrors effects so that positive "
-    "favours the intervention (a higher_is_better column overrides per row).",
-)
+@direction_option
 @click.option(
     "--multi-arm",
     type=click.Choice(MULTI_ARM_MODES),

@@ -115,3 +115,12 @@ def output_file_option(suffixes: tuple[str, ...], help: str, **kwargs):
         help=help,
         **kwargs,
     )
+
+
+direction_option = click.option(
+    "--higher-is-better/--lower-is-better",
+    "higher_is_better",
+    default=None,
+    help="Direction of the outcome; --lower-is-better mirrors effects so that positive "
+    "favours the intervention (a higher_is_better column overrides per row).",
+)

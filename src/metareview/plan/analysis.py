@@ -25,7 +25,7 @@ import pandas as pd
 
 from metareview.data.effects import NOT_ESTIMABLE, PRECOMPUTED, compute_effects
 from metareview.data.table import ExtractionTable, format_row_ranges, load_table
-from metareview.errors import AnalysisError
+from metareview.errors import AnalysisError, InputError
 from metareview.plan.binary import binary_sections
 from metareview.plan.moderators import MetaRegRequest, MetaRegSection, metaregression_section
 from metareview.plan.multilevel import MultilevelRequest, multilevel_section
@@ -71,6 +71,9 @@ class AnalysisSettings:
     drop_incomplete: bool = False  # rows without effect data are dropped and listed, not errors
     selection_steps: tuple[float, ...] | None = None  # cut-points of the selection model
     multilevel: MultilevelRequest = field(default_factory=MultilevelRequest)  # --model etc.
+    # Outcome direction (None: higher is better unless a higher_is_better column says
+    # otherwise per row); False mirrors the effects so that positive favours the intervention.
+    higher_is_better: bool | None = None
 
     def __post_init__(self) -> None:
         resolve_settings(self.method, self.ci_method, self.preset)
@@ -264,6 +267,7 @@ class AnalysisResult:
 def analyze(
     table_or_effects: ExtractionTable | pd.DataFrame | str | Path,
     settings: AnalysisSettings | None = None,
+    **options: Any,
 ) -> AnalysisResult:
     """Compute effect sizes (when needed) and pool them.
 
@@ -273,20 +277,24 @@ def analyze(
         An extraction table (or a file/frame to load as one with ``settings.columns``).
     settings : AnalysisSettings, optional
         Measure, preset, τ² method, CI method and level (defaults: the metafor preset).
+    **options
+        The settings as keyword arguments, named like ``metareview analyze``'s options
+        (``measure``, ``preset``, ``method``, ``ci_method`` for ``--ci``, ``level``,
+        ``higher_is_better``, ``force_bias`` for ``--force``, ``by``, ``tau_common``,
+        ``min_k_subgroup``, ``trimfill_estimator``, ``trimfill_side``, ``selection_steps``,
+        ``columns`` for ``--col`` as a dict, ``sheet``, ``drop_incomplete``); vocabulary in
+        any case, as on the command line. Given with ``settings``, they override it.
+
+    >>> frame = pd.DataFrame({"study": ["A", "B", "C"], "event_arm1": [4, 6, 3],
+    ...     "totaln_arm1": [50, 60, 40], "event_arm2": [9, 12, 8], "totaln_arm2": [50, 61, 42]})
+    >>> result = analyze(frame, measure="rr", preset="revman5")
+    >>> result.measure, result.mantel_haenszel_random.k
+    ('RR', 3)
     """
-    settings = settings or AnalysisSettings()
+    settings = settings_from(settings, options)
     table = _as_table(table_or_effects, settings)
     effects, measure = _effects(table, settings)
-    usable = effects["yi"].notna() & effects["vi"].notna()
-    dropped = tuple(
-        DroppedRow(
-            int(row),
-            _label(effects.at[row, "study"]),
-            str(effects.at[row, "note"]).removeprefix(NOT_ESTIMABLE),
-        )
-        for row in effects.index[~usable]
-    )
-    kept = effects[usable]
+    kept, dropped = _estimable(effects)
     if kept.empty:
         raise AnalysisError(
             f"{table.source}: no row has an estimable effect size"
@@ -380,6 +388,76 @@ def analyze(
     )
 
 
+def settings_from(settings: AnalysisSettings | None, options: dict[str, Any]) -> AnalysisSettings:
+    """``settings`` (default: all defaults) with ``options`` applied; an unknown keyword is a
+    ``TypeError`` naming the valid ones.
+
+    >>> settings_from(None, {"preset": "META", "ci_method": "KNHA"}).ci_method
+    'knha'
+    >>> settings_from(None, {"presett": "meta"})
+    Traceback (most recent call last):
+    ...
+    TypeError: analyze() got an unexpected keyword argument 'presett'; expected one of: by, ci_method, columns, drop_incomplete, force_bias, higher_is_better, level, measure, metaregression, method, min_k_subgroup, multilevel, preset, selection_steps, sheet, tau_common, trimfill_estimator, trimfill_side
+    """
+    known = {f.name for f in fields(AnalysisSettings)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(
+            f"analyze() got an unexpected keyword argument {unknown[0]!r}; expected one of: "
+            + ", ".join(sorted(known))
+        )
+    if settings is None and not options:
+        return AnalysisSettings()
+    given = {} if settings is None else {name: getattr(settings, name) for name in known}
+    merged = {**given, **options}
+    if merged.get("selection_steps") is not None:
+        merged["selection_steps"] = tuple(merged["selection_steps"])
+    return analysis_settings(**merged)
+
+
+def effect_sizes(
+    source: ExtractionTable | pd.DataFrame | str | Path,
+    settings: AnalysisSettings | None = None,
+    *,
+    where: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, tuple[DroppedRow, ...]]:
+    """The effect size of every row of a table that has one (computed as :func:`analyze`
+    does), optionally only rows whose columns equal ``where``'s values, and the rows dropped
+    as not estimable.
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"study": ["A", "B", "C"], "yi": [0.1, 0.4, 0.3],
+    ...                       "vi": [0.01, 0.02, 0.02], "format": ["group", "one", "group"]})
+    >>> rows, dropped = effect_sizes(frame, where={"format": "group"})
+    >>> rows["study"].tolist(), dropped
+    (['A', 'C'], ())
+    """
+    settings = settings or AnalysisSettings()
+    table = _as_table(source, settings)
+    effects, _ = _effects(table, settings)
+    for column, value in (where or {}).items():
+        if column not in effects.columns:
+            raise InputError(f"{table.source}: no column {column!r} to select rows by")
+        effects = effects[effects[column].astype(str) == str(value)]
+        if effects.empty:
+            raise InputError(f"{table.source}: no row has {column} = {value!r}")
+    return _estimable(effects)
+
+
+def _estimable(effects: pd.DataFrame) -> tuple[pd.DataFrame, tuple[DroppedRow, ...]]:
+    """The rows with an effect size, and those without one as dropped rows with the reason."""
+    usable = effects["yi"].notna() & effects["vi"].notna()
+    dropped = tuple(
+        DroppedRow(
+            int(row),
+            _label(effects.at[row, "study"]),
+            str(effects.at[row, "note"]).removeprefix(NOT_ESTIMABLE),
+        )
+        for row in effects.index[~usable]
+    )
+    return effects[usable], dropped
+
+
 def _as_table(source: ExtractionTable | pd.DataFrame | str | Path, settings: AnalysisSettings):
     if isinstance(source, ExtractionTable):
         return source
@@ -406,6 +484,10 @@ def _effects(table: ExtractionTable, settings: AnalysisSettings) -> tuple[pd.Dat
     measure = settings.measure
     as_given = measure is None and set(table.data_group) - {""} <= set(PRECOMPUTED)
     effects = compute_effects(
-        table, measure="MD" if as_given else measure, preset=settings.preset, level=settings.level
+        table,
+        measure="MD" if as_given else measure,
+        preset=settings.preset,
+        level=settings.level,
+        higher_is_better=settings.higher_is_better,
     )
     return effects, None if as_given else effects.attrs.get("measure", measure)

@@ -54,6 +54,41 @@ def study_weights(studies: list[dict[str, Any]], model: str) -> list[float | Non
     return [100.0 / study["vi"] / total for study in studies]
 
 
+def cohort_warning(combined: dict[str, Any]) -> str:
+    """The warning for rows of one study label that look like distinct cohorts but were
+    combined into one study.
+
+    >>> cohort_warning({"study": "Thomas, 1992", "rows": [17, 18], "rho": 0.5})
+    "rows 17, 18 share the study label 'Thomas, 1992' but differ in arm sizes or events and no column tells them apart: distinct cohorts? They were combined into one study (rho = 0.5); give each cohort its own study label to pool them as separate studies"
+    """
+    rows = ", ".join(str(row) for row in combined["rows"])
+    return (
+        f"rows {rows} share the study label {combined['study']!r} but differ in arm sizes or "
+        "events and no column tells them apart: distinct cohorts? They were combined into one "
+        f"study (rho = {combined['rho']:g}); give each cohort its own study label to pool them "
+        "as separate studies"
+    )
+
+
+def combined_rows(combined: dict[str, Any]) -> list[dict[str, Any]]:
+    """One entry (row, study, reason) per spreadsheet row of a combined study.
+
+    >>> combined_rows({"study": "A", "rows": [2, 3], "rho": 0.5})[0]["reason"]
+    'combined with row 3 into one study (rho = 0.5)'
+    """
+    rows = combined["rows"]
+    return [
+        {
+            "row": row,
+            "study": combined["study"],
+            "reason": f"combined with row{'s' if len(rows) > 2 else ''} "
+            + ", ".join(str(other) for other in rows if other != row)
+            + f" into one study (rho = {combined['rho']:g})",
+        }
+        for row in rows
+    ]
+
+
 @dataclass(frozen=True)
 class AnalysisRecord:
     """One concrete analysis: its spec, input effect sizes, result document and add-ons.
@@ -73,6 +108,7 @@ class AnalysisRecord:
     leave_one_out: list[dict[str, Any]] = field(default_factory=list)
     excluded_studies: list[str] = field(default_factory=list)
     dropped: list[dict[str, Any]] = field(default_factory=list)
+    combined: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -101,6 +137,9 @@ class AnalysisRecord:
         """
         title = self.spec["title"]
         found = [(title, warning) for warning in self.result.get("warnings", ())]
+        found += [
+            (title, cohort_warning(item)) for item in self.combined if item["distinct_cohorts"]
+        ]
         for block in self.subgroups:
             for level in block["levels"]:
                 where = f"{title}, subgroup {block['column']} = {level['level']}"
@@ -133,6 +172,7 @@ class AnalysisRecord:
             "leave_one_out": self.leave_one_out,
             "excluded_studies": self.excluded_studies,
             "dropped": self.dropped,
+            "combined": self.combined,
         }
 
     @classmethod

@@ -26,7 +26,8 @@ from metareview.data.effects import compute_effects, not_estimable_rows
 from metareview.data.readers import raw_from_frame
 from metareview.data.table import ExtractionTable, load_table, validate_raw
 from metareview.errors import MetareviewError
-from metareview.plan.analysis import analyze, plan_analysis_settings
+from metareview.plan.analysis import AnalysisResult, analyze, plan_analysis_settings
+from metareview.plan.binary import EVENT_COLUMNS, binary_sections
 from metareview.plan.expand import DERIVED_RUNS, AnalysisSpec, expand_plan
 from metareview.plan.moderators import MetaRegRequest
 from metareview.plan.plan import Plan, Settings
@@ -38,16 +39,14 @@ from metareview.plan.rules import (
     subgroup_block,
     subgroup_key,
 )
-from metareview.plan.selection import (
-    filter_rows,
-    in_window,
-    one_per_study,
-)
+from metareview.plan.selection import Selection, filter_rows, in_window, one_per_study
 from metareview.stats.presets import get_preset
+from metareview.stats.vocabulary import BINARY_MEASURES
 
 Progress = Callable[[str, int, int], None]
-# Columns of compute_effects' output not kept in a record's input (derivable from yi, vi).
-_DERIVED_COLUMNS = ("sei", "ci_lower", "ci_upper", "yi_unflipped")
+# Columns of compute_effects' output not kept in a record's input (derivable from yi, vi;
+# yi_unflipped stays: a forest plot shows mirrored effects as computed from their arms).
+_DERIVED_COLUMNS = ("sei", "ci_lower", "ci_upper")
 
 
 @dataclass(frozen=True)
@@ -87,9 +86,47 @@ def fit(job: FitJob) -> dict[str, Any]:
     # missing moderator) is named as the user's spreadsheet shows it.
     raw = replace(raw_from_frame(frame), row_numbers=[int(row) for row in frame.index])
     try:
-        return analyze(validate_raw(raw, {}), settings).to_dict()
+        result = analyze(validate_raw(raw, {}), settings)
     except MetareviewError as err:
         return {"error": str(err)}
+    return with_binary_sections(result, job.frame).to_dict()
+
+
+def with_binary_sections(result: AnalysisResult, effects: pd.DataFrame) -> AnalysisResult:
+    """``result`` with the Mantel–Haenszel, Peto and RevMan "M-H, Random" sections that
+    ``analyze`` gives a table with event counts (:func:`binary_sections`), computed from the
+    counts behind the runner's effect sizes (``analyze`` saw only yi and vi), so a plan pools
+    as ``metareview analyze`` does on the same rows.
+    """
+    rows = effects.loc[list(result.rows)]
+    sections = binary_sections(
+        rows,
+        result.measure,
+        result.settings.level,
+        preset=result.settings.preset,
+        tau2_method=result.pooled.method,
+        ci_method=result.pooled.ci_method,
+        studies=[str(study) for study in rows["study"]],
+    )
+    if sections.mantel_haenszel is not None:
+        return replace(result, **sections._asdict())
+    lacking = _rows_without_counts(rows)
+    if result.measure in BINARY_MEASURES and 0 < len(lacking) < len(rows):
+        warning = (
+            f"Mantel-Haenszel not computed: {len(lacking)} row(s) have no single 2x2 table "
+            f"({', '.join(lacking)}: e.g. several rows combined into one study); the "
+            "inverse-variance models are reported"
+        )
+        return replace(result, warnings=(*result.warnings, warning))
+    return result
+
+
+def _rows_without_counts(rows: pd.DataFrame) -> list[str]:
+    """Studies among ``rows`` without all four event counts."""
+    if not set(EVENT_COLUMNS) <= set(rows.columns):
+        return []
+    counts = rows[list(EVENT_COLUMNS)].apply(pd.to_numeric, errors="coerce")
+    return [str(study) for study in rows.loc[counts.isna().any(axis=1), "study"]]
 
 
 @cache
@@ -241,7 +278,7 @@ class _Runner:
         self.workers = workers
         self.progress = progress
 
-    def rows_for(self, spec: AnalysisSpec) -> tuple[pd.DataFrame, list]:
+    def rows_for(self, spec: AnalysisSpec) -> Selection:
         settings = spec.settings
         frame = self.effects[(settings.measure, settings.preset, settings.higher_is_better)]
         frame = filter_rows(frame, spec.filters, spec.exclude)
@@ -253,7 +290,7 @@ class _Runner:
             rho=combine_rho(spec.settings),
             label=f"analysis {spec.title!r}",
         )
-        return chosen.frame, chosen.dropped
+        return chosen
 
     def run(self, specs: list[AnalysisSpec]) -> list[AnalysisRecord]:
         first = [s for s in specs if s.variant not in DERIVED_RUNS]
@@ -287,13 +324,15 @@ class _Runner:
         return [records[spec.id] for spec in specs]
 
     def _prepare(self, spec: AnalysisSpec, exclude_studies: list[str] | None = None) -> dict:
-        frame, dropped = self.rows_for(spec)
+        chosen = self.rows_for(spec)
+        frame = chosen.frame
         if exclude_studies is not None:
             frame = frame[~frame["study"].isin(exclude_studies)]
         item = {
             "spec": spec,
             "frame": frame,
-            "dropped": dropped,
+            "dropped": chosen.dropped,
+            "combined": chosen.combined,
             "jobs": [],
             "excluded": exclude_studies or [],
         }
@@ -358,6 +397,7 @@ class _Runner:
             "spec": spec.to_dict(),
             "input": _input_rows(frame),
             "dropped": item["dropped"],
+            "combined": item["combined"],
             "excluded_studies": item["excluded"],
         }
         if "reason" in item:

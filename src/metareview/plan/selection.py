@@ -10,15 +10,17 @@ never double-counting silently: rows set aside are listed with the reason.
 >>> chosen = one_per_study(effects, "highest", rho=0.5, label="demo")
 >>> chosen.frame[["study", "yi"]].to_dict("list"), chosen.dropped[0]["row"]
 ({'study': ['A', 'B'], 'yi': [0.4, 0.1]}, 2)
->>> combined = one_per_study(effects, "combine", rho=0.5, label="demo").frame
->>> round(combined.loc[combined.study == "A", "vi"].item(), 6)
+>>> combined = one_per_study(effects, "combine", rho=0.5, label="demo")
+>>> round(combined.frame.loc[combined.frame.study == "A", "vi"].item(), 6)
 0.03
+>>> combined.combined
+[{'study': 'A', 'rows': [2, 3], 'rho': 0.5, 'distinct_cohorts': False}]
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,10 +31,13 @@ from metareview.errors import AnalysisError
 
 @dataclass(frozen=True)
 class Selection:
-    """The effect sizes of one analysis (one row per study) and the rows set aside."""
+    """The effect sizes of one analysis (one row per study), the rows set aside and the
+    studies whose rows were combined (study, rows, rho, distinct_cohorts: see
+    :func:`distinct_cohorts`)."""
 
     frame: pd.DataFrame
     dropped: list[dict[str, Any]]
+    combined: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _normal(value: Any) -> str:
@@ -120,7 +125,16 @@ def one_per_study(effects: pd.DataFrame, rule: str, *, rho: float, label: str) -
             "highest or first"
         )
     if rule == "combine":
-        return Selection(_combine(effects, rho), [])
+        combined = [
+            {
+                "study": str(study),
+                "rows": [int(row) for row in rows.index],
+                "rho": rho,
+                "distinct_cohorts": distinct_cohorts(rows),
+            }
+            for study, rows in effects[counts > 1].groupby("study", sort=False)
+        ]
+        return Selection(_combine(effects, rho), [], combined)
     kept, dropped = [], []
     for study, rows in effects.groupby("study", sort=False):
         if rule == "first":
@@ -137,6 +151,29 @@ def one_per_study(effects: pd.DataFrame, rule: str, *, rho: float, label: str) -
                 }
             )
     return Selection(effects.loc[sorted(kept)], dropped)
+
+
+def distinct_cohorts(rows: pd.DataFrame) -> bool:
+    """Whether rows sharing one study label look like different cohorts rather than several
+    effects of one trial: their arm sizes or event counts differ, and no text column (outcome,
+    time point, arm labels, instrument …) tells them apart.
+
+    >>> rows = pd.DataFrame({"study": ["T", "T"], "totaln_arm1": [211, 237], "event_arm1": [15, 21]})
+    >>> distinct_cohorts(rows), distinct_cohorts(rows.assign(outcome=["death", "stroke"]))
+    (True, False)
+    """
+    arms = [c for c in rows.columns if c.startswith((*COUNT_PREFIXES, "event_arm"))]
+    differ = rows[arms].nunique(dropna=False) > 1 if arms else pd.Series(dtype=bool)
+    if not differ.any():
+        return False
+    text = [
+        c
+        for c in rows.columns
+        if c not in ("study", "rows", "note", "es_source")
+        and not pd.api.types.is_numeric_dtype(rows[c])
+    ]
+    labels = rows[text].map(lambda v: _normal(v) if isinstance(v, str) else v)
+    return not (labels.nunique(dropna=False) > 1).any()
 
 
 def _combine(effects: pd.DataFrame, rho: float) -> pd.DataFrame:

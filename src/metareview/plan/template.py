@@ -16,6 +16,8 @@ it runs as written; every choice is commented so the user can edit it.
 from __future__ import annotations
 
 import json
+import re
+from pathlib import PurePosixPath
 
 from metareview.data.table import ExtractionTable
 
@@ -29,6 +31,21 @@ def _toml(value: object) -> str:
 
 def _distinct(table: ExtractionTable, column: str) -> list[str]:
     return [str(v) for v in dict.fromkeys(table.frame[column].dropna()) if str(v).strip()]
+
+
+def review_title(data_file: str) -> str:
+    """A review title from the data file's name (its stem, words split at ``_``, ``-``, ``.``
+    and camel case), never from the folders on its path.
+
+    >>> review_title("../../data/DepressionMortality.csv")
+    'Meta-analysis of depression mortality'
+    >>> review_title("peer_support-2023.xlsx"), review_title("../x/__.csv")
+    ('Meta-analysis of peer support 2023', 'Meta-analysis')
+    """
+    stem = PurePosixPath(data_file.replace("\\", "/")).stem.lstrip(".")
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", stem)
+    words = " ".join(re.sub(r"[_\-.\s]+", " ", words).split()).lower()
+    return f"Meta-analysis of {words}" if words else "Meta-analysis"
 
 
 def plan_text(table: ExtractionTable, data_file: str, sheet: str | None = None) -> str:
@@ -53,7 +70,7 @@ def plan_text(table: ExtractionTable, data_file: str, sheet: str | None = None) 
         "# Edit it, then run:  metareview run THIS_FILE.toml",
         "# Every key is described in docs/plan.md (JSON schema: metareview/plan/plan.schema.json).",
         "",
-        f"title = {_toml('Meta-analysis of ' + data_file)}",
+        f"title = {_toml(review_title(data_file))}",
         "",
         "[data]",
         f"file = {_toml(data_file)}  # relative to this plan file",

@@ -17,11 +17,14 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 
+from metareview.plan.analysis import AnalysisResult
+from metareview.report.plain_text import plain
+from metareview.report.plot_inputs import influence_input
 from metareview.stats.influence import InfluenceResult
 
 
 def baujat_plot(
-    result: InfluenceResult,
+    result: InfluenceResult | AnalysisResult,
     *,
     ax: Axes | None = None,
     labels: bool = True,
@@ -34,6 +37,7 @@ def baujat_plot(
     ``max_labels`` largest on either axis, and every influential study, are named
     (``max_labels=None`` names all). Returns the axes.
     """
+    result = influence_input(result)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 5))
     colours = ["#c0392b" if flag else "#2c3e50" for flag in result.influential]
@@ -42,7 +46,9 @@ def baujat_plot(
         named = labelled_studies(result, max_labels)
         for x, y, study, keep in zip(result.baujat_x, result.baujat_y, result.studies, named):
             if keep:
-                ax.annotate(study, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=8)
+                ax.annotate(
+                    plain(study), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=8
+                )
     ax.set_xlabel("Contribution to overall heterogeneity")
     ax.set_ylabel("Influence on overall result")
     ax.set_xlim(left=0)

@@ -29,6 +29,10 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 
+from metareview.plan.analysis import AnalysisResult
+from metareview.plan.moderators import MetaRegSection
+from metareview.report.plain_text import plain
+from metareview.report.plot_inputs import metaregression_document
 from metareview.stats import distributions as dist
 
 GRID_POINTS = 101
@@ -104,8 +108,19 @@ def bubble_data(section: dict[str, Any]) -> BubbleData:
     )
 
 
-def bubble_plot(data: BubbleData, *, ax: Axes | None = None, ylabel: str = "Effect size") -> Axes:
-    """Draw ``data``: circles sized by weight, the fitted line and its confidence band."""
+def bubble_plot(
+    data: BubbleData | MetaRegSection | AnalysisResult | dict[str, Any],
+    *,
+    ax: Axes | None = None,
+    ylabel: str = "Effect size",
+) -> Axes:
+    """Draw ``data``: circles sized by weight, the fitted line and its confidence band.
+
+    ``data`` may also be a meta-regression section (``analyze``'s, or its document) or an
+    ``analyze`` result with a meta-regression (its first).
+    """
+    if not isinstance(data, BubbleData):
+        data = bubble_data(metaregression_document(data))
     if ax is None:
         _, ax = plt.subplots(figsize=(6.0, 4.5))
     ax.fill_between(data.grid, data.lower, data.upper, color="#d6eaf8", zorder=0, linewidth=0)
@@ -123,7 +138,7 @@ def bubble_plot(data: BubbleData, *, ax: Axes | None = None, ylabel: str = "Effe
         linewidth=0.8,
         zorder=3,
     )
-    ax.set_xlabel(data.moderator)
-    ax.set_ylabel(ylabel)
+    ax.set_xlabel(plain(data.moderator))
+    ax.set_ylabel(plain(ylabel))
     ax.set_title(f"Fitted line with its {data.level:.0%} confidence band", fontsize=9)
     return ax

@@ -29,8 +29,10 @@ from typing import Any
 
 from scipy import stats
 
+from metareview.plan.analysis import AnalysisResult
 from metareview.plan.results import AnalysisRecord, study_weights
 from metareview.report.numbers import fixed
+from metareview.report.plot_inputs import forest_record
 from metareview.stats.vocabulary import RATIO_MEASURES
 
 MEASURE_LABELS = {
@@ -188,13 +190,15 @@ def format_p(p: float | None, layout: str, equals: bool = False) -> str:
 
 
 def forest_data(
-    record: AnalysisRecord,
+    record: AnalysisRecord | AnalysisResult,
     subgroup: str | None = None,
     positive_favours_intervention: bool = True,
     rob_column: str | None = None,
 ) -> ForestData:
-    """Gather a forest plot's content from an analysis record (optionally by subgroup column;
-    ``rob_column`` names the input column holding each study's overall risk of bias)."""
+    """Gather a forest plot's content from an analysis record or an ``analyze`` result
+    (optionally by subgroup column; ``rob_column`` names the input column holding each
+    study's overall risk of bias)."""
+    record = forest_record(record)
     block = next((b for b in record.subgroups if b["column"] == subgroup), None)
     result = record.headline()  # RevMan's M-H models when the analysis has them
     level = float(result.get("level", 0.95))
@@ -255,7 +259,7 @@ def forest_data(
                 result["random"]["pi_upper"],
             )
         )
-    return ForestData(
+    data = ForestData(
         tuple(sections),
         tuple(summaries),
         result,
@@ -264,6 +268,74 @@ def forest_data(
         level,
         positive_favours_intervention,
         test,
+    )
+    return as_computed(data) if all_mirrored(record.input) else data
+
+
+def all_mirrored(inputs: list[dict[str, Any]]) -> bool:
+    """Whether every row's effect was mirrored (lower is better: ``yi`` = −``yi_unflipped``),
+    so the plot can show the effects as computed from the arms beside them.
+
+    A row that combines several (``yi_unflipped`` none) follows the others.
+
+    >>> all_mirrored([{"yi": -0.7, "yi_unflipped": 0.7}, {"yi": 0.2, "yi_unflipped": None}])
+    True
+    >>> all_mirrored([{"yi": 0.7}]), all_mirrored([{"yi": 0.7, "yi_unflipped": 0.7}])
+    (False, False)
+    """
+    known = [row for row in inputs if row.get("yi_unflipped") is not None]
+    return bool(known) and all(
+        row["yi"] != 0 and row["yi_unflipped"] == -row["yi"] for row in known
+    )
+
+
+def _mirror_result(result: dict[str, Any]) -> dict[str, Any]:
+    mirrored = dict(result)
+    for model in ("fixed", "random"):
+        block = result.get(model)
+        if not block:
+            continue
+        block = dict(block)
+        for key in ("estimate", "statistic"):
+            if block.get(key) is not None:
+                block[key] = -block[key]
+        for low, high in (("ci_lower", "ci_upper"), ("pi_lower", "pi_upper")):
+            if block.get(low) is not None and block.get(high) is not None:
+                block[low], block[high] = -block[high], -block[low]
+        mirrored[model] = block
+    return mirrored
+
+
+def _mirror_pooled(row: PooledRow) -> PooledRow:
+    estimate = None if row.estimate is None else -row.estimate
+    rows = tuple(_mirror_row(r) for r in row.rows)
+    return replace(row, estimate=estimate, lower=-row.upper, upper=-row.lower, rows=rows)
+
+
+def _mirror_row(row: ForestRow) -> ForestRow:
+    return replace(row, yi=-row.yi, lower=-row.upper, upper=-row.lower)
+
+
+def as_computed(data: ForestData) -> ForestData:
+    """``data`` of an analysis whose rows were all mirrored (the outcome's lower values are
+    better), shown as computed from the arms beside them — a risk ratio of 25/215 against
+    171/3088 as 2.10, not 0.48 — with "Favours intervention" on the side of low values. The
+    numbers pooled are unchanged; only their display is mirrored back."""
+    sections = tuple(
+        replace(
+            section,
+            rows=tuple(_mirror_row(r) for r in section.rows),
+            summaries=tuple(_mirror_pooled(p) for p in section.summaries),
+            result=_mirror_result(section.result),
+        )
+        for section in data.sections
+    )
+    return replace(
+        data,
+        sections=sections,
+        summaries=tuple(_mirror_pooled(p) for p in data.summaries),
+        result=_mirror_result(data.result),
+        positive_favours_intervention=not data.positive_favours_intervention,
     )
 
 

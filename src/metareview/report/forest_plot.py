@@ -34,6 +34,9 @@ from metareview.report.forest_data import (
     pooled_label,
 )
 from metareview.report.numbers import fixed
+from metareview.report.plain_text import plain
+from metareview.report.ratio_axis import set_ratio_axis
+from metareview.report.rob_plots import judgement_legend, judgement_mark
 
 LAYOUTS = ("revman5", "jama", "meta")
 FONT_SIZE = 8.0
@@ -176,25 +179,21 @@ def columns_for(layout: str, data: ForestData) -> tuple[list[Column], list[Colum
     return [study, *arms], [effect, weight, *rob]
 
 
-ROB_SYMBOLS = {
-    "low": ("+", "#2e7d32"),
-    "some concerns": ("?", "#c9a000"),
-    "unclear": ("?", "#c9a000"),
-    "moderate": ("?", "#c9a000"),
-    "high": ("−", "#c62828"),
-    "serious": ("−", "#c62828"),
-    "critical": ("−", "#7f0000"),
-}
+# A judgement's dot (as the traffic-light plot's) behind its symbol.
+BADGE = {"boxstyle": "circle,pad=0.18", "edgecolor": "black", "linewidth": 0.4}
 
 
 def _rob_column() -> Column:
-    """Overall risk of bias per study as RevMan's coloured +, ? and −."""
+    """Overall risk of bias per study: the robvis symbol in its coloured dot, as the
+    traffic-light plot draws it (:func:`judgement_mark`)."""
 
     def symbol(row: ForestRow) -> str:
-        return ROB_SYMBOLS.get(str(row.rob).strip().lower(), (str(row.rob or ""), "black"))[0]
+        mark = judgement_mark(row.rob)
+        return mark[0] if mark else ""
 
-    def color(row: ForestRow) -> str:
-        return ROB_SYMBOLS.get(str(row.rob).strip().lower(), ("", "black"))[1]
+    def color(row: ForestRow) -> str | None:
+        mark = judgement_mark(row.rob)
+        return mark[1] if mark else None
 
     return Column("RoB", symbol, lambda p, d: "", "center", color)
 
@@ -238,6 +237,8 @@ def _lines(data: ForestData, layout: str) -> list[_Line]:
     lines.append(_Line("text", data.overall_text(layout)))
     if data.subgroup_text(layout):
         lines.append(_Line("text", data.subgroup_text(layout)))
+    if any(row.rob for row in data.rows):
+        lines.append(_Line("text", judgement_legend([row.rob for row in data.rows])))
     return lines
 
 
@@ -270,7 +271,7 @@ def forest_figure(
     figure = Figure(figsize=(width, height))
     bottom = 0.6 / height
     ax = figure.add_axes((left_w / width, bottom, PANEL_INCHES / width, 1 - bottom - 0.05 / height))
-    forest_plot(data, layout=layout, ax=ax, max_label=max_label)
+    _draw(data, layout, ax, max_label)
     return figure
 
 
@@ -291,10 +292,13 @@ def forest_plot(
     max_label: int = 32,
     rob_column: str | None = None,
 ) -> Axes:
-    """Draw the forest plot of ``record`` on ``ax`` (the effect panel) and return ``ax``.
+    """Draw the forest plot of ``record`` and return the axes it is in.
 
-    Text columns are drawn in the figure beside ``ax``: leave room for them (as
-    :func:`forest_figure` does) when passing your own axes.
+    Without ``ax``, a figure of the right size is made (:func:`forest_figure`) and its effect
+    panel returned. Given a user's ``ax`` (e.g. one panel of a grid), the whole plot — text
+    columns, effect panel, axis and "favours" labels — is fitted inside ``ax``: the effect
+    panel is an inset, and text shrinks when ``ax`` is smaller than the plot's natural size,
+    so nothing spills into a neighbouring panel; ``ax`` itself is returned.
 
     >>> from metareview.report.forest_data import forest_data
     >>> forest_plot(_example(), layout="revman5").get_xscale()
@@ -305,6 +309,29 @@ def forest_plot(
     data = _as_data(record, subgroup, rob_column)
     if ax is None:
         return forest_figure(data, layout, max_label=max_label).axes[0]
+    panel, scale = _inset_panel(ax, data, layout, max_label)
+    _draw(data, layout, panel, max_label, scale)
+    return ax
+
+
+def _inset_panel(ax: Axes, data: ForestData, layout: str, max_label: int) -> tuple[Axes, float]:
+    """The effect panel inside a user's ``ax``, placed as :func:`forest_figure` places it in a
+    figure, and the factor by which text and margins shrink to fit ``ax``."""
+    width, height, left_w, right_w = figure_size(data, layout, max_label)
+    box = ax.get_position()
+    fig_w, fig_h = ax.figure.get_size_inches()
+    ax_w, ax_h = box.width * fig_w, box.height * fig_h
+    scale = min(1.0, ax_w / width, ax_h / height)
+    ax.set_axis_off()
+    left, right = left_w * scale / ax_w, right_w * scale / ax_w
+    bottom, top = 0.6 * scale / ax_h, 0.05 * scale / ax_h
+    panel = ax.inset_axes((left, bottom, 1 - left - right, 1 - bottom - top))
+    return panel, scale
+
+
+def _draw(data: ForestData, layout: str, ax: Axes, max_label: int, scale: float = 1.0) -> None:
+    """Draw ``data`` on the effect panel ``ax``, text columns beside it (``scale``: the
+    factor applied to font sizes and column offsets)."""
     style = STYLES[layout]
     figure = ax.figure
     lines = _lines(data, layout)
@@ -314,7 +341,7 @@ def forest_plot(
     ax.set_yticks([])
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
-    ax.tick_params(axis="x", labelsize=FONT_SIZE - 0.5)
+    ax.tick_params(axis="x", labelsize=(FONT_SIZE - 0.5) * scale)
 
     base = transforms.blended_transform_factory(ax.transAxes, ax.transData)
 
@@ -323,7 +350,7 @@ def forest_plot(
     def at(dx_inches: float) -> transforms.Transform:
         """x: ``dx_inches`` from the panel edge given as the text's x; y: the row (data)."""
         if dx_inches not in offsets:
-            shift = transforms.ScaledTranslation(dx_inches, 0, figure.dpi_scale_trans)
+            shift = transforms.ScaledTranslation(dx_inches * scale, 0, figure.dpi_scale_trans)
             offsets[dx_inches] = base + shift
         return offsets[dx_inches]
 
@@ -340,12 +367,12 @@ def forest_plot(
         positions.append((column, 1.0, _anchor(column, x, w)))
         x += w
 
-    text_kw = {"fontsize": FONT_SIZE, "va": "center", "clip_on": False}
+    text_kw = {"fontsize": FONT_SIZE * scale, "va": "center", "clip_on": False}
     for column, edge, dx in positions:
         ax.text(
             edge,
             -1,
-            column.header,
+            plain(column.header),
             transform=at(dx),
             ha=column.align,
             fontweight="bold",
@@ -354,7 +381,7 @@ def forest_plot(
     ax.text(
         0.5,
         -1,
-        data.axis_label(layout),
+        plain(data.axis_label(layout)),
         transform=base,
         ha="center",
         fontweight="bold",
@@ -362,7 +389,6 @@ def forest_plot(
     )
     first_x = positions[0][2]
 
-    transform = (lambda v: math.exp(v)) if data.ratio else (lambda v: v)
     spans = [(r.lower, r.upper) for r in data.rows]
     spans += [(p.lower, p.upper) for s in data.sections for p in s.summaries]
     spans += [(p.lower, p.upper) for p in data.summaries]
@@ -376,15 +402,23 @@ def forest_plot(
     drawn_rows = []
     for y, line in enumerate(lines):
         if line.kind == "section":
-            ax.text(0, y, line.item, transform=at(first_x), ha="left", fontweight="bold", **text_kw)
+            ax.text(
+                0,
+                y,
+                plain(line.item),
+                transform=at(first_x),
+                ha="left",
+                fontweight="bold",
+                **text_kw,
+            )
         elif line.kind == "text":
             ax.text(
                 0,
                 y,
-                line.item,
+                plain(line.item),
                 transform=at(first_x),
                 ha="left",
-                **{**text_kw, "fontsize": FONT_SIZE - 0.5},
+                **{**text_kw, "fontsize": (FONT_SIZE - 0.5) * scale},
             )
         elif line.kind == "study":
             row: ForestRow = line.item
@@ -393,20 +427,19 @@ def forest_plot(
                 text = column.study(row)
                 if column.align == "left":
                     text = _truncate(text, max_label)
-                color = column.color(row) if column.color else "black"
-                weight = "bold" if column.color else "normal"
+                badge = column.color(row) if column.color else None
                 ax.text(
                     edge,
                     y,
-                    text,
+                    plain(text),
                     transform=at(dx),
                     ha=column.align,
-                    color=color,
-                    fontweight=weight,
+                    fontweight="bold" if badge else "normal",
+                    bbox=None if badge is None else {**BADGE, "facecolor": badge},
                     **text_kw,
                 )
             ax.plot([row.lower, row.upper], [y, y], color="black", lw=0.8, solid_capstyle="butt")
-            size = 2.5 + 6.5 * math.sqrt((row.weight or max_weight * 0.3) / max_weight)
+            size = scale * (2.5 + 6.5 * math.sqrt((row.weight or max_weight * 0.3) / max_weight))
             ax.plot(
                 [row.yi], [y], marker="s", ms=size, color=style["square"], mec="none", ls="none"
             )
@@ -418,7 +451,7 @@ def forest_plot(
                 ax.text(
                     edge,
                     y,
-                    text,
+                    plain(text),
                     transform=at(dx),
                     ha=column.align,
                     fontweight="bold",
@@ -460,22 +493,22 @@ def forest_plot(
                 ls=(0, (3, 2)),
             )
     ax.set_xlim(low, high)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, symmetric=False))
     if data.ratio:
-        ax.xaxis.set_major_formatter(lambda v, _pos: f"{transform(v):.2g}")
+        set_ratio_axis(ax.xaxis, low, high)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, symmetric=False))
     left_label, right_label = data.favours()
     for label, ha, dx in ((left_label, "right", -4), (right_label, "left", 4)):
         ax.annotate(
-            label,
+            plain(label),
             xy=(0, 0),
             xycoords=("data", "axes fraction"),
-            xytext=(dx, -20),
+            xytext=(dx * scale, -20 * scale),
             textcoords="offset points",
             ha=ha,
             va="top",
-            fontsize=FONT_SIZE - 0.5,
+            fontsize=(FONT_SIZE - 0.5) * scale,
         )
-    return ax
 
 
 def save_figure(figure: Figure, path: str | Path, dpi: int = 300) -> Path:

@@ -21,8 +21,11 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
 
+from metareview.plan.analysis import AnalysisResult
+from metareview.report.plain_text import plain
+from metareview.report.plot_inputs import funnel_input
+from metareview.report.ratio_axis import set_ratio_axis
 from metareview.stats import distributions as dist
 from metareview.stats.bias.funnel import FunnelData
 from metareview.stats.bias.trimfill import TrimFillResult
@@ -32,7 +35,7 @@ BAND_SHADES = ("#bfbfbf", "#8c8c8c", "#737373")  # gray75, gray55, gray45: inwar
 
 
 def funnel_plot(
-    funnel: FunnelData,
+    funnel: FunnelData | AnalysisResult,
     *,
     ax: Axes | None = None,
     trim_and_fill: TrimFillResult | None = None,
@@ -44,8 +47,9 @@ def funnel_plot(
 
     Parameters
     ----------
-    funnel : FunnelData
-        From :func:`metareview.stats.bias.funnel.funnel_data`.
+    funnel : FunnelData or AnalysisResult
+        From :func:`metareview.stats.bias.funnel.funnel_data`, or an ``analyze`` result
+        (its pooled studies).
     ax : matplotlib Axes, optional
         Where to draw (default: a new figure's axes).
     trim_and_fill : TrimFillResult, optional
@@ -62,6 +66,7 @@ def funnel_plot(
     -------
     Axes
     """
+    funnel = funnel_input(funnel)
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4.5))
     yi, sei = np.asarray(funnel.yi), np.asarray(funnel.sei)
@@ -95,9 +100,9 @@ def funnel_plot(
         ax.axvline(trim_and_fill.estimate, color="black", lw=0.8, ls=":", zorder=2)
     ax.set_xlim(left, right)
     ax.set_ylim(se_top, 0.0)
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(plain(xlabel))
     if exp_labels:
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{np.exp(x):.3g}"))
+        set_ratio_axis(ax.xaxis, left, right)
     ax.set_ylabel("Standard error")
     handles, _ = ax.get_legend_handles_labels()
     ax.legend(handles=[*handles, *legend], loc="upper left", fontsize=7, frameon=True)

@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 
+from metareview.report.plain_text import plain
 from metareview.stats.gosh import GoshResult
 
 
@@ -64,7 +65,7 @@ def gosh_plot(
         ax.scatter(x, y, s=2, alpha=0.3, c=colour_values[index], cmap="tab10")
     else:
         ax.scatter(x, y, s=2, alpha=0.3, c="#34495e")
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(plain(xlabel))
     ax.set_ylabel("I² (%)")
     ax.set_ylim(-2, 102)
     return ax

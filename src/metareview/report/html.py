@@ -13,13 +13,13 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from metareview.plan.expand import slug
-from metareview.plan.results import ReviewResults
+from metareview.plan.expand import SENSITIVITY_LABELS, slug
+from metareview.plan.results import ReviewResults, combined_rows
 from metareview.report.metaregression_table import metaregression_block
 from metareview.report.methods_text import methods_paragraph, results_paragraph
-from metareview.report.numbers import ci_label, effect_symbol, fixed, shown_scale
+from metareview.report.numbers import ci_label, effect_symbol, fixed, p_value, shown_scale
 from metareview.report.small_study_table import small_study_block
-from metareview.report.tables import format_table, groups, summary_table
+from metareview.report.tables import NAMED_IN_BRIEF, format_table, groups, summary_table
 
 ROB_GROUP = "Risk of bias"
 PRISMA_GROUP = "Study selection"
@@ -86,7 +86,7 @@ def _leave_one_out(record) -> dict[str, Any]:
                 "omitted": entry["omitted"],
                 "k": entry["k"],
                 "estimate": f"{fixed(shown(entry['estimate']))} ({low} to {high})",
-                "p": "<0.001" if p is not None and p < 0.001 else ("" if p is None else f"{p:.3f}"),
+                "p": p_value(p),
                 "i2": f"{entry['i2']:.0f}%",
             }
         )
@@ -138,6 +138,14 @@ def render_html(
                 "paragraph": results_paragraph(records),
                 "columns": [c for c in table.columns if c != "Section"],
                 "rows": _table_rows(table),
+                "left_out": [
+                    {
+                        "title": SENSITIVITY_LABELS[r.spec["variant"]],
+                        "studies": r.excluded_studies,
+                    }
+                    for r in records
+                    if r.spec["role"] == "sensitivity" and len(r.excluded_studies) > NAMED_IN_BRIEF
+                ],
                 "figures": group_figures,
                 "leave_one_out": [_leave_one_out(r) for r in records if r.leave_one_out],
                 "small_study": [
@@ -159,6 +167,11 @@ def render_html(
     for record in results.analyses:
         if record.spec["role"] == "main":
             dropped += [{**d, "analysis": record.spec["title"]} for d in record.dropped]
+            dropped += [
+                {**d, "analysis": record.spec["title"]}
+                for item in record.combined
+                for d in combined_rows(item)
+            ]
     toc = [
         {"id": "methods", "title": "Methods"},
         *(
@@ -171,7 +184,7 @@ def render_html(
         {"id": "results", "title": "Results", "children": toc_results},
         {"id": "not-run", "title": "Analyses not run"},
         {"id": "analysis-warnings", "title": "Analysis warnings"},
-        {"id": "dropped", "title": "Rows left out"},
+        {"id": "dropped", "title": "Rows left out or combined"},
         {"id": "data-checks", "title": "Data checks"},
         {"id": "references", "title": "References"},
     ]

@@ -17,12 +17,15 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 
+from metareview.plan.analysis import AnalysisResult
+from metareview.report.plain_text import plain
+from metareview.report.plot_inputs import leave_one_out_input
 from metareview.stats.leave_one_out import LeaveOneOutResult
 from metareview.stats.pooling import PoolResult
 
 
 def leave_one_out_plot(
-    result: LeaveOneOutResult,
+    result: LeaveOneOutResult | AnalysisResult,
     full: PoolResult | None = None,
     *,
     ax: Axes | None = None,
@@ -33,7 +36,12 @@ def leave_one_out_plot(
 
     ``full`` adds the estimate (dashed line) and CI (band) of the analysis with all studies;
     ``sort_by`` may be ``"estimate"`` or ``"i2"`` to order the rows (default: input order).
+    ``result`` may be an ``analyze`` result: its leave-one-out section, with its pooled result
+    as ``full``.
     """
+    if isinstance(result, AnalysisResult):
+        full = full or result.pooled
+    result = leave_one_out_input(result)
     if sort_by not in (None, "estimate", "i2"):
         raise ValueError(f"sort_by must be one of estimate, i2; got {sort_by!r}")
     rows = list(result.rows)
@@ -59,7 +67,7 @@ def leave_one_out_plot(
         capsize=2,
     )
     ax.set_yticks(positions)
-    ax.set_yticklabels([f"Omitting {r.omitted}" for r in rows])
-    ax.set_xlabel(xlabel)
+    ax.set_yticklabels([f"Omitting {plain(r.omitted)}" for r in rows])
+    ax.set_xlabel(plain(xlabel))
     ax.set_ylim(-1, len(rows))
     return ax

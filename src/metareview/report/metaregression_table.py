@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from metareview.plan.results import AnalysisRecord, ReviewResults
-from metareview.report.numbers import fixed
+from metareview.report.numbers import fixed, p_clause, p_value
 
 COLUMNS = [
     "analysis",
@@ -57,23 +57,13 @@ COLUMNS = [
 ]
 
 
-def _p(value: float | None) -> str:
-    if value is None:
-        return ""
-    return "<0.001" if value < 0.001 else f"{value:.3f}"
-
-
-def _p_clause(value: float) -> str:
-    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
-
-
 def omnibus_test(section: dict[str, Any]) -> str:
     """``QM(df) = …`` (z tests) or ``F(df1, df2) = …`` (Knapp–Hartung), with its p value."""
     if section["qm_df2"] is None:
         name = f"QM({section['qm_df']})"
     else:
         name = f"F({section['qm_df']}, {section['qm_df2']})"
-    return f"{name} = {fixed(section['qm'])}, {_p_clause(section['qm_pvalue'])}"
+    return f"{name} = {fixed(section['qm'])}, {p_clause(section['qm_pvalue'])}"
 
 
 def metaregression_sentence(section: dict[str, Any]) -> str:
@@ -84,7 +74,7 @@ def metaregression_sentence(section: dict[str, Any]) -> str:
     text = f"{title} (k = {section['k']}): {omnibus_test(section)}; R² = {section['r2']:.0f}%"
     permutation = section.get("permutation")
     if permutation:
-        text += f"; permutation {_p_clause(permutation['qm_pvalue'])}"
+        text += f"; permutation {p_clause(permutation['qm_pvalue'])}"
     return text + "."
 
 
@@ -111,10 +101,10 @@ def metaregression_block(section: dict[str, Any], analysis_id: str, index: int) 
             "se": fixed(coefficient["se"], 3),
             "ci": f"{fixed(coefficient['ci_lower'], 3)} to {fixed(coefficient['ci_upper'], 3)}",
             "statistic": fixed(coefficient["statistic"]),
-            "p": _p(coefficient["pvalue"]),
+            "p": p_value(coefficient["pvalue"]),
         }
         if permutation is not None:
-            row["permutation_p"] = _p(permutation["pvalues"][index_c])
+            row["permutation_p"] = p_value(permutation["pvalues"][index_c])
         block["rows"].append(row)
     model = "fixed-effects" if section["method"] == "FE" else "mixed-effects"
     block["tests"] = [
@@ -122,13 +112,13 @@ def metaregression_block(section: dict[str, Any], analysis_id: str, index: int) 
         + ("z tests" if section["ci_method"] == "z" else "Knapp–Hartung t and F tests"),
         f"Test of moderators: {omnibus_test(section)}"
         + (
-            f" (permutation {_p_clause(permutation['qm_pvalue'])}, "
+            f" (permutation {p_clause(permutation['qm_pvalue'])}, "
             f"{permutation['iterations']} permutations)"
             if permutation
             else ""
         ),
         f"Residual heterogeneity: QE({section['qe_df']}) = {fixed(section['qe'])}, "
-        f"{_p_clause(section['qe_pvalue'])}; τ² = {fixed(section['tau2'], 4)}, "
+        f"{p_clause(section['qe_pvalue'])}; τ² = {fixed(section['tau2'], 4)}, "
         f"I² = {section['i2']:.0f}%; R² = {section['r2']:.0f}%",
     ]
     return block

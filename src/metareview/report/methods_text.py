@@ -16,12 +16,22 @@ from __future__ import annotations
 from typing import Any
 
 from metareview import __version__
+from metareview.data.effects import PRECOMPUTED
 from metareview.plan.expand import SENSITIVITY_LABELS
 from metareview.plan.grade_review import GradeConfig, graded_records
 from metareview.plan.results import AnalysisRecord, ReviewResults
+from metareview.report.forest_data import all_mirrored
 from metareview.report.metaregression_table import metaregression_sentence
-from metareview.report.numbers import ci_label, effect_symbol, fixed, shown_scale
+from metareview.report.numbers import (
+    ci_label,
+    effect_symbol,
+    fixed,
+    i2_footnote,
+    p_clause,
+    shown_scale,
+)
 from metareview.stats.presets import Preset, get_preset
+from metareview.stats.vocabulary import RATIO_MEASURES
 
 REFERENCES = {
     "hedges": "Hedges LV. Distribution theory for Glass's estimator of effect size and related estimators. J Educ Stat. 1981;6(2):107-128.",
@@ -63,6 +73,8 @@ MEASURE_NAMES = {
     "RD": "risk differences",
     "HR": "hazard ratios (pooled on the log scale)",
 }
+# es_source of effects taken as reported (never corrected again)
+PRECOMPUTED_SOURCES = {"precalc_g", *PRECOMPUTED}
 SMD_CORRECTIONS = {
     "exact": "the exact small-sample correction J = Γ(m/2)/(√(m/2) Γ((m−1)/2))",
     "approx": "the approximate small-sample correction J = 1 − 3/(4N − 9)",
@@ -114,7 +126,7 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
     measure = settings["measure"]
     effect = f"Effects were expressed as {MEASURE_NAMES.get(measure, measure)}"
     if measure == "SMD":
-        effect += f" with {SMD_CORRECTIONS.get(preset.smd_correction, preset.smd_correction)} {cite.cite('hedges')}"
+        effect += _smd_correction_text(results, preset, cite)
     parts.append(effect + "; positive values favour the intervention.")
     tau_name, tau_ref = TAU2_NAMES.get(method, (method, "handbook"))
     model_text = _model_text(settings)
@@ -158,6 +170,7 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
             f"combined assuming a within-study correlation of ρ = {settings['rho']:g}, so "
             "that each trial counted once."
         )
+        parts += _combined_text(results)
     elif settings["multiple_effects"] in ("lowest", "highest", "first"):
         parts.append(
             f"When a trial contributed several effect sizes to one analysis, the "
@@ -200,6 +213,47 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
     parts += _own_analyses(plan, runs, settings, cite)
     parts += _grade_text(results, cite)
     return " ".join(parts), cite.references()
+
+
+def _smd_correction_text(results: ReviewResults, preset: Preset, cite: _Citations) -> str:
+    """The small-sample correction, claimed only for effects computed from raw data: a
+    precomputed g (``precalc_g``) or ``yi`` is pooled as reported."""
+    sources = {row.get("es_source") for r in results.analyses for row in r.input}
+    precomputed = sources & PRECOMPUTED_SOURCES
+    if sources and sources <= PRECOMPUTED_SOURCES:
+        return (
+            ", pooled as reported (precomputed by the trials or the extraction, not adjusted again)"
+        )
+    correction = SMD_CORRECTIONS.get(preset.smd_correction, preset.smd_correction)
+    text = f" with {correction} {cite.cite('hedges')}"
+    if precomputed:
+        text += " where they were computed from the trials' data (precomputed values as reported)"
+    return text
+
+
+def _combined_text(results: ReviewResults) -> list[str]:
+    """Which studies' rows the main analyses combined, and whether some look like distinct
+    cohorts under one label."""
+    found: dict[str, set[str]] = {}
+    cohorts = set()
+    for record in results.analyses:
+        if record.spec.get("role") != "main":
+            continue
+        for item in record.combined:
+            label = f"{item['study']} (rows {', '.join(str(r) for r in item['rows'])})"
+            found.setdefault(label, set()).add(record.spec["title"])
+            if item["distinct_cohorts"]:
+                cohorts.add(label)
+    if not found:
+        return ["No analysis had to combine several rows of one trial."]
+    text = f"Rows combined this way: {'; '.join(found)}."
+    if cohorts:
+        text += (
+            f" {'; '.join(sorted(cohorts))}: rows under one study label that differ in arm "
+            "sizes or events and look like distinct cohorts; they were nonetheless combined "
+            "into one study."
+        )
+    return [text]
 
 
 def _metaregression_text(
@@ -407,8 +461,24 @@ def _estimate_text(result: dict[str, Any], model: str, symbol: str) -> str:
         f"{ci_label(result.get('level', 0.95))} {fixed(shown(pooled['ci_lower']))} to "
         f"{fixed(shown(pooled['ci_upper']))}"
     )
-    p = pooled["pvalue"]
-    return text + (", p < 0.001" if p < 0.001 else f", p = {p:.3f}")
+    return f"{text}, {p_clause(pooled['pvalue'])}"
+
+
+def _mirrored_text(record: AnalysisRecord, result: dict[str, Any]) -> str:
+    """For an analysis whose rows were all mirrored (lower is better): which way its effects
+    point, and the effect as computed from the arms, as its forest plot shows it."""
+    if not all_mirrored(record.input):
+        return ""
+    measure = result.get("measure")
+    pooled, shown = result[record.model], shown_scale(measure)
+    symbol = effect_symbol(measure)
+    above = "above 1" if measure in RATIO_MEASURES else "above 0"
+    return (
+        f" (lower values are better, so effects were mirrored: {symbol} {above} favours the "
+        f"intervention; as computed from the arms, as in the forest plot, {symbol} = "
+        f"{fixed(shown(-pooled['estimate']))}, {ci_label(result.get('level', 0.95))} "
+        f"{fixed(shown(-pooled['ci_upper']))} to {fixed(shown(-pooled['ci_lower']))})"
+    )
 
 
 def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
@@ -440,13 +510,16 @@ def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
             model = f"Mantel-Haenszel {model}"
         text = (
             f"{spec['title']}: pooling {result['k']} trials gave "
-            f"{_estimate_text(result, record.model, symbol)} ({model} model), with "
+            f"{_estimate_text(result, record.model, symbol)} ({model} model)"
+            f"{_mirrored_text(record, result)}, with "
             f"{describe_i2(het['i2'])} heterogeneity (I² = {het['i2']:.0f}%"
         )
         if het.get("i2_ci") and het["i2_ci"][0] is not None:
             level = ci_label(result.get("level", 0.95))
             text += f", {level} {het['i2_ci'][0]:.0f} to {het['i2_ci'][1]:.0f}%"
         text += ")"
+        if footnote := i2_footnote(result):
+            text += f" ({footnote[:-1]})"
         random, shown = result["random"], shown_scale(result.get("measure"))
         if record.model == "random" and random.get("pi_lower") is not None:
             text += (
@@ -464,6 +537,6 @@ def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
                 sentences.append(
                     f"Subgroups by {block['column']} {verdict} "
                     f"(Q = {block['test']['q']:.2f}, df = {block['test']['df']}, "
-                    f"p = {p:.3f})."
+                    f"{p_clause(p)})."
                 )
     return " ".join(sentences)

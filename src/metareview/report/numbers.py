@@ -22,6 +22,60 @@ def fixed(value: float | None, digits: int = 2) -> str:
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
+def p_value(value: float | None) -> str:
+    """A p value as the tables print it: three decimals, ``<0.001`` below 0.001, ``''`` when
+    missing.
+
+    >>> p_value(0.0312), p_value(0.00004), p_value(None)
+    ('0.031', '<0.001', '')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def p_clause(value: float | None) -> str:
+    """A p value as the text prints it: ``p = 0.031``, ``p < 0.001`` (never ``p = 0.000``).
+
+    >>> p_clause(0.0312), p_clause(0.0004), p_clause(None)
+    ('p = 0.031', 'p < 0.001', 'p not available')
+    """
+    shown = p_value(value)
+    if not shown:
+        return "p not available"
+    return "p < 0.001" if shown.startswith("<") else f"p = {shown}"
+
+
+def i2_footnote(result: dict) -> str:
+    """Why an analysis document's I² lies outside its own CI, or ``''`` when it does not.
+
+    >>> doc = {"method": "REML", "heterogeneity": {"i2": 12.0, "i2_ci": [14.5, 80.0]},
+    ...        "conventions": {"i2_definition": "tau2", "i2_ci_method": "qprofile"}}
+    >>> i2_footnote(doc)
+    'I² = 12% lies outside its CI (14.5% to 80%): the estimate comes from the REML estimate of τ², the CI from the Q-profile CI of τ², and the two methods need not agree.'
+    >>> i2_footnote({"heterogeneity": {"i2": 20.0, "i2_ci": [0.0, 60.0]}})
+    ''
+    """
+    het = result.get("heterogeneity", {})
+    i2, ci = het.get("i2"), het.get("i2_ci")
+    if i2 is None or not ci or ci[0] is None or ci[1] is None or ci[0] <= i2 <= ci[1]:
+        return ""
+    conventions = result.get("conventions", {})
+    estimate = (
+        f"the {result.get('method', 'estimated')} estimate of τ²"
+        if conventions.get("i2_definition", "tau2") == "tau2"
+        else "Cochran's Q"
+    )
+    interval = {
+        "qprofile": "the Q-profile CI of τ²",
+        "test_based": "the test-based CI of H",
+    }.get(conventions.get("i2_ci_method", ""), "another method")
+    return (
+        f"I² = {i2:.3g}% lies outside its CI ({ci[0]:.3g}% to {ci[1]:.3g}%): the estimate "
+        f"comes from {estimate}, the CI from {interval}, and the two methods need not agree."
+    )
+
+
 def shown_scale(measure: str | None) -> Callable[[float | None], float | None]:
     """The transformation from the analysis scale to the printed one: ``exp`` for ratio
     measures (pooled on the log scale), none for the others; ``None`` stays ``None``.

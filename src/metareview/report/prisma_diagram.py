@@ -29,6 +29,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
+from metareview.report.plain_text import plain
 from metareview.rob.prisma import PrismaCounts, Reasons
 
 BOX_W, BOX_GAP, COL_GAP = 3.2, 0.5, 0.45
@@ -38,13 +39,24 @@ FORMATS = {".svg", ".png", ".pdf"}
 
 
 def _n(value: int | None) -> str:
-    return "n = NR" if value is None else f"n = {value}"
+    return "n not reported" if value is None else f"n = {value}"
 
 
-def _reasons_text(reasons: Reasons) -> list[str]:
-    if len(reasons) == 1 and reasons[0][0] == "":
-        return [f"({_n(reasons[0][1])})"]
-    return [f"{name} ({_n(n)})" for name, n in reasons]
+def excluded_lines(reasons: Reasons) -> list[str]:
+    """The lines of a "Reports excluded" box: one per reason, or one line when the reasons
+    are not given separately (no reason, or one named like the box itself).
+
+    >>> excluded_lines((("Reports excluded", 103),)), excluded_lines(())
+    (['Reports excluded (n = 103)'], ['Reports excluded (n not reported)'])
+    >>> excluded_lines((("Not randomized", 70), ("Wrong population", 6)))
+    ['Reports excluded:', 'Not randomized (n = 70)', 'Wrong population (n = 6)']
+    """
+    if not reasons:
+        return [f"Reports excluded ({_n(None)})"]
+    generic = reasons[0][0].strip().rstrip(":").lower() in ("", "reports excluded", "excluded")
+    if len(reasons) == 1 and generic:
+        return [f"Reports excluded ({_n(reasons[0][1])})"]
+    return ["Reports excluded:", *(f"{name} ({_n(n)})" for name, n in reasons)]
 
 
 _COUNT = re.compile(r"\s*(\(n = [^)]*\))$")
@@ -90,7 +102,7 @@ class _Canvas:
         self.ax.text(
             x + width / 2,
             top - height / 2,
-            text,
+            plain(text),
             ha="center",
             va="center",
             fontsize=7.5,
@@ -269,9 +281,7 @@ def prisma_diagram(counts: PrismaCounts, *, ax: Axes | None = None, check: bool 
     rep_excl = canvas.box(
         side_x,
         y,
-        ["Reports excluded:", *_reasons_text(c.dbr_excluded)]
-        if c.dbr_excluded
-        else ["Reports excluded (n = NR)"],
+        excluded_lines(c.dbr_excluded),
     )
     _right_arrow(canvas, assessed, rep_excl)
     o_assessed = None
@@ -283,9 +293,7 @@ def prisma_diagram(counts: PrismaCounts, *, ax: Axes | None = None, check: bool 
         o_excl = canvas.box(
             oth_x + BOX_W + COL_GAP,
             y,
-            ["Reports excluded:", *_reasons_text(c.other_excluded)]
-            if c.other_excluded
-            else ["Reports excluded (n = NR)"],
+            excluded_lines(c.other_excluded),
         )
         _right_arrow(canvas, o_assessed, o_excl)
     bottoms = [assessed[1], rep_excl[1]] + ([o_assessed[1], o_excl[1]] if o_assessed else [])
@@ -359,16 +367,19 @@ def _pair(canvas: _Canvas, x: float, side_x: float, y: float, above: tuple, main
     return box, right
 
 
-def save_prisma_diagram(counts: PrismaCounts, path: str | Path, *, dpi: int = 200) -> Path:
+def save_prisma_diagram(
+    counts: PrismaCounts, path: str | Path, *, dpi: int = 200, check: bool = True
+) -> Path:
     """Draw and write the diagram as SVG, PNG or PDF (by the file's extension).
 
-    SVG keeps its text as text (searchable, editable in a vector editor).
+    SVG keeps its text as text (searchable, editable in a vector editor). ``check=False``
+    draws counts that do not add up yet (a review still screening).
     """
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise ValueError(f"the diagram file must end in .svg, .png or .pdf; got {path.name!r}")
     with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "metareview", "pdf.fonttype": 42}):
-        ax = prisma_diagram(counts)
+        ax = prisma_diagram(counts, check=check)
         ax.figure.savefig(path, dpi=dpi, bbox_inches="tight", metadata=_metadata(path))
         plt.close(ax.figure)
     return path

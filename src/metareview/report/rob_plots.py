@@ -30,8 +30,9 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
+from metareview.report.plain_text import plain, plain_all
 from metareview.rob.table import ROBVIS_OVERALL, RobTable
-from metareview.rob.vocabulary import SEVERITY, Judgement
+from metareview.rob.vocabulary import SEVERITY, Judgement, parse_judgement
 
 PALETTES: dict[str, dict[Judgement, str]] = {
     "cochrane": {
@@ -60,6 +61,44 @@ SYMBOLS = {
     Judgement.NOT_APPLICABLE: "",
 }
 _LEGEND_NAMES = {Judgement.HIGH: "High", Judgement.LOW: "Low"}
+UNRECOGNISED = "#BBBBBB"  # a judgement no RoB tool's vocabulary names
+
+
+def judgement_mark(value: object, palette: str = "cochrane") -> tuple[str, str] | None:
+    """The robvis symbol and colour of a judgement as typed ("Low", "No information",
+    "serious" …), the same in every figure; ``None`` for a blank, ``("?", grey)`` for a value
+    no vocabulary names.
+
+    >>> judgement_mark("High risk"), judgement_mark("No information"), judgement_mark("")
+    (('X', '#BF0000'), ('?', '#4EA1F7'), None)
+    """
+    try:
+        judgement = parse_judgement(value)
+    except ValueError:
+        return "?", UNRECOGNISED
+    if judgement is None:
+        return None
+    return SYMBOLS[judgement], palette_colours(palette)[judgement]
+
+
+def judgement_legend(values: Sequence[object]) -> str:
+    """One line naming the symbols of the judgements among ``values``, worst first, as the
+    traffic-light plot's legend names them.
+
+    >>> judgement_legend(["Low", "High", "some concerns", "Low", None])
+    'Risk of bias: X High, - Some concerns, + Low'
+    """
+    found = set()
+    for value in values:
+        try:
+            judgement = parse_judgement(value)
+        except ValueError:
+            continue
+        if judgement is not None and SYMBOLS[judgement]:
+            found.add(judgement)
+    ordered = sorted(found, key=lambda j: (-SEVERITY[j], list(Judgement).index(j)))
+    named = [f"{SYMBOLS[j]} {_LEGEND_NAMES.get(j, j.value)}" for j in ordered]
+    return "Risk of bias: " + ", ".join(named) if named else ""
 
 
 def palette_colours(palette: str) -> dict[Judgement, str]:
@@ -153,7 +192,7 @@ def draw_rob_columns(
             ax.text(
                 xpos,
                 header_y,
-                "Overall" if column == ROBVIS_OVERALL else column,
+                "Overall" if column == ROBVIS_OVERALL else plain(column),
                 ha="center",
                 va="bottom",
                 fontsize=8,
@@ -181,9 +220,9 @@ def traffic_light_plot(
     x_cols = list(range(k + 1))
     ax.set_xlim(-0.6, k + 0.6)
     ax.set_ylim(n - 0.5, -0.5)
-    ax.set_xticks(x_cols, [*table.domains, "Overall"], fontsize=8, fontweight="bold")
+    ax.set_xticks(x_cols, [*plain_all(table.domains), "Overall"], fontsize=8, fontweight="bold")
     ax.xaxis.tick_top()
-    ax.set_yticks(y, list(table.studies), fontsize=7)
+    ax.set_yticks(y, plain_all(table.studies), fontsize=7)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
@@ -193,7 +232,7 @@ def traffic_light_plot(
         levels = table.column(column)
         _dots(ax, xpos, y, levels, colours, marker, 0.7, ax.transData)
     names = "\n".join(
-        f"{d}: {name}" for d, name in zip(table.domains, table.domain_names, strict=True)
+        plain(f"{d}: {name}") for d, name in zip(table.domains, table.domain_names, strict=True)
     )
     ax.set_xlabel(names, fontsize=7, loc="left", labelpad=6)
     _judgement_legend(
@@ -206,7 +245,7 @@ def traffic_light_plot(
         title="Judgement",
         title_fontsize=7,
     )
-    ax.set_title(f"Risk of bias ({table.tool})", fontsize=9, pad=18)
+    ax.set_title(plain(f"Risk of bias ({table.tool})"), fontsize=9, pad=18)
     return ax
 
 
@@ -224,7 +263,7 @@ def summary_plot(
     colours = palette_colours(palette)
     levels = sorted((Judgement(c) for c in shares.columns), key=lambda j: SEVERITY[j])
     rows = [*table.domains, ROBVIS_OVERALL]
-    labels = [f"{name}" for name in table.domain_names] + ["Overall risk of bias"]
+    labels = [*plain_all(table.domain_names), "Overall risk of bias"]
     if ax is None:
         _, ax = plt.subplots(figsize=(8.0, 0.42 * len(rows) + 1.3))
     y = list(range(len(rows)))
@@ -253,7 +292,7 @@ def summary_plot(
         fontsize=8,
     )
     ax.set_title(
-        f"Risk of bias ({table.tool}, {table.n_studies} studies"
+        plain(f"Risk of bias ({table.tool}, {table.n_studies} studies")
         + (", weighted)" if weighted else ")"),
         fontsize=9,
     )

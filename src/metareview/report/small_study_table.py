@@ -22,17 +22,11 @@ from typing import Any
 
 from metareview.plan.expand import slug
 from metareview.plan.results import AnalysisRecord
-from metareview.report.numbers import ci_label, effect_symbol, fixed, shown_scale
+from metareview.report.numbers import ci_label, effect_symbol, fixed, p_clause, shown_scale
 from metareview.stats.presets import get_preset
 
 # plan name of an analysis → key of its section in the ``small_study`` document
 SECTIONS = {"egger": "egger", "trimfill": "trim_and_fill", "selection": "selection"}
-
-
-def _p_clause(value: float | None) -> str:
-    if value is None:
-        return "p not available"
-    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
 
 
 def adjusted_estimate(section: dict[str, Any], result: dict[str, Any]) -> str:
@@ -70,9 +64,9 @@ def _egger_text(section: dict[str, Any]) -> str:
     if "intercept" in section:
         return (
             f"intercept {fixed(section['intercept'])} (SE {fixed(section['se'])}), "
-            f"t({section['df']}) = {fixed(section['statistic'])}, {_p_clause(section['pvalue'])}"
+            f"t({section['df']}) = {fixed(section['statistic'])}, {p_clause(section['pvalue'])}"
         )
-    return f"z = {fixed(section['statistic'])}, {_p_clause(section['pvalue'])}"
+    return f"z = {fixed(section['statistic'])}, {p_clause(section['pvalue'])}"
 
 
 def _trim_and_fill_text(section: dict[str, Any], result: dict[str, Any]) -> str:
@@ -87,7 +81,7 @@ def _selection_text(section: dict[str, Any], result: dict[str, Any]) -> str:
     return (
         f"{adjusted_estimate(section, result)}{tau2}; "
         f"likelihood-ratio test of selection χ²({section['lrt_df']}) = {fixed(section['lrt'])}, "
-        f"{_p_clause(section['lrt_pvalue'])}"
+        f"{p_clause(section['lrt_pvalue'])}"
         + ("" if section["converged"] else " (the fit did not converge)")
     )
 

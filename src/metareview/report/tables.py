@@ -8,7 +8,6 @@ windows. Columns: No. of trials, effect (95% CI), I² (95% CI), p, prediction in
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,14 @@ from metareview.report.metaregression_table import (
     metaregression_table,
     printed_metaregression_table,
 )
-from metareview.report.numbers import ci_label, effect_symbol, fixed, shown_scale
+from metareview.report.numbers import (
+    ci_label,
+    effect_symbol,
+    fixed,
+    i2_footnote,
+    p_value,
+    shown_scale,
+)
 from metareview.report.small_study_table import small_study_ran
 
 COLUMNS = [
@@ -58,6 +64,7 @@ def _row(
     row = dict.fromkeys(COLUMNS)
     row.update(section=section, analysis=label, note=note, k=k)
     if result:
+        row["note"] = "; ".join(text for text in (note, i2_footnote(result)) if text)
         pooled, het = result[model], result["heterogeneity"]
         i2_ci = het.get("i2_ci") or [None, None]
         row.update(
@@ -135,7 +142,7 @@ def summary_table(results: ReviewResults, group: str) -> pd.DataFrame:
         if record.spec["role"] == "sensitivity":
             label = SENSITIVITY_LABELS[record.spec["variant"]]
             if record.excluded_studies:
-                label += f" ({', '.join(record.excluded_studies)})"
+                label += f" ({studies_in_brief(record.excluded_studies)})"
             rows.append(_record_row("Sensitivity analyses", label, record))
     for record in mains[1:]:
         rows.append(_record_row("Long-term effects", record.spec["window"], record))
@@ -144,6 +151,21 @@ def summary_table(results: ReviewResults, group: str) -> pd.DataFrame:
         measure=primary.result.get("measure"), level=primary.result.get("level", 0.95)
     )
     return table
+
+
+NAMED_IN_BRIEF = 3  # studies a table cell names before it gives only the count
+
+
+def studies_in_brief(studies: list[str]) -> str:
+    """The studies an analysis left out, as a table cell names them: all of up to three, else
+    the count and the first three (the report lists them all below the table).
+
+    >>> studies_in_brief(["A", "B"]), studies_in_brief(["A", "B", "C", "D", "E"])
+    ('A, B', '5 studies: A, B, C, …')
+    """
+    if len(studies) <= NAMED_IN_BRIEF:
+        return ", ".join(studies)
+    return f"{len(studies)} studies: {', '.join(studies[:NAMED_IN_BRIEF])}, …"
 
 
 def _trim_and_fill(record: AnalysisRecord, plan: dict[str, Any]) -> dict[str, Any] | None:
@@ -155,12 +177,6 @@ def _trim_and_fill(record: AnalysisRecord, plan: dict[str, Any]) -> dict[str, An
 
 def _num(value: Any, digits: int = 2) -> str:
     return fixed(value, digits)
-
-
-def _p(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def format_table(table: pd.DataFrame, measure_label: str = "g") -> pd.DataFrame:
@@ -193,9 +209,9 @@ def format_table(table: pd.DataFrame, measure_label: str = "g") -> pd.DataFrame:
                 else f"{int(row['k'])}",
                 f"{effect_symbol(measure, measure_label)} ({level})": estimate,
                 f"I² ({level})": i2,
-                "p": _p(row["p"]),
+                "p": p_value(row["p"]),
                 "PI": pi,
-                "p (subgroups)": _p(row["p_subgroups"]),
+                "p (subgroups)": p_value(row["p_subgroups"]),
                 "Note": row["note"] or "",
             }
         )

@@ -22,7 +22,15 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from metareview.store.project import Project
-from metareview.web import auth_pages, conflict_pages, lead_pages, screen_pages
+from metareview.web import (
+    auth_pages,
+    conflict_pages,
+    dashboard_pages,
+    duplicate_pages,
+    import_pages,
+    lead_pages,
+    screen_pages,
+)
 from metareview.web.workspace import STATIC, Workspace
 
 GET, POST = ["GET"], ["POST"]
@@ -38,14 +46,23 @@ def routes() -> list[BaseRoute]:
         Route("/join", auth_pages.join_form, methods=GET),
         Route("/join", auth_pages.join, methods=POST),
         Route("/dashboard", lead_pages.dashboard, methods=GET),
+        Route("/dashboard/prisma.svg", dashboard_pages.prisma_diagram, methods=GET),
+        Route("/exports/prisma.csv", dashboard_pages.prisma_csv, methods=GET),
         Route("/settings", lead_pages.settings_form, methods=GET),
         Route("/settings", lead_pages.save_settings, methods=POST),
         Route("/members", lead_pages.members, methods=GET),
         Route("/members/invite", lead_pages.invite, methods=POST),
         Route("/members/{username}", lead_pages.change_member, methods=POST),
+        Route("/import", import_pages.import_form, methods=GET),
+        Route("/import", import_pages.import_files, methods=POST),
+        Route("/duplicates", duplicate_pages.duplicates, methods=GET),
+        Route("/duplicates/find", duplicate_pages.find, methods=POST),
+        Route("/duplicates/{record_id}/{of}", duplicate_pages.decide, methods=POST),
+        Route("/duplicates/{record_id}/{of}/undo", duplicate_pages.undo, methods=POST),
         Route("/screen", screen_pages.screen, methods=GET),
         Route("/screen/vote", screen_pages.cast_vote, methods=POST),
         Route("/screen/undo", screen_pages.undo, methods=POST),
+        Route("/screen/not-retrieved", screen_pages.not_retrieved, methods=POST),
         Route("/screen/awaiting", screen_pages.awaiting, methods=GET),
         Route("/conflicts", conflict_pages.conflicts, methods=GET),
         Route("/conflicts/{record_id}", conflict_pages.conflict, methods=GET),

@@ -6,10 +6,12 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from metareview.errors import AccessError
+from metareview.records.agreement import COEFFICIENTS
 from metareview.store.accounts import Role, list_accounts, set_disabled, set_role
 from metareview.store.review import configure, screening_config
 from metareview.store.reviewer_view import reviewer_view, stage_summary
 from metareview.store.sessions import create_invitation
+from metareview.web.dashboard_pages import agreement_tables
 from metareview.web.screen_pages import STAGE_NAMES
 from metareview.web.security import LEAD, MANAGERS, MEMBERS, SIGNED_IN, Call, context, page
 
@@ -36,8 +38,12 @@ def dashboard(call: Call) -> Response:
         summary = stage_summary(project, stage)
         own = reviewer_view(project, call.username, stage) if call.role != "viewer" else None
         stages.append((stage, name, summary, own))
+    lead = call.role == "lead"
+    agreement = agreement_tables(call) if lead else []
     return call.workspace.templates.TemplateResponse(
-        call.request, "dashboard.html", context(call, stages=stages, lead=call.role == "lead")
+        call.request,
+        "dashboard.html",
+        context(call, stages=stages, lead=lead, agreement=agreement, coefficients=COEFFICIENTS),
     )
 
 

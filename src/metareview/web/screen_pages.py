@@ -12,9 +12,9 @@ from starlette.responses import RedirectResponse, Response
 
 from metareview.errors import RecordsError
 from metareview.records.screening import Stage
-from metareview.store.review import undo_vote, vote
+from metareview.store.review import mark_retrieval, undo_vote, vote
 from metareview.store.reviewer_view import ReviewerView, reviewer_view
-from metareview.web.security import SCREENERS, Call, context, page
+from metareview.web.security import LEAD, SCREENERS, Call, context, page
 
 STAGE_NAMES = {Stage.TITLE_ABSTRACT.value: "Title/abstract", Stage.FULL_TEXT.value: "Full text"}
 
@@ -142,3 +142,19 @@ def awaiting(call: Call) -> Response:
         "awaiting.html",
         context(call, view=view, rows=rows, stage_name=STAGE_NAMES[stage]),
     )
+
+
+@page(LEAD)
+def not_retrieved(call: Call) -> Response:
+    """The lead records that a record's full text could not be retrieved (PRISMA's "reports not
+    retrieved"); it leaves the full-text queue."""
+    record_id = record_id_of(call.form.get("record_id", ""))
+    project = call.workspace.project
+    view = reviewer_view(project, call.username, Stage.FULL_TEXT.value)
+    if record_id not in view.pool:
+        raise HTTPException(404)
+    try:
+        mark_retrieval(project, record_id, actor=call.username, status="not_retrieved")
+    except (RecordsError, ValueError) as err:
+        return _card(call, view, record_id, message=str(err), status=409)
+    return RedirectResponse("/screen?stage=ft", status_code=303)

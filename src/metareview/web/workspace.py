@@ -78,6 +78,7 @@ class Workspace:
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.filters["highlight"] = highlight
         self.rankings = Rankings(project)
+        self.drawing = threading.Lock()  # matplotlib's pyplot is not thread-safe
 
     def close(self) -> None:
         self.rankings.close()

@@ -1,0 +1,185 @@
+"""``metareview multiverse DATA``: fit every combination of analytic choices."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from metareview.cli.options import (
+    column_option,
+    drop_incomplete_option,
+    echo_dropped,
+    json_option,
+    level_option,
+    mapping_from,
+    measure_option,
+    preset_option,
+    sheet_option,
+)
+
+
+def _levels(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _selection(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        column, sep, value = pair.partition("=")
+        if not sep or not column:
+            raise click.BadParameter(f"expected COLUMN=VALUE; got {pair!r}", param_hint="--where")
+        out[column.strip()] = value.strip()
+    return out
+
+
+@click.command("multiverse")
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option(
+    "--where",
+    "where",
+    multiple=True,
+    metavar="COLUMN=VALUE",
+    help="Analyse only these rows (e.g. --where outcome_category='clinical recovery'). Repeatable.",
+)
+@click.option(
+    "--studies",
+    default="all,outliers_removed,influential_removed",
+    show_default=True,
+    help="Which studies: all, low_rob, outliers_removed, influential_removed (comma-separated).",
+)
+@click.option(
+    "--effects",
+    default="combined,lowest,highest",
+    show_default=True,
+    help="Several effects of one study: combined, lowest, highest.",
+)
+@click.option(
+    "--methods",
+    default="REML,DL,PM",
+    show_default=True,
+    help="tau^2 estimators of the random-effects specifications.",
+)
+@click.option("--models", default="random,fixed", show_default=True, help="random, fixed.")
+@click.option("--ci-methods", default="z,knha", show_default=True, help="z, knha.")
+@click.option(
+    "--by",
+    "filters",
+    multiple=True,
+    metavar="COLUMN",
+    help="A moderator whose levels are analysed alone as well as together. Repeatable.",
+)
+@click.option(
+    "--rob-column",
+    default=None,
+    metavar="COLUMN",
+    help="Risk-of-bias column for --studies low_rob.",
+)
+@click.option("--rob-low", default="Low", show_default=True, help="Its low-risk value.")
+@click.option(
+    "--rho",
+    type=click.FloatRange(-1, 1),
+    default=0.5,
+    show_default=True,
+    help="Correlation assumed when combining a study's effects.",
+)
+@click.option(
+    "--min-k",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Fewest studies a specification needs.",
+)
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Resamples of the under-the-null specification-curve test (0: no test).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the test.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for specifications.csv, specifications.parquet, summary.json and "
+    "specification-curve.svg.",
+)
+@measure_option
+@preset_option
+@level_option
+@column_option
+@sheet_option
+@drop_incomplete_option
+@json_option
+def multiverse_command(
+    data: str, where: tuple[str, ...], studies: str, effects: str, methods: str, models: str,
+    ci_methods: str, filters: tuple[str, ...], rob_column: str | None, rob_low: str,
+    rho: float, min_k: int, bootstrap: int, seed: int, output: str | None,
+    measure: str | None, preset: str, level: float, columns: tuple[str, ...],
+    sheet: str | None, drop_incomplete: bool, as_json: bool,
+) -> None:  # fmt: skip
+    """Fit every combination of the chosen studies, effect handling, moderator levels,
+    estimator, model and CI method on DATA (Voracek et al. 2019): one row per
+    specification, a summary, the specification curve and, with --bootstrap, its test."""
+    from metareview.plan.analysis import analysis_settings, effect_sizes
+    from metareview.plan.multiverse import Factors, multiverse, specification_test
+
+    settings = analysis_settings(
+        measure=measure, preset=preset, level=level, columns=mapping_from(columns),
+        sheet=sheet, drop_incomplete=drop_incomplete,
+    )  # fmt: skip
+    rows, dropped = effect_sizes(data, settings, where=_selection(where))
+    factors = Factors(
+        studies=_levels(studies), effects=_levels(effects),
+        methods=tuple(m.upper() for m in _levels(methods)), models=_levels(models),
+        ci_methods=tuple(c.lower() for c in _levels(ci_methods)),
+        filters={column: () for column in filters}, rob_column=rob_column, rob_low=rob_low,
+        rho=rho, level=level, min_k=min_k, preset=settings.preset,
+    )  # fmt: skip
+    result = multiverse(rows, factors)
+    test = specification_test(rows, result, iterations=bootstrap, seed=seed) if bootstrap else None
+    document = {
+        **result.to_dict(),
+        "test": None if test is None else test.to_dict(),
+        "dropped": [d.to_dict() for d in dropped],
+    }
+    if output:
+        _write(Path(output), result, document)
+    if as_json:
+        click.echo(json.dumps(document, indent=2, default=str))
+        return
+    click.echo(result.summary())
+    if test is not None:
+        click.echo(test.summary())
+    not_fitted = result.specifications[result.specifications["status"] != "ok"]
+    if len(not_fitted):
+        reasons = not_fitted["reason"].value_counts()
+        for reason, count in reasons.items():
+            click.echo(f"Not fitted ({count} specifications): {reason}")
+    echo_dropped(document["dropped"])
+    if output:
+        click.echo(f"Wrote {len(result.specifications)} specifications to {output}")
+
+
+def _write(folder: Path, result, document: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from metareview.data.spreadsheet import safe_frame
+    from metareview.report.specification_curve import specification_curve
+
+    folder.mkdir(parents=True, exist_ok=True)
+    table = result.specifications.assign(removed=result.specifications["removed"].map("; ".join))
+    safe_frame(table).to_csv(folder / "specifications.csv")
+    table.to_parquet(folder / "specifications.parquet")
+    (folder / "summary.json").write_text(
+        json.dumps({k: v for k, v in document.items() if k != "specifications"}, indent=2)
+    )
+    top, _ = specification_curve(result)
+    top.figure.savefig(folder / "specification-curve.svg", bbox_inches="tight")
+    plt.close(top.figure)

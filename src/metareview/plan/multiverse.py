@@ -1,0 +1,433 @@
+"""Multiverse analysis: every defensible combination of analytic choices, fitted at once.
+
+A meta-analysis is a chain of choices: which studies count, how several effects of one study
+become one, the τ² estimator, the model and the CI method (Voracek, Kossmeier & Tran 2019,
+Zeitschrift für Psychologie 227:64). :func:`multiverse` crosses the levels of every factor,
+fits each specification, and keeps every one: a specification that cannot be fitted (too few
+studies) stays in the result with its reason.
+
+Factors (:class:`Factors`):
+
+- ``studies``: ``all``; ``low_rob`` (rows whose risk-of-bias column is the low level);
+  ``outliers_removed`` (studies whose CI lies wholly outside the pooled CI of the same
+  specification fitted on all its studies, the metapsy/dmetar rule); ``influential_removed``
+  (studies that :func:`metareview.stats.influence.influence` flags under the
+  specification's τ² estimator);
+- ``effects``: several effects of one study ``combined`` (ρ), or the ``lowest`` or
+  ``highest`` kept (collapsed to one level when every study gives one effect);
+- ``filters``: per column, ``all`` or one of its levels (e.g. population, format);
+- ``methods`` (τ² estimators) under the random-effects ``model``; the common-effect model
+  enters once per data set and CI method (its τ² is 0 whatever the estimator);
+- ``ci_methods``: ``z`` or ``knha`` (Hartung–Knapp–Sidik–Jonkman).
+
+The fits go through :func:`metareview.stats.batch.pool_many`, one vectorised call per
+estimator and CI method over all data sets, so a specification equals
+:func:`metareview.plan.analysis.analyze` on the same rows with the same settings.
+
+>>> import pandas as pd
+>>> effects = pd.DataFrame({"study": list("ABCDEF"), "yi": [0.1, 0.3, 0.2, 0.8, 0.4, 0.5],
+...                         "vi": [0.02, 0.03, 0.02, 0.01, 0.05, 0.04],
+...                         "format": ["group", "group", "one", "one", "group", "one"]})
+>>> result = multiverse(effects, Factors(methods=("REML", "DL"), filters={"format": ()}))
+>>> len(result.specifications), result.summary_numbers()["fitted"]
+(54, 48)
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from metareview.errors import InputError
+from metareview.plan.selection import one_per_study
+from metareview.stats.batch import pool_many
+from metareview.stats.influence import influence
+from metareview.stats.outliers import outside_pooled_ci
+from metareview.stats.vocabulary import CI_METHODS, TAU2_METHODS, check_choice, check_level
+
+STUDY_LEVELS = ("all", "low_rob", "outliers_removed", "influential_removed")
+DEFAULT_STUDIES = ("all", "outliers_removed", "influential_removed")  # low_rob needs a column
+EFFECT_LEVELS = {"combined": "combine", "lowest": "lowest", "highest": "highest"}
+DERIVED = ("outliers_removed", "influential_removed")
+FIT_COLUMNS = ("k", "estimate", "se", "ci_lower", "ci_upper", "pvalue", "tau2", "i2",
+               "pi_lower", "pi_upper")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Factors:
+    """The factors of a multiverse and their levels (see the module's docstring).
+
+    ``filters`` maps a column to the levels to analyse alone (empty: every level found);
+    ``all`` is always a level too. ``rob_column``/``rob_low`` define ``low_rob``.
+    """
+
+    studies: tuple[str, ...] = DEFAULT_STUDIES
+    effects: tuple[str, ...] = tuple(EFFECT_LEVELS)
+    methods: tuple[str, ...] = ("REML", "DL", "PM")
+    models: tuple[str, ...] = ("random", "fixed")
+    ci_methods: tuple[str, ...] = ("z", "knha")
+    filters: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    rob_column: str | None = None
+    rob_low: str = "Low"
+    rho: float = 0.5
+    level: float = 0.95
+    min_k: int = 2
+    preset: str = "metafor"
+
+    def __post_init__(self) -> None:
+        for name, values, allowed in (
+            ("studies", self.studies, STUDY_LEVELS),
+            ("effects", self.effects, tuple(EFFECT_LEVELS)),
+            ("models", self.models, ("random", "fixed")),
+            ("methods", self.methods, tuple(m for m in TAU2_METHODS if m != "FE")),
+            ("ci_methods", self.ci_methods, tuple(c for c in CI_METHODS if c != "adhoc")),
+        ):
+            if not values:
+                raise InputError(f"multiverse: {name} needs at least one level")
+            for value in values:
+                check_choice(name, value, allowed)
+        check_level(self.level)
+        if "low_rob" in self.studies and not self.rob_column:
+            raise InputError("multiverse: the 'low_rob' level needs a risk-of-bias column")
+        if self.min_k < 1:
+            raise InputError(f"multiverse: min_k must be at least 1; got {self.min_k}")
+
+
+@dataclass(frozen=True)
+class MultiverseResult:
+    """Every specification (one row each: its choices, then k, estimate, CI, p, τ², I², the
+    prediction interval, the studies removed, and ``status``/``reason``) and the factors."""
+
+    specifications: pd.DataFrame
+    factors: Factors
+    choices: tuple[str, ...]
+
+    def fitted(self) -> pd.DataFrame:
+        return self.specifications[self.specifications["status"] == "ok"]
+
+    def summary_numbers(self) -> dict[str, Any]:
+        """Share of fitted specifications significant (p < 1 − level) in each direction, the
+        median estimate and the range."""
+        fits = self.fitted()
+        alpha = 1 - self.factors.level
+        significant = fits["pvalue"] < alpha
+        n = len(fits)
+        return {
+            "specifications": len(self.specifications),
+            "fitted": n,
+            "not_fitted": len(self.specifications) - n,
+            "significant_positive": float((significant & (fits["estimate"] > 0)).mean()) if n else None,
+            "significant_negative": float((significant & (fits["estimate"] < 0)).mean()) if n else None,
+            "positive": float((fits["estimate"] > 0).mean()) if n else None,
+            "median_estimate": float(fits["estimate"].median()) if n else None,
+            "min_estimate": float(fits["estimate"].min()) if n else None,
+            "max_estimate": float(fits["estimate"].max()) if n else None,
+        }  # fmt: skip
+
+    def summary(self) -> str:
+        s = self.summary_numbers()
+        if not s["fitted"]:
+            return f"Multiverse: {s['specifications']} specifications, none could be fitted"
+        return (
+            f"Multiverse: {s['fitted']} of {s['specifications']} specifications fitted; "
+            f"median estimate {s['median_estimate']:.3f} (range {s['min_estimate']:.3f} to "
+            f"{s['max_estimate']:.3f}); significant: {s['significant_positive']:.0%} positive, "
+            f"{s['significant_negative']:.0%} negative"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        frame = self.specifications.astype(object).where(self.specifications.notna(), None)
+        return {
+            "summary": self.summary_numbers(),
+            "choices": list(self.choices),
+            "specifications": frame.to_dict(orient="records"),
+        }
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self.summary()}</p>" + self.specifications.head(20).to_html()
+
+
+def multiverse(effects: pd.DataFrame, factors: Factors | None = None) -> MultiverseResult:
+    """Fit every specification of ``factors`` on ``effects`` (one row per effect size, with
+    ``study``, ``yi``, ``vi`` and the factor columns)."""
+    factors = factors or Factors()
+    _check_effects(effects, factors)
+    effects = _plain(effects, factors)
+    filters = _filter_levels(effects, factors.filters)
+    several = effects.groupby("study")["yi"].transform("size").gt(1).any()
+    effect_levels = factors.effects if several else ("single",)
+    rows: list[dict[str, Any]] = []
+    for studies, effect, *levels in itertools.product(
+        factors.studies, effect_levels, *filters.values()
+    ):
+        chosen = dict(zip(filters, levels, strict=True))
+        for model, ci_method in itertools.product(factors.models, factors.ci_methods):
+            for method in factors.methods if model == "random" else ("FE",):
+                rows.append(
+                    {"studies": studies, "effects": effect, **chosen, "model": model,
+                     "method": method, "ci_method": ci_method}
+                )  # fmt: skip
+    specs = pd.DataFrame(rows)
+    fitter = _Fitter(effects, factors, tuple(filters))
+    fits = pd.DataFrame(fitter.fit_all(specs.to_dict(orient="records")))
+    table = pd.concat([specs, fits], axis=1)
+    table.index = pd.RangeIndex(1, len(table) + 1, name="specification")
+    choices = ("studies", "effects", *filters, "model", "method", "ci_method")
+    return MultiverseResult(table, factors, choices)
+
+
+class _Fitter:
+    """Fits specifications, sharing data sets and fits between them: each round (the data
+    sets as chosen, then those with outliers or influential studies removed) fits all its
+    data sets of one τ² estimator and CI method in one :func:`pool_many` call."""
+
+    def __init__(self, effects: pd.DataFrame, factors: Factors, filters: tuple[str, ...]):
+        self.effects, self.factors, self.filters = effects, factors, filters
+        self.sets: dict[tuple, pd.DataFrame] = {}
+        self.fits: dict[tuple, dict[str, Any]] = {}
+        self.flags: dict[tuple, list[str]] = {}
+        self.arrays: dict[tuple, tuple[np.ndarray, np.ndarray, list[str]]] = {}
+
+    def data(self, key: tuple) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Effects, variances and study labels of a data set (read from its frame once)."""
+        if key not in self.arrays:
+            rows = self.sets[key]
+            self.arrays[key] = (
+                rows["yi"].to_numpy(float), rows["vi"].to_numpy(float),
+                rows["study"].astype(str).tolist(),
+            )  # fmt: skip
+        return self.arrays[key]
+
+    def data_set(self, spec: Mapping[str, Any]) -> tuple:
+        key = (spec["studies"] == "low_rob", spec["effects"], *(spec[c] for c in self.filters))
+        if key not in self.sets:
+            rows = self.effects
+            if key[0]:
+                rows = rows[rows["_rob"].astype(str) == self.factors.rob_low]
+            self.sets[key] = _select(
+                rows, self.factors, spec["effects"], dict(zip(self.filters, key[2:], strict=True))
+            )
+        return key  # fmt: skip
+
+    def fit_all(self, specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        keys = [self.data_set(spec) for spec in specs]
+        settings = [(spec["method"], spec["ci_method"]) for spec in specs]
+        self.pool([(key, *s) for key, s in zip(keys, settings, strict=True)])
+        final = []
+        for spec, key, (method, ci_method) in zip(specs, keys, settings, strict=True):
+            removed: list[str] = []
+            if spec["studies"] in DERIVED and self.fits[key, method, ci_method]["status"] == "ok":
+                removed = self.flagged(key, spec["studies"], method, ci_method)
+                key = (*key, tuple(removed))
+                if key not in self.sets:
+                    frame = self.sets[key[:-1]]
+                    self.sets[key] = frame[~frame["study"].astype(str).isin(removed)]
+            final.append((key, method, ci_method, removed))
+        self.pool([item[:3] for item in final])
+        return [self.fits[item[:3]] | {"removed": item[3]} for item in final]
+
+    def flagged(self, key: tuple, rule: str, method: str, ci_method: str) -> list[str]:
+        cache = (key, rule, method, ci_method if rule == "outliers_removed" else None)
+        if cache not in self.flags:
+            y, v, studies = self.data(key)
+            if rule == "outliers_removed":
+                base = self.fits[key, method, ci_method]
+                ci = (base["ci_lower"], base["ci_upper"])
+                flags = outside_pooled_ci(y, v, ci, self.factors.level)
+            elif len(y) < 3:
+                flags = np.zeros(len(y), dtype=bool)  # influence needs three studies
+            else:
+                flags = np.asarray(influence(y, v, method=method, studies=studies).influential)
+            self.flags[cache] = [s for s, f in zip(studies, flags, strict=True) if f]
+        return self.flags[cache]
+
+    def pool(self, wanted: list[tuple]) -> None:
+        """Fit every (data set, τ² estimator, CI method) not fitted yet, one ``pool_many``
+        call per estimator and CI method."""
+        todo: dict[tuple[str, str], list[tuple]] = {}
+        for key, method, ci_method in dict.fromkeys(wanted):
+            if (key, method, ci_method) in self.fits:
+                continue
+            k = len(set(self.data(key)[2]))
+            if k < self.factors.min_k:
+                self.fits[key, method, ci_method] = {
+                    "k": k, "status": "not fitted",
+                    "reason": f"k = {k} < {self.factors.min_k} (too few studies)",
+                }  # fmt: skip
+            else:
+                todo.setdefault((method, ci_method), []).append(key)
+        for (method, ci_method), keys in todo.items():
+            arrays = [self.data(key) for key in keys]
+            stacked = pd.DataFrame(
+                {
+                    "yi": np.concatenate([a[0] for a in arrays]),
+                    "vi": np.concatenate([a[1] for a in arrays]),
+                    "_set": np.repeat(np.arange(len(keys)), [len(a[0]) for a in arrays]),
+                }
+            )
+            out = pool_many(
+                stacked, by="_set", method=method, test=ci_method,
+                level=self.factors.level, preset=self.factors.preset,
+            )  # fmt: skip
+            values = out[list(FIT_COLUMNS)].to_numpy(float)
+            for n, key in enumerate(keys):
+                self.fits[key, method, ci_method] = {
+                    **dict(zip(FIT_COLUMNS, values[n].tolist(), strict=True)),
+                    "k": int(values[n][0]), "status": "ok", "reason": None,
+                }  # fmt: skip
+
+
+def specification_rows(
+    result: MultiverseResult, effects: pd.DataFrame, number: int
+) -> pd.DataFrame:
+    """The effect rows specification ``number`` pools (after its choices), for checking one
+    specification against :func:`metareview.plan.analysis.analyze`."""
+    spec = result.specifications.loc[number]
+    fitter = _Fitter(_plain(effects, result.factors), result.factors, tuple(result.factors.filters))
+    rows = fitter.sets[fitter.data_set(spec.to_dict())]
+    return rows[~rows["study"].astype(str).isin(spec["removed"] or [])]
+
+
+def _check_effects(effects: pd.DataFrame, factors: Factors) -> None:
+    needed = {"study", "yi", "vi", *factors.filters}
+    if "low_rob" in factors.studies:
+        needed.add(str(factors.rob_column))
+    missing = sorted(needed - set(effects.columns))
+    if missing:
+        raise InputError(f"multiverse: column(s) not in the data: {', '.join(missing)}")
+
+
+def _plain(effects: pd.DataFrame, factors: Factors) -> pd.DataFrame:
+    """The columns the factors read, as plain numbers and text, without the table's
+    ``attrs`` (pandas copies those on every operation)."""
+    text = ["study", *factors.filters] + (["_rob"] if factors.rob_column else [])
+    frame = effects.assign(_rob=effects[factors.rob_column]) if factors.rob_column else effects
+    out = pd.DataFrame(
+        {c: frame[c].astype(object).where(frame[c].notna(), None) for c in text}
+        | {"yi": frame["yi"].to_numpy(float), "vi": frame["vi"].to_numpy(float)},
+        index=frame.index,
+    )
+    out["study"] = out["study"].astype(str)
+    return out
+
+
+def _filter_levels(effects: pd.DataFrame, filters: Mapping[str, Sequence[str]]) -> dict[str, tuple]:
+    out = {}
+    for column, wanted in filters.items():
+        present = sorted({str(v) for v in effects[column].dropna()})
+        chosen = [str(v) for v in wanted] or present
+        unknown = [v for v in chosen if v not in present]
+        if unknown:
+            raise InputError(
+                f"multiverse: {column} has no level {unknown[0]!r} (levels: {', '.join(present)})"
+            )
+        out[column] = ("all", *chosen)
+    return out
+
+
+def _select(
+    effects: pd.DataFrame, factors: Factors, effect: str, filters: Mapping[str, str]
+) -> pd.DataFrame:
+    """The rows of one data set: the filters, then one effect per study."""
+    rows = effects
+    for column, level in filters.items():
+        if level != "all":
+            rows = rows[rows[column].astype(str) == level]
+    rows = rows[["study", "yi", "vi"]]
+    if effect == "single" or rows.empty:
+        return rows
+    return one_per_study(rows, EFFECT_LEVELS[effect], rho=factors.rho, label="multiverse").frame
+
+
+@dataclass(frozen=True)
+class CurveTest:
+    """The inferential specification-curve test: how often a curve as extreme as the
+    observed one arises when the true effect is zero."""
+
+    iterations: int
+    seed: int
+    median_estimate: float
+    p_median: float
+    direction: str
+    share_significant: float
+    p_share: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def summary(self) -> str:
+        return (
+            f"Under-the-null bootstrap ({self.iterations} resamples, seed {self.seed}): "
+            f"median estimate {self.median_estimate:.3f}, p = {self.p_median:.3f}; "
+            f"{self.share_significant:.0%} of specifications significant and {self.direction}, "
+            f"p = {self.p_share:.3f}"
+        )
+
+
+def specification_test(
+    effects: pd.DataFrame,
+    observed: MultiverseResult,
+    *,
+    iterations: int = 200,
+    seed: int = 0,
+) -> CurveTest:
+    """Simonsohn, Simmons & Nelson's (2020) test of a whole specification curve, as Voracek
+    et al. (2019) apply it to meta-analysis: the null is forced on the data by subtracting
+    the observed median estimate from every effect; the studies are resampled with
+    replacement (a study's effects stay together; a study drawn twice counts as two); every
+    specification is fitted on each resample. Two statistics are compared with their null
+    distributions: the median estimate (two-sided) and the share of specifications
+    significant in the observed median's direction; ``p = (1 + extreme draws) / (1 +
+    iterations)``. Reproducible with ``seed``.
+
+    >>> effects = pd.DataFrame({"study": list("ABCDEFGH"),
+    ...     "yi": [0.4, 0.5, 0.3, 0.6, 0.45, 0.2, 0.55, 0.5],
+    ...     "vi": [0.02, 0.03, 0.02, 0.04, 0.05, 0.03, 0.02, 0.03]})
+    >>> factors = Factors(studies=("all",), methods=("REML", "DL"))
+    >>> test = specification_test(effects, multiverse(effects, factors), iterations=19)
+    >>> test.direction, test.p_median, test.p_share
+    ('positive', 0.05, 0.05)
+    """
+    if iterations < 1:
+        raise InputError(f"specification test: iterations must be at least 1; got {iterations}")
+    fits = observed.fitted()
+    if fits.empty:
+        raise InputError("specification test: no specification could be fitted")
+    median = float(fits["estimate"].median())
+    sign = 1.0 if median >= 0 else -1.0
+    alpha = 1 - observed.factors.level
+    share = float(((fits["pvalue"] < alpha) & (np.sign(fits["estimate"]) == sign)).mean())
+    by_study = {
+        study: rows.assign(yi=rows["yi"] - median)
+        for study, rows in effects.groupby("study", sort=False)
+    }
+    names = list(by_study)
+    rng = np.random.default_rng(seed)
+    extreme_median = extreme_share = 0
+    for _ in range(iterations):
+        drawn = rng.integers(0, len(names), len(names))
+        resample = pd.concat(
+            [by_study[names[i]].assign(study=f"{names[i]}#{n}") for n, i in enumerate(drawn)],
+            ignore_index=True,
+        )
+        null = multiverse(resample, observed.factors).fitted()
+        if null.empty:
+            continue
+        null_median = float(null["estimate"].median())
+        null_share = float(((null["pvalue"] < alpha) & (np.sign(null["estimate"]) == sign)).mean())
+        extreme_median += abs(null_median) >= abs(median)
+        extreme_share += null_share >= share
+    return CurveTest(
+        iterations=iterations,
+        seed=seed,
+        median_estimate=median,
+        p_median=(1 + extreme_median) / (1 + iterations),
+        direction="positive" if sign > 0 else "negative",
+        share_significant=share,
+        p_share=(1 + extreme_share) / (1 + iterations),
+    )

@@ -1,0 +1,78 @@
+"""The dashboard's PRISMA 2020 flow diagram and counts, live from the log, and the lead's
+agreement statistics.
+
+The diagram and the PRISMA2020 CSV are made by the same functions as ``records prisma
+--diagram/--output``, so they are the CLI's files byte for byte. Agreement (percentage, Cohen's
+κ, PABAK, Gwet's AC1, with CIs) is computed on locked votes only (records whose required votes
+are all in), so it never reveals a blinded vote; only the lead sees it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+from pathlib import Path
+
+from starlette.responses import Response
+
+from metareview.errors import DataError, RecordsError
+from metareview.records.agreement import AgreementResult
+from metareview.store.prisma import project_prisma
+from metareview.store.review import stage_agreement, stage_state
+from metareview.web.screen_pages import STAGE_NAMES
+from metareview.web.security import LEAD, MEMBERS, Call, page
+
+
+def prisma_svg(call: Call) -> tuple[bytes, bool]:
+    """The flow diagram as SVG, and whether its counts add up yet (not while screening)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from metareview.report.prisma_diagram import save_prisma_diagram
+
+    counts = project_prisma(call.workspace.project)
+    try:
+        counts.check()
+        complete = True
+    except DataError:
+        complete = False
+    with call.workspace.drawing, tempfile.TemporaryDirectory() as folder:
+        path = save_prisma_diagram(counts, Path(folder) / "prisma.svg", check=complete)
+        return path.read_bytes(), complete
+
+
+@page(MEMBERS)
+def prisma_diagram(call: Call) -> Response:
+    """The PRISMA 2020 flow diagram (SVG), as ``records prisma --diagram`` draws it."""
+    svg, _ = prisma_svg(call)
+    return Response(svg, media_type="image/svg+xml")
+
+
+@page(LEAD)
+def prisma_csv(call: Call) -> Response:
+    """The PRISMA counts in the PRISMA2020 package's CSV format (``records prisma -o``)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "prisma.csv"
+        project_prisma(call.workspace.project).to_csv(path)
+        data = path.read_bytes()
+    return Response(
+        data,
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="prisma.csv"'},
+    )
+
+
+def agreement_tables(call: Call) -> list[tuple[str, str, AgreementResult]]:
+    """For each stage: every reviewer together, then each pair (locked votes only)."""
+    out = []
+    project = call.workspace.project
+    for stage, name in STAGE_NAMES.items():
+        reviewers = stage_state(project, stage).reviewers()
+        groups = [tuple(reviewers)] if len(reviewers) > 2 else []
+        groups += list(itertools.combinations(reviewers, 2))
+        for group in groups:
+            try:
+                out.append((name, " & ".join(group), stage_agreement(project, stage, group)))
+            except RecordsError:
+                continue
+    return out

@@ -1,0 +1,178 @@
+"""Multiverse analysis: every specification equals `analyze` with the same choices, nothing is
+dropped silently, the specification-curve test is reproducible, and the CLI writes its files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metareview.errors import InputError
+from metareview.plan.analysis import analysis_settings, analyze, effect_sizes
+from metareview.plan.multiverse import (
+    Factors,
+    multiverse,
+    specification_rows,
+    specification_test,
+)
+from tests.conftest import REPO
+from tests.test_cli_basics import run_cli
+
+EXAMPLE = REPO / "examples" / "peer-support" / "extraction.csv"
+CLINICAL = {"outcome_category": "clinical recovery", "time": "post"}
+SETTINGS = analysis_settings(measure="SMD", preset="metapsy")
+
+
+@pytest.fixture(scope="module")
+def clinical() -> pd.DataFrame:
+    rows, dropped = effect_sizes(EXAMPLE, SETTINGS, where=CLINICAL)
+    assert not dropped
+    assert rows.groupby("study").size().max() > 1  # several effects per study: all levels
+    return rows
+
+
+@pytest.fixture(scope="module")
+def example_multiverse(clinical) -> tuple:
+    factors = Factors(
+        studies=("all", "low_rob", "outliers_removed", "influential_removed"),
+        methods=("REML", "DL", "PM"),
+        filters={"format": ()},
+        rob_column="rob_overall",
+        preset="metapsy",
+    )
+    return multiverse(clinical, factors), factors
+
+
+def test_every_specification_equals_analyze(clinical, example_multiverse):
+    result, factors = example_multiverse
+    specs = result.specifications
+    assert len(specs) == 4 * 3 * 3 * (3 * 2 + 2)  # studies × effects × format × fits
+    fitted = specs[specs["status"] == "ok"]
+    # Every kind of choice, including removals and the combined effects.
+    sample = pd.concat(
+        [fitted[fitted["studies"] == level].sample(4, random_state=1) for level in factors.studies]
+    )
+    assert {"combined", "lowest", "highest"} <= set(sample["effects"]) | set(fitted["effects"])
+    assert any(len(r) for r in fitted["removed"])
+    for number, spec in sample.iterrows():
+        rows = specification_rows(result, clinical, number)
+        settings = analysis_settings(
+            preset="metapsy",
+            method=spec["method"],
+            ci_method=spec["ci_method"],
+        )
+        pooled = analyze(rows[["study", "yi", "vi"]], settings).pooled
+        assert spec["k"] == pooled.k
+        fit = pooled.random  # under method FE, the common-effect fit with the CI method
+        for column, value in (
+            ("estimate", fit.estimate),
+            ("se", fit.se),
+            ("ci_lower", fit.ci_lower),
+            ("ci_upper", fit.ci_upper),
+            ("pvalue", fit.pvalue),
+            ("tau2", pooled.tau2),
+        ):
+            assert spec[column] == pytest.approx(value, rel=1e-10, abs=1e-12), (number, column)
+
+
+def test_removals_follow_the_specification_own_fit(clinical, example_multiverse):
+    result, _ = example_multiverse
+    specs = result.specifications.set_index(["effects", "format", "model", "method", "ci_method"])
+    outliers = specs[specs["studies"] == "outliers_removed"]
+    everything = specs[specs["studies"] == "all"]
+    for key, spec in outliers.iterrows():
+        base = everything.loc[key]
+        if base["status"] == "ok":
+            assert spec["k"] == base["k"] - len(spec["removed"]) or spec["status"] != "ok"
+
+
+def test_specifications_that_cannot_be_fitted_are_kept_with_their_reason():
+    effects = pd.DataFrame(
+        {
+            "study": list("ABCD"),
+            "yi": [0.1, 0.3, 0.2, 0.8],
+            "vi": [0.02, 0.03, 0.02, 0.01],
+            "format": ["group", "group", "group", "one"],
+        }
+    )
+    result = multiverse(effects, Factors(studies=("all",), methods=("DL",), filters={"format": ()}))
+    lonely = result.specifications[result.specifications["format"] == "one"]
+    assert len(lonely) == 4 and (lonely["status"] == "not fitted").all()
+    assert lonely["reason"].str.contains("k = 1 < 2").all()
+    assert result.summary_numbers()["not_fitted"] == 4
+
+
+def test_factors_are_checked_up_front(clinical):
+    with pytest.raises(InputError, match="risk-of-bias column"):
+        Factors(studies=("low_rob",))
+    with pytest.raises(ValueError, match="methods must be one of"):
+        Factors(methods=("REML2",))
+    with pytest.raises(InputError, match="format has no level 'online'"):
+        multiverse(clinical, Factors(filters={"format": ("online",)}))
+    with pytest.raises(InputError, match="column"):
+        multiverse(clinical, Factors(filters={"nope": ()}))
+
+
+def test_specification_test_is_reproducible_with_its_seed(clinical):
+    factors = Factors(studies=("all",), effects=("combined",), methods=("REML", "DL"))
+    observed = multiverse(clinical, factors)
+    first = specification_test(clinical, observed, iterations=25, seed=7)
+    assert first == specification_test(clinical, observed, iterations=25, seed=7)
+    assert 1 / 26 <= first.p_median <= 1 and 1 / 26 <= first.p_share <= 1
+    assert first.median_estimate == pytest.approx(observed.fitted()["estimate"].median())
+
+
+def test_specification_test_finds_no_effect_where_there_is_none():
+    rng = np.random.default_rng(3)
+    v = rng.uniform(0.01, 0.05, 20)
+    effects = pd.DataFrame({"study": [f"S{i}" for i in range(20)], "yi": rng.normal(0, np.sqrt(v)),
+                            "vi": v})  # fmt: skip
+    factors = Factors(studies=("all",), methods=("REML", "DL"))
+    test = specification_test(effects, multiverse(effects, factors), iterations=39, seed=1)
+    assert test.p_median > 0.05
+
+
+def test_cli_writes_the_multiverse(tmp_path):
+    out = tmp_path / "mv"
+    result = run_cli(
+        "multiverse", str(EXAMPLE), "--measure", "SMD", "--preset", "metapsy",
+        "--where", "outcome_category=clinical recovery", "--where", "time=post",
+        "--methods", "REML,DL", "--by", "format", "-o", str(out), "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["summary"]["specifications"] == len(document["specifications"])
+    assert {"studies", "effects", "format", "model", "method", "ci_method"} <= set(
+        document["choices"]
+    )
+    table = pd.read_csv(out / "specifications.csv")
+    assert len(table) == document["summary"]["specifications"]
+    assert pd.read_parquet(out / "specifications.parquet")["estimate"].notna().any()
+    assert (out / "specification-curve.svg").read_text().startswith("<?xml")
+    assert json.loads((out / "summary.json").read_text())["summary"] == document["summary"]
+
+
+def test_cli_csv_neutralises_formula_levels(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "study": list("ABCDEF"),
+            "yi": [0.1, 0.3, 0.2, 0.8, 0.4, 0.5],
+            "vi": [0.02, 0.03, 0.02, 0.01, 0.05, 0.04],
+            "format": ['=HYPERLINK("x")'] * 3 + ["one"] * 3,
+        }
+    )
+    data = tmp_path / "d.csv"
+    frame.to_csv(data, index=False)
+    out = tmp_path / "mv"
+    result = run_cli("multiverse", str(data), "--by", "format", "--methods", "DL", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    text = (out / "specifications.csv").read_text()
+    assert ",=HYPERLINK" not in text and "'=HYPERLINK" in text
+
+
+def test_cli_bad_where_is_one_line():
+    result = run_cli("multiverse", str(EXAMPLE), "--where", "nonsense")
+    assert result.returncode == 2 and "COLUMN=VALUE" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,220 @@
+"""The workspace in headless Chromium (Playwright): hostile records do not run, and a team
+screens a SYNERGY set together, blinded, with conflicts settled by a third reviewer.
+
+Screenshots for ``docs/workspace.md`` are written to ``docs/img/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+
+import pytest
+
+from metareview.records.importers import read_records
+from metareview.store.review import stage_state
+from metareview.store.reviewer_view import stage_summary
+from tests import stores
+from tests.conftest import REPO
+from tests.web_client import PASSWORD, make_project
+from tests.web_server import CHROMIUM, live_server
+
+pytestmark = pytest.mark.browser
+store_url = stores.store_url  # the fixture, once per backend
+IMAGES = REPO / "docs" / "img"
+
+PAYLOADS = {
+    "TI": '<script>window.__xss = "title"</script> Exercise "><img src=x onerror="window.__xss=\'img\'">',
+    "AU": '"><img src=x onerror="window.__xss=\'author\'">',
+    "JO": "<svg onload=\"window.__xss='journal'\"></svg>",
+    "AB": "</div><script>window.__xss='abstract'</script><b onmouseover=\"window.__xss='b'\">depression</b>",
+    "KW": "<iframe src=\"javascript:window.__xss='kw'\"></iframe>",
+    "DO": '10.1000/x"><img src=x onerror="window.__xss=\'doi\'">',
+}
+NOTE = "<img src=x onerror=\"window.__xss='note'\"> I doubt this"
+
+
+def _ris() -> str:
+    entry = ["TY  - JOUR"] + [f"{tag}  - {value}" for tag, value in PAYLOADS.items()]
+    plain = ["TY  - JOUR", "TI  - A plain trial of exercise", "PY  - 2020", "ER  - "]
+    return "\n".join([*entry, "PY  - 2021", "ER  - ", "", *plain]) + "\n"
+
+
+@pytest.fixture
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**CHROMIUM)
+        yield browser
+        browser.close()
+
+
+def _person(chromium, base: str, name: str, errors: list[str]):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(f"{name}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"{name}: {exc}"))
+    page.on("dialog", lambda d: errors.append(f"{name}: dialog {d.message}"))
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/dashboard")
+    return page
+
+
+def _shot(page, name: str) -> None:
+    """A screenshot for the docs (``caret="initial"``: Playwright's caret-hiding style would be
+    refused by the CSP, as it should be)."""
+    page.screenshot(path=str(IMAGES / name), full_page=True, caret="initial")
+
+
+def _record_id(page) -> str:
+    return page.get_attribute("#card input[name=record_id]", "value") or ""
+
+
+def _press(page, key: str) -> None:
+    """Press a shortcut on the screening page and wait for the card htmx swaps in."""
+    page.evaluate("document.getElementById('card').dataset.seen = '1'")
+    with page.expect_response(lambda r: "/screen/" in r.url and r.request.method == "POST"):
+        page.keyboard.press(key)
+    page.wait_for_selector("#card:not([data-seen])")  # (no wait_for_function: the CSP forbids eval)
+
+
+def test_hostile_records_and_notes_show_as_text_and_never_run(store_url, chromium, tmp_path):
+    export = tmp_path / "hostile.ris"
+    export.write_text(_ris())
+    errors: list[str] = []
+    with make_project(store_url, n_records=0) as project, live_server(project) as base:
+        lena = _person(chromium, base, "lena", errors)
+        lena.goto(f"{base}/settings")
+        lena.fill("textarea[name=include]", "exercise\ndepression")
+        lena.fill("textarea[name=exclude]", "onerror\n<script>")
+        lena.click("form button.primary")
+        lena.goto(f"{base}/import")
+        lena.set_input_files("input[type=file]", str(export))
+        lena.click("form button.primary")
+        lena.wait_for_selector("table.import-result")
+        assert "2" in lena.inner_text("table.import-result tbody td:nth-child(4)")
+        _shot(lena, "workspace-import.png")
+        pages = {name: _person(chromium, base, name, errors) for name in ("rita", "ravi", "tess")}
+        for name, decision in (("rita", "i"), ("ravi", "e")):
+            page = pages[name]
+            page.goto(f"{base}/screen?stage=ta&record=1")
+            title = page.inner_text("#card h2.title")
+            assert title.startswith('<script>window.__xss = "title"</script> Exercise "><img')
+            assert page.inner_text("#card .authors") == PAYLOADS["AU"]
+            assert page.inner_text("#card .journal") == PAYLOADS["JO"]
+            assert page.query_selector("#card mark.exc") is not None  # "onerror", highlighted
+            if name == "rita":
+                page.fill("#note", NOTE)
+                _shot(page, "workspace-hostile-record.png")
+                page.locator("#note").blur()
+            _press(page, decision)
+        tess = pages["tess"]
+        tess.goto(f"{base}/conflicts/1?stage=ta")
+        assert NOTE in tess.inner_text(".note-text")
+        _shot(tess, "workspace-conflict.png")
+        for page in (lena, *pages.values()):
+            assert page.evaluate("window.__xss") is None
+            assert (
+                page.evaluate(
+                    "document.querySelectorAll('#card img, .panel img, iframe, svg').length"
+                )
+                == 0
+            )
+        assert stage_state(project, "ta").votes[1] == {"rita": "include", "ravi": "exclude"}
+    assert errors == [], "\n".join(errors)  # nothing ran or was refused by the CSP; no dialog
+
+
+def _synergy_export(shared_data, tmp_path, n: int):
+    """The first ``n`` records of a SYNERGY set as a CSV, and their labels by title."""
+    with gzip.open(shared_data / "synergy" / "Donners_2021.csv.gz", "rt", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))[:n]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["title", "abstract", "year", "doi"])
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: row[k] for k in ("title", "abstract", "year", "doi")})
+    path = tmp_path / "donners_2021.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path, [row["label_included"] == "1" for row in rows]
+
+
+def test_two_reviewers_screen_200_synergy_records_at_once_and_a_third_resolves(
+    store_url, chromium, shared_data, tmp_path
+):
+    export, labels = _synergy_export(shared_data, tmp_path, 200)
+    read = read_records(export, "OpenAlex")
+    assert len(read.records) == 200 and not read.errors
+    errors: list[str] = []
+    with make_project(store_url, n_records=0) as project:
+        ids = project.add_import(export.name, read.records, actor="lena").record_ids
+        project.set_setting("highlight_include", ["systematic review", "screening"], actor="lena")
+        project.set_setting("highlight_exclude", ["protocol"], actor="lena")
+        label = dict(zip(ids, labels))
+        # rita and ravi mostly follow the published labels and disagree on a few records
+        rules = {
+            "rita": lambda r: "i" if label[r] or r % 17 == 0 else "e",
+            "ravi": lambda r: "i" if label[r] or r % 23 == 0 else "e",
+        }
+        with live_server(project) as base:
+            pages = {name: _person(chromium, base, name, errors) for name in rules}
+            for page in pages.values():
+                page.goto(f"{base}/screen?stage=ta")
+            pages["rita"].keyboard.press("?")
+            assert pages["rita"].is_visible("#help")
+            _shot(pages["rita"], "workspace-shortcuts.png")
+            pages["rita"].keyboard.press("Escape")
+            cast = {name: [] for name in rules}
+            undone = False
+            while any(
+                page.query_selector("#card input[name=record_id]") for page in pages.values()
+            ):
+                for name, page in pages.items():  # the two take turns: both at the same time
+                    if not page.query_selector("#card input[name=record_id]"):
+                        continue
+                    record_id = int(_record_id(page))
+                    if name == "ravi" and len(cast["ravi"]) == 40:
+                        _shot(page, "workspace-screening.png")
+                    _press(page, rules[name](record_id))
+                    cast[name].append(record_id)
+                    # (an undo is refused once the other's vote completed the record)
+                    if (
+                        name == "rita"
+                        and len(cast["rita"]) >= 10
+                        and not undone
+                        and (record_id not in cast["ravi"])
+                    ):
+                        _press(page, "u")  # the undone record comes back at once
+                        assert int(_record_id(page)) == record_id
+                        cast["rita"].pop()
+                        undone = True
+            assert undone
+            for name in rules:
+                assert sorted(cast[name]) == sorted(ids), name  # every record once, none lost
+            state = stage_state(project, "ta")
+            conflicts = [c.record_id for c in state.conflicts()]
+            expected = [r for r in ids if rules["rita"](r) != rules["ravi"](r)]
+            assert conflicts == expected and conflicts
+            tess = _person(chromium, base, "tess", errors)
+            tess.goto(f"{base}/conflicts?stage=ta")
+            _shot(tess, "workspace-conflicts.png")
+            for record_id in conflicts:
+                tess.goto(f"{base}/conflicts/{record_id}?stage=ta")
+                decision = "include" if label[record_id] else "exclude"
+                tess.click(f"form.resolve button[value={decision}]")
+                tess.wait_for_url(f"{base}/conflicts?stage=ta")
+            lena = _person(chromium, base, "lena", errors)
+            _shot(lena, "workspace-dashboard.png")
+            summary = stage_summary(project, "ta")
+            assert summary.complete == 200 and summary.unresolved_conflicts == 0
+            assert summary.votes_cast == {"ravi": 200, "rita": 200}
+            agreed = {r: rules["rita"](r) == "i" for r in ids if r not in conflicts}
+            settled = {r: label[r] for r in conflicts}  # tess followed the published labels
+            expected_included = sum({**agreed, **settled}.values())
+            assert summary.outcomes["include"] == expected_included
+            assert summary.outcomes["exclude"] == 200 - expected_included
+    assert errors == [], "\n".join(errors)

@@ -40,6 +40,8 @@ def _pages(browser, record_id: int) -> dict[str, str]:
         "/members",
         "/dashboard/prisma.svg",
         "/exports/prisma.csv",
+        "/exports/included.csv?stage=ta",
+        "/exports/included.ris?stage=ta",
     ]
     out = {}
     for url in urls:
@@ -214,6 +216,26 @@ def test_dashboard_prisma_files_equal_the_cli_and_the_lead_sees_agreement(projec
                 assert not done.code
         assert (tmp_path / "p.csv").read_bytes() == csv_file.content
         assert (tmp_path / "p.svg").read_bytes() == svg.content
+        for kind in ("ris", "csv"):
+            downloaded = lena.get(f"/exports/included.{kind}?stage=ta")
+            assert downloaded.status_code == 200 and b"trial 0" in downloaded.content
+            with redirect_stdout(StringIO()):
+                try:
+                    main(
+                        [
+                            "records",
+                            "export",
+                            url,
+                            "-o",
+                            str(tmp_path / f"in.{kind}"),
+                            "--stage",
+                            "ta",
+                        ]
+                    )
+                except SystemExit as done:
+                    assert not done.code
+            assert (tmp_path / f"in.{kind}").read_bytes() == downloaded.content
+        assert vic.get("/exports/included.csv?stage=ta").status_code == 403
 
 
 def test_full_text_needs_a_listed_reason_and_the_lead_marks_not_retrieved(project):

@@ -100,6 +100,8 @@ def _selection(pairs: tuple[str, ...]) -> dict[str, str]:
     help="Resamples of the under-the-null specification-curve test (0: no test).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the test.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run on a Dask cluster (tcp://HOST:8786; needs metareview[dask]).")
 @click.option(
     "-o",
     "--output",
@@ -118,7 +120,8 @@ def _selection(pairs: tuple[str, ...]) -> dict[str, str]:
 def multiverse_command(
     data: str, where: tuple[str, ...], studies: str, effects: str, methods: str, models: str,
     ci_methods: str, filters: tuple[str, ...], rob_column: str | None, rob_low: str,
-    rho: float, min_k: int, bootstrap: int, seed: int, output: str | None,
+    rho: float, min_k: int, bootstrap: int, seed: int, scheduler: str | None,
+    output: str | None,
     measure: str | None, preset: str, level: float, columns: tuple[str, ...],
     sheet: str | None, drop_incomplete: bool, as_json: bool,
 ) -> None:  # fmt: skip
@@ -140,7 +143,14 @@ def multiverse_command(
         filters={column: () for column in filters}, rob_column=rob_column, rob_low=rob_low,
         rho=rho, level=level, min_k=min_k, preset=settings.preset,
     )  # fmt: skip
-    result = multiverse(rows, factors)
+    if scheduler:
+        from metareview.scale.backend import open_backend
+        from metareview.scale.jobs import multiverse_chunks
+
+        with open_backend(scheduler) as backend:
+            result = multiverse_chunks(rows, factors, backend)
+    else:
+        result = multiverse(rows, factors)
     test = specification_test(rows, result, iterations=bootstrap, seed=seed) if bootstrap else None
     document = {
         **result.to_dict(),

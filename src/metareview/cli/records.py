@@ -7,7 +7,6 @@ A project is one SQLite file (any path, e.g. ``review.mrproj``) or a PostgreSQL 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -28,7 +27,7 @@ from metareview.cli.records_studies import same_study, separate_study
 from metareview.cli.records_verify import verify
 from metareview.errors import DataError, Problem, RecordsError
 from metareview.records.duplicate_log import DuplicateState
-from metareview.records.record import OTHER_METHODS, Record
+from metareview.records.record import OTHER_METHODS
 from metareview.records.screening import ResolutionMethod, Vote
 
 if TYPE_CHECKING:  # the heavy layers load inside the commands, keeping `metareview` quick
@@ -370,36 +369,6 @@ def settings(
             echo(f"  - {reason}")
 
 
-_RIS_FIELDS = {
-    "title": "title",
-    "abstract": "abstract",
-    "authors": "authors",
-    "journal": "secondary_title",
-    "volume": "volume",
-    "issue": "number",
-    "doi": "doi",
-    "keywords": "keywords",
-}
-
-
-def _ris_entry(record_id: int, record: Record) -> dict[str, Any]:
-    entry: dict[str, Any] = {"type_of_reference": "JOUR", "id": str(record_id)}
-    for field, tag in _RIS_FIELDS.items():
-        value = getattr(record, field)
-        if value:
-            entry[tag] = list(value) if isinstance(value, tuple) else value
-    if record.year:
-        entry["year"] = str(record.year)
-    if record.pages:
-        start, _, end = record.pages.partition("-")
-        entry["start_page"] = start
-        if end:
-            entry["end_page"] = end
-    if record.pmid:
-        entry["accession_number"] = record.pmid
-    return entry
-
-
 @records.command()
 @project_argument
 @click.option(
@@ -419,26 +388,12 @@ def _ris_entry(record_id: int, record: Record) -> dict[str, Any]:
 )
 def export(project: str, output: str, stage: str) -> None:
     """Export the included records as CSV or RIS."""
-    import csv
-
-    import pandas as pd
-    import rispy
-
-    from metareview.data.spreadsheet import safe_frame
+    from metareview.store.exports import write_included
     from metareview.store.review import passed_stage
 
     with open_project(project) as opened:
-        found = opened.records(passed_stage(opened, stage))
-    if output.lower().endswith(".ris"):
-        Path(output).write_text(
-            rispy.dumps([_ris_entry(i, r) for i, r in found.items()]), encoding="utf-8"
-        )
-    else:
-        rows = [{"record_id": i} | r.to_dict() for i, r in found.items()]
-        frame = pd.DataFrame(rows, columns=["record_id", *Record.__dataclass_fields__])
-        for column in ("authors", "keywords"):
-            frame[column] = frame[column].map(lambda v: "; ".join(v) if v else "")
-        safe_frame(frame).to_csv(output, index=False, quoting=csv.QUOTE_NONNUMERIC)
+        found = passed_stage(opened, stage)
+        write_included(opened, output, stage=stage)
     echo(f"wrote {len(found)} records to {output}")
 
 

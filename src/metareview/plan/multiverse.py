@@ -159,11 +159,9 @@ def multiverse(effects: pd.DataFrame, factors: Factors | None = None) -> Multive
     _check_effects(effects, factors)
     effects = _plain(effects, factors)
     filters = _filter_levels(effects, factors.filters)
-    several = effects.groupby("study")["yi"].transform("size").gt(1).any()
-    effect_levels = factors.effects if several else ("single",)
     rows: list[dict[str, Any]] = []
     for studies, effect, *levels in itertools.product(
-        factors.studies, effect_levels, *filters.values()
+        factors.studies, effect_levels(effects, factors), *filters.values()
     ):
         chosen = dict(zip(filters, levels, strict=True))
         for model, ci_method in itertools.product(factors.models, factors.ci_methods):
@@ -179,6 +177,13 @@ def multiverse(effects: pd.DataFrame, factors: Factors | None = None) -> Multive
     table.index = pd.RangeIndex(1, len(table) + 1, name="specification")
     choices = ("studies", "effects", *filters, "model", "method", "ci_method")
     return MultiverseResult(table, factors, choices)
+
+
+def effect_levels(effects: pd.DataFrame, factors: Factors) -> tuple[str, ...]:
+    """The ``effects`` levels a multiverse crosses: one, ``single``, when every study gives
+    one effect (combining, lowest and highest would be the same data)."""
+    several = effects.groupby("study")["yi"].transform("size").gt(1).any()
+    return factors.effects if several else ("single",)
 
 
 class _Fitter:

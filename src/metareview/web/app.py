@@ -48,6 +48,7 @@ def routes() -> list[BaseRoute]:
         Route("/dashboard", lead_pages.dashboard, methods=GET),
         Route("/dashboard/prisma.svg", dashboard_pages.prisma_diagram, methods=GET),
         Route("/exports/prisma.csv", dashboard_pages.prisma_csv, methods=GET),
+        Route("/exports/included.{kind}", dashboard_pages.included_records, methods=GET),
         Route("/settings", lead_pages.settings_form, methods=GET),
         Route("/settings", lead_pages.save_settings, methods=POST),
         Route("/members", lead_pages.members, methods=GET),

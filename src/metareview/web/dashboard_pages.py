@@ -2,7 +2,7 @@
 agreement statistics.
 
 The diagram and the PRISMA2020 CSV are made by the same functions as ``records prisma
---diagram/--output``, so they are the CLI's files byte for byte. Agreement (percentage, Cohen's
+--diagram/--output``, so they are the CLI's files byte for byte; so are the included records (``records export``). Agreement (percentage, Cohen's
 κ, PABAK, Gwet's AC1, with CIs) is computed on locked votes only (records whose required votes
 are all in), so it never reveals a blinded vote; only the lead sees it.
 """
@@ -13,6 +13,7 @@ import itertools
 import tempfile
 from pathlib import Path
 
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from metareview.errors import DataError, RecordsError
@@ -59,6 +60,25 @@ def prisma_csv(call: Call) -> Response:
         data,
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="prisma.csv"'},
+    )
+
+
+@page(LEAD)
+def included_records(call: Call) -> Response:
+    """The included records as RIS or CSV (``?stage=ft`` after full text, ``ta`` on to full
+    text), written by the same function as ``records export``."""
+    from metareview.store.exports import write_included
+
+    stage = call.query("stage", "ft")
+    kind = call.request.path_params["kind"]
+    if stage not in STAGE_NAMES or kind not in ("ris", "csv"):
+        raise HTTPException(404)
+    name = f"included-{stage}.{kind}"
+    with tempfile.TemporaryDirectory() as folder:
+        data = write_included(call.workspace.project, Path(folder) / name, stage=stage).read_bytes()
+    media = "application/x-research-info-systems" if kind == "ris" else "text/csv; charset=utf-8"
+    return Response(
+        data, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'}
     )
 
 

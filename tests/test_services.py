@@ -17,11 +17,13 @@ from metareview.rob.grade import GradeDecision
 from metareview.store import Project
 from metareview.store.prisma import project_flow
 from metareview.store.review import (
+    configure,
     decide_duplicate,
     deduplicate_project,
     duplicate_counts,
     mark_retrieval,
     passed_stage,
+    screening_config,
     stage_agreement,
     vote,
 )
@@ -134,3 +136,15 @@ def test_grade_table_rates_each_outcome_of_the_rows_kept():
 def test_grade_table_names_a_column_the_table_lacks():
     with pytest.raises(DataError, match=r"column 'arm'.*expected a column of the table"):
         grade_table(_outcomes_table(), analysis_settings(), where=[("arm", "a")])
+
+
+def test_configure_keeps_and_logs_the_highlighted_words(project):
+    configure(project, actor="ana", highlight_include=["exercise"], highlight_exclude=["rat"])
+    config = screening_config(project)
+    assert (config.highlight_include, config.highlight_exclude) == (("exercise",), ("rat",))
+    logged = [e.value for e in project.events(EventKind.SETTING)]
+    assert logged == ["highlight_include", "highlight_exclude"]
+    configure(project, actor="ana", highlight_include=["exercise"])  # unchanged: not logged
+    configure(project, actor="ana", exclusion_reasons=["not an RCT"])  # the words stay
+    assert screening_config(project).highlight_exclude == ("rat",)
+    assert len(project.events(EventKind.SETTING)) == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -60,17 +61,11 @@ def metareg(
     data: str,
     mods: str,
     categorical: str | None,
-    measure: str | None,
-    preset: str,
-    method: str | None,
-    ci_method: str | None,
-    level: float,
     permutations: int,
     seed: int | None,
     columns: tuple[str, ...],
-    sheet: str | None,
-    drop_incomplete: bool,
     as_json: bool,
+    **settings: Any,
 ) -> None:
     """Meta-regression of the effect sizes in DATA on moderator columns: coefficients, the
     omnibus test QM, residual tau^2, I^2 and R^2, and optionally a permutation test.
@@ -95,18 +90,12 @@ def metareg(
     request = MetaRegRequest(
         tuple(moderators), tuple(factors), permutations=permutations, seed=seed
     )
-    settings = analysis_settings(
-        measure=measure,
-        preset=preset,
-        method=method,
-        ci_method=ci_method,
-        level=level,
-        columns=mapping_from(columns),
-        sheet=sheet,
-        drop_incomplete=drop_incomplete,
-        metaregression=(request,),
+    # the other options (measure, preset, method, ci_method, level, sheet, drop_incomplete)
+    # are fields of AnalysisSettings, under their names
+    analysis = run_analysis(
+        data,
+        analysis_settings(columns=mapping_from(columns), metaregression=(request,), **settings),
     )
-    analysis = run_analysis(data, settings)
     section = analysis.metaregression[0]
     if section.result is None:
         raise AnalysisError(f"{data}: {section.reason}")

@@ -344,25 +344,12 @@ def settings(
             actor=actor,
             reviewers_required=reviewers_required,
             exclusion_reasons=reasons or None,
+            highlight_include=include_terms or None,
+            highlight_exclude=exclude_terms or None,
             only_unvoted=only_unvoted,
         )
-        for key, terms in (
-            ("highlight_include", include_terms),
-            ("highlight_exclude", exclude_terms),
-        ):
-            if terms:
-                opened.set_setting(key, list(terms), actor=actor)
-        highlight = {
-            key: opened.setting(key, []) for key in ("highlight_include", "highlight_exclude")
-        }
     if as_json:
-        _echo_json(
-            {
-                "reviewers_required": config.reviewers_required,
-                "exclusion_reasons": list(config.exclusion_reasons),
-            }
-            | highlight
-        )
+        _echo_json(config.to_dict())
     else:
         echo(f"reviewers required: {config.reviewers_required}\nexclusion reasons:")
         for reason in config.exclusion_reasons:

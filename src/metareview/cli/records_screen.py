@@ -181,8 +181,8 @@ def screen(
     with Project.open(project, create=False) as opened:
         config = screening_config(opened)
         terms = (
-            tuple(opened.setting("highlight_include", [])) + include_terms,
-            tuple(opened.setting("highlight_exclude", [])) + exclude_terms,
+            config.highlight_include + include_terms,
+            config.highlight_exclude + exclude_terms,
         )
         pool = eligible(opened, stage)
         stored = opened.records(pool)

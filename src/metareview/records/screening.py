@@ -89,10 +89,21 @@ DEFAULT_EXCLUSION_REASONS = (
 
 @dataclass(frozen=True)
 class ScreeningConfig:
-    """How a project screens: reviewers needed per record and the exclusion reasons."""
+    """How a project screens: reviewers needed per record, the exclusion reasons, and the
+    words a screen highlights as suggesting inclusion or exclusion."""
 
     reviewers_required: int = 2
     exclusion_reasons: tuple[str, ...] = DEFAULT_EXCLUSION_REASONS
+    highlight_include: tuple[str, ...] = ()
+    highlight_exclude: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reviewers_required": self.reviewers_required,
+            "exclusion_reasons": list(self.exclusion_reasons),
+            "highlight_include": list(self.highlight_include),
+            "highlight_exclude": list(self.highlight_exclude),
+        }
 
     def __post_init__(self) -> None:
         if self.reviewers_required < 1:

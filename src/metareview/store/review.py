@@ -55,10 +55,13 @@ if TYPE_CHECKING:  # the agreement statistics load only when asked for
 
 
 def screening_config(project: Project) -> ScreeningConfig:
-    """The project's screening settings (reviewers per record, full-text exclusion reasons)."""
+    """The project's screening settings (reviewers per record, full-text exclusion reasons,
+    highlighted words)."""
     return ScreeningConfig(
         reviewers_required=int(project.setting(REVIEWERS_SETTING, DEFAULT_REVIEWERS_REQUIRED)),
         exclusion_reasons=tuple(project.setting("exclusion_reasons", DEFAULT_EXCLUSION_REASONS)),
+        highlight_include=tuple(project.setting("highlight_include", [])),
+        highlight_exclude=tuple(project.setting("highlight_exclude", [])),
     )
 
 
@@ -68,9 +71,12 @@ def configure(
     actor: str,
     reviewers_required: int | None = None,
     exclusion_reasons: Sequence[str] | None = None,
+    highlight_include: Sequence[str] | None = None,
+    highlight_exclude: Sequence[str] | None = None,
     only_unvoted: bool = False,
 ) -> ScreeningConfig:
-    """Change the screening settings (validated first; each change is logged).
+    """Change the screening settings given (validated first; each change is logged):
+    reviewers per record, full-text exclusion reasons, and the words a screen highlights.
 
     Once screening has begun, a new ``reviewers_required`` is refused: lowered, it would show
     a vote still blinded; raised, it would reopen records whose votes are locked. With
@@ -94,6 +100,8 @@ def configure(
     wanted = ScreeningConfig(
         reviewers_required if reviewers_required is not None else current.reviewers_required,
         tuple(exclusion_reasons) if exclusion_reasons is not None else current.exclusion_reasons,
+        tuple(highlight_include) if highlight_include is not None else current.highlight_include,
+        tuple(highlight_exclude) if highlight_exclude is not None else current.highlight_exclude,
     )
     if wanted.reviewers_required != current.reviewers_required:
         voted = {stage.value: len(stage_state(project, stage, current).votes) for stage in Stage}
@@ -109,8 +117,9 @@ def configure(
                 "(--only-unvoted)"
             )
         project.set_setting(REVIEWERS_SETTING, wanted.reviewers_required, actor=actor)
-    if wanted.exclusion_reasons != current.exclusion_reasons:
-        project.set_setting("exclusion_reasons", list(wanted.exclusion_reasons), actor=actor)
+    for key in ("exclusion_reasons", "highlight_include", "highlight_exclude"):
+        if getattr(wanted, key) != getattr(current, key):
+            project.set_setting(key, list(getattr(wanted, key)), actor=actor)
     return wanted
 
 

@@ -55,15 +55,15 @@ def _lines(text: str, name: str) -> list[str]:
 
 
 def _settings_page(call: Call, message: str = "", status: int = 200) -> Response:
-    project = call.workspace.project
+    config = screening_config(call.workspace.project)
     return call.workspace.templates.TemplateResponse(
         call.request,
         "settings.html",
         context(
             call,
-            include="\n".join(project.setting("highlight_include", [])),
-            exclude="\n".join(project.setting("highlight_exclude", [])),
-            config=screening_config(project),
+            include="\n".join(config.highlight_include),
+            exclude="\n".join(config.highlight_exclude),
+            config=config,
             message=message,
         ),
         status_code=status,
@@ -92,12 +92,11 @@ def save_settings(call: Call) -> Response:
             actor=call.username,
             reviewers_required=int(required),
             exclusion_reasons=reasons,
+            highlight_include=include,
+            highlight_exclude=exclude,
         )
     except (AccessError, ValueError) as err:
         return _settings_page(call, str(err), 400)
-    for key, value in (("highlight_include", include), ("highlight_exclude", exclude)):
-        if value != project.setting(key, []):
-            project.set_setting(key, value, actor=call.username)
     return _settings_page(call, "Settings saved.")
 
 

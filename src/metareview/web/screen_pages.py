@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from metareview.errors import RecordsError
 from metareview.records.screening import Stage
-from metareview.store.review import mark_retrieval, undo_vote, vote
+from metareview.store.review import mark_retrieval, screening_config, undo_vote, vote
 from metareview.store.reviewer_view import ReviewerView, reviewer_view
 from metareview.web.security import LEAD, SCREENERS, Call, context, page
 
@@ -36,11 +36,8 @@ def record_id_of(value: str) -> int:
 
 def terms(call: Call) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The lead's include and exclude terms, highlighted in two colours."""
-    project = call.workspace.project
-    return (
-        tuple(project.setting("highlight_include", [])),
-        tuple(project.setting("highlight_exclude", [])),
-    )
+    config = screening_config(call.workspace.project)
+    return config.highlight_include, config.highlight_exclude
 
 
 def _next_record(call: Call, view: ReviewerView) -> int | None:

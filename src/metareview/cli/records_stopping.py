@@ -123,13 +123,13 @@ def stopping(
             random_sample=None if sample is None else RandomSample(*sample),
         )
     if as_json:
-        click.echo(json.dumps([a.to_dict() for a in advice], indent=2))
+        echo(json.dumps([a.to_dict() for a in advice], indent=2))
         return
     first = advice[0]
     who = f"{reviewer}'s votes" if reviewer else "the team's completed records"
-    click.echo(
+    echo(
         f"Stage {stage}, {who}: {first.screened} of {first.records} records screened, "
         f"{first.relevant_found} kept, {first.unscreened} unscreened"
     )
     for item in advice:
-        click.echo(f"  {item.summary()}")
+        echo(f"  {item.summary()}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from metareview.errors import AnalysisError, PlanError
 from metareview.plan.plan import parse_plan
@@ -125,3 +127,17 @@ def test_permutations_are_bounded_on_the_command_line(tmp_path):
     data.write_text("study,yi,vi,dose\nA,0.1,0.02,1\nB,0.3,0.03,2\nC,0.35,0.02,2\nD,0.6,0.04,3\n")
     result = run_cli("metareg", str(data), "--mods", "dose", "--permutations", str(10**12))
     assert "100000" in _one_line_error(result, 2).replace(",", "")
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=60_000),
+    st.sampled_from([("[", "]"), ("{a = ", "}"), ("[{b = ", "}]")]),
+    st.sampled_from(["a = ", "settings.x = ", "[data]\nfile = "]),
+)
+def test_plans_nested_to_any_depth_end_in_a_plan_error(depth, brackets, key):
+    """Deep TOML joins the fuzzers: any nesting ends in a PlanError (never a RecursionError)."""
+    opening, closing = brackets
+    text = '[data]\nfile = "t.csv"\n' if not key.startswith("[data]") else ""
+    with pytest.raises(PlanError):
+        parse_plan(text + key + opening * depth + closing * depth + "\n")

@@ -35,3 +35,41 @@ def test_rows_lacking_effect_data_beside_complete_ones_suggest_drop_incomplete(t
     assert result.returncode == 2
     assert "in 4 rows (rows 5-8)" in result.stdout
     assert "--drop-incomplete" in result.stdout
+
+
+def test_a_cell_over_the_csv_field_limit_shows_the_real_problem_truncated(tmp_path):
+    """A 200 KB cell hid the real error behind "field larger than field limit" and, once read,
+    was echoed whole."""
+    data = tmp_path / "t.csv"
+    data.write_text("study,yi,vi\nA,0.1," + "x" * 200_000 + "\nB,0.2,0.01\n")
+    result = run_cli("validate", str(data))
+    assert result.returncode == 2
+    assert "field limit" not in result.stdout + result.stderr
+    assert "row 2, column 'vi'" in result.stderr and "(200,000 characters)" in result.stderr
+    assert len(result.stdout) + len(result.stderr) < 2000
+
+
+def test_runtime_warnings_do_not_print_above_the_one_line_error(monkeypatch, capsys):
+    """numpy RuntimeWarnings, with a line of source code, appeared above the one-line error."""
+    import warnings
+
+    import pytest
+
+    import metareview.cli as cli_module
+    from metareview.errors import DataError
+
+    def failing(argv):
+        warnings.warn("overflow encountered in divide", RuntimeWarning, stacklevel=1)
+        warnings.warn("a user warning", UserWarning, stacklevel=1)
+        raise DataError("a number")
+
+    monkeypatch.setattr(cli_module.cli, "main", lambda **kwargs: failing(kwargs))
+    with pytest.raises(SystemExit) as done:
+        cli_module.main(["validate", "x.csv"])
+    err = capsys.readouterr().err
+    assert done.value.code == 2
+    assert "overflow" not in err and "warnings.warn" not in err
+    assert err.splitlines() == [
+        "metareview: warning: a user warning",
+        "metareview: error: <table>: expected a number",
+    ]

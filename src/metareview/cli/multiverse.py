@@ -100,8 +100,12 @@ def _selection(pairs: tuple[str, ...]) -> dict[str, str]:
     help="Resamples of the under-the-null specification-curve test (0: no test).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the test.")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run on a Dask cluster (tcp://HOST:8786; needs metareview[dask]).")
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run on a Dask cluster (tcp://HOST:8786; needs metareview[dask]).",
+)
 @click.option(
     "-o",
     "--output",

@@ -109,7 +109,9 @@ def with_binary_sections(result: AnalysisResult, effects: pd.DataFrame) -> Analy
         studies=[str(study) for study in rows["study"]],
     )
     if sections.mantel_haenszel is not None:
-        return replace(result, **sections._asdict())
+        fields = sections._asdict()
+        notes = fields.pop("notes")  # what is not estimable joins the analysis' warnings
+        return replace(result, **fields, warnings=(*result.warnings, *notes))
     lacking = _rows_without_counts(rows)
     if result.measure in BINARY_MEASURES and 0 < len(lacking) < len(rows):
         warning = (

@@ -10,7 +10,9 @@ from tests.conftest import REPO
 PACKAGE = REPO / "src" / "metareview"
 BASE = {"errors"}
 LIBRARY = {"stats", "data", "rob", "plan", "report", "records", "store"}
-BATCH = {"scale"}  # batch work on a backend: over plan, records and stats; only front ends import it
+BATCH = {
+    "scale"
+}  # batch work on a backend: over plan, records and stats; only front ends import it
 FRONT_ENDS = {"cli", "web"}  # they may import every library layer; no library layer imports them
 ALLOWED = {
     "stats": BASE | {"stats"},

@@ -59,10 +59,10 @@ def test_rosenthal_by_hand():
     assert res.n == math.ceil((6 / 1.6448536269514722) ** 2 - 3)
 
 
-def test_orwin_is_zero_when_target_is_the_mean_and_errors_on_a_wrong_sign():
+def test_orwin_is_zero_when_target_is_the_mean_and_errors_on_a_zero_target():
     assert fail_safe_n([0.2, 0.4], [0.01, 0.02], kind="orwin", target=0.3).n == 0
-    with pytest.raises(ValueError, match="target must be a non-zero effect"):
-        fail_safe_n([0.2, 0.4], [0.01, 0.02], kind="orwin", target=-0.1)
+    with pytest.raises(ValueError, match="needs a non-zero target"):
+        fail_safe_n([0.2, 0.4], [0.01, 0.02], kind="orwin", target=0.0)
     with pytest.raises(ValueError, match="kind must be one of"):
         fail_safe_n([0.2, 0.4], [0.01, 0.02], kind="orwinn")
 

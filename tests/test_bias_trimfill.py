@@ -39,6 +39,9 @@ def run(name, ref, shared_data):
         trim_method=ref["trim_method"],
         method=ref.get("fill_method", ref["trim_method"]),
         ci_method=ref["test"],
+        # the entries with a fill_method are meta's convention (common-effect trimming, REML
+        # fill, z or Hartung-Knapp): under metafor the filled data are refitted with z
+        preset="meta" if "fill_method" in ref else "metafor",
     )
 
 

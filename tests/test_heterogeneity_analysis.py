@@ -21,9 +21,10 @@ def _frame(n: int) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize(
-    ("n", "loo", "infl"), [(1, False, False), (2, True, False), (3, True, True)]
+    ("n", "loo", "infl"), [(1, False, False), (2, True, True), (3, True, True)]
 )
 def test_small_analyses_give_null_sections(n, loo, infl):
+    """Influence diagnostics work from k = 2 on, as metafor's influence() (issue 14, item 17)."""
     doc = analyze(_frame(n), AnalysisSettings(method="DL", by="grp")).to_dict()
     assert (doc["leave_one_out"] is not None) is loo
     assert (doc["influence"] is not None) is infl

@@ -4,6 +4,7 @@ compression, empty files. Each ends in records, or a located problem, or a one-l
 from __future__ import annotations
 
 import gzip
+import zipfile
 
 import pytest
 
@@ -140,3 +141,22 @@ def test_broken_gzip_is_one_line_and_exit_2(tmp_path, name, content, message):
     result = run("import", str(tmp_path / "p.mrproj"), str(path), check=False)
     assert result.returncode == 2, result.stderr  # not "aborted", exit 130
     assert result.stderr.count("\n") == 1 and message in result.stderr
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_it_is_inflated(tmp_path, monkeypatch):
+    from metareview.records.importers import tabular
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * 20_000_000)  # ~20 KB on disk
+    assert path.stat().st_size < 100_000
+    monkeypatch.setattr(tabular, "MAX_EXPORT_BYTES", 10_000_000)  # (1 GiB in use)
+    with pytest.raises(RecordsError, match="decompresses to 19 MiB, more than 9 MiB"):
+        read_records(path)
+
+
+def test_an_xlsx_that_is_not_a_zip_is_one_line(tmp_path):
+    path = tmp_path / "fake.xlsx"
+    path.write_bytes(b"Title\nnot a workbook\n")
+    result = run("import", str(tmp_path / "p.mrproj"), str(path), check=False)
+    assert result.returncode == 2 and "cannot be read as a table" in result.stderr

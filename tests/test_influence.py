@@ -51,5 +51,10 @@ def test_flags_a_planted_outlier_and_rows_have_the_json_keys():
 
 
 def test_too_few_studies():
-    with pytest.raises(ValueError, match="more than 2 studies"):
-        influence([0.1, 0.2], [0.01, 0.02])
+    """k = 2 works as in metafor (tests/test_trust_stats_diagnostics.py); a meta-regression
+    needs a deleted fit with more studies than coefficients."""
+    with pytest.raises(ValueError, match="at least 2 studies"):
+        influence([0.1], [0.01])
+    X = np.column_stack([np.ones(3), [1.0, 2.0, 3.0]])
+    with pytest.raises(ValueError, match="more than 3 studies"):
+        influence([0.1, 0.2, 0.4], [0.01, 0.02, 0.03], X)

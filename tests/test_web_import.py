@@ -82,10 +82,7 @@ def test_possible_duplicates_side_by_side_merge_keep_apart_and_undo(project):
         pairs = DuplicateState.from_events(project.events()).maybe
         assert [(p.record_id, p.of) for p in pairs] == [(2, 1)]
         page = lena.get("/duplicates").text
-        assert (
-            '<tr class="differs"><th scope="row">year</th><td>2020</td><td>2021</td>'
-            in page
-        )
+        assert '<tr class="differs"><th scope="row">year</th><td>2020</td><td>2021</td>' in page
         assert '<tr><th scope="row">authors</th><td>Wu J</td><td>Wu J</td>' in page
         assert rita.get("/duplicates").status_code == 403
         assert lena.post("/duplicates/2/1", {"action": "duplicate"}).status_code == 303

@@ -40,7 +40,7 @@ class Problem:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
-        got = f"got {self.value!r}, " if self.value is not None else ""
+        got = f"got {_shown(self.value)}, " if self.value is not None else ""
         return f"{', '.join(where)}: {got}expected {self.expected}"
 
     def to_dict(self) -> dict[str, object]:
@@ -51,6 +51,20 @@ class Problem:
             "value": self.value,
             "expected": self.expected,
         }
+
+
+SHOWN_VALUE = 80  # characters of an offending value echoed in a message
+
+
+def _shown(value: str) -> str:
+    """The value as quoted in a message, cut to ``SHOWN_VALUE`` characters with its length.
+
+    >>> _shown("x" * 200_000)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' (200,000 characters)"
+    """
+    if len(value) <= SHOWN_VALUE:
+        return repr(value)
+    return f"{value[:SHOWN_VALUE]!r}"[:-1] + f"…' ({len(value):,} characters)"
 
 
 class DataError(MetareviewError, ValueError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import warnings
 
 import click
 
@@ -83,10 +84,24 @@ def _first_problems(err: DataError) -> str:
     return f"{err.total} problems: {shown}; … and {rest} more"
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as one line, without the source line Python shows under it."""
+    click.echo(f"metareview: warning: {' '.join(str(message).split())}", err=True)
+
+
+def _run(argv: list[str] | None) -> object:
+    """The command, with numpy's RuntimeWarnings (overflow, 0/0 inside a computation whose
+    result is checked or explained) kept off the console and other warnings on one line."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.showwarning = _one_line_warning
+        return cli.main(args=argv, prog_name="metareview", standalone_mode=False)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; the console script ``metareview`` calls this."""
     try:
-        code = cli.main(args=argv, prog_name="metareview", standalone_mode=False)
+        code = _run(argv)
     except click.exceptions.Abort:
         _fail("aborted", 130)
     except click.exceptions.Exit as done:

@@ -47,10 +47,10 @@ def _names(text: str | None) -> list[str]:
 @level_option
 @click.option(
     "--permutations",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=100_000),
     default=0,
     show_default=True,
-    help="Random permutations for the permutation test (0: none).",
+    help="Random permutations for the permutation test (0: none; at most 100,000).",
 )
 @click.option("--seed", type=int, default=None, help="Seed of the permutation test.")
 @column_option

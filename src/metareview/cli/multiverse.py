@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from metareview.cli.console import echo
 from metareview.cli.options import (
     column_option,
     drop_incomplete_option,
@@ -99,8 +100,12 @@ def _selection(pairs: tuple[str, ...]) -> dict[str, str]:
     help="Resamples of the under-the-null specification-curve test (0: no test).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the test.")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run on a Dask cluster (tcp://HOST:8786; needs metareview[dask]).")
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run on a Dask cluster (tcp://HOST:8786; needs metareview[dask]).",
+)
 @click.option(
     "-o",
     "--output",
@@ -159,19 +164,19 @@ def multiverse_command(
     if output:
         _write(Path(output), result, document)
     if as_json:
-        click.echo(json.dumps(document, indent=2, default=str))
+        echo(json.dumps(document, indent=2, default=str))
         return
-    click.echo(result.summary())
+    echo(result.summary())
     if test is not None:
-        click.echo(test.summary())
+        echo(test.summary())
     not_fitted = result.specifications[result.specifications["status"] != "ok"]
     if len(not_fitted):
         reasons = not_fitted["reason"].value_counts()
         for reason, count in reasons.items():
-            click.echo(f"Not fitted ({count} specifications): {reason}")
+            echo(f"Not fitted ({count} specifications): {reason}")
     echo_dropped(document["dropped"])
     if output:
-        click.echo(f"Wrote {len(result.specifications)} specifications to {output}")
+        echo(f"Wrote {len(result.specifications)} specifications to {output}")
 
 
 def _write(folder: Path, result, document: dict) -> None:

@@ -38,8 +38,23 @@ def echo_dropped(rows: list[dict]) -> None:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+
+
+def _measure(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The measure in upper case, or a usage error listing the measures."""
+    if value is None:
+        return None
+    if value.upper() not in MEASURES:
+        raise click.BadParameter(f"{value!r} is not one of {', '.join(MEASURES)}")
+    return value.upper()
+
+
 measure_option = click.option(
-    "--measure", default=None, metavar="M", help=f"Effect measure: {', '.join(MEASURES)}."
+    "--measure",
+    default=None,
+    metavar="M",
+    callback=_measure,
+    help=f"Effect measure: {', '.join(MEASURES)}.",
 )
 preset_option = click.option(
     "--preset",

@@ -65,17 +65,36 @@ def _random_sample(value: str | None) -> tuple[int, int] | None:
 @project_argument
 @stage_option
 @click.option(
-    "--reviewer", metavar="NAME",
+    "--reviewer",
+    metavar="NAME",
     help="Judge this reviewer's own votes (default: the team's records whose votes are all in).",
 )
-@click.option("--recall-target", type=click.FloatRange(0, 1, min_open=True), default=0.95,
-              show_default=True, help="The recall buscar tests for.")
-@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              default=0.05, show_default=True, help="buscar's significance level.")
-@click.option("--run", type=click.IntRange(min=1), default=50, show_default=True,
-              help="Irrelevant records in a row (SAFE and the consecutive rule).")
-@click.option("--random-sample", metavar="SIZE:RELEVANT",
-              help="SAFE phase 1: a random sample screened first and how many were relevant.")
+@click.option(
+    "--recall-target",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.95,
+    show_default=True,
+    help="The recall buscar tests for.",
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.05,
+    show_default=True,
+    help="buscar's significance level.",
+)
+@click.option(
+    "--run",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Irrelevant records in a row (SAFE and the consecutive rule).",
+)
+@click.option(
+    "--random-sample",
+    metavar="SIZE:RELEVANT",
+    help="SAFE phase 1: a random sample screened first and how many were relevant.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the advice as JSON.")
 def stopping(
     project: str,
@@ -104,13 +123,13 @@ def stopping(
             random_sample=None if sample is None else RandomSample(*sample),
         )
     if as_json:
-        click.echo(json.dumps([a.to_dict() for a in advice], indent=2))
+        echo(json.dumps([a.to_dict() for a in advice], indent=2))
         return
     first = advice[0]
     who = f"{reviewer}'s votes" if reviewer else "the team's completed records"
-    click.echo(
+    echo(
         f"Stage {stage}, {who}: {first.screened} of {first.records} records screened, "
         f"{first.relevant_found} kept, {first.unscreened} unscreened"
     )
     for item in advice:
-        click.echo(f"  {item.summary()}")
+        echo(f"  {item.summary()}")

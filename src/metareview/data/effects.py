@@ -30,6 +30,7 @@ from metareview.errors import DataError, Problem
 from metareview.stats import distributions as dist
 from metareview.stats import effects as es
 from metareview.stats.presets import Preset, get_preset
+from metareview.stats.tau2 import domain_problem, out_of_domain
 from metareview.stats.vocabulary import check_level
 
 EFFECT_COLUMNS = ("yi", "vi", "sei", "ci_lower", "ci_upper", "es_source", "note")
@@ -478,24 +479,28 @@ def _noter(work: Workspace, index: np.ndarray):
 
 
 def _check_finite(work: Workspace, yi, vi, source) -> None:
-    """Never pass on a NaN silently: a computed row must have a finite effect and variance."""
-    problems = []
+    """Never pass on a NaN silently: a computed row must have a finite effect and variance,
+    inside the domain pooling can weigh (:func:`metareview.stats.tau2.domain_problem`)."""
     rows = work.rows
     with np.errstate(invalid="ignore"):
         bad = ~(np.isfinite(yi) & np.isfinite(vi) & (vi > 0))
-    for position in np.flatnonzero(bad & (source != "")):
+    computed = source != ""
+    expected = {
+        int(position): "values that give an effect pooling can weigh: "
+        f"{domain_problem(float(yi[position]), float(vi[position]))} (check the units)"
+        for position in np.flatnonzero(out_of_domain(yi, vi) & ~bad & computed)
+    }
+    for position in np.flatnonzero(bad & computed):
         if rows[position] not in work.not_estimable:
-            columns = GROUP_COLUMNS[source[position]]
-            values = ", ".join(f"{c}={work.raw[c][position]:g}" for c in columns if c in work.raw)
-            problems.append(
-                work.problem(
-                    position,
-                    columns[0],
-                    values,
-                    f"data from which a finite {source[position]} effect with positive variance "
-                    "can be computed (e.g. a zero cell with zero_cell_add = 0)",
-                )
+            expected[int(position)] = (
+                f"data from which a finite {source[position]} effect with positive variance "
+                "can be computed (e.g. a zero cell with zero_cell_add = 0)"
             )
+    problems = []
+    for position, text in sorted(expected.items()):
+        columns = GROUP_COLUMNS[source[position]]
+        values = ", ".join(f"{c}={work.raw[c][position]:g}" for c in columns if c in work.raw)
+        problems.append(work.problem(position, columns[0], values, text))
     if problems:
         raise DataError(problems)
 

@@ -122,6 +122,9 @@ def read_csv_bytes(data: bytes, source: str) -> RawTable:
             Problem(source, None, None, None, "a header row and data rows (empty file)")
         )
     delimiter = _sniff_delimiter(text)
+    # the text is in memory already: a cell may be as long as it (the csv module's default
+    # limit of 131,072 characters hid the real problem behind "field larger than field limit")
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     records: list[list[str]] = []
     try:

@@ -155,6 +155,8 @@ def parse_number(value: object) -> float | None:
         raise ValueError("not a number")
     if isinstance(value, int | float):
         number = float(value)
+        if math.isinf(number):  # a spreadsheet or Parquet cell holding ±inf
+            raise ValueError("not a finite number")
         return None if math.isnan(number) else number
     text = str(value).strip()
     if text.lower() in MISSING:
@@ -265,9 +267,58 @@ def validate_raw(
 
     if problems:
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+        problems = _collapse_repeats(problems, _remedy(raw.header, mapping, groups, lacking))
         raise DataError(problems[:MAX_PROBLEMS], total=len(problems))
     moderators = tuple(name for name in frame.columns if name not in COLUMNS)
     return ExtractionTable(frame, raw.source, tuple(groups), dict(mapping), moderators, incomplete)
+
+
+# a problem repeated in this many rows or more is printed once, with the rows
+REPEATS_SHOWN_ONCE = 3
+_EFFECT_HEADERS = ("g", "hedges_g", "smd", "d", "es", "effect", "effect_size", "te", "yi")
+_SE_HEADERS = ("se", "sete", "se_g", "sei", "standard_error", "se_es")
+
+
+def _remedy(header: list[str], mapping: dict[str, str], groups, lacking) -> str:
+    """What to do about rows without effect data: the likely --col mapping when no row has any
+    (the table's own headers for g and its SE), --drop-incomplete when some rows have it."""
+    if not lacking:
+        return ""
+    if len(lacking) < len(groups):
+        return "; or use --drop-incomplete to leave these rows out and list them"
+    lower = {name.strip().lower(): name.strip() for name in header if name}
+    effect = next((lower[h] for h in _EFFECT_HEADERS if h in lower and h not in mapping), None)
+    se = next((lower[h] for h in _SE_HEADERS if h in lower), None)
+    if effect is None or se is None:
+        return "; map your columns to the standard names with --col STD=ACTUAL"
+    standard = (
+        ("precalc_g", "precalc_g_se") if effect.lower() in ("g", "hedges_g") else ("yi", "sei")
+    )
+    return f"; the table looks like it has them: try --col {standard[0]}={effect} --col {standard[1]}={se}"
+
+
+def _collapse_repeats(problems: list[Problem], remedy: str) -> list[Problem]:
+    """One problem for each message repeated in many rows, naming the rows (ranges), so a
+    table whose 411 rows lack the same thing gets one line, not 411."""
+    rows: dict[tuple, list[int]] = {}
+    for problem in problems:
+        key = (problem.file, problem.column, problem.value, problem.expected)
+        rows.setdefault(key, []).append(problem.row or 0)
+    out: list[Problem] = []
+    done: set[tuple] = set()
+    for problem in problems:
+        key = (problem.file, problem.column, problem.value, problem.expected)
+        # only messages with no value of their own repeat word for word (missing data); a bad
+        # value is shown at its row, as it differs from row to row
+        if len(rows[key]) < REPEATS_SHOWN_ONCE or problem.row is None or problem.value:
+            out.append(problem)
+        elif key not in done:
+            done.add(key)
+            where = format_row_ranges(sorted(rows[key]))
+            extra = remedy if problem.expected.startswith(("effect data", "a complete")) else ""
+            text = f"{problem.expected} — in {len(rows[key])} rows ({where}){extra}"
+            out.append(Problem(problem.file, None, problem.column, problem.value, text))
+    return out
 
 
 def _actual(mapping: dict[str, str], standard: str) -> str:
@@ -394,6 +445,14 @@ def _numeric_column(raw, name, position, cells, problems, invalid) -> np.ndarray
     header = raw.header[position]
     if isinstance(cells, np.ndarray):
         numbers = cells.copy()
+        for index in np.flatnonzero(np.isinf(numbers)):  # parsed cells: ±inf is no number
+            problems.append(
+                Problem(
+                    raw.source, raw.row_numbers[index], header, str(cells[index]), spec.expected
+                )
+            )
+            invalid.add((name, int(index)))
+            numbers[index] = np.nan
     else:
         numbers = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(
             float, copy=True

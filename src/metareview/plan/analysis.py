@@ -370,6 +370,7 @@ def analyze(
         level=settings.level,
         preset=get_preset(settings.preset),
     )
+    warnings.extend((*sections.notes, *binary.notes))
     if dropped:
         warnings.append(
             f"{len(dropped)} row(s) dropped ({format_row_ranges([d.row for d in dropped])})"

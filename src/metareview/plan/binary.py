@@ -19,12 +19,13 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from metareview.errors import NotEstimableError
 from metareview.stats.effects.binary import zero_cell_correction
 from metareview.stats.mantel_haenszel import BinaryPoolResult, mantel_haenszel
 from metareview.stats.mh_random import MantelHaenszelRandom, mantel_haenszel_random
@@ -41,6 +42,7 @@ class BinarySections(NamedTuple):
     mantel_haenszel: BinaryPoolResult | None = None
     peto: BinaryPoolResult | None = None
     mantel_haenszel_random: MantelHaenszelRandom | None = None
+    notes: tuple[str, ...] = ()  # the sections that are not estimable, and why
 
 
 def binary_sections(
@@ -77,21 +79,35 @@ def binary_sections(
     chosen = get_preset(preset)
     revman = chosen.mantel_haenszel_random
     cells = zero_cell_correction(a, b, c, d, chosen.zero_cell_add)[0] if revman else (a, b, c, d)
+    notes: list[str] = []
+
+    def attempt(compute: Callable[[], Any]) -> Any:
+        try:
+            return compute()
+        except NotEstimableError as undefined:
+            note = f"{undefined}; the inverse-variance results stand"
+            if note not in notes:
+                notes.append(note)
+            return None
+
     mh_random = None
     if revman and tau2_method == "DL":
-        mh_random = mantel_haenszel_random(
-            a,
-            b,
-            c,
-            d,
-            measure=measure,
-            level=level,
-            ci_method=ci_method,
-            add=chosen.zero_cell_add,
-            studies=studies,
+        mh_random = attempt(
+            lambda: mantel_haenszel_random(
+                a,
+                b,
+                c,
+                d,
+                measure=measure,
+                level=level,
+                ci_method=ci_method,
+                add=chosen.zero_cell_add,
+                studies=studies,
+            )
         )
     return BinarySections(
-        mantel_haenszel(*cells, measure=measure, level=level),
-        peto(a, b, c, d, level=level) if measure == "OR" else None,
+        attempt(lambda: mantel_haenszel(*cells, measure=measure, level=level)),
+        attempt(lambda: peto(a, b, c, d, level=level)) if measure == "OR" else None,
         mh_random,
+        tuple(notes),
     )

@@ -4,10 +4,11 @@ Every problem becomes one :class:`~metareview.errors.PlanError` naming the file,
 the key (``plan.toml, line 7, key 'settings.model': got 'fixd', expected one of …``).
 See ``docs/plan.md`` for the format and ``plan.schema.json`` for the schema.
 
->>> plan = parse_plan('[data]\\nfile = "trials.csv"\\n[settings]\\npreset = "revman5"\\n')
+>>> plan = parse_plan('[data]\\nfile = "trials.csv"\\n[settings]\\npreset = "revman5"\\n'
+...                   '[[category]]\\nname = "Depression"\\n')
 >>> plan.settings.preset, plan.settings.model, plan.min_k.pool, plan.windows[0].name
 ('revman5', 'random', 2, 'All time points')
->>> parse_plan('[data]\\nfile = "t.csv"\\n[min_k]\\npool = 0\\n')
+>>> parse_plan('[data]\\nfile = "t.csv"\\n[min_k]\\npool = 0\\n[[category]]\\nname = "a"\\n')
 Traceback (most recent call last):
 ...
 metareview.errors.PlanError: plan.toml, line 4, key 'min_k.pool': got 0, expected a number >= 1
@@ -210,6 +211,10 @@ def parse_plan(text: str, source: str = "plan.toml", base_dir: str | Path = ".")
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise PlanError(f"{source}: not valid TOML: {err}") from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays or tables
+        raise PlanError(
+            f"{source}: not a usable plan: its arrays or tables are nested too deeply"
+        ) from None
     lines = key_lines(text)
     problems = validate(document)
     if problems:
@@ -347,6 +352,15 @@ def _as_tuple(value: Any) -> tuple[Any, ...]:
 def _cross_checks(plan: Plan) -> list[tuple[str, str]]:
     """Checks the schema cannot express: unique names, known windows, complete windows."""
     problems: list[tuple[str, str]] = []
+    if not plan.categories and not plan.custom:
+        problems.append(
+            (
+                "category",
+                "the plan defines no analysis: expected a [[category]] (one per outcome "
+                "category) or an [[analysis]] table; 'metareview init DATA' writes a plan "
+                "with them",
+            )
+        )
     names = plan.document.get("rob", {}).get("domain_names")
     if names is not None and len(names) != len(plan.rob_domains):
         problems.append(

@@ -22,6 +22,9 @@ from metareview.stats.pooling import PoolResult
 from metareview.stats.subgroups import SubgroupResult, subgroup_analysis
 
 SECTIONS = ("subgroups", "leave_one_out", "influence", "outliers")
+# leave-one-out and influence refit the model once per study: O(k²) in all. Beyond this many
+# studies they are left out with a note (at 2,000 studies they take seconds; at 10⁶, days).
+MAX_K_CASE_DIAGNOSTICS = 2000
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class RobustnessSections:
     leave_one_out: LeaveOneOutResult | None
     influence: InfluenceResult | None
     outliers: OutlierResult | None
+    notes: tuple[str, ...] = ()  # sections left out, and why
 
 
 def group_values(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
@@ -86,8 +90,15 @@ def robustness_sections(
         "preset": settings.preset,
     }
     k = len(yi)
-    loo = leave_one_out(yi, vi, studies=studies, **common) if k >= 2 else None
-    infl = influence(yi, vi, method=pooled.method, studies=studies) if k >= 3 else None
+    notes: tuple[str, ...] = ()
+    case_diagnostics = 2 <= k <= MAX_K_CASE_DIAGNOSTICS
+    if k > MAX_K_CASE_DIAGNOSTICS:
+        notes = (
+            f"leave-one-out and influence diagnostics left out: {k:,} studies, more than the "
+            f"{MAX_K_CASE_DIAGNOSTICS:,} for which they refit the model once per study",
+        )
+    loo = leave_one_out(yi, vi, studies=studies, **common) if case_diagnostics else None
+    infl = influence(yi, vi, method=pooled.method, studies=studies) if case_diagnostics else None
     outliers = find_outliers(yi, vi, studies=studies, pooled=pooled, **common)
     subgroups = None
     if groups is not None and settings.by:
@@ -108,7 +119,7 @@ def robustness_sections(
             **common,
         )
         subgroups = SubgroupSection(result, dropped)
-    return RobustnessSections(subgroups, loo, infl, outliers)
+    return RobustnessSections(subgroups, loo, infl, outliers, notes)
 
 
 def _has_value(value: Any) -> bool:

@@ -560,7 +560,5 @@ def screening_sequence(
         return tuple(
             (r, int(state.votes[r][reviewer] != Vote.EXCLUDE.value)) for _, r in sorted(cast)
         )
-    done = sorted(
-        (max(state.vote_events[r].values()), r) for r in state.locked_votes()
-    )
+    done = sorted((max(state.vote_events[r].values()), r) for r in state.locked_votes())
     return tuple((r, int(state.outcome(r) != Vote.EXCLUDE.value)) for _, r in done)

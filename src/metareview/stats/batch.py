@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from metareview.errors import InputError
+from metareview.errors import InputError, NotEstimableError
 from metareview.stats import distributions as dist
 from metareview.stats import heterogeneity as het
 from metareview.stats.jackson import jackson_tau2_ci
@@ -32,10 +32,13 @@ from metareview.stats.tau2 import (
     DEFAULT_TOL,
     GRID_POINTS,
     LIKELIHOOD_METHODS,
+    VARIANCE_RATIO_LIMIT,
+    first_out_of_domain,
     interior_maximum,
+    spread_problem,
 )
 from metareview.stats.vocabulary import CI_METHODS, check_choice, check_level
-from metareview.stats.wls import LinearModel
+from metareview.stats.wls import LinearModel, intercept_traces
 
 COLUMNS = (
     "k",
@@ -53,6 +56,10 @@ COLUMNS = (
     "converged",
     "iterations",
 )
+
+
+# the columns defined for every group, whatever its k
+REQUIRED_FINITE = ("estimate", "se", "ci_lower", "ci_upper", "pvalue", "tau2", "i2", "q")
 
 
 @dataclass
@@ -80,20 +87,20 @@ class _Groups:
         y, mask = self.y[rows], self.mask[rows]
         w = mask / (self.v[rows] + tau2[:, None])
         sw = w.sum(axis=1)
-        w2 = w * w
-        sw2 = w2.sum(axis=1)
-        sw3 = (w2 * w).sum(axis=1)
+        sw2 = (w * w).sum(axis=1)
         mu = (w * y).sum(axis=1) / sw
         r = (y - mu[:, None]) * mask
         wr = w * r
+        spread = (wr - ((w * wr).sum(axis=1) / sw)[:, None]) * mask
+        tr_p, tr_pp = intercept_traces(w)  # sums of non-negative terms (see wls)
         return _State(
             sum_w=sw,
             mu=mu,
             q=(wr * r).sum(axis=1),
             ypy2=(wr * wr).sum(axis=1),
-            yp3y=(w * wr * wr).sum(axis=1) - (w * wr).sum(axis=1) ** 2 / sw,
-            tr_p=sw - sw2 / sw,
-            tr_pp=sw2 - 2.0 * sw3 / sw + (sw2 / sw) ** 2,
+            yp3y=(w * spread * spread).sum(axis=1),
+            tr_p=tr_p,
+            tr_pp=tr_pp,
             sum_w2=sw2,
         )
 
@@ -339,6 +346,9 @@ def pool_many(
             f"pool_many: row {table.index[row]} has {yi} = {table[yi].iloc[row]}, "
             f"{spread} = {table[spread].iloc[row]}; expected finite numbers with variance > 0"
         )
+    first = first_out_of_domain(y, v)
+    if first is not None:
+        raise InputError(f"pool_many: row {table.index[first[0]]} has {first[1]}")
     unlabelled = table[keys].isna().any(axis=1).to_numpy()
     if unlabelled.any():
         row = int(np.flatnonzero(unlabelled)[0])
@@ -347,11 +357,46 @@ def pool_many(
             "every study needs its group"
         )
     codes, index = _group_codes(table, keys)
+    _check_spread(table, codes, v, len(index))
     groups = _pad(codes, y, v, len(index))
-    result = _fit(groups, method, test, level, chosen, tau2_ci)
+    # k = 1 groups divide 0 by 0 for what is undefined there (documented NaN columns)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = _fit(groups, method, test, level, chosen, tau2_ci)
     frame = pd.DataFrame(result, index=index)
     frame["k"] = frame["k"].astype(int)
+    _check_finite(frame)
     return frame
+
+
+def _check_finite(frame: pd.DataFrame) -> None:
+    """NaN never passes silently: the columns every group has must be finite."""
+    for column in REQUIRED_FINITE:
+        values = frame[column].to_numpy(dtype=float)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            group = frame.index[int(np.flatnonzero(bad)[0])]
+            raise NotEstimableError(
+                f"pool_many: group {group!r} gave {column} = {values[bad][0]}, which floating "
+                "point cannot represent; please report these data"
+            )
+
+
+def _check_spread(table: pd.DataFrame, codes: np.ndarray, v: np.ndarray, n_groups: int) -> None:
+    """A ValueError naming the first row whose variance is too far from its group's smallest
+    (:func:`metareview.stats.tau2.spread_problem`), in one vectorised pass."""
+    low = np.full(n_groups, np.inf)
+    high = np.zeros(n_groups)
+    np.minimum.at(low, codes, v)
+    np.maximum.at(high, codes, v)
+    wide = np.flatnonzero(high > VARIANCE_RATIO_LIMIT * low)
+    if wide.size == 0:
+        return
+    members = np.flatnonzero(codes == wide[0])
+    index, message = spread_problem(v[members])
+    raise InputError(
+        f"pool_many: row {table.index[members[index]]} has {message} within its group (its "
+        "weight would vanish in floating point: check the units)"
+    )
 
 
 def _group_codes(table: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.Index]:

@@ -9,7 +9,8 @@ estimate against I² shows whether a few studies drive the heterogeneity (cluste
 The fits are vectorised over subsets: a block of subsets is a 0/1 membership matrix ``M``
 (subsets × studies) and every sum a fit needs is a row sum of ``M`` times a per-study vector,
 so the common-effect (``FE``) and DerSimonian–Laird (``DL``) fits are a handful of array
-operations per block. ``REML`` runs Fisher scoring on all subsets of a block at once.
+operations per block. ``REML`` runs Fisher scoring, then Newton steps to the root
+:func:`pool` reaches, on all subsets of a block at once.
 
 Heterogeneity statistics follow metafor's ``gosh()``: for ``FE`` and ``DL``
 ``I² = 100·max(0, (Q − df)/Q)`` and ``H² = Q/df``; for ``REML`` ``I² = 100·τ²/(τ² + s²)`` and
@@ -31,13 +32,17 @@ from typing import Any
 
 import numpy as np
 
-from metareview.errors import InputError
+from metareview.errors import AnalysisError, InputError
 
 GOSH_METHODS = ("FE", "DL", "REML")
 DEFAULT_LIMIT = 1_000_000
 _BLOCK_CELLS = 250_000  # membership cells per block: small blocks stay in cache
-_REML_TOL = 1e-10
+# memory a GOSH may hold: the membership matrix and seven per-subset arrays
+MAX_MEMORY_BYTES = 4 * 2**30
+_REML_TOL = 1e-10  # pool()'s tolerance on τ², relative to τ² plus the mean variance
+_REML_NEAR = 1e-8  # Fisher scoring hands over to Newton steps at this relative change
 _REML_MAXITER = 1000
+_NEWTON_STEPS = 50
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class GoshResult:
     subset_k : number of studies in each subset.
     exhaustive : whether all ``2^k − 1`` subsets were fitted (else random subsets).
     seed : the seed of the random subsets (``None`` when exhaustive).
-    converged : for REML, whether Fisher scoring converged on that subset (always true else).
+    converged : for REML, whether the iterations converged on that subset (always true else).
     """
 
     method: str
@@ -196,6 +201,28 @@ def random_subsets(k: int, n: int, seed: int | None) -> np.ndarray:
     return bitmask_to_membership(masks, k)
 
 
+def memory_needed(k: int, n_subsets: int) -> int:
+    """Bytes a GOSH of ``n_subsets`` fits of ``k`` studies holds: one membership byte per study
+    and subset, five float64 results, the subset size (int64) and a convergence flag.
+
+    >>> memory_needed(30, 10**9) / 1e9
+    79.0
+    """
+    return n_subsets * (k + 5 * 8 + 8 + 1)
+
+
+def _check_memory(k: int, n_subsets: int) -> None:
+    needed = memory_needed(k, n_subsets)
+    if needed > MAX_MEMORY_BYTES:
+        most = MAX_MEMORY_BYTES // memory_needed(k, 1)
+        raise AnalysisError(
+            f"GOSH with {n_subsets:,} subsets of k = {k} studies needs about "
+            f"{needed / 1e9:,.1f} GB of memory ({memory_needed(k, 1)} bytes per subset), more "
+            f"than the {MAX_MEMORY_BYTES / 1e9:.1f} GB allowed; use at most {most:,} subsets "
+            "(metafor's default is 10⁶)"
+        )
+
+
 def _check_method(method: str) -> str:
     key = str(method).upper()
     if key not in GOSH_METHODS:
@@ -292,8 +319,10 @@ def _reml_block(
     yi: np.ndarray, vi: np.ndarray, m: np.ndarray, q: np.ndarray, df: np.ndarray, c: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """REML τ² for every subset of a block: Fisher scoring from the DL value, with the step
-    halved wherever it would lower the restricted likelihood (so no subset oscillates), and
-    the boundary τ² = 0 taken where its likelihood is higher than the maximum found."""
+    halved wherever it would lower the restricted likelihood (so no subset oscillates), then
+    Newton steps on the REML estimating equation to the root :func:`pool` reaches (Fisher
+    scoring converges only linearly where τ² is small, and stopped short of it there); the
+    boundary τ² = 0 is taken where its likelihood is higher than the maximum found."""
     tau2 = np.where(df > 0, np.maximum(0.0, (q - df) / c), 0.0)
     active = df > 0
     converged = ~active
@@ -303,42 +332,89 @@ def _reml_block(
         index = np.flatnonzero(active)
         ma = m[index]
         current = tau2[index]
-        loglik, step = _reml_loglik_step(yi, vi, ma, current)
-        new = np.maximum(0.0, current + step)
+        loglik = _reml_loglik(yi, vi, ma, current)
+        value = _reml_equation(yi, vi, ma, current)[0]
+        new = np.maximum(0.0, current + value / _fisher_information(yi, vi, ma, current))
         for _halving in range(30):
-            worse = _reml_loglik_step(yi, vi, ma, new)[0] < loglik - 1e-12 * np.abs(loglik)
+            worse = _reml_loglik(yi, vi, ma, new) < loglik - 1e-12 * np.abs(loglik)
             if not worse.any():
                 break
             new[worse] = np.maximum(0.0, current[worse] + 0.5 * (new[worse] - current[worse]))
-        done = np.abs(new - current) <= _REML_TOL * np.maximum(1.0, new)
+        done = np.abs(new - current) <= _REML_NEAR * np.maximum(1.0, new)
         tau2[index] = new
         converged[index[done]] = True
         active[index[done]] = False
+    _polish_roots(yi, vi, m, tau2)
     # the restricted likelihood can have a local maximum inside (0, ∞) below its value at 0
     fitted = df > 0
     zero = np.zeros(int(fitted.sum()))
-    at_zero = _reml_loglik_step(yi, vi, m[fitted], zero)[0]
-    at_fit = _reml_loglik_step(yi, vi, m[fitted], tau2[fitted])[0]
+    at_zero = _reml_loglik(yi, vi, m[fitted], zero)
+    at_fit = _reml_loglik(yi, vi, m[fitted], tau2[fitted])
     tau2[np.flatnonzero(fitted)[at_zero > at_fit]] = 0.0
     return tau2, converged
 
 
-def _reml_loglik_step(
+def _polish_roots(yi: np.ndarray, vi: np.ndarray, m: np.ndarray, tau2: np.ndarray) -> None:
+    """Newton steps on the REML equation from Fisher scoring's interior estimates, in place,
+    until a step is below pool()'s tolerance (relative to τ² plus the mean variance). A step
+    that would leave τ² > 0 or a non-negative slope ends the polishing of that subset."""
+    size = np.maximum(m.sum(axis=1), 1)
+    scale = (m * vi).sum(axis=1) / size
+    active = tau2 > 0
+    for _ in range(_NEWTON_STEPS):
+        if not active.any():
+            return
+        index = np.flatnonzero(active)
+        current = tau2[index]
+        value, slope = _reml_equation(yi, vi, m[index], current)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(slope < 0, -value / slope, np.nan)
+        usable = np.isfinite(step) & (current + step > 0)
+        tau2[index[usable]] = current[usable] + step[usable]
+        small = np.abs(step) <= _REML_TOL * 1e-2 * (scale[index] + current)
+        active[index[~usable | small]] = False
+
+
+def _fisher_information(
     yi: np.ndarray, vi: np.ndarray, m: np.ndarray, tau2: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Restricted log-likelihood (up to a constant) and the Fisher-scoring step at ``tau2``."""
+) -> np.ndarray:
+    """Expected information of the REML equation, ``tr PP`` (Fisher scoring's divisor)."""
+    w, sw, _ = _reml_terms(yi, vi, m, tau2)
+    sw2 = (w * w).sum(axis=1)
+    sw3 = (w * w * w).sum(axis=1)
+    return sw2 - 2.0 * sw3 / sw + (sw2 / sw) ** 2
+
+
+def _reml_terms(yi: np.ndarray, vi: np.ndarray, m: np.ndarray, tau2: np.ndarray):
+    """Per-subset weights (0 outside the subset), their sums and the weighted residuals."""
     w = m / (vi + tau2[:, None])
     sw = w.sum(axis=1)
     mu = (w @ yi) / sw
     resid = (yi - mu[:, None]) * m
+    return w, sw, resid
+
+
+def _reml_loglik(yi: np.ndarray, vi: np.ndarray, m: np.ndarray, tau2: np.ndarray) -> np.ndarray:
+    """Restricted log-likelihood (up to a constant) at ``tau2``, one value per subset."""
+    w, sw, resid = _reml_terms(yi, vi, m, tau2)
+    log_v = np.where(m > 0, np.log(vi + tau2[:, None]), 0.0).sum(axis=1)
+    return -0.5 * (log_v + np.log(sw) + (w * resid * resid).sum(axis=1))
+
+
+def _reml_equation(
+    yi: np.ndarray, vi: np.ndarray, m: np.ndarray, tau2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The REML estimating equation ``y'PPy − tr P`` and its derivative in τ²
+    (``tr PP − 2 y'PPPy``), one value per subset (intercept-only ``P = W − wwᵀ/Σw``)."""
+    w, sw, resid = _reml_terms(yi, vi, m, tau2)
     sw2 = (w * w).sum(axis=1)
     sw3 = (w * w * w).sum(axis=1)
-    log_v = np.where(m > 0, np.log(vi + tau2[:, None]), 0.0).sum(axis=1)
-    loglik = -0.5 * (log_v + np.log(sw) + (w * resid * resid).sum(axis=1))
+    wr = w * resid
+    ypy2 = (wr * wr).sum(axis=1)
+    yp3y = (w * wr * wr).sum(axis=1) - (w * wr).sum(axis=1) ** 2 / sw
     tr_p = sw - sw2 / sw
     tr_pp = sw2 - 2.0 * sw3 / sw + (sw2 / sw) ** 2
-    score = (w * w * resid * resid).sum(axis=1) - tr_p
-    return loglik, score / tr_pp
+    return ypy2 - tr_p, tr_pp - 2.0 * yp3y
 
 
 def gosh(
@@ -357,7 +433,9 @@ def gosh(
     ----------
     yi, vi : effect sizes and their sampling variances (k studies, all finite, vi > 0).
     method : ``"FE"``, ``"DL"`` or ``"REML"``.
-    subsets : number of random subsets when not all subsets are fitted (metafor's default 10⁶).
+    subsets : number of random subsets when not all subsets are fitted (metafor's default 10⁶);
+        an ``AnalysisError`` says how much memory a larger request needs
+        (:func:`memory_needed`; at most ``MAX_MEMORY_BYTES``, 4 GiB).
     limit : fit all subsets when ``2^k − 1 ≤ limit`` (default: ``subsets``).
     seed : seed of the random subsets, for reproducible clouds.
     studies : study labels (default ``"1"``, ``"2"``, …).
@@ -381,6 +459,7 @@ def gosh(
         raise InputError(f"{len(labels)} study labels for {k} studies")
     limit = int(subsets) if limit is None else int(limit)
     exhaustive = k <= 30 and 2**k - 1 <= limit
+    _check_memory(k, 2**k - 1 if exhaustive else int(subsets))
     membership = all_subsets(k) if exhaustive else random_subsets(k, int(subsets), seed)
     fitted = fit_subsets(yi, vi, membership, method)
     return GoshResult(

@@ -150,8 +150,13 @@ def influence(
     k = y.size
     X = np.ones((k, 1)) if X is None else np.asarray(X, dtype=float)
     p = X.shape[1]
-    if k - 1 <= p:
-        raise NotEstimableError(f"influence diagnostics need more than {p + 1} studies; got {k}")
+    if k < 2:
+        raise NotEstimableError(f"influence diagnostics need at least 2 studies; got {k}")
+    if p > 1 and k - 1 <= p:  # a deleted fit must keep more studies than coefficients
+        raise NotEstimableError(
+            f"influence diagnostics of a model with {p} coefficients need more than {p + 1} "
+            f"studies; got {k}"
+        )
     labels = (
         tuple(str(s) for s in studies)
         if studies is not None

@@ -32,6 +32,21 @@ from metareview.stats.vocabulary import check_choice
 MH_MEASURES = ("OR", "RR", "RD")
 
 
+def _why_undefined(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> str:
+    """The reason a ratio of 2×2 tables is 0 or infinite, in the user's terms."""
+    if not a.any() and not c.any():
+        return "no events in either arm of any study (every table is double-zero)"
+    if not b.any() and not d.any():
+        return "every participant of every study had the event"
+    for cells, arm in (((a, "no events"), 1), ((c, "no events"), 2)):
+        if not cells[0].any():
+            return f"{cells[1]} in arm {arm} of any study"
+    for cells, arm in ((b, 1), (d, 2)):
+        if not cells.any():
+            return f"every participant in arm {arm} of every study had the event"
+    return "no table has events in one arm and non-events in the other"
+
+
 @dataclass(frozen=True)
 class BinaryPoolResult:
     """A common-effect pooled result of 2×2 tables (Mantel–Haenszel or Peto).
@@ -199,7 +214,7 @@ def mantel_haenszel(
         r, s = r_i.sum(), s_i.sum()
         if r == 0 or s == 0:
             raise NotEstimableError(
-                "the Mantel-Haenszel odds ratio is 0 or infinite for these tables"
+                f"the Mantel-Haenszel odds ratio is not estimable: {_why_undefined(a, b, c, d)}"
             )
         estimate = math.log(r / s)
         p_i, q_i = (a + d) / n, (b + c) / n
@@ -212,7 +227,7 @@ def mantel_haenszel(
         r, s = np.sum(a * n2 / n), np.sum(c * n1 / n)
         if r == 0 or s == 0:
             raise NotEstimableError(
-                "the Mantel-Haenszel risk ratio is 0 or infinite for these tables"
+                f"the Mantel-Haenszel risk ratio is not estimable: {_why_undefined(a, b, c, d)}"
             )
         estimate = math.log(r / s)
         var = np.sum((n1 * n2 * (a + c) - a * c * n) / n**2) / (r * s)
@@ -222,6 +237,11 @@ def mantel_haenszel(
         p_i = (n1**2 * c - n2**2 * a + n1 * n2 * (n2 - n1) / 2) / n**2
         q_i = (a * (n2 - c) + c * (n1 - a)) / (2 * n)
         var = (estimate * p_i.sum() + q_i.sum()) / weight.sum() ** 2
+        if not var > 0:
+            raise NotEstimableError(
+                "the Mantel-Haenszel risk difference is not estimable: its variance is 0 "
+                f"({_why_undefined(a, b, c, d)}), so it has no CI or test"
+            )
     se = math.sqrt(float(var))
     yi, vi = study_effects(a, b, c, d, measure)
     q, q_df, q_pvalue, i2, h2 = heterogeneity_around(estimate, yi, vi)

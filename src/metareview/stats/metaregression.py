@@ -17,7 +17,9 @@ The model is ``y = Xβ + u + ε`` with ``u ~ N(0, τ²)`` (residual heterogeneit
   (``|z|`` or ``|t|`` for each coefficient, as metafor's ``permutest``), seeded.
 
 Moderators are numeric columns or categorical ones (treatment coding: one indicator per level
-but the first in sorted order, named ``mod[level]``).
+but the first in sorted order, named ``mod[level]``). A column that is constant or a linear
+combination of the columns before it adds nothing: as metafor ("Redundant predictors dropped
+from the model"), it is dropped, named in ``dropped`` and in a warning of the result.
 
 >>> import numpy as np
 >>> yi = [-0.89, -1.59, -1.35, -1.44, -0.22, -0.79, -1.62, 0.01, -0.47, -1.37, -0.34, 0.45, -0.02]
@@ -45,6 +47,8 @@ from metareview.stats import distributions as dist
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2_model
 from metareview.stats.vocabulary import CI_METHODS, check_choice, check_level
 from metareview.stats.wls import LinearModel
+
+MAX_PERMUTATIONS = 100_000
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,8 @@ class MetaRegResult:
     converged: bool
     permutation: PermutationTest | None = None
     vcov: tuple[tuple[float, ...], ...] = ()  # covariance of the coefficients (as the tests)
+    dropped: tuple[str, ...] = ()  # redundant moderator columns left out of the model
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The ``metareview metareg --json`` document."""
@@ -137,6 +143,8 @@ class MetaRegResult:
             "r2": self.r2,
             "permutation": None if self.permutation is None else self.permutation.to_dict(),
             "vcov": [list(row) for row in self.vcov],
+            "dropped": list(self.dropped),
+            "warnings": list(self.warnings),
         }
 
     def to_frame(self) -> Any:
@@ -174,6 +182,7 @@ class MetaRegResult:
                 f"omnibus p = {perm.qm_pvalue:.4g}; coefficients p = "
                 + ", ".join(f"{p:.4g}" for p in perm.pvalues)
             )
+        lines.extend(f"Warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -214,6 +223,28 @@ def design_matrix(
             columns.append(np.asarray(values, dtype=float))
             names.append(name)
     return Design(np.column_stack(columns), tuple(names))
+
+
+def drop_redundant(design: Design) -> tuple[Design, tuple[str, ...]]:
+    """The design without the columns that are constant or linear combinations of the columns
+    before them (metafor drops the same ones), and the names of those dropped.
+
+    >>> kept, dropped = drop_redundant(design_matrix({"a": [1, 2, 3], "b": [2, 4, 6]}))
+    >>> kept.names, dropped
+    (('intercept', 'a'), ('b',))
+    """
+    X = np.asarray(design.X, dtype=float)
+    norms = np.linalg.norm(X, axis=0)
+    scaled = X / np.where(norms > 0, norms, 1.0)
+    keep: list[int] = []
+    for j in range(X.shape[1]):
+        trial = [*keep, j]
+        if norms[j] > 0 and np.linalg.matrix_rank(scaled[:, trial]) == len(trial):
+            keep = trial
+    dropped = tuple(name for j, name in enumerate(design.names) if j not in keep)
+    if not dropped:
+        return design, ()
+    return Design(X[:, keep], tuple(design.names[j] for j in keep)), dropped
 
 
 def _common_length(moderators: Mapping[str, Sequence[Any]]) -> int:
@@ -273,10 +304,18 @@ def metareg(
     design = (
         moderators if isinstance(moderators, Design) else design_matrix(moderators, categorical)
     )
+    if np.asarray(design.X).shape[0] != y.size:
+        raise InputError(
+            f"the moderators have {np.asarray(design.X).shape[0]} rows for {y.size} studies"
+        )
+    design, dropped = drop_redundant(design)
+    notes = tuple(
+        f"moderator column {name!r} is redundant (constant or a linear combination of the "
+        "columns before it) and was dropped from the model, as metafor does"
+        for name in dropped
+    )
     X = np.asarray(design.X, dtype=float)
     k, p = X.shape
-    if k != y.size:
-        raise InputError(f"the moderators have {k} rows for {y.size} studies")
     if k <= p:
         raise NotEstimableError(
             f"a meta-regression with {p} coefficients needs more than {p} studies; got {k}"
@@ -324,6 +363,8 @@ def metareg(
         converged=fit["converged"],
         permutation=permutation,
         vcov=tuple(tuple(float(x) for x in row) for row in fit["vb"]),
+        dropped=dropped,
+        warnings=notes,
     )
 
 
@@ -408,6 +449,11 @@ def permutation_test(
     (the observed data), so a p value is never 0. With ``exact=True`` all k! orders are used.
     """
     k, p = X.shape
+    if not exact and iterations > MAX_PERMUTATIONS:
+        raise InputError(
+            f"permutations must be at most {MAX_PERMUTATIONS:,} (each one refits the model; "
+            f"metafor's default is 1,000); got {iterations:,}"
+        )
     if exact:
         if k > 8:
             raise InputError(f"an exact permutation test enumerates k! orders; k = {k} is too many")

@@ -46,7 +46,7 @@ def peto(a: Any, b: Any, c: Any, d: Any, *, level: float = 0.95) -> BinaryPoolRe
     total_v = float(variance.sum())
     if total_v <= 0:
         raise NotEstimableError(
-            "Peto's odds ratio needs at least one table with events and non-events"
+            "Peto's odds ratio is not estimable: no table has both events and non-events"
         )
     estimate = float(o_minus_e.sum()) / total_v
     se = 1.0 / math.sqrt(total_v)

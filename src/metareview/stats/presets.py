@@ -63,6 +63,13 @@ class Preset:
         trimfill_model: model used to trim: ``"FE"`` (common effect: meta's ``trimfill``
             ``ma.common = TRUE``, hence metapsyTools; CMA's default; RevMan has none) or
             ``"analysis"`` (the model trimfill is called on, as metafor).
+        ranktest_exact: when Begg's rank test uses Kendall's exact p-value: ``"no_ties"``
+            (whenever there are no ties, any k: metafor's ``ranktest`` calls ``cor.test`` with
+            ``exact = TRUE``) or ``"below_50"`` (fewer than 50 studies and no ties: R
+            ``cor.test``'s default; kept for the presets whose package was not compared).
+        trimfill_refit_ci: the CI of the filled data: ``"z"`` (metafor's ``trimfill`` refits
+            with a z test, whatever the model used) or ``"analysis"`` (the analysis CI method:
+            R meta's ``trimfill`` keeps Hartung-Knapp).
         min_k_bias: fewest studies for which small-study tests are run (10: the Cochrane
             Handbook 13.3.5.4 and meta's ``metabias(k.min = 10)``; metafor sets no minimum).
     Several effects per study (``docs/multilevel.md``)
@@ -93,6 +100,8 @@ class Preset:
     egger_variant: str
     trimfill_model: str
     min_k_bias: int = 10
+    ranktest_exact: str = "below_50"
+    trimfill_refit_ci: str = "analysis"
     smd_from_events: str = "hasselblad_hedges"
     mantel_haenszel_random: bool = False
     within_study_rho: float = 0.5
@@ -132,6 +141,8 @@ PRESETS: dict[str, Preset] = {
         subgroup_tau2="common",
         egger_variant="rma",
         trimfill_model="analysis",
+        ranktest_exact="no_ties",
+        trimfill_refit_ci="z",
     ),
     "meta": Preset(
         name="meta",

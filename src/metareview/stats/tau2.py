@@ -74,8 +74,73 @@ def check_method(method: str) -> str:
     return code
 
 
+# The numbers pooling can weigh in floating point: effects up to 1e50 in magnitude, variances
+# in [1e-50, 1e50]. Beyond them the weights' powers (Σw³ in REML) and y²/v overflow or vanish;
+# no effect on an analysis scale (log ratios, SMDs, differences in natural units) comes near,
+# so such values are unit or data-entry errors.
+EFFECT_LIMIT = 1e50
+VARIANCE_LIMITS = (1e-50, 1e50)
+# Σw − Σw²/Σw and its kin lose all precision when one weight is ~1e16 times another; beyond a
+# ratio of 1e12 the smaller study carries no weight that double precision can show.
+VARIANCE_RATIO_LIMIT = 1e12
+
+
+def domain_problem(y: float, v: float) -> str | None:
+    """What is wrong with one effect and variance for pooling, or ``None``.
+
+    >>> domain_problem(0.2, 1e-300)
+    'vi = 1e-300; expected a variance between 1e-50 and 1e+50'
+    """
+    if not math.isfinite(y):
+        return f"yi = {y!r}; expected a finite number"
+    if not math.isfinite(v) or v <= 0:
+        return f"vi = {v!r}; expected a finite number > 0"
+    if abs(y) > EFFECT_LIMIT:
+        return f"yi = {y:g}; expected an effect between -{EFFECT_LIMIT:g} and {EFFECT_LIMIT:g}"
+    low, high = VARIANCE_LIMITS
+    if not low <= v <= high:
+        return f"vi = {v:g}; expected a variance between {low:g} and {high:g}"
+    return None
+
+
+def spread_problem(v: np.ndarray) -> tuple[int, str] | None:
+    """The study whose variance is too far from the smallest one, with what is wrong.
+
+    >>> spread_problem(np.array([0.01, 1e11]))
+    (1, 'vi = 1e+11, 1e+13 times the smallest variance (0.01, study 1); expected at most 1e+12 times it')
+    """
+    low = int(np.argmin(v))
+    high = int(np.argmax(v))
+    if v[high] <= VARIANCE_RATIO_LIMIT * v[low]:
+        return None
+    return high, (
+        f"vi = {v[high]:g}, {v[high] / v[low]:.3g} times the smallest variance ({v[low]:g}, "
+        f"study {low + 1}); expected at most {VARIANCE_RATIO_LIMIT:g} times it"
+    )
+
+
+def first_out_of_domain(y: np.ndarray, v: np.ndarray) -> tuple[int, str] | None:
+    """The position of the first study outside the domain, with what is wrong, or ``None``."""
+    outside = np.flatnonzero(out_of_domain(y, v))
+    if outside.size == 0:
+        return None
+    bad = int(outside[0])
+    return bad, (
+        f"{domain_problem(float(y[bad]), float(v[bad]))} (values beyond cannot be weighed in "
+        "floating point: check the units)"
+    )
+
+
+def out_of_domain(y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Mask of the studies :func:`domain_problem` would refuse."""
+    low, high = VARIANCE_LIMITS
+    with np.errstate(invalid="ignore"):
+        return ~(np.isfinite(y) & (np.abs(y) <= EFFECT_LIMIT) & (v >= low) & (v <= high))
+
+
 def check_inputs(yi: object, vi: object) -> tuple[np.ndarray, np.ndarray]:
-    """Effects and variances as float arrays of one length, finite, variances positive."""
+    """Effects and variances as float arrays of one length, finite, variances positive and
+    both inside the domain pooling can weigh (``EFFECT_LIMIT``, ``VARIANCE_LIMITS``)."""
     y = np.atleast_1d(np.asarray(yi, dtype=float))
     v = np.atleast_1d(np.asarray(vi, dtype=float))
     if y.ndim != 1 or y.shape != v.shape:
@@ -87,6 +152,15 @@ def check_inputs(yi: object, vi: object) -> tuple[np.ndarray, np.ndarray]:
     if np.any(v <= 0):
         bad = int(np.flatnonzero(v <= 0)[0])
         raise InputError(f"vi must be > 0; study {bad + 1} has vi = {v[bad]!r}")
+    first = first_out_of_domain(y, v)
+    if first is not None:
+        raise InputError(f"study {first[0] + 1} has {first[1]}")
+    spread = spread_problem(v)
+    if spread is not None:
+        raise InputError(
+            f"study {spread[0] + 1} has {spread[1]} (its weight would vanish in floating "
+            "point: check the units)"
+        )
     return y, v
 
 

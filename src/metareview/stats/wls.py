@@ -46,6 +46,36 @@ class FitState:
     log_det_xwx: float
 
 
+def others_sum(x: np.ndarray) -> np.ndarray:
+    """``Σ_{j≠i} x_j`` for every i along the last axis, from exclusive running sums of
+    non-negative terms (``Σx − x_i`` loses the others when ``x_i`` dominates).
+
+    >>> others_sum(np.array([1.0, 1e-17])).tolist()
+    [1e-17, 1.0]
+    """
+    before = np.zeros_like(x)
+    before[..., 1:] = np.cumsum(x[..., :-1], axis=-1)
+    after = np.zeros_like(x)
+    after[..., :-1] = np.cumsum(x[..., :0:-1], axis=-1)[..., ::-1]
+    return before + after
+
+
+def intercept_traces(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``tr P`` and ``tr PP`` of the intercept-only model, ``P = W − wwᵀ/Σw``, along the last
+    axis, as sums of non-negative terms: ``Pᵢᵢ = wᵢ·Σ_{j≠i}wⱼ/Σw`` and
+    ``Σ_{i≠j} Pᵢⱼ² = Σᵢ wᵢ²·Σ_{j≠i}wⱼ²/(Σw)²``. The textbook ``Σw − Σw²/Σw`` cancels to 0
+    when one weight is ~1e8 times another.
+
+    >>> [float(x) for x in intercept_traces(np.array([1.0, 1.0]))]
+    [1.0, 1.0]
+    """
+    sw = w.sum(axis=-1)
+    diagonal = w * others_sum(w) / sw[..., None]
+    w2 = w * w
+    off = (w2 * others_sum(w2)).sum(axis=-1) / (sw * sw)
+    return diagonal.sum(axis=-1), (diagonal * diagonal).sum(axis=-1) + off
+
+
 class LinearModel:
     """Data of one meta-analytic model: effects ``y``, variances ``v``, design ``X`` (n×p)."""
 
@@ -87,8 +117,13 @@ class LinearModel:
         beta = r_inv @ (q_mat.T @ z)
         resid = y - X @ beta
         py = w * resid
-        # P = √W (I − QQᵀ) √W
-        P = (np.eye(self.k) - q_mat @ q_mat.T) * np.outer(sqrt_w, sqrt_w)
+        # P = √W (I − QQᵀ) √W is k × k: every term is computed from the k × p factor Q
+        # instead (O(kp²), not O(k²)), with h the diagonal of QQᵀ:
+        # tr P = Σw − Σwh, tr PP = Σw² − 2Σw²h + ‖QᵀWQ‖², Pu = √W(√Wu − Q Qᵀ√Wu)
+        h = np.einsum("ij,ij->i", q_mat, q_mat)
+        scaled_py = sqrt_w * py
+        p_py = sqrt_w * (scaled_py - q_mat @ (q_mat.T @ scaled_py))
+        qwq = q_mat.T @ (w[:, None] * q_mat)
         return FitState(
             tau2=tau2,
             w=w,
@@ -96,9 +131,9 @@ class LinearModel:
             vb=vb,
             q=float(py @ resid),
             ypy2=float(py @ py),
-            yp3y=float(py @ (P @ py)),
-            tr_p=float(np.trace(P)),
-            tr_pp=float(np.sum(P * P)),
+            yp3y=float(py @ p_py),
+            tr_p=float(w.sum() - w @ h),
+            tr_pp=float(w @ w - 2.0 * (w * w) @ h + np.sum(qwq * qwq)),
             sum_w=float(w.sum()),
             log_det_v=log_det_v,
             log_det_xwx=float(2.0 * np.sum(np.log(np.abs(np.diag(r_mat))))),
@@ -106,10 +141,10 @@ class LinearModel:
 
     def _intercept_only(self, tau2: float, w: np.ndarray, log_det_v: float) -> FitState:
         sw = float(w.sum())
-        sw2 = float(w @ w)
-        sw3 = float(w @ (w * w))
         mu = float(w @ self.y) / sw
         wr = w * (self.y - mu)
+        tr_p, tr_pp = intercept_traces(w)
+        spread = wr - float(w @ wr) / sw
         return FitState(
             tau2=tau2,
             w=w,
@@ -117,9 +152,9 @@ class LinearModel:
             vb=np.array([[1.0 / sw]]),
             q=float(wr @ (self.y - mu)),
             ypy2=float(wr @ wr),
-            yp3y=float(wr @ (w * wr)) - float(w @ wr) ** 2 / sw,
-            tr_p=sw - sw2 / sw,
-            tr_pp=sw2 - 2.0 * sw3 / sw + (sw2 / sw) ** 2,
+            yp3y=float(w @ (spread * spread)),
+            tr_p=float(tr_p),
+            tr_pp=float(tr_pp),
             sum_w=sw,
             log_det_v=log_det_v,
             log_det_xwx=float(np.log(sw)),
@@ -130,11 +165,10 @@ class LinearModel:
         if self.X is None:
             r = self.y - self.y.mean()
             return float(r @ r), float(self.v.sum() - self.v.sum() / self.k)
-        X = self.X
-        hat = X @ np.linalg.solve(X.T @ X, X.T)
-        resid_maker = np.eye(self.k) - hat
-        r = resid_maker @ self.y
-        return float(r @ r), float(np.sum(np.diag(resid_maker) * self.v))
+        q_mat = np.linalg.qr(self.X)[0]  # the hat matrix QQᵀ, never formed (k × k)
+        r = self.y - q_mat @ (q_mat.T @ self.y)
+        leverage = np.einsum("ij,ij->i", q_mat, q_mat)
+        return float(r @ r), float(np.sum((1.0 - leverage) * self.v))
 
     def typical_variance(self) -> float:
         """Typical within-study variance ``s² = (k − p)/tr(P_FE)`` (Higgins & Thompson 2002)."""

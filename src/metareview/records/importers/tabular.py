@@ -14,12 +14,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 
 from metareview.errors import RecordsError
 from metareview.records.importers._base import (
+    MAX_EXPORT_BYTES,
     ImportProblem,
     clean_doi,
     clean_text,
@@ -86,6 +88,7 @@ def read_table(path: Path) -> tuple[pd.DataFrame, str, str]:
     suffixes = [s.lower() for s in path.suffixes]
     try:
         if suffixes and suffixes[-1] in {".xlsx", ".xlsm"}:
+            check_workbook_size(path)
             return pd.read_excel(path, dtype=str, keep_default_na=False), "xlsx", ""
         decoded = decode_bytes(read_export_bytes(path))
         if not decoded.text.strip():
@@ -95,8 +98,20 @@ def read_table(path: Path) -> tuple[pd.DataFrame, str, str]:
             io.StringIO(decoded.text), dtype=str, keep_default_na=False, sep=sep, engine="python"
         )
         return frame, decoded.encoding, decoded.note
-    except (ValueError, OSError, csv.Error, pd.errors.ParserError) as error:
+    except (ValueError, OSError, csv.Error, zipfile.BadZipFile, pd.errors.ParserError) as error:
         raise RecordsError(f"{path}: cannot be read as a table: {error}") from error
+
+
+def check_workbook_size(path: Path) -> None:
+    """Refuse an XLSX whose parts decompress to more than the largest export read (an XLSX is
+    a zip: a small file can hold gigabytes of sheet XML)."""
+    with zipfile.ZipFile(path) as archive:
+        size = sum(member.file_size for member in archive.infolist())
+    if size > MAX_EXPORT_BYTES:
+        raise RecordsError(
+            f"{path}: the workbook decompresses to {size >> 20} MiB, more than "
+            f"{MAX_EXPORT_BYTES >> 20} MiB; not read (export it as CSV in parts)"
+        )
 
 
 def column_map(columns: list[str]) -> dict[str, str]:

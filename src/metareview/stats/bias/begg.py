@@ -2,9 +2,11 @@
 
 Each effect is standardised against the common-effect estimate ``θ̂`` (with variance
 ``v̂ = 1/Σwᵢ``): ``yᵢ* = (yᵢ − θ̂)/√(vᵢ − v̂)``; Kendall's τ between ``yᵢ*`` and ``vᵢ`` is
-then tested against zero. As in metafor's ``ranktest()`` (which calls R's ``cor.test``) the
-p-value is exact for fewer than 50 studies without ties and otherwise uses the normal
-approximation with Kendall's (1970) variance corrected for ties (τ is then τ-b).
+then tested against zero. Without ties the p-value is Kendall's exact one: metafor's
+``ranktest()`` asks R's ``cor.test`` for it at any k (preset field ``ranktest_exact =
+"no_ties"``); the other presets keep ``cor.test``'s default, exact below 50 studies only
+(``"below_50"``). Otherwise the normal approximation with Kendall's (1970) variance corrected
+for ties is used (τ is then τ-b).
 
 >>> res = rank_correlation_test([0.71, 0.35, 1.79, 0.18, 0.42, 0.60], [0.068, 0.039, 0.119,
 ...                              0.014, 0.030, 0.060])
@@ -21,10 +23,15 @@ import numpy as np
 from scipy import stats
 
 from metareview.errors import NotEstimableError
+from metareview.stats.presets import Preset, get_preset
 from metareview.stats.tau2 import check_inputs
+from metareview.stats.vocabulary import check_choice
 from metareview.stats.wls import LinearModel
 
-EXACT_MAX_K = 50
+EXACT_MAX_K = 50  # R cor.test's default limit of the exact p-value
+EXACT_RULES = ("no_ties", "below_50")
+# R's cor.test computes the exact p-value for at most 1290 observations (normal beyond)
+EXACT_FEASIBLE_K = 1291
 
 
 @dataclass(frozen=True)
@@ -50,13 +57,17 @@ class RankCorrelationTest:
         return f"<p>{self.summary()}</p>"
 
 
-def rank_correlation_test(yi: object, vi: object) -> RankCorrelationTest:
+def rank_correlation_test(
+    yi: object, vi: object, *, preset: str | Preset | None = None
+) -> RankCorrelationTest:
     """Begg & Mazumdar's rank correlation test.
 
     Parameters
     ----------
     yi, vi : array-like
         Effects and sampling variances (at least 3 studies).
+    preset : str or Preset, optional
+        Decides when the p-value is exact (``ranktest_exact``; default ``metafor``).
 
     Examples
     --------
@@ -75,8 +86,34 @@ def rank_correlation_test(yi: object, vi: object) -> RankCorrelationTest:
             "the rank correlation is undefined when all effects or variances agree"
         )
     ties = np.unique(standardised).size < k or np.unique(v).size < k
-    exact = k < EXACT_MAX_K and not ties
-    result = stats.kendalltau(standardised, v, method="exact" if exact else "asymptotic")
-    return RankCorrelationTest(
-        k=k, tau=float(result.statistic), pvalue=float(result.pvalue), exact=exact
-    )
+    rule = check_choice("ranktest_exact", get_preset(preset).ranktest_exact, EXACT_RULES)
+    limit = EXACT_MAX_K if rule == "below_50" else EXACT_FEASIBLE_K
+    exact = k < limit and not ties
+    result = stats.kendalltau(standardised, v, method="asymptotic")
+    tau = float(result.statistic)
+    pvalue = kendall_exact_pvalue(k, tau) if exact else float(result.pvalue)
+    return RankCorrelationTest(k=k, tau=tau, pvalue=pvalue, exact=exact)
+
+
+def kendall_exact_pvalue(n: int, tau: float) -> float:
+    """Two-sided exact p-value of Kendall's τ between two untied samples of size ``n``.
+
+    Under independence the number of discordant pairs D is distributed as the inversions of a
+    random permutation, whose generating function is ``∏ⱼ (1 + x + … + x^(j−1))/j``. Only the
+    tail up to the observed ``min(D, N − D)`` is built (N = n(n − 1)/2), one factor at a time
+    by a running sum, so the cost is O(n · D) rather than O(n³).
+
+    >>> round(kendall_exact_pvalue(6, 13 / 15), 6)
+    0.016667
+    """
+    pairs = n * (n - 1) // 2
+    discordant = round(pairs * (1.0 - tau) / 2.0)
+    tail = min(discordant, pairs - discordant)
+    probs = np.ones(1)
+    for j in range(2, n + 1):
+        size = min(probs.size + j - 1, tail + 1)
+        running = np.concatenate([[0.0], np.cumsum(probs)])
+        top = np.minimum(np.arange(1, size + 1), probs.size)
+        bottom = np.maximum(np.arange(size) - j + 1, 0)
+        probs = (running[top] - running[bottom]) / j
+    return float(min(1.0, 2.0 * probs[: tail + 1].sum()))

@@ -7,7 +7,8 @@ Three classic definitions, with metafor's ``fsn()`` conventions (3.8-1):
   ``N = (Σzᵢ/z₁₋α)² − k``, with ``zᵢ = yᵢ/√vᵢ``. Its p-value is Stouffer's one-sided p.
 - **Orwin** (1983): studies with effect 0 that would bring the (unweighted, or
   inverse-variance weighted) mean effect ``ȳ`` down to a target: ``N = k(ȳ − target)/target``;
-  the target defaults to ``ȳ/2``.
+  the target defaults to ``ȳ/2``; a target of the other sign than ``ȳ`` is taken on ȳ's
+  side (its sign flipped, as metafor does), with a warning in the result.
 - **Rosenberg** (2005): studies with effect 0 and the mean weight that would make the
   common-effect estimate non-significant (two-sided ``α``):
   ``N = ((Σwᵢyᵢ)²/z²₁₋α/₂ − Σwᵢ)/w̄``.
@@ -52,6 +53,7 @@ class FailSafeN:
     pvalue: float | None
     mean_effect: float | None
     target: float | None
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,7 +94,8 @@ def fail_safe_n(
     alpha : float
         Target significance level (Rosenthal: one-sided; Rosenberg: two-sided).
     target : float, optional
-        Orwin's target mean effect (same sign as the observed mean); default half of it.
+        Orwin's target mean effect; default half the observed mean. A target of the other
+        sign is flipped to the mean's side (metafor), and the result says so.
     weighted : bool
         Orwin with the inverse-variance weighted mean instead of the plain mean.
 
@@ -121,10 +124,19 @@ def fail_safe_n(
     mean = weighted_mean if weighted else float(y.mean())
     if target is None:
         target = mean / 2
-    if target == 0 or np.sign(target) != np.sign(mean):
+    if target == 0 or mean == 0:
         raise InputError(
-            f"target must be a non-zero effect on the side of the mean effect {mean:.4g}; "
-            f"got {target!r}"
+            f"Orwin's fail-safe N needs a non-zero target and mean effect; got target "
+            f"{target!r} for the mean effect {mean:.4g}"
         )
+    notes: list[str] = []
+    if np.sign(target) != np.sign(mean):
+        notes.append(
+            f"the target {target:.4g} has the other sign than the mean effect {mean:.4g}; "
+            f"its sign was flipped to {-target:.4g} (as metafor's fsn)"
+        )
+        target = -target
     n = k * (mean - target) / target
-    return FailSafeN(kind, _whole_studies(n), k, None, None, mean, float(target))
+    return FailSafeN(
+        kind, _whole_studies(n), k, None, None, mean, float(target), warnings=tuple(notes)
+    )

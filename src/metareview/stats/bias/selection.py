@@ -41,6 +41,11 @@ from metareview.stats.wls import LinearModel
 ALTERNATIVES = ("greater", "less", "two.sided")
 SELECTION_METHODS = ("ML", "FE")
 _DELTA_FLOOR = 1e-10
+# metafor's selmodel bounds every δ above by delta.max = 100 (and below by 0), which keeps the
+# optimisation finite when no study's p-value falls where δ is free to grow
+DELTA_MAX = 100.0
+# a δ this close to a bound is reported as at it (metafor warns "(almost) equal to ... bound")
+_BOUND_TOL = 1e-4
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,9 @@ class SelectionModel:
     heterogeneity; delta, se_delta: relative publication probability per p-value interval
     (the first fixed at 1, its SE ``None``); lrt, lrt_df, lrt_pvalue: test of selection;
     k_per_interval: studies whose p-value falls in each interval (δ of an empty interval is
-    not identified).
+    not identified); delta_at_bound: whether each δ stopped at its bound (0 or
+    ``DELTA_MAX`` = 100, as metafor's ``delta.max``), its SE then ``None``; warnings: what
+    the reader must know (a δ at its bound).
     """
 
     method: str
@@ -74,6 +81,8 @@ class SelectionModel:
     loglik_null: float
     converged: bool
     level: float
+    delta_at_bound: tuple[bool, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -265,13 +274,23 @@ def selection_model(
         bounds_null,
     )
     start = np.concatenate([null_x, np.ones(n_delta)])
-    bounds = bounds_null + [(_DELTA_FLOOR, None)] * n_delta
+    bounds = bounds_null + [(_DELTA_FLOOR, DELTA_MAX)] * n_delta
     x, ll, ok = _maximise(loglik, start, bounds)
     mu, tau2, delta = unpack(x)
 
     at_bound = np.zeros(x.size, dtype=bool)
     if random:
         at_bound[1] = x[1] < 1e-6
+    free_delta = x[1 + random :]
+    delta_bound = (free_delta <= _BOUND_TOL) | (free_delta >= DELTA_MAX - _BOUND_TOL)
+    at_bound[1 + random :] = delta_bound
+    warnings = []
+    if delta_bound.any():
+        warnings.append(
+            "one or more delta estimates are at their bound (0 or "
+            f"{DELTA_MAX:g}, as metafor's delta.max); their SEs are not given: treat the "
+            "selection model with caution"
+        )
     free = np.flatnonzero(~at_bound)
 
     def loglik_free(z: np.ndarray) -> float:
@@ -313,4 +332,6 @@ def selection_model(
         loglik_null=null_ll,
         converged=ok and null_ok,
         level=level,
+        delta_at_bound=(False, *(bool(b) for b in delta_bound)),
+        warnings=tuple(warnings),
     )

@@ -265,7 +265,7 @@ def small_study_effects(
     analyses: dict[str, Callable[[], Any]] = {
         "egger": lambda: regression_test(y, v, model="lm", level=level),
         "egger_rma": lambda: regression_test(y, v, model="rma", **model),
-        "begg": lambda: rank_correlation_test(y, v),
+        "begg": lambda: rank_correlation_test(y, v, preset=chosen),
         "trim_and_fill": lambda: trim_and_fill(
             y,
             v,

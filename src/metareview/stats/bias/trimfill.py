@@ -12,7 +12,9 @@ their mirror images and pools the augmented data:
    positive ranks), ``R0`` (length of the rightmost run of positive ranks − 1) or ``Q0``
    (``k − 1/2 − √(2k² − 4Sᵣ + 1/4)``), rounded and at least 0, until k₀ no longer changes.
 3. Fill: the mirror images ``2θ̂ − yᵢ`` of the k₀ most extreme effects, with their variances.
-4. Pool the augmented data with the analysis model.
+4. Pool the augmented data with the analysis model. Its CI follows the preset field
+   ``trimfill_refit_ci``: metafor's ``trimfill`` refits with a z test even after
+   ``test = "knha"`` (``"z"``); R meta's keeps Hartung–Knapp (``"analysis"``).
 
 **The trimming model decides the answer.** meta trims with the common-effect model
 (``ma.common = TRUE``); metafor trims with the model it is called on (random effects with
@@ -47,6 +49,7 @@ from metareview.stats.wls import LinearModel
 ESTIMATORS = ("L0", "R0", "Q0")
 SIDES = ("left", "right")
 TRIMFILL_MODELS = ("FE", "analysis")
+REFIT_CI = ("z", "analysis")
 
 
 @dataclass(frozen=True)
@@ -206,7 +209,8 @@ def trim_and_fill(
         τ² method of the trimming model (``"FE"`` = common effect); default from the
         preset's ``trimfill_model`` (``"FE"``, or ``"analysis"`` = ``method``).
     method, ci_method, level, preset
-        The analysis model that pools the augmented data (defaults: the preset's).
+        The analysis model that pools the augmented data (defaults: the preset's); the
+        preset's ``trimfill_refit_ci`` may replace ``ci_method`` by ``z`` (metafor).
     maxiter : int
         Iteration limit of the trimming loop (a warning is given when it is reached).
 
@@ -225,6 +229,8 @@ def trim_and_fill(
         check_choice("trimfill_model", chosen.trimfill_model, TRIMFILL_MODELS)
         trim_method = "FE" if chosen.trimfill_model == "FE" else method
     trim_method = check_method(trim_method)
+    if check_choice("trimfill_refit_ci", chosen.trimfill_refit_ci, REFIT_CI) == "z":
+        ci_method = "z"
     y, v = check_inputs(yi, vi)
     k = y.size
     if k < 3:

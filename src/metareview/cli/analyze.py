@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -152,27 +153,13 @@ def multilevel_request(
 @json_option
 def analyze(
     data: str,
-    measure: str | None,
-    preset: str,
-    method: str | None,
-    ci_method: str | None,
-    level: float,
-    higher_is_better: bool | None,
     columns: tuple[str, ...],
-    sheet: str | None,
-    drop_incomplete: bool,
-    force_bias: bool,
-    by: str | None,
-    tau_common: bool | None,
-    min_k_subgroup: int,
-    trimfill_estimator: str,
-    trimfill_side: str | None,
-    selection_steps: tuple[float, ...] | None,
     model: str,
     rho: float | None,
     smooth_vi: bool | None,
     robust: str | None,
     as_json: bool,
+    **settings: Any,
 ) -> None:
     """Pool the studies in DATA: common and random effects, tau^2, I^2, Q, prediction interval,
     and small-study effects (Egger, Begg, trim-and-fill, PET-PEESE, fail-safe N). With
@@ -181,24 +168,11 @@ def analyze(
 
     Rows whose effect size cannot be estimated are dropped and listed with the reason.
     """
+    # every other option is a field of AnalysisSettings, under its name
     settings = analysis_settings(
-        measure=measure,
-        preset=preset,
-        method=method,
-        ci_method=ci_method,
-        level=level,
         columns=mapping_from(columns),
-        sheet=sheet,
-        drop_incomplete=drop_incomplete,
-        force_bias=force_bias,
-        by=by,
-        tau_common=tau_common,
-        min_k_subgroup=min_k_subgroup,
-        trimfill_estimator=trimfill_estimator,
-        trimfill_side=trimfill_side,
-        selection_steps=selection_steps,
-        higher_is_better=higher_is_better,
         multilevel=multilevel_request(model, rho, smooth_vi, robust),
+        **settings,
     )
     result = run_analysis(data, settings)
     echo(json.dumps(result.to_dict(), indent=2) if as_json else result.summary())

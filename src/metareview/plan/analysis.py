@@ -123,6 +123,19 @@ def analysis_settings(
     )
 
 
+#: The fields of a plan's ``[settings]`` that every analysis of the plan takes as they are.
+PLAN_FIELDS = (
+    "measure",
+    "preset",
+    "method",
+    "ci_method",
+    "level",
+    "tau_common",
+    "trimfill_estimator",
+    "trimfill_side",
+)
+
+
 def plan_analysis_settings(
     settings: Settings, *, force_bias: bool = False, selection: bool = False
 ) -> AnalysisSettings:
@@ -133,16 +146,9 @@ def plan_analysis_settings(
     'revman5'
     """
     return analysis_settings(
-        measure=settings.measure,
-        preset=settings.preset,
-        method=settings.method,
-        ci_method=settings.ci_method,
-        level=settings.level,
+        **{name: getattr(settings, name) for name in PLAN_FIELDS},
         force_bias=force_bias,
         selection_steps=settings.selection_steps if selection else None,
-        tau_common=settings.tau_common,
-        trimfill_estimator=settings.trimfill_estimator,
-        trimfill_side=settings.trimfill_side,
     )
 
 

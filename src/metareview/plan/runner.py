@@ -89,6 +89,8 @@ def fit(job: FitJob) -> dict[str, Any]:
         result = analyze(validate_raw(raw, {}), settings)
     except MetareviewError as err:
         return {"error": str(err)}
+    except Exception as err:  # a defect in one analysis must not end the others
+        return {"error": f"could not be fitted ({type(err).__name__}: {err}); please report this"}
     return with_binary_sections(result, job.frame).to_dict()
 
 

@@ -19,7 +19,9 @@ from metareview import __version__
 from metareview.data.effects import PRECOMPUTED
 from metareview.plan.expand import SENSITIVITY_LABELS
 from metareview.plan.grade_review import GradeConfig, graded_records
+from metareview.plan.plan import Settings
 from metareview.plan.results import AnalysisRecord, ReviewResults
+from metareview.plan.runner import combine_rho
 from metareview.report.forest_data import all_mirrored
 from metareview.report.metaregression_table import metaregression_sentence
 from metareview.report.numbers import (
@@ -167,7 +169,7 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
     if settings["multiple_effects"] == "combine":
         parts.append(
             f"When a trial contributed several effect sizes to one analysis they were "
-            f"combined assuming a within-study correlation of ρ = {settings['rho']:g}, so "
+            f"combined assuming a within-study correlation of ρ = {_combined_rho(settings):g}, so "
             "that each trial counted once."
         )
         parts += _combined_text(results)
@@ -446,9 +448,15 @@ _SETTINGS_DEFAULTS = {
     "model": "random",
     "i2_threshold": 50.0,
     "multiple_effects": "combine",
-    "rho": 0.5,
     "prediction_interval": True,
 }
+
+
+def _combined_rho(settings: dict[str, Any]) -> float:
+    """The within-study correlation the runner combined with (the plan's, else the preset's)."""
+    return combine_rho(Settings(preset=settings["preset"], rho=settings.get("rho")))
+
+
 _MIN_K_DEFAULTS = {"pool": 2, "subgroup": 3, "specific_outcome": 5, "small_study": 10}
 
 

@@ -506,7 +506,7 @@ def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
     sentences = []
     for record in records:
         spec = record.spec
-        if spec["role"] == "sensitivity":
+        if spec["role"] in ("sensitivity", "model"):  # in their own tables
             continue
         if not record.ok:
             sentences.append(f"{spec['title']}: not pooled ({record.reason}).")

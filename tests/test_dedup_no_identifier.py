@@ -119,7 +119,8 @@ def test_early_online_version_without_abstract_needs_the_whole_author_list() -> 
     online = replace(ARTICLE, year=2018, volume="", issue="", pages="", abstract="")
     assert verdict(online).rule == "early online+authors"
     two_authors = replace(online, authors=ARTICLE.authors[:2])
-    assert verdict(two_authors, replace(ARTICLE, authors=ARTICLE.authors[:2])).decision == "maybe"
+    queued = verdict(two_authors, replace(ARTICLE, authors=ARTICLE.authors[:2]))
+    assert (queued.decision, queued.rule) == ("maybe", "years one apart: an early-online version?")
 
 
 @pytest.mark.parametrize(
@@ -156,6 +157,7 @@ def test_normalisation_classes() -> None:
         "J Vet Cardiol",
         "Journal of veterinary cardiology : the official journal of the European Society",
     )
+    assert journals_match("Schweiz Arch Tierheilkd", "Schweizer Archiv für Tierheilkunde")
     assert page_key("e1032") == page_key("1032-8") == "1032"
     assert volume_key("102 Suppl 1") == "102"
     assert surname("L., Buchanan A. H. Rahm A. K. Williams J.") == "buchanan"

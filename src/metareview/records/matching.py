@@ -172,6 +172,8 @@ def compare(a: Features, b: Features) -> Verdict:
             return Verdict("duplicate", "title+year+abstract", score, reasons)
     if _same_citation(agree):
         return Verdict("duplicate", "citation+similar title", score, reasons)
+    if author_ok and "years one apart" in agree:
+        return Verdict("maybe", "years one apart: an early-online version?", score, reasons)
     return Verdict("maybe", "similar titles", score, reasons)
 
 

@@ -66,7 +66,8 @@ _DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/|(?:dx\.)?doi\
 _PAGES = re.compile(r"^([a-z]*)(\d+)\s*[-–—]+\s*([a-z]*)(\d+)$")
 _SICI = re.compile(r"[(_](\d{4})[)_](\d+)[<_](\d+)[:_]")
 _FIRST_PAGE = re.compile(r"[a-z]*\d+")
-_JOURNAL_STOPWORDS = {"the", "of", "and", "for", "in", "on", "de", "la", "des", "der", "und", "a"}
+_JOURNAL_STOPWORDS = {"the", "of", "and", "for", "in", "on", "de", "la", "des", "der", "und", "a",
+                      "fur", "zur", "et", "du", "di", "del", "voor", "en"}  # fmt: skip
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
 
 
@@ -226,6 +227,8 @@ def journals_match(a: str, b: str) -> bool | None:
     (MEDLINE's "… : the official journal of …", a bilingual title) may be left out by one.
 
     >>> journals_match("J Affect Disord", "Journal of Affective Disorders")
+    True
+    >>> journals_match("Schweiz Arch Tierheilkd", "Schweizer Archiv für Tierheilkunde")
     True
     >>> journals_match("", "Lancet") is None
     True

@@ -2,7 +2,7 @@
 
 Like ``events`` it is an append-only log: every study added, form field defined, value
 entered, submission and consensus is one row that is never updated or deleted (database
-triggers refuse both, overwriting inserts and TRUNCATE; migration ``0005``), and each row
+triggers refuse both, overwriting inserts and TRUNCATE; migration ``0006``), and each row
 stores the hash of the one before it (:mod:`metareview.store.chain`, with :data:`HASHED`).
 """
 

@@ -5,8 +5,8 @@ agreed is one row of ``study_events``, never updated or deleted: the same trigge
 ``events`` table refuse updates, deletes, overwriting inserts (SQLite) and TRUNCATE
 (PostgreSQL). Each row stores its predecessor's hash (``metareview.store.chain``).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-03
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -11,6 +11,7 @@ import pytest
 
 from metareview.errors import InputError
 from metareview.plan.analysis import analysis_settings, analyze, effect_sizes
+from metareview.plan.multilevel import MultilevelRequest
 from metareview.plan.multiverse import (
     Factors,
     multiverse,
@@ -73,6 +74,47 @@ def test_every_specification_equals_analyze(clinical, example_multiverse):
             ("ci_upper", fit.ci_upper),
             ("pvalue", fit.pvalue),
             ("tau2", pooled.tau2),
+        ):
+            assert spec[column] == pytest.approx(value, rel=1e-10, abs=1e-12), (number, column)
+
+
+def test_three_level_specifications_equal_analyze_model_threelevel(clinical):
+    factors = Factors(
+        studies=("all", "outliers_removed", "influential_removed"),
+        effects=("combined", "three_level"),
+        methods=("REML", "DL", "ML"),
+        filters={"format": ()},
+        preset="metapsy",
+    )
+    result = multiverse(clinical, factors)
+    three = result.specifications[result.specifications["effects"] == "three_level"]
+    # random effects only, σ² by REML or ML (DL is no level of it); 3 study sets × 3 formats
+    assert set(three["model"]) == {"random"} and set(three["method"]) == {"REML", "ML"}
+    assert len(three) == 3 * 3 * 2 * 2
+    influential = three[three["studies"] == "influential_removed"]
+    assert (influential["status"] == "not fitted").all()
+    assert influential["reason"].str.contains("one effect per study").all()
+    fitted = three[three["status"] == "ok"]
+    assert len(fitted) == 2 * 3 * 2 * 2
+    assert any(len(r) for r in fitted["removed"])  # an outlier study dropped with its effects
+    for number, spec in fitted.iterrows():
+        rows = specification_rows(result, clinical, number)
+        settings = analysis_settings(
+            preset="metapsy", method=spec["method"], ci_method=spec["ci_method"],
+            multilevel=MultilevelRequest(model="threelevel"),
+        )  # fmt: skip
+        fit = analyze(rows[["study", "yi", "vi"]], settings).multilevel
+        assert spec["k"] == fit.n_studies
+        for column, value in (
+            ("estimate", fit.estimate[0]),
+            ("se", fit.se[0]),
+            ("ci_lower", fit.ci_lower[0]),
+            ("ci_upper", fit.ci_upper[0]),
+            ("pvalue", fit.pvalue[0]),
+            ("tau2", sum(fit.sigma2)),
+            ("i2", fit.i2.total),
+            ("pi_lower", fit.pi_lower),
+            ("pi_upper", fit.pi_upper),
         ):
             assert spec[column] == pytest.approx(value, rel=1e-10, abs=1e-12), (number, column)
 

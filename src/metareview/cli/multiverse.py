@@ -54,7 +54,8 @@ def _selection(pairs: tuple[str, ...]) -> dict[str, str]:
     "--effects",
     default="combined,lowest,highest",
     show_default=True,
-    help="Several effects of one study: combined, lowest, highest.",
+    help="Several effects of one study: combined, lowest, highest, three_level (all of them in "
+    "the three-level model).",
 )
 @click.option(
     "--methods",

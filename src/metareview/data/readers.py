@@ -12,9 +12,11 @@ spreadsheet would show for each data row (header = row 1). Anything unreadable r
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import warnings
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,10 @@ CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 _DELIMITERS = (",", ";", "\t", "|")
+# An extraction table of a million rows is some 100 MB as text; 512 MiB of table (as text, as
+# the XML inside an .xlsx, or as Parquet's uncompressed pages) keeps memory bounded, so a small
+# compressed file that unpacks into gigabytes is refused before it is read.
+MAX_TABLE_BYTES = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ def read_raw(path: str | Path, sheet: str | None = None) -> RawTable:
     if sheet is not None and suffix not in XLSX_SUFFIXES:
         raise DataError(Problem(name, None, None, sheet, "no sheet name: only .xlsx has sheets"))
     if suffix in CSV_SUFFIXES:
+        _check_size(name, path.stat().st_size, "bytes")
         return read_csv_bytes(path.read_bytes(), name)
     if suffix in XLSX_SUFFIXES:
         return _read_xlsx(path, sheet)
@@ -84,13 +91,22 @@ def read_raw(path: str | Path, sheet: str | None = None) -> RawTable:
     )
 
 
+def _check_size(source: str, size: int, what: str) -> None:
+    if size > MAX_TABLE_BYTES:
+        raise DataError(
+            Problem(source, None, None, f"{size:,} {what}", f"at most {MAX_TABLE_BYTES:,} {what}")
+        )
+
+
 def _decode(data: bytes, source: str) -> str:
     if b"\x00" in data:
         raise DataError(Problem(source, None, None, None, "a text table (the file has NUL bytes)"))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        # a UTF-8 BOM before Latin-1 text (a file edited by two programs) is still a BOM,
+        # not the three letters "ï»¿" at the start of the first column's name
+        return data.removeprefix(codecs.BOM_UTF8).decode("latin-1")
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -244,6 +260,14 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
 
     source = str(path)
     try:
+        with zipfile.ZipFile(path) as archive:  # members as declared: reads stop at that size
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as err:
+        raise DataError(
+            Problem(source, None, None, None, f"a valid .xlsx workbook ({err})")
+        ) from None
+    _check_size(source, unpacked, "bytes unpacked")
+    try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many kinds for a broken file
         raise DataError(
@@ -289,6 +313,12 @@ def _read_parquet(path: Path) -> RawTable:
     import pyarrow.parquet as pq
 
     source = str(path)
+    try:
+        metadata = pq.ParquetFile(path).metadata
+        groups = [metadata.row_group(index) for index in range(metadata.num_row_groups)]
+    except Exception as err:  # pyarrow raises several kinds for a broken file
+        raise DataError(Problem(source, None, None, None, f"a valid Parquet file ({err})")) from err
+    _check_size(source, sum(group.total_byte_size for group in groups), "bytes unpacked")
     try:
         frame = pq.read_table(path).to_pandas()
     except Exception as err:  # pyarrow raises several kinds for a broken file

@@ -14,7 +14,14 @@ Factors (:class:`Factors`):
   (studies that :func:`metareview.stats.influence.influence` flags under the
   specification's τ² estimator);
 - ``effects``: several effects of one study ``combined`` (ρ), or the ``lowest`` or
-  ``highest`` kept (collapsed to one level when every study gives one effect);
+  ``highest`` kept, or ``three_level``: all effects in the three-level model (effects nested
+  in studies, :func:`metareview.stats.multilevel.fit_multilevel` as ``analyze --model
+  threelevel``; random effects only, σ² by REML or ML: of the τ² estimators, REML and ML
+  are its levels, REML when neither is; its ``tau2`` is σ²between + σ²within and its ``i2``
+  the total I²; its ``outliers_removed`` drops the studies with an effect whose CI lies
+  outside the pooled CI; ``influential_removed`` is kept as not fitted, the influence
+  diagnostics needing one effect per study). Collapsed to one level, ``single``, when every
+  study gives one effect;
 - ``filters``: per column, ``all`` or one of its levels (e.g. population, format);
 - ``methods`` (τ² estimators) under the random-effects ``model``; the common-effect model
   enters once per data set and CI method (its τ² is 0 whatever the estimator);
@@ -43,16 +50,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metareview.errors import InputError
+from metareview.errors import InputError, MetareviewError
 from metareview.plan.selection import one_per_study
 from metareview.stats.batch import pool_many
 from metareview.stats.influence import influence
+from metareview.stats.multilevel import fit_multilevel
 from metareview.stats.outliers import outside_pooled_ci
+from metareview.stats.presets import get_preset
 from metareview.stats.vocabulary import CI_METHODS, TAU2_METHODS, check_choice, check_level
 
 STUDY_LEVELS = ("all", "low_rob", "outliers_removed", "influential_removed")
 DEFAULT_STUDIES = ("all", "outliers_removed", "influential_removed")  # low_rob needs a column
-EFFECT_LEVELS = {"combined": "combine", "lowest": "lowest", "highest": "highest"}
+EFFECT_LEVELS = {"combined": "combine", "lowest": "lowest", "highest": "highest",
+                 "three_level": "three_level"}  # fmt: skip
+DEFAULT_EFFECTS = ("combined", "lowest", "highest")  # three_level: opt in (slower fits)
+THREE_LEVEL_METHODS = ("REML", "ML")
+_NO_INFLUENCE = object()  # the data-set key of three-level specifications without influential
 DERIVED = ("outliers_removed", "influential_removed")
 FIT_COLUMNS = ("k", "estimate", "se", "ci_lower", "ci_upper", "pvalue", "tau2", "i2",
                "pi_lower", "pi_upper")  # fmt: skip
@@ -67,7 +80,7 @@ class Factors:
     """
 
     studies: tuple[str, ...] = DEFAULT_STUDIES
-    effects: tuple[str, ...] = tuple(EFFECT_LEVELS)
+    effects: tuple[str, ...] = DEFAULT_EFFECTS
     methods: tuple[str, ...] = ("REML", "DL", "PM")
     models: tuple[str, ...] = ("random", "fixed")
     ci_methods: tuple[str, ...] = ("z", "knha")
@@ -164,8 +177,9 @@ def multiverse(effects: pd.DataFrame, factors: Factors | None = None) -> Multive
         factors.studies, effect_levels(effects, factors), *filters.values()
     ):
         chosen = dict(zip(filters, levels, strict=True))
-        for model, ci_method in itertools.product(factors.models, factors.ci_methods):
-            for method in factors.methods if model == "random" else ("FE",):
+        models = factors.models if effect != "three_level" else ("random",)
+        for model, ci_method in itertools.product(models, factors.ci_methods):
+            for method in _methods(factors, model, effect):
                 rows.append(
                     {"studies": studies, "effects": effect, **chosen, "model": model,
                      "method": method, "ci_method": ci_method}
@@ -177,6 +191,14 @@ def multiverse(effects: pd.DataFrame, factors: Factors | None = None) -> Multive
     table.index = pd.RangeIndex(1, len(table) + 1, name="specification")
     choices = ("studies", "effects", *filters, "model", "method", "ci_method")
     return MultiverseResult(table, factors, choices)
+
+
+def _methods(factors: Factors, model: str, effect: str) -> tuple[str, ...]:
+    if model == "fixed":
+        return ("FE",)
+    if effect == "three_level":
+        return tuple(m for m in factors.methods if m in THREE_LEVEL_METHODS) or ("REML",)
+    return factors.methods
 
 
 def effect_levels(effects: pd.DataFrame, factors: Factors) -> tuple[str, ...]:
@@ -226,7 +248,9 @@ class _Fitter:
         final = []
         for spec, key, (method, ci_method) in zip(specs, keys, settings, strict=True):
             removed: list[str] = []
-            if spec["studies"] in DERIVED and self.fits[key, method, ci_method]["status"] == "ok":
+            if spec["studies"] == "influential_removed" and spec["effects"] == "three_level":
+                key = (*key, _NO_INFLUENCE)  # not fitted: see the module's docstring
+            elif spec["studies"] in DERIVED and self.fits[key, method, ci_method]["status"] == "ok":
                 removed = self.flagged(key, spec["studies"], method, ci_method)
                 key = (*key, tuple(removed))
                 if key not in self.sets:
@@ -248,7 +272,9 @@ class _Fitter:
                 flags = np.zeros(len(y), dtype=bool)  # influence needs three studies
             else:
                 flags = np.asarray(influence(y, v, method=method, studies=studies).influential)
-            self.flags[cache] = [s for s, f in zip(studies, flags, strict=True) if f]
+            self.flags[cache] = list(
+                dict.fromkeys(s for s, f in zip(studies, flags, strict=True) if f)
+            )
         return self.flags[cache]
 
     def pool(self, wanted: list[tuple]) -> None:
@@ -258,12 +284,20 @@ class _Fitter:
         for key, method, ci_method in dict.fromkeys(wanted):
             if (key, method, ci_method) in self.fits:
                 continue
+            if key[-1] is _NO_INFLUENCE:
+                self.fits[key, method, ci_method] = {
+                    "status": "not fitted",
+                    "reason": "influence diagnostics need one effect per study (three-level)",
+                }  # fmt: skip
+                continue
             k = len(set(self.data(key)[2]))
             if k < self.factors.min_k:
                 self.fits[key, method, ci_method] = {
                     "k": k, "status": "not fitted",
                     "reason": f"k = {k} < {self.factors.min_k} (too few studies)",
                 }  # fmt: skip
+            elif key[1] == "three_level":
+                self.fits[key, method, ci_method] = self.three_level(key, method, ci_method)
             else:
                 todo.setdefault((method, ci_method), []).append(key)
         for (method, ci_method), keys in todo.items():
@@ -285,6 +319,25 @@ class _Fitter:
                     **dict(zip(FIT_COLUMNS, values[n].tolist(), strict=True)),
                     "k": int(values[n][0]), "status": "ok", "reason": None,
                 }  # fmt: skip
+
+    def three_level(self, key: tuple, method: str, ci_method: str) -> dict[str, Any]:
+        """The three-level model of a data set's effects, as ``analyze --model threelevel``."""
+        y, v, studies = self.data(key)
+        preset = get_preset(self.factors.preset)
+        try:  # multilevel_section's fit, without the σ² profile CIs and level tests
+            fit = fit_multilevel(
+                y, v, studies, method=method, test="z" if ci_method == "z" else "t",
+                level=self.factors.level, smooth_vi=preset.multilevel_smooth_vi,
+                pi_method=preset.multilevel_pi, profile=False, level_tests=False,
+            )  # fmt: skip
+        except MetareviewError as error:
+            return {"k": len(set(studies)), "status": "not fitted", "reason": str(error)}
+        return {
+            "k": fit.n_studies, "estimate": fit.estimate[0], "se": fit.se[0],
+            "ci_lower": fit.ci_lower[0], "ci_upper": fit.ci_upper[0], "pvalue": fit.pvalue[0],
+            "tau2": sum(fit.sigma2), "i2": fit.i2.total, "pi_lower": fit.pi_lower,
+            "pi_upper": fit.pi_upper, "status": "ok", "reason": None,
+        }  # fmt: skip
 
 
 def specification_rows(
@@ -344,7 +397,7 @@ def _select(
         if level != "all":
             rows = rows[rows[column].astype(str) == level]
     rows = rows[["study", "yi", "vi"]]
-    if effect == "single" or rows.empty:
+    if effect in ("single", "three_level") or rows.empty:
         return rows
     return one_per_study(rows, EFFECT_LEVELS[effect], rho=factors.rho, label="multiverse").frame
 

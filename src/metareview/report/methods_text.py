@@ -19,9 +19,12 @@ from metareview import __version__
 from metareview.data.effects import PRECOMPUTED
 from metareview.plan.expand import SENSITIVITY_LABELS
 from metareview.plan.grade_review import GradeConfig, graded_records
+from metareview.plan.plan import Settings
 from metareview.plan.results import AnalysisRecord, ReviewResults
+from metareview.plan.runner import combine_rho
 from metareview.report.forest_data import all_mirrored
 from metareview.report.metaregression_table import metaregression_sentence
+from metareview.report.models_table import models_methods
 from metareview.report.numbers import (
     ci_label,
     effect_symbol,
@@ -53,6 +56,13 @@ REFERENCES = {
     "permutation": "Higgins JPT, Thompson SG. Controlling the risk of spurious findings from meta-regression. Stat Med. 2004;23(11):1663-1682.",
     "grade": "Guyatt GH, Oxman AD, Vist GE, et al. GRADE: an emerging consensus on rating quality of evidence and strength of recommendations. BMJ. 2008;336:924-926.",
     "handbook": "Higgins JPT, Thomas J, Chandler J, et al., editors. Cochrane Handbook for Systematic Reviews of Interventions. Version 6.4. Cochrane; 2023.",
+    "metapsytools": "Harrer M, Kuper P, Cuijpers P. metapsyTools: several R helper functions for the Metapsy database. R package, version 1.0.4 or later.",
+    "influence": "Viechtbauer W, Cheung MWL. Outlier and influence diagnostics for meta-analysis. Res Synth Methods. 2010;1(2):112-125.",
+    "threelevel": "Konstantopoulos S. Fixed effects and variance components estimation in three-level meta-analysis. Res Synth Methods. 2011;2(1):61-76.",
+    "che": "Pustejovsky JE, Tipton E. Meta-analysis with robust variance estimation: expanding the range of working models. Prev Sci. 2022;23:425-438.",
+    "cr2": "Tipton E, Pustejovsky JE. Small-sample adjustments for tests of moderators and model fit using robust variance estimation in meta-regression. J Educ Behav Stat. 2015;40(6):604-634.",
+    "multilevel_i2": "Cheung MWL. Modeling dependent effect sizes with three-level meta-analyses: a structural equation modeling approach. Psychol Methods. 2014;19(2):211-229.",
+    "furukawa": "Furukawa TA, Leucht S. How to obtain NNT from Cohen's d: comparison of two methods. PLoS One. 2011;6(4):e19070.",
 }
 TAU2_NAMES = {
     "DL": ("the DerSimonian–Laird estimator", "dl"),
@@ -167,7 +177,7 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
     if settings["multiple_effects"] == "combine":
         parts.append(
             f"When a trial contributed several effect sizes to one analysis they were "
-            f"combined assuming a within-study correlation of ρ = {settings['rho']:g}, so "
+            f"combined assuming a within-study correlation of ρ = {_combined_rho(settings):g}, so "
             "that each trial counted once."
         )
         parts += _combined_text(results)
@@ -199,6 +209,7 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
             f"Outliers were studies whose {level} did not overlap the CI of the pooled "
             f"effect {cite.cite('outliers')}."
         )
+    parts += models_methods(list(results.analyses), cite.cite)
     small = runs.get("small_study", [])
     if small:
         parts.append(
@@ -446,9 +457,15 @@ _SETTINGS_DEFAULTS = {
     "model": "random",
     "i2_threshold": 50.0,
     "multiple_effects": "combine",
-    "rho": 0.5,
     "prediction_interval": True,
 }
+
+
+def _combined_rho(settings: dict[str, Any]) -> float:
+    """The within-study correlation the runner combined with (the plan's, else the preset's)."""
+    return combine_rho(Settings(preset=settings["preset"], rho=settings.get("rho")))
+
+
 _MIN_K_DEFAULTS = {"pool": 2, "subgroup": 3, "specific_outcome": 5, "small_study": 10}
 
 
@@ -498,7 +515,7 @@ def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
     sentences = []
     for record in records:
         spec = record.spec
-        if spec["role"] == "sensitivity":
+        if spec["role"] in ("sensitivity", "model"):  # in their own tables
             continue
         if not record.ok:
             sentences.append(f"{spec['title']}: not pooled ({record.reason}).")

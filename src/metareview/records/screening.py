@@ -417,37 +417,6 @@ def _check_reason(stage: str, vote: str, reason: str | None, config: ScreeningCo
         raise RecordsError("only a full-text exclusion takes a reason")
 
 
-def plan_vote(
-    events: Sequence[Event],
-    record_ids: Iterable[int],
-    *,
-    record_id: int,
-    reviewer: str,
-    stage: str,
-    vote: str,
-    reason: str | None = None,
-    config: ScreeningConfig = ScreeningConfig(),
-    other_methods: Collection[int] = (),
-) -> list[NewEvent]:
-    """Check a reviewer's vote against the log and return the event that records it.
-
-    A reviewer may change their vote until the record's independent votes are complete.
-    ``other_methods``: as for :func:`eligible_records`.
-    """
-    stage = parse_enum(Stage, stage, "stage").value
-    eligible = eligible_records(record_ids, events, stage, config.reviewers_required, other_methods)
-    return check_vote(
-        StageState.from_events(events, stage, config.reviewers_required),
-        frozenset(eligible),
-        StopState.from_events(events),
-        record_id=record_id,
-        reviewer=reviewer,
-        vote=vote,
-        reason=reason,
-        config=config,
-    )
-
-
 def check_vote(
     state: StageState,
     eligible: Collection[int],
@@ -459,8 +428,19 @@ def check_vote(
     reason: str | None,
     config: ScreeningConfig,
 ) -> list[NewEvent]:
-    """:func:`plan_vote` on the log's parts already folded: the stage's votes, the records it
-    screens, and the standing stop."""
+    """Check a reviewer's vote and return the event that records it, from the log's parts
+    already folded: the stage's votes (``state``), the records it screens (``eligible``; see
+    :func:`eligible_records`) and the standing stop.
+
+    A reviewer may change their vote until the record's independent votes are complete.
+
+    >>> from datetime import UTC, datetime
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> state = StageState.from_events([Event(1, t, "ana", EventKind.DECISION, "ta", 7, "include")], "ta")
+    >>> check_vote(state, {7}, StopState(), record_id=7, reviewer="ben", vote="exclude",
+    ...            reason=None, config=ScreeningConfig())[0].value
+    'exclude'
+    """
     stage = state.stage
     vote = parse_enum(Vote, vote, "decision").value
     if not reviewer.strip():

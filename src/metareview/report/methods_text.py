@@ -24,6 +24,7 @@ from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.plan.runner import combine_rho
 from metareview.report.forest_data import all_mirrored
 from metareview.report.metaregression_table import metaregression_sentence
+from metareview.report.multiverse_section import multiverse_methods
 from metareview.report.numbers import (
     ci_label,
     effect_symbol,
@@ -55,6 +56,8 @@ REFERENCES = {
     "permutation": "Higgins JPT, Thompson SG. Controlling the risk of spurious findings from meta-regression. Stat Med. 2004;23(11):1663-1682.",
     "grade": "Guyatt GH, Oxman AD, Vist GE, et al. GRADE: an emerging consensus on rating quality of evidence and strength of recommendations. BMJ. 2008;336:924-926.",
     "handbook": "Higgins JPT, Thomas J, Chandler J, et al., editors. Cochrane Handbook for Systematic Reviews of Interventions. Version 6.4. Cochrane; 2023.",
+    "voracek": "Voracek M, Kossmeier M, Tran US. Which data to meta-analyze, and how? A specification-curve and multiverse-analysis approach to meta-analysis. Z Psychol. 2019;227(1):64-82.",
+    "simonsohn": "Simonsohn U, Simmons JP, Nelson LD. Specification curve analysis. Nat Hum Behav. 2020;4:1208-1214.",
 }
 TAU2_NAMES = {
     "DL": ("the DerSimonian–Laird estimator", "dl"),
@@ -214,6 +217,10 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
     parts += _own_settings(plan, settings, cite)
     parts += _own_analyses(plan, runs, settings, cite)
     parts += _grade_text(results, cite)
+    if results.multiverses:
+        tested = any(m.test is not None for m in results.multiverses)
+        voracek, test = cite.cite("voracek"), cite.cite("simonsohn") if tested else ""
+        parts.append(multiverse_methods(results.multiverses, voracek, test))
     return " ".join(parts), cite.references()
 
 

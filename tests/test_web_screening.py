@@ -42,6 +42,8 @@ def _pages(browser, record_id: int) -> dict[str, str]:
         "/exports/prisma.csv",
         "/exports/included.csv?stage=ta",
         "/exports/included.ris?stage=ta",
+        "/exports/votes.csv",
+        "/exports/log.jsonl",
     ]
     out = {}
     for url in urls:
@@ -168,6 +170,15 @@ def test_lead_settings_highlight_terms_and_reviewers_required(project):
         bad = lena.post("/settings", {"reviewers_required": "0", "reasons": reasons})
         assert bad.status_code == 400
         assert project.setting("exclusion_reasons") == ["wrong population", "wrong design"]
+        # once screening has begun, a new number applies only to records nobody voted on
+        rita.post("/screen/vote", {"record_id": "1", "stage": "ta", "decision": "include"})
+        one = {"reviewers_required": "1", "reasons": reasons}
+        refused = lena.post("/settings", one)
+        assert refused.status_code == 400 and "screening has begun" in refused.text
+        assert lena.post("/settings", one | {"only_unvoted": "1"}).status_code == 200
+        state = stage_state(project, "ta")
+        assert (state.required_for(1), state.required_for(2)) == (2, 1)
+        assert not state.complete(1)  # rita's vote stays blinded: record 1 still needs two
 
 
 def test_dashboard_prisma_files_equal_the_cli_and_the_lead_sees_agreement(project, tmp_path):

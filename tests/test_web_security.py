@@ -27,7 +27,7 @@ def route_calls() -> list[tuple[str, str, object]]:
     for route in routes():
         if isinstance(route, Route):
             path = route.path.replace("{record_id}", "1").replace("{username}", "rita")
-            path = path.replace("{of}", "2").replace("{kind}", "csv")
+            path = path.replace("{of}", "2").replace("{kind}", "csv").replace("{file_id}", "1")
             for method in sorted(route.methods - {"HEAD"}):
                 calls.append((method, path, route.endpoint.access))
     return calls

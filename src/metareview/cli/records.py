@@ -13,6 +13,7 @@ import click
 
 from metareview.cli.console import echo
 from metareview.cli.options import json_option
+from metareview.cli.records_exports import export_log, export_votes, full_text
 from metareview.cli.records_options import (
     STAGES,
     by_option,
@@ -166,6 +167,9 @@ records.add_command(stop_screening)
 records.add_command(stopping)
 records.add_command(maybe)
 records.add_command(vote)
+records.add_command(export_votes)
+records.add_command(export_log)
+records.add_command(full_text)
 
 
 @records.command()

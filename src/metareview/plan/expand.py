@@ -27,9 +27,10 @@ filters; the runner applies them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from metareview.plan.models import MODEL_LABELS, model_id, model_settings
 from metareview.plan.moderators import MetaRegRequest
 from metareview.plan.plan import Plan, Runs, Settings, TimeWindow
 
@@ -52,8 +53,9 @@ class AnalysisSpec:
     """One concrete meta-analysis of the review.
 
     ``role`` is ``main`` (an outcome category or ``[[analysis]]`` in one window), ``specific``
-    (one specific outcome of a category) or ``sensitivity`` (``variant`` names which; ``parent``
-    is the id of the main analysis it varies). ``filters`` map a column to the values kept
+    (one specific outcome of a category), ``sensitivity`` or ``model`` (one of ``models``,
+    :mod:`metareview.plan.models`); for these two ``variant`` names which and ``parent`` is
+    the id of the main analysis it varies. ``filters`` map a column to the values kept
     (a tuple) or a ``{"min", "max"}`` range; ``exclude`` the values dropped.
     """
 
@@ -214,19 +216,56 @@ def _main_and_sensitivity(
                 }
             )
         specs.append(
-            AnalysisSpec(
-                id=f"{main_id}/{slug(variant)}",
-                title=f"{group}, {window.name}: {SENSITIVITY_LABELS[variant].lower()}",
-                group=group,
-                window=window.name,
-                role="sensitivity",
-                settings=variant_settings,
-                filters=variant_filters,
-                exclude=runs.exclude,
-                window_rule=window,
-                variant=variant,
-                parent=main_id,
-                min_k=plan.min_k.pool,
+            _variant(
+                main,
+                f"{main_id}/{slug(variant)}",
+                "sensitivity",
+                variant,
+                SENSITIVITY_LABELS[variant],
+                variant_settings,
+                variant_filters,
+            )
+        )
+    for model in runs.models:
+        model_filters = dict(filters)
+        if model == "rob":
+            model_filters[plan.rob_column] = plan.rob_low
+        specs.append(
+            _variant(
+                main,
+                model_id(main_id, model),
+                "model",
+                model,
+                MODEL_LABELS[model],
+                model_settings(model, settings),
+                model_filters,
             )
         )
     return specs
+
+
+def _variant(
+    main: AnalysisSpec,
+    spec_id: str,
+    role: str,
+    variant: str,
+    label: str,
+    settings: Settings,
+    filters: dict[str, Any],
+) -> AnalysisSpec:
+    """A sensitivity run or model of ``main``: its rows and window, none of its extras."""
+    return replace(
+        main,
+        id=spec_id,
+        title=f"{main.title}: {label.lower()}",
+        role=role,
+        settings=settings,
+        filters=filters,
+        variant=variant,
+        parent=main.id,
+        subgroups=(),
+        metaregression=(),
+        small_study=(),
+        leave_one_out=False,
+        gosh=False,
+    )

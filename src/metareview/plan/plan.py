@@ -26,6 +26,7 @@ from metareview.plan.moderators import MetaRegRequest
 from metareview.plan.schema import key_lines, line_of, validate
 from metareview.rob.prisma import PrismaCounts
 from metareview.stats.bias.selection import check_steps
+from metareview.stats.presets import get_preset
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Settings:
     trimfill_estimator: str = "L0"
     trimfill_side: str | None = None
     selection_steps: tuple[float, ...] = (0.025,)
+    nnt_cer: float = 0.2  # control event rate of the NNT in the models table (metapsyTools)
 
     def merged(self, overrides: dict[str, Any] | None) -> Settings:
         """A copy with the keys given in ``overrides`` replaced."""
@@ -74,6 +76,7 @@ class Runs:
     small_study: tuple[str, ...] = ()
     specific_outcomes: bool = True
     extras_windows: tuple[str, ...] | None = None
+    models: tuple[str, ...] = ()  # runMetaAnalysis's models (metareview.plan.models)
 
     def merged(self, overrides: dict[str, Any] | None) -> Runs:
         """A copy with ``overrides`` applied (filters are combined, lists replaced)."""
@@ -81,7 +84,7 @@ class Runs:
         for key in ("filter", "exclude"):
             if key in overrides:
                 overrides[key] = {**getattr(self, key), **overrides[key]}
-        for key in ("subgroups", "sensitivity", "small_study", "extras_windows"):
+        for key in ("subgroups", "sensitivity", "small_study", "extras_windows", "models"):
             if key in overrides:
                 overrides[key] = tuple(overrides[key])
         if "metaregression" in overrides:
@@ -345,6 +348,41 @@ def _selection_checks(plan: Plan) -> list[tuple[str, str]]:
     return problems
 
 
+def _models_checks(plan: Plan) -> list[tuple[str, str]]:
+    """``analyses.models``: each named once; outliers and influence are found in the overall
+    model, so they need it; the multilevel models are fitted by REML or ML."""
+    problems: list[tuple[str, str]] = []
+    items = [*zip(plan.categories, plan.document.get("category", []))]
+    items += zip(plan.custom, plan.document.get("analysis", []))
+    for item, table in items:
+        own = "models" in table.get("analyses", {})
+        key = f"{item.key}.analyses.models" if own else "analyses.models"
+        models = item.runs.models
+        if len(set(models)) != len(models):
+            problems.append((key, f"got {list(models)}, expected each model once"))
+        derived = [m for m in ("outliers", "influence") if m in models]
+        if derived and "overall" not in models:
+            problems.append(
+                (
+                    key,
+                    f"got {', '.join(derived)} without 'overall': outliers and influential "
+                    "cases are found in the overall model; expected 'overall' in the list too",
+                )
+            )
+        multilevel = [m for m in ("threelevel", "che") if m in models]
+        method = item.settings.method or get_preset(item.settings.preset).tau2_method
+        if multilevel and method not in ("REML", "ML"):
+            problems.append(
+                (
+                    key,
+                    f"got {', '.join(multilevel)} with the tau^2 method {method} "
+                    f"({item.name}); expected settings.method REML or ML for the "
+                    "three-level and CHE models",
+                )
+            )
+    return list(dict.fromkeys(problems))
+
+
 def _as_tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, list) else (value,)
 
@@ -395,6 +433,7 @@ def _cross_checks(plan: Plan) -> list[tuple[str, str]]:
             )
     problems += _metaregression_checks(plan)
     problems += _selection_checks(plan)
+    problems += _models_checks(plan)
     from metareview.plan.multiverse_plan import multiverse_checks  # it imports this module
 
     problems += multiverse_checks(plan)

@@ -97,6 +97,7 @@ class AnalysisRecord:
 
     ``status`` is ``ok`` or ``skipped`` (``reason`` says why, e.g. too few studies).
     ``model`` is the headline model (``random`` or ``fixed``) chosen by the plan's rule.
+    ``models``: a main analysis' table of the plan's ``models`` (:mod:`metareview.plan.models`).
     """
 
     spec: dict[str, Any]
@@ -111,6 +112,7 @@ class AnalysisRecord:
     excluded_studies: list[str] = field(default_factory=list)
     dropped: list[dict[str, Any]] = field(default_factory=list)
     combined: list[dict[str, Any]] = field(default_factory=list)
+    models: list[dict[str, Any]] = field(default_factory=list)  # plan.models.models_table
 
     @property
     def id(self) -> str:
@@ -175,6 +177,7 @@ class AnalysisRecord:
             "excluded_studies": self.excluded_studies,
             "dropped": self.dropped,
             "combined": self.combined,
+            "models": self.models,
         }
 
     @classmethod

@@ -35,8 +35,11 @@ def choose_model(settings: Settings, result: dict[str, Any]) -> tuple[str, str]:
     return "random", f"random-effects model because I² = {i2:.0f}% ≥ {threshold:g}%"
 
 
-def outlier_studies(result: dict[str, Any], model: str, level: float) -> list[str]:
-    """Studies whose CI lies wholly outside the pooled CI (the metapsy/dmetar outlier rule).
+def outlier_studies(
+    result: dict[str, Any], model: str, level: float, key: str = "study"
+) -> list[Any]:
+    """Studies whose CI lies wholly outside the pooled CI (the metapsy/dmetar outlier rule);
+    ``key="row"`` gives their rows instead (several effects of a study pooled as independent).
 
     >>> doc = {"studies": [{"study": "A", "yi": 2.0, "vi": 0.01}, {"study": "B", "yi": 0.1, "vi": 0.01}],
     ...        "random": {"ci_lower": 0.0, "ci_upper": 0.4}}
@@ -50,12 +53,16 @@ def outlier_studies(result: dict[str, Any], model: str, level: float) -> list[st
         (result[model]["ci_lower"], result[model]["ci_upper"]),
         level,
     )
-    return [str(s["study"]) for s, out in zip(studies, outside, strict=True) if out]
+    return [_entry_key(s, key) for s, out in zip(studies, outside, strict=True) if out]
 
 
-def influential_studies(result: dict[str, Any]) -> list[str]:
+def _entry_key(study: dict[str, Any], key: str) -> Any:
+    return str(study["study"]) if key == "study" else study[key]
+
+
+def influential_studies(result: dict[str, Any], key: str = "study") -> list[Any]:
     """Studies the influence diagnostics (Viechtbauer & Cheung 2010, as metafor's
-    ``influence()``) flag in a fitted analysis document.
+    ``influence()``) flag in a fitted analysis document (``key="row"``: their rows).
 
     >>> doc = {"method": "DL", "studies": [{"study": s, "yi": y, "vi": v} for s, y, v in
     ...        zip("ABCDE", [0.1, 0.3, 0.35, 0.65, 1.4], [0.03, 0.03, 0.05, 0.01, 0.04])]}
@@ -69,7 +76,8 @@ def influential_studies(result: dict[str, Any]) -> list[str]:
         method=result["method"],
         studies=[str(s["study"]) for s in studies],
     )
-    return [s for s, flag in zip(diagnostics.studies, diagnostics.influential) if flag]
+    flags = diagnostics.influential
+    return [_entry_key(s, key) for s, flag in zip(studies, flags, strict=True) if flag]
 
 
 def subgroup_key(prefix: str, column: str, level: Any) -> str:

@@ -29,7 +29,14 @@ from metareview.errors import MetareviewError
 from metareview.plan.analysis import AnalysisResult, analyze, plan_analysis_settings
 from metareview.plan.binary import EVENT_COLUMNS, binary_sections
 from metareview.plan.expand import DERIVED_RUNS, AnalysisSpec, expand_plan
+from metareview.plan.models import (
+    DERIVED_MODELS,
+    model_id,
+    model_request,
+    models_table,
+)
 from metareview.plan.moderators import MetaRegRequest
+from metareview.plan.multilevel import MultilevelRequest
 from metareview.plan.multiverse_plan import multiverse_columns, run_multiverses
 from metareview.plan.plan import Plan, Settings
 from metareview.plan.results import AnalysisRecord, ReviewResults
@@ -62,6 +69,7 @@ class FitJob:
     by: str | None = None  # moderator column of analyze's subgroup section
     min_k_subgroup: int = 2
     metaregression: tuple[MetaRegRequest, ...] = ()  # analyze's meta-regression sections
+    multilevel: MultilevelRequest | None = None  # analyze's multilevel section (models)
 
     def columns(self) -> list[str]:
         """The columns ``analyze`` needs: study, yi, vi and the moderators of its sections."""
@@ -83,6 +91,8 @@ def fit(job: FitJob) -> dict[str, Any]:
         settings = replace(settings, by=job.by, min_k_subgroup=job.min_k_subgroup)
     if job.metaregression:
         settings = replace(settings, metaregression=job.metaregression)
+    if job.multilevel is not None:
+        settings = replace(settings, multilevel=job.multilevel)
     # Rows keep the extraction table's numbers, so a study or a row left out (e.g. for a
     # missing moderator) is named as the user's spreadsheet shows it.
     raw = replace(raw_from_frame(frame), row_numbers=[int(row) for row in frame.index])
@@ -90,6 +100,8 @@ def fit(job: FitJob) -> dict[str, Any]:
         result = analyze(validate_raw(raw, {}), settings)
     except MetareviewError as err:
         return {"error": str(err)}
+    except Exception as err:  # a defect in one analysis must not end the others
+        return {"error": f"could not be fitted ({type(err).__name__}: {err}); please report this"}
     return with_binary_sections(result, job.frame).to_dict()
 
 
@@ -221,7 +233,7 @@ def check_columns(plan: Plan, table: ExtractionTable) -> None:
         wanted += [
             (f"{prefix}.metaregression", m) for r in item.metaregression for m in r.moderators
         ]
-        if "low_rob_only" in item.sensitivity:
+        if "low_rob_only" in item.sensitivity or "rob" in item.models:
             wanted.append(("rob.column", plan.rob_column))
     wanted += [(f"{c.key}.filter.{name}", name) for c in plan.custom for name in c.filter]
     wanted += [("rob.domains", column) for column in plan.rob_domains]
@@ -299,22 +311,22 @@ class _Runner:
         return chosen
 
     def run(self, specs: list[AnalysisSpec]) -> list[AnalysisRecord]:
-        first = [s for s in specs if s.variant not in DERIVED_RUNS]
+        first = [s for s in specs if not _derived(s)]
         prepared = {spec.id: self._prepare(spec) for spec in first}
         fits = self._fit_all([job for item in prepared.values() for job in item["jobs"]], 1)
         records = {sid: self._record(item, fits) for sid, item in prepared.items()}
         later = {}
         for spec in specs:
-            if spec.variant in DERIVED_RUNS:
-                parent = records[spec.parent]
+            if _derived(spec):
+                flagged_in = _flagged_in(spec)
+                parent = records[flagged_in]
                 if not parent.ok:
                     later[spec.id] = {
                         **self._prepare(spec, []),
-                        "reason": "the main analysis was not run",
+                        "reason": f"the analysis {flagged_in!r} was not run",
                     }
                     continue
-                flagged = self._flagged(parent, spec)
-                later[spec.id] = self._prepare(spec, exclude_studies=flagged)
+                later[spec.id] = self._prepare(spec, **self._flagged(parent, spec))
         loo_jobs = [
             job
             for sid, item in prepared.items()
@@ -327,13 +339,31 @@ class _Runner:
             if item["spec"].leave_one_out and records[sid].ok:
                 loo = leave_one_out_rows(item["spec"], item["frame"], records[sid], fits)
                 records[sid] = replace(records[sid], leave_one_out=loo)
+        models: dict[str, list[AnalysisRecord]] = {}
+        for spec in specs:
+            if spec.role == "model":
+                models.setdefault(spec.parent, []).append(records[spec.id])
+        for main_id, found in models.items():
+            main = next(s for s in first if s.id == main_id).settings
+            table = models_table(found, measure=main.measure, cer=main.nnt_cer)
+            records[main_id] = replace(records[main_id], models=table)
         return [records[spec.id] for spec in specs]
 
-    def _prepare(self, spec: AnalysisSpec, exclude_studies: list[str] | None = None) -> dict:
+    def _prepare(
+        self,
+        spec: AnalysisSpec,
+        exclude_studies: list[str] | None = None,
+        exclude_rows: list[int] | None = None,
+    ) -> dict:
         chosen = self.rows_for(spec)
         frame = chosen.frame
         if exclude_studies is not None:
             frame = frame[~frame["study"].isin(exclude_studies)]
+        if exclude_rows:  # a model's effects flagged in the overall model, named by study and row
+            exclude_studies = [
+                f"{chosen.frame.at[row, 'study']} (row {row})" for row in exclude_rows
+            ]
+            frame = frame.drop(index=exclude_rows)
         item = {
             "spec": spec,
             "frame": frame,
@@ -342,7 +372,7 @@ class _Runner:
             "jobs": [],
             "excluded": exclude_studies or [],
         }
-        if spec.variant in DERIVED_RUNS and not exclude_studies:
+        if spec.role == "sensitivity" and spec.variant in DERIVED_RUNS and not exclude_studies:
             item["reason"] = (
                 f"no {'outliers' if spec.variant == 'outliers_removed' else 'influential studies'} found"
             )
@@ -360,6 +390,9 @@ class _Runner:
                 force_bias,
                 selection="selection" in spec.small_study,
                 metaregression=spec.metaregression,
+                multilevel=model_request(spec.variant, spec.settings, combine_rho(spec.settings))
+                if spec.role == "model"
+                else None,
             )
         )
         for column in spec.subgroups:
@@ -433,10 +466,29 @@ class _Runner:
             **common,
         )
 
-    def _flagged(self, parent: AnalysisRecord, spec: AnalysisSpec) -> list[str]:
-        if spec.variant == "outliers_removed":
-            return outlier_studies(parent.result, parent.model, spec.settings.level)
-        return influential_studies(parent.result)
+    def _flagged(self, parent: AnalysisRecord, spec: AnalysisSpec) -> dict[str, list]:
+        """The studies (a sensitivity run) or rows (a model) to leave out of ``spec``."""
+        key, exclude = (
+            ("row", "exclude_rows") if spec.role == "model" else ("study", "exclude_studies")
+        )
+        if spec.variant in ("outliers_removed", "outliers"):
+            found = outlier_studies(parent.result, parent.model, spec.settings.level, key)
+        else:
+            found = influential_studies(parent.result, key)
+        return {exclude: found}
+
+
+def _derived(spec: AnalysisSpec) -> bool:
+    """Whether ``spec`` leaves out what another analysis flags (so is fitted after it)."""
+    if spec.role == "model":
+        return spec.variant in DERIVED_MODELS
+    return spec.variant in DERIVED_RUNS
+
+
+def _flagged_in(spec: AnalysisSpec) -> str:
+    """The analysis whose outliers or influential cases ``spec`` leaves out: the main
+    analysis, or for a model the overall model (runMetaAnalysis's ``which.outliers``)."""
+    return model_id(spec.parent, "overall") if spec.role == "model" else spec.parent
 
 
 def _loo_from_result(record: AnalysisRecord) -> bool:

@@ -103,7 +103,8 @@ COUNT_PREFIXES = ("n_arm", "n_change_arm", "totaln_arm")
 
 
 def one_per_study(effects: pd.DataFrame, rule: str, *, rho: float, label: str) -> Selection:
-    """Resolve several effect sizes per study by ``rule`` (error, combine, lowest, highest, first).
+    """Resolve several effect sizes per study by ``rule`` (error, combine, lowest, highest, first;
+    ``independent`` keeps every row, as metapsyTools' "overall" model pools them).
 
     Combining assumes a correlation ``rho`` between a study's effect sizes (compound symmetry)
     and takes their generalised-least-squares mean, whose variance is ``1 / (1ᵀ Σ⁻¹ 1)``.
@@ -113,7 +114,7 @@ def one_per_study(effects: pd.DataFrame, rule: str, *, rho: float, label: str) -
     """
     effects = effects.assign(rows=[[int(r)] for r in effects.index])
     counts = effects.groupby("study", sort=False)["yi"].transform("size")
-    if (counts == 1).all():
+    if (counts == 1).all() or rule == "independent":
         return Selection(effects, [])
     if rule == "error":
         several = effects[counts > 1]

@@ -33,6 +33,7 @@ class EventKind(StrEnum):
     SETTING = "setting"  #: a project setting changed (value: key, data: {"value": ...})
     STOP_SCREENING = "stop_screening"  #: screening stopped by a rule (value); data["records"]
     RESUME_SCREENING = "resume_screening"  #: undoes the standing stop_screening
+    FULL_TEXT = "full_text"  #: a PDF was uploaded for record_id (data: file id, SHA-256, size)
 
 
 def parse_enum(enum: type[StrEnum], value: object, name: str) -> Any:
@@ -43,7 +44,7 @@ def parse_enum(enum: type[StrEnum], value: object, name: str) -> Any:
     >>> parse_enum(EventKind, "vote", "kind")
     Traceback (most recent call last):
     ...
-    ValueError: kind must be one of import, duplicate, maybe_duplicate, not_duplicate, decision, undo, resolution, retrieval, same_study, separate_study, setting, stop_screening, resume_screening; got 'vote'
+    ValueError: kind must be one of import, duplicate, maybe_duplicate, not_duplicate, decision, undo, resolution, retrieval, same_study, separate_study, setting, stop_screening, resume_screening, full_text; got 'vote'
     """
     try:
         return enum(value)

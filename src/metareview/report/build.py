@@ -122,7 +122,7 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
             )
     for record in results.analyses:
         spec = record.spec
-        if not record.ok or spec["role"] == "sensitivity":
+        if not record.ok or spec["role"] in ("sensitivity", "model"):
             continue
         layout = layout_of.get(spec["group"], "meta")
         base = f"forest-{slug(spec['id'])}"

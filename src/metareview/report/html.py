@@ -17,6 +17,7 @@ from metareview.plan.expand import SENSITIVITY_LABELS, slug
 from metareview.plan.results import ReviewResults, combined_rows
 from metareview.report.metaregression_table import metaregression_block
 from metareview.report.methods_text import methods_paragraph, results_paragraph
+from metareview.report.models_table import models_block
 from metareview.report.multiverse_section import multiverse_block
 from metareview.report.numbers import ci_label, effect_symbol, fixed, p_value, shown_scale
 from metareview.report.small_study_table import small_study_block
@@ -153,6 +154,7 @@ def render_html(
                 ],
                 "figures": group_figures,
                 "leave_one_out": [_leave_one_out(r) for r in records if r.leave_one_out],
+                "models": [block for r in records if (block := models_block(r)) is not None],
                 "small_study": [
                     block
                     for r in records

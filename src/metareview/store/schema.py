@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -77,4 +78,17 @@ events = Table(
     Column("hash", String(64), nullable=True),
     Index("ix_events_kind_stage", "kind", "stage"),
     Index("ix_events_record", "record_id"),
+)
+
+full_texts = Table(
+    "full_texts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("record_id", Integer, ForeignKey("records.id"), nullable=False, index=True),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("uploaded_by", Text, nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
 )

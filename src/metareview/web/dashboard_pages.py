@@ -2,7 +2,9 @@
 agreement statistics.
 
 The diagram and the PRISMA2020 CSV are made by the same functions as ``records prisma
---diagram/--output``, so they are the CLI's files byte for byte; so are the included records (``records export``). Agreement (percentage, Cohen's
+--diagram/--output``, so they are the CLI's files byte for byte; so are the included records
+(``records export``), the votes (``records export-votes``) and the audit log (``records
+export-log``). Agreement (percentage, Cohen's
 κ, PABAK, Gwet's AC1, with CIs) is computed on locked votes only (records whose required votes
 are all in), so it never reveals a blinded vote; only the lead sees it.
 """
@@ -52,15 +54,11 @@ def prisma_diagram(call: Call) -> Response:
 @page(LEAD)
 def prisma_csv(call: Call) -> Response:
     """The PRISMA counts in the PRISMA2020 package's CSV format (``records prisma -o``)."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "prisma.csv"
-        project_prisma(call.workspace.project).to_csv(path)
-        data = path.read_bytes()
-    return Response(
-        data,
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": 'attachment; filename="prisma.csv"'},
-    )
+
+    def write(project, path: Path) -> None:
+        project_prisma(project).to_csv(path)
+
+    return _download(call, write, "prisma.csv", "text/csv; charset=utf-8")
 
 
 @page(LEAD)
@@ -74,12 +72,36 @@ def included_records(call: Call) -> Response:
     if stage not in STAGE_NAMES or kind not in ("ris", "csv"):
         raise HTTPException(404)
     name = f"included-{stage}.{kind}"
-    with tempfile.TemporaryDirectory() as folder:
-        data = write_included(call.workspace.project, Path(folder) / name, stage=stage).read_bytes()
     media = "application/x-research-info-systems" if kind == "ris" else "text/csv; charset=utf-8"
-    return Response(
-        data, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'}
-    )
+    return _download(call, lambda project, path: write_included(project, path, stage=stage),
+                     name, media)  # fmt: skip
+
+
+def _download(call: Call, write, name: str, media: str) -> Response:
+    """The bytes a store writer (shared with the CLI) writes, as a download."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        write(call.workspace.project, path)
+        data = path.read_bytes()
+    headers = {"content-disposition": f'attachment; filename="{name}"'}
+    return Response(data, media_type=media, headers=headers)
+
+
+@page(LEAD)
+def votes_csv(call: Call) -> Response:
+    """Every vote, undo and resolution as CSV (``records export-votes``); blinded: votes on
+    records still open are left out."""
+    from metareview.store.exports import write_votes
+
+    return _download(call, write_votes, "votes.csv", "text/csv; charset=utf-8")
+
+
+@page(LEAD)
+def log_jsonl(call: Call) -> Response:
+    """The audit log as JSON Lines (``records export-log``); blinded like the votes."""
+    from metareview.store.exports import write_log
+
+    return _download(call, write_log, "log.jsonl", "application/jsonl; charset=utf-8")
 
 
 def agreement_tables(call: Call) -> list[tuple[str, str, AgreementResult]]:

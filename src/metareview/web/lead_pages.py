@@ -78,7 +78,8 @@ def settings_form(call: Call) -> Response:
 
 @page(LEAD)
 def save_settings(call: Call) -> Response:
-    """Save the settings (each change is logged like any decision)."""
+    """Save the settings (each change is logged like any decision); a new number of reviewers
+    per record, once screening has begun, only with "apply only to unvoted records"."""
     project = call.workspace.project
     try:
         include = _lines(call.form.get("include", ""), "include terms")
@@ -94,6 +95,7 @@ def save_settings(call: Call) -> Response:
             exclusion_reasons=reasons,
             highlight_include=include,
             highlight_exclude=exclude,
+            only_unvoted=call.form.get("only_unvoted") == "1",
         )
     except (AccessError, ValueError) as err:
         return _settings_page(call, str(err), 400)

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from metareview.errors import RecordsError
 from metareview.records.screening import Stage
+from metareview.store.full_texts import latest_full_text
 from metareview.store.review import mark_retrieval, screening_config, undo_vote, vote
 from metareview.store.reviewer_view import ReviewerView, reviewer_view
 from metareview.web.security import LEAD, SCREENERS, Call, context, page
@@ -50,8 +51,12 @@ def _next_record(call: Call, view: ReviewerView) -> int | None:
     return next((r for r in order if r in todo), view.todo[0])
 
 
-def _card(call: Call, view: ReviewerView, record_id: int | None, message: str = "", status=200):
+def card(call: Call, view: ReviewerView, record_id: int | None, message: str = "", status=200):
+    """The screening card of a record (the whole page, or the fragment htmx swaps in)."""
     record = call.workspace.project.records([record_id])[record_id] if record_id else None
+    pdf = None
+    if record_id and view.stage == Stage.FULL_TEXT.value:
+        pdf = latest_full_text(call.workspace.project, record_id)
     values = context(
         call,
         view=view,
@@ -60,6 +65,7 @@ def _card(call: Call, view: ReviewerView, record_id: int | None, message: str = 
         record=record,
         own_vote=view.own_votes.get(record_id) if record_id else None,
         own_note=view.own_notes.get(record_id, "") if record_id else "",
+        pdf=pdf,
         terms=terms(call),
         message=message,
     )
@@ -79,7 +85,7 @@ def screen(call: Call) -> Response:
             raise HTTPException(404)
     else:
         record_id = _next_record(call, view)
-    return _card(call, view, record_id)
+    return card(call, view, record_id)
 
 
 @page(SCREENERS)
@@ -102,12 +108,12 @@ def cast_vote(call: Call) -> Response:
             note=call.form.get("note", "")[:5000] or None,
         )
     except (RecordsError, ValueError) as err:
-        return _card(call, before, record_id, message=str(err), status=409)
+        return card(call, before, record_id, message=str(err), status=409)
     call.workspace.rankings.refresh(call.username, stage)
     if not call.htmx:
         return RedirectResponse(f"/screen?stage={stage}", status_code=303)
     view = reviewer_view(project, call.username, stage)
-    return _card(call, view, _next_record(call, view))
+    return card(call, view, _next_record(call, view))
 
 
 @page(SCREENERS)
@@ -119,12 +125,12 @@ def undo(call: Call) -> Response:
         event = undo_vote(project, reviewer=call.username, stage=stage)
     except RecordsError as err:
         view = reviewer_view(project, call.username, stage)
-        return _card(call, view, _next_record(call, view), message=str(err), status=409)
+        return card(call, view, _next_record(call, view), message=str(err), status=409)
     call.workspace.rankings.refresh(call.username, stage)
     if not call.htmx:
         return RedirectResponse(f"/screen?stage={stage}&record={event.record_id}", status_code=303)
     view = reviewer_view(project, call.username, stage)
-    return _card(call, view, event.record_id, message="Vote withdrawn.")
+    return card(call, view, event.record_id, message="Vote withdrawn.")
 
 
 @page(SCREENERS)
@@ -153,5 +159,5 @@ def not_retrieved(call: Call) -> Response:
     try:
         mark_retrieval(project, record_id, actor=call.username, status="not_retrieved")
     except (RecordsError, ValueError) as err:
-        return _card(call, view, record_id, message=str(err), status=409)
+        return card(call, view, record_id, message=str(err), status=409)
     return RedirectResponse("/screen?stage=ft", status_code=303)

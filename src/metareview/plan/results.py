@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from metareview.plan.multiverse_plan import MultiverseRecord
+from metareview.plan.multiverse_record import MultiverseRecord
 
 MH_KEYS = ("model", "k", "studies", "fixed", "random", "heterogeneity")
 

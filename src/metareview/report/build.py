@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 from metareview import __version__
 from metareview.plan.expand import slug
 from metareview.plan.grade_review import assess_review
-from metareview.plan.multiverse_plan import MultiverseRecord
+from metareview.plan.multiverse_record import MultiverseRecord
 from metareview.plan.results import AnalysisRecord, ReviewResults, json_text
 from metareview.plan.runner import source_digest
 from metareview.report.baujat_plot import baujat_plot

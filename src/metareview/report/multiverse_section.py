@@ -4,7 +4,7 @@ figures out).
 
 >>> import pandas as pd
 >>> from metareview.plan.multiverse import Factors, multiverse
->>> from metareview.plan.multiverse_plan import MultiverseRecord, factors_document
+>>> from metareview.plan.multiverse_record import MultiverseRecord, factors_document
 >>> effects = pd.DataFrame({"study": list("ABCDE"), "yi": [0.1, 0.3, 0.2, 0.8, 0.4],
 ...                         "vi": [0.02, 0.03, 0.02, 0.01, 0.05]})
 >>> factors = Factors(methods=("DL",))
@@ -25,7 +25,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from metareview.data.spreadsheet import safe_frame
-from metareview.plan.multiverse_plan import MultiverseRecord
+from metareview.plan.multiverse_record import MultiverseRecord
 from metareview.report.numbers import fixed, p_clause
 from metareview.report.specification_curve import specification_curve
 

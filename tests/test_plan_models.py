@@ -22,6 +22,9 @@ from metareview.plan.plan import Settings, load_plan, parse_plan
 from metareview.plan.results import ReviewResults
 from metareview.plan.runner import run_plan
 from metareview.plan.selection import one_per_study
+from metareview.report.build import write_report
+from metareview.report.methods_text import methods_paragraph
+from metareview.report.numbers import fixed
 from metareview.stats.influence import influence
 from metareview.stats.multilevel import fit_multilevel
 from metareview.stats.nnt import nnt_furukawa
@@ -38,7 +41,8 @@ def _data(folder: Path) -> Path:
     frame = pd.DataFrame(
         {"study": [f"district {s}" for s in data["study"]], "yi": data["yi"], "vi": data["vi"]}
     )
-    frame["rob"] = ["Low" if i % 3 else "High" for i in range(len(frame))]
+    high = {"district 11", "district 58", "district 644"}  # risk of bias is a study's
+    frame["rob"] = ["High" if study in high else "Low" for study in frame["study"]]
     path = folder / "effects.csv"
     frame.to_csv(path, index=False)
     return path
@@ -220,3 +224,27 @@ def test_nnt_cer_and_a_ratio_measure(tmp_path):
     plan = load_plan(_plan(tmp_path, '["overall"]', 'preset = "metapsy"\nnnt_cer = 0.4'))
     row = run_plan(plan, jobs=1)["schools/all-time-points"].models[0]
     assert row["nnt"] == pytest.approx(nnt_furukawa(row["estimate"], 0.4), rel=1e-12)
+
+
+def test_report_shows_the_models_table_variance_components_and_methods(run, tmp_path):
+    _, results, _ = run
+    html = write_report(results, tmp_path / "out").read_text(encoding="utf-8")
+    table = results["schools/all-time-points"].models
+    che = next(row for row in table if row["model"] == "che")
+    section = html[html.index('id="models-schools-all-time-points"') :]
+    section = section[: section.index("</table>", section.index('class="variance"'))]
+    assert "Three-level model (CHE)" in section and "Low risk of bias only" in section
+    cells = [f"{che['k']} ({che['n_studies']})", fixed(che["estimate"]), fixed(che["nnt"])]
+    cells.append(f"{fixed(che['ci_lower'])} to {fixed(che['ci_upper'])}")
+    assert all(f">{cell}<" in section for cell in cells)
+    sigma2 = che["variance"]["sigma2"]["between"]
+    assert f">{sigma2:.4f} (" in section and "Between studies (level 3)" in section
+    assert "CR2 cluster-robust variance" in section
+    methods, references = methods_paragraph(results)
+    assert "Models of Schools, All time points: overall, combined," in methods
+    assert "ρ = 0.6 between the sampling errors" in methods
+    assert any(ref.startswith("Furukawa TA, Leucht S.") for ref in references)
+    assert "metapsyTools&#39; runMetaAnalysis" in html
+    # a model is not a separate forest plot or results sentence of its own
+    assert "forest-schools-all-time-points-model" not in html
+    assert "low risk of bias only: pooling" not in html

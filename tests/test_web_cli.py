@@ -146,3 +146,40 @@ def test_serve_prints_a_one_time_setup_link_that_creates_the_lead(server):
         assert client.get("/dashboard").status_code == 200
     with httpx.Client(base_url=base) as other:
         assert other.get(link).status_code == 404  # single use
+
+
+def test_serve_demo_opens_a_throwaway_project_with_the_demo_team(tmp_path):
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "metareview", "serve", "--demo", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=REPO,
+        env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin", "TMPDIR": str(tmp_path)},
+    )
+    try:
+        output = "".join(process.stdout.readline() for _ in range(5))
+        folder = re.search(r"throwaway project in (\S+)\)", output).group(1)
+        logins = dict(re.findall(r"(demo-\w+)\s+password (\S+)", output))
+        assert set(logins) == {"demo-lead", "demo-ana", "demo-ben"}, output
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                httpx.get(f"{base}/login", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        with httpx.Client(base_url=base) as client:
+            form = client.get("/login").text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+            data = {"username": "demo-ana", "password": logins["demo-ana"], "csrf_token": token}
+            assert client.post("/login", data=data).status_code == 303
+            card = client.get("/screen?stage=ta").text
+            assert "of 200 screened" in card and 'name="record_id"' in card
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert not (tmp_path / folder).exists()  # thrown away on exit
+    usage = run("serve")
+    assert usage.returncode == 2 and "give either PROJECT or --demo" in usage.stderr

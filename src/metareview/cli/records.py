@@ -23,7 +23,7 @@ from metareview.cli.records_options import (
 )
 from metareview.cli.records_queue import maybe, vote
 from metareview.cli.records_screen import screen
-from metareview.cli.records_stopping import stop_screening, stopping
+from metareview.cli.records_stopping import methods, stop_screening, stopping
 from metareview.cli.records_studies import same_study, separate_study
 from metareview.cli.records_verify import verify
 from metareview.errors import DataError, Problem, RecordsError
@@ -165,6 +165,7 @@ records.add_command(separate_study)
 records.add_command(verify)
 records.add_command(stop_screening)
 records.add_command(stopping)
+records.add_command(methods)
 records.add_command(maybe)
 records.add_command(vote)
 records.add_command(export_votes)

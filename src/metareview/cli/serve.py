@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import signal
+import tempfile
+from pathlib import Path
+
 import click
 
 from metareview.cli.console import echo
-from metareview.cli.records_options import project_argument
 
 
 def setup_link(project, base_url: str) -> str | None:
@@ -21,7 +24,7 @@ def setup_link(project, base_url: str) -> str | None:
 
 
 @click.command("serve")
-@project_argument
+@click.argument("project", metavar="PROJECT", required=False)
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -30,21 +33,52 @@ def setup_link(project, base_url: str) -> str | None:
 )
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on.")  # fmt: skip
-def serve(project: str, host: str, port: int) -> None:
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Instead of PROJECT, a throwaway project (deleted on exit) with 200 records of a "
+    "SYNERGY review and a demo lead and two reviewers, whose logins are printed.",
+)
+def serve(project: str | None, host: str, port: int, demo: bool) -> None:
     """Start the team workspace on PROJECT (a project file, created if missing, or a
     PostgreSQL URL). The first start on a project with no accounts prints a one-time setup
     link that creates the lead's account."""
-    import uvicorn
-
     from metareview.store import Project
-    from metareview.web import create_app
 
-    opened = Project.open(project)
+    if demo == bool(project):
+        raise click.UsageError("give either PROJECT or --demo")
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"
+    if demo:
+        from metareview.web.demo import make_demo
+
+        # uvicorn re-raises SIGTERM once it has shut down: leave by an exception instead, so
+        # the throwaway folder is removed (Ctrl-C already does so)
+        signal.signal(signal.SIGTERM, _leave)
+        with tempfile.TemporaryDirectory(prefix="metareview-demo-") as folder:
+            opened, logins = make_demo(Path(folder) / "demo.mrproj")
+            echo(f"metareview demo workspace on {base} (throwaway project in {folder})")
+            echo("200 records of a SYNERGY review (Oud 2018, CC0). Sign in as:")
+            for name, role, password in logins:
+                echo(f"    {role:<9} {name:<10} password {password}")
+            _run(opened, host, port)
+        return
+    opened = Project.open(project)
     link = setup_link(opened, base)
     echo(f"metareview workspace on {base} (project {opened.url.split('?')[0]})")
     if link:
         echo("No accounts yet. Open this link once to create the first (lead) account:")
         echo(f"    {link}")
-    uvicorn.run(create_app(opened), host=host, port=port, log_level="warning")
+    _run(opened, host, port)
+
+
+def _leave(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _run(project, host: str, port: int) -> None:
+    import uvicorn
+
+    from metareview.web import create_app
+
+    uvicorn.run(create_app(project), host=host, port=port, log_level="warning")

@@ -92,7 +92,8 @@ def models_table(
 
     A row has ``model``, ``label``, ``id``, ``status`` (``reason`` when skipped), ``k``
     (effects), ``n_studies``, ``estimate``, ``se``, ``ci_lower``, ``ci_upper``, ``pvalue``,
-    ``i2`` with ``i2_ci``, ``pi_lower``, ``pi_upper``, ``nnt`` (SMD only), ``excluded`` and,
+    ``i2`` with ``i2_ci``, ``pi_lower``, ``pi_upper``, ``nnt`` with ``nnt_cer`` (SMD only),
+    ``excluded`` and,
     for the multilevel models, ``variance`` (σ², their CIs and I² per level, ρ, smoothing and
     the robust method).
     """
@@ -134,6 +135,7 @@ def _row(model: str, record: AnalysisRecord, measure: str, cer: float) -> dict[s
                     zip(("between", "within"), multilevel["sigma2_ci"] or [None, None], strict=True)
                 ),
                 "i2": multilevel["i2"],
+                "method": multilevel["method"],
                 "rho": multilevel["rho"],
                 "smooth_vi": multilevel["smooth_vi"],
                 "test": multilevel["test"],
@@ -153,4 +155,4 @@ def _row(model: str, record: AnalysisRecord, measure: str, cer: float) -> dict[s
             "pi_upper": result["random"].get("pi_upper"),
         }
     nnt = nnt_furukawa(numbers["estimate"], cer) if measure == "SMD" else None
-    return {**row, **numbers, "nnt": nnt}
+    return {**row, **numbers, "nnt": nnt, "nnt_cer": cer if nnt is not None else None}

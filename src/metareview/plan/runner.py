@@ -37,6 +37,7 @@ from metareview.plan.models import (
 )
 from metareview.plan.moderators import MetaRegRequest
 from metareview.plan.multilevel import MultilevelRequest
+from metareview.plan.multiverse_plan import multiverse_columns, run_multiverses
 from metareview.plan.plan import Plan, Settings
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.plan.robustness import gosh_cloud
@@ -198,6 +199,7 @@ def run_plan(
     workers = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
     runner = _Runner(plan, effects, workers, progress or (lambda *_: None))
     records = runner.run(specs)
+    multiverses = run_multiverses(plan, effects, workers)
     results = ReviewResults(
         title=plan.title,
         version=__version__,
@@ -207,6 +209,7 @@ def run_plan(
         analyses=tuple(records),
         dropped=tuple(dropped),
         warnings=tuple(checks),
+        multiverses=multiverses,
     )
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -235,6 +238,7 @@ def check_columns(plan: Plan, table: ExtractionTable) -> None:
             wanted.append(("rob.column", plan.rob_column))
     wanted += [(f"{c.key}.filter.{name}", name) for c in plan.custom for name in c.filter]
     wanted += [("rob.domains", column) for column in plan.rob_domains]
+    wanted += multiverse_columns(plan)
     missing = [(key, column) for key, column in wanted if column not in present]
     if missing:
         key, column = missing[0]

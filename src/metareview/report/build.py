@@ -11,6 +11,8 @@ Layout of ``OUTDIR``::
     tables/table-<group>.csv, tables/tables.xlsx
     tables/metaregression.csv/.xlsx        meta-regressions (when the plan has any)
     tables/summary-of-findings.html/.csv   GRADE (unless ``[grade] enabled = false``)
+    tables/multiverse-<id>.csv/.parquet    each multiverse's specifications (results.json
+                                           holds its summary and test)
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from matplotlib.figure import Figure
 from metareview import __version__
 from metareview.plan.expand import slug
 from metareview.plan.grade_review import assess_review
+from metareview.plan.multiverse_record import MultiverseRecord
 from metareview.plan.results import AnalysisRecord, ReviewResults, json_text
 from metareview.plan.robustness import GOSH_SUBSETS
 from metareview.plan.runner import source_digest
@@ -38,6 +41,7 @@ from metareview.report.funnel_plot import funnel_plot
 from metareview.report.gosh_plot import gosh_plot
 from metareview.report.html import PRISMA_GROUP, ROB_GROUP, RenderedFigure, render_html
 from metareview.report.leave_one_out_plot import leave_one_out_plot
+from metareview.report.multiverse_section import multiverse_figure, write_specifications
 from metareview.report.plot_inputs import FilledStudies
 from metareview.report.prisma_diagram import save_prisma_diagram
 from metareview.report.rob_figures import rob_figure, rob_table
@@ -53,7 +57,9 @@ from metareview.stats.leave_one_out import LeaveOneOutResult
 
 Progress = Callable[[str, int, int], None]
 DEFAULT_FORMATS = ("svg",)
-FIGURE_PREFIXES = ("forest-", "funnel-", "loo-", "baujat-", "gosh-", "bubble-", "rob-", "prisma")
+FIGURE_PREFIXES = (
+    "forest-", "funnel-", "loo-", "baujat-", "gosh-", "bubble-", "rob-", "prisma", "multiverse-",
+)  # fmt: skip
 FIGURE_KEYS = ".keys.json"
 
 
@@ -74,6 +80,7 @@ class FigureJob:
     rob_column: str | None = None
     rob_table: RobTable | None = None
     metaregression: int | None = None  # index of the meta-regression of a bubble plot
+    multiverse: MultiverseRecord | None = None  # the multiverse of a specification curve
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -215,6 +222,24 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                         **extra,
                     )
                 )
+    for multiverse in results.multiverses:
+        if multiverse.summary["fitted"]:
+            jobs.append(
+                FigureJob(
+                    f"multiverse-{slug(multiverse.id)}",
+                    multiverse.group,
+                    f"Specification curve: {multiverse.title}. Each specification's estimate "
+                    "with its CI, sorted (blue: significant; dashed: the median), above the "
+                    "choices it made.",
+                    None,
+                    "",
+                    None,
+                    folder,
+                    **extra,
+                    kind="multiverse",
+                    multiverse=multiverse,
+                )
+            )
     return jobs
 
 
@@ -311,6 +336,7 @@ def figure_key(job: FigureJob) -> str:
         "rob": [job.rob_column, repr(job.rob_table)],
         "metaregression": job.metaregression,
         "record": job.record.to_dict() if job.record is not None else None,
+        "multiverse": job.multiverse.to_dict() if job.multiverse is not None else None,
     }
     return hashlib.sha256(json_text(document).encode()).hexdigest()
 
@@ -323,6 +349,8 @@ def draw(job: FigureJob) -> RenderedFigure:
         figure = funnel_figure(job.record)
     elif job.kind == "gosh":
         figure = gosh_figure(job.record)
+    elif job.kind == "multiverse":
+        figure = multiverse_figure(job.multiverse)
     elif job.kind == "bubble":
         figure = bubble_figure(job.record, job.metaregression)
     elif job.kind in ("loo", "baujat"):
@@ -412,8 +440,10 @@ def write_report(
     progress = progress or (lambda *_: None)
     figures_dir = outdir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
-    (outdir / "results.json").write_text(results.to_json(), encoding="utf-8")
+    (outdir / "results.json").write_text(results.to_json(multiverse_rows=False), encoding="utf-8")
     write_tables(results, outdir / "tables")
+    for multiverse in results.multiverses:
+        write_specifications(multiverse.specifications, outdir / multiverse.table)
     assessments = assess_review(results)
     sof = sof_html(assessments) if assessments else None
     if assessments:

@@ -292,7 +292,7 @@ def fit_subsets(
     yi = np.asarray(yi, dtype=float)
     vi = np.asarray(vi, dtype=float)
     n, k = membership.shape
-    rows = max(1, _BLOCK_CELLS // max(k, 1))
+    rows = block_rows(k)
     keys = ("estimate", "tau2", "i2", "h2", "q", "converged")
     out = {key: np.empty(n, dtype=bool if key == "converged" else float) for key in keys}
     for start in range(0, n, rows):
@@ -301,6 +301,17 @@ def fit_subsets(
             out[key][start : start + rows] = fitted[key]
     out["subset_k"] = membership.sum(axis=1)
     return out
+
+
+def block_rows(k: int) -> int:
+    """Subsets :func:`fit_subsets` fits at once for ``k`` studies; a part of the subsets
+    starting at a multiple of it is fitted exactly as within the whole (same blocks, same
+    arithmetic), so parts fitted apart and joined give identical results.
+
+    >>> block_rows(30), block_rows(1000)
+    (8333, 250)
+    """
+    return max(1, _BLOCK_CELLS // max(k, 1))
 
 
 def _subset_sums(membership: np.ndarray, columns: np.ndarray) -> np.ndarray:
@@ -474,6 +485,7 @@ def gosh(
     limit: int | None = None,
     seed: int | None = 0,
     studies: Any = None,
+    fitter: Any = None,
 ) -> GoshResult:
     """Fit the meta-analysis on subsets of the studies.
 
@@ -487,6 +499,8 @@ def gosh(
     limit : fit all subsets when ``2^k − 1 ≤ limit`` (default: ``subsets``).
     seed : seed of the random subsets, for reproducible clouds.
     studies : study labels (default ``"1"``, ``"2"``, …).
+    fitter : a function like :func:`fit_subsets` (``yi, vi, membership, method``) that fits
+        the subsets elsewhere, e.g. in parts on a cluster (:mod:`metareview.scale.jobs`).
 
     >>> res = gosh([0.2, 0.4, 0.9], [0.04, 0.05, 0.04], method="FE")
     >>> res.to_frame().columns.tolist()
@@ -509,7 +523,7 @@ def gosh(
     exhaustive = k <= 30 and 2**k - 1 <= limit
     _check_memory(k, 2**k - 1 if exhaustive else int(subsets))
     membership = all_subsets(k) if exhaustive else random_subsets(k, int(subsets), seed)
-    fitted = fit_subsets(yi, vi, membership, method)
+    fitted = (fitter or fit_subsets)(yi, vi, membership, method)
     return GoshResult(
         method=method,
         studies=labels,

@@ -279,3 +279,52 @@ def test_a_user_never_gets_another_extractors_value_before_both_submit(entries, 
     assert values_for(project, study, "lead") == {}
     with pytest.raises(ExtractionError):
         compare(project, study)
+
+
+def test_racing_people_become_at_most_two_extractors_and_one_consensus_holds(store_url):
+    """Six threads start extracting one study at once: the check (room for another extractor)
+    and the append run under the write lock, so exactly two are accepted."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    project, study = _with_study(store_url)
+
+    def start(who: str) -> str:
+        try:
+            enter(project, study, {Cell("country"): f"UK {who}"}, extractor=who)
+            return "accepted"
+        except ExtractionError:
+            return "refused"
+
+    names = [f"reviewer{i}" for i in range(6)]
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(start, names))
+    assert sorted(outcomes) == ["accepted"] * 2 + ["refused"] * 4
+    assert len(progress(project, study).extractors) == 2
+    assert verify_study_log(project).intact
+
+
+def test_export_names_what_it_leaves_out_and_is_formula_safe(store_url, tmp_path):
+    from metareview.data.table import load_table
+    from metareview.store.extraction_export import write_agreed
+
+    project = Project.open(store_url)
+    set_extractors_required(project, 1, actor="lead")
+    add_field(project, CustomField("note", "study", "text"), actor="lead")
+    done = add_study(project, '=HYPERLINK("http://x","Lee")', actor="lead").number
+    enter(project, done, {**MEANS, Cell("note"): "@SUM(A1)"}, extractor="ana")
+    submit(project, done, extractor="ana")
+    pending = add_study(project, "Ng, 2021", actor="lead").number
+    enter(project, pending, MEANS, extractor="ana")
+    with pytest.raises(ExtractionError, match=r"1 study not in the agreed table: Ng, 2021 \(not "):
+        write_agreed(project, tmp_path / "agreed.csv")
+    assert not (tmp_path / "agreed.csv").exists()
+    with pytest.raises(ExtractionError, match="export format must be one of csv, xlsx"):
+        write_agreed(project, tmp_path / "agreed.ods", partial=True)
+    for name in ("agreed.csv", "agreed.xlsx"):
+        table = write_agreed(project, tmp_path / name, partial=True)
+        assert table.left_out == {"Ng, 2021": "not complete: 0 of 1 extractors submitted it"}
+        read = load_table(tmp_path / name).frame
+        assert read["study"].tolist() == ['\'=HYPERLINK("http://x","Lee")']
+        assert read["note"].tolist() == ["'@SUM(A1)"]
+        assert read["mean_arm1"].tolist() == [10.2] and read["n_arm1"].tolist() == [40.0]
+        assert read["condition_arm2"].tolist() == ["care as usual"]

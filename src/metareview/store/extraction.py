@@ -32,7 +32,7 @@ metareview.errors.ExtractionError: study 1 (Lee, 2020) is not complete: 1 of 2 e
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -85,7 +85,8 @@ class Study:
         }
 
 
-def _studies(connection: Connection) -> dict[int, Study]:
+def read_studies(connection: Connection) -> dict[int, Study]:
+    """Every study by number (on a connection the caller holds, e.g. under the write lock)."""
     return {
         e.study: Study(
             e.study,
@@ -104,13 +105,13 @@ def _studies(connection: Connection) -> dict[int, Study]:
 def studies(project: Project) -> tuple[Study, ...]:
     """Every study of the review, in the order they were added."""
     with project.engine.connect() as connection:
-        return tuple(_studies(connection).values())
+        return tuple(read_studies(connection).values())
 
 
 def _new_studies(
     connection: Connection, wanted: Sequence[tuple[str, tuple[int, ...], str, str]], actor: str
 ) -> list[NewStudyEvent]:
-    existing = _studies(connection)
+    existing = read_studies(connection)
     labels = {s.label for s in existing.values()}
     number = max(existing, default=0)
     new = []
@@ -133,7 +134,7 @@ def add_study(project: Project, label: str, *, actor: str, note: str = "") -> St
         project, lambda c: _new_studies(c, [(label, (), "manual", note)], actor)
     )
     with project.engine.connect() as connection:
-        return _studies(connection)[event.study]
+        return read_studies(connection)[event.study]
 
 
 def add_included_studies(project: Project, *, actor: str) -> tuple[Study, ...]:
@@ -163,7 +164,7 @@ def add_included_studies(project: Project, *, actor: str) -> tuple[Study, ...]:
     records = project.records(included)
 
     def plan(connection: Connection) -> list[NewStudyEvent]:
-        existing = _studies(connection)
+        existing = read_studies(connection)
         taken = {r for s in existing.values() for r in s.records}
         labels = {s.label for s in existing.values()}
         wanted = []
@@ -177,7 +178,7 @@ def add_included_studies(project: Project, *, actor: str) -> tuple[Study, ...]:
 
     numbers = [e.study for e in append_study_events(project, plan)]
     with project.engine.connect() as connection:
-        found = _studies(connection)
+        found = read_studies(connection)
     return tuple(found[n] for n in numbers)
 
 
@@ -234,39 +235,47 @@ def add_field(project: Project, custom: CustomField, *, actor: str) -> Form:
     return extraction_form(project)
 
 
-def _extractors_required(connection: Connection) -> int:
+def required_people(connection: Connection, key: str) -> int:
+    """How many people a review setting (``extractors``, ``rob_assessors``) asks for: 1 or 2."""
     value = DEFAULT_EXTRACTORS
     for e in read_study_events(connection, kinds=[K.SETTING]):
-        if e.cell == EXTRACTORS:
+        if e.cell == key:
             value = int(e.value)
     return value
+
+
+def set_required_people(
+    project: Project, key: str, n: int, *, actor: str, begun: StudyEventKind, who: str
+) -> None:
+    """Set the setting ``key`` to 1 or 2 ``who``; refused once any ``begun`` row exists (a
+    change then would show a blinded value early, or reopen work already complete)."""
+    if n not in (1, 2):
+        raise ExtractionError(f"{who} must be 1 or 2; got {n!r}")
+
+    def plan(connection: Connection) -> list[NewStudyEvent]:
+        if read_study_events(connection, kinds=[begun]):
+            raise ExtractionError(f"work has begun: the number of {who} can no longer change")
+        return [NewStudyEvent(K.SETTING, actor, cell=key, value=n)]
+
+    append_study_events(project, plan)
 
 
 def extractors_required(project: Project) -> int:
     """How many people extract each study independently (1 or 2; 2 unless set)."""
     with project.engine.connect() as connection:
-        return _extractors_required(connection)
+        return required_people(connection, EXTRACTORS)
 
 
 def set_extractors_required(project: Project, n: int, *, actor: str) -> None:
-    """Set 1 or 2 extractors per study; refused once any value has been entered (a change
-    then would show a blinded value early, or reopen a study already complete).
+    """Set 1 or 2 extractors per study; refused once any value has been entered.
 
     >>> project = Project.open("sqlite://")
     >>> set_extractors_required(project, 1, actor="lead"); extractors_required(project)
     1
     """
-    if n not in (1, 2):
-        raise ExtractionError(f"extractors per study must be 1 or 2; got {n!r}")
-
-    def plan(connection: Connection) -> list[NewStudyEvent]:
-        if read_study_events(connection, kinds=[K.VALUE]):
-            raise ExtractionError(
-                "extraction has begun: the number of extractors per study can no longer change"
-            )
-        return [NewStudyEvent(K.SETTING, actor, cell=EXTRACTORS, value=n)]
-
-    append_study_events(project, plan)
+    set_required_people(
+        project, EXTRACTORS, n, actor=actor, begun=K.VALUE, who="extractors per study"
+    )
 
 
 # -- one study's state --------------------------------------------------------------------
@@ -298,13 +307,13 @@ class StudyProgress:
 
 
 def _progress(connection: Connection, number: int) -> StudyProgress:
-    study = _studies(connection).get(number)
+    study = read_studies(connection).get(number)
     if study is None:
         raise ExtractionError(f"the review has no study {number}")
     marks = read_study_events(connection, study=number, kinds=[K.VALUE, K.SUBMIT])
     extractors = tuple(dict.fromkeys(e.actor for e in marks if e.kind == K.VALUE))
     submitted = tuple(dict.fromkeys(e.actor for e in marks if e.kind == K.SUBMIT))
-    return StudyProgress(study, _extractors_required(connection), extractors, submitted)
+    return StudyProgress(study, required_people(connection, EXTRACTORS), extractors, submitted)
 
 
 def progress(project: Project, number: int) -> StudyProgress:
@@ -313,11 +322,14 @@ def progress(project: Project, number: int) -> StudyProgress:
         return _progress(connection, number)
 
 
-def _standing(rows: Sequence[StudyEvent]) -> dict[Cell, Any]:
-    """The latest value of each cell in ``rows`` (in log order), emptied cells left out."""
-    values: dict[Cell, Any] = {}
+def standing(
+    rows: Sequence[StudyEvent], key: Callable[[str], Any] = Cell.from_code
+) -> dict[Any, Any]:
+    """The latest value of each cell in ``rows`` (in log order; cells named by ``key`` of their
+    code), emptied cells left out."""
+    values: dict[Any, Any] = {}
     for e in rows:
-        cell = Cell.from_code(e.cell)
+        cell = key(e.cell)
         if e.value is None:
             values.pop(cell, None)
         else:  # a changed value keeps the place it was first entered in
@@ -327,7 +339,7 @@ def _standing(rows: Sequence[StudyEvent]) -> dict[Cell, Any]:
 
 def _own_values(connection: Connection, number: int, who: str) -> dict[Cell, Any]:
     own = read_study_events(connection, study=number, kinds=[K.VALUE], actors=[who])
-    return _standing(own)
+    return standing(own)
 
 
 def values_for(project: Project, number: int, viewer: str) -> dict[Cell, Any]:
@@ -469,7 +481,7 @@ def _comparison(connection: Connection, number: int) -> tuple[Comparison, dict[C
     state = _complete(connection, number)
     rows = read_study_events(connection, study=number, kinds=[K.VALUE, K.CONSENSUS])
     by = {
-        who: _standing([e for e in rows if e.kind == K.VALUE and e.actor == who])
+        who: standing([e for e in rows if e.kind == K.VALUE and e.actor == who])
         for who in state.submitted
     }
     consensus: dict[Cell, Any] = {}

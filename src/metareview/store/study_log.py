@@ -45,6 +45,9 @@ class StudyEventKind(StrEnum):
     VALUE = "value"  #: an extractor's value of a cell (study, cell, value; None empties it)
     SUBMIT = "submit"  #: an extractor submitted their extraction of a study
     CONSENSUS = "consensus"  #: a cell's agreed value (data: agreed_by, note)
+    ROB_VALUE = "rob_value"  #: an assessor's risk-of-bias answer, override or setting (cell)
+    ROB_SUBMIT = "rob_submit"  #: an assessor submitted a study's assessment of one result
+    ROB_CONSENSUS = "rob_consensus"  #: an agreed risk-of-bias item (data: agreed_by, note)
 
 
 @dataclass(frozen=True)

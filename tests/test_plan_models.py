@@ -171,6 +171,7 @@ def test_multilevel_rows_equal_fit_multilevel_under_the_metapsy_preset(run, mode
     expected = FIXTURE["cases"]["konstantopoulos2011"][model]
     assert row["estimate"] == pytest.approx(expected["estimate"], rel=1e-6)
     assert [row["pi_lower"], row["pi_upper"]] == pytest.approx(expected["pi"], rel=1e-6)
+    assert row["nnt"] == pytest.approx(expected["nnt"], rel=1e-6)  # R pnorm/qnorm
 
 
 def test_model_analyses_are_expanded_for_the_main_analysis_only():
@@ -187,6 +188,16 @@ def test_model_analyses_are_expanded_for_the_main_analysis_only():
     ]
     assert specs[0].settings.multiple_effects == "independent"
     assert specs[1].filters["rob"] == ("Low",)
+    # an analysis of its own can turn them off (here one whose method fits no CHE model)
+    plan = parse_plan(
+        '[data]\nfile = "t.csv"\n[analyses]\nmodels = ["overall", "che"]\n[[category]]\n'
+        'name = "A"\n[[analysis]]\nname = "B"\nfilter = {}\n[analysis.settings]\n'
+        'method = "DL"\n[analysis.analyses]\nmodels = []\n'
+    )
+    assert [s.id for s in expand_plan(plan, {}) if s.role == "model"] == [
+        "a/all-time-points/model-overall",
+        "a/all-time-points/model-che",
+    ]
 
 
 @pytest.mark.parametrize(

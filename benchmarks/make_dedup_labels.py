@@ -70,6 +70,12 @@ HAND = {
            "disagreements)"),
     ("asysd_zotero_export.ris", 438, "asysd_zotero_export.ris", 449): (
         0, "a letter and its author reply: two items on one page"),
+    ("asysd_mendeley_export.xml", 649, "asysd_zotero_export.ris", 760): (
+        1, "same article under two DOIs (vr.105467, vetrec-2019-105467: one manuscript number); "
+           "same volume, issue and abstract (found when checking merges without identifiers)"),
+    ("asysd_mendeley_export.xml", 835, "asysd_zotero_export.ris", 286): (
+        1, "same article under two DOIs (vr.105642, vetrec-2019-105642: one manuscript number); "
+           "same volume, issue and abstract (found when checking merges without identifiers)"),
 }  # fmt: skip
 
 NOTICE = re.compile(r"erratum|correction|corrigendum|\(vol \d+", re.IGNORECASE)

@@ -7,7 +7,7 @@ found, and are scored with the same metric code (WSS@95, RRF@10, ATD, loss; prio
 out). ASReview runs in its own environment (``pip install asreview`` into a separate
 venv, default /work/asreview-venv; never into the project's). No per-dataset settings.
 
-Also times one retrain + rank of 10,000 records (ours vs ASReview's default, same rows).
+Also times one retrain + rank of 10,000 records (``retrain_benchmark.py``).
 
     python benchmarks/synergy_simulation.py [--seeds 0 1 2] [--asreview PYTHON] [--json OUT]
 """
@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from metareview.records.active_learning import Ranker, record_text
+from metareview.records.active_learning import record_text
 from metareview.records.simulation import draw_priors, metrics, simulate
 
 HERE = Path(__file__).resolve().parent
@@ -66,39 +64,6 @@ def finish(process: subprocess.Popen, labels: np.ndarray, priors: list[int]) -> 
     rest = [i for i in range(len(labels)) if i not in set(order) | set(priors)]
     found = metrics(labels[order + rest])
     return {k: found[k] for k in METRICS} | {"version": answer["version"], "model": answer["model"]}
-
-
-def timing(python: str, repeats: int = 15, n: int = 10_000, labelled: int = 500) -> dict:
-    frames = [pd.read_csv(SYNERGY / f"{name}.csv.gz") for name in DATASETS]
-    pool = pd.concat(frames, ignore_index=True)
-    big = pd.concat([pool] * (n // len(pool) + 1), ignore_index=True).iloc[:n].copy()
-    rng = np.random.default_rng(0)
-    mask = np.zeros(n, dtype=int)
-    mask[rng.choice(np.flatnonzero(big["label_included"] == 1), 20, replace=False)] = 1
-    mask[rng.choice(np.flatnonzero(big["label_included"] == 0), labelled - 20, replace=False)] = 1
-    big["labelled"] = mask
-    ranker = Ranker([record_text(t, a) for t, a in zip(big["title"], big["abstract"], strict=True)])
-    labels = {int(i): int(big["label_included"].iloc[i]) for i in np.flatnonzero(mask)}
-    ours = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        ranker.rank(labels)
-        ours.append(time.perf_counter() - start)
-    with tempfile.NamedTemporaryFile(suffix=".csv") as handle:
-        big[["title", "abstract", "label_included", "labelled"]].to_csv(handle.name, index=False)
-        run = subprocess.run(
-            [python, str(HERE / "asreview_runner.py"), "--time", handle.name, str(repeats)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    theirs = json.loads(run.stdout)["seconds"]
-    return {
-        "records": n,
-        "labelled": labelled,
-        "ours_ms": 1000 * statistics.median(ours),
-        "asreview_ms": 1000 * statistics.median(theirs),
-    }
 
 
 def markdown(frame: pd.DataFrame) -> str:
@@ -147,12 +112,10 @@ def main() -> None:
     per_dataset.loc["mean"] = per_dataset.mean()
     print(f"Seeds {args.seeds}; ASReview default: {rows[0]['asreview']}")
     print(markdown(per_dataset))
-    speed = timing(args.asreview)
-    print(
-        f"\nRetrain + rank of {speed['records']} records ({speed['labelled']} labelled): "
-        f"ours {speed['ours_ms']:.1f} ms, ASReview {speed['asreview_ms']:.1f} ms "
-        f"(ratio ours/ASReview {speed['ours_ms'] / speed['asreview_ms']:.2f})"
-    )
+    from retrain_benchmark import measure, report  # imports this module's DATASETS
+
+    speed = measure(args.asreview)
+    print("\n" + report(speed))
     if args.json:
         args.json.write_text(json.dumps({"runs": rows, "timing": speed}, indent=2))
 

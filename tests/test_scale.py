@@ -1,5 +1,5 @@
 """Batch work on a Dask LocalCluster with two worker processes gives the local results: the
-multiverse, pool_many over a streamed Parquet dataset, screening simulations; a worker
+multiverse, pool_many over a streamed Parquet dataset, screening simulations, GOSH; a worker
 killed mid-run loses and duplicates nothing."""
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from metareview.plan.multiverse import Factors, multiverse
 from metareview.scale.backend import LocalBackend, open_backend
 from metareview.scale.jobs import (
     SimulationJob,
+    gosh_chunks,
     multiverse_chunks,
     pool_many_parquet,
     simulate_many,
 )
 from metareview.stats.batch import pool_many
+from metareview.stats.gosh import gosh
 from tests.conftest import REPO
 
 
@@ -141,6 +143,23 @@ def test_a_killed_worker_loses_and_duplicates_nothing(client, dataset):
     assert len(got) == 16
     for mine, theirs in zip(got, expected, strict=True):
         _close(mine, theirs)
+
+
+@pytest.mark.parametrize("method", ["DL", "REML"])
+def test_gosh_with_random_subsets_at_large_k_on_dask_equals_local(client, method):
+    rng = np.random.default_rng(5)
+    k = 80  # above 62 studies: subsets drawn as boolean rows, not bitmasks
+    yi, vi = rng.normal(0.3, 0.25, k), rng.uniform(0.01, 0.08, k)
+    options = {"method": method, "subsets": 12_000, "seed": 9}
+    local = gosh(yi, vi, **options)
+    assert not local.exhaustive and local.n_subsets == 12_000
+    with open_backend(client) as backend:
+        remote = gosh_chunks(yi, vi, backend, chunk_subsets=3_000, **options)
+    assert (remote.membership == local.membership).all()
+    for name in ("estimate", "tau2", "i2", "h2", "q"):
+        np.testing.assert_allclose(getattr(remote, name), getattr(local, name), rtol=1e-12)
+    assert (remote.subset_k == local.subset_k).all()
+    assert (remote.converged == local.converged).all()
 
 
 def test_a_bad_scheduler_address_is_a_clear_error():

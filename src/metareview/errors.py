@@ -40,8 +40,17 @@ class Problem:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
+        return f"{', '.join(where)}: {self.message}"
+
+    @property
+    def message(self) -> str:
+        """What is wrong, without the location: the text a form shows beside its field.
+
+        >>> Problem("t.csv", 4, "sd_arm1", "-2", "a number > 0").message
+        "got '-2', expected a number > 0"
+        """
         got = f"got {_shown(self.value)}, " if self.value is not None else ""
-        return f"{', '.join(where)}: {got}expected {self.expected}"
+        return f"{got}expected {self.expected}"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -120,6 +129,11 @@ class InputError(MetareviewError, ValueError):
 class NotEstimableError(AnalysisError, ValueError):
     """An analysis that cannot be carried out on these studies: too few of them, or an
     estimate that does not exist for their data (also a ``ValueError``)."""
+
+
+class ExtractionError(MetareviewError, ValueError):
+    """A data-extraction action the review's state does not allow (a third extractor, a value
+    after submitting, another extractor's values before both have submitted, …)."""
 
 
 class AccessError(MetareviewError, ValueError):

@@ -186,13 +186,10 @@ def _write(folder: Path, result, document: dict) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from metareview.data.spreadsheet import safe_frame
+    from metareview.report.multiverse_section import write_specifications
     from metareview.report.specification_curve import specification_curve
 
-    folder.mkdir(parents=True, exist_ok=True)
-    table = result.specifications.assign(removed=result.specifications["removed"].map("; ".join))
-    safe_frame(table).to_csv(folder / "specifications.csv")
-    table.to_parquet(folder / "specifications.parquet")
+    write_specifications(result.specifications, folder / "specifications.csv")
     (folder / "summary.json").write_text(
         json.dumps({k: v for k, v in document.items() if k != "specifications"}, indent=2)
     )

@@ -14,6 +14,7 @@ import click
 from metareview.cli.console import echo
 from metareview.cli.options import json_option
 from metareview.cli.records_exports import export_log, export_votes, full_text
+from metareview.cli.records_extraction import export_extraction, export_rob
 from metareview.cli.records_options import (
     STAGES,
     by_option,
@@ -23,7 +24,7 @@ from metareview.cli.records_options import (
 )
 from metareview.cli.records_queue import maybe, vote
 from metareview.cli.records_screen import screen
-from metareview.cli.records_stopping import stop_screening, stopping
+from metareview.cli.records_stopping import methods, stop_screening, stopping
 from metareview.cli.records_studies import same_study, separate_study
 from metareview.cli.records_verify import verify
 from metareview.errors import DataError, Problem, RecordsError
@@ -165,11 +166,14 @@ records.add_command(separate_study)
 records.add_command(verify)
 records.add_command(stop_screening)
 records.add_command(stopping)
+records.add_command(methods)
 records.add_command(maybe)
 records.add_command(vote)
 records.add_command(export_votes)
 records.add_command(export_log)
 records.add_command(full_text)
+records.add_command(export_extraction)
+records.add_command(export_rob)
 
 
 @records.command()

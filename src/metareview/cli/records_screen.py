@@ -241,7 +241,6 @@ def screen(
                     stage=stage,
                     decision=KEYS[key],
                     reason=reason,
-                    config=config,
                 )
             except RecordsError as err:  # e.g. the record was completed meanwhile
                 echo(f"  not recorded: {err}")

@@ -133,3 +133,19 @@ def stopping(
     )
     for item in advice:
         echo(f"  {item.summary()}")
+
+
+@click.command("methods")
+@project_argument
+@click.option(
+    "--unprioritised",
+    is_flag=True,
+    help="Records were screened in import order, not ranked by the active-learning model.",
+)
+def methods(project: str, unprioritised: bool) -> None:
+    """The screening paragraph of the methods: records, reviewers, prioritisation, and the
+    stopping rule that ended screening with the recall it reached in simulation."""
+    from metareview.store.stopping_rules import screening_methods
+
+    with open_project(project) as opened:
+        echo(screening_methods(opened, prioritised=not unprioritised))

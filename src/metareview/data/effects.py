@@ -311,7 +311,25 @@ def _complete(work: Workspace, columns: tuple[str, ...]) -> np.ndarray:
     return mask
 
 
+def value_problems(table: ExtractionTable) -> list[Problem]:
+    """The checks :func:`compute_effects` makes on a valid table before any effect: a p value
+    above 1, an ICC above 1, ``higher_arm`` other than arm1/arm2, ``higher_is_better`` other
+    than yes/no (forms check values as they are typed with these and ``load_table``'s rules).
+
+    >>> table = load_table(pd.DataFrame({"study": ["A"], "yi": [0.1], "vi": [0.01], "icc": [1.5]}))
+    >>> [p.message for p in value_problems(table)]
+    ["got '1.5', expected an ICC between 0 and 1"]
+    """
+    return _value_problems(Workspace(table, _numbers(table.frame)))
+
+
 def _check_values(work: Workspace) -> None:
+    problems = _value_problems(work)
+    if problems:
+        raise DataError(problems)
+
+
+def _value_problems(work: Workspace) -> list[Problem]:
     """Range and vocabulary checks the data standard cannot express per column."""
     problems: list[Problem] = []
     for position, p in enumerate(work.raw.get("p_value", [])):
@@ -326,8 +344,7 @@ def _check_values(work: Workspace) -> None:
     for position, value in enumerate(work.text("higher_is_better")):
         if value is not None and _parse_flag(value) is None:
             problems.append(work.problem(position, "higher_is_better", value, "'yes' or 'no'"))
-    if problems:
-        raise DataError(problems)
+    return problems
 
 
 def _parse_flag(value: object) -> bool | None:

@@ -43,7 +43,7 @@ estimator and CI method over all data sets, so a specification equals
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,7 +86,7 @@ class Factors:
     ci_methods: tuple[str, ...] = ("z", "knha")
     filters: Mapping[str, Sequence[str]] = field(default_factory=dict)
     rob_column: str | None = None
-    rob_low: str = "Low"
+    rob_low: str | tuple[str, ...] = "Low"
     rho: float = 0.5
     level: float = 0.95
     min_k: int = 2
@@ -235,7 +235,8 @@ class _Fitter:
         if key not in self.sets:
             rows = self.effects
             if key[0]:
-                rows = rows[rows["_rob"].astype(str) == self.factors.rob_low]
+                low = self.factors.rob_low
+                rows = rows[rows["_rob"].astype(str).isin((low,) if isinstance(low, str) else low)]
             self.sets[key] = _select(
                 rows, self.factors, spec["effects"], dict(zip(self.filters, key[2:], strict=True))
             )
@@ -433,6 +434,8 @@ def specification_test(
     *,
     iterations: int = 200,
     seed: int = 0,
+    mapper: Callable[..., Iterable[Any]] = map,
+    chunks: int = 1,
 ) -> CurveTest:
     """Simonsohn, Simmons & Nelson's (2020) test of a whole specification curve, as Voracek
     et al. (2019) apply it to meta-analysis: the null is forced on the data by subtracting
@@ -441,7 +444,9 @@ def specification_test(
     specification is fitted on each resample. Two statistics are compared with their null
     distributions: the median estimate (two-sided) and the share of specifications
     significant in the observed median's direction; ``p = (1 + extreme draws) / (1 +
-    iterations)``. Reproducible with ``seed``.
+    iterations)``. Reproducible with ``seed``: the resamples are drawn first, then fitted in
+    ``chunks`` parts by ``mapper`` (``map``, or a process pool's or a backend's ``map``),
+    with the same p-values however they are split.
 
     >>> effects = pd.DataFrame({"study": list("ABCDEFGH"),
     ...     "yi": [0.4, 0.5, 0.3, 0.6, 0.45, 0.2, 0.55, 0.5],
@@ -464,22 +469,18 @@ def specification_test(
         study: rows.assign(yi=rows["yi"] - median)
         for study, rows in effects.groupby("study", sort=False)
     }
-    names = list(by_study)
     rng = np.random.default_rng(seed)
-    extreme_median = extreme_share = 0
-    for _ in range(iterations):
-        drawn = rng.integers(0, len(names), len(names))
-        resample = pd.concat(
-            [by_study[names[i]].assign(study=f"{names[i]}#{n}") for n, i in enumerate(drawn)],
-            ignore_index=True,
-        )
-        null = multiverse(resample, observed.factors).fitted()
-        if null.empty:
-            continue
-        null_median = float(null["estimate"].median())
-        null_share = float(((null["pvalue"] < alpha) & (np.sign(null["estimate"]) == sign)).mean())
-        extreme_median += abs(null_median) >= abs(median)
-        extreme_share += null_share >= share
+    draws = [rng.integers(0, len(by_study), len(by_study)) for _ in range(iterations)]
+    size = -(-iterations // chunks)
+    parts = mapper(
+        _null_curves,
+        [(by_study, observed.factors, draws[i : i + size]) for i in range(0, iterations, size)],
+    )
+    nulls = [curve for part in parts for curve in part if curve is not None]
+    extreme_median = sum(abs(null_median) >= abs(median) for null_median, _ in nulls)
+    extreme_share = sum(
+        float(np.mean((p < alpha) & (np.sign(e) == sign))) >= share for _, (e, p) in nulls
+    )
     return CurveTest(
         iterations=iterations,
         seed=seed,
@@ -489,3 +490,22 @@ def specification_test(
         share_significant=share,
         p_share=(1 + extreme_share) / (1 + iterations),
     )
+
+
+def _null_curves(
+    job: tuple[dict[str, pd.DataFrame], Factors, list[np.ndarray]],
+) -> list[tuple[float, tuple[np.ndarray, np.ndarray]] | None]:
+    """The median estimate and the (estimates, p-values) of the multiverse on each resample
+    (``None`` where no specification could be fitted)."""
+    by_study, factors, draws = job
+    names = list(by_study)
+    out = []
+    for drawn in draws:
+        resample = pd.concat(
+            [by_study[names[i]].assign(study=f"{names[i]}#{n}") for n, i in enumerate(drawn)],
+            ignore_index=True,
+        )
+        null = multiverse(resample, factors).fitted()
+        estimates, pvalues = null["estimate"].to_numpy(float), null["pvalue"].to_numpy(float)
+        out.append(None if null.empty else (float(np.median(estimates)), (estimates, pvalues)))
+    return out

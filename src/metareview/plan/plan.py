@@ -434,6 +434,9 @@ def _cross_checks(plan: Plan) -> list[tuple[str, str]]:
     problems += _metaregression_checks(plan)
     problems += _selection_checks(plan)
     problems += _models_checks(plan)
+    from metareview.plan.multiverse_plan import multiverse_checks  # it imports this module
+
+    problems += multiverse_checks(plan)
     runs = [("analyses", plan.runs)] + [(f"{i.key}.analyses", i.runs) for i in plan.categories]
     runs += [(f"{i.key}.windows", i) for i in plan.custom if i.windows]
     for key, item in runs:

@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from metareview.plan.multiverse_record import MultiverseRecord
+
 MH_KEYS = ("model", "k", "studies", "fixed", "random", "heterogeneity")
 
 
@@ -111,6 +113,7 @@ class AnalysisRecord:
     dropped: list[dict[str, Any]] = field(default_factory=list)
     combined: list[dict[str, Any]] = field(default_factory=list)
     models: list[dict[str, Any]] = field(default_factory=list)  # plan.models.models_table
+    gosh: dict[str, Any] | None = None  # robustness.gosh_cloud, when the plan asks for GOSH
 
     @property
     def id(self) -> str:
@@ -176,6 +179,7 @@ class AnalysisRecord:
             "dropped": self.dropped,
             "combined": self.combined,
             "models": self.models,
+            "gosh": self.gosh,
         }
 
     @classmethod
@@ -188,7 +192,7 @@ class ReviewResults:
     """Every analysis of a review, in plan order, with the plan and data they came from.
 
     ``dropped``: rows without an effect size; ``warnings``: the data checks of the effect-size
-    table (``row N (study): check: …``)."""
+    table (``row N (study): check: …``); ``multiverses``: the plan's multiverse analyses."""
 
     title: str
     version: str
@@ -198,6 +202,7 @@ class ReviewResults:
     analyses: tuple[AnalysisRecord, ...]
     dropped: tuple[dict[str, Any], ...] = ()
     warnings: tuple[str, ...] = ()
+    multiverses: tuple[MultiverseRecord, ...] = ()
 
     def analysis_warnings(self) -> list[tuple[str, str]]:
         """(where, warning) of every analysis that was run, in plan order
@@ -214,10 +219,11 @@ class ReviewResults:
     def ids(self) -> list[str]:
         return [record.id for record in self.analyses]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, multiverse_rows: bool = True) -> dict[str, Any]:
         """The ``results.json`` document. The analyses' input rows are stored once, in
         ``input_rows`` (see :func:`pack_rows`); an analysis's ``input`` lists its rows' indices
-        there. :meth:`from_dict` puts the rows back."""
+        there. :meth:`from_dict` puts the rows back. ``multiverse_rows=False`` leaves the
+        multiverses' specifications out (``results.json`` names their tables instead)."""
         analyses = [record.to_dict() for record in self.analyses]
         input_rows = pack_rows(analysis["input"] for analysis in analyses)
         for analysis, indices in zip(analyses, input_rows.pop("indices"), strict=True):
@@ -232,11 +238,12 @@ class ReviewResults:
             "warnings": list(self.warnings),
             "input_rows": input_rows,
             "analyses": analyses,
+            "multiverses": [m.to_dict(rows=multiverse_rows) for m in self.multiverses],
         }
 
-    def to_json(self) -> str:
+    def to_json(self, multiverse_rows: bool = True) -> str:
         """JSON text (compact); NaN and infinities (undefined statistics) become ``null``."""
-        return json_text(self.to_dict())
+        return json_text(self.to_dict(multiverse_rows))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReviewResults:
@@ -253,6 +260,7 @@ class ReviewResults:
             analyses=tuple(AnalysisRecord.from_dict(a) for a in analyses),
             dropped=tuple(data.get("dropped", ())),
             warnings=tuple(data.get("warnings", ())),
+            multiverses=tuple(MultiverseRecord.from_dict(m) for m in data.get("multiverses", ())),
         )
 
     def to_frame(self) -> pd.DataFrame:

@@ -37,8 +37,10 @@ from metareview.plan.models import (
 )
 from metareview.plan.moderators import MetaRegRequest
 from metareview.plan.multilevel import MultilevelRequest
+from metareview.plan.multiverse_plan import multiverse_columns, run_multiverses
 from metareview.plan.plan import Plan, Settings
 from metareview.plan.results import AnalysisRecord, ReviewResults
+from metareview.plan.robustness import gosh_cloud
 from metareview.plan.rules import (
     choose_model,
     influential_studies,
@@ -197,6 +199,7 @@ def run_plan(
     workers = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
     runner = _Runner(plan, effects, workers, progress or (lambda *_: None))
     records = runner.run(specs)
+    multiverses = run_multiverses(plan, effects, workers)
     results = ReviewResults(
         title=plan.title,
         version=__version__,
@@ -206,6 +209,7 @@ def run_plan(
         analyses=tuple(records),
         dropped=tuple(dropped),
         warnings=tuple(checks),
+        multiverses=multiverses,
     )
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -234,6 +238,7 @@ def check_columns(plan: Plan, table: ExtractionTable) -> None:
             wanted.append(("rob.column", plan.rob_column))
     wanted += [(f"{c.key}.filter.{name}", name) for c in plan.custom for name in c.filter]
     wanted += [("rob.domains", column) for column in plan.rob_domains]
+    wanted += multiverse_columns(plan)
     missing = [(key, column) for key, column in wanted if column not in present]
     if missing:
         key, column = missing[0]
@@ -335,6 +340,8 @@ class _Runner:
             if item["spec"].leave_one_out and records[sid].ok:
                 loo = leave_one_out_rows(item["spec"], item["frame"], records[sid], fits)
                 records[sid] = replace(records[sid], leave_one_out=loo)
+            if item["spec"].gosh and records[sid].ok:
+                records[sid] = replace(records[sid], gosh=gosh_cloud(records[sid].result))
         models: dict[str, list[AnalysisRecord]] = {}
         for spec in specs:
             if spec.role == "model":

@@ -6,7 +6,9 @@ query (screen the highest-scoring record next), and class balancing (the few rel
 records weigh as much as the many irrelevant ones). The text features are computed once;
 a retrain fits the classifier on the labelled rows and scores every record (a sparse
 matrix-vector product), so a retrain + rank of 10,000 records takes milliseconds
-(``benchmarks/synergy_simulation.py`` measures it).
+(``benchmarks/retrain_benchmark.py`` measures it). A linear model is fitted on only the
+feature columns its labelled rows use (the others would get weight 0 anyway) and scores the
+records with one single-precision product, without scikit-learn's checks on the full matrix.
 
 Models are pluggable: any object with ``fit(X, y, sample_weight=...)`` and
 ``decision_function(X)`` or ``predict_proba(X)`` can be given as ``classifier``, and any
@@ -44,19 +46,27 @@ class Model:
     """A named way to rank: how to make features and classifier, and how to balance classes.
 
     ``balance`` is the weight of all irrelevant records together relative to all relevant
-    ones (1: equal total weight; ``None``: no balancing).
+    ones (1: equal total weight; ``None``: no balancing). ``linear``: the classifier is a
+    regularised linear model (``coef_``, ``intercept_``) that gives a feature absent from
+    every training row weight 0, so it can be fitted on the columns the labelled rows use.
     """
 
     name: str
     features: Callable[[], Any]
     classifier: Callable[[int], Any]
     balance: float | None = 1.0
+    linear: bool = False
 
 
 MODELS: dict[str, Model] = {
-    "svm": Model("svm", tfidf_features, lambda seed: LinearSVC(C=0.1, random_state=seed)),
+    "svm": Model(
+        "svm", tfidf_features, lambda seed: LinearSVC(C=0.1, random_state=seed), linear=True
+    ),
     "logistic": Model(
-        "logistic", tfidf_features, lambda seed: LogisticRegression(C=10.0, random_state=seed)
+        "logistic",
+        tfidf_features,
+        lambda seed: LogisticRegression(C=10.0, random_state=seed),
+        linear=True,
     ),
     "nb": Model("nb", tfidf_features, lambda seed: MultinomialNB(alpha=3.822), balance=None),
 }
@@ -107,9 +117,10 @@ class Ranker:
         self.seed = seed
         self.n = len(texts)
         try:
-            self.matrix = self.model.features().fit_transform(list(texts))
+            self.matrix = sparse.csr_matrix(self.model.features().fit_transform(list(texts)))
         except ValueError:  # no term tells the records apart (all alike, or no words at all):
             self.matrix = sparse.csr_matrix((self.n, 1))  # every record ranks alike, in order
+        self._scoring = self.matrix.astype(np.float32) if self.model.linear else None
 
     def scores(self, labels: Mapping[int, int]) -> np.ndarray:
         """Relevance scores of every record, from a classifier trained on ``labels``
@@ -119,15 +130,37 @@ class Ranker:
         if y.min(initial=1) == y.max(initial=0) or len(y) == 0:
             raise ValueError("training needs at least one relevant and one irrelevant record")
         classifier = self.model.classifier(self.seed)
-        classifier.fit(self.matrix[index], y, sample_weight=balanced_weights(y, self.model.balance))
+        weights = balanced_weights(y, self.model.balance)
+        rows = self.matrix[index]
+        if self._scoring is not None:
+            return self._linear_scores(classifier, rows, y, weights)
+        classifier.fit(rows, y, sample_weight=weights)
         if hasattr(classifier, "decision_function"):
             return np.asarray(classifier.decision_function(self.matrix))
         return np.asarray(classifier.predict_proba(self.matrix))[:, 1]
 
+    def _linear_scores(
+        self, classifier: Any, rows: sparse.csr_matrix, y: np.ndarray, weights: Any
+    ) -> np.ndarray:
+        """Fit on the columns ``rows`` use (renumbered 0…k−1), then score every record with
+        the weights put back in place (0 elsewhere): the same model, a smaller problem."""
+        used = np.zeros(self.matrix.shape[1], dtype=bool)
+        used[rows.indices] = True
+        renumber = (np.cumsum(used) - 1).astype(rows.indices.dtype)
+        compact = sparse.csr_matrix(
+            (rows.data, renumber[rows.indices], rows.indptr), shape=(rows.shape[0], used.sum())
+        )
+        classifier.fit(compact, y, sample_weight=weights)
+        coef = np.zeros(self.matrix.shape[1], dtype=np.float32)
+        coef[used] = np.ravel(classifier.coef_)
+        return (self._scoring @ coef).astype(float) + float(np.ravel(classifier.intercept_)[0])
+
     def rank(self, labels: Mapping[int, int]) -> np.ndarray:
         """Unlabelled record indices, most relevant first ("max" query); ties by index."""
         scores = self.scores(labels)
-        pool = np.setdiff1d(np.arange(self.n), np.fromiter(labels, dtype=np.intp))
+        unlabelled = np.ones(self.n, dtype=bool)
+        unlabelled[np.fromiter(labels, dtype=np.intp, count=len(labels))] = False
+        pool = np.flatnonzero(unlabelled)
         return pool[np.argsort(-scores[pool], kind="stable")]
 
 

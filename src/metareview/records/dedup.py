@@ -39,7 +39,8 @@ from metareview.records.record import Record
 #: pairwise on that key; their members still meet through the other keys.
 MAX_BLOCK = 300
 _RULE_ORDER = ("confirmed by reviewer", "same DOI", "same PMID", "title+author+year+source",
-               "citation+similar title", "title+year+abstract")  # fmt: skip
+               "citation+similar title", "title+year+abstract", "early online+abstract",
+               "early online+authors")  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """Compare two records field by field and decide, by named rules, whether they are one study.
 
 The rules aim at zero false merges: a pair is merged automatically only when an identifier
-agrees (DOI or PMID, titles alike) or when title, first author, year and a source detail all
-agree and nothing contradicts; a contradiction (two different DOIs or PMIDs, years more than
-one apart, different volumes or first pages, different numbers in the titles, an erratum
-against its article) never merges automatically. Close pairs that no rule merges go to the
-"maybe" queue with their reasons.
+agrees (DOI or PMID, titles alike), when title, first author, year and a source detail all
+agree and nothing contradicts, or when the pair is an early-online version and its issue
+version (years one apart, same journal and first author, one without volume or pages, and the
+abstracts or the whole author list agree); a contradiction (two different DOIs or PMIDs, years
+more than one apart, different volumes or first pages, different numbers in the titles, an
+erratum against its article, a conference abstract against an article) never merges
+automatically. Close pairs that no rule merges go to the "maybe" queue with their reasons.
 
 >>> from metareview.records.record import Record
 >>> a = Record(title="Peer support for depression: a randomised trial", authors=("Smit, D.",),
@@ -25,13 +27,15 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from metareview.records.normalize import (
+    author_surnames,
     doi_key,
     first_surname,
     fold,
     journals_match,
     normalize_title,
+    page_key,
     sici_citation,
-    start_page,
+    volume_key,
 )
 from metareview.records.record import Record
 
@@ -39,6 +43,7 @@ from metareview.records.record import Record
 TITLE_WITH_IDENTIFIER = 0.85
 TITLE_WITHOUT_IDENTIFIER = 0.95
 TITLE_FOR_MAYBE = 0.85
+TITLE_EARLY_ONLINE = 0.98
 ABSTRACT_AGREES = 0.95
 
 _NOTICE = re.compile(
@@ -46,12 +51,17 @@ _NOTICE = re.compile(
     r"comment|reply|response|author s reply|letter|editorial|in reply)\b"
 )
 _CORRECTION_OF = re.compile(r"\bvol \d+ pg \d+")  # Web of Science titles of corrections
+_CONFERENCE_TYPE = re.compile(r"conference|congress|meeting|proceeding|abstract", re.I)
+_SUPPLEMENT = re.compile(r"\bsuppl|^s\d", re.I)
 _DIGITS = re.compile(r"\d+")
 _ROMAN = {r: str(n) for n, r in enumerate(
     ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"], start=1)}  # fmt: skip
 _NUMBERED = {"part", "phase", "type", "study", "trial", "paper", "series", "stage", "grade"}
 _NUMBER_WORDS = {w: str(n) for n, w in enumerate(
     ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])}  # fmt: skip
+_NUMBER_WORDS |= {w: str(n) for n, w in enumerate(
+    ["second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"], start=2)}  # fmt: skip
+_NUMBER_WORDS |= {f"{n}{s}": str(n) for n in range(1, 100) for s in ("st", "nd", "rd", "th")}
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,8 @@ class Features:
     abstract: str
     notice: bool
     numbers: frozenset[str]
+    surnames: tuple[str, ...] = ()
+    conference: bool = False
 
     @classmethod
     def of(cls, record: Record) -> Features:
@@ -80,11 +92,16 @@ class Features:
             year=record.year,
             surname=first_surname(record.authors),
             journal=record.journal,
-            volume=fold(record.volume),
-            page=start_page(record.pages),
+            volume=volume_key(record.volume),
+            page=page_key(record.pages),
             abstract=fold(record.abstract)[:1000],
             notice=bool(_NOTICE.match(title) or _CORRECTION_OF.search(title)),
             numbers=_numbers(title),
+            surnames=author_surnames(record.authors),
+            conference=bool(
+                _CONFERENCE_TYPE.search(record.publication_type)
+                or any(_SUPPLEMENT.search(v) for v in (record.volume, record.issue, record.pages))
+            ),
         )
 
 
@@ -144,11 +161,58 @@ def compare(a: Features, b: Features) -> Verdict:
     if title >= TITLE_WITHOUT_IDENTIFIER:
         if author_ok and year_ok and (source_ok or abstract_ok):
             return Verdict("duplicate", "title+author+year+source", score, reasons)
+        if author_ok and abstract_ok and "same journal" in agree and _one_year(a, b):
+            return Verdict("duplicate", "early online+abstract", score, reasons)
+        if author_ok and _early_online(a, b, agree):
+            if abstract_ok:
+                return Verdict("duplicate", "early online+abstract", score, reasons)
+            if title >= TITLE_EARLY_ONLINE and _ahead_of_print(a, b) and _same_authors(a, b):
+                return Verdict("duplicate", "early online+authors", score, reasons)
         if year_ok and abstract_ok and not (a.surname and b.surname):
             return Verdict("duplicate", "title+year+abstract", score, reasons)
     if _same_citation(agree):
         return Verdict("duplicate", "citation+similar title", score, reasons)
+    if author_ok and "years one apart" in agree:
+        return Verdict("maybe", "years one apart: an early-online version?", score, reasons)
     return Verdict("maybe", "similar titles", score, reasons)
+
+
+def _early_online(a: Features, b: Features, agree: list[str]) -> bool:
+    """Years one apart in the same journal, and one record lacks the volume or the first page
+    the other has, or both have the same volume: the version published online ahead of print
+    (dated the year it went online) and the issue version. Neither may be a conference
+    abstract or in a supplement."""
+    fewer = (not a.page and bool(b.page)) or (not a.volume and bool(b.volume))
+    more = (not b.page and bool(a.page)) or (not b.volume and bool(a.volume))
+    return (
+        "years one apart" in agree
+        and "same journal" in agree
+        and (fewer != more or "same volume" in agree)
+        and not (a.conference or b.conference or a.notice or b.notice)
+    )
+
+
+def _one_year(a: Features, b: Features) -> bool:
+    """Only one record has a year (an early-online version indexed before it had one); neither
+    is a notice, a conference abstract or in a supplement."""
+    special = a.conference or b.conference or a.notice or b.notice
+    return (a.year is None) != (b.year is None) and not special
+
+
+def _ahead_of_print(a: Features, b: Features) -> bool:
+    """One record has neither volume nor first page, the other has both."""
+    return any(not x.volume and not x.page and y.volume and y.page for x, y in ((a, b), (b, a)))
+
+
+def _same_authors(a: Features, b: Features) -> bool:
+    """At least three authors on each side and the first ones agree name by name (a list cut
+    short by "et al." is compared as far as it goes), and a title of six words or more."""
+    shorter = min(len(a.surnames), len(b.surnames))
+    return (
+        shorter >= 3
+        and len(a.title.split()) >= 6
+        and all(_same_surname(x, y) for x, y in zip(a.surnames, b.surnames))
+    )
 
 
 def _same_citation(agree: list[str]) -> bool:
@@ -247,4 +311,6 @@ def _evidence(a: Features, b: Features, title: float) -> tuple[list[str], list[s
         conflicts.append("different numbers in the titles")
     if ("protocol" in a.title.split()) != ("protocol" in b.title.split()):
         conflicts.append("one is a protocol")
+    if a.conference != b.conference and "same first page" not in agree:
+        conflicts.append("one is a conference abstract or in a supplement")
     return agree, conflicts

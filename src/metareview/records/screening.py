@@ -156,14 +156,15 @@ class Conflict:
         }
 
 
-@dataclass(frozen=True)
+@dataclass
 class StageState:
     """Every vote and resolution of one stage, as of the events read.
 
     A record needs the number of votes required when its first standing vote was cast
     (``required``); ``reviewers_required`` applies to records nobody has voted on yet. So a
     later change of the setting neither reveals a blinded vote (lowering it) nor reopens a
-    locked record (raising it).
+    locked record (raising it). A state is a fold over the log: :meth:`apply` extends it in
+    place with newer events (the store's incremental reader does so).
     """
 
     stage: str
@@ -180,21 +181,25 @@ class StageState:
     ) -> StageState:
         stage = parse_enum(Stage, stage, "stage").value
         events = tuple(events)
-        votes: dict[int, dict[str, str]] = {}
-        reasons: dict[int, dict[str, str | None]] = {}
-        resolutions: dict[int, Resolution] = {}
-        vote_events: dict[int, dict[str, int]] = {}
-        required: dict[int, int] = {}
-        changes = [e for e in events if _is_reviewers_setting(e)]
-        current = DEFAULT_REVIEWERS_REQUIRED if changes else reviewers_required
+        changed = any(_is_reviewers_setting(e) for e in events)
+        state = cls(stage, DEFAULT_REVIEWERS_REQUIRED if changed else reviewers_required)
+        state.apply(events)
+        state.reviewers_required = reviewers_required
+        return state
+
+    def apply(self, events: Iterable[Event]) -> set[int]:
+        """Fold ``events`` (newer than those already folded in) into this state, in place;
+        ``reviewers_required`` follows the setting's changes. Returns the records touched."""
+        touched: set[int] = set()
+        votes, reasons, vote_events = self.votes, self.reasons, self.vote_events
         for e in events:
             if _is_reviewers_setting(e):
-                current = int(e.data["value"])
-            if e.stage != stage or e.record_id is None:
+                self.reviewers_required = int(e.data["value"])
+            if e.stage != self.stage or e.record_id is None:
                 continue
             if e.kind == EventKind.DECISION:
                 if not votes.get(e.record_id):
-                    required[e.record_id] = current
+                    self.required[e.record_id] = self.reviewers_required
                 votes.setdefault(e.record_id, {})[e.actor] = str(e.value)
                 reasons.setdefault(e.record_id, {})[e.actor] = e.reason
                 vote_events.setdefault(e.record_id, {})[e.actor] = e.id
@@ -202,10 +207,10 @@ class StageState:
                 for table in (votes, reasons, vote_events):
                     table.get(e.record_id, {}).pop(e.actor, None)
                 if not votes.get(e.record_id):
-                    for table in (votes, reasons, vote_events, required):
+                    for table in (votes, reasons, vote_events, self.required):
                         table.pop(e.record_id, None)
             elif e.kind == EventKind.RESOLUTION:
-                resolutions[e.record_id] = Resolution(
+                self.resolutions[e.record_id] = Resolution(
                     str(e.value),
                     e.reason,
                     e.data.get("method", ""),
@@ -213,7 +218,10 @@ class StageState:
                     tuple(e.data.get("participants", ())),
                     e.at.isoformat(),
                 )
-        return cls(stage, reviewers_required, votes, reasons, resolutions, vote_events, required)
+            else:
+                continue
+            touched.add(e.record_id)
+        return touched
 
     def required_for(self, record_id: int) -> int:
         """The independent votes a record needs (fixed when its first vote was cast)."""
@@ -315,15 +323,40 @@ def eligible_records(
     searching), which PRISMA 2020 takes straight to retrieval: they skip ``ta``.
     """
     stage = parse_enum(Stage, stage, "stage").value
-    removed = DuplicateState.from_events(events).removed
-    other = set(other_methods)
+    ta = StageState.from_events(events, Stage.TITLE_ABSTRACT, reviewers_required)
+    return stage_pool(
+        record_ids,
+        stage,
+        removed=DuplicateState.from_events(events).removed,
+        set_aside=StopState.from_events(events).set_aside,
+        missing=not_retrieved(events),
+        title_abstract=ta,
+        other_methods=frozenset(other_methods),
+    )
+
+
+def stage_pool(
+    record_ids: Iterable[int],
+    stage: str,
+    *,
+    removed: Collection[int],
+    set_aside: Collection[int],
+    missing: Collection[int],
+    title_abstract: StageState,
+    other_methods: Collection[int],
+) -> tuple[int, ...]:
+    """:func:`eligible_records` from the log's parts already folded: the records removed as
+    duplicates, set aside by a stop, whose full text was not retrieved, and the title/abstract
+    votes."""
     unique = [r for r in record_ids if r not in removed]
     if stage == Stage.TITLE_ABSTRACT:
-        stop = StopState.from_events(events)
-        return tuple(r for r in unique if r not in other and r not in stop.set_aside)
-    missing = not_retrieved(events)
-    passed = _passed_title_abstract(events, reviewers_required, other)
-    return tuple(r for r in unique if passed(r) and r not in missing)
+        return tuple(r for r in unique if r not in other_methods and r not in set_aside)
+    passed = (Vote.INCLUDE, Vote.MAYBE)
+    return tuple(
+        r
+        for r in unique
+        if (r in other_methods or title_abstract.outcome(r) in passed) and r not in missing
+    )
 
 
 def passed_records(
@@ -384,38 +417,42 @@ def _check_reason(stage: str, vote: str, reason: str | None, config: ScreeningCo
         raise RecordsError("only a full-text exclusion takes a reason")
 
 
-def plan_vote(
-    events: Sequence[Event],
-    record_ids: Iterable[int],
+def check_vote(
+    state: StageState,
+    eligible: Collection[int],
+    stop: StopState,
     *,
     record_id: int,
     reviewer: str,
-    stage: str,
     vote: str,
-    reason: str | None = None,
-    config: ScreeningConfig = ScreeningConfig(),
-    other_methods: Collection[int] = (),
+    reason: str | None,
+    config: ScreeningConfig,
 ) -> list[NewEvent]:
-    """Check a reviewer's vote against the log and return the event that records it.
+    """Check a reviewer's vote and return the event that records it, from the log's parts
+    already folded: the stage's votes (``state``), the records it screens (``eligible``; see
+    :func:`eligible_records`) and the standing stop.
 
     A reviewer may change their vote until the record's independent votes are complete.
-    ``other_methods``: as for :func:`eligible_records`.
+
+    >>> from datetime import UTC, datetime
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> state = StageState.from_events([Event(1, t, "ana", EventKind.DECISION, "ta", 7, "include")], "ta")
+    >>> check_vote(state, {7}, StopState(), record_id=7, reviewer="ben", vote="exclude",
+    ...            reason=None, config=ScreeningConfig())[0].value
+    'exclude'
     """
-    stage = parse_enum(Stage, stage, "stage").value
+    stage = state.stage
     vote = parse_enum(Vote, vote, "decision").value
     if not reviewer.strip():
         raise RecordsError("a vote needs the reviewer's name")
     _check_reason(stage, vote, reason, config)
-    eligible = eligible_records(record_ids, events, stage, config.reviewers_required, other_methods)
     if record_id not in eligible:
-        stop = StopState.from_events(events)
         if stage == Stage.TITLE_ABSTRACT and record_id in stop.set_aside:
             raise RecordsError(
                 f"record {record_id} was set aside when screening stopped (rule {stop.rule!r}, "
                 f"event {stop.event_id}); resume screening to vote on it"
             )
         raise RecordsError(f"record {record_id} is not up for screening at stage {stage}")
-    state = StageState.from_events(events, stage, config.reviewers_required)
     if state.complete(record_id):
         raise RecordsError(
             f"record {record_id} already has its {state.required_for(record_id)} independent "

@@ -126,6 +126,46 @@ def _safe_sample(labels: np.ndarray, seed: int) -> RandomSample:
     return RandomSample(size, int(labels[drawn].sum()))
 
 
+def stopping_points(
+    order_labels: Sequence[int] | np.ndarray,
+    labels: Sequence[int] | np.ndarray,
+    seed: int,
+    *,
+    stop_run: int | None = None,
+    recall_target: float = 0.95,
+    alpha: float = 0.05,
+) -> dict[str, dict[str, Any]]:
+    """Where each stopping rule stops on a simulated screening: per rule, the records
+    screened (``None``: never), the recall there and the work saved (share of the screening
+    order not screened). ``order_labels``: true labels in screening order after the priors;
+    ``labels``: every record's label (SAFE's random sample is drawn from them with ``seed``).
+
+    >>> points = stopping_points([1, 1] + [0] * 98, [1, 1, 1] + [0] * 99, seed=0)
+    >>> points["50 consecutive irrelevant"]
+    {'screened': 52, 'recall': 1.0, 'work_saved': 0.48}
+    """
+    y = np.asarray(order_labels, dtype=int)
+    every = np.asarray(labels, dtype=int)
+    recall = np.cumsum(y) / max(int(y.sum()), 1)
+    run = stop_run if stop_run is not None else max(50, math.ceil(0.05 * len(every)))
+    stopping = {}
+    for name, point in (
+        (f"{run} consecutive irrelevant", consecutive_irrelevant_stop(y, run)),
+        (
+            f"Callaghan & Müller-Hansen (recall {recall_target:g}, alpha {alpha:g})",
+            statistical_stop(y, recall_target, alpha),
+        ),
+        ("knee (Cormack & Grossman)", knee_stop_point(y)),
+        ("SAFE phase 2 (Boetje & van de Schoot)", safe_stop(y, _safe_sample(every, seed))),
+    ):
+        stopping[name] = {
+            "screened": point,
+            "recall": None if point is None else float(recall[point - 1]),
+            "work_saved": None if point is None else 1 - point / len(y),
+        }
+    return stopping
+
+
 def draw_priors(labels: Sequence[int] | np.ndarray, seed: int) -> list[int]:
     """One relevant and one irrelevant record index, drawn reproducibly from ``seed``.
 
@@ -256,22 +296,9 @@ def simulate(
             order.extend(int(i) for i in ranked[batch:])
     order_labels = y[order]
     found = metrics(order_labels)
-    run = stop_run if stop_run is not None else max(50, math.ceil(0.05 * len(y)))
-    stopping = {}
-    for name, point in (
-        (f"{run} consecutive irrelevant", consecutive_irrelevant_stop(order_labels, run)),
-        (
-            f"Callaghan & Müller-Hansen (recall {recall_target:g}, alpha {alpha:g})",
-            statistical_stop(order_labels, recall_target, alpha),
-        ),
-        ("knee (Cormack & Grossman)", knee_stop_point(order_labels)),
-        ("SAFE phase 2 (Boetje & van de Schoot)", safe_stop(order_labels, _safe_sample(y, seed))),
-    ):
-        stopping[name] = {
-            "screened": point,
-            "recall": None if point is None else found["recall_curve"][point - 1],
-            "work_saved": None if point is None else 1 - point / len(order),
-        }
+    stopping = stopping_points(
+        order_labels, y, seed, stop_run=stop_run, recall_target=recall_target, alpha=alpha
+    )
     return SimulationResult(
         seed=seed,
         model=ranker.model.name,

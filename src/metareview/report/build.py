@@ -11,6 +11,8 @@ Layout of ``OUTDIR``::
     tables/table-<group>.csv, tables/tables.xlsx
     tables/metaregression.csv/.xlsx        meta-regressions (when the plan has any)
     tables/summary-of-findings.html/.csv   GRADE (unless ``[grade] enabled = false``)
+    tables/multiverse-<id>.csv/.parquet    each multiverse's specifications (results.json
+                                           holds its summary and test)
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from metareview import __version__
 from metareview.plan.expand import slug
 from metareview.plan.grade_review import assess_review
 from metareview.plan.models import MULTILEVEL_MODELS
+from metareview.plan.multiverse_record import MultiverseRecord
 from metareview.plan.results import AnalysisRecord, ReviewResults, json_text
+from metareview.plan.robustness import GOSH_SUBSETS
 from metareview.plan.runner import source_digest
 from metareview.report.baujat_plot import baujat_plot
 from metareview.report.bubble_plot import bubble_data, bubble_plot, single_continuous_moderator
@@ -39,6 +43,8 @@ from metareview.report.gosh_plot import gosh_plot
 from metareview.report.html import PRISMA_GROUP, ROB_GROUP, RenderedFigure, render_html
 from metareview.report.leave_one_out_plot import leave_one_out_plot
 from metareview.report.multilevel_forest import multilevel_forest_data
+from metareview.report.multiverse_section import multiverse_figure, write_specifications
+from metareview.report.plot_inputs import FilledStudies
 from metareview.report.prisma_diagram import save_prisma_diagram
 from metareview.report.rob_figures import rob_figure, rob_table
 from metareview.report.small_study_table import small_study_ran
@@ -47,16 +53,15 @@ from metareview.rob.prisma import PrismaCounts
 from metareview.rob.sof import sof_csv, sof_html
 from metareview.rob.table import RobTable
 from metareview.stats.bias.funnel import funnel_data
-from metareview.stats.bias.trimfill import trim_and_fill
-from metareview.stats.gosh import gosh
-from metareview.stats.influence import influence
-from metareview.stats.leave_one_out import leave_one_out
-from metareview.stats.pooling import pool
+from metareview.stats.gosh import GoshResult
+from metareview.stats.influence import InfluenceResult
+from metareview.stats.leave_one_out import LeaveOneOutResult
 
 Progress = Callable[[str, int, int], None]
 DEFAULT_FORMATS = ("svg",)
-GOSH_SUBSETS = 20_000
-FIGURE_PREFIXES = ("forest-", "funnel-", "loo-", "baujat-", "gosh-", "bubble-", "rob-", "prisma")
+FIGURE_PREFIXES = (
+    "forest-", "funnel-", "loo-", "baujat-", "gosh-", "bubble-", "rob-", "prisma", "multiverse-",
+)  # fmt: skip
 FIGURE_KEYS = ".keys.json"
 
 
@@ -77,6 +82,7 @@ class FigureJob:
     rob_column: str | None = None
     rob_table: RobTable | None = None
     metaregression: int | None = None  # index of the meta-regression of a bubble plot
+    multiverse: MultiverseRecord | None = None  # the multiverse of a specification curve
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -165,7 +171,7 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                     kind="funnel",
                 )
             )
-        if record.leave_one_out:
+        if record.leave_one_out and record.result["leave_one_out"] and record.result["influence"]:
             for kind, name in (
                 ("loo", "Leave-one-out forest plot"),
                 (
@@ -187,7 +193,7 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                         kind=kind,
                     )
                 )
-        if spec.get("gosh"):
+        if record.gosh is not None:
             jobs.append(
                 FigureJob(
                     f"gosh-{slug(spec['id'])}",
@@ -235,6 +241,24 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                         **extra,
                     )
                 )
+    for multiverse in results.multiverses:
+        if multiverse.summary["fitted"]:
+            jobs.append(
+                FigureJob(
+                    f"multiverse-{slug(multiverse.id)}",
+                    multiverse.group,
+                    f"Specification curve: {multiverse.title}. Each specification's estimate "
+                    "with its CI, sorted (blue: significant; dashed: the median), above the "
+                    "choices it made.",
+                    None,
+                    "",
+                    None,
+                    folder,
+                    **extra,
+                    kind="multiverse",
+                    multiverse=multiverse,
+                )
+            )
     return jobs
 
 
@@ -249,25 +273,16 @@ def _multilevel_forest(results: ReviewResults, record: AnalysisRecord) -> Analys
 
 
 def funnel_figure(record: AnalysisRecord) -> Figure:
-    """The contour-enhanced funnel plot of ``record`` with its trim-and-fill studies."""
+    """The contour-enhanced funnel plot of ``record`` with its trim-and-fill studies, as the
+    run stored them."""
     result = record.result
-    yi = [study["yi"] for study in result["studies"]]
-    vi = [study["vi"] for study in result["studies"]]
-    settings = {
-        "method": result["method"],
-        "ci_method": result["ci_method"],
-        "level": result["level"],
-        "preset": result["preset"],
-    }
+    stored = result["small_study"]["trim_and_fill"]  # None: not asked for, or it failed
     filled = None
-    stored = result["small_study"]["trim_and_fill"]  # the run's estimator and side
-    if "trimfill" in record.spec["small_study"] and stored is not None:  # None: it failed
-        filled = trim_and_fill(
-            yi, vi, estimator=stored.get("estimator", "L0"), side=stored["side"], **settings
-        )
+    if "trimfill" in record.spec["small_study"] and stored is not None:
+        filled = FilledStudies.from_dict(stored)
     funnel = funnel_data(
-        yi,
-        vi,
+        [study["yi"] for study in result["studies"]],
+        [study["vi"] for study in result["studies"]],
         center=result[record.model]["estimate"],
         level=result["level"],
         labels=[study["study"] for study in result["studies"]],
@@ -301,49 +316,29 @@ def bubble_figure(record: AnalysisRecord, index: int) -> Figure:
 
 
 def diagnostic_figure(record: AnalysisRecord, kind: str) -> Figure:
-    """Leave-one-out forest plot (``loo``) or Baujat plot (``baujat``) of ``record``."""
+    """Leave-one-out forest plot (``loo``) or Baujat plot (``baujat``) of ``record``, from the
+    leave-one-out and influence sections the run stored (random-effects model)."""
     result = record.result
-    studies = result["studies"]
-    yi, vi = [s["yi"] for s in studies], [s["vi"] for s in studies]
-    labels = [str(s["study"]) for s in studies]
-    settings = {
-        "method": result["method"],
-        "ci_method": result["ci_method"],
-        "level": result["level"],
-        "preset": result["preset"],
-    }
     if kind == "loo":
-        figure = Figure(figsize=(6.5, 1.2 + 0.22 * len(studies)))
+        figure = Figure(figsize=(6.5, 1.2 + 0.22 * len(result["studies"])))
         ax = figure.add_subplot()
-        leave_one_out_plot(
-            leave_one_out(yi, vi, studies=labels, **settings),
-            pool(yi, vi, studies=labels, **settings),
-            ax=ax,
+        rows = LeaveOneOutResult.from_dict(
+            result["leave_one_out"], result["method"], result["ci_method"]
         )
+        leave_one_out_plot(rows, result["random"], ax=ax)
     else:
         figure = Figure(figsize=(6.0, 4.8))
         ax = figure.add_subplot()
-        baujat_plot(influence(yi, vi, method=result["method"], studies=labels), ax=ax)
+        baujat_plot(InfluenceResult.from_dict(result["influence"], result["method"]), ax=ax)
     figure.tight_layout()
     return figure
 
 
 def gosh_figure(record: AnalysisRecord) -> Figure:
-    """GOSH plot of ``record`` (subsets fitted with its τ² method; points rasterised so the SVG
-    stays small)."""
-    result = record.result
-    studies = result["studies"]
-    fitted = gosh(
-        [s["yi"] for s in studies],
-        [s["vi"] for s in studies],
-        method=result["method"],
-        subsets=GOSH_SUBSETS,
-        seed=0,
-        studies=[str(s["study"]) for s in studies],
-    )
+    """GOSH plot of ``record``'s stored cloud (points rasterised so the SVG stays small)."""
     figure = Figure(figsize=(6.0, 4.8))
     ax = figure.add_subplot()
-    gosh_plot(fitted, ax=ax)
+    gosh_plot(GoshResult.from_dict(record.gosh), ax=ax)
     for collection in ax.collections:
         collection.set_rasterized(True)
     figure.tight_layout()
@@ -370,6 +365,7 @@ def figure_key(job: FigureJob) -> str:
         "rob": [job.rob_column, repr(job.rob_table)],
         "metaregression": job.metaregression,
         "record": job.record.to_dict() if job.record is not None else None,
+        "multiverse": job.multiverse.to_dict() if job.multiverse is not None else None,
     }
     return hashlib.sha256(json_text(document).encode()).hexdigest()
 
@@ -382,6 +378,8 @@ def draw(job: FigureJob) -> RenderedFigure:
         figure = funnel_figure(job.record)
     elif job.kind == "gosh":
         figure = gosh_figure(job.record)
+    elif job.kind == "multiverse":
+        figure = multiverse_figure(job.multiverse)
     elif job.kind == "bubble":
         figure = bubble_figure(job.record, job.metaregression)
     elif job.kind in ("loo", "baujat"):
@@ -474,8 +472,10 @@ def write_report(
     progress = progress or (lambda *_: None)
     figures_dir = outdir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
-    (outdir / "results.json").write_text(results.to_json(), encoding="utf-8")
+    (outdir / "results.json").write_text(results.to_json(multiverse_rows=False), encoding="utf-8")
     write_tables(results, outdir / "tables")
+    for multiverse in results.multiverses:
+        write_specifications(multiverse.specifications, outdir / multiverse.table)
     assessments = assess_review(results)
     sof = sof_html(assessments) if assessments else None
     if assessments:

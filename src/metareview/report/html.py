@@ -18,6 +18,7 @@ from metareview.plan.results import ReviewResults, combined_rows
 from metareview.report.metaregression_table import metaregression_block
 from metareview.report.methods_text import methods_paragraph, results_paragraph
 from metareview.report.models_table import models_block
+from metareview.report.multiverse_section import multiverse_block
 from metareview.report.numbers import ci_label, effect_symbol, fixed, p_value, shown_scale
 from metareview.report.small_study_table import small_study_block
 from metareview.report.tables import NAMED_IN_BRIEF, format_table, groups, summary_table
@@ -127,11 +128,15 @@ def render_html(
         records = [r for r in results.analyses if r.spec["group"] == group]
         table = format_table(summary_table(results, group))
         group_id = f"group-{slug(group)}"
-        group_figures = []
+        group_figures, curves = [], {}
         for figure in figures:
             if figure.group == group:
                 number += 1
-                group_figures.append(_figure_block(figure, number))
+                block = _figure_block(figure, number)
+                if figure.id.startswith("multiverse-"):
+                    curves[figure.id] = block
+                else:
+                    group_figures.append(block)
         group_blocks.append(
             {
                 "id": group_id,
@@ -154,6 +159,11 @@ def render_html(
                     block
                     for r in records
                     if (block := small_study_block(r, results.plan)) is not None
+                ],
+                "multiverse": [
+                    multiverse_block(m, curves.get(f"multiverse-{slug(m.id)}"))
+                    for m in results.multiverses
+                    if m.group == group
                 ],
                 "metaregression": [
                     {**metaregression_block(section, r.id, index), "title": r.spec["title"]}

@@ -25,6 +25,7 @@ from metareview.plan.runner import combine_rho
 from metareview.report.forest_data import all_mirrored
 from metareview.report.metaregression_table import metaregression_sentence
 from metareview.report.models_table import models_methods
+from metareview.report.multiverse_section import multiverse_methods
 from metareview.report.numbers import (
     ci_label,
     effect_symbol,
@@ -56,6 +57,8 @@ REFERENCES = {
     "permutation": "Higgins JPT, Thompson SG. Controlling the risk of spurious findings from meta-regression. Stat Med. 2004;23(11):1663-1682.",
     "grade": "Guyatt GH, Oxman AD, Vist GE, et al. GRADE: an emerging consensus on rating quality of evidence and strength of recommendations. BMJ. 2008;336:924-926.",
     "handbook": "Higgins JPT, Thomas J, Chandler J, et al., editors. Cochrane Handbook for Systematic Reviews of Interventions. Version 6.4. Cochrane; 2023.",
+    "voracek": "Voracek M, Kossmeier M, Tran US. Which data to meta-analyze, and how? A specification-curve and multiverse-analysis approach to meta-analysis. Z Psychol. 2019;227(1):64-82.",
+    "simonsohn": "Simonsohn U, Simmons JP, Nelson LD. Specification curve analysis. Nat Hum Behav. 2020;4:1208-1214.",
     "metapsytools": "Harrer M, Kuper P, Cuijpers P. metapsyTools: several R helper functions for the Metapsy database. R package, version 1.0.4 or later.",
     "influence": "Viechtbauer W, Cheung MWL. Outlier and influence diagnostics for meta-analysis. Res Synth Methods. 2010;1(2):112-125.",
     "threelevel": "Konstantopoulos S. Fixed effects and variance components estimation in three-level meta-analysis. Res Synth Methods. 2011;2(1):61-76.",
@@ -223,6 +226,10 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
     parts += _own_settings(plan, settings, cite)
     parts += _own_analyses(plan, runs, settings, cite)
     parts += _grade_text(results, cite)
+    if results.multiverses:
+        tested = any(m.test is not None for m in results.multiverses)
+        voracek, test = cite.cite("voracek"), cite.cite("simonsohn") if tested else ""
+        parts.append(multiverse_methods(results.multiverses, voracek, test))
     return " ".join(parts), cite.references()
 
 

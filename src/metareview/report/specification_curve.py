@@ -1,6 +1,7 @@
 """The specification-curve plot of a multiverse analysis (Simonsohn et al. 2020; Voracek et
 al. 2019): every fitted specification's estimate with its CI, sorted, above a panel that marks
-which choice each specification made."""
+which choice each specification made. CIs beyond the 5th and 95th percentiles of their bounds
+run off the axis."""
 
 from __future__ import annotations
 
@@ -32,7 +33,12 @@ def specification_curve(
     import matplotlib.pyplot as plt
 
     fits = result.fitted().sort_values("estimate", kind="stable")
-    rows = [(c, level) for c in result.choices for level in dict.fromkeys(fits[c].astype(str))]
+    # the choices' levels in the order the multiverse crossed them
+    rows = [
+        (c, level)
+        for c in result.choices
+        for level in dict.fromkeys(result.fitted()[c].astype(str))
+    ]
     if axes is None:
         _, axes = plt.subplots(
             2, 1, sharex=True, figsize=(8, 3 + 0.22 * len(rows)),
@@ -47,6 +53,7 @@ def specification_curve(
     top.axhline(0, color="black", linewidth=0.6)
     median = fits["estimate"].median()
     top.axhline(median, color=SIGNIFICANT, linestyle="--", linewidth=0.8)
+    top.set_ylim(*_limits(fits))
     top.set_ylabel(f"Estimate ({result.factors.level:.0%} CI)")
     top.set_title(
         f"{len(fits)} specifications; median {median:.2f}; "
@@ -62,3 +69,15 @@ def specification_curve(
     bottom.set_xlabel("Specification (sorted by estimate)")
     bottom.set_xlim(-1, max(len(fits), 1))
     return top, bottom
+
+
+def _limits(fits) -> tuple[float, float]:
+    """The curve's y range: every estimate and 0, and the CIs up to their 5th and 95th
+    percentiles, so a few very wide CIs (e.g. of two studies under Knapp–Hartung) run off the
+    axis instead of flattening the curve."""
+    if fits.empty:
+        return -1.0, 1.0
+    low = min(fits["estimate"].min(), np.nanpercentile(fits["ci_lower"], 5), 0.0)
+    high = max(fits["estimate"].max(), np.nanpercentile(fits["ci_upper"], 95), 0.0)
+    pad = 0.05 * (high - low or 1.0)
+    return float(low - pad), float(high + pad)

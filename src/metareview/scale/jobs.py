@@ -4,7 +4,8 @@ is an ordinary call of the library, so results equal those of one local call.
 - :func:`multiverse_chunks`: a multiverse, one chunk per study-set and effect-handling level;
 - :func:`pool_many_parquet`: one meta-analysis per group of a Parquet dataset too large for
   memory, streamed in record batches (groups must be contiguous);
-- :func:`simulate_many`: screening simulations over data sets × seeds × models.
+- :func:`simulate_many`: screening simulations over data sets × seeds × models;
+- :func:`gosh_chunks`: GOSH, its subsets fitted in parts of whole blocks.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from metareview.errors import InputError
@@ -21,6 +23,7 @@ from metareview.plan.multiverse import Factors, MultiverseResult, effect_levels,
 from metareview.records.simulation import SimulationResult, simulate
 from metareview.scale.backend import LocalBackend
 from metareview.stats.batch import pool_many
+from metareview.stats.gosh import GoshResult, block_rows, fit_subsets, gosh
 
 
 def multiverse_chunks(
@@ -153,3 +156,38 @@ def simulate_many(jobs: Sequence[SimulationJob], backend: Any = None) -> list[Si
 
 def _simulate(job: SimulationJob) -> SimulationResult:
     return simulate(job.texts, job.labels, seed=job.seed, model=job.model)
+
+
+def gosh_chunks(
+    yi: Any, vi: Any, backend: Any = None, *, chunk_subsets: int = 100_000, **options: Any
+) -> GoshResult:
+    """:func:`~metareview.stats.gosh.gosh` (``options``: ``method``, ``subsets``, ``seed`` …)
+    with its subsets fitted on ``backend`` in parts of about ``chunk_subsets``: the subsets
+    are drawn here, from the same seed, and every part starts on a block boundary of
+    :func:`~metareview.stats.gosh.fit_subsets`, so the result is identical to ``gosh``'s.
+
+    >>> local = gosh([0.1, 0.3, 0.5, 0.2], [0.01, 0.02, 0.03, 0.02], method="REML", subsets=9,
+    ...              limit=1, seed=4)
+    >>> parted = gosh_chunks([0.1, 0.3, 0.5, 0.2], [0.01, 0.02, 0.03, 0.02], method="REML",
+    ...                      subsets=9, limit=1, seed=4, chunk_subsets=1)
+    >>> bool((parted.estimate == local.estimate).all() and (parted.tau2 == local.tau2).all())
+    True
+    """
+    if chunk_subsets < 1:
+        raise InputError(f"chunk_subsets must be at least 1; got {chunk_subsets}")
+    backend = backend or LocalBackend()
+
+    def fit_parts(yi: np.ndarray, vi: np.ndarray, membership: np.ndarray, method: str):
+        rows = block_rows(membership.shape[1])
+        size = max(1, round(chunk_subsets / rows)) * rows
+        parts = [membership[start : start + size] for start in range(0, len(membership), size)]
+        fitted = list(backend.map(_gosh_part, parts, yi=yi, vi=vi, method=method))
+        return {key: np.concatenate([part[key] for part in fitted]) for key in fitted[0]}
+
+    return gosh(yi, vi, fitter=fit_parts, **options)
+
+
+def _gosh_part(
+    membership: np.ndarray, yi: np.ndarray, vi: np.ndarray, method: str
+) -> dict[str, np.ndarray]:
+    return fit_subsets(yi, vi, membership, method)

@@ -43,6 +43,7 @@ _REML_TOL = 1e-10  # pool()'s tolerance on τ², relative to τ² plus the mean 
 _REML_NEAR = 1e-8  # Fisher scoring hands over to Newton steps at this relative change
 _REML_MAXITER = 1000
 _NEWTON_STEPS = 50
+_CLOUD_ARRAYS = ("estimate", "tau2", "i2", "h2", "q", "subset_k")  # per subset, in to_dict
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,21 @@ class GoshResult:
             raise InputError(f"membership must be one of columns, bitmask; got {membership!r}")
         return frame
 
-    def to_dict(self) -> dict[str, Any]:
-        """Summary of the cloud (the per-subset values are in :meth:`to_frame`)."""
-        return {
+    def to_dict(self, cloud: bool = False) -> dict[str, Any]:
+        """Summary of the cloud; with ``cloud=True`` also every subset's values (``membership``
+        as the hexadecimal bytes of one little-endian bitmask per subset, study ``j`` being bit
+        ``j``), which
+        :meth:`from_dict` reads back exactly.
+
+        >>> res = gosh([0.2, 0.4, 0.9], [0.04, 0.05, 0.04], method="DL")
+        >>> document = res.to_dict(cloud=True)
+        >>> document["membership"][:4], document["subset_k"][:4]
+        (['01', '02', '04', '03'], [1, 1, 1, 2])
+        >>> back = GoshResult.from_dict(document)
+        >>> bool((back.estimate == res.estimate).all() and (back.membership == res.membership).all())
+        True
+        """
+        document: dict[str, Any] = {
             "method": self.method,
             "k": self.k,
             "studies": list(self.studies),
@@ -127,6 +140,41 @@ class GoshResult:
             "estimate_range": [float(np.nanmin(self.estimate)), float(np.nanmax(self.estimate))],
             "i2_range": [float(np.nanmin(self.i2)), float(np.nanmax(self.i2))],
         }
+        if cloud:
+            packed = np.packbits(self.membership, axis=1, bitorder="little")
+            document["membership"] = [row.tobytes().hex() for row in packed]
+            for name in _CLOUD_ARRAYS:
+                document[name] = getattr(self, name).tolist()
+            if self.converged is not None:
+                document["converged"] = self.converged.tolist()
+        return document
+
+    @classmethod
+    def from_dict(cls, document: dict[str, Any]) -> GoshResult:
+        """The result that ``to_dict(cloud=True)`` wrote (``None`` values, written for NaN, are
+        NaN again)."""
+        if "membership" not in document:
+            raise InputError("this GOSH document has no cloud; write it with to_dict(cloud=True)")
+        k = int(document["k"])
+        packed = b"".join(bytes.fromhex(row) for row in document["membership"])
+        rows = np.frombuffer(packed, dtype=np.uint8).reshape(len(document["membership"]), -1)
+        membership = np.unpackbits(rows, axis=1, count=k, bitorder="little").astype(bool)
+        arrays = {
+            name: np.array([np.nan if v is None else v for v in document[name]], dtype=float)
+            for name in _CLOUD_ARRAYS
+            if name != "subset_k"
+        }
+        converged = document.get("converged")
+        return cls(
+            method=document["method"],
+            studies=tuple(document["studies"]),
+            membership=membership,
+            subset_k=np.asarray(document["subset_k"], dtype=np.int64),
+            exhaustive=document["exhaustive"],
+            seed=document["seed"],
+            converged=None if converged is None else np.asarray(converged, dtype=bool),
+            **arrays,
+        )
 
     def summary(self) -> str:
         kind = "all subsets" if self.exhaustive else f"random subsets (seed {self.seed})"
@@ -244,7 +292,7 @@ def fit_subsets(
     yi = np.asarray(yi, dtype=float)
     vi = np.asarray(vi, dtype=float)
     n, k = membership.shape
-    rows = max(1, _BLOCK_CELLS // max(k, 1))
+    rows = block_rows(k)
     keys = ("estimate", "tau2", "i2", "h2", "q", "converged")
     out = {key: np.empty(n, dtype=bool if key == "converged" else float) for key in keys}
     for start in range(0, n, rows):
@@ -253,6 +301,17 @@ def fit_subsets(
             out[key][start : start + rows] = fitted[key]
     out["subset_k"] = membership.sum(axis=1)
     return out
+
+
+def block_rows(k: int) -> int:
+    """Subsets :func:`fit_subsets` fits at once for ``k`` studies; a part of the subsets
+    starting at a multiple of it is fitted exactly as within the whole (same blocks, same
+    arithmetic), so parts fitted apart and joined give identical results.
+
+    >>> block_rows(30), block_rows(1000)
+    (8333, 250)
+    """
+    return max(1, _BLOCK_CELLS // max(k, 1))
 
 
 def _subset_sums(membership: np.ndarray, columns: np.ndarray) -> np.ndarray:
@@ -426,6 +485,7 @@ def gosh(
     limit: int | None = None,
     seed: int | None = 0,
     studies: Any = None,
+    fitter: Any = None,
 ) -> GoshResult:
     """Fit the meta-analysis on subsets of the studies.
 
@@ -439,6 +499,8 @@ def gosh(
     limit : fit all subsets when ``2^k − 1 ≤ limit`` (default: ``subsets``).
     seed : seed of the random subsets, for reproducible clouds.
     studies : study labels (default ``"1"``, ``"2"``, …).
+    fitter : a function like :func:`fit_subsets` (``yi, vi, membership, method``) that fits
+        the subsets elsewhere, e.g. in parts on a cluster (:mod:`metareview.scale.jobs`).
 
     >>> res = gosh([0.2, 0.4, 0.9], [0.04, 0.05, 0.04], method="FE")
     >>> res.to_frame().columns.tolist()
@@ -461,7 +523,7 @@ def gosh(
     exhaustive = k <= 30 and 2**k - 1 <= limit
     _check_memory(k, 2**k - 1 if exhaustive else int(subsets))
     membership = all_subsets(k) if exhaustive else random_subsets(k, int(subsets), seed)
-    fitted = fit_subsets(yi, vi, membership, method)
+    fitted = (fitter or fit_subsets)(yi, vi, membership, method)
     return GoshResult(
         method=method,
         studies=labels,

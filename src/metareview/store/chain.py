@@ -40,15 +40,18 @@ def _utc_text(at: datetime) -> str:
     return at.astimezone(UTC).isoformat()
 
 
-def event_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
-    """SHA-256 (hex) of an event's content and its predecessor's hash.
+def event_hash(
+    prev_hash: str, row: Mapping[str, Any], fields: tuple[str, ...] = HASHED_FIELDS
+) -> str:
+    """SHA-256 (hex) of an event's content (``fields``, which include ``at`` and ``data``;
+    by default those of the ``events`` table) and its predecessor's hash.
 
     >>> row = {"at": datetime(2026, 1, 1, tzinfo=UTC), "actor": "ana", "kind": "import",
     ...        "stage": None, "record_id": None, "value": None, "reason": None, "data": None}
     >>> len(event_hash(GENESIS, row)), event_hash(GENESIS, row) == event_hash(GENESIS, row)
     (64, True)
     """
-    content = {name: row[name] for name in HASHED_FIELDS}
+    content = {name: row[name] for name in fields}
     content["at"] = _utc_text(row["at"])
     content["data"] = row["data"] or {}
     text = json.dumps([prev_hash, content], sort_keys=True, ensure_ascii=True)
@@ -88,8 +91,11 @@ class ChainCheck:
         return f"broken at event {self.broken_at}: {self.problem} ({self.events} events checked)"
 
 
-def verify_chain(rows: Iterable[Mapping[str, Any]]) -> ChainCheck:
-    """Check every stored ``prev_hash``/``hash`` pair of the log, in id order."""
+def verify_chain(
+    rows: Iterable[Mapping[str, Any]], fields: tuple[str, ...] = HASHED_FIELDS
+) -> ChainCheck:
+    """Check every stored ``prev_hash``/``hash`` pair of a log, in id order (``fields``: the
+    hashed content, as for :func:`event_hash`)."""
     expected_prev = GENESIS
     count = 0
     for row in rows:
@@ -99,7 +105,7 @@ def verify_chain(rows: Iterable[Mapping[str, Any]]) -> ChainCheck:
             if expected_prev == GENESIS:
                 problem = "the first event does not start the chain"
             return ChainCheck(count, expected_prev, row["id"], problem)
-        recomputed = event_hash(row["prev_hash"], row)
+        recomputed = event_hash(row["prev_hash"], row, fields)
         if row["hash"] != recomputed:
             problem = "its content does not match its stored hash"
             return ChainCheck(count, expected_prev, row["id"], problem)

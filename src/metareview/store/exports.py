@@ -32,7 +32,8 @@ from sqlalchemy import select
 from metareview.records.audit import open_vote_events
 from metareview.records.events import Event, EventKind
 from metareview.records.record import Record
-from metareview.store.project import Project, _event_from_row
+from metareview.store.log_state import event_from_row
+from metareview.store.project import Project
 from metareview.store.review import passed_stage, screening_config
 from metareview.store.schema import events as events_table
 
@@ -96,7 +97,7 @@ def _shown_events(project: Project) -> tuple[list[tuple[Event, Any]], int]:
     were left out (open votes: see :func:`~metareview.records.audit.open_vote_events`)."""
     with project.engine.connect() as connection:
         rows = connection.execute(select(events_table).order_by(events_table.c.id)).mappings()
-        pairs = [(_event_from_row(row), row) for row in rows.all()]
+        pairs = [(event_from_row(row), row) for row in rows.all()]
     required = screening_config(project).reviewers_required
     hidden = open_vote_events([e for e, _ in pairs], reviewers_required=required)
     return [(e, row) for e, row in pairs if e.id not in hidden], len(hidden)

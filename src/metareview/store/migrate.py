@@ -4,7 +4,7 @@
 >>> engine = create_engine("sqlite://")
 >>> upgrade(engine)
 >>> sorted(inspect(engine).get_table_names())
-['accounts', 'alembic_version', 'events', 'full_texts', 'imports', 'invitations', 'login_failures', 'records', 'sessions']
+['accounts', 'alembic_version', 'events', 'full_texts', 'imports', 'invitations', 'login_failures', 'records', 'sessions', 'study_events']
 >>> current_revision(engine) == head_revision()
 True
 """

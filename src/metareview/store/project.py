@@ -34,6 +34,7 @@ from metareview.records.events import Event, EventKind, NewEvent
 from metareview.records.record import Record, SourceKind
 from metareview.store import migrate
 from metareview.store.chain import GENESIS, ChainCheck, event_hash, verify_chain
+from metareview.store.log_state import LogState, event_from_row
 from metareview.store.schema import events, imports, records
 
 SOURCE_KINDS = tuple(kind.value for kind in SourceKind)
@@ -110,6 +111,7 @@ class Project:
     def __init__(self, engine: Engine, url: str):
         self.engine = engine
         self.url = url
+        self._log = LogState()
 
     @classmethod
     def open(cls, location: str | Path, *, create: bool = True) -> Project:
@@ -279,22 +281,40 @@ class Project:
         ``plan`` receives every event so far, under the write lock: no other writer can
         append between the check and the write.
         """
+        return self.append_planned(lambda log: plan(tuple(log.events)))
+
+    def append_planned(self, plan: Callable[[LogState], Sequence[NewEvent]]) -> tuple[Event, ...]:
+        """As :meth:`append_checked`, but ``plan`` receives the up-to-date :class:`LogState`
+        (its folded votes and pools), so a check need not fold the whole log again."""
         with self._write() as connection:
-            new = plan(self._select(connection))
+            with self._log.lock:
+                self._log.refresh(connection)
+                new = plan(self._log)
             return self._insert(connection, new, datetime.now(UTC))
+
+    def log(self) -> LogState:
+        """The log's state, brought up to date (see :mod:`metareview.store.log_state`)."""
+        with self.engine.connect() as connection:
+            self._log.refresh(connection)
+        return self._log
 
     def events(self, kind: EventKind | str | None = None) -> tuple[Event, ...]:
         """The log in order (optionally only one kind)."""
-        with self.engine.connect() as connection:
-            return self._select(connection, kind)
+        log = self.log()
+        with log.lock:
+            if kind is None:
+                return tuple(log.events)
+            return tuple(e for e in log.events if e.kind == kind)
+
+    def settings(self) -> dict[str, Any]:
+        """Every project setting's latest value (see :meth:`set_setting`)."""
+        log = self.log()
+        with log.lock:
+            return dict(log.settings)
 
     def setting(self, key: str, default: Any = None) -> Any:
         """The latest value of a project setting (see :meth:`set_setting`)."""
-        value = default
-        for e in self.events(EventKind.SETTING):
-            if e.value == key:
-                value = e.data.get("value")
-        return value
+        return self.settings().get(key, default)
 
     def set_setting(self, key: str, value: Any, *, actor: str) -> None:
         """Change a project setting; the change is logged like any decision."""
@@ -311,14 +331,6 @@ class Project:
         with self.engine.connect() as connection:
             rows = connection.execute(select(events).order_by(events.c.id)).mappings()
             return verify_chain(rows)
-
-    @staticmethod
-    def _select(connection: Connection, kind: EventKind | str | None = None) -> tuple[Event, ...]:
-        query = select(events).order_by(events.c.id)
-        if kind is not None:
-            query = query.where(events.c.kind == str(kind))
-        rows = connection.execute(query).mappings().all()
-        return tuple(_event_from_row(row) for row in rows)
 
     @staticmethod
     def _insert(
@@ -345,7 +357,7 @@ class Project:
                 event_id = connection.execute(insert(events).values(**row)).inserted_primary_key[0]
             except SQLAlchemyError as err:
                 raise StoreError(f"cannot append {item.kind.value} event: {_reason(err)}") from err
-            stored.append(_event_from_row({"id": event_id, **row}))
+            stored.append(event_from_row({"id": event_id, **row}))
         return tuple(stored)
 
 
@@ -362,20 +374,3 @@ def _reason(err: SQLAlchemyError) -> str:
     """The database's own message, first line only (SQLAlchemy's text repeats the row)."""
     orig = getattr(err, "orig", None) or err
     return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
-
-
-def _event_from_row(row: Any) -> Event:
-    at = row["at"]
-    if at.tzinfo is None:  # SQLite keeps no zone; we always write UTC
-        at = at.replace(tzinfo=UTC)
-    return Event(
-        id=row["id"],
-        at=at,
-        actor=row["actor"],
-        kind=EventKind(row["kind"]),
-        stage=row["stage"],
-        record_id=row["record_id"],
-        value=row["value"],
-        reason=row["reason"],
-        data=dict(row["data"] or {}),
-    )

@@ -30,7 +30,7 @@ from metareview.records.duplicate_log import (
     new_duplicate_events,
     person_decisions,
 )
-from metareview.records.events import Event, EventKind, NewEvent
+from metareview.records.events import Event, EventKind, NewEvent, parse_enum
 from metareview.records.record import OTHER_METHODS
 from metareview.records.screening import (
     DEFAULT_EXCLUSION_REASONS,
@@ -39,15 +39,16 @@ from metareview.records.screening import (
     ScreeningConfig,
     Stage,
     StageState,
+    check_vote,
     eligible_records,
     passed_records,
     plan_resolution,
     plan_retrieval,
     plan_undo,
-    plan_vote,
 )
 from metareview.records.stopping import plan_resume, plan_stop
 from metareview.records.studies import plan_same_study, plan_separate_study
+from metareview.store.log_state import LogState
 from metareview.store.project import Project
 
 if TYPE_CHECKING:  # the agreement statistics load only when asked for
@@ -57,11 +58,16 @@ if TYPE_CHECKING:  # the agreement statistics load only when asked for
 def screening_config(project: Project) -> ScreeningConfig:
     """The project's screening settings (reviewers per record, full-text exclusion reasons,
     highlighted words)."""
+    return config_of(project.settings())
+
+
+def config_of(settings: dict[str, Any]) -> ScreeningConfig:
+    """The screening settings among a project's settings (defaults for those never set)."""
     return ScreeningConfig(
-        reviewers_required=int(project.setting(REVIEWERS_SETTING, DEFAULT_REVIEWERS_REQUIRED)),
-        exclusion_reasons=tuple(project.setting("exclusion_reasons", DEFAULT_EXCLUSION_REASONS)),
-        highlight_include=tuple(project.setting("highlight_include", [])),
-        highlight_exclude=tuple(project.setting("highlight_exclude", [])),
+        reviewers_required=int(settings.get(REVIEWERS_SETTING, DEFAULT_REVIEWERS_REQUIRED)),
+        exclusion_reasons=tuple(settings.get("exclusion_reasons", DEFAULT_EXCLUSION_REASONS)),
+        highlight_include=tuple(settings.get("highlight_include", [])),
+        highlight_exclude=tuple(settings.get("highlight_exclude", [])),
     )
 
 
@@ -221,31 +227,31 @@ def vote(
     decision: str,
     reason: str | None = None,
     note: str | None = None,
-    config: ScreeningConfig | None = None,
 ) -> Event:
     """Record a reviewer's include/exclude/maybe vote on a record, with an optional free-text
-    ``note`` (``config``: the project's settings, when the caller already has them)."""
-    config = config or screening_config(project)
-    ids = project.record_ids()
-    other = other_method_records(project)
+    ``note``.
 
-    def plan(events: tuple[Event, ...]) -> list[NewEvent]:
-        planned = plan_vote(
-            events,
-            ids,
+    The check runs on the project's folded log (:mod:`metareview.store.log_state`), under the
+    write lock: it reads only the events appended since the last request, never the whole log.
+    """
+    stage = parse_enum(Stage, stage, "stage").value
+
+    def plan(log: LogState) -> list[NewEvent]:
+        planned = check_vote(
+            log.stages[stage],
+            log.pool_set(stage),
+            log.stop,
             record_id=record_id,
             reviewer=reviewer,
-            stage=stage,
             vote=decision,
             reason=reason,
-            config=config,
-            other_methods=other,
+            config=config_of(log.settings),
         )
         if note and note.strip():
             planned = [replace(e, data={"note": note.strip()}) for e in planned]
         return planned
 
-    return project.append_checked(plan)[0]
+    return project.append_planned(plan)[0]
 
 
 def stop_screening(project: Project, *, stage: str, rule: str, by: str) -> Event:

@@ -1,4 +1,4 @@
-"""What one reviewer may know about a stage of screening, from one read of the log.
+"""What one reviewer may know about a stage of screening, from the folded log.
 
 The workspace builds every screening page from a :class:`ReviewerView`: the records the
 reviewer still has to screen, their own votes, the records waiting for someone else, and
@@ -12,22 +12,24 @@ required votes are not all in never enters the view, so no page built from it ca
 >>> _ = vote(project, 1, reviewer="ana", stage="ta", decision="include")
 >>> _ = vote(project, 1, reviewer="ben", stage="ta", decision="exclude")
 >>> _ = vote(project, 2, reviewer="ben", stage="ta", decision="exclude")
->>> view = reviewer_view(project, "ana", "ta")
->>> view.todo, view.own_votes, view.complete, view.conflicts_on_own_votes
-((2, 3), {1: 'include'}, 1, (1,))
+>>> view = reviewer_view(project, "ana", "ta", limit=5)
+>>> view.next_up, view.todo, view.own_votes, view.complete, view.conflicts_on_own_votes
+((2, 3), 2, {1: 'include'}, 1, (1,))
 >>> reviewer_view(project, "cleo", "ta").conflicts_to_resolve
 (1,)
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from metareview.records.events import Event, EventKind
-from metareview.records.screening import ScreeningConfig, StageState, eligible_records, queue
+from metareview.records.screening import Stage
+from metareview.store.log_state import LogState
 from metareview.store.project import Project
-from metareview.store.review import other_method_records, screening_config
+from metareview.store.review import config_of
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,8 @@ class ReviewerView:
     reviewers_required: int
     exclusion_reasons: tuple[str, ...]
     pool: tuple[int, ...]  #: every record the stage screens
-    todo: tuple[int, ...]  #: those the reviewer has not voted on and that are not complete
+    todo: int  #: how many the reviewer has not voted on and that are not complete
+    next_up: tuple[int, ...]  #: the first of those (a page of the queue: see queue_page)
     own_votes: dict[int, str]  #: record -> the reviewer's standing vote
     own_reasons: dict[int, str | None]
     own_notes: dict[int, str]
@@ -54,7 +57,7 @@ class ReviewerView:
             "stage": self.stage,
             "reviewer": self.reviewer,
             "pool": len(self.pool),
-            "todo": len(self.todo),
+            "todo": self.todo,
             "own_votes": len(self.own_votes),
             "awaiting_others": len(self.awaiting_others),
             "complete": self.complete,
@@ -63,58 +66,71 @@ class ReviewerView:
         }
 
 
-def _notes(events: tuple[Event, ...], state: StageState, reviewer: str) -> dict[int, str]:
-    wanted = {
-        by[reviewer]: record_id for record_id, by in state.vote_events.items() if reviewer in by
-    }
-    return {
-        wanted[e.id]: str(e.data["note"])
-        for e in events
-        if e.id in wanted and e.kind == EventKind.DECISION and e.data.get("note")
-    }
+def queue_page(
+    log: LogState, reviewer: str, stage: str, *, order: Iterable[int] = (), limit: int = 1
+) -> tuple[int, ...]:
+    """Up to ``limit`` records ``reviewer`` still has to screen at ``stage``: first as they
+    come in ``order`` (e.g. an active-learning ranking), then in import order. Each record is
+    checked against the folded log, so a page costs what it holds, not the project's size.
+
+    >>> from metareview.records.record import Record
+    >>> from metareview.store.review import vote
+    >>> project = Project.open("sqlite://")
+    >>> _ = project.add_import("s.ris", [Record(title=t) for t in "ABCD"], actor="ana")
+    >>> _ = vote(project, 3, reviewer="ana", stage="ta", decision="include")
+    >>> queue_page(project.log(), "ana", "ta", order=[3, 4], limit=3)
+    (4, 1, 2)
+    """
+    stage = Stage(stage).value
+    out: list[int] = []
+    with log.lock:
+        for record_id in itertools.chain(order, log.pool(stage)):
+            if record_id not in out and log.is_todo(stage, reviewer, record_id):
+                out.append(record_id)
+                if len(out) == limit:
+                    break
+    return tuple(out)
 
 
-def _read_stage(
-    project: Project, stage: str
-) -> tuple[ScreeningConfig, tuple[Event, ...], tuple[int, ...], StageState]:
-    """The settings, the log, the records the stage screens, and its votes: one read."""
-    config = screening_config(project)
-    events = project.events()
-    pool = eligible_records(
-        project.record_ids(),
-        events,
-        stage,
-        config.reviewers_required,
-        other_method_records(project),
-    )
-    return config, events, pool, StageState.from_events(events, stage, config.reviewers_required)
-
-
-def reviewer_view(project: Project, reviewer: str, stage: str) -> ReviewerView:
-    """The view of ``reviewer`` on ``stage`` as the log now stands."""
-    config, events, pool, state = _read_stage(project, stage)
-    in_pool = set(pool)
-    own = {r: v[reviewer] for r, v in state.votes.items() if reviewer in v and r in in_pool}
-    unresolved = [
-        c.record_id for c in state.conflicts() if c.resolution is None and c.record_id in in_pool
-    ]
-    awaiting = tuple(r for r in own if not state.complete(r))
-    return ReviewerView(
-        stage=state.stage,
-        reviewer=reviewer,
-        reviewers_required=config.reviewers_required,
-        exclusion_reasons=config.exclusion_reasons,
-        pool=pool,
-        todo=queue(pool, state, reviewer),
-        own_votes=own,
-        own_reasons={r: state.reasons[r].get(reviewer) for r in own},
-        own_notes=_notes(events, state, reviewer),
-        awaiting_others=awaiting,
-        complete=sum(1 for r in pool if state.complete(r)),
-        conflicts_to_resolve=tuple(r for r in unresolved if reviewer not in state.votes[r]),
-        conflicts_on_own_votes=tuple(r for r in unresolved if reviewer in state.votes[r]),
-        can_undo=bool(awaiting),
-    )
+def reviewer_view(
+    project: Project, reviewer: str, stage: str, *, order: Iterable[int] = (), limit: int = 1
+) -> ReviewerView:
+    """The view of ``reviewer`` on ``stage`` as the log now stands, with the first ``limit``
+    records of their queue (see :func:`queue_page`). Built from the folded log
+    (:mod:`metareview.store.log_state`): no request reads the whole log."""
+    stage = Stage(stage).value
+    log = project.log()
+    with log.lock:
+        config = config_of(log.settings)
+        state = log.stages[stage]
+        pool, in_pool = log.pool(stage), log.pool_set(stage)
+        mine = sorted(r for r in log.voted_by[stage].get(reviewer, ()) if r in in_pool)
+        notes = {}
+        for r in mine:
+            note = log.by_id[state.vote_events[r][reviewer]].data.get("note")
+            if note:
+                notes[r] = str(note)
+        complete = log.complete[stage]
+        done = sum(1 for r in complete if r in in_pool)
+        unresolved = sorted(r for r in log.unresolved[stage] if r in in_pool)
+        awaiting = tuple(r for r in mine if r not in complete)
+        return ReviewerView(
+            stage=stage,
+            reviewer=reviewer,
+            reviewers_required=config.reviewers_required,
+            exclusion_reasons=config.exclusion_reasons,
+            pool=pool,
+            todo=len(pool) - done - len(awaiting),
+            next_up=queue_page(log, reviewer, stage, order=order, limit=limit),
+            own_votes={r: state.votes[r][reviewer] for r in mine},
+            own_reasons={r: state.reasons[r].get(reviewer) for r in mine},
+            own_notes=notes,
+            awaiting_others=awaiting,
+            complete=done,
+            conflicts_to_resolve=tuple(r for r in unresolved if reviewer not in state.votes[r]),
+            conflicts_on_own_votes=tuple(r for r in unresolved if reviewer in state.votes[r]),
+            can_undo=bool(awaiting),
+        )
 
 
 @dataclass(frozen=True)
@@ -152,23 +168,24 @@ def stage_summary(project: Project, stage: str) -> StageSummary:
     >>> summary.complete, summary.outcomes, summary.votes_cast
     (0, {}, {'ana': 1})
     """
-    _, _, pool, state = _read_stage(project, stage)
-    outcomes: dict[str, int] = {}
-    complete = 0
-    for record_id in pool:
-        if state.complete(record_id) or record_id in state.resolutions:
-            complete += 1
-            outcome = state.outcome(record_id)
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    cast: dict[str, int] = {}
-    for votes in state.votes.values():
-        for who in votes:
-            cast[who] = cast.get(who, 0) + 1
-    return StageSummary(
-        state.stage,
-        len(pool),
-        complete,
-        outcomes,
-        sum(1 for c in state.conflicts() if c.resolution is None),
-        dict(sorted(cast.items())),
-    )
+    stage = Stage(stage).value
+    log = project.log()
+    with log.lock:
+        state = log.stages[stage]
+        pool = log.pool(stage)
+        outcomes: dict[str, int] = {}
+        complete = 0
+        for record_id in pool:
+            if record_id in log.complete[stage] or record_id in state.resolutions:
+                complete += 1
+                outcome = state.outcome(record_id)
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        cast = {who: len(records) for who, records in log.voted_by[stage].items() if records}
+        return StageSummary(
+            stage,
+            len(pool),
+            complete,
+            outcomes,
+            len(log.unresolved[stage]),
+            dict(sorted(cast.items())),
+        )

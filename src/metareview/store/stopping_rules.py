@@ -1,11 +1,14 @@
-"""Stopping rules on a live project: what each rule says about a stage screened so far."""
+"""Stopping rules on a live project: what each rule says about a stage screened so far, and
+the screening part of the methods paragraph (with the rule that stopped it)."""
 
 from __future__ import annotations
 
 from metareview.records.screening import screening_sequence
+from metareview.records.screening_methods import screening_methods_text, simulated_recall
+from metareview.records.stopping import StopState
 from metareview.records.stopping_rules import RandomSample, StoppingAdvice, all_rules
 from metareview.store.project import Project
-from metareview.store.review import eligible, stage_state
+from metareview.store.review import eligible, screening_config, stage_state
 
 
 def stopping_advice(
@@ -43,4 +46,39 @@ def stopping_advice(
         alpha=alpha,
         run=run,
         random_sample=random_sample,
+    )
+
+
+def screening_methods(project: Project, *, prioritised: bool = True) -> str:
+    """The screening paragraph of the methods for ``project``: title/abstract records, the
+    reviewers per record, the prioritisation, and — when screening was stopped by a rule
+    (``records stop-screening``) — the rule, the records it left unscreened, and the recall
+    that rule reached in the SYNERGY simulation
+    (:func:`~metareview.records.screening_methods.simulated_recall`).
+
+    >>> from metareview.records.record import Record
+    >>> from metareview.store.review import stop_screening, vote
+    >>> project = Project.open("sqlite://")
+    >>> ids = project.add_import("s.ris", [Record(title=f"T{i}") for i in range(30)],
+    ...                          actor="ana").record_ids
+    >>> for record_id in ids[:10]:
+    ...     for who in ("ana", "ben"):
+    ...         _ = vote(project, record_id, reviewer=who, stage="ta", decision="exclude")
+    >>> _ = stop_screening(project, stage="ta", rule="knee", by="lead")
+    >>> print(screening_methods(project, prioritised=False))  # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+    Titles and abstracts of 30 records were screened by two reviewers independently. Screening
+    stopped after 10 records by the knee method of Cormack and Grossman; the 20 records not
+    screened were marked as ineligible by an automation tool. In simulations (...) this rule
+    stopped at a mean recall of ...
+    """
+    stop = StopState.from_events(project.events())
+    screened = len(eligible(project, "ta"))
+    return screening_methods_text(
+        records=screened + len(stop.set_aside),
+        reviewers_required=screening_config(project).reviewers_required,
+        prioritised=prioritised,
+        stopped_rule=stop.rule if stop.stopped else None,
+        screened=screened,
+        set_aside=len(stop.set_aside),
+        simulated=simulated_recall(stop.rule) if stop.stopped else None,
     )

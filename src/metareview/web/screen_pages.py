@@ -41,14 +41,17 @@ def terms(call: Call) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return config.highlight_include, config.highlight_exclude
 
 
-def _next_record(call: Call, view: ReviewerView) -> int | None:
-    if not view.todo:
-        return None
-    order = call.workspace.rankings.order(view.reviewer, view.stage)
+def view_of(call: Call, stage: str) -> ReviewerView:
+    """The reviewer's view, its queue ordered by their latest active-learning ranking (the
+    ranking is refreshed in the background when there is none yet)."""
+    order = call.workspace.rankings.order(call.username, stage)
     if not order:
-        call.workspace.rankings.refresh(view.reviewer, view.stage)
-    todo = set(view.todo)
-    return next((r for r in order if r in todo), view.todo[0])
+        call.workspace.rankings.refresh(call.username, stage)
+    return reviewer_view(call.workspace.project, call.username, stage, order=order)
+
+
+def _next_record(view: ReviewerView) -> int | None:
+    return view.next_up[0] if view.next_up else None
 
 
 def card(call: Call, view: ReviewerView, record_id: int | None, message: str = "", status=200):
@@ -77,14 +80,15 @@ def card(call: Call, view: ReviewerView, record_id: int | None, message: str = "
 def screen(call: Call) -> Response:
     """The next record to screen (or, with ``?record=ID``, one of the reviewer's own)."""
     stage = stage_of(call)
-    view = reviewer_view(call.workspace.project, call.username, stage)
+    view = view_of(call, stage)
     wanted = call.query("record")
     if wanted:
         record_id = record_id_of(wanted)
-        if record_id not in view.todo and record_id not in view.own_votes:
+        todo = call.workspace.project.log().is_todo(stage, call.username, record_id)
+        if not todo and record_id not in view.own_votes:
             raise HTTPException(404)
     else:
-        record_id = _next_record(call, view)
+        record_id = _next_record(view)
     return card(call, view, record_id)
 
 
@@ -94,8 +98,7 @@ def cast_vote(call: Call) -> Response:
     stage = stage_of(call)
     record_id = record_id_of(call.form.get("record_id", ""))
     project = call.workspace.project
-    before = reviewer_view(project, call.username, stage)
-    if record_id not in before.pool:
+    if record_id not in project.log().pool_set(stage):
         raise HTTPException(404)
     try:
         vote(
@@ -108,12 +111,12 @@ def cast_vote(call: Call) -> Response:
             note=call.form.get("note", "")[:5000] or None,
         )
     except (RecordsError, ValueError) as err:
-        return card(call, before, record_id, message=str(err), status=409)
+        return card(call, view_of(call, stage), record_id, message=str(err), status=409)
     call.workspace.rankings.refresh(call.username, stage)
     if not call.htmx:
         return RedirectResponse(f"/screen?stage={stage}", status_code=303)
-    view = reviewer_view(project, call.username, stage)
-    return card(call, view, _next_record(call, view))
+    view = view_of(call, stage)
+    return card(call, view, _next_record(view))
 
 
 @page(SCREENERS)
@@ -124,12 +127,12 @@ def undo(call: Call) -> Response:
     try:
         event = undo_vote(project, reviewer=call.username, stage=stage)
     except RecordsError as err:
-        view = reviewer_view(project, call.username, stage)
-        return card(call, view, _next_record(call, view), message=str(err), status=409)
+        view = view_of(call, stage)
+        return card(call, view, _next_record(view), message=str(err), status=409)
     call.workspace.rankings.refresh(call.username, stage)
     if not call.htmx:
         return RedirectResponse(f"/screen?stage={stage}&record={event.record_id}", status_code=303)
-    view = reviewer_view(project, call.username, stage)
+    view = view_of(call, stage)
     return card(call, view, event.record_id, message="Vote withdrawn.")
 
 

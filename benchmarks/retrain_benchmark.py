@@ -1,0 +1,105 @@
+"""Retrain + rank of 10,000 records: our default ranker against ASReview's default, same run.
+
+The nine SYNERGY reviews are concatenated and repeated to 10,000 records; 500 are labelled
+(20 relevant). One retrain + rank is: fit the classifier on the labelled rows and order every
+record by its score (features computed once, before timing, on both sides). ASReview's
+default (``elas_u4``) runs in its own environment through ``asreview_runner.py --time``
+(``python -m venv /work/asreview-venv && /work/asreview-venv/bin/pip install asreview``).
+Rounds alternate between the two so a change in the machine's load hits both; the medians
+of all repeats are compared. Wall-clock (``perf_counter``) on both sides, as ASReview's
+runner measures it; our CPU time (``process_time``) is printed too.
+
+    python benchmarks/retrain_benchmark.py [--asreview PYTHON] [--rounds 3] [--repeats 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from metareview.records.active_learning import Ranker, record_text
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from synergy_simulation import DATASETS, SYNERGY  # noqa: E402
+
+
+def table(n: int, labelled: int) -> pd.DataFrame:
+    frames = [pd.read_csv(SYNERGY / f"{name}.csv.gz") for name in DATASETS]
+    pool = pd.concat(frames, ignore_index=True)
+    big = pd.concat([pool] * (n // len(pool) + 1), ignore_index=True).iloc[:n].copy()
+    rng = np.random.default_rng(0)
+    mask = np.zeros(n, dtype=int)
+    mask[rng.choice(np.flatnonzero(big["label_included"] == 1), 20, replace=False)] = 1
+    mask[rng.choice(np.flatnonzero(big["label_included"] == 0), labelled - 20, replace=False)] = 1
+    big["labelled"] = mask
+    return big
+
+
+def measure(
+    python: str, records: int = 10_000, labelled: int = 500, rounds: int = 3, repeats: int = 15
+) -> dict:
+    """Median wall-clock ms of one retrain + rank, ours and ASReview's, alternating rounds."""
+    big = table(records, labelled)
+    texts = [record_text(t, a) for t, a in zip(big["title"], big["abstract"], strict=True)]
+    ranker = Ranker(texts)
+    labels = {int(i): int(big["label_included"].iloc[i]) for i in np.flatnonzero(big["labelled"])}
+    ranker.rank(labels)  # warm up
+    ours, ours_cpu, theirs = [], [], []
+    with tempfile.NamedTemporaryFile(suffix=".csv") as handle:
+        big[["title", "abstract", "label_included", "labelled"]].to_csv(handle.name, index=False)
+        for _ in range(rounds):
+            for _ in range(repeats):
+                wall, cpu = time.perf_counter(), time.process_time()
+                ranker.rank(labels)
+                ours.append(time.perf_counter() - wall)
+                ours_cpu.append(time.process_time() - cpu)
+            command = [python, str(HERE / "asreview_runner.py"), "--time", handle.name]
+            run = subprocess.run(
+                [*command, str(repeats)], capture_output=True, text=True, check=True
+            )
+            answer = json.loads(run.stdout)
+            theirs.extend(answer["seconds"][1:])  # its first repeat warms up
+    return {
+        "records": records,
+        "labelled": labelled,
+        "repeats": (len(ours), len(theirs)),
+        "ours_ms": 1000 * statistics.median(ours),
+        "ours_cpu_ms": 1000 * statistics.median(ours_cpu),
+        "asreview_ms": 1000 * statistics.median(theirs),
+        "asreview": answer["version"],
+    }
+
+
+def report(speed: dict) -> str:
+    return (
+        f"Retrain + rank of {speed['records']} records ({speed['labelled']} labelled), medians "
+        f"of {speed['repeats'][0]} / {speed['repeats'][1]} repeats in alternating rounds:\n"
+        f"  ours {speed['ours_ms']:.1f} ms wall ({speed['ours_cpu_ms']:.1f} ms CPU), "
+        f"ASReview {speed['asreview']} default {speed['asreview_ms']:.1f} ms wall\n"
+        f"  ratio ours/ASReview {speed['ours_ms'] / speed['asreview_ms']:.2f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--asreview", default="/work/asreview-venv/bin/python")
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--labelled", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args()
+    print(report(measure(args.asreview, args.records, args.labelled, args.rounds, args.repeats)))
+
+
+if __name__ == "__main__":
+    main()

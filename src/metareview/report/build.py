@@ -21,7 +21,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import matplotlib
@@ -30,6 +30,7 @@ from matplotlib.figure import Figure
 from metareview import __version__
 from metareview.plan.expand import slug
 from metareview.plan.grade_review import assess_review
+from metareview.plan.models import MULTILEVEL_MODELS
 from metareview.plan.multiverse_record import MultiverseRecord
 from metareview.plan.results import AnalysisRecord, ReviewResults, json_text
 from metareview.plan.robustness import GOSH_SUBSETS
@@ -41,6 +42,7 @@ from metareview.report.funnel_plot import funnel_plot
 from metareview.report.gosh_plot import gosh_plot
 from metareview.report.html import PRISMA_GROUP, ROB_GROUP, RenderedFigure, render_html
 from metareview.report.leave_one_out_plot import leave_one_out_plot
+from metareview.report.multilevel_forest import multilevel_forest_data
 from metareview.report.multiverse_section import multiverse_figure, write_specifications
 from metareview.report.plot_inputs import FilledStudies
 from metareview.report.prisma_diagram import save_prisma_diagram
@@ -137,6 +139,23 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                 **extra,
             )
         )
+        multilevel = _multilevel_forest(results, record)
+        if multilevel is not None:
+            models = " and ".join(row["label"] for row in multilevel.models)
+            jobs.append(
+                FigureJob(
+                    f"{base}-multilevel",
+                    spec["group"],
+                    f"Forest plot of every effect size, under its study: {spec['title']} "
+                    f"({models}).",
+                    multilevel,
+                    layout,
+                    None,
+                    folder,
+                    **extra,
+                    kind="forest-multilevel",
+                )
+            )
         if small_study_ran(record, results.typed_plan.min_k.small_study):
             jobs.append(
                 FigureJob(
@@ -241,6 +260,16 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                 )
             )
     return jobs
+
+
+def _multilevel_forest(results: ReviewResults, record: AnalysisRecord) -> AnalysisRecord | None:
+    """The multilevel model analysis whose effects the forest plot of ``record``'s three-level
+    and CHE models shows, carrying their rows of ``record``'s models table (``None``: none was
+    fitted)."""
+    rows = [
+        row for row in record.models if row["model"] in MULTILEVEL_MODELS and row["status"] == "ok"
+    ]
+    return replace(results[rows[0]["id"]], models=rows) if rows else None
 
 
 def funnel_figure(record: AnalysisRecord) -> Figure:
@@ -352,6 +381,9 @@ def draw(job: FigureJob) -> RenderedFigure:
         figure = bubble_figure(job.record, job.metaregression)
     elif job.kind in ("loo", "baujat"):
         figure = diagnostic_figure(job.record, job.kind)
+    elif job.kind == "forest-multilevel":
+        data = multilevel_forest_data(job.record, job.record.models, job.layout)
+        figure = forest_figure(data, job.layout)
     else:
         figure = forest_figure(
             job.record, job.layout, subgroup=job.subgroup, rob_column=job.rob_column

@@ -20,6 +20,7 @@ from metareview.report.metaregression_table import (
     metaregression_table,
     printed_metaregression_table,
 )
+from metareview.report.models_table import models_frame
 from metareview.report.numbers import (
     ci_label,
     effect_symbol,
@@ -221,7 +222,8 @@ def format_table(table: pd.DataFrame, measure_label: str = "g") -> pd.DataFrame:
 def write_tables(results: ReviewResults, folder: str | Path) -> list[Path]:
     """Write each group's table as CSV (numbers) and all of them to one XLSX (a sheet each);
     the meta-regressions, when the plan has any, to ``metaregression.csv`` (numbers) and
-    ``metaregression.xlsx`` (as the report prints them)."""
+    ``metaregression.xlsx`` (as the report prints them); the models tables (plan ``models``)
+    to ``models.csv`` (numbers)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -246,6 +248,11 @@ def write_tables(results: ReviewResults, folder: str | Path) -> list[Path]:
             workbook, sheet_name="Meta-regression", index=False
         )
         written += [path, workbook]
+    models = models_frame(results)
+    if not models.empty:
+        path = folder / "models.csv"
+        safe_frame(models).to_csv(path, index=False)
+        written.append(path)
     return written
 
 

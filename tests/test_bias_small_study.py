@@ -33,6 +33,8 @@ KEYS = {
         "ci_lower",
         "ci_upper",
         "pvalue",
+        "filled_yi",
+        "filled_vi",
     },
     "pet_peese": {"method", "estimate", "ci_lower", "ci_upper"},
     "fail_safe_n": {"rosenthal", "orwin", "rosenberg"},

@@ -279,3 +279,100 @@ def test_a_user_never_gets_another_extractors_value_before_both_submit(entries, 
     assert values_for(project, study, "lead") == {}
     with pytest.raises(ExtractionError):
         compare(project, study)
+
+
+def test_racing_people_become_at_most_two_extractors_and_one_consensus_holds(store_url):
+    """Six threads start extracting one study at once: the check (room for another extractor)
+    and the append run under the write lock, so exactly two are accepted."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    project, study = _with_study(store_url)
+
+    def start(who: str) -> str:
+        try:
+            enter(project, study, {Cell("country"): f"UK {who}"}, extractor=who)
+            return "accepted"
+        except ExtractionError:
+            return "refused"
+
+    names = [f"reviewer{i}" for i in range(6)]
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(start, names))
+    assert sorted(outcomes) == ["accepted"] * 2 + ["refused"] * 4
+    assert len(progress(project, study).extractors) == 2
+    assert verify_study_log(project).intact
+
+
+def test_export_names_what_it_leaves_out_and_is_formula_safe(store_url, tmp_path):
+    from metareview.data.table import load_table
+    from metareview.store.extraction_export import write_agreed
+
+    project = Project.open(store_url)
+    set_extractors_required(project, 1, actor="lead")
+    add_field(project, CustomField("note", "study", "text"), actor="lead")
+    done = add_study(project, '=HYPERLINK("http://x","Lee")', actor="lead").number
+    enter(project, done, {**MEANS, Cell("note"): "@SUM(A1)"}, extractor="ana")
+    submit(project, done, extractor="ana")
+    pending = add_study(project, "Ng, 2021", actor="lead").number
+    enter(project, pending, MEANS, extractor="ana")
+    with pytest.raises(ExtractionError, match=r"1 study not in the agreed table: Ng, 2021 \(not "):
+        write_agreed(project, tmp_path / "agreed.csv")
+    assert not (tmp_path / "agreed.csv").exists()
+    with pytest.raises(ExtractionError, match="export format must be one of csv, xlsx"):
+        write_agreed(project, tmp_path / "agreed.ods", partial=True)
+    for name in ("agreed.csv", "agreed.xlsx"):
+        table = write_agreed(project, tmp_path / name, partial=True)
+        assert table.left_out == {"Ng, 2021": "not complete: 0 of 1 extractors submitted it"}
+        read = load_table(tmp_path / name).frame
+        assert read["study"].tolist() == ['\'=HYPERLINK("http://x","Lee")']
+        assert read["note"].tolist() == ["'@SUM(A1)"]
+        assert read["mean_arm1"].tolist() == [10.2] and read["n_arm1"].tolist() == [40.0]
+        assert read["condition_arm2"].tolist() == ["care as usual"]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(-1e6, 1e6, allow_nan=False),
+            st.floats(1e-6, 1e6),
+            st.integers(2, 10_000),
+            st.text(st.sampled_from("ab =+-@'\",;0é"), max_size=8),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_exported_numbers_and_text_read_back_exactly(rows):
+    """Property: whatever valid values are agreed, the exported CSV reads back (load_table) with
+    the same numbers bit for bit, and text the same unless a spreadsheet would run it."""
+    import tempfile
+    from pathlib import Path
+
+    from metareview.data.spreadsheet import neutralise
+    from metareview.data.table import load_table
+    from metareview.store.extraction_export import write_agreed
+
+    project = Project.open("sqlite://")
+    set_extractors_required(project, 1, actor="lead")
+    study = add_study(project, "A", actor="lead").number
+    cells = {}
+    for i, (mean, sd, n, rating) in enumerate(rows):
+        key = RowKey(1, 2, f"outcome {i}", "post")
+        cells |= {Cell("mean_arm1", row=key): mean, Cell("mean_arm2", row=key): -mean,
+                  Cell("sd_arm1", row=key): sd, Cell("sd_arm2", row=key): sd,
+                  Cell("n_arm1", row=key): n, Cell("n_arm2", row=key): n,
+                  Cell("rating", row=key): rating}  # fmt: skip
+    enter(project, study, cells, extractor="ana")
+    submit(project, study, extractor="ana")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "agreed.csv"
+        write_agreed(project, path)
+        frame = load_table(path).frame
+    assert frame["mean_arm1"].tolist() == [mean for mean, *_ in rows]
+    assert frame["sd_arm2"].tolist() == [sd for _, sd, *_ in rows]
+    assert frame["n_arm1"].tolist() == [float(n) for _, _, n, _ in rows]
+    typed = [r.strip() or None for *_, r in rows]
+    if "rating" in frame:
+        shown = [None if t is None else neutralise(t) for t in typed]
+        assert [v if isinstance(v, str) else None for v in frame["rating"].tolist()] == shown

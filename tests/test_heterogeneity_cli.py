@@ -75,6 +75,9 @@ def test_analyze_json_has_the_heterogeneity_sections(shared_data):
         "hat",
         "weight",
         "influential",
+        "baujat_x",
+        "baujat_y",
+        "dfbetas",
     ]
     assert doc["outliers"]["studies"] == ["DanitzOrsillo", "Shapiro et al."]
     assert set(doc["outliers"]["random"]) == set(doc["random"])

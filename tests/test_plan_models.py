@@ -22,8 +22,10 @@ from metareview.plan.plan import Settings, load_plan, parse_plan
 from metareview.plan.results import ReviewResults
 from metareview.plan.runner import run_plan
 from metareview.plan.selection import one_per_study
-from metareview.report.build import write_report
+from metareview.report.build import figure_jobs, write_report
+from metareview.report.forest_plot import forest_figure
 from metareview.report.methods_text import methods_paragraph
+from metareview.report.multilevel_forest import multilevel_forest_data
 from metareview.report.numbers import fixed
 from metareview.stats.influence import influence
 from metareview.stats.multilevel import fit_multilevel
@@ -169,6 +171,7 @@ def test_multilevel_rows_equal_fit_multilevel_under_the_metapsy_preset(run, mode
     expected = FIXTURE["cases"]["konstantopoulos2011"][model]
     assert row["estimate"] == pytest.approx(expected["estimate"], rel=1e-6)
     assert [row["pi_lower"], row["pi_upper"]] == pytest.approx(expected["pi"], rel=1e-6)
+    assert row["nnt"] == pytest.approx(expected["nnt"], rel=1e-6)  # R pnorm/qnorm
 
 
 def test_model_analyses_are_expanded_for_the_main_analysis_only():
@@ -185,6 +188,16 @@ def test_model_analyses_are_expanded_for_the_main_analysis_only():
     ]
     assert specs[0].settings.multiple_effects == "independent"
     assert specs[1].filters["rob"] == ("Low",)
+    # an analysis of its own can turn them off (here one whose method fits no CHE model)
+    plan = parse_plan(
+        '[data]\nfile = "t.csv"\n[analyses]\nmodels = ["overall", "che"]\n[[category]]\n'
+        'name = "A"\n[[analysis]]\nname = "B"\nfilter = {}\n[analysis.settings]\n'
+        'method = "DL"\n[analysis.analyses]\nmodels = []\n'
+    )
+    assert [s.id for s in expand_plan(plan, {}) if s.role == "model"] == [
+        "a/all-time-points/model-overall",
+        "a/all-time-points/model-che",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -248,3 +261,29 @@ def test_report_shows_the_models_table_variance_components_and_methods(run, tmp_
     # a model is not a separate forest plot or results sentence of its own
     assert "forest-schools-all-time-points-model" not in html
     assert "low risk of bias only: pooling" not in html
+
+
+def test_forest_plot_shows_each_effect_under_its_study_with_the_multilevel_estimates(run, tmp_path):
+    _, results, effects = run
+    main = results["schools/all-time-points"]
+    jobs = [job for job in figure_jobs(results, tmp_path) if job.kind == "forest-multilevel"]
+    assert [job.id for job in jobs] == ["forest-schools-all-time-points-multilevel"]
+    record = jobs[0].record
+    data = multilevel_forest_data(record, record.models)
+    assert [section.title for section in data.sections] == list(effects["study"].unique())
+    sizes = effects.groupby("study", sort=False).size().tolist()
+    assert [len(section.rows) for section in data.sections] == sizes
+    first = data.sections[0].rows[0]
+    assert (first.label, first.yi) == ("  row 2", effects["yi"].iloc[0])
+    che = next(row for row in main.models if row["model"] == "che")
+    diamond = next(p for p in data.summaries if p.kind == "che")
+    assert (diamond.estimate, diamond.lower, diamond.upper) == (
+        che["estimate"], che["ci_lower"], che["ci_upper"]
+    )  # fmt: skip
+    assert [p.label for p in data.summaries if p.kind == "pi"] == [
+        "Prediction interval (Three-level model)",
+        "Prediction interval (Three-level model (CHE))",
+    ]
+    figure = forest_figure(data, "meta")
+    texts = {text.get_text() for text in figure.axes[0].texts}
+    assert {"district 11", "  row 2", "Three-level model (CHE)"} <= texts

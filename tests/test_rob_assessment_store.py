@@ -22,6 +22,7 @@ from metareview.store.rob_assessment import (
     rob_progress,
     rob_view,
     set_assessors_required,
+    set_rob_tool,
     submit_rob,
 )
 from metareview.store.study_log import verify_study_log
@@ -125,11 +126,55 @@ def test_who_may_assess_and_the_cluster_variant(store_url):
         DataError, match=r"got 'NI', expected one of Y/PY/PN/N/NA for question 3\.2"
     ):
         answer(project, one, RESULT, {"3.2": "NI"}, assessor="ana")
-    answer(project, one, RESULT, {**LOW, "1b.1": "Y"}, assessor="ana", cluster=True)
+    answer(project, one, RESULT, {**LOW, "1b.1": "Y", "cluster": True}, assessor="ana")
     view = rob_view(project, one, RESULT, "ana")
     assert [d.domain for d in view.domains] == ["D1", "D1b", "D2", "D3", "D4", "D5"]
     assert view.assessment.cluster
     assert rob_progress(project, one, "other outcome").assessors == ()
+
+
+def test_dual_rob1_with_ahrq(store_url, tmp_path):
+    project, (one, two, _) = _studies(store_url)
+    set_rob_tool(project, "rob1", actor="lead")
+    keys = ["sequence_generation", "allocation_concealment", "blinding_participants",
+            "blinding_outcome", "incomplete_outcome", "selective_reporting", "other_bias"]  # fmt: skip
+    low = dict.fromkeys(keys, "Low")
+    with pytest.raises(DataError, match="expected a judgement Low, Unclear or High"):
+        answer(project, one, RESULT, {"other_bias": "Some concerns"}, assessor="ana")
+    answer(
+        project,
+        one,
+        RESULT,
+        {**low, "other_bias": "Unclear", "other_bias support": "baseline imbalance"},
+        assessor="ana",
+    )
+    view = rob_view(project, one, RESULT, "ana")
+    assert view.assessment.overall.value == "Unclear" and view.assessment.ahrq.rating == "fair"
+    answer(project, one, RESULT, {**low, "other_bias": "High"}, assessor="ben")
+    answer(project, one, RESULT, {"likely_biased": True}, assessor="ben")
+    for who in ("ana", "ben"):
+        submit_rob(project, one, RESULT, assessor=who)
+    comparison = compare_rob(project, one, RESULT)
+    assert [item for item, *_ in comparison.differences] == [
+        "other_bias", "other_bias support", "likely_biased"
+    ]  # fmt: skip
+    assert comparison.judgements["ben"]["AHRQ"] == "poor"
+    agree_rob(project, one, RESULT, "other_bias", "High", actor="lead", agreed_by=["ana", "ben"])
+    agree_rob(project, one, RESULT, "other_bias support", "baseline imbalance", actor="lead")
+    agree_rob(project, one, RESULT, "likely_biased", False, actor="lead")
+    answer(project, two, RESULT, {"sequence_generation": "Low"}, assessor="ana")
+    with pytest.raises(DataError, match=r"allocation_concealment'?: expected a judgement"):
+        submit_rob(project, two, RESULT, assessor="ana")
+    export = rob_export(project, RESULT)
+    assert export.left_out == {"Trial 2, 2020": "not complete: 0 of 2 assessors submitted it"}
+    frame = export.table.to_frame()
+    assert frame.columns.tolist() == ["Study", "D1", "D2", "D3", "D4", "D5", "D6", "D7",
+                                      "Overall", "Weight"]  # fmt: skip
+    assert frame.iloc[0].tolist()[-3:] == ["High", "High", 1.0]
+    ahrq = export.details[export.details["domain"] == "AHRQ"].iloc[0]
+    assert ahrq["judgement"] == "fair" and "unlikely to have biased" in ahrq["rule"]
+    support = export.details[export.details["domain"] == "other_bias"].iloc[0]["support"]
+    assert support == "baseline imbalance"
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

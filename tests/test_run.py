@@ -14,8 +14,9 @@ import pytest
 from metareview.cli import main
 from metareview.errors import AnalysisError, PlanError
 from metareview.plan.analysis import AnalysisSettings, analyze
+from metareview.plan.models import MULTILEVEL_MODELS, model_request
 from metareview.plan.moderators import MetaRegRequest
-from metareview.plan.plan import load_plan, parse_plan
+from metareview.plan.plan import Settings, load_plan, parse_plan
 from metareview.plan.results import ReviewResults, json_text
 from metareview.plan.runner import run_plan
 
@@ -107,6 +108,10 @@ def test_every_number_equals_analyze_on_the_same_effect_sizes(example_results):
         moderators = [m for request in requests for m in request.moderators]
         frame = pd.DataFrame(record.input)[list(dict.fromkeys(["study", "yi", "vi", *moderators]))]
         spec_settings = replace(_settings_of(example_results, record), metaregression=requests)
+        if record.spec["role"] == "model" and record.spec["variant"] in MULTILEVEL_MODELS:
+            rho = record.result["multilevel"]["rho"]  # the plan's (0.5), as combining uses
+            request = model_request(record.spec["variant"], Settings(), rho)
+            spec_settings = replace(spec_settings, multilevel=request)
         again = json.loads(json.dumps(analyze(frame, spec_settings).to_dict()))
         # row numbers are the extraction table's, which the recorded input does not carry
         # (test_plan_metareg checks them); every other number must be the same

@@ -1,5 +1,6 @@
 """The workspace in headless Chromium (Playwright): hostile records do not run, and a team
-screens a SYNERGY set together, blinded, with conflicts settled by a third reviewer.
+screens a SYNERGY set together, blinded, with conflicts settled by a third reviewer, then the
+full texts (a PDF uploaded and shown inline), and the lead's downloads equal the CLI's exports.
 
 Screenshots for ``docs/workspace.md`` are written to ``docs/img/``.
 """
@@ -9,14 +10,21 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
+import json
+from collections import Counter
+from pathlib import Path
 
 import pytest
+import rispy
 
 from metareview.records.importers import read_records
-from metareview.store.review import stage_state
+from metareview.store.review import passed_stage, stage_state
 from metareview.store.reviewer_view import stage_summary
 from tests import stores
 from tests.conftest import REPO
+from tests.pdfs import pdf_bytes
+from tests.test_web_cli import run
 from tests.web_client import PASSWORD, make_project
 from tests.web_server import CHROMIUM, live_server
 
@@ -208,7 +216,10 @@ def test_two_reviewers_screen_200_synergy_records_at_once_and_a_third_resolves(
                 tess.click(f"form.resolve button[value={decision}]")
                 tess.wait_for_url(f"{base}/conflicts?stage=ta")
             lena = _person(chromium, base, "lena", errors)
+            ft_ids = _full_text_stage(chromium, base, pages, lena, project, tmp_path)
+            lena.goto(f"{base}/dashboard")
             _shot(lena, "workspace-dashboard.png")
+            downloads = _downloads(lena)
             summary = stage_summary(project, "ta")
             assert summary.complete == 200 and summary.unresolved_conflicts == 0
             assert summary.votes_cast == {"ravi": 200, "rita": 200}
@@ -217,4 +228,99 @@ def test_two_reviewers_screen_200_synergy_records_at_once_and_a_third_resolves(
             expected_included = sum({**agreed, **settled}.values())
             assert summary.outcomes["include"] == expected_included
             assert summary.outcomes["exclude"] == 200 - expected_included
+            assert stage_summary(project, "ft").outcomes == {
+                "include": len(ft_ids) - 1,
+                "exclude": 1,
+            }
+        _same_as_the_cli(project, downloads, tmp_path, conflicts, ft_ids)
     assert errors == [], "\n".join(errors)
+
+
+def _full_text_stage(chromium, base, pages, lena, project, tmp_path) -> tuple[int, ...]:
+    """The lead uploads a PDF for the first record at full text; both reviewers screen every
+    full text in the browser (the PDF shows inline), excluding the last for the same reason."""
+    ft_ids = passed_stage(project, "ta")
+    assert len(ft_ids) > 2
+    first = ft_ids[0]
+    pdf = tmp_path / "full-text.pdf"
+    pdf.write_bytes(pdf_bytes(f"Full text of record {first}"))
+    lena.goto(f"{base}/screen?stage=ft&record={first}")
+    assert lena.inner_text(".full-text .pdf-info") == "No full text uploaded yet."
+    lena.set_input_files("form.upload input[type=file]", str(pdf))
+    lena.click("#upload-pdf")
+    lena.wait_for_selector("iframe.pdf")
+    served = lena.request.get(base + lena.get_attribute("iframe.pdf", "src"))
+    assert served.headers["content-type"] == "application/pdf"
+    assert served.headers["content-disposition"].startswith("inline")
+    assert served.body() == pdf.read_bytes()
+    _shot_pdf(lena, "workspace-full-text.png")
+    for page in pages.values():
+        page.goto(f"{base}/screen?stage=ft")
+        while page.query_selector("#card input[name=record_id]"):
+            record_id = int(_record_id(page))
+            if record_id == first:
+                assert page.query_selector("iframe.pdf") is not None
+            if record_id == ft_ids[-1]:
+                page.select_option("#card select[name=reason]", "wrong study design")
+                page.locator("#card select[name=reason]").blur()
+                _press(page, "e")
+            else:
+                _press(page, "i")
+    return ft_ids
+
+
+def _shot_pdf(page, name: str) -> None:
+    """A screenshot once the browser's PDF viewer (an extension frame) has drawn the file."""
+    for _ in range(100):
+        viewer = [f for f in page.frames if f.url.startswith("chrome-extension://")]
+        if viewer:
+            viewer[0].wait_for_load_state()
+            break
+        page.wait_for_timeout(100)
+    page.locator("iframe.pdf").scroll_into_view_if_needed()
+    page.wait_for_timeout(3000)  # (its first page is drawn after the frame loads)
+    _shot(page, name)
+
+
+EXPORTS = {
+    "votes.csv": "#export-votes",
+    "log.jsonl": "#export-log",
+    "prisma.csv": "a[href='/exports/prisma.csv']",
+    "included.ris": "a[href='/exports/included.ris?stage=ft']",
+    "included.csv": "a[href='/exports/included.csv?stage=ft']",
+}
+
+
+def _downloads(lena) -> dict[str, bytes]:
+    """The lead's exports, downloaded from the dashboard's links."""
+    out = {}
+    for name, link in EXPORTS.items():
+        with lena.expect_download() as info:
+            lena.click(link)
+        out[name] = Path(info.value.path()).read_bytes()
+    return out
+
+
+def _same_as_the_cli(project, downloads, tmp_path, conflicts, ft_ids) -> None:
+    """The downloads are the CLI's exports of the same project, byte for byte, and parse."""
+    commands = {
+        "votes.csv": ["export-votes"],
+        "log.jsonl": ["export-log"],
+        "prisma.csv": ["prisma"],
+        "included.ris": ["export", "--stage", "ft"],
+        "included.csv": ["export", "--stage", "ft"],
+    }
+    for name, command in commands.items():
+        path = tmp_path / f"cli-{name}"
+        done = run("records", command[0], project.url, "-o", str(path), *command[1:])
+        assert done.returncode == 0, done.stderr
+        assert downloads[name] == path.read_bytes(), name
+    votes = list(csv.DictReader(io.StringIO(downloads["votes.csv"].decode("utf-8"))))
+    actions = Counter(row["action"] for row in votes)
+    assert actions == {"vote": 400 + 1 + 2 * len(ft_ids), "undo": 1, "resolution": len(conflicts)}
+    log = [json.loads(line) for line in downloads["log.jsonl"].decode("utf-8").splitlines()]
+    assert len(log) == len(project.events())  # screening is complete: nothing is left out
+    assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(log))
+    assert [e["kind"] for e in log].count("full_text") == 1
+    included = rispy.loads(downloads["included.ris"].decode("utf-8"))
+    assert sorted(int(e["id"]) for e in included) == sorted(ft_ids[:-1])

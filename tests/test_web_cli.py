@@ -90,6 +90,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _wait_for(base: str) -> None:
+    """Until the server answers (at most 30 s)."""
+    for _ in range(300):
+        try:
+            httpx.get(f"{base}/login", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+
+
 @pytest.fixture
 def server(tmp_path):
     """``metareview serve`` on a new project and a free port; yields (base URL, first line
@@ -114,12 +124,7 @@ def server(tmp_path):
     try:
         lines = [process.stdout.readline() for _ in range(3)]
         base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                httpx.get(f"{base}/login", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        _wait_for(base)
         yield base, "".join(lines)
     finally:
         process.terminate()
@@ -164,12 +169,7 @@ def test_serve_demo_opens_a_throwaway_project_with_the_demo_team(tmp_path):
         logins = dict(re.findall(r"(demo-\w+)\s+password (\S+)", output))
         assert set(logins) == {"demo-lead", "demo-ana", "demo-ben"}, output
         base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                httpx.get(f"{base}/login", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        _wait_for(base)
         with httpx.Client(base_url=base) as client:
             form = client.get("/login").text
             token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)

@@ -19,6 +19,8 @@ datasets <- list(
 )
 rho <- 0.6
 pi_k1 <- function(est, se, sigma2, k) est + c(-1, 1) * qt(0.975, k - 1) * sqrt(se^2 + sum(sigma2))
+# runMetaAnalysis's NNT column: Furukawa & Leucht (2011) with nnt.cer = 0.2, as an absolute value
+nnt <- function(g, cer = 0.2) abs(1 / (pnorm(g + qnorm(cer)) - cer))
 cases <- list()
 for (name in names(datasets)) {
   d <- datasets[[name]]
@@ -33,11 +35,13 @@ for (name in names(datasets)) {
   cases[[name]] <- list(
     threelevel = list(estimate = as.numeric(tl$beta), se = tl$se, ci_lower = tl$ci.lb,
                       ci_upper = tl$ci.ub, pvalue = tl$pval, sigma2 = tl$sigma2,
-                      pi = pi_k1(as.numeric(tl$beta), tl$se, tl$sigma2, k)),
+                      pi = pi_k1(as.numeric(tl$beta), tl$se, tl$sigma2, k),
+                      nnt = nnt(as.numeric(tl$beta))),
     che = list(estimate = as.numeric(che$beta), se = che$se, sigma2 = che$sigma2,
                robust_se = ct$SE, robust_df = ct$df_Satt, robust_pvalue = ct$p_Satt,
                robust_ci = c(ci$CI_L, ci$CI_U),
-               pi = pi_k1(as.numeric(che$beta), ct$SE, che$sigma2, k))
+               pi = pi_k1(as.numeric(che$beta), ct$SE, che$sigma2, k),
+               nnt = nnt(as.numeric(che$beta)))
   )
 }
 doc <- list(software = paste0("R metafor ", packageVersion("metafor"), " / clubSandwich ",

@@ -14,6 +14,7 @@ import click
 from metareview.cli.console import echo
 from metareview.cli.options import json_option
 from metareview.cli.records_exports import export_log, export_votes, full_text
+from metareview.cli.records_extraction import export_extraction, export_rob
 from metareview.cli.records_options import (
     STAGES,
     by_option,
@@ -171,6 +172,8 @@ records.add_command(vote)
 records.add_command(export_votes)
 records.add_command(export_log)
 records.add_command(full_text)
+records.add_command(export_extraction)
+records.add_command(export_rob)
 
 
 @records.command()

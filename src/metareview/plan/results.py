@@ -113,6 +113,7 @@ class AnalysisRecord:
     dropped: list[dict[str, Any]] = field(default_factory=list)
     combined: list[dict[str, Any]] = field(default_factory=list)
     models: list[dict[str, Any]] = field(default_factory=list)  # plan.models.models_table
+    gosh: dict[str, Any] | None = None  # robustness.gosh_cloud, when the plan asks for GOSH
 
     @property
     def id(self) -> str:
@@ -178,6 +179,7 @@ class AnalysisRecord:
             "dropped": self.dropped,
             "combined": self.combined,
             "models": self.models,
+            "gosh": self.gosh,
         }
 
     @classmethod

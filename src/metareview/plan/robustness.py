@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from metareview.errors import DataError, Problem
+from metareview.stats.gosh import gosh
 from metareview.stats.influence import InfluenceResult, influence
 from metareview.stats.leave_one_out import LeaveOneOutResult, leave_one_out
 from metareview.stats.outliers import OutlierResult, find_outliers
@@ -25,6 +26,8 @@ SECTIONS = ("subgroups", "leave_one_out", "influence", "outliers")
 # leave-one-out and influence refit the model once per study: O(k²) in all. Beyond this many
 # studies they are left out with a note (at 2,000 studies they take seconds; at 10⁶, days).
 MAX_K_CASE_DIAGNOSTICS = 2000
+# a plan's GOSH fits all subsets up to this many, else this many random subsets (seed 0)
+GOSH_SUBSETS = 20_000
 
 
 @dataclass(frozen=True)
@@ -135,3 +138,26 @@ def _group_label(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def gosh_cloud(result: dict[str, Any]) -> dict[str, Any]:
+    """The GOSH cloud of a fitted analysis document (its studies, fitted with its τ² method
+    on all subsets, or on ``GOSH_SUBSETS`` random ones with seed 0), as ``results.json``
+    stores it (:meth:`GoshResult.to_dict` with ``cloud=True``).
+
+    >>> doc = {"method": "DL", "studies": [{"study": s, "yi": y, "vi": 0.04}
+    ...        for s, y in zip("ABC", [0.1, 0.4, 0.5])]}
+    >>> cloud = gosh_cloud(doc)
+    >>> cloud["n_subsets"], cloud["subset_k"]
+    (7, [1, 1, 1, 2, 2, 2, 3])
+    """
+    studies = result["studies"]
+    fitted = gosh(
+        [study["yi"] for study in studies],
+        [study["vi"] for study in studies],
+        method=result["method"],
+        subsets=GOSH_SUBSETS,
+        seed=0,
+        studies=[str(study["study"]) for study in studies],
+    )
+    return fitted.to_dict(cloud=True)

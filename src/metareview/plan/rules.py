@@ -62,7 +62,8 @@ def _entry_key(study: dict[str, Any], key: str) -> Any:
 
 def influential_studies(result: dict[str, Any], key: str = "study") -> list[Any]:
     """Studies the influence diagnostics (Viechtbauer & Cheung 2010, as metafor's
-    ``influence()``) flag in a fitted analysis document (``key="row"``: their rows).
+    ``influence()``) flag in a fitted analysis document (``key="row"``: their rows): those of
+    its ``influence`` section, or of the diagnostics computed now where the document has none.
 
     >>> doc = {"method": "DL", "studies": [{"study": s, "yi": y, "vi": v} for s, y, v in
     ...        zip("ABCDE", [0.1, 0.3, 0.35, 0.65, 1.4], [0.03, 0.03, 0.05, 0.01, 0.04])]}
@@ -70,13 +71,15 @@ def influential_studies(result: dict[str, Any], key: str = "study") -> list[Any]
     ['E']
     """
     studies = result["studies"]
-    diagnostics = influence(
-        [s["yi"] for s in studies],
-        [s["vi"] for s in studies],
-        method=result["method"],
-        studies=[str(s["study"]) for s in studies],
-    )
-    flags = diagnostics.influential
+    if result.get("influence"):
+        flags = [row["influential"] for row in result["influence"]]
+    else:
+        flags = influence(
+            [s["yi"] for s in studies],
+            [s["vi"] for s in studies],
+            method=result["method"],
+            studies=[str(s["study"]) for s in studies],
+        ).influential
     return [_entry_key(s, key) for s, flag in zip(studies, flags, strict=True) if flag]
 
 

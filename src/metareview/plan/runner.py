@@ -40,6 +40,7 @@ from metareview.plan.multilevel import MultilevelRequest
 from metareview.plan.multiverse_plan import multiverse_columns, run_multiverses
 from metareview.plan.plan import Plan, Settings
 from metareview.plan.results import AnalysisRecord, ReviewResults
+from metareview.plan.robustness import gosh_cloud
 from metareview.plan.rules import (
     choose_model,
     influential_studies,
@@ -339,6 +340,8 @@ class _Runner:
             if item["spec"].leave_one_out and records[sid].ok:
                 loo = leave_one_out_rows(item["spec"], item["frame"], records[sid], fits)
                 records[sid] = replace(records[sid], leave_one_out=loo)
+            if item["spec"].gosh and records[sid].ok:
+                records[sid] = replace(records[sid], gosh=gosh_cloud(records[sid].result))
         models: dict[str, list[AnalysisRecord]] = {}
         for spec in specs:
             if spec.role == "model":

@@ -146,6 +146,7 @@ class Ranker:
         the weights put back in place (0 elsewhere): the same model, a smaller problem."""
         used = np.zeros(self.matrix.shape[1], dtype=bool)
         used[rows.indices] = True
+        used[0] = True  # at least one column, should the labelled rows have no terms at all
         renumber = (np.cumsum(used) - 1).astype(rows.indices.dtype)
         compact = sparse.csr_matrix(
             (rows.data, renumber[rows.indices], rows.indptr), shape=(rows.shape[0], used.sum())

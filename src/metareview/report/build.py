@@ -21,7 +21,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import matplotlib
@@ -30,8 +30,10 @@ from matplotlib.figure import Figure
 from metareview import __version__
 from metareview.plan.expand import slug
 from metareview.plan.grade_review import assess_review
+from metareview.plan.models import MULTILEVEL_MODELS
 from metareview.plan.multiverse_record import MultiverseRecord
 from metareview.plan.results import AnalysisRecord, ReviewResults, json_text
+from metareview.plan.robustness import GOSH_SUBSETS
 from metareview.plan.runner import source_digest
 from metareview.report.baujat_plot import baujat_plot
 from metareview.report.bubble_plot import bubble_data, bubble_plot, single_continuous_moderator
@@ -40,7 +42,9 @@ from metareview.report.funnel_plot import funnel_plot
 from metareview.report.gosh_plot import gosh_plot
 from metareview.report.html import PRISMA_GROUP, ROB_GROUP, RenderedFigure, render_html
 from metareview.report.leave_one_out_plot import leave_one_out_plot
+from metareview.report.multilevel_forest import multilevel_forest_data
 from metareview.report.multiverse_section import multiverse_figure, write_specifications
+from metareview.report.plot_inputs import FilledStudies
 from metareview.report.prisma_diagram import save_prisma_diagram
 from metareview.report.rob_figures import rob_figure, rob_table
 from metareview.report.small_study_table import small_study_ran
@@ -49,15 +53,12 @@ from metareview.rob.prisma import PrismaCounts
 from metareview.rob.sof import sof_csv, sof_html
 from metareview.rob.table import RobTable
 from metareview.stats.bias.funnel import funnel_data
-from metareview.stats.bias.trimfill import trim_and_fill
-from metareview.stats.gosh import gosh
-from metareview.stats.influence import influence
-from metareview.stats.leave_one_out import leave_one_out
-from metareview.stats.pooling import pool
+from metareview.stats.gosh import GoshResult
+from metareview.stats.influence import InfluenceResult
+from metareview.stats.leave_one_out import LeaveOneOutResult
 
 Progress = Callable[[str, int, int], None]
 DEFAULT_FORMATS = ("svg",)
-GOSH_SUBSETS = 20_000
 FIGURE_PREFIXES = (
     "forest-", "funnel-", "loo-", "baujat-", "gosh-", "bubble-", "rob-", "prisma", "multiverse-",
 )  # fmt: skip
@@ -138,6 +139,23 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                 **extra,
             )
         )
+        multilevel = _multilevel_forest(results, record)
+        if multilevel is not None:
+            models = " and ".join(row["label"] for row in multilevel.models)
+            jobs.append(
+                FigureJob(
+                    f"{base}-multilevel",
+                    spec["group"],
+                    f"Forest plot of every effect size, under its study: {spec['title']} "
+                    f"({models}).",
+                    multilevel,
+                    layout,
+                    None,
+                    folder,
+                    **extra,
+                    kind="forest-multilevel",
+                )
+            )
         if small_study_ran(record, results.plan):
             jobs.append(
                 FigureJob(
@@ -153,7 +171,7 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                     kind="funnel",
                 )
             )
-        if record.leave_one_out:
+        if record.leave_one_out and record.result["leave_one_out"] and record.result["influence"]:
             for kind, name in (
                 ("loo", "Leave-one-out forest plot"),
                 (
@@ -175,7 +193,7 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                         kind=kind,
                     )
                 )
-        if spec.get("gosh"):
+        if record.gosh is not None:
             jobs.append(
                 FigureJob(
                     f"gosh-{slug(spec['id'])}",
@@ -244,26 +262,27 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
     return jobs
 
 
+def _multilevel_forest(results: ReviewResults, record: AnalysisRecord) -> AnalysisRecord | None:
+    """The multilevel model analysis whose effects the forest plot of ``record``'s three-level
+    and CHE models shows, carrying their rows of ``record``'s models table (``None``: none was
+    fitted)."""
+    rows = [
+        row for row in record.models if row["model"] in MULTILEVEL_MODELS and row["status"] == "ok"
+    ]
+    return replace(results[rows[0]["id"]], models=rows) if rows else None
+
+
 def funnel_figure(record: AnalysisRecord) -> Figure:
-    """The contour-enhanced funnel plot of ``record`` with its trim-and-fill studies."""
+    """The contour-enhanced funnel plot of ``record`` with its trim-and-fill studies, as the
+    run stored them."""
     result = record.result
-    yi = [study["yi"] for study in result["studies"]]
-    vi = [study["vi"] for study in result["studies"]]
-    settings = {
-        "method": result["method"],
-        "ci_method": result["ci_method"],
-        "level": result["level"],
-        "preset": result["preset"],
-    }
+    stored = result["small_study"]["trim_and_fill"]  # None: not asked for, or it failed
     filled = None
-    stored = result["small_study"]["trim_and_fill"]  # the run's estimator and side
-    if "trimfill" in record.spec["small_study"] and stored is not None:  # None: it failed
-        filled = trim_and_fill(
-            yi, vi, estimator=stored.get("estimator", "L0"), side=stored["side"], **settings
-        )
+    if "trimfill" in record.spec["small_study"] and stored is not None:
+        filled = FilledStudies.from_dict(stored)
     funnel = funnel_data(
-        yi,
-        vi,
+        [study["yi"] for study in result["studies"]],
+        [study["vi"] for study in result["studies"]],
         center=result[record.model]["estimate"],
         level=result["level"],
         labels=[study["study"] for study in result["studies"]],
@@ -297,49 +316,29 @@ def bubble_figure(record: AnalysisRecord, index: int) -> Figure:
 
 
 def diagnostic_figure(record: AnalysisRecord, kind: str) -> Figure:
-    """Leave-one-out forest plot (``loo``) or Baujat plot (``baujat``) of ``record``."""
+    """Leave-one-out forest plot (``loo``) or Baujat plot (``baujat``) of ``record``, from the
+    leave-one-out and influence sections the run stored (random-effects model)."""
     result = record.result
-    studies = result["studies"]
-    yi, vi = [s["yi"] for s in studies], [s["vi"] for s in studies]
-    labels = [str(s["study"]) for s in studies]
-    settings = {
-        "method": result["method"],
-        "ci_method": result["ci_method"],
-        "level": result["level"],
-        "preset": result["preset"],
-    }
     if kind == "loo":
-        figure = Figure(figsize=(6.5, 1.2 + 0.22 * len(studies)))
+        figure = Figure(figsize=(6.5, 1.2 + 0.22 * len(result["studies"])))
         ax = figure.add_subplot()
-        leave_one_out_plot(
-            leave_one_out(yi, vi, studies=labels, **settings),
-            pool(yi, vi, studies=labels, **settings),
-            ax=ax,
+        rows = LeaveOneOutResult.from_dict(
+            result["leave_one_out"], result["method"], result["ci_method"]
         )
+        leave_one_out_plot(rows, result["random"], ax=ax)
     else:
         figure = Figure(figsize=(6.0, 4.8))
         ax = figure.add_subplot()
-        baujat_plot(influence(yi, vi, method=result["method"], studies=labels), ax=ax)
+        baujat_plot(InfluenceResult.from_dict(result["influence"], result["method"]), ax=ax)
     figure.tight_layout()
     return figure
 
 
 def gosh_figure(record: AnalysisRecord) -> Figure:
-    """GOSH plot of ``record`` (subsets fitted with its τ² method; points rasterised so the SVG
-    stays small)."""
-    result = record.result
-    studies = result["studies"]
-    fitted = gosh(
-        [s["yi"] for s in studies],
-        [s["vi"] for s in studies],
-        method=result["method"],
-        subsets=GOSH_SUBSETS,
-        seed=0,
-        studies=[str(s["study"]) for s in studies],
-    )
+    """GOSH plot of ``record``'s stored cloud (points rasterised so the SVG stays small)."""
     figure = Figure(figsize=(6.0, 4.8))
     ax = figure.add_subplot()
-    gosh_plot(fitted, ax=ax)
+    gosh_plot(GoshResult.from_dict(record.gosh), ax=ax)
     for collection in ax.collections:
         collection.set_rasterized(True)
     figure.tight_layout()
@@ -385,6 +384,9 @@ def draw(job: FigureJob) -> RenderedFigure:
         figure = bubble_figure(job.record, job.metaregression)
     elif job.kind in ("loo", "baujat"):
         figure = diagnostic_figure(job.record, job.kind)
+    elif job.kind == "forest-multilevel":
+        data = multilevel_forest_data(job.record, job.record.models, job.layout)
+        figure = forest_figure(data, job.layout)
     else:
         figure = forest_figure(
             job.record, job.layout, subgroup=job.subgroup, rob_column=job.rob_column

@@ -96,6 +96,9 @@ class ForestData:
     level: float
     positive_favours_intervention: bool = True
     subgroup_test: dict[str, Any] | None = None
+    # lines under the pooled rows in place of the heterogeneity and overall-effect lines
+    # (a multilevel model's: report.multilevel_forest)
+    texts: tuple[str, ...] | None = None
 
     @property
     def rows(self) -> tuple[ForestRow, ...]:
@@ -363,7 +366,9 @@ def pooled_label(row: PooledRow, layout: str, level: float) -> str:
     'Common effect model'
     """
     if row.kind == "pi":
-        return "Prediction interval"
+        return row.label  # "Prediction interval", or naming its model
+    if row.kind not in ("fixed", "random"):  # a multilevel model, named by its label
+        return row.label
     if layout == "revman5":
         return f"{row.label} ({level:.0%} CI)"
     if layout == "meta":

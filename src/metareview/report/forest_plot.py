@@ -172,11 +172,13 @@ def columns_for(layout: str, data: ForestData) -> tuple[list[Column], list[Colum
     if not any(_arm(r, "n", 1) is not None for r in data.rows):
         arms = []
     rob = [_rob_column()] if any(r.rob for r in data.rows) else []
+    # no weight column when no row has one (the effects of a multilevel model)
+    weights = [weight] if any(r.weight is not None for r in data.rows) else []
     if layout == "revman5":
-        return [study, *arms, weight, effect], rob
+        return [study, *arms, *weights, effect], rob
     if layout == "jama":
-        return [study, *arms, effect], [weight, *rob]
-    return [study, *arms], [effect, weight, *rob]
+        return [study, *arms, effect], [*weights, *rob]
+    return [study, *arms], [effect, *weights, *rob]
 
 
 # A judgement's dot (as the traffic-light plot's) behind its symbol.
@@ -233,8 +235,11 @@ def _lines(data: ForestData, layout: str) -> list[_Line]:
         if section.title:
             lines.append(_Line("gap"))
     lines += [_Line("pooled", pooled) for pooled in data.summaries]
-    lines.append(_Line("text", data.heterogeneity_text(layout)))
-    lines.append(_Line("text", data.overall_text(layout)))
+    if data.texts is not None:
+        lines += [_Line("text", text) for text in data.texts]
+    else:
+        lines.append(_Line("text", data.heterogeneity_text(layout)))
+        lines.append(_Line("text", data.overall_text(layout)))
     if data.subgroup_text(layout):
         lines.append(_Line("text", data.subgroup_text(layout)))
     if any(row.rob for row in data.rows):

@@ -24,7 +24,7 @@ from matplotlib.patches import Patch
 
 from metareview.plan.analysis import AnalysisResult
 from metareview.report.plain_text import plain
-from metareview.report.plot_inputs import funnel_input
+from metareview.report.plot_inputs import FilledStudies, filled_studies, funnel_input
 from metareview.report.ratio_axis import set_ratio_axis
 from metareview.stats import distributions as dist
 from metareview.stats.bias.funnel import FunnelData
@@ -38,7 +38,7 @@ def funnel_plot(
     funnel: FunnelData | AnalysisResult,
     *,
     ax: Axes | None = None,
-    trim_and_fill: TrimFillResult | None = None,
+    trim_and_fill: TrimFillResult | FilledStudies | None = None,
     contours: bool = True,
     xlabel: str = "Effect size",
     exp_labels: bool = False,
@@ -52,7 +52,7 @@ def funnel_plot(
         (its pooled studies).
     ax : matplotlib Axes, optional
         Where to draw (default: a new figure's axes).
-    trim_and_fill : TrimFillResult, optional
+    trim_and_fill : TrimFillResult or FilledStudies, optional
         Adds the imputed studies (open circles) and the adjusted estimate (dotted line).
     contours : bool
         Shade the significance bands (otherwise a plain funnel plot).
@@ -67,6 +67,8 @@ def funnel_plot(
     Axes
     """
     funnel = funnel_input(funnel)
+    if trim_and_fill is not None:
+        trim_and_fill = filled_studies(trim_and_fill)
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4.5))
     yi, sei = np.asarray(funnel.yi), np.asarray(funnel.sei)

@@ -26,7 +26,7 @@ from metareview.stats.pooling import PoolResult
 
 def leave_one_out_plot(
     result: LeaveOneOutResult | AnalysisResult,
-    full: PoolResult | None = None,
+    full: PoolResult | dict | None = None,
     *,
     ax: Axes | None = None,
     xlabel: str = "Pooled estimate",
@@ -34,7 +34,9 @@ def leave_one_out_plot(
 ) -> Axes:
     """One row per omitted study (first at the top): estimate and CI without it.
 
-    ``full`` adds the estimate (dashed line) and CI (band) of the analysis with all studies;
+    ``full`` adds the estimate (dashed line) and CI (band) of the analysis with all studies
+    (its random-effects model; or that model's block of an analysis document, as
+    ``results.json`` stores it);
     ``sort_by`` may be ``"estimate"`` or ``"i2"`` to order the rows (default: input order).
     ``result`` may be an ``analyze`` result: its leave-one-out section, with its pooled result
     as ``full``.
@@ -54,8 +56,9 @@ def leave_one_out_plot(
     lower = np.array([r.ci_lower for r in rows])
     upper = np.array([r.ci_upper for r in rows])
     if full is not None:
-        ax.axvspan(full.random.ci_lower, full.random.ci_upper, color="#d6eaf8", zorder=0)
-        ax.axvline(full.random.estimate, color="#2874a6", linestyle="--", linewidth=1)
+        band = full if isinstance(full, dict) else full.random.to_dict()
+        ax.axvspan(band["ci_lower"], band["ci_upper"], color="#d6eaf8", zorder=0)
+        ax.axvline(band["estimate"], color="#2874a6", linestyle="--", linewidth=1)
     ax.errorbar(
         est,
         positions,

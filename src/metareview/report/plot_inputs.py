@@ -16,14 +16,51 @@ draws, with a clear error when the result lacks the section a plot needs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from metareview.plan.analysis import AnalysisResult
 from metareview.plan.moderators import MetaRegSection
 from metareview.plan.results import AnalysisRecord
 from metareview.stats.bias.funnel import FunnelData, funnel_data
+from metareview.stats.bias.trimfill import TrimFillResult
 from metareview.stats.influence import InfluenceResult
 from metareview.stats.leave_one_out import LeaveOneOutResult
+
+
+@dataclass(frozen=True)
+class FilledStudies:
+    """What a funnel plot draws of trim-and-fill: the imputed studies and the adjusted
+    estimate (from a :class:`TrimFillResult`, or from the ``trim_and_fill`` section of an
+    analysis document by :meth:`from_dict`)."""
+
+    k0: int
+    estimate: float
+    filled_yi: tuple[float, ...]
+    filled_vi: tuple[float, ...]
+
+    @classmethod
+    def from_dict(cls, section: dict[str, Any]) -> FilledStudies:
+        """From a ``small_study.trim_and_fill`` section.
+
+        >>> FilledStudies.from_dict({"k0": 1, "estimate": 0.2, "filled_yi": [-0.1],
+        ...                          "filled_vi": [0.04]}).filled_yi
+        (-0.1,)
+        """
+        return cls(
+            k0=int(section["k0"]),
+            estimate=section["estimate"],
+            filled_yi=tuple(section["filled_yi"]),
+            filled_vi=tuple(section["filled_vi"]),
+        )
+
+
+def filled_studies(source: TrimFillResult | FilledStudies) -> FilledStudies:
+    """The imputed studies of a trim-and-fill result, or ``source`` as given."""
+    if isinstance(source, FilledStudies):
+        return source
+    _check(source, "a TrimFillResult or FilledStudies", TrimFillResult)
+    return FilledStudies(source.k0, source.estimate, source.filled_yi, source.filled_vi)
 
 
 def _check(source: object, expected: str, *types: type) -> None:

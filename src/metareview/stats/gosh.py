@@ -43,6 +43,7 @@ _REML_TOL = 1e-10  # pool()'s tolerance on τ², relative to τ² plus the mean 
 _REML_NEAR = 1e-8  # Fisher scoring hands over to Newton steps at this relative change
 _REML_MAXITER = 1000
 _NEWTON_STEPS = 50
+_CLOUD_ARRAYS = ("estimate", "tau2", "i2", "h2", "q", "subset_k")  # per subset, in to_dict
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,21 @@ class GoshResult:
             raise InputError(f"membership must be one of columns, bitmask; got {membership!r}")
         return frame
 
-    def to_dict(self) -> dict[str, Any]:
-        """Summary of the cloud (the per-subset values are in :meth:`to_frame`)."""
-        return {
+    def to_dict(self, cloud: bool = False) -> dict[str, Any]:
+        """Summary of the cloud; with ``cloud=True`` also every subset's values (``membership``
+        as the hexadecimal bytes of one little-endian bitmask per subset, study ``j`` being bit
+        ``j``), which
+        :meth:`from_dict` reads back exactly.
+
+        >>> res = gosh([0.2, 0.4, 0.9], [0.04, 0.05, 0.04], method="DL")
+        >>> document = res.to_dict(cloud=True)
+        >>> document["membership"][:4], document["subset_k"][:4]
+        (['01', '02', '04', '03'], [1, 1, 1, 2])
+        >>> back = GoshResult.from_dict(document)
+        >>> bool((back.estimate == res.estimate).all() and (back.membership == res.membership).all())
+        True
+        """
+        document: dict[str, Any] = {
             "method": self.method,
             "k": self.k,
             "studies": list(self.studies),
@@ -127,6 +140,41 @@ class GoshResult:
             "estimate_range": [float(np.nanmin(self.estimate)), float(np.nanmax(self.estimate))],
             "i2_range": [float(np.nanmin(self.i2)), float(np.nanmax(self.i2))],
         }
+        if cloud:
+            packed = np.packbits(self.membership, axis=1, bitorder="little")
+            document["membership"] = [row.tobytes().hex() for row in packed]
+            for name in _CLOUD_ARRAYS:
+                document[name] = getattr(self, name).tolist()
+            if self.converged is not None:
+                document["converged"] = self.converged.tolist()
+        return document
+
+    @classmethod
+    def from_dict(cls, document: dict[str, Any]) -> GoshResult:
+        """The result that ``to_dict(cloud=True)`` wrote (``None`` values, written for NaN, are
+        NaN again)."""
+        if "membership" not in document:
+            raise InputError("this GOSH document has no cloud; write it with to_dict(cloud=True)")
+        k = int(document["k"])
+        packed = b"".join(bytes.fromhex(row) for row in document["membership"])
+        rows = np.frombuffer(packed, dtype=np.uint8).reshape(len(document["membership"]), -1)
+        membership = np.unpackbits(rows, axis=1, count=k, bitorder="little").astype(bool)
+        arrays = {
+            name: np.array([np.nan if v is None else v for v in document[name]], dtype=float)
+            for name in _CLOUD_ARRAYS
+            if name != "subset_k"
+        }
+        converged = document.get("converged")
+        return cls(
+            method=document["method"],
+            studies=tuple(document["studies"]),
+            membership=membership,
+            subset_k=np.asarray(document["subset_k"], dtype=np.int64),
+            exhaustive=document["exhaustive"],
+            seed=document["seed"],
+            converged=None if converged is None else np.asarray(converged, dtype=bool),
+            **arrays,
+        )
 
     def summary(self) -> str:
         kind = "all subsets" if self.exhaustive else f"random subsets (seed {self.seed})"

@@ -81,7 +81,32 @@ class InfluenceResult:
         ]
 
     def to_dict(self) -> list[dict[str, Any]]:  # type: ignore[override]
-        return self.rows()
+        """The rows, each with its Baujat coordinates and DFBETAS (what :meth:`from_dict`
+        needs to give this result back)."""
+        return [
+            {**row, "baujat_x": x, "baujat_y": y, "dfbetas": list(dfbetas)}
+            for row, x, y, dfbetas in zip(self.rows(), self.baujat_x, self.baujat_y, self.dfbetas)
+        ]
+
+    @classmethod
+    def from_dict(cls, rows: list[dict[str, Any]], method: str) -> InfluenceResult:
+        """The result whose :meth:`to_dict` gave ``rows`` (``None``, written for NaN, is NaN).
+
+        >>> res = influence([0.1, 0.3, 0.35, 1.4], [0.03, 0.03, 0.05, 0.04], method="DL")
+        >>> InfluenceResult.from_dict(res.to_dict(), "DL") == res
+        True
+        """
+
+        def column(key: str) -> tuple[Any, ...]:
+            return tuple(np.nan if row[key] is None else row[key] for row in rows)
+
+        return cls(
+            method=method,
+            studies=tuple(row["study"] for row in rows),
+            **{key: column(key) for key in (*INFLUENCE_COLUMNS, "baujat_x", "baujat_y")},
+            dfbetas=tuple(tuple(row["dfbetas"]) for row in rows),
+            influential=tuple(bool(row["influential"]) for row in rows),
+        )
 
     def to_frame(self) -> Any:
         import pandas as pd

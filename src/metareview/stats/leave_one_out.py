@@ -53,6 +53,27 @@ class LeaveOneOutResult:
     def to_dict(self) -> list[dict[str, Any]]:  # type: ignore[override]
         return [row.to_dict() for row in self.rows]
 
+    @classmethod
+    def from_dict(
+        cls, rows: list[dict[str, Any]], method: str, ci_method: str
+    ) -> LeaveOneOutResult:
+        """The result whose :meth:`to_dict` gave ``rows`` (``None``, written for NaN, is NaN).
+
+        >>> res = leave_one_out([0.1, 0.3, 0.35], [0.03, 0.03, 0.05], method="DL")
+        >>> LeaveOneOutResult.from_dict(res.to_dict(), res.method, res.ci_method) == res
+        True
+        """
+        return cls(
+            rows=tuple(
+                LeaveOneOutRow(
+                    **{key: float("nan") if value is None else value for key, value in row.items()}
+                )
+                for row in rows
+            ),
+            method=method,
+            ci_method=ci_method,
+        )
+
     def to_frame(self) -> Any:
         import pandas as pd
 

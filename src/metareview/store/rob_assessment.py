@@ -1,13 +1,12 @@
-"""Dual independent RoB 2 assessment on a project: signalling answers per study and result,
-the judgement the algorithm proposes (:mod:`metareview.rob.rob2`), overrides that need a
-written justification, comparison, consensus and the robvis table, kept in the study log.
+"""Dual independent risk-of-bias assessment on a project (RoB 2, or RoB 1 with the AHRQ
+rating): items per study and result checked by :mod:`metareview.rob`'s rules, the judgement
+the algorithm proposes as the items come in, overrides that need a written justification,
+comparison, consensus and the robvis table, kept in the study log.
 
-An assessment belongs to a study and one of its results (e.g. an outcome): its **items** are
-the answers to the signalling questions (``"1.1"`` … ``"5.3"``, ``"1b.1"`` … for a cluster
-trial), ``"cluster"`` (whether the cluster variant applies) and one override per domain
-(``"D1 override"`` … ``"Overall override"``: a judgement and its justification). As for
-extraction, no function returns one assessor's items to anyone else until every assessor the
-review needs (1 or 2) has submitted that assessment.
+An assessment belongs to a study and one of its results (e.g. an outcome); its items are those
+of :mod:`metareview.rob.items` for the review's tool (``set_rob_tool``; RoB 2 unless set). As
+for extraction, no function returns one assessor's items to anyone else until every assessor
+the review needs (1 or 2) has submitted that assessment.
 
 >>> from metareview.store.extraction import add_study
 >>> project = Project.open("sqlite://")
@@ -35,20 +34,19 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from metareview.errors import DataError, ExtractionError, Problem
-from metareview.rob.rob2 import (
-    CLUSTER_DOMAINS,
-    DOMAINS,
-    QUESTION_BY_ID,
-    STANDARD_DOMAINS,
-    InvalidAnswer,
-    MissingAnswer,
-    Override,
-    Rob2Assessment,
-    assess,
-    judge_domain,
+from metareview.rob.items import (
+    OVERRIDE,
+    DomainStatus,
+    assess_items,
+    check_tool,
+    details_of,
+    judgements_of,
+    parse_item,
+    robvis_table,
 )
+from metareview.rob.rob1 import Rob1Assessment
+from metareview.rob.rob2 import InvalidAnswer, Rob2Assessment
 from metareview.rob.table import RobTable
-from metareview.rob.vocabulary import Judgement, parse_answer
 from metareview.store.extraction import (
     read_studies,
     required_people,
@@ -66,12 +64,11 @@ from metareview.store.study_log import (
 
 K = StudyEventKind
 ASSESSORS = "rob_assessors"
-OVERRIDE = " override"
-CLUSTER = "cluster"
+TOOL = "rob_tool"
 
 
 def _code(result: str, item: str) -> str:
-    return json.dumps(["rob2", result, item], ensure_ascii=False)
+    return json.dumps(["rob", result, item], ensure_ascii=False)
 
 
 def _item(code: str) -> tuple[str, str]:
@@ -86,6 +83,41 @@ def set_assessors_required(project: Project, n: int, *, actor: str) -> None:
     set_required_people(project, ASSESSORS, n, actor=actor, begun=K.ROB_VALUE, who=who)
 
 
+def _tool(connection: Connection) -> str:
+    tool = "rob2"
+    for e in read_study_events(connection, kinds=[K.SETTING]):
+        if e.cell == TOOL:
+            tool = e.value
+    return tool
+
+
+def rob_tool(project: Project) -> str:
+    """The review's risk-of-bias tool: ``rob2`` (unless set) or ``rob1``."""
+    with project.engine.connect() as connection:
+        return _tool(connection)
+
+
+def set_rob_tool(project: Project, tool: str, *, actor: str) -> None:
+    """Use RoB 2 (``rob2``) or the original Cochrane tool (``rob1``, with the AHRQ rating);
+    refused once any assessment has begun.
+
+    >>> project = Project.open("sqlite://")
+    >>> set_rob_tool(project, "rob1", actor="lead"); rob_tool(project)
+    'rob1'
+    """
+    try:
+        check_tool(tool)
+    except ValueError as err:
+        raise ExtractionError(str(err)) from None
+
+    def plan(connection: Connection) -> list[NewStudyEvent]:
+        if read_study_events(connection, kinds=[K.ROB_VALUE]):
+            raise ExtractionError("assessment has begun: the tool can no longer change")
+        return [NewStudyEvent(K.SETTING, actor, cell=TOOL, value=tool)]
+
+    append_study_events(project, plan)
+
+
 @dataclass(frozen=True)
 class RobProgress:
     """Who has started and who has submitted one assessment; no answers."""
@@ -93,6 +125,7 @@ class RobProgress:
     study: int
     label: str
     result: str
+    tool: str
     required: int
     assessors: tuple[str, ...]
     submitted: tuple[str, ...]
@@ -106,6 +139,7 @@ class RobProgress:
             "study": self.study,
             "label": self.label,
             "result": self.result,
+            "tool": self.tool,
             "assessors": list(self.assessors),
             "submitted": list(self.submitted),
             "complete": self.complete,
@@ -128,6 +162,7 @@ def _progress(connection: Connection, study: int, result: str) -> RobProgress:
         study,
         found.label,
         result,
+        _tool(connection),
         required_people(connection, ASSESSORS),
         tuple(dict.fromkeys(e.actor for e in marks if e.kind == K.ROB_VALUE)),
         tuple(dict.fromkeys(e.actor for e in marks if e.kind == K.ROB_SUBMIT)),
@@ -140,50 +175,22 @@ def rob_progress(project: Project, study: int, result: str) -> RobProgress:
         return _progress(connection, study, result)
 
 
-def _checked_items(label: str, result: str, items: Mapping[str, Any]) -> dict[str, Any]:
-    """Items as stored (answer codes, ``{"judgement", "justification"}``, a bool), or one
-    :class:`DataError` naming every wrong item with the rob module's message."""
+def _checked_items(state: RobProgress, items: Mapping[str, Any]) -> dict[str, Any]:
+    """Items as stored, or one :class:`DataError` naming every wrong item with the rob
+    module's message."""
     parsed: dict[str, Any] = {}
     problems = []
     for item, value in items.items():
-        where = f"{result}: {item}"
+        where = f"{state.result}: {item}"
         try:
-            parsed[item] = _parse_item(item, value)
+            parsed[item] = parse_item(state.tool, item, value)
         except InvalidAnswer as err:
-            problems.append(Problem(label, None, where, str(value), err.expected))
+            problems.append(Problem(state.label, None, where, str(value), err.expected))
         except ValueError as err:
-            problems.append(Problem(label, None, where, None, str(err)))
+            problems.append(Problem(state.label, None, where, None, str(err)))
     if problems:
         raise DataError(problems)
     return parsed
-
-
-def _parse_item(item: str, value: Any) -> Any:
-    if item == CLUSTER:
-        if not isinstance(value, bool):
-            raise ValueError("True or False (whether the cluster variant applies)")
-        return value
-    if item.endswith(OVERRIDE):
-        domain = item.removesuffix(OVERRIDE)
-        if domain not in (*CLUSTER_DOMAINS, "Overall"):
-            raise ValueError(f"an override of {', '.join(CLUSTER_DOMAINS)} or Overall")
-        if value is None:
-            return None
-        judgement, justification = value
-        try:
-            override = Override(domain, Judgement(judgement), str(justification or "").strip())
-        except ValueError as err:
-            raise ValueError(
-                f"a judgement Low, Some concerns or High with a written justification ({err})"
-            ) from None
-        return {"judgement": override.judgement.value, "justification": override.justification}
-    question = QUESTION_BY_ID.get(item)
-    if question is None:
-        raise ValueError(f"a RoB 2 question ({', '.join(QUESTION_BY_ID)})")
-    answer = parse_answer(value)
-    if answer is not None and answer.value != "NA" and answer not in question.allowed:
-        raise InvalidAnswer(question, answer)
-    return None if answer is None else answer.value
 
 
 def answer(
@@ -194,16 +201,14 @@ def answer(
     *,
     assessor: str,
     overrides: Mapping[str, tuple[str, str] | None] | None = None,
-    cluster: bool | None = None,
 ) -> tuple[StudyEvent, ...]:
-    """Record ``assessor``'s answers (``{"1.1": "Y", …}``; blank removes one), overrides
-    (``{"D3": (judgement, justification)}``, ``None`` withdraws one; a justification is
-    required) and the cluster flag, all checked first: if any is wrong nothing is stored.
+    """Record ``assessor``'s items (RoB 2: ``{"1.1": "Y", "cluster": True, …}``; RoB 1:
+    ``{"sequence_generation": "Low", "sequence_generation support": "…", …}``; blank removes
+    one) and RoB 2 overrides (``{"D3": (judgement, justification)}``, ``None`` withdraws one;
+    a justification is required), all checked first: if any is wrong nothing is stored.
     Refused after the assessor submitted, and for a third person."""
     items: dict[str, Any] = dict(answers)
     items |= {f"{domain}{OVERRIDE}": value for domain, value in (overrides or {}).items()}
-    if cluster is not None:
-        items[CLUSTER] = cluster
 
     def plan(connection: Connection) -> list[NewStudyEvent]:
         state = _progress(connection, study, result)
@@ -216,7 +221,7 @@ def answer(
                 f"the assessment of {result!r} in study {study} has its {state.required} "
                 f"assessor(s) already: {', '.join(state.assessors)}"
             )
-        parsed = _checked_items(state.label, result, items)
+        parsed = _checked_items(state, items)
         current = _own(connection, study, result, assessor)
         return [
             NewStudyEvent(K.ROB_VALUE, assessor, study=study, cell=_code(result, k), value=v)
@@ -233,22 +238,6 @@ def _own(connection: Connection, study: int, result: str, who: str) -> dict[str,
 
 
 @dataclass(frozen=True)
-class DomainStatus:
-    """One domain of an assessment in progress: its result, or the question it waits for."""
-
-    domain: str
-    result: Any = None  #: a DomainResult once the flowchart reaches a judgement
-    waiting: str | None = None  #: what the flowchart still needs
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "domain": self.domain,
-            "result": self.result.to_dict() if self.result else None,
-            "waiting": self.waiting,
-        }
-
-
-@dataclass(frozen=True)
 class RobView:
     """One person's own items of an assessment, each domain's proposal as answered so far,
     and the whole assessment once every domain has a judgement."""
@@ -256,7 +245,7 @@ class RobView:
     progress: RobProgress
     items: dict[str, Any]
     domains: tuple[DomainStatus, ...]
-    assessment: Rob2Assessment | None
+    assessment: Rob2Assessment | Rob1Assessment | None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -267,35 +256,13 @@ class RobView:
         }
 
 
-def _assess(label: str, items: Mapping[str, Any]) -> tuple[tuple[DomainStatus, ...], Any]:
-    """Each domain's status, and the assessment (``None`` while a domain waits)."""
-    cluster = bool(items.get(CLUSTER, False))
-    answers = {k: v for k, v in items.items() if k in QUESTION_BY_ID}
-    statuses = []
-    for domain in CLUSTER_DOMAINS if cluster else STANDARD_DOMAINS:
-        own = {k: v for k, v in answers.items() if QUESTION_BY_ID[k].domain == domain}
-        try:
-            statuses.append(DomainStatus(domain, judge_domain(domain, own)))
-        except MissingAnswer as err:
-            statuses.append(DomainStatus(domain, waiting=f"expected {err.expected}"))
-    if any(s.waiting for s in statuses):
-        return tuple(statuses), None
-    overrides = [
-        Override(k.removesuffix(OVERRIDE), Judgement(v["judgement"]), v["justification"])
-        for k, v in items.items()
-        if k.endswith(OVERRIDE) and v is not None
-    ]
-    assessment = assess(answers, study=label, cluster=cluster, overrides=overrides)
-    return tuple(statuses), assessment
-
-
 def rob_view(project: Project, study: int, result: str, viewer: str) -> RobView:
     """``viewer``'s own items (never anyone else's: the query reads only theirs) and the
     judgements the algorithm proposes from them, as they stand."""
     with project.engine.connect() as connection:
         state = _progress(connection, study, result)
         items = _own(connection, study, result, viewer)
-    domains, assessment = _assess(state.label, items)
+    domains, assessment = assess_items(state.tool, state.label, items)
     return RobView(state, items, domains, assessment)
 
 
@@ -308,9 +275,10 @@ def submit_rob(project: Project, study: int, result: str, *, assessor: str) -> S
             raise ExtractionError(f"{assessor} submitted this assessment already")
         if assessor not in state.assessors:
             raise ExtractionError(f"{assessor} has answered nothing of this assessment")
-        domains, _ = _assess(state.label, _own(connection, study, result, assessor))
+        own = _own(connection, study, result, assessor)
+        domains, _ = assess_items(state.tool, state.label, own)
         waiting = [
-            Problem(state.label, None, f"{result}: {d.domain}", None, d.waiting[9:])
+            Problem(state.label, None, f"{result}: {d.domain}", None, d.waiting)
             for d in domains
             if d.waiting
         ]
@@ -371,10 +339,10 @@ def _comparison(connection: Connection, study: int, result: str):
             agreed[item] = consensus[item]
         elif same:
             agreed[item] = next(iter(given.values()))
-    judgements = {}
-    for who, values in by.items():
-        assessment = _assess(state.label, values)[1]
-        judgements[who] = {d: j.value for d, j in assessment.judgements.items()}
+    judgements = {
+        who: judgements_of(assess_items(state.tool, state.label, values)[1])
+        for who, values in by.items()
+    }
     return RobComparison(state, tuple(differences), judgements), agreed
 
 
@@ -400,7 +368,7 @@ def agree_rob(
 
     def plan(connection: Connection) -> list[NewStudyEvent]:
         state = _comparison(connection, study, result)[0].progress
-        parsed = _checked_items(state.label, result, {item: value})[item]
+        parsed = _checked_items(state, {item: value})[item]
         data = {"agreed_by": list(agreed_by) or [actor], "note": note.strip()}
         cell = _code(result, item)
         return [
@@ -412,11 +380,13 @@ def agree_rob(
 
 @dataclass(frozen=True)
 class AgreedRob:
-    """The agreed assessment (``None`` while items differ without consensus: ``unresolved``)."""
+    """The agreed assessment (``None`` while items differ without consensus: ``unresolved``)
+    and the agreed items it comes from."""
 
     progress: RobProgress
-    assessment: Rob2Assessment | None
+    assessment: Rob2Assessment | Rob1Assessment | None
     unresolved: tuple[str, ...]
+    items: dict[str, Any]
 
 
 def agreed_rob(project: Project, study: int, result: str) -> AgreedRob:
@@ -425,15 +395,17 @@ def agreed_rob(project: Project, study: int, result: str) -> AgreedRob:
         comparison, agreed = _comparison(connection, study, result)
     unresolved = tuple(i for i, _, done, _ in comparison.differences if not done)
     if unresolved:
-        return AgreedRob(comparison.progress, None, unresolved)
+        return AgreedRob(comparison.progress, None, unresolved, agreed)
     items = {k: v for k, v in agreed.items() if v is not None}
-    return AgreedRob(comparison.progress, _assess(comparison.progress.label, items)[1], ())
+    state = comparison.progress
+    return AgreedRob(state, assess_items(state.tool, state.label, items)[1], (), items)
 
 
 @dataclass(frozen=True)
 class RobExport:
-    """The agreed judgements of one result over the studies, robvis-ready (``table``), the
-    details with every override flagged (``details``), and the studies left out with why."""
+    """The agreed judgements of one result over the studies, robvis-ready (``table``, ``None``
+    when no assessment is agreed yet), the details (``details``: RoB 2 overrides flagged with
+    their justification; RoB 1 support and AHRQ rule), and the studies left out with why."""
 
     table: RobTable | None
     details: pd.DataFrame
@@ -441,10 +413,12 @@ class RobExport:
 
 
 def rob_export(project: Project, result: str) -> RobExport:
-    """The agreed RoB 2 judgements of ``result`` in every study assessed for it: a robvis
-    table (:meth:`RobTable.to_robvis_csv`), and per domain the proposal, the judgement and,
-    where a reviewer overrode the proposal, ``overridden`` with the justification."""
+    """The agreed judgements of ``result`` in every study assessed for it: a robvis table
+    (:meth:`RobTable.to_robvis_csv`) and the details of each domain (for RoB 2 the proposal,
+    the judgement and, where a reviewer overrode the proposal, ``overridden`` with the
+    justification)."""
     with project.engine.connect() as connection:
+        tool = _tool(connection)
         numbers = sorted(
             {
                 e.study
@@ -467,23 +441,7 @@ def rob_export(project: Project, result: str) -> RobExport:
             )
             continue
         assessments.append(agreed.assessment)
-        for d in (*agreed.assessment.domains, agreed.assessment.overall):
-            details.append({"study": state.label, "result": result, **d.to_dict()})
-    table = None
-    if assessments:
-        domains = tuple(d.domain for d in assessments[0].domains)
-        if any(tuple(d.domain for d in a.domains) != domains for a in assessments):
-            domains = CLUSTER_DOMAINS  # a mix of cluster and individual trials: D1b blank
-        table = RobTable(
-            "RoB 2",
-            domains,
-            tuple(DOMAINS[d] for d in domains),
-            tuple(a.study for a in assessments),
-            tuple(tuple(_judgement(a, d) for d in domains) for a in assessments),
-            tuple(a.overall.judgement for a in assessments),
-        )
+        for row in details_of(agreed.assessment, agreed.items):
+            details.append({"study": state.label, "result": result, **row})
+    table = robvis_table(tool, assessments) if assessments else None
     return RobExport(table, pd.DataFrame(details), left_out)
-
-
-def _judgement(assessment: Rob2Assessment, domain: str) -> Judgement:
-    return assessment.judgements.get(domain, Judgement.NOT_APPLICABLE)

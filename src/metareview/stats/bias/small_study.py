@@ -108,6 +108,8 @@ class SmallStudyResult:
                 "ci_lower": tf.ci_lower,
                 "ci_upper": tf.ci_upper,
                 "pvalue": tf.pvalue,
+                "filled_yi": list(tf.filled_yi),
+                "filled_vi": list(tf.filled_vi),
             },
             "pet_peese": pp
             and {

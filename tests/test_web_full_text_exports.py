@@ -157,3 +157,15 @@ def test_the_cli_stores_a_full_text_and_refuses_what_is_not_a_pdf(project, tmp_p
         "fake.pdf: not a PDF (a PDF starts with '%PDF-'; got 'just tex')"
     )
     assert latest_full_text(project, 1).uploaded_by == "lena"
+
+
+def test_a_hostile_file_name_shows_as_text(project):
+    with workspace(project) as browser:
+        rita = browser("rita")
+        name = '"><img src=x onerror=alert(1)>.pdf'
+        assert _upload(rita, "1", PDF, name).status_code == 303
+        card = rita.get("/screen?stage=ft&record=1").text
+        assert "&lt;img src=x onerror=alert(1)&gt;.pdf" in card
+        assert "<img src=x" not in card
+        shown = rita.get(f"/full-texts/{latest_full_text(project, 1).id}")
+        assert shown.headers["content-disposition"] == 'inline; filename="record-1.pdf"'

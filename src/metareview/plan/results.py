@@ -11,11 +11,13 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
 
 from metareview.plan.multiverse_record import MultiverseRecord
+from metareview.plan.plan import Plan, plan_from_document
 
 MH_KEYS = ("model", "k", "studies", "fixed", "random", "heterogeneity")
 
@@ -203,6 +205,12 @@ class ReviewResults:
     dropped: tuple[dict[str, Any], ...] = ()
     warnings: tuple[str, ...] = ()
     multiverses: tuple[MultiverseRecord, ...] = ()
+
+    @cached_property
+    def typed_plan(self) -> Plan:
+        """The plan as typed objects, with every default filled in (read this, not ``plan``,
+        for settings, minimum k and the analyses asked for)."""
+        return plan_from_document(self.plan)
 
     def analysis_warnings(self) -> list[tuple[str, str]]:
         """(where, warning) of every analysis that was run, in plan order

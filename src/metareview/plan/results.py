@@ -227,11 +227,12 @@ class ReviewResults:
     def ids(self) -> list[str]:
         return [record.id for record in self.analyses]
 
-    def to_dict(self, multiverse_rows: bool = True) -> dict[str, Any]:
+    def to_dict(self, multiverse_rows: bool | None = True) -> dict[str, Any]:
         """The ``results.json`` document. The analyses' input rows are stored once, in
         ``input_rows`` (see :func:`pack_rows`); an analysis's ``input`` lists its rows' indices
-        there. :meth:`from_dict` puts the rows back. ``multiverse_rows=False`` leaves the
-        multiverses' specifications out (``results.json`` names their tables instead)."""
+        there. :meth:`from_dict` puts the rows back. ``multiverse_rows=None`` keeps a
+        multiverse's specifications only up to ``ROWS_IN_JSON`` (``results.json``, which names
+        their tables), ``False`` never."""
         analyses = [record.to_dict() for record in self.analyses]
         input_rows = pack_rows(analysis["input"] for analysis in analyses)
         for analysis, indices in zip(analyses, input_rows.pop("indices"), strict=True):
@@ -249,7 +250,7 @@ class ReviewResults:
             "multiverses": [m.to_dict(rows=multiverse_rows) for m in self.multiverses],
         }
 
-    def to_json(self, multiverse_rows: bool = True) -> str:
+    def to_json(self, multiverse_rows: bool | None = True) -> str:
         """JSON text (compact); NaN and infinities (undefined statistics) become ``null``."""
         return json_text(self.to_dict(multiverse_rows))
 

@@ -242,7 +242,7 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                     )
                 )
     for multiverse in results.multiverses:
-        if multiverse.summary["fitted"]:
+        if multiverse.summary["fitted"] and len(multiverse.specifications):
             jobs.append(
                 FigureJob(
                     f"multiverse-{slug(multiverse.id)}",
@@ -469,7 +469,7 @@ def write_report(
     progress = progress or (lambda *_: None)
     figures_dir = outdir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
-    (outdir / "results.json").write_text(results.to_json(multiverse_rows=False), encoding="utf-8")
+    (outdir / "results.json").write_text(results.to_json(multiverse_rows=None), encoding="utf-8")
     write_tables(results, outdir / "tables")
     for multiverse in results.multiverses:
         write_specifications(multiverse.specifications, outdir / multiverse.table)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -361,10 +362,21 @@ def figure_key(job: FigureJob) -> str:
         "job": [job.id, job.kind, job.layout, job.subgroup, job.formats, job.dpi],
         "rob": [job.rob_column, repr(job.rob_table)],
         "metaregression": job.metaregression,
-        "record": job.record.to_dict() if job.record is not None else None,
+        "record": _drawn_from(job),
         "multiverse": job.multiverse.to_dict() if job.multiverse is not None else None,
     }
     return hashlib.sha256(json_text(document).encode()).hexdigest()
+
+
+def _drawn_from(job: FigureJob) -> dict[str, Any] | None:
+    """The record of ``job`` as stored, without the GOSH cloud unless the job draws it (the
+    cloud is megabytes; hashing it for every figure of its analysis cost a second a run)."""
+    if job.record is None:
+        return None
+    document = job.record.to_dict()
+    if job.kind != "gosh":
+        document.pop("gosh")
+    return document
 
 
 def draw(job: FigureJob) -> RenderedFigure:

@@ -63,8 +63,9 @@ def test_balancing_gives_both_classes_the_chosen_total_weight():
 
 
 def test_record_text_skips_missing_parts():
-    assert record_text("Title", float("nan")) == "Title"
+    assert record_text("Title", float("nan")) == "Title Title"  # the title weighs double
     assert record_text(None, "Abstract") == "Abstract"
+    assert record_text("", "Abstract") == "Abstract"
 
 
 def test_metrics_of_perfect_and_worst_orders():

@@ -243,6 +243,11 @@ def test_report_shows_the_models_table_variance_components_and_methods(run, tmp_
     _, results, _ = run
     html = write_report(results, tmp_path / "out").read_text(encoding="utf-8")
     table = results["schools/all-time-points"].models
+    csv = pd.read_csv(tmp_path / "out" / "tables" / "models.csv")
+    assert list(csv["model"]) == list(MODELS)
+    assert csv["estimate"].tolist() == pytest.approx([row["estimate"] for row in table], rel=1e-12)
+    che_csv = csv[csv["model"] == "che"].iloc[0]
+    assert che_csv["sigma2_within"] == pytest.approx(table[-1]["variance"]["sigma2"]["within"])
     che = next(row for row in table if row["model"] == "che")
     section = html[html.index('id="models-schools-all-time-points"') :]
     section = section[: section.index("</table>", section.index('class="variance"'))]
@@ -256,6 +261,7 @@ def test_report_shows_the_models_table_variance_components_and_methods(run, tmp_
     methods, references = methods_paragraph(results)
     assert "Models of Schools, All time points: overall, combined," in methods
     assert "ρ = 0.6 between the sampling errors" in methods
+    assert "combined each study's effect sizes assuming a correlation of ρ = 0.6" in methods
     assert any(ref.startswith("Furukawa TA, Leucht S.") for ref in references)
     assert "metapsyTools&#39; runMetaAnalysis" in html
     # a model is not a separate forest plot or results sentence of its own

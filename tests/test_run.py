@@ -64,7 +64,10 @@ def test_example_writes_report_results_figures_and_tables(example_run, example_r
     gosh = example_run / "figures" / "gosh-clinical-recovery-post-test.svg"
     assert gosh.stat().st_size < 400_000  # 20 000 points, rasterised
     tables = {p.name for p in (example_run / "tables").iterdir()}
-    assert {"table-clinical-recovery.csv", "tables.xlsx"} <= tables
+    assert {"table-clinical-recovery.csv", "tables.xlsx", "models.csv"} <= tables
+    assert "forest-clinical-recovery-post-test-multilevel.svg" in figures  # plan models
+    models = example_results["clinical-recovery/post-test"].models
+    assert [row["model"] for row in models] == ["overall", "combined", "threelevel", "che"]
     ids = example_results.ids
     assert ids[0] == "clinical-recovery/post-test"
     assert "stigma/post-test/low-rob-only" in ids

@@ -93,7 +93,7 @@ def models_table(
     A row has ``model``, ``label``, ``id``, ``status`` (``reason`` when skipped), ``k``
     (effects), ``n_studies``, ``estimate``, ``se``, ``ci_lower``, ``ci_upper``, ``pvalue``,
     ``i2`` with ``i2_ci``, ``pi_lower``, ``pi_upper``, ``nnt`` with ``nnt_cer`` (SMD only),
-    ``excluded`` and,
+    ``excluded`` (``rho`` for ``combined``: ``None`` when no study had several effects) and,
     for the multilevel models, ``variance`` (σ², their CIs and I² per level, ρ, smoothing and
     the robust method).
     """
@@ -154,5 +154,7 @@ def _row(model: str, record: AnalysisRecord, measure: str, cer: float) -> dict[s
             "pi_lower": result["random"].get("pi_lower"),
             "pi_upper": result["random"].get("pi_upper"),
         }
+    if model == "combined":  # the correlation its studies' effects were combined with
+        numbers["rho"] = record.combined[0]["rho"] if record.combined else None
     nnt = nnt_furukawa(numbers["estimate"], cer) if measure == "SMD" else None
     return {**row, **numbers, "nnt": nnt, "nnt_cer": cer if nnt is not None else None}

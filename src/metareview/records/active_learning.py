@@ -1,7 +1,8 @@
 """Rank unscreened records by predicted relevance, retrained as decisions come in.
 
 The default model follows the design of ASReview's default: TF-IDF features of title and
-abstract (1–2-grams, sublinear term frequency), a linear support vector machine, the "max"
+abstract (1–2-grams, sublinear term frequency; the title read twice, see
+:func:`record_text`), a linear support vector machine, the "max"
 query (screen the highest-scoring record next), and class balancing (the few relevant
 records weigh as much as the many irrelevant ones). The text features are computed once;
 a retrain fits the classifier on the labelled rows and scores every record (a sparse
@@ -81,8 +82,17 @@ def get_model(name: str) -> Model:
 
 
 def record_text(title: str | None, abstract: str | None) -> str:
-    """The text a model reads: title and abstract, missing parts left out."""
-    return " ".join(part for part in (title, abstract) if isinstance(part, str) and part)
+    """The text a model reads: the title twice, then the abstract, missing parts left out.
+
+    Reading the title twice weighs its terms more than the abstract's (a title says what a
+    record is about in a few words); on the nine SYNERGY reviews it raised mean WSS@95 from
+    0.516 to 0.533 under the benchmark's fixed protocol (``benchmarks/ranking_candidates.py``).
+
+    >>> record_text("Exercise for depression", "A randomised trial.")
+    'Exercise for depression Exercise for depression A randomised trial.'
+    """
+    title = title if isinstance(title, str) and title else None
+    return " ".join(part for part in (title, title, abstract) if isinstance(part, str) and part)
 
 
 def balanced_weights(labels: np.ndarray, balance: float | None) -> np.ndarray | None:

@@ -28,8 +28,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from metareview.plan.expand import slug
-from metareview.plan.results import AnalysisRecord
+from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.report.numbers import ci_label, effect_symbol, fixed, p_value, shown_scale
 
 LEVELS = (
@@ -38,7 +40,9 @@ LEVELS = (
     ("between", "Between studies (level 3)"),
 )
 NAMES = {"threelevel": "three-level model", "che": "CHE model"}
-NAMED_EXCLUDED = 6  # effects a note names before it gives only the count
+NAMED_EXCLUDED = 6
+FRAME_KEYS = ("model", "label", "id", "status", "reason", "k", "n_studies", "estimate", "se",
+              "ci_lower", "ci_upper", "pvalue", "i2", "pi_lower", "pi_upper", "nnt", "nnt_cer", "rho")  # fmt: skip  # effects a note names before it gives only the count
 
 
 def models_block(record: AnalysisRecord) -> dict[str, Any] | None:
@@ -83,6 +87,39 @@ def models_block(record: AnalysisRecord) -> dict[str, Any] | None:
         "notes": notes,
         "variance": variance,
     }
+
+
+def models_frame(results: ReviewResults) -> pd.DataFrame:
+    """Every models table of the review, one row per analysis and model, numbers unrounded on
+    the analysis scale as in ``results.json`` (``tables/models.csv``); empty without any.
+
+    >>> models_frame(ReviewResults("t", "0", "k", {}, {}, ())).empty
+    True
+    """
+    rows = []
+    for record in results.analyses:
+        for row in record.models:
+            variance = row.get("variance") or {}
+            i2_ci = row.get("i2_ci") or [None, None]
+            rows.append(
+                {
+                    "analysis": record.id,
+                    "title": record.spec["title"],
+                    **{key: row.get(key) for key in FRAME_KEYS},
+                    "i2_lower": i2_ci[0],
+                    "i2_upper": i2_ci[1],
+                    **{
+                        f"sigma2_{level}": (variance.get("sigma2") or {}).get(level)
+                        for level in ("between", "within")
+                    },
+                    **{
+                        f"i2_{level}": (variance.get("i2") or {}).get(level)
+                        for level, _name in LEVELS
+                    },
+                    "excluded": "; ".join(row["excluded"]),
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def _legend(rows: list[dict[str, Any]]) -> str:
@@ -155,6 +192,11 @@ def models_methods(records: list[AnalysisRecord], cite: Any) -> list[str]:
     ]
     if "overall" in names:
         parts.append("The overall model pooled every effect size as if independent.")
+    if names.get("combined", {}).get("rho") is not None:
+        parts.append(
+            "The combined model first combined each study's effect sizes assuming a "
+            f"correlation of ρ = {names['combined']['rho']:g} between them."
+        )
     if {"outliers", "influence"} & set(names):
         parts.append(
             "Outliers (effect sizes whose confidence interval did not overlap that of the "

@@ -20,6 +20,7 @@ from metareview.report.metaregression_table import (
     metaregression_table,
     printed_metaregression_table,
 )
+from metareview.report.models_table import models_frame
 from metareview.report.numbers import (
     ci_label,
     effect_symbol,
@@ -126,7 +127,7 @@ def summary_table(results: ReviewResults, group: str) -> pd.DataFrame:
     for record in records:
         if record.spec["role"] == "specific":
             rows.append(_record_row("Specific outcomes", record.spec["outcome"], record))
-    trimfill = _trim_and_fill(primary, results.plan)
+    trimfill = _trim_and_fill(primary, results.typed_plan.min_k.small_study)
     if trimfill:
         k0 = int(trimfill["k0"])
         row = _row("Publication bias", f"Trim-and-fill ({k0} imputed)", None, "random")
@@ -168,9 +169,9 @@ def studies_in_brief(studies: list[str]) -> str:
     return f"{len(studies)} studies: {', '.join(studies[:NAMED_IN_BRIEF])}, …"
 
 
-def _trim_and_fill(record: AnalysisRecord, plan: dict[str, Any]) -> dict[str, Any] | None:
+def _trim_and_fill(record: AnalysisRecord, min_k: int) -> dict[str, Any] | None:
     """The trim-and-fill block when the plan asked for it and it was run (k large enough)."""
-    if not small_study_ran(record, plan) or "trimfill" not in record.spec["small_study"]:
+    if not small_study_ran(record, min_k) or "trimfill" not in record.spec["small_study"]:
         return None
     return record.result["small_study"].get("trim_and_fill")
 
@@ -221,7 +222,8 @@ def format_table(table: pd.DataFrame, measure_label: str = "g") -> pd.DataFrame:
 def write_tables(results: ReviewResults, folder: str | Path) -> list[Path]:
     """Write each group's table as CSV (numbers) and all of them to one XLSX (a sheet each);
     the meta-regressions, when the plan has any, to ``metaregression.csv`` (numbers) and
-    ``metaregression.xlsx`` (as the report prints them)."""
+    ``metaregression.xlsx`` (as the report prints them); the models tables (plan ``models``)
+    to ``models.csv`` (numbers)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -246,6 +248,11 @@ def write_tables(results: ReviewResults, folder: str | Path) -> list[Path]:
             workbook, sheet_name="Meta-regression", index=False
         )
         written += [path, workbook]
+    models = models_frame(results)
+    if not models.empty:
+        path = folder / "models.csv"
+        safe_frame(models).to_csv(path, index=False)
+        written.append(path)
     return written
 
 

@@ -14,10 +14,12 @@ import pytest
 
 from metareview.cli import main
 from metareview.errors import PlanError
+from metareview.plan import multiverse_record
 from metareview.plan.analysis import analysis_settings, effect_sizes
 from metareview.plan.multiverse import Factors, multiverse, specification_test
 from metareview.plan.plan import parse_plan
 from metareview.plan.results import ReviewResults
+from metareview.report.build import figure_jobs, write_report
 from tests.conftest import REPO
 from tests.test_run import CHROMIUM_ARGS
 
@@ -84,7 +86,7 @@ def test_plan_multiverse_equals_a_direct_multiverse_call(plan_run, direct):
     _, result, test = direct
     document = json.loads((plan_run / "results.json").read_text())
     (stored,) = document["multiverses"]
-    assert "specifications" not in stored  # results.json stays small: the rows are a table
+    assert len(stored["specifications"]["rows"]) == len(result.specifications)  # ≤ 5,000
     assert stored["table"] == "tables/multiverse-clinical-recovery-post-test-multiverse.csv"
     assert stored["summary"] == pytest.approx(result.summary_numbers())
     assert stored["test"] == pytest.approx(test.to_dict())
@@ -101,6 +103,24 @@ def test_plan_multiverse_equals_a_direct_multiverse_call(plan_run, direct):
         else:
             assert table[column].astype(str).tolist() == expected[column].astype(str).tolist()
     assert ReviewResults.from_dict(document).multiverses[0].summary == stored["summary"]
+
+
+def test_the_report_is_the_same_from_results_json_alone(plan_run, tmp_path):
+    document = json.loads((plan_run / "results.json").read_text())
+    again = write_report(ReviewResults.from_dict(document), tmp_path / "again")
+    assert again.read_text() == (plan_run / "report" / "index.html").read_text()
+
+
+def test_results_json_leaves_out_the_rows_of_a_large_multiverse(plan_run, monkeypatch):
+    document = json.loads((plan_run / "results.json").read_text())
+    record = ReviewResults.from_dict(document).multiverses[0]
+    monkeypatch.setattr(multiverse_record, "ROWS_IN_JSON", len(record.specifications) - 1)
+    stored = record.to_dict(rows=None)
+    assert "specifications" not in stored and stored["table"].endswith(".csv")
+    assert record.to_dict(rows=True)["specifications"]["rows"]  # the run's cache keeps them
+    bare = ReviewResults.from_dict({**document, "multiverses": [stored]})
+    assert bare.multiverses[0].specifications.empty
+    assert not any(job.kind == "multiverse" for job in figure_jobs(bare, Path("unused")))
 
 
 def test_report_has_the_multiverse_section_and_methods_sentence(plan_run, direct):

@@ -17,6 +17,10 @@ import pandas as pd
 
 from metareview.plan.multiverse import Factors, MultiverseResult
 
+# results.json keeps a multiverse's specifications up to this many (≈ 200 bytes each), so
+# the report can be made from it alone; larger ones are only in their table
+ROWS_IN_JSON = 5_000
+
 
 @dataclass(frozen=True)
 class MultiverseRecord:
@@ -38,9 +42,11 @@ class MultiverseRecord:
         """The specifications' file in the output folder (``.csv``; ``.parquet`` beside it)."""
         return f"tables/multiverse-{self.id.replace('/', '-')}.csv"  # the id's parts are slugs
 
-    def to_dict(self, rows: bool = True) -> dict[str, Any]:
+    def to_dict(self, rows: bool | None = True) -> dict[str, Any]:
         """JSON-ready; ``rows=False`` leaves the specifications out (``results.json`` names
-        their table instead)."""
+        their table instead), ``None`` keeps them up to ``ROWS_IN_JSON`` specifications."""
+        if rows is None:
+            rows = len(self.specifications) <= ROWS_IN_JSON
         document = {
             "id": self.id, "group": self.group, "title": self.title, "window": self.window,
             "factors": self.factors, "choices": list(self.choices), "summary": self.summary,

@@ -161,6 +161,8 @@ class Plan:
     document: dict[str, Any]
     lines: dict[str, int]
     prisma_counts: Path | None = None
+    rob_tool: str = "RoB 2"  # the tool named in the risk-of-bias figures
+    rob_domain_names: tuple[str, ...] = ()  # () : RoB 2's names for five domains, else the columns
 
     @property
     def drop_incomplete(self) -> bool:
@@ -231,6 +233,22 @@ def parse_plan(text: str, source: str = "plan.toml", base_dir: str | Path = ".")
     return plan
 
 
+def plan_from_document(document: dict[str, Any]) -> Plan:
+    """The typed plan of a plan document as :meth:`Plan.to_dict` wrote it (``results.json``'s
+    ``plan``: validated when the plan was loaded, paths already resolved). Tables it lacks
+    take their defaults, so part of a plan (say ``{"min_k": {"pool": 3}}``) reads too.
+
+    >>> plan = parse_plan('[data]\\nfile = "d.csv"\\n[settings]\\npreset = "metapsy"\\n'
+    ...                   '[[analysis]]\\nname = "All"\\nfilter = {}\\n')
+    >>> again = plan_from_document(plan.to_dict())
+    >>> again.settings == plan.settings, again.custom[0].name, again.min_k.small_study
+    (True, 'All', 10)
+    >>> plan_from_document({"min_k": {"pool": 3}}).min_k.pool
+    3
+    """
+    return _build({"data": {"file": "."}, **document}, "results.json", Path("."), {})
+
+
 def _check_prisma(plan: Plan) -> None:
     """The PRISMA counts file must exist and its arithmetic hold (a DataError names the
     failed equation, the file, row and column)."""
@@ -290,6 +308,8 @@ def _build(document: dict[str, Any], source: str, base_dir: Path, lines: dict[st
         rob_column=rob.get("column", "rob"),
         rob_low=_as_tuple(rob.get("low", "Low")),
         rob_domains=tuple(rob.get("domains", ())),
+        rob_tool=rob.get("tool", "RoB 2"),
+        rob_domain_names=tuple(rob.get("domain_names", ())),
         windows=windows,
         runs=runs,
         categories=categories,

@@ -11,11 +11,13 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
 
 from metareview.plan.multiverse_record import MultiverseRecord
+from metareview.plan.plan import Plan, plan_from_document
 
 MH_KEYS = ("model", "k", "studies", "fixed", "random", "heterogeneity")
 
@@ -204,6 +206,12 @@ class ReviewResults:
     warnings: tuple[str, ...] = ()
     multiverses: tuple[MultiverseRecord, ...] = ()
 
+    @cached_property
+    def typed_plan(self) -> Plan:
+        """The plan as typed objects, with every default filled in (read this, not ``plan``,
+        for settings, minimum k and the analyses asked for)."""
+        return plan_from_document(self.plan)
+
     def analysis_warnings(self) -> list[tuple[str, str]]:
         """(where, warning) of every analysis that was run, in plan order
         (:meth:`AnalysisRecord.warnings`)."""
@@ -219,11 +227,12 @@ class ReviewResults:
     def ids(self) -> list[str]:
         return [record.id for record in self.analyses]
 
-    def to_dict(self, multiverse_rows: bool = True) -> dict[str, Any]:
+    def to_dict(self, multiverse_rows: bool | None = True) -> dict[str, Any]:
         """The ``results.json`` document. The analyses' input rows are stored once, in
         ``input_rows`` (see :func:`pack_rows`); an analysis's ``input`` lists its rows' indices
-        there. :meth:`from_dict` puts the rows back. ``multiverse_rows=False`` leaves the
-        multiverses' specifications out (``results.json`` names their tables instead)."""
+        there. :meth:`from_dict` puts the rows back. ``multiverse_rows=None`` keeps a
+        multiverse's specifications only up to ``ROWS_IN_JSON`` (``results.json``, which names
+        their tables), ``False`` never."""
         analyses = [record.to_dict() for record in self.analyses]
         input_rows = pack_rows(analysis["input"] for analysis in analyses)
         for analysis, indices in zip(analyses, input_rows.pop("indices"), strict=True):
@@ -241,7 +250,7 @@ class ReviewResults:
             "multiverses": [m.to_dict(rows=multiverse_rows) for m in self.multiverses],
         }
 
-    def to_json(self, multiverse_rows: bool = True) -> str:
+    def to_json(self, multiverse_rows: bool | None = True) -> str:
         """JSON text (compact); NaN and infinities (undefined statistics) become ``null``."""
         return json_text(self.to_dict(multiverse_rows))
 

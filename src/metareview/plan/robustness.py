@@ -148,7 +148,8 @@ def gosh_cloud(result: dict[str, Any]) -> dict[str, Any]:
     >>> doc = {"method": "DL", "studies": [{"study": s, "yi": y, "vi": 0.04}
     ...        for s, y in zip("ABC", [0.1, 0.4, 0.5])]}
     >>> cloud = gosh_cloud(doc)
-    >>> cloud["n_subsets"], cloud["subset_k"]
+    >>> from metareview.stats.gosh import GoshResult
+    >>> cloud["n_subsets"], GoshResult.from_dict(cloud).subset_k.tolist()
     (7, [1, 1, 1, 2, 2, 2, 3])
     """
     studies = result["studies"]

@@ -308,6 +308,7 @@ class _Runner:
             spec.settings.multiple_effects,
             rho=combine_rho(spec.settings),
             label=f"analysis {spec.title!r}",
+            judgements=(self.plan.rob_column, *self.plan.rob_domains),
         )
         return chosen
 

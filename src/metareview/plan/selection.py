@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from metareview.errors import AnalysisError
+from metareview.rob.vocabulary import SEVERITY, parse_judgement
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,14 @@ def in_window(
 COUNT_PREFIXES = ("n_arm", "n_change_arm", "totaln_arm")
 
 
-def one_per_study(effects: pd.DataFrame, rule: str, *, rho: float, label: str) -> Selection:
+def one_per_study(
+    effects: pd.DataFrame,
+    rule: str,
+    *,
+    rho: float,
+    label: str,
+    judgements: tuple[str, ...] = (),
+) -> Selection:
     """Resolve several effect sizes per study by ``rule`` (error, combine, lowest, highest, first;
     ``independent`` keeps every row, as metapsyTools' "overall" model pools them).
 
@@ -110,7 +118,9 @@ def one_per_study(effects: pd.DataFrame, rule: str, *, rho: float, label: str) -
     and takes their generalised-least-squares mean, whose variance is ``1 / (1ᵀ Σ⁻¹ 1)``.
     A combined row keeps a column's value when it is the same in all its rows; otherwise arm
     sizes (``n_*``, ``totaln_*``) take the largest, other numbers become ``None`` and text
-    ``"mixed"``; its ``rows`` lists the spreadsheet rows it stands for.
+    ``"mixed"``, except in the risk-of-bias columns named in ``judgements``, where it takes
+    the most severe judgement of its rows (a result is at the risk of its riskiest part); its
+    ``rows`` lists the spreadsheet rows it stands for.
     """
     effects = effects.assign(rows=[[int(r)] for r in effects.index])
     counts = effects.groupby("study", sort=False)["yi"].transform("size")
@@ -135,7 +145,7 @@ def one_per_study(effects: pd.DataFrame, rule: str, *, rho: float, label: str) -
             }
             for study, rows in effects[counts > 1].groupby("study", sort=False)
         ]
-        return Selection(_combine(effects, rho), [], combined)
+        return Selection(_combine(effects, rho, judgements), [], combined)
     kept, dropped = [], []
     for study, rows in effects.groupby("study", sort=False):
         if rule == "first":
@@ -177,7 +187,7 @@ def distinct_cohorts(rows: pd.DataFrame) -> bool:
     return not (labels.nunique(dropna=False) > 1).any()
 
 
-def _combine(effects: pd.DataFrame, rho: float) -> pd.DataFrame:
+def _combine(effects: pd.DataFrame, rho: float, judgements: tuple[str, ...]) -> pd.DataFrame:
     rows = []
     numeric = set(effects.select_dtypes("number").columns)
     for _study, group in effects.groupby("study", sort=False):
@@ -196,6 +206,8 @@ def _combine(effects: pd.DataFrame, rho: float) -> pd.DataFrame:
         for column in distinct.index[distinct > 1]:
             if column.startswith(COUNT_PREFIXES):  # participants: the most any outcome had
                 combined[column] = float(plain[column].max())
+            elif column in judgements:
+                combined[column] = most_severe(plain[column])
             else:  # other numbers (means, SDs) have no single value; differing text is mixed
                 combined[column] = None if column in numeric else "mixed"
         combined.update(
@@ -209,3 +221,22 @@ def _combine(effects: pd.DataFrame, rho: float) -> pd.DataFrame:
     frame = pd.DataFrame(rows).set_index("_row")
     frame.index.name = effects.index.name
     return frame
+
+
+def most_severe(values: pd.Series) -> object:
+    """The most severe risk-of-bias judgement among ``values``, as written in the table (a
+    value that is no judgement, or a blank, makes the result ``"mixed"``).
+
+    >>> most_severe(pd.Series(["low", "High risk", "some concerns"]))
+    'High risk'
+    >>> most_severe(pd.Series(["low", "n/a?"]))
+    'mixed'
+    """
+    try:
+        levels = [parse_judgement(value) for value in values]
+    except ValueError:
+        return "mixed"
+    if any(level is None for level in levels):
+        return "mixed"
+    worst = max(range(len(levels)), key=lambda i: SEVERITY[levels[i]])
+    return values.iloc[worst]

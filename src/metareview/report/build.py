@@ -23,6 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -99,7 +100,7 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
     layout_of = _layouts(results)
     config = results.plan.get("report", {})
     formats = tuple(dict.fromkeys(("svg", *config.get("figure_formats", DEFAULT_FORMATS))))
-    rob_column = results.plan.get("rob", {}).get("column", "rob")
+    rob_column = results.typed_plan.rob_column
     extra = {"formats": formats, "dpi": config.get("dpi", 300), "rob_column": rob_column}
     table = rob_table(results)
     if table is not None:
@@ -125,7 +126,7 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
         spec = record.spec
         if not record.ok or spec["role"] in ("sensitivity", "model"):
             continue
-        layout = layout_of.get(spec["group"], "meta")
+        layout = layout_of.get(spec["group"], results.typed_plan.settings.forest_layout)
         base = f"forest-{slug(spec['id'])}"
         jobs.append(
             FigureJob(
@@ -156,7 +157,7 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                     kind="forest-multilevel",
                 )
             )
-        if small_study_ran(record, results.plan):
+        if small_study_ran(record, results.typed_plan.min_k.small_study):
             jobs.append(
                 FigureJob(
                     f"funnel-{slug(spec['id'])}",
@@ -242,7 +243,7 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                     )
                 )
     for multiverse in results.multiverses:
-        if multiverse.summary["fitted"]:
+        if multiverse.summary["fitted"] and len(multiverse.specifications):
             jobs.append(
                 FigureJob(
                     f"multiverse-{slug(multiverse.id)}",
@@ -346,12 +347,9 @@ def gosh_figure(record: AnalysisRecord) -> Figure:
 
 
 def _layouts(results: ReviewResults) -> dict[str, str]:
-    plan = results.plan
-    default = plan.get("settings", {}).get("forest_layout", "meta")
-    layouts = {}
-    for item in (*plan.get("category", []), *plan.get("analysis", [])):
-        layouts[item["name"]] = item.get("settings", {}).get("forest_layout", default)
-    return layouts
+    """The forest-plot layout of each category and ``[[analysis]]``, by name."""
+    plan = results.typed_plan
+    return {item.name: item.settings.forest_layout for item in (*plan.categories, *plan.custom)}
 
 
 def figure_key(job: FigureJob) -> str:
@@ -364,10 +362,21 @@ def figure_key(job: FigureJob) -> str:
         "job": [job.id, job.kind, job.layout, job.subgroup, job.formats, job.dpi],
         "rob": [job.rob_column, repr(job.rob_table)],
         "metaregression": job.metaregression,
-        "record": job.record.to_dict() if job.record is not None else None,
+        "record": _drawn_from(job),
         "multiverse": job.multiverse.to_dict() if job.multiverse is not None else None,
     }
     return hashlib.sha256(json_text(document).encode()).hexdigest()
+
+
+def _drawn_from(job: FigureJob) -> dict[str, Any] | None:
+    """The record of ``job`` as stored, without the GOSH cloud unless the job draws it (the
+    cloud is megabytes; hashing it for every figure of its analysis cost a second a run)."""
+    if job.record is None:
+        return None
+    document = job.record.to_dict()
+    if job.kind != "gosh":
+        document.pop("gosh")
+    return document
 
 
 def draw(job: FigureJob) -> RenderedFigure:
@@ -472,7 +481,7 @@ def write_report(
     progress = progress or (lambda *_: None)
     figures_dir = outdir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
-    (outdir / "results.json").write_text(results.to_json(multiverse_rows=False), encoding="utf-8")
+    (outdir / "results.json").write_text(results.to_json(multiverse_rows=None), encoding="utf-8")
     write_tables(results, outdir / "tables")
     for multiverse in results.multiverses:
         write_specifications(multiverse.specifications, outdir / multiverse.table)
@@ -486,7 +495,8 @@ def write_report(
     work = figure_jobs(results, figures_dir)
     files = {job.id: job.files for job in work}
     keys = {job.id: figure_key(job) for job in work}
-    counts_file = results.plan.get("prisma", {}).get("counts")
+    counts = results.typed_plan.prisma_counts
+    counts_file = str(counts) if counts is not None else None
     if counts_file:
         formats, dpi = _figure_formats(work)
         files["prisma"] = tuple(f"prisma.{suffix}" for suffix in formats)

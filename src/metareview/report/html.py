@@ -158,7 +158,8 @@ def render_html(
                 "small_study": [
                     block
                     for r in records
-                    if (block := small_study_block(r, results.plan)) is not None
+                    if (block := small_study_block(r, results.typed_plan.min_k.small_study))
+                    is not None
                 ],
                 "multiverse": [
                     multiverse_block(m, curves.get(f"multiverse-{slug(m.id)}"))

@@ -19,7 +19,7 @@ from metareview import __version__
 from metareview.data.effects import PRECOMPUTED
 from metareview.plan.expand import SENSITIVITY_LABELS
 from metareview.plan.grade_review import GradeConfig, graded_records
-from metareview.plan.plan import Settings
+from metareview.plan.plan import Plan, Settings
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.plan.runner import combine_rho
 from metareview.report.forest_data import all_mirrored
@@ -124,19 +124,17 @@ def describe_i2(i2: float) -> str:
 
 def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
     """The methods paragraph of the review and its reference list."""
-    plan = results.plan
-    settings = {**_SETTINGS_DEFAULTS, **plan.get("settings", {})}
-    runs = plan.get("analyses", {})
-    min_k = {**_MIN_K_DEFAULTS, **plan.get("min_k", {})}
-    preset = get_preset(settings["preset"])
-    method = settings.get("method") or preset.tau2_method
-    ci_method = settings.get("ci_method") or preset.ci_method
+    plan = results.typed_plan
+    settings, runs, min_k = plan.settings, plan.runs, plan.min_k
+    preset = get_preset(settings.preset)
+    method = settings.method or preset.tau2_method
+    ci_method = settings.ci_method or preset.ci_method
     cite = _Citations()
     parts = [
         f"Analyses were run with metareview {__version__} using the conventions of "
         f"{preset.software} (preset '{preset.name}'), following a prespecified analysis plan."
     ]
-    measure = settings["measure"]
+    measure = settings.measure
     effect = f"Effects were expressed as {MEASURE_NAMES.get(measure, measure)}"
     if measure == "SMD":
         effect += _smd_correction_text(results, preset, cite)
@@ -157,7 +155,7 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
             "Confidence intervals of the pooled effect were based on the normal distribution."
         )
     i2_text = "τ²/(τ² + s²)" if preset.i2_definition == "tau2" else "(Q − df)/Q"
-    level = ci_label(settings.get("level", 0.95))
+    level = ci_label(settings.level)
     heterogeneity = (
         f"Heterogeneity was assessed with Cochran's Q and I² = {i2_text} {cite.cite('i2')}"
     )
@@ -171,27 +169,27 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
     else:
         heterogeneity += f", without a confidence interval for I² ({preset.software} reports none)"
     parts.append(heterogeneity + ".")
-    if settings.get("prediction_interval", True) and preset.pi_method != "none":
+    if settings.prediction_interval and preset.pi_method != "none":
         df = {
             "t_k1": "a t distribution with k − 1 degrees of freedom",
             "t_k2": "a t distribution with k − 2 degrees of freedom",
         }.get(preset.pi_method, "the distribution used for the confidence interval")
         parts.append(f"Prediction intervals were computed with {df} {cite.cite('pi')}.")
-    if settings["multiple_effects"] == "combine":
+    if settings.multiple_effects == "combine":
         parts.append(
             f"When a trial contributed several effect sizes to one analysis they were "
-            f"combined assuming a within-study correlation of ρ = {_combined_rho(settings):g}, so "
+            f"combined assuming a within-study correlation of ρ = {combine_rho(settings):g}, so "
             "that each trial counted once."
         )
         parts += _combined_text(results)
-    elif settings["multiple_effects"] in ("lowest", "highest", "first"):
+    elif settings.multiple_effects in ("lowest", "highest", "first"):
         parts.append(
             f"When a trial contributed several effect sizes to one analysis, the "
-            f"{settings['multiple_effects']} was used, so that each trial counted once."
+            f"{settings.multiple_effects} was used, so that each trial counted once."
         )
-    if runs.get("subgroups"):
+    if runs.subgroups:
         parts.append(
-            f"Subgroup analyses ({', '.join(runs['subgroups'])}) "
+            f"Subgroup analyses ({', '.join(runs.subgroups)}) "
             + (
                 "pooled each subgroup separately and compared the subgroup estimates with "
                 "a Q test on (subgroups − 1) degrees of freedom"
@@ -203,7 +201,7 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
             + f" {cite.cite('subgroups')}."
         )
     parts += _metaregression_text(plan, method, ci_method, cite)
-    sensitivity = runs.get("sensitivity", [])
+    sensitivity = runs.sensitivity
     if sensitivity:
         text = [SENSITIVITY_LABELS[s].lower() for s in sensitivity]
         parts.append("Sensitivity analyses: " + "; ".join(text) + ".")
@@ -213,18 +211,18 @@ def methods_paragraph(results: ReviewResults) -> tuple[str, list[str]]:
             f"effect {cite.cite('outliers')}."
         )
     parts += models_methods(list(results.analyses), cite.cite)
-    small = runs.get("small_study", [])
-    if small:
+    if runs.small_study:
         parts.append(
-            f"Small-study effects were assessed with {_small_study_text(small, settings, cite)}"
-            f" when at least {min_k['small_study']} trials were pooled."
+            "Small-study effects were assessed with "
+            f"{_small_study_text(runs.small_study, settings, cite)}"
+            f" when at least {min_k.small_study} trials were pooled."
         )
     parts.append(
-        f"Effects were pooled when at least {min_k['pool']} trials were available "
-        f"({min_k['specific_outcome']} for specific outcomes; {min_k['subgroup']} per subgroup)."
+        f"Effects were pooled when at least {min_k.pool} trials were available "
+        f"({min_k.specific_outcome} for specific outcomes; {min_k.subgroup} per subgroup)."
     )
-    parts += _own_settings(plan, settings, cite)
-    parts += _own_analyses(plan, runs, settings, cite)
+    parts += _own_settings(plan, cite)
+    parts += _own_analyses(plan, cite)
     parts += _grade_text(results, cite)
     if results.multiverses:
         tested = any(m.test is not None for m in results.multiverses)
@@ -274,20 +272,15 @@ def _combined_text(results: ReviewResults) -> list[str]:
     return [text]
 
 
-def _metaregression_text(
-    plan: dict[str, Any], method: str, ci_method: str, cite: _Citations
-) -> list[str]:
-    """One sentence on the meta-regressions of the plan (any ``analyses`` table)."""
-    tables = [plan.get("analyses", {})]
-    tables += [
-        item.get("analyses", {}) for item in (*plan.get("category", []), *plan.get("analysis", []))
-    ]
-    entries = [entry for table in tables for entry in table.get("metaregression", [])]
+def _metaregression_text(plan: Plan, method: str, ci_method: str, cite: _Citations) -> list[str]:
+    """One sentence on the meta-regressions of the plan (its own and each outcome's)."""
+    items = (plan, *plan.categories, *plan.custom)
+    entries = list(dict.fromkeys(entry for item in items for entry in item.runs.metaregression))
     if not entries:
         return []
-    models = "; ".join(dict.fromkeys(", ".join(e["moderators"]) for e in entries))
-    tests = {e.get("ci_method") or ci_method for e in entries}
-    estimators = {e.get("method") or method for e in entries}
+    models = "; ".join(dict.fromkeys(", ".join(e.moderators) for e in entries))
+    tests = {e.ci_method or ci_method for e in entries}
+    estimators = {e.method or method for e in entries}
     text = (
         f"Meta-regressions ({models}) were fitted as "
         + ("fixed-effects" if estimators == {"FE"} else "mixed-effects")
@@ -303,11 +296,11 @@ def _metaregression_text(
         )
         + f"; R² is the proportional reduction of τ² by the moderators {cite.cite('metareg')}."
     )
-    permutations = [e for e in entries if e.get("permutations")]
+    permutations = [e for e in entries if e.permutations]
     if permutations:
         text += (
             " Permutation tests ("
-            + ", ".join(str(e["permutations"]) for e in permutations)
+            + ", ".join(str(e.permutations) for e in permutations)
             + f" permutations) guarded against spurious findings {cite.cite('permutation')}."
         )
     return [text]
@@ -341,47 +334,51 @@ def _and_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def _selection_text(settings: dict[str, Any], cite: _Citations) -> str:
+def _selection_text(settings: Settings, cite: _Citations) -> str:
     """The selection model as the methods paragraph names it, with its cut-points."""
-    steps = settings.get("selection_steps", [0.025])
-    model = "common-effect" if settings.get("method") == "FE" else "random-effects"
+    model = "common-effect" if settings.method == "FE" else "random-effects"
     return (
         f"Vevea and Hedges' step-function selection model {cite.cite('selection')} (a "
         f"{model} model fitted by maximum likelihood with publication probabilities "
         "constant between cut-points of one-sided p values at "
-        f"{', '.join(f'{step:g}' for step in steps)}, tested against no selection with a "
-        "likelihood-ratio test)"
+        f"{', '.join(f'{step:g}' for step in settings.selection_steps)}, tested against no "
+        "selection with a likelihood-ratio test)"
     )
 
 
-def _tau_common(settings: dict[str, Any], preset: Preset) -> bool:
+def _tau_common(settings: Settings, preset: Preset) -> bool:
     """Whether subgroups share one τ²: the plan's ``tau_common``, else the preset's rule."""
-    if settings.get("tau_common") is not None:
-        return bool(settings["tau_common"])
+    if settings.tau_common is not None:
+        return settings.tau_common
     return preset.subgroup_tau2 == "common"
 
 
-def _model_text(settings: dict[str, Any]) -> str:
+def _model_text(settings: Settings) -> str:
     return {
         "random": "a random-effects model",
         "fixed": "a common (fixed) effect model",
         "fixed_if_low_i2": (
-            f"a fixed-effect model when I² < {settings.get('i2_threshold', 50):g}% and a "
+            f"a fixed-effect model when I² < {settings.i2_threshold:g}% and a "
             "random-effects model otherwise"
         ),
-    }[settings["model"]]
+    }[settings.model]
 
 
-def _small_study_text(small: list[str], settings: dict[str, Any], cite: _Citations) -> str:
+def _trimfill_text(settings: Settings) -> str:
+    side = settings.trimfill_side
+    return f"estimator {settings.trimfill_estimator}" + (f" on the {side} side" if side else "")
+
+
+def _small_study_text(small: tuple[str, ...], settings: Settings, cite: _Citations) -> str:
     """The small-study methods ``small`` names, with their conventions."""
     names = []
     if "egger" in small:
         names.append(f"Egger's regression test {cite.cite('egger')}")
     if "trimfill" in small:
-        side = settings.get("trimfill_side")
+        side = settings.trimfill_side
         names.append(
             f"Duval and Tweedie's trim-and-fill method {cite.cite('trimfill')} (estimator "
-            f"{settings.get('trimfill_estimator', 'L0')}, missing studies sought "
+            f"{settings.trimfill_estimator}, missing studies sought "
             + (f"on the {side} of the funnel plot" if side else "on the side the data show")
             + ")"
         )
@@ -390,90 +387,61 @@ def _small_study_text(small: list[str], settings: dict[str, Any], cite: _Citatio
     return _and_list(names)
 
 
-def _own_analyses(
-    plan: dict[str, Any], runs: dict[str, Any], defaults: dict[str, Any], cite: _Citations
-) -> list[str]:
+def _own_analyses(plan: Plan, cite: _Citations) -> list[str]:
     """A sentence for each category or analysis whose subgroups, sensitivity or small-study
     analyses differ from the plan's ``[analyses]``."""
     sentences = []
-    for item in (*plan.get("category", []), *plan.get("analysis", [])):
-        own = item.get("analyses") or {}
-        settings = {**defaults, **item.get("settings", {})}
-        said = []
-        if "subgroups" in own and own["subgroups"] != runs.get("subgroups", []):
+    for item in (*plan.categories, *plan.custom):
+        own, said = item.runs, []
+        if own.subgroups != plan.runs.subgroups:
             said.append(
-                f"subgroups by {', '.join(own['subgroups'])}"
-                if own["subgroups"]
-                else "no subgroups"
+                f"subgroups by {', '.join(own.subgroups)}" if own.subgroups else "no subgroups"
             )
-        if "sensitivity" in own and own["sensitivity"] != runs.get("sensitivity", []):
-            labels = [SENSITIVITY_LABELS[s].lower() for s in own["sensitivity"]]
+        if own.sensitivity != plan.runs.sensitivity:
+            labels = [SENSITIVITY_LABELS[s].lower() for s in own.sensitivity]
             said.append(
                 "sensitivity analyses: " + "; ".join(labels)
                 if labels
                 else "no sensitivity analyses"
             )
-        if "small_study" in own and own["small_study"] != runs.get("small_study", []):
+        if own.small_study != plan.runs.small_study:
             said.append(
                 "small-study effects assessed with "
-                + _small_study_text(own["small_study"], settings, cite)
-                if own["small_study"]
+                + _small_study_text(own.small_study, item.settings, cite)
+                if own.small_study
                 else "no small-study analyses"
             )
         if said:
-            sentences.append(f"For {item['name']}: {'; '.join(said)}.")
+            sentences.append(f"For {item.name}: {'; '.join(said)}.")
     return sentences
 
 
-def _own_settings(plan: dict[str, Any], defaults: dict[str, Any], cite: _Citations) -> list[str]:
+def _own_settings(plan: Plan, cite: _Citations) -> list[str]:
     """A sentence for each category or analysis whose settings differ from the plan's."""
     sentences = []
-    for item in (*plan.get("category", []), *plan.get("analysis", [])):
-        own = item.get("settings")
-        if not own:
+    for item in (*plan.categories, *plan.custom):
+        settings, defaults = item.settings, plan.settings
+        if settings == defaults:
             continue
-        settings = {**defaults, **own}
-        preset = get_preset(settings["preset"])
+        preset = get_preset(settings.preset)
         tau_name, tau_ref = TAU2_NAMES.get(
-            settings.get("method") or preset.tau2_method, ("the preset's estimator", "handbook")
+            settings.method or preset.tau2_method, ("the preset's estimator", "handbook")
         )
         extra = ""
-        if "tau_common" in own:
+        if settings.tau_common != defaults.tau_common and settings.tau_common is not None:
             extra += ", subgroups tested with " + (
-                "a common τ²" if own["tau_common"] else "τ² estimated within each subgroup"
+                "a common τ²" if settings.tau_common else "τ² estimated within each subgroup"
             )
-        if "selection_steps" in own:
-            steps = ", ".join(f"{step:g}" for step in own["selection_steps"])
+        if settings.selection_steps != defaults.selection_steps:
+            steps = ", ".join(f"{step:g}" for step in settings.selection_steps)
             extra += f", selection-model cut-points {steps}"
-        if "trimfill_estimator" in own or "trimfill_side" in own:
-            side = settings.get("trimfill_side")
-            extra += (
-                f", trim-and-fill with estimator {settings.get('trimfill_estimator', 'L0')}"
-                + (f" on the {side} side" if side else "")
-            )
+        if _trimfill_text(settings) != _trimfill_text(defaults):
+            extra += f", trim-and-fill with {_trimfill_text(settings)}"
         sentences.append(
-            f"{item['name']} was analysed with the conventions of {preset.software}: "
+            f"{item.name} was analysed with the conventions of {preset.software}: "
             f"{_model_text(settings)}, τ² by {tau_name} {cite.cite(tau_ref)}{extra}."
         )
     return sentences
-
-
-_SETTINGS_DEFAULTS = {
-    "preset": "metafor",
-    "measure": "SMD",
-    "model": "random",
-    "i2_threshold": 50.0,
-    "multiple_effects": "combine",
-    "prediction_interval": True,
-}
-
-
-def _combined_rho(settings: dict[str, Any]) -> float:
-    """The within-study correlation the runner combined with (the plan's, else the preset's)."""
-    return combine_rho(Settings(preset=settings["preset"], rho=settings.get("rho")))
-
-
-_MIN_K_DEFAULTS = {"pool": 2, "subgroup": 3, "specific_outcome": 5, "small_study": 10}
 
 
 def _estimate_text(result: dict[str, Any], model: str, symbol: str) -> str:

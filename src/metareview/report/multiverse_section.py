@@ -98,7 +98,8 @@ def curve_test_text(record: MultiverseRecord) -> str | None:
 
 def multiverse_block(record: MultiverseRecord, figure: dict[str, Any] | None) -> dict[str, Any]:
     """What the report's template shows of one multiverse."""
-    not_fitted = record.specifications[record.specifications["status"] != "ok"]
+    specs = record.specifications  # none when read from a results.json that left them out
+    not_fitted = specs[specs["status"] != "ok"] if "status" in specs else specs.iloc[:0]
     reasons = not_fitted["reason"].value_counts() if len(not_fitted) else {}
     return {
         "id": f"multiverse-{record.id.replace('/', '-')}",

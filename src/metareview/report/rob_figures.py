@@ -32,23 +32,23 @@ ROB2_DOMAINS = (
 
 def rob_table(results: ReviewResults) -> RobTable | None:
     """One row per study in any analysis (its first row), or ``None`` without ``rob.domains``."""
-    rob = results.plan.get("rob", {})
-    domains = tuple(rob.get("domains", ()))
+    plan = results.typed_plan
+    domains = plan.rob_domains
     if not domains:
         return None
-    overall_column = rob.get("column", "rob")
+    overall_column = plan.rob_column
     first: dict[str, dict] = {}
     for record in results.analyses:
         for row in record.input:
             first.setdefault(str(row["study"]), row)
-    names = rob.get("domain_names") or (ROB2_DOMAINS if len(domains) == 5 else domains)
+    names = plan.rob_domain_names or (ROB2_DOMAINS if len(domains) == 5 else domains)
     studies = sorted(first)
 
     def judgement(value: object) -> Judgement:
         return parse_judgement(value) or Judgement.NO_INFORMATION
 
     return RobTable(
-        tool=rob.get("tool", "RoB 2"),
+        tool=plan.rob_tool,
         domains=tuple(f"D{i}" for i in range(1, len(domains) + 1)),
         domain_names=tuple(names),
         studies=tuple(studies),

@@ -12,7 +12,7 @@ the log scale, under the measure's symbol and the analysis' CI level); Egger's i
 ...     "failed": {"trim_and_fill": "the Q0 estimator is undefined for these data"}}
 >>> record = AnalysisRecord(spec={"id": "a/b", "title": "Stress", "small_study": ["egger",
 ...     "trimfill"]}, status="ok", result={"k": 12, "preset": "metafor", "small_study": small})
->>> [row["result"] for row in small_study_block(record, {})["rows"]]
+>>> [row["result"] for row in small_study_block(record, 10)["rows"]]
 ['z = 2.50, p = 0.012', 'not run: the Q0 estimator is undefined for these data']
 """
 
@@ -101,24 +101,21 @@ def _intervals(section: dict[str, Any]) -> list[dict[str, str]]:
     ]
 
 
-def plan_minimum(plan: dict[str, Any]) -> int:
-    """The plan's ``min_k.small_study`` (default 10)."""
-    return int(plan.get("min_k", {}).get("small_study", 10))
-
-
-def small_study_ran(record: AnalysisRecord, plan: dict[str, Any]) -> bool:
-    """Whether the plan asked for small-study analyses of ``record`` and they were run."""
+def small_study_ran(record: AnalysisRecord, min_k: int) -> bool:
+    """Whether the plan asked for small-study analyses of ``record`` and they were run (with
+    at least ``min_k``, the plan's ``min_k.small_study``, studies)."""
     small = record.result.get("small_study") or {}
     return (
         record.ok
         and bool(record.spec.get("small_study"))
         and bool(small.get("run"))
-        and record.k >= plan_minimum(plan)
+        and record.k >= min_k
     )
 
 
-def small_study_block(record: AnalysisRecord, plan: dict[str, Any]) -> dict[str, Any] | None:
+def small_study_block(record: AnalysisRecord, min_k: int) -> dict[str, Any] | None:
     """The HTML-ready content of the small-study analyses the plan asked for in ``record``
+    (``min_k``: the plan's ``min_k.small_study``)
     (``None`` when it asked for none): a row per analysis, the selection model's intervals,
     or why nothing was run."""
     spec = record.spec
@@ -132,10 +129,9 @@ def small_study_block(record: AnalysisRecord, plan: dict[str, Any]) -> dict[str,
         "rows": [],
         "intervals": [],
     }
-    if record.k < plan_minimum(plan):
+    if record.k < min_k:
         block["reason"] = (
-            f"{record.k} trials, fewer than the {plan_minimum(plan)} the plan requires "
-            "(min_k.small_study)"
+            f"{record.k} trials, fewer than the {min_k} the plan requires (min_k.small_study)"
         )
         return block
     if not small.get("run"):

@@ -127,7 +127,7 @@ def summary_table(results: ReviewResults, group: str) -> pd.DataFrame:
     for record in records:
         if record.spec["role"] == "specific":
             rows.append(_record_row("Specific outcomes", record.spec["outcome"], record))
-    trimfill = _trim_and_fill(primary, results.plan)
+    trimfill = _trim_and_fill(primary, results.typed_plan.min_k.small_study)
     if trimfill:
         k0 = int(trimfill["k0"])
         row = _row("Publication bias", f"Trim-and-fill ({k0} imputed)", None, "random")
@@ -169,9 +169,9 @@ def studies_in_brief(studies: list[str]) -> str:
     return f"{len(studies)} studies: {', '.join(studies[:NAMED_IN_BRIEF])}, …"
 
 
-def _trim_and_fill(record: AnalysisRecord, plan: dict[str, Any]) -> dict[str, Any] | None:
+def _trim_and_fill(record: AnalysisRecord, min_k: int) -> dict[str, Any] | None:
     """The trim-and-fill block when the plan asked for it and it was run (k large enough)."""
-    if not small_study_ran(record, plan) or "trimfill" not in record.spec["small_study"]:
+    if not small_study_ran(record, min_k) or "trimfill" not in record.spec["small_study"]:
         return None
     return record.result["small_study"].get("trim_and_fill")
 

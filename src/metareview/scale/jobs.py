@@ -120,8 +120,9 @@ def _group_batches(
 
 def _check_contiguous(frame: pd.DataFrame, by: str, seen: set, path: Path) -> pd.DataFrame:
     starts = frame[by].ne(frame[by].shift())
-    groups = frame.loc[starts, by].tolist()
-    again = [g for g in groups if g in seen] or [g for g in set(groups) if groups.count(g) > 1]
+    starting = frame.loc[starts, by]
+    groups = starting.tolist()
+    again = [g for g in groups if g in seen] or starting[starting.duplicated()].tolist()
     if again:
         raise InputError(
             f"{path}: the rows of {by} = {again[0]!r} are not contiguous; sort by {by}"

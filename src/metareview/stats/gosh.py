@@ -27,6 +27,7 @@ Heterogeneity statistics follow metafor's ``gosh()``: for ``FE`` and ``DL``
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +44,9 @@ _REML_TOL = 1e-10  # pool()'s tolerance on τ², relative to τ² plus the mean 
 _REML_NEAR = 1e-8  # Fisher scoring hands over to Newton steps at this relative change
 _REML_MAXITER = 1000
 _NEWTON_STEPS = 50
-_CLOUD_ARRAYS = ("estimate", "tau2", "i2", "h2", "q", "subset_k")  # per subset, in to_dict
+# the per-subset arrays of to_dict(cloud=True), with the byte layout they are stored in
+_CLOUD_DTYPES = {"estimate": "<f8", "tau2": "<f8", "i2": "<f8", "h2": "<f8", "q": "<f8"}
+_CLOUD_DTYPES["subset_k"] = "<i2"
 
 
 @dataclass(frozen=True)
@@ -117,15 +120,16 @@ class GoshResult:
         return frame
 
     def to_dict(self, cloud: bool = False) -> dict[str, Any]:
-        """Summary of the cloud; with ``cloud=True`` also every subset's values (``membership``
-        as the hexadecimal bytes of one little-endian bitmask per subset, study ``j`` being bit
-        ``j``), which
-        :meth:`from_dict` reads back exactly.
+        """Summary of the cloud; with ``cloud=True`` also every subset's values, which
+        :meth:`from_dict` reads back bit for bit: each per-subset array as the base64 text of
+        its little-endian bytes (``_CLOUD_DTYPES``), ``membership`` as the rows of
+        ``np.packbits(membership, axis=1, bitorder="little")`` (study ``j`` is bit ``j``),
+        likewise in base64. JSON numbers would take twice the space and ten times the time.
 
         >>> res = gosh([0.2, 0.4, 0.9], [0.04, 0.05, 0.04], method="DL")
         >>> document = res.to_dict(cloud=True)
-        >>> document["membership"][:4], document["subset_k"][:4]
-        (['01', '02', '04', '03'], [1, 1, 1, 2])
+        >>> document["cloud"]["subset_k"]
+        'AQABAAEAAgACAAIAAwA='
         >>> back = GoshResult.from_dict(document)
         >>> bool((back.estimate == res.estimate).all() and (back.membership == res.membership).all())
         True
@@ -141,39 +145,40 @@ class GoshResult:
             "i2_range": [float(np.nanmin(self.i2)), float(np.nanmax(self.i2))],
         }
         if cloud:
-            packed = np.packbits(self.membership, axis=1, bitorder="little")
-            document["membership"] = [row.tobytes().hex() for row in packed]
-            for name in _CLOUD_ARRAYS:
-                document[name] = getattr(self, name).tolist()
+            arrays = {name: getattr(self, name) for name in _CLOUD_DTYPES}
+            arrays["membership"] = np.packbits(self.membership, axis=1, bitorder="little")
             if self.converged is not None:
-                document["converged"] = self.converged.tolist()
+                arrays["converged"] = self.converged
+            document["cloud"] = {
+                name: base64.b64encode(
+                    np.ascontiguousarray(values, dtype=_CLOUD_DTYPES.get(name, "u1")).tobytes()
+                ).decode("ascii")
+                for name, values in arrays.items()
+            }
         return document
 
     @classmethod
     def from_dict(cls, document: dict[str, Any]) -> GoshResult:
-        """The result that ``to_dict(cloud=True)`` wrote (``None`` values, written for NaN, are
-        NaN again)."""
-        if "membership" not in document:
+        """The result that ``to_dict(cloud=True)`` wrote."""
+        if "cloud" not in document:
             raise InputError("this GOSH document has no cloud; write it with to_dict(cloud=True)")
-        k = int(document["k"])
-        packed = b"".join(bytes.fromhex(row) for row in document["membership"])
-        rows = np.frombuffer(packed, dtype=np.uint8).reshape(len(document["membership"]), -1)
-        membership = np.unpackbits(rows, axis=1, count=k, bitorder="little").astype(bool)
-        arrays = {
-            name: np.array([np.nan if v is None else v for v in document[name]], dtype=float)
-            for name in _CLOUD_ARRAYS
-            if name != "subset_k"
-        }
-        converged = document.get("converged")
+
+        def array(name: str) -> np.ndarray:
+            data = base64.b64decode(document["cloud"][name])
+            return np.frombuffer(data, dtype=_CLOUD_DTYPES.get(name, "u1")).copy()
+
+        k, n = int(document["k"]), int(document["n_subsets"])
+        packed = array("membership").reshape(n, -1)
+        converged = array("converged").astype(bool) if "converged" in document["cloud"] else None
         return cls(
             method=document["method"],
             studies=tuple(document["studies"]),
-            membership=membership,
-            subset_k=np.asarray(document["subset_k"], dtype=np.int64),
+            membership=np.unpackbits(packed, axis=1, count=k, bitorder="little").astype(bool),
+            subset_k=array("subset_k").astype(np.int64),
             exhaustive=document["exhaustive"],
             seed=document["seed"],
-            converged=None if converged is None else np.asarray(converged, dtype=bool),
-            **arrays,
+            converged=converged,
+            **{name: array(name).astype(float) for name in _CLOUD_DTYPES if name != "subset_k"},
         )
 
     def summary(self) -> str:

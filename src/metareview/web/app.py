@@ -30,6 +30,8 @@ from metareview.web import (
     full_text_pages,
     import_pages,
     lead_pages,
+    rob_compare,
+    rob_pages,
     screen_pages,
 )
 from metareview.web.workspace import STATIC, Workspace
@@ -73,6 +75,16 @@ def routes() -> list[BaseRoute]:
         Route("/conflicts", conflict_pages.conflicts, methods=GET),
         Route("/conflicts/{record_id}", conflict_pages.conflict, methods=GET),
         Route("/conflicts/{record_id}/resolve", conflict_pages.resolve_conflict, methods=POST),
+        Route("/rob", rob_pages.overview, methods=GET),
+        Route("/rob/settings", rob_pages.save_settings, methods=POST),
+        Route("/rob/assess", rob_pages.assess_form, methods=GET),
+        Route("/rob/assess", rob_pages.save_answers, methods=POST),
+        Route("/rob/submit", rob_pages.submit, methods=POST),
+        Route("/rob/compare", rob_compare.comparison, methods=GET),
+        Route("/rob/agree", rob_compare.agree, methods=POST),
+        Route("/rob/robvis.csv", rob_pages.robvis_csv, methods=GET),
+        Route("/rob/details.csv", rob_pages.details_csv, methods=GET),
+        Route("/rob/figure.svg", rob_pages.figure, methods=GET),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
 

@@ -27,6 +27,9 @@ from metareview.web import (
     conflict_pages,
     dashboard_pages,
     duplicate_pages,
+    extraction_consensus,
+    extraction_form,
+    extraction_pages,
     full_text_pages,
     import_pages,
     lead_pages,
@@ -75,6 +78,7 @@ def routes() -> list[BaseRoute]:
         Route("/conflicts", conflict_pages.conflicts, methods=GET),
         Route("/conflicts/{record_id}", conflict_pages.conflict, methods=GET),
         Route("/conflicts/{record_id}/resolve", conflict_pages.resolve_conflict, methods=POST),
+<<<<<<< HEAD
         Route("/rob", rob_pages.overview, methods=GET),
         Route("/rob/settings", rob_pages.save_settings, methods=POST),
         Route("/rob/assess", rob_pages.assess_form, methods=GET),
@@ -85,6 +89,24 @@ def routes() -> list[BaseRoute]:
         Route("/rob/robvis.csv", rob_pages.robvis_csv, methods=GET),
         Route("/rob/details.csv", rob_pages.details_csv, methods=GET),
         Route("/rob/figure.svg", rob_pages.figure, methods=GET),
+=======
+        Route("/extraction", extraction_pages.study_list, methods=GET),
+        Route("/extraction/studies/included", extraction_pages.add_included, methods=POST),
+        Route("/extraction/studies", extraction_pages.add_by_hand, methods=POST),
+        Route("/extraction/settings", extraction_pages.settings, methods=GET),
+        Route("/extraction/settings/extractors", extraction_pages.save_extractors, methods=POST),
+        Route("/extraction/settings/fields", extraction_pages.add_custom_field, methods=POST),
+        Route("/extraction/export.{fmt}", extraction_pages.export, methods=GET),
+        Route("/extraction/{study}", extraction_form.study, methods=GET),
+        Route("/extraction/{study}/fields", extraction_form.fields, methods=GET),
+        Route("/extraction/{study}/cell", extraction_form.save_cell, methods=POST),
+        Route("/extraction/{study}/save", extraction_form.save_section, methods=POST),
+        Route("/extraction/{study}/rows", extraction_form.add_row, methods=POST),
+        Route("/extraction/{study}/submit", extraction_form.submit_study, methods=POST),
+        Route("/extraction/{study}/compare", extraction_consensus.comparison, methods=GET),
+        Route("/extraction/{study}/agree", extraction_consensus.record_consensus, methods=POST),
+        Route("/extraction/{study}/history", extraction_consensus.history, methods=GET),
+>>>>>>> main
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
 

@@ -78,7 +78,6 @@ def routes() -> list[BaseRoute]:
         Route("/conflicts", conflict_pages.conflicts, methods=GET),
         Route("/conflicts/{record_id}", conflict_pages.conflict, methods=GET),
         Route("/conflicts/{record_id}/resolve", conflict_pages.resolve_conflict, methods=POST),
-<<<<<<< HEAD
         Route("/rob", rob_pages.overview, methods=GET),
         Route("/rob/settings", rob_pages.save_settings, methods=POST),
         Route("/rob/assess", rob_pages.assess_form, methods=GET),
@@ -89,7 +88,6 @@ def routes() -> list[BaseRoute]:
         Route("/rob/robvis.csv", rob_pages.robvis_csv, methods=GET),
         Route("/rob/details.csv", rob_pages.details_csv, methods=GET),
         Route("/rob/figure.svg", rob_pages.figure, methods=GET),
-=======
         Route("/extraction", extraction_pages.study_list, methods=GET),
         Route("/extraction/studies/included", extraction_pages.add_included, methods=POST),
         Route("/extraction/studies", extraction_pages.add_by_hand, methods=POST),
@@ -106,7 +104,6 @@ def routes() -> list[BaseRoute]:
         Route("/extraction/{study}/compare", extraction_consensus.comparison, methods=GET),
         Route("/extraction/{study}/agree", extraction_consensus.record_consensus, methods=POST),
         Route("/extraction/{study}/history", extraction_consensus.history, methods=GET),
->>>>>>> main
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
 

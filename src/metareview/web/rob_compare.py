@@ -39,7 +39,11 @@ MAX_NAMES, MAX_NAME = 10, 100
 
 
 def shown(value: Any) -> str:
-    """An item's value as text: an override as ``High — its justification``."""
+    """An item's value as text: an override as ``High — its justification``.
+
+    >>> shown({"judgement": "High", "justification": "30% lost"}), shown(True), shown(None)
+    ('High — 30% lost', 'yes', '—')
+    """
     if value is None:
         return "—"
     if isinstance(value, bool):

@@ -86,7 +86,11 @@ def assessment_of(call: Call) -> tuple[int, str]:
 
 def field_of(item: str) -> str:
     """The form field holding an item: ``1.1`` → ``q_1.1``, ``D3 override`` → ``override_D3``,
-    ``sequence_generation support`` → ``s_sequence_generation``."""
+    ``sequence_generation support`` → ``s_sequence_generation``.
+
+    >>> [field_of(i) for i in ("1.1", "D3 override", "sequence_generation", "cluster")]
+    ['q_1.1', 'override_D3', 'j_sequence_generation', 'cluster']
+    """
     if item.endswith(OVERRIDE):
         return "override_" + item.removesuffix(OVERRIDE)
     if item.endswith(SUPPORT):
@@ -119,7 +123,12 @@ def _flag(text: str) -> bool | None:
 
 def posted_items(tool: str, form: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The answers and overrides a posted form holds, as :func:`answer` takes them (only the
-    fields of the tool's form are read; text is capped at 5,000 characters)."""
+    fields of the tool's form are read; text is capped at 5,000 characters).
+
+    >>> posted_items("rob2", {"q_1.1": "Y", "override_D3": "High", "justification_D3": "",
+    ...                       "csrf_token": "x"})
+    ({'1.1': 'Y'}, {'D3': ('High', '')})
+    """
     items: dict[str, Any] = {}
     overrides: dict[str, Any] = {}
     text = {k: v[:MAX_TEXT] for k, v in form.items()}

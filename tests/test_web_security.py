@@ -28,6 +28,7 @@ def route_calls() -> list[tuple[str, str, object]]:
         if isinstance(route, Route):
             path = route.path.replace("{record_id}", "1").replace("{username}", "rita")
             path = path.replace("{of}", "2").replace("{kind}", "csv").replace("{file_id}", "1")
+            path = path.replace("{study}", "1").replace("{fmt}", "csv")
             for method in sorted(route.methods - {"HEAD"}):
                 calls.append((method, path, route.endpoint.access))
     return calls

@@ -16,7 +16,9 @@ from metareview.records.record import Record
 from metareview.store.project import Project
 from metareview.store.review import vote
 from metareview.web.extraction_form import anchor, row_anchor
-from tests.web_client import PASSWORD
+from tests.web_server import sign_in
+
+__all__ = ["sign_in"]  # (re-exported: the first step of every browser test)
 
 OUTCOME, TIME, INSTRUMENT = "depressive symptoms", "post", "PHQ-9"
 ROW = RowKey(1, 2, OUTCOME, TIME, INSTRUMENT)
@@ -68,22 +70,6 @@ def included_trials(project: Project, trials=TRIALS, reviewers=("rita", "ravi"))
             for who in reviewers:
                 vote(project, record_id, reviewer=who, stage=stage, decision="include")
     return ids
-
-
-def sign_in(chromium, base: str, name: str, errors: list[str]):
-    """A page of a new browser context signed in as ``name``; console errors, page errors
-    and dialogs are collected in ``errors``."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(f"{name}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(f"{name}: {exc}"))
-    page.on("dialog", lambda d: errors.append(f"{name}: dialog {d.message}"))
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard")
-    return page
 
 
 def shot(page, path: Path) -> None:

@@ -39,23 +39,14 @@ from tests.browser_extraction_steps import (
 from tests.conftest import REPO
 from tests.test_records_cli import run
 from tests.web_client import make_project
-from tests.web_server import CHROMIUM, live_server
+from tests.web_server import chromium, live_server
 
 pytestmark = pytest.mark.browser
+chromium = chromium  # the fixture
 store_url = stores.store_url  # the fixture, once per backend
 IMAGES = REPO / "docs" / "img"
 REFUSED = "Failed to load resource: the server responded with a status of 409 (Conflict)"
 MISTYPED = "13.1"  # ravi's mean_arm1 of the second study; the report says 11.3
-
-
-@pytest.fixture
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**CHROMIUM)
-        yield browser
-        browser.close()
 
 
 def test_two_extractors_three_studies_one_mean_differs_then_consensus(

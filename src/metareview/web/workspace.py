@@ -79,7 +79,10 @@ class Workspace:
         self.templates.env.filters["highlight"] = highlight
         self.rankings = Rankings(project)
         self.drawing = threading.Lock()  # matplotlib's pyplot is not thread-safe
+        # runs of the analysis (one at a time; the store refuses a second in any process)
+        self.analysis = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
 
     def close(self) -> None:
         self.rankings.close()
+        self.analysis.shutdown(wait=True)  # a run ends before its project closes
         self.project.close()

@@ -28,6 +28,7 @@ def route_calls() -> list[tuple[str, str, object]]:
         if isinstance(route, Route):
             path = route.path.replace("{record_id}", "1").replace("{username}", "rita")
             path = path.replace("{of}", "2").replace("{kind}", "csv").replace("{file_id}", "1")
+            path = path.replace("{study}", "1").replace("{fmt}", "csv")
             path = path.replace("{run_id}", "1").replace("{path:path}", "results.json")
             path = path.replace("{number}", "1")
             for method in sorted(route.methods - {"HEAD"}):

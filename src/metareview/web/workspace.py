@@ -12,6 +12,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from starlette.templating import Jinja2Templates
 
@@ -20,6 +21,16 @@ from metareview.web.highlight import highlight
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
+DOI_RESOLVER = "https://doi.org/"
+
+
+def doi_url(doi: str) -> str:
+    """The link to a DOI at its resolver, the DOI percent-encoded (a link, not a loaded file).
+
+    >>> doi_url("10.1000/a<b>")
+    'https://doi.org/10.1000/a%3Cb%3E'
+    """
+    return DOI_RESOLVER + quote(doi, safe="/")
 
 
 class Rankings:
@@ -77,6 +88,7 @@ class Workspace:
         self.project = project
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.filters["highlight"] = highlight
+        self.templates.env.filters["doi_url"] = doi_url
         self.rankings = Rankings(project)
         self.drawing = threading.Lock()  # matplotlib's pyplot is not thread-safe
         # runs of the analysis (one at a time; the store refuses a second in any process)

@@ -201,6 +201,11 @@ def test_every_value_is_checked_on_entry_and_nothing_entered_is_lost(project):
         hope = RowKey(1, 2, "hope", "post")
         assert values_for(project, number, "rita")[Cell("yi", row=hope)] == 0.3
         assert 'value="-1"' in page.text and 'value="0.3"' in page.text
+        # "Remove the row" empties every cell of it, whatever the fields showed
+        shown_row = {Cell("yi", row=hope).code: "0.3", Cell("vi", row=hope).code: "-1"}
+        removed = rita.post(f"/extraction/{number}/save", {**shown_row, "remove": "1"})
+        assert removed.status_code == 303
+        assert not any(c.row == hope for c in values_for(project, number, "rita"))
         only_bad = {**new, "outcome": "anxiety", "v:yi": "", "v:vi": "zero"}
         page = rita.post(f"/extraction/{number}/rows", only_bad)
         assert page.status_code == 400 and 'value="zero"' in page.text

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -84,6 +84,7 @@ class FigureJob:
     rob_table: RobTable | None = None
     metaregression: int | None = None  # index of the meta-regression of a bubble plot
     multiverse: MultiverseRecord | None = None  # the multiverse of a specification curve
+    links: tuple[tuple[str, str], ...] = ()  # study label → URL, on a forest plot's labels
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -91,17 +92,21 @@ class FigureJob:
         return tuple(f"{self.id}.{suffix}" for suffix in self.formats)
 
 
-def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
+def figure_jobs(
+    results: ReviewResults, folder: Path, *, study_links: Mapping[str, str] | None = None
+) -> list[FigureJob]:
     """The figures of the report: a forest plot per pooled main or specific analysis, one per
     subgroup analysis, a funnel plot where small-study analyses were run, a leave-one-out
     forest plot and a Baujat plot where leave-one-out was asked for, and a bubble plot per
-    meta-regression on one continuous moderator."""
+    meta-regression on one continuous moderator. ``study_links`` (study label → URL) makes
+    the study labels of the forest plots links."""
     jobs = []
     layout_of = _layouts(results)
     config = results.plan.get("report", {})
     formats = tuple(dict.fromkeys(("svg", *config.get("figure_formats", DEFAULT_FORMATS))))
     rob_column = results.typed_plan.rob_column
     extra = {"formats": formats, "dpi": config.get("dpi", 300), "rob_column": rob_column}
+    links = tuple(sorted((study_links or {}).items()))
     table = rob_table(results)
     if table is not None:
         for kind, name in (
@@ -138,6 +143,7 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                 None,
                 folder,
                 **extra,
+                links=links,
             )
         )
         multilevel = _multilevel_forest(results, record)
@@ -155,6 +161,7 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                     folder,
                     **extra,
                     kind="forest-multilevel",
+                    links=links,
                 )
             )
         if small_study_ran(record, results.typed_plan.min_k.small_study):
@@ -240,6 +247,7 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
                         block["column"],
                         folder,
                         **extra,
+                        links=links,
                     )
                 )
     for multiverse in results.multiverses:
@@ -362,6 +370,7 @@ def figure_key(job: FigureJob) -> str:
         "job": [job.id, job.kind, job.layout, job.subgroup, job.formats, job.dpi],
         "rob": [job.rob_column, repr(job.rob_table)],
         "metaregression": job.metaregression,
+        "links": job.links,
         "record": _drawn_from(job),
         "multiverse": job.multiverse.to_dict() if job.multiverse is not None else None,
     }
@@ -395,10 +404,14 @@ def draw(job: FigureJob) -> RenderedFigure:
         figure = diagnostic_figure(job.record, job.kind)
     elif job.kind == "forest-multilevel":
         data = multilevel_forest_data(job.record, job.record.models, job.layout)
-        figure = forest_figure(data, job.layout)
+        figure = forest_figure(data, job.layout, links=dict(job.links))
     else:
         figure = forest_figure(
-            job.record, job.layout, subgroup=job.subgroup, rob_column=job.rob_column
+            job.record,
+            job.layout,
+            subgroup=job.subgroup,
+            rob_column=job.rob_column,
+            links=dict(job.links),
         )
     for name in job.files:
         save_figure(figure, job.folder / name, dpi=job.dpi)
@@ -471,11 +484,14 @@ def write_report(
     jobs: int = 1,
     progress: Progress | None = None,
     redraw: bool = False,
+    study_links: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the whole output folder for ``results``; return the path of ``report/index.html``.
 
     A figure already in ``OUTDIR/figures`` whose :func:`figure_key` is the one it was drawn
     with (``figures/.keys.json``) is kept, not drawn again, unless ``redraw``.
+    ``study_links`` (study label → URL) turns the study labels of the forest plots into links
+    (the workspace links each to the study's extraction cells).
     """
     outdir = Path(outdir)
     progress = progress or (lambda *_: None)
@@ -492,7 +508,7 @@ def write_report(
         (outdir / "tables" / "summary-of-findings.csv").write_text(
             sof_csv(assessments), encoding="utf-8"
         )
-    work = figure_jobs(results, figures_dir)
+    work = figure_jobs(results, figures_dir, study_links=study_links)
     files = {job.id: job.files for job in work}
     keys = {job.id: figure_key(job) for job in work}
     counts = results.typed_plan.prisma_counts

@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from metareview.store.project import Project
 from metareview.web import (
+    analysis_pages,
     auth_pages,
     conflict_pages,
     dashboard_pages,
@@ -31,10 +32,12 @@ from metareview.web import (
     extraction_form,
     extraction_pages,
     full_text_pages,
+    grade_pages,
     import_pages,
     lead_pages,
     rob_compare,
     rob_pages,
+    run_pages,
     screen_pages,
 )
 from metareview.web.workspace import STATIC, Workspace
@@ -78,6 +81,15 @@ def routes() -> list[BaseRoute]:
         Route("/conflicts", conflict_pages.conflicts, methods=GET),
         Route("/conflicts/{record_id}", conflict_pages.conflict, methods=GET),
         Route("/conflicts/{record_id}/resolve", conflict_pages.resolve_conflict, methods=POST),
+        Route("/analysis", analysis_pages.analysis, methods=GET),
+        Route("/analysis/plan", analysis_pages.save_form, methods=POST),
+        Route("/analysis/plan/toml", analysis_pages.save_toml, methods=POST),
+        Route("/analysis/run", analysis_pages.start, methods=POST),
+        Route("/analysis/runs/{run_id}", run_pages.run_page, methods=GET),
+        Route("/analysis/runs/{run_id}/progress", run_pages.progress, methods=GET),
+        Route("/analysis/runs/{run_id}/files/{path:path}", run_pages.served_file, methods=GET),
+        Route("/analysis/compare", run_pages.compare, methods=GET),
+        Route("/analysis/studies/{number}", run_pages.study_cells, methods=GET),
         Route("/rob", rob_pages.overview, methods=GET),
         Route("/rob/settings", rob_pages.save_settings, methods=POST),
         Route("/rob/assess", rob_pages.assess_form, methods=GET),
@@ -88,6 +100,9 @@ def routes() -> list[BaseRoute]:
         Route("/rob/robvis.csv", rob_pages.robvis_csv, methods=GET),
         Route("/rob/details.csv", rob_pages.details_csv, methods=GET),
         Route("/rob/figure.svg", rob_pages.figure, methods=GET),
+        Route("/grade", grade_pages.grade_page, methods=GET),
+        Route("/grade/decide", grade_pages.record_decision, methods=POST),
+        Route("/grade/withdraw", grade_pages.withdraw_decision, methods=POST),
         Route("/extraction", extraction_pages.study_list, methods=GET),
         Route("/extraction/studies/included", extraction_pages.add_included, methods=POST),
         Route("/extraction/studies", extraction_pages.add_by_hand, methods=POST),

@@ -25,7 +25,7 @@ from metareview.store.extraction import (
     values_for,
 )
 from metareview.store.review import vote
-from metareview.web.extraction_form import row_code
+from metareview.web.extraction_form import anchor, row_code
 from tests import stores
 from tests.test_records_cli import run
 from tests.web_client import make_project, workspace
@@ -166,6 +166,16 @@ def test_every_value_is_checked_on_entry_and_nothing_entered_is_lost(project):
         answer = type_in(rita, number, Cell("event_arm1", row=events), "30")
         assert shown("got '30', expected at most totaln_arm1 (20)") in answer.text
         assert values_for(project, number, "rita")[Cell("event_arm1", row=events)] == 30
+        # typed the other way round, the message goes beside the events all the same (htmx
+        # swaps it in out of band, leaving the field being typed in alone)
+        answer = type_in(rita, number, Cell("totaln_arm1", row=events), "25")
+        beside = f'<span class="row-msg" id="r{anchor(Cell("event_arm1", row=events).code)}" hx-swap-oob="true">'
+        assert (
+            beside + shown("got '30', expected at most totaln_arm1 (25)") + "</span>" in answer.text
+        )
+        answer = type_in(rita, number, Cell("totaln_arm1", row=events), "40")
+        assert beside + "</span>" in answer.text
+        type_in(rita, number, Cell("totaln_arm1", row=events), "20")
         # a whole section saved without scripts: the good values are saved, the bad one stays
         sd1, sd2, mean2 = (Cell(n, row=ROW) for n in ("sd_arm1", "sd_arm2", "mean_arm2"))
         page = rita.post(
@@ -191,6 +201,11 @@ def test_every_value_is_checked_on_entry_and_nothing_entered_is_lost(project):
         hope = RowKey(1, 2, "hope", "post")
         assert values_for(project, number, "rita")[Cell("yi", row=hope)] == 0.3
         assert 'value="-1"' in page.text and 'value="0.3"' in page.text
+        # "Remove the row" empties every cell of it, whatever the fields showed
+        shown_row = {Cell("yi", row=hope).code: "0.3", Cell("vi", row=hope).code: "-1"}
+        removed = rita.post(f"/extraction/{number}/save", {**shown_row, "remove": "1"})
+        assert removed.status_code == 303
+        assert not any(c.row == hope for c in values_for(project, number, "rita"))
         only_bad = {**new, "outcome": "anxiety", "v:yi": "", "v:vi": "zero"}
         page = rita.post(f"/extraction/{number}/rows", only_bad)
         assert page.status_code == 400 and 'value="zero"' in page.text

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ def figure_key(job: FigureJob) -> str:
         "job": [job.id, job.kind, job.layout, job.subgroup, job.formats, job.dpi],
         "rob": [job.rob_column, repr(job.rob_table)],
         "metaregression": job.metaregression,
+        "links": job.links,
         "record": _drawn_from(job),
         "multiverse": job.multiverse.to_dict() if job.multiverse is not None else None,
     }
@@ -134,11 +135,14 @@ def write_report(
     jobs: int = 1,
     progress: Progress | None = None,
     redraw: bool = False,
+    study_links: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the whole output folder for ``results``; return the path of ``report/index.html``.
 
     A figure already in ``OUTDIR/figures`` whose :func:`figure_key` is the one it was drawn
     with (``figures/.keys.json``) is kept, not drawn again, unless ``redraw``.
+    ``study_links`` (study label → URL) turns the study labels of the forest plots into links
+    (the workspace links each to the study's extraction cells).
     """
     outdir = Path(outdir)
     progress = progress or (lambda *_: None)
@@ -155,7 +159,7 @@ def write_report(
         (outdir / "tables" / "summary-of-findings.csv").write_text(
             sof_csv(assessments), encoding="utf-8"
         )
-    work = figure_jobs(results, figures_dir)
+    work = figure_jobs(results, figures_dir, study_links=study_links)
     files = {job.id: job.files for job in work}
     keys = {job.id: figure_key(job) for job in work}
     counts = results.typed_plan.prisma_counts

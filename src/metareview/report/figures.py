@@ -9,7 +9,7 @@ rule in :func:`figure_jobs`. Every figure draws from the analysis's typed result
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import partial
@@ -79,6 +79,7 @@ class FigureJob:
     rob_table: RobTable | None = None
     metaregression: int | None = None  # index of the meta-regression of a bubble plot
     multiverse: MultiverseRecord | None = None  # the multiverse of a specification curve
+    links: tuple[tuple[str, str], ...] = ()  # study label → URL, on a forest plot's labels
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -92,13 +93,16 @@ class FigureJob:
         return self.record.tree
 
 
-def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
+def figure_jobs(
+    results: ReviewResults, folder: Path, *, study_links: Mapping[str, str] | None = None
+) -> list[FigureJob]:
     """The figures of the report: the risk-of-bias plots; a forest plot per pooled main or
     specific analysis and one per subgroup analysis; a forest plot of every effect under its
     study where multilevel models were fitted; a funnel plot where small-study analyses were
     run; a leave-one-out forest plot and a Baujat plot where leave-one-out was asked for; a
     GOSH plot; a bubble plot per meta-regression on one continuous moderator; and a
-    specification curve per fitted multiverse."""
+    specification curve per fitted multiverse. ``study_links`` (study label → URL) makes
+    the study labels of the forest plots links."""
     plan = results.typed_plan
     job = partial(
         FigureJob,
@@ -113,7 +117,12 @@ def figure_jobs(results: ReviewResults, folder: Path) -> list[FigureJob]:
         tree = record.tree
         if record.ok and tree.spec.role not in ("sensitivity", "model"):
             layout = layout_of.get(tree.spec.group, results.typed_plan.settings.forest_layout)
-            jobs += _analysis_jobs(results, record, partial(job, layout=layout, record=record))
+            jobs += _analysis_jobs(
+                results,
+                record,
+                partial(job, layout=layout, record=record),
+                tuple(sorted((study_links or {}).items())),
+            )
     for multiverse in results.multiverses:
         if multiverse.summary["fitted"] and len(multiverse.specifications):
             jobs.append(
@@ -145,13 +154,17 @@ def _rob_jobs(results: ReviewResults, job: Callable[..., FigureJob]) -> Iterator
 
 
 def _analysis_jobs(
-    results: ReviewResults, record: AnalysisRecord, job: Callable[..., FigureJob]
+    results: ReviewResults,
+    record: AnalysisRecord,
+    job: Callable[..., FigureJob],
+    links: tuple[tuple[str, str], ...],
 ) -> Iterator[FigureJob]:
-    """The figures of one pooled analysis (``job`` makes a job of its record and layout)."""
+    """The figures of one pooled analysis (``job`` makes a job of its record and layout;
+    ``links`` go on its forest plots' study labels)."""
     tree = record.tree
     spec, fit = tree.spec, tree.result
     name, group, title = slug(spec.id), spec.group, spec.title
-    yield job(id=f"forest-{name}", group=group, caption=f"Forest plot: {title}.")
+    yield job(id=f"forest-{name}", group=group, caption=f"Forest plot: {title}.", links=links)
     multilevel = _multilevel_forest(results, record)
     if multilevel is not None:
         models = " and ".join(row.label for row in multilevel.tree.models)
@@ -161,6 +174,7 @@ def _analysis_jobs(
             caption=f"Forest plot of every effect size, under its study: {title} ({models}).",
             record=multilevel,
             kind=FigureKind.FOREST_MULTILEVEL,
+            links=links,
         )
     if small_study_ran(record, results.typed_plan.min_k.small_study):
         yield job(
@@ -209,6 +223,7 @@ def _analysis_jobs(
                 group=group,
                 caption=f"Forest plot: {title}, by {block.column}.",
                 subgroup=block.column,
+                links=links,
             )
 
 
@@ -245,13 +260,19 @@ def effect_label(result: FitResult) -> str:
 
 def forest(job: FigureJob) -> Figure:
     """The forest plot of the job's analysis (by its subgroup column, if any)."""
-    return forest_figure(job.record, job.layout, subgroup=job.subgroup, rob_column=job.rob_column)
+    return forest_figure(
+        job.record,
+        job.layout,
+        subgroup=job.subgroup,
+        rob_column=job.rob_column,
+        links=dict(job.links),
+    )
 
 
 def multilevel_forest(job: FigureJob) -> Figure:
     """Every effect size under its study, with the multilevel models' diamonds."""
     data = multilevel_forest_data(job.record, job.record.models, job.layout)
-    return forest_figure(data, job.layout)
+    return forest_figure(data, job.layout, links=dict(job.links))
 
 
 def funnel(job: FigureJob) -> Figure:

@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from metareview.store.project import Project
 from metareview.web import (
+    analysis_pages,
     auth_pages,
     conflict_pages,
     dashboard_pages,
@@ -35,6 +36,7 @@ from metareview.web import (
     lead_pages,
     rob_compare,
     rob_pages,
+    run_pages,
     screen_pages,
 )
 from metareview.web.workspace import STATIC, Workspace
@@ -78,6 +80,15 @@ def routes() -> list[BaseRoute]:
         Route("/conflicts", conflict_pages.conflicts, methods=GET),
         Route("/conflicts/{record_id}", conflict_pages.conflict, methods=GET),
         Route("/conflicts/{record_id}/resolve", conflict_pages.resolve_conflict, methods=POST),
+        Route("/analysis", analysis_pages.analysis, methods=GET),
+        Route("/analysis/plan", analysis_pages.save_form, methods=POST),
+        Route("/analysis/plan/toml", analysis_pages.save_toml, methods=POST),
+        Route("/analysis/run", analysis_pages.start, methods=POST),
+        Route("/analysis/runs/{run_id}", run_pages.run_page, methods=GET),
+        Route("/analysis/runs/{run_id}/progress", run_pages.progress, methods=GET),
+        Route("/analysis/runs/{run_id}/files/{path:path}", run_pages.served_file, methods=GET),
+        Route("/analysis/compare", run_pages.compare, methods=GET),
+        Route("/analysis/studies/{number}", run_pages.study_cells, methods=GET),
         Route("/rob", rob_pages.overview, methods=GET),
         Route("/rob/settings", rob_pages.save_settings, methods=POST),
         Route("/rob/assess", rob_pages.assess_form, methods=GET),

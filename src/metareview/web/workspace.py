@@ -91,7 +91,10 @@ class Workspace:
         self.templates.env.filters["doi_url"] = doi_url
         self.rankings = Rankings(project)
         self.drawing = threading.Lock()  # matplotlib's pyplot is not thread-safe
+        # runs of the analysis (one at a time; the store refuses a second in any process)
+        self.analysis = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
 
     def close(self) -> None:
         self.rankings.close()
+        self.analysis.shutdown(wait=True)  # a run ends before its project closes
         self.project.close()

@@ -12,13 +12,21 @@ Screenshots for ``docs/workspace.md`` are written to ``docs/img/``.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 
 from metareview.data.form import Cell
 from metareview.data.table import load_table
-from metareview.store.extraction import agreed_values, cell_history
+from metareview.store.extraction import (
+    add_study,
+    agreed_values,
+    cell_history,
+    progress,
+    set_extractors_required,
+    values_for,
+)
 from metareview.web.extraction_form import anchor
 from tests import stores
 from tests.browser_extraction_steps import (
@@ -115,4 +123,29 @@ def test_two_extractors_three_studies_one_mean_differs_then_consensus(
     assert table["mean_arm1"].tolist() == [float(t.means["mean_arm1"]) for t in TRIALS]
     assert table["format"].tolist() == [t.settings["format"] for t in TRIALS]
     assert pd.read_excel(io.BytesIO(files["xlsx"])).equals(table)
+    assert errors == [], "\n".join(errors)
+
+
+def test_a_value_typed_just_before_submitting_is_saved_first(tmp_path, chromium):
+    """The last value typed, then Submit clicked at once (no Tab): the value is in the
+    submitted extraction (the field's save starts as the field loses focus; Submit is also
+    disabled while a save runs)."""
+    errors: list[str] = []
+    with make_project(stores.sqlite_url(tmp_path), n_records=0) as project:
+        set_extractors_required(project, 1, actor="lena")
+        add_study(project, TRIALS[0].label, actor="lena")
+        with live_server(project) as base:
+            rita = sign_in(chromium, base, "rita", errors)
+            plain = {k: v for k, v in TRIALS[0].settings.items() if k != "format"}
+            extract_trial(rita, base, 1, replace(TRIALS[0], settings=plain))
+            rita.fill(f"[name='{Cell('rating', row=ROW).code}']", "self-report")
+            for _ in range(20):  # (a click while a save runs finds Submit disabled)
+                if rita.is_enabled("#submit-study"):
+                    rita.click("#submit-study")
+                if rita.query_selector("p.notice"):
+                    break
+                rita.wait_for_timeout(100)
+            rita.wait_for_selector("p.notice:has-text('You submitted this study')")
+        assert values_for(project, 1, "rita")[Cell("rating", row=ROW)] == "self-report"
+        assert progress(project, 1).submitted == ("rita",)
     assert errors == [], "\n".join(errors)

@@ -12,12 +12,14 @@ every outcome.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
 from metareview.errors import PlanError
+from metareview.plan.plan import Plan
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.rob.grade import (
     GradeAssessment,
@@ -154,3 +156,28 @@ def assess_review(results: ReviewResults) -> tuple[GradeAssessment, ...]:
         )
         for r in records
     )
+
+
+def with_decisions(plan: Plan, decisions: Sequence[Mapping[str, Any]]) -> Plan:
+    """``plan`` with reviewers' decisions (``[[grade.decision]]`` entries: ``domain``,
+    ``levels``, ``footnote``, optional ``outcome``) added after its own; where both rate the
+    same domain of the same outcome, the added one wins (the later of equally specific
+    decisions applies). Each entry is checked as the plan checks its own.
+
+    >>> from metareview.plan.plan import plan_from_document
+    >>> plan = plan_from_document({"grade": {"decision": [
+    ...     {"domain": "indirectness", "levels": 0, "footnote": "as planned"}]}})
+    >>> added = [{"domain": "indirectness", "levels": -1, "footnote": "only inpatients"}]
+    >>> [d.levels for _, d in GradeConfig.from_plan(with_decisions(plan, added).to_dict()).decisions]
+    [0, -1]
+    """
+    entries = []
+    for index, entry in enumerate(decisions, 1):
+        try:
+            GradeDecision(entry["domain"], entry["levels"], entry["footnote"])
+        except (KeyError, ValueError) as err:
+            raise PlanError(f"GRADE decision {index} ({dict(entry)}): {err}") from None
+        entries.append(dict(entry))
+    section = dict(plan.document.get("grade", {}))
+    section["decision"] = [*section.get("decision", []), *entries]
+    return replace(plan, document={**plan.document, "grade": section})

@@ -385,10 +385,14 @@ def _store(call: Call, state: StudyProgress, typed: Mapping[Cell, str]) -> Draft
 
 @page(SCREENERS)
 def save_section(call: Call) -> Response:
-    """Save a section of the form (the study, an arm, a row) as posted without scripts."""
+    """Save a section of the form (the study, an arm, a row) as posted without scripts, or
+    (``remove=1``) empty every cell of a row, which removes it."""
     state = study_of(call)
+    typed = _posted_cells(call)
+    if call.form.get("remove") == "1":
+        typed = {cell: "" for cell in typed if cell.row is not None}
     try:
-        draft = _store(call, state, _posted_cells(call))
+        draft = _store(call, state, typed)
     except ExtractionError as err:
         return study_page(call, state, message=str(err), status=409)
     if draft.typed:

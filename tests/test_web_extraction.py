@@ -158,6 +158,13 @@ def test_every_value_is_checked_on_entry_and_nothing_entered_is_lost(project):
             assert answer.status_code == 200 and shown(message) in answer.text, name
             assert f'value="{text}"' in answer.text or f"selected>{text}" in answer.text
             assert Cell(name, row=ROW) not in values_for(project, number, "rita")
+        # another data group shows its fields, and keeps showing those that hold a value
+        row = quote(row_code(ROW), safe="")
+        switched = rita.get(f"/extraction/{number}/fields?row={row}&group=events").text
+        assert "<code>event_arm1</code>" in switched and 'value="10.2"' in switched
+        assert "<code>sd_change_arm1</code>" not in switched
+        assert "<h3>Arm 3</h3>" in rita.get(f"/extraction/{number}?arms=3").text
+        assert "<h3>Arm 3</h3>" not in rita.get(f"/extraction/{number}").text
         icc = type_in(rita, number, Cell("icc"), "1.5")
         assert shown("got '1.5', expected an ICC between 0 and 1") in icc.text
         # across the row: events above their total, shown beside the field

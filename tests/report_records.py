@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from metareview.plan.analysis import AnalysisSettings, analyze
@@ -15,6 +17,22 @@ def thirdwave(shared_data) -> pd.DataFrame:
     frame = frame.rename(columns={"Author": "study", "TE": "yi"})
     frame["vi"] = frame.pop("seTE") ** 2
     return frame
+
+
+def thirdwave_plan(folder, shared_data, analyses: str) -> Path:
+    """A plan of one analysis of ThirdWave (as ``yi``/``sei``) under metapsy, with the
+    ``[analyses]`` lines ``analyses``, written to ``folder``."""
+    frame = pd.read_csv(shared_data / "dmetar" / "ThirdWave.csv")
+    frame.rename(columns={"Author": "study", "TE": "yi", "seTE": "sei"}).to_csv(
+        folder / "thirdwave.csv", index=False
+    )
+    plan = folder / "plan.toml"
+    plan.write_text(
+        '[data]\nfile = "thirdwave.csv"\n[settings]\npreset = "metapsy"\n'
+        f"[analyses]\n{analyses}\n"
+        '[[analysis]]\nname = "Perceived stress"\nfilter = {}\n'
+    )
+    return plan
 
 
 def record_from(

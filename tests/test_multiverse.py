@@ -14,10 +14,14 @@ from metareview.plan.analysis import analysis_settings, analyze, effect_sizes
 from metareview.plan.multilevel import MultilevelRequest
 from metareview.plan.multiverse import (
     Factors,
+    MultiverseResult,
+    _plain,
     multiverse,
     specification_rows,
     specification_test,
 )
+from metareview.plan.multiverse_fit import SpecificationFitter
+from metareview.stats.influence import influence
 from tests.conftest import REPO
 from tests.test_cli_basics import run_cli
 
@@ -128,6 +132,56 @@ def test_removals_follow_the_specification_own_fit(clinical, example_multiverse)
         base = everything.loc[key]
         if base["status"] == "ok":
             assert spec["k"] == base["k"] - len(spec["removed"]) or spec["status"] != "ok"
+
+
+def test_influential_removals_are_those_influence_flags(clinical, example_multiverse):
+    result, _ = example_multiverse
+    specs = result.specifications
+    chosen = specs[(specs["studies"] == "influential_removed") & (specs["status"] == "ok")]
+    assert any(len(r) for r in chosen["removed"])
+    for number, spec in chosen.iterrows():
+        rows = pd.concat(
+            [specification_rows(result, clinical, number), _removed(result, clinical, number)]
+        )
+        rows = rows.sort_index()  # the data set before the removal, in its order
+        flags = influence(rows["yi"], rows["vi"], method=spec["method"]).influential
+        assert list(rows["study"][list(flags)]) == spec["removed"], number
+
+
+def _removed(result, effects, number):
+    """The rows specification ``number`` removed (the selection without its removal)."""
+    spec = result.specifications.loc[number]
+    whole = result.specifications.copy()
+    whole.at[number, "removed"] = []
+    rows = specification_rows(
+        MultiverseResult(whole, result.factors, result.choices), effects, number
+    )
+    return rows[rows["study"].isin(spec["removed"])]
+
+
+@pytest.mark.parametrize("labels", ["as read", "descending"])
+def test_data_sets_equal_the_one_per_study_selection(clinical, labels):
+    """The fitter's arrays equal, value for value and in order, the rows that
+    filters and one_per_study select (the path specification_rows takes)."""
+    effects = clinical if labels == "as read" else clinical.set_axis(clinical.index[::-1] * 10)
+    factors = Factors(
+        studies=("all", "low_rob"), methods=("DL",), models=("random",), ci_methods=("z",),
+        filters={"format": (), "population": ()}, rob_column="rob_overall", preset="metapsy",
+    )  # fmt: skip
+    result = multiverse(effects, factors)
+    plain = _plain(effects, factors)
+    fitter = SpecificationFitter(plain, rho=0.5, level=0.95, min_k=2, preset="metapsy")
+    for number, spec in result.specifications.iterrows():
+        keep = np.ones(len(plain), dtype=bool)
+        if spec["studies"] == "low_rob":
+            keep &= plain["_rob"].astype(str).isin(("Low",)).to_numpy()
+        for column in factors.filters:
+            if spec[column] != "all":
+                keep &= (plain[column].astype(str) == spec[column]).to_numpy()
+        y, v, studies = fitter.data[fitter.data_set(np.flatnonzero(keep), spec["effects"])]
+        rows = specification_rows(result, effects, number)
+        assert studies.tolist() == rows["study"].tolist(), number
+        assert y.tolist() == rows["yi"].tolist() and v.tolist() == rows["vi"].tolist(), number
 
 
 def test_specifications_that_cannot_be_fitted_are_kept_with_their_reason():

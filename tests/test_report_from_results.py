@@ -8,7 +8,6 @@ import json
 import sys
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from metareview.plan.plan import load_plan
@@ -20,6 +19,7 @@ from metareview.stats.gosh import GoshResult, gosh
 from metareview.stats.influence import InfluenceResult, influence
 from metareview.stats.leave_one_out import LeaveOneOutResult, leave_one_out
 from metareview.stats.pooling import pool
+from tests.report_records import thirdwave_plan
 
 FITTING = {"trim_and_fill", "gosh", "influence", "leave_one_out", "pool", "pool_many"}
 
@@ -28,17 +28,12 @@ FITTING = {"trim_and_fill", "gosh", "influence", "leave_one_out", "pool", "pool_
 def run(tmp_path_factory, shared_data):
     """ThirdWave (18 trials) with trim-and-fill, leave-one-out and GOSH."""
     folder = tmp_path_factory.mktemp("from-results")
-    frame = pd.read_csv(shared_data / "dmetar" / "ThirdWave.csv")
-    frame.rename(columns={"Author": "study", "TE": "yi", "seTE": "sei"}).to_csv(
-        folder / "thirdwave.csv", index=False
+    plan = thirdwave_plan(
+        folder,
+        shared_data,
+        'sensitivity = ["leave_one_out", "gosh"]\nsmall_study = ["egger", "trimfill"]',
     )
-    (folder / "plan.toml").write_text(
-        '[data]\nfile = "thirdwave.csv"\n[settings]\npreset = "metapsy"\n'
-        '[analyses]\nsensitivity = ["leave_one_out", "gosh"]\n'
-        'small_study = ["egger", "trimfill"]\n'
-        '[[analysis]]\nname = "Perceived stress"\nfilter = {}\n'
-    )
-    results = run_plan(load_plan(folder / "plan.toml"), jobs=1, cache_dir=folder / "cache")
+    results = run_plan(load_plan(plan), jobs=1, cache_dir=folder / "cache")
     index = write_report(results, folder / "first")
     return results, index, folder
 

@@ -167,6 +167,7 @@ def test_lead_settings_highlight_terms_and_reviewers_required(project):
         page = rita.get("/screen?stage=ta&record=3").text
         assert '<mark class="inc">Exercise</mark>' in page
         assert '<mark class="exc">trial 2</mark>' in page
+        assert 'href="https://doi.org/10.1000/trial.2"' in page  # the DOI as a link
         bad = lena.post("/settings", {"reviewers_required": "0", "reasons": reasons})
         assert bad.status_code == 400
         assert project.setting("exclusion_reasons") == ["wrong population", "wrong design"]

@@ -121,6 +121,10 @@ class StoreError(MetareviewError):
     """The project store cannot be opened, migrated or written."""
 
 
+class RunInProgressError(StoreError):
+    """A run of the review's analysis was asked for while another one is running."""
+
+
 class InputError(MetareviewError, ValueError):
     """Arguments an analysis function cannot take: a code outside its vocabulary, a value out
     of range, or numbers of the wrong shape (also a ``ValueError``, as numerical code raises)."""

@@ -50,13 +50,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metareview.errors import InputError, MetareviewError
+from metareview.errors import InputError
+from metareview.plan.multiverse_fit import SpecificationFitter
 from metareview.plan.selection import one_per_study
-from metareview.stats.batch import pool_many
-from metareview.stats.influence import influence
-from metareview.stats.multilevel import fit_multilevel
-from metareview.stats.outliers import outside_pooled_ci
-from metareview.stats.presets import get_preset
 from metareview.stats.vocabulary import CI_METHODS, TAU2_METHODS, check_choice, check_level
 
 STUDY_LEVELS = ("all", "low_rob", "outliers_removed", "influential_removed")
@@ -65,10 +61,6 @@ EFFECT_LEVELS = {"combined": "combine", "lowest": "lowest", "highest": "highest"
                  "three_level": "three_level"}  # fmt: skip
 DEFAULT_EFFECTS = ("combined", "lowest", "highest")  # three_level: opt in (slower fits)
 THREE_LEVEL_METHODS = ("REML", "ML")
-_NO_INFLUENCE = object()  # the data-set key of three-level specifications without influential
-DERIVED = ("outliers_removed", "influential_removed")
-FIT_COLUMNS = ("k", "estimate", "se", "ci_lower", "ci_upper", "pvalue", "tau2", "i2",
-               "pi_lower", "pi_upper")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -172,11 +164,24 @@ def multiverse(effects: pd.DataFrame, factors: Factors | None = None) -> Multive
     _check_effects(effects, factors)
     effects = _plain(effects, factors)
     filters = _filter_levels(effects, factors.filters)
+    fitter = SpecificationFitter(
+        effects, rho=factors.rho, level=factors.level, min_k=factors.min_k, preset=factors.preset
+    )
+    columns = {column: effects[column].astype(str).to_numpy() for column in filters}
+    low_rob = (
+        effects["_rob"].astype(str).isin(_low(factors)).to_numpy() if factors.rob_column else None
+    )
     rows: list[dict[str, Any]] = []
+    numbers: list[int] = []  # each specification's data set, before removals
     for studies, effect, *levels in itertools.product(
         factors.studies, effect_levels(effects, factors), *filters.values()
     ):
         chosen = dict(zip(filters, levels, strict=True))
+        keep = low_rob.copy() if studies == "low_rob" else np.ones(len(effects), dtype=bool)
+        for column, level in chosen.items():
+            if level != "all":
+                keep &= columns[column] == level
+        number = fitter.data_set(np.flatnonzero(keep), effect)
         models = factors.models if effect != "three_level" else ("random",)
         for model, ci_method in itertools.product(models, factors.ci_methods):
             for method in _methods(factors, model, effect):
@@ -184,10 +189,9 @@ def multiverse(effects: pd.DataFrame, factors: Factors | None = None) -> Multive
                     {"studies": studies, "effects": effect, **chosen, "model": model,
                      "method": method, "ci_method": ci_method}
                 )  # fmt: skip
-    specs = pd.DataFrame(rows)
-    fitter = _Fitter(effects, factors, tuple(filters))
-    fits = pd.DataFrame(fitter.fit_all(specs.to_dict(orient="records")))
-    table = pd.concat([specs, fits], axis=1)
+                numbers.append(number)
+    fits = pd.DataFrame(fitter.fit_all(rows, numbers))
+    table = pd.concat([pd.DataFrame(rows), fits], axis=1)
     table.index = pd.RangeIndex(1, len(table) + 1, name="specification")
     choices = ("studies", "effects", *filters, "model", "method", "ci_method")
     return MultiverseResult(table, factors, choices)
@@ -208,148 +212,25 @@ def effect_levels(effects: pd.DataFrame, factors: Factors) -> tuple[str, ...]:
     return factors.effects if several else ("single",)
 
 
-class _Fitter:
-    """Fits specifications, sharing data sets and fits between them: each round (the data
-    sets as chosen, then those with outliers or influential studies removed) fits all its
-    data sets of one τ² estimator and CI method in one :func:`pool_many` call."""
-
-    def __init__(self, effects: pd.DataFrame, factors: Factors, filters: tuple[str, ...]):
-        self.effects, self.factors, self.filters = effects, factors, filters
-        self.sets: dict[tuple, pd.DataFrame] = {}
-        self.fits: dict[tuple, dict[str, Any]] = {}
-        self.flags: dict[tuple, list[str]] = {}
-        self.arrays: dict[tuple, tuple[np.ndarray, np.ndarray, list[str]]] = {}
-
-    def data(self, key: tuple) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """Effects, variances and study labels of a data set (read from its frame once)."""
-        if key not in self.arrays:
-            rows = self.sets[key]
-            self.arrays[key] = (
-                rows["yi"].to_numpy(float), rows["vi"].to_numpy(float),
-                rows["study"].astype(str).tolist(),
-            )  # fmt: skip
-        return self.arrays[key]
-
-    def data_set(self, spec: Mapping[str, Any]) -> tuple:
-        key = (spec["studies"] == "low_rob", spec["effects"], *(spec[c] for c in self.filters))
-        if key not in self.sets:
-            rows = self.effects
-            if key[0]:
-                low = self.factors.rob_low
-                rows = rows[rows["_rob"].astype(str).isin((low,) if isinstance(low, str) else low)]
-            self.sets[key] = _select(
-                rows, self.factors, spec["effects"], dict(zip(self.filters, key[2:], strict=True))
-            )
-        return key  # fmt: skip
-
-    def fit_all(self, specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        keys = [self.data_set(spec) for spec in specs]
-        settings = [(spec["method"], spec["ci_method"]) for spec in specs]
-        self.pool([(key, *s) for key, s in zip(keys, settings, strict=True)])
-        final = []
-        for spec, key, (method, ci_method) in zip(specs, keys, settings, strict=True):
-            removed: list[str] = []
-            if spec["studies"] == "influential_removed" and spec["effects"] == "three_level":
-                key = (*key, _NO_INFLUENCE)  # not fitted: see the module's docstring
-            elif spec["studies"] in DERIVED and self.fits[key, method, ci_method]["status"] == "ok":
-                removed = self.flagged(key, spec["studies"], method, ci_method)
-                key = (*key, tuple(removed))
-                if key not in self.sets:
-                    frame = self.sets[key[:-1]]
-                    self.sets[key] = frame[~frame["study"].astype(str).isin(removed)]
-            final.append((key, method, ci_method, removed))
-        self.pool([item[:3] for item in final])
-        return [self.fits[item[:3]] | {"removed": item[3]} for item in final]
-
-    def flagged(self, key: tuple, rule: str, method: str, ci_method: str) -> list[str]:
-        cache = (key, rule, method, ci_method if rule == "outliers_removed" else None)
-        if cache not in self.flags:
-            y, v, studies = self.data(key)
-            if rule == "outliers_removed":
-                base = self.fits[key, method, ci_method]
-                ci = (base["ci_lower"], base["ci_upper"])
-                flags = outside_pooled_ci(y, v, ci, self.factors.level)
-            elif len(y) < 3:
-                flags = np.zeros(len(y), dtype=bool)  # influence needs three studies
-            else:
-                flags = np.asarray(influence(y, v, method=method, studies=studies).influential)
-            self.flags[cache] = list(
-                dict.fromkeys(s for s, f in zip(studies, flags, strict=True) if f)
-            )
-        return self.flags[cache]
-
-    def pool(self, wanted: list[tuple]) -> None:
-        """Fit every (data set, τ² estimator, CI method) not fitted yet, one ``pool_many``
-        call per estimator and CI method."""
-        todo: dict[tuple[str, str], list[tuple]] = {}
-        for key, method, ci_method in dict.fromkeys(wanted):
-            if (key, method, ci_method) in self.fits:
-                continue
-            if key[-1] is _NO_INFLUENCE:
-                self.fits[key, method, ci_method] = {
-                    "status": "not fitted",
-                    "reason": "influence diagnostics need one effect per study (three-level)",
-                }  # fmt: skip
-                continue
-            k = len(set(self.data(key)[2]))
-            if k < self.factors.min_k:
-                self.fits[key, method, ci_method] = {
-                    "k": k, "status": "not fitted",
-                    "reason": f"k = {k} < {self.factors.min_k} (too few studies)",
-                }  # fmt: skip
-            elif key[1] == "three_level":
-                self.fits[key, method, ci_method] = self.three_level(key, method, ci_method)
-            else:
-                todo.setdefault((method, ci_method), []).append(key)
-        for (method, ci_method), keys in todo.items():
-            arrays = [self.data(key) for key in keys]
-            stacked = pd.DataFrame(
-                {
-                    "yi": np.concatenate([a[0] for a in arrays]),
-                    "vi": np.concatenate([a[1] for a in arrays]),
-                    "_set": np.repeat(np.arange(len(keys)), [len(a[0]) for a in arrays]),
-                }
-            )
-            out = pool_many(
-                stacked, by="_set", method=method, test=ci_method,
-                level=self.factors.level, preset=self.factors.preset,
-            )  # fmt: skip
-            values = out[list(FIT_COLUMNS)].to_numpy(float)
-            for n, key in enumerate(keys):
-                self.fits[key, method, ci_method] = {
-                    **dict(zip(FIT_COLUMNS, values[n].tolist(), strict=True)),
-                    "k": int(values[n][0]), "status": "ok", "reason": None,
-                }  # fmt: skip
-
-    def three_level(self, key: tuple, method: str, ci_method: str) -> dict[str, Any]:
-        """The three-level model of a data set's effects, as ``analyze --model threelevel``."""
-        y, v, studies = self.data(key)
-        preset = get_preset(self.factors.preset)
-        try:  # multilevel_section's fit, without the σ² profile CIs and level tests
-            fit = fit_multilevel(
-                y, v, studies, method=method, test="z" if ci_method == "z" else "t",
-                level=self.factors.level, smooth_vi=preset.multilevel_smooth_vi,
-                pi_method=preset.multilevel_pi, profile=False, level_tests=False,
-            )  # fmt: skip
-        except MetareviewError as error:
-            return {"k": len(set(studies)), "status": "not fitted", "reason": str(error)}
-        return {
-            "k": fit.n_studies, "estimate": fit.estimate[0], "se": fit.se[0],
-            "ci_lower": fit.ci_lower[0], "ci_upper": fit.ci_upper[0], "pvalue": fit.pvalue[0],
-            "tau2": sum(fit.sigma2), "i2": fit.i2.total, "pi_lower": fit.pi_lower,
-            "pi_upper": fit.pi_upper, "status": "ok", "reason": None,
-        }  # fmt: skip
-
-
 def specification_rows(
     result: MultiverseResult, effects: pd.DataFrame, number: int
 ) -> pd.DataFrame:
     """The effect rows specification ``number`` pools (after its choices), for checking one
     specification against :func:`metareview.plan.analysis.analyze`."""
     spec = result.specifications.loc[number]
-    fitter = _Fitter(_plain(effects, result.factors), result.factors, tuple(result.factors.filters))
-    rows = fitter.sets[fitter.data_set(spec.to_dict())]
+    factors = result.factors
+    rows = _plain(effects, factors)
+    if spec["studies"] == "low_rob":
+        rows = rows[rows["_rob"].astype(str).isin(_low(factors))]
+    filters = {column: spec[column] for column in factors.filters}
+    rows = _select(rows, factors, spec["effects"], filters)
     return rows[~rows["study"].astype(str).isin(spec["removed"] or [])]
+
+
+def _low(factors: Factors) -> tuple[str, ...]:
+    """The risk-of-bias values of the ``low_rob`` level."""
+    low = factors.rob_low
+    return (low,) if isinstance(low, str) else tuple(low)
 
 
 def _check_effects(effects: pd.DataFrame, factors: Factors) -> None:

@@ -18,8 +18,13 @@ import pandas as pd
 
 from metareview.plan.multiverse_record import MultiverseRecord
 from metareview.plan.plan import Plan, plan_from_document
-
-MH_KEYS = ("model", "k", "studies", "fixed", "random", "heterogeneity")
+from metareview.plan.result_tree import (
+    SCHEMA_VERSION,
+    AnalysisTree,
+    Combined,
+    FitResult,
+    check_schema_version,
+)
 
 
 def headline_result(result: dict[str, Any]) -> dict[str, Any]:
@@ -27,8 +32,8 @@ def headline_result(result: dict[str, Any]) -> dict[str, Any]:
     Mantel–Haenszel section (``mantel_haenszel_random``: preset ``revman5``, binary measure,
     event counts): its "M-H, Fixed" model (the Mantel–Haenszel estimate, with Mantel–Haenszel
     study weights ``weight_fixed``) and "M-H, Random" model, with Q and I² around the
-    Mantel–Haenszel estimate, in place of the inverse-variance ones. Otherwise the document
-    itself.
+    Mantel–Haenszel estimate, in place of the inverse-variance ones
+    (:meth:`FitResult.headline`). Otherwise the document itself.
 
     >>> doc = {"k": 3, "fixed": {"estimate": 0.1},
     ...        "mantel_haenszel_random": {"model": "MH-random", "k": 3, "studies": [],
@@ -36,58 +41,41 @@ def headline_result(result: dict[str, Any]) -> dict[str, Any]:
     >>> headline_result(doc)["fixed"], headline_result({"fixed": {"estimate": 0.1}})["fixed"]
     ({'estimate': 0.2}, {'estimate': 0.1})
     """
-    section = result.get("mantel_haenszel_random")
-    if not section:
+    if not result.get("mantel_haenszel_random"):
         return result
-    return {**result, **{key: section[key] for key in MH_KEYS}}
+    return FitResult.from_dict(result).headline().to_dict()
 
 
-def study_weights(studies: list[dict[str, Any]], model: str) -> list[float | None]:
-    """Each study's weight (%) in the ``model`` pooled estimate: the document's ``weight``
-    (random effects); for the fixed-effect model its Mantel–Haenszel ``weight_fixed`` when
-    the document is RevMan's M-H analysis, otherwise the inverse-variance weights 1/vᵢ.
-
-    >>> study_weights([{"vi": 0.01, "weight": 60.0}, {"vi": 0.03, "weight": 40.0}], "fixed")
-    [75.0, 25.0]
-    """
-    if model != "fixed":
-        return [study.get("weight") for study in studies]
-    if all("weight_fixed" in study for study in studies):
-        return [study["weight_fixed"] for study in studies]
-    total = sum(1.0 / study["vi"] for study in studies)
-    return [100.0 / study["vi"] / total for study in studies]
-
-
-def cohort_warning(combined: dict[str, Any]) -> str:
+def cohort_warning(combined: Combined) -> str:
     """The warning for rows of one study label that look like distinct cohorts but were
     combined into one study.
 
-    >>> cohort_warning({"study": "Thomas, 1992", "rows": [17, 18], "rho": 0.5})
+    >>> cohort_warning(Combined(study="Thomas, 1992", rows=(17, 18), rho=0.5))
     "rows 17, 18 share the study label 'Thomas, 1992' but differ in arm sizes or events and no column tells them apart: distinct cohorts? They were combined into one study (rho = 0.5); give each cohort its own study label to pool them as separate studies"
     """
-    rows = ", ".join(str(row) for row in combined["rows"])
+    rows = ", ".join(str(row) for row in combined.rows)
     return (
-        f"rows {rows} share the study label {combined['study']!r} but differ in arm sizes or "
+        f"rows {rows} share the study label {combined.study!r} but differ in arm sizes or "
         "events and no column tells them apart: distinct cohorts? They were combined into one "
-        f"study (rho = {combined['rho']:g}); give each cohort its own study label to pool them "
+        f"study (rho = {combined.rho:g}); give each cohort its own study label to pool them "
         "as separate studies"
     )
 
 
-def combined_rows(combined: dict[str, Any]) -> list[dict[str, Any]]:
+def combined_rows(combined: Combined) -> list[dict[str, Any]]:
     """One entry (row, study, reason) per spreadsheet row of a combined study.
 
-    >>> combined_rows({"study": "A", "rows": [2, 3], "rho": 0.5})[0]["reason"]
+    >>> combined_rows(Combined(study="A", rows=(2, 3), rho=0.5))[0]["reason"]
     'combined with row 3 into one study (rho = 0.5)'
     """
-    rows = combined["rows"]
+    rows = combined.rows
     return [
         {
             "row": row,
-            "study": combined["study"],
+            "study": combined.study,
             "reason": f"combined with row{'s' if len(rows) > 2 else ''} "
             + ", ".join(str(other) for other in rows if other != row)
-            + f" into one study (rho = {combined['rho']:g})",
+            + f" into one study (rho = {combined.rho:g})",
         }
         for row in rows
     ]
@@ -117,9 +105,14 @@ class AnalysisRecord:
     models: list[dict[str, Any]] = field(default_factory=list)  # plan.models.models_table
     gosh: dict[str, Any] | None = None  # robustness.gosh_cloud, when the plan asks for GOSH
 
+    @cached_property
+    def tree(self) -> AnalysisTree:
+        """This record as a typed tree (read this, not the documents, for any number)."""
+        return AnalysisTree.from_dict(self.to_dict())
+
     @property
     def id(self) -> str:
-        return self.spec["id"]
+        return self.tree.spec.id
 
     @property
     def ok(self) -> bool:
@@ -127,7 +120,8 @@ class AnalysisRecord:
 
     @property
     def k(self) -> int:
-        return int(self.result.get("k", len(self.input)))
+        k = self.tree.result.k
+        return int(len(self.input) if k is None else k)
 
     def warnings(self) -> list[tuple[str, str]]:
         """(where, warning) of every warning ``analyze`` gave for this analysis: its own fit
@@ -142,15 +136,15 @@ class AnalysisRecord:
         >>> record.warnings()
         [('Stress', 'the REML estimate of tau^2 did not converge'), ('Stress, subgroup dose = high', 'only one study')]
         """
-        title = self.spec["title"]
-        found = [(title, warning) for warning in self.result.get("warnings", ())]
-        found += [
-            (title, cohort_warning(item)) for item in self.combined if item["distinct_cohorts"]
-        ]
-        for block in self.subgroups:
-            for level in block["levels"]:
-                where = f"{title}, subgroup {block['column']} = {level['level']}"
-                found += [(where, w) for w in level.get("result", {}).get("warnings", ())]
+        tree = self.tree
+        title = tree.spec.title
+        found = [(title, warning) for warning in tree.result.warnings]
+        found += [(title, cohort_warning(item)) for item in tree.combined if item.distinct_cohorts]
+        for block in tree.subgroups:
+            for level in block.levels:
+                where = f"{title}, subgroup {block.column} = {level.level}"
+                if level.result is not None:
+                    found += [(where, warning) for warning in level.result.warnings]
         return found
 
     def headline(self) -> dict[str, Any]:
@@ -159,12 +153,13 @@ class AnalysisRecord:
         return headline_result(self.result)
 
     def weights(self) -> list[float | None]:
-        """Each study's weight (%) in the headline pooled estimate (:func:`study_weights`)."""
-        return study_weights(self.headline()["studies"], self.model)
+        """Each study's weight (%) in the headline pooled estimate (:meth:`FitResult.weights`)."""
+        return self.tree.fit.weights(self.model)
 
     def pooled(self) -> dict[str, Any]:
         """The headline pooled estimate (the ``random`` or ``fixed`` block of the result)."""
-        return self.headline().get(self.model, {})
+        fit = self.tree.fit
+        return fit.pooled(self.model).to_dict() if fit.has(self.model) else {}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -238,6 +233,7 @@ class ReviewResults:
         for analysis, indices in zip(analyses, input_rows.pop("indices"), strict=True):
             analysis["input"] = indices
         return {
+            "schema_version": SCHEMA_VERSION,
             "title": self.title,
             "metareview_version": self.version,
             "cache_key": self.cache_key,
@@ -256,6 +252,9 @@ class ReviewResults:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReviewResults:
+        """The results a :meth:`to_dict` document holds; a :class:`ResultsSchemaError` when it
+        was written under another ``schema_version``."""
+        check_schema_version(data)
         analyses = [dict(analysis) for analysis in data["analyses"]]
         if "input_rows" in data:
             for analysis in analyses:
@@ -276,26 +275,22 @@ class ReviewResults:
         """One row per analysis: id, title, status, k, headline estimate, CI, p, I², PI."""
         rows = []
         for record in self.analyses:
-            pooled = record.pooled() if record.ok else {}
-            het = record.headline().get("heterogeneity", {}) if record.ok else {}
+            tree = record.tree
+            pooled, random = tree.pooled, tree.result.random
             rows.append(
                 {
                     "id": record.id,
-                    "title": record.spec["title"],
+                    "title": tree.spec.title,
                     "status": record.status,
                     "k": record.k if record.ok else None,
                     "model": record.model if record.ok else None,
-                    "estimate": pooled.get("estimate"),
-                    "ci_lower": pooled.get("ci_lower"),
-                    "ci_upper": pooled.get("ci_upper"),
-                    "p": pooled.get("pvalue"),
-                    "i2": het.get("i2"),
-                    "pi_lower": record.result.get("random", {}).get("pi_lower")
-                    if record.ok
-                    else None,
-                    "pi_upper": record.result.get("random", {}).get("pi_upper")
-                    if record.ok
-                    else None,
+                    "estimate": pooled.estimate,
+                    "ci_lower": pooled.ci_lower,
+                    "ci_upper": pooled.ci_upper,
+                    "p": pooled.pvalue,
+                    "i2": tree.fit.heterogeneity.i2,
+                    "pi_lower": random.pi_lower,
+                    "pi_upper": random.pi_upper,
                     "reason": record.reason,
                 }
             )
@@ -305,18 +300,23 @@ class ReviewResults:
         done = sum(record.ok for record in self.analyses)
         lines = [f"{self.title}: {done} of {len(self.analyses)} analyses run"]
         for record in self.analyses:
+            title = record.tree.spec.title
             if record.ok:
-                p = record.pooled()
+                p = record.tree.pooled
                 lines.append(
-                    f"  {record.spec['title']}: k = {record.k}, {p.get('estimate', float('nan')):.2f} "
-                    f"[{p.get('ci_lower', float('nan')):.2f}, {p.get('ci_upper', float('nan')):.2f}]"
+                    f"  {title}: k = {record.k}, {_number(p.estimate):.2f} "
+                    f"[{_number(p.ci_lower):.2f}, {_number(p.ci_upper):.2f}]"
                 )
             else:
-                lines.append(f"  {record.spec['title']}: not run ({record.reason})")
+                lines.append(f"  {title}: not run ({record.reason})")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         return self.to_frame().to_html(index=False, na_rep="", float_format=lambda v: f"{v:.3f}")
+
+
+def _number(value: float | None) -> float:
+    return float("nan") if value is None else value
 
 
 def pack_rows(lists: Iterable[list[dict[str, Any]]]) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from metareview.plan.moderators import MetaRegRequest
 from metareview.plan.multilevel import MultilevelRequest
 from metareview.plan.multiverse_plan import multiverse_columns, run_multiverses
 from metareview.plan.plan import Plan, Settings
+from metareview.plan.result_tree import FitResult
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.plan.robustness import gosh_cloud
 from metareview.plan.rules import (
@@ -446,9 +447,10 @@ class _Runner:
         if "reason" in item:
             return AnalysisRecord(status="skipped", reason=item["reason"], **common)
         result = fits[spec.id]
-        if "error" in result:
-            return AnalysisRecord(status="skipped", reason=result["error"], **common)
-        model, why = choose_model(spec.settings, result)
+        fitted = FitResult.of(result)
+        if fitted.error is not None:
+            return AnalysisRecord(status="skipped", reason=fitted.error, **common)
+        model, why = choose_model(spec.settings, fitted)
         subgroups = [
             subgroup_block(
                 column,
@@ -457,7 +459,7 @@ class _Runner:
                 spec.id,
                 self.plan.min_k.subgroup,
                 model,
-                fits[f"{spec.id}|by|{column}"].get("subgroups"),
+                FitResult.of(fits[f"{spec.id}|by|{column}"]).subgroups,
             )
             for column in spec.subgroups
         ]
@@ -476,9 +478,9 @@ class _Runner:
             ("row", "exclude_rows") if spec.role == "model" else ("study", "exclude_studies")
         )
         if spec.variant in ("outliers_removed", "outliers"):
-            found = outlier_studies(parent.result, parent.model, spec.settings.level, key)
+            found = outlier_studies(parent.tree.result, parent.model, spec.settings.level, key)
         else:
-            found = influential_studies(parent.result, key)
+            found = influential_studies(parent.tree.result, key)
         return {exclude: found}
 
 
@@ -497,7 +499,7 @@ def _flagged_in(spec: AnalysisSpec) -> str:
 
 def _loo_from_result(record: AnalysisRecord) -> bool:
     """Whether ``analyze`` already gave the leave-one-out fits under the headline model."""
-    return record.model == "random" and bool(record.result.get("leave_one_out"))
+    return record.model == "random" and bool(record.tree.result.leave_one_out)
 
 
 def leave_one_out_jobs(
@@ -518,22 +520,31 @@ def leave_one_out_rows(
     """The pooled result without each study: omitted, k, the model's block, I² and τ²."""
     k = record.k
     if _loo_from_result(record):
-        keys = ("estimate", "se", "ci_lower", "ci_upper", "pvalue", "i2", "tau2")
         return [
-            {"omitted": str(row["omitted"]), "k": k - 1, **{key: row[key] for key in keys}}
-            for row in record.result["leave_one_out"]
+            {
+                "omitted": str(row.omitted),
+                "k": k - 1,
+                "estimate": row.estimate,
+                "se": row.se,
+                "ci_lower": row.ci_lower,
+                "ci_upper": row.ci_upper,
+                "pvalue": row.pvalue,
+                "i2": row.i2,
+                "tau2": row.tau2,
+            }
+            for row in record.tree.result.leave_one_out
         ]
     rows = []
     for study in frame["study"].unique():
-        fitted = fits[f"{spec.id}|loo|{study}"]
-        if "error" not in fitted:
+        fitted = FitResult.of(fits[f"{spec.id}|loo|{study}"])
+        if fitted.error is None:
             rows.append(
                 {
                     "omitted": str(study),
-                    "k": fitted["k"],
-                    **fitted[record.model],
-                    "i2": fitted["heterogeneity"]["i2"],
-                    "tau2": fitted["heterogeneity"]["tau2"],
+                    "k": fitted.k,
+                    **fitted.pooled(record.model).to_dict(),
+                    "i2": fitted.heterogeneity.i2,
+                    "tau2": fitted.heterogeneity.tau2,
                 }
             )
     return rows

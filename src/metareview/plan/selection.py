@@ -194,12 +194,7 @@ def _combine(effects: pd.DataFrame, rho: float, judgements: tuple[str, ...]) -> 
         if len(group) == 1:
             rows.append(group.iloc[0].to_dict() | {"_row": group.index[0]})
             continue
-        y = group["yi"].to_numpy(float)
-        s = np.sqrt(group["vi"].to_numpy(float))
-        sigma = rho * np.outer(s, s)
-        np.fill_diagonal(sigma, s**2)
-        weights = np.linalg.solve(sigma, np.ones(len(y)))
-        total = weights.sum()
+        yi, vi = combined_effect(group["yi"].to_numpy(float), group["vi"].to_numpy(float), rho)
         plain = group.drop(columns="rows")
         combined = plain.bfill().iloc[0].to_dict()  # first value present in each column
         distinct = plain.map(lambda v: _normal(v) if isinstance(v, str) else v).nunique()
@@ -211,8 +206,8 @@ def _combine(effects: pd.DataFrame, rho: float, judgements: tuple[str, ...]) -> 
             else:  # other numbers (means, SDs) have no single value; differing text is mixed
                 combined[column] = None if column in numeric else "mixed"
         combined.update(
-            yi=float(weights @ y / total),
-            vi=float(1.0 / total),
+            yi=yi,
+            vi=vi,
             rows=[int(r) for r in group.index],
             n_effects=len(group),
             _row=group.index[0],
@@ -221,6 +216,21 @@ def _combine(effects: pd.DataFrame, rho: float, judgements: tuple[str, ...]) -> 
     frame = pd.DataFrame(rows).set_index("_row")
     frame.index.name = effects.index.name
     return frame
+
+
+def combined_effect(y: np.ndarray, v: np.ndarray, rho: float) -> tuple[float, float]:
+    """The generalised-least-squares mean of one study's effects ``y`` (variances ``v``) under
+    compound symmetry with correlation ``rho``, and its variance ``1 / (1ᵀ Σ⁻¹ 1)``.
+
+    >>> [round(x, 6) for x in combined_effect(np.array([0.2, 0.4]), np.array([0.04, 0.04]), 0.5)]
+    [0.3, 0.03]
+    """
+    s = np.sqrt(v)
+    sigma = rho * np.outer(s, s)
+    np.fill_diagonal(sigma, s**2)
+    weights = np.linalg.solve(sigma, np.ones(len(y)))
+    total = weights.sum()
+    return float(weights @ y / total), float(1.0 / total)
 
 
 def most_severe(values: pd.Series) -> object:

@@ -30,7 +30,8 @@ from typing import Any
 from scipy import stats
 
 from metareview.plan.analysis import AnalysisResult
-from metareview.plan.results import AnalysisRecord, study_weights
+from metareview.plan.result_tree import FitResult, Model, SubgroupTest
+from metareview.plan.results import AnalysisRecord
 from metareview.report.numbers import fixed
 from metareview.report.plot_inputs import forest_record
 from metareview.stats.vocabulary import RATIO_MEASURES
@@ -81,7 +82,10 @@ class ForestSection:
     title: str | None
     rows: tuple[ForestRow, ...]
     summaries: tuple[PooledRow, ...]
-    result: dict[str, Any]
+    result: FitResult  # (its document is read as one)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "result", FitResult.of(self.result))
 
 
 @dataclass(frozen=True)
@@ -90,15 +94,20 @@ class ForestData:
 
     sections: tuple[ForestSection, ...]
     summaries: tuple[PooledRow, ...]
-    result: dict[str, Any]
+    result: FitResult  # (its document is read as one)
     measure: str
     model: str
     level: float
     positive_favours_intervention: bool = True
-    subgroup_test: dict[str, Any] | None = None
+    subgroup_test: SubgroupTest | None = None
     # lines under the pooled rows in place of the heterogeneity and overall-effect lines
     # (a multilevel model's: report.multilevel_forest)
     texts: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "result", FitResult.of(self.result))
+        if self.subgroup_test is not None:
+            object.__setattr__(self, "subgroup_test", SubgroupTest.of(self.subgroup_test))
 
     @property
     def rows(self) -> tuple[ForestRow, ...]:
@@ -113,33 +122,33 @@ class ForestData:
         good, bad = "Favours intervention", "Favours control"
         return (bad, good) if self.positive_favours_intervention else (good, bad)
 
-    def heterogeneity_text(self, layout: str, result: dict[str, Any] | None = None) -> str:
-        het = (result or self.result)["heterogeneity"]
+    def heterogeneity_text(self, layout: str, result: FitResult | None = None) -> str:
+        het = (result or self.result).heterogeneity
         if layout == "revman5":  # RevMan prints no Tau² for a fixed-effect model
-            tau2 = f"Tau² = {het['tau2']:.2f}; " if self.model == "random" else ""
+            tau2 = f"Tau² = {het.tau2:.2f}; " if self.model == "random" else ""
             return (
-                f"Heterogeneity: {tau2}Chi² = {het['q']:.2f}, "
-                f"df = {het['q_df']} (P {format_p(het['q_pvalue'], 'revman5', equals=True)}); "
-                f"I² = {het['i2']:.0f}%"
+                f"Heterogeneity: {tau2}Chi² = {het.q:.2f}, "
+                f"df = {het.q_df} (P {format_p(het.q_pvalue, 'revman5', equals=True)}); "
+                f"I² = {het.i2:.0f}%"
             )
         if layout == "jama":
             return (
-                f"Heterogeneity: τ² = {het['tau2']:.2f}; χ²{_sub(het['q_df'])} = {het['q']:.2f} "
-                f"(P {format_p(het['q_pvalue'], 'jama', equals=True)}); I² = {het['i2']:.0f}%"
+                f"Heterogeneity: τ² = {het.tau2:.2f}; χ²{_sub(het.q_df)} = {het.q:.2f} "
+                f"(P {format_p(het.q_pvalue, 'jama', equals=True)}); I² = {het.i2:.0f}%"
             )
         return (
-            f"Heterogeneity: I² = {het['i2']:.0f}%, τ² = {het['tau2']:.4f}, "
-            f"p {format_p(het['q_pvalue'], 'meta', equals=True)}"
+            f"Heterogeneity: I² = {het.i2:.0f}%, τ² = {het.tau2:.4f}, "
+            f"p {format_p(het.q_pvalue, 'meta', equals=True)}"
         )
 
-    def overall_text(self, layout: str, result: dict[str, Any] | None = None) -> str:
-        pooled = (result or self.result)[self.model]
-        name = "t" if pooled.get("df") else "Z"
-        df = f"{_sub(pooled['df'])}" if pooled.get("df") and layout != "revman5" else ""
-        stat = abs(pooled["statistic"]) if layout == "revman5" else pooled["statistic"]
+    def overall_text(self, layout: str, result: FitResult | None = None) -> str:
+        pooled = (result or self.result).pooled(self.model)
+        name = "t" if pooled.df else "Z"
+        df = f"{_sub(pooled.df)}" if pooled.df and layout != "revman5" else ""
+        stat = abs(pooled.statistic) if layout == "revman5" else pooled.statistic
         if layout != "revman5":
             name = f"{name.lower()}{df}"
-        p = format_p(pooled["pvalue"], layout, equals=True)
+        p = format_p(pooled.pvalue, layout, equals=True)
         return f"Test for overall effect: {name} = {fixed(stat)} (P {p})"
 
     def subgroup_text(self, layout: str) -> str | None:
@@ -148,18 +157,18 @@ class ForestData:
             return None
         if layout == "revman5":
             return (
-                f"Test for subgroup differences: Chi² = {test['q']:.2f}, df = {test['df']} "
-                f"(P {format_p(test['pvalue'], layout, equals=True)})"
+                f"Test for subgroup differences: Chi² = {test.q:.2f}, df = {test.df} "
+                f"(P {format_p(test.pvalue, layout, equals=True)})"
             )
         return (
-            f"Test for subgroup differences: χ²{_sub(test['df'])} = {test['q']:.2f} "
-            f"(P {format_p(test['pvalue'], layout, equals=True)})"
+            f"Test for subgroup differences: χ²{_sub(test.df)} = {test.q:.2f} "
+            f"(P {format_p(test.pvalue, layout, equals=True)})"
         )
 
     def axis_label(self, layout: str) -> str:
         long, short, plain = MEASURE_LABELS.get(self.measure, (self.measure,) * 3)
         if layout == "revman5":
-            pooling = "M-H" if self.result.get("model") == "MH-random" else "IV"
+            pooling = "M-H" if self.result.mantel_haenszel_model else "IV"
             model = "Random" if self.model == "random" else "Fixed"
             return f"{long}\n{pooling}, {model}, {self.level:.0%} CI"
         return f"{plain} ({self.level:.0%} CI)" if layout == "jama" else short
@@ -202,30 +211,29 @@ def forest_data(
     (optionally by subgroup column; ``rob_column`` names the input column holding each
     study's overall risk of bias)."""
     record = forest_record(record)
-    block = next((b for b in record.subgroups if b["column"] == subgroup), None)
-    result = record.headline()  # RevMan's M-H models when the analysis has them
-    level = float(result.get("level", 0.95))
+    tree = record.tree
+    block = None if subgroup is None else tree.block(subgroup)
+    result = tree.fit  # RevMan's M-H models when the analysis has them
+    level = float(0.95 if result.level is None else result.level)
     z = stats.norm.ppf(0.5 + level / 2)
     inputs = {str(row["study"]): row for row in record.input}
     model = record.model
 
-    def rows_of(
-        document: dict[str, Any], total_weights: dict[str, float | None]
-    ) -> tuple[ForestRow, ...]:
-        studies = document["studies"]
-        own = study_weights(studies, model)
-        if all(str(study["study"]) in total_weights for study in studies):
-            own = [total_weights[str(study["study"])] for study in studies]
+    def rows_of(fit: FitResult, total_weights: dict[str, float | None]) -> tuple[ForestRow, ...]:
+        studies = fit.studies
+        own = fit.weights(model)
+        if all(str(study.study) in total_weights for study in studies):
+            own = [total_weights[str(study.study)] for study in studies]
         rows = []
         for study, weight in zip(studies, own, strict=True):
-            half = z * math.sqrt(study["vi"])
-            arms = inputs.get(str(study["study"]), {})
+            half = z * math.sqrt(study.vi)
+            arms = inputs.get(str(study.study), {})
             rows.append(
                 ForestRow(
-                    str(study["study"]),
-                    study["yi"],
-                    study["yi"] - half,
-                    study["yi"] + half,
+                    str(study.study),
+                    study.yi,
+                    study.yi - half,
+                    study.yi + half,
                     weight,
                     arms,
                     arms.get(rob_column) if rob_column else None,
@@ -238,35 +246,31 @@ def forest_data(
         test = None
     else:
         # As RevMan and meta: study weights are shares of the total, a subtotal sums its own.
-        names = [str(study["study"]) for study in result["studies"]]
-        total_weights = dict(zip(names, study_weights(result["studies"], model), strict=True))
+        names = [str(study.study) for study in result.studies]
+        total_weights = dict(zip(names, result.weights(model), strict=True))
         sections = tuple(
             _subgroup_section(
-                f"{subgroup}: {level_entry['level']}",
-                rows_of(level_entry["result"], total_weights),
-                level_entry["result"],
+                f"{subgroup}: {entry.level}",
+                rows_of(entry.result, total_weights),
+                entry.result,
                 model,
             )
-            for level_entry in block["levels"]
-            if "result" in level_entry
+            for entry in block.levels
+            if entry.result is not None
         )
-        test = block["test"]
+        test = block.test
     summaries = [pooled_row(result, model, "Total")]
-    if model == "random" and result["random"].get("pi_lower") is not None:
+    if model == "random" and result.random.pi_lower is not None:
         summaries.append(
             PooledRow(
-                "Prediction interval",
-                "pi",
-                None,
-                result["random"]["pi_lower"],
-                result["random"]["pi_upper"],
+                "Prediction interval", "pi", None, result.random.pi_lower, result.random.pi_upper
             )
         )
     data = ForestData(
         tuple(sections),
         tuple(summaries),
         result,
-        result.get("measure") or "SMD",
+        result.measure or "SMD",
         model,
         level,
         positive_favours_intervention,
@@ -292,21 +296,22 @@ def all_mirrored(inputs: list[dict[str, Any]]) -> bool:
     )
 
 
-def _mirror_result(result: dict[str, Any]) -> dict[str, Any]:
-    mirrored = dict(result)
-    for model in ("fixed", "random"):
-        block = result.get(model)
-        if not block:
-            continue
-        block = dict(block)
-        for key in ("estimate", "statistic"):
-            if block.get(key) is not None:
-                block[key] = -block[key]
-        for low, high in (("ci_lower", "ci_upper"), ("pi_lower", "pi_upper")):
-            if block.get(low) is not None and block.get(high) is not None:
-                block[low], block[high] = -block[high], -block[low]
-        mirrored[model] = block
-    return mirrored
+def _mirror_result(result: FitResult) -> FitResult:
+    return replace(result, fixed=_mirror_model(result.fixed), random=_mirror_model(result.random))
+
+
+def _mirror_model(model: Model) -> Model:
+    """A pooled model with its estimate, statistic and intervals mirrored around zero."""
+    changes: dict[str, Any] = {
+        name: -getattr(model, name)
+        for name in ("estimate", "statistic")
+        if getattr(model, name) is not None
+    }
+    for low, high in (("ci_lower", "ci_upper"), ("pi_lower", "pi_upper")):
+        lower, upper = getattr(model, low), getattr(model, high)
+        if lower is not None and upper is not None:
+            changes.update({low: -upper, high: -lower})
+    return replace(model, **changes)
 
 
 def _mirror_pooled(row: PooledRow) -> PooledRow:
@@ -343,7 +348,7 @@ def as_computed(data: ForestData) -> ForestData:
 
 
 def _subgroup_section(
-    title: str, rows: tuple[ForestRow, ...], result: dict[str, Any], model: str
+    title: str, rows: tuple[ForestRow, ...], result: FitResult, model: str
 ) -> ForestSection:
     weights = [row.weight for row in rows]
     share = None if any(w is None for w in weights) else float(sum(weights))
@@ -351,10 +356,10 @@ def _subgroup_section(
     return ForestSection(title, rows, (subtotal,), result)
 
 
-def pooled_row(result: dict[str, Any], model: str, role: str) -> PooledRow:
+def pooled_row(result: FitResult, model: str, role: str) -> PooledRow:
     """The pooled row of ``model``; ``role`` ('Total' or 'Subtotal') is worded per layout."""
-    pooled = result[model]
-    return PooledRow(role, model, pooled["estimate"], pooled["ci_lower"], pooled["ci_upper"])
+    pooled = result.pooled(model)
+    return PooledRow(role, model, pooled.estimate, pooled.ci_lower, pooled.ci_upper)
 
 
 def pooled_label(row: PooledRow, layout: str, level: float) -> str:

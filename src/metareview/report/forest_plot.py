@@ -14,7 +14,7 @@ size first. :func:`save_figure` writes SVG/PDF and 300-dpi PNG deterministically
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -265,18 +265,20 @@ def forest_figure(
     subgroup: str | None = None,
     max_label: int = 32,
     rob_column: str | None = None,
+    links: Mapping[str, str] | None = None,
 ) -> Figure:
     """A figure sized for ``record``'s forest plot in ``layout`` (see :func:`forest_plot`).
 
     ``rob_column`` names the input column with each study's overall risk of bias, shown as a
-    coloured +, ? or − column.
+    coloured +, ? or − column. ``links`` maps a study's label to a URL: its label becomes a
+    link in the SVG (e.g. the workspace's page of the study's extraction cells).
     """
     data = _as_data(record, subgroup, rob_column)
     width, height, left_w, _right_w = figure_size(data, layout, max_label)
     figure = Figure(figsize=(width, height))
     bottom = 0.6 / height
     ax = figure.add_axes((left_w / width, bottom, PANEL_INCHES / width, 1 - bottom - 0.05 / height))
-    _draw(data, layout, ax, max_label)
+    _draw(data, layout, ax, max_label, links=links)
     return figure
 
 
@@ -334,9 +336,16 @@ def _inset_panel(ax: Axes, data: ForestData, layout: str, max_label: int) -> tup
     return panel, scale
 
 
-def _draw(data: ForestData, layout: str, ax: Axes, max_label: int, scale: float = 1.0) -> None:
+def _draw(
+    data: ForestData,
+    layout: str,
+    ax: Axes,
+    max_label: int,
+    scale: float = 1.0,
+    links: Mapping[str, str] | None = None,
+) -> None:
     """Draw ``data`` on the effect panel ``ax``, text columns beside it (``scale``: the
-    factor applied to font sizes and column offsets)."""
+    factor applied to font sizes and column offsets; ``links``: study label → URL)."""
     style = STYLES[layout]
     figure = ax.figure
     lines = _lines(data, layout)
@@ -433,7 +442,7 @@ def _draw(data: ForestData, layout: str, ax: Axes, max_label: int, scale: float 
                 if column.align == "left":
                     text = _truncate(text, max_label)
                 badge = column.color(row) if column.color else None
-                ax.text(
+                drawn = ax.text(
                     edge,
                     y,
                     plain(text),
@@ -443,6 +452,8 @@ def _draw(data: ForestData, layout: str, ax: Axes, max_label: int, scale: float 
                     bbox=None if badge is None else {**BADGE, "facecolor": badge},
                     **text_kw,
                 )
+                if links and column is positions[0][0] and row.label in links:
+                    drawn.set_url(links[row.label])
             ax.plot([row.lower, row.upper], [y, y], color="black", lw=0.8, solid_capstyle="butt")
             size = scale * (2.5 + 6.5 * math.sqrt((row.weight or max_weight * 0.3) / max_weight))
             ax.plot(

@@ -178,11 +178,12 @@ def render_html(
     skipped = [{"title": r.spec["title"], "reason": r.reason} for r in results.analyses if not r.ok]
     dropped = [{**d, "analysis": "all (no effect size)"} for d in results.dropped]
     for record in results.analyses:
-        if record.spec["role"] == "main":
-            dropped += [{**d, "analysis": record.spec["title"]} for d in record.dropped]
+        tree = record.tree
+        if tree.spec.role == "main":
+            dropped += [{**d.to_dict(), "analysis": tree.spec.title} for d in tree.dropped]
             dropped += [
-                {**d, "analysis": record.spec["title"]}
-                for item in record.combined
+                {**d, "analysis": tree.spec.title}
+                for item in tree.combined
                 for d in combined_rows(item)
             ]
     toc = [

@@ -368,6 +368,25 @@ def pool_many(
     return frame
 
 
+def fit_groups(
+    codes: np.ndarray, y: np.ndarray, v: np.ndarray, method: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """τ², whether its iteration converged, Σw and the pooled estimate of every group of an
+    intercept-only model (groups numbered 0 … n−1 by ``codes``): :func:`pool_many`'s fit
+    without its checks and table, for callers whose effects and variances are already valid.
+
+    >>> tau2, converged, sum_w, mu = fit_groups(np.array([0, 0, 0, 1, 1]),
+    ...     np.array([0.1, 0.5, 0.9, 0.2, 0.3]), np.array([0.02, 0.03, 0.02, 0.05, 0.04]), "DL")
+    >>> tau2.round(4).tolist(), mu.round(4).tolist()
+    ([0.16, 0.0], [0.5, 0.2556])
+    """
+    groups = _pad(codes, y, v, int(codes.max()) + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tau2, converged, _ = _tau2(groups, method)
+        state = groups.state(tau2)
+    return tau2, converged, state.sum_w, state.mu
+
+
 def _check_finite(frame: pd.DataFrame) -> None:
     """NaN never passes silently: the columns every group has must be finite."""
     for column in REQUIRED_FINITE:
@@ -424,9 +443,8 @@ def _pad(codes: np.ndarray, y: np.ndarray, v: np.ndarray, n_groups: int) -> _Gro
     return _Groups(Y, V, M)
 
 
-def _fit(
-    groups: _Groups, method: str, test: str, level: float, preset: Preset, tau2_ci: bool
-) -> dict[str, np.ndarray]:
+def _tau2(groups: _Groups, method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """τ² of every group by ``method``, whether its iteration converged and its steps."""
     k = groups.k
     n = k.size
     converged = np.ones(n, dtype=bool)
@@ -441,6 +459,15 @@ def _fit(
             _interior_maxima(groups, method, np.flatnonzero((k > 1) & (tau2 == 0)), tau2)
     else:
         tau2 = _moment_tau2(groups, method)
+    return tau2, converged, iterations
+
+
+def _fit(
+    groups: _Groups, method: str, test: str, level: float, preset: Preset, tau2_ci: bool
+) -> dict[str, np.ndarray]:
+    k = groups.k
+    n = k.size
+    tau2, converged, iterations = _tau2(groups, method)
     fe = groups.state(np.zeros(n))
     re = groups.state(tau2)
     se_classic = 1.0 / np.sqrt(re.sum_w)

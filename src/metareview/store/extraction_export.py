@@ -7,6 +7,8 @@ with the reason, while it is not complete, while a cell differs without a consen
 agreed rows would not pass ``metareview validate``, or when it has no row of data; writing a
 table with studies left out needs ``partial=True``, so no study goes missing unnoticed. Text
 cells pass through :func:`~metareview.data.spreadsheet.safe_frame` (no spreadsheet formulas).
+The XLSX file depends only on the table (no clock time inside), so the workspace's download and
+``records export-extraction`` give the same bytes.
 
 >>> from metareview.data.form import Cell, RowKey
 >>> from metareview.store.extraction import add_study, enter, set_extractors_required, submit
@@ -25,6 +27,8 @@ cells pass through :func:`~metareview.data.spreadsheet.safe_frame` (no spreadshe
 
 from __future__ import annotations
 
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +43,8 @@ from metareview.store.extraction import agreed_values, extraction_form, progress
 from metareview.store.project import Project
 
 FORMATS = ("csv", "xlsx")
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
+_CORE_TIME = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
 
 
 @dataclass(frozen=True)
@@ -121,4 +127,31 @@ def write_agreed(
         safe.to_csv(path, index=False)
     else:
         safe.to_excel(path, index=False, sheet_name="extraction")
+        reproducible_xlsx(path)
     return table
+
+
+def reproducible_xlsx(path: str | Path) -> None:
+    """Rewrite an XLSX file without the times openpyxl puts in it (each zip entry's time and
+    the workbook's created/modified properties), so equal tables give equal bytes.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "t.xlsx"
+    ...     pd.DataFrame({"study": ["A"]}).to_excel(path, index=False)
+    ...     reproducible_xlsx(path)
+    ...     with zipfile.ZipFile(path) as z:
+    ...         core = z.read("docProps/core.xml")
+    ...         times = {i.date_time for i in z.infolist()}
+    >>> times, b"1980-01-01T00:00:00Z</dcterms:modified>" in core
+    ({(1980, 1, 1, 0, 0, 0)}, True)
+    """
+    with zipfile.ZipFile(path) as archive:
+        members = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members:
+            if name == "docProps/core.xml":
+                data = _CORE_TIME.sub(rb"\g<1>1980-01-01T00:00:00Z\g<3>", data)
+            info = zipfile.ZipInfo(name, _ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)

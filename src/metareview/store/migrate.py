@@ -3,8 +3,10 @@
 >>> from sqlalchemy import create_engine, inspect
 >>> engine = create_engine("sqlite://")
 >>> upgrade(engine)
->>> sorted(inspect(engine).get_table_names())
-['accounts', 'alembic_version', 'events', 'full_texts', 'imports', 'invitations', 'login_failures', 'records', 'sessions', 'study_events']
+>>> sorted(inspect(engine).get_table_names())  # doctest: +NORMALIZE_WHITESPACE
+['accounts', 'alembic_version', 'analysis_plans', 'analysis_run_files', 'analysis_runs',
+ 'events', 'full_texts', 'imports', 'invitations', 'login_failures', 'records', 'sessions',
+ 'study_events']
 >>> current_revision(engine) == head_revision()
 True
 """

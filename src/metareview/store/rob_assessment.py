@@ -175,6 +175,65 @@ def rob_progress(project: Project, study: int, result: str) -> RobProgress:
         return _progress(connection, study, result)
 
 
+def rob_assessments(project: Project) -> tuple[RobProgress, ...]:
+    """The progress of every assessment begun (who started, who submitted; no answers), by
+    study then result, from one read of the log.
+
+    >>> from metareview.store.extraction import add_study
+    >>> project = Project.open("sqlite://")
+    >>> study = add_study(project, "Lee, 2020", actor="lead").number
+    >>> _ = answer(project, study, "hope", {"1.1": "Y"}, assessor="ana")
+    >>> [(p.label, p.result, p.assessors) for p in rob_assessments(project)]
+    [('Lee, 2020', 'hope', ('ana',))]
+    """
+    with project.engine.connect() as connection:
+        found = read_studies(connection)
+        tool, required = _tool(connection), required_people(connection, ASSESSORS)
+        started: dict[tuple[int, str], dict[str, list[str]]] = {}
+        for e in read_study_events(connection, kinds=[K.ROB_VALUE, K.ROB_SUBMIT]):
+            who = started.setdefault((e.study, _item(e.cell)[0]), {"value": [], "submit": []})
+            who["value" if e.kind == K.ROB_VALUE else "submit"].append(e.actor)
+    return tuple(
+        RobProgress(
+            study,
+            found[study].label,
+            result,
+            tool,
+            required,
+            tuple(dict.fromkeys(who["value"])),
+            tuple(dict.fromkeys(who["submit"])),
+        )
+        for (study, result), who in sorted(started.items(), key=lambda kv: (kv[0][0], kv[0][1]))
+    )
+
+
+def cluster_design(project: Project, study: int, viewer: str) -> bool:
+    """Whether the study's extraction says it is cluster-randomised (its ``design`` names a
+    cluster trial, or it gives an ICC or a cluster size): from the agreed values once the
+    extraction is complete, before that from ``viewer``'s own values only (blinding).
+
+    >>> from metareview.data.form import Cell
+    >>> from metareview.store.extraction import add_study, enter
+    >>> project = Project.open("sqlite://")
+    >>> study = add_study(project, "Lee, 2020", actor="lead").number
+    >>> _ = enter(project, study, {Cell("design"): "Cluster RCT"}, extractor="ana")
+    >>> cluster_design(project, study, "ana"), cluster_design(project, study, "ben")
+    (True, False)
+    """
+    from metareview.store.extraction import agreed_values, progress, values_for
+
+    if progress(project, study).complete:
+        values = agreed_values(project, study).values
+    else:
+        values = values_for(project, study, viewer)
+    for cell, value in values.items():
+        if cell.field in ("icc", "cluster_size") and value is not None:
+            return True
+        if cell.field == "design" and "cluster" in str(value or "").lower():
+            return True
+    return False
+
+
 def _checked_items(state: RobProgress, items: Mapping[str, Any]) -> dict[str, Any]:
     """Items as stored, or one :class:`DataError` naming every wrong item with the rob
     module's message."""
@@ -376,6 +435,20 @@ def agree_rob(
         ]
 
     return append_study_events(project, plan)[0]
+
+
+def rob_consensus(project: Project, study: int, result: str) -> tuple[StudyEvent, ...]:
+    """The consensus recorded on a complete assessment, oldest first: each row's item
+    (``cell``), agreed value, who recorded it (``actor``) and when (``at``), and who agreed it
+    (``data["agreed_by"]``); refused until every assessor has submitted."""
+    with project.engine.connect() as connection:
+        _comparison(connection, study, result)
+        return tuple(_rows(connection, study, result, [K.ROB_CONSENSUS]))
+
+
+def item_of(event: StudyEvent) -> str:
+    """The item a risk-of-bias row is about (``"1.1"``, ``"D3 override"`` …)."""
+    return _item(event.cell)[1]
 
 
 @dataclass(frozen=True)

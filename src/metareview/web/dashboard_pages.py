@@ -6,7 +6,9 @@ The diagram and the PRISMA2020 CSV are made by the same functions as ``records p
 (``records export``), the votes (``records export-votes``) and the audit log (``records
 export-log``). Agreement (percentage, Cohen's
 κ, PABAK, Gwet's AC1, with CIs) is computed on locked votes only (records whose required votes
-are all in), so it never reveals a blinded vote; only the lead sees it.
+are all in), so it never reveals a blinded vote; only the lead sees it. The stopping rules'
+advice (``records stopping``) reads the team's completed records — the records the dashboard
+already counts for everyone — and, for a reviewer, their own votes; never anyone else's.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from starlette.responses import Response
 
 from metareview.errors import DataError, RecordsError
 from metareview.records.agreement import AgreementResult
+from metareview.records.stopping_rules import StoppingAdvice
 from metareview.store.prisma import project_prisma
 from metareview.store.review import stage_agreement, stage_state
+from metareview.store.stopping_rules import stopping_advice
 from metareview.web.screen_pages import STAGE_NAMES
 from metareview.web.security import LEAD, MEMBERS, Call, page
 
@@ -118,3 +122,15 @@ def agreement_tables(call: Call) -> list[tuple[str, str, AgreementResult]]:
             except RecordsError:
                 continue
     return out
+
+
+def stopping_tables(call: Call) -> list[tuple[str, tuple[StoppingAdvice, ...]]]:
+    """What each stopping rule says about title/abstract screening, as ``records stopping``
+    prints it (same function, same defaults): on the team's completed records, and — for a
+    reviewer — on their own votes (``--reviewer``). Votes on records still being screened
+    never count, so nobody learns another reviewer's blinded vote from it."""
+    project = call.workspace.project
+    tables = [("the team's completed records", stopping_advice(project, "ta"))]
+    if call.role not in (None, "viewer"):
+        tables.append(("your own votes", stopping_advice(project, "ta", call.username)))
+    return tables

@@ -11,7 +11,7 @@ from metareview.store.accounts import Role, list_accounts, set_disabled, set_rol
 from metareview.store.review import configure, screening_config
 from metareview.store.reviewer_view import reviewer_view, stage_summary
 from metareview.store.sessions import create_invitation
-from metareview.web.dashboard_pages import agreement_tables
+from metareview.web.dashboard_pages import agreement_tables, stopping_tables
 from metareview.web.screen_pages import STAGE_NAMES
 from metareview.web.security import LEAD, MANAGERS, MEMBERS, SIGNED_IN, Call, context, page
 
@@ -30,8 +30,8 @@ def home(call: Call) -> Response:
 
 @page(MEMBERS)
 def dashboard(call: Call) -> Response:
-    """Counts per stage (locked records only), the reviewer's own progress, and for the lead
-    the votes each reviewer cast."""
+    """Counts per stage (locked records only), the reviewer's own progress, what the stopping
+    rules say, and for the lead the votes each reviewer cast."""
     project = call.workspace.project
     stages = []
     for stage, name in STAGE_NAMES.items():
@@ -43,7 +43,14 @@ def dashboard(call: Call) -> Response:
     return call.workspace.templates.TemplateResponse(
         call.request,
         "dashboard.html",
-        context(call, stages=stages, lead=lead, agreement=agreement, coefficients=COEFFICIENTS),
+        context(
+            call,
+            stages=stages,
+            lead=lead,
+            agreement=agreement,
+            coefficients=COEFFICIENTS,
+            stopping=stopping_tables(call),
+        ),
     )
 
 

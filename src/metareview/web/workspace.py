@@ -10,7 +10,9 @@ interpreter lock.
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import quote
 
 from starlette.templating import Jinja2Templates
 
@@ -20,6 +22,16 @@ from metareview.web.highlight import highlight
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
+DOI_RESOLVER = "https://doi.org/"
+
+
+def doi_url(doi: str) -> str:
+    """The link to a DOI at its resolver, the DOI percent-encoded (a link, not a loaded file).
+
+    >>> doi_url("10.1000/a<b>")
+    'https://doi.org/10.1000/a%3Cb%3E'
+    """
+    return DOI_RESOLVER + quote(doi, safe="/")
 
 
 class Workspace:
@@ -30,9 +42,13 @@ class Workspace:
         self.project = project
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.filters["highlight"] = highlight
+        self.templates.env.filters["doi_url"] = doi_url
         self.rankings = Rankings(project, separate_process=ranking_process)
         self.drawing = threading.Lock()  # matplotlib's pyplot is not thread-safe
+        # runs of the analysis (one at a time; the store refuses a second in any process)
+        self.analysis = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
 
     def close(self) -> None:
         self.rankings.close()
+        self.analysis.shutdown(wait=True)  # a run ends before its project closes
         self.project.close()

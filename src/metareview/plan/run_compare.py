@@ -1,0 +1,208 @@
+"""Two runs of a review compared: which numbers changed, and which inputs changed them.
+
+The numbers are each analysis's headline (:data:`HEADLINE`: k, the estimate of the model the
+runner chose with its CI and p value, the prediction interval, τ² and I²) read from two
+``results.json`` documents; the inputs are the two extraction tables (cell by cell, rows
+matched by study, outcome, time point, instrument and arms), the two plans (key by key) and
+the two risk-of-bias tables.
+
+>>> before = "study,outcome,time,mean_arm1\\nLee,hope,post,5.1\\n"
+>>> after = "study,outcome,time,mean_arm1\\nLee,hope,post,5.7\\n"
+>>> [c.text() for c in table_changes(before, after)]
+["Lee (hope, post), mean_arm1: '5.1' → '5.7'"]
+>>> [c.text() for c in plan_changes('[settings]\\nmeasure = "SMD"', '[settings]\\nmeasure = "MD"')]
+["settings.measure: 'SMD' → 'MD'"]
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+#: The numbers of an analysis compared between runs.
+HEADLINE = ("k", "estimate", "ci_lower", "ci_upper", "pvalue", "pi_lower", "pi_upper", "tau2",
+            "i2")  # fmt: skip
+#: The columns that name a row of the extraction table (those present are used).
+ROW_KEY = ("study", "outcome", "time", "instrument", "condition_arm1", "condition_arm2",
+           "multi_arm1", "multi_arm2")  # fmt: skip
+ROB_KEY = ("Result", "Study")
+
+
+def headline(results: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Per analysis id: its title and headline numbers (an analysis not run has none).
+
+    >>> record = {"spec": {"id": "a", "title": "A"}, "status": "ok", "model": "random",
+    ...           "result": {"k": 3, "random": {"estimate": 0.2, "ci_lower": 0.1},
+    ...                      "heterogeneity": {"tau2": 0.01, "i2": 12.0}}}
+    >>> headline({"analyses": [record]})["a"][1]["estimate"]
+    0.2
+    """
+    out = {}
+    for record in results.get("analyses", []):
+        spec, result = record["spec"], record.get("result") or {}
+        numbers: dict[str, Any] = {}
+        if record.get("status") == "ok" and result:
+            pooled = result.get(record.get("model") or "random") or {}
+            heterogeneity = result.get("heterogeneity") or {}
+            for name in HEADLINE:
+                if name == "k":
+                    numbers[name] = result.get("k")
+                elif name in ("tau2", "i2"):
+                    numbers[name] = heterogeneity.get(name)
+                else:
+                    numbers[name] = pooled.get(name)
+        out[spec["id"]] = (spec["title"], numbers)
+    return out
+
+
+@dataclass(frozen=True)
+class NumberChange:
+    """One number of one analysis that differs between the runs (``None``: absent)."""
+
+    analysis: str
+    title: str
+    name: str
+    before: Any
+    after: Any
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        if math.isnan(a) and math.isnan(b):
+            return True
+        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
+    return a == b
+
+
+def number_changes(before: dict[str, Any], after: dict[str, Any]) -> list[NumberChange]:
+    """The headline numbers that differ between two ``results.json`` documents, analysis by
+    analysis (an analysis in one run only shows all its numbers against ``None``)."""
+    old, new = headline(before), headline(after)
+    changes = []
+    for analysis in dict.fromkeys([*old, *new]):
+        title = (new.get(analysis) or old[analysis])[0]
+        a = old.get(analysis, (title, {}))[1]
+        b = new.get(analysis, (title, {}))[1]
+        for name in HEADLINE:
+            if not _same(a.get(name), b.get(name)):
+                changes.append(NumberChange(analysis, title, name, a.get(name), b.get(name)))
+    return changes
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """A cell whose value differs between two tables (``None``: the row is in one only)."""
+
+    row: tuple[str, ...]
+    column: str
+    before: str | None
+    after: str | None
+
+    def text(self) -> str:
+        """The change in words."""
+        where = self.row[0] + (
+            f" ({', '.join(p for p in self.row[1:] if p)})" if self.row[1:] else ""
+        )
+        return f"{where}, {self.column}: {self.before!r} → {self.after!r}"
+
+
+def _keyed(csv_text: str, key_columns: tuple[str, ...]) -> dict[tuple[str, ...], dict]:
+    if not csv_text.strip():
+        return {}
+    frame = pd.read_csv(io.StringIO(csv_text), dtype=str, keep_default_na=False)
+    keys = [c for c in key_columns if c in frame.columns]
+    rows: dict[tuple[str, ...], dict] = {}
+    for record in frame.to_dict("records"):
+        key = tuple(str(record[c]) for c in keys)
+        while key in rows:  # the same key twice: number the repeats
+            key = (*key[:-1], key[-1] + "'") if key else ("'",)
+        rows[key] = record
+    return rows
+
+
+def table_changes(
+    before: str, after: str, key_columns: tuple[str, ...] = ROW_KEY
+) -> list[CellChange]:
+    """The cells that differ between two CSV tables, rows matched on ``key_columns``."""
+    old, new = _keyed(before, key_columns), _keyed(after, key_columns)
+    changes = []
+    for key in dict.fromkeys([*old, *new]):
+        a, b = old.get(key), new.get(key)
+        columns = dict.fromkeys([*(a or {}), *(b or {})])
+        for column in columns:
+            if column in key_columns:  # the row's key: shown as ``row``
+                continue
+            va = None if a is None else a.get(column)
+            vb = None if b is None else b.get(column)
+            if va != vb and not (va in (None, "") and vb in (None, "")):
+                changes.append(CellChange(key, column, va, vb))
+    return changes
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out |= _flat(item, f"{prefix}.{key}" if prefix else key)
+        return out
+    if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+        out = {}
+        for index, item in enumerate(value):
+            out |= _flat(item, f"{prefix}[{index}]")
+        return out
+    return {prefix: value}
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """A plan key whose value differs (``None``: the key is in one plan only)."""
+
+    key: str
+    before: Any
+    after: Any
+
+    def text(self) -> str:
+        return f"{self.key}: {self.before!r} → {self.after!r}"
+
+
+def plan_changes(before: str, after: str) -> list[PlanChange]:
+    """The keys whose values differ between two plans' TOML texts."""
+    old, new = _flat(tomllib.loads(before)), _flat(tomllib.loads(after))
+    return [
+        PlanChange(key, old.get(key), new.get(key))
+        for key in dict.fromkeys([*old, *new])
+        if old.get(key) != new.get(key)
+    ]
+
+
+@dataclass(frozen=True)
+class RunComparison:
+    """What differs between two runs: numbers, extraction cells, plan keys, RoB cells."""
+
+    numbers: list[NumberChange]
+    cells: list[CellChange]
+    plan: list[PlanChange]
+    rob: list[CellChange]
+
+
+def compare_runs(
+    before: dict[str, Any],
+    after: dict[str, Any],
+    inputs_before: tuple[str, str, str],
+    inputs_after: tuple[str, str, str],
+) -> RunComparison:
+    """Two runs compared from their ``results.json`` and their inputs (plan text, extraction
+    CSV, risk-of-bias CSV)."""
+    plan_a, table_a, rob_a = inputs_before
+    plan_b, table_b, rob_b = inputs_after
+    return RunComparison(
+        number_changes(before, after),
+        table_changes(table_a, table_b),
+        plan_changes(plan_a, plan_b),
+        table_changes(rob_a, rob_b, ROB_KEY),
+    )

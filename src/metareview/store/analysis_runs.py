@@ -1,0 +1,302 @@
+"""The analysis of a review in its project: the plan's versions and every run, with its files.
+
+The plan is kept as TOML text; each save is a new version (:func:`save_plan`,
+:func:`current_plan`). A run (:func:`start_run`) records who started it and when, its inputs
+(the plan's text, the agreed extraction table and the agreed risk-of-bias table, as CSV) and
+their SHA-256, then its progress (:func:`record_progress`) and its end: the files it wrote
+(:func:`finish_run`) or why it failed (:func:`fail_run`). Runs are never deleted, so every
+earlier report stays readable.
+
+**One run at a time.** :func:`start_run` checks, under the project's write lock, that no run
+of the review is running, and a partial unique index on ``status = 'running'`` refuses a
+second one in any case: two processes serving one project cannot both start a run. A run
+whose process died stops counting as running once it has reported no progress for
+:data:`STALE_AFTER` (it is then marked failed).
+
+>>> project = Project.open("sqlite://")
+>>> run = start_run(project, actor="lena", plan_text="title = 'x'", extraction_csv="study\\n")
+>>> run.status, run.extraction_sha256 == sha256_text("study\\n")
+('running', True)
+>>> start_run(project, actor="rita", plan_text="", extraction_csv="")
+Traceback (most recent call last):
+metareview.errors.RunInProgressError: run 1, started by lena, is still running (starting 0 of 0); wait until it ends
+>>> finish_run(project, run.id, {"results.json": b"{}"}).status
+'done'
+>>> run_file(project, run.id, "results.json")
+b'{}'
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from metareview.errors import RunInProgressError, StoreError
+from metareview.store.analysis_schema import (
+    DONE,
+    FAILED,
+    RUNNING,
+    analysis_plans,
+    analysis_run_files,
+    analysis_runs,
+)
+from metareview.store.project import Project
+
+#: A run that has reported no progress for this long is taken to have died with its process.
+STALE_AFTER = timedelta(minutes=15)
+_SUMMARY = tuple(
+    c for c in analysis_runs.c if c.name not in ("plan_text", "extraction_csv", "rob_csv")
+)
+
+
+def sha256_text(text: str) -> str:
+    """The SHA-256 of a text's UTF-8 bytes (how a run's inputs are hashed).
+
+    >>> sha256_text("")[:12]
+    'e3b0c44298fc'
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class PlanVersion:
+    """One saved version of the review's plan."""
+
+    id: int
+    text: str
+    sha256: str
+    saved_by: str
+    saved_at: datetime
+
+
+def save_plan(project: Project, text: str, *, actor: str) -> PlanVersion:
+    """Keep ``text`` as the review's plan (a new version; the caller has validated it)."""
+    if "\x00" in text:
+        raise StoreError("the plan holds a NUL character; remove it")
+    now = datetime.now(UTC)
+    with project._write() as connection:
+        new_id = connection.execute(
+            insert(analysis_plans).values(
+                text=text, sha256=sha256_text(text), saved_by=actor, saved_at=now
+            )
+        ).inserted_primary_key[0]
+    return PlanVersion(new_id, text, sha256_text(text), actor, now)
+
+
+def current_plan(project: Project) -> PlanVersion | None:
+    """The newest saved plan (``None`` before the first save)."""
+    query = select(analysis_plans).order_by(analysis_plans.c.id.desc()).limit(1)
+    with project.engine.connect() as connection:
+        row = connection.execute(query).mappings().first()
+    return None if row is None else PlanVersion(**{**row, "saved_at": _aware(row["saved_at"])})
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of the analysis: who, when, its state and progress, its inputs' hashes."""
+
+    id: int
+    started_by: str
+    started_at: datetime
+    finished_at: datetime | None
+    heartbeat_at: datetime
+    status: str  #: running, done or failed
+    message: str  #: why it failed (empty otherwise)
+    stage: str  #: what it is doing ("analyses", "figures", …)
+    done: int
+    total: int
+    plan_sha256: str
+    extraction_sha256: str
+    rob_sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        for key in ("started_at", "finished_at", "heartbeat_at"):
+            out[key] = out[key].isoformat() if out[key] is not None else None
+        return out
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """What a run analysed: the plan's text and the two tables as CSV text."""
+
+    plan_text: str
+    extraction_csv: str
+    rob_csv: str
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; every time the store writes is UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _run(row: Mapping[str, Any]) -> Run:
+    values = {name: row[name] for name in Run.__dataclass_fields__}
+    for key in ("started_at", "finished_at", "heartbeat_at"):
+        values[key] = _aware(values[key])
+    return Run(**values)
+
+
+def start_run(
+    project: Project, *, actor: str, plan_text: str, extraction_csv: str, rob_csv: str = ""
+) -> Run:
+    """Record the start of a run by ``actor`` on these inputs; refused with a
+    :class:`~metareview.errors.RunInProgressError` while another run of the review runs."""
+    now = datetime.now(UTC)
+    for name, value in (("plan", plan_text), ("extraction", extraction_csv), ("rob", rob_csv)):
+        if "\x00" in value:
+            raise StoreError(f"the {name} input holds a NUL character")
+    try:
+        with project._write() as connection:
+            running = (
+                connection.execute(select(*_SUMMARY).where(analysis_runs.c.status == RUNNING))
+                .mappings()
+                .first()
+            )
+            if running is not None:
+                other = _run(running)
+                if now - other.heartbeat_at < STALE_AFTER:
+                    raise _busy(other)
+                connection.execute(
+                    update(analysis_runs)
+                    .where(analysis_runs.c.id == other.id)
+                    .values(
+                        status=FAILED,
+                        finished_at=now,
+                        message=f"abandoned: no progress since {other.heartbeat_at:%Y-%m-%d %H:%M} UTC",
+                    )
+                )
+            new_id = connection.execute(
+                insert(analysis_runs).values(
+                    started_by=actor,
+                    started_at=now,
+                    heartbeat_at=now,
+                    status=RUNNING,
+                    message="",
+                    stage="starting",
+                    done=0,
+                    total=0,
+                    plan_text=plan_text,
+                    plan_sha256=sha256_text(plan_text),
+                    extraction_csv=extraction_csv,
+                    extraction_sha256=sha256_text(extraction_csv),
+                    rob_csv=rob_csv,
+                    rob_sha256=sha256_text(rob_csv) if rob_csv else "",
+                )
+            ).inserted_primary_key[0]
+    except IntegrityError as err:  # another process inserted its running row first
+        running_now = next((r for r in runs(project) if r.status == RUNNING), None)
+        if running_now is None:
+            raise StoreError(f"cannot start the run: {err.orig}") from err
+        raise _busy(running_now) from None
+    started = run(project, new_id)
+    assert started is not None
+    return started
+
+
+def _busy(other: Run) -> RunInProgressError:
+    return RunInProgressError(
+        f"run {other.id}, started by {other.started_by}, is still running "
+        f"({other.stage} {other.done} of {other.total}); wait until it ends"
+    )
+
+
+def _set(project: Project, run_id: int, **values: Any) -> Run:
+    with project._write() as connection:
+        changed = connection.execute(
+            update(analysis_runs)
+            .where(analysis_runs.c.id == run_id, analysis_runs.c.status == RUNNING)
+            .values(**values)
+        ).rowcount
+    found = run(project, run_id)
+    if found is None:
+        raise StoreError(f"no run {run_id} in this project")
+    if not changed:
+        raise StoreError(f"run {run_id} is not running (it is {found.status})")
+    return found
+
+
+def record_progress(project: Project, run_id: int, stage: str, done: int, total: int) -> Run:
+    """Note how far a running run has got (``done`` of ``total`` in ``stage``)."""
+    return _set(
+        project, run_id, stage=stage, done=done, total=total, heartbeat_at=datetime.now(UTC)
+    )
+
+
+def finish_run(project: Project, run_id: int, files: Mapping[str, bytes]) -> Run:
+    """Keep the files a run wrote (path relative to its output folder → bytes) and mark it done."""
+    rows = [
+        {"run_id": run_id, "path": path, "sha256": hashlib.sha256(data).hexdigest(),
+         "content": data}
+        for path, data in sorted(files.items())
+    ]  # fmt: skip
+    now = datetime.now(UTC)
+    with project._write() as connection:
+        state = connection.execute(
+            select(analysis_runs.c.status).where(analysis_runs.c.id == run_id)
+        ).scalar()
+        if state != RUNNING:
+            raise StoreError(f"run {run_id} is not running (it is {state or 'unknown'})")
+        if rows:
+            connection.execute(insert(analysis_run_files), rows)
+        connection.execute(
+            update(analysis_runs)
+            .where(analysis_runs.c.id == run_id)
+            .values(status=DONE, finished_at=now, heartbeat_at=now, stage="done")
+        )
+    found = run(project, run_id)
+    assert found is not None
+    return found
+
+
+def fail_run(project: Project, run_id: int, message: str) -> Run:
+    """Mark a running run failed, with the reason (shown in the workspace)."""
+    now = datetime.now(UTC)
+    return _set(project, run_id, status=FAILED, message=message, finished_at=now, heartbeat_at=now)
+
+
+def runs(project: Project) -> tuple[Run, ...]:
+    """Every run of the review, newest first."""
+    query = select(*_SUMMARY).order_by(analysis_runs.c.id.desc())
+    with project.engine.connect() as connection:
+        return tuple(_run(row) for row in connection.execute(query).mappings())
+
+
+def run(project: Project, run_id: int) -> Run | None:
+    """One run (``None`` if the project has no run ``run_id``)."""
+    query = select(*_SUMMARY).where(analysis_runs.c.id == run_id)
+    with project.engine.connect() as connection:
+        row = connection.execute(query).mappings().first()
+    return None if row is None else _run(row)
+
+
+def run_inputs(project: Project, run_id: int) -> RunInputs | None:
+    """The plan and tables run ``run_id`` analysed."""
+    c = analysis_runs.c
+    query = select(c.plan_text, c.extraction_csv, c.rob_csv).where(c.id == run_id)
+    with project.engine.connect() as connection:
+        row = connection.execute(query).mappings().first()
+    return None if row is None else RunInputs(**row)
+
+
+def run_paths(project: Project, run_id: int) -> tuple[str, ...]:
+    """The paths of the files run ``run_id`` kept, sorted."""
+    f = analysis_run_files.c
+    query = select(f.path).where(f.run_id == run_id).order_by(f.path)
+    with project.engine.connect() as connection:
+        return tuple(connection.execute(query).scalars())
+
+
+def run_file(project: Project, run_id: int, path: str) -> bytes | None:
+    """One file a run kept (``None`` if it has no such file)."""
+    f = analysis_run_files.c
+    query = select(f.content).where(f.run_id == run_id, f.path == path)
+    with project.engine.connect() as connection:
+        data = connection.execute(query).scalar()
+    return None if data is None else bytes(data)

@@ -1,0 +1,115 @@
+"""A run of the review's analysis from the workspace: its inputs from the project, the
+existing runner and report in the background, the files it wrote kept with the run.
+
+:func:`start_analysis` checks the plan (with the plan's own messages), takes the agreed
+extraction table and the agreed risk-of-bias table from the project, appends the reviewers'
+GRADE decisions to the plan's text (:func:`~metareview.plan.grade_review.plan_text_with_decisions`,
+so the run rates with them and keeps them among its inputs), and records the run's
+start — refused while another run of the review runs, in any process
+(:func:`~metareview.store.analysis_runs.start_run`). :func:`execute` then does what
+``metareview run`` does on the same plan and table, in a folder of its own: the agreed table
+is written to ``extraction.csv`` beside ``plan.toml``, read by the plan's ``[data]`` settings,
+run by :func:`~metareview.plan.runner.run_plan` and written by
+:func:`~metareview.report.build.write_report` (forest-plot labels linking to each study's
+extraction cells); every file is kept in the project, and progress is recorded as it goes.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from metareview.errors import MetareviewError, PlanError
+from metareview.plan.grade_review import plan_text_with_decisions
+from metareview.plan.plan import Plan, parse_plan
+from metareview.plan.runner import run_plan
+from metareview.report.build import write_report
+from metareview.store.analysis_inputs import extraction_csv, rob_csv
+from metareview.store.analysis_runs import (
+    Run,
+    current_plan,
+    fail_run,
+    finish_run,
+    record_progress,
+    run_inputs,
+    start_run,
+)
+from metareview.store.extraction import studies
+from metareview.store.grade_decisions import plan_entries
+from metareview.store.project import Project
+
+DATA_FILE = "extraction.csv"
+PROGRESS_EVERY = 0.5  # seconds between progress notes in the store (and at each stage change)
+
+
+def workspace_plan(text: str, folder: Path) -> Plan:
+    """The plan ``text`` read as ``metareview run`` reads ``folder/plan.toml``, its data being
+    the agreed table written to ``folder/extraction.csv``."""
+    plan = parse_plan(text, source="plan.toml", base_dir=folder)
+    return replace(plan, data_file=folder / DATA_FILE, sheet=None)
+
+
+def study_links(project: Project) -> dict[str, str]:
+    """Each study's label → the workspace page of its extraction cells."""
+    return {study.label: f"/analysis/studies/{study.number}" for study in studies(project)}
+
+
+def start_analysis(project: Project, *, actor: str) -> Run:
+    """Check the plan and the inputs, and record the start of a run (see the module's text)."""
+    saved = current_plan(project)
+    if saved is None:
+        raise PlanError("the review has no plan yet: make one in the plan form and save it")
+    text = plan_text_with_decisions(saved.text, plan_entries(project))
+    with tempfile.TemporaryDirectory(prefix="metareview-plan-") as folder:
+        workspace_plan(text, Path(folder))
+    table = extraction_csv(project)
+    return start_run(
+        project, actor=actor, plan_text=text, extraction_csv=table, rob_csv=rob_csv(project)
+    )
+
+
+class _Progress:
+    """The runner's progress callback, noted in the store at most every PROGRESS_EVERY s."""
+
+    def __init__(self, project: Project, run_id: int):
+        self.project, self.run_id = project, run_id
+        self.last, self.stage = 0.0, ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if stage != self.stage or done == total or now - self.last >= PROGRESS_EVERY:
+            self.stage, self.last = stage, now
+            record_progress(self.project, self.run_id, stage, done, total)
+
+
+def execute(project: Project, run_id: int, *, jobs: int = 1) -> Run:
+    """Run the analysis of run ``run_id`` and keep what it wrote; a failure is kept as the
+    run's message (the plan's or the data's own error, or the exception's name)."""
+    inputs = run_inputs(project, run_id)
+    if inputs is None:
+        raise MetareviewError(f"no run {run_id} in this project")
+    links = study_links(project)
+    try:
+        with tempfile.TemporaryDirectory(prefix="metareview-run-") as name:
+            folder = Path(name)
+            (folder / "plan.toml").write_text(inputs.plan_text, encoding="utf-8")
+            (folder / DATA_FILE).write_text(inputs.extraction_csv, encoding="utf-8")
+            plan = workspace_plan(inputs.plan_text, folder)
+            progress = _Progress(project, run_id)
+            results = run_plan(plan, jobs=jobs, progress=progress)
+            out = folder / "output"
+            write_report(results, out, jobs=jobs, progress=progress, study_links=links)
+            files = {
+                path.relative_to(out).as_posix(): path.read_bytes()
+                for path in sorted(out.rglob("*"))
+                if path.is_file() and not path.name.startswith(".")
+            }
+        return finish_run(project, run_id, files)
+    except MetareviewError as err:
+        return fail_run(project, run_id, str(err))
+    except Exception as err:  # a defect must end the run, not leave it "running"
+        return fail_run(
+            project, run_id, f"the run failed ({type(err).__name__}: {err}); please report this"
+        )

@@ -1,0 +1,131 @@
+"""The analysis's runs in the project store, on SQLite and PostgreSQL: the plan's versions
+(append-only), one running run at a time across connections (as two processes would hold),
+a dead run's row given up after STALE_AFTER, files and inputs kept, and the comparison of two
+runs' inputs and numbers."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text, update
+
+from metareview.errors import RunInProgressError, StoreError
+from metareview.plan.run_compare import compare_runs, number_changes, table_changes
+from metareview.store.analysis_runs import (
+    STALE_AFTER,
+    current_plan,
+    fail_run,
+    finish_run,
+    record_progress,
+    run,
+    run_file,
+    run_inputs,
+    run_paths,
+    runs,
+    save_plan,
+    sha256_text,
+    start_run,
+)
+from metareview.store.analysis_schema import analysis_runs
+from metareview.store.project import Project
+from tests import stores
+
+store_url = stores.store_url
+
+
+def test_plan_versions_are_kept_and_never_changed(store_url):
+    with Project.open(store_url) as project:
+        assert current_plan(project) is None
+        save_plan(project, "title = 'a'", actor="lena")
+        second = save_plan(project, "title = 'b'", actor="lena")
+        assert current_plan(project) == second and second.sha256 == sha256_text("title = 'b'")
+        with pytest.raises(Exception, match="append-only"), project.engine.begin() as connection:
+            connection.execute(text("UPDATE analysis_plans SET text = 'x'"))
+
+
+def test_one_run_at_a_time_across_connections(store_url):
+    with Project.open(store_url) as one, Project.open(store_url) as two:
+        first = start_run(one, actor="lena", plan_text="p", extraction_csv="t", rob_csv="r")
+        assert first.rob_sha256 == sha256_text("r")
+        with pytest.raises(RunInProgressError, match="run 1, started by lena, is still running"):
+            start_run(two, actor="rita", plan_text="p", extraction_csv="t")
+        record_progress(one, first.id, "analyses", 3, 10)
+        assert run(two, first.id).done == 3
+        finish_run(one, first.id, {"results.json": b"{}", "report/index.html": b"<p>"})
+        second = start_run(two, actor="rita", plan_text="p2", extraction_csv="t2")
+        assert second.id == first.id + 1
+        assert run_paths(two, first.id) == ("report/index.html", "results.json")
+        assert run_file(two, first.id, "report/index.html") == b"<p>"
+        assert run_file(two, first.id, "nothing") is None
+        assert run_inputs(two, second.id).plan_text == "p2"
+        fail_run(two, second.id, "stopped")
+        with pytest.raises(StoreError, match="not running"):
+            record_progress(two, second.id, "figures", 1, 2)
+        assert [r.status for r in runs(one)] == ["failed", "done"]
+
+
+def test_many_threads_start_one_run(store_url):
+    with Project.open(store_url) as project:
+        started, refused = [], []
+
+        def attempt(who: str) -> None:
+            with Project.open(store_url) as own:  # a connection of its own, as a process has
+                try:
+                    started.append(start_run(own, actor=who, plan_text="", extraction_csv=""))
+                except RunInProgressError:
+                    refused.append(who)
+
+        threads = [threading.Thread(target=attempt, args=(f"r{i}",)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(started) == 1 and len(refused) == 3
+        assert [r.status for r in runs(project)] == ["running"]
+
+
+def test_a_dead_runs_row_is_given_up(store_url):
+    with Project.open(store_url) as project:
+        dead = start_run(project, actor="lena", plan_text="", extraction_csv="")
+        long_ago = datetime.now(UTC) - STALE_AFTER * 2
+        with project.engine.begin() as connection:
+            connection.execute(update(analysis_runs).values(heartbeat_at=long_ago))
+        fresh = start_run(project, actor="rita", plan_text="", extraction_csv="")
+        assert run(project, dead.id).status == "failed"
+        assert "abandoned" in run(project, dead.id).message
+        assert run(project, fresh.id).status == "running"
+
+
+def _results(estimate: float, k: int = 3) -> dict:
+    return {
+        "analyses": [
+            {
+                "spec": {"id": "dep/post", "title": "Depression, Post-test"},
+                "status": "ok",
+                "model": "random",
+                "result": {
+                    "k": k,
+                    "random": {"estimate": estimate, "ci_lower": -1.0, "ci_upper": 1.0},
+                    "heterogeneity": {"tau2": 0.0, "i2": 0.0},
+                },
+            }
+        ]
+    }
+
+
+def test_a_comparison_names_the_cells_keys_and_numbers_that_changed():
+    before = "study,outcome,time,mean_arm1,n_arm1\nLee,dep,post,5.1,40\nNg,dep,post,4.8,35\n"
+    after = "study,outcome,time,mean_arm1,n_arm1\nLee,dep,post,5.8,40\nOde,dep,post,5.0,50\n"
+    changes = {(c.row[0], c.column, c.before, c.after) for c in table_changes(before, after)}
+    assert ("Lee", "mean_arm1", "5.1", "5.8") in changes
+    assert ("Ng", "n_arm1", "35", None) in changes and ("Ode", "mean_arm1", None, "5.0") in changes
+    comparison = compare_runs(
+        _results(0.2), _results(0.3), ('[settings]\nmeasure = "SMD"', before, ""),
+        ('[settings]\nmeasure = "MD"', after, "Result,Study,D1\ndep,Lee,Low\n"),
+    )  # fmt: skip
+    assert [(n.name, n.before, n.after) for n in comparison.numbers] == [("estimate", 0.2, 0.3)]
+    assert [p.key for p in comparison.plan] == ["settings.measure"]
+    assert [(c.row, c.column) for c in comparison.rob] == [(("dep", "Lee"), "D1")]
+    assert number_changes(_results(0.2), _results(0.2)) == []

@@ -1,0 +1,194 @@
+"""The analysis in the workspace over HTTP: the plan (form and TOML editor, messages at the
+field, nothing typed lost), runs (lead only, one at a time even across processes, kept with
+their inputs' hashes and files), the served report's policy, the comparison of two runs, the
+link from a study to its extraction cells, and the served ``results.json`` equal to
+``metareview run`` on the exported table."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+import pytest
+
+from metareview.cli import main
+from metareview.store.analysis_runs import fail_run, run, runs, start_run
+from metareview.store.extraction import agree
+from metareview.store.extraction_export import write_agreed
+from metareview.web.run_pages import REPORT_POLICY
+from tests import stores
+from tests.analysis_review import DIFFERING, extract
+from tests.web_client import make_project, workspace
+
+store_url = stores.store_url  # the fixture, once per backend
+
+
+@pytest.fixture
+def project(store_url):
+    with make_project(store_url) as opened:
+        extract(opened)
+        yield opened
+
+
+def _form(page_text: str, **changes) -> dict:
+    """The plan form's fields as the page shows them (the common settings), with changes."""
+    values = {
+        "title": "Exercise for depression",
+        "preset": "metafor",
+        "measure": "SMD",
+        "method": "REML",
+        "ci_method": "",
+        "model": "random",
+        "outcomes": "",
+        "windows": "Post-test = post",
+        "subgroups": "",
+        "sensitivity": ["leave_one_out"],
+        "small_study": ["egger"],
+        "grade": "1",
+        "grade_design": "RCT",
+        "grade_mid": "",
+        "plan": _textarea(page_text),
+    }
+    return values | changes
+
+
+def _textarea(html: str) -> str:
+    import html as html_module
+    import re
+
+    match = re.search(r'<textarea name="plan" rows="24"[^>]*>(.*?)</textarea>', html, re.S)
+    assert match
+    return html_module.unescape(match.group(1))
+
+
+def _wait(browser, run_id: int) -> str:
+    for _ in range(1200):
+        fragment = browser.get(f"/analysis/runs/{run_id}/progress").text
+        if "hx-trigger" not in fragment:
+            return fragment
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} did not end")
+
+
+def _numbers(value, path=""):
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key not in ("file", "cache_key", "metareview_version"):
+                out |= _numbers(item, f"{path}/{key}")
+        return out
+    if isinstance(value, list):
+        out = {}
+        for index, item in enumerate(value):
+            out |= _numbers(item, f"{path}/{index}")
+        return out
+    return {path: value}
+
+
+def _assert_same_numbers(a: dict, b: dict) -> None:
+    left, right = _numbers(a), _numbers(b)
+    assert left.keys() == right.keys()
+    for key, value in left.items():
+        other = right[key]
+        if isinstance(value, float) and isinstance(other, float):
+            assert math.isclose(value, other, rel_tol=1e-12, abs_tol=1e-12) or (
+                math.isnan(value) and math.isnan(other)
+            ), key
+        else:
+            assert value == other, key
+
+
+def test_the_plan_form_saves_and_keeps_what_was_typed_on_error(project):
+    with workspace(project) as browser:
+        lena = browser("lena")
+        page = lena.get("/analysis")
+        assert page.status_code == 200
+        assert "[data]" in _textarea(page.text)  # metareview init's plan for the agreed table
+        bad = lena.post("/analysis/plan", _form(page.text, grade_mid="-1", windows="= post"))
+        assert bad.status_code == 400
+        assert (
+            "expected a number" in bad.text or "exclusiveMinimum" in bad.text or "> 0" in bad.text
+        )
+        assert "a line has no name" in bad.text  # at the windows field
+        assert 'value="Exercise for depression"' in bad.text  # the title typed is kept
+        assert "= post</textarea>" in bad.text
+        saved = lena.post("/analysis/plan", _form(page.text))
+        assert saved.status_code == 200 and "Plan saved." in saved.text
+        text = _textarea(saved.text)
+        assert 'title = "Exercise for depression"' in text and 'method = "REML"' in text
+        broken = text.replace('method = "REML"', 'method = "REMLX"')
+        refused = lena.post("/analysis/plan/toml", {"plan": broken})
+        assert refused.status_code == 400
+        assert "key &#39;settings.method&#39;" in refused.text or "settings.method" in refused.text
+        assert "REMLX" in _textarea(refused.text)  # the editor keeps what was typed
+
+
+def test_viewers_read_and_only_the_lead_plans_and_runs(project):
+    with workspace(project) as browser:
+        vic = browser("vic")
+        assert vic.get("/analysis").status_code == 200
+        assert 'id="run-analysis"' not in vic.get("/analysis").text
+        for url in ("/analysis/run", "/analysis/plan", "/analysis/plan/toml"):
+            assert vic.post(url, {"plan": "title = 'x'"}).status_code == 403
+            assert browser("rita").post(url, {"plan": "title = 'x'"}).status_code == 403
+        lena = browser("lena")
+        assert lena.post("/analysis/run", csrf=False).status_code == 403  # CSRF
+        assert lena.get("/analysis/runs/1").status_code == 404
+        assert lena.get("/analysis/runs/x/files/results.json").status_code == 404
+        assert lena.get("/analysis/studies/99").status_code == 404
+        assert browser("otto").get("/analysis").status_code == 404  # no role in the review
+
+
+def test_runs_are_kept_compared_and_equal_metareview_run(project, tmp_path):
+    with workspace(project) as browser:
+        lena, vic = browser("lena"), browser("vic")
+        page = lena.get("/analysis")
+        assert lena.post("/analysis/plan", _form(page.text)).status_code == 200
+        # another process's run holds the review: a second run is refused with a message
+        other = start_run(project, actor="ravi", plan_text="", extraction_csv="")
+        refused = lena.post("/analysis/run")
+        assert refused.status_code == 409 and "is still running" in refused.text
+        fail_run(project, other.id, "stopped by the test")
+
+        assert lena.post("/analysis/run").status_code == 303
+        first = runs(project)[0].id
+        assert "is done" in _wait(vic, first), run(project, first)
+        # a run is kept with its inputs' hashes and files; a viewer reads it
+        page = vic.get(f"/analysis/runs/{first}")
+        assert page.status_code == 200 and run(project, first).extraction_sha256 in page.text
+        report = vic.get(f"/analysis/runs/{first}/files/report/index.html")
+        assert report.status_code == 200
+        assert report.headers["content-security-policy"] == REPORT_POLICY
+        assert "script-src 'none'" in REPORT_POLICY and "<script" not in report.text
+        assert 'href="/analysis/studies/1"' in report.text  # the forest plot's study link
+        cells = vic.get("/analysis/studies/1")
+        assert cells.status_code == 200
+        assert "rita: 5.1" in cells.text and "ravi: 5.8" in cells.text
+        assert "5.1 by rita, ravi" in cells.text
+        served = json.loads(vic.get(f"/analysis/runs/{first}/files/results.json").text)
+
+        # the exported table through `metareview run` gives the same numbers
+        write_agreed(project, tmp_path / "extraction.csv")
+        plan_text = lena.get("/analysis").text
+        (tmp_path / "plan.toml").write_text(_textarea(plan_text), encoding="utf-8")
+        with pytest.raises(SystemExit) as ended:
+            main(["run", str(tmp_path / "plan.toml"), "-o", str(tmp_path / "out"), "-q", "-j", "1"])
+        assert ended.value.code == 0
+        expected = json.loads((tmp_path / "out" / "results.json").read_text())
+        _assert_same_numbers(served, expected)
+
+        # one value changed, run again: two runs, and the comparison names both
+        agree(project, 1, DIFFERING, 5.8, actor="lena", agreed_by=["lena"])
+        assert lena.post("/analysis/run").status_code == 303
+        second = runs(project)[0].id
+        assert second != first and "is done" in _wait(lena, second)
+        assert len(runs(project)) == 3  # the refused-by-test run, and the two
+        compared = vic.get(f"/analysis/compare?before={first}&after={second}")
+        assert compared.status_code == 200
+        inputs = compared.text.split('id="changed-numbers"')[0]
+        assert "Lee, 2020" in inputs and "mean_arm1" in inputs
+        assert "5.1" in inputs and "5.8" in inputs
+        numbers = compared.text.split('id="changed-numbers"')[1]
+        assert "estimate" in numbers and "ci_lower" in numbers
+        assert vic.get(f"/analysis/runs/{first}/files/report/index.html").status_code == 200

@@ -130,24 +130,33 @@ class LogState:
         self._missing: frozenset[int] = frozenset()
 
     def refresh(self, connection: Connection) -> tuple[Event, ...]:
-        """Read and fold in the events appended since the last refresh; returns them."""
+        """Read and fold in the events appended since the last refresh; returns those this
+        call folded in. The database is read without the lock, so that the reads of several
+        threads overlap; the fold holds it and skips what another thread folded meanwhile
+        (the events read always continue the log: they are all those after an id)."""
+        after = self.last_id
+        query = select(events).where(events.c.id > after).order_by(events.c.id)
+        rows = connection.execute(query).mappings().all()
+        if not rows:
+            return ()
+        read = [(row["id"], row["hash"], event_from_row(row)) for row in rows]
+        listing = None
+        if after == 0 or any(e.kind == EventKind.IMPORT for _, _, e in read):
+            query = select(records.c.id, imports.c.source_kind).join(imports)
+            listing = connection.execute(query.order_by(records.c.id)).all()
         with self.lock:
-            query = select(events).where(events.c.id > self.last_id).order_by(events.c.id)
-            rows = connection.execute(query).mappings().all()
-            new = tuple(event_from_row(row) for row in rows)
-            if not new:
-                return new
-            self.last_hash = rows[-1]["hash"]
-            if any(e.kind == EventKind.IMPORT for e in new) or not self.events:
-                self._read_records(connection)
+            fresh = [item for item in read if item[0] > self.last_id]
+            if not fresh:
+                return ()
+            new = tuple(e for _, _, e in fresh)
+            if listing is not None and (
+                not self.events or any(e.kind == EventKind.IMPORT for e in new)
+            ):
+                self.record_ids = tuple(r for r, _ in listing)
+                self.other_methods = frozenset(r for r, kind in listing if kind in OTHER_METHODS)
+            self.last_hash = fresh[-1][1]
             self._fold(new)
             return new
-
-    def _read_records(self, connection: Connection) -> None:
-        query = select(records.c.id, imports.c.source_kind).join(imports).order_by(records.c.id)
-        rows = connection.execute(query).all()
-        self.record_ids = tuple(r for r, _ in rows)
-        self.other_methods = frozenset(r for r, kind in rows if kind in OTHER_METHODS)
 
     def _fold(self, new: tuple[Event, ...]) -> None:
         self.events.extend(new)

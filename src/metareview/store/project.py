@@ -303,10 +303,10 @@ class Project:
         """As :meth:`append_checked`, but ``plan`` receives the up-to-date :class:`LogState`
         (its folded votes and pools), so a check need not fold the whole log again."""
         with self._write() as connection:
+            self._log.refresh(connection)  # under the write lock: nothing can come after it
             with self._log.lock:
-                self._log.refresh(connection)
                 new = plan(self._log)
-                last_hash = self._log.last_hash  # the log's last, read under the write lock
+                last_hash = self._log.last_hash  # the log's last event
             return self._insert(connection, new, datetime.now(UTC), last_hash or GENESIS)
 
     def log(self) -> LogState:

@@ -39,8 +39,9 @@ EXAMPLE = REPO / "examples" / "peer-support"
 
 def example_project(url: str):
     """The example review, extracted twice and agreed, in a new store at ``url``."""
-    from metareview.store.extraction import agree, compare
     from tests.test_extraction_roundtrip import _entered
+
+    from metareview.store.extraction import agree, compare
 
     project = _entered(url)
     [difference] = compare(project, 2).differences
@@ -110,7 +111,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
 
-    import metareview.plan.runner  # noqa: F401  (imported as a running server has them)
+    import metareview.plan.runner
     import metareview.report.build  # noqa: F401
     from metareview.store.analysis_runs import run_file, save_plan
     from metareview.store.extraction_export import write_agreed

@@ -19,8 +19,16 @@ from metareview.store.extraction_export import write_agreed
 from tests import stores
 from tests.analysis_review import extract
 from tests.browser_analysis_steps import follow_study_link, make_plan, open_report, run_analysis
-from tests.browser_rob_steps import ALL_LOW, agree_item, assess_rob2, override, set_rob_settings
-from tests.browser_rob_steps import answer_rob2, open_assessment, submit_assessment
+from tests.browser_rob_steps import (
+    ALL_LOW,
+    agree_item,
+    answer_rob2,
+    assess_rob2,
+    open_assessment,
+    override,
+    set_rob_settings,
+    submit_assessment,
+)
 from tests.test_web_analysis import _assert_same_numbers
 from tests.test_web_browser import _person, _shot, chromium  # noqa: F401  (a fixture)
 from tests.web_client import make_project
@@ -53,7 +61,9 @@ def _rob(base: str, lena, rita, ravi) -> None:
 def test_from_extraction_to_the_report_in_the_browser(store_url, chromium, tmp_path):  # noqa: F811
     errors: list[str] = []
     with make_project(store_url) as project, live_server(project) as base:
-        extract(project)  # (to be driven through the extraction pages: tests/browser_extraction_steps.py)
+        extract(
+            project
+        )  # (to be driven through the extraction pages: tests/browser_extraction_steps.py)
         lena = _person(chromium, base, "lena", errors)
         rita = _person(chromium, base, "rita", errors)
         ravi = _person(chromium, base, "ravi", errors)

@@ -7,15 +7,17 @@ default (``elas_u4``) runs in its own environment through ``asreview_runner.py -
 (``python -m venv /work/asreview-venv && /work/asreview-venv/bin/pip install asreview``).
 Rounds alternate between the two so a change in the machine's load hits both; the medians
 of all repeats are compared. Wall-clock (``perf_counter``) on both sides, as ASReview's
-runner measures it; our CPU time (``process_time``) is printed too.
+runner measures it; our CPU time (``process_time``, all threads) and the load average are
+printed too.
 
-    python benchmarks/retrain_benchmark.py [--asreview PYTHON] [--rounds 3] [--repeats 15]
+    python benchmarks/retrain_benchmark.py [--asreview PYTHON|none] [--rounds 3] [--repeats 15]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -63,13 +65,18 @@ def measure(
                 ranker.rank(labels)
                 ours.append(time.perf_counter() - wall)
                 ours_cpu.append(time.process_time() - cpu)
+            if python == "none":  # ours only (no ASReview environment)
+                continue
             command = [python, str(HERE / "asreview_runner.py"), "--time", handle.name]
             run = subprocess.run(
                 [*command, str(repeats)], capture_output=True, text=True, check=True
             )
             answer = json.loads(run.stdout)
             theirs.extend(answer["seconds"][1:])  # its first repeat warms up
+    if not theirs:
+        theirs, answer = [float("nan")], {"version": "not run"}
     return {
+        "load_average": os.getloadavg(),
         "records": records,
         "labelled": labelled,
         "repeats": (len(ours), len(theirs)),
@@ -86,13 +93,19 @@ def report(speed: dict) -> str:
         f"of {speed['repeats'][0]} / {speed['repeats'][1]} repeats in alternating rounds:\n"
         f"  ours {speed['ours_ms']:.1f} ms wall ({speed['ours_cpu_ms']:.1f} ms CPU), "
         f"ASReview {speed['asreview']} default {speed['asreview_ms']:.1f} ms wall\n"
-        f"  ratio ours/ASReview {speed['ours_ms'] / speed['asreview_ms']:.2f}"
+        f"  ratio ours/ASReview {speed['ours_ms'] / speed['asreview_ms']:.2f}\n"
+        f"  load average (1, 5, 15 min) at the end: "
+        + ", ".join(f"{v:.2f}" for v in speed["load_average"])
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--asreview", default="/work/asreview-venv/bin/python")
+    parser.add_argument(
+        "--asreview",
+        default="/work/asreview-venv/bin/python",
+        help="ASReview's environment's python, or 'none' to time ours only",
+    )
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--labelled", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)

@@ -1,6 +1,7 @@
-"""Risk-of-bias steps in the workspace for browser tests (Playwright's sync API), written to be
-composed: the lead's settings, one assessor's RoB 2 form (answers, overrides with their
-justification, submission), consensus on a differing item, and the figures and export.
+"""Risk-of-bias and GRADE steps in the workspace for browser tests (Playwright's sync API),
+written to be composed: the lead's settings, one assessor's RoB 2 form (answers, overrides with
+their justification, submission), consensus on a differing item, the figures and export, and a
+GRADE decision with its reason.
 
 Every step waits for what the page shows after it (a proposal, a message, a swap), never for
 a time; no step evaluates script in the page (the workspace's CSP forbids ``eval``).
@@ -155,3 +156,18 @@ def figures_shown(page, base: str, result: str) -> list[str]:
         box = images.nth(i).bounding_box()
         assert box and box["width"] > 100 and box["height"] > 30, box
     return [images.nth(i).get_attribute("src") for i in range(images.count())]
+
+
+def record_grade_decision(
+    page, base: str, outcome: str | None, domain: str, levels: int, reason: str
+) -> None:
+    """On the GRADE page, record the reviewers' rating of ``domain`` for ``outcome`` (``None``:
+    every outcome) with its reason; waits until the outcome's table shows it."""
+    page.goto(f"{base}/grade")
+    form = page.locator("form.grade-decide")
+    form.locator("select[name=outcome]").select_option(outcome or "")
+    form.locator("select[name=domain]").select_option(domain)
+    form.locator("select[name=levels]").select_option(str(levels))
+    form.locator("textarea[name=reason]").fill(reason)
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(f".grade-domains td:has-text({reason!r})")

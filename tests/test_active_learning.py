@@ -151,3 +151,29 @@ def test_statistical_stop_equals_the_brute_force_definition(seed):
     labels = (rng.random(50) < np.linspace(0.6, 0.0, 50)).astype(int)
     for target in (0.8, 0.95):
         assert statistical_stop(labels, target, 0.05) == brute_force_stop(labels, target, 0.05)
+
+
+@pytest.mark.parametrize("threaded_from", [2, 10_000])
+def test_a_linear_model_scores_as_if_fitted_on_every_column(monkeypatch, threaded_from):
+    """The fit on the labelled rows' columns, and the product without single-record terms
+    (in two halves on threads, or one), give the scores of the model fitted and applied on
+    the full matrix: labelled records and terms found in one record alone included."""
+    from sklearn.svm import LinearSVC
+
+    from metareview.records import active_learning
+
+    monkeypatch.setattr(active_learning, "THREADED_FROM", threaded_from)
+    texts = [*TEXTS, "unique words only here", "exercise once", "depression alone here"]
+    labels = {0: 1, 2: 0, 6: 0, 4: 1}
+    ranker = Ranker(texts, seed=0)
+    assert len(ranker._scoring) == (2 if threaded_from == 2 else 1)
+    index = np.array(list(labels))
+    y = np.array(list(labels.values()))
+    full = LinearSVC(C=0.1, random_state=0).fit(
+        ranker.matrix[index], y, sample_weight=balanced_weights(y, 1.0)
+    )
+    expected = full.decision_function(ranker.matrix)
+    np.testing.assert_allclose(ranker.scores(labels), expected, atol=1e-5)
+    unlabelled = np.setdiff1d(np.arange(len(texts)), index)
+    order = unlabelled[np.argsort(-expected[unlabelled], kind="stable")]
+    assert ranker.rank(labels).tolist() == order.tolist()

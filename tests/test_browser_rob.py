@@ -1,4 +1,4 @@
-"""RoB 2 in headless Chromium (Playwright): the lead sets two assessors, who assess three studies
+"""RoB 2 and GRADE in headless Chromium (Playwright): the lead sets two assessors, who assess three studies
 independently; one overrides a proposal (refused until the justification is written) and the
 consensus keeps it; the figures appear and the robvis export is the store's.
 
@@ -25,11 +25,13 @@ from tests.browser_rob_steps import (
     open_assessment,
     override,
     proposal_of,
+    record_grade_decision,
     set_rob_settings,
     submit_assessment,
 )
 from tests.conftest import REPO
 from tests.test_web_browser import _person, _shot, chromium  # noqa: F401  (a fixture)
+from tests.test_web_grade import agreed_review
 from tests.web_client import make_project
 from tests.web_server import live_server
 
@@ -108,3 +110,16 @@ def test_rob2_for_three_studies_with_one_override(store_url, chromium):  # noqa:
     assert refused == ["rita: Failed to load resource: the server responded with a status of 409 "
                        "(Conflict)"] and len(errors) == 1  # fmt: skip
     assert (REPO / "docs" / "img" / "rob-overview.png").exists()
+
+
+def test_a_grade_decision_with_its_reason(store_url, chromium):  # noqa: F811
+    errors: list[str] = []
+    with make_project(store_url) as project, live_server(project) as base:
+        agreed_review(project)
+        rita = _person(chromium, base, "rita", errors)
+        why = "all trials recruited students, the question is about patients"
+        record_grade_decision(rita, base, "stress, post", "indirectness", -1, why)
+        row = rita.locator(".grade-domains tr", has_text="indirectness")
+        assert "reviewers' decision" in row.inner_text()
+        _shot(rita, "grade.png")
+    assert errors == []

@@ -23,6 +23,7 @@ from metareview.scale.jobs import (
     multiverse_chunks,
     pool_many_parquet,
     simulate_many,
+    write_pool_many_parquet,
 )
 from metareview.stats.batch import pool_many
 from metareview.stats.gosh import gosh
@@ -98,14 +99,51 @@ def test_pool_many_parquet_streams_to_the_same_fits(client, dataset):
     _close(remote, whole)
 
 
-def test_pool_many_parquet_refuses_groups_that_are_not_contiguous(tmp_path):
+def test_written_parquet_holds_the_same_fits(client, dataset, tmp_path):
+    frame, path = dataset
+    whole = pool_many(frame, by="review", method="REML", test="knha")
+    for backend_of in (lambda: open_backend(None), lambda: open_backend(client)):
+        output = tmp_path / "fits.parquet"
+        with backend_of() as backend:
+            count = write_pool_many_parquet(
+                path, output, "review", backend, method="REML", test="knha", batch_rows=53
+            )
+        written = pd.read_parquet(output)
+        assert count == len(whole) and written["review"].tolist() == whole.index.tolist()
+        _close(written.set_index("review"), whole)
+
+
+@pytest.mark.parametrize(
+    ("labels", "batch_rows", "repeated"),
+    [
+        (["a", "a", "b", "a"], 2, "a"),  # within what one batch holds
+        (["a", "a", "b", "b", "c", "a"], 2, "a"),  # in a later batch: found by its hash
+        ([3, 3, 1, 2, 2, 1, 5], 3, 1),  # numbers too
+    ],
+)
+def test_pool_many_parquet_refuses_groups_that_are_not_contiguous(
+    tmp_path, labels, batch_rows, repeated
+):
     path = tmp_path / "mixed.parquet"
-    pd.DataFrame({"review": ["a", "a", "b", "a"], "yi": [0.1, 0.2, 0.3, 0.4],
-                  "vi": [0.01] * 4}).to_parquet(path)  # fmt: skip
-    with pytest.raises(InputError, match="review = 'a' are not contiguous"):
-        pool_many_parquet(path, "review", batch_rows=2)
+    n = len(labels)
+    pd.DataFrame({"review": labels, "yi": np.linspace(0.1, 0.4, n), "vi": [0.01] * n}).to_parquet(
+        path
+    )
+    with pytest.raises(InputError, match=f"review = {repeated!r} are not contiguous"):
+        pool_many_parquet(path, "review", batch_rows=batch_rows)
+    with pytest.raises(InputError, match=f"review = {repeated!r} are not contiguous"):
+        write_pool_many_parquet(path, tmp_path / "out.parquet", "review", batch_rows=batch_rows)
+
+
+def test_pool_many_parquet_refuses_unreadable_and_empty_datasets(tmp_path):
     with pytest.raises(InputError, match="not a readable Parquet file"):
         pool_many_parquet(tmp_path / "missing.parquet", "review")
+    empty = tmp_path / "empty.parquet"
+    pd.DataFrame({"review": pd.Series([], dtype=str), "yi": [], "vi": []}).to_parquet(empty)
+    with pytest.raises(InputError, match="no rows to pool"):
+        pool_many_parquet(empty, "review")
+    with pytest.raises(InputError, match="no rows to pool"):
+        write_pool_many_parquet(empty, tmp_path / "out.parquet", "review")
 
 
 def _jobs() -> list[SimulationJob]:

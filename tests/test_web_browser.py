@@ -25,11 +25,13 @@ from tests import stores
 from tests.conftest import REPO
 from tests.pdfs import pdf_bytes
 from tests.test_web_cli import run
-from tests.web_client import PASSWORD, make_project
-from tests.web_server import CHROMIUM, live_server
+from tests.web_client import make_project
+from tests.web_server import chromium, live_server, sign_in
 
 pytestmark = pytest.mark.browser
 store_url = stores.store_url  # the fixture, once per backend
+chromium = chromium  # the fixture
+_person = sign_in  # (the name test_browser_rob and test_browser_analysis import)
 IMAGES = REPO / "docs" / "img"
 
 PAYLOADS = {
@@ -47,30 +49,6 @@ def _ris() -> str:
     entry = ["TY  - JOUR"] + [f"{tag}  - {value}" for tag, value in PAYLOADS.items()]
     plain = ["TY  - JOUR", "TI  - A plain trial of exercise", "PY  - 2020", "ER  - "]
     return "\n".join([*entry, "PY  - 2021", "ER  - ", "", *plain]) + "\n"
-
-
-@pytest.fixture
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**CHROMIUM)
-        yield browser
-        browser.close()
-
-
-def _person(chromium, base: str, name: str, errors: list[str]):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(f"{name}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(f"{name}: {exc}"))
-    page.on("dialog", lambda d: errors.append(f"{name}: dialog {d.message}"))
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard")
-    return page
 
 
 def _shot(page, name: str) -> None:
@@ -96,7 +74,7 @@ def test_hostile_records_and_notes_show_as_text_and_never_run(store_url, chromiu
     export.write_text(_ris())
     errors: list[str] = []
     with make_project(store_url, n_records=0) as project, live_server(project) as base:
-        lena = _person(chromium, base, "lena", errors)
+        lena = sign_in(chromium, base, "lena", errors)
         lena.goto(f"{base}/settings")
         lena.fill("textarea[name=include]", "exercise\ndepression")
         lena.fill("textarea[name=exclude]", "onerror\n<script>")
@@ -107,7 +85,7 @@ def test_hostile_records_and_notes_show_as_text_and_never_run(store_url, chromiu
         lena.wait_for_selector("table.import-result")
         assert "2" in lena.inner_text("table.import-result tbody td:nth-child(4)")
         _shot(lena, "workspace-import.png")
-        pages = {name: _person(chromium, base, name, errors) for name in ("rita", "ravi", "tess")}
+        pages = {name: sign_in(chromium, base, name, errors) for name in ("rita", "ravi", "tess")}
         for name, decision in (("rita", "i"), ("ravi", "e")):
             page = pages[name]
             page.goto(f"{base}/screen?stage=ta&record=1")
@@ -169,7 +147,7 @@ def test_two_reviewers_screen_200_synergy_records_at_once_and_a_third_resolves(
             "ravi": lambda r: "i" if label[r] or r % 23 == 0 else "e",
         }
         with live_server(project) as base:
-            pages = {name: _person(chromium, base, name, errors) for name in rules}
+            pages = {name: sign_in(chromium, base, name, errors) for name in rules}
             for page in pages.values():
                 page.goto(f"{base}/screen?stage=ta")
             pages["rita"].keyboard.press("?")
@@ -207,7 +185,7 @@ def test_two_reviewers_screen_200_synergy_records_at_once_and_a_third_resolves(
             conflicts = [c.record_id for c in state.conflicts()]
             expected = [r for r in ids if rules["rita"](r) != rules["ravi"](r)]
             assert conflicts == expected and conflicts
-            tess = _person(chromium, base, "tess", errors)
+            tess = sign_in(chromium, base, "tess", errors)
             tess.goto(f"{base}/conflicts?stage=ta")
             _shot(tess, "workspace-conflicts.png")
             for record_id in conflicts:
@@ -215,7 +193,7 @@ def test_two_reviewers_screen_200_synergy_records_at_once_and_a_third_resolves(
                 decision = "include" if label[record_id] else "exclude"
                 tess.click(f"form.resolve button[value={decision}]")
                 tess.wait_for_url(f"{base}/conflicts?stage=ta")
-            lena = _person(chromium, base, "lena", errors)
+            lena = sign_in(chromium, base, "lena", errors)
             ft_ids = _full_text_stage(chromium, base, pages, lena, project, tmp_path)
             lena.goto(f"{base}/dashboard")
             _shot(lena, "workspace-dashboard.png")

@@ -25,7 +25,7 @@ from metareview.store.extraction import (
     values_for,
 )
 from metareview.store.review import vote
-from metareview.web.extraction_form import row_code
+from metareview.web.extraction_form import anchor, row_code
 from tests import stores
 from tests.test_records_cli import run
 from tests.web_client import make_project, workspace
@@ -158,6 +158,13 @@ def test_every_value_is_checked_on_entry_and_nothing_entered_is_lost(project):
             assert answer.status_code == 200 and shown(message) in answer.text, name
             assert f'value="{text}"' in answer.text or f"selected>{text}" in answer.text
             assert Cell(name, row=ROW) not in values_for(project, number, "rita")
+        # another data group shows its fields, and keeps showing those that hold a value
+        row = quote(row_code(ROW), safe="")
+        switched = rita.get(f"/extraction/{number}/fields?row={row}&group=events").text
+        assert "<code>event_arm1</code>" in switched and 'value="10.2"' in switched
+        assert "<code>sd_change_arm1</code>" not in switched
+        assert "<h3>Arm 3</h3>" in rita.get(f"/extraction/{number}?arms=3").text
+        assert "<h3>Arm 3</h3>" not in rita.get(f"/extraction/{number}").text
         icc = type_in(rita, number, Cell("icc"), "1.5")
         assert shown("got '1.5', expected an ICC between 0 and 1") in icc.text
         # across the row: events above their total, shown beside the field
@@ -166,6 +173,16 @@ def test_every_value_is_checked_on_entry_and_nothing_entered_is_lost(project):
         answer = type_in(rita, number, Cell("event_arm1", row=events), "30")
         assert shown("got '30', expected at most totaln_arm1 (20)") in answer.text
         assert values_for(project, number, "rita")[Cell("event_arm1", row=events)] == 30
+        # typed the other way round, the message goes beside the events all the same (htmx
+        # swaps it in out of band, leaving the field being typed in alone)
+        answer = type_in(rita, number, Cell("totaln_arm1", row=events), "25")
+        beside = f'<span class="row-msg" id="r{anchor(Cell("event_arm1", row=events).code)}" hx-swap-oob="true">'
+        assert (
+            beside + shown("got '30', expected at most totaln_arm1 (25)") + "</span>" in answer.text
+        )
+        answer = type_in(rita, number, Cell("totaln_arm1", row=events), "40")
+        assert beside + "</span>" in answer.text
+        type_in(rita, number, Cell("totaln_arm1", row=events), "20")
         # a whole section saved without scripts: the good values are saved, the bad one stays
         sd1, sd2, mean2 = (Cell(n, row=ROW) for n in ("sd_arm1", "sd_arm2", "mean_arm2"))
         page = rita.post(
@@ -191,6 +208,11 @@ def test_every_value_is_checked_on_entry_and_nothing_entered_is_lost(project):
         hope = RowKey(1, 2, "hope", "post")
         assert values_for(project, number, "rita")[Cell("yi", row=hope)] == 0.3
         assert 'value="-1"' in page.text and 'value="0.3"' in page.text
+        # "Remove the row" empties every cell of it, whatever the fields showed
+        shown_row = {Cell("yi", row=hope).code: "0.3", Cell("vi", row=hope).code: "-1"}
+        removed = rita.post(f"/extraction/{number}/save", {**shown_row, "remove": "1"})
+        assert removed.status_code == 303
+        assert not any(c.row == hope for c in values_for(project, number, "rita"))
         only_bad = {**new, "outcome": "anxiety", "v:yi": "", "v:vi": "zero"}
         page = rita.post(f"/extraction/{number}/rows", only_bad)
         assert page.status_code == 400 and 'value="zero"' in page.text

@@ -21,12 +21,11 @@ from metareview.store.rob_assessment import (
 )
 from metareview.web.app import routes
 from tests import stores
+from tests.browser_rob_steps import ALL_LOW as LOW
 from tests.web_client import make_project, workspace
 
 store_url = stores.store_url  # the fixture, once per backend
 
-LOW = {"1.1": "Y", "1.2": "Y", "1.3": "N", "2.1": "N", "2.2": "N", "2.6": "Y", "3.1": "Y",
-       "4.1": "N", "4.2": "N", "4.3": "N", "5.1": "Y", "5.2": "N", "5.3": "N"}  # fmt: skip
 SECRET = "RITA-ONLY 30% lost in one arm"
 RESULT = "depressive symptoms"
 

@@ -8,10 +8,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 import uvicorn
 
 from metareview.store.project import Project
 from metareview.web import create_app
+from tests.web_client import PASSWORD
 
 CHROMIUM = {
     "executable_path": "/usr/bin/chromium",
@@ -43,3 +45,30 @@ def live_server(project: Project) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@pytest.fixture
+def chromium():
+    """Headless Chromium (Debian's), for one test."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**CHROMIUM)
+        yield browser
+        browser.close()
+
+
+def sign_in(chromium, base: str, name: str, errors: list[str]):
+    """A page of a new browser context signed in as ``name``; console errors, page errors
+    and dialogs are collected in ``errors``."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(f"{name}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"{name}: {exc}"))
+    page.on("dialog", lambda d: errors.append(f"{name}: dialog {d.message}"))
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/dashboard")
+    return page

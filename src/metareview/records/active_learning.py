@@ -9,7 +9,11 @@ a retrain fits the classifier on the labelled rows and scores every record (a sp
 matrix-vector product), so a retrain + rank of 10,000 records takes milliseconds
 (``benchmarks/retrain_benchmark.py`` measures it). A linear model is fitted on only the
 feature columns its labelled rows use (the others would get weight 0 anyway) and scores the
-records with one single-precision product, without scikit-learn's checks on the full matrix.
+records with one single-precision product, without scikit-learn's checks on the full matrix;
+the product leaves out the terms only one record has (their weight can be non-zero only
+when that record is labelled, and a labelled record is not ranked; its score is computed
+from its own row), and runs in two halves on two threads for large projects (the product
+releases the GIL).
 
 Models are pluggable: any object with ``fit(X, y, sample_weight=...)`` and
 ``decision_function(X)`` or ``predict_proba(X)`` can be given as ``classifier``, and any
@@ -25,16 +29,23 @@ Models are pluggable: any object with ``fit(X, y, sample_weight=...)`` and
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import sklearn
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.svm import LinearSVC
+
+#: Records from which a linear model's scoring product is split over two threads.
+THREADED_FROM = 4000
+_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="metareview-rank")
 
 
 def tfidf_features() -> TfidfVectorizer:
@@ -130,7 +141,14 @@ class Ranker:
             self.matrix = sparse.csr_matrix(self.model.features().fit_transform(list(texts)))
         except ValueError:  # no term tells the records apart (all alike, or no words at all):
             self.matrix = sparse.csr_matrix((self.n, 1))  # every record ranks alike, in order
-        self._scoring = self.matrix.astype(np.float32) if self.model.linear else None
+        self._scoring: list[sparse.csr_matrix] = []
+        if self.model.linear:
+            shared = np.bincount(self.matrix.indices, minlength=self.matrix.shape[1]) > 1
+            self._shared = np.flatnonzero(shared)
+            scoring = self.matrix[:, self._shared].astype(np.float32)
+            halves = 2 if self.n >= THREADED_FROM else 1
+            bounds = np.linspace(0, self.n, halves + 1).astype(int)
+            self._scoring = [scoring[a:b] for a, b in itertools.pairwise(bounds)]
 
     def scores(self, labels: Mapping[int, int]) -> np.ndarray:
         """Relevance scores of every record, from a classifier trained on ``labels``
@@ -142,29 +160,44 @@ class Ranker:
         classifier = self.model.classifier(self.seed)
         weights = balanced_weights(y, self.model.balance)
         rows = self.matrix[index]
-        if self._scoring is not None:
-            return self._linear_scores(classifier, rows, y, weights)
+        if self._scoring:
+            return self._linear_scores(classifier, rows, index, y, weights)
         classifier.fit(rows, y, sample_weight=weights)
         if hasattr(classifier, "decision_function"):
             return np.asarray(classifier.decision_function(self.matrix))
         return np.asarray(classifier.predict_proba(self.matrix))[:, 1]
 
     def _linear_scores(
-        self, classifier: Any, rows: sparse.csr_matrix, y: np.ndarray, weights: Any
+        self,
+        classifier: Any,
+        rows: sparse.csr_matrix,
+        index: np.ndarray,
+        y: np.ndarray,
+        weights: Any,
     ) -> np.ndarray:
         """Fit on the columns ``rows`` use (renumbered 0…k−1), then score every record with
-        the weights put back in place (0 elsewhere): the same model, a smaller problem."""
+        the weights put back in place (0 elsewhere): the same model, a smaller problem. The
+        product over all records leaves out the columns of a single record (weight 0 unless
+        that record is labelled); labelled records are scored on their own rows."""
         used = np.zeros(self.matrix.shape[1], dtype=bool)
         used[rows.indices] = True
         used[0] = True  # at least one column, should the labelled rows have no terms at all
-        renumber = (np.cumsum(used) - 1).astype(rows.indices.dtype)
+        renumber = np.cumsum(used, dtype=rows.indices.dtype) - 1
         compact = sparse.csr_matrix(
             (rows.data, renumber[rows.indices], rows.indptr), shape=(rows.shape[0], used.sum())
         )
-        classifier.fit(compact, y, sample_weight=weights)
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            classifier.fit(compact, y, sample_weight=weights)
         coef = np.zeros(self.matrix.shape[1], dtype=np.float32)
         coef[used] = np.ravel(classifier.coef_)
-        return (self._scoring @ coef).astype(float) + float(np.ravel(classifier.intercept_)[0])
+        shared = coef[self._shared]
+        if len(self._scoring) > 1:
+            parts = list(_THREADS.map(lambda block: block @ shared, self._scoring))
+        else:
+            parts = [self._scoring[0] @ shared]
+        scores = np.concatenate(parts).astype(float)
+        scores[index] = compact @ np.ravel(classifier.coef_).astype(np.float32)
+        return scores + float(np.ravel(classifier.intercept_)[0])
 
     def rank(self, labels: Mapping[int, int]) -> np.ndarray:
         """Unlabelled record indices, most relevant first ("max" query); ties by index."""

@@ -60,6 +60,12 @@ def _choices(effects: pd.DataFrame, factors: Factors) -> tuple[str, ...]:
     return ("studies", "effects", *factors.filters, "model", "method", "ci_method")
 
 
+# rows read at once: a batch's working memory grows with it (≈ 130 MiB above the imported
+# libraries at 250,000 rows, ≈ 25,000 analyses; ≈ 280 MiB at 1,000,000, benchmarks/README.md),
+# and a chunk of 25,000 analyses keeps the scheduling overhead on Dask well under 1 %
+BATCH_ROWS = 250_000
+
+
 def pool_many_parquet(
     path: str | Path,
     by: str,
@@ -67,18 +73,88 @@ def pool_many_parquet(
     *,
     yi: str = "yi",
     vi: str = "vi",
-    batch_rows: int = 1_000_000,
+    batch_rows: int = BATCH_ROWS,
     **options: Any,
 ) -> pd.DataFrame:
     """:func:`~metareview.stats.batch.pool_many` over a Parquet dataset, read in batches of
     ``batch_rows`` rows so memory stays bounded: the rows of one meta-analysis (``by``) must
     be contiguous (e.g. sorted by ``by``); a group that appears again after another is an
     error naming it. ``options`` go to ``pool_many`` (``method``, ``test``, ``preset`` …).
+    The result (one row per meta-analysis, indexed by ``by``) is held once: each batch's
+    columns are kept as arrays and joined column by column at the end. For results larger
+    than memory, :func:`write_pool_many_parquet` writes them to a file batch by batch.
     """
+    index: list[pd.Index] = []
+    columns: dict[str, list[np.ndarray]] = {}
+    for part in _pooled(Path(path), by, backend, yi, vi, batch_rows, options):
+        index.append(part.index)
+        for column in part.columns:  # copies, so that the part's block is freed with it
+            columns.setdefault(column, []).append(part[column].to_numpy(copy=True))
+    if not index:
+        raise InputError(f"{path}: the dataset has no rows to pool")
+    joined = {}
+    for column in list(columns):
+        joined[column] = np.concatenate(columns.pop(column))
+    return pd.DataFrame(joined, index=index[0].append(index[1:]), copy=False)
+
+
+def write_pool_many_parquet(
+    path: str | Path,
+    output: str | Path,
+    by: str,
+    backend: Any = None,
+    *,
+    yi: str = "yi",
+    vi: str = "vi",
+    batch_rows: int = BATCH_ROWS,
+    **options: Any,
+) -> int:
+    """:func:`pool_many_parquet` with its results written to the Parquet file ``output``
+    batch by batch (``by`` as the first column, then ``pool_many``'s), never held whole, so
+    memory stays flat however many meta-analyses the dataset holds. Returns their number.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({"review": ["a", "a", "b", "b"], "yi": [0.1, 0.5, 0.2, 0.3],
+    ...               "vi": [0.02, 0.03, 0.05, 0.04]}).to_parquet(folder / "in.parquet")
+    >>> write_pool_many_parquet(folder / "in.parquet", folder / "out.parquet", "review",
+    ...                         method="DL", batch_rows=3)
+    2
+    >>> pd.read_parquet(folder / "out.parquet")["review"].tolist()
+    ['a', 'b']
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer, written = None, 0
+    try:
+        for part in _pooled(Path(path), by, backend, yi, vi, batch_rows, options):
+            table = pa.Table.from_pandas(part.reset_index(), preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(output, table.schema)
+            writer.write_table(table.cast(writer.schema))
+            written += len(part)
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        raise InputError(f"{path}: the dataset has no rows to pool")
+    return written
+
+
+def _pooled(
+    path: Path,
+    by: str,
+    backend: Any,
+    yi: str,
+    vi: str,
+    batch_rows: int,
+    options: dict[str, Any],
+) -> Iterator[pd.DataFrame]:
+    """``pool_many``'s result for each batch of whole groups, in the dataset's order."""
     backend = backend or LocalBackend()
-    chunks = _group_batches(Path(path), by, [by, yi, vi], batch_rows)
-    parts = backend.map(_pool_part, chunks, by=by, yi=yi, vi=vi, **options)
-    return pd.concat(list(parts))
+    chunks = _group_batches(path, by, [by, yi, vi], batch_rows)
+    return backend.map(_pool_part, chunks, by=by, yi=yi, vi=vi, **options)
 
 
 def _pool_part(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
@@ -92,14 +168,14 @@ def _group_batches(
 
     if batch_rows < 1:
         raise InputError(f"batch_rows must be at least 1; got {batch_rows}")
-    try:
-        reader = pq.ParquetFile(path)
+    try:  # pre_buffer (pyarrow's default) would buffer every row group of the file at once
+        reader = pq.ParquetFile(path, pre_buffer=False)
     except (OSError, ValueError) as error:
         raise InputError(f"{path}: not a readable Parquet file ({error})") from None
     missing = [c for c in columns if c not in reader.schema_arrow.names]
     if missing:
         raise InputError(f"{path}: column(s) not in the dataset: {', '.join(missing)}")
-    seen: set[Any] = set()
+    seen = _SeenGroups(path, by)
     carry: pd.DataFrame | None = None
     for batch in reader.iter_batches(batch_size=batch_rows, columns=columns):
         frame = batch.to_pandas()
@@ -110,25 +186,63 @@ def _group_batches(
         carry = frame[frame[by] == last]
         if len(carry) and (carry.index[0] != len(complete)):
             raise InputError(
-                f"{path}: the rows of {by} = {last!r} are not contiguous; sort by {by}"
+                f"{path}: the rows of {by} = {_plain(last)!r} are not contiguous; sort by {by}"
             )
         if len(complete):
-            yield _check_contiguous(complete, by, seen, path)
+            yield seen.check(complete)
     if carry is not None and len(carry):
-        yield _check_contiguous(carry, by, seen, path)
+        yield seen.check(carry)
 
 
-def _check_contiguous(frame: pd.DataFrame, by: str, seen: set, path: Path) -> pd.DataFrame:
-    starts = frame[by].ne(frame[by].shift())
-    starting = frame.loc[starts, by]
-    groups = starting.tolist()
-    again = [g for g in groups if g in seen] or starting[starting.duplicated()].tolist()
-    if again:
-        raise InputError(
-            f"{path}: the rows of {by} = {again[0]!r} are not contiguous; sort by {by}"
-        )
-    seen.update(groups)
-    return frame
+def _plain(label: Any) -> Any:
+    """A group label as Python writes it (3, not np.int64(3))."""
+    return label.item() if isinstance(label, np.generic) else label
+
+
+class _SeenGroups:
+    """The groups of the batches read so far, to refuse one that appears again, kept as
+    sorted 64-bit hashes (8 bytes a group; a set of the labels themselves grows by ~70 bytes
+    a group). A hash met again is confirmed against the file's earlier rows first, so a hash
+    collision is never taken for a repeated group."""
+
+    def __init__(self, path: Path, by: str):
+        self.path, self.by = path, by
+        self.hashes = np.empty(0, dtype=np.uint64)
+        self.rows = 0  # rows of the file before the frame being checked
+
+    def check(self, frame: pd.DataFrame) -> pd.DataFrame:
+        labels = frame[self.by]
+        starting = labels[labels.ne(labels.shift())]
+        again = starting[starting.duplicated()].tolist() or self._earlier(starting)
+        if again:
+            raise InputError(
+                f"{self.path}: the rows of {self.by} = {_plain(again[0])!r} are not contiguous; "
+                f"sort by {self.by}"
+            )
+        new = np.unique(pd.util.hash_pandas_object(starting, index=False).to_numpy())
+        self.hashes = np.insert(self.hashes, np.searchsorted(self.hashes, new), new)
+        self.rows += len(frame)
+        return frame
+
+    def _earlier(self, starting: pd.Series) -> list[Any]:
+        """The groups of ``starting`` that the rows before this frame hold."""
+        import pyarrow.parquet as pq
+
+        hashes = pd.util.hash_pandas_object(starting, index=False).to_numpy()
+        place = np.searchsorted(self.hashes, hashes).clip(max=max(len(self.hashes) - 1, 0))
+        if not len(self.hashes) or not (self.hashes[place] == hashes).any():
+            return []
+        candidates = starting[self.hashes[place] == hashes]
+        found: set[Any] = set()
+        done = 0
+        reader = pq.ParquetFile(self.path, pre_buffer=False)
+        for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=[self.by]):
+            labels = batch.to_pandas()[self.by].iloc[: max(self.rows - done, 0)]
+            found.update(labels[labels.isin(candidates)].tolist())
+            done += batch.num_rows
+            if done >= self.rows:
+                break
+        return [label for label in candidates if label in found]
 
 
 @dataclasses.dataclass(frozen=True)

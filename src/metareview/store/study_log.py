@@ -48,6 +48,7 @@ class StudyEventKind(StrEnum):
     ROB_VALUE = "rob_value"  #: an assessor's risk-of-bias answer, override or setting (cell)
     ROB_SUBMIT = "rob_submit"  #: an assessor submitted a study's assessment of one result
     ROB_CONSENSUS = "rob_consensus"  #: an agreed risk-of-bias item (data: agreed_by, note)
+    GRADE_DECISION = "grade_decision"  #: a GRADE domain rating (cell, value: levels, reason)
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,7 @@ def test_a_linear_model_scores_as_if_fitted_on_every_column(monkeypatch, threade
     from metareview.records import active_learning
 
     monkeypatch.setattr(active_learning, "THREADED_FROM", threaded_from)
-    texts = TEXTS + ["unique words only here", "exercise once", "depression alone here"]
+    texts = [*TEXTS, "unique words only here", "exercise once", "depression alone here"]
     labels = {0: 1, 2: 0, 6: 0, 4: 1}
     ranker = Ranker(texts, seed=0)
     assert len(ranker._scoring) == (2 if threaded_from == 2 else 1)

@@ -23,7 +23,24 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "metareview"
 #: serialisation (``to_dict``/``from_dict`` and helpers named below) and the data rows of
 #: the user's table (``record.input``: columns named by the user) and ``DataFrame.attrs``
 #: (how ``compute_effects`` passes its checks on; not a result).
-CONVERTED = ("plan/rules.py", "plan/results.py", "plan/runner.py", "report/forest_data.py")
+CONVERTED = (
+    "plan/rules.py",
+    "plan/results.py",
+    "plan/runner.py",
+    "report/forest_data.py",
+    "report/figures.py",
+    "report/build.py",
+    "report/tables.py",
+    "report/small_study_table.py",
+    "report/numbers.py",
+    "report/methods_text.py",
+    "report/html.py",
+)
+#: Reads left on purpose, with why: the multiverse record is typed by its own issue.
+LEFT = {
+    "report/figures.py": ["multiverse.summary['fitted']"],
+    "report/html.py": ["results.data['file']"],  # the data file's name (not a result)
+}
 SERIALISERS = {"to_dict", "from_dict", "pack_rows", "unpack_rows", "headline_result"}
 DATA_ROWS = {"row", "rows", "arms", "item", "frame", "effects", "entry", "d"}
 
@@ -108,7 +125,7 @@ def _string_key_reads(path: Path) -> list[str]:
                 (isinstance(target, ast.Name) and target.id in DATA_ROWS)
                 or (isinstance(target, ast.Attribute) and target.attr == "attrs")
             ):
-                found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+                found.append(ast.unparse(node))
         for child in ast.iter_child_nodes(node):
             visit(child, function)
 
@@ -118,4 +135,4 @@ def _string_key_reads(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("module", CONVERTED)
 def test_converted_readers_read_attributes_not_string_keys(module):
-    assert _string_key_reads(PACKAGE / module) == []
+    assert _string_key_reads(PACKAGE / module) == LEFT.get(module, [])

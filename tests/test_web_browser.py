@@ -31,6 +31,7 @@ from tests.web_server import chromium, live_server, sign_in
 pytestmark = pytest.mark.browser
 store_url = stores.store_url  # the fixture, once per backend
 chromium = chromium  # the fixture
+_person = sign_in  # (the name test_browser_rob and test_browser_analysis import)
 IMAGES = REPO / "docs" / "img"
 
 PAYLOADS = {

@@ -12,6 +12,8 @@ every outcome.
 
 from __future__ import annotations
 
+import json
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -158,6 +160,17 @@ def assess_review(results: ReviewResults) -> tuple[GradeAssessment, ...]:
     )
 
 
+def _checked(decisions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    entries = []
+    for index, entry in enumerate(decisions, 1):
+        try:
+            GradeDecision(entry["domain"], entry["levels"], entry["footnote"])
+        except (KeyError, ValueError) as err:
+            raise PlanError(f"GRADE decision {index} ({dict(entry)}): {err}") from None
+        entries.append(dict(entry))
+    return entries
+
+
 def with_decisions(plan: Plan, decisions: Sequence[Mapping[str, Any]]) -> Plan:
     """``plan`` with reviewers' decisions (``[[grade.decision]]`` entries: ``domain``,
     ``levels``, ``footnote``, optional ``outcome``) added after its own; where both rate the
@@ -171,13 +184,71 @@ def with_decisions(plan: Plan, decisions: Sequence[Mapping[str, Any]]) -> Plan:
     >>> [d.levels for _, d in GradeConfig.from_plan(with_decisions(plan, added).to_dict()).decisions]
     [0, -1]
     """
-    entries = []
-    for index, entry in enumerate(decisions, 1):
-        try:
-            GradeDecision(entry["domain"], entry["levels"], entry["footnote"])
-        except (KeyError, ValueError) as err:
-            raise PlanError(f"GRADE decision {index} ({dict(entry)}): {err}") from None
-        entries.append(dict(entry))
     section = dict(plan.document.get("grade", {}))
-    section["decision"] = [*section.get("decision", []), *entries]
+    section["decision"] = [*section.get("decision", []), *_checked(decisions)]
     return replace(plan, document={**plan.document, "grade": section})
+
+
+#: The line that opens the decisions :func:`plan_text_with_decisions` appends to a plan's text.
+DECISIONS_MARKER = "# GRADE decisions recorded in the workspace (added at each run)"
+
+
+def plan_text_with_decisions(text: str, decisions: Sequence[Mapping[str, Any]]) -> str:
+    r"""A plan's TOML ``text`` with the decisions appended as ``[[grade.decision]]`` tables
+    after :data:`DECISIONS_MARKER` (any block appended before is replaced, so the text a run
+    keeps shows exactly the decisions it rated with; no decisions: the plan's own text).
+
+    >>> text = 'title = "T"\n[data]\nfile = "x.csv"\n'
+    >>> added = plan_text_with_decisions(text, [
+    ...     {"outcome": "Pain", "domain": "indirectness", "levels": -1, "footnote": 'adults "only"'}])
+    >>> print(added[len(text):])
+    <BLANKLINE>
+    # GRADE decisions recorded in the workspace (added at each run)
+    [[grade.decision]]
+    outcome = "Pain"
+    domain = "indirectness"
+    levels = -1
+    footnote = "adults \"only\""
+    <BLANKLINE>
+    >>> plan_text_with_decisions(added, []) == text
+    True
+    """
+    own = text.split("\n" + DECISIONS_MARKER + "\n", 1)[0]
+    entries = _checked(decisions)
+    if not entries:
+        return own
+    lines = ["", DECISIONS_MARKER]
+    for entry in entries:
+        lines.append("[[grade.decision]]")
+        for key in ("outcome", "domain", "levels", "footnote"):
+            if key in entry:
+                lines.append(f"{key} = {json.dumps(entry[key], ensure_ascii=False)}")
+    added = own.rstrip("\n") + "\n" + "\n".join(lines) + "\n"
+    try:
+        tomllib.loads(added)
+    except tomllib.TOMLDecodeError as err:
+        raise PlanError(
+            f"the workspace's GRADE decisions cannot be added to the plan ({err}): write the "
+            "plan's own decisions as [[grade.decision]] tables, not an inline array"
+        ) from None
+    return added
+
+
+def assess_run(
+    results: ReviewResults, plan_text: str, decisions: Sequence[Mapping[str, Any]]
+) -> tuple[tuple[GradeAssessment, ...], tuple[str, ...]]:
+    """GRADE of a stored run as the next run of the same plan would rate it: the plan's own
+    decisions (from ``plan_text``, without any block a run appended), then ``decisions``;
+    those naming no analysis the run rated are left out (the caller names them). Returns the
+    assessments and the names a decision may target (analysis titles, then categories).
+    """
+    document = tomllib.loads(plan_text_with_decisions(plan_text, []))
+    own = document.get("grade", {}).get("decision", [])
+    config = GradeConfig.from_plan(results.plan)
+    records = graded_records(results, config) if config.enabled else []
+    names = tuple(
+        dict.fromkeys([r.spec["title"] for r in records] + [r.spec["group"] for r in records])
+    )
+    wanted = [d for d in _checked(decisions) if d.get("outcome") in (None, *names)]
+    section = {**results.plan.get("grade", {}), "decision": [*own, *wanted]}
+    return assess_review(replace(results, plan={**results.plan, "grade": section})), names

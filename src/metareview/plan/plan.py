@@ -163,6 +163,10 @@ class Plan:
     prisma_counts: Path | None = None
     rob_tool: str = "RoB 2"  # the tool named in the risk-of-bias figures
     rob_domain_names: tuple[str, ...] = ()  # () : RoB 2's names for five domains, else the columns
+    # ``[report]``: the formats every figure is written in (the SVG the report embeds first)
+    # and the resolution of PNG figures
+    figure_formats: tuple[str, ...] = ("svg",)
+    dpi: int = 300
 
     @property
     def drop_incomplete(self) -> bool:
@@ -294,6 +298,7 @@ def _build(document: dict[str, Any], source: str, base_dir: Path, lines: dict[st
         for index, a in enumerate(document.get("analysis", []), start=1)
     )
     min_k = MinK(**document.get("min_k", {}))
+    report = document.get("report", {})
     return Plan(
         source=source,
         base_dir=base_dir,
@@ -317,6 +322,8 @@ def _build(document: dict[str, Any], source: str, base_dir: Path, lines: dict[st
         document=document,
         lines=lines,
         prisma_counts=base_dir / document["prisma"]["counts"] if "prisma" in document else None,
+        figure_formats=tuple(dict.fromkeys(("svg", *report.get("figure_formats", ("svg",))))),
+        dpi=report.get("dpi", 300),
     )
 
 

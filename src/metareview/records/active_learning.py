@@ -29,6 +29,7 @@ Models are pluggable: any object with ``fit(X, y, sample_weight=...)`` and
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,7 +42,6 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.svm import LinearSVC
-
 
 #: Records from which a linear model's scoring product is split over two threads.
 THREADED_FROM = 4000
@@ -148,7 +148,7 @@ class Ranker:
             scoring = self.matrix[:, self._shared].astype(np.float32)
             halves = 2 if self.n >= THREADED_FROM else 1
             bounds = np.linspace(0, self.n, halves + 1).astype(int)
-            self._scoring = [scoring[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+            self._scoring = [scoring[a:b] for a, b in itertools.pairwise(bounds)]
 
     def scores(self, labels: Mapping[int, int]) -> np.ndarray:
         """Relevance scores of every record, from a classifier trained on ``labels``

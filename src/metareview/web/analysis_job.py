@@ -2,7 +2,9 @@
 existing runner and report in the background, the files it wrote kept with the run.
 
 :func:`start_analysis` checks the plan (with the plan's own messages), takes the agreed
-extraction table and the agreed risk-of-bias table from the project, and records the run's
+extraction table and the agreed risk-of-bias table from the project, appends the reviewers'
+GRADE decisions to the plan's text (:func:`~metareview.plan.grade_review.plan_text_with_decisions`,
+so the run rates with them and keeps them among its inputs), and records the run's
 start — refused while another run of the review runs, in any process
 (:func:`~metareview.store.analysis_runs.start_run`). :func:`execute` then does what
 ``metareview run`` does on the same plan and table, in a folder of its own: the agreed table
@@ -20,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from metareview.errors import MetareviewError, PlanError
+from metareview.plan.grade_review import plan_text_with_decisions
 from metareview.plan.plan import Plan, parse_plan
 from metareview.plan.runner import run_plan
 from metareview.report.build import write_report
@@ -34,6 +37,7 @@ from metareview.store.analysis_runs import (
     start_run,
 )
 from metareview.store.extraction import studies
+from metareview.store.grade_decisions import plan_entries
 from metareview.store.project import Project
 
 DATA_FILE = "extraction.csv"
@@ -57,11 +61,12 @@ def start_analysis(project: Project, *, actor: str) -> Run:
     saved = current_plan(project)
     if saved is None:
         raise PlanError("the review has no plan yet: make one in the plan form and save it")
+    text = plan_text_with_decisions(saved.text, plan_entries(project))
     with tempfile.TemporaryDirectory(prefix="metareview-plan-") as folder:
-        workspace_plan(saved.text, Path(folder))
+        workspace_plan(text, Path(folder))
     table = extraction_csv(project)
     return start_run(
-        project, actor=actor, plan_text=saved.text, extraction_csv=table, rob_csv=rob_csv(project)
+        project, actor=actor, plan_text=text, extraction_csv=table, rob_csv=rob_csv(project)
     )
 
 

@@ -393,6 +393,11 @@ class FitResult(Node):
     mantel_haenszel_random: FitResult | None = None
 
     @property
+    def ci_level(self) -> float:
+        """The level of the CIs (0.95 when the document does not say)."""
+        return 0.95 if self.level is None else float(self.level)
+
+    @property
     def mantel_haenszel_model(self) -> bool:
         """Whether this is RevMan's "M-H, Random" model (:meth:`headline`)."""
         return self.model == "MH-random"

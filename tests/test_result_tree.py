@@ -27,6 +27,7 @@ CONVERTED = (
     "plan/rules.py",
     "plan/results.py",
     "plan/runner.py",
+    "plan/robustness.py",
     "report/forest_data.py",
     "report/figures.py",
     "report/build.py",

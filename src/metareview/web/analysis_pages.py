@@ -202,5 +202,5 @@ def start(call: Call) -> Response:
         return _page(call, message=str(err), status=409)
     except (PlanError, ExtractionError, StoreError) as err:
         return _page(call, message=f"The run was not started: {err}", status=400)
-    call.workspace.analysis.submit(execute, project, started.id)
+    call.workspace.analysis.submit(execute, project, started.id, jobs=call.workspace.analysis_jobs)
     return RedirectResponse("/analysis", status_code=303)

@@ -145,11 +145,12 @@ async def _error(request: Request, exc: Exception) -> Response:
     return workspace.templates.TemplateResponse(request, "message.html", values, status_code=status)
 
 
-def create_app(project: Project) -> Starlette:
-    """The workspace serving ``project`` (closed when the application shuts down)."""
+def create_app(project: Project, *, analysis_jobs: int = 1) -> Starlette:
+    """The workspace serving ``project`` (closed when the application shuts down);
+    ``analysis_jobs``: worker processes of an analysis run."""
     from metareview.web.security import SecurityHeaders
 
-    workspace = Workspace(project)
+    workspace = Workspace(project, analysis_jobs=analysis_jobs)
 
     @asynccontextmanager
     async def lifespan(app: Starlette):

@@ -36,8 +36,9 @@ def doi_url(doi: str) -> str:
 class Rankings:
     """Per reviewer and stage, the latest active-learning order (computed in the background)."""
 
-    def __init__(self, project: Project):
+    def __init__(self, project: Project, *, analysis_jobs: int = 1):
         self.project = project
+        self.analysis_jobs = analysis_jobs  # worker processes of an analysis run
         self._orders: dict[tuple[str, str], tuple[int, ...]] = {}
         self._rankers: dict[str, tuple[tuple[int, ...], Any]] = {}
         self._pending: set[tuple[str, str]] = set()
@@ -84,8 +85,9 @@ class Rankings:
 class Workspace:
     """Everything the routes share: the open project, the templates, the rankings."""
 
-    def __init__(self, project: Project):
+    def __init__(self, project: Project, *, analysis_jobs: int = 1):
         self.project = project
+        self.analysis_jobs = analysis_jobs  # worker processes of an analysis run
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.filters["highlight"] = highlight
         self.templates.env.filters["doi_url"] = doi_url

@@ -152,8 +152,8 @@ def with_key(node: Node, key: str, value: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class Model(Node):
-    """A pooled model (``fixed`` or ``random``); the prediction interval is random's."""
+class Estimate(Node):
+    """An estimate with its SE, CI and test (``df``: a t test's)."""
 
     estimate: float | None = None
     se: float | None = None
@@ -162,6 +162,12 @@ class Model(Node):
     statistic: float | None = None
     df: float | None = None
     pvalue: float | None = None
+
+
+@dataclass(frozen=True)
+class Model(Estimate):
+    """A pooled model (``fixed`` or ``random``); the prediction interval is random's."""
+
     pi_lower: float | None = None
     pi_upper: float | None = None
 
@@ -279,15 +285,12 @@ class Egger(Node):
 
 
 @dataclass(frozen=True)
-class TrimAndFill(Node):
+class TrimAndFill(Estimate):
+    """Trim-and-fill: the studies imputed (``k0`` on ``side``) and the adjusted estimate."""
+
     k0: int | None = None
     side: str | None = None
     estimator: str | None = None
-    estimate: float | None = None
-    se: float | None = None
-    ci_lower: float | None = None
-    ci_upper: float | None = None
-    pvalue: float | None = None
     filled_yi: tuple[float, ...] | None = None
     filled_vi: tuple[float, ...] | None = None
 
@@ -356,23 +359,17 @@ class MultilevelI2(Node):
 
 
 @dataclass(frozen=True)
-class RobustTest(Node):
+class RobustTest(Estimate):
     """Cluster-robust inference on a multilevel model's estimate (CR1/CR2, HTZ …)."""
 
     method: str | None = None
-    se: float | None = None
-    df: float | None = None
-    ci_lower: float | None = None
-    ci_upper: float | None = None
-    pvalue: float | None = None
-    statistic: float | None = None
     coefficients: Any = None
     vcov: Any = None
     wald: Any = None
 
 
 @dataclass(frozen=True)
-class Multilevel(Node):
+class Multilevel(Model):
     """A three-level or CHE model of the analysis's effects (``metareview.stats.multilevel``)."""
 
     NESTED: ClassVar[Mapping[str, type[Node]]] = {"i2": MultilevelI2, "robust": RobustTest}
@@ -383,15 +380,6 @@ class Multilevel(Node):
     level: float | None = None
     rho: float | None = None
     smooth_vi: bool | None = None
-    estimate: float | None = None
-    se: float | None = None
-    ci_lower: float | None = None
-    ci_upper: float | None = None
-    statistic: float | None = None
-    df: float | None = None
-    pvalue: float | None = None
-    pi_lower: float | None = None
-    pi_upper: float | None = None
     sigma2: tuple[float, ...] | None = None  # (between, within)
     sigma2_ci: tuple[Any, ...] | None = None
     sigma2_at_boundary: tuple[bool, ...] | None = None

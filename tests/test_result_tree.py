@@ -28,6 +28,7 @@ CONVERTED = (
     "plan/results.py",
     "plan/runner.py",
     "plan/robustness.py",
+    "plan/models.py",
     "report/forest_data.py",
     "report/figures.py",
     "report/build.py",

@@ -141,3 +141,15 @@ def test_after_a_run_the_proposal_is_the_runs_and_the_next_run_rates_with_the_de
         )
         report = lena.get(f"/analysis/runs/{second}/files/report/index.html").text
         assert why in report  # the summary-of-findings footnote
+
+
+def test_reviewers_can_rate_up_with_a_reason(project):
+    with workspace(project) as browser:
+        rita = browser("rita")
+        up = {"outcome": OUTCOME, "domain": "large effect", "levels": "1", "reason": "SMD > 0.8"}
+        assert rita.post("/grade/decide", up).status_code == 303
+        page = rita.get("/grade").text
+        assert "+1 (rate up)" in page and "SMD &gt; 0.8" in page
+        wrong = dict(up, domain="imprecision")
+        refused = rita.post("/grade/decide", wrong)
+        assert refused.status_code == 409 and "levels must be 0, -1 or -2" in refused.text

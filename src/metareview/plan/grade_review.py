@@ -68,18 +68,19 @@ class GradeConfig:
 def graded_records(results: ReviewResults, config: GradeConfig) -> list[AnalysisRecord]:
     """The analyses rated: main analyses that were run (and specific outcomes if asked)."""
     roles = ("main", "specific") if config.specific_outcomes else ("main",)
-    return [r for r in results.analyses if r.ok and r.spec["role"] in roles]
+    return [r for r in results.analyses if r.ok and r.tree.spec.role in roles]
 
 
 def evidence_from_record(
     record: AnalysisRecord, *, rob_column: str, design: str = "RCT"
 ) -> OutcomeEvidence:
     """The GRADE inputs of one analysis the runner stored (see the module docstring)."""
-    result = record.headline()  # RevMan's M-H, Random when the report shows it
-    measure = result.get("measure") or "SMD"
+    tree = record.tree
+    result = tree.fit  # RevMan's M-H, Random when the report shows it
+    measure = result.measure or "SMD"
     if measure not in MEASURE_FAMILY:
-        raise PlanError(f"{record.spec['title']}: GRADE cannot rate a {measure} analysis")
-    headline, random = result[record.model], result["random"]
+        raise PlanError(f"{tree.spec.title}: GRADE cannot rate a {measure} analysis")
+    headline, random = result.pooled(record.model), result.random
     rows = pd.DataFrame(record.input)
     rows.index = [
         entry["rows"][0] if entry.get("rows") else i for i, entry in enumerate(record.input)
@@ -87,34 +88,34 @@ def evidence_from_record(
     share = None
     if rob_column in rows.columns:
         overall = overall_rob_in(rows, rob_column, "the extraction table")
-        studies = [str(s["study"]) for s in result["studies"]]
-        share = high_risk_weight(studies, record.weights(), overall or {})
-    small = result.get("small_study") or {}
+        studies = [str(s.study) for s in result.studies]
+        share = high_risk_weight(studies, result.weights(record.model), overall or {})
+    small = result.small_study
     extra: dict[str, Any] = {}
-    if small.get("run"):
-        variant = get_preset(result["preset"]).egger_variant
-        egger = small.get("egger_rma" if variant == "rma" else "egger") or {}
-        extra["egger_p"] = egger.get("pvalue")
-        filled = small.get("trim_and_fill")
+    if small is not None and small.run:
+        variant = get_preset(result.preset).egger_variant
+        egger = small.egger_rma if variant == "rma" else small.egger
+        extra["egger_p"] = None if egger is None else egger.pvalue
+        filled = small.trim_and_fill
         if filled:
-            extra["trimfill_k0"] = filled["k0"]
-            extra["trimfill_ci"] = (filled["ci_lower"], filled["ci_upper"])
-    k = int(result["k"])
+            extra["trimfill_k0"] = filled.k0
+            extra["trimfill_ci"] = (filled.ci_lower, filled.ci_upper)
+    k = int(result.k)
     participants, incomplete = participants_count(rows)
     return OutcomeEvidence(
-        record.spec["title"],
+        tree.spec.title,
         measure,
         k=k,
         participants=participants,
         participants_incomplete=incomplete,
-        estimate=headline["estimate"],
-        ci_lower=headline["ci_lower"],
-        ci_upper=headline["ci_upper"],
-        i2=result["heterogeneity"]["i2"] if k > 1 else None,
-        pi_lower=random.get("pi_lower"),
-        pi_upper=random.get("pi_upper"),
+        estimate=headline.estimate,
+        ci_lower=headline.ci_lower,
+        ci_upper=headline.ci_upper,
+        i2=result.heterogeneity.i2 if k > 1 else None,
+        pi_lower=random.pi_lower,
+        pi_upper=random.pi_upper,
         high_risk_weight=share,
-        level=result.get("level", 0.95),
+        level=result.ci_level,
         control_risk=control_risk_in(rows),
         design=design,
         **extra,
@@ -123,7 +124,7 @@ def evidence_from_record(
 
 def _decisions_for(record: AnalysisRecord, config: GradeConfig) -> list[GradeDecision]:
     """The reviewer decisions that apply to ``record``, the most specific per domain."""
-    rank = {None: 0, record.spec["group"]: 1, record.spec["title"]: 2}
+    rank = {None: 0, record.tree.spec.group: 1, record.tree.spec.title: 2}
     chosen: dict[str, tuple[int, GradeDecision]] = {}
     for target, decision in config.decisions:
         if target not in rank:
@@ -141,9 +142,9 @@ def assess_review(results: ReviewResults) -> tuple[GradeAssessment, ...]:
     config = GradeConfig.from_plan(results.plan)
     if not config.enabled:
         return ()
-    rob_column = results.plan.get("rob", {}).get("column", "rob")
+    rob_column = results.typed_plan.rob_column
     records = graded_records(results, config)
-    names = {r.spec["group"] for r in records} | {r.spec["title"] for r in records}
+    names = {r.tree.spec.group for r in records} | {r.tree.spec.title for r in records}
     for index, (target, _) in enumerate(config.decisions, 1):
         if target is not None and target not in names:
             raise PlanError(
@@ -247,7 +248,7 @@ def assess_run(
     config = GradeConfig.from_plan(results.plan)
     records = graded_records(results, config) if config.enabled else []
     names = tuple(
-        dict.fromkeys([r.spec["title"] for r in records] + [r.spec["group"] for r in records])
+        dict.fromkeys([r.tree.spec.title for r in records] + [r.tree.spec.group for r in records])
     )
     wanted = [d for d in _checked(decisions) if d.get("outcome") in (None, *names)]
     section = {**results.plan.get("grade", {}), "decision": [*own, *wanted]}

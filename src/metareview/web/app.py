@@ -146,15 +146,20 @@ async def _error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    project: Project, *, ranking_process: bool = False, server_timing: bool = False
+    project: Project,
+    *,
+    analysis_jobs: int = 1,
+    ranking_process: bool = False,
+    server_timing: bool = False,
 ) -> Starlette:
-    """The workspace serving ``project`` (closed when the application shuts down); with
-    ``ranking_process``, active learning trains in a child process (as ``metareview serve``
-    does), not on a thread of this one; with ``server_timing``, responses say how long they
-    took (:mod:`metareview.web.timing`)."""
+    """The workspace serving ``project`` (closed when the application shuts down);
+    ``analysis_jobs``: worker processes of an analysis run; with ``ranking_process``, active
+    learning trains in a child process (as ``metareview serve`` does), not on a thread of this
+    one; with ``server_timing``, responses say how long they took
+    (:mod:`metareview.web.timing`)."""
     from metareview.web.security import SecurityHeaders
 
-    workspace = Workspace(project, ranking_process=ranking_process)
+    workspace = Workspace(project, analysis_jobs=analysis_jobs, ranking_process=ranking_process)
 
     @asynccontextmanager
     async def lifespan(app: Starlette):

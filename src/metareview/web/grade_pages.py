@@ -26,7 +26,7 @@ from metareview.plan.analysis import analysis_settings
 from metareview.plan.grade_review import assess_run
 from metareview.plan.grading import grade_table
 from metareview.plan.results import ReviewResults
-from metareview.rob.grade import DOMAINS
+from metareview.rob.grade import DOMAINS, UPGRADES
 from metareview.rob.sof import format_effect
 from metareview.stats.vocabulary import MEASURES
 from metareview.store.analysis_runs import run_file, run_inputs, runs
@@ -44,7 +44,8 @@ from metareview.store.grade_decisions import (
 )
 from metareview.web.security import MEMBERS, SCREENERS, Call, context, page
 
-LEVELS = {0: "no downgrade", -1: "−1 (serious)", -2: "−2 (very serious)"}
+LEVELS = {0: "no change", -1: "−1 (serious)", -2: "−2 (very serious)", 1: "+1 (rate up)",
+          2: "+2 (rate up)"}  # fmt: skip
 MAX_TEXT = 2000
 
 
@@ -119,7 +120,7 @@ def _page(call: Call, *, message: str = "", failed: bool = False, form=None) -> 
         standing=standing,
         stray=[d for d in standing if d.outcome is not None and d.outcome not in outcomes],
         history=decision_history(project)[::-1],
-        domains=DOMAINS,
+        domains=[*DOMAINS, *UPGRADES],
         levels=LEVELS,
         message=message,
         failed=failed,
@@ -143,8 +144,8 @@ def record_decision(call: Call) -> Response:
     form = {k: v[:MAX_TEXT] for k, v in call.form.items() if k != "csrf_token"}
     levels = form.get("levels", "")
     try:
-        if levels not in ("0", "-1", "-2"):
-            raise PlanError("choose the levels: 0, -1 or -2")
+        if levels not in ("0", "-1", "-2", "1", "2"):
+            raise PlanError("choose the levels: 0, -1 or -2 (or +1, +2 to rate up)")
         decide(
             call.workspace.project,
             form.get("outcome") or None,

@@ -38,8 +38,9 @@ class Workspace:
     """Everything the routes share: the open project, the templates, the rankings (trained
     in a child process with ``ranking_process``)."""
 
-    def __init__(self, project: Project, *, ranking_process: bool = False):
+    def __init__(self, project: Project, *, analysis_jobs: int = 1, ranking_process: bool = False):
         self.project = project
+        self.analysis_jobs = analysis_jobs  # worker processes of an analysis run
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.filters["highlight"] = highlight
         self.templates.env.filters["doi_url"] = doi_url

@@ -318,13 +318,14 @@ def main() -> None:
 
 
 def print_tables(table: pd.DataFrame, candidates: list[str]) -> None:
-    """Per metric, the mean over seeds per review and candidate, and the mean of reviews
-    (over the reviews every candidate ran on), with the seeds each cell averages."""
+    """Per metric, the mean over seeds per review and candidate ("—": not run), and the mean
+    over the reviews every candidate ran on, with the seeds each cell averages."""
     for metric in METRICS:
         wide = table.pivot_table(index="dataset", columns="candidate", values=metric)
         wide = wide[candidates]
         complete = wide.dropna()
-        wide.loc[f"mean of {len(complete)}"] = complete.mean()
+        if len(complete) > 1:  # a mean only over reviews every candidate ran on
+            wide.loc[f"mean of the {len(complete)} all ran on"] = complete.mean()
         print(f"\n{metric}\n" + markdown(wide))
     seeds = table.pivot_table(index="dataset", columns="candidate", values="seed", aggfunc="count")
     print("\nseeds per cell\n" + markdown(seeds[candidates].fillna(0), "{:.0f}"))

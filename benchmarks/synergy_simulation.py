@@ -67,13 +67,15 @@ def finish(process: subprocess.Popen, labels: np.ndarray, priors: list[int]) -> 
 
 
 def markdown(frame: pd.DataFrame, number: str = "{:.3f}") -> str:
-    """A DataFrame as a Markdown table, three decimals (or as ``number`` formats)."""
+    """A DataFrame as a Markdown table, three decimals (or as ``number`` formats), "—" for
+    a missing value."""
     lines = [
         "| " + " | ".join([frame.index.name or "", *frame.columns]) + " |",
         "|" + "---|" * (len(frame.columns) + 1),
     ]
     for label, row in frame.iterrows():
-        lines.append("| " + " | ".join([str(label), *(number.format(v) for v in row)]) + " |")
+        cells = ("—" if v != v else number.format(v) for v in row)  # NaN: not run
+        lines.append("| " + " | ".join([str(label), *cells]) + " |")
     return "\n".join(lines)
 
 

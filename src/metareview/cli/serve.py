@@ -47,7 +47,15 @@ def setup_link(project, base_url: str) -> str | None:
     help="Worker processes of an analysis run (as 'metareview run --jobs'; more helps only "
     "on idle cores).",
 )
-def serve(project: str | None, host: str, port: int, demo: bool, analysis_jobs: int) -> None:
+@click.option(
+    "--server-timing",
+    is_flag=True,
+    help="Add a Server-Timing header to every response: the time and processor time the "
+    "server spent on it (for benchmarks; see benchmarks/README.md).",
+)
+def serve(
+    project: str | None, host: str, port: int, demo: bool, analysis_jobs: int, server_timing: bool
+) -> None:
     """Start the team workspace on PROJECT (a project file, created if missing, or a
     PostgreSQL URL). The first start on a project with no accounts prints a one-time setup
     link that creates the lead's account."""
@@ -69,7 +77,7 @@ def serve(project: str | None, host: str, port: int, demo: bool, analysis_jobs: 
             echo("200 records of a SYNERGY review (Oud 2018, CC0). Sign in as:")
             for name, role, password in logins:
                 echo(f"    {role:<9} {name:<10} password {password}")
-            _run(opened, host, port, analysis_jobs)
+            _run(opened, host, port, analysis_jobs, server_timing)
         return
     opened = Project.open(project)
     link = setup_link(opened, base)
@@ -77,17 +85,21 @@ def serve(project: str | None, host: str, port: int, demo: bool, analysis_jobs: 
     if link:
         echo("No accounts yet. Open this link once to create the first (lead) account:")
         echo(f"    {link}")
-    _run(opened, host, port, analysis_jobs)
+    _run(opened, host, port, analysis_jobs, server_timing)
 
 
 def _leave(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def _run(project, host: str, port: int, analysis_jobs: int = 1) -> None:
+def _run(
+    project, host: str, port: int, analysis_jobs: int = 1, server_timing: bool = False
+) -> None:
     import uvicorn
 
     from metareview.web import create_app
 
-    app = create_app(project, analysis_jobs=analysis_jobs)
+    app = create_app(
+        project, analysis_jobs=analysis_jobs, ranking_process=True, server_timing=server_timing
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -85,29 +85,44 @@ def load() -> str:
     return "load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
 
 
-def cluster(workers: int):
+# Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which turns off glibc's
+# adaptive mmap threshold: every large numpy temporary of pool_many is then a fresh mmap,
+# zeroed page by page (3.3x the CPU of the same fits in this process, measured). These
+# values keep freed memory for reuse (docs/scaling.md: "Worker memory settings").
+WORKER_MALLOC = {"MALLOC_TRIM_THRESHOLD_": 128 * 2**20, "MALLOC_MMAP_THRESHOLD_": 32 * 2**20}
+
+
+def cluster(workers: int, malloc: str = "tuned"):
+    import dask
     import distributed
 
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
+    if malloc == "tuned":
+        environ.update(WORKER_MALLOC)
+    dask.config.set({"distributed.nanny.pre-spawn-environ": environ})
     return distributed.LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
     )
 
 
-def throughput(analyses: int, chunk: int, sizes: list[int]) -> None:
+def throughput(analyses: int, chunk: int, sizes: list[int], malloc: str) -> None:
     import distributed
 
     frame = synthetic(analyses)
     parts = split(frame, chunk)
     fit(parts[0])  # warm up imports
-    print(f"{analyses:,} meta-analyses ({len(frame):,} rows), chunks of {chunk:,}; {load()}")
+    print(
+        f"{analyses:,} meta-analyses ({len(frame):,} rows), chunks of {chunk:,}; worker malloc "
+        f"settings: {malloc}; {load()}"
+    )
     local, _, local_cpu = timed(LocalBackend(), parts)
     print(
         f"local (this process):  {local:6.2f} s  {analyses / local:9,.0f} fits/s  "
         f"fits' CPU {local_cpu:6.2f} s ({analyses / local_cpu:,.0f} fits per CPU s)"
     )
     for workers in (1, 2):
-        with cluster(workers) as lc, distributed.Client(lc) as client:
+        with cluster(workers, malloc) as lc, distributed.Client(lc) as client:
             with open_backend(client) as backend:
                 timed(backend, parts[:2])  # warm the workers up
                 wall, _, cpu = timed(backend, parts)
@@ -220,6 +235,10 @@ def main() -> None:
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--stream-child", default=None)
     parser.add_argument("--mode", choices=("file", "memory"), default="file")
+    parser.add_argument(
+        "--malloc", choices=("tuned", "dask"), default="tuned",
+        help="workers' malloc settings: WORKER_MALLOC, or Dask's defaults",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.stream_child:
         stream_child(args.stream_child, args.batch_rows, args.mode)
@@ -228,7 +247,7 @@ def main() -> None:
         args.analyses, args.chunk = 40_000, 5_000
     sizes = [1_000, 5_000, 20_000] if not args.quick else [500, 5_000]
     if not args.skip_throughput:
-        throughput(args.analyses, args.chunk, sizes)
+        throughput(args.analyses, args.chunk, sizes, args.malloc)
     if not args.skip_memory:
         memory([1_000_000, 10_000_000] if not args.quick else [200_000, 1_000_000], args.batch_rows)
 

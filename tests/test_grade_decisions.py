@@ -15,6 +15,7 @@ from metareview.store.extraction import add_study, enter, set_extractors_require
 from metareview.store.grade_decisions import (
     decide,
     decision_history,
+    decision_pairs,
     grade_decisions,
     graded_frame,
     plan_entries,
@@ -131,3 +132,24 @@ def test_graded_frame_joins_each_studys_agreed_risk_of_bias_for_the_outcome(proj
     submit_rob(project, 2, "Stress", assessor="ravi")
     inputs = graded_frame(project)
     assert inputs.unjudged == () and inputs.frame["rob_overall"].tolist() == ["Low", "High"]
+
+
+def test_reviewers_rate_observational_evidence_up_never_above_high(project):
+    from metareview.rob.grade import GradeDecision, OutcomeEvidence, grade
+
+    ev = OutcomeEvidence("Mortality", "RR", k=6, participants=90000, estimate=-1.2,
+                         ci_lower=-1.4, ci_upper=-1.0, i2=10.0, design="observational")  # fmt: skip
+    assert grade(ev).certainty == "Low"
+    decide(project, "Mortality", "large effect", 2, "RR 0.30, consistent", actor="lena")
+    decide(project, "Mortality", "dose-response", 1, "gradient over 3 doses", actor="rita")
+    decisions = [d for _, d in decision_pairs(project)]
+    rated = grade(ev, decisions)
+    assert rated.certainty == "High"  # Low + 2 + 1, capped
+    large = next(d for d in rated.domains if d.domain == "large effect")
+    assert (large.proposed, large.levels, large.overridden) == (0, 2, True)
+    assert "Large effect: RR 0.30, consistent" in rated.footnotes
+    with pytest.raises(PlanError, match=r"levels of dose-response must be 0 or 1"):
+        decide(project, "Mortality", "dose-response", 2, "steep", actor="lena")
+    with pytest.raises(ValueError, match="levels of large effect must be 0 or 1 or 2"):
+        GradeDecision("large effect", -1, "x")
+    assert [d.domain for d in grade(ev).domains][-1] == "publication bias"  # none unless decided

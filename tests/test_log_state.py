@@ -1,5 +1,5 @@
 """The store's folded log (``metareview.store.log_state``) always equals the log folded from
-scratch: whatever mix of votes, undos, resolutions, duplicates, stops, retrievals and settings
+scratch, and the counts it follows vote by vote equal those counted again: whatever mix of votes, undos, resolutions, duplicates, stops, retrievals and settings
 arrives, in whatever batches, and from whichever process wrote it."""
 
 from __future__ import annotations
@@ -52,6 +52,12 @@ def _expected(project: Project) -> dict:
             "votes": state.votes,
             "required": state.required,
         }
+        complete, voted_by = out[stage]["complete"], out[stage]["voted_by"]
+        out[stage]["progress"] = {
+            who: (len(complete & set(pool)), len(voted_by.get(who, set()) & set(pool)))
+            for who in REVIEWERS
+        }
+        out[stage]["awaiting"] = {who: rs - complete for who, rs in voted_by.items()}
     return out
 
 
@@ -67,13 +73,16 @@ def _folded(project: Project) -> dict:
             "voted_by": {who: set(log.voted_by[stage].get(who, set())) for who in REVIEWERS},
             "votes": state.votes,
             "required": state.required,
+            "progress": {who: log.progress(stage, who) for who in REVIEWERS},  # kept, not counted
+            "awaiting": {who: set(rs) for who, rs in log.awaiting[stage].items()},
         }
     return out
 
 
 def _comparable(snapshot: dict) -> dict:
     for stage in snapshot.values():
-        stage["voted_by"] = {who: rs for who, rs in stage["voted_by"].items() if rs}
+        for part in ("voted_by", "awaiting"):
+            stage[part] = {who: rs for who, rs in stage[part].items() if rs}
     return snapshot
 
 

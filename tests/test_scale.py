@@ -4,6 +4,7 @@ killed mid-run loses and duplicates nothing."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -15,7 +16,7 @@ import pytest
 
 from metareview.errors import InputError
 from metareview.plan.analysis import analysis_settings, effect_sizes
-from metareview.plan.multiverse import Factors, multiverse
+from metareview.plan.multiverse import Factors, multiverse, specification_test
 from metareview.scale.backend import LocalBackend, open_backend
 from metareview.scale.jobs import (
     SimulationJob,
@@ -23,6 +24,7 @@ from metareview.scale.jobs import (
     multiverse_chunks,
     pool_many_parquet,
     simulate_many,
+    specification_test_chunks,
     write_pool_many_parquet,
 )
 from metareview.stats.batch import pool_many
@@ -198,6 +200,33 @@ def test_gosh_with_random_subsets_at_large_k_on_dask_equals_local(client, method
         np.testing.assert_allclose(getattr(remote, name), getattr(local, name), rtol=1e-12)
     assert (remote.subset_k == local.subset_k).all()
     assert (remote.converged == local.converged).all()
+
+
+def test_specification_test_on_dask_equals_local(client):
+    rows, _ = effect_sizes(
+        REPO / "examples" / "peer-support" / "extraction.csv",
+        analysis_settings(measure="SMD", preset="metapsy"),
+        where={"outcome_category": "clinical recovery", "time": "post"},
+    )
+    factors = Factors(studies=("all", "outliers_removed"), methods=("REML", "DL"), preset="metapsy")
+    observed = multiverse(rows, factors)
+    local = specification_test(rows, observed, iterations=9, seed=5)
+    with open_backend(client) as backend:
+        assert specification_test_chunks(rows, observed, backend, iterations=9, seed=5) == local
+
+
+def test_cli_multiverse_on_a_scheduler_equals_local(client):
+    from tests.test_cli_basics import run_cli
+
+    args = [
+        "multiverse", str(REPO / "examples" / "peer-support" / "extraction.csv"),
+        "--measure", "SMD", "--preset", "metapsy", "--where", "outcome_category=clinical recovery",
+        "--where", "time=post", "--methods", "REML,DL", "--bootstrap", "5", "--seed", "3", "--json",
+    ]  # fmt: skip
+    local = json.loads(run_cli(*args).stdout)
+    remote = json.loads(run_cli(*args, "--scheduler", client.scheduler.address).stdout)
+    assert remote["test"] == local["test"] and remote["summary"] == local["summary"]
+    _close(pd.DataFrame(remote["specifications"]), pd.DataFrame(local["specifications"]))
 
 
 def test_a_bad_scheduler_address_is_a_clear_error():

@@ -192,3 +192,28 @@ def test_runs_are_kept_compared_and_equal_metareview_run(project, tmp_path):
         numbers = compared.text.split('id="changed-numbers"')[1]
         assert "estimate" in numbers and "ci_lower" in numbers
         assert vic.get(f"/analysis/runs/{first}/files/report/index.html").status_code == 200
+
+
+def test_a_hostile_study_label_is_text_in_the_served_report(tmp_path):
+    from metareview.store.extraction import add_study, enter, set_extractors_required, submit
+    from tests.analysis_review import STUDIES, cells_of
+
+    hostile = '<img src=x onerror="alert(1)">'
+    with make_project(stores.sqlite_url(tmp_path)) as project:
+        set_extractors_required(project, 1, actor="lena")
+        for label, values in [(hostile, STUDIES["Lee, 2020"]), *list(STUDIES.items())[1:]]:
+            study = add_study(project, label, actor="lena")
+            enter(project, study.number, cells_of(values), extractor="rita")
+            submit(project, study.number, extractor="rita")
+        with workspace(project) as browser:
+            lena = browser("lena")
+            page = lena.get("/analysis")
+            assert hostile not in page.text
+            assert lena.post("/analysis/plan", _form(page.text)).status_code == 200
+            assert lena.post("/analysis/run").status_code == 303
+            run_id = runs(project)[0].id
+            assert "is done" in _wait(lena, run_id)
+            report = lena.get(f"/analysis/runs/{run_id}/files/report/index.html").text
+            assert hostile not in report and "&lt;img src=x" in report
+            cells = lena.get("/analysis/studies/1").text
+            assert hostile not in cells and "&lt;img src=x" in cells

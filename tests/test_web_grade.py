@@ -4,6 +4,8 @@ nothing typed lost), who decided and when, withdrawal, roles and escaping."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from metareview.data.form import Cell, RowKey
@@ -102,3 +104,52 @@ def test_an_empty_review_says_what_grade_needs(store_url):
     with make_project(store_url) as empty, workspace(empty) as browser:
         page = browser("rita").get("/grade")
         assert page.status_code == 200 and "No study has agreed extraction data yet" in page.text
+
+
+def test_after_a_run_the_proposal_is_the_runs_and_the_next_run_rates_with_the_decisions(
+    store_url,
+):
+    from metareview.plan.grade_review import DECISIONS_MARKER
+    from metareview.store.analysis_runs import run_inputs, runs
+    from tests.analysis_review import extract
+    from tests.test_web_analysis import _form, _wait
+
+    with make_project(store_url) as project, workspace(project) as browser:
+        extract(project)
+        lena, rita = browser("lena"), browser("rita")
+        assert lena.post("/analysis/plan", _form(lena.get("/analysis").text)).status_code == 200
+        assert lena.post("/analysis/run").status_code == 303
+        first = runs(project)[0].id
+        assert "is done" in _wait(lena, first)
+        page = rita.get("/grade").text
+        assert f'href="/analysis/runs/{first}"' in page
+        title = "All outcomes, Post-test"
+        assert f"<h2>{title} <small>" in page and f"<option>{title}</option>" in page
+        why = "all trials in one country"
+        decision = {"outcome": title, "domain": "indirectness", "levels": "-1", "reason": why}
+        assert rita.post("/grade/decide", decision).status_code == 303
+        assert "reviewers' decision" in rita.get("/grade").text  # applied to the run's results
+        assert lena.post("/analysis/run").status_code == 303
+        second = runs(project)[0].id
+        assert "is done" in _wait(lena, second)
+        kept = run_inputs(project, second).plan_text
+        assert DECISIONS_MARKER in kept and why in kept
+        assert DECISIONS_MARKER not in run_inputs(project, first).plan_text
+        served = json.loads(lena.get(f"/analysis/runs/{second}/files/results.json").text)
+        assert {"outcome": title, "domain": "indirectness", "levels": -1, "footnote": why} in (
+            served["plan"]["grade"]["decision"]
+        )
+        report = lena.get(f"/analysis/runs/{second}/files/report/index.html").text
+        assert why in report  # the summary-of-findings footnote
+
+
+def test_reviewers_can_rate_up_with_a_reason(project):
+    with workspace(project) as browser:
+        rita = browser("rita")
+        up = {"outcome": OUTCOME, "domain": "large effect", "levels": "1", "reason": "SMD > 0.8"}
+        assert rita.post("/grade/decide", up).status_code == 303
+        page = rita.get("/grade").text
+        assert "+1 (rate up)" in page and "SMD &gt; 0.8" in page
+        wrong = dict(up, domain="imprecision")
+        refused = rita.post("/grade/decide", wrong)
+        assert refused.status_code == 409 and "levels must be 0, -1 or -2" in refused.text

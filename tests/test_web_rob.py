@@ -259,3 +259,25 @@ def test_submit_is_refused_while_a_domain_waits(project):
         assert refused.status_code == 409 and "Not submitted" in refused.text
         assert "an answer Y/PY/PN/N/NI to 1.2" in refused.text
         assert rob_progress(project, 1, RESULT).submitted == ()
+
+
+def test_labels_results_and_justifications_are_shown_as_text(project):
+    hostile = '<img src=x onerror="alert(1)">'
+    add_study(project, f"Evil {hostile}", actor="lena")
+    with workspace(project) as browser:
+        rita, ravi = browser("rita"), browser("ravi")
+        for person in (rita, ravi):
+            fields = form(LOW, 4, result=f"mood {hostile}")
+            if person is rita:
+                fields |= {"override_D2": "High", "justification_D2": f"why {hostile}"}
+            assert person.post("/rob/assess", fields).status_code == 200
+            person.post("/rob/submit", {"study": "4", "result": f"mood {hostile}"})
+        lena = browser("lena")
+        query = f"study=4&result=mood+{hostile}"
+        for page in (
+            lena.get("/rob"),
+            rita.get(f"/rob/assess?{query}"),
+            rita.get(f"/rob/compare?{query}"),
+        ):
+            assert page.status_code == 200
+            assert hostile not in page.text and "&lt;img src=x" in page.text

@@ -35,7 +35,7 @@ from metareview.data.table import load_table
 from metareview.plan.analysis import analysis_settings
 from metareview.plan.grading import Grading, grade_plan, grade_table
 from metareview.plan.plan import load_plan
-from metareview.rob.grade import DOMAINS, GradeDecision, GradeRules
+from metareview.rob.grade import DOMAINS, UPGRADES, GradeDecision, GradeRules
 from metareview.rob.sof import (
     sof_csv,
     sof_html,
@@ -141,7 +141,8 @@ def _given(name: str) -> bool:
     "decisions",
     multiple=True,
     metavar="[OUTCOME/]DOMAIN=LEVELS:FOOTNOTE",
-    help=f"Reviewer's rating of a domain ({', '.join(DOMAINS)}): 0, -1 or -2 with a footnote.",
+    help=f"Reviewer's rating of a domain ({', '.join(DOMAINS)}): 0, -1 or -2 with a footnote; "
+    f"or rating up ({', '.join(UPGRADES)}): 1 or 2.",
 )
 @click.option(
     "-o",

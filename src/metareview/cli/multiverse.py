@@ -148,15 +148,21 @@ def multiverse_command(
         filters={column: () for column in filters}, rob_column=rob_column, rob_low=rob_low,
         rho=rho, level=level, min_k=min_k, preset=settings.preset,
     )  # fmt: skip
-    if scheduler:
+    test = None
+    if scheduler:  # the multiverse and the test's resamples run on the cluster
         from metareview.scale.backend import open_backend
-        from metareview.scale.jobs import multiverse_chunks
+        from metareview.scale.jobs import multiverse_chunks, specification_test_chunks
 
         with open_backend(scheduler) as backend:
             result = multiverse_chunks(rows, factors, backend)
+            if bootstrap:
+                test = specification_test_chunks(
+                    rows, result, backend, iterations=bootstrap, seed=seed
+                )
     else:
         result = multiverse(rows, factors)
-    test = specification_test(rows, result, iterations=bootstrap, seed=seed) if bootstrap else None
+        if bootstrap:
+            test = specification_test(rows, result, iterations=bootstrap, seed=seed)
     document = {
         **result.to_dict(),
         "test": None if test is None else test.to_dict(),

@@ -39,7 +39,23 @@ def setup_link(project, base_url: str) -> str | None:
     help="Instead of PROJECT, a throwaway project (deleted on exit) with 200 records of a "
     "SYNERGY review and a demo lead and two reviewers, whose logins are printed.",
 )
-def serve(project: str | None, host: str, port: int, demo: bool) -> None:
+@click.option(
+    "--analysis-jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes of an analysis run (as 'metareview run --jobs'; more helps only "
+    "on idle cores).",
+)
+@click.option(
+    "--server-timing",
+    is_flag=True,
+    help="Add a Server-Timing header to every response: the time and processor time the "
+    "server spent on it (for benchmarks; see benchmarks/README.md).",
+)
+def serve(
+    project: str | None, host: str, port: int, demo: bool, analysis_jobs: int, server_timing: bool
+) -> None:
     """Start the team workspace on PROJECT (a project file, created if missing, or a
     PostgreSQL URL). The first start on a project with no accounts prints a one-time setup
     link that creates the lead's account."""
@@ -61,7 +77,7 @@ def serve(project: str | None, host: str, port: int, demo: bool) -> None:
             echo("200 records of a SYNERGY review (Oud 2018, CC0). Sign in as:")
             for name, role, password in logins:
                 echo(f"    {role:<9} {name:<10} password {password}")
-            _run(opened, host, port)
+            _run(opened, host, port, analysis_jobs, server_timing)
         return
     opened = Project.open(project)
     link = setup_link(opened, base)
@@ -69,16 +85,21 @@ def serve(project: str | None, host: str, port: int, demo: bool) -> None:
     if link:
         echo("No accounts yet. Open this link once to create the first (lead) account:")
         echo(f"    {link}")
-    _run(opened, host, port)
+    _run(opened, host, port, analysis_jobs, server_timing)
 
 
 def _leave(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def _run(project, host: str, port: int) -> None:
+def _run(
+    project, host: str, port: int, analysis_jobs: int = 1, server_timing: bool = False
+) -> None:
     import uvicorn
 
     from metareview.web import create_app
 
-    uvicorn.run(create_app(project), host=host, port=port, log_level="warning")
+    app = create_app(
+        project, analysis_jobs=analysis_jobs, ranking_process=True, server_timing=server_timing
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning")

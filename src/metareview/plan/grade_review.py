@@ -12,6 +12,8 @@ every outcome.
 
 from __future__ import annotations
 
+import json
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -66,18 +68,19 @@ class GradeConfig:
 def graded_records(results: ReviewResults, config: GradeConfig) -> list[AnalysisRecord]:
     """The analyses rated: main analyses that were run (and specific outcomes if asked)."""
     roles = ("main", "specific") if config.specific_outcomes else ("main",)
-    return [r for r in results.analyses if r.ok and r.spec["role"] in roles]
+    return [r for r in results.analyses if r.ok and r.tree.spec.role in roles]
 
 
 def evidence_from_record(
     record: AnalysisRecord, *, rob_column: str, design: str = "RCT"
 ) -> OutcomeEvidence:
     """The GRADE inputs of one analysis the runner stored (see the module docstring)."""
-    result = record.headline()  # RevMan's M-H, Random when the report shows it
-    measure = result.get("measure") or "SMD"
+    tree = record.tree
+    result = tree.fit  # RevMan's M-H, Random when the report shows it
+    measure = result.measure or "SMD"
     if measure not in MEASURE_FAMILY:
-        raise PlanError(f"{record.spec['title']}: GRADE cannot rate a {measure} analysis")
-    headline, random = result[record.model], result["random"]
+        raise PlanError(f"{tree.spec.title}: GRADE cannot rate a {measure} analysis")
+    headline, random = result.pooled(record.model), result.random
     rows = pd.DataFrame(record.input)
     rows.index = [
         entry["rows"][0] if entry.get("rows") else i for i, entry in enumerate(record.input)
@@ -85,34 +88,34 @@ def evidence_from_record(
     share = None
     if rob_column in rows.columns:
         overall = overall_rob_in(rows, rob_column, "the extraction table")
-        studies = [str(s["study"]) for s in result["studies"]]
-        share = high_risk_weight(studies, record.weights(), overall or {})
-    small = result.get("small_study") or {}
+        studies = [str(s.study) for s in result.studies]
+        share = high_risk_weight(studies, result.weights(record.model), overall or {})
+    small = result.small_study
     extra: dict[str, Any] = {}
-    if small.get("run"):
-        variant = get_preset(result["preset"]).egger_variant
-        egger = small.get("egger_rma" if variant == "rma" else "egger") or {}
-        extra["egger_p"] = egger.get("pvalue")
-        filled = small.get("trim_and_fill")
+    if small is not None and small.run:
+        variant = get_preset(result.preset).egger_variant
+        egger = small.egger_rma if variant == "rma" else small.egger
+        extra["egger_p"] = None if egger is None else egger.pvalue
+        filled = small.trim_and_fill
         if filled:
-            extra["trimfill_k0"] = filled["k0"]
-            extra["trimfill_ci"] = (filled["ci_lower"], filled["ci_upper"])
-    k = int(result["k"])
+            extra["trimfill_k0"] = filled.k0
+            extra["trimfill_ci"] = (filled.ci_lower, filled.ci_upper)
+    k = int(result.k)
     participants, incomplete = participants_count(rows)
     return OutcomeEvidence(
-        record.spec["title"],
+        tree.spec.title,
         measure,
         k=k,
         participants=participants,
         participants_incomplete=incomplete,
-        estimate=headline["estimate"],
-        ci_lower=headline["ci_lower"],
-        ci_upper=headline["ci_upper"],
-        i2=result["heterogeneity"]["i2"] if k > 1 else None,
-        pi_lower=random.get("pi_lower"),
-        pi_upper=random.get("pi_upper"),
+        estimate=headline.estimate,
+        ci_lower=headline.ci_lower,
+        ci_upper=headline.ci_upper,
+        i2=result.heterogeneity.i2 if k > 1 else None,
+        pi_lower=random.pi_lower,
+        pi_upper=random.pi_upper,
         high_risk_weight=share,
-        level=result.get("level", 0.95),
+        level=result.ci_level,
         control_risk=control_risk_in(rows),
         design=design,
         **extra,
@@ -121,7 +124,7 @@ def evidence_from_record(
 
 def _decisions_for(record: AnalysisRecord, config: GradeConfig) -> list[GradeDecision]:
     """The reviewer decisions that apply to ``record``, the most specific per domain."""
-    rank = {None: 0, record.spec["group"]: 1, record.spec["title"]: 2}
+    rank = {None: 0, record.tree.spec.group: 1, record.tree.spec.title: 2}
     chosen: dict[str, tuple[int, GradeDecision]] = {}
     for target, decision in config.decisions:
         if target not in rank:
@@ -139,9 +142,9 @@ def assess_review(results: ReviewResults) -> tuple[GradeAssessment, ...]:
     config = GradeConfig.from_plan(results.plan)
     if not config.enabled:
         return ()
-    rob_column = results.plan.get("rob", {}).get("column", "rob")
+    rob_column = results.typed_plan.rob_column
     records = graded_records(results, config)
-    names = {r.spec["group"] for r in records} | {r.spec["title"] for r in records}
+    names = {r.tree.spec.group for r in records} | {r.tree.spec.title for r in records}
     for index, (target, _) in enumerate(config.decisions, 1):
         if target is not None and target not in names:
             raise PlanError(
@@ -158,6 +161,17 @@ def assess_review(results: ReviewResults) -> tuple[GradeAssessment, ...]:
     )
 
 
+def _checked(decisions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    entries = []
+    for index, entry in enumerate(decisions, 1):
+        try:
+            GradeDecision(entry["domain"], entry["levels"], entry["footnote"])
+        except (KeyError, ValueError) as err:
+            raise PlanError(f"GRADE decision {index} ({dict(entry)}): {err}") from None
+        entries.append(dict(entry))
+    return entries
+
+
 def with_decisions(plan: Plan, decisions: Sequence[Mapping[str, Any]]) -> Plan:
     """``plan`` with reviewers' decisions (``[[grade.decision]]`` entries: ``domain``,
     ``levels``, ``footnote``, optional ``outcome``) added after its own; where both rate the
@@ -171,13 +185,71 @@ def with_decisions(plan: Plan, decisions: Sequence[Mapping[str, Any]]) -> Plan:
     >>> [d.levels for _, d in GradeConfig.from_plan(with_decisions(plan, added).to_dict()).decisions]
     [0, -1]
     """
-    entries = []
-    for index, entry in enumerate(decisions, 1):
-        try:
-            GradeDecision(entry["domain"], entry["levels"], entry["footnote"])
-        except (KeyError, ValueError) as err:
-            raise PlanError(f"GRADE decision {index} ({dict(entry)}): {err}") from None
-        entries.append(dict(entry))
     section = dict(plan.document.get("grade", {}))
-    section["decision"] = [*section.get("decision", []), *entries]
+    section["decision"] = [*section.get("decision", []), *_checked(decisions)]
     return replace(plan, document={**plan.document, "grade": section})
+
+
+#: The line that opens the decisions :func:`plan_text_with_decisions` appends to a plan's text.
+DECISIONS_MARKER = "# GRADE decisions recorded in the workspace (added at each run)"
+
+
+def plan_text_with_decisions(text: str, decisions: Sequence[Mapping[str, Any]]) -> str:
+    r"""A plan's TOML ``text`` with the decisions appended as ``[[grade.decision]]`` tables
+    after :data:`DECISIONS_MARKER` (any block appended before is replaced, so the text a run
+    keeps shows exactly the decisions it rated with; no decisions: the plan's own text).
+
+    >>> text = 'title = "T"\n[data]\nfile = "x.csv"\n'
+    >>> added = plan_text_with_decisions(text, [
+    ...     {"outcome": "Pain", "domain": "indirectness", "levels": -1, "footnote": 'adults "only"'}])
+    >>> print(added[len(text):])
+    <BLANKLINE>
+    # GRADE decisions recorded in the workspace (added at each run)
+    [[grade.decision]]
+    outcome = "Pain"
+    domain = "indirectness"
+    levels = -1
+    footnote = "adults \"only\""
+    <BLANKLINE>
+    >>> plan_text_with_decisions(added, []) == text
+    True
+    """
+    own = text.split("\n" + DECISIONS_MARKER + "\n", 1)[0]
+    entries = _checked(decisions)
+    if not entries:
+        return own
+    lines = ["", DECISIONS_MARKER]
+    for entry in entries:
+        lines.append("[[grade.decision]]")
+        for key in ("outcome", "domain", "levels", "footnote"):
+            if key in entry:
+                lines.append(f"{key} = {json.dumps(entry[key], ensure_ascii=False)}")
+    added = own.rstrip("\n") + "\n" + "\n".join(lines) + "\n"
+    try:
+        tomllib.loads(added)
+    except tomllib.TOMLDecodeError as err:
+        raise PlanError(
+            f"the workspace's GRADE decisions cannot be added to the plan ({err}): write the "
+            "plan's own decisions as [[grade.decision]] tables, not an inline array"
+        ) from None
+    return added
+
+
+def assess_run(
+    results: ReviewResults, plan_text: str, decisions: Sequence[Mapping[str, Any]]
+) -> tuple[tuple[GradeAssessment, ...], tuple[str, ...]]:
+    """GRADE of a stored run as the next run of the same plan would rate it: the plan's own
+    decisions (from ``plan_text``, without any block a run appended), then ``decisions``;
+    those naming no analysis the run rated are left out (the caller names them). Returns the
+    assessments and the names a decision may target (analysis titles, then categories).
+    """
+    document = tomllib.loads(plan_text_with_decisions(plan_text, []))
+    own = document.get("grade", {}).get("decision", [])
+    config = GradeConfig.from_plan(results.plan)
+    records = graded_records(results, config) if config.enabled else []
+    names = tuple(
+        dict.fromkeys([r.tree.spec.title for r in records] + [r.tree.spec.group for r in records])
+    )
+    wanted = [d for d in _checked(decisions) if d.get("outcome") in (None, *names)]
+    section = {**results.plan.get("grade", {}), "decision": [*own, *wanted]}
+    return assess_review(replace(results, plan={**results.plan, "grade": section})), names

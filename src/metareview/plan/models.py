@@ -27,6 +27,7 @@ from typing import Any
 
 from metareview.plan.multilevel import MultilevelRequest
 from metareview.plan.plan import Settings
+from metareview.plan.result_tree import plain
 from metareview.plan.results import AnalysisRecord
 from metareview.stats.nnt import nnt_furukawa
 
@@ -97,7 +98,7 @@ def models_table(
     for the multilevel models, ``variance`` (σ², their CIs and I² per level, ρ, smoothing and
     the robust method).
     """
-    by_model = {record.spec["variant"]: record for record in records}
+    by_model = {record.tree.spec.variant: record for record in records}
     return [_row(model, by_model[model], measure, cer) for model in MODELS if model in by_model]
 
 
@@ -111,50 +112,61 @@ def _row(model: str, record: AnalysisRecord, measure: str, cer: float) -> dict[s
     }
     if not record.ok:
         return {**row, "reason": record.reason}
-    result = record.result
-    studies = {str(entry["study"]) for entry in result["studies"]}
-    multilevel = result.get("multilevel")
+    tree = record.tree
+    result = tree.result
+    studies = {str(entry.study) for entry in result.studies}
+    multilevel = result.multilevel
     if model in MULTILEVEL_MODELS and multilevel:
-        robust = multilevel["robust"] or {}
+        robust = multilevel.robust if multilevel.robust and multilevel.robust.present else None
         source = robust or multilevel
+        estimate = multilevel.estimate
         numbers = {
-            "k": multilevel["k"],
-            "n_studies": multilevel["n_studies"],
-            "estimate": multilevel["estimate"],
-            "se": source["se"],
-            "ci_lower": source["ci_lower"],
-            "ci_upper": source["ci_upper"],
-            "pvalue": source["pvalue"],
-            "i2": multilevel["i2"]["total"],
+            "k": multilevel.k,
+            "n_studies": multilevel.n_studies,
+            "estimate": estimate,
+            "se": source.se,
+            "ci_lower": source.ci_lower,
+            "ci_upper": source.ci_upper,
+            "pvalue": source.pvalue,
+            "i2": multilevel.i2.total,
             "i2_ci": None,
-            "pi_lower": multilevel["pi_lower"],
-            "pi_upper": multilevel["pi_upper"],
+            "pi_lower": multilevel.pi_lower,
+            "pi_upper": multilevel.pi_upper,
             "variance": {
-                "sigma2": dict(zip(("between", "within"), multilevel["sigma2"], strict=True)),
+                "sigma2": dict(zip(("between", "within"), multilevel.sigma2, strict=True)),
                 "sigma2_ci": dict(
-                    zip(("between", "within"), multilevel["sigma2_ci"] or [None, None], strict=True)
+                    zip(
+                        ("between", "within"),
+                        plain(multilevel.sigma2_ci) or [None, None],
+                        strict=True,
+                    )
                 ),
-                "i2": multilevel["i2"],
-                "method": multilevel["method"],
-                "rho": multilevel["rho"],
-                "smooth_vi": multilevel["smooth_vi"],
-                "test": multilevel["test"],
-                "robust": robust.get("method"),
+                "i2": plain(multilevel.i2),
+                "method": multilevel.method,
+                "rho": multilevel.rho,
+                "smooth_vi": multilevel.smooth_vi,
+                "test": multilevel.test,
+                "robust": None if robust is None else robust.method,
             },
         }
     else:
-        pooled = record.pooled()
-        heterogeneity = record.headline()["heterogeneity"]
+        fit = tree.fit
+        pooled, heterogeneity = fit.pooled(record.model), fit.heterogeneity
+        estimate = pooled.estimate
         numbers = {
-            "k": result["k"],
+            "k": result.k,
             "n_studies": len(studies),
-            **{key: pooled[key] for key in ("estimate", "se", "ci_lower", "ci_upper", "pvalue")},
-            "i2": heterogeneity["i2"],
-            "i2_ci": heterogeneity["i2_ci"],
-            "pi_lower": result["random"].get("pi_lower"),
-            "pi_upper": result["random"].get("pi_upper"),
+            "estimate": estimate,
+            "se": pooled.se,
+            "ci_lower": pooled.ci_lower,
+            "ci_upper": pooled.ci_upper,
+            "pvalue": pooled.pvalue,
+            "i2": heterogeneity.i2,
+            "i2_ci": plain(heterogeneity.i2_ci),
+            "pi_lower": result.random.pi_lower,
+            "pi_upper": result.random.pi_upper,
         }
     if model == "combined":  # the correlation its studies' effects were combined with
-        numbers["rho"] = record.combined[0]["rho"] if record.combined else None
-    nnt = nnt_furukawa(numbers["estimate"], cer) if measure == "SMD" else None
+        numbers["rho"] = tree.combined[0].rho if tree.combined else None
+    nnt = nnt_furukawa(estimate, cer) if measure == "SMD" else None
     return {**row, **numbers, "nnt": nnt, "nnt_cer": cer if nnt is not None else None}

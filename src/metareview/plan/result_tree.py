@@ -131,6 +131,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def plain(value: Any) -> Any:
+    """A node, or a tuple of nodes or values, as its JSON document (lists and dicts).
+
+    >>> plain((Model(estimate=0.2, present=("estimate",)), (1, 2)))
+    [{'estimate': 0.2}, [1, 2]]
+    """
+    return _plain(value)
+
+
 def with_key(node: Node, key: str, value: Any) -> Any:
     """``node`` with ``key`` set (and listed among its keys, at the end when new)."""
     present = node.present
@@ -143,8 +152,8 @@ def with_key(node: Node, key: str, value: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class Model(Node):
-    """A pooled model (``fixed`` or ``random``); the prediction interval is random's."""
+class Estimate(Node):
+    """An estimate with its SE, CI and test (``df``: a t test's)."""
 
     estimate: float | None = None
     se: float | None = None
@@ -153,6 +162,12 @@ class Model(Node):
     statistic: float | None = None
     df: float | None = None
     pvalue: float | None = None
+
+
+@dataclass(frozen=True)
+class Model(Estimate):
+    """A pooled model (``fixed`` or ``random``); the prediction interval is random's."""
+
     pi_lower: float | None = None
     pi_upper: float | None = None
 
@@ -270,15 +285,12 @@ class Egger(Node):
 
 
 @dataclass(frozen=True)
-class TrimAndFill(Node):
+class TrimAndFill(Estimate):
+    """Trim-and-fill: the studies imputed (``k0`` on ``side``) and the adjusted estimate."""
+
     k0: int | None = None
     side: str | None = None
     estimator: str | None = None
-    estimate: float | None = None
-    se: float | None = None
-    ci_lower: float | None = None
-    ci_upper: float | None = None
-    pvalue: float | None = None
     filled_yi: tuple[float, ...] | None = None
     filled_vi: tuple[float, ...] | None = None
 
@@ -337,9 +349,65 @@ class SmallStudy(Node):
 
 
 @dataclass(frozen=True)
+class MultilevelI2(Node):
+    """I² of a multilevel model per source of variance (%)."""
+
+    sampling: float | None = None
+    within: float | None = None
+    between: float | None = None
+    total: float | None = None
+
+
+@dataclass(frozen=True)
+class RobustTest(Estimate):
+    """Cluster-robust inference on a multilevel model's estimate (CR1/CR2, HTZ …)."""
+
+    method: str | None = None
+    coefficients: Any = None
+    vcov: Any = None
+    wald: Any = None
+
+
+@dataclass(frozen=True)
+class Multilevel(Model):
+    """A three-level or CHE model of the analysis's effects (``metareview.stats.multilevel``)."""
+
+    NESTED: ClassVar[Mapping[str, type[Node]]] = {"i2": MultilevelI2, "robust": RobustTest}
+
+    model: str | None = None
+    method: str | None = None
+    test: str | None = None
+    level: float | None = None
+    rho: float | None = None
+    smooth_vi: bool | None = None
+    sigma2: tuple[float, ...] | None = None  # (between, within)
+    sigma2_ci: tuple[Any, ...] | None = None
+    sigma2_at_boundary: tuple[bool, ...] | None = None
+    i2: MultilevelI2 | None = None
+    level_tests: Any = None
+    loglik: float | None = None
+    deviance: float | None = None
+    aic: float | None = None
+    bic: float | None = None
+    aicc: float | None = None
+    k: int | None = None
+    n_studies: int | None = None
+    coefficients: Any = None
+    qm: float | None = None
+    qm_df: float | None = None
+    qm_pvalue: float | None = None
+    qe: float | None = None
+    qe_df: float | None = None
+    qe_pvalue: float | None = None
+    robust: RobustTest | None = None
+    iterations: int | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Section(Node):
-    """A section not typed field by field yet (Mantel–Haenszel and Peto pools, multilevel,
-    meta-regression): its document, in ``extra``."""
+    """A section not typed field by field yet (Mantel–Haenszel and Peto pools,
+    meta-regression, the GOSH cloud): its document, in ``extra``."""
 
 
 @dataclass(frozen=True)
@@ -354,7 +422,7 @@ class FitResult(Node):
         "small_study": SmallStudy,
         "subgroups": SubgroupSection,
         "outliers": Outliers,
-        "multilevel": Section,
+        "multilevel": Multilevel,
         "mantel_haenszel": Section,
         "peto": Section,
     }
@@ -387,10 +455,15 @@ class FitResult(Node):
     influence: tuple[InfluenceRow, ...] | None = None
     outliers: Outliers | None = None
     metaregression: tuple[Section, ...] = ()
-    multilevel: Section | None = None
+    multilevel: Multilevel | None = None
     mantel_haenszel: Section | None = None
     peto: Section | None = None
     mantel_haenszel_random: FitResult | None = None
+
+    @property
+    def ci_level(self) -> float:
+        """The level of the CIs (0.95 when the document does not say)."""
+        return 0.95 if self.level is None else float(self.level)
 
     @property
     def mantel_haenszel_model(self) -> bool:

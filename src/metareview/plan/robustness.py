@@ -7,7 +7,7 @@ section is ``None`` when it cannot be computed (too few studies), never silently
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from metareview.errors import DataError, Problem
+from metareview.plan.result_tree import FitResult
 from metareview.stats.gosh import gosh
 from metareview.stats.influence import InfluenceResult, influence
 from metareview.stats.leave_one_out import LeaveOneOutResult, leave_one_out
@@ -140,7 +141,7 @@ def _group_label(value: Any) -> str:
     return str(value).strip()
 
 
-def gosh_cloud(result: dict[str, Any]) -> dict[str, Any]:
+def gosh_cloud(result: FitResult | Mapping[str, Any]) -> dict[str, Any]:
     """The GOSH cloud of a fitted analysis document (its studies, fitted with its τ² method
     on all subsets, or on ``GOSH_SUBSETS`` random ones with seed 0), as ``results.json``
     stores it (:meth:`GoshResult.to_dict` with ``cloud=True``).
@@ -152,13 +153,14 @@ def gosh_cloud(result: dict[str, Any]) -> dict[str, Any]:
     >>> cloud["n_subsets"], GoshResult.from_dict(cloud).subset_k.tolist()
     (7, [1, 1, 1, 2, 2, 2, 3])
     """
-    studies = result["studies"]
+    fit = FitResult.of(result)
+    studies = fit.studies
     fitted = gosh(
-        [study["yi"] for study in studies],
-        [study["vi"] for study in studies],
-        method=result["method"],
+        [study.yi for study in studies],
+        [study.vi for study in studies],
+        method=fit.method,
         subsets=GOSH_SUBSETS,
         seed=0,
-        studies=[str(study["study"]) for study in studies],
+        studies=[str(study.study) for study in studies],
     )
     return fitted.to_dict(cloud=True)

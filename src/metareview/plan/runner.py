@@ -297,8 +297,25 @@ class _Runner:
         self.effects = effects
         self.workers = workers
         self.progress = progress
+        self._rows: dict[str, Selection] = {}
 
     def rows_for(self, spec: AnalysisSpec) -> Selection:
+        """The rows of ``spec``, several effects per study resolved; computed once per distinct
+        (effect sizes, filters, window, rule, ρ): a sensitivity run that drops studies found
+        by its main analysis, say, starts from the main analysis' rows."""
+        settings = spec.settings
+        key = json.dumps(
+            [settings.measure, settings.preset, settings.higher_is_better, spec.filters,
+             spec.exclude, repr(spec.window_rule), settings.multiple_effects,
+             combine_rho(settings)],
+            sort_keys=True, default=repr,
+        )  # fmt: skip
+        if key not in self._rows:
+            self._rows[key] = self._select(spec)
+        chosen = self._rows[key]
+        return Selection(chosen.frame, list(chosen.dropped), list(chosen.combined))
+
+    def _select(self, spec: AnalysisSpec) -> Selection:
         settings = spec.settings
         frame = self.effects[(settings.measure, settings.preset, settings.higher_is_better)]
         frame = filter_rows(frame, spec.filters, spec.exclude)

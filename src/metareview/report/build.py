@@ -22,7 +22,6 @@ import json
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 
@@ -51,32 +50,39 @@ FIGURE_PREFIXES = (
 FIGURE_KEYS = ".keys.json"
 
 
-def figure_key(job: FigureJob) -> str:
+def figure_key(job: FigureJob, digests: dict[tuple[int, bool], str] | None = None) -> str:
     """SHA-256 of everything a figure is drawn from: the job's settings (kind, layout,
     subgroup, formats, dpi, risk-of-bias column and table, meta-regression), its analysis
     record as ``results.json`` stores it, the versions of metareview and matplotlib, and
-    metareview's source files (so changed drawing code redraws, version or not)."""
+    metareview's source files (so changed drawing code redraws, version or not).
+
+    ``digests`` keeps each record's digest for the other figures of the same analysis (an
+    analysis has up to eight figures; its document is hashed once)."""
     document = {
         "versions": [__version__, source_digest(), matplotlib.__version__],
         "job": [job.id, job.kind, job.layout, job.subgroup, job.formats, job.dpi],
         "rob": [job.rob_column, repr(job.rob_table)],
         "metaregression": job.metaregression,
         "links": job.links,
-        "record": _drawn_from(job),
+        "record": _record_digest(job, {} if digests is None else digests),
         "multiverse": job.multiverse.to_dict() if job.multiverse is not None else None,
     }
     return hashlib.sha256(json_text(document).encode()).hexdigest()
 
 
-def _drawn_from(job: FigureJob) -> dict[str, Any] | None:
-    """The record of ``job`` as stored, without the GOSH cloud unless the job draws it (the
-    cloud is megabytes; hashing it for every figure of its analysis cost a second a run)."""
+def _record_digest(job: FigureJob, digests: dict[tuple[int, bool], str]) -> str | None:
+    """SHA-256 of the record of ``job`` as stored, without the GOSH cloud unless the job
+    draws it (the cloud is megabytes; hashing it for every figure of its analysis cost a
+    second a run)."""
     if job.record is None:
         return None
-    document = job.record.to_dict()
-    if job.kind != FigureKind.GOSH:
-        document.pop("gosh")
-    return document
+    key = (id(job.record), job.kind == FigureKind.GOSH)
+    if key not in digests:
+        document = job.record.to_dict()
+        if not key[1]:
+            document.pop("gosh")
+        digests[key] = hashlib.sha256(json_text(document).encode()).hexdigest()
+    return digests[key]
 
 
 def _remove_stale_figures(
@@ -161,7 +167,8 @@ def write_report(
         )
     work = figure_jobs(results, figures_dir, study_links=study_links)
     files = {job.id: job.files for job in work}
-    keys = {job.id: figure_key(job) for job in work}
+    digests: dict[tuple[int, bool], str] = {}
+    keys = {job.id: figure_key(job, digests) for job in work}
     counts = results.typed_plan.prisma_counts
     counts_file = str(counts) if counts is not None else None
     if counts_file:

@@ -214,7 +214,7 @@ def forest_data(
     tree = record.tree
     block = None if subgroup is None else tree.block(subgroup)
     result = tree.fit  # RevMan's M-H models when the analysis has them
-    level = float(0.95 if result.level is None else result.level)
+    level = result.ci_level
     z = stats.norm.ppf(0.5 + level / 2)
     inputs = {str(row["study"]): row for row in record.input}
     model = record.model

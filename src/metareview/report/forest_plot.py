@@ -6,6 +6,8 @@ the test for subgroup differences, the heterogeneity and overall-effect lines an
 "favours" labels. Long study labels are truncated with an ellipsis at ``max_label``
 characters; row height is fixed, so nothing overlaps up to 60 studies and beyond.
 
+:mod:`~metareview.report.forest_columns` holds the text of the columns,
+:mod:`~metareview.report.forest_layout` where lines and columns go; this module draws.
 :func:`forest_plot` draws on an ``ax`` (the effect panel; text columns are placed in the
 figure margins beside it) and returns it; :func:`forest_figure` makes a figure of the right
 size first. :func:`save_figure` writes SVG/PDF and 300-dpi PNG deterministically.
@@ -14,10 +16,8 @@ size first. :func:`save_figure` writes SVG/PDF and 300-dpi PNG deterministically
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from matplotlib import rc_context, transforms
 from matplotlib.axes import Axes
@@ -26,236 +26,28 @@ from matplotlib.patches import Polygon, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from metareview.plan.results import AnalysisRecord
-from metareview.report.forest_data import (
-    ForestData,
-    ForestRow,
-    PooledRow,
-    forest_data,
-    pooled_label,
+from metareview.report.forest_columns import BADGE, Column, _arm, columns_for
+from metareview.report.forest_data import ForestData, ForestRow, PooledRow, forest_data
+from metareview.report.forest_layout import (
+    FONT_SIZE,
+    PANEL_INCHES,
+    _lines,
+    _truncate,
+    column_positions,
+    effect_range,
+    figure_size,
 )
-from metareview.report.numbers import fixed
 from metareview.report.plain_text import plain
 from metareview.report.ratio_axis import set_ratio_axis
-from metareview.report.rob_plots import judgement_legend, judgement_mark
 
+# columns_for and _arm: the text columns, importable from here as before the split
+__all__ = ["LAYOUTS", "_arm", "columns_for", "forest_figure", "forest_plot", "save_figure"]
 LAYOUTS = ("revman5", "jama", "meta")
-FONT_SIZE = 8.0
-ROW_INCHES = 0.2
-CHAR_INCHES = 0.068  # a generous average glyph width at 8 pt (DejaVu Sans Bold)
-PANEL_INCHES = 2.6
 STYLES = {
     "revman5": {"square": "#1f8a3b", "diamond": "black", "pi": "#888888", "null": "black"},
     "jama": {"square": "#1f4e79", "diamond": "#1f4e79", "pi": "#7f9fbf", "null": "#555555"},
     "meta": {"square": "#808080", "diamond": "black", "pi": "#c0392b", "null": "#333333"},
 }
-
-
-@dataclass(frozen=True)
-class Column:
-    """A text column: header, the text of a study row and of a pooled row, alignment."""
-
-    header: str
-    study: Callable[[ForestRow], str]
-    pooled: Callable[[PooledRow, ForestData], str]
-    align: str = "right"
-    color: Callable[[ForestRow], str] | None = None
-
-
-def _number(value: Any, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return fixed(value, digits if not float(value).is_integer() else 0)
-
-
-def _arm(row: ForestRow, name: str, arm: int) -> Any:
-    """The arm's value of ``name`` (mean, sd or n) from whichever data group the row has."""
-    if (row.arms.get("n_effects") or 1) > 1 and name in ("mean", "sd"):
-        return None  # a combined row has no single mean and SD
-    candidates = [f"{name}_arm{arm}", f"{name}_change_arm{arm}"]
-    if name == "n":
-        candidates.append(f"totaln_arm{arm}")
-    return next((row.arms[c] for c in candidates if row.arms.get(c) is not None), None)
-
-
-def _effect_text(
-    low_high: tuple[float, float], estimate: float | None, data: ForestData, style: str
-) -> str:
-    if data.ratio:
-        low_high = tuple(math.exp(v) for v in low_high)
-        estimate = None if estimate is None else math.exp(estimate)
-    low, high = low_high
-    digits = 2
-    if estimate is None:
-        return f"[{fixed(low, digits)}, {fixed(high, digits)}]"
-    if style == "revman5":
-        return f"{fixed(estimate, digits)} [{fixed(low, digits)}, {fixed(high, digits)}]"
-    if style == "jama":
-        return f"{fixed(estimate, digits)} ({fixed(low, digits)} to {fixed(high, digits)})"
-    return f"{fixed(estimate, digits)}  [{fixed(low, digits)}; {fixed(high, digits)}]"
-
-
-def _total(pooled: PooledRow, data: ForestData, arm: int) -> str:
-    """The arm's total n over the rows ``pooled`` pools (a subtotal's own, else all), shown only
-    when every study reports it (a partial sum misleads)."""
-    values = [_arm(row, "n", arm) for row in (pooled.rows or data.rows)]
-    return "" if any(v is None for v in values) else f"{sum(values):.0f}"
-
-
-def _weight_text(pooled: PooledRow, layout: str) -> str:
-    """A pooled row's weight: a subtotal's share of the total, a total's 100%."""
-    if pooled.weight is None:
-        return "100.0%" if layout != "jama" else "100"
-    return f"{pooled.weight:.1f}%" if layout != "jama" else f"{pooled.weight:.1f}"
-
-
-def columns_for(layout: str, data: ForestData) -> tuple[list[Column], list[Column]]:
-    """(left, right) text columns of ``layout`` for the data at hand."""
-    has_means = any(_arm(r, "mean", 1) is not None for r in data.rows)
-    has_events = any(r.arms.get("event_arm1") is not None for r in data.rows)
-    effect = Column(
-        data.axis_label(layout)
-        if layout != "meta"
-        else data.axis_label(layout) + "  " + f"{data.level:.0%}-CI",
-        lambda r: _effect_text((r.lower, r.upper), r.yi, data, layout),
-        lambda p, d: _effect_text((p.lower, p.upper), p.estimate, d, layout),
-    )
-    weight = Column(
-        "Weight" if layout != "jama" else "Weight, %",
-        lambda r: (
-            ""
-            if r.weight is None
-            else (f"{r.weight:.1f}%" if layout != "jama" else f"{r.weight:.1f}")
-        ),
-        lambda p, d: "" if p.kind == "pi" else _weight_text(p, layout),
-    )
-    study = Column(
-        "Study or Subgroup" if layout == "revman5" else ("Source" if layout == "jama" else "Study"),
-        lambda r: r.label,
-        lambda p, d: pooled_label(p, layout, d.level),
-        "left",
-    )
-    arms: list[Column] = []
-    for arm, name in ((1, "Intervention"), (2, "Control")):
-        if layout == "revman5" and has_means:
-            arms += [
-                Column(
-                    f"{name}\nMean",
-                    lambda r, a=arm: _number(_arm(r, "mean", a), 2),
-                    lambda p, d: "",
-                ),
-                Column("SD", lambda r, a=arm: _number(_arm(r, "sd", a), 2), lambda p, d: ""),
-            ]
-        elif layout == "revman5" and has_events:
-            arms.append(
-                Column(
-                    f"{name}\nEvents",
-                    lambda r, a=arm: _number(r.arms.get(f"event_arm{a}"), 0),
-                    lambda p, d: "",
-                )
-            )
-        header = (
-            "Total"
-            if layout == "revman5"
-            else (
-                f"No.\n{name[:5]}."
-                if layout == "jama"
-                else f"Total\n{'Exp.' if arm == 1 else 'Ctrl.'}"
-            )
-        )
-        arms.append(
-            Column(
-                header,
-                lambda r, a=arm: _number(_arm(r, "n", a), 0),
-                lambda p, d, a=arm: _total(p, d, a) if p.kind != "pi" else "",
-            )
-        )
-    if not any(_arm(r, "n", 1) is not None for r in data.rows):
-        arms = []
-    rob = [_rob_column()] if any(r.rob for r in data.rows) else []
-    # no weight column when no row has one (the effects of a multilevel model)
-    weights = [weight] if any(r.weight is not None for r in data.rows) else []
-    if layout == "revman5":
-        return [study, *arms, *weights, effect], rob
-    if layout == "jama":
-        return [study, *arms, effect], [*weights, *rob]
-    return [study, *arms], [effect, *weights, *rob]
-
-
-# A judgement's dot (as the traffic-light plot's) behind its symbol.
-BADGE = {"boxstyle": "circle,pad=0.18", "edgecolor": "black", "linewidth": 0.4}
-
-
-def _rob_column() -> Column:
-    """Overall risk of bias per study: the robvis symbol in its coloured dot, as the
-    traffic-light plot draws it (:func:`judgement_mark`)."""
-
-    def symbol(row: ForestRow) -> str:
-        mark = judgement_mark(row.rob)
-        return mark[0] if mark else ""
-
-    def color(row: ForestRow) -> str | None:
-        mark = judgement_mark(row.rob)
-        return mark[1] if mark else None
-
-    return Column("RoB", symbol, lambda p, d: "", "center", color)
-
-
-def _width(column: Column, data: ForestData, max_label: int) -> float:
-    texts = [column.header.split("\n")[-1], column.header.split("\n")[0]]
-    texts += [column.study(r)[:max_label] for r in data.rows]
-    texts += [column.pooled(p, data) for s in data.sections for p in s.summaries]
-    texts += [column.pooled(p, data) for p in data.summaries]
-    return max(len(t) for t in texts) * CHAR_INCHES + 0.18
-
-
-def _anchor(column: Column, x: float, width: float) -> float:
-    """Where a column's text is anchored, in inches, given its left edge and width."""
-    return {"left": x, "center": x + (width - 0.1) / 2}.get(column.align, x + width - 0.1)
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-@dataclass(frozen=True)
-class _Line:
-    kind: str  # header, section, study, pooled, text
-    item: Any = None
-
-
-def _lines(data: ForestData, layout: str) -> list[_Line]:
-    lines: list[_Line] = []
-    for section in data.sections:
-        if section.title:
-            lines.append(_Line("section", section.title))
-        lines += [_Line("study", row) for row in section.rows]
-        for pooled in section.summaries:
-            lines.append(_Line("pooled", pooled))
-            lines.append(_Line("text", data.heterogeneity_text(layout, section.result)))
-        if section.title:
-            lines.append(_Line("gap"))
-    lines += [_Line("pooled", pooled) for pooled in data.summaries]
-    if data.texts is not None:
-        lines += [_Line("text", text) for text in data.texts]
-    else:
-        lines.append(_Line("text", data.heterogeneity_text(layout)))
-        lines.append(_Line("text", data.overall_text(layout)))
-    if data.subgroup_text(layout):
-        lines.append(_Line("text", data.subgroup_text(layout)))
-    if any(row.rob for row in data.rows):
-        lines.append(_Line("text", judgement_legend([row.rob for row in data.rows])))
-    return lines
-
-
-def figure_size(
-    data: ForestData, layout: str = "meta", max_label: int = 32
-) -> tuple[float, float, float, float]:
-    """(width, height, left margin, right margin) in inches for :func:`forest_figure`."""
-    left, right = columns_for(layout, data)
-    left_w = sum(_width(c, data, max_label) for c in left) + 0.2
-    right_w = sum(_width(c, data, max_label) for c in right) + 0.25
-    height = (len(_lines(data, layout)) + 3) * ROW_INCHES + 0.75
-    return left_w + PANEL_INCHES + right_w, height, left_w, right_w
 
 
 def forest_figure(
@@ -346,185 +138,159 @@ def _draw(
 ) -> None:
     """Draw ``data`` on the effect panel ``ax``, text columns beside it (``scale``: the
     factor applied to font sizes and column offsets; ``links``: study label → URL)."""
-    style = STYLES[layout]
-    figure = ax.figure
     lines = _lines(data, layout)
-    left, right = columns_for(layout, data)
-    n_lines = len(lines)
-    ax.set_ylim(n_lines + 0.2, -2.2)
+    ax.set_ylim(len(lines) + 0.2, -2.2)
     ax.set_yticks([])
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     ax.tick_params(axis="x", labelsize=(FONT_SIZE - 0.5) * scale)
-
-    base = transforms.blended_transform_factory(ax.transAxes, ax.transData)
-
-    offsets: dict[float, transforms.Transform] = {}
-
-    def at(dx_inches: float) -> transforms.Transform:
-        """x: ``dx_inches`` from the panel edge given as the text's x; y: the row (data)."""
-        if dx_inches not in offsets:
-            shift = transforms.ScaledTranslation(dx_inches * scale, 0, figure.dpi_scale_trans)
-            offsets[dx_inches] = base + shift
-        return offsets[dx_inches]
-
-    # column x positions (inches from the panel's left or right edge)
-    positions = []
-    x = -sum(_width(c, data, max_label) for c in left) - 0.1
-    for column in left:
-        w = _width(column, data, max_label)
-        positions.append((column, 0.0, _anchor(column, x, w)))
-        x += w
-    x = 0.15
-    for column in right:
-        w = _width(column, data, max_label)
-        positions.append((column, 1.0, _anchor(column, x, w)))
-        x += w
-
-    text_kw = {"fontsize": FONT_SIZE * scale, "va": "center", "clip_on": False}
-    for column, edge, dx in positions:
-        ax.text(
-            edge,
-            -1,
-            plain(column.header),
-            transform=at(dx),
-            ha=column.align,
-            fontweight="bold",
-            **{**text_kw, "va": "bottom"},
-        )
-    ax.text(
-        0.5,
-        -1,
-        plain(data.axis_label(layout)),
-        transform=base,
-        ha="center",
-        fontweight="bold",
-        **{**text_kw, "va": "bottom"},
-    )
-    first_x = positions[0][2]
-
-    spans = [(r.lower, r.upper) for r in data.rows]
-    spans += [(p.lower, p.upper) for s in data.sections for p in s.summaries]
-    spans += [(p.lower, p.upper) for p in data.summaries]
-    low = min(0.0, *(s[0] for s in spans))
-    high = max(0.0, *(s[1] for s in spans))
-    pad = 0.05 * (high - low or 1.0)
-    low, high = low - pad, high + pad
+    panel = _Panel(ax, data, layout, column_positions(data, layout, max_label), scale)
+    panel.headers()
     weights = [r.weight for r in data.rows if r.weight]
     max_weight = max(weights) if weights else 1.0
-
     drawn_rows = []
     for y, line in enumerate(lines):
-        if line.kind == "section":
-            ax.text(
-                0,
-                y,
-                plain(line.item),
-                transform=at(first_x),
-                ha="left",
-                fontweight="bold",
-                **text_kw,
-            )
-        elif line.kind == "text":
-            ax.text(
-                0,
-                y,
-                plain(line.item),
-                transform=at(first_x),
-                ha="left",
-                **{**text_kw, "fontsize": (FONT_SIZE - 0.5) * scale},
-            )
+        if line.kind in ("section", "text"):
+            panel.text_line(y, line.item, bold=line.kind == "section")
         elif line.kind == "study":
-            row: ForestRow = line.item
             drawn_rows.append(y)
-            for column, edge, dx in positions:
-                text = column.study(row)
-                if column.align == "left":
-                    text = _truncate(text, max_label)
-                badge = column.color(row) if column.color else None
-                drawn = ax.text(
-                    edge,
-                    y,
-                    plain(text),
-                    transform=at(dx),
-                    ha=column.align,
-                    fontweight="bold" if badge else "normal",
-                    bbox=None if badge is None else {**BADGE, "facecolor": badge},
-                    **text_kw,
-                )
-                if links and column is positions[0][0] and row.label in links:
-                    drawn.set_url(links[row.label])
-            ax.plot([row.lower, row.upper], [y, y], color="black", lw=0.8, solid_capstyle="butt")
-            size = scale * (2.5 + 6.5 * math.sqrt((row.weight or max_weight * 0.3) / max_weight))
-            ax.plot(
-                [row.yi], [y], marker="s", ms=size, color=style["square"], mec="none", ls="none"
-            )
+            panel.study(y, line.item, max_label, max_weight, links or {})
         elif line.kind == "pooled":
-            pooled: PooledRow = line.item
             drawn_rows.append(y)
-            for column, edge, dx in positions:
-                text = column.pooled(pooled, data)
-                ax.text(
-                    edge,
-                    y,
-                    plain(text),
-                    transform=at(dx),
-                    ha=column.align,
-                    fontweight="bold",
-                    **text_kw,
-                )
-            if pooled.kind == "pi":
-                ax.add_patch(
-                    Rectangle(
-                        (pooled.lower, y - 0.12),
-                        pooled.upper - pooled.lower,
-                        0.24,
-                        color=style["pi"],
-                        lw=0,
-                    )
-                )
-            else:
-                ax.add_patch(
-                    Polygon(
-                        [
-                            (pooled.lower, y),
-                            (pooled.estimate, y - 0.38),
-                            (pooled.upper, y),
-                            (pooled.estimate, y + 0.38),
-                        ],
-                        closed=True,
-                        color=style["diamond"],
-                        lw=0,
-                    )
-                )
+            panel.pooled(y, line.item)
     if drawn_rows:
-        ax.plot([0, 0], [min(drawn_rows) - 0.6, max(drawn_rows) + 0.6], color=style["null"], lw=0.6)
-        estimate = data.summaries[0].estimate
-        if layout == "meta" and estimate is not None:
-            ax.plot(
-                [estimate] * 2,
-                [min(drawn_rows) - 0.6, max(drawn_rows) + 0.6],
-                color="#777777",
-                lw=0.6,
-                ls=(0, (3, 2)),
-            )
-    ax.set_xlim(low, high)
-    if data.ratio:
-        set_ratio_axis(ax.xaxis, low, high)
-    else:
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, symmetric=False))
-    left_label, right_label = data.favours()
-    for label, ha, dx in ((left_label, "right", -4), (right_label, "left", 4)):
-        ax.annotate(
-            plain(label),
-            xy=(0, 0),
-            xycoords=("data", "axes fraction"),
-            xytext=(dx * scale, -20 * scale),
-            textcoords="offset points",
-            ha=ha,
-            va="top",
-            fontsize=(FONT_SIZE - 0.5) * scale,
+        panel.reference_lines(min(drawn_rows) - 0.6, max(drawn_rows) + 0.6)
+    panel.axis(*effect_range(data))
+
+
+class _Panel:
+    """Draws on a forest plot's effect panel and the text columns beside it."""
+
+    def __init__(
+        self,
+        ax: Axes,
+        data: ForestData,
+        layout: str,
+        positions: list[tuple[Column, float, float]],
+        scale: float,
+    ):
+        self.ax, self.data, self.layout, self.scale = ax, data, layout, scale
+        self.style = STYLES[layout]
+        self.positions = positions
+        self.base = transforms.blended_transform_factory(ax.transAxes, ax.transData)
+        self.offsets: dict[float, transforms.Transform] = {}
+        self.text_kw = {"fontsize": FONT_SIZE * scale, "va": "center", "clip_on": False}
+
+    def at(self, dx_inches: float) -> transforms.Transform:
+        """x: ``dx_inches`` from the panel edge given as the text's x; y: the row (data)."""
+        if dx_inches not in self.offsets:
+            figure = self.ax.figure
+            shift = transforms.ScaledTranslation(dx_inches * self.scale, 0, figure.dpi_scale_trans)
+            self.offsets[dx_inches] = self.base + shift
+        return self.offsets[dx_inches]
+
+    def headers(self) -> None:
+        """The columns' headers and the effect axis' label above the first row."""
+        bottom = {**self.text_kw, "va": "bottom"}
+        for column, edge, dx in self.positions:
+            self.ax.text(
+                edge, -1, plain(column.header), transform=self.at(dx), ha=column.align,
+                fontweight="bold", **bottom,
+            )  # fmt: skip
+        self.ax.text(
+            0.5, -1, plain(self.data.axis_label(self.layout)), transform=self.base,
+            ha="center", fontweight="bold", **bottom,
+        )  # fmt: skip
+
+    def text_line(self, y: int, text: str, bold: bool) -> None:
+        """A section title (bold) or a line of text (heterogeneity, tests, legend)."""
+        first_x = self.positions[0][2]
+        style = {"fontweight": "bold"} if bold else {"fontsize": (FONT_SIZE - 0.5) * self.scale}
+        self.ax.text(
+            0, y, plain(text), transform=self.at(first_x), ha="left", **{**self.text_kw, **style}
         )
+
+    def study(
+        self, y: int, row: ForestRow, max_label: int, max_weight: float, links: Mapping[str, str]
+    ) -> None:
+        """A study's texts, CI line and square (area by weight)."""
+        for column, edge, dx in self.positions:
+            text = column.study(row)
+            if column.align == "left":
+                text = _truncate(text, max_label)
+            badge = column.color(row) if column.color else None
+            drawn = self.ax.text(
+                edge,
+                y,
+                plain(text),
+                transform=self.at(dx),
+                ha=column.align,
+                fontweight="bold" if badge else "normal",
+                bbox=None if badge is None else {**BADGE, "facecolor": badge},
+                **self.text_kw,
+            )
+            if column is self.positions[0][0] and row.label in links:
+                drawn.set_url(links[row.label])
+        ax = self.ax
+        ax.plot([row.lower, row.upper], [y, y], color="black", lw=0.8, solid_capstyle="butt")
+        size = self.scale * (2.5 + 6.5 * math.sqrt((row.weight or max_weight * 0.3) / max_weight))
+        ax.plot(
+            [row.yi], [y], marker="s", ms=size, color=self.style["square"], mec="none", ls="none"
+        )
+
+    def pooled(self, y: int, pooled: PooledRow) -> None:
+        """A pooled row's texts and its diamond (or the prediction interval's bar)."""
+        for column, edge, dx in self.positions:
+            self.ax.text(
+                edge, y, plain(column.pooled(pooled, self.data)), transform=self.at(dx),
+                ha=column.align, fontweight="bold", **self.text_kw,
+            )  # fmt: skip
+        if pooled.kind == "pi":
+            shape = Rectangle(
+                (pooled.lower, y - 0.12),
+                pooled.upper - pooled.lower,
+                0.24,
+                color=self.style["pi"],
+                lw=0,
+            )
+        else:
+            corners = [
+                (pooled.lower, y),
+                (pooled.estimate, y - 0.38),
+                (pooled.upper, y),
+                (pooled.estimate, y + 0.38),
+            ]
+            shape = Polygon(corners, closed=True, color=self.style["diamond"], lw=0)
+        self.ax.add_patch(shape)
+
+    def reference_lines(self, top: float, bottom: float) -> None:
+        """The line of no effect, and under ``meta`` a dashed line at the pooled estimate."""
+        self.ax.plot([0, 0], [top, bottom], color=self.style["null"], lw=0.6)
+        estimate = self.data.summaries[0].estimate
+        if self.layout == "meta" and estimate is not None:
+            self.ax.plot([estimate] * 2, [top, bottom], color="#777777", lw=0.6, ls=(0, (3, 2)))
+
+    def axis(self, low: float, high: float) -> None:
+        """The effect axis' limits and ticks (ratios at round values), and the "favours"
+        labels under it."""
+        ax, scale = self.ax, self.scale
+        ax.set_xlim(low, high)
+        if self.data.ratio:
+            set_ratio_axis(ax.xaxis, low, high)
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5, symmetric=False))
+        left_label, right_label = self.data.favours()
+        for label, ha, dx in ((left_label, "right", -4), (right_label, "left", 4)):
+            ax.annotate(
+                plain(label),
+                xy=(0, 0),
+                xycoords=("data", "axes fraction"),
+                xytext=(dx * scale, -20 * scale),
+                textcoords="offset points",
+                ha=ha,
+                va="top",
+                fontsize=(FONT_SIZE - 0.5) * scale,
+            )
 
 
 def save_figure(figure: Figure, path: str | Path, dpi: int = 300) -> Path:

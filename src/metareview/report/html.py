@@ -77,25 +77,25 @@ def _table_rows(table) -> list[dict[str, Any]]:
 def _leave_one_out(record) -> dict[str, Any]:
     """The leave-one-out table of ``record``, effects on their printed scale (ratios back from
     the log scale) and headed by the measure's symbol and the analysis' CI level."""
-    measure = record.result.get("measure")
+    tree = record.tree
+    measure = tree.result.measure
     shown = shown_scale(measure)
     rows = []
-    for entry in record.leave_one_out:
-        p = entry.get("pvalue")
-        low, high = fixed(shown(entry["ci_lower"])), fixed(shown(entry["ci_upper"]))
+    for entry in tree.leave_one_out:
+        low, high = fixed(shown(entry.ci_lower)), fixed(shown(entry.ci_upper))
         rows.append(
             {
-                "omitted": entry["omitted"],
-                "k": entry["k"],
-                "estimate": f"{fixed(shown(entry['estimate']))} ({low} to {high})",
-                "p": p_value(p),
-                "i2": f"{entry['i2']:.0f}%",
+                "omitted": entry.omitted,
+                "k": entry.k,
+                "estimate": f"{fixed(shown(entry.estimate))} ({low} to {high})",
+                "p": p_value(entry.pvalue),
+                "i2": f"{entry.i2:.0f}%",
             }
         )
-    heading = f"{effect_symbol(measure, 'Estimate')} ({ci_label(record.result.get('level', 0.95))})"
+    heading = f"{effect_symbol(measure, 'Estimate')} ({ci_label(tree.result.ci_level)})"
     return {
         "id": f"loo-{slug(record.id)}",
-        "title": record.spec["title"],
+        "title": tree.spec.title,
         "estimate_heading": heading,
         "rows": rows,
     }
@@ -125,7 +125,7 @@ def render_html(
                 number += 1
                 found.append(_figure_block(figure, number))
     for group in groups(results):
-        records = [r for r in results.analyses if r.spec["group"] == group]
+        records = [r for r in results.analyses if r.tree.spec.group == group]
         table = format_table(summary_table(results, group))
         group_id = f"group-{slug(group)}"
         group_figures, curves = [], {}
@@ -146,11 +146,12 @@ def render_html(
                 "rows": _table_rows(table),
                 "left_out": [
                     {
-                        "title": SENSITIVITY_LABELS[r.spec["variant"]],
+                        "title": SENSITIVITY_LABELS[r.tree.spec.variant],
                         "studies": r.excluded_studies,
                     }
                     for r in records
-                    if r.spec["role"] == "sensitivity" and len(r.excluded_studies) > NAMED_IN_BRIEF
+                    if r.tree.spec.role == "sensitivity"
+                    and len(r.excluded_studies) > NAMED_IN_BRIEF
                 ],
                 "figures": group_figures,
                 "leave_one_out": [_leave_one_out(r) for r in records if r.leave_one_out],
@@ -167,15 +168,20 @@ def render_html(
                     if m.group == group
                 ],
                 "metaregression": [
-                    {**metaregression_block(section, r.id, index), "title": r.spec["title"]}
+                    {
+                        **metaregression_block(section.to_dict(), r.id, index),
+                        "title": r.tree.spec.title,
+                    }
                     for r in records
                     if r.ok
-                    for index, section in enumerate(r.result.get("metaregression", []))
+                    for index, section in enumerate(r.tree.result.metaregression)
                 ],
             }
         )
         toc_results.append({"id": group_id, "title": group})
-    skipped = [{"title": r.spec["title"], "reason": r.reason} for r in results.analyses if not r.ok]
+    skipped = [
+        {"title": r.tree.spec.title, "reason": r.reason} for r in results.analyses if not r.ok
+    ]
     dropped = [{**d, "analysis": "all (no effect size)"} for d in results.dropped]
     for record in results.analyses:
         tree = record.tree

@@ -13,13 +13,12 @@ per outcome group reports the pooled effect as a reviewer would write it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from metareview import __version__
 from metareview.data.effects import PRECOMPUTED
 from metareview.plan.expand import SENSITIVITY_LABELS
 from metareview.plan.grade_review import GradeConfig, graded_records
 from metareview.plan.plan import Plan, Settings
+from metareview.plan.result_tree import FitResult
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.plan.runner import combine_rho
 from metareview.report.forest_data import all_mirrored
@@ -253,12 +252,13 @@ def _combined_text(results: ReviewResults) -> list[str]:
     found: dict[str, set[str]] = {}
     cohorts = set()
     for record in results.analyses:
-        if record.spec.get("role") != "main":
+        tree = record.tree
+        if tree.spec.role != "main":
             continue
-        for item in record.combined:
-            label = f"{item['study']} (rows {', '.join(str(r) for r in item['rows'])})"
-            found.setdefault(label, set()).add(record.spec["title"])
-            if item["distinct_cohorts"]:
+        for item in tree.combined:
+            label = f"{item.study} (rows {', '.join(str(r) for r in item.rows)})"
+            found.setdefault(label, set()).add(tree.spec.title)
+            if item.distinct_cohorts:
                 cohorts.add(label)
     if not found:
         return ["No analysis had to combine several rows of one trial."]
@@ -444,32 +444,32 @@ def _own_settings(plan: Plan, cite: _Citations) -> list[str]:
     return sentences
 
 
-def _estimate_text(result: dict[str, Any], model: str, symbol: str) -> str:
+def _estimate_text(result: FitResult, model: str, symbol: str) -> str:
     """``RR = 0.49, 95% CI 0.34 to 0.70, p < 0.001``: the effect on its printed scale, with
     its measure's symbol (``symbol`` for SMD and effects given as they are) and CI level."""
-    pooled, shown = result[model], shown_scale(result.get("measure"))
+    pooled, shown = result.pooled(model), shown_scale(result.measure)
     text = (
-        f"{effect_symbol(result.get('measure'), symbol)} = {fixed(shown(pooled['estimate']))}, "
-        f"{ci_label(result.get('level', 0.95))} {fixed(shown(pooled['ci_lower']))} to "
-        f"{fixed(shown(pooled['ci_upper']))}"
+        f"{effect_symbol(result.measure, symbol)} = {fixed(shown(pooled.estimate))}, "
+        f"{ci_label(result.ci_level)} {fixed(shown(pooled.ci_lower))} to "
+        f"{fixed(shown(pooled.ci_upper))}"
     )
-    return f"{text}, {p_clause(pooled['pvalue'])}"
+    return f"{text}, {p_clause(pooled.pvalue)}"
 
 
-def _mirrored_text(record: AnalysisRecord, result: dict[str, Any]) -> str:
+def _mirrored_text(record: AnalysisRecord, result: FitResult) -> str:
     """For an analysis whose rows were all mirrored (lower is better): which way its effects
     point, and the effect as computed from the arms, as its forest plot shows it."""
     if not all_mirrored(record.input):
         return ""
-    measure = result.get("measure")
-    pooled, shown = result[record.model], shown_scale(measure)
+    measure = result.measure
+    pooled, shown = result.pooled(record.model), shown_scale(measure)
     symbol = effect_symbol(measure)
     above = "above 1" if measure in RATIO_MEASURES else "above 0"
     return (
         f" (lower values are better, so effects were mirrored: {symbol} {above} favours the "
         f"intervention; as computed from the arms, as in the forest plot, {symbol} = "
-        f"{fixed(shown(-pooled['estimate']))}, {ci_label(result.get('level', 0.95))} "
-        f"{fixed(shown(-pooled['ci_upper']))} to {fixed(shown(-pooled['ci_lower']))})"
+        f"{fixed(shown(-pooled.estimate))}, {ci_label(result.ci_level)} "
+        f"{fixed(shown(-pooled.ci_upper))} to {fixed(shown(-pooled.ci_lower))})"
     )
 
 
@@ -489,46 +489,46 @@ def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
     """
     sentences = []
     for record in records:
-        spec = record.spec
-        if spec["role"] in ("sensitivity", "model"):  # in their own tables
+        tree = record.tree
+        spec = tree.spec
+        if spec.role in ("sensitivity", "model"):  # in their own tables
             continue
         if not record.ok:
-            sentences.append(f"{spec['title']}: not pooled ({record.reason}).")
+            sentences.append(f"{spec.title}: not pooled ({record.reason}).")
             continue
-        result = record.headline()
-        het = result["heterogeneity"]
+        result = tree.fit
+        het = result.heterogeneity
         model = "random-effects" if record.model == "random" else "fixed-effect"
-        if result.get("model") == "MH-random":
+        if result.mantel_haenszel_model:
             model = f"Mantel-Haenszel {model}"
         text = (
-            f"{spec['title']}: pooling {result['k']} trials gave "
+            f"{spec.title}: pooling {result.k} trials gave "
             f"{_estimate_text(result, record.model, symbol)} ({model} model)"
             f"{_mirrored_text(record, result)}, with "
-            f"{describe_i2(het['i2'])} heterogeneity (I² = {het['i2']:.0f}%"
+            f"{describe_i2(het.i2)} heterogeneity (I² = {het.i2:.0f}%"
         )
-        if het.get("i2_ci") and het["i2_ci"][0] is not None:
-            level = ci_label(result.get("level", 0.95))
-            text += f", {level} {het['i2_ci'][0]:.0f} to {het['i2_ci'][1]:.0f}%"
+        if het.i2_ci and het.i2_ci[0] is not None:
+            level = ci_label(result.ci_level)
+            text += f", {level} {het.i2_ci[0]:.0f} to {het.i2_ci[1]:.0f}%"
         text += ")"
         if footnote := i2_footnote(result):
             text += f" ({footnote[:-1]})"
-        random, shown = result["random"], shown_scale(result.get("measure"))
-        if record.model == "random" and random.get("pi_lower") is not None:
+        random, shown = result.random, shown_scale(result.measure)
+        if record.model == "random" and random.pi_lower is not None:
             text += (
-                f"; prediction interval {fixed(shown(random['pi_lower']))} to "
-                f"{fixed(shown(random['pi_upper']))}"
+                f"; prediction interval {fixed(shown(random.pi_lower))} to "
+                f"{fixed(shown(random.pi_upper))}"
             )
         sentences.append(text + ".")
         sentences += [
-            metaregression_sentence(section) for section in result.get("metaregression", [])
+            metaregression_sentence(section.to_dict()) for section in result.metaregression
         ]
-        for block in record.subgroups:
-            if block["test"]:
-                p = block["test"]["pvalue"]
+        for block in tree.subgroups:
+            if block.test:
+                p = block.test.pvalue
                 verdict = "differed significantly" if p < 0.05 else "did not differ significantly"
                 sentences.append(
-                    f"Subgroups by {block['column']} {verdict} "
-                    f"(Q = {block['test']['q']:.2f}, df = {block['test']['df']}, "
-                    f"{p_clause(p)})."
+                    f"Subgroups by {block.column} {verdict} "
+                    f"(Q = {block.test.q:.2f}, df = {block.test.df}, {p_clause(p)})."
                 )
     return " ".join(sentences)

@@ -9,8 +9,10 @@ their measure and the CI level of the analysis.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
+from metareview.plan.result_tree import FitResult
 from metareview.stats.vocabulary import RATIO_MEASURES
 
 
@@ -46,8 +48,8 @@ def p_clause(value: float | None) -> str:
     return "p < 0.001" if shown.startswith("<") else f"p = {shown}"
 
 
-def i2_footnote(result: dict) -> str:
-    """Why an analysis document's I² lies outside its own CI, or ``''`` when it does not.
+def i2_footnote(result: FitResult | Mapping[str, Any]) -> str:
+    """Why an analysis's I² lies outside its own CI, or ``''`` when it does not.
 
     >>> doc = {"method": "REML", "heterogeneity": {"i2": 12.0, "i2_ci": [14.5, 80.0]},
     ...        "conventions": {"i2_definition": "tau2", "i2_ci_method": "qprofile"}}
@@ -56,20 +58,20 @@ def i2_footnote(result: dict) -> str:
     >>> i2_footnote({"heterogeneity": {"i2": 20.0, "i2_ci": [0.0, 60.0]}})
     ''
     """
-    het = result.get("heterogeneity", {})
-    i2, ci = het.get("i2"), het.get("i2_ci")
+    fit = FitResult.of(result)
+    i2, ci = fit.heterogeneity.i2, fit.heterogeneity.i2_ci
     if i2 is None or not ci or ci[0] is None or ci[1] is None or ci[0] <= i2 <= ci[1]:
         return ""
-    conventions = result.get("conventions", {})
+    conventions = fit.conventions
     estimate = (
-        f"the {result.get('method', 'estimated')} estimate of τ²"
-        if conventions.get("i2_definition", "tau2") == "tau2"
+        f"the {fit.method or 'estimated'} estimate of τ²"
+        if (conventions.i2_definition or "tau2") == "tau2"
         else "Cochran's Q"
     )
     interval = {
         "qprofile": "the Q-profile CI of τ²",
         "test_based": "the test-based CI of H",
-    }.get(conventions.get("i2_ci_method", ""), "another method")
+    }.get(conventions.i2_ci_method or "", "another method")
     return (
         f"I² = {i2:.3g}% lies outside its CI ({ci[0]:.3g}% to {ci[1]:.3g}%): the estimate "
         f"comes from {estimate}, the CI from {interval}, and the two methods need not agree."

@@ -18,9 +18,17 @@ the log scale, under the measure's symbol and the analysis' CI level); Egger's i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from metareview.plan.expand import slug
+from metareview.plan.result_tree import (
+    Egger,
+    FitResult,
+    SelectionModel,
+    SmallStudy,
+    TrimAndFill,
+)
 from metareview.plan.results import AnalysisRecord
 from metareview.report.numbers import ci_label, effect_symbol, fixed, p_clause, shown_scale
 from metareview.stats.presets import get_preset
@@ -29,7 +37,9 @@ from metareview.stats.presets import get_preset
 SECTIONS = {"egger": "egger", "trimfill": "trim_and_fill", "selection": "selection"}
 
 
-def adjusted_estimate(section: dict[str, Any], result: dict[str, Any]) -> str:
+def adjusted_estimate(
+    section: TrimAndFill | SelectionModel | Mapping[str, Any], result: FitResult | Mapping[str, Any]
+) -> str:
     """An adjusted estimate of a small-study ``section`` as the report prints effects: on the
     printed scale of the analysis ``result``'s measure, with its symbol and CI level.
 
@@ -38,77 +48,79 @@ def adjusted_estimate(section: dict[str, Any], result: dict[str, Any]) -> str:
     >>> adjusted_estimate(section, {"measure": "OR", "level": 0.9})
     'adjusted estimate OR = 1.19 (90% CI 1.08 to 1.31)'
     """
-    shown = shown_scale(result.get("measure"))
+    if not isinstance(section, TrimAndFill | SelectionModel):
+        section = TrimAndFill.from_dict(section)
+    fit = FitResult.of(result)
+    shown = shown_scale(fit.measure)
     estimate, low, high = (
-        fixed(shown(section[key])) for key in ("estimate", "ci_lower", "ci_upper")
+        fixed(shown(value)) for value in (section.estimate, section.ci_lower, section.ci_upper)
     )
-    label = ci_label(result.get("level", 0.95))
-    return (
-        f"adjusted estimate {effect_symbol(result.get('measure'))} = {estimate} "
-        f"({label} {low} to {high})"
-    )
+    label = ci_label(fit.ci_level)
+    return f"adjusted estimate {effect_symbol(fit.measure)} = {estimate} ({label} {low} to {high})"
 
 
-def _egger(small: dict[str, Any], preset: str) -> tuple[str, dict[str, Any] | None, str]:
+def _egger(small: SmallStudy, preset: str) -> tuple[str, Egger | None, str]:
     """Label, section and key of the Egger variant the preset's software reports."""
     if get_preset(preset).egger_variant == "rma":
         return (
             "Egger's test (mixed-effects meta-regression on the SE)",
-            small["egger_rma"],
+            small.egger_rma,
             "egger_rma",
         )
-    return "Egger's test (weighted regression on the SE)", small["egger"], "egger"
+    return "Egger's test (weighted regression on the SE)", small.egger, "egger"
 
 
-def _egger_text(section: dict[str, Any]) -> str:
-    if "intercept" in section:
+def _egger_text(section: Egger) -> str:
+    if section.has("intercept"):
         return (
-            f"intercept {fixed(section['intercept'])} (SE {fixed(section['se'])}), "
-            f"t({section['df']}) = {fixed(section['statistic'])}, {p_clause(section['pvalue'])}"
+            f"intercept {fixed(section.intercept)} (SE {fixed(section.se)}), "
+            f"t({section.df}) = {fixed(section.statistic)}, {p_clause(section.pvalue)}"
         )
-    return f"z = {fixed(section['statistic'])}, {p_clause(section['pvalue'])}"
+    return f"z = {fixed(section.statistic)}, {p_clause(section.pvalue)}"
 
 
-def _trim_and_fill_text(section: dict[str, Any], result: dict[str, Any]) -> str:
+def _trim_and_fill_text(section: TrimAndFill, result: FitResult) -> str:
     return (
-        f"{section['k0']} studies imputed on the {section['side']} side (estimator "
-        f"{section['estimator']}); {adjusted_estimate(section, result)}"
+        f"{section.k0} studies imputed on the {section.side} side (estimator "
+        f"{section.estimator}); {adjusted_estimate(section, result)}"
     )
 
 
-def _selection_text(section: dict[str, Any], result: dict[str, Any]) -> str:
-    tau2 = "" if section["method"] == "FE" else f", τ² = {fixed(section['tau2'], 4)}"
+def _selection_text(section: SelectionModel, result: FitResult) -> str:
+    tau2 = "" if section.method == "FE" else f", τ² = {fixed(section.tau2, 4)}"
     return (
         f"{adjusted_estimate(section, result)}{tau2}; "
-        f"likelihood-ratio test of selection χ²({section['lrt_df']}) = {fixed(section['lrt'])}, "
-        f"{p_clause(section['lrt_pvalue'])}"
-        + ("" if section["converged"] else " (the fit did not converge)")
+        f"likelihood-ratio test of selection χ²({section.lrt_df}) = {fixed(section.lrt)}, "
+        f"{p_clause(section.lrt_pvalue)}"
+        + ("" if section.converged else " (the fit did not converge)")
     )
 
 
-def _intervals(section: dict[str, Any]) -> list[dict[str, str]]:
+def _intervals(section: SelectionModel) -> list[dict[str, str]]:
     """One row per p-value interval: its bounds, the studies in it and the estimated weight."""
     return [
         {
-            "interval": f"{interval['lower']:g} < p ≤ {interval['upper']:g}",
-            "k": str(interval["k"]),
+            "interval": f"{interval.lower:g} < p ≤ {interval.upper:g}",
+            "k": str(interval.k),
             "weight": "1 (reference)"
             if index == 0
-            else f"{fixed(interval['delta'], 3)}"
-            + (f" (SE {fixed(interval['se_delta'], 3)})" if interval["se_delta"] else ""),
+            else f"{fixed(interval.delta, 3)}"
+            + (f" (SE {fixed(interval.se_delta, 3)})" if interval.se_delta else ""),
         }
-        for index, interval in enumerate(section["intervals"])
+        for index, interval in enumerate(section.intervals)
     ]
 
 
 def small_study_ran(record: AnalysisRecord, min_k: int) -> bool:
     """Whether the plan asked for small-study analyses of ``record`` and they were run (with
     at least ``min_k``, the plan's ``min_k.small_study``, studies)."""
-    small = record.result.get("small_study") or {}
+    tree = record.tree
+    small = tree.result.small_study
     return (
         record.ok
-        and bool(record.spec.get("small_study"))
-        and bool(small.get("run"))
+        and bool(tree.spec.small_study)
+        and small is not None
+        and bool(small.run)
         and record.k >= min_k
     )
 
@@ -118,15 +130,17 @@ def small_study_block(record: AnalysisRecord, min_k: int) -> dict[str, Any] | No
     (``min_k``: the plan's ``min_k.small_study``)
     (``None`` when it asked for none): a row per analysis, the selection model's intervals,
     or why nothing was run."""
-    spec = record.spec
-    if not record.ok or not spec.get("small_study"):
+    tree = record.tree
+    spec, fit = tree.spec, tree.result
+    if not record.ok or not spec.small_study:
         return None
-    small = record.result.get("small_study") or {}
+    small = fit.small_study or SmallStudy(present=())
+    rows: list[dict[str, str]] = []
     block: dict[str, Any] = {
         "id": f"small-study-{slug(record.id)}",
-        "title": spec["title"],
+        "title": spec.title,
         "reason": None,
-        "rows": [],
+        "rows": rows,
         "intervals": [],
     }
     if record.k < min_k:
@@ -134,19 +148,20 @@ def small_study_block(record: AnalysisRecord, min_k: int) -> dict[str, Any] | No
             f"{record.k} trials, fewer than the {min_k} the plan requires (min_k.small_study)"
         )
         return block
-    if not small.get("run"):
-        block["reason"] = str(small.get("reason", "not computed")).removeprefix("not run: ")
+    if not small.run:
+        reason = small.reason if small.has("reason") else "not computed"
+        block["reason"] = str(reason).removeprefix("not run: ")
         return block
-    failed = small.get("failed", {})
-    for name in spec["small_study"]:
+    failed = small.failed or {}
+    for name in spec.small_study:
         if name == "egger":
-            label, section, key = _egger(small, record.result["preset"])
+            label, section, key = _egger(small, fit.preset)
         else:
             key = SECTIONS[name]
-            section = small.get(key)
+            section = getattr(small, key)
             label = "Trim-and-fill (Duval & Tweedie)"
         if name == "selection":
-            steps = ", ".join(f"{s:g}" for s in (section or {}).get("steps", [])[:-1])
+            steps = ", ".join(f"{s:g}" for s in ((section and section.steps) or ())[:-1])
             label = "Step-function selection model (Vevea & Hedges)" + (
                 f", cut-points {steps}" if steps else ""
             )
@@ -155,9 +170,9 @@ def small_study_block(record: AnalysisRecord, min_k: int) -> dict[str, Any] | No
         elif name == "egger":
             text = _egger_text(section)
         elif name == "trimfill":
-            text = _trim_and_fill_text(section, record.result)
+            text = _trim_and_fill_text(section, fit)
         else:
-            text = _selection_text(section, record.result)
+            text = _selection_text(section, fit)
             block["intervals"] = _intervals(section)
-        block["rows"].append({"analysis": label, "result": text})
+        rows.append({"analysis": label, "result": text})
     return block

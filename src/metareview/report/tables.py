@@ -15,6 +15,7 @@ import pandas as pd
 
 from metareview.data.spreadsheet import safe_frame
 from metareview.plan.expand import SENSITIVITY_LABELS, slug
+from metareview.plan.result_tree import FitResult, TrimAndFill
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.report.metaregression_table import (
     metaregression_table,
@@ -51,34 +52,35 @@ COLUMNS = [
 
 def groups(results: ReviewResults) -> list[str]:
     """Outcome groups (categories and ``[[analysis]]`` names) in plan order."""
-    return list(dict.fromkeys(record.spec["group"] for record in results.analyses))
+    return list(dict.fromkeys(record.tree.spec.group for record in results.analyses))
 
 
 def _row(
     section: str,
     label: str,
-    result: dict[str, Any] | None,
+    result: FitResult | None,
     model: str,
     note: str = "",
     k: int | None = None,
 ) -> dict[str, Any]:
     row = dict.fromkeys(COLUMNS)
     row.update(section=section, analysis=label, note=note, k=k)
-    if result:
+    if result is not None:
         row["note"] = "; ".join(text for text in (note, i2_footnote(result)) if text)
-        pooled, het = result[model], result["heterogeneity"]
-        i2_ci = het.get("i2_ci") or [None, None]
+        pooled, het = result.pooled(model), result.heterogeneity
+        i2_ci = het.i2_ci or (None, None)
+        random = model == "random"
         row.update(
-            k=result["k"],
-            estimate=pooled["estimate"],
-            ci_lower=pooled["ci_lower"],
-            ci_upper=pooled["ci_upper"],
-            i2=het["i2"],
+            k=result.k,
+            estimate=pooled.estimate,
+            ci_lower=pooled.ci_lower,
+            ci_upper=pooled.ci_upper,
+            i2=het.i2,
             i2_ci_lower=i2_ci[0],
             i2_ci_upper=i2_ci[1],
-            p=pooled["pvalue"],
-            pi_lower=result["random"].get("pi_lower") if model == "random" else None,
-            pi_upper=result["random"].get("pi_upper") if model == "random" else None,
+            p=pooled.pvalue,
+            pi_lower=result.random.pi_lower if random else None,
+            pi_upper=result.random.pi_upper if random else None,
         )
     return row
 
@@ -93,64 +95,62 @@ def _record_row(section: str, label: str, record: AnalysisRecord) -> dict[str, A
             note=f"not pooled: {record.reason}",
             k=len(record.input) or None,
         )
-    return _row(section, label, record.headline(), record.model)
+    return _row(section, label, record.tree.fit, record.model)
 
 
 def summary_table(results: ReviewResults, group: str) -> pd.DataFrame:
     """The numeric summary table of one outcome group (one row per line of the table), on the
     analysis scale (log for ratio measures); ``attrs`` hold the main analysis' ``measure`` and
     ``level`` for :func:`format_table`."""
-    records = [r for r in results.analyses if r.spec["group"] == group]
-    mains = [r for r in records if r.spec["role"] == "main"]
+    records = [r for r in results.analyses if r.tree.spec.group == group]
+    mains = [r for r in records if r.tree.spec.role == "main"]
     rows: list[dict[str, Any]] = []
     if not mains:
         return pd.DataFrame(rows, columns=COLUMNS)
     primary = mains[0]
-    rows.append(_record_row("Main analysis", f"{group}, {primary.spec['window']}", primary))
-    for block in primary.subgroups:
-        test = block["test"] or {}
-        header = _row("Subgroup analyses", block["column"], None, primary.model)
-        header["p_subgroups"] = test.get("pvalue")
+    rows.append(_record_row("Main analysis", f"{group}, {primary.tree.spec.window}", primary))
+    for block in primary.tree.subgroups:
+        header = _row("Subgroup analyses", block.column, None, primary.model)
+        header["p_subgroups"] = None if block.test is None else block.test.pvalue
         rows.append(header)
-        for level in block["levels"]:
-            note = "" if "result" in level else f"not pooled: {level['reason']}"
+        for level in block.levels:
+            note = "" if level.result is not None else f"not pooled: {level.reason}"
             rows.append(
                 _row(
                     "Subgroup analyses",
-                    f"  {level['level']}",
-                    level.get("result"),
+                    f"  {level.level}",
+                    level.result,
                     primary.model,
                     note,
-                    level["k"],
+                    level.k,
                 )
             )
     for record in records:
-        if record.spec["role"] == "specific":
-            rows.append(_record_row("Specific outcomes", record.spec["outcome"], record))
+        if record.tree.spec.role == "specific":
+            rows.append(_record_row("Specific outcomes", record.tree.spec.outcome, record))
     trimfill = _trim_and_fill(primary, results.typed_plan.min_k.small_study)
     if trimfill:
-        k0 = int(trimfill["k0"])
+        k0 = int(trimfill.k0)
         row = _row("Publication bias", f"Trim-and-fill ({k0} imputed)", None, "random")
         row.update(
-            estimate=trimfill["estimate"],
-            ci_lower=trimfill["ci_lower"],
-            ci_upper=trimfill["ci_upper"],
-            p=trimfill["pvalue"],
+            estimate=trimfill.estimate,
+            ci_lower=trimfill.ci_lower,
+            ci_upper=trimfill.ci_upper,
+            p=trimfill.pvalue,
             k=primary.k + k0,
         )
         rows.append(row)
     for record in records:
-        if record.spec["role"] == "sensitivity":
-            label = SENSITIVITY_LABELS[record.spec["variant"]]
+        if record.tree.spec.role == "sensitivity":
+            label = SENSITIVITY_LABELS[record.tree.spec.variant]
             if record.excluded_studies:
                 label += f" ({studies_in_brief(record.excluded_studies)})"
             rows.append(_record_row("Sensitivity analyses", label, record))
     for record in mains[1:]:
-        rows.append(_record_row("Long-term effects", record.spec["window"], record))
+        rows.append(_record_row("Long-term effects", record.tree.spec.window, record))
     table = pd.DataFrame(rows, columns=COLUMNS)
-    table.attrs.update(
-        measure=primary.result.get("measure"), level=primary.result.get("level", 0.95)
-    )
+    fit = primary.tree.result
+    table.attrs.update(measure=fit.measure, level=fit.ci_level)
     return table
 
 
@@ -169,11 +169,12 @@ def studies_in_brief(studies: list[str]) -> str:
     return f"{len(studies)} studies: {', '.join(studies[:NAMED_IN_BRIEF])}, …"
 
 
-def _trim_and_fill(record: AnalysisRecord, min_k: int) -> dict[str, Any] | None:
+def _trim_and_fill(record: AnalysisRecord, min_k: int) -> TrimAndFill | None:
     """The trim-and-fill block when the plan asked for it and it was run (k large enough)."""
-    if not small_study_ran(record, min_k) or "trimfill" not in record.spec["small_study"]:
+    tree = record.tree
+    if not small_study_ran(record, min_k) or "trimfill" not in tree.spec.small_study:
         return None
-    return record.result["small_study"].get("trim_and_fill")
+    return tree.result.small_study.trim_and_fill
 
 
 def _num(value: Any, digits: int = 2) -> str:

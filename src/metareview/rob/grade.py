@@ -41,6 +41,11 @@ from metareview.stats.vocabulary import BINARY_MEASURES, MEASURE_FAMILY, check_c
 
 CERTAINTY = ("Very low", "Low", "Moderate", "High")
 DOMAINS = ("risk of bias", "inconsistency", "indirectness", "imprecision", "publication bias")
+#: The reasons to rate up (GRADE Handbook 5.2.2; GRADE guidelines 9), each the reviewers'
+#: judgement with the levels it may add: a large magnitude of effect (+1, or +2 for a very large
+#: one), a dose-response gradient (+1), and plausible residual confounding that would reduce a
+#: demonstrated effect (or suggest a spurious one when none was found) (+1).
+UPGRADES = {"large effect": (0, 1, 2), "dose-response": (0, 1), "plausible confounding": (0, 1)}
 
 
 @dataclass(frozen=True)
@@ -143,9 +148,18 @@ class GradeDecision:
     footnote: str
 
     def __post_init__(self) -> None:
-        if self.domain not in DOMAINS:
-            raise ValueError(f"domain must be one of {', '.join(DOMAINS)}; got {self.domain!r}")
-        if self.levels not in (0, -1, -2):
+        if self.domain in UPGRADES:
+            allowed = UPGRADES[self.domain]
+            if self.levels not in allowed:
+                raise ValueError(
+                    f"levels of {self.domain} must be {' or '.join(map(str, allowed))} (rating "
+                    f"up); got {self.levels!r}"
+                )
+        elif self.domain not in DOMAINS:
+            raise ValueError(
+                f"domain must be one of {', '.join([*DOMAINS, *UPGRADES])}; got {self.domain!r}"
+            )
+        elif self.levels not in (0, -1, -2):
             raise ValueError(f"levels must be 0, -1 or -2; got {self.levels!r}")
         if not self.footnote or not self.footnote.strip():
             raise ValueError(f"a decision on {self.domain} needs a footnote explaining it")
@@ -162,11 +176,15 @@ class GradeAssessment:
 
     @property
     def downgrade(self) -> int:
+        """Levels rated down, net of any rated up."""
         return -sum(d.levels for d in self.domains)
 
     @property
     def certainty(self) -> str:
-        return CERTAINTY[max(0, CERTAINTY.index(self.start) - self.downgrade)]
+        """The start, rated down and (by the reviewers' decisions) up, from Very low to High."""
+        return CERTAINTY[
+            min(len(CERTAINTY) - 1, max(0, CERTAINTY.index(self.start) - self.downgrade))
+        ]
 
     @property
     def footnotes(self) -> tuple[str, ...]:
@@ -406,7 +424,9 @@ def grade(
 
     Indirectness is 0 unless a decision says otherwise. A decision that confirms a proposal
     only adds its footnote; one that differs is marked as overridden. Every downgrade without
-    a reviewer footnote gets the rule as its footnote.
+    a reviewer footnote gets the rule as its footnote. Rating up (:data:`UPGRADES`, e.g. a
+    large effect in observational studies) is only the reviewers' decision, added after the
+    five domains; the certainty never goes above High.
 
     >>> ev = OutcomeEvidence("Depression", "SMD", k=12, participants=1480, estimate=-0.4,
     ...                      ci_lower=-0.55, ci_upper=-0.25, i2=62.0, pi_lower=-0.9,
@@ -437,6 +457,20 @@ def grade(
                 overridden=decision.levels != proposed,
             )
         ratings.append(rating)
+    for domain in UPGRADES:  # rating up: only where the reviewers decided it
+        decision = by_domain.get(domain)
+        if decision is not None:
+            rule = "reviewers' judgement (rating up, not computed)"
+            ratings.append(
+                DomainRating(
+                    domain,
+                    0,
+                    rule,
+                    decision.levels,
+                    decision.footnote.strip(),
+                    decision.levels != 0,
+                )
+            )
     notes = []
     if evidence.k == 1:
         notes.append("a single trial: inconsistency cannot be assessed")

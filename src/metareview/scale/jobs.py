@@ -2,6 +2,7 @@
 is an ordinary call of the library, so results equal those of one local call.
 
 - :func:`multiverse_chunks`: a multiverse, one chunk per study-set and effect-handling level;
+- :func:`specification_test_chunks`: the specification-curve test, its resamples in chunks;
 - :func:`pool_many_parquet`: one meta-analysis per group of a Parquet dataset too large for
   memory, streamed in record batches (groups must be contiguous);
 - :func:`simulate_many`: screening simulations over data sets × seeds × models;
@@ -19,7 +20,14 @@ import numpy as np
 import pandas as pd
 
 from metareview.errors import InputError
-from metareview.plan.multiverse import Factors, MultiverseResult, effect_levels, multiverse
+from metareview.plan.multiverse import (
+    CurveTest,
+    Factors,
+    MultiverseResult,
+    effect_levels,
+    multiverse,
+    specification_test,
+)
 from metareview.records.simulation import SimulationResult, simulate
 from metareview.scale.backend import LocalBackend
 from metareview.stats.batch import pool_many
@@ -50,6 +58,33 @@ def multiverse_chunks(
     table = pd.concat(parts, ignore_index=True)
     table.index = pd.RangeIndex(1, len(table) + 1, name="specification")
     return MultiverseResult(table, factors, parts and _choices(effects, factors))
+
+
+def specification_test_chunks(
+    effects: pd.DataFrame,
+    observed: MultiverseResult,
+    backend: Any = None,
+    *,
+    iterations: int = 200,
+    seed: int = 0,
+) -> CurveTest:
+    """:func:`~metareview.plan.multiverse.specification_test` with its resamples (each a
+    whole multiverse) fitted on ``backend``, in as many chunks as the backend keeps in
+    flight: the resamples are drawn here from ``seed`` first, so the p-values are the
+    local ones.
+
+    >>> effects = pd.DataFrame({"study": list("ABCDEF"), "yi": [0.4, 0.5, 0.3, 0.6, 0.45, 0.2],
+    ...                         "vi": [0.02, 0.03, 0.02, 0.04, 0.05, 0.03]})
+    >>> observed = multiverse(effects, Factors(studies=("all",), methods=("DL",)))
+    >>> specification_test_chunks(effects, observed, iterations=9, seed=2) == (
+    ...     specification_test(effects, observed, iterations=9, seed=2))
+    True
+    """
+    backend = backend or LocalBackend()
+    chunks = min(iterations, getattr(backend, "window", 1))
+    return specification_test(
+        effects, observed, iterations=iterations, seed=seed, mapper=backend.map, chunks=chunks
+    )
 
 
 def _multiverse_part(factors: Factors, effects: pd.DataFrame) -> pd.DataFrame:

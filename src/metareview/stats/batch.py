@@ -198,8 +198,10 @@ def _interior_maxima(groups: _Groups, method: str, rows: np.ndarray, tau2: np.nd
     var_y = (((groups.y[rows] - mean[:, None]) * mask) ** 2).sum(axis=1) / k
     top = 10.0 * (var_y + np.where(mask > 0, groups.v[rows], -np.inf).max(axis=1))
     grid = np.geomspace(1e-6 * top, top, GRID_POINTS, axis=1)
+    boundary = _Groups(groups.y[rows], groups.v[rows], mask)  # indexed once, not per point
+    equation = _EQUATIONS[method]
     values = np.column_stack(
-        [_EQUATIONS[method](groups.state(grid[:, j], rows), k - 1.0)[0] for j in range(GRID_POINTS)]
+        [equation(boundary.state(grid[:, j]), k - 1.0)[0] for j in range(GRID_POINTS)]
     )
     turns = ((values[:, :-1] > 0) & (values[:, 1:] <= 0)).any(axis=1)
     for row in rows[turns]:

@@ -1,6 +1,6 @@
 """The reviewers' GRADE decisions, kept in the study log: for one outcome (or every outcome) and
 one GRADE domain, the rating the reviewers settle on (0, −1 or −2 levels, which may confirm,
-lower or raise the proposed one) with the reason that the summary-of-findings table prints as
+lower or raise the proposed one; or a reason to rate up, +1 or +2) with the reason that the summary-of-findings table prints as
 its footnote, who decided and when.
 
 Nothing is changed in place: a new decision on the same outcome and domain is a newer row, and
@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from metareview.errors import PlanError
-from metareview.rob.grade import DOMAINS, GradeDecision
+from metareview.rob.grade import DOMAINS, UPGRADES, GradeDecision
 from metareview.store.project import Project
 from metareview.store.study_log import (
     NewStudyEvent,
@@ -136,7 +136,11 @@ def grade_decisions(project: Project) -> tuple[DecisionRecord, ...]:
     return tuple(
         sorted(
             standing,
-            key=lambda r: (r.outcome is not None, r.outcome or "", DOMAINS.index(r.domain)),
+            key=lambda r: (
+                r.outcome is not None,
+                r.outcome or "",
+                [*DOMAINS, *UPGRADES].index(r.domain),
+            ),
         )
     )
 

@@ -6,10 +6,14 @@ than one already read can never appear later. A :class:`LogState` therefore read
 refresh, only the events after the last one it holds (an index range scan, usually empty or a
 few rows), and folds them into what screening needs: the settings, each stage's votes
 (:class:`~metareview.records.screening.StageState`), and per stage the records complete, the
-unresolved conflicts and each reviewer's voted records. The records each stage screens are
-recomputed only when an event that can change them arrives (an import, a duplicate decision,
-a stop, a retrieval; at full text also a title/abstract vote). So a vote or the next record
-costs the same at 50,000 records as at 500: no request reads the whole log.
+unresolved conflicts, each reviewer's voted records and those of them still awaiting other
+votes. The records each stage screens are recomputed only when an event that can change them
+arrives (an import, a duplicate decision, a stop, a retrieval; at full text also a
+title/abstract vote or resolution that lets a record pass or no longer pass), and the counts a
+progress bar shows (records complete, a reviewer's votes, among the records screened) follow
+each vote instead of being counted again. So a vote or the next record costs the same at
+50,000 records as at 500, and the same for a reviewer with 20,000 votes as with 20: no request
+reads the whole log or walks all of a reviewer's votes.
 
 Hold :attr:`LogState.lock` while reading several of its parts, so that they agree.
 
@@ -20,6 +24,11 @@ Hold :attr:`LogState.lock` while reading several of its parts, so that they agre
 >>> log = project.log()
 >>> log.pool("ta"), log.last_id
 ((1, 2), 1)
+>>> from metareview.store.review import vote
+>>> _ = vote(project, 2, reviewer="ana", stage="ta", decision="include")
+>>> log = project.log()
+>>> log.progress("ta", "ana"), log.awaiting["ta"]["ana"]
+((0, 1), {2})
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ from metareview.records.screening import (
     DEFAULT_REVIEWERS_REQUIRED,
     Stage,
     StageState,
+    Vote,
     not_retrieved,
     stage_pool,
 )
@@ -47,6 +57,8 @@ from metareview.store.schema import events, imports, records
 #: Events that leave every stage's records as they are (any other kind may change them).
 _VOTING = frozenset({EventKind.DECISION, EventKind.UNDO, EventKind.RESOLUTION})
 _NEUTRAL = _VOTING | {EventKind.FULL_TEXT, EventKind.SETTING}
+_STAGES = frozenset(s.value for s in Stage)
+_PASSED = frozenset({Vote.INCLUDE.value, Vote.MAYBE.value})  # go on from title/abstract
 
 
 def event_from_row(row: Any) -> Event:
@@ -67,6 +79,31 @@ def event_from_row(row: Any) -> Event:
     )
 
 
+class _StagePool:
+    """A stage's records at one version of the log, and counts among them that each vote
+    updates (computed on first use, then followed)."""
+
+    def __init__(self, stage: str, version: tuple[int, int], pool: tuple[int, ...]):
+        self.stage = stage
+        self.version = version
+        self.pool = pool
+        self.members = frozenset(pool)
+        self.complete: int | None = None  #: records whose votes are complete
+        self.screened: dict[str, int] | None = None  #: each reviewer's standing votes
+
+    def follow(self, record_id: int, reviewer: str | None, added: bool) -> None:
+        """A record became (``added``) or stopped being complete (``reviewer`` None) or voted
+        on by ``reviewer``."""
+        if record_id not in self.members:
+            return
+        step = 1 if added else -1
+        if reviewer is None:
+            if self.complete is not None:
+                self.complete += step
+        elif self.screened is not None:
+            self.screened[reviewer] = self.screened.get(reviewer, 0) + step
+
+
 class LogState:
     """The log so far and its screening state, kept up to date by :meth:`refresh`."""
 
@@ -75,6 +112,7 @@ class LogState:
         self.events: list[Event] = []
         self.by_id: dict[int, Event] = {}
         self.last_id = 0
+        self.last_hash: str | None = None  #: the chain hash of the last event
         self.settings: dict[str, Any] = {}
         self.record_ids: tuple[int, ...] = ()
         self.other_methods: frozenset[int] = frozenset()
@@ -82,29 +120,43 @@ class LogState:
         self.complete: dict[str, set[int]] = {s.value: set() for s in Stage}
         self.unresolved: dict[str, set[int]] = {s.value: set() for s in Stage}
         self.voted_by: dict[str, dict[str, set[int]]] = {s.value: {} for s in Stage}
+        #: per stage and reviewer, their votes on records whose votes are not yet complete
+        self.awaiting: dict[str, dict[str, set[int]]] = {s.value: {} for s in Stage}
         self.stop = StopState()
         self._version = {"structure": 0, "ta": 0}
-        self._pools: dict[str, tuple[tuple[int, int], tuple[int, ...], frozenset[int]]] = {}
+        self._passed: set[int] = set()  # records whose title/abstract outcome lets them on
+        self._pools: dict[str, _StagePool] = {}
         self._removed: frozenset[int] = frozenset()
         self._missing: frozenset[int] = frozenset()
 
     def refresh(self, connection: Connection) -> tuple[Event, ...]:
-        """Read and fold in the events appended since the last refresh; returns them."""
+        """Read and fold in the events appended since the last refresh; returns those this
+        call folded in. The database is read without the lock, so that the reads of several
+        threads overlap; the fold holds it and skips what another thread folded meanwhile
+        (the events read always continue the log: they are all those after an id)."""
+        after = self.last_id
+        query = select(events).where(events.c.id > after).order_by(events.c.id)
+        rows = connection.execute(query).mappings().all()
+        if not rows:
+            return ()
+        read = [(row["id"], row["hash"], event_from_row(row)) for row in rows]
+        listing = None
+        if after == 0 or any(e.kind == EventKind.IMPORT for _, _, e in read):
+            query = select(records.c.id, imports.c.source_kind).join(imports)
+            listing = connection.execute(query.order_by(records.c.id)).all()
         with self.lock:
-            query = select(events).where(events.c.id > self.last_id).order_by(events.c.id)
-            new = tuple(event_from_row(row) for row in connection.execute(query).mappings())
-            if not new:
-                return new
-            if any(e.kind == EventKind.IMPORT for e in new) or not self.events:
-                self._read_records(connection)
+            fresh = [item for item in read if item[0] > self.last_id]
+            if not fresh:
+                return ()
+            new = tuple(e for _, _, e in fresh)
+            if listing is not None and (
+                not self.events or any(e.kind == EventKind.IMPORT for e in new)
+            ):
+                self.record_ids = tuple(r for r, _ in listing)
+                self.other_methods = frozenset(r for r, kind in listing if kind in OTHER_METHODS)
+            self.last_hash = fresh[-1][1]
             self._fold(new)
             return new
-
-    def _read_records(self, connection: Connection) -> None:
-        query = select(records.c.id, imports.c.source_kind).join(imports).order_by(records.c.id)
-        rows = connection.execute(query).all()
-        self.record_ids = tuple(r for r, _ in rows)
-        self.other_methods = frozenset(r for r, kind in rows if kind in OTHER_METHODS)
 
     def _fold(self, new: tuple[Event, ...]) -> None:
         self.events.extend(new)
@@ -120,24 +172,50 @@ class LogState:
             self.stop = StopState.from_events(self.events)
         for stage, state in self.stages.items():
             touched = state.apply(new)
-            if stage == Stage.TITLE_ABSTRACT and touched:
-                self._version["ta"] += 1
-            voters = self.voted_by[stage]
+            if stage == Stage.TITLE_ABSTRACT and self._passing_changed(state, touched):
+                self._version["ta"] += 1  # the records full text screens have changed
+            cached = self._pools.get(stage)
+            current = cached is not None and cached.version == self._pool_version(stage)
+            follow = cached.follow if cached is not None and current else None
+            voters, awaiting = self.voted_by[stage], self.awaiting[stage]
             for e in new:
                 if e.stage == stage and e.kind in _VOTING and e.kind != EventKind.RESOLUTION:
                     mine = voters.setdefault(e.actor, set())
                     has_vote = e.actor in state.votes.get(e.record_id, {})
+                    if has_vote != (e.record_id in mine) and follow:
+                        follow(e.record_id, e.actor, has_vote)
                     (mine.add if has_vote else mine.discard)(e.record_id)
+                    if not has_vote:
+                        awaiting.get(e.actor, set()).discard(e.record_id)
+            complete = self.complete[stage]
             for r in touched:
-                (self.complete[stage].add if state.complete(r) else self.complete[stage].discard)(r)
+                done = state.complete(r)
+                if done != (r in complete) and follow:
+                    follow(r, None, done)
+                (complete.add if done else complete.discard)(r)
+                for who in state.votes.get(r, {}):
+                    mine = awaiting.setdefault(who, set())
+                    (mine.discard if done else mine.add)(r)
                 open_conflict = state.conflict_kind(r) and r not in state.resolutions
                 (self.unresolved[stage].add if open_conflict else self.unresolved[stage].discard)(r)
 
-    def _pool(self, stage: str) -> tuple[tuple[int, ...], frozenset[int]]:
-        stage = Stage(stage).value
-        version = (self._version["structure"], self._version["ta"] if stage == "ft" else 0)
+    def _passing_changed(self, state: StageState, touched: set[int]) -> bool:
+        changed = False
+        for r in touched:
+            passes = state.outcome(r) in _PASSED
+            if passes != (r in self._passed):
+                (self._passed.add if passes else self._passed.discard)(r)
+                changed = True
+        return changed
+
+    def _pool_version(self, stage: str) -> tuple[int, int]:
+        return self._version["structure"], self._version["ta"] if stage == "ft" else 0
+
+    def _stage_pool(self, stage: str) -> _StagePool:
+        stage = stage if stage in _STAGES else Stage(stage).value  # (Stage() is slow)
+        version = self._pool_version(stage)
         cached = self._pools.get(stage)
-        if cached is None or cached[0] != version:
+        if cached is None or cached.version != version:
             pool = stage_pool(
                 self.record_ids,
                 stage,
@@ -147,27 +225,40 @@ class LogState:
                 title_abstract=self.stages[Stage.TITLE_ABSTRACT.value],
                 other_methods=self.other_methods,
             )
-            cached = (version, pool, frozenset(pool))
+            cached = _StagePool(stage, version, pool)
             self._pools[stage] = cached
-        return cached[1], cached[2]
+        return cached
 
     def pool(self, stage: str) -> tuple[int, ...]:
         """The records ``stage`` screens, in import order (see
         :func:`~metareview.records.screening.eligible_records`)."""
         with self.lock:
-            return self._pool(stage)[0]
+            return self._stage_pool(stage).pool
 
     def pool_set(self, stage: str) -> frozenset[int]:
         """:meth:`pool` as a set."""
         with self.lock:
-            return self._pool(stage)[1]
+            return self._stage_pool(stage).members
+
+    def progress(self, stage: str, reviewer: str) -> tuple[int, int]:
+        """Among the records ``stage`` screens: how many are complete, and how many
+        ``reviewer`` has a standing vote on (counted once, then updated by each vote)."""
+        with self.lock:
+            cached = self._stage_pool(stage)
+            if cached.complete is None:
+                cached.complete = len(self.complete[cached.stage] & cached.members)
+            if cached.screened is None:
+                voted_by = self.voted_by[cached.stage].items()
+                cached.screened = {who: len(mine & cached.members) for who, mine in voted_by}
+            return cached.complete, cached.screened.get(reviewer, 0)
 
     def is_todo(self, stage: str, reviewer: str, record_id: int) -> bool:
         """Whether ``reviewer`` still has to screen the record: it is up at ``stage``, they have
         not voted on it, and its votes are not complete."""
         with self.lock:
+            cached = self._stage_pool(stage)
             return (
-                record_id in self._pool(stage)[1]
-                and record_id not in self.voted_by[stage].get(reviewer, ())
-                and record_id not in self.complete[stage]
+                record_id in cached.members
+                and record_id not in self.voted_by[cached.stage].get(reviewer, ())
+                and record_id not in self.complete[cached.stage]
             )

@@ -17,6 +17,7 @@ processes cannot interleave a check and its write.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,6 +113,7 @@ class Project:
         self.engine = engine
         self.url = url
         self._log = LogState()
+        self._writing = threading.RLock()
 
     @classmethod
     def open(cls, location: str | Path, *, create: bool = True) -> Project:
@@ -156,14 +158,28 @@ class Project:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        """A transaction holding the project's write lock (serialises all writers)."""
-        with self.engine.connect() as connection:
+        """A transaction holding the project's write lock (serialises all writers).
+
+        The threads of this process queue for it in order, on a lock of their own, before
+        they ask the database; only writers in other processes wait in the database (SQLite
+        polls for its lock with growing sleeps, which made a vote wait for one)."""
+        with self._writing, self.engine.connect() as connection:
             connection = connection.execution_options(write=True)
             with connection.begin():
                 if connection.dialect.name == "postgresql":
                     key = int(hashlib.sha1(b"metareview").hexdigest()[:15], 16)
                     connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
                 yield connection
+
+    @contextmanager
+    def read_one(self) -> Iterator[Connection]:
+        """A connection for one statement that reads. On PostgreSQL it runs outside a
+        transaction (a single statement reads one snapshot anyway), which saves the round
+        trips of BEGIN and ROLLBACK; SQLite's local BEGIN costs nothing and stays."""
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            yield connection
 
     # -- imports and records ------------------------------------------------------------
 
@@ -245,7 +261,7 @@ class Project:
         query = select(records).order_by(records.c.id)
         if ids is not None:
             query = query.where(records.c.id.in_(list(ids)))
-        with self.engine.connect() as connection:
+        with self.read_one() as connection:
             rows = connection.execute(query).mappings().all()
         out = {}
         for row in rows:
@@ -287,14 +303,15 @@ class Project:
         """As :meth:`append_checked`, but ``plan`` receives the up-to-date :class:`LogState`
         (its folded votes and pools), so a check need not fold the whole log again."""
         with self._write() as connection:
+            self._log.refresh(connection)  # under the write lock: nothing can come after it
             with self._log.lock:
-                self._log.refresh(connection)
                 new = plan(self._log)
-            return self._insert(connection, new, datetime.now(UTC))
+                last_hash = self._log.last_hash  # the log's last event
+            return self._insert(connection, new, datetime.now(UTC), last_hash or GENESIS)
 
     def log(self) -> LogState:
         """The log's state, brought up to date (see :mod:`metareview.store.log_state`)."""
-        with self.engine.connect() as connection:
+        with self.read_one() as connection:  # the new events (and on an import, the records)
             self._log.refresh(connection)
         return self._log
 
@@ -334,11 +351,13 @@ class Project:
 
     @staticmethod
     def _insert(
-        connection: Connection, new: Sequence[NewEvent], now: datetime
+        connection: Connection, new: Sequence[NewEvent], now: datetime, prev_hash: str = ""
     ) -> tuple[Event, ...]:
+        """Append ``new`` after the event whose hash is ``prev_hash`` (read here if not given)."""
         stored = []
-        last = connection.execute(select(events.c.hash).order_by(events.c.id.desc()).limit(1))
-        prev_hash = last.scalar() or GENESIS
+        if not prev_hash:
+            last = connection.execute(select(events.c.hash).order_by(events.c.id.desc()).limit(1))
+            prev_hash = last.scalar() or GENESIS
         for item in new:
             row = {
                 "at": now,

@@ -1,9 +1,12 @@
 """What one reviewer may know about a stage of screening, from the folded log.
 
 The workspace builds every screening page from a :class:`ReviewerView`: the records the
-reviewer still has to screen, their own votes, the records waiting for someone else, and
-counts that hold only locked (complete) records. Another reviewer's vote on a record whose
-required votes are not all in never enters the view, so no page built from it can reveal one.
+reviewer still has to screen, how many they have screened, their own votes on the records the
+page shows, the records waiting for someone else, and counts that hold only locked (complete)
+records. Another reviewer's vote on a record whose required votes are not all in never enters
+the view, so no page built from it can reveal one. A view costs what it shows: its counts
+are kept up to date by the folded log, so it does not walk the stage's records or the
+reviewer's votes.
 
 >>> from metareview.records.record import Record
 >>> from metareview.store.review import vote
@@ -12,9 +15,11 @@ required votes are not all in never enters the view, so no page built from it ca
 >>> _ = vote(project, 1, reviewer="ana", stage="ta", decision="include")
 >>> _ = vote(project, 1, reviewer="ben", stage="ta", decision="exclude")
 >>> _ = vote(project, 2, reviewer="ben", stage="ta", decision="exclude")
->>> view = reviewer_view(project, "ana", "ta", limit=5)
->>> view.next_up, view.todo, view.own_votes, view.complete, view.conflicts_on_own_votes
-((2, 3), 2, {1: 'include'}, 1, (1,))
+>>> view = reviewer_view(project, "ana", "ta", limit=5, show=[1])
+>>> view.next_up, view.todo, view.screened, view.complete, view.conflicts_on_own_votes
+((2, 3), 2, 1, 1, (1,))
+>>> view.own[1].vote, reviewer_view(project, "ben", "ta", show_awaiting=True).own
+('include', {2: OwnVote(vote='exclude', reason=None, note='')})
 >>> reviewer_view(project, "cleo", "ta").conflicts_to_resolve
 (1,)
 """
@@ -33,6 +38,15 @@ from metareview.store.review import config_of
 
 
 @dataclass(frozen=True)
+class OwnVote:
+    """A reviewer's standing vote on a record, with its reason and note."""
+
+    vote: str
+    reason: str | None
+    note: str
+
+
+@dataclass(frozen=True)
 class ReviewerView:
     """One reviewer's view of a stage (blinded: only their own votes, and locked counts)."""
 
@@ -40,12 +54,12 @@ class ReviewerView:
     reviewer: str
     reviewers_required: int
     exclusion_reasons: tuple[str, ...]
+    highlight: tuple[tuple[str, ...], tuple[str, ...]]  #: the lead's include, exclude terms
     pool: tuple[int, ...]  #: every record the stage screens
     todo: int  #: how many the reviewer has not voted on and that are not complete
     next_up: tuple[int, ...]  #: the first of those (a page of the queue: see queue_page)
-    own_votes: dict[int, str]  #: record -> the reviewer's standing vote
-    own_reasons: dict[int, str | None]
-    own_notes: dict[int, str]
+    screened: int  #: how many records of the pool the reviewer has a standing vote on
+    own: dict[int, OwnVote]  #: their votes on the records asked for (``show``)
     awaiting_others: tuple[int, ...]  #: own votes on records still waiting for other votes
     complete: int  #: records whose required votes are all in (anyone may count these)
     conflicts_to_resolve: tuple[int, ...]  #: unresolved conflicts the reviewer did not vote on
@@ -58,7 +72,7 @@ class ReviewerView:
             "reviewer": self.reviewer,
             "pool": len(self.pool),
             "todo": self.todo,
-            "own_votes": len(self.own_votes),
+            "own_votes": self.screened,
             "awaiting_others": len(self.awaiting_others),
             "complete": self.complete,
             "conflicts_to_resolve": len(self.conflicts_to_resolve),
@@ -92,11 +106,39 @@ def queue_page(
     return tuple(out)
 
 
+def own_votes(project: Project, reviewer: str, stage: str) -> dict[int, str]:
+    """Every standing vote of ``reviewer`` on the records ``stage`` screens (what active
+    learning trains on; it walks all their votes, so pages use :func:`reviewer_view`).
+
+    >>> from metareview.records.record import Record
+    >>> from metareview.store.review import vote
+    >>> project = Project.open("sqlite://")
+    >>> _ = project.add_import("s.ris", [Record(title=t) for t in "AB"], actor="ana")
+    >>> _ = vote(project, 2, reviewer="ana", stage="ta", decision="exclude")
+    >>> own_votes(project, "ana", "ta")
+    {2: 'exclude'}
+    """
+    stage = Stage(stage).value
+    log = project.log()
+    with log.lock:
+        votes, in_pool = log.stages[stage].votes, log.pool_set(stage)
+        mine = sorted(r for r in log.voted_by[stage].get(reviewer, ()) if r in in_pool)
+        return {r: votes[r][reviewer] for r in mine}
+
+
 def reviewer_view(
-    project: Project, reviewer: str, stage: str, *, order: Iterable[int] = (), limit: int = 1
+    project: Project,
+    reviewer: str,
+    stage: str,
+    *,
+    order: Iterable[int] = (),
+    limit: int = 1,
+    show: Iterable[int] = (),
+    show_awaiting: bool = False,
 ) -> ReviewerView:
     """The view of ``reviewer`` on ``stage`` as the log now stands, with the first ``limit``
-    records of their queue (see :func:`queue_page`). Built from the folded log
+    records of their queue (see :func:`queue_page`) and their own votes on ``show`` (and with
+    ``show_awaiting`` on the records awaiting others). Built from the folded log
     (:mod:`metareview.store.log_state`): no request reads the whole log."""
     stage = Stage(stage).value
     log = project.log()
@@ -104,27 +146,26 @@ def reviewer_view(
         config = config_of(log.settings)
         state = log.stages[stage]
         pool, in_pool = log.pool(stage), log.pool_set(stage)
-        mine = sorted(r for r in log.voted_by[stage].get(reviewer, ()) if r in in_pool)
-        notes = {}
-        for r in mine:
-            note = log.by_id[state.vote_events[r][reviewer]].data.get("note")
-            if note:
-                notes[r] = str(note)
-        complete = log.complete[stage]
-        done = sum(1 for r in complete if r in in_pool)
+        done, screened = log.progress(stage, reviewer)
+        awaiting = tuple(sorted(r for r in log.awaiting[stage].get(reviewer, ()) if r in in_pool))
+        own = {}
+        for r in sorted({*show, *(awaiting if show_awaiting else ())}):
+            if r in in_pool and reviewer in state.votes.get(r, {}):
+                note = log.by_id[state.vote_events[r][reviewer]].data.get("note")
+                own[r] = OwnVote(state.votes[r][reviewer], state.reasons[r].get(reviewer),
+                                 str(note or ""))  # fmt: skip
         unresolved = sorted(r for r in log.unresolved[stage] if r in in_pool)
-        awaiting = tuple(r for r in mine if r not in complete)
         return ReviewerView(
             stage=stage,
             reviewer=reviewer,
             reviewers_required=config.reviewers_required,
             exclusion_reasons=config.exclusion_reasons,
+            highlight=(config.highlight_include, config.highlight_exclude),
             pool=pool,
             todo=len(pool) - done - len(awaiting),
             next_up=queue_page(log, reviewer, stage, order=order, limit=limit),
-            own_votes={r: state.votes[r][reviewer] for r in mine},
-            own_reasons={r: state.reasons[r].get(reviewer) for r in mine},
-            own_notes=notes,
+            screened=screened,
+            own=own,
             awaiting_others=awaiting,
             complete=done,
             conflicts_to_resolve=tuple(r for r in unresolved if reviewer not in state.votes[r]),

@@ -84,7 +84,7 @@ def find_session(project: Project, token: str) -> Session | None:
         .join(accounts, accounts.c.id == sessions.c.account_id)
         .where(sessions.c.token_hash == _digest(token))
     )
-    with project.engine.connect() as connection:
+    with project.read_one() as connection:
         row = connection.execute(query).mappings().first()
     if row is None or row["revoked"] or row["disabled"]:
         return None

@@ -2,14 +2,20 @@
 existing runner and report in the background, the files it wrote kept with the run.
 
 :func:`start_analysis` checks the plan (with the plan's own messages), takes the agreed
-extraction table and the agreed risk-of-bias table from the project, and records the run's
+extraction table (with the plan's risk-of-bias column filled from the agreed assessments
+when the table has none: :func:`analysed_table`) and the agreed risk-of-bias table from the
+project, appends the reviewers'
+GRADE decisions to the plan's text (:func:`~metareview.plan.grade_review.plan_text_with_decisions`,
+so the run rates with them and keeps them among its inputs), and records the run's
 start — refused while another run of the review runs, in any process
 (:func:`~metareview.store.analysis_runs.start_run`). :func:`execute` then does what
 ``metareview run`` does on the same plan and table, in a folder of its own: the agreed table
 is written to ``extraction.csv`` beside ``plan.toml``, read by the plan's ``[data]`` settings,
 run by :func:`~metareview.plan.runner.run_plan` and written by
 :func:`~metareview.report.build.write_report` (forest-plot labels linking to each study's
-extraction cells); every file is kept in the project, and progress is recorded as it goes.
+extraction cells); every file is kept in the project with the run's inputs
+(``inputs/plan.toml``, ``inputs/extraction.csv``, ``inputs/rob.csv``: ``metareview run`` on
+these gives the run's numbers), and progress is recorded as it goes.
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from metareview.data.spreadsheet import safe_frame
 from metareview.errors import MetareviewError, PlanError
+from metareview.plan.grade_review import plan_text_with_decisions
 from metareview.plan.plan import Plan, parse_plan
 from metareview.plan.runner import run_plan
 from metareview.report.build import write_report
@@ -34,6 +42,12 @@ from metareview.store.analysis_runs import (
     start_run,
 )
 from metareview.store.extraction import studies
+from metareview.store.grade_decisions import (
+    GRADE_OUTCOME,
+    ROB_OVERALL,
+    graded_frame,
+    plan_entries,
+)
 from metareview.store.project import Project
 
 DATA_FILE = "extraction.csv"
@@ -57,12 +71,28 @@ def start_analysis(project: Project, *, actor: str) -> Run:
     saved = current_plan(project)
     if saved is None:
         raise PlanError("the review has no plan yet: make one in the plan form and save it")
+    text = plan_text_with_decisions(saved.text, plan_entries(project))
     with tempfile.TemporaryDirectory(prefix="metareview-plan-") as folder:
-        workspace_plan(saved.text, Path(folder))
+        plan = workspace_plan(text, Path(folder))
+    rob = rob_csv(project)
+    table = analysed_table(project, plan.rob_column) if rob else extraction_csv(project)
+    return start_run(project, actor=actor, plan_text=text, extraction_csv=table, rob_csv=rob)
+
+
+def analysed_table(project: Project, rob_column: str) -> str:
+    """The agreed extraction table a run analyses, as CSV text. When the plan's risk-of-bias
+    column (``[rob] column``) is not in it and every row's study has an agreed overall
+    judgement for the row's outcome (the assessment of the result named like it, as the GRADE
+    page reads them: :func:`~metareview.store.grade_decisions.graded_frame`), that column
+    holds those judgements; otherwise the table is the agreed one as exported."""
     table = extraction_csv(project)
-    return start_run(
-        project, actor=actor, plan_text=saved.text, extraction_csv=table, rob_csv=rob_csv(project)
-    )
+    if rob_column in table.split("\n", 1)[0].split(","):
+        return table
+    inputs = graded_frame(project)
+    if inputs.unjudged or ROB_OVERALL not in inputs.frame:
+        return table
+    frame = inputs.frame.drop(columns=GRADE_OUTCOME).rename(columns={ROB_OVERALL: rob_column})
+    return safe_frame(frame).to_csv(index=False)
 
 
 class _Progress:
@@ -101,6 +131,10 @@ def execute(project: Project, run_id: int, *, jobs: int = 1) -> Run:
                 for path in sorted(out.rglob("*"))
                 if path.is_file() and not path.name.startswith(".")
             }
+            files["inputs/plan.toml"] = inputs.plan_text.encode("utf-8")
+            files[f"inputs/{DATA_FILE}"] = inputs.extraction_csv.encode("utf-8")
+            if inputs.rob_csv:
+                files["inputs/rob.csv"] = inputs.rob_csv.encode("utf-8")
         return finish_run(project, run_id, files)
     except MetareviewError as err:
         return fail_run(project, run_id, str(err))

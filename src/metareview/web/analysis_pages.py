@@ -23,7 +23,7 @@ from metareview.plan.template import plan_text
 from metareview.stats.presets import PRESETS
 from metareview.stats.vocabulary import CI_METHODS, MEASURES, TAU2_METHODS
 from metareview.store.analysis_inputs import extraction_csv
-from metareview.store.analysis_runs import current_plan, runs, save_plan
+from metareview.store.analysis_runs import PlanVersion, current_plan, runs, save_plan
 from metareview.web.analysis_job import DATA_FILE, execute, start_analysis, workspace_plan
 from metareview.web.security import LEAD, MEMBERS, Call, context, page
 
@@ -70,18 +70,16 @@ def problems_by_field(message: str) -> tuple[dict[str, list[str]], list[str]]:
     return fields, other
 
 
-def starting_plan(call: Call) -> str:
-    """The saved plan, or ``metareview init``'s plan for the agreed table (empty if none)."""
-    saved = current_plan(call.workspace.project)
+def starting_plan(saved: PlanVersion | None, table: str | None) -> str:
+    """The saved plan, or ``metareview init``'s plan for the agreed ``table`` (CSV text;
+    empty if there is none yet)."""
     if saved is not None:
         return saved.text
-    try:
-        csv = extraction_csv(call.workspace.project)
-    except ExtractionError:
+    if table is None:
         return ""
     with tempfile.TemporaryDirectory(prefix="metareview-init-") as folder:
         path = Path(folder) / DATA_FILE
-        path.write_text(csv, encoding="utf-8")
+        path.write_text(table, encoding="utf-8")
         return plan_text(load_table(path), DATA_FILE)
 
 
@@ -96,14 +94,14 @@ def _page(
     status: int = 200,
 ) -> Response:
     project = call.workspace.project
-    text = starting_plan(call) if text is None else text
+    try:  # read once per page: the agreed table of a large review takes a while
+        table, inputs_note = extraction_csv(project), ""
+    except ExtractionError as err:
+        table, inputs_note = None, str(err)
+    saved = current_plan(project)
+    text = starting_plan(saved, table) if text is None else text
     all_runs = runs(project)
     running = next((r for r in all_runs if r.status == "running"), None)
-    try:
-        inputs_note = ""
-        extraction_csv(project)
-    except ExtractionError as err:
-        inputs_note = str(err)
     return call.workspace.templates.TemplateResponse(
         call.request,
         "analysis.html",
@@ -112,7 +110,7 @@ def _page(
             lead=call.role == "lead",
             text=text,
             form=form or form_of(text),
-            saved=current_plan(project),
+            saved=saved,
             runs=all_runs,
             running=running,
             message=message,
@@ -202,5 +200,5 @@ def start(call: Call) -> Response:
         return _page(call, message=str(err), status=409)
     except (PlanError, ExtractionError, StoreError) as err:
         return _page(call, message=f"The run was not started: {err}", status=400)
-    call.workspace.analysis.submit(execute, project, started.id)
+    call.workspace.analysis.submit(execute, project, started.id, jobs=call.workspace.analysis_jobs)
     return RedirectResponse("/analysis", status_code=303)

@@ -145,11 +145,21 @@ async def _error(request: Request, exc: Exception) -> Response:
     return workspace.templates.TemplateResponse(request, "message.html", values, status_code=status)
 
 
-def create_app(project: Project) -> Starlette:
-    """The workspace serving ``project`` (closed when the application shuts down)."""
+def create_app(
+    project: Project,
+    *,
+    analysis_jobs: int = 1,
+    ranking_process: bool = False,
+    server_timing: bool = False,
+) -> Starlette:
+    """The workspace serving ``project`` (closed when the application shuts down);
+    ``analysis_jobs``: worker processes of an analysis run; with ``ranking_process``, active
+    learning trains in a child process (as ``metareview serve`` does), not on a thread of this
+    one; with ``server_timing``, responses say how long they took
+    (:mod:`metareview.web.timing`)."""
     from metareview.web.security import SecurityHeaders
 
-    workspace = Workspace(project)
+    workspace = Workspace(project, analysis_jobs=analysis_jobs, ranking_process=ranking_process)
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
@@ -162,5 +172,5 @@ def create_app(project: Project) -> Starlette:
         lifespan=lifespan,
     )
     app.state.workspace = workspace
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, server_timing=server_timing)
     return app

@@ -43,13 +43,21 @@ from metareview.web.security import SCREENERS, Call, page
 
 
 def history_url(number: int, cell: Cell) -> str:
-    """The page of a cell's history."""
+    """The page of a cell's history.
+
+    >>> history_url(3, Cell("country"))
+    '/extraction/3/history?cell=%5B%22study%22%2C%20%22country%22%5D'
+    """
     return f"/extraction/{number}/history?cell={quote(cell.code, safe='')}"
 
 
 def cells_url(number: int, row: RowKey) -> str:
     """Where a row's agreed cells are listed, each with who entered and agreed it (the link
-    from a study's row in the results)."""
+    from a study's row in the results).
+
+    >>> cells_url(3, RowKey(1, 2, "hope", "post"))
+    '/extraction/3/compare#x9fa922f8ed57'
+    """
     return f"/extraction/{number}/compare#{row_anchor(row)}"
 
 

@@ -57,7 +57,14 @@ def study_of(call: Call) -> StudyProgress:
 
 
 def parse_cell(code: str) -> Cell:
-    """A cell from its code as a form posts it (400 for anything that is not a cell)."""
+    """A cell from its code as a form posts it (400 for anything that is not a cell).
+
+    >>> parse_cell('["arm", 2, "condition"]')
+    Cell(field='condition', arm=2, row=None)
+    >>> parse_cell('["arm", "2", "condition"]')
+    Traceback (most recent call last):
+    starlette.exceptions.HTTPException: 400: not a cell of the form
+    """
     try:
         parts = json.loads(code) if len(code) <= 4 * MAX_TEXT else None
         if not isinstance(parts, list) or not all(isinstance(p, (str, int)) for p in parts):
@@ -103,7 +110,11 @@ def row_code(row: RowKey) -> str:
 
 
 def row_of(code: str) -> RowKey:
-    """A row from its code (400 for anything else)."""
+    """A row from its code (400 for anything else).
+
+    >>> row_of(row_code(RowKey(1, 2, "hope", "post"))) == RowKey(1, 2, "hope", "post")
+    True
+    """
     try:
         parts = json.loads(code) if len(code) <= 4 * MAX_TEXT else None
     except ValueError:
@@ -205,7 +216,11 @@ def _field(form: Form, cell: Cell, own: Mapping[Cell, Any], draft: Draft) -> Fie
 
 
 def group_of(values: Iterable[str]) -> str:
-    """The data group a row's filled columns belong to most (means while none is filled)."""
+    """The data group a row's filled columns belong to most (means while none is filled).
+
+    >>> group_of(["event_arm1", "totaln_arm1", "time_weeks"]), group_of([])
+    ('events', 'means')
+    """
     filled = set(values) & GROUP_COLUMNS
     best = max(DATA_GROUPS, key=lambda g: len(filled & set(g.columns)))
     return best.name if filled & set(best.columns) else DEFAULT_GROUP
@@ -213,7 +228,11 @@ def group_of(values: Iterable[str]) -> str:
 
 def row_fields(form: Form, group: str, filled: Iterable[str]) -> list[str]:
     """The fields a row shows: its data group's, any other filled one, the row's settings,
-    and the review's own row fields."""
+    and the review's own row fields.
+
+    >>> row_fields(Form.standard(), "yi_vi", ["sei"])
+    ['yi', 'vi', 'sei', 'outcome_type', 'time_weeks', 'rating', 'ci_level', 'higher_is_better']
+    """
     filled = set(filled)
     keys = [f.key for f in form.fields(Level.ROW)]
     wanted = set(GROUPS[group].columns) | filled

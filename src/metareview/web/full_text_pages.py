@@ -37,7 +37,7 @@ def upload(call: Call) -> Response:
     """Store a PDF as the full text of a record at the full-text stage; show the record."""
     record_id = record_id_of(call.form.get("record_id", ""))
     project = call.workspace.project
-    view = reviewer_view(project, call.username, Stage.FULL_TEXT.value)
+    view = reviewer_view(project, call.username, Stage.FULL_TEXT.value, show=(record_id,))
     if record_id not in view.pool:
         raise HTTPException(404)
     if not call.files:

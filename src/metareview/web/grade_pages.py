@@ -1,16 +1,21 @@
 """GRADE decisions in the workspace: per outcome, the certainty GRADE proposes with each domain's
 rule, and the reviewers' decisions (a domain's rating with the reason the summary-of-findings
 table prints, who decided and when), kept in the study log
-(:mod:`metareview.store.grade_decisions`) so the next analysis run rates with them
-(:func:`metareview.plan.grade_review.with_decisions`).
+(:mod:`metareview.store.grade_decisions`); each analysis run adds them to its plan
+(:func:`metareview.plan.grade_review.plan_text_with_decisions`).
 
-The proposal is what ``metareview grade`` computes on the agreed extraction table, pooled per
-outcome and time point under the chosen measure
-(:func:`metareview.plan.grading.grade_table`), with each study's agreed overall risk-of-bias
-judgement for that outcome, and the standing decisions applied.
+The proposal comes from the last finished analysis run: its stored results rated as the next
+run of its plan would rate them, with the standing decisions
+(:func:`metareview.plan.grade_review.assess_run`). Before any run, it is what ``metareview
+grade`` computes on the agreed extraction table, pooled per outcome and time point under the
+chosen measure (:func:`metareview.plan.grading.grade_table`), with each study's agreed overall
+risk-of-bias judgement for that outcome.
 """
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
@@ -18,10 +23,14 @@ from starlette.responses import RedirectResponse, Response
 from metareview.data.table import load_table
 from metareview.errors import MetareviewError, PlanError
 from metareview.plan.analysis import analysis_settings
+from metareview.plan.grade_review import assess_run
 from metareview.plan.grading import grade_table
-from metareview.rob.grade import DOMAINS
+from metareview.plan.results import ReviewResults
+from metareview.rob.grade import DOMAINS, UPGRADES
 from metareview.rob.sof import format_effect
 from metareview.stats.vocabulary import MEASURES
+from metareview.store.analysis_runs import run_file, run_inputs, runs
+from metareview.store.analysis_schema import DONE
 from metareview.store.grade_decisions import (
     GRADE_OUTCOME,
     ROB_OVERALL,
@@ -30,11 +39,13 @@ from metareview.store.grade_decisions import (
     decision_pairs,
     grade_decisions,
     graded_frame,
+    plan_entries,
     withdraw,
 )
 from metareview.web.security import MEMBERS, SCREENERS, Call, context, page
 
-LEVELS = {0: "no downgrade", -1: "−1 (serious)", -2: "−2 (very serious)"}
+LEVELS = {0: "no change", -1: "−1 (serious)", -2: "−2 (very serious)", 1: "+1 (rate up)",
+          2: "+2 (rate up)"}  # fmt: skip
 MAX_TEXT = 2000
 
 
@@ -46,41 +57,70 @@ def measure_of(call: Call) -> str:
     return measure
 
 
+def _from_run(call: Call) -> dict[str, Any] | None:
+    """The proposal from the last finished run, or ``None`` before any."""
+    project = call.workspace.project
+    done = next((r for r in runs(project) if r.status == DONE), None)
+    data = run_file(project, done.id, "results.json") if done else None
+    if done is None or data is None:
+        return None
+    found: dict[str, Any] = {"run": done, "assessments": (), "outcomes": (), "problem": ""}
+    try:
+        results = ReviewResults.from_dict(json.loads(data))
+        plan_text = run_inputs(project, done.id).plan_text
+        found["assessments"], found["outcomes"] = assess_run(
+            results, plan_text, plan_entries(project)
+        )
+    except MetareviewError as err:
+        found["problem"] = str(err)
+    return found
+
+
+def _from_table(call: Call, measure: str) -> dict[str, Any]:
+    """The proposal from the agreed extraction table, as ``metareview grade`` rates it."""
+    project = call.workspace.project
+    inputs = graded_frame(project)
+    found: dict[str, Any] = {"run": None, "inputs": inputs, "assessments": (), "outcomes": ()}
+    found["problem"] = ""
+    if inputs.frame.empty:
+        found["problem"] = "No study has agreed extraction data yet: GRADE rates the agreed table."
+        return found
+    try:
+        grading = grade_table(
+            load_table(inputs.frame),
+            analysis_settings(measure=measure),
+            outcome_column=GRADE_OUTCOME,
+            rob_column=ROB_OVERALL,
+            decisions=decision_pairs(project),
+        )
+        found["assessments"], found["dropped"] = grading.assessments, grading.dropped
+    except MetareviewError as err:
+        found["problem"] = str(err)
+    found["outcomes"] = [a.evidence.outcome for a in found["assessments"]]
+    return found
+
+
 def _page(call: Call, *, message: str = "", failed: bool = False, form=None) -> Response:
     project = call.workspace.project
     measure = measure_of(call)
-    inputs = graded_frame(project)
-    assessments, dropped, problem = (), (), ""
-    if inputs.frame.empty:
-        problem = "No study has agreed extraction data yet: GRADE rates the agreed table."
-    else:
-        try:
-            grading = grade_table(
-                load_table(inputs.frame),
-                analysis_settings(measure=measure),
-                outcome_column=GRADE_OUTCOME,
-                rob_column=ROB_OVERALL,
-                decisions=decision_pairs(project),
-            )
-            assessments, dropped = grading.assessments, grading.dropped
-        except MetareviewError as err:
-            problem = str(err)
-    outcomes = [a.evidence.outcome for a in assessments]
+    found = _from_run(call) or _from_table(call, measure)
+    outcomes = found["outcomes"]
     standing = grade_decisions(project)
     values = context(
         call,
         measure=measure,
         measures=MEASURES,
-        assessments=assessments,
-        dropped=dropped,
+        run=found["run"],
+        assessments=found["assessments"],
+        dropped=found.get("dropped", ()),
         effect=format_effect,
-        problem=problem,
-        inputs=inputs,
+        problem=found["problem"],
+        inputs=found.get("inputs"),
         outcomes=outcomes,
         standing=standing,
         stray=[d for d in standing if d.outcome is not None and d.outcome not in outcomes],
         history=decision_history(project)[::-1],
-        domains=DOMAINS,
+        domains=[*DOMAINS, *UPGRADES],
         levels=LEVELS,
         message=message,
         failed=failed,
@@ -104,8 +144,8 @@ def record_decision(call: Call) -> Response:
     form = {k: v[:MAX_TEXT] for k, v in call.form.items() if k != "csrf_token"}
     levels = form.get("levels", "")
     try:
-        if levels not in ("0", "-1", "-2"):
-            raise PlanError("choose the levels: 0, -1 or -2")
+        if levels not in ("0", "-1", "-2", "1", "2"):
+            raise PlanError("choose the levels: 0, -1 or -2 (or +1, +2 to rate up)")
         decide(
             call.workspace.project,
             form.get("outcome") or None,

@@ -35,8 +35,9 @@ MEDIA = {
     ".pdf": "application/pdf",
     ".csv": "text/csv; charset=utf-8",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".toml": "text/plain; charset=utf-8",
 }
-INLINE = (".html", ".json", ".svg", ".png", ".pdf")
+INLINE = (".html", ".json", ".svg", ".png", ".pdf", ".toml")
 
 
 def _number(value: str) -> int:

@@ -2,7 +2,8 @@
 
 Everything shown comes from :func:`~metareview.store.reviewer_view.reviewer_view`, which holds
 only the reviewer's own votes and counts of locked records, so no page or fragment here can
-reveal another reviewer's vote before a record's votes are complete.
+reveal another reviewer's vote before a record's votes are complete. The view asked for shows
+the reviewer's own vote on the record the card shows (``show``).
 """
 
 from __future__ import annotations
@@ -41,21 +42,29 @@ def terms(call: Call) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return config.highlight_include, config.highlight_exclude
 
 
-def view_of(call: Call, stage: str) -> ReviewerView:
-    """The reviewer's view, its queue ordered by their latest active-learning ranking (the
-    ranking is refreshed in the background when there is none yet)."""
+def view_of(call: Call, stage: str, show: tuple[int, ...] = ()) -> ReviewerView:
+    """The reviewer's view (with their own votes on ``show``), its queue ordered by their
+    latest active-learning ranking (refreshed in the background when there is none yet)."""
     order = call.workspace.rankings.order(call.username, stage)
-    if not order:
+    if order is None:
         call.workspace.rankings.refresh(call.username, stage)
-    return reviewer_view(call.workspace.project, call.username, stage, order=order)
+    project = call.workspace.project
+    return reviewer_view(project, call.username, stage, order=order or (), show=show)
 
 
 def _next_record(view: ReviewerView) -> int | None:
     return view.next_up[0] if view.next_up else None
 
 
+def _next_card(call: Call, stage: str, message: str = "", status: int = 200) -> Response:
+    """The card of the next record in the reviewer's queue (which they have not voted on)."""
+    view = view_of(call, stage)
+    return card(call, view, _next_record(view), message=message, status=status)
+
+
 def card(call: Call, view: ReviewerView, record_id: int | None, message: str = "", status=200):
-    """The screening card of a record (the whole page, or the fragment htmx swaps in)."""
+    """The screening card of a record (the whole page, or the fragment htmx swaps in); the
+    view shows the reviewer's own vote on it, if any (``show``)."""
     record = call.workspace.project.records([record_id])[record_id] if record_id else None
     pdf = None
     if record_id and view.stage == Stage.FULL_TEXT.value:
@@ -66,10 +75,10 @@ def card(call: Call, view: ReviewerView, record_id: int | None, message: str = "
         stage_name=STAGE_NAMES[view.stage],
         record_id=record_id,
         record=record,
-        own_vote=view.own_votes.get(record_id) if record_id else None,
-        own_note=view.own_notes.get(record_id, "") if record_id else "",
+        own_vote=view.own[record_id].vote if record_id in view.own else None,
+        own_note=view.own[record_id].note if record_id in view.own else "",
         pdf=pdf,
-        terms=terms(call),
+        terms=view.highlight,
         message=message,
     )
     name = "_card.html" if call.htmx else "screen.html"
@@ -80,15 +89,14 @@ def card(call: Call, view: ReviewerView, record_id: int | None, message: str = "
 def screen(call: Call) -> Response:
     """The next record to screen (or, with ``?record=ID``, one of the reviewer's own)."""
     stage = stage_of(call)
-    view = view_of(call, stage)
     wanted = call.query("record")
-    if wanted:
-        record_id = record_id_of(wanted)
-        todo = call.workspace.project.log().is_todo(stage, call.username, record_id)
-        if not todo and record_id not in view.own_votes:
-            raise HTTPException(404)
-    else:
-        record_id = _next_record(view)
+    if not wanted:
+        return _next_card(call, stage)
+    record_id = record_id_of(wanted)
+    view = view_of(call, stage, show=(record_id,))
+    todo = call.workspace.project.log().is_todo(stage, call.username, record_id)
+    if not todo and record_id not in view.own:
+        raise HTTPException(404)
     return card(call, view, record_id)
 
 
@@ -111,12 +119,12 @@ def cast_vote(call: Call) -> Response:
             note=call.form.get("note", "")[:5000] or None,
         )
     except (RecordsError, ValueError) as err:
-        return card(call, view_of(call, stage), record_id, message=str(err), status=409)
+        view = view_of(call, stage, show=(record_id,))
+        return card(call, view, record_id, message=str(err), status=409)
     call.workspace.rankings.refresh(call.username, stage)
     if not call.htmx:
         return RedirectResponse(f"/screen?stage={stage}", status_code=303)
-    view = view_of(call, stage)
-    return card(call, view, _next_record(view))
+    return _next_card(call, stage)
 
 
 @page(SCREENERS)
@@ -127,12 +135,11 @@ def undo(call: Call) -> Response:
     try:
         event = undo_vote(project, reviewer=call.username, stage=stage)
     except RecordsError as err:
-        view = view_of(call, stage)
-        return card(call, view, _next_record(view), message=str(err), status=409)
+        return _next_card(call, stage, message=str(err), status=409)
     call.workspace.rankings.refresh(call.username, stage)
     if not call.htmx:
         return RedirectResponse(f"/screen?stage={stage}&record={event.record_id}", status_code=303)
-    view = view_of(call, stage)
+    view = view_of(call, stage, show=(event.record_id,))
     return card(call, view, event.record_id, message="Vote withdrawn.")
 
 
@@ -140,9 +147,9 @@ def undo(call: Call) -> Response:
 def awaiting(call: Call) -> Response:
     """The reviewer's votes on records still waiting for another reviewer."""
     stage = stage_of(call)
-    view = reviewer_view(call.workspace.project, call.username, stage)
+    view = reviewer_view(call.workspace.project, call.username, stage, show_awaiting=True)
     stored = call.workspace.project.records(view.awaiting_others)
-    rows = [(r, stored[r], view.own_votes[r]) for r in view.awaiting_others]
+    rows = [(r, stored[r], view.own[r].vote) for r in view.awaiting_others]
     return call.workspace.templates.TemplateResponse(
         call.request,
         "awaiting.html",
@@ -156,7 +163,7 @@ def not_retrieved(call: Call) -> Response:
     retrieved"); it leaves the full-text queue."""
     record_id = record_id_of(call.form.get("record_id", ""))
     project = call.workspace.project
-    view = reviewer_view(project, call.username, Stage.FULL_TEXT.value)
+    view = reviewer_view(project, call.username, Stage.FULL_TEXT.value, show=(record_id,))
     if record_id not in view.pool:
         raise HTTPException(404)
     try:

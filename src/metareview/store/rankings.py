@@ -1,0 +1,169 @@
+"""Each reviewer's active-learning order, recomputed in the background after their votes.
+
+Active learning orders a reviewer's records by a model of their own votes
+(:func:`~metareview.records.active_learning.own_vote_order`). :class:`Rankings` recomputes a
+reviewer's order on a background thread when asked (after each vote, at most one pending run
+per reviewer and stage); nobody waits for it, and until a new order is ready the queue follows
+the previous one (:func:`~metareview.store.reviewer_view.queue_page` skips what is no longer
+to do).
+
+With ``separate_process`` the model is trained in a child process that opens the project
+itself, at a lower scheduling priority: a retrain then takes neither the server's
+interpreter lock nor a core a request needs, so it cannot delay a vote. (The thread only waits
+for the child's answer.) A project in memory cannot be opened twice, so it always trains on
+the thread.
+
+>>> import time
+>>> from metareview.records.record import Record
+>>> from metareview.store.review import vote
+>>> project = Project.open("sqlite://")
+>>> _ = project.add_import("s.ris", [Record(title=t) for t in ["exercise trial",
+...     "history", "exercise study", "survey"]], actor="lead")
+>>> for record_id, decision in ((1, "include"), (2, "exclude")):
+...     _ = vote(project, record_id, reviewer="ana", stage="ta", decision=decision)
+>>> rankings = Rankings(project)
+>>> rankings.order("ana", "ta") is None
+True
+>>> rankings.refresh("ana", "ta")
+>>> while rankings.order("ana", "ta") is None:
+...     time.sleep(0.01)
+>>> list(rankings.order("ana", "ta"))
+[3, 4]
+>>> rankings.close()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+from array import array
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from metareview.store.project import Project
+
+logger = logging.getLogger(__name__)
+_IN_MEMORY = ("sqlite://", "sqlite:///:memory:")
+
+
+class RankingCache:
+    """The active-learning model of each stage's records (its TF-IDF matrix is built once per
+    set of records, the longest part of a first ranking)."""
+
+    def __init__(self) -> None:
+        self._rankers: dict[str, tuple[tuple[int, ...], Any]] = {}
+
+    def order(self, project: Project, reviewer: str, stage: str) -> array:
+        """``reviewer``'s records still to screen at ``stage``, most relevant first by a model
+        of their own votes (see :func:`~metareview.records.active_learning.own_vote_order`)."""
+        from metareview.records.active_learning import Ranker, own_vote_order, record_text
+        from metareview.store.reviewer_view import own_votes
+
+        pool = project.log().pool(stage)
+        mine = own_votes(project, reviewer, stage)
+        built, ranker = self._rankers.get(stage, ((), None))
+        if built != pool:
+            stored = project.records(pool)
+            texts = [record_text(stored[r].title, stored[r].abstract) for r in pool]
+            ranker = Ranker(texts) if len(pool) > 1 and any(texts) else None
+            self._rankers[stage] = (pool, ranker)
+        return array("q", own_vote_order(ranker, pool, mine))
+
+
+class Rankings:
+    """Per reviewer and stage, the latest active-learning order (computed in the background,
+    on a thread or, with ``separate_process``, in a child process)."""
+
+    def __init__(self, project: Project, *, separate_process: bool = False):
+        self.project = project
+        self._orders: dict[tuple[str, str], array] = {}
+        self._pending: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ranking")
+        self._cache = RankingCache()
+        self._separate = separate_process and project.url not in _IN_MEMORY
+        self._child: Any = None
+        self._connection: Any = None
+        self._closed = False
+
+    def order(self, reviewer: str, stage: str) -> array | None:
+        """The latest order for this reviewer (``None`` until the first one is computed)."""
+        with self._lock:
+            return self._orders.get((reviewer, stage))
+
+    def refresh(self, reviewer: str, stage: str) -> None:
+        """Recompute the order in the background (at most one pending run per reviewer)."""
+        key = (reviewer, stage)
+        with self._lock:
+            if key in self._pending:
+                return
+            self._pending.add(key)
+        self._executor.submit(self._compute, key)
+
+    def _compute(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            self._pending.discard(key)
+        try:
+            if self._separate:
+                order = self._ask_child(key)
+            else:
+                order = self._cache.order(self.project, *key)
+        except Exception:  # the queue keeps the previous order; the next vote tries again
+            if self._closed:
+                return
+            logger.exception("active-learning ranking of %s at stage %s failed", *key)
+            return
+        with self._lock:
+            self._orders[key] = order
+
+    def _ask_child(self, key: tuple[str, str]) -> array:
+        if self._child is None or not self._child.is_alive():
+            context = multiprocessing.get_context("spawn")
+            self._connection, theirs = context.Pipe()
+            self._child = context.Process(
+                target=_serve, args=(self.project.url, theirs), daemon=True, name="ranking"
+            )
+            self._child.start()
+            theirs.close()
+        try:
+            self._connection.send(key)
+            answer = self._connection.recv()
+        except (EOFError, OSError):
+            if not self._closed:
+                self._child = None  # it died: the next request starts another
+            raise
+        if isinstance(answer, str):
+            raise RuntimeError(answer)
+        return answer
+
+    def close(self) -> None:
+        self._closed = True
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._child is not None:
+            self._child.terminate()
+            self._child.join(timeout=10)
+            self._connection.close()
+
+
+def _serve(url: str, connection: Any) -> None:
+    """The child process: answer (reviewer, stage) with their order, until the parent goes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops this
+    with contextlib.suppress(OSError):
+        os.nice(10)  # requests come first
+    project = Project.open(url, create=False)
+    cache = RankingCache()
+    while True:
+        try:
+            reviewer, stage = connection.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            break
+        try:
+            answer: array | str = cache.order(project, reviewer, stage)
+        except Exception as err:  # reported by the parent; the child keeps serving
+            answer = f"{type(err).__name__}: {err}"
+        connection.send(answer)
+    project.close()

@@ -1,0 +1,85 @@
+"""Background active-learning rankings (``metareview.store.rankings``): the child process that
+``metareview serve`` trains in gives the same order as training on a thread, follows new
+votes, survives being killed, and ends with the workspace."""
+
+from __future__ import annotations
+
+import time
+
+from metareview.records.active_learning import Ranker, own_vote_order, record_text
+from metareview.records.record import Record
+from metareview.store.project import Project
+from metareview.store.rankings import Rankings
+from metareview.store.review import vote
+from tests import stores
+
+store_url = stores.store_url  # the fixture, once per backend
+TITLES = [
+    "randomised trial of exercise for depression",
+    "a history of hospital architecture",
+    "exercise therapy trial in depressed adults",
+    "survey of hospital managers",
+    "group exercise for depressive symptoms",
+    "architecture of medieval hospitals",
+    "yoga and running for low mood: a trial",
+]
+
+
+def _wait_for(rankings: Rankings, reviewer: str, previous=None, attempts: int = 1200):
+    """The reviewer's order once one (other than ``previous``) is there (polls; a slow
+    machine only makes this take longer)."""
+    for _ in range(attempts):
+        order = rankings.order(reviewer, "ta")
+        if order is not None and (previous is None or list(order) != previous):
+            return list(order)
+        time.sleep(0.05)
+    raise AssertionError(f"no ranking for {reviewer} after {attempts} polls")
+
+
+def test_the_ranking_process_orders_as_the_thread_does_and_follows_votes(store_url):
+    with Project.open(store_url) as project:
+        ids = project.add_import(
+            "s.ris", [Record(title=t) for t in TITLES], actor="lead"
+        ).record_ids
+        vote(project, ids[0], reviewer="ana", stage="ta", decision="include")
+        vote(project, ids[1], reviewer="ana", stage="ta", decision="exclude")
+        vote(project, ids[3], reviewer="ben", stage="ta", decision="include")  # not ana's
+        in_thread, in_child = Rankings(project), Rankings(project, separate_process=True)
+        try:
+            for rankings in (in_thread, in_child):
+                rankings.refresh("ana", "ta")
+            by_thread, by_child = _wait_for(in_thread, "ana"), _wait_for(in_child, "ana")
+            ranker = Ranker([record_text(t, None) for t in TITLES])
+            expected = own_vote_order(ranker, ids, {ids[0]: "include", ids[1]: "exclude"})
+            assert by_child == by_thread == list(expected)
+            assert set(by_child[:2]) == {ids[2], ids[4]}  # the exercise records first
+
+            vote(project, ids[2], reviewer="ana", stage="ta", decision="include")
+            in_child.refresh("ana", "ta")
+            after = _wait_for(in_child, "ana", previous=by_child)
+            assert ids[2] not in after and sorted(after) == sorted(set(ids) - set(ids[:3]))
+
+            child = in_child._child
+            child.kill()  # a ranking process that dies is started again on the next vote
+            child.join()
+            vote(project, ids[4], reviewer="ana", stage="ta", decision="exclude")
+            for _ in range(3):  # the first call may be the one that finds the child gone
+                in_child.refresh("ana", "ta")
+                time.sleep(0.2)
+            again = _wait_for(in_child, "ana", previous=after)
+            assert ids[4] not in again and in_child._child is not child
+            child = in_child._child
+        finally:
+            in_thread.close()
+            in_child.close()
+        assert not child.is_alive()
+
+
+def test_a_project_in_memory_ranks_on_the_thread():
+    project = Project.open("sqlite://")
+    project.add_import("s.ris", [Record(title=t) for t in TITLES[:3]], actor="lead")
+    rankings = Rankings(project, separate_process=True)
+    rankings.refresh("ana", "ta")
+    assert _wait_for(rankings, "ana") == [1, 2, 3]
+    assert rankings._child is None
+    rankings.close()

@@ -7,7 +7,13 @@ per-review settings; nothing is tuned on the outcome of the record being ranked.
 current default (``svm``) is a candidate too, so the comparison is within one run.
 
     python benchmarks/ranking_candidates.py [--seeds 0 1 2] [--candidates svm title2 ...]
-        [--json OUT]
+        [--datasets Chou_2004 ...] [--json OUT] [--embeddings DIR]
+    python benchmarks/ranking_candidates.py --report OUT1.json OUT2.json ...
+
+``--json`` is rewritten after every run, so a long run can be reported before it ends;
+``--report`` prints the tables of saved runs together. The ``minilm*`` candidates read the
+sentence embeddings that ``embed_synergy.py`` caches (``--embeddings DIR``), made in an
+environment with the optional model; the other candidates need only the default install.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.naive_bayes import MultinomialNB
+from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from metareview.records.active_learning import MODELS, Model, record_text, tfidf_features
@@ -56,6 +64,116 @@ class RankMix:
         return (1 - self.weight) * first + self.weight * second
 
 
+class Weighted:
+    """A linear SVM (the default's) fitted with its own sample weights instead of the
+    default's balance: ``"double"`` — ASReview's "double" dynamic resampling (a = 2.155,
+    α = 0.94, b = 0.789, β = 1), as the expected weights of its resample instead of a random
+    draw: each relevant record weighs ``a (n₁/n₀)^−α``, each irrelevant one
+    ``1 − (1 − b)(1 + ln n)^−β``, scaled so the weights add up to ``n``; ``"normalised"`` —
+    the default's balance (relevant and irrelevant records weigh the same in total) scaled
+    so the weights add up to ``n``, as ASReview's "balanced" sample weights are (ours add up
+    to twice the relevant records, a stronger regularisation early on)."""
+
+    def __init__(self, kind: str, seed: int):
+        self.kind, self.seed = kind, seed
+
+    def fit(self, X, y, sample_weight=None):
+        ones, zeros = int(y.sum()), int(len(y) - y.sum())
+        if self.kind == "double":
+            w1 = 2.155 * (ones / zeros) ** -0.94
+            w0 = 1 - (1 - 0.789) * (1 + np.log(len(y))) ** -1.0
+        else:
+            w1, w0 = 1.0, ones / zeros
+        weights = np.where(y == 1, w1, w0)
+        weights *= len(y) / weights.sum()
+        self.svm = LinearSVC(C=0.1, random_state=self.seed).fit(X, y, sample_weight=weights)
+        self.coef_, self.intercept_ = self.svm.coef_, self.svm.intercept_
+        return self
+
+
+class Mixed:
+    """The default SVM, but some early queries pick another record than the top-ranked:
+    ``"uncertainty"`` the record nearest the decision boundary, ``"random"`` a record drawn
+    with the seed. Which queries: every 5th of the first 100 after the priors — fixed in
+    advance by the query's number (the labelled records less the two priors), never by an
+    outcome."""
+
+    def __init__(self, kind: str, seed: int, every: int = 5, first: int = 100):
+        self.kind, self.seed, self.every, self.first = kind, seed, every, first
+
+    def fit(self, X, y, sample_weight=None):
+        self.svm = LinearSVC(C=0.1, random_state=self.seed).fit(X, y, sample_weight=sample_weight)
+        self.query = len(y) - 2
+        return self
+
+    def decision_function(self, X):
+        scores = self.svm.decision_function(X)
+        if self.query >= self.first or self.query % self.every != self.every - 1:
+            return scores
+        if self.kind == "uncertainty":
+            return -np.abs(scores)
+        return np.random.default_rng([self.seed, self.query]).random(X.shape[0])
+
+
+def word_and_char_features() -> FeatureUnion:
+    """The default's word TF-IDF next to TF-IDF of character 3–5-grams within words
+    (sublinear; a character n-gram in one record only is dropped): catches spelling and
+    morphological variants (randomised/randomized, child/children)."""
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2)
+    return FeatureUnion([("words", tfidf_features()), ("chars", chars)])
+
+
+def unigram_features() -> TfidfVectorizer:
+    """The default's TF-IDF without bigrams."""
+    return TfidfVectorizer(ngram_range=(1, 1), sublinear_tf=True, max_df=0.95, min_df=1)
+
+
+def raw_tf_features() -> TfidfVectorizer:
+    """The default's TF-IDF with raw (not sublinear) term frequency."""
+    return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=False, max_df=0.95, min_df=1)
+
+
+EMBEDDINGS: dict[str, np.ndarray] = {}  # record text -> its sentence embedding (--embeddings)
+
+
+class Embedded:
+    """Features: the record's cached sentence embedding (``embed_synergy.py``), alone or
+    next to the default's word TF-IDF (each block of unit length)."""
+
+    def __init__(self, with_words: bool):
+        self.with_words = with_words
+
+    def fit_transform(self, texts):
+        from scipy import sparse
+
+        vectors = sparse.csr_matrix(np.vstack([EMBEDDINGS[t] for t in texts]))
+        if not self.with_words:
+            return vectors
+        return sparse.hstack([tfidf_features().fit_transform(texts), vectors]).tocsr()
+
+
+class TwoViews:
+    """Rank average of two linear SVMs: one on the word TF-IDF, one on the embedding
+    (the feature matrix holds both blocks, the embedding's 384 columns last)."""
+
+    def __init__(self, seed: int):
+        self.seed = seed
+
+    def fit(self, X, y, sample_weight=None):
+        self.words = X.shape[1] - 384
+        self.a = LinearSVC(C=0.1, random_state=self.seed).fit(
+            X[:, : self.words], y, sample_weight=sample_weight
+        )
+        self.b = LinearSVC(C=0.1, random_state=self.seed).fit(
+            X[:, self.words :], y, sample_weight=sample_weight
+        )
+        return self
+
+    def decision_function(self, X):
+        first = rankdata(self.a.decision_function(X[:, : self.words]))
+        return (first + rankdata(self.b.decision_function(X[:, self.words :]))) / X.shape[0]
+
+
 def title_once(title, abstract) -> str:
     """Title and abstract as the default read them before the title was weighted double."""
     return " ".join(part for part in (title, abstract) if isinstance(part, str) and part)
@@ -74,6 +192,75 @@ CANDIDATES = {
         record_text,
         Model("title2+neighbour", tfidf_features, lambda s: RankMix("neighbour", s, 0.3)),
     ),
+    # 2026-12-03, second round: each a change of the current default (title2) on one axis
+    "logistic2": (record_text, MODELS["logistic"]),
+    "svm+nb2": (record_text, Model("svm+nb2", tfidf_features, lambda s: RankMix("nb", s))),
+    "chars": (
+        record_text,
+        Model(
+            "chars",
+            word_and_char_features,
+            lambda seed: LinearSVC(C=0.1, random_state=seed),
+            linear=True,
+        ),
+    ),
+    "unigrams": (
+        record_text,
+        Model(
+            "unigrams",
+            unigram_features,
+            lambda seed: LinearSVC(C=0.1, random_state=seed),
+            linear=True,
+        ),
+    ),
+    "raw-tf": (
+        record_text,
+        Model(
+            "raw-tf", raw_tf_features, lambda seed: LinearSVC(C=0.1, random_state=seed), linear=True
+        ),
+    ),
+    "double": (
+        record_text,
+        Model("double", tfidf_features, lambda s: Weighted("double", s), balance=None, linear=True),
+    ),
+    "normalised": (
+        record_text,
+        Model(
+            "normalised",
+            tfidf_features,
+            lambda s: Weighted("normalised", s),
+            balance=None,
+            linear=True,
+        ),
+    ),
+    "mix-uncertainty": (
+        record_text,
+        Model("mix-uncertainty", tfidf_features, lambda s: Mixed("uncertainty", s)),
+    ),
+    "mix-random": (record_text, Model("mix-random", tfidf_features, lambda s: Mixed("random", s))),
+    # sentence embeddings (all-MiniLM-L6-v2), cached by embed_synergy.py; --embeddings DIR
+    "minilm": (
+        record_text,
+        Model(
+            "minilm",
+            lambda: Embedded(False),
+            lambda s: LinearSVC(C=0.1, random_state=s),
+            linear=True,
+        ),
+    ),
+    "minilm+words": (
+        record_text,
+        Model(
+            "minilm+words",
+            lambda: Embedded(True),
+            lambda s: LinearSVC(C=0.1, random_state=s),
+            linear=True,
+        ),
+    ),
+    "minilm-words-ranks": (
+        record_text,
+        Model("minilm-words-ranks", lambda: Embedded(True), TwoViews),
+    ),
 }
 
 
@@ -83,11 +270,30 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=DATASETS)
     parser.add_argument("--candidates", nargs="+", default=list(CANDIDATES))
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--embeddings", type=Path, default=None, help="folder of embed_synergy.py's .npy files"
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="only print the tables of saved --json runs",
+    )
     args = parser.parse_args()
+    if args.report:
+        rows = [row for path in args.report for row in json.loads(path.read_text())]
+        print_tables(pd.DataFrame(rows), list(dict.fromkeys(row["candidate"] for row in rows)))
+        return
     rows = []
     for name in args.datasets:
         frame = pd.read_csv(SYNERGY / f"{name}.csv.gz")
         labels = frame["label_included"].to_numpy(dtype=int)
+        if args.embeddings:
+            vectors = np.load(args.embeddings / f"{name}.npy")
+            EMBEDDINGS.clear()
+            for title, abstract, vector in zip(frame["title"], frame["abstract"], vectors):
+                EMBEDDINGS[record_text(title, abstract)] = vector
         for candidate in args.candidates:
             text, model = CANDIDATES[candidate]
             texts = [text(t, a) for t, a in zip(frame["title"], frame["abstract"], strict=True)]
@@ -100,20 +306,29 @@ def main() -> None:
                     {"dataset": name, "candidate": candidate, "seed": seed}
                     | {k: getattr(result, k) for k in METRICS}
                 )
+                if args.json:  # written as it goes, so a long run can be read before its end
+                    args.json.write_text(json.dumps(rows, indent=1))
                 print(
                     f"{name} {candidate} seed {seed}: WSS@95 {result.wss95:.3f} "
                     f"({time.perf_counter() - start:.1f} s)",
                     file=sys.stderr,
                 )
-    table = pd.DataFrame(rows)
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=1))
     print(f"Seeds {args.seeds}")
+    print_tables(pd.DataFrame(rows), args.candidates)
+
+
+def print_tables(table: pd.DataFrame, candidates: list[str]) -> None:
+    """Per metric, the mean over seeds per review and candidate ("—": not run), and the mean
+    over the reviews every candidate ran on, with the seeds each cell averages."""
     for metric in METRICS:
         wide = table.pivot_table(index="dataset", columns="candidate", values=metric)
-        wide = wide[args.candidates]
-        wide.loc["mean"] = wide.mean()
+        wide = wide[candidates]
+        complete = wide.dropna()
+        if len(complete) > 1:  # a mean only over reviews every candidate ran on
+            wide.loc[f"mean of the {len(complete)} all ran on"] = complete.mean()
         print(f"\n{metric}\n" + markdown(wide))
+    seeds = table.pivot_table(index="dataset", columns="candidate", values="seed", aggfunc="count")
+    print("\nseeds per cell\n" + markdown(seeds[candidates].fillna(0), "{:.0f}"))
 
 
 if __name__ == "__main__":

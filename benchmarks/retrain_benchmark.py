@@ -11,6 +11,10 @@ runner measures it; our CPU time (``process_time``, all threads) and the load av
 printed too.
 
     python benchmarks/retrain_benchmark.py [--asreview PYTHON|none] [--rounds 3] [--repeats 15]
+    python benchmarks/retrain_benchmark.py --previous OTHER/src [--repeats 15]
+
+``--previous`` instead alternates our ranker with the one of another source tree (say, main
+before a change) in one process, and prints both medians, wall and CPU, with the load.
 """
 
 from __future__ import annotations
@@ -87,6 +91,33 @@ def measure(
     }
 
 
+def against_previous(source: Path, records: int, labelled: int, repeats: int) -> str:
+    """Medians of our retrain + rank and of ``source``'s (``.../src``), alternating."""
+    import importlib.util
+
+    path = source / "metareview" / "records" / "active_learning.py"
+    spec = importlib.util.spec_from_file_location("previous_active_learning", path)
+    previous = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = previous  # dataclasses look their module up
+    spec.loader.exec_module(previous)
+    big = table(records, labelled)
+    texts = [record_text(t, a) for t, a in zip(big["title"], big["abstract"], strict=True)]
+    labels = {int(i): int(big["label_included"].iloc[i]) for i in np.flatnonzero(big["labelled"])}
+    rankers = {"now": Ranker(texts), "previous": previous.Ranker(texts)}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in rankers}
+    for _ in range(repeats + 1):  # the first round warms up
+        for name, ranker in rankers.items():
+            wall, cpu = time.perf_counter(), time.process_time()
+            ranker.rank(labels)
+            times[name].append((time.perf_counter() - wall, time.process_time() - cpu))
+    lines = [f"Retrain + rank of {records} records ({labelled} labelled), {repeats} repeats:"]
+    for name, pairs in times.items():
+        wall, cpu = np.median(np.array(pairs[1:]) * 1000, axis=0)
+        lines.append(f"  {name}: {wall:.1f} ms wall, {cpu:.1f} ms CPU (all threads)")
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    return "\n".join([*lines, f"  load average (1, 5, 15 min) at the end: {load}"])
+
+
 def report(speed: dict) -> str:
     return (
         f"Retrain + rank of {speed['records']} records ({speed['labelled']} labelled), medians "
@@ -110,7 +141,11 @@ def main() -> None:
     parser.add_argument("--labelled", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--previous", type=Path, default=None, metavar="SRC")
     args = parser.parse_args()
+    if args.previous:
+        print(against_previous(args.previous, args.records, args.labelled, args.repeats))
+        return
     print(report(measure(args.asreview, args.records, args.labelled, args.rounds, args.repeats)))
 
 

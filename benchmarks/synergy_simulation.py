@@ -66,14 +66,16 @@ def finish(process: subprocess.Popen, labels: np.ndarray, priors: list[int]) -> 
     return {k: found[k] for k in METRICS} | {"version": answer["version"], "model": answer["model"]}
 
 
-def markdown(frame: pd.DataFrame) -> str:
-    """A DataFrame as a Markdown table, three decimals."""
+def markdown(frame: pd.DataFrame, number: str = "{:.3f}") -> str:
+    """A DataFrame as a Markdown table, three decimals (or as ``number`` formats), "—" for
+    a missing value."""
     lines = [
         "| " + " | ".join([frame.index.name or "", *frame.columns]) + " |",
         "|" + "---|" * (len(frame.columns) + 1),
     ]
     for label, row in frame.iterrows():
-        lines.append("| " + " | ".join([str(label), *(f"{v:.3f}" for v in row)]) + " |")
+        cells = ("—" if v != v else number.format(v) for v in row)  # NaN: not run
+        lines.append("| " + " | ".join([str(label), *cells]) + " |")
     return "\n".join(lines)
 
 

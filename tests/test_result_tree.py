@@ -37,6 +37,8 @@ CONVERTED = (
     "report/numbers.py",
     "report/methods_text.py",
     "report/html.py",
+    "report/plot_inputs.py",
+    "report/leave_one_out_plot.py",
 )
 #: Reads left on purpose, with why: the multiverse record is typed by its own issue.
 LEFT = {

@@ -312,7 +312,7 @@ def leave_one_out_figure(job: FigureJob) -> Figure:
     )
     return _one_plot(
         (6.5, 1.2 + 0.22 * len(fit.studies)),
-        lambda ax: leave_one_out_plot(rows, fit.random.to_dict(), ax=ax),
+        lambda ax: leave_one_out_plot(rows, fit.random, ax=ax),
     )
 
 

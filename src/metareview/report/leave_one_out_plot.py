@@ -13,11 +13,15 @@ analysis as a reference line and band.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 
 from metareview.plan.analysis import AnalysisResult
+from metareview.plan.result_tree import Model
 from metareview.report.plain_text import plain
 from metareview.report.plot_inputs import leave_one_out_input
 from metareview.stats.leave_one_out import LeaveOneOutResult
@@ -26,7 +30,7 @@ from metareview.stats.pooling import PoolResult
 
 def leave_one_out_plot(
     result: LeaveOneOutResult | AnalysisResult,
-    full: PoolResult | dict | None = None,
+    full: PoolResult | Model | Mapping[str, Any] | None = None,
     *,
     ax: Axes | None = None,
     xlabel: str = "Pooled estimate",
@@ -56,9 +60,9 @@ def leave_one_out_plot(
     lower = np.array([r.ci_lower for r in rows])
     upper = np.array([r.ci_upper for r in rows])
     if full is not None:
-        band = full if isinstance(full, dict) else full.random.to_dict()
-        ax.axvspan(band["ci_lower"], band["ci_upper"], color="#d6eaf8", zorder=0)
-        ax.axvline(band["estimate"], color="#2874a6", linestyle="--", linewidth=1)
+        band = Model.of(full if isinstance(full, Mapping | Model) else full.random.to_dict())
+        ax.axvspan(band.ci_lower, band.ci_upper, color="#d6eaf8", zorder=0)
+        ax.axvline(band.estimate, color="#2874a6", linestyle="--", linewidth=1)
     ax.errorbar(
         est,
         positions,

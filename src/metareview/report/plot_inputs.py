@@ -21,6 +21,7 @@ from typing import Any
 
 from metareview.plan.analysis import AnalysisResult
 from metareview.plan.moderators import MetaRegSection
+from metareview.plan.result_tree import FitResult, TrimAndFill
 from metareview.plan.results import AnalysisRecord
 from metareview.stats.bias.funnel import FunnelData, funnel_data
 from metareview.stats.bias.trimfill import TrimFillResult
@@ -40,18 +41,19 @@ class FilledStudies:
     filled_vi: tuple[float, ...]
 
     @classmethod
-    def from_dict(cls, section: dict[str, Any]) -> FilledStudies:
+    def from_dict(cls, section: TrimAndFill | dict[str, Any]) -> FilledStudies:
         """From a ``small_study.trim_and_fill`` section.
 
         >>> FilledStudies.from_dict({"k0": 1, "estimate": 0.2, "filled_yi": [-0.1],
         ...                          "filled_vi": [0.04]}).filled_yi
         (-0.1,)
         """
+        filled = TrimAndFill.of(section)
         return cls(
-            k0=int(section["k0"]),
-            estimate=section["estimate"],
-            filled_yi=tuple(section["filled_yi"]),
-            filled_vi=tuple(section["filled_vi"]),
+            k0=int(filled.k0),
+            estimate=filled.estimate,
+            filled_yi=tuple(filled.filled_yi),
+            filled_vi=tuple(filled.filled_vi),
         )
 
 
@@ -82,8 +84,8 @@ def forest_record(source: AnalysisRecord | AnalysisResult) -> AnalysisRecord:
         result=document,
         model="random" if source.pooled.method != "FE" else "fixed",
         input=[
-            {"study": study["study"], "yi": study["yi"], "vi": study["vi"], "rows": [row]}
-            for study, row in zip(document["studies"], source.rows)
+            {"study": study.study, "yi": study.yi, "vi": study.vi, "rows": [row]}
+            for study, row in zip(FitResult.from_dict(document).studies, source.rows)
         ],
     )
 

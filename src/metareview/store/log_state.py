@@ -34,6 +34,7 @@ Hold :attr:`LogState.lock` while reading several of its parts, so that they agre
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping, Sequence
 from datetime import UTC
 from typing import Any
 
@@ -129,14 +130,19 @@ class LogState:
         self._removed: frozenset[int] = frozenset()
         self._missing: frozenset[int] = frozenset()
 
-    def refresh(self, connection: Connection) -> tuple[Event, ...]:
+    def refresh(
+        self, connection: Connection, rows: Sequence[Mapping[str, Any]] | None = None
+    ) -> tuple[Event, ...]:
         """Read and fold in the events appended since the last refresh; returns those this
         call folded in. The database is read without the lock, so that the reads of several
         threads overlap; the fold holds it and skips what another thread folded meanwhile
-        (the events read always continue the log: they are all those after an id)."""
+        (the events read always continue the log: they are all those after an id).
+        ``rows``, if given, are those events already read (all those after an id at or before
+        :attr:`last_id`, in id order)."""
         after = self.last_id
-        query = select(events).where(events.c.id > after).order_by(events.c.id)
-        rows = connection.execute(query).mappings().all()
+        if rows is None:
+            query = select(events).where(events.c.id > after).order_by(events.c.id)
+            rows = connection.execute(query).mappings().all()
         if not rows:
             return ()
         read = [(row["id"], row["hash"], event_from_row(row)) for row in rows]

@@ -40,6 +40,9 @@ from metareview.store.schema import events, imports, records
 
 SOURCE_KINDS = tuple(kind.value for kind in SourceKind)
 _RECORD_FIELDS = tuple(Record.__dataclass_fields__)
+_LOCK_KEY = int(hashlib.sha1(b"metareview").hexdigest()[:15], 16)  # PostgreSQL advisory lock
+_EVENT_COLUMNS = ("at", "actor", "kind", "stage", "record_id", "value", "reason", "data")
+_CHAIN_COLUMNS = (*_EVENT_COLUMNS, "prev_hash", "hash")
 
 
 @dataclass(frozen=True)
@@ -162,13 +165,13 @@ class Project:
 
         The threads of this process queue for it in order, on a lock of their own, before
         they ask the database; only writers in other processes wait in the database (SQLite
-        polls for its lock with growing sleeps, which made a vote wait for one)."""
+        polls for its lock with growing sleeps, which made a vote wait for one). On
+        PostgreSQL the lock is a transaction-level advisory lock."""
         with self._writing, self.engine.connect() as connection:
             connection = connection.execution_options(write=True)
             with connection.begin():
                 if connection.dialect.name == "postgresql":
-                    key = int(hashlib.sha1(b"metareview").hexdigest()[:15], 16)
-                    connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
                 yield connection
 
     @contextmanager
@@ -301,13 +304,36 @@ class Project:
 
     def append_planned(self, plan: Callable[[LogState], Sequence[NewEvent]]) -> tuple[Event, ...]:
         """As :meth:`append_checked`, but ``plan`` receives the up-to-date :class:`LogState`
-        (its folded votes and pools), so a check need not fold the whole log again."""
-        with self._write() as connection:
-            self._log.refresh(connection)  # under the write lock: nothing can come after it
+        (its folded votes and pools), so a check need not fold the whole log again.
+
+        On PostgreSQL the write lock is held for two round trips to the database server:
+        one that begins the transaction, takes the lock and reads the new events, and one
+        that appends and commits (psycopg's pipeline mode; see :func:`_pg_lock_and_read`)."""
+        postgres = self.engine.dialect.name == "postgresql"
+        with self._pg_write() if postgres else self._write() as connection:
+            # under the write lock: nothing can come after what this reads
+            rows = _pg_lock_and_read(connection, self._log.last_id) if postgres else None
+            self._log.refresh(connection, rows)
             with self._log.lock:
                 new = plan(self._log)
                 last_hash = self._log.last_hash  # the log's last event
-            return self._insert(connection, new, datetime.now(UTC), last_hash or GENESIS)
+            now = datetime.now(UTC)
+            if postgres:
+                return _pg_append_and_commit(connection, new, now, last_hash or GENESIS)
+            return self._insert(connection, new, now, last_hash or GENESIS)
+
+    @contextmanager
+    def _pg_write(self) -> Iterator[Connection]:
+        """A PostgreSQL connection whose caller begins, locks and commits the transaction
+        itself (:func:`_pg_lock_and_read`, :func:`_pg_append_and_commit`), so that each of
+        those steps takes one round trip; on an error the transaction is rolled back."""
+        with self._writing, self.engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                yield connection
+            except BaseException:
+                connection.connection.dbapi_connection.rollback()  # (nothing if none is open)
+                raise
 
     def log(self) -> LogState:
         """The log's state, brought up to date (see :mod:`metareview.store.log_state`)."""
@@ -358,26 +384,80 @@ class Project:
         if not prev_hash:
             last = connection.execute(select(events.c.hash).order_by(events.c.id.desc()).limit(1))
             prev_hash = last.scalar() or GENESIS
-        for item in new:
-            row = {
-                "at": now,
-                "actor": item.actor,
-                "kind": item.kind.value,
-                "stage": item.stage,
-                "record_id": item.record_id,
-                "value": item.value,
-                "reason": item.reason,
-                "data": item.data,
-            }
-            _refuse_nul(row, f"a {item.kind.value} event")
-            row["prev_hash"] = prev_hash
-            row["hash"] = prev_hash = event_hash(prev_hash, row)
+        for item, row in zip(new, _chained(new, now, prev_hash), strict=True):
             try:
                 event_id = connection.execute(insert(events).values(**row)).inserted_primary_key[0]
             except SQLAlchemyError as err:
                 raise StoreError(f"cannot append {item.kind.value} event: {_reason(err)}") from err
             stored.append(event_from_row({"id": event_id, **row}))
         return tuple(stored)
+
+
+def _chained(new: Sequence[NewEvent], now: datetime, prev_hash: str) -> list[dict[str, Any]]:
+    """The rows of ``new`` as appended after the event whose hash is ``prev_hash``, each
+    linked to the one before it (see :mod:`metareview.store.chain`)."""
+    rows = []
+    for item in new:
+        row = {
+            "at": now,
+            "actor": item.actor,
+            "kind": item.kind.value,
+            "stage": item.stage,
+            "record_id": item.record_id,
+            "value": item.value,
+            "reason": item.reason,
+            "data": item.data,
+        }
+        _refuse_nul(row, f"a {item.kind.value} event")
+        row["prev_hash"] = prev_hash
+        row["hash"] = prev_hash = event_hash(prev_hash, row)
+        rows.append(row)
+    return rows
+
+
+def _pg_lock_and_read(connection: Connection, after: int) -> list[dict[str, Any]]:
+    """On PostgreSQL (a :meth:`Project._pg_write` connection), in one round trip: begin a
+    transaction, take the write lock (a transaction-level advisory lock, released by its
+    commit or rollback) and read the events after id ``after``. The statements run in order on the server, and at READ COMMITTED the
+    read takes its snapshot after the lock is held, so it sees every event committed before."""
+    from psycopg.rows import dict_row
+
+    raw = connection.connection.dbapi_connection
+    columns = ", ".join(("id", *_CHAIN_COLUMNS))
+    query = f"SELECT {columns} FROM events WHERE id > %s ORDER BY id"
+    with raw.cursor() as lock, raw.cursor(row_factory=dict_row) as read:
+        with raw.pipeline():  # sent together; its end waits for all the results
+            lock.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+            lock.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            read.execute(query, [after])
+        return read.fetchall()
+
+
+def _pg_append_and_commit(
+    connection: Connection, new: Sequence[NewEvent], now: datetime, prev_hash: str
+) -> tuple[Event, ...]:
+    """On PostgreSQL, in one round trip: append ``new`` after the event whose hash is
+    ``prev_hash`` and commit (a durable commit: it returns once the server has it on disk).
+    Called under the write lock taken by :func:`_pg_lock_and_read`."""
+    import psycopg
+    from psycopg.types.json import Json
+
+    rows = _chained(new, now, prev_hash)
+    raw = connection.connection.dbapi_connection
+    values = ", ".join(["(" + ", ".join(["%s"] * len(_CHAIN_COLUMNS)) + ")"] * len(rows))
+    query = f"INSERT INTO events ({', '.join(_CHAIN_COLUMNS)}) VALUES {values} RETURNING id, hash"
+    params = [Json(v) if c == "data" else v for row in rows for c, v in row.items()]
+    try:
+        with raw.cursor() as cursor, raw.cursor() as commit:
+            with raw.pipeline():  # sent together; its end waits for the commit
+                if rows:
+                    cursor.execute(query, params)
+                commit.execute("COMMIT")
+            ids = dict((h, i) for i, h in cursor.fetchall()) if rows else {}
+    except psycopg.Error as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise StoreError(f"cannot append {new[0].kind.value} event: {reason}") from err
+    return tuple(event_from_row({"id": ids[row["hash"]], **row}) for row in rows)
 
 
 def _refuse_nul(row: dict[str, Any], where: str) -> None:

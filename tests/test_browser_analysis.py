@@ -106,6 +106,11 @@ def test_from_extraction_to_the_report_in_the_browser(store_url, chromium, tmp_p
         _shot(lena, "analysis-run.png")
         open_report(lena)
         assert lena.locator("figure svg").first.is_visible()
+        flagged = lena.locator("#risk-of-bias")  # the override, its proposal and justification
+        assert flagged.locator(".rob-override").count() == 1
+        assert f"the algorithm proposed Low; the reviewers judged High. Justification: {WHY}" in (
+            flagged.inner_text()
+        )
         _shot(lena, "analysis-report.png")
         cells_page = follow_study_link(lena, TRIALS[1].label)
         cells = cells_page.locator("#study-cells").inner_text()
@@ -129,6 +134,7 @@ def test_from_extraction_to_the_report_in_the_browser(store_url, chromium, tmp_p
         main(["run", str(tmp_path / "plan.toml"), "-o", str(tmp_path / "out"), "-q", "-j", "1"])
     assert ended.value.code == 0
     _assert_same_numbers(served, json.loads((tmp_path / "out" / "results.json").read_text()))
+    assert WHY in (tmp_path / "out" / "report" / "index.html").read_text(encoding="utf-8")
     # the only failed load besides none: the override sent before its justification is
     # refused (409) as tests/test_browser_rob.py shows, and the report names no favicon (404)
     assert errors == [

@@ -90,6 +90,15 @@ def test_example_plan_parses_with_its_categories_windows_and_custom_analysis():
             MINIMAL + "[rob]\ndomains = ['d1', 'd2']\ndomain_names = ['Randomisation']\n",
             "line 5, key 'rob.domain_names': got 1 names, expected one per domain (2)",
         ),
+        (
+            MINIMAL + "[[rob.override]]\nstudy = 'A'\ndomain = 'D3'\nproposed = 'Low'\n"
+            "judgement = 'High'\njustification = '  '\n",
+            "line 8, key 'rob.override[1].justification': is empty, expected the written reason",
+        ),
+        (
+            MINIMAL + "[[rob.override]]\nstudy = 'A'\ndomain = 'D3'\njudgement = 'High'\n",
+            "key 'rob.override[1].proposed': is required but missing",
+        ),
         ("[data\nfile = 'x'\n", "plan.toml: not valid TOML"),
     ],
 )

@@ -217,3 +217,40 @@ def test_a_hostile_study_label_is_text_in_the_served_report(tmp_path):
             assert hostile not in report and "&lt;img src=x" in report
             cells = lena.get("/analysis/studies/1").text
             assert hostile not in cells and "&lt;img src=x" in cells
+
+
+def test_a_rob2_override_is_flagged_with_its_justification_in_the_report(project, tmp_path):
+    from metareview.plan.appended import OVERRIDES_MARKER
+    from metareview.store.analysis_runs import run_file
+    from metareview.store.rob_assessment import answer, set_assessors_required, submit_rob
+    from tests.browser_rob_steps import ALL_LOW
+
+    why = "blinded outcome assessors <by a central lab>"
+    set_assessors_required(project, 1, actor="lena")
+    for number in (1, 2, 3):
+        overrides = {"D3": ("High", why)} if number == 2 else None
+        answer(project, number, "depression", ALL_LOW, assessor="rita", overrides=overrides)
+        submit_rob(project, number, "depression", assessor="rita")
+    with workspace(project) as browser:
+        lena = browser("lena")
+        assert lena.post("/analysis/plan", _form(lena.get("/analysis").text)).status_code == 200
+        assert lena.post("/analysis/run").status_code == 303
+        first = runs(project)[0].id
+        assert "is done" in _wait(lena, first), run(project, first)
+        report = lena.get(f"/analysis/runs/{first}/files/report/index.html").text
+    kept = run_file(project, first, "inputs/plan.toml").decode()
+    assert OVERRIDES_MARKER in kept and "[[rob.override]]" in kept
+    flagged = report.split('id="rob-overrides"')[1].split("</section>")[0]
+    assert "<td>Ng, 2021</td><td>depression</td><td>D3</td><td>High <sup>a</sup>" in flagged
+    assert "the algorithm proposed Low; the reviewers judged High" in flagged
+    assert "blinded outcome assessors &lt;by a central lab&gt;" in flagged  # as text
+    assert "Lee, 2020" not in flagged and "Ode, 2019" not in flagged
+
+    # `metareview run` on the run's kept inputs flags the same judgement the same way
+    for name in ("plan.toml", "extraction.csv"):
+        (tmp_path / name).write_bytes(run_file(project, first, f"inputs/{name}"))
+    with pytest.raises(SystemExit) as ended:
+        main(["run", str(tmp_path / "plan.toml"), "-o", str(tmp_path / "out"), "-q", "-j", "1"])
+    assert ended.value.code == 0
+    cli = (tmp_path / "out" / "report" / "index.html").read_text(encoding="utf-8")
+    assert cli.split('id="rob-overrides"')[1].split("</section>")[0] == flagged

@@ -12,7 +12,6 @@ every outcome.
 
 from __future__ import annotations
 
-import json
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from metareview.errors import PlanError
+from metareview.plan.appended import appended_tables
 from metareview.plan.plan import Plan
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.rob.grade import (
@@ -214,17 +214,11 @@ def plan_text_with_decisions(text: str, decisions: Sequence[Mapping[str, Any]]) 
     >>> plan_text_with_decisions(added, []) == text
     True
     """
-    own = text.split("\n" + DECISIONS_MARKER + "\n", 1)[0]
     entries = _checked(decisions)
+    keys = ("outcome", "domain", "levels", "footnote")
+    added = appended_tables(text, DECISIONS_MARKER, "grade.decision", entries, keys)
     if not entries:
-        return own
-    lines = ["", DECISIONS_MARKER]
-    for entry in entries:
-        lines.append("[[grade.decision]]")
-        for key in ("outcome", "domain", "levels", "footnote"):
-            if key in entry:
-                lines.append(f"{key} = {json.dumps(entry[key], ensure_ascii=False)}")
-    added = own.rstrip("\n") + "\n" + "\n".join(lines) + "\n"
+        return added
     try:
         tomllib.loads(added)
     except tomllib.TOMLDecodeError as err:

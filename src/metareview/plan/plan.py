@@ -163,6 +163,9 @@ class Plan:
     prisma_counts: Path | None = None
     rob_tool: str = "RoB 2"  # the tool named in the risk-of-bias figures
     rob_domain_names: tuple[str, ...] = ()  # () : RoB 2's names for five domains, else the columns
+    # ``[[rob.override]]``: judgements agreed against the algorithm's proposal (study, result,
+    # domain, proposed, judgement, justification), flagged in the report
+    rob_overrides: tuple[dict[str, str], ...] = ()
     # ``[report]``: the formats every figure is written in (the SVG the report embeds first)
     # and the resolution of PNG figures
     figure_formats: tuple[str, ...] = ("svg",)
@@ -315,6 +318,7 @@ def _build(document: dict[str, Any], source: str, base_dir: Path, lines: dict[st
         rob_domains=tuple(rob.get("domains", ())),
         rob_tool=rob.get("tool", "RoB 2"),
         rob_domain_names=tuple(rob.get("domain_names", ())),
+        rob_overrides=tuple(dict(o) for o in rob.get("override", ())),
         windows=windows,
         runs=runs,
         categories=categories,
@@ -434,6 +438,11 @@ def _cross_checks(plan: Plan) -> list[tuple[str, str]]:
                 f"got {len(names)} names, expected one per domain ({len(plan.rob_domains)})",
             )
         )
+    for index, override in enumerate(plan.rob_overrides, start=1):
+        if not str(override.get("justification", "-")).strip():
+            problems.append(
+                (f"rob.override[{index}].justification", "is empty, expected the written reason")
+            )
     window_names = [w.name for w in plan.windows]
     for index, window in enumerate(plan.windows, start=1):
         key = f"time_window[{index}]"

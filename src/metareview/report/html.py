@@ -20,6 +20,7 @@ from metareview.report.methods_text import methods_paragraph, results_paragraph
 from metareview.report.models_table import models_block
 from metareview.report.multiverse_section import multiverse_block
 from metareview.report.numbers import ci_label, effect_symbol, fixed, p_value, shown_scale
+from metareview.report.rob_figures import override_notes
 from metareview.report.small_study_table import small_study_block
 from metareview.report.tables import NAMED_IN_BRIEF, format_table, groups, summary_table
 
@@ -124,6 +125,7 @@ def render_html(
             if figure.group == group:
                 number += 1
                 found.append(_figure_block(figure, number))
+    overrides = override_notes(results.typed_plan)
     for group in groups(results):
         records = [r for r in results.analyses if r.tree.spec.group == group]
         table = format_table(summary_table(results, group))
@@ -199,7 +201,7 @@ def render_html(
             if prisma_figures
             else []
         ),
-        *([{"id": "risk-of-bias", "title": "Risk of bias"}] if rob_figures else []),
+        *([{"id": "risk-of-bias", "title": "Risk of bias"}] if rob_figures or overrides else []),
         *([{"id": "summary-of-findings", "title": "Summary of findings (GRADE)"}] if sof else []),
         {"id": "results", "title": "Results", "children": toc_results},
         {"id": "not-run", "title": "Analyses not run"},
@@ -219,6 +221,7 @@ def render_html(
         references=references,
         groups=group_blocks,
         rob_figures=rob_figures,
+        rob_overrides=overrides,
         prisma_figures=prisma_figures,
         sof=sof,
         skipped=skipped,

@@ -1,5 +1,7 @@
 """The review's risk-of-bias figures: the judgements of every included study, from the plan's
-``[rob]`` columns, as a robvis traffic-light plot and a summary bar plot.
+``[rob]`` columns, as a robvis traffic-light plot and a summary bar plot; and the judgements
+the reviewers agreed against the RoB 2 algorithm's proposal (``[[rob.override]]``), each with
+a footnote giving the proposal and the justification (:func:`override_notes`).
 
 >>> from metareview.plan.results import AnalysisRecord, ReviewResults
 >>> rows = [{"study": "A", "d1": "Low", "d2": "High", "rob": "High"},
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
+from metareview.plan.plan import Plan
 from metareview.plan.results import ReviewResults
 from metareview.report.rob_plots import summary_plot, traffic_light_plot
 from metareview.rob.table import RobTable
@@ -55,6 +58,39 @@ def rob_table(results: ReviewResults) -> RobTable | None:
         judgements=tuple(tuple(judgement(first[s].get(d)) for d in domains) for s in studies),
         overall=tuple(judgement(first[s].get(overall_column)) for s in studies),
     )
+
+
+def override_notes(plan: Plan) -> list[dict[str, str]]:
+    """The plan's ``[[rob.override]]`` entries as the report lists them, sorted by study,
+    result and domain, each with its footnote mark (a, b, …, z, aa, …).
+
+    >>> from metareview.plan.plan import parse_plan
+    >>> plan = parse_plan('''[data]
+    ... file = "x.csv"
+    ... [[category]]
+    ... name = "Pain"
+    ... [[rob.override]]
+    ... study = "Lee"
+    ... domain = "D3"
+    ... proposed = "High"
+    ... judgement = "Some concerns"
+    ... justification = "missing data balanced across arms"
+    ... ''', source="plan.toml")
+    >>> [(n["mark"], n["study"], n["result"], n["judgement"]) for n in override_notes(plan)]
+    [('a', 'Lee', '', 'Some concerns')]
+    """
+    ordered = sorted(
+        plan.rob_overrides, key=lambda o: (o["study"], o.get("result", ""), o["domain"])
+    )
+    return [
+        {"result": "", **override, "mark": _mark(index)} for index, override in enumerate(ordered)
+    ]
+
+
+def _mark(index: int) -> str:
+    """Footnote marks a … z, then aa, ab, …"""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return letters[index] if index < 26 else _mark(index // 26 - 1) + letters[index % 26]
 
 
 def rob_figure(table: RobTable, kind: str) -> Figure:

@@ -47,6 +47,9 @@ OVERRIDE = " override"
 SUPPORT = " support"
 CLUSTER = "cluster"
 LIKELY_BIASED = "likely_biased"
+#: What a report shows of an agreed judgement that overrides the RoB 2 proposal (the plan's
+#: ``[[rob.override]]`` keys)
+OVERRIDE_FIELDS = ("study", "result", "domain", "proposed", "judgement", "justification")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ import pandas as pd
 
 from metareview.data.spreadsheet import safe_frame
 from metareview.errors import ExtractionError
+from metareview.rob.items import OVERRIDE_FIELDS
 from metareview.store.extraction_export import agreed_table
 from metareview.store.project import Project
 from metareview.store.rob_assessment import rob_export
@@ -65,3 +66,17 @@ def rob_csv(project: Project) -> str:
     if not frames:
         return ""
     return safe_frame(pd.concat(frames, ignore_index=True)).to_csv(index=False)
+
+
+def rob_overrides(project: Project) -> list[dict[str, str]]:
+    """Every agreed RoB 2 judgement that overrides the algorithm's proposal (``study``,
+    ``result``, ``domain``, ``proposed``, ``judgement``, ``justification``), as a run adds
+    them to its plan (``[[rob.override]]``) for the report to flag."""
+    found = []
+    for result in assessed_results(project):
+        details = rob_export(project, result).details
+        if "overridden" not in details:
+            continue
+        for row in details[details["overridden"].fillna(False).astype(bool)].to_dict("records"):
+            found.append({key: str(row[key]) for key in OVERRIDE_FIELDS})
+    return found

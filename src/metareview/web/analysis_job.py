@@ -6,7 +6,10 @@ extraction table (with the plan's risk-of-bias column filled from the agreed ass
 when the table has none: :func:`analysed_table`) and the agreed risk-of-bias table from the
 project, appends the reviewers'
 GRADE decisions to the plan's text (:func:`~metareview.plan.grade_review.plan_text_with_decisions`,
-so the run rates with them and keeps them among its inputs), and records the run's
+so the run rates with them and keeps them among its inputs) and the agreed RoB 2 judgements
+that override the algorithm's proposal (``[[rob.override]]``:
+:func:`~metareview.plan.appended.plan_text_with_overrides`, flagged in the report with their
+justification, as ``metareview run`` on the kept plan flags them), and records the run's
 start — refused while another run of the review runs, in any process
 (:func:`~metareview.store.analysis_runs.start_run`). :func:`execute` then does what
 ``metareview run`` does on the same plan and table, in a folder of its own: the agreed table
@@ -27,11 +30,12 @@ from pathlib import Path
 
 from metareview.data.spreadsheet import safe_frame
 from metareview.errors import MetareviewError, PlanError
+from metareview.plan.appended import plan_text_with_overrides
 from metareview.plan.grade_review import plan_text_with_decisions
 from metareview.plan.plan import Plan, parse_plan
 from metareview.plan.runner import run_plan
 from metareview.report.build import write_report
-from metareview.store.analysis_inputs import extraction_csv, rob_csv
+from metareview.store.analysis_inputs import extraction_csv, rob_csv, rob_overrides
 from metareview.store.analysis_runs import (
     Run,
     current_plan,
@@ -72,6 +76,7 @@ def start_analysis(project: Project, *, actor: str) -> Run:
     if saved is None:
         raise PlanError("the review has no plan yet: make one in the plan form and save it")
     text = plan_text_with_decisions(saved.text, plan_entries(project))
+    text = plan_text_with_overrides(text, rob_overrides(project))
     with tempfile.TemporaryDirectory(prefix="metareview-plan-") as folder:
         plan = workspace_plan(text, Path(folder))
     rob = rob_csv(project)

@@ -190,3 +190,20 @@ def test_nul_through_the_api_is_refused_without_dumping_the_row(store_url):
         assert not project.record_ids()  # nothing half-stored
         with pytest.raises(StoreError, match="NUL"):
             project.append([NewEvent(EventKind.SETTING, "an\x00a", value="k")])
+
+
+def test_a_failed_checked_append_rolls_back_and_leaves_the_store_usable(store_url):
+    """An append the database refuses (here a vote on a record that does not exist, which its
+    foreign key rejects) is a StoreError naming the event, appends nothing, releases the write
+    lock, and the next append links to the last event stored."""
+    with Project.open(store_url) as project:
+        ids = project.add_import("s.ris", [Record(title="A")], actor="ana").record_ids
+        stray = NewEvent(EventKind.DECISION, "ana", stage="ta", record_id=999_999, value="include")
+        with pytest.raises(StoreError, match="cannot append decision event"):
+            project.append_checked(lambda events: [stray])
+        event = vote(project, ids[0], reviewer="ana", stage="ta", decision="include")
+        assert [e.kind for e in project.events()] == [EventKind.IMPORT, EventKind.DECISION]
+        assert project.events()[-1] == event
+        assert project.verify_log().intact
+    with Project.open(store_url) as reopened:  # what was committed, read back
+        assert [e.id for e in reopened.events()] == [e.id for e in project.events()]

@@ -223,3 +223,19 @@ def test_every_schema_key_is_documented():
         if f"`{key}`" not in text and f"[{key}]" not in text and f"[[{key}]]" not in text
     )
     assert not missing, f"document these plan keys in docs/plan.md: {missing}"
+
+
+def test_workspace_overrides_are_appended_replaced_and_refused_after_an_inline_rob_table():
+    from metareview.plan.appended import OVERRIDES_MARKER, plan_text_with_overrides
+
+    override = {"study": "A", "result": "pain", "domain": "D3", "proposed": "Low",
+                "judgement": "High", "justification": 'one arm "lost" 30%'}  # fmt: skip
+    text = MINIMAL + "[[category]]\nname = 'Pain'\n[rob]\ncolumn = 'risk'\n"
+    added = plan_text_with_overrides(text, [override])
+    plan = parse_plan(added, source="plan.toml")
+    assert plan.rob_column == "risk" and plan.rob_overrides == (override,)
+    assert plan_text_with_overrides(added, []) == text  # a later run without overrides
+    again = plan_text_with_overrides(added, [override])  # replaced, not appended twice
+    assert again == added and again.count(OVERRIDES_MARKER) == 1
+    with pytest.raises(PlanError, match=r"risk-of-bias overrides cannot be added"):
+        plan_text_with_overrides("rob = {column = 'risk'}\n" + MINIMAL, [override])

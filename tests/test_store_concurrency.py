@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, wait
 
 from metareview.errors import RecordsError
 from metareview.records.record import Record
@@ -92,3 +92,21 @@ def test_threads_cannot_vote_past_the_required_reviewers(store_url):
             accepted = list(pool.map(attempt, [f"r{i}" for i in range(6)]))
         assert sum(accepted) == 2
         assert len(stage_state(project, "ta").votes[record_id]) == 2
+
+
+@stores.needs_postgres
+def test_a_project_in_another_postgresql_schema_does_not_wait_for_the_write_lock():
+    """The write lock is per project (schema), not per database: a team server's other
+    reviews, and parallel test workers, go on while one project holds it."""
+    first, second = stores.postgres_schema(), stores.postgres_schema()
+    try:
+        with Project.open(next(first)) as held, Project.open(next(second)) as other:
+            with ThreadPoolExecutor(1) as pool, held._write():
+                done = pool.submit(other.add_import, "s.ris", [Record(title="T")], actor="ana")
+                wait([done], timeout=120)  # a shared lock would hold it until held lets go
+                appended_meanwhile = done.done()
+            assert appended_meanwhile
+            assert len(other.records()) == 1 and len(held.records()) == 0
+    finally:
+        for schema in (first, second):
+            schema.close()

@@ -40,7 +40,10 @@ from metareview.store.schema import events, imports, records
 
 SOURCE_KINDS = tuple(kind.value for kind in SourceKind)
 _RECORD_FIELDS = tuple(Record.__dataclass_fields__)
-_LOCK_KEY = int(hashlib.sha1(b"metareview").hexdigest()[:15], 16)  # PostgreSQL advisory lock
+# PostgreSQL's write lock: a transaction-level advisory lock keyed by metareview and the
+# project's schema, so projects in other schemas of the same database never wait for it.
+_LOCK_KEY = int(hashlib.sha1(b"metareview").hexdigest()[:7], 16)
+_PG_LOCK = "SELECT pg_advisory_xact_lock({}, hashtext(current_schema()))"
 _EVENT_COLUMNS = ("at", "actor", "kind", "stage", "record_id", "value", "reason", "data")
 _CHAIN_COLUMNS = (*_EVENT_COLUMNS, "prev_hash", "hash")
 
@@ -171,7 +174,7 @@ class Project:
             connection = connection.execution_options(write=True)
             with connection.begin():
                 if connection.dialect.name == "postgresql":
-                    connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+                    connection.execute(text(_PG_LOCK.format(":k")), {"k": _LOCK_KEY})
                 yield connection
 
     @contextmanager
@@ -428,7 +431,7 @@ def _pg_lock_and_read(connection: Connection, after: int) -> list[dict[str, Any]
     with raw.cursor() as lock, raw.cursor(row_factory=dict_row) as read:
         with raw.pipeline():  # sent together; its end waits for all the results
             lock.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-            lock.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            lock.execute(_PG_LOCK.format("%s"), [_LOCK_KEY])
             read.execute(query, [after])
         return read.fetchall()
 

@@ -6,8 +6,8 @@ the forest plot's link.
 Every step waits for what the page shows after it, never for a time; no step evaluates script
 in the page (the workspace's CSP forbids ``eval``, and the report runs no script at all).
 
->>> sorted(PLAN_FORM)[:3]
-['measure', 'method', 'preset']
+>>> sorted(PLAN_FORM)
+['measure', 'method', 'model', 'preset']
 """
 
 from __future__ import annotations

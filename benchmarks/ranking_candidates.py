@@ -138,15 +138,16 @@ EMBEDDINGS: dict[str, np.ndarray] = {}  # record text -> its sentence embedding 
 
 class Embedded:
     """Features: the record's cached sentence embedding (``embed_synergy.py``), alone or
-    next to the default's word TF-IDF (each block of unit length)."""
+    next to the default's word TF-IDF (the TF-IDF block of unit length, the embedding
+    block of length ``scale``)."""
 
-    def __init__(self, with_words: bool):
-        self.with_words = with_words
+    def __init__(self, with_words: bool, scale: float = 1.0):
+        self.with_words, self.scale = with_words, scale
 
     def fit_transform(self, texts):
         from scipy import sparse
 
-        vectors = sparse.csr_matrix(np.vstack([EMBEDDINGS[t] for t in texts]))
+        vectors = sparse.csr_matrix(self.scale * np.vstack([EMBEDDINGS[t] for t in texts]))
         if not self.with_words:
             return vectors
         return sparse.hstack([tfidf_features().fit_transform(texts), vectors]).tocsr()
@@ -172,6 +173,79 @@ class TwoViews:
     def decision_function(self, X):
         first = rankdata(self.a.decision_function(X[:, : self.words]))
         return (first + rankdata(self.b.decision_function(X[:, self.words :]))) / X.shape[0]
+
+
+class Fused:
+    """Two linear SVMs — one on the word TF-IDF (the default's), one on the TF-IDF and the
+    embedding side by side (``minilm+words``) — fused so the word ranking acts as a floor:
+    ``"z"`` averages their decision scores standardised over all records, ``"rrf"`` adds
+    their reciprocal ranks ``1 / (60 + rank)`` (Cormack et al. 2009's k = 60). The feature
+    matrix holds both blocks, the embedding's 384 columns last."""
+
+    def __init__(self, kind: str, seed: int):
+        self.kind, self.seed = kind, seed
+
+    def fit(self, X, y, sample_weight=None):
+        self.words = X.shape[1] - 384
+        self.a = LinearSVC(C=0.1, random_state=self.seed).fit(
+            X[:, : self.words], y, sample_weight=sample_weight
+        )
+        self.b = LinearSVC(C=0.1, random_state=self.seed).fit(X, y, sample_weight=sample_weight)
+        return self
+
+    def decision_function(self, X):
+        first = self.a.decision_function(X[:, : self.words])
+        second = self.b.decision_function(X)
+        if self.kind == "z":
+            return sum((s - s.mean()) / (s.std() or 1.0) for s in (first, second))
+        n = X.shape[0]
+        return sum(1 / (60 + n - rankdata(s) + 1) for s in (first, second))
+
+
+class Switch:
+    """SAFE's switch of model, by the relevant records labelled so far (never by an
+    outcome to come): a linear SVM on the word TF-IDF alone until ``k`` relevant records are
+    labelled, then on the TF-IDF and the embedding side by side (the embedding's 384
+    columns last; their weights are 0 before the switch)."""
+
+    def __init__(self, k: int, seed: int):
+        self.k, self.seed = k, seed
+
+    def fit(self, X, y, sample_weight=None):
+        svm = LinearSVC(C=0.1, random_state=self.seed)
+        if y.sum() >= self.k:
+            svm.fit(X, y, sample_weight=sample_weight)
+            self.coef_ = svm.coef_
+        else:
+            svm.fit(X[:, :-384], y, sample_weight=sample_weight)
+            self.coef_ = np.hstack([svm.coef_, np.zeros((1, 384))])
+        self.intercept_ = svm.intercept_
+        return self
+
+
+class SwitchFused(Fused):
+    """``switch10`` with ``fuse-z`` after the switch (defined after the third round's first
+    runs, from their results): the word SVM alone until ``k`` relevant records are labelled,
+    then the standardised average of the word SVM and the ``minilm+words`` SVM."""
+
+    def __init__(self, k: int, seed: int):
+        super().__init__("z", seed)
+        self.k = k
+
+    def fit(self, X, y, sample_weight=None):
+        self.switched = y.sum() >= self.k
+        if self.switched:
+            return super().fit(X, y, sample_weight)
+        self.words = X.shape[1] - 384
+        self.a = LinearSVC(C=0.1, random_state=self.seed).fit(
+            X[:, : self.words], y, sample_weight=sample_weight
+        )
+        return self
+
+    def decision_function(self, X):
+        if self.switched:
+            return super().decision_function(X)
+        return self.a.decision_function(X[:, : self.words])
 
 
 def title_once(title, abstract) -> str:
@@ -260,6 +334,29 @@ CANDIDATES = {
     "minilm-words-ranks": (
         record_text,
         Model("minilm-words-ranks", lambda: Embedded(True), TwoViews),
+    ),
+    # 2026-12-03, third round: the word ranking as a floor under minilm+words
+    "fuse-z": (record_text, Model("fuse-z", lambda: Embedded(True), lambda s: Fused("z", s))),
+    "fuse-rrf": (
+        record_text,
+        Model("fuse-rrf", lambda: Embedded(True), lambda s: Fused("rrf", s)),
+    ),
+    "minilm0.5+words": (
+        record_text,
+        Model(
+            "minilm0.5+words",
+            lambda: Embedded(True, 0.5),
+            lambda s: LinearSVC(C=0.1, random_state=s),
+            linear=True,
+        ),
+    ),
+    "switch10": (
+        record_text,
+        Model("switch10", lambda: Embedded(True), lambda s: Switch(10, s), linear=True),
+    ),
+    "switch10-z": (
+        record_text,
+        Model("switch10-z", lambda: Embedded(True), lambda s: SwitchFused(10, s)),
     ),
 }
 

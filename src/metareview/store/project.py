@@ -35,7 +35,7 @@ from metareview.records.events import Event, EventKind, NewEvent
 from metareview.records.record import Record, SourceKind
 from metareview.store import migrate
 from metareview.store.chain import GENESIS, ChainCheck, event_hash, verify_chain
-from metareview.store.log_state import LogState, event_from_row
+from metareview.store.log_state import PAGE, LogState, event_from_row
 from metareview.store.schema import events, imports, records
 
 SOURCE_KINDS = tuple(kind.value for kind in SourceKind)
@@ -421,13 +421,15 @@ def _chained(new: Sequence[NewEvent], now: datetime, prev_hash: str) -> list[dic
 def _pg_lock_and_read(connection: Connection, after: int) -> list[dict[str, Any]]:
     """On PostgreSQL (a :meth:`Project._pg_write` connection), in one round trip: begin a
     transaction, take the write lock (a transaction-level advisory lock, released by its
-    commit or rollback) and read the events after id ``after``. The statements run in order on the server, and at READ COMMITTED the
-    read takes its snapshot after the lock is held, so it sees every event committed before."""
+    commit or rollback) and read the first page of the events after id ``after`` (see
+    :func:`~metareview.store.log_state.events_after`). The statements run in order on the
+    server, and at READ COMMITTED the read takes its snapshot after the lock is held, so it
+    sees every event committed before."""
     from psycopg.rows import dict_row
 
     raw = connection.connection.dbapi_connection
     columns = ", ".join(("id", *_CHAIN_COLUMNS))
-    query = f"SELECT {columns} FROM events WHERE id > %s ORDER BY id"
+    query = f"SELECT {columns} FROM events WHERE id > %s ORDER BY id LIMIT {PAGE}"
     with raw.cursor() as lock, raw.cursor(row_factory=dict_row) as read:
         with raw.pipeline():  # sent together; its end waits for all the results
             lock.execute("BEGIN ISOLATION LEVEL READ COMMITTED")

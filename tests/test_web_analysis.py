@@ -162,6 +162,11 @@ def test_runs_are_kept_compared_and_equal_metareview_run(project, tmp_path):
         assert report.headers["content-security-policy"] == REPORT_POLICY
         assert "script-src 'none'" in REPORT_POLICY and "<script" not in report.text
         assert 'href="/analysis/studies/1"' in report.text  # the forest plot's study link
+        # a study's row in a results table (leave-one-out) links to its cells too
+        table = report.text.split("<th>Omitted study</th>")[1].split("</table>")[0]
+        for number, label in enumerate(("Lee, 2020", "Ng, 2021", "Ode, 2019"), 1):
+            link = f'<a class="study-link" href="/analysis/studies/{number}">{label}</a>'
+            assert f"<tr><td>{link}</td>" in table
         cells = vic.get("/analysis/studies/1")
         assert cells.status_code == 200
         assert "rita: 5.1" in cells.text and "ravi: 5.8" in cells.text

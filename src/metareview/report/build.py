@@ -147,8 +147,9 @@ def write_report(
 
     A figure already in ``OUTDIR/figures`` whose :func:`figure_key` is the one it was drawn
     with (``figures/.keys.json``) is kept, not drawn again, unless ``redraw``.
-    ``study_links`` (study label → URL) turns the study labels of the forest plots into links
-    (the workspace links each to the study's extraction cells).
+    ``study_links`` (study label → URL) turns the study labels of the forest plots and the
+    study names of the results tables into links (the workspace links each to the study's
+    extraction cells).
     """
     outdir = Path(outdir)
     progress = progress or (lambda *_: None)
@@ -195,5 +196,5 @@ def write_report(
     figures += [drawn.get(job.id) or drawn_figure(job) for job in work]
     index_path = outdir / "report" / "index.html"
     index_path.parent.mkdir(parents=True, exist_ok=True)
-    index_path.write_text(render_html(results, figures, sof=sof), encoding="utf-8")
+    index_path.write_text(render_html(results, figures, sof=sof, study_links=study_links), encoding="utf-8")
     return index_path

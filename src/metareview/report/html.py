@@ -7,6 +7,7 @@ results and the rendered figures; :mod:`metareview.report.build` writes it with 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,9 +114,15 @@ def _figure_block(figure: RenderedFigure, number: int) -> dict[str, Any]:
 
 
 def render_html(
-    results: ReviewResults, figures: list[RenderedFigure], *, sof: str | None = None
+    results: ReviewResults,
+    figures: list[RenderedFigure],
+    *,
+    sof: str | None = None,
+    study_links: Mapping[str, str] | None = None,
 ) -> str:
-    """The report's HTML text; ``sof`` is the summary-of-findings table (HTML) when GRADE ran."""
+    """The report's HTML text; ``sof`` is the summary-of-findings table (HTML) when GRADE ran.
+    ``study_links`` (study label → URL) turns the study names of the results tables
+    (leave-one-out, risk-of-bias overrides, rows left out or combined) into links."""
     methods, references = methods_paragraph(results)
     group_blocks, toc_results = [], []
     number = 0
@@ -231,6 +238,7 @@ def render_html(
         ],
         dropped=dropped,
         data_checks=list(results.warnings),
+        study_links=dict(study_links or {}),
     )
 
 

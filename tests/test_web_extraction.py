@@ -348,10 +348,16 @@ def test_comparison_consensus_and_history(project):
     number = add_study(project, "Okafor, 2017", actor="lena").number
     with workspace(project) as browser:
         rita, ravi, tess, lena = (browser(n) for n in ("rita", "ravi", "tess", "lena"))
+        vic = browser("vic")
+        mean_history = (
+            f"/extraction/{number}/history?cell={quote(Cell('mean_arm1', row=ROW).code, safe='')}"
+        )
         extract(rita, number)
         extract(ravi, number, {**MEANS, "mean_arm1": "10.8"})
         early = rita.get(f"/extraction/{number}/compare")
         assert early.status_code == 409 and "values stay blinded" in early.text
+        assert vic.get(f"/extraction/{number}/compare").status_code == 409  # a viewer neither
+        assert "10.8" not in vic.get(mean_history).text and "10.2" not in vic.get(mean_history).text
         for who in (rita, ravi):
             assert who.post(f"/extraction/{number}/submit").status_code == 303
         page = tess.get(f"/extraction/{number}/compare")
@@ -385,6 +391,15 @@ def test_comparison_consensus_and_history(project):
             ("consensus", "ravi", "10.2", "rita, ravi", "table 2"),
         ]
         assert len(cell_history(project, number, mean, viewer="lena")) == 3
+        # a viewer reads the comparison and the history once the study is complete, no form
+        read = vic.get(f"/extraction/{number}/compare")
+        assert read.status_code == 200 and "agreed by rita, ravi; recorded by ravi" in read.text
+        assert "/agree" not in read.text and f'href="/extraction/{number}"' not in read.text
+        assert vic.get(mean_history).text.count('<tr class="') == history.count('<tr class="')
+        assert (
+            vic.post(f"/extraction/{number}/agree", {**vote_, "value": "10.8"}).status_code == 403
+        )
+        assert f'href="/extraction/{number}/compare"' in vic.get("/extraction").text
         assert "complete, no difference" not in lena.get("/extraction").text
         assert "1 cell differs, all agreed" in lena.get("/extraction").text
 

@@ -196,5 +196,7 @@ def write_report(
     figures += [drawn.get(job.id) or drawn_figure(job) for job in work]
     index_path = outdir / "report" / "index.html"
     index_path.parent.mkdir(parents=True, exist_ok=True)
-    index_path.write_text(render_html(results, figures, sof=sof, study_links=study_links), encoding="utf-8")
+    index_path.write_text(
+        render_html(results, figures, sof=sof, study_links=study_links), encoding="utf-8"
+    )
     return index_path

@@ -39,7 +39,7 @@ from metareview.web.extraction_form import (
     shown,
     study_of,
 )
-from metareview.web.security import SCREENERS, Call, page
+from metareview.web.security import MEMBERS, SCREENERS, Call, page
 
 
 def history_url(number: int, cell: Cell) -> str:
@@ -120,10 +120,11 @@ def _page(call: Call, state: StudyProgress, draft: Draft | None = None, status: 
     )
 
 
-@page(SCREENERS)
+@page(MEMBERS)
 def comparison(call: Call) -> Response:
-    """Every cell that differs, side by side, with the consensus form; then every agreed
-    value (409 until all extractors have submitted the study)."""
+    """Every cell that differs, side by side, with the consensus form (for those who may
+    agree); then every agreed value (409 until all extractors have submitted the study).
+    Viewers read it too: the store refuses it before the study is complete."""
     return _page(call, study_of(call))
 
 
@@ -160,10 +161,10 @@ def record_consensus(call: Call) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-@page(SCREENERS)
+@page(MEMBERS)
 def history(call: Call) -> Response:
     """Who entered what in a cell and what was agreed by whom (before the study is complete:
-    only the viewer's own entries)."""
+    only the reader's own entries, so nothing for a viewer)."""
     state = study_of(call)
     cell = parse_cell(call.query("cell"))
     entries = cell_history(call.workspace.project, state.study.number, cell, viewer=call.username)

@@ -163,6 +163,9 @@ def test_every_value_is_checked_on_entry_and_nothing_entered_is_lost(project):
         switched = rita.get(f"/extraction/{number}/fields?row={row}&group=events").text
         assert "<code>event_arm1</code>" in switched and 'value="10.2"' in switched
         assert "<code>sd_change_arm1</code>" not in switched
+        # a yes/no setting of the row says what it expects (not "text")
+        flag = switched.split("<code>higher_is_better</code>")[1].split("</div>")[0]
+        assert '<small class="expected">&#39;yes&#39; or &#39;no&#39;</small>' in flag
         assert "<h3>Arm 3</h3>" in rita.get(f"/extraction/{number}?arms=3").text
         assert "<h3>Arm 3</h3>" not in rita.get(f"/extraction/{number}").text
         icc = type_in(rita, number, Cell("icc"), "1.5")

@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from metareview.plan.expand import SENSITIVITY_LABELS, slug
+from metareview.plan.grade_review import unapplied_decisions
 from metareview.plan.results import ReviewResults, combined_rows
 from metareview.report.metaregression_table import metaregression_block
 from metareview.report.methods_text import methods_paragraph, results_paragraph
@@ -235,7 +236,8 @@ def render_html(
         analysis_warnings=[
             {"analysis": where, "warning": warning}
             for where, warning in results.analysis_warnings()
-        ],
+        ]
+        + [{"analysis": "GRADE", "warning": warning} for warning in unapplied_decisions(results)],
         dropped=dropped,
         data_checks=list(results.warnings),
         study_links=dict(study_links or {}),

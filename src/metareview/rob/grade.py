@@ -31,7 +31,7 @@ downgrade carries a footnote, which the summary-of-findings table prints.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -476,3 +476,23 @@ def grade(
         notes.append("a single trial: inconsistency cannot be assessed")
     start = "High" if evidence.design == "RCT" else "Low"
     return GradeAssessment(evidence, start, tuple(ratings), tuple(notes))
+
+
+def unmatched_decisions(
+    decisions: Iterable[tuple[str | None, GradeDecision]], outcomes: Sequence[str]
+) -> tuple[str, ...]:
+    """A warning for each decision aimed at an outcome not among the rated ``outcomes`` (a
+    decision for every outcome, ``None``, always applies): it is not applied, and GRADE goes on
+    without it.
+
+    >>> fewer = GradeDecision("imprecision", -1, "few events")
+    >>> unmatched_decisions([("Pain", fewer), (None, fewer), ("Sleep", fewer)], ["Pain"])
+    ("GRADE decision for 'Sleep' (imprecision) not applied: no such outcome (rated: 'Pain')",)
+    """
+    rated = ", ".join(repr(name) for name in outcomes) or "none"
+    return tuple(
+        f"GRADE decision for {target!r} ({decision.domain}) not applied: no such outcome "
+        f"(rated: {rated})"
+        for target, decision in decisions
+        if target is not None and target not in outcomes
+    )

@@ -7,7 +7,7 @@
 # tests/reference/revman_mh.R describes.
 suppressMessages({library(metafor); library(jsonlite)})
 source("tests/reference/revman_mh.R")
-source("tests/reference/tables_2x2.R")
+source("tests/reference/metadat_sets.R")
 
 tables <- c(
   metadat_2x2_tables(),

@@ -8,7 +8,7 @@
 # 1e-6 relative. confint's search interval is widened (tau2.max = 1e8): with its default
 # (100 times tau^2) the upper Q-profile bound of normand1999 (DL, HS) is cut off there.
 suppressMessages({library(metafor); library(jsonlite)})
-source("tests/reference/tables_2x2.R")
+source("tests/reference/metadat_sets.R")
 tight <- list(threshold = 1e-12, tol = 1e-12, maxiter = 10000)
 
 datasets <- list(

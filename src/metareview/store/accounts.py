@@ -34,6 +34,7 @@ from metareview.records.events import parse_enum
 from metareview.store.access_schema import accounts, login_failures, sessions
 from metareview.store.passwords import check_password, dummy_hash, hash_password, verify_password
 from metareview.store.project import Project
+from metareview.store.times import stored_utc
 
 
 class Role(StrEnum):
@@ -94,14 +95,13 @@ def check_role(role: str | None) -> str | None:
 
 
 def _account(row: Any) -> Account:
-    created = row["created_at"]
     return Account(
         row["id"],
         row["username"],
         row["role"],
         bool(row["is_admin"]),
         bool(row["disabled"]),
-        created if created.tzinfo else created.replace(tzinfo=UTC),
+        stored_utc(row["created_at"]),
     )
 
 

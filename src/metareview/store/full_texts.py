@@ -35,6 +35,7 @@ from metareview.errors import RecordsError
 from metareview.records.events import EventKind, NewEvent
 from metareview.store.project import Project
 from metareview.store.schema import full_texts, records
+from metareview.store.times import stored_utc
 
 #: The largest PDF a project stores (50 MB).
 MAX_FULL_TEXT_BYTES = 50 * 2**20
@@ -75,7 +76,6 @@ class FullText:
 
 
 def _full_text(row: Any) -> FullText:
-    at = row["uploaded_at"]
     return FullText(
         row["id"],
         row["record_id"],
@@ -83,7 +83,7 @@ def _full_text(row: Any) -> FullText:
         row["size"],
         row["filename"],
         row["uploaded_by"],
-        at if at.tzinfo else at.replace(tzinfo=UTC),
+        stored_utc(row["uploaded_at"]),
     )
 
 

@@ -34,6 +34,7 @@ from metareview.errors import StoreError
 from metareview.store.chain import GENESIS, ChainCheck, event_hash, verify_chain
 from metareview.store.project import Project
 from metareview.store.study_schema import HASHED, study_events
+from metareview.store.times import stored_utc
 
 
 class StudyEventKind(StrEnum):
@@ -183,12 +184,9 @@ def verify_study_log(project: Project) -> ChainCheck:
 
 
 def _from_row(row: Any) -> StudyEvent:
-    at = row["at"]
-    if at.tzinfo is None:  # SQLite keeps no zone; the store always writes UTC
-        at = at.replace(tzinfo=UTC)
     return StudyEvent(
         id=row["id"],
-        at=at,
+        at=stored_utc(row["at"]),
         actor=row["actor"],
         kind=StudyEventKind(row["kind"]),
         study=row["study"],

@@ -21,7 +21,36 @@ from metareview.stats.leave_one_out import LeaveOneOutResult, leave_one_out
 from metareview.stats.pooling import pool
 from tests.report_records import thirdwave_plan
 
-FITTING = {"trim_and_fill", "gosh", "influence", "leave_one_out", "pool", "pool_many"}
+#: The functions that fit or test anything: pooling, τ², influence, leave-one-out, outliers,
+#: the small-study tests, GOSH, subgroups, the Mantel–Haenszel and Peto pools, the
+#: regressions (meta-regression, multilevel models), the multiverse and its test.
+FITTING = {
+    "analyze",
+    "pool",
+    "pool_many",
+    "estimate_tau2",
+    "trim_and_fill",
+    "gosh",
+    "influence",
+    "influential_many",
+    "leave_one_out",
+    "find_outliers",
+    "regression_test",
+    "rank_correlation_test",
+    "pet_peese",
+    "selection_model",
+    "fail_safe_n",
+    "small_study_effects",
+    "subgroup_analysis",
+    "mantel_haenszel",
+    "peto",
+    "mantel_haenszel_random",
+    "metareg",
+    "permutation_test",
+    "fit_multilevel",
+    "multiverse",
+    "specification_test",
+}
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +67,7 @@ def run(tmp_path_factory, shared_data):
     return results, index, folder
 
 
-def _refuse_fitting(monkeypatch):
+def refuse_fitting(monkeypatch):
     """Make every fitting function, wherever a metareview module imported it, raise."""
 
     def refuse(*args, **kwargs):
@@ -55,7 +84,7 @@ def _refuse_fitting(monkeypatch):
 def test_the_report_is_the_same_from_results_json_with_fitting_refused(run, monkeypatch):
     _, index, folder = run
     stored = json.loads((folder / "first" / "results.json").read_text(encoding="utf-8"))
-    _refuse_fitting(monkeypatch)
+    refuse_fitting(monkeypatch)
     again = write_report(ReviewResults.from_dict(stored), folder / "second")
     assert again.read_text(encoding="utf-8") == index.read_text(encoding="utf-8")
     figures = sorted(p.name for p in (folder / "first" / "figures").glob("*.svg"))

@@ -13,6 +13,8 @@ CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events FOR EACH ROW
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 _ABORT = "BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"  # SQLite
 _CALL = "EXECUTE FUNCTION metareview_append_only()"  # PostgreSQL
 # dialect -> statement templates ({table} is the table's name)
@@ -74,3 +76,28 @@ def drop_refusals(table: str, dialect: str) -> list[str]:
     []
     """
     return _statements(_DROPS, table, dialect)
+
+
+def make_append_only(table: str, dialect: str, execute: Callable[[str], object]) -> None:
+    """Run (with ``execute``, in a migration ``op.execute``) every statement that keeps
+    ``table`` append-only: :func:`refuse_changes`, then :func:`refuse_overwrites`.
+
+    >>> ran = []
+    >>> make_append_only("notes", "sqlite", ran.append)
+    >>> [statement.split()[2] for statement in ran]
+    ['notes_no_update', 'notes_no_delete', 'notes_no_overwrite']
+    """
+    for statement in refuse_changes(table, dialect) + refuse_overwrites(table, dialect):
+        execute(statement)
+
+
+def drop_append_only(table: str, dialect: str, execute: Callable[[str], object]) -> None:
+    """Run (with ``execute``) the statements of :func:`drop_refusals`.
+
+    >>> ran = []
+    >>> drop_append_only("notes", "postgresql", ran.append)
+    >>> len(ran)
+    2
+    """
+    for statement in drop_refusals(table, dialect):
+        execute(statement)

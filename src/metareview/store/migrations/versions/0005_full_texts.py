@@ -14,11 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from metareview.store.migrations.append_only import (
-    drop_refusals,
-    refuse_changes,
-    refuse_overwrites,
-)
+from metareview.store.migrations.append_only import drop_append_only, make_append_only
 
 revision = "0005"
 down_revision = "0004"
@@ -30,7 +26,7 @@ TABLE = "full_texts"
 
 def upgrade() -> None:
     op.create_table(
-        TABLE,
+        "full_texts",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("record_id", sa.Integer, sa.ForeignKey("records.id"), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
@@ -41,12 +37,9 @@ def upgrade() -> None:
         sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_full_texts_record_id", "full_texts", ["record_id"])
-    dialect = op.get_bind().dialect.name
-    for statement in refuse_changes(TABLE, dialect) + refuse_overwrites(TABLE, dialect):
-        op.execute(statement)
+    make_append_only(TABLE, op.get_bind().dialect.name, op.execute)
 
 
 def downgrade() -> None:
-    for statement in drop_refusals(TABLE, op.get_bind().dialect.name):
-        op.execute(statement)
+    drop_append_only(TABLE, op.get_bind().dialect.name, op.execute)
     op.drop_table(TABLE)

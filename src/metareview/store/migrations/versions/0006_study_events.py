@@ -15,11 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from metareview.store.migrations.append_only import (
-    drop_refusals,
-    refuse_changes,
-    refuse_overwrites,
-)
+from metareview.store.migrations.append_only import drop_append_only, make_append_only
 
 revision = "0006"
 down_revision = "0005"
@@ -46,12 +42,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_study_events_study_kind", TABLE, ["study", "kind"])
     op.create_index("ix_study_events_kind", TABLE, ["kind"])
-    dialect = op.get_bind().dialect.name
-    for statement in refuse_changes(TABLE, dialect) + refuse_overwrites(TABLE, dialect):
-        op.execute(statement)
+    make_append_only(TABLE, op.get_bind().dialect.name, op.execute)
 
 
 def downgrade() -> None:
-    for statement in drop_refusals(TABLE, op.get_bind().dialect.name):
-        op.execute(statement)
+    drop_append_only(TABLE, op.get_bind().dialect.name, op.execute)
     op.drop_table(TABLE)

@@ -15,6 +15,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from metareview.store.migrations.append_only import (
+    drop_refusals,
+    refuse_changes,
+    refuse_overwrites,
+)
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -41,30 +47,11 @@ def upgrade() -> None:
     op.create_index("ix_study_events_study_kind", TABLE, ["study", "kind"])
     op.create_index("ix_study_events_kind", TABLE, ["kind"])
     dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {TABLE}_no_{action.lower()} BEFORE {action} ON {TABLE} "
-                f"BEGIN SELECT RAISE(ABORT, '{TABLE} is append-only'); END"
-            )
-        op.execute(
-            f"CREATE TRIGGER {TABLE}_no_overwrite BEFORE INSERT ON {TABLE} "
-            f"WHEN EXISTS (SELECT 1 FROM {TABLE} WHERE id = NEW.id) "
-            f"BEGIN SELECT RAISE(ABORT, '{TABLE} is append-only'); END"
-        )
-    elif dialect == "postgresql":
-        op.execute(
-            f"CREATE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE ON {TABLE} "
-            "FOR EACH ROW EXECUTE FUNCTION metareview_append_only()"
-        )
-        op.execute(
-            f"CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION metareview_append_only()"
-        )
+    for statement in refuse_changes(TABLE, dialect) + refuse_overwrites(TABLE, dialect):
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {TABLE}_append_only ON {TABLE}")
-        op.execute(f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE}")
+    for statement in drop_refusals(TABLE, op.get_bind().dialect.name):
+        op.execute(statement)
     op.drop_table(TABLE)

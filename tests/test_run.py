@@ -17,6 +17,7 @@ from metareview.plan.analysis import AnalysisSettings, analyze
 from metareview.plan.models import MULTILEVEL_MODELS, model_request
 from metareview.plan.moderators import MetaRegRequest
 from metareview.plan.plan import Settings, load_plan, parse_plan
+from metareview.plan.result_tree import ReviewTree
 from metareview.plan.results import ReviewResults, json_text
 from metareview.plan.runner import run_plan
 from metareview.report.build import write_report
@@ -50,6 +51,7 @@ def test_the_example_report_is_the_same_from_results_json_with_fitting_refused(
     from tests.test_report_from_results import refuse_fitting
 
     stored = json.loads((example_run / "results.json").read_text(encoding="utf-8"))
+    assert ReviewTree.from_dict(stored).to_dict() == stored  # every node reads back unchanged
     results = ReviewResults.from_dict(stored)
     assert results.multiverses and any(r.models for r in results.analyses)
     assert any(r.tree.result.metaregression for r in results.analyses)

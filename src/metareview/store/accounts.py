@@ -21,7 +21,7 @@ metareview.errors.AccessError: wrong account name or password
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -64,14 +64,7 @@ class Account:
     created_at: datetime
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "username": self.username,
-            "role": self.role,
-            "is_admin": self.is_admin,
-            "disabled": self.disabled,
-            "created_at": self.created_at.isoformat(),
-        }
+        return asdict(self) | {"created_at": self.created_at.isoformat()}
 
 
 def check_username(username: str) -> str:

@@ -25,7 +25,7 @@ metareview.errors.RecordsError: trial.pdf: not a PDF (a PDF starts with '%PDF-';
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,15 +64,7 @@ class FullText:
     uploaded_at: datetime
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "record_id": self.record_id,
-            "sha256": self.sha256,
-            "size": self.size,
-            "filename": self.filename,
-            "uploaded_by": self.uploaded_by,
-            "uploaded_at": self.uploaded_at.isoformat(),
-        }
+        return asdict(self) | {"uploaded_at": self.uploaded_at.isoformat()}
 
 
 def _full_text(row: Any) -> FullText:

@@ -30,7 +30,7 @@ asked for ``robust``:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -55,13 +55,7 @@ class WaldTest:
     pvalue: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "coefficients": list(self.coefficients),
-            "statistic": self.statistic,
-            "df_num": self.df_num,
-            "df_denom": self.df_denom,
-            "pvalue": self.pvalue,
-        }
+        return asdict(self) | {"coefficients": list(self.coefficients)}
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> WaldTest:

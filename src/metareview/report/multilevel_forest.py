@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from scipy import stats
+import scipy
 
 from metareview.plan.results import AnalysisRecord
 from metareview.report.forest_data import ForestData, ForestRow, ForestSection, PooledRow, format_p
@@ -62,7 +62,7 @@ def multilevel_forest_data(
     multilevel models, ``status`` ok)."""
     result = record.result
     level = float(result.get("level", 0.95))
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = scipy.stats.norm.ppf(0.5 + level / 2)
     inputs = {row["rows"][0]: row for row in record.input if row.get("rows")}
     studies: dict[str, list[dict[str, Any]]] = {}
     for entry in result["studies"]:

@@ -23,17 +23,18 @@ k − 2 df under Knapp–Hartung).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib import pyplot as plt
-from matplotlib.axes import Axes
 
 from metareview.plan.analysis import AnalysisResult
 from metareview.plan.moderators import MetaRegSection
 from metareview.report.plain_text import plain
 from metareview.report.plot_inputs import metaregression_document
 from metareview.stats import distributions as dist
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 GRID_POINTS = 101
 LARGEST_BUBBLE = 400.0  # marker area (points²) of the study with the largest weight
@@ -122,6 +123,8 @@ def bubble_plot(
     if not isinstance(data, BubbleData):
         data = bubble_data(metaregression_document(data))
     if ax is None:
+        from matplotlib import pyplot as plt
+
         _, ax = plt.subplots(figsize=(6.0, 4.5))
     ax.fill_between(data.grid, data.lower, data.upper, color="#d6eaf8", zorder=0, linewidth=0)
     ax.plot(data.grid, data.fitted, color="#2874a6", linewidth=1.5)

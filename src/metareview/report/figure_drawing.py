@@ -55,7 +55,7 @@ def forest(job: FigureJob) -> Figure:
 
 def multilevel_forest(job: FigureJob) -> Figure:
     """Every effect size under its study, with the multilevel models' diamonds."""
-    data = multilevel_forest_data(job.record, job.record.models, job.layout)
+    data = multilevel_forest_data(job.record, job.tree.models, job.layout)
     return forest_figure(data, job.layout, links=dict(job.links))
 
 
@@ -84,7 +84,7 @@ def funnel(job: FigureJob) -> Figure:
 def bubble(job: FigureJob) -> Figure:
     """The bubble plot of the job's meta-regression."""
     fit = job.tree.result
-    data = bubble_data(fit.metaregression[job.metaregression].to_dict())
+    data = bubble_data(fit.metaregression[job.metaregression])
     return _one_plot((6.0, 4.5), lambda ax: bubble_plot(data, ax=ax, ylabel=effect_label(fit)))
 
 

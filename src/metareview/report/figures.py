@@ -22,7 +22,6 @@ from metareview.plan.multiverse_record import MultiverseRecord
 from metareview.plan.result_tree import AnalysisTree
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.plan.robustness import GOSH_SUBSETS
-from metareview.report.bubble_plot import single_continuous_moderator
 from metareview.report.html import ROB_GROUP, RenderedFigure
 from metareview.report.rob_figures import rob_table
 from metareview.report.small_study_table import small_study_ran
@@ -110,7 +109,7 @@ def figure_jobs(
                 tuple(sorted((study_links or {}).items())),
             )
     for multiverse in results.multiverses:
-        if multiverse.summary["fitted"] and len(multiverse.specifications):
+        if multiverse.tree.summary.fitted and len(multiverse.specifications):
             jobs.append(
                 job(
                     id=f"multiverse-{slug(multiverse.id)}",
@@ -191,7 +190,7 @@ def _analysis_jobs(
             kind=FigureKind.GOSH,
         )
     for index, section in enumerate(fit.metaregression):
-        moderator = single_continuous_moderator(section.to_dict())
+        moderator = section.single_continuous_moderator
         if moderator is not None:
             yield job(
                 id=f"bubble-{name}-{index + 1}",

@@ -139,14 +139,8 @@ class Conflict:
     resolution: Resolution | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "record_id": self.record_id,
-            "stage": self.stage,
-            "votes": dict(self.votes),
-            "reasons": dict(self.reasons),
-            "kind": self.kind,
-            "resolution": self.resolution.to_dict() if self.resolution else None,
-        }
+        resolution = self.resolution.to_dict() if self.resolution else None
+        return asdict(self) | {"resolution": resolution}
 
 
 @dataclass

@@ -33,9 +33,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from statistics import NormalDist
 from typing import Any
-
-from scipy.stats import norm
 
 from metareview.stats.vocabulary import BINARY_MEASURES, MEASURE_FAMILY, check_choice, is_ratio
 
@@ -301,7 +300,7 @@ def optimal_information_size(ev: OutcomeEvidence, rules: GradeRules) -> int | No
     >>> optimal_information_size(ev, GradeRules())
     786
     """
-    z = norm.ppf(1 - rules.alpha / 2) + norm.ppf(rules.power)
+    z = NormalDist().inv_cdf(1 - rules.alpha / 2) + NormalDist().inv_cdf(rules.power)
     if ev.measure == "SMD":
         delta = rules.mid if rules.mid is not None else 0.2
         return 2 * math.ceil(2 * z**2 / delta**2)

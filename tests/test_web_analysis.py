@@ -314,6 +314,7 @@ def test_runs_execute_in_a_child_process_and_a_failure_is_kept(project):
         ended.result(timeout=600)
         lost = run(project, started.id)
         assert lost.status == "failed" and "process ended before the run did" in lost.message
+        assert f"(exit code {-signal.SIGKILL})" in lost.message
 
         # the next run gets a new child, and is done
         again = start_analysis(project, actor="lena")

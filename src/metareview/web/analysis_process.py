@@ -63,8 +63,10 @@ class AnalysisRunner:
         try:
             answer = self._ask_child(run_id)
         except (EOFError, OSError):
-            code = self._child.exitcode if self._child is not None else None
-            self._child = None  # it died: the next run starts another
+            child, self._child = self._child, None  # it died: the next run starts another
+            if child is not None:
+                child.join(timeout=10)
+            code = child.exitcode if child is not None else None
             answer = f"the run's process ended before the run did (exit code {code})"
         except Exception as err:  # a defect must end the run, not leave it "running"
             answer = f"the run could not be handed to its process ({type(err).__name__}: {err})"

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
-from metareview.data.form import Cell, RowKey
+from metareview.data.form import Cell
 from metareview.errors import DataError, ExtractionError
 from metareview.store.extraction import (
     Difference,
@@ -49,16 +49,6 @@ def history_url(number: int, cell: Cell) -> str:
     '/extraction/3/history?cell=%5B%22study%22%2C%20%22country%22%5D'
     """
     return f"/extraction/{number}/history?cell={quote(cell.code, safe='')}"
-
-
-def cells_url(number: int, row: RowKey) -> str:
-    """Where a row's agreed cells are listed, each with who entered and agreed it (the link
-    from a study's row in the results).
-
-    >>> cells_url(3, RowKey(1, 2, "hope", "post"))
-    '/extraction/3/compare#x9fa922f8ed57'
-    """
-    return f"/extraction/{number}/compare#{row_anchor(row)}"
 
 
 @dataclass(frozen=True)

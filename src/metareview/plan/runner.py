@@ -271,7 +271,9 @@ def effect_sizes(
         for row in not_estimable_rows(frame):
             dropped.setdefault(row["row"], row)
         checks.update(dict.fromkeys(frame.attrs.get("warnings", ())))
-        tables[(measure, preset, better)] = frame[frame["yi"].notna() & frame["vi"].notna()]
+        estimable = frame[frame["yi"].notna() & frame["vi"].notna()]
+        estimable.attrs = {}  # read above; pandas would copy them on every operation after
+        tables[(measure, preset, better)] = estimable
     return tables, sorted(dropped.values(), key=lambda d: d["row"]), list(checks)
 
 

@@ -201,7 +201,7 @@ class _Columns:
         codes, uniques = pd.factorize(frame["study"])
         order = np.argsort(codes, kind="stable")
         bounds = np.cumsum(np.bincount(codes[codes >= 0], minlength=len(uniques)))
-        groups = np.split(order[np.count_nonzero(codes < 0):], bounds[:-1])
+        groups = np.split(order[np.count_nonzero(codes < 0) :], bounds[:-1])
         self.studies = [(study, group.tolist()) for study, group in zip(uniques, groups)]
 
     def column(self, name: str, positions: list[int]) -> list[Any]:

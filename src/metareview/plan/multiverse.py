@@ -52,6 +52,7 @@ import pandas as pd
 
 from metareview.errors import InputError
 from metareview.plan.multiverse_fit import SpecificationFitter
+from metareview.plan.result_tree import MultiverseSummary
 from metareview.plan.selection import one_per_study
 from metareview.stats.vocabulary import CI_METHODS, TAU2_METHODS, check_choice, check_level
 
@@ -135,14 +136,14 @@ class MultiverseResult:
         }  # fmt: skip
 
     def summary(self) -> str:
-        s = self.summary_numbers()
-        if not s["fitted"]:
-            return f"Multiverse: {s['specifications']} specifications, none could be fitted"
+        s = MultiverseSummary.from_dict(self.summary_numbers())
+        if not s.fitted:
+            return f"Multiverse: {s.specifications} specifications, none could be fitted"
         return (
-            f"Multiverse: {s['fitted']} of {s['specifications']} specifications fitted; "
-            f"median estimate {s['median_estimate']:.3f} (range {s['min_estimate']:.3f} to "
-            f"{s['max_estimate']:.3f}); significant: {s['significant_positive']:.0%} positive, "
-            f"{s['significant_negative']:.0%} negative"
+            f"Multiverse: {s.fitted} of {s.specifications} specifications fitted; "
+            f"median estimate {s.median_estimate:.3f} (range {s.min_estimate:.3f} to "
+            f"{s.max_estimate:.3f}); significant: {s.significant_positive:.0%} positive, "
+            f"{s.significant_negative:.0%} negative"
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from metareview.plan.result_tree import AnalysisTree, FitResult
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.plan.robustness import GOSH_SUBSETS
 from metareview.report.baujat_plot import baujat_plot
-from metareview.report.bubble_plot import bubble_data, bubble_plot, single_continuous_moderator
+from metareview.report.bubble_plot import bubble_data, bubble_plot
 from metareview.report.forest_plot import forest_figure, save_figure
 from metareview.report.funnel_plot import funnel_plot
 from metareview.report.gosh_plot import gosh_plot
@@ -124,7 +124,7 @@ def figure_jobs(
                 tuple(sorted((study_links or {}).items())),
             )
     for multiverse in results.multiverses:
-        if multiverse.summary["fitted"] and len(multiverse.specifications):
+        if multiverse.tree.summary.fitted and len(multiverse.specifications):
             jobs.append(
                 job(
                     id=f"multiverse-{slug(multiverse.id)}",
@@ -205,7 +205,7 @@ def _analysis_jobs(
             kind=FigureKind.GOSH,
         )
     for index, section in enumerate(fit.metaregression):
-        moderator = single_continuous_moderator(section.to_dict())
+        moderator = section.single_continuous_moderator
         if moderator is not None:
             yield job(
                 id=f"bubble-{name}-{index + 1}",
@@ -271,7 +271,7 @@ def forest(job: FigureJob) -> Figure:
 
 def multilevel_forest(job: FigureJob) -> Figure:
     """Every effect size under its study, with the multilevel models' diamonds."""
-    data = multilevel_forest_data(job.record, job.record.models, job.layout)
+    data = multilevel_forest_data(job.record, job.tree.models, job.layout)
     return forest_figure(data, job.layout, links=dict(job.links))
 
 
@@ -300,7 +300,7 @@ def funnel(job: FigureJob) -> Figure:
 def bubble(job: FigureJob) -> Figure:
     """The bubble plot of the job's meta-regression."""
     fit = job.tree.result
-    data = bubble_data(fit.metaregression[job.metaregression].to_dict())
+    data = bubble_data(fit.metaregression[job.metaregression])
     return _one_plot((6.0, 4.5), lambda ax: bubble_plot(data, ax=ax, ylabel=effect_label(fit)))
 
 

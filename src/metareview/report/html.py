@@ -171,7 +171,7 @@ def render_html(
                 ],
                 "metaregression": [
                     {
-                        **metaregression_block(section.to_dict(), r.id, index),
+                        **metaregression_block(section, r.id, index),
                         "title": r.tree.spec.title,
                     }
                     for r in records

@@ -47,6 +47,7 @@ from metareview.store.analysis_schema import (
     analysis_runs,
 )
 from metareview.store.project import Project
+from metareview.store.times import stored_utc
 
 #: A run that has reported no progress for this long is taken to have died with its process.
 STALE_AFTER = timedelta(minutes=15)
@@ -94,7 +95,7 @@ def current_plan(project: Project) -> PlanVersion | None:
     query = select(analysis_plans).order_by(analysis_plans.c.id.desc()).limit(1)
     with project.engine.connect() as connection:
         row = connection.execute(query).mappings().first()
-    return None if row is None else PlanVersion(**{**row, "saved_at": _aware(row["saved_at"])})
+    return None if row is None else PlanVersion(**{**row, "saved_at": stored_utc(row["saved_at"])})
 
 
 @dataclass(frozen=True)
@@ -131,15 +132,11 @@ class RunInputs:
     rob_csv: str
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; every time the store writes is UTC."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def _run(row: Mapping[str, Any]) -> Run:
     values = {name: row[name] for name in Run.__dataclass_fields__}
     for key in ("started_at", "finished_at", "heartbeat_at"):
-        values[key] = _aware(values[key])
+        if values[key] is not None:
+            values[key] = stored_utc(values[key])
     return Run(**values)
 
 

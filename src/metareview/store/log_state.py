@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
@@ -54,6 +53,7 @@ from metareview.records.screening import (
 )
 from metareview.records.stopping import StopState
 from metareview.store.schema import events, imports, records
+from metareview.store.times import stored_utc
 
 #: Events that leave every stage's records as they are (any other kind may change them).
 _VOTING = frozenset({EventKind.DECISION, EventKind.UNDO, EventKind.RESOLUTION})
@@ -64,12 +64,9 @@ _PASSED = frozenset({Vote.INCLUDE.value, Vote.MAYBE.value})  # go on from title/
 
 def event_from_row(row: Any) -> Event:
     """An :class:`~metareview.records.events.Event` from a row of ``events``."""
-    at = row["at"]
-    if at.tzinfo is None:  # SQLite keeps no zone; we always write UTC
-        at = at.replace(tzinfo=UTC)
     return Event(
         id=row["id"],
-        at=at,
+        at=stored_utc(row["at"]),
         actor=row["actor"],
         kind=EventKind(row["kind"]),
         stage=row["stage"],

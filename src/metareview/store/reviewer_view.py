@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from metareview.records.screening import Stage
@@ -187,14 +187,7 @@ class StageSummary:
     votes_cast: dict[str, int]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "stage": self.stage,
-            "pool": self.pool,
-            "complete": self.complete,
-            "outcomes": dict(self.outcomes),
-            "unresolved_conflicts": self.unresolved_conflicts,
-            "votes_cast": dict(self.votes_cast),
-        }
+        return asdict(self)
 
 
 def stage_summary(project: Project, stage: str) -> StageSummary:

@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from scipy import stats
@@ -46,18 +46,7 @@ class PetPeese:
     peese: RegressionTest
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "estimate": self.estimate,
-            "se": self.se,
-            "ci_lower": self.ci_lower,
-            "ci_upper": self.ci_upper,
-            "pvalue": self.pvalue,
-            "pet_one_sided_pvalue": self.pet_one_sided_pvalue,
-            "alpha": self.alpha,
-            "pet": self.pet.to_dict(),
-            "peese": self.peese.to_dict(),
-        }
+        return asdict(self) | {"pet": self.pet.to_dict(), "peese": self.peese.to_dict()}
 
     def summary(self) -> str:
         pct = round(100 * self.pet.level)

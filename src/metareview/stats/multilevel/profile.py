@@ -20,7 +20,7 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy.optimize import brentq
@@ -43,13 +43,7 @@ class LevelTest:
     loglik_reduced: float
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "level": self.level,
-            "statistic": self.statistic,
-            "df": self.df,
-            "pvalue": self.pvalue,
-            "loglik_reduced": self.loglik_reduced,
-        }
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, doc: dict[str, object]) -> LevelTest:

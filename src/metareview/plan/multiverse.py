@@ -414,8 +414,8 @@ def _null_curves(
     fits = fitter.fit_all(specs, numbers)
     out = []
     for end, size in zip(itertools.accumulate(parts), parts, strict=True):
-        fitted = [fit for fit in fits[end - size : end] if fit["status"] == "ok"]
-        estimates = np.array([fit["estimate"] for fit in fitted], dtype=float)
-        pvalues = np.array([fit["pvalue"] for fit in fitted], dtype=float)
-        out.append((float(np.median(estimates)), (estimates, pvalues)) if fitted else None)
+        null = pd.DataFrame(fits[end - size : end])
+        null = null[null["status"] == "ok"]
+        estimates, pvalues = null["estimate"].to_numpy(float), null["pvalue"].to_numpy(float)
+        out.append(None if null.empty else (float(np.median(estimates)), (estimates, pvalues)))
     return out

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -523,6 +525,24 @@ def test_a_second_run_of_an_unchanged_plan_draws_nothing(tmp_path, shared_data, 
     assert (out / "report" / "index.html").read_bytes() == report
     _run_cli(plan, out, "--no-cache")
     assert len(drawn) == 1 + len([name for name in figures if name != ".keys.json"])
+
+
+def test_a_second_run_loads_neither_matplotlib_nor_scipy_stats(tmp_path, shared_data):
+    """Results from the cache and every figure kept: nothing is fitted or drawn, so the run
+    does not pay for importing the plotting and fitting libraries."""
+    plan, out = _small_plan(tmp_path, shared_data), tmp_path / "out"
+    _run_cli(plan, out)
+    report = (out / "report" / "index.html").read_bytes()
+    again = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "metareview", "run", str(plan), "-o", str(out),
+         "--jobs", "1", "--quiet"],
+        capture_output=True, text=True, env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    imported = {line.split("|")[-1].strip() for line in again.stderr.splitlines()}
+    assert "metareview.report.build" in imported
+    assert not {"matplotlib", "scipy.stats", "scipy.optimize"} & imported
+    assert (out / "report" / "index.html").read_bytes() == report
 
 
 def test_changing_a_figure_setting_redraws_those_figures(tmp_path, shared_data, monkeypatch):

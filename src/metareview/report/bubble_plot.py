@@ -24,11 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib import pyplot as plt
-from matplotlib.axes import Axes
 
 from metareview.plan.analysis import AnalysisResult
 from metareview.plan.moderators import MetaRegSection
@@ -36,6 +34,9 @@ from metareview.plan.result_tree import MetaRegression
 from metareview.report.plain_text import plain
 from metareview.report.plot_inputs import metaregression_section
 from metareview.stats import distributions as dist
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 GRID_POINTS = 101
 LARGEST_BUBBLE = 400.0  # marker area (points²) of the study with the largest weight
@@ -112,6 +113,8 @@ def bubble_plot(
     if not isinstance(data, BubbleData):
         data = bubble_data(metaregression_section(data))
     if ax is None:
+        from matplotlib import pyplot as plt
+
         _, ax = plt.subplots(figsize=(6.0, 4.5))
     ax.fill_between(data.grid, data.lower, data.upper, color="#d6eaf8", zorder=0, linewidth=0)
     ax.plot(data.grid, data.fitted, color="#2874a6", linewidth=1.5)

@@ -36,7 +36,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scipy import stats
+import scipy
 
 from metareview.plan.result_tree import ModelRow, Study
 from metareview.plan.results import AnalysisRecord
@@ -67,7 +67,7 @@ def multilevel_forest_data(
     result = record.tree.result
     pooled = [ModelRow.of(row) for row in pooled]
     level = result.ci_level
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = scipy.stats.norm.ppf(0.5 + level / 2)
     inputs = {row["rows"][0]: row for row in record.input if row.get("rows")}
     studies: dict[str, list[Study]] = {}
     for entry in result.studies:

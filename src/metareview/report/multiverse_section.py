@@ -1,6 +1,6 @@
-"""A plan's multiverse in the report: its specification curve, summary, test, table files and
-methods sentence (:class:`~metareview.plan.multiverse_plan.MultiverseRecord` in, text and
-figures out).
+"""A plan's multiverse in the report: its summary, test, table files and methods sentence
+(:class:`~metareview.plan.multiverse_plan.MultiverseRecord` in, text and tables out; its
+specification curve is drawn by :func:`metareview.report.specification_curve.multiverse_figure`).
 
 >>> import pandas as pd
 >>> from metareview.plan.multiverse import Factors, multiverse
@@ -22,12 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from metareview.data.spreadsheet import safe_frame
 from metareview.plan.multiverse_record import MultiverseRecord
 from metareview.report.numbers import fixed, p_clause
-from metareview.report.specification_curve import specification_curve
 
 FACTOR_NAMES = {
     "studies": "which studies",
@@ -49,22 +47,6 @@ def write_specifications(specifications: pd.DataFrame, csv_path: Path) -> list[P
     parquet = csv_path.with_suffix(".parquet")
     table.to_parquet(parquet)
     return [csv_path, parquet]
-
-
-def multiverse_figure(record: MultiverseRecord) -> Figure:
-    """The specification curve of ``record`` (points rasterised so the SVG stays small)."""
-    result = record.result()
-    rows = sum(result.fitted()[c].astype(str).nunique() for c in result.choices)
-    figure = Figure(figsize=(8.0, 3.0 + 0.22 * rows))
-    top, bottom = figure.subplots(
-        2, 1, sharex=True, gridspec_kw={"height_ratios": [3, max(1.0, 0.25 * rows)]}
-    )
-    specification_curve(result, axes=(top, bottom))
-    for ax in (top, bottom):
-        for collection in ax.collections:
-            collection.set_rasterized(True)
-    figure.tight_layout()
-    return figure
 
 
 def summary_text(record: MultiverseRecord) -> str:

@@ -108,7 +108,7 @@ class Run:
     finished_at: datetime | None
     heartbeat_at: datetime
     status: str  #: running, done or failed
-    message: str  #: why it failed (empty otherwise)
+    message: str  #: why it failed, or what a finished run warns about (empty otherwise)
     stage: str  #: what it is doing ("analyses", "figures", …)
     done: int
     total: int
@@ -226,8 +226,11 @@ def record_progress(project: Project, run_id: int, stage: str, done: int, total:
     )
 
 
-def finish_run(project: Project, run_id: int, files: Mapping[str, bytes]) -> Run:
-    """Keep the files a run wrote (path relative to its output folder → bytes) and mark it done."""
+def finish_run(
+    project: Project, run_id: int, files: Mapping[str, bytes], *, message: str = ""
+) -> Run:
+    """Keep the files a run wrote (path relative to its output folder → bytes) and mark it
+    done; ``message``: what it warns about (shown with the run)."""
     rows = [
         {"run_id": run_id, "path": path, "sha256": hashlib.sha256(data).hexdigest(),
          "content": data}
@@ -245,7 +248,7 @@ def finish_run(project: Project, run_id: int, files: Mapping[str, bytes]) -> Run
         connection.execute(
             update(analysis_runs)
             .where(analysis_runs.c.id == run_id)
-            .values(status=DONE, finished_at=now, heartbeat_at=now, stage="done")
+            .values(status=DONE, finished_at=now, heartbeat_at=now, stage="done", message=message)
         )
     found = run(project, run_id)
     assert found is not None

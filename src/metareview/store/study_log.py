@@ -33,7 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from metareview.errors import StoreError
 from metareview.records.events import logged_dict
 from metareview.store.chain import GENESIS, ChainCheck, event_hash, verify_chain
-from metareview.store.project import Project
+from metareview.store.project import Project, holds_nul
 from metareview.store.study_schema import HASHED, study_events
 from metareview.store.times import stored_utc
 
@@ -127,18 +127,8 @@ def append_study_events(
 
 def _refuse_nul(item: NewStudyEvent) -> None:
     """PostgreSQL cannot store NUL in text; neither store takes it."""
-
-    def has_nul(value: Any) -> bool:
-        if isinstance(value, str):
-            return "\x00" in value
-        if isinstance(value, dict):
-            return any(has_nul(k) or has_nul(v) for k, v in value.items())
-        if isinstance(value, list | tuple):
-            return any(has_nul(v) for v in value)
-        return False
-
     for name in ("actor", "cell", "value", "reason", "data"):
-        if has_nul(getattr(item, name)):
+        if holds_nul(getattr(item, name)):
             raise StoreError(f"a {item.kind.value} entry: {name} holds a NUL character; remove it")
 
 

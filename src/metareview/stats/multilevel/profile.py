@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.optimize import brentq
+import scipy
 
 from metareview.stats import distributions as dist
 from metareview.stats.multilevel.likelihood import ModelData
@@ -70,7 +70,11 @@ def profile_ci(
         return profile_loglik(data, method, fit, component, value) - target
 
     tol = dict(xtol=1e-14, rtol=1e-12, maxiter=200)
-    lower = 0.0 if estimate <= 0.0 or excess(0.0) >= 0.0 else brentq(excess, 0.0, estimate, **tol)
+    lower = (
+        0.0
+        if estimate <= 0.0 or excess(0.0) >= 0.0
+        else scipy.optimize.brentq(excess, 0.0, estimate, **tol)
+    )
     step = max(estimate, 1e-4 * float(np.mean(data.sampling.variances())))
     inside, outside = estimate, estimate + step
     for _ in range(MAX_DOUBLINGS):
@@ -80,7 +84,7 @@ def profile_ci(
         inside, outside = outside, estimate + step
     else:
         return lower, None
-    upper = brentq(excess, inside, outside, **tol)
+    upper = scipy.optimize.brentq(excess, inside, outside, **tol)
     return lower, upper
 
 

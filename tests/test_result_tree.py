@@ -43,7 +43,6 @@ NOT_RESULTS = {
         "wanted": "a plan filter's min/max range",
         "effects.groupby('study', sort=False)": "the effect-size table's columns",
         "several": "the effect-size table's columns",
-        "group": "the effect-size table's columns",
     },
     "plan/multiverse.py": {
         "self.specifications": "the specifications table's columns",

@@ -17,6 +17,7 @@ Layout of ``OUTDIR``::
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -137,6 +138,18 @@ def prisma_figure(
     return RenderedFigure("prisma", PRISMA_GROUP, caption, svg, tuple(files))
 
 
+_WORKER_FIGURES: list[FigureJob] = []  # in a drawing worker process: the figures to draw
+
+
+def _to_draw(jobs: list[FigureJob]) -> None:
+    """A drawing worker's initializer: keep the figures it may be asked to draw."""
+    _WORKER_FIGURES[:] = jobs
+
+
+def _draw_nth(index: int) -> RenderedFigure:
+    return draw(_WORKER_FIGURES[index])
+
+
 def write_report(
     results: ReviewResults,
     outdir: str | Path,
@@ -187,10 +200,17 @@ def write_report(
     progress("figures", 0, len(to_draw))
     drawn: dict[str, RenderedFigure] = {}
     if jobs > 1 and len(to_draw) > 4:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for index, figure in enumerate(pool.map(draw, to_draw), 1):
-                drawn[figure.id] = figure
-                progress("figures", index, len(to_draw))
+        # The workers get the list once (inherited where processes fork), not each job
+        # pickled with its analysis; the heap as it stands is left out of their garbage
+        # collections (and of this process's while they draw).
+        gc.freeze()
+        try:
+            with ProcessPoolExecutor(jobs, initializer=_to_draw, initargs=(to_draw,)) as pool:
+                for index, figure in enumerate(pool.map(_draw_nth, range(len(to_draw))), 1):
+                    drawn[figure.id] = figure
+                    progress("figures", index, len(to_draw))
+        finally:
+            gc.unfreeze()
     else:
         for index, job in enumerate(to_draw, 1):
             drawn[job.id] = draw(job)

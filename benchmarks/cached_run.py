@@ -1,66 +1,57 @@
 """Benchmark: a second `metareview run` of the unchanged example plan (results from the cache).
 
-    python benchmarks/cached_run.py [--repeats 5] [--jobs 1] [--src DIR]
+    python benchmarks/cached_run.py [--repeats 5] [--jobs 1] [--src DIR] [--previous DIR]
 
 Runs `metareview run examples/peer-support/plan.toml` once to fill the output folder (results
 cache and figures), then REPEATS more times with nothing changed, each in a subprocess, and
 prints the median wall and CPU seconds (user + system of the child process, so other users of
 a shared machine count less) of those runs, whether every report was byte-identical to the
-first, and the size of results.json. ``--src`` runs another source tree (e.g. an older
-checkout's ``src``) for a before/after comparison in the same session.
+first, and the size of results.json. ``--src`` runs another source tree than this checkout's.
+``--previous DIR`` also runs another source tree (e.g. an older checkout's ``src``) in its
+own output folder, the two alternating run by run, and prints both rows and their ratio, and
+whether the two reports are the same document apart from the cache key (a hash of plan, data
+and source files, so it differs between source trees): before and after in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
-import statistics
-import subprocess
-import sys
+import json
+import os
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-PLAN = REPO / "examples" / "peer-support" / "plan.toml"
+from run_example import REPO, compare, run_metareview, sources
 
 
-def run_once(outdir: Path, jobs: int, src: Path) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the child) of one `metareview run` into ``outdir``."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    command = [sys.executable, "-m", "metareview", "run", str(PLAN), "-o", str(outdir)]
-    subprocess.run(
-        [*command, "--jobs", str(jobs), "--quiet"],
-        check=True,
-        cwd=REPO,
-        env={"PYTHONPATH": str(src), "PATH": "/usr/bin:/bin"},
-        stdout=subprocess.DEVNULL,
-    )
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
-def main(repeats: int, jobs: int, src: Path) -> None:
+def main(repeats: int, jobs: int, trees: dict[str, Path]) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        outdir = Path(folder) / "out"
-        first = run_once(outdir, jobs, src)
-        report = (outdir / "report" / "index.html").read_bytes()
-        size = (outdir / "results.json").stat().st_size
-        again, identical = [], True
-        for _ in range(repeats):
-            again.append(run_once(outdir, jobs, src))
-            identical &= (outdir / "report" / "index.html").read_bytes() == report
-    wall = statistics.median(run[0] for run in again)
-    cpu = statistics.median(run[1] for run in again)
-    print(f"source: {src}; --jobs {jobs}; {repeats} cached runs (medians)")
-    print("| run | wall s | CPU s |")
-    print("|---|---|---|")
-    print(f"| first (uncached, draws every figure) | {first[0]:.2f} | {first[1]:.2f} |")
-    print(f"| second and later (results from the cache) | {wall:.2f} | {cpu:.2f} |")
-    print(f"report byte-identical on every cached run: {identical}")
-    print(f"results.json: {size:,} bytes")
+        out = {label: Path(folder) / f"out{index}" for index, label in enumerate(trees)}
+        first = {label: [run_metareview(out[label], jobs, src)] for label, src in trees.items()}
+        reports = {label: report_of(out[label]) for label in trees}
+        again: dict[str, list[tuple[float, float]]] = {label: [] for label in trees}
+        identical = dict.fromkeys(trees, True)
+        for _ in range(repeats):  # the sources alternate, so each meets the same load
+            for label, src in trees.items():
+                again[label].append(run_metareview(out[label], jobs, src))
+                identical[label] &= report_of(out[label]) == reports[label]
+        sizes = {label: (out[label] / "results.json").stat().st_size for label in trees}
+    print(f"--jobs {jobs}; {repeats} cached runs per source (medians); load average "
+          f"{os.getloadavg()[0]:.1f}")  # fmt: skip
+    compare(first, "first run (uncached, draws every figure)")
+    compare(again, "second and later runs (results from the cache)")
+    for label in trees:
+        print(f"{label}: report byte-identical on every cached run: {identical[label]}; "
+              f"results.json {sizes[label]:,} bytes")  # fmt: skip
+    if len(trees) == 2:
+        same = len(set(reports.values())) == 1
+        print(f"the two sources' reports are byte-identical apart from the cache key: {same}")
+
+
+def report_of(outdir: Path) -> bytes:
+    """The bytes of the report in ``outdir``, its cache key (shown shortened) blanked."""
+    key = json.loads((outdir / "results.json").read_text(encoding="utf-8"))["cache_key"]
+    return (outdir / "report" / "index.html").read_bytes().replace(key[:12].encode(), b"<key>")
 
 
 if __name__ == "__main__":
@@ -68,5 +59,7 @@ if __name__ == "__main__":
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--src", type=Path, default=REPO / "src")
+    parser.add_argument("--previous", type=Path, default=None, help="source tree to compare")
     arguments = parser.parse_args()
-    main(arguments.repeats, arguments.jobs, arguments.src.resolve())
+    previous = arguments.previous.resolve() if arguments.previous else None
+    main(arguments.repeats, arguments.jobs, sources(arguments.src.resolve(), previous))

@@ -66,3 +66,14 @@ def follow_study_link(page, study: str):
     cells = opened.value
     cells.wait_for_selector("#study-cells")
     return cells
+
+
+def follow_table_link(page, table: str, study: str) -> str:
+    """Click the study's name in a results table of the report (``table``: its CSS selector),
+    wait for the study's cells, and go back to the report; returns the cells' text."""
+    page.locator(f"{table} a.study-link").filter(has_text=study).first.click()
+    page.wait_for_selector("#study-cells")
+    cells = page.locator("#study-cells").inner_text()
+    page.go_back()
+    page.wait_for_selector("figure svg", state="visible")
+    return cells

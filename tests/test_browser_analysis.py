@@ -21,7 +21,13 @@ from metareview.data.form import Cell
 from metareview.store.analysis_runs import run_file, runs
 from metareview.store.extraction_export import write_agreed
 from tests import stores
-from tests.browser_analysis_steps import follow_study_link, make_plan, open_report, run_analysis
+from tests.browser_analysis_steps import (
+    follow_study_link,
+    follow_table_link,
+    make_plan,
+    open_report,
+    run_analysis,
+)
 from tests.browser_extraction_steps import (
     ROW,
     TRIALS,
@@ -112,6 +118,9 @@ def test_from_extraction_to_the_report_in_the_browser(store_url, chromium, tmp_p
             flagged.inner_text()
         )
         _shot(lena, "analysis-report.png")
+        # the overridden study's row in a results table leads to its cells as well
+        from_table = follow_table_link(lena, "#rob-overrides", TRIALS[1].label)
+        assert "rita: 11.3" in from_table and f"ravi: {MISTYPED}" in from_table
         cells_page = follow_study_link(lena, TRIALS[1].label)
         cells = cells_page.locator("#study-cells").inner_text()
         assert "rita: 11.3" in cells and f"ravi: {MISTYPED}" in cells

@@ -8,11 +8,11 @@ import re
 import pandas as pd
 import pytest
 
-from metareview.cli import main
 from metareview.cli.console import printable
 from metareview.records.record import Record
 from metareview.store import Project
 from metareview.store.review import vote
+from tests.test_cli_e2e import run_cli
 from tests.test_records_cli import run as run_records
 
 ESCAPES = "\x1b[2J\x1b]0;pwned\x07\x9b31m\r\u202e"
@@ -20,10 +20,8 @@ CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]")
 
 
 def _cli(capsys, argv):
-    with pytest.raises(SystemExit) as done:
-        main(argv)
-    captured = capsys.readouterr()
-    return done.value.code, captured.out + captured.err
+    code, out, err = run_cli(capsys, *argv)
+    return code, out + err
 
 
 def test_printable_keeps_text_and_layout():

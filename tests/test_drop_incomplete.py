@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metareview.cli import main
 from metareview.data.effects import compute_effects, not_estimable_rows
 from metareview.data.table import load_table
 from metareview.errors import DataError
 from metareview.plan.analysis import AnalysisSettings, analyze
 from metareview.plan.plan import load_plan
 from metareview.plan.runner import run_plan
+from tests.test_cli_e2e import run_cli
 
 PARTIAL = "no complete data group: 'yi_sei' has yi but lacks sei"
 EMPTY = "no effect data (no column of any data group filled in)"
@@ -42,10 +42,7 @@ def _expected_dropped(frame: pd.DataFrame) -> list[dict]:
 
 
 def _run(capsys, argv):
-    with pytest.raises(SystemExit) as done:
-        main(argv)
-    captured = capsys.readouterr()
-    return done.value.code, captured.out, captured.err
+    return run_cli(capsys, *argv)
 
 
 def test_by_default_a_row_without_effect_data_rejects_the_table(third_wave):

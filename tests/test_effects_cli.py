@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import pytest
 
-from metareview.cli import main
+from tests.test_cli_e2e import run_cli
 
 SUICIDE_COLUMNS = [
     "--col",
@@ -28,10 +27,7 @@ SUICIDE_COLUMNS = [
 
 
 def _run(capsys, argv):
-    with pytest.raises(SystemExit) as done:
-        main(argv)
-    captured = capsys.readouterr()
-    return done.value.code, captured.out, captured.err
+    return run_cli(capsys, *argv)
 
 
 def test_effects_json_on_suicide_prevention(shared_data, capsys):

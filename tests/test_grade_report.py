@@ -13,7 +13,7 @@ import pytest
 
 from metareview.cli import main
 from metareview.errors import DataError, PlanError
-from metareview.plan.grade_review import assess_review
+from metareview.plan.grade_review import assess_review, unapplied_decisions
 from metareview.plan.plan import load_plan
 from metareview.plan.runner import run_plan
 from metareview.report.build import write_report
@@ -131,14 +131,33 @@ def test_grade_can_be_switched_off(tmp_path, shared_data):
     assert "GRADE" not in methods_paragraph(results)[0]
 
 
+def test_a_decision_for_an_outcome_not_rated_is_a_warning_and_the_report_goes_on(
+    tmp_path, shared_data
+):
+    extra = (
+        '[[grade.decision]]\noutcome = "Anxiety"\ndomain = "indirectness"\nlevels = -1\n'
+        'footnote = "another population"\n'
+    )
+    results = run_plan(load_plan(_thirdwave(tmp_path, shared_data, extra)), jobs=1)
+    warning = (
+        "GRADE decision for 'Anxiety' (indirectness) not applied: no such outcome (rated: "
+        "'Perceived stress, All time points', 'Perceived stress')"
+    )
+    assert unapplied_decisions(results) == (warning,)
+    (assessment,) = assess_review(results)  # rated as without the decision
+    indirect = next(d for d in assessment.domains if d.domain == "indirectness")
+    assert indirect.levels == 0 and not indirect.footnote
+    html = write_report(results, tmp_path / "out").read_text()
+    warnings = html.split('<section id="analysis-warnings">')[1].split("</section>")[0]
+    assert "<td>GRADE</td><td>GRADE decision for &#39;Anxiety&#39; (indirectness) not applied" in (
+        warnings
+    )
+    assert "another population" not in html
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (
-            '[[grade.decision]]\noutcome = "Anxiety"\ndomain = "indirectness"\nlevels = -1\n'
-            'footnote = "x"\n',
-            r"key 'grade.decision\[1\].outcome': got 'Anxiety', expected a category",
-        ),
         (
             '[[grade.decision]]\ndomain = "indirect"\nlevels = -1\nfootnote = "x"\n',
             r"key 'grade.decision\[1\].domain': got 'indirect'",

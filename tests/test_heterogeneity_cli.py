@@ -19,24 +19,19 @@ def _run(args):
     return result.output
 
 
-def test_analyze_json_has_the_heterogeneity_sections(shared_data):
-    path = str(shared_data / "dmetar" / "ThirdWave.csv")
-    doc = json.loads(
-        _run(
-            [
-                "analyze",
-                path,
-                *THIRDWAVE,
-                "--preset",
-                "meta",
-                "--ci",
-                "knha",
-                "--by",
-                "RiskOfBias",
-                "--json",
-            ]
-        )
-    )
+def _json(*args):
+    """The JSON a command prints with ``--json``."""
+    return json.loads(_run([*args, "--json"]))
+
+
+@pytest.fixture()
+def thirdwave(shared_data):
+    return str(shared_data / "dmetar" / "ThirdWave.csv")
+
+
+def test_analyze_json_has_the_heterogeneity_sections(thirdwave):
+    options = ["--preset", "meta", "--ci", "knha", "--by", "RiskOfBias"]
+    doc = _json("analyze", thirdwave, *THIRDWAVE, *options)
     sub = doc["subgroups"]
     assert sub["by"] == "RiskOfBias" and sub["tau_common"] is False
     assert [g["level"] for g in sub["groups"]] == ["high", "low"]
@@ -83,39 +78,23 @@ def test_analyze_json_has_the_heterogeneity_sections(shared_data):
     assert set(doc["outliers"]["random"]) == set(doc["random"])
 
 
-def test_plain_analyze_always_includes_the_sections(shared_data):
-    path = str(shared_data / "dmetar" / "ThirdWave.csv")
-    doc = json.loads(_run(["analyze", path, *THIRDWAVE, "--json"]))
+def test_plain_analyze_always_includes_the_sections(thirdwave):
+    doc = _json("analyze", thirdwave, *THIRDWAVE)
     assert doc["subgroups"] is None
     assert {"leave_one_out", "influence", "outliers"} <= set(doc)
 
 
-def test_tau_common_gives_metafor_omnibus_test(shared_data):
-    path = str(shared_data / "dmetar" / "ThirdWave.csv")
-    doc = json.loads(
-        _run(
-            [
-                "analyze",
-                path,
-                *THIRDWAVE,
-                "--by",
-                "RiskOfBias",
-                "--tau-common",
-                "--min-k-subgroup",
-                "3",
-                "--json",
-            ]
-        )
-    )
+def test_tau_common_gives_metafor_omnibus_test(thirdwave):
+    options = ["--by", "RiskOfBias", "--tau-common", "--min-k-subgroup", "3"]
+    doc = _json("analyze", thirdwave, *THIRDWAVE, *options)
     sub = doc["subgroups"]
     assert sub["tau_common"] is True and sub["test"] == "chi2"
     assert sub["groups"][0]["tau2"] == sub["groups"][1]["tau2"] == sub["tau2_common"]
 
 
-def test_analyze_by_unknown_column_is_a_one_line_error(shared_data, capsys):
-    path = str(shared_data / "dmetar" / "ThirdWave.csv")
+def test_analyze_by_unknown_column_is_a_one_line_error(thirdwave, capsys):
     with pytest.raises(SystemExit) as done:
-        main(["analyze", path, *THIRDWAVE, "--by", "Nope"])
+        main(["analyze", thirdwave, *THIRDWAVE, "--by", "Nope"])
     assert done.value.code == 2
     err = capsys.readouterr().err.strip()
     assert "Nope" in err and "\n" not in err
@@ -123,27 +102,9 @@ def test_analyze_by_unknown_column_is_a_one_line_error(shared_data, capsys):
 
 def test_metareg_json(shared_data):
     path = str(shared_data / "metapsy" / "depression.csv")
-    doc = json.loads(
-        _run(
-            [
-                "metareg",
-                path,
-                "--col",
-                "yi=g",
-                "--col",
-                "sei=SE",
-                "--col",
-                "study=study",
-                "--mods",
-                "quality_criteria,format",
-                "--permutations",
-                "20",
-                "--seed",
-                "3",
-                "--json",
-            ]
-        )
-    )
+    columns = ["--col", "yi=g", "--col", "sei=SE", "--col", "study=study"]
+    options = ["--mods", "quality_criteria,format", "--permutations", "20", "--seed", "3"]
+    doc = _json("metareg", path, *columns, *options)
     assert {
         "k",
         "coefficients",
@@ -171,10 +132,9 @@ def test_metareg_json(shared_data):
     assert doc["k"] + len(doc["dropped"]) == 411
 
 
-def test_metareg_unknown_moderator_is_bad_input(shared_data, capsys):
-    path = str(shared_data / "dmetar" / "ThirdWave.csv")
+def test_metareg_unknown_moderator_is_bad_input(thirdwave, capsys):
     with pytest.raises(SystemExit) as done:
-        main(["metareg", path, *THIRDWAVE, "--mods", "Nope"])
+        main(["metareg", thirdwave, *THIRDWAVE, "--mods", "Nope"])
     assert done.value.code == 2
     assert "Nope" in capsys.readouterr().err
 
@@ -190,46 +150,26 @@ def test_metareg_unknown_moderator_is_bad_input(shared_data, capsys):
     ],
 )
 def test_metareg_moderators_named_twice_or_categorical_not_a_moderator_are_bad_input(
-    shared_data, capsys, options, expected
+    thirdwave, capsys, options, expected
 ):
     """As a plan's metaregression entry: each moderator once, categorical among them (not a
     fit with a duplicated column, nor a --categorical left unused)."""
-    path = str(shared_data / "dmetar" / "ThirdWave.csv")
     with pytest.raises(SystemExit) as done:
-        main(["metareg", path, *THIRDWAVE, *options])
+        main(["metareg", thirdwave, *THIRDWAVE, *options])
     err = capsys.readouterr().err
     assert done.value.code == 2 and len(err.strip().splitlines()) == 1
     assert expected in err
 
 
-def test_metareg_text_summary(shared_data):
-    path = str(shared_data / "dmetar" / "ThirdWave.csv")
-    out = _run(["metareg", path, *THIRDWAVE, "--mods", "RiskOfBias", "--ci", "knha"])
+def test_metareg_text_summary(thirdwave):
+    out = _run(["metareg", thirdwave, *THIRDWAVE, "--mods", "RiskOfBias", "--ci", "knha"])
     assert "RiskOfBias[low]" in out and "F(1, 16)" in out
 
 
-def test_gosh_writes_parquet(shared_data, tmp_path):
-    path = str(shared_data / "dmetar" / "ThirdWave.csv")
+def test_gosh_writes_parquet(thirdwave, tmp_path):
     out = tmp_path / "gosh.parquet"
-    doc = json.loads(
-        _run(
-            [
-                "gosh",
-                path,
-                *THIRDWAVE,
-                "--method",
-                "DL",
-                "--subsets",
-                "2000",
-                "--seed",
-                "4",
-                "-o",
-                str(out),
-                "--diagnostics",
-                "--json",
-            ]
-        )
-    )
+    options = ["--method", "DL", "--subsets", "2000", "--seed", "4", "-o", str(out)]
+    doc = _json("gosh", thirdwave, *THIRDWAVE, *options, "--diagnostics")
     assert doc["exhaustive"] is False and doc["n_subsets"] == 2000 and doc["seed"] == 4
     frame = pd.read_parquet(out)
     assert list(frame.columns[:6]) == ["estimate", "tau2", "i2", "h2", "q", "k"]

@@ -58,6 +58,7 @@ def _expected(project: Project) -> dict:
             for who in REVIEWERS
         }
         out[stage]["awaiting"] = {who: rs - complete for who, rs in voted_by.items()}
+        out[stage]["open"] = [r for r in pool if r not in complete]
     return out
 
 
@@ -75,6 +76,7 @@ def _folded(project: Project) -> dict:
             "required": state.required,
             "progress": {who: log.progress(stage, who) for who in REVIEWERS},  # kept, not counted
             "awaiting": {who: set(rs) for who, rs in log.awaiting[stage].items()},
+            "open": list(log.open_records(stage)),  # kept, not recomputed
         }
     return out
 

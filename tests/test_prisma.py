@@ -29,6 +29,18 @@ NOT_REPORTED = dict.fromkeys(
 )  # fmt: skip
 
 
+# The counts of Smit et al. 2023 up to the studies included in the review.
+SMIT_2023 = {
+    "records_screened": 3455,
+    "records_excluded": 3322,
+    "dbr_sought_reports": 133,
+    "dbr_notretrieved_reports": 0,
+    "dbr_assessed": 133,
+    "dbr_excluded": (("Reports excluded", 103),),
+    "new_studies": 30,
+}
+
+
 @pytest.fixture()
 def template(shared_data):
     return shared_data / "prisma" / "PRISMA.csv"
@@ -41,13 +53,7 @@ def smit(template, tmp_path):
         database_specific_results=(),
         register_specific_results=(),
         other_excluded=(),
-        records_screened=3455,
-        records_excluded=3322,
-        dbr_sought_reports=133,
-        dbr_notretrieved_reports=0,
-        dbr_assessed=133,
-        dbr_excluded=(("Reports excluded", 103),),
-        new_studies=30,
+        **SMIT_2023,
         total_studies_ma=28,
     )
     path = tmp_path / "smit2023.csv"

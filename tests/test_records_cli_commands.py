@@ -12,28 +12,22 @@ import subprocess
 import sys
 import termios
 import time
-from contextlib import redirect_stderr, redirect_stdout
 
 import pandas as pd
 import pytest
 from rich.console import Console
 
-from metareview.cli import main
 from metareview.cli.records_screen import show_record
 from metareview.records.record import Record
 from metareview.store import Project
 from tests.conftest import REPO
+from tests.test_records_cli import run as run_records
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main(["records", *args])
-        except SystemExit as done:
-            code = done.code or 0
-    return code, out.getvalue(), err.getvalue()
+    """`metareview records ARGS` whatever its exit code: (exit code, stdout, stderr)."""
+    ran = run_records(*args, check=False)
+    return ran.returncode, ran.stdout, ran.stderr
 
 
 EXERCISE = [

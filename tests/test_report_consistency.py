@@ -18,6 +18,7 @@ from metareview.report.methods_text import methods_paragraph, results_paragraph
 from metareview.report.prisma_diagram import prisma_diagram
 from metareview.report.tables import format_table, summary_table
 from metareview.rob.prisma import PrismaCounts
+from tests.test_prisma import SMIT_2023
 
 POOLED = {"estimate": 0.3, "se": 0.1, "ci_lower": 0.1, "ci_upper": 0.5, "pvalue": 0.0001}
 
@@ -140,15 +141,7 @@ def _texts(counts: PrismaCounts) -> str:
 
 
 def test_prisma_generic_exclusion_reason_and_unreported_counts():
-    counts = PrismaCounts(
-        records_screened=3455,
-        records_excluded=3322,
-        dbr_sought_reports=133,
-        dbr_notretrieved_reports=0,
-        dbr_assessed=133,
-        dbr_excluded=(("Reports excluded", 103),),
-        new_studies=30,
-    )
+    counts = PrismaCounts(**SMIT_2023)
     texts = _texts(counts)
     assert "Reports excluded (n = 103)" in texts
     assert "Reports excluded: | " not in texts and "Reports excluded:" not in texts

@@ -4,8 +4,12 @@ the report fits a model again (issue 13)."""
 
 from __future__ import annotations
 
+import ast
+import importlib
 import json
 import sys
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -21,7 +25,38 @@ from metareview.stats.leave_one_out import LeaveOneOutResult, leave_one_out
 from metareview.stats.pooling import pool
 from tests.report_records import thirdwave_plan
 
-FITTING = {"trim_and_fill", "gosh", "influence", "leave_one_out", "pool", "pool_many"}
+REPORT = Path(__file__).resolve().parents[1] / "src" / "metareview" / "report"
+
+#: The functions that fit or test anything: pooling, τ², influence, leave-one-out, outliers,
+#: the small-study tests, GOSH, subgroups, the Mantel–Haenszel and Peto pools, the
+#: regressions (meta-regression, multilevel models), the multiverse and its test.
+FITTING = {
+    "analyze",
+    "pool",
+    "pool_many",
+    "estimate_tau2",
+    "trim_and_fill",
+    "gosh",
+    "influence",
+    "influential_many",
+    "leave_one_out",
+    "find_outliers",
+    "regression_test",
+    "rank_correlation_test",
+    "pet_peese",
+    "selection_model",
+    "fail_safe_n",
+    "small_study_effects",
+    "subgroup_analysis",
+    "mantel_haenszel",
+    "peto",
+    "mantel_haenszel_random",
+    "metareg",
+    "permutation_test",
+    "fit_multilevel",
+    "multiverse",
+    "specification_test",
+}
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +73,7 @@ def run(tmp_path_factory, shared_data):
     return results, index, folder
 
 
-def _refuse_fitting(monkeypatch):
+def refuse_fitting(monkeypatch):
     """Make every fitting function, wherever a metareview module imported it, raise."""
 
     def refuse(*args, **kwargs):
@@ -55,7 +90,7 @@ def _refuse_fitting(monkeypatch):
 def test_the_report_is_the_same_from_results_json_with_fitting_refused(run, monkeypatch):
     _, index, folder = run
     stored = json.loads((folder / "first" / "results.json").read_text(encoding="utf-8"))
-    _refuse_fitting(monkeypatch)
+    refuse_fitting(monkeypatch)
     again = write_report(ReviewResults.from_dict(stored), folder / "second")
     assert again.read_text(encoding="utf-8") == index.read_text(encoding="utf-8")
     figures = sorted(p.name for p in (folder / "first" / "figures").glob("*.svg"))
@@ -96,3 +131,37 @@ def test_the_stored_sections_equal_a_fresh_fit(run):
     assert np.array_equal(stored_gosh.membership, fresh_gosh.membership)
     for name in ("estimate", "tau2", "i2", "h2", "q", "subset_k"):
         assert np.array_equal(getattr(stored_gosh, name), getattr(fresh_gosh, name), equal_nan=True)
+
+
+def _fitting_calls(path: Path) -> list[str]:
+    """The functions of :data:`FITTING` a module imports from metareview (at any depth, so
+    imports inside functions count), or reaches through a metareview module it imports."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules, found = set(), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules |= {
+                alias.asname or alias.name
+                for alias in node.names
+                if alias.name.startswith("metareview.")
+            }
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("metareview."):
+            for alias in node.names:
+                imported = getattr(importlib.import_module(node.module), alias.name, None)
+                if isinstance(imported, ModuleType):
+                    modules.add(alias.asname or alias.name)
+                elif alias.name in FITTING:
+                    found.append(f"from {node.module} import {alias.name}")
+    found += [
+        ast.unparse(node)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr in FITTING
+        and ast.unparse(node.value) in modules
+    ]
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(path.name for path in REPORT.glob("*.py")))
+def test_no_report_module_reaches_a_function_that_fits_or_tests(module):
+    assert _fitting_calls(REPORT / module) == []

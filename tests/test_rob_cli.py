@@ -6,10 +6,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import pandas as pd
-import pytest
 
-from metareview.cli import main
 from metareview.rob.table import RobTable
+from tests.test_cli_e2e import run_cli
 
 LOW_ANSWERS = {
     "q1_1": "Y", "q1_2": "Y", "q1_3": "N", "q2_1": "N", "q2_2": "N", "q2_6": "Y", "q3_1": "Y",
@@ -18,10 +17,7 @@ LOW_ANSWERS = {
 
 
 def run(args, capsys):
-    with pytest.raises(SystemExit) as done:
-        main(args)
-    captured = capsys.readouterr()
-    return done.value.code, captured.out, captured.err
+    return run_cli(capsys, *args)
 
 
 def test_rob2_answers_to_judgements_and_figures(tmp_path, capsys):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,8 +19,10 @@ from metareview.plan.analysis import AnalysisSettings, analyze
 from metareview.plan.models import MULTILEVEL_MODELS, model_request
 from metareview.plan.moderators import MetaRegRequest
 from metareview.plan.plan import Settings, load_plan, parse_plan
+from metareview.plan.result_tree import ReviewTree
 from metareview.plan.results import ReviewResults, json_text
 from metareview.plan.runner import run_plan
+from metareview.report.build import write_report
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "peer-support"
@@ -37,6 +41,32 @@ def example_run(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def example_results(example_run) -> ReviewResults:
     return ReviewResults.from_dict(json.loads((example_run / "results.json").read_text()))
+
+
+def test_the_example_report_is_the_same_from_results_json_with_fitting_refused(
+    example_run, tmp_path, monkeypatch
+):
+    """The example's report (meta-regressions with a bubble plot, the models table with the
+    three-level and CHE models and their forest plot, the multiverse with its curve and test,
+    subgroups, small-study tests, leave-one-out, GOSH) made again from ``results.json`` alone,
+    with every function that fits or tests anything refused: the same HTML and figures."""
+    from tests.test_report_from_results import refuse_fitting
+
+    stored = json.loads((example_run / "results.json").read_text(encoding="utf-8"))
+    assert ReviewTree.from_dict(stored).to_dict() == stored  # every node reads back unchanged
+    results = ReviewResults.from_dict(stored)
+    assert results.multiverses and any(r.models for r in results.analyses)
+    assert any(r.tree.result.metaregression for r in results.analyses)
+    refuse_fitting(monkeypatch)
+    again = write_report(results, tmp_path / "again")
+    html = (example_run / "report" / "index.html").read_text(encoding="utf-8")
+    assert again.read_text(encoding="utf-8") == html
+    figures = sorted(p.name for p in (example_run / "figures").glob("*.svg"))
+    assert {"bubble", "multiverse", "gosh"} <= {name.split("-")[0] for name in figures}
+    assert any(name.endswith("-multilevel.svg") for name in figures)
+    for name in figures:
+        first = (example_run / "figures" / name).read_text(encoding="utf-8")
+        assert (tmp_path / "again" / "figures" / name).read_text(encoding="utf-8") == first
 
 
 def _numbers(document, path=""):
@@ -495,6 +525,24 @@ def test_a_second_run_of_an_unchanged_plan_draws_nothing(tmp_path, shared_data, 
     assert (out / "report" / "index.html").read_bytes() == report
     _run_cli(plan, out, "--no-cache")
     assert len(drawn) == 1 + len([name for name in figures if name != ".keys.json"])
+
+
+def test_a_second_run_loads_neither_matplotlib_nor_scipy_stats(tmp_path, shared_data):
+    """Results from the cache and every figure kept: nothing is fitted or drawn, so the run
+    does not pay for importing the plotting and fitting libraries."""
+    plan, out = _small_plan(tmp_path, shared_data), tmp_path / "out"
+    _run_cli(plan, out)
+    report = (out / "report" / "index.html").read_bytes()
+    again = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "metareview", "run", str(plan), "-o", str(out),
+         "--jobs", "1", "--quiet"],
+        capture_output=True, text=True, env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    imported = {line.split("|")[-1].strip() for line in again.stderr.splitlines()}
+    assert "metareview.report.build" in imported
+    assert not {"matplotlib", "scipy.stats", "scipy.optimize"} & imported
+    assert (out / "report" / "index.html").read_bytes() == report
 
 
 def test_changing_a_figure_setting_redraws_those_figures(tmp_path, shared_data, monkeypatch):

@@ -12,6 +12,8 @@ from metareview.errors import StoreError
 from metareview.records.events import EventKind, NewEvent
 from metareview.records.record import Record
 from metareview.store import Project, migrate
+from metareview.store.log_state import PAGE
+from metareview.store.review import vote
 from tests import stores
 
 store_url = stores.store_url  # the fixture, once per backend
@@ -69,6 +71,25 @@ def test_events_carry_who_and_when_in_order(store_url):
     assert [e.value for e in log] == ["include", "exclude"]  # both kept: nothing overwritten
     assert log[0].id < log[1].id and log[0].at <= log[1].at
     assert log[0].at.tzinfo is not None and log[0].actor == "ben"
+
+
+def test_a_handle_catches_up_on_more_than_a_page_of_new_events(store_url):
+    """New events are read in pages (``id > last ORDER BY id LIMIT PAGE``, so that the read is
+    a range scan however stale the database's statistics): a handle that missed more than two
+    pages, written by another handle, reads them all, in order, both when a vote reads them
+    under the write lock and when a page refreshes the log."""
+    settings = [NewEvent(EventKind.SETTING, "lead", value=f"k{i}", data={"value": i})
+                for i in range(2 * PAGE + 5)]  # fmt: skip
+    with Project.open(store_url) as one, Project.open(store_url) as other:
+        ids = one.add_import("a.ris", RECORDS, actor="ana").record_ids
+        assert one.log().last_id == 1
+        other.append(settings)
+        vote(one, ids[0], reviewer="ana", stage="ta", decision="include")
+        other.append(settings[:PAGE + 1])
+        assert one.settings()["k2004"] == 2004
+        assert [e.id for e in one.events()] == [e.id for e in other.events()]
+        assert [e.id for e in one.events()] == list(range(1, 3 * PAGE + 9))
+        assert one.events()[2 * PAGE + 6].kind == EventKind.DECISION
 
 
 def test_log_refuses_update_and_delete(store_url):

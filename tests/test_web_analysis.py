@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 
 import pytest
@@ -124,6 +125,27 @@ def test_the_plan_form_saves_and_keeps_what_was_typed_on_error(project):
         assert "REMLX" in _textarea(refused.text)  # the editor keeps what was typed
 
 
+def test_a_sheet_or_a_relative_prisma_path_is_refused_at_its_key(project):
+    from pathlib import Path
+
+    counts = Path(__file__).resolve().parents[1] / "examples" / "peer-support" / "prisma.csv"
+    with workspace(project) as browser:
+        lena = browser("lena")
+        text = _textarea(lena.get("/analysis").text)
+        sheet = text.replace("[data]\n", '[data]\nsheet = "trials"\n')
+        refused = lena.post("/analysis/plan/toml", {"plan": sheet})
+        assert refused.status_code == 400 and "key &#39;data.sheet&#39;: got &#39;trials&#39;" in (
+            refused.text
+        )
+        assert "expected no sheet" in refused.text and 'sheet = "trials"' in _textarea(refused.text)
+        relative = text + '\n[prisma]\ncounts = "prisma.csv"\n'
+        refused = lena.post("/analysis/plan/toml", {"plan": relative})
+        assert refused.status_code == 400 and "key &#39;prisma.counts&#39;" in refused.text
+        assert "expected the absolute path of a PRISMA counts file on the server" in refused.text
+        absolute = text + f'\n[prisma]\ncounts = "{counts}"\n'
+        assert lena.post("/analysis/plan/toml", {"plan": absolute}).status_code == 200
+
+
 def test_viewers_read_and_only_the_lead_plans_and_runs(project):
     with workspace(project) as browser:
         vic = browser("vic")
@@ -162,6 +184,11 @@ def test_runs_are_kept_compared_and_equal_metareview_run(project, tmp_path):
         assert report.headers["content-security-policy"] == REPORT_POLICY
         assert "script-src 'none'" in REPORT_POLICY and "<script" not in report.text
         assert 'href="/analysis/studies/1"' in report.text  # the forest plot's study link
+        # a study's row in a results table (leave-one-out) links to its cells too
+        table = report.text.split("<th>Omitted study</th>")[1].split("</table>")[0]
+        for number, label in enumerate(("Lee, 2020", "Ng, 2021", "Ode, 2019"), 1):
+            link = f'<a class="study-link" href="/analysis/studies/{number}">{label}</a>'
+            assert f"<tr><td>{link}</td>" in table
         cells = vic.get("/analysis/studies/1")
         assert cells.status_code == 200
         assert "rita: 5.1" in cells.text and "ravi: 5.8" in cells.text
@@ -241,7 +268,8 @@ def test_a_rob2_override_is_flagged_with_its_justification_in_the_report(project
     kept = run_file(project, first, "inputs/plan.toml").decode()
     assert OVERRIDES_MARKER in kept and "[[rob.override]]" in kept
     flagged = report.split('id="rob-overrides"')[1].split("</section>")[0]
-    assert "<td>Ng, 2021</td><td>depression</td><td>D3</td><td>High <sup>a</sup>" in flagged
+    link = '<a class="study-link" href="/analysis/studies/2">Ng, 2021</a>'  # to its cells
+    assert f"<td>{link}</td><td>depression</td><td>D3</td><td>High <sup>a</sup>" in flagged
     assert "the algorithm proposed Low; the reviewers judged High" in flagged
     assert "blinded outcome assessors &lt;by a central lab&gt;" in flagged  # as text
     assert "Lee, 2020" not in flagged and "Ode, 2019" not in flagged
@@ -253,4 +281,64 @@ def test_a_rob2_override_is_flagged_with_its_justification_in_the_report(project
         main(["run", str(tmp_path / "plan.toml"), "-o", str(tmp_path / "out"), "-q", "-j", "1"])
     assert ended.value.code == 0
     cli = (tmp_path / "out" / "report" / "index.html").read_text(encoding="utf-8")
-    assert cli.split('id="rob-overrides"')[1].split("</section>")[0] == flagged
+    unlinked = re.sub(r'<a class="study-link" href="[^"]*">([^<]*)</a>', r"\1", flagged)
+    assert cli.split('id="rob-overrides"')[1].split("</section>")[0] == unlinked
+
+
+def test_runs_execute_in_a_child_process_and_a_failure_is_kept(project):
+    import os
+    import signal
+
+    from metareview.store.analysis_inputs import extraction_csv
+    from metareview.store.analysis_runs import save_plan
+    from metareview.web.analysis_job import start_analysis
+    from metareview.web.analysis_pages import starting_plan
+    from metareview.web.analysis_process import AnalysisRunner
+
+    runner = AnalysisRunner(project)
+    try:
+        # a run whose plan the runner refuses fails with the plan's message, kept in the store
+        bad = start_run(project, actor="lena", plan_text="title = 'x'", extraction_csv="a\n1\n")
+        runner.submit(bad.id).result(timeout=600)
+        failed = run(project, bad.id)
+        assert failed.status == "failed" and "plan.toml" in failed.message, failed
+        child = runner.child_pid
+        assert child is not None and child != os.getpid()
+
+        # the child dies during a run: the run is failed with the reason, not left running
+        save_plan(project, starting_plan(None, extraction_csv(project)), actor="lena")
+        started = start_analysis(project, actor="lena")
+        os.kill(child, signal.SIGSTOP)  # it cannot finish the run before it is killed
+        ended = runner.submit(started.id)
+        os.kill(child, signal.SIGKILL)
+        ended.result(timeout=600)
+        lost = run(project, started.id)
+        assert lost.status == "failed" and "process ended before the run did" in lost.message
+        assert f"(exit code {-signal.SIGKILL})" in lost.message
+
+        # the next run gets a new child, and is done
+        again = start_analysis(project, actor="lena")
+        runner.submit(again.id).result(timeout=600)
+        assert run(project, again.id).status == "done", run(project, again.id)
+        assert runner.child_pid not in (None, child)
+    finally:
+        runner.close()
+    assert runner.child_pid is None
+
+
+def test_the_page_shows_a_runs_progress_while_the_child_runs_it(project):
+    with workspace(project) as browser:
+        lena = browser("lena")
+        assert lena.post("/analysis/plan", _form(lena.get("/analysis").text)).status_code == 200
+        assert lena.post("/analysis/run").status_code == 303
+        run_id = runs(project)[0].id
+        seen = []
+        for _ in range(6000):
+            fragment = lena.get(f"/analysis/runs/{run_id}/progress").text
+            if "hx-trigger" not in fragment:
+                break
+            seen.append(fragment)
+            time.sleep(0.02)
+        assert "is done" in fragment, run(project, run_id)
+        stages = [m for f in seen if (m := re.search(r"is running: (\w+) \d+ of [1-9]", f))]
+        assert stages, seen[-1:]  # a stage and how many of its steps are done, as it ran

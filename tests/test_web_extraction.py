@@ -163,6 +163,9 @@ def test_every_value_is_checked_on_entry_and_nothing_entered_is_lost(project):
         switched = rita.get(f"/extraction/{number}/fields?row={row}&group=events").text
         assert "<code>event_arm1</code>" in switched and 'value="10.2"' in switched
         assert "<code>sd_change_arm1</code>" not in switched
+        # a yes/no setting of the row says what it expects (not "text")
+        flag = switched.split("<code>higher_is_better</code>")[1].split("</div>")[0]
+        assert '<small class="expected">&#39;yes&#39; or &#39;no&#39;</small>' in flag
         assert "<h3>Arm 3</h3>" in rita.get(f"/extraction/{number}?arms=3").text
         assert "<h3>Arm 3</h3>" not in rita.get(f"/extraction/{number}").text
         icc = type_in(rita, number, Cell("icc"), "1.5")
@@ -348,10 +351,16 @@ def test_comparison_consensus_and_history(project):
     number = add_study(project, "Okafor, 2017", actor="lena").number
     with workspace(project) as browser:
         rita, ravi, tess, lena = (browser(n) for n in ("rita", "ravi", "tess", "lena"))
+        vic = browser("vic")
+        mean_history = (
+            f"/extraction/{number}/history?cell={quote(Cell('mean_arm1', row=ROW).code, safe='')}"
+        )
         extract(rita, number)
         extract(ravi, number, {**MEANS, "mean_arm1": "10.8"})
         early = rita.get(f"/extraction/{number}/compare")
         assert early.status_code == 409 and "values stay blinded" in early.text
+        assert vic.get(f"/extraction/{number}/compare").status_code == 409  # a viewer neither
+        assert "10.8" not in vic.get(mean_history).text and "10.2" not in vic.get(mean_history).text
         for who in (rita, ravi):
             assert who.post(f"/extraction/{number}/submit").status_code == 303
         page = tess.get(f"/extraction/{number}/compare")
@@ -385,6 +394,15 @@ def test_comparison_consensus_and_history(project):
             ("consensus", "ravi", "10.2", "rita, ravi", "table 2"),
         ]
         assert len(cell_history(project, number, mean, viewer="lena")) == 3
+        # a viewer reads the comparison and the history once the study is complete, no form
+        read = vic.get(f"/extraction/{number}/compare")
+        assert read.status_code == 200 and "agreed by rita, ravi; recorded by ravi" in read.text
+        assert "/agree" not in read.text and f'href="/extraction/{number}"' not in read.text
+        assert vic.get(mean_history).text.count('<tr class="') == history.count('<tr class="')
+        assert (
+            vic.post(f"/extraction/{number}/agree", {**vote_, "value": "10.8"}).status_code == 403
+        )
+        assert f'href="/extraction/{number}/compare"' in vic.get("/extraction").text
         assert "complete, no difference" not in lena.get("/extraction").text
         assert "1 cell differs, all agreed" in lena.get("/extraction").text
 

@@ -100,6 +100,27 @@ def test_a_decision_on_an_outcome_no_longer_rated_is_flagged(project):
         assert "no outcome of this name is rated now" in rita.get("/grade").text
 
 
+def test_a_run_goes_on_past_a_decision_on_an_outcome_no_longer_rated(store_url):
+    from metareview.store.analysis_runs import run, runs
+    from tests.analysis_review import extract
+    from tests.test_web_analysis import _form, _wait
+
+    with make_project(store_url) as project, workspace(project) as browser:
+        extract(project)
+        lena, rita, vic = browser("lena"), browser("rita"), browser("vic")
+        decision = {"outcome": "anxiety", "domain": "imprecision", "levels": "-1", "reason": "wide"}
+        assert rita.post("/grade/decide", decision).status_code == 303
+        assert lena.post("/analysis/plan", _form(lena.get("/analysis").text)).status_code == 200
+        assert lena.post("/analysis/run").status_code == 303
+        run_id = runs(project)[0].id
+        assert "is done" in _wait(lena, run_id), run(project, run_id)
+        warning = "GRADE decision for &#39;anxiety&#39; (imprecision) not applied: no such outcome"
+        page = vic.get(f"/analysis/runs/{run_id}").text
+        assert warning in page.split('id="run-warnings"')[1]
+        report = vic.get(f"/analysis/runs/{run_id}/files/report/index.html").text
+        assert warning in report.split('id="analysis-warnings"')[1]
+
+
 def test_an_empty_review_says_what_grade_needs(store_url):
     with make_project(store_url) as empty, workspace(empty) as browser:
         page = browser("rita").get("/grade")

@@ -135,8 +135,8 @@ def test_no_rob_response_shows_another_assessors_answers_before_both_submit(proj
         rita = _assess(browser, "rita", LOW, override_D3="High", justification_D3=SECRET)
         rita.post("/rob/submit", {"study": "1", "result": RESULT})
         ravi = _assess(browser, "ravi", dict(LOW, **{"1.1": "PY"}))
-        lena = browser("lena")
-        for person in (ravi, lena):
+        lena, vic = browser("lena"), browser("vic")
+        for person in (ravi, lena, vic):
             for method, path in rob_routes():
                 query = f"?{where()}&kind=traffic&partial=1"
                 if method == "GET":
@@ -150,6 +150,10 @@ def test_no_rob_response_shows_another_assessors_answers_before_both_submit(proj
         assert ravi.post("/rob/submit", {"study": "1", "result": RESULT}).status_code == 200
         opened = ravi.get(f"/rob/compare?{where()}")
         assert opened.status_code == 200 and SECRET in opened.text
+        read = vic.get(f"/rob/compare?{where()}")  # a viewer reads it, without the forms
+        assert read.status_code == 200 and SECRET in read.text and "/rob/agree" not in read.text
+        assert 'href="/rob/compare?study=1&amp;result=' in vic.get("/rob").text
+        assert vic.post("/rob/agree", form(LOW, item="1.1", value="Y")).status_code == 403
 
 
 def test_comparison_and_consensus_record_who_agreed_and_when(project):

@@ -150,6 +150,14 @@ def test_vote_refused_once_votes_are_locked_and_viewers_cannot_vote(project):
         assert set(stage_state(project, "ta").votes[1]) == {"rita", "ravi"}
 
 
+def test_a_note_holding_a_nul_character_is_refused_with_the_reason(project):
+    with workspace(project) as browser:
+        vote = {"record_id": "2", "stage": "ta", "decision": "include", "note": "see\x00p. 3"}
+        refused = browser("rita").post("/screen/vote", vote)
+        assert refused.status_code == 409 and "holds a NUL character" in refused.text
+        assert 2 not in stage_state(project, "ta").votes
+
+
 def test_lead_settings_highlight_terms_and_reviewers_required(project):
     with workspace(project) as browser:
         lena, rita = browser("lena"), browser("rita")

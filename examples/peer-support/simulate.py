@@ -30,48 +30,26 @@ import numpy as np
 SEED = 87
 HERE = Path(__file__).resolve().parent
 
-# category -> (pooled g, I², number of trials reporting it, specific outcomes)
-# Each specific outcome: (name, instrument, higher_is_better, control mean, SD)
-CATEGORIES = {
-    "clinical recovery": (
-        0.19,
-        0.10,
-        22,
-        [
-            ("depressive symptoms", "PHQ-9", False, 12.0, 5.5),
-            ("psychiatric symptoms", "BSI", False, 1.4, 0.7),
-        ],
-    ),
-    "personal recovery": (
-        0.15,
-        0.43,
-        19,
-        [
-            ("hope", "Herth Hope Index", True, 34.0, 6.0),
-            ("empowerment", "Empowerment Scale", True, 2.8, 0.4),
-            ("personal recovery", "QPR", True, 38.0, 9.0),
-        ],
-    ),
-    "functional recovery": (
-        0.08,
-        0.36,
-        25,
-        [
-            ("quality of life", "MANSA", True, 4.3, 0.9),
-            ("social functioning", "SFS", True, 110.0, 12.0),
-        ],
-    ),
-    "stigma": (
-        0.25,
-        0.55,
-        8,
-        [
-            ("self-stigma", "ISMI", False, 2.4, 0.5),
-            ("stigma stress", "Stigma Stress Scale", False, 1.2, 2.3),
-            ("secrecy", "Secrecy Scale", False, 3.9, 1.1),
-        ],
-    ),
+# category -> (pooled g, I², number of trials reporting it)
+POOLED = {
+    "clinical recovery": (0.19, 0.10, 22),
+    "personal recovery": (0.15, 0.43, 19),
+    "functional recovery": (0.08, 0.36, 25),
+    "stigma": (0.25, 0.55, 8),
 }
+# The specific outcomes: (category, name, instrument, higher_is_better, control mean, SD)
+OUTCOMES = [
+    ("clinical recovery", "depressive symptoms", "PHQ-9", False, 12.0, 5.5),
+    ("clinical recovery", "psychiatric symptoms", "BSI", False, 1.4, 0.7),
+    ("personal recovery", "hope", "Herth Hope Index", True, 34.0, 6.0),
+    ("personal recovery", "empowerment", "Empowerment Scale", True, 2.8, 0.4),
+    ("personal recovery", "personal recovery", "QPR", True, 38.0, 9.0),
+    ("functional recovery", "quality of life", "MANSA", True, 4.3, 0.9),
+    ("functional recovery", "social functioning", "SFS", True, 110.0, 12.0),
+    ("stigma", "self-stigma", "ISMI", False, 2.4, 0.5),
+    ("stigma", "stigma stress", "Stigma Stress Scale", False, 1.2, 2.3),
+    ("stigma", "secrecy", "Secrecy Scale", False, 3.9, 1.1),
+]
 
 SURNAMES = [
     "Andersen",
@@ -284,27 +262,15 @@ def _arm_rows(rng, trial, category, outcome, delta, time, weeks, arm, multi_arm,
     means = [rng.normal(true1, sd / n1**0.5), control_mean]
     sds = [sd * (rng.chisquare(n1 - 1) / (n1 - 1)) ** 0.5, control_sd]
     digits = 2 if sd0 < 5 else 1
-    if trial["data"] == "change":
-        changes = [m - (mean0 + direction * 0.3 * sd) for m in means]
-        row.update(
-            outcome_type="change",
-            mean_change_arm1=round(changes[0], digits),
-            sd_change_arm1=round(sds[0], 2),
-            n_change_arm1=n1,
-            mean_change_arm2=round(changes[1], digits),
-            sd_change_arm2=round(sds[1], 2),
-            n_change_arm2=n2,
-        )
-    else:
-        row.update(
-            outcome_type="msd",
-            mean_arm1=round(means[0], digits),
-            sd_arm1=round(sds[0], 2),
-            n_arm1=n1,
-            mean_arm2=round(means[1], digits),
-            sd_arm2=round(sds[1], 2),
-            n_arm2=n2,
-        )
+    change = trial["data"] == "change"
+    if change:
+        means = [m - (mean0 + direction * 0.3 * sd) for m in means]
+    prefix = "_change" if change else ""
+    row["outcome_type"] = "change" if change else "msd"
+    for number, (mean, spread, n) in enumerate(zip(means, sds, (n1, n2), strict=True), start=1):
+        row[f"mean{prefix}_arm{number}"] = round(mean, digits)
+        row[f"sd{prefix}_arm{number}"] = round(spread, 2)
+        row[f"n{prefix}_arm{number}"] = n
     return row
 
 
@@ -313,7 +279,8 @@ def simulate(seed: int = SEED) -> list[dict]:
     rng = np.random.default_rng(seed)
     trials = _trials(rng)
     rows = []
-    for category, (mu, i2, count, outcomes) in CATEGORIES.items():
+    for category, (mu, i2, count) in POOLED.items():
+        outcomes = [outcome[1:] for outcome in OUTCOMES if outcome[0] == category]
         chosen = _assign(rng, count, trials)
         if category == "stigma":
             for trial in chosen[:5]:

@@ -17,24 +17,19 @@
 suppressMessages(library(metafor))
 library(jsonlite)
 
-out_file <- file.path(dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))),
-                      "effects_conventions.json")
+here <- dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE)))
+out_file <- file.path(here, "effects_conventions.json")
+source(file.path(here, "metadat_sets.R"))
 cases <- list()
 add_case <- function(name, data, convention, measure, yi, vi) {
   cases[[length(cases) + 1]] <<- list(name = name, convention = convention, measure = measure,
                                        data = data, yi = as.numeric(yi), vi = as.numeric(vi))
 }
 
-means_sets <- list(
-  normand1999 = dat.normand1999,
-  gibson2002 = dat.gibson2002[!is.na(dat.gibson2002$m1i), ],
-  curtis1998 = dat.curtis1998
-)
+means_sets <- metadat_means_sets()
 for (name in names(means_sets)) {
   x <- means_sets[[name]]
-  data <- data.frame(study = paste(name, seq_len(nrow(x))),
-                     mean_arm1 = x$m1i, sd_arm1 = x$sd1i, n_arm1 = x$n1i,
-                     mean_arm2 = x$m2i, sd_arm2 = x$sd2i, n_arm2 = x$n2i)
+  data <- means_extraction(name, x)
   n1 <- x$n1i; n2 <- x$n2i; N <- n1 + n2
   sp <- sqrt(((n1 - 1) * x$sd1i^2 + (n2 - 1) * x$sd2i^2) / (N - 2))
   d <- (x$m1i - x$m2i) / sp

@@ -4,8 +4,9 @@
 suppressMessages(library(metafor))
 library(jsonlite)
 
-out_file <- file.path(dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))),
-                      "effects_metafor.json")
+here <- dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE)))
+out_file <- file.path(here, "effects_metafor.json")
+source(file.path(here, "metadat_sets.R"))
 cases <- list()
 add_case <- function(name, data, measure, options, es) {
   cases[[length(cases) + 1]] <<- list(
@@ -14,16 +15,10 @@ add_case <- function(name, data, measure, options, es) {
 }
 
 # --- continuous: SMD (vtype LS and UB) and MD ------------------------------------------
-means_sets <- list(
-  normand1999 = dat.normand1999,
-  gibson2002 = dat.gibson2002[!is.na(dat.gibson2002$m1i), ],
-  curtis1998 = dat.curtis1998
-)
+means_sets <- metadat_means_sets()
 for (name in names(means_sets)) {
   d <- means_sets[[name]]
-  data <- data.frame(study = paste(name, seq_len(nrow(d))),
-                     mean_arm1 = d$m1i, sd_arm1 = d$sd1i, n_arm1 = d$n1i,
-                     mean_arm2 = d$m2i, sd_arm2 = d$sd2i, n_arm2 = d$n2i)
+  data <- means_extraction(name, d)
   for (vtype in c("LS", "UB")) {
     add_case(name, data, "SMD", list(vtype = vtype),
              escalc("SMD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i,

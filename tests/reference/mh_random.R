@@ -7,19 +7,14 @@
 # tests/reference/revman_mh.R describes.
 suppressMessages({library(metafor); library(jsonlite)})
 source("tests/reference/revman_mh.R")
+source("tests/reference/metadat_sets.R")
 
-tables <- list(
-  bcg = with(dat.bcg, data.frame(ai = tpos, bi = tneg, ci = cpos, di = cneg)),
-  egger2001 = with(dat.egger2001, data.frame(ai = ai, bi = n1i - ai, ci = ci, di = n2i - ci)),
-  hine1989 = with(dat.hine1989, data.frame(ai = ai, bi = n1i - ai, ci = ci, di = n2i - ci)),
-  li2007 = with(dat.li2007, data.frame(ai = ai, bi = n1i - ai, ci = ci, di = n2i - ci)),
-  yusuf1985 = with(subset(dat.yusuf1985, table == "6"),
-                   data.frame(ai = ai, bi = n1i - ai, ci = ci, di = n2i - ci)),
+tables <- c(
+  metadat_2x2_tables(),
   # a small constructed set with single-zero and double-zero tables
-  sparse = data.frame(ai = c(0, 2, 0, 5, 1, 0), bi = c(25, 48, 30, 95, 39, 20),
-                      ci = c(3, 0, 0, 9, 4, 2), di = c(22, 50, 31, 91, 36, 18))
+  list(sparse = data.frame(ai = c(0, 2, 0, 5, 1, 0), bi = c(25, 48, 30, 95, 39, 20),
+                           ci = c(3, 0, 0, 9, 4, 2), di = c(22, 50, 31, 91, 36, 18)))
 )
-tables <- lapply(tables, function(t) t[complete.cases(t), ])
 
 cases <- list()
 for (name in names(tables)) {

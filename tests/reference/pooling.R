@@ -8,6 +8,7 @@
 # 1e-6 relative. confint's search interval is widened (tau2.max = 1e8): with its default
 # (100 times tau^2) the upper Q-profile bound of normand1999 (DL, HS) is cut off there.
 suppressMessages({library(metafor); library(jsonlite)})
+source("tests/reference/metadat_sets.R")
 tight <- list(threshold = 1e-12, tol = 1e-12, maxiter = 10000)
 
 datasets <- list(
@@ -80,15 +81,7 @@ for (spec in regressions) {
 }
 
 # Mantel-Haenszel and Peto on 2x2 tables.
-tables <- list(
-  bcg = with(dat.bcg, data.frame(ai = tpos, bi = tneg, ci = cpos, di = cneg)),
-  egger2001 = with(dat.egger2001, data.frame(ai = ai, bi = n1i - ai, ci = ci, di = n2i - ci)),
-  hine1989 = with(dat.hine1989, data.frame(ai = ai, bi = n1i - ai, ci = ci, di = n2i - ci)),
-  li2007 = with(dat.li2007, data.frame(ai = ai, bi = n1i - ai, ci = ci, di = n2i - ci)),
-  yusuf1985 = with(subset(dat.yusuf1985, table == "6"),
-                   data.frame(ai = ai, bi = n1i - ai, ci = ci, di = n2i - ci))
-)
-tables <- lapply(tables, function(t) t[complete.cases(t), ])
+tables <- metadat_2x2_tables()
 binary <- list()
 for (name in names(tables)) {
   t <- tables[[name]]

@@ -9,17 +9,12 @@ import click
 
 from metareview.cli.console import echo
 from metareview.cli.options import (
-    ci_method_option,
-    column_option,
     direction_option,
-    drop_incomplete_option,
     json_option,
-    level_option,
     mapping_from,
     measure_option,
-    preset_option,
-    sheet_option,
-    tau2_method_option,
+    pooling_options,
+    table_options,
 )
 from metareview.plan.analysis import analysis_settings
 from metareview.plan.analysis import analyze as run_analysis
@@ -65,10 +60,7 @@ def multilevel_request(
 @click.command()
 @click.argument("data", type=click.Path(dir_okay=False))
 @measure_option
-@preset_option
-@tau2_method_option
-@ci_method_option
-@level_option
+@pooling_options
 @direction_option
 @click.option(
     "--force",
@@ -147,9 +139,7 @@ def multilevel_request(
     help="Cluster-robust variance by study for threelevel/che: cr2 (clubSandwich, Satterthwaite "
     "df), cr1 (metafor robust) or none (default: cr2 for che, none for threelevel).",
 )
-@column_option
-@sheet_option
-@drop_incomplete_option
+@table_options
 @json_option
 def analyze(
     data: str,

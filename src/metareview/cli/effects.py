@@ -11,15 +11,13 @@ import pandas as pd
 
 from metareview.cli.console import echo
 from metareview.cli.options import (
-    column_option,
     direction_option,
-    drop_incomplete_option,
     json_option,
     level_option,
     mapping_from,
     output_file_option,
     preset_option,
-    sheet_option,
+    table_options,
 )
 from metareview.data.arms import MULTI_ARM_MODES
 from metareview.data.effects import (
@@ -44,9 +42,7 @@ SHOWN = ("study", *EFFECT_COLUMNS)
     "RR for dichotomous data.",
 )
 @preset_option
-@column_option
-@sheet_option
-@drop_incomplete_option
+@table_options
 @output_file_option(
     (".csv", ".tsv", ".txt", ".xlsx", ".parquet"),
     help="Write the table with the effect columns to FILE (.csv, .tsv/.txt, .xlsx, .parquet).",

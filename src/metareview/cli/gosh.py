@@ -10,15 +10,13 @@ import numpy as np
 
 from metareview.cli.console import echo
 from metareview.cli.options import (
-    column_option,
-    drop_incomplete_option,
     echo_dropped,
     json_option,
     mapping_from,
     measure_option,
     output_file_option,
     preset_option,
-    sheet_option,
+    table_options,
 )
 from metareview.plan.analysis import analysis_settings
 from metareview.plan.analysis import analyze as run_analysis
@@ -71,9 +69,7 @@ def unique_labels(labels: list[str]) -> list[str]:
     help="Cluster the GOSH cloud (k-means, DBSCAN, Gaussian mixture) and name the studies "
     "that drive the clusters.",
 )
-@column_option
-@sheet_option
-@drop_incomplete_option
+@table_options
 @json_option
 def gosh_command(
     data: str,

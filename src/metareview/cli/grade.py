@@ -20,16 +20,11 @@ import click
 
 from metareview.cli.console import echo
 from metareview.cli.options import (
-    ci_method_option,
-    column_option,
-    drop_incomplete_option,
     echo_dropped,
     json_option,
-    level_option,
     mapping_from,
-    preset_option,
-    sheet_option,
-    tau2_method_option,
+    pooling_options,
+    table_options,
 )
 from metareview.data.table import load_table
 from metareview.plan.analysis import analysis_settings
@@ -90,10 +85,7 @@ def _given(name: str) -> bool:
     metavar="M",
     help=f"Effect measure of the pooled effects ({', '.join(MEASURES)}).",
 )
-@preset_option
-@tau2_method_option
-@ci_method_option
-@level_option
+@pooling_options
 @click.option(
     "--rob-column",
     default="rob_overall",
@@ -151,9 +143,7 @@ def _given(name: str) -> bool:
     metavar="FILE",
     help="Write the summary-of-findings table (.html or .csv).",
 )
-@column_option
-@sheet_option
-@drop_incomplete_option
+@table_options
 @json_option
 def grade_command(
     data: str,

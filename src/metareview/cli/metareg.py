@@ -9,26 +9,18 @@ import click
 
 from metareview.cli.console import echo
 from metareview.cli.options import (
-    ci_method_option,
-    column_option,
-    drop_incomplete_option,
+    comma_separated,
     echo_dropped,
     json_option,
-    level_option,
     mapping_from,
     measure_option,
-    preset_option,
-    sheet_option,
-    tau2_method_option,
+    pooling_options,
+    table_options,
 )
 from metareview.errors import AnalysisError
 from metareview.plan.analysis import analysis_settings
 from metareview.plan.analysis import analyze as run_analysis
 from metareview.plan.moderators import MetaRegRequest
-
-
-def _names(text: str | None) -> list[str]:
-    return [name.strip() for name in (text or "").split(",") if name.strip()]
 
 
 @click.command()
@@ -41,10 +33,7 @@ def _names(text: str | None) -> list[str]:
     help="Moderators to treat as categorical even if numeric (text columns always are).",
 )
 @measure_option
-@preset_option
-@tau2_method_option
-@ci_method_option
-@level_option
+@pooling_options
 @click.option(
     "--permutations",
     type=click.IntRange(min=0, max=100_000),
@@ -53,9 +42,7 @@ def _names(text: str | None) -> list[str]:
     help="Random permutations for the permutation test (0: none; at most 100,000).",
 )
 @click.option("--seed", type=int, default=None, help="Seed of the permutation test.")
-@column_option
-@sheet_option
-@drop_incomplete_option
+@table_options
 @json_option
 def metareg(
     data: str,
@@ -72,7 +59,7 @@ def metareg(
 
     Rows without an effect size or with a missing moderator are dropped and listed.
     """
-    moderators = _names(mods)
+    moderators = comma_separated(mods)
     if not moderators:
         raise click.BadParameter("name at least one moderator column", param_hint="--mods")
     twice = sorted({m for m in moderators if moderators.count(m) > 1})
@@ -80,7 +67,7 @@ def metareg(
         raise click.BadParameter(
             f"got {', '.join(twice)} twice, expected each once", param_hint="--mods"
         )
-    factors = _names(categorical)
+    factors = comma_separated(categorical)
     for name in factors:
         if name not in moderators:
             raise click.BadParameter(

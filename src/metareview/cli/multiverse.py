@@ -9,20 +9,15 @@ import click
 
 from metareview.cli.console import echo
 from metareview.cli.options import (
-    column_option,
-    drop_incomplete_option,
+    comma_separated,
     echo_dropped,
     json_option,
     level_option,
     mapping_from,
     measure_option,
     preset_option,
-    sheet_option,
+    table_options,
 )
-
-
-def _levels(value: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
 def _selection(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -118,9 +113,7 @@ def _selection(pairs: tuple[str, ...]) -> dict[str, str]:
 @measure_option
 @preset_option
 @level_option
-@column_option
-@sheet_option
-@drop_incomplete_option
+@table_options
 @json_option
 def multiverse_command(
     data: str, where: tuple[str, ...], studies: str, effects: str, methods: str, models: str,
@@ -142,9 +135,9 @@ def multiverse_command(
     )  # fmt: skip
     rows, dropped = effect_sizes(data, settings, where=_selection(where))
     factors = Factors(
-        studies=_levels(studies), effects=_levels(effects),
-        methods=tuple(m.upper() for m in _levels(methods)), models=_levels(models),
-        ci_methods=tuple(c.lower() for c in _levels(ci_methods)),
+        studies=comma_separated(studies), effects=comma_separated(effects),
+        methods=tuple(m.upper() for m in comma_separated(methods)), models=comma_separated(models),
+        ci_methods=tuple(c.lower() for c in comma_separated(ci_methods)),
         filters={column: () for column in filters}, rob_column=rob_column, rob_low=rob_low,
         rho=rho, level=level, min_k=min_k, preset=settings.preset,
     )  # fmt: skip

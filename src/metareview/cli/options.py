@@ -30,6 +30,23 @@ drop_incomplete_option = click.option(
 )
 
 
+def table_options(command):
+    """``--col``, ``--sheet`` and ``--drop-incomplete``: how a command reads its extraction
+    table."""
+    for option in (drop_incomplete_option, sheet_option, column_option):
+        command = option(command)
+    return command
+
+
+def comma_separated(text: str | None) -> tuple[str, ...]:
+    """The names of an option that takes them comma-separated, blanks dropped.
+
+    >>> comma_separated(" REML, DL,,PM ")
+    ('REML', 'DL', 'PM')
+    """
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
+
+
 def echo_dropped(rows: list[dict]) -> None:
     """Print each row left out (``{"row", "study", "reason"}``) on its own line."""
     for row in rows:
@@ -93,6 +110,13 @@ level_option = click.option(
     callback=_check_level,
     help="Confidence level of the intervals, between 0 and 1 (0.95 for 95%).",
 )
+
+
+def pooling_options(command):
+    """``--preset``, ``--method``, ``--ci`` and ``--level``: how a command pools the studies."""
+    for option in (level_option, ci_method_option, tau2_method_option, preset_option):
+        command = option(command)
+    return command
 
 
 def mapping_from(columns: tuple[str, ...]) -> dict[str, str]:

@@ -44,8 +44,8 @@ def setup_link(project, base_url: str) -> str | None:
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Worker processes of an analysis run (as 'metareview run --jobs'; more helps only "
-    "on idle cores).",
+    help="Worker processes of an analysis run, which executes in a child process of the server "
+    "(as 'metareview run --jobs'; more helps only on idle cores).",
 )
 @click.option(
     "--server-timing",

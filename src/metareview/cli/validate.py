@@ -8,11 +8,9 @@ import click
 
 from metareview.cli.console import echo
 from metareview.cli.options import (
-    column_option,
-    drop_incomplete_option,
     json_option,
     mapping_from,
-    sheet_option,
+    table_options,
 )
 from metareview.data.table import load_table
 from metareview.errors import DataError
@@ -20,9 +18,7 @@ from metareview.errors import DataError
 
 @click.command()
 @click.argument("data", type=click.Path(dir_okay=False))
-@column_option
-@sheet_option
-@drop_incomplete_option
+@table_options
 @json_option
 def validate(
     data: str, columns: tuple[str, ...], sheet: str | None, drop_incomplete: bool, as_json: bool

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from metareview.data.arms import MULTI_ARM_MODES, apply_cluster_design, apply_multi_arm
-from metareview.data.standard import DATA_GROUPS
+from metareview.data.standard import COLUMNS, DATA_GROUPS
 from metareview.data.table import ExtractionTable, load_table
 from metareview.errors import DataError, Problem
 from metareview.stats import distributions as dist
@@ -340,10 +340,16 @@ def _value_problems(work: Workspace) -> list[Problem]:
             problems.append(work.problem(position, "icc", float(icc), "an ICC between 0 and 1"))
     for position, value in enumerate(work.text("higher_arm")):
         if value is not None and str(value).strip().lower() not in ("arm1", "arm2"):
-            problems.append(work.problem(position, "higher_arm", value, "'arm1' or 'arm2'"))
+            problems.append(
+                work.problem(position, "higher_arm", value, COLUMNS["higher_arm"].expected)
+            )
     for position, value in enumerate(work.text("higher_is_better")):
         if value is not None and _parse_flag(value) is None:
-            problems.append(work.problem(position, "higher_is_better", value, "'yes' or 'no'"))
+            problems.append(
+                work.problem(
+                    position, "higher_is_better", value, COLUMNS["higher_is_better"].expected
+                )
+            )
     return problems
 
 

@@ -25,10 +25,17 @@ class Column:
     description: str
     minimum: float | None = None
     exclusive_minimum: bool = False
+    choices: tuple[str, ...] = ()  #: the values a text column allows (none: any text)
 
     @property
     def expected(self) -> str:
-        """What a value must be, in words, for error messages."""
+        """What a value must be, in words, for error messages.
+
+        >>> COLUMNS["higher_is_better"].expected, COLUMNS["sd_arm1"].expected
+        ("'yes' or 'no'", 'a number > 0')
+        """
+        if self.choices:
+            return " or ".join(repr(choice) for choice in self.choices)
         if not self.numeric:
             return "text"
         if self.minimum is None:
@@ -46,8 +53,8 @@ class DataGroup:
     description: str
 
 
-def _text(name: str, description: str) -> Column:
-    return Column(name, False, description)
+def _text(name: str, description: str, choices: tuple[str, ...] = ()) -> Column:
+    return Column(name, False, description, choices=choices)
 
 
 def _number(name: str, description: str, minimum: float | None = None, strict: bool = False):
@@ -108,9 +115,15 @@ _COLUMN_LIST = [
         0.0,
         True,
     ),
-    _text("higher_arm", "Arm with the higher mean, for f_value and p_value: 'arm1' or 'arm2'."),
     _text(
-        "higher_is_better", "Whether higher values favour an arm: 'yes' or 'no' (flips the sign)."
+        "higher_arm",
+        "Arm with the higher mean, for f_value and p_value: 'arm1' or 'arm2'.",
+        ("arm1", "arm2"),
+    ),
+    _text(
+        "higher_is_better",
+        "Whether higher values favour an arm: 'yes' or 'no' (flips the sign).",
+        ("yes", "no"),
     ),
     _number("icc", "Intracluster correlation of a cluster-randomised trial.", 0.0),
     _number("cluster_size", "Average cluster size of a cluster-randomised trial.", 1.0),

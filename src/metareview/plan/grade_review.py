@@ -29,6 +29,7 @@ from metareview.rob.grade import (
     GradeRules,
     OutcomeEvidence,
     grade,
+    unmatched_decisions,
 )
 from metareview.rob.sof import control_risk_in, high_risk_weight, overall_rob_in, participants_count
 from metareview.stats.presets import get_preset
@@ -137,20 +138,14 @@ def _decisions_for(record: AnalysisRecord, config: GradeConfig) -> list[GradeDec
 
 def assess_review(results: ReviewResults) -> tuple[GradeAssessment, ...]:
     """GRADE every rated analysis of ``results`` under its plan's ``[grade]`` section (none
-    when ``enabled = false``). A decision naming no rated analysis is a :class:`PlanError`.
+    when ``enabled = false``). A decision naming no rated analysis applies to none: the run
+    goes on, and :func:`unapplied_decisions` names it.
     """
     config = GradeConfig.from_plan(results.plan)
     if not config.enabled:
         return ()
     rob_column = results.typed_plan.rob_column
     records = graded_records(results, config)
-    names = {r.tree.spec.group for r in records} | {r.tree.spec.title for r in records}
-    for index, (target, _) in enumerate(config.decisions, 1):
-        if target is not None and target not in names:
-            raise PlanError(
-                f"key 'grade.decision[{index}].outcome': got {target!r}, expected the name or "
-                f"title of a rated analysis: {', '.join(sorted(names))}"
-            )
     return tuple(
         grade(
             evidence_from_record(r, rob_column=rob_column, design=config.design),
@@ -159,6 +154,19 @@ def assess_review(results: ReviewResults) -> tuple[GradeAssessment, ...]:
         )
         for r in records
     )
+
+
+def unapplied_decisions(results: ReviewResults) -> tuple[str, ...]:
+    """A warning for each ``[[grade.decision]]`` of the plan whose ``outcome`` names no
+    analysis GRADE rated in ``results`` (e.g. a decision the reviewers recorded for an outcome
+    the plan no longer has): it was not applied, and the run went on
+    (:func:`~metareview.rob.grade.unmatched_decisions`)."""
+    config = GradeConfig.from_plan(results.plan)
+    if not config.enabled:
+        return ()
+    records = graded_records(results, config)
+    names = [r.tree.spec.title for r in records] + [r.tree.spec.group for r in records]
+    return unmatched_decisions(config.decisions, list(dict.fromkeys(names)))
 
 
 def _checked(decisions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

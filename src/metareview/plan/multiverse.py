@@ -52,6 +52,7 @@ import pandas as pd
 
 from metareview.errors import InputError
 from metareview.plan.multiverse_fit import SpecificationFitter
+from metareview.plan.result_tree import MultiverseSummary
 from metareview.plan.selection import one_per_study
 from metareview.stats.vocabulary import CI_METHODS, TAU2_METHODS, check_choice, check_level
 
@@ -135,14 +136,14 @@ class MultiverseResult:
         }  # fmt: skip
 
     def summary(self) -> str:
-        s = self.summary_numbers()
-        if not s["fitted"]:
-            return f"Multiverse: {s['specifications']} specifications, none could be fitted"
+        s = MultiverseSummary.from_dict(self.summary_numbers())
+        if not s.fitted:
+            return f"Multiverse: {s.specifications} specifications, none could be fitted"
         return (
-            f"Multiverse: {s['fitted']} of {s['specifications']} specifications fitted; "
-            f"median estimate {s['median_estimate']:.3f} (range {s['min_estimate']:.3f} to "
-            f"{s['max_estimate']:.3f}); significant: {s['significant_positive']:.0%} positive, "
-            f"{s['significant_negative']:.0%} negative"
+            f"Multiverse: {s.fitted} of {s.specifications} specifications fitted; "
+            f"median estimate {s.median_estimate:.3f} (range {s.min_estimate:.3f} to "
+            f"{s.max_estimate:.3f}); significant: {s.significant_positive:.0%} positive, "
+            f"{s.significant_negative:.0%} negative"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -163,10 +164,24 @@ def multiverse(effects: pd.DataFrame, factors: Factors | None = None) -> Multive
     factors = factors or Factors()
     _check_effects(effects, factors)
     effects = _plain(effects, factors)
-    filters = _filter_levels(effects, factors.filters)
     fitter = SpecificationFitter(
         effects, rho=factors.rho, level=factors.level, min_k=factors.min_k, preset=factors.preset
     )
+    rows, numbers, filters = _specifications(effects, factors, fitter)
+    fits = pd.DataFrame(fitter.fit_all(rows, numbers))
+    table = pd.concat([pd.DataFrame(rows), fits], axis=1)
+    table.index = pd.RangeIndex(1, len(table) + 1, name="specification")
+    choices = ("studies", "effects", *filters, "model", "method", "ci_method")
+    return MultiverseResult(table, factors, choices)
+
+
+def _specifications(
+    effects: pd.DataFrame, factors: Factors, fitter: SpecificationFitter, offset: int = 0
+) -> tuple[list[dict[str, Any]], list[int], dict[str, tuple]]:
+    """Every specification of ``factors`` on ``effects`` (as :func:`_plain` makes them): its
+    choices, the number of its data set in ``fitter`` (whose rows ``offset`` … are
+    ``effects``'), and the filter levels crossed."""
+    filters = _filter_levels(effects, factors.filters)
     columns = {column: effects[column].astype(str).to_numpy() for column in filters}
     low_rob = (
         effects["_rob"].astype(str).isin(_low(factors)).to_numpy() if factors.rob_column else None
@@ -181,7 +196,7 @@ def multiverse(effects: pd.DataFrame, factors: Factors | None = None) -> Multive
         for column, level in chosen.items():
             if level != "all":
                 keep &= columns[column] == level
-        number = fitter.data_set(np.flatnonzero(keep), effect)
+        number = fitter.data_set(offset + np.flatnonzero(keep), effect)
         models = factors.models if effect != "three_level" else ("random",)
         for model, ci_method in itertools.product(models, factors.ci_methods):
             for method in _methods(factors, model, effect):
@@ -190,11 +205,7 @@ def multiverse(effects: pd.DataFrame, factors: Factors | None = None) -> Multive
                      "method": method, "ci_method": ci_method}
                 )  # fmt: skip
                 numbers.append(number)
-    fits = pd.DataFrame(fitter.fit_all(rows, numbers))
-    table = pd.concat([pd.DataFrame(rows), fits], axis=1)
-    table.index = pd.RangeIndex(1, len(table) + 1, name="specification")
-    choices = ("studies", "effects", *filters, "model", "method", "ci_method")
-    return MultiverseResult(table, factors, choices)
+    return rows, numbers, filters
 
 
 def _methods(factors: Factors, model: str, effect: str) -> tuple[str, ...]:
@@ -377,16 +388,34 @@ def _null_curves(
     job: tuple[dict[str, pd.DataFrame], Factors, list[np.ndarray]],
 ) -> list[tuple[float, tuple[np.ndarray, np.ndarray]] | None]:
     """The median estimate and the (estimates, p-values) of the multiverse on each resample
-    (``None`` where no specification could be fitted)."""
+    (``None`` where no specification could be fitted): the resamples' specifications fitted
+    together by one :class:`SpecificationFitter`, each as :func:`multiverse` fits it alone."""
     by_study, factors, draws = job
     names = list(by_study)
-    out = []
+    resamples = []
     for drawn in draws:
         resample = pd.concat(
             [by_study[names[i]].assign(study=f"{names[i]}#{n}") for n, i in enumerate(drawn)],
             ignore_index=True,
         )
-        null = multiverse(resample, factors).fitted()
+        _check_effects(resample, factors)
+        resamples.append(_plain(resample, factors))
+    fitter = SpecificationFitter(
+        pd.concat(resamples, ignore_index=True), rho=factors.rho, level=factors.level,
+        min_k=factors.min_k, preset=factors.preset,
+    )  # fmt: skip
+    specs, numbers, parts, offset = [], [], [], 0
+    for resample in resamples:
+        rows, found, _ = _specifications(resample, factors, fitter, offset)
+        specs += rows
+        numbers += found
+        parts.append(len(rows))
+        offset += len(resample)
+    fits = fitter.fit_all(specs, numbers)
+    out = []
+    for end, size in zip(itertools.accumulate(parts), parts, strict=True):
+        null = pd.DataFrame(fits[end - size : end])
+        null = null[null["status"] == "ok"]
         estimates, pvalues = null["estimate"].to_numpy(float), null["pvalue"].to_numpy(float)
         out.append(None if null.empty else (float(np.median(estimates)), (estimates, pvalues)))
     return out

@@ -11,11 +11,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
 
 from metareview.plan.multiverse import Factors, MultiverseResult
+from metareview.plan.result_tree import MultiverseTree
 
 # results.json keeps a multiverse's specifications up to this many (≈ 200 bytes each), so
 # the report can be made from it alone; larger ones are only in their table
@@ -36,6 +38,11 @@ class MultiverseRecord:
     summary: dict[str, Any]
     test: dict[str, Any] | None
     specifications: pd.DataFrame
+
+    @cached_property
+    def tree(self) -> MultiverseTree:
+        """Its factors, summary and test as typed nodes (read this, not the documents)."""
+        return MultiverseTree.from_dict(self.to_dict(rows=False))
 
     @property
     def table(self) -> str:
@@ -74,9 +81,8 @@ class MultiverseRecord:
 
     def result(self) -> MultiverseResult:
         """The specifications as a :class:`MultiverseResult` (for the specification curve)."""
-        factors = Factors(
-            level=self.factors["level"], min_k=self.factors["min_k"], preset=self.factors["preset"]
-        )
+        stored = self.tree.factors
+        factors = Factors(level=stored.level, min_k=stored.min_k, preset=stored.preset)
         return MultiverseResult(self.specifications, factors, self.choices)
 
 

@@ -217,8 +217,12 @@ def load_plan(path: str | Path) -> Plan:
     return parse_plan(text, source=str(path), base_dir=path.parent)
 
 
-def parse_plan(text: str, source: str = "plan.toml", base_dir: str | Path = ".") -> Plan:
-    """Parse and validate plan ``text`` (see :func:`load_plan`)."""
+def parse_plan(
+    text: str, source: str = "plan.toml", base_dir: str | Path = ".", *, in_workspace: bool = False
+) -> Plan:
+    """Parse and validate plan ``text`` (see :func:`load_plan`). ``in_workspace``: the plan is
+    kept in the workspace, which has no folder for it and analyses its agreed extraction
+    table (:func:`workspace_problems`)."""
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -232,7 +236,7 @@ def parse_plan(text: str, source: str = "plan.toml", base_dir: str | Path = ".")
     if problems:
         raise plan_error(source, problems, lines)
     plan = _build(document, source, Path(base_dir), lines)
-    problems = _cross_checks(plan)
+    problems = _cross_checks(plan) + (workspace_problems(plan) if in_workspace else [])
     if problems:
         raise plan_error(source, problems, lines)
     if plan.prisma_counts is not None:
@@ -254,6 +258,32 @@ def plan_from_document(document: dict[str, Any]) -> Plan:
     3
     """
     return _build({"data": {"file": "."}, **document}, "results.json", Path("."), {})
+
+
+def workspace_problems(plan: Plan) -> list[tuple[str, str]]:
+    """What a plan kept in the workspace may not hold: a ``[data] sheet`` (the workspace
+    analyses its agreed extraction table, a CSV) and a relative ``[prisma] counts`` path (the
+    plan has no folder there), as (key, message).
+
+    >>> for key, message in workspace_problems(plan_from_document({"data": {"file": "x",
+    ...         "sheet": "trials"}, "prisma": {"counts": "prisma.csv"}})):
+    ...     print(key, "|", message)
+    data.sheet | got 'trials', expected no sheet: the workspace analyses its agreed extraction table (a CSV file)
+    prisma.counts | got 'prisma.csv', expected the absolute path of a PRISMA counts file on the server: a plan kept in the workspace has no folder of its own
+    """
+    problems = []
+    if plan.sheet is not None:
+        problems.append(
+            ("data.sheet", f"got {plan.sheet!r}, expected no sheet: the workspace analyses its "
+             "agreed extraction table (a CSV file)")
+        )  # fmt: skip
+    counts = plan.document.get("prisma", {}).get("counts")
+    if counts is not None and not Path(counts).is_absolute():
+        problems.append(
+            ("prisma.counts", f"got {counts!r}, expected the absolute path of a PRISMA counts "
+             "file on the server: a plan kept in the workspace has no folder of its own")
+        )  # fmt: skip
+    return problems
 
 
 def _check_prisma(plan: Plan) -> None:
@@ -457,16 +487,6 @@ def _cross_checks(plan: Plan) -> list[tuple[str, str]]:
         if item.name in seen:
             problems.append((f"{item.key}.name", f"got {item.name!r}, expected a name used once"))
         seen.add(item.name)
-    for index, decision in enumerate(plan.document.get("grade", {}).get("decision", []), 1):
-        target = decision.get("outcome")
-        if target is not None and not any(target.startswith(name) for name in seen):
-            problems.append(
-                (
-                    f"grade.decision[{index}].outcome",
-                    f"got {target!r}, expected a category or analysis name, or an analysis "
-                    f"title starting with one ({', '.join(sorted(seen))})",
-                )
-            )
     problems += _metaregression_checks(plan)
     problems += _selection_checks(plan)
     problems += _models_checks(plan)

@@ -405,9 +405,122 @@ class Multilevel(Model):
 
 
 @dataclass(frozen=True)
+class BinaryPool(Estimate):
+    """A common-effect pool of the 2×2 tables: Mantel–Haenszel (``model`` ``MH``; ``cmh`` and
+    Tarone's test for OR) or Peto (``model`` ``PETO``); Q and I² around it
+    (:class:`metareview.stats.mantel_haenszel.BinaryPoolResult`)."""
+
+    model: str | None = None
+    measure: str | None = None
+    k: int | None = None
+    q: float | None = None
+    q_df: int | None = None
+    q_pvalue: float | None = None
+    i2: float | None = None
+    h2: float | None = None
+    level: float | None = None
+    cmh: float | None = None
+    cmh_pvalue: float | None = None
+    tarone: float | None = None
+    tarone_pvalue: float | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Coefficient(Estimate):
+    """A coefficient of a meta-regression (``intercept``, or a moderator or its level)."""
+
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Permutation(Node):
+    """The permutation test of a meta-regression: the omnibus test's and each coefficient's
+    p value."""
+
+    iterations: int | None = None
+    seed: int | None = None
+    exact: bool | None = None
+    qm_pvalue: float | None = None
+    pvalues: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class MetaRegStudy(Node):
+    """A study a meta-regression used: effect, variance and moderator values (by column)."""
+
+    study: Any = None
+    yi: float | None = None
+    vi: float | None = None
+    moderators: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class MetaRegression(Node):
+    """One meta-regression of an analysis (``MetaRegSection.to_dict()``): the request, the
+    fit (coefficients, the omnibus test QM, residual heterogeneity QE, τ², I², R², the
+    permutation test, the coefficients' covariance), the studies used and the rows left out
+    for a missing moderator (``dropped``); ``reason``: why it was not fitted.
+
+    >>> section = MetaRegression.from_dict({"moderators": ["year"], "k": 5, "coefficients":
+    ...     [{"name": "intercept", "estimate": 0.1}, {"name": "year", "estimate": 0.02}]})
+    >>> section.fitted, section.single_continuous_moderator, section.coefficients[1].estimate
+    (True, 'year', 0.02)
+    """
+
+    LISTS: ClassVar[Mapping[str, type[Node]]] = {
+        "coefficients": Coefficient,
+        "dropped": Dropped,
+        "studies": MetaRegStudy,
+    }
+    NESTED: ClassVar[Mapping[str, type[Node]]] = {"permutation": Permutation}
+
+    moderators: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
+    method: str | None = None
+    ci_method: str | None = None
+    permutations: int | None = None
+    seed: int | None = None
+    k: int | None = None
+    level: float | None = None
+    coefficients: tuple[Coefficient, ...] = ()
+    qm: float | None = None
+    qm_df: int | None = None
+    qm_df2: int | None = None
+    qm_pvalue: float | None = None
+    qe: float | None = None
+    qe_df: int | None = None
+    qe_pvalue: float | None = None
+    tau2: float | None = None
+    i2: float | None = None
+    h2: float | None = None
+    r2: float | None = None
+    permutation: Permutation | None = None
+    vcov: tuple[tuple[float, ...], ...] = ()
+    dropped: tuple[Dropped, ...] = ()
+    warnings: tuple[str, ...] = ()
+    studies: tuple[MetaRegStudy, ...] = ()
+    reason: str | None = None
+
+    @property
+    def fitted(self) -> bool:
+        """Whether the model was fitted (no ``reason``)."""
+        return not self.reason
+
+    @property
+    def single_continuous_moderator(self) -> str | None:
+        """The moderator of a meta-regression on one continuous moderator (a bubble plot's),
+        else ``None``."""
+        names = [coefficient.name for coefficient in self.coefficients]
+        if len(self.moderators) == 1 and names == ["intercept", self.moderators[0]]:
+            return self.moderators[0]
+        return None
+
+
+@dataclass(frozen=True)
 class Section(Node):
-    """A section not typed field by field yet (Mantel–Haenszel and Peto pools,
-    meta-regression, the GOSH cloud): its document, in ``extra``."""
+    """A section kept as its document, in ``extra`` (the GOSH cloud, which
+    :class:`metareview.stats.gosh.GoshResult` reads back)."""
 
 
 @dataclass(frozen=True)
@@ -423,15 +536,15 @@ class FitResult(Node):
         "subgroups": SubgroupSection,
         "outliers": Outliers,
         "multilevel": Multilevel,
-        "mantel_haenszel": Section,
-        "peto": Section,
+        "mantel_haenszel": BinaryPool,
+        "peto": BinaryPool,
     }
     LISTS: ClassVar[Mapping[str, type[Node]]] = {
         "studies": Study,
         "dropped": Dropped,
         "leave_one_out": LeaveOneOutRow,
         "influence": InfluenceRow,
-        "metaregression": Section,
+        "metaregression": MetaRegression,
     }
 
     k: int | None = None
@@ -454,10 +567,10 @@ class FitResult(Node):
     leave_one_out: tuple[LeaveOneOutRow, ...] | None = None
     influence: tuple[InfluenceRow, ...] | None = None
     outliers: Outliers | None = None
-    metaregression: tuple[Section, ...] = ()
+    metaregression: tuple[MetaRegression, ...] = ()
     multilevel: Multilevel | None = None
-    mantel_haenszel: Section | None = None
-    peto: Section | None = None
+    mantel_haenszel: BinaryPool | None = None
+    peto: BinaryPool | None = None
     mantel_haenszel_random: FitResult | None = None
 
     @property
@@ -571,14 +684,47 @@ class Combined(Node):
 
 
 @dataclass(frozen=True)
+class ByLevel(Node):
+    """A value per level of a multilevel model: between and within studies."""
+
+    between: Any = None
+    within: Any = None
+
+
+@dataclass(frozen=True)
+class ModelVariance(Node):
+    """The variance components of a three-level or CHE row of a models table: σ² per level
+    with its profile-likelihood CI, I² per level, how it was fitted (``method``, ``test``,
+    CHE's ``rho`` and ``smooth_vi``) and the cluster-robust variance (``robust``: CR2 …)."""
+
+    NESTED: ClassVar[Mapping[str, type[Node]]] = {
+        "sigma2": ByLevel,
+        "sigma2_ci": ByLevel,
+        "i2": MultilevelI2,
+    }
+
+    sigma2: ByLevel | None = None
+    sigma2_ci: ByLevel | None = None
+    i2: MultilevelI2 | None = None
+    method: str | None = None
+    rho: float | None = None
+    smooth_vi: bool | None = None
+    test: str | None = None
+    robust: str | None = None
+
+
+@dataclass(frozen=True)
 class ModelRow(Node):
     """A row of a main analysis' models table (:func:`metareview.plan.models.models_table`)."""
+
+    NESTED: ClassVar[Mapping[str, type[Node]]] = {"variance": ModelVariance}
 
     model: str | None = None
     label: str | None = None
     id: str | None = None
     status: str | None = None
-    excluded: Any = None
+    excluded: tuple[str, ...] = ()
+    reason: str | None = None  # why the model's analysis was not run
     k: int | None = None
     n_studies: int | None = None
     estimate: float | None = None
@@ -591,9 +737,9 @@ class ModelRow(Node):
     pi_lower: float | None = None
     pi_upper: float | None = None
     rho: float | None = None
-    variance: Any = None
-    nnt: Any = None
-    nnt_cer: Any = None
+    variance: ModelVariance | None = None
+    nnt: float | None = None
+    nnt_cer: float | None = None
 
 
 @dataclass(frozen=True)
@@ -664,3 +810,110 @@ class AnalysisTree(Node):
     def block(self, column: str) -> SubgroupBlock | None:
         """The subgroup block of ``column``, if the plan asked for it."""
         return next((b for b in self.subgroups if b.column == column), None)
+
+
+# ---- a plan's multiverse (``MultiverseRecord.to_dict()``) ----
+
+
+@dataclass(frozen=True)
+class MultiverseFactors(Node):
+    """The choices a multiverse crossed (``by``: the columns whose levels it also took one
+    at a time), the risk-of-bias column, ρ, the level, the minimum k and the preset."""
+
+    studies: tuple[str, ...] = ()
+    effects: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    ci_methods: tuple[str, ...] = ()
+    by: tuple[str, ...] = ()
+    rob_column: str | None = None
+    rho: float | None = None
+    level: float | None = None
+    min_k: int | None = None
+    preset: str | None = None
+
+
+@dataclass(frozen=True)
+class MultiverseSummary(Node):
+    """The specifications fitted, the median and range of their estimates and the shares
+    significant in each direction and positive (``None`` when none was fitted)."""
+
+    specifications: int | None = None
+    fitted: int | None = None
+    not_fitted: int | None = None
+    significant_positive: float | None = None
+    significant_negative: float | None = None
+    positive: float | None = None
+    median_estimate: float | None = None
+    min_estimate: float | None = None
+    max_estimate: float | None = None
+
+
+@dataclass(frozen=True)
+class SpecificationTest(Node):
+    """The specification-curve test under the null (:class:`metareview.plan.multiverse.CurveTest`)."""
+
+    iterations: int | None = None
+    seed: int | None = None
+    median_estimate: float | None = None
+    p_median: float | None = None
+    direction: str | None = None
+    share_significant: float | None = None
+    p_share: float | None = None
+
+
+@dataclass(frozen=True)
+class MultiverseTree(Node):
+    """A plan's multiverse as ``results.json`` stores it (the specifications' rows, when
+    kept, as their document: :class:`metareview.plan.multiverse_record.MultiverseRecord` reads
+    them into a table)."""
+
+    NESTED: ClassVar[Mapping[str, type[Node]]] = {
+        "factors": MultiverseFactors,
+        "summary": MultiverseSummary,
+        "test": SpecificationTest,
+    }
+
+    id: str | None = None
+    group: str | None = None
+    title: str | None = None
+    window: str | None = None
+    factors: MultiverseFactors = field(default_factory=lambda: MultiverseFactors(present=()))
+    choices: tuple[str, ...] = ()
+    summary: MultiverseSummary = field(default_factory=lambda: MultiverseSummary(present=()))
+    test: SpecificationTest | None = None
+    table: str | None = None
+    specifications: Any = None
+
+
+# ---- the whole review (``results.json``) ----
+
+
+@dataclass(frozen=True)
+class ReviewTree(Node):
+    """A ``results.json`` document read leniently, whatever its schema version (to compare
+    stored runs); :meth:`metareview.plan.results.ReviewResults.from_dict` reads one of this
+    version into the runner's objects.
+
+    >>> review = ReviewTree.from_dict({"title": "T", "analyses": [{"spec": {"id": "a"},
+    ...     "status": "ok", "result": {"k": 2}}]})
+    >>> review.analyses[0].spec.id, review.analyses[0].result.k
+    ('a', 2)
+    """
+
+    LISTS: ClassVar[Mapping[str, type[Node]]] = {
+        "analyses": AnalysisTree,
+        "multiverses": MultiverseTree,
+    }
+
+    schema_version: int | None = None
+    title: str | None = None
+    metareview_version: str | None = None
+    cache_key: str | None = None
+    plan: Mapping[str, Any] | None = None
+    data: Mapping[str, Any] | None = None
+    dropped: tuple[Any, ...] = ()
+    warnings: tuple[str, ...] = ()
+    input_rows: Any = None
+    analyses: tuple[AnalysisTree, ...] = ()
+    multiverses: tuple[MultiverseTree, ...] = ()

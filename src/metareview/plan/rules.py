@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-from scipy import stats
+import scipy
 
 from metareview.plan.plan import Settings
 from metareview.plan.result_tree import FitResult, Study, SubgroupSection
@@ -149,5 +149,5 @@ def subgroup_block(
         mean = sum(w * e for w, e in zip(weights, estimates)) / sum(weights)
         q = sum(w * (e - mean) ** 2 for w, e in zip(weights, estimates))
         df = len(pooled) - 1
-        test = {"q": q, "df": df, "pvalue": float(stats.chi2.sf(q, df))}
+        test = {"q": q, "df": df, "pvalue": float(scipy.stats.chi2.sf(q, df))}
     return {"column": column, "levels": levels, "test": test}

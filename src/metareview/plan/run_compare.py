@@ -24,6 +24,8 @@ from typing import Any
 
 import pandas as pd
 
+from metareview.plan.result_tree import Heterogeneity, Model, ReviewTree
+
 #: The numbers of an analysis compared between runs.
 HEADLINE = ("k", "estimate", "ci_lower", "ci_upper", "pvalue", "pi_lower", "pi_upper", "tau2",
             "i2")  # fmt: skip
@@ -43,20 +45,20 @@ def headline(results: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
     0.2
     """
     out = {}
-    for record in results.get("analyses", []):
-        spec, result = record["spec"], record.get("result") or {}
+    for record in ReviewTree.from_dict(results).analyses:
+        result = record.result
         numbers: dict[str, Any] = {}
-        if record.get("status") == "ok" and result:
-            pooled = result.get(record.get("model") or "random") or {}
-            heterogeneity = result.get("heterogeneity") or {}
+        if record.status == "ok" and result is not None and result.present:
+            pooled = result.pooled(record.model or "random") or Model()
+            heterogeneity = result.heterogeneity or Heterogeneity()
             for name in HEADLINE:
                 if name == "k":
-                    numbers[name] = result.get("k")
+                    numbers[name] = result.k
                 elif name in ("tau2", "i2"):
-                    numbers[name] = heterogeneity.get(name)
+                    numbers[name] = getattr(heterogeneity, name)
                 else:
-                    numbers[name] = pooled.get(name)
-        out[spec["id"]] = (spec["title"], numbers)
+                    numbers[name] = getattr(pooled, name)
+        out[record.spec.id] = (record.spec.title, numbers)
     return out
 
 

@@ -135,82 +135,136 @@ def one_per_study(
             f"{', '.join(map(str, rows))}); set settings.multiple_effects to combine, lowest, "
             "highest or first"
         )
+    table = _Columns(effects)
     if rule == "combine":
         combined = [
             {
                 "study": str(study),
-                "rows": [int(row) for row in rows.index],
+                "rows": [table.labels[p] for p in positions],
                 "rho": rho,
-                "distinct_cohorts": distinct_cohorts(rows),
+                "distinct_cohorts": table.distinct_cohorts(positions),
             }
-            for study, rows in effects[counts > 1].groupby("study", sort=False)
+            for study, positions in table.studies
+            if len(positions) > 1
         ]
-        return Selection(_combine(effects, rho, judgements), [], combined)
+        return Selection(_combine(effects, table, rho, judgements), [], combined)
     kept, dropped = [], []
-    for study, rows in effects.groupby("study", sort=False):
+    yi = effects["yi"].to_numpy(float)
+    for study, positions in table.studies:
+        labels = [table.labels[p] for p in positions]
         if rule == "first":
-            keep = rows.index.min()
+            keep = min(labels)
         else:
-            keep = rows["yi"].idxmin() if rule == "lowest" else rows["yi"].idxmax()
+            pick = np.nanargmin if rule == "lowest" else np.nanargmax
+            keep = labels[int(pick(yi[positions]))]
         kept.append(keep)
-        for row in rows.index.drop(keep):
-            dropped.append(
-                {
-                    "row": int(row),
-                    "study": study,
-                    "reason": f"one effect per study ({rule} kept: row {int(keep)})",
-                }
-            )
+        for row in labels:
+            if row != keep:
+                dropped.append(
+                    {
+                        "row": row,
+                        "study": study,
+                        "reason": f"one effect per study ({rule} kept: row {keep})",
+                    }
+                )
     return Selection(effects.loc[sorted(kept)], dropped)
 
 
 def distinct_cohorts(rows: pd.DataFrame) -> bool:
     """Whether rows sharing one study label look like different cohorts rather than several
     effects of one trial: their arm sizes or event counts differ, and no text column (outcome,
-    time point, arm labels, instrument …) tells them apart.
+    time point, arm labels, instrument …) tells them apart (text compared ignoring case and
+    surrounding spaces; a blank is one value too).
 
     >>> rows = pd.DataFrame({"study": ["T", "T"], "totaln_arm1": [211, 237], "event_arm1": [15, 21]})
     >>> distinct_cohorts(rows), distinct_cohorts(rows.assign(outcome=["death", "stroke"]))
     (True, False)
     """
-    arms = [c for c in rows.columns if c.startswith((*COUNT_PREFIXES, "event_arm"))]
-    differ = rows[arms].nunique(dropna=False) > 1 if arms else pd.Series(dtype=bool)
-    if not differ.any():
-        return False
-    text = [
-        c
-        for c in rows.columns
-        if c not in ("study", "rows", "note", "es_source")
-        and not pd.api.types.is_numeric_dtype(rows[c])
-    ]
-    labels = rows[text].map(lambda v: _normal(v) if isinstance(v, str) else v)
-    return not (labels.nunique(dropna=False) > 1).any()
+    return _Columns(rows).distinct_cohorts(list(range(len(rows))))
 
 
-def _combine(effects: pd.DataFrame, rho: float, judgements: tuple[str, ...]) -> pd.DataFrame:
+class _Columns:
+    """A table's columns as Python values, its studies (each with the positions of its rows,
+    in order of first appearance, as ``groupby("study", sort=False)``) and its row labels:
+    resolving a study's rows reads these lists rather than slicing the frame per study."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.values = {column: frame[column].tolist() for column in frame.columns}
+        self.labels = [int(label) for label in frame.index]
+        self.numbers = set(frame.select_dtypes("number").columns)
+        self.arms = [c for c in self.values if c.startswith((*COUNT_PREFIXES, "event_arm"))]
+        self.text = [
+            c for c, dtype in frame.dtypes.items()
+            if c not in ("study", "rows", "note", "es_source")
+            and not pd.api.types.is_numeric_dtype(dtype)
+        ]  # fmt: skip
+        codes, uniques = pd.factorize(frame["study"])
+        order = np.argsort(codes, kind="stable")
+        bounds = np.cumsum(np.bincount(codes[codes >= 0], minlength=len(uniques)))
+        groups = np.split(order[np.count_nonzero(codes < 0) :], bounds[:-1])
+        self.studies = [(study, group.tolist()) for study, group in zip(uniques, groups)]
+
+    def column(self, name: str, positions: list[int]) -> list[Any]:
+        values = self.values[name]
+        return [values[p] for p in positions]
+
+    def distinct_cohorts(self, positions: list[int]) -> bool:
+        """:func:`distinct_cohorts` of the rows at ``positions``."""
+        if not any(_count(self.column(c, positions), dropna=False) > 1 for c in self.arms):
+            return False
+        return not any(_count(self.column(c, positions), dropna=False) > 1 for c in self.text)
+
+
+def _count(values: list[Any], *, dropna: bool) -> int:
+    """The number of distinct ``values``, text compared as :func:`_normal` makes it, blanks
+    (None, NaN) left out or counted as one value."""
+    blank = False
+    seen = set()
+    for value in values:
+        if _blank(value):
+            blank = True
+        else:
+            seen.add(_normal(value) if isinstance(value, str) else value)
+    return len(seen) + (blank and not dropna)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _combine(
+    effects: pd.DataFrame, table: _Columns, rho: float, judgements: tuple[str, ...]
+) -> pd.DataFrame:
     rows = []
-    numeric = set(effects.select_dtypes("number").columns)
-    for _study, group in effects.groupby("study", sort=False):
-        if len(group) == 1:
-            rows.append(group.iloc[0].to_dict() | {"_row": group.index[0]})
+    yi, vi = effects["yi"].to_numpy(float), effects["vi"].to_numpy(float)
+    for _study, positions in table.studies:
+        first = positions[0]
+        if len(positions) == 1:
+            row = {column: values[first] for column, values in table.values.items()}
+            rows.append(row | {"_row": table.labels[first]})
             continue
-        yi, vi = combined_effect(group["yi"].to_numpy(float), group["vi"].to_numpy(float), rho)
-        plain = group.drop(columns="rows")
-        combined = plain.bfill().iloc[0].to_dict()  # first value present in each column
-        distinct = plain.map(lambda v: _normal(v) if isinstance(v, str) else v).nunique()
-        for column in distinct.index[distinct > 1]:
+        combined = {}
+        for column in table.values:
+            if column == "rows":
+                continue
+            values = table.column(column, positions)
+            present = [value for value in values if not _blank(value)]
+            combined[column] = present[0] if present else values[0]  # first value present
+            if _count(present, dropna=True) < 2:
+                continue
             if column.startswith(COUNT_PREFIXES):  # participants: the most any outcome had
-                combined[column] = float(plain[column].max())
+                combined[column] = float(effects[column].iloc[positions].max())
             elif column in judgements:
-                combined[column] = most_severe(plain[column])
+                combined[column] = most_severe(effects[column].iloc[positions])
             else:  # other numbers (means, SDs) have no single value; differing text is mixed
-                combined[column] = None if column in numeric else "mixed"
+                combined[column] = None if column in table.numbers else "mixed"
+        yi_combined, vi_combined = combined_effect(yi[positions], vi[positions], rho)
         combined.update(
-            yi=yi,
-            vi=vi,
-            rows=[int(r) for r in group.index],
-            n_effects=len(group),
-            _row=group.index[0],
+            yi=yi_combined,
+            vi=vi_combined,
+            rows=[table.labels[p] for p in positions],
+            n_effects=len(positions),
+            _row=table.labels[first],
         )
         rows.append(combined)
     frame = pd.DataFrame(rows).set_index("_row")

@@ -82,14 +82,17 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         """The event as JSON-ready values (``at`` in ISO 8601)."""
-        return {
-            "id": self.id,
-            "at": self.at.isoformat(),
-            "actor": self.actor,
-            "kind": self.kind.value,
-            "stage": self.stage,
-            "record_id": self.record_id,
-            "value": self.value,
-            "reason": self.reason,
-            "data": dict(self.data),
-        }
+        return logged_dict(self)
+
+
+def logged_dict(entry: Any) -> dict[str, Any]:
+    """A stored log entry (an :class:`Event`, or a row of the study log) as JSON-ready
+    values: its fields in order, ``at`` in ISO 8601 and ``kind`` as its code.
+
+    >>> from datetime import UTC, datetime
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> logged_dict(Event(1, t, "ana", EventKind.DECISION, "ta", 3, "include"))["at"]
+    '2026-01-01T00:00:00+00:00'
+    """
+    values = {name: getattr(entry, name) for name in entry.__dataclass_fields__}
+    return values | {"at": entry.at.isoformat(), "kind": entry.kind.value, "data": dict(entry.data)}

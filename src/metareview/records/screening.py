@@ -33,7 +33,7 @@ These functions are pure: they read events and return what to append (or raise
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -124,14 +124,7 @@ class Resolution:
     at: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "vote": self.vote,
-            "reason": self.reason,
-            "method": self.method,
-            "by": self.by,
-            "participants": list(self.participants),
-            "at": self.at,
-        }
+        return asdict(self) | {"participants": list(self.participants)}
 
 
 @dataclass(frozen=True)
@@ -146,14 +139,8 @@ class Conflict:
     resolution: Resolution | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "record_id": self.record_id,
-            "stage": self.stage,
-            "votes": dict(self.votes),
-            "reasons": dict(self.reasons),
-            "kind": self.kind,
-            "resolution": self.resolution.to_dict() if self.resolution else None,
-        }
+        resolution = self.resolution.to_dict() if self.resolution else None
+        return asdict(self) | {"resolution": resolution}
 
 
 @dataclass

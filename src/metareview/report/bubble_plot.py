@@ -22,18 +22,21 @@ k − 2 df under Knapp–Hartung).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib import pyplot as plt
-from matplotlib.axes import Axes
 
 from metareview.plan.analysis import AnalysisResult
 from metareview.plan.moderators import MetaRegSection
+from metareview.plan.result_tree import MetaRegression
 from metareview.report.plain_text import plain
-from metareview.report.plot_inputs import metaregression_document
+from metareview.report.plot_inputs import metaregression_section
 from metareview.stats import distributions as dist
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 GRID_POINTS = 101
 LARGEST_BUBBLE = 400.0  # marker area (points²) of the study with the largest weight
@@ -55,41 +58,29 @@ class BubbleData:
     level: float
 
 
-def single_continuous_moderator(section: dict[str, Any]) -> str | None:
-    """The moderator of a fitted meta-regression with one continuous moderator, else None.
-
-    >>> single_continuous_moderator({"moderators": ["year"], "coefficients": [
-    ...     {"name": "intercept"}, {"name": "year"}]})
-    'year'
-    """
-    names = [c["name"] for c in section.get("coefficients", [])]
-    moderators = section.get("moderators", [])
-    if len(moderators) == 1 and names == ["intercept", moderators[0]]:
-        return moderators[0]
-    return None
-
-
-def bubble_data(section: dict[str, Any]) -> BubbleData:
-    """The bubble plot of a ``metaregression`` section of an analysis document (one
+def bubble_data(section: MetaRegression | Mapping[str, Any]) -> BubbleData:
+    """The bubble plot of a ``metaregression`` section of an analysis (or its document; one
     continuous moderator; a ValueError otherwise)."""
-    moderator = single_continuous_moderator(section)
+    section = MetaRegression.of(section)
+    moderator = section.single_continuous_moderator
     if moderator is None:
+        moderators = None if not section.has("moderators") else list(section.moderators)
         raise ValueError(
             "a bubble plot needs a fitted meta-regression on one continuous moderator; "
-            f"got {section.get('moderators')}"
+            f"got {moderators}"
         )
-    studies = section["studies"]
-    x = np.array([float(s["moderators"][moderator]) for s in studies])
-    yi = np.array([float(s["yi"]) for s in studies])
-    vi = np.array([float(s["vi"]) for s in studies])
-    tau2 = 0.0 if section["method"] == "FE" else float(section["tau2"])
-    intercept, slope = (float(c["estimate"]) for c in section["coefficients"])
-    vcov = np.asarray(section["vcov"], dtype=float)
-    level = float(section.get("level", 0.95))
+    studies = section.studies
+    x = np.array([float(s.moderators[moderator]) for s in studies])
+    yi = np.array([float(s.yi) for s in studies])
+    vi = np.array([float(s.vi) for s in studies])
+    tau2 = 0.0 if section.method == "FE" else float(section.tau2)
+    intercept, slope = (float(c.estimate) for c in section.coefficients)
+    vcov = np.asarray(section.vcov, dtype=float)
+    level = 0.95 if section.level is None else float(section.level)
     crit = (
         float(dist.z_crit(level))
-        if section["ci_method"] == "z"
-        else float(dist.t_crit(level, section["qe_df"]))
+        if section.ci_method == "z"
+        else float(dist.t_crit(level, section.qe_df))
     )
     grid = np.linspace(x.min(), x.max(), GRID_POINTS)
     fitted = intercept + slope * grid
@@ -99,7 +90,7 @@ def bubble_data(section: dict[str, Any]) -> BubbleData:
         x=x,
         yi=yi,
         weights=1.0 / (vi + tau2),
-        labels=tuple(str(s["study"]) for s in studies),
+        labels=tuple(str(s.study) for s in studies),
         grid=grid,
         fitted=fitted,
         lower=fitted - crit * se,
@@ -109,19 +100,21 @@ def bubble_data(section: dict[str, Any]) -> BubbleData:
 
 
 def bubble_plot(
-    data: BubbleData | MetaRegSection | AnalysisResult | dict[str, Any],
+    data: BubbleData | MetaRegression | MetaRegSection | AnalysisResult | Mapping[str, Any],
     *,
     ax: Axes | None = None,
     ylabel: str = "Effect size",
 ) -> Axes:
     """Draw ``data``: circles sized by weight, the fitted line and its confidence band.
 
-    ``data`` may also be a meta-regression section (``analyze``'s, or its document) or an
-    ``analyze`` result with a meta-regression (its first).
+    ``data`` may also be a meta-regression section (the tree's, ``analyze``'s, or its
+    document) or an ``analyze`` result with a meta-regression (its first).
     """
     if not isinstance(data, BubbleData):
-        data = bubble_data(metaregression_document(data))
+        data = bubble_data(metaregression_section(data))
     if ax is None:
+        from matplotlib import pyplot as plt
+
         _, ax = plt.subplots(figsize=(6.0, 4.5))
     ax.fill_between(data.grid, data.lower, data.upper, color="#d6eaf8", zorder=0, linewidth=0)
     ax.plot(data.grid, data.fitted, color="#2874a6", linewidth=1.5)

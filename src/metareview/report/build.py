@@ -17,28 +17,22 @@ Layout of ``OUTDIR``::
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from functools import cache
+from importlib.metadata import version
 from pathlib import Path
-
-import matplotlib
 
 from metareview import __version__
 from metareview.plan.grade_review import assess_review
 from metareview.plan.results import ReviewResults, json_text
 from metareview.plan.runner import source_digest
-from metareview.report.figures import (
-    FigureJob,
-    FigureKind,
-    draw,
-    drawn_figure,
-    figure_jobs,
-)
+from metareview.report.figures import FigureJob, FigureKind, drawn_figure, figure_jobs
 from metareview.report.html import PRISMA_GROUP, RenderedFigure, render_html
 from metareview.report.multiverse_section import write_specifications
-from metareview.report.prisma_diagram import save_prisma_diagram
 from metareview.report.tables import write_tables
 from metareview.rob.prisma import PrismaCounts
 from metareview.rob.sof import sof_csv, sof_html
@@ -50,6 +44,14 @@ FIGURE_PREFIXES = (
 FIGURE_KEYS = ".keys.json"
 
 
+@cache
+def drawing_versions() -> tuple[str, str, str]:
+    """The versions of metareview, of its source files and of matplotlib, part of every
+    figure's key (matplotlib's read from its installed metadata: a run that redraws nothing
+    does not import it)."""
+    return __version__, source_digest(), version("matplotlib")
+
+
 def figure_key(job: FigureJob, digests: dict[tuple[int, bool], str] | None = None) -> str:
     """SHA-256 of everything a figure is drawn from: the job's settings (kind, layout,
     subgroup, formats, dpi, risk-of-bias column and table, meta-regression), its analysis
@@ -59,7 +61,7 @@ def figure_key(job: FigureJob, digests: dict[tuple[int, bool], str] | None = Non
     ``digests`` keeps each record's digest for the other figures of the same analysis (an
     analysis has up to eight figures; its document is hashed once)."""
     document = {
-        "versions": [__version__, source_digest(), matplotlib.__version__],
+        "versions": list(drawing_versions()),
         "job": [job.id, job.kind, job.layout, job.subgroup, job.formats, job.dpi],
         "rob": [job.rob_column, repr(job.rob_table)],
         "metaregression": job.metaregression,
@@ -112,7 +114,7 @@ def _prisma_key(counts_file: str, formats: tuple[str, ...], dpi: int) -> str:
         counts = Path(counts_file).read_text(encoding="utf-8", errors="replace")
     except OSError:
         counts = ""
-    document = [__version__, source_digest(), matplotlib.__version__, counts, formats, dpi]
+    document = [*drawing_versions(), counts, formats, dpi]
     return hashlib.sha256(json_text(document).encode()).hexdigest()
 
 
@@ -127,11 +129,25 @@ def prisma_figure(
     files = []
     for suffix in formats:
         if not (folder / f"prisma.{suffix}").is_file():
+            from metareview.report.prisma_diagram import save_prisma_diagram  # matplotlib
+
             save_prisma_diagram(counts, folder / f"prisma.{suffix}", dpi=dpi)
         files.append(f"figures/prisma.{suffix}")
     svg = (folder / "prisma.svg").read_text(encoding="utf-8")
     caption = "PRISMA 2020 flow diagram of the selection of studies."
     return RenderedFigure("prisma", PRISMA_GROUP, caption, svg, tuple(files))
+
+
+_WORKER_FIGURES: list[FigureJob] = []  # in a drawing worker process: the figures to draw
+
+
+def _to_draw(jobs: list[FigureJob]) -> None:
+    """A drawing worker's initializer: keep the figures it may be asked to draw."""
+    _WORKER_FIGURES[:] = jobs
+
+
+def _draw_nth(index: int) -> RenderedFigure:
+    return draw(_WORKER_FIGURES[index])
 
 
 def write_report(
@@ -147,8 +163,9 @@ def write_report(
 
     A figure already in ``OUTDIR/figures`` whose :func:`figure_key` is the one it was drawn
     with (``figures/.keys.json``) is kept, not drawn again, unless ``redraw``.
-    ``study_links`` (study label → URL) turns the study labels of the forest plots into links
-    (the workspace links each to the study's extraction cells).
+    ``study_links`` (study label → URL) turns the study labels of the forest plots and the
+    study names of the results tables into links (the workspace links each to the study's
+    extraction cells).
     """
     outdir = Path(outdir)
     progress = progress or (lambda *_: None)
@@ -183,10 +200,17 @@ def write_report(
     progress("figures", 0, len(to_draw))
     drawn: dict[str, RenderedFigure] = {}
     if jobs > 1 and len(to_draw) > 4:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for index, figure in enumerate(pool.map(draw, to_draw), 1):
-                drawn[figure.id] = figure
-                progress("figures", index, len(to_draw))
+        # The workers get the list once (inherited where processes fork), not each job
+        # pickled with its analysis; the heap as it stands is left out of their garbage
+        # collections (and of this process's while they draw).
+        gc.freeze()
+        try:
+            with ProcessPoolExecutor(jobs, initializer=_to_draw, initargs=(to_draw,)) as pool:
+                for index, figure in enumerate(pool.map(_draw_nth, range(len(to_draw))), 1):
+                    drawn[figure.id] = figure
+                    progress("figures", index, len(to_draw))
+        finally:
+            gc.unfreeze()
     else:
         for index, job in enumerate(to_draw, 1):
             drawn[job.id] = draw(job)
@@ -195,5 +219,16 @@ def write_report(
     figures += [drawn.get(job.id) or drawn_figure(job) for job in work]
     index_path = outdir / "report" / "index.html"
     index_path.parent.mkdir(parents=True, exist_ok=True)
-    index_path.write_text(render_html(results, figures, sof=sof), encoding="utf-8")
+    index_path.write_text(
+        render_html(results, figures, sof=sof, study_links=study_links), encoding="utf-8"
+    )
     return index_path
+
+
+def draw(job: FigureJob) -> RenderedFigure:
+    """Draw the figure of ``job`` and write it in every format. The drawing modules, and with
+    them matplotlib, are imported by the first figure drawn: a second run that keeps every
+    figure does not load them."""
+    from metareview.report.figure_drawing import draw_figure
+
+    return draw_figure(job)

@@ -1,10 +1,11 @@
-"""The report's figures declared as data: which figures a review has, and how each kind is
-drawn from what the run stored.
+"""The report's figures declared as data: which figures a review has, what each draws from
+and where it is written.
 
 :func:`figure_jobs` lists one :class:`FigureJob` per figure; a job's :class:`FigureKind`
-names its drawing function in :data:`DRAWERS`, so adding a figure is one entry there and one
-rule in :func:`figure_jobs`. Every figure draws from the analysis's typed result tree
-(:attr:`AnalysisRecord.tree`); nothing is fitted again.
+names its drawing function in :data:`metareview.report.figure_drawing.DRAWERS`, so adding a
+figure is one entry there and one rule in :func:`figure_jobs`. This module does not import
+matplotlib: a run whose figures are all kept from the last run (same key) draws nothing and
+does not load it.
 """
 
 from __future__ import annotations
@@ -15,32 +16,16 @@ from enum import StrEnum
 from functools import partial
 from pathlib import Path
 
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-
 from metareview.plan.expand import slug
 from metareview.plan.models import MULTILEVEL_MODELS
 from metareview.plan.multiverse_record import MultiverseRecord
-from metareview.plan.result_tree import AnalysisTree, FitResult
+from metareview.plan.result_tree import AnalysisTree
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.plan.robustness import GOSH_SUBSETS
-from metareview.report.baujat_plot import baujat_plot
-from metareview.report.bubble_plot import bubble_data, bubble_plot, single_continuous_moderator
-from metareview.report.forest_plot import forest_figure, save_figure
-from metareview.report.funnel_plot import funnel_plot
-from metareview.report.gosh_plot import gosh_plot
 from metareview.report.html import ROB_GROUP, RenderedFigure
-from metareview.report.leave_one_out_plot import leave_one_out_plot
-from metareview.report.multilevel_forest import multilevel_forest_data
-from metareview.report.multiverse_section import multiverse_figure
-from metareview.report.plot_inputs import FilledStudies
-from metareview.report.rob_figures import rob_figure, rob_table
+from metareview.report.rob_figures import rob_table
 from metareview.report.small_study_table import small_study_ran
 from metareview.rob.table import RobTable
-from metareview.stats.bias.funnel import funnel_data
-from metareview.stats.gosh import GoshResult
-from metareview.stats.influence import InfluenceResult
-from metareview.stats.leave_one_out import LeaveOneOutResult
 
 DEFAULT_FORMATS = ("svg",)
 
@@ -124,7 +109,7 @@ def figure_jobs(
                 tuple(sorted((study_links or {}).items())),
             )
     for multiverse in results.multiverses:
-        if multiverse.summary["fitted"] and len(multiverse.specifications):
+        if multiverse.tree.summary.fitted and len(multiverse.specifications):
             jobs.append(
                 job(
                     id=f"multiverse-{slug(multiverse.id)}",
@@ -205,7 +190,7 @@ def _analysis_jobs(
             kind=FigureKind.GOSH,
         )
     for index, section in enumerate(fit.metaregression):
-        moderator = single_continuous_moderator(section.to_dict())
+        moderator = section.single_continuous_moderator
         if moderator is not None:
             yield job(
                 id=f"bubble-{name}-{index + 1}",
@@ -245,125 +230,6 @@ def _layouts(results: ReviewResults) -> dict[str, str]:
     """The forest-plot layout of each category and ``[[analysis]]``, by name."""
     plan = results.typed_plan
     return {item.name: item.settings.forest_layout for item in (*plan.categories, *plan.custom)}
-
-
-def effect_label(result: FitResult) -> str:
-    """The axis label of an analysis's effect sizes (analysis scale)."""
-    measure = result.measure or "effect size"
-    return {
-        "SMD": "Hedges' g",
-        "OR": "log odds ratio",
-        "RR": "log risk ratio",
-        "HR": "log hazard ratio",
-    }.get(measure, measure)
-
-
-def forest(job: FigureJob) -> Figure:
-    """The forest plot of the job's analysis (by its subgroup column, if any)."""
-    return forest_figure(
-        job.record,
-        job.layout,
-        subgroup=job.subgroup,
-        rob_column=job.rob_column,
-        links=dict(job.links),
-    )
-
-
-def multilevel_forest(job: FigureJob) -> Figure:
-    """Every effect size under its study, with the multilevel models' diamonds."""
-    data = multilevel_forest_data(job.record, job.record.models, job.layout)
-    return forest_figure(data, job.layout, links=dict(job.links))
-
-
-def funnel(job: FigureJob) -> Figure:
-    """The contour-enhanced funnel plot of the job's analysis with its trim-and-fill studies,
-    as the run stored them."""
-    tree = job.tree
-    fit = tree.result
-    stored = fit.small_study.trim_and_fill  # None: not asked for, or it failed
-    filled = None
-    if "trimfill" in tree.spec.small_study and stored is not None:
-        filled = FilledStudies(int(stored.k0), stored.estimate, stored.filled_yi, stored.filled_vi)
-    data = funnel_data(
-        [study.yi for study in fit.studies],
-        [study.vi for study in fit.studies],
-        center=fit.pooled(tree.model).estimate,
-        level=fit.level,
-        labels=[study.study for study in fit.studies],
-    )
-    return _one_plot(
-        (5.5, 4.5),
-        lambda ax: funnel_plot(data, ax=ax, trim_and_fill=filled, xlabel=effect_label(fit)),
-    )
-
-
-def bubble(job: FigureJob) -> Figure:
-    """The bubble plot of the job's meta-regression."""
-    fit = job.tree.result
-    data = bubble_data(fit.metaregression[job.metaregression].to_dict())
-    return _one_plot((6.0, 4.5), lambda ax: bubble_plot(data, ax=ax, ylabel=effect_label(fit)))
-
-
-def leave_one_out_figure(job: FigureJob) -> Figure:
-    """The leave-one-out forest plot, from the rows the run stored (random-effects model)."""
-    fit = job.tree.result
-    rows = LeaveOneOutResult.from_dict(
-        [row.to_dict() for row in fit.leave_one_out], fit.method, fit.ci_method
-    )
-    return _one_plot(
-        (6.5, 1.2 + 0.22 * len(fit.studies)),
-        lambda ax: leave_one_out_plot(rows, fit.random, ax=ax),
-    )
-
-
-def baujat(job: FigureJob) -> Figure:
-    """The Baujat plot, from the influence rows the run stored."""
-    fit = job.tree.result
-    rows = InfluenceResult.from_dict([row.to_dict() for row in fit.influence], fit.method)
-    return _one_plot((6.0, 4.8), lambda ax: baujat_plot(rows, ax=ax))
-
-
-def gosh(job: FigureJob) -> Figure:
-    """The GOSH plot of the stored cloud (points rasterised so the SVG stays small)."""
-    cloud = GoshResult.from_dict(job.tree.gosh.to_dict())
-
-    def paint(ax: Axes) -> None:
-        gosh_plot(cloud, ax=ax)
-        for collection in ax.collections:
-            collection.set_rasterized(True)
-
-    return _one_plot((6.0, 4.8), paint)
-
-
-def _one_plot(size: tuple[float, float], paint: Callable[[Axes], object]) -> Figure:
-    """A figure of ``size`` inches with one plot, drawn by ``paint``, laid out tightly."""
-    figure = Figure(figsize=size)
-    paint(figure.add_subplot())
-    figure.tight_layout()
-    return figure
-
-
-#: How each kind of figure is drawn from its job.
-DRAWERS: dict[FigureKind, Callable[[FigureJob], Figure]] = {
-    FigureKind.FOREST: forest,
-    FigureKind.FOREST_MULTILEVEL: multilevel_forest,
-    FigureKind.FUNNEL: funnel,
-    FigureKind.LOO: leave_one_out_figure,
-    FigureKind.BAUJAT: baujat,
-    FigureKind.GOSH: gosh,
-    FigureKind.BUBBLE: bubble,
-    FigureKind.MULTIVERSE: lambda job: multiverse_figure(job.multiverse),
-    FigureKind.ROB_TRAFFIC: lambda job: rob_figure(job.rob_table, "traffic"),
-    FigureKind.ROB_SUMMARY: lambda job: rob_figure(job.rob_table, "summary"),
-}
-
-
-def draw(job: FigureJob) -> RenderedFigure:
-    """Draw one figure and write it in every format."""
-    figure = DRAWERS[job.kind](job)
-    for name in job.files:
-        save_figure(figure, job.folder / name, dpi=job.dpi)
-    return drawn_figure(job)
 
 
 def drawn_figure(job: FigureJob) -> RenderedFigure:

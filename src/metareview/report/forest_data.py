@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from scipy import stats
+import scipy
 
 from metareview.plan.analysis import AnalysisResult
 from metareview.plan.result_tree import FitResult, Model, SubgroupTest
@@ -215,7 +215,7 @@ def forest_data(
     block = None if subgroup is None else tree.block(subgroup)
     result = tree.fit  # RevMan's M-H models when the analysis has them
     level = result.ci_level
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = scipy.stats.norm.ppf(0.5 + level / 2)
     inputs = {str(row["study"]): row for row in record.input}
     model = record.model
 

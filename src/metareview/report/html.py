@@ -7,6 +7,7 @@ results and the rendered figures; :mod:`metareview.report.build` writes it with 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from metareview.plan.expand import SENSITIVITY_LABELS, slug
+from metareview.plan.grade_review import unapplied_decisions
 from metareview.plan.results import ReviewResults, combined_rows
 from metareview.report.metaregression_table import metaregression_block
 from metareview.report.methods_text import methods_paragraph, results_paragraph
@@ -113,9 +115,15 @@ def _figure_block(figure: RenderedFigure, number: int) -> dict[str, Any]:
 
 
 def render_html(
-    results: ReviewResults, figures: list[RenderedFigure], *, sof: str | None = None
+    results: ReviewResults,
+    figures: list[RenderedFigure],
+    *,
+    sof: str | None = None,
+    study_links: Mapping[str, str] | None = None,
 ) -> str:
-    """The report's HTML text; ``sof`` is the summary-of-findings table (HTML) when GRADE ran."""
+    """The report's HTML text; ``sof`` is the summary-of-findings table (HTML) when GRADE ran.
+    ``study_links`` (study label → URL) turns the study names of the results tables
+    (leave-one-out, risk-of-bias overrides, rows left out or combined) into links."""
     methods, references = methods_paragraph(results)
     group_blocks, toc_results = [], []
     number = 0
@@ -171,7 +179,7 @@ def render_html(
                 ],
                 "metaregression": [
                     {
-                        **metaregression_block(section.to_dict(), r.id, index),
+                        **metaregression_block(section, r.id, index),
                         "title": r.tree.spec.title,
                     }
                     for r in records
@@ -228,9 +236,11 @@ def render_html(
         analysis_warnings=[
             {"analysis": where, "warning": warning}
             for where, warning in results.analysis_warnings()
-        ],
+        ]
+        + [{"analysis": "GRADE", "warning": warning} for warning in unapplied_decisions(results)],
         dropped=dropped,
         data_checks=list(results.warnings),
+        study_links=dict(study_links or {}),
     )
 
 

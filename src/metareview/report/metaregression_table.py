@@ -1,8 +1,10 @@
 """Meta-regressions as the report prints them: a coefficient table, the tests and a sentence;
 and the same table with its numbers for ``tables/metaregression.csv`` / ``.xlsx``.
 
-Every number is from the analysis document's ``metaregression`` sections (what
-:func:`metareview.stats.metaregression.metareg` returned); this module only formats.
+Every number is from the analysis's ``metaregression`` sections (what
+:func:`metareview.stats.metaregression.metareg` returned, read as
+:class:`~metareview.plan.result_tree.MetaRegression`); this module only formats. A section
+may also be given as its document.
 
 >>> section = {"moderators": ["year"], "categorical": [], "k": 12, "ci_method": "z",
 ...     "level": 0.95, "method": "REML", "coefficients": [{"name": "intercept",
@@ -19,10 +21,12 @@ Every number is from the analysis document's ``metaregression`` sections (what
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
+from metareview.plan.result_tree import MetaRegression
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.report.numbers import fixed, p_clause, p_value
 
@@ -57,108 +61,112 @@ COLUMNS = [
 ]
 
 
-def omnibus_test(section: dict[str, Any]) -> str:
+Section = MetaRegression | Mapping[str, Any]
+
+
+def omnibus_test(section: Section) -> str:
     """``QM(df) = …`` (z tests) or ``F(df1, df2) = …`` (Knapp–Hartung), with its p value."""
-    if section["qm_df2"] is None:
-        name = f"QM({section['qm_df']})"
+    section = MetaRegression.of(section)
+    if section.qm_df2 is None:
+        name = f"QM({section.qm_df})"
     else:
-        name = f"F({section['qm_df']}, {section['qm_df2']})"
-    return f"{name} = {fixed(section['qm'])}, {p_clause(section['qm_pvalue'])}"
+        name = f"F({section.qm_df}, {section.qm_df2})"
+    return f"{name} = {fixed(section.qm)}, {p_clause(section.qm_pvalue)}"
 
 
-def metaregression_sentence(section: dict[str, Any]) -> str:
+def metaregression_sentence(section: Section) -> str:
     """One sentence for a results paragraph."""
-    title = f"Meta-regression on {', '.join(section['moderators'])}"
-    if section.get("reason"):
-        return f"{title}: not run ({section['reason']})."
-    text = f"{title} (k = {section['k']}): {omnibus_test(section)}; R² = {section['r2']:.0f}%"
-    permutation = section.get("permutation")
-    if permutation:
-        text += f"; permutation {p_clause(permutation['qm_pvalue'])}"
+    section = MetaRegression.of(section)
+    title = f"Meta-regression on {', '.join(section.moderators)}"
+    if not section.fitted:
+        return f"{title}: not run ({section.reason})."
+    text = f"{title} (k = {section.k}): {omnibus_test(section)}; R² = {section.r2:.0f}%"
+    if section.permutation:
+        text += f"; permutation {p_clause(section.permutation.qm_pvalue)}"
     return text + "."
 
 
-def metaregression_block(section: dict[str, Any], analysis_id: str, index: int) -> dict[str, Any]:
+def metaregression_block(section: Section, analysis_id: str, index: int) -> dict[str, Any]:
     """The HTML-ready content of one meta-regression: id, heading, coefficient rows, tests."""
+    section = MetaRegression.of(section)
     block: dict[str, Any] = {
         "id": f"metareg-{analysis_id.replace('/', '-')}-{index + 1}",
-        "moderators": ", ".join(section["moderators"]),
-        "reason": section.get("reason"),
-        "dropped": section.get("dropped", []),
+        "moderators": ", ".join(section.moderators),
+        "reason": section.reason,
+        "dropped": [dropped.to_dict() for dropped in section.dropped],
         "rows": [],
         "tests": [],
     }
-    if block["reason"]:
+    if not section.fitted:
         return block
-    permutation = section.get("permutation")
-    block["statistic"] = "z" if section["ci_method"] == "z" else "t"
-    block["level"] = f"{section['level']:.0%}"
+    permutation = section.permutation
+    block["statistic"] = "z" if section.ci_method == "z" else "t"
+    block["level"] = f"{section.level:.0%}"
     block["permutation"] = permutation is not None
-    for index_c, coefficient in enumerate(section["coefficients"]):
+    for index_c, coefficient in enumerate(section.coefficients):
         row = {
-            "name": coefficient["name"],
-            "estimate": fixed(coefficient["estimate"], 3),
-            "se": fixed(coefficient["se"], 3),
-            "ci": f"{fixed(coefficient['ci_lower'], 3)} to {fixed(coefficient['ci_upper'], 3)}",
-            "statistic": fixed(coefficient["statistic"]),
-            "p": p_value(coefficient["pvalue"]),
+            "name": coefficient.name,
+            "estimate": fixed(coefficient.estimate, 3),
+            "se": fixed(coefficient.se, 3),
+            "ci": f"{fixed(coefficient.ci_lower, 3)} to {fixed(coefficient.ci_upper, 3)}",
+            "statistic": fixed(coefficient.statistic),
+            "p": p_value(coefficient.pvalue),
         }
         if permutation is not None:
-            row["permutation_p"] = p_value(permutation["pvalues"][index_c])
+            row["permutation_p"] = p_value(permutation.pvalues[index_c])
         block["rows"].append(row)
-    model = "fixed-effects" if section["method"] == "FE" else "mixed-effects"
+    model = "fixed-effects" if section.method == "FE" else "mixed-effects"
     block["tests"] = [
-        f"{model.capitalize()} model, k = {section['k']}, τ² by {section['method']}, "
-        + ("z tests" if section["ci_method"] == "z" else "Knapp–Hartung t and F tests"),
+        f"{model.capitalize()} model, k = {section.k}, τ² by {section.method}, "
+        + ("z tests" if section.ci_method == "z" else "Knapp–Hartung t and F tests"),
         f"Test of moderators: {omnibus_test(section)}"
         + (
-            f" (permutation {p_clause(permutation['qm_pvalue'])}, "
-            f"{permutation['iterations']} permutations)"
+            f" (permutation {p_clause(permutation.qm_pvalue)}, "
+            f"{permutation.iterations} permutations)"
             if permutation
             else ""
         ),
-        f"Residual heterogeneity: QE({section['qe_df']}) = {fixed(section['qe'])}, "
-        f"{p_clause(section['qe_pvalue'])}; τ² = {fixed(section['tau2'], 4)}, "
-        f"I² = {section['i2']:.0f}%; R² = {section['r2']:.0f}%",
+        f"Residual heterogeneity: QE({section.qe_df}) = {fixed(section.qe)}, "
+        f"{p_clause(section.qe_pvalue)}; τ² = {fixed(section.tau2, 4)}, "
+        f"I² = {section.i2:.0f}%; R² = {section.r2:.0f}%",
     ]
     return block
 
 
-def _note(section: dict[str, Any]) -> str:
+def _note(section: MetaRegression) -> str:
     """Why a model was not fitted, or which studies it left out for a missing moderator."""
-    if section.get("reason"):
-        return f"not fitted: {section['reason']}"
-    dropped = section.get("dropped", [])
-    if not dropped:
+    if not section.fitted:
+        return f"not fitted: {section.reason}"
+    if not section.dropped:
         return ""
-    studies = ", ".join(str(d["study"]) for d in dropped)
-    return f"{len(dropped)} studies left out for a missing moderator: {studies}"
+    studies = ", ".join(str(d.study) for d in section.dropped)
+    return f"{len(section.dropped)} studies left out for a missing moderator: {studies}"
 
 
-def _model_values(section: dict[str, Any]) -> dict[str, Any]:
+def _model_values(section: MetaRegression) -> dict[str, Any]:
     """The columns one model shares by all its coefficient rows (numbers as in results.json)."""
-    values = {"moderators": ", ".join(section["moderators"]), "note": _note(section)}
-    if section.get("reason"):
+    values = {"moderators": ", ".join(section.moderators), "note": _note(section)}
+    if not section.fitted:
         return values
-    permutation = section.get("permutation")
+    permutation = section.permutation
     copied = ("level", "k", "method", "qm", "qm_df", "qm_df2", "qe", "qe_df", "tau2", "i2", "r2")
-    values.update({key: section[key] for key in copied})
+    values.update({key: getattr(section, key) for key in copied})
     values.update(
-        test="z" if section["ci_method"] == "z" else "t",
-        qm_p=section["qm_pvalue"],
-        permutation_qm_p=permutation["qm_pvalue"] if permutation else None,
-        qe_p=section["qe_pvalue"],
+        test="z" if section.ci_method == "z" else "t",
+        qm_p=section.qm_pvalue,
+        permutation_qm_p=permutation.qm_pvalue if permutation else None,
+        qe_p=section.qe_pvalue,
     )
     return values
 
 
-def _sections(results: ReviewResults) -> list[tuple[AnalysisRecord, int, dict[str, Any]]]:
+def _sections(results: ReviewResults) -> list[tuple[AnalysisRecord, int, MetaRegression]]:
     """(analysis, index, section) of every meta-regression of the pooled analyses."""
     return [
         (record, index, section)
         for record in results.analyses
         if record.ok
-        for index, section in enumerate(record.result.get("metaregression", []))
+        for index, section in enumerate(record.tree.result.metaregression)
     ]
 
 
@@ -174,23 +182,24 @@ def metaregression_table(results: ReviewResults) -> pd.DataFrame:
     """
     rows = []
     for record, _, section in _sections(results):
-        model = {"analysis": record.id, "title": record.spec["title"], **_model_values(section)}
-        if section.get("reason"):
+        title = record.tree.spec.title
+        model = {"analysis": record.id, "title": title, **_model_values(section)}
+        if not section.fitted:
             rows.append(model)
             continue
-        permutation = section.get("permutation")
-        for index, coefficient in enumerate(section["coefficients"]):
+        permutation = section.permutation
+        for index, coefficient in enumerate(section.coefficients):
             rows.append(
                 {
                     **model,
-                    "coefficient": coefficient["name"],
-                    "estimate": coefficient["estimate"],
-                    "se": coefficient["se"],
-                    "ci_lower": coefficient["ci_lower"],
-                    "ci_upper": coefficient["ci_upper"],
-                    "statistic": coefficient["statistic"],
-                    "p": coefficient["pvalue"],
-                    "permutation_p": permutation["pvalues"][index] if permutation else None,
+                    "coefficient": coefficient.name,
+                    "estimate": coefficient.estimate,
+                    "se": coefficient.se,
+                    "ci_lower": coefficient.ci_lower,
+                    "ci_upper": coefficient.ci_upper,
+                    "statistic": coefficient.statistic,
+                    "p": coefficient.pvalue,
+                    "permutation_p": permutation.pvalues[index] if permutation else None,
                 }
             )
     counts = ["k", "qm_df", "qm_df2", "qe_df"]  # whole numbers, also beside empty cells
@@ -208,7 +217,7 @@ def printed_metaregression_table(results: ReviewResults) -> pd.DataFrame:
     rows = []
     for record, index, section in _sections(results):
         block = metaregression_block(section, record.id, index)
-        model = {"Analysis": record.spec["title"], "Moderators": block["moderators"]}
+        model = {"Analysis": record.tree.spec.title, "Moderators": block["moderators"]}
         notes = {"Model and tests": "; ".join(block["tests"]), "Note": _note(section)}
         for row in block["rows"] or [{}]:
             rows.append(

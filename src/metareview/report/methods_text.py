@@ -520,9 +520,7 @@ def results_paragraph(records: list[AnalysisRecord], symbol: str = "g") -> str:
                 f"{fixed(shown(random.pi_upper))}"
             )
         sentences.append(text + ".")
-        sentences += [
-            metaregression_sentence(section.to_dict()) for section in result.metaregression
-        ]
+        sentences += [metaregression_sentence(section) for section in result.metaregression]
         for block in tree.subgroups:
             if block.test:
                 p = block.test.pvalue

@@ -31,6 +31,7 @@ from typing import Any
 import pandas as pd
 
 from metareview.plan.expand import slug
+from metareview.plan.result_tree import ByLevel, ModelRow, ModelVariance, MultilevelI2
 from metareview.plan.results import AnalysisRecord, ReviewResults
 from metareview.report.numbers import ci_label, effect_symbol, fixed, p_value, shown_scale
 
@@ -47,31 +48,31 @@ FRAME_KEYS = ("model", "label", "id", "status", "reason", "k", "n_studies", "est
 
 def models_block(record: AnalysisRecord) -> dict[str, Any] | None:
     """The HTML-ready models table of ``record`` (``None`` when the plan asked for none)."""
-    if not record.ok or not record.models:
+    tree = record.tree
+    if not record.ok or not tree.models:
         return None
-    result = record.result
-    measure, level = result.get("measure"), ci_label(result.get("level", 0.95))
+    result = tree.result
+    measure, level = result.measure, ci_label(result.ci_level)
     shown = shown_scale(measure)
     rows, notes, variance = [], [], []
-    for row in record.models:
-        if row["status"] != "ok":
-            rows.append({"cells": [row["label"], "", "", "", "", "", "", "", ""],
-                         "note": f"not run: {row['reason']}"})  # fmt: skip
+    for row in tree.models:
+        if row.status != "ok":
+            rows.append({"cells": [row.label, "", "", "", "", "", "", "", ""],
+                         "note": f"not run: {row.reason}"})  # fmt: skip
             continue
         rows.append({"cells": _cells(row, shown), "note": ""})
-        if row["excluded"]:
-            named = row["excluded"][:NAMED_EXCLUDED]
-            more = len(row["excluded"]) - len(named)
+        if row.excluded:
+            named = row.excluded[:NAMED_EXCLUDED]
+            more = len(row.excluded) - len(named)
             notes.append(
-                f"{row['label']}: left out {', '.join(named)}"
-                + (f" and {more} more" if more else "")
+                f"{row.label}: left out {', '.join(named)}" + (f" and {more} more" if more else "")
             )
-        if "variance" in row:
+        if row.has("variance"):
             variance += _variance_rows(row)
     return {
         "id": f"models-{slug(record.id)}",
-        "legend": _legend(record.models),
-        "title": record.spec["title"],
+        "legend": _legend(tree.models),
+        "title": tree.spec.title,
         "columns": [
             "Model",
             "k (studies)",
@@ -98,57 +99,53 @@ def models_frame(results: ReviewResults) -> pd.DataFrame:
     """
     rows = []
     for record in results.analyses:
-        for row in record.models:
-            variance = row.get("variance") or {}
-            i2_ci = row.get("i2_ci") or [None, None]
+        tree = record.tree
+        for row in tree.models:
+            variance = row.variance or ModelVariance()
+            i2_ci = row.i2_ci or (None, None)
+            sigma2, i2 = variance.sigma2 or ByLevel(), variance.i2 or MultilevelI2()
             rows.append(
                 {
                     "analysis": record.id,
-                    "title": record.spec["title"],
-                    **{key: row.get(key) for key in FRAME_KEYS},
+                    "title": tree.spec.title,
+                    **{key: getattr(row, key) for key in FRAME_KEYS},
                     "i2_lower": i2_ci[0],
                     "i2_upper": i2_ci[1],
                     **{
-                        f"sigma2_{level}": (variance.get("sigma2") or {}).get(level)
-                        for level in ("between", "within")
+                        f"sigma2_{level}": getattr(sigma2, level) for level in ("between", "within")
                     },
-                    **{
-                        f"i2_{level}": (variance.get("i2") or {}).get(level)
-                        for level, _name in LEVELS
-                    },
-                    "excluded": "; ".join(row["excluded"]),
+                    **{f"i2_{level}": getattr(i2, level) for level, _name in LEVELS},
+                    "excluded": "; ".join(row.excluded),
                 }
             )
     return pd.DataFrame(rows)
 
 
-def _legend(rows: list[dict[str, Any]]) -> str:
+def _legend(rows: tuple[ModelRow, ...]) -> str:
     """What the columns mean: k, which CIs are cluster-robust, the NNT's event rate."""
     text = "k: effect sizes pooled (studies in parentheses)"
     for row in rows:
-        robust = row.get("variance", {}).get("robust")
+        robust = row.variance.robust if row.variance else None
         if robust:
-            text += f"; {row['label']}: CI and p value by {robust} cluster-robust variance"
-    cer = next((row["nnt_cer"] for row in rows if row.get("nnt") is not None), None)
+            text += f"; {row.label}: CI and p value by {robust} cluster-robust variance"
+    cer = next((row.nnt_cer for row in rows if row.nnt is not None), None)
     if cer is not None:
         text += f"; NNT: number needed to treat (Furukawa & Leucht), control event rate {cer:g}"
     return text + "."
 
 
-def _cells(row: dict[str, Any], shown: Any) -> list[str]:
-    i2_ci = row["i2_ci"]
+def _cells(row: ModelRow, shown: Any) -> list[str]:
+    i2_ci = row.i2_ci
     return [
-        row["label"],
-        f"{row['k']} ({row['n_studies']})",
-        fixed(shown(row["estimate"])),
-        _interval(shown(row["ci_lower"]), shown(row["ci_upper"])),
-        p_value(row["pvalue"]),
-        fixed(row["i2"], 1),
+        row.label,
+        f"{row.k} ({row.n_studies})",
+        fixed(shown(row.estimate)),
+        _interval(shown(row.ci_lower), shown(row.ci_upper)),
+        p_value(row.pvalue),
+        fixed(row.i2, 1),
         _interval(*i2_ci, digits=1) if i2_ci and i2_ci[0] is not None else "–",
-        _interval(shown(row["pi_lower"]), shown(row["pi_upper"]))
-        if row["pi_lower"] is not None
-        else "–",
-        fixed(row["nnt"]) if row["nnt"] is not None else "–",
+        _interval(shown(row.pi_lower), shown(row.pi_upper)) if row.pi_lower is not None else "–",
+        fixed(row.nnt) if row.nnt is not None else "–",
     ]
 
 
@@ -156,46 +153,47 @@ def _interval(low: float | None, high: float | None, digits: int = 2) -> str:
     return f"{fixed(low, digits)} to {fixed(high, digits)}"
 
 
-def _variance_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
+def _variance_rows(row: ModelRow) -> list[dict[str, Any]]:
     """σ² (with its profile-likelihood CI) and I² per level of a multilevel model."""
-    variance = row["variance"]
+    variance = row.variance
     rows = []
     for key, name in LEVELS:
         sigma2 = "–"
         if key != "sampling":
-            sigma2 = fixed(variance["sigma2"][key], 4)
-            low, high = variance["sigma2_ci"][key] or (None, None)
+            sigma2 = fixed(getattr(variance.sigma2, key), 4)
+            low, high = getattr(variance.sigma2_ci, key) or (None, None)
             if low is not None:
                 sigma2 += f" ({fixed(low, 4)} to {fixed(high, 4) if high is not None else '∞'})"
-        rows.append({"cells": [row["label"], name, sigma2, fixed(variance["i2"][key], 1)]})
+        rows.append({"cells": [row.label, name, sigma2, fixed(getattr(variance.i2, key), 1)]})
     return rows
 
 
 def models_methods(records: list[AnalysisRecord], cite: Any) -> list[str]:
     """The methods sentences for the models tables of ``records`` (none when no main analysis
     has one); ``cite(key)`` numbers a reference of ``methods_text.REFERENCES``."""
-    tables = [(record, record.models) for record in records if record.models]
+    tables = [(record.tree.spec.title, record.tree.models) for record in records if record.models]
     if not tables:
         return []
-    names = {row["model"]: row for _record, table in tables for row in table}
+    names = {row.model: row for _title, table in tables for row in table}
     fitted: dict[tuple[str, ...], list[str]] = {}
-    for record, table in tables:
-        fitted.setdefault(tuple(row["model"] for row in table), []).append(record.spec["title"])
+    for title, table in tables:
+        fitted.setdefault(tuple(row.model for row in table), []).append(title)
     parts = [
         f"As in metapsyTools' runMetaAnalysis {cite('metapsytools')}, main analyses were also "
         "fitted with several models, shown together in one table per analysis."
     ]
     parts += [
         f"Models of {'; '.join(titles)}: "
-        f"{', '.join(NAMES.get(m, names[m]['label'].lower()) for m in models)}."
+        f"{', '.join(NAMES.get(m, names[m].label.lower()) for m in models)}."
         for models, titles in fitted.items()
     ]
     if "overall" in names:
         parts.append("The overall model pooled every effect size as if independent.")
-    if names.get("combined", {}).get("rho") is not None:
+    combined = names.get("combined")
+    if combined is not None and combined.rho is not None:
         parts.append(
             "The combined model first combined each study's effect sizes assuming a "
-            f"correlation of ρ = {names['combined']['rho']:g} between them."
+            f"correlation of ρ = {combined.rho:g} between them."
         )
     if {"outliers", "influence"} & set(names):
         parts.append(
@@ -203,31 +201,29 @@ def models_methods(records: list[AnalysisRecord], cite: Any) -> list[str]:
             "overall model) and influential cases (by the influence diagnostics of the "
             f"overall model {cite('influence')}) were removed from the overall model."
         )
-    multilevel = [row for row in names.values() if "variance" in row]
+    multilevel = [row for row in names.values() if row.has("variance")]
     for row in multilevel:
-        variance = row["variance"]
-        test = "t tests" if variance["test"] == "t" else "z tests"
+        variance = row.variance
+        test = "t tests" if variance.test == "t" else "z tests"
         method = (
-            "restricted maximum likelihood"
-            if variance["method"] == "REML"
-            else "maximum likelihood"
+            "restricted maximum likelihood" if variance.method == "REML" else "maximum likelihood"
         )
         text = (
-            f"The {NAMES[row['model']]} nested effect sizes in studies ({method}, {test}) "
+            f"The {NAMES[row.model]} nested effect sizes in studies ({method}, {test}) "
             f"{cite('threelevel')}"
         )
-        if variance["rho"] is not None:
+        if variance.rho is not None:
             text += (
                 f", with the correlated-and-hierarchical-effects working model assuming a "
-                f"correlation of ρ = {variance['rho']:g} between the sampling errors of a "
+                f"correlation of ρ = {variance.rho:g} between the sampling errors of a "
                 "study's effect sizes"
-                + (", whose sampling variances were averaged" if variance["smooth_vi"] else "")
+                + (", whose sampling variances were averaged" if variance.smooth_vi else "")
                 + f" {cite('che')}"
             )
-        if variance["robust"]:
+        if variance.robust:
             text += (
-                f"; its CI and p value are from {variance['robust']} cluster-robust variance"
-                + (" with Satterthwaite degrees of freedom" if variance["robust"] == "CR2" else "")
+                f"; its CI and p value are from {variance.robust} cluster-robust variance"
+                + (" with Satterthwaite degrees of freedom" if variance.robust == "CR2" else "")
                 + f" {cite('cr2')}"
             )
         parts.append(text + ".")
@@ -236,11 +232,11 @@ def models_methods(records: list[AnalysisRecord], cite: Any) -> list[str]:
             "Their I² per level is the share of the total variance at that level "
             f"{cite('multilevel_i2')}."
         )
-    nnt = [row for row in names.values() if row.get("nnt") is not None]
+    nnt = [row for row in names.values() if row.nnt is not None]
     if nnt:
         parts.append(
             "Numbers needed to treat were computed from g by the method of Furukawa and "
             f"Leucht {cite('furukawa')}, assuming a control event rate of "
-            f"{nnt[0]['nnt_cer']:g}."
+            f"{nnt[0].nnt_cer:g}."
         )
     return parts

@@ -33,10 +33,12 @@ the study's other effects (outcome, instrument, time point, arm …), else by it
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scipy import stats
+import scipy
 
+from metareview.plan.result_tree import ModelRow, Study
 from metareview.plan.results import AnalysisRecord
 from metareview.report.forest_data import ForestData, ForestRow, ForestSection, PooledRow, format_p
 
@@ -55,42 +57,40 @@ EFFECT_COLUMNS = (
 
 
 def multilevel_forest_data(
-    record: AnalysisRecord, pooled: list[dict[str, Any]], layout: str = "meta"
+    record: AnalysisRecord,
+    pooled: Sequence[ModelRow | Mapping[str, Any]],
+    layout: str = "meta",
 ) -> ForestData:
     """The forest plot of the effects ``record`` (a three-level or CHE model analysis) pooled,
     with a diamond and prediction interval per row of ``pooled`` (models-table rows of the
-    multilevel models, ``status`` ok)."""
-    result = record.result
-    level = float(result.get("level", 0.95))
-    z = stats.norm.ppf(0.5 + level / 2)
+    multilevel models, ``status`` ok, or their documents)."""
+    result = record.tree.result
+    pooled = [ModelRow.of(row) for row in pooled]
+    level = result.ci_level
+    z = scipy.stats.norm.ppf(0.5 + level / 2)
     inputs = {row["rows"][0]: row for row in record.input if row.get("rows")}
-    studies: dict[str, list[dict[str, Any]]] = {}
-    for entry in result["studies"]:
-        studies.setdefault(str(entry["study"]), []).append(entry)
+    studies: dict[str, list[Study]] = {}
+    for entry in result.studies:
+        studies.setdefault(str(entry.study), []).append(entry)
     sections = []
     for study, entries in studies.items():
-        labels = effect_labels(
-            [inputs.get(e["row"], {}) for e in entries], [e["row"] for e in entries]
-        )
+        labels = effect_labels([inputs.get(e.row, {}) for e in entries], [e.row for e in entries])
         rows = tuple(
-            ForestRow(label, e["yi"], e["yi"] - z * math.sqrt(e["vi"]),
-                      e["yi"] + z * math.sqrt(e["vi"]), None)
+            ForestRow(label, e.yi, e.yi - z * math.sqrt(e.vi), e.yi + z * math.sqrt(e.vi), None)
             for label, e in zip(labels, entries, strict=True)
-        )  # fmt: skip
+        )
         sections.append(ForestSection(study, rows, (), result))
     summaries: list[PooledRow] = []
     for row in pooled:
-        summaries.append(
-            PooledRow(row["label"], row["model"], row["estimate"], row["ci_lower"], row["ci_upper"])
-        )
-        if row["pi_lower"] is not None:
-            label = "Prediction interval" + (f" ({row['label']})" if len(pooled) > 1 else "")
-            summaries.append(PooledRow(label, "pi", None, row["pi_lower"], row["pi_upper"]))
+        summaries.append(PooledRow(row.label, row.model, row.estimate, row.ci_lower, row.ci_upper))
+        if row.pi_lower is not None:
+            label = "Prediction interval" + (f" ({row.label})" if len(pooled) > 1 else "")
+            summaries.append(PooledRow(label, "pi", None, row.pi_lower, row.pi_upper))
     return ForestData(
         sections=tuple(sections),
         summaries=tuple(summaries),
         result=result,
-        measure=result.get("measure") or "SMD",
+        measure=result.measure or "SMD",
         model="random",
         level=level,
         texts=tuple(text for row in pooled for text in _texts(row, layout)),
@@ -128,13 +128,13 @@ def _text_of(value: Any) -> str:
     return str(value)
 
 
-def _texts(row: dict[str, Any], layout: str) -> tuple[str, str]:
+def _texts(row: ModelRow, layout: str) -> tuple[str, str]:
     """The test of the pooled effect of one multilevel model, then σ² and I² per level."""
-    variance = row["variance"]
-    sigma2, i2 = variance["sigma2"], variance["i2"]
-    robust = f" ({variance['robust']} robust variance)" if variance["robust"] else ""
+    variance = row.variance
+    sigma2, i2 = variance.sigma2, variance.i2
+    robust = f" ({variance.robust} robust variance)" if variance.robust else ""
     return (
-        f"{row['label']}: p {format_p(row['pvalue'], layout, equals=True)}{robust}",
-        f"    σ² between studies = {sigma2['between']:.4f}, within = {sigma2['within']:.4f}; "
-        f"I² = {i2['total']:.0f}% (between {i2['between']:.0f}%, within {i2['within']:.0f}%)",
+        f"{row.label}: p {format_p(row.pvalue, layout, equals=True)}{robust}",
+        f"    σ² between studies = {sigma2.between:.4f}, within = {sigma2.within:.4f}; "
+        f"I² = {i2.total:.0f}% (between {i2.between:.0f}%, within {i2.within:.0f}%)",
     )

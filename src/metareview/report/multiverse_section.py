@@ -1,6 +1,6 @@
-"""A plan's multiverse in the report: its specification curve, summary, test, table files and
-methods sentence (:class:`~metareview.plan.multiverse_plan.MultiverseRecord` in, text and
-figures out).
+"""A plan's multiverse in the report: its summary, test, table files and methods sentence
+(:class:`~metareview.plan.multiverse_plan.MultiverseRecord` in, text and tables out; its
+specification curve is drawn by :func:`metareview.report.specification_curve.multiverse_figure`).
 
 >>> import pandas as pd
 >>> from metareview.plan.multiverse import Factors, multiverse
@@ -22,12 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from metareview.data.spreadsheet import safe_frame
 from metareview.plan.multiverse_record import MultiverseRecord
 from metareview.report.numbers import fixed, p_clause
-from metareview.report.specification_curve import specification_curve
 
 FACTOR_NAMES = {
     "studies": "which studies",
@@ -51,48 +49,32 @@ def write_specifications(specifications: pd.DataFrame, csv_path: Path) -> list[P
     return [csv_path, parquet]
 
 
-def multiverse_figure(record: MultiverseRecord) -> Figure:
-    """The specification curve of ``record`` (points rasterised so the SVG stays small)."""
-    result = record.result()
-    rows = sum(result.fitted()[c].astype(str).nunique() for c in result.choices)
-    figure = Figure(figsize=(8.0, 3.0 + 0.22 * rows))
-    top, bottom = figure.subplots(
-        2, 1, sharex=True, gridspec_kw={"height_ratios": [3, max(1.0, 0.25 * rows)]}
-    )
-    specification_curve(result, axes=(top, bottom))
-    for ax in (top, bottom):
-        for collection in ax.collections:
-            collection.set_rasterized(True)
-    figure.tight_layout()
-    return figure
-
-
 def summary_text(record: MultiverseRecord) -> str:
     """The summary: specifications fitted, median and range of the estimates, share
     significant in each direction."""
-    s = record.summary
-    if not s["fitted"]:
-        return f"{s['specifications']} specifications; none could be fitted."
-    significant = s["significant_positive"] + s["significant_negative"]
+    s = record.tree.summary
+    if not s.fitted:
+        return f"{s.specifications} specifications; none could be fitted."
+    significant = s.significant_positive + s.significant_negative
     return (
-        f"{s['specifications']} specifications, {s['fitted']} fitted: median estimate "
-        f"{fixed(s['median_estimate'])} (range {fixed(s['min_estimate'])} to "
-        f"{fixed(s['max_estimate'])}); significant in {significant:.0%} (positive "
-        f"{s['significant_positive']:.0%}, negative {s['significant_negative']:.0%}); "
-        f"estimate positive in {s['positive']:.0%}."
+        f"{s.specifications} specifications, {s.fitted} fitted: median estimate "
+        f"{fixed(s.median_estimate)} (range {fixed(s.min_estimate)} to "
+        f"{fixed(s.max_estimate)}); significant in {significant:.0%} (positive "
+        f"{s.significant_positive:.0%}, negative {s.significant_negative:.0%}); "
+        f"estimate positive in {s.positive:.0%}."
     )
 
 
 def curve_test_text(record: MultiverseRecord) -> str | None:
     """The specification-curve test's result, or None when the plan asked for none."""
-    test = record.test
+    test = record.tree.test
     if test is None:
         return None
     return (
-        f"Under-the-null bootstrap ({test['iterations']} resamples, seed {test['seed']}): the "
-        f"median estimate {fixed(test['median_estimate'])} gives {p_clause(test['p_median'])}; "
-        f"{test['share_significant']:.0%} of specifications significant and "
-        f"{test['direction']} gives {p_clause(test['p_share'])}."
+        f"Under-the-null bootstrap ({test.iterations} resamples, seed {test.seed}): the "
+        f"median estimate {fixed(test.median_estimate)} gives {p_clause(test.p_median)}; "
+        f"{test.share_significant:.0%} of specifications significant and "
+        f"{test.direction} gives {p_clause(test.p_share)}."
     )
 
 
@@ -117,22 +99,23 @@ def multiverse_methods(multiverses: tuple[MultiverseRecord, ...], voracek: str, 
     and Simonsohn et al. 2020)."""
     sentences = []
     for record in multiverses:
-        f = record.factors
+        tree = record.tree
+        f = tree.factors
         levels = [
-            f"{FACTOR_NAMES[key]} ({', '.join(str(v).replace('_', ' ') for v in f[key])})"
+            f"{FACTOR_NAMES[key]} ({', '.join(str(v).replace('_', ' ') for v in getattr(f, key))})"
             for key in FACTOR_NAMES
-        ] + [f"{column} (all, or each level alone)" for column in f["by"]]
+        ] + [f"{column} (all, or each level alone)" for column in f.by]
         text = (
             f"For {record.title}, a multiverse analysis {voracek} fitted every combination of "
             + "; ".join(levels)
-            + f" ({record.summary['specifications']} specifications; at least {f['min_k']} "
+            + f" ({tree.summary.specifications} specifications; at least {f.min_k} "
             "studies each)"
         )
-        if record.test is not None:
+        if tree.test is not None:
             text += (
                 f"; the specification curve was tested against the null by the bootstrap of "
-                f"Simonsohn et al. {test} ({record.test['iterations']} resamples, seed "
-                f"{record.test['seed']})"
+                f"Simonsohn et al. {test} ({tree.test.iterations} resamples, seed "
+                f"{tree.test.seed})"
             )
         sentences.append(text + ".")
     return " ".join(sentences)

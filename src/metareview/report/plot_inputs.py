@@ -16,12 +16,13 @@ draws, with a clear error when the result lacks the section a plot needs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from metareview.plan.analysis import AnalysisResult
 from metareview.plan.moderators import MetaRegSection
-from metareview.plan.result_tree import FitResult, TrimAndFill
+from metareview.plan.result_tree import FitResult, MetaRegression, TrimAndFill
 from metareview.plan.results import AnalysisRecord
 from metareview.stats.bias.funnel import FunnelData, funnel_data
 from metareview.stats.bias.trimfill import TrimFillResult
@@ -123,16 +124,16 @@ def influence_input(source: InfluenceResult | AnalysisResult) -> InfluenceResult
     return _section(source, "influence", "it needs at least 3 studies")
 
 
-def metaregression_document(
-    source: dict[str, Any] | MetaRegSection | AnalysisResult,
-) -> dict[str, Any]:
-    """The meta-regression section a bubble plot draws: a section document as given, an
-    ``analyze`` section, or the first meta-regression of an ``analyze`` result."""
-    if isinstance(source, dict):
-        return source
+def metaregression_section(
+    source: MetaRegression | Mapping[str, Any] | MetaRegSection | AnalysisResult,
+) -> MetaRegression:
+    """The meta-regression section a bubble plot draws: the tree's section, a section document,
+    an ``analyze`` section, or the first meta-regression of an ``analyze`` result."""
+    if isinstance(source, MetaRegression | Mapping):
+        return MetaRegression.of(source)
     if isinstance(source, AnalysisResult):
         if not source.metaregression:
             raise ValueError("this analysis has no meta-regression (analyze(metaregression=…))")
         source = source.metaregression[0]
     _check(source, "a meta-regression section or an AnalysisResult (analyze)", MetaRegSection)
-    return source.to_dict()
+    return MetaRegression.from_dict(source.to_dict())

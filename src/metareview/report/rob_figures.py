@@ -1,7 +1,9 @@
-"""The review's risk-of-bias figures: the judgements of every included study, from the plan's
-``[rob]`` columns, as a robvis traffic-light plot and a summary bar plot; and the judgements
-the reviewers agreed against the RoB 2 algorithm's proposal (``[[rob.override]]``), each with
-a footnote giving the proposal and the justification (:func:`override_notes`).
+"""What the review's risk-of-bias figures show: the judgements of every included study, from
+the plan's ``[rob]`` columns (:func:`rob_table`, drawn by
+:func:`metareview.report.rob_plots.rob_figure` as a robvis traffic-light plot and a summary bar
+plot); and the judgements the reviewers agreed against the RoB 2 algorithm's proposal
+(``[[rob.override]]``), each with a footnote giving the proposal and the justification
+(:func:`override_notes`).
 
 >>> from metareview.plan.results import AnalysisRecord, ReviewResults
 >>> rows = [{"study": "A", "d1": "Low", "d2": "High", "rob": "High"},
@@ -16,11 +18,8 @@ a footnote giving the proposal and the justification (:func:`override_notes`).
 
 from __future__ import annotations
 
-from matplotlib.figure import Figure
-
 from metareview.plan.plan import Plan
 from metareview.plan.results import ReviewResults
-from metareview.report.rob_plots import summary_plot, traffic_light_plot
 from metareview.rob.table import RobTable
 from metareview.rob.vocabulary import Judgement, parse_judgement
 
@@ -91,20 +90,3 @@ def _mark(index: int) -> str:
     """Footnote marks a … z, then aa, ab, …"""
     letters = "abcdefghijklmnopqrstuvwxyz"
     return letters[index] if index < 26 else _mark(index // 26 - 1) + letters[index % 26]
-
-
-def rob_figure(table: RobTable, kind: str) -> Figure:
-    """The traffic-light (``traffic``) or summary (``summary``) plot of ``table``."""
-    if kind == "traffic":
-        figure = Figure(
-            figsize=(
-                0.55 * (len(table.domains) + 1) + 3.2,
-                0.28 * table.n_studies + 1.6 + 0.18 * len(table.domains),
-            )
-        )
-        traffic_light_plot(table, ax=figure.add_subplot())
-    else:
-        figure = Figure(figsize=(8.0, 0.45 * (len(table.domains) + 1) + 1.4))
-        summary_plot(table, ax=figure.add_subplot())
-    figure.tight_layout()
-    return figure

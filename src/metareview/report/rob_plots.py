@@ -6,6 +6,7 @@
 - :func:`summary_plot`: one stacked bar per domain, the share of studies (or, weighted, of the
   meta-analytic weight) at each level.
 - :func:`draw_rob_columns`: the same dots as extra columns beside a forest plot's rows.
+- :func:`rob_figure`: the report's figure of either plot.
 
 Two palettes: ``"cochrane"`` (the Cochrane/RevMan green–yellow–red) and ``"colourblind"``
 (an orange ramp readable with red–green colour blindness). Every function takes ``ax=None``
@@ -27,6 +28,7 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
@@ -297,3 +299,20 @@ def summary_plot(
         fontsize=9,
     )
     return ax
+
+
+def rob_figure(table: RobTable, kind: str) -> Figure:
+    """The traffic-light (``traffic``) or summary (``summary``) plot of ``table``."""
+    if kind == "traffic":
+        figure = Figure(
+            figsize=(
+                0.55 * (len(table.domains) + 1) + 3.2,
+                0.28 * table.n_studies + 1.6 + 0.18 * len(table.domains),
+            )
+        )
+        traffic_light_plot(table, ax=figure.add_subplot())
+    else:
+        figure = Figure(figsize=(8.0, 0.45 * (len(table.domains) + 1) + 1.4))
+        summary_plot(table, ax=figure.add_subplot())
+    figure.tight_layout()
+    return figure

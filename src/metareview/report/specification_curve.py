@@ -1,7 +1,7 @@
 """The specification-curve plot of a multiverse analysis (Simonsohn et al. 2020; Voracek et
 al. 2019): every fitted specification's estimate with its CI, sorted, above a panel that marks
 which choice each specification made. CIs beyond the 5th and 95th percentiles of their bounds
-run off the axis."""
+run off the axis. matplotlib is imported when a curve is drawn."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import numpy as np
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
     from metareview.plan.multiverse import MultiverseResult
+    from metareview.plan.multiverse_record import MultiverseRecord
 
 SIGNIFICANT, NOT_SIGNIFICANT = "#1b6ca8", "#9a9a9a"
 
@@ -81,3 +83,21 @@ def _limits(fits) -> tuple[float, float]:
     high = max(fits["estimate"].max(), np.nanpercentile(fits["ci_upper"], 95), 0.0)
     pad = 0.05 * (high - low or 1.0)
     return float(low - pad), float(high + pad)
+
+
+def multiverse_figure(record: MultiverseRecord) -> Figure:
+    """The specification curve of ``record`` (points rasterised so the SVG stays small)."""
+    from matplotlib.figure import Figure
+
+    result = record.result()
+    rows = sum(result.fitted()[c].astype(str).nunique() for c in result.choices)
+    figure = Figure(figsize=(8.0, 3.0 + 0.22 * rows))
+    top, bottom = figure.subplots(
+        2, 1, sharex=True, gridspec_kw={"height_ratios": [3, max(1.0, 0.25 * rows)]}
+    )
+    specification_curve(result, axes=(top, bottom))
+    for ax in (top, bottom):
+        for collection in ax.collections:
+            collection.set_rasterized(True)
+    figure.tight_layout()
+    return figure

@@ -31,11 +31,10 @@ downgrade carries a footnote, which the summary-of-findings table prints.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from statistics import NormalDist
 from typing import Any
-
-from scipy.stats import norm
 
 from metareview.stats.vocabulary import BINARY_MEASURES, MEASURE_FAMILY, check_choice, is_ratio
 
@@ -301,7 +300,7 @@ def optimal_information_size(ev: OutcomeEvidence, rules: GradeRules) -> int | No
     >>> optimal_information_size(ev, GradeRules())
     786
     """
-    z = norm.ppf(1 - rules.alpha / 2) + norm.ppf(rules.power)
+    z = NormalDist().inv_cdf(1 - rules.alpha / 2) + NormalDist().inv_cdf(rules.power)
     if ev.measure == "SMD":
         delta = rules.mid if rules.mid is not None else 0.2
         return 2 * math.ceil(2 * z**2 / delta**2)
@@ -476,3 +475,23 @@ def grade(
         notes.append("a single trial: inconsistency cannot be assessed")
     start = "High" if evidence.design == "RCT" else "Low"
     return GradeAssessment(evidence, start, tuple(ratings), tuple(notes))
+
+
+def unmatched_decisions(
+    decisions: Iterable[tuple[str | None, GradeDecision]], outcomes: Sequence[str]
+) -> tuple[str, ...]:
+    """A warning for each decision aimed at an outcome not among the rated ``outcomes`` (a
+    decision for every outcome, ``None``, always applies): it is not applied, and GRADE goes on
+    without it.
+
+    >>> fewer = GradeDecision("imprecision", -1, "few events")
+    >>> unmatched_decisions([("Pain", fewer), (None, fewer), ("Sleep", fewer)], ["Pain"])
+    ("GRADE decision for 'Sleep' (imprecision) not applied: no such outcome (rated: 'Pain')",)
+    """
+    rated = ", ".join(repr(name) for name in outcomes) or "none"
+    return tuple(
+        f"GRADE decision for {target!r} ({decision.domain}) not applied: no such outcome "
+        f"(rated: {rated})"
+        for target, decision in decisions
+        if target is not None and target not in outcomes
+    )

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+import scipy
 
 from metareview.errors import NotEstimableError
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2_model
@@ -206,7 +206,7 @@ def influence(
     dfbetas = diff / np.sqrt(np.diagonal(vb_all, axis1=1, axis2=2))
     influential = (
         (np.abs(dffits) > 3.0 * np.sqrt(p / (k - p)))
-        | (stats.chi2.cdf(cooks, p) > 0.5)
+        | (scipy.stats.chi2.cdf(cooks, p) > 0.5)
         | (hat > 3.0 * p / k)
         | (np.abs(dfbetas) > 1.0).any(axis=1)
     )

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
+import scipy
 
 from metareview.stats.batch import fit_groups
 from metareview.stats.influence import influence
@@ -82,7 +82,7 @@ def _flags(
         hat = 1.0 / (v + full_tau2) / full_sum_w
         diff = full_mu - del_mu
         dffits = diff / np.sqrt(hat * (del_tau2 + v))
-        cooks = stats.chi2.cdf(diff * diff * full_sum_w, 1)
+        cooks = scipy.stats.chi2.cdf(diff * diff * full_sum_w, 1)
         # DFBETAS: all k studies weighted at the study's deleted τ²
         scale = np.bincount(
             left_out, weights=1.0 / (v[member] + del_tau2[left_out]), minlength=y.size

@@ -18,7 +18,7 @@ DerSimonian–Laird estimator.
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, special
+import scipy
 
 MAX_TERMS = 100_000
 
@@ -31,7 +31,7 @@ def weighted_chi2_cdf(x: float, weights: np.ndarray, *, tol: float = 1e-14) -> f
     All cₖ ≥ 0 and they sum to 1, so stopping when the mass left is below ``tol`` bounds the
     error by ``tol``.
 
-    >>> bool(abs(weighted_chi2_cdf(3.0, np.array([1.0, 1.0, 1.0])) - special.chdtr(3, 3.0)) < 1e-14)
+    >>> bool(abs(weighted_chi2_cdf(3.0, np.array([1.0, 1.0, 1.0])) - scipy.special.chdtr(3, 3.0)) < 1e-14)
     True
     """
     lam = np.asarray(weights, dtype=float)
@@ -55,7 +55,7 @@ def weighted_chi2_cdf(x: float, weights: np.ndarray, *, tol: float = 1e-14) -> f
         coefficients.append(c)
         total += c
     dfs = m + 2.0 * np.arange(len(coefficients))
-    return float(min(1.0, np.asarray(coefficients) @ special.chdtr(dfs, x / beta)))
+    return float(min(1.0, np.asarray(coefficients) @ scipy.special.chdtr(dfs, x / beta)))
 
 
 def _eigenvalues(v: np.ndarray, a: np.ndarray, tau2: float) -> np.ndarray:
@@ -91,7 +91,9 @@ def jackson_tau2_ci(
             hi *= 4.0
         bounds.append(
             float(
-                optimize.brentq(lambda t, target=target: cdf(t) - target, 0.0, hi, xtol=tol * scale)
+                scipy.optimize.brentq(
+                    lambda t, target=target: cdf(t) - target, 0.0, hi, xtol=tol * scale
+                )
             )
         )
     return (bounds[0], bounds[1])

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import optimize, stats
+import scipy
 
 from metareview.errors import InputError, NotEstimableError
 from metareview.stats.heterogeneity import h2_from_q, i2_from_q
@@ -157,7 +157,7 @@ def heterogeneity_around(
     usable = np.isfinite(yi) & np.isfinite(vi) & (vi > 0)
     q = float(np.sum((yi[usable] - estimate) ** 2 / vi[usable]))
     df = int(usable.sum()) - 1
-    pvalue = float(stats.chi2.sf(q, df)) if df >= 1 else None
+    pvalue = float(scipy.stats.chi2.sf(q, df)) if df >= 1 else None
     return q, df, pvalue, i2_from_q(q, df), h2_from_q(q, df)
 
 
@@ -245,7 +245,7 @@ def mantel_haenszel(
     se = math.sqrt(float(var))
     yi, vi = study_effects(a, b, c, d, measure)
     q, q_df, q_pvalue, i2, h2 = heterogeneity_around(estimate, yi, vi)
-    z_crit = float(stats.norm.isf((1 - level) / 2))
+    z_crit = float(scipy.stats.norm.isf((1 - level) / 2))
     statistic = estimate / se
     extra: dict[str, float | None] = {}
     if measure == "OR":
@@ -259,7 +259,7 @@ def mantel_haenszel(
         ci_lower=float(estimate - z_crit * se),
         ci_upper=float(estimate + z_crit * se),
         statistic=float(statistic),
-        pvalue=float(2 * stats.norm.sf(abs(statistic))),
+        pvalue=float(2 * scipy.stats.norm.sf(abs(statistic))),
         q=q,
         q_df=q_df,
         q_pvalue=q_pvalue,
@@ -296,9 +296,9 @@ def _cmh_and_tarone(
     df = int(varying.sum()) - 1
     return {
         "cmh": float(cmh),
-        "cmh_pvalue": float(stats.chi2.sf(cmh, 1)),
+        "cmh_pvalue": float(scipy.stats.chi2.sf(cmh, 1)),
         "tarone": tarone if df >= 1 else None,
-        "tarone_pvalue": float(stats.chi2.sf(tarone, df)) if df >= 1 else None,
+        "tarone_pvalue": float(scipy.stats.chi2.sf(tarone, df)) if df >= 1 else None,
     }
 
 
@@ -309,4 +309,4 @@ def _fitted_a(n1: float, n2: float, m1: float, odds_ratio: float) -> float:
     def excess(x: float) -> float:
         return x * (n2 - m1 + x) - odds_ratio * (n1 - x) * (m1 - x)
 
-    return float(optimize.brentq(excess, lower, upper, xtol=1e-14, rtol=1e-15))
+    return float(scipy.optimize.brentq(excess, lower, upper, xtol=1e-14, rtol=1e-15))

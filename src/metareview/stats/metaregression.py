@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+import scipy
 
 from metareview.errors import InputError, NotEstimableError
 from metareview.stats import distributions as dist
@@ -355,7 +355,7 @@ def metareg(
         qm_pvalue=fit["qm_pvalue"],
         qe=float(qe),
         qe_df=k - p,
-        qe_pvalue=float(stats.chi2.sf(qe, k - p)),
+        qe_pvalue=float(scipy.stats.chi2.sf(qe, k - p)),
         tau2=fit["tau2"],
         i2=float(i2),
         h2=float(h2),
@@ -388,10 +388,10 @@ def _fit(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str, ci_method: st
     else:
         qm = math.nan
     if ci_method == "z":
-        qm_pvalue = float(stats.chi2.sf(qm, m)) if m > 0 else math.nan
+        qm_pvalue = float(scipy.stats.chi2.sf(qm, m)) if m > 0 else math.nan
     else:
         qm = qm / m if m > 0 else math.nan
-        qm_pvalue = float(stats.f.sf(qm, m, k - p)) if m > 0 else math.nan
+        qm_pvalue = float(scipy.stats.f.sf(qm, m, k - p)) if m > 0 else math.nan
     return {
         "tau2": float(tau2_fit.tau2),
         "converged": tau2_fit.converged,

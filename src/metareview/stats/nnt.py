@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 
-from scipy.stats import norm
+import scipy
 
 DEFAULT_CER = 0.2  # metapsyTools' nnt.cer
 
@@ -38,5 +38,5 @@ def nnt_furukawa(g: float, cer: float = DEFAULT_CER) -> float:
     """
     if not 0.0 < cer < 1.0:
         raise ValueError(f"cer (control event rate) must be in (0, 1); got {cer!r}")
-    difference = float(norm.cdf(g + norm.ppf(cer))) - cer
+    difference = float(scipy.stats.norm.cdf(g + scipy.stats.norm.ppf(cer))) - cer
     return math.inf if abs(difference) <= 1e-12 else abs(1.0 / difference)

@@ -15,7 +15,7 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import stats
+import scipy
 
 from metareview.errors import NotEstimableError
 from metareview.stats.heterogeneity import h2_from_q, i2_from_q
@@ -56,7 +56,7 @@ def peto(a: Any, b: Any, c: Any, d: Any, *, level: float = 0.95) -> BinaryPoolRe
         - float(o_minus_e.sum()) ** 2 / total_v
     )
     q_df = int(informative.sum()) - 1
-    z_crit = float(stats.norm.isf((1 - level) / 2))
+    z_crit = float(scipy.stats.norm.isf((1 - level) / 2))
     statistic = estimate / se
     return BinaryPoolResult(
         model="Peto",
@@ -67,10 +67,10 @@ def peto(a: Any, b: Any, c: Any, d: Any, *, level: float = 0.95) -> BinaryPoolRe
         ci_lower=estimate - z_crit * se,
         ci_upper=estimate + z_crit * se,
         statistic=statistic,
-        pvalue=float(2 * stats.norm.sf(abs(statistic))),
+        pvalue=float(2 * scipy.stats.norm.sf(abs(statistic))),
         q=max(q, 0.0),
         q_df=q_df,
-        q_pvalue=float(stats.chi2.sf(max(q, 0.0), q_df)) if q_df >= 1 else None,
+        q_pvalue=float(scipy.stats.chi2.sf(max(q, 0.0), q_df)) if q_df >= 1 else None,
         i2=i2_from_q(q, q_df),
         h2=h2_from_q(q, q_df),
         level=level,

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+import scipy
 
 from metareview.errors import InputError
 from metareview.stats.heterogeneity import i2_from_q
@@ -140,7 +140,7 @@ def q_between(estimates: Sequence[float], ses: Sequence[float]) -> tuple[float, 
     est = np.asarray(estimates, dtype=float)
     q = LinearModel(est, np.asarray(ses, dtype=float) ** 2).fixed.q
     df = est.size - 1
-    return q, df, float(stats.chi2.sf(q, df))
+    return q, df, float(scipy.stats.chi2.sf(q, df))
 
 
 def subgroup_analysis(

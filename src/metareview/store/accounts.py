@@ -21,7 +21,7 @@ metareview.errors.AccessError: wrong account name or password
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -34,6 +34,7 @@ from metareview.records.events import parse_enum
 from metareview.store.access_schema import accounts, login_failures, sessions
 from metareview.store.passwords import check_password, dummy_hash, hash_password, verify_password
 from metareview.store.project import Project
+from metareview.store.times import stored_utc
 
 
 class Role(StrEnum):
@@ -63,14 +64,7 @@ class Account:
     created_at: datetime
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "username": self.username,
-            "role": self.role,
-            "is_admin": self.is_admin,
-            "disabled": self.disabled,
-            "created_at": self.created_at.isoformat(),
-        }
+        return asdict(self) | {"created_at": self.created_at.isoformat()}
 
 
 def check_username(username: str) -> str:
@@ -94,14 +88,13 @@ def check_role(role: str | None) -> str | None:
 
 
 def _account(row: Any) -> Account:
-    created = row["created_at"]
     return Account(
         row["id"],
         row["username"],
         row["role"],
         bool(row["is_admin"]),
         bool(row["disabled"]),
-        created if created.tzinfo else created.replace(tzinfo=UTC),
+        stored_utc(row["created_at"]),
     )
 
 

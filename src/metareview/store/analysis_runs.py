@@ -47,6 +47,7 @@ from metareview.store.analysis_schema import (
     analysis_runs,
 )
 from metareview.store.project import Project
+from metareview.store.times import stored_utc
 
 #: A run that has reported no progress for this long is taken to have died with its process.
 STALE_AFTER = timedelta(minutes=15)
@@ -94,7 +95,7 @@ def current_plan(project: Project) -> PlanVersion | None:
     query = select(analysis_plans).order_by(analysis_plans.c.id.desc()).limit(1)
     with project.engine.connect() as connection:
         row = connection.execute(query).mappings().first()
-    return None if row is None else PlanVersion(**{**row, "saved_at": _aware(row["saved_at"])})
+    return None if row is None else PlanVersion(**{**row, "saved_at": stored_utc(row["saved_at"])})
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class Run:
     finished_at: datetime | None
     heartbeat_at: datetime
     status: str  #: running, done or failed
-    message: str  #: why it failed (empty otherwise)
+    message: str  #: why it failed, or what a finished run warns about (empty otherwise)
     stage: str  #: what it is doing ("analyses", "figures", …)
     done: int
     total: int
@@ -131,15 +132,11 @@ class RunInputs:
     rob_csv: str
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; every time the store writes is UTC."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def _run(row: Mapping[str, Any]) -> Run:
     values = {name: row[name] for name in Run.__dataclass_fields__}
     for key in ("started_at", "finished_at", "heartbeat_at"):
-        values[key] = _aware(values[key])
+        if values[key] is not None:
+            values[key] = stored_utc(values[key])
     return Run(**values)
 
 
@@ -229,8 +226,11 @@ def record_progress(project: Project, run_id: int, stage: str, done: int, total:
     )
 
 
-def finish_run(project: Project, run_id: int, files: Mapping[str, bytes]) -> Run:
-    """Keep the files a run wrote (path relative to its output folder → bytes) and mark it done."""
+def finish_run(
+    project: Project, run_id: int, files: Mapping[str, bytes], *, message: str = ""
+) -> Run:
+    """Keep the files a run wrote (path relative to its output folder → bytes) and mark it
+    done; ``message``: what it warns about (shown with the run)."""
     rows = [
         {"run_id": run_id, "path": path, "sha256": hashlib.sha256(data).hexdigest(),
          "content": data}
@@ -248,7 +248,7 @@ def finish_run(project: Project, run_id: int, files: Mapping[str, bytes]) -> Run
         connection.execute(
             update(analysis_runs)
             .where(analysis_runs.c.id == run_id)
-            .values(status=DONE, finished_at=now, heartbeat_at=now, stage="done")
+            .values(status=DONE, finished_at=now, heartbeat_at=now, stage="done", message=message)
         )
     found = run(project, run_id)
     assert found is not None

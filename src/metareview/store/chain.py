@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from metareview.store.times import stored_utc
+
 GENESIS = "0" * 64
 """What the first event stores as the hash of its (absent) predecessor."""
 
@@ -35,9 +37,7 @@ HASHED_FIELDS = ("at", "actor", "kind", "stage", "record_id", "value", "reason",
 
 
 def _utc_text(at: datetime) -> str:
-    if at.tzinfo is None:  # SQLite keeps no zone; the store always writes UTC
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).isoformat()
+    return stored_utc(at).astimezone(UTC).isoformat()
 
 
 def event_hash(

@@ -22,7 +22,7 @@ back in the queue.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from metareview.errors import RecordsError
@@ -46,14 +46,7 @@ class DuplicateDecision:
     at: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "record_id": self.record_id,
-            "of": self.of,
-            "decision": self.decision,
-            "method": self.method,
-            "by": self.by,
-            "at": self.at,
-        }
+        return asdict(self)
 
 
 def _latest(events: tuple[Event, ...]) -> dict[tuple[int, int], Event]:

@@ -33,7 +33,7 @@ metareview.errors.ExtractionError: study 1 (Lee, 2020) is not complete: 1 of 2 e
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -74,15 +74,7 @@ class Study:
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "label": self.label,
-            "records": list(self.records),
-            "source": self.source,
-            "added_by": self.added_by,
-            "added_at": self.added_at.isoformat(),
-            "note": self.note,
-        }
+        return asdict(self) | {"records": list(self.records), "added_at": self.added_at.isoformat()}
 
 
 def read_studies(connection: Connection) -> dict[int, Study]:
@@ -569,14 +561,7 @@ class HistoryEntry:
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "at": self.at.isoformat(),
-            "actor": self.actor,
-            "kind": self.kind,
-            "value": self.value,
-            "agreed_by": list(self.agreed_by),
-            "note": self.note,
-        }
+        return asdict(self) | {"at": self.at.isoformat(), "agreed_by": list(self.agreed_by)}
 
 
 def cell_history(

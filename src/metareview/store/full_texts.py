@@ -25,7 +25,7 @@ metareview.errors.RecordsError: trial.pdf: not a PDF (a PDF starts with '%PDF-';
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +35,7 @@ from metareview.errors import RecordsError
 from metareview.records.events import EventKind, NewEvent
 from metareview.store.project import Project
 from metareview.store.schema import full_texts, records
+from metareview.store.times import stored_utc
 
 #: The largest PDF a project stores (50 MB).
 MAX_FULL_TEXT_BYTES = 50 * 2**20
@@ -63,19 +64,10 @@ class FullText:
     uploaded_at: datetime
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "record_id": self.record_id,
-            "sha256": self.sha256,
-            "size": self.size,
-            "filename": self.filename,
-            "uploaded_by": self.uploaded_by,
-            "uploaded_at": self.uploaded_at.isoformat(),
-        }
+        return asdict(self) | {"uploaded_at": self.uploaded_at.isoformat()}
 
 
 def _full_text(row: Any) -> FullText:
-    at = row["uploaded_at"]
     return FullText(
         row["id"],
         row["record_id"],
@@ -83,7 +75,7 @@ def _full_text(row: Any) -> FullText:
         row["size"],
         row["filename"],
         row["uploaded_by"],
-        at if at.tzinfo else at.replace(tzinfo=UTC),
+        stored_utc(row["uploaded_at"]),
     )
 
 

@@ -22,7 +22,7 @@ analysis run rates the outcomes with them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -57,14 +57,7 @@ class DecisionRecord:
     at: datetime
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "outcome": self.outcome,
-            "domain": self.domain,
-            "levels": self.levels,
-            "reason": self.reason,
-            "actor": self.actor,
-            "at": self.at.isoformat(),
-        }
+        return asdict(self) | {"at": self.at.isoformat()}
 
 
 def _cell(outcome: str | None, domain: str) -> str:

@@ -35,7 +35,7 @@ from metareview.records.events import Event, EventKind, NewEvent
 from metareview.records.record import Record, SourceKind
 from metareview.store import migrate
 from metareview.store.chain import GENESIS, ChainCheck, event_hash, verify_chain
-from metareview.store.log_state import LogState, event_from_row
+from metareview.store.log_state import PAGE, LogState, event_from_row
 from metareview.store.schema import events, imports, records
 
 SOURCE_KINDS = tuple(kind.value for kind in SourceKind)
@@ -421,18 +421,22 @@ def _chained(new: Sequence[NewEvent], now: datetime, prev_hash: str) -> list[dic
 def _pg_lock_and_read(connection: Connection, after: int) -> list[dict[str, Any]]:
     """On PostgreSQL (a :meth:`Project._pg_write` connection), in one round trip: begin a
     transaction, take the write lock (a transaction-level advisory lock, released by its
-    commit or rollback) and read the events after id ``after``. The statements run in order on the server, and at READ COMMITTED the
-    read takes its snapshot after the lock is held, so it sees every event committed before."""
+    commit or rollback) and read the first page of the events after id ``after`` (see
+    :func:`~metareview.store.log_state.events_after`). The statements run in order on the
+    server, and at READ COMMITTED the read takes its snapshot after the lock is held, so it
+    sees every event committed before."""
     from psycopg.rows import dict_row
 
     raw = connection.connection.dbapi_connection
     columns = ", ".join(("id", *_CHAIN_COLUMNS))
-    query = f"SELECT {columns} FROM events WHERE id > %s ORDER BY id"
+    query = f"SELECT {columns} FROM events WHERE id > %s ORDER BY id LIMIT {PAGE}"
     with raw.cursor() as lock, raw.cursor(row_factory=dict_row) as read:
-        with raw.pipeline():  # sent together; its end waits for all the results
-            lock.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-            lock.execute(_PG_LOCK.format("%s"), [_LOCK_KEY])
-            read.execute(query, [after])
+        statements = [
+            (lock, "BEGIN ISOLATION LEVEL READ COMMITTED", None),
+            (lock, _PG_LOCK.format("%s"), [_LOCK_KEY]),
+            (read, query, [after]),
+        ]
+        _pipelined(raw, statements)  # sent together; waits for all the results
         return read.fetchall()
 
 
@@ -452,10 +456,8 @@ def _pg_append_and_commit(
     params = [Json(v) if c == "data" else v for row in rows for c, v in row.items()]
     try:
         with raw.cursor() as cursor, raw.cursor() as commit:
-            with raw.pipeline():  # sent together; its end waits for the commit
-                if rows:
-                    cursor.execute(query, params)
-                commit.execute("COMMIT")
+            appended = [(cursor, query, params)] if rows else []
+            _pipelined(raw, [*appended, (commit, "COMMIT", None)])  # waits for the commit
             ids = dict((h, i) for i, h in cursor.fetchall()) if rows else {}
     except psycopg.Error as err:
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
@@ -463,12 +465,49 @@ def _pg_append_and_commit(
     return tuple(event_from_row({"id": ids[row["hash"]], **row}) for row in rows)
 
 
+def _pipelined(raw: Any, statements: Sequence[tuple[Any, str, Any]]) -> None:
+    """Send ``(cursor, query, parameters)`` statements together in psycopg's pipeline mode and
+    wait for all their results. A failed statement aborts those after it; its error is raised,
+    caught inside the pipeline so that psycopg does not also log "error ignored terminating
+    pipeline" for the abort that follows."""
+    import psycopg
+
+    first: psycopg.Error | None = None
+    try:
+        with raw.pipeline():
+            try:
+                for cursor, query, parameters in statements:
+                    cursor.execute(query, parameters)
+            except psycopg.Error as err:  # an earlier statement's result, read on the way
+                first = err
+    except psycopg.Error as err:  # the pipeline's end: the results not read yet
+        first = first or err
+    if first is not None:
+        raise first
+
+
+def holds_nul(value: Any) -> bool:
+    """Whether text anywhere in ``value`` (a string, or the keys and values of a JSON-like
+    dict or list) holds a NUL character, which PostgreSQL cannot store in text.
+
+    >>> holds_nul("a"), holds_nul({"note": ["x", "y\\x00"]})
+    (False, True)
+    """
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(holds_nul(v) for v in value)
+    return False
+
+
 def _refuse_nul(row: dict[str, Any], where: str) -> None:
-    """Refuse text holding NUL, which PostgreSQL cannot store (so neither store takes it;
-    the importers remove NULs and say so)."""
+    """Refuse text holding NUL, in a column or inside a JSON one (an event's ``data``, e.g. a
+    vote's note): PostgreSQL cannot store it, so neither store takes it (the importers remove
+    NULs and say so)."""
     for name, value in row.items():
-        texts = value if isinstance(value, list | tuple) else [value]
-        if any(isinstance(text, str) and "\x00" in text for text in texts):
+        if holds_nul(value):
             raise StoreError(f"{where}: field {name!r} holds a NUL character; remove it")
 
 

@@ -59,7 +59,8 @@ class RankingCache:
 
     def order(self, project: Project, reviewer: str, stage: str) -> array:
         """``reviewer``'s records still to screen at ``stage``, most relevant first by a model
-        of their own votes (see :func:`~metareview.records.active_learning.own_vote_order`)."""
+        of their own votes (see :func:`~metareview.records.active_learning.own_vote_order`);
+        records whose votes are complete are left out."""
         from metareview.records.active_learning import Ranker, own_vote_order, record_text
         from metareview.store.reviewer_view import own_votes
 
@@ -71,7 +72,11 @@ class RankingCache:
             texts = [record_text(stored[r].title, stored[r].abstract) for r in pool]
             ranker = Ranker(texts) if len(pool) > 1 and any(texts) else None
             self._rankers[stage] = (pool, ranker)
-        return array("q", own_vote_order(ranker, pool, mine))
+        order = own_vote_order(ranker, pool, mine)
+        log = project.log()
+        with log.lock:  # without the records already complete, which the queue would skip
+            still_open = log.open_records(stage)
+            return array("q", (r for r in order if r in still_open))
 
 
 class Rankings:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from metareview.records.screening import Stage
@@ -85,7 +85,9 @@ def queue_page(
 ) -> tuple[int, ...]:
     """Up to ``limit`` records ``reviewer`` still has to screen at ``stage``: first as they
     come in ``order`` (e.g. an active-learning ranking), then in import order. Each record is
-    checked against the folded log, so a page costs what it holds, not the project's size.
+    checked against the folded log, and only records whose votes are not complete are walked
+    in import order (:meth:`~metareview.store.log_state.LogState.open_records`), so a page
+    costs what it holds, not the project's size.
 
     >>> from metareview.records.record import Record
     >>> from metareview.store.review import vote
@@ -98,7 +100,7 @@ def queue_page(
     stage = Stage(stage).value
     out: list[int] = []
     with log.lock:
-        for record_id in itertools.chain(order, log.pool(stage)):
+        for record_id in itertools.chain(order, log.open_records(stage)):
             if record_id not in out and log.is_todo(stage, reviewer, record_id):
                 out.append(record_id)
                 if len(out) == limit:
@@ -187,14 +189,7 @@ class StageSummary:
     votes_cast: dict[str, int]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "stage": self.stage,
-            "pool": self.pool,
-            "complete": self.complete,
-            "outcomes": dict(self.outcomes),
-            "unresolved_conflicts": self.unresolved_conflicts,
-            "votes_cast": dict(self.votes_cast),
-        }
+        return asdict(self)
 
 
 def stage_summary(project: Project, stage: str) -> StageSummary:

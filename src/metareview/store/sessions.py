@@ -30,6 +30,7 @@ from metareview.errors import AccessError
 from metareview.store.access_schema import accounts, invitations, sessions
 from metareview.store.accounts import Account, _account, add_account, check_role
 from metareview.store.project import Project
+from metareview.store.times import stored_utc
 
 SESSION_LIFETIME = timedelta(hours=12)
 INVITATION_LIFETIME = timedelta(days=7)
@@ -37,10 +38,6 @@ INVITATION_LIFETIME = timedelta(days=7)
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -88,7 +85,7 @@ def find_session(project: Project, token: str) -> Session | None:
         row = connection.execute(query).mappings().first()
     if row is None or row["revoked"] or row["disabled"]:
         return None
-    expires = _utc(row["expires_at"])
+    expires = stored_utc(row["expires_at"])
     if expires <= datetime.now(UTC):
         return None
     return Session(_account(row), row["csrf_token"], expires)
@@ -140,7 +137,11 @@ def invitation_role(project: Project, token: str) -> str | None:
             .mappings()
             .first()
         )
-    if row is None or row["used_by"] is not None or _utc(row["expires_at"]) <= datetime.now(UTC):
+    if (
+        row is None
+        or row["used_by"] is not None
+        or stored_utc(row["expires_at"]) <= datetime.now(UTC)
+    ):
         return None
     return str(row["role"])
 
@@ -156,7 +157,7 @@ def accept_invitation(project: Project, token: str, username: str, password: str
             .mappings()
             .first()
         )
-        if row is None or row["used_by"] is not None or _utc(row["expires_at"]) <= now:
+        if row is None or row["used_by"] is not None or stored_utc(row["expires_at"]) <= now:
             raise AccessError("this invitation link is not valid (used, expired or mistyped)")
         connection.execute(
             update(invitations)

@@ -31,9 +31,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from metareview.errors import StoreError
+from metareview.records.events import logged_dict
 from metareview.store.chain import GENESIS, ChainCheck, event_hash, verify_chain
-from metareview.store.project import Project
+from metareview.store.project import Project, holds_nul
 from metareview.store.study_schema import HASHED, study_events
+from metareview.store.times import stored_utc
 
 
 class StudyEventKind(StrEnum):
@@ -79,17 +81,7 @@ class StudyEvent:
     data: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "at": self.at.isoformat(),
-            "actor": self.actor,
-            "kind": self.kind.value,
-            "study": self.study,
-            "cell": self.cell,
-            "value": self.value,
-            "reason": self.reason,
-            "data": dict(self.data),
-        }
+        return logged_dict(self)
 
 
 def append_study_events(
@@ -135,18 +127,8 @@ def append_study_events(
 
 def _refuse_nul(item: NewStudyEvent) -> None:
     """PostgreSQL cannot store NUL in text; neither store takes it."""
-
-    def has_nul(value: Any) -> bool:
-        if isinstance(value, str):
-            return "\x00" in value
-        if isinstance(value, dict):
-            return any(has_nul(k) or has_nul(v) for k, v in value.items())
-        if isinstance(value, list | tuple):
-            return any(has_nul(v) for v in value)
-        return False
-
     for name in ("actor", "cell", "value", "reason", "data"):
-        if has_nul(getattr(item, name)):
+        if holds_nul(getattr(item, name)):
             raise StoreError(f"a {item.kind.value} entry: {name} holds a NUL character; remove it")
 
 
@@ -183,12 +165,9 @@ def verify_study_log(project: Project) -> ChainCheck:
 
 
 def _from_row(row: Any) -> StudyEvent:
-    at = row["at"]
-    if at.tzinfo is None:  # SQLite keeps no zone; the store always writes UTC
-        at = at.replace(tzinfo=UTC)
     return StudyEvent(
         id=row["id"],
-        at=at,
+        at=stored_utc(row["at"]),
         actor=row["actor"],
         kind=StudyEventKind(row["kind"]),
         study=row["study"],

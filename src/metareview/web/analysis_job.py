@@ -18,7 +18,9 @@ run by :func:`~metareview.plan.runner.run_plan` and written by
 :func:`~metareview.report.build.write_report` (forest-plot labels linking to each study's
 extraction cells); every file is kept in the project with the run's inputs
 (``inputs/plan.toml``, ``inputs/extraction.csv``, ``inputs/rob.csv``: ``metareview run`` on
-these gives the run's numbers), and progress is recorded as it goes.
+these gives the run's numbers), and progress is recorded as it goes. A GRADE decision that
+names no outcome the run rates is not applied: the run goes on and keeps the warning
+(:func:`~metareview.plan.grade_review.unapplied_decisions`), which its report lists too.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pathlib import Path
 from metareview.data.spreadsheet import safe_frame
 from metareview.errors import MetareviewError, PlanError
 from metareview.plan.appended import plan_text_with_overrides
-from metareview.plan.grade_review import plan_text_with_decisions
+from metareview.plan.grade_review import plan_text_with_decisions, unapplied_decisions
 from metareview.plan.plan import Plan, parse_plan
 from metareview.plan.runner import run_plan
 from metareview.report.build import write_report
@@ -61,8 +63,8 @@ PROGRESS_EVERY = 0.5  # seconds between progress notes in the store (and at each
 def workspace_plan(text: str, folder: Path) -> Plan:
     """The plan ``text`` read as ``metareview run`` reads ``folder/plan.toml``, its data being
     the agreed table written to ``folder/extraction.csv``."""
-    plan = parse_plan(text, source="plan.toml", base_dir=folder)
-    return replace(plan, data_file=folder / DATA_FILE, sheet=None)
+    plan = parse_plan(text, source="plan.toml", base_dir=folder, in_workspace=True)
+    return replace(plan, data_file=folder / DATA_FILE)
 
 
 def study_links(project: Project) -> dict[str, str]:
@@ -140,7 +142,7 @@ def execute(project: Project, run_id: int, *, jobs: int = 1) -> Run:
             files[f"inputs/{DATA_FILE}"] = inputs.extraction_csv.encode("utf-8")
             if inputs.rob_csv:
                 files["inputs/rob.csv"] = inputs.rob_csv.encode("utf-8")
-        return finish_run(project, run_id, files)
+        return finish_run(project, run_id, files, message="\n".join(unapplied_decisions(results)))
     except MetareviewError as err:
         return fail_run(project, run_id, str(err))
     except Exception as err:  # a defect must end the run, not leave it "running"

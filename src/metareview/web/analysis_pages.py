@@ -3,8 +3,9 @@ progress, and the runs kept in the project.
 
 The lead edits and runs; every member reads. A plan is saved only when it passes the plan's
 own checks; otherwise the messages are shown at the field they concern and everything typed
-stays in the form. A run starts in the background (one at a time, in any process: the store
-refuses a second) and the page polls its progress with htmx.
+stays in the form. A run starts in the background, in a child process of the server
+(:mod:`metareview.web.analysis_process`; one at a time, in any process: the store refuses a
+second) and the page polls its progress with htmx.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from metareview.stats.presets import PRESETS
 from metareview.stats.vocabulary import CI_METHODS, MEASURES, TAU2_METHODS
 from metareview.store.analysis_inputs import extraction_csv
 from metareview.store.analysis_runs import PlanVersion, current_plan, runs, save_plan
-from metareview.web.analysis_job import DATA_FILE, execute, start_analysis, workspace_plan
+from metareview.web.analysis_job import DATA_FILE, start_analysis, workspace_plan
 from metareview.web.security import LEAD, MEMBERS, Call, context, page
 
 MAX_PLAN_CHARS = 200_000
@@ -200,5 +201,5 @@ def start(call: Call) -> Response:
         return _page(call, message=str(err), status=409)
     except (PlanError, ExtractionError, StoreError) as err:
         return _page(call, message=f"The run was not started: {err}", status=400)
-    call.workspace.analysis.submit(execute, project, started.id, jobs=call.workspace.analysis_jobs)
+    call.workspace.analysis.submit(started.id)
     return RedirectResponse("/analysis", status_code=303)

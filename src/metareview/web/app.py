@@ -150,16 +150,24 @@ def create_app(
     *,
     analysis_jobs: int = 1,
     ranking_process: bool = False,
+    analysis_process: bool = True,
     server_timing: bool = False,
 ) -> Starlette:
     """The workspace serving ``project`` (closed when the application shuts down);
-    ``analysis_jobs``: worker processes of an analysis run; with ``ranking_process``, active
+    ``analysis_jobs``: worker processes of an analysis run, which executes in a child process
+    unless ``analysis_process`` is false (a project in memory: always on a thread); with
+    ``ranking_process``, active
     learning trains in a child process (as ``metareview serve`` does), not on a thread of this
     one; with ``server_timing``, responses say how long they took
     (:mod:`metareview.web.timing`)."""
     from metareview.web.security import SecurityHeaders
 
-    workspace = Workspace(project, analysis_jobs=analysis_jobs, ranking_process=ranking_process)
+    workspace = Workspace(
+        project,
+        analysis_jobs=analysis_jobs,
+        ranking_process=ranking_process,
+        analysis_process=analysis_process,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette):

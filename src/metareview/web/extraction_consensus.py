@@ -18,7 +18,7 @@ from urllib.parse import quote
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
-from metareview.data.form import Cell, RowKey
+from metareview.data.form import Cell
 from metareview.errors import DataError, ExtractionError
 from metareview.store.extraction import (
     Difference,
@@ -39,7 +39,7 @@ from metareview.web.extraction_form import (
     shown,
     study_of,
 )
-from metareview.web.security import SCREENERS, Call, page
+from metareview.web.security import MEMBERS, SCREENERS, Call, page
 
 
 def history_url(number: int, cell: Cell) -> str:
@@ -49,16 +49,6 @@ def history_url(number: int, cell: Cell) -> str:
     '/extraction/3/history?cell=%5B%22study%22%2C%20%22country%22%5D'
     """
     return f"/extraction/{number}/history?cell={quote(cell.code, safe='')}"
-
-
-def cells_url(number: int, row: RowKey) -> str:
-    """Where a row's agreed cells are listed, each with who entered and agreed it (the link
-    from a study's row in the results).
-
-    >>> cells_url(3, RowKey(1, 2, "hope", "post"))
-    '/extraction/3/compare#x9fa922f8ed57'
-    """
-    return f"/extraction/{number}/compare#{row_anchor(row)}"
 
 
 @dataclass(frozen=True)
@@ -120,10 +110,11 @@ def _page(call: Call, state: StudyProgress, draft: Draft | None = None, status: 
     )
 
 
-@page(SCREENERS)
+@page(MEMBERS)
 def comparison(call: Call) -> Response:
-    """Every cell that differs, side by side, with the consensus form; then every agreed
-    value (409 until all extractors have submitted the study)."""
+    """Every cell that differs, side by side, with the consensus form (for those who may
+    agree); then every agreed value (409 until all extractors have submitted the study).
+    Viewers read it too: the store refuses it before the study is complete."""
     return _page(call, study_of(call))
 
 
@@ -160,10 +151,10 @@ def record_consensus(call: Call) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-@page(SCREENERS)
+@page(MEMBERS)
 def history(call: Call) -> Response:
     """Who entered what in a cell and what was agreed by whom (before the study is complete:
-    only the viewer's own entries)."""
+    only the reader's own entries, so nothing for a viewer)."""
     state = study_of(call)
     cell = parse_cell(call.query("cell"))
     entries = cell_history(call.workspace.project, state.study.number, cell, viewer=call.username)

@@ -33,7 +33,7 @@ from metareview.web.rob_pages import (
     messages_of,
     options_of,
 )
-from metareview.web.security import SCREENERS, Call, context, page
+from metareview.web.security import MEMBERS, SCREENERS, Call, context, page
 
 MAX_NAMES, MAX_NAME = 10, 100
 
@@ -105,15 +105,17 @@ def _page(
         messages=messages or {},
         notice=notice,
         refused="",
+        can_agree=call.role in SCREENERS,
     )
     return call.workspace.templates.TemplateResponse(
         call.request, "rob_compare.html", values, status_code=status
     )
 
 
-@page(SCREENERS)
+@page(MEMBERS)
 def comparison(call: Call) -> Response:
-    """Every item that differs between the assessors, and the consensus (once all submitted)."""
+    """Every item that differs between the assessors, and the consensus (once all submitted;
+    viewers read it, without the consensus forms)."""
     study, result = assessment_of(call)
     return _page(call, study, result)
 

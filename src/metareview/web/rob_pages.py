@@ -377,7 +377,7 @@ def details_csv(call: Call) -> Response:
 def figure(call: Call) -> Response:
     """The robvis traffic-light (``kind=traffic``) or summary (``kind=summary``) figure of the
     agreed judgements of one result, drawn by the report's code, as SVG."""
-    from metareview.report.rob_figures import rob_figure
+    from metareview.report.rob_plots import rob_figure
 
     kind = call.query("kind", "traffic")
     if kind not in ("traffic", "summary"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
-from metareview.errors import RecordsError
+from metareview.errors import RecordsError, StoreError
 from metareview.records.screening import Stage
 from metareview.store.full_texts import latest_full_text
 from metareview.store.review import mark_retrieval, screening_config, undo_vote, vote
@@ -118,7 +118,7 @@ def cast_vote(call: Call) -> Response:
             reason=call.form.get("reason") or None,
             note=call.form.get("note", "")[:5000] or None,
         )
-    except (RecordsError, ValueError) as err:
+    except (RecordsError, StoreError, ValueError) as err:  # StoreError: e.g. a NUL in the note
         view = view_of(call, stage, show=(record_id,))
         return card(call, view, record_id, message=str(err), status=409)
     call.workspace.rankings.refresh(call.username, stage)

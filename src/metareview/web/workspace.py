@@ -10,7 +10,6 @@ interpreter lock.
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,6 +17,7 @@ from starlette.templating import Jinja2Templates
 
 from metareview.store.project import Project
 from metareview.store.rankings import Rankings
+from metareview.web.analysis_process import AnalysisRunner
 from metareview.web.highlight import highlight
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -36,20 +36,29 @@ def doi_url(doi: str) -> str:
 
 class Workspace:
     """Everything the routes share: the open project, the templates, the rankings (trained
-    in a child process with ``ranking_process``)."""
+    in a child process with ``ranking_process``), and the runs of the analysis (executed in a
+    child process unless ``analysis_process`` is false)."""
 
-    def __init__(self, project: Project, *, analysis_jobs: int = 1, ranking_process: bool = False):
+    def __init__(
+        self,
+        project: Project,
+        *,
+        analysis_jobs: int = 1,
+        ranking_process: bool = False,
+        analysis_process: bool = True,
+    ):
         self.project = project
-        self.analysis_jobs = analysis_jobs  # worker processes of an analysis run
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.filters["highlight"] = highlight
         self.templates.env.filters["doi_url"] = doi_url
         self.rankings = Rankings(project, separate_process=ranking_process)
         self.drawing = threading.Lock()  # matplotlib's pyplot is not thread-safe
         # runs of the analysis (one at a time; the store refuses a second in any process)
-        self.analysis = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
+        self.analysis = AnalysisRunner(
+            project, jobs=analysis_jobs, separate_process=analysis_process
+        )
 
     def close(self) -> None:
         self.rankings.close()
-        self.analysis.shutdown(wait=True)  # a run ends before its project closes
+        self.analysis.close()  # a run ends before its project closes
         self.project.close()

@@ -109,14 +109,8 @@ class StudyData:
     order: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "study": self.study,
-            "study_id": self.study_id,
-            "year": self.year,
-            "values": dict(self.values),
-            "stored": {key: value.to_dict() for key, value in self.stored.items()},
-            "where": self.where,
-            "order": self.order,
+        return asdict(self) | {
+            "stored": {key: value.to_dict() for key, value in self.stored.items()}
         }
 
 

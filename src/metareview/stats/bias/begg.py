@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+import scipy
 
 from metareview.errors import NotEstimableError
 from metareview.stats.presets import Preset, get_preset
@@ -89,7 +89,7 @@ def rank_correlation_test(
     rule = check_choice("ranktest_exact", get_preset(preset).ranktest_exact, EXACT_RULES)
     limit = EXACT_MAX_K if rule == "below_50" else EXACT_FEASIBLE_K
     exact = k < limit and not ties
-    result = stats.kendalltau(standardised, v, method="asymptotic")
+    result = scipy.stats.kendalltau(standardised, v, method="asymptotic")
     tau = float(result.statistic)
     pvalue = kendall_exact_pvalue(k, tau) if exact else float(result.pvalue)
     return RankCorrelationTest(k=k, tau=tau, pvalue=pvalue, exact=exact)

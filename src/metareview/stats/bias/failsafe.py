@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+import scipy
 
 from metareview.errors import InputError
 from metareview.stats import distributions as dist
@@ -111,15 +111,15 @@ def fail_safe_n(
     k = int(y.size)
     if kind == "rosenthal":
         z_sum = float(np.sum(y / np.sqrt(v)))
-        pvalue = float(stats.norm.sf(abs(z_sum) / math.sqrt(k)))
-        n = (z_sum / stats.norm.isf(alpha)) ** 2 - k
+        pvalue = float(scipy.stats.norm.sf(abs(z_sum) / math.sqrt(k)))
+        n = (z_sum / scipy.stats.norm.isf(alpha)) ** 2 - k
         return FailSafeN(kind, _whole_studies(n), k, alpha, pvalue, None, None)
     w = 1.0 / v
     weighted_mean = float(w @ y / w.sum())
     if kind == "rosenberg":
         z = float(w @ y) / math.sqrt(float(w.sum()))
         pvalue = float(dist.z_pvalue(z))
-        n = (float(w @ y) ** 2 / stats.norm.isf(alpha / 2) ** 2 - float(w.sum())) / w.mean()
+        n = (float(w @ y) ** 2 / scipy.stats.norm.isf(alpha / 2) ** 2 - float(w.sum())) / w.mean()
         return FailSafeN(kind, _whole_studies(n), k, alpha, pvalue, weighted_mean, None)
     mean = weighted_mean if weighted else float(y.mean())
     if target is None:

@@ -17,10 +17,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from scipy import stats
+import scipy
 
 from metareview.stats.bias.egger import RegressionTest, regression_test
 from metareview.stats.tau2 import check_inputs
@@ -46,18 +46,7 @@ class PetPeese:
     peese: RegressionTest
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "estimate": self.estimate,
-            "se": self.se,
-            "ci_lower": self.ci_lower,
-            "ci_upper": self.ci_upper,
-            "pvalue": self.pvalue,
-            "pet_one_sided_pvalue": self.pet_one_sided_pvalue,
-            "alpha": self.alpha,
-            "pet": self.pet.to_dict(),
-            "peese": self.peese.to_dict(),
-        }
+        return asdict(self) | {"pet": self.pet.to_dict(), "peese": self.peese.to_dict()}
 
     def summary(self) -> str:
         pct = round(100 * self.pet.level)
@@ -95,7 +84,7 @@ def pet_peese(yi: object, vi: object, *, alpha: float = 0.05, level: float = 0.9
     w = 1.0 / v
     direction = 1.0 if float(w @ y) >= 0 else -1.0
     t_pet = direction * pet.intercept / pet.intercept_se
-    one_sided = float(stats.t.sf(t_pet, pet.df))
+    one_sided = float(scipy.stats.t.sf(t_pet, pet.df))
     chosen = peese if one_sided < alpha else pet
     t_chosen = chosen.intercept / chosen.intercept_se
     return PetPeese(
@@ -104,7 +93,7 @@ def pet_peese(yi: object, vi: object, *, alpha: float = 0.05, level: float = 0.9
         se=chosen.intercept_se,
         ci_lower=float(chosen.limit_ci_lower),
         ci_upper=float(chosen.limit_ci_upper),
-        pvalue=float(2 * stats.t.sf(abs(t_chosen), chosen.df)),
+        pvalue=float(2 * scipy.stats.t.sf(abs(t_chosen), chosen.df)),
         pet_one_sided_pvalue=one_sided,
         alpha=alpha,
         pet=pet,

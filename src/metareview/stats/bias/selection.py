@@ -30,7 +30,7 @@ from itertools import pairwise
 from typing import Any
 
 import numpy as np
-from scipy import optimize, special, stats
+import scipy
 
 from metareview.errors import InputError, NotEstimableError
 from metareview.stats import distributions as dist
@@ -113,9 +113,9 @@ class _StepLikelihood:
         self.steps, self.alternative = steps, alternative
         z = y / self.sei
         p = {
-            "greater": special.ndtr(-z),
-            "less": special.ndtr(z),
-            "two.sided": 2 * special.ndtr(-np.abs(z)),
+            "greater": scipy.special.ndtr(-z),
+            "less": scipy.special.ndtr(z),
+            "two.sided": 2 * scipy.special.ndtr(-np.abs(z)),
         }[alternative]
         # interval of each study: p ≤ a₁ → 0, a₁ < p ≤ a₂ → 1, …
         self.interval = np.searchsorted(steps, p, side="left")
@@ -126,11 +126,11 @@ class _StepLikelihood:
         sei = self.sei[:, None]
         a = self.steps[None, :]
         if self.alternative == "greater":  # p ≤ a  ⇔  y ≥ sei·z₁₋ₐ
-            return special.ndtr((mu - sei * -special.ndtri(a)) / s)
+            return scipy.special.ndtr((mu - sei * -scipy.special.ndtri(a)) / s)
         if self.alternative == "less":  # p ≤ a  ⇔  y ≤ sei·zₐ
-            return special.ndtr((sei * special.ndtri(a) - mu) / s)
-        c = sei * -special.ndtri(a / 2)
-        return special.ndtr((mu - c) / s) + special.ndtr((-c - mu) / s)
+            return scipy.special.ndtr((sei * scipy.special.ndtri(a) - mu) / s)
+        c = sei * -scipy.special.ndtri(a / 2)
+        return scipy.special.ndtr((mu - c) / s) + scipy.special.ndtr((-c - mu) / s)
 
     def __call__(self, mu: float, tau2: float, delta: np.ndarray) -> float:
         total = self.v + tau2
@@ -162,7 +162,7 @@ def _maximise(objective, start: np.ndarray, bounds: list[tuple[float | None, flo
     gains nothing (the line search may stop "abnormally" at an optimum this tight)."""
 
     def run(x0: np.ndarray):
-        return optimize.minimize(
+        return scipy.optimize.minimize(
             lambda x: -objective(x),
             x0,
             method="L-BFGS-B",
@@ -327,7 +327,7 @@ def selection_model(
         se_delta=tuple(se_delta),
         lrt=lrt,
         lrt_df=n_delta,
-        lrt_pvalue=float(stats.chi2.sf(lrt, n_delta)),
+        lrt_pvalue=float(scipy.stats.chi2.sf(lrt, n_delta)),
         loglik=ll,
         loglik_null=null_ll,
         converged=ok and null_ok,

@@ -9,7 +9,7 @@ Every function is vectorised and documented with its source in ``docs/effect-siz
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+import scipy
 
 from metareview.stats import distributions as dist
 from metareview.stats.effects.smd import hedges_correction
@@ -45,7 +45,7 @@ def t_from_p(p, n1, n2, sign) -> np.ndarray:
     2.100922
     """
     p, n1, n2 = (np.asarray(x, dtype=float) for x in (p, n1, n2))
-    return np.asarray(sign, dtype=float) * stats.t.isf(p / 2, n1 + n2 - 2)
+    return np.asarray(sign, dtype=float) * scipy.stats.t.isf(p / 2, n1 + n2 - 2)
 
 
 def se_from_ci(lower, upper, level=0.95) -> np.ndarray:

@@ -21,7 +21,7 @@ CMA         1 − 3/(4 df − 1)                           J² (N/(n1 n2) + d²/
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln
+import scipy
 
 from metareview.stats.vocabulary import check_choice
 
@@ -44,7 +44,11 @@ def hedges_correction(df, correction: str = "exact") -> np.ndarray:
     df = np.asarray(df, dtype=float)
     if correction == "exact":
         with np.errstate(invalid="ignore"):
-            return np.exp(gammaln(df / 2) - 0.5 * np.log(df / 2) - gammaln((df - 1) / 2))
+            return np.exp(
+                scipy.special.gammaln(df / 2)
+                - 0.5 * np.log(df / 2)
+                - scipy.special.gammaln((df - 1) / 2)
+            )
     if correction == "none":
         return np.ones_like(df)
     return 1 - 3 / (4 * df - 1)

@@ -20,10 +20,10 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.optimize import brentq
+import scipy
 
 from metareview.stats import distributions as dist
 from metareview.stats.multilevel.likelihood import ModelData
@@ -43,13 +43,7 @@ class LevelTest:
     loglik_reduced: float
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "level": self.level,
-            "statistic": self.statistic,
-            "df": self.df,
-            "pvalue": self.pvalue,
-            "loglik_reduced": self.loglik_reduced,
-        }
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, doc: dict[str, object]) -> LevelTest:
@@ -76,7 +70,11 @@ def profile_ci(
         return profile_loglik(data, method, fit, component, value) - target
 
     tol = dict(xtol=1e-14, rtol=1e-12, maxiter=200)
-    lower = 0.0 if estimate <= 0.0 or excess(0.0) >= 0.0 else brentq(excess, 0.0, estimate, **tol)
+    lower = (
+        0.0
+        if estimate <= 0.0 or excess(0.0) >= 0.0
+        else scipy.optimize.brentq(excess, 0.0, estimate, **tol)
+    )
     step = max(estimate, 1e-4 * float(np.mean(data.sampling.variances())))
     inside, outside = estimate, estimate + step
     for _ in range(MAX_DOUBLINGS):
@@ -86,7 +84,7 @@ def profile_ci(
         inside, outside = outside, estimate + step
     else:
         return lower, None
-    upper = brentq(excess, inside, outside, **tol)
+    upper = scipy.optimize.brentq(excess, inside, outside, **tol)
     return lower, upper
 
 

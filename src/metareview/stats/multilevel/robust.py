@@ -17,15 +17,12 @@ residuals ``e_j``, the sandwich is ``B [Σ_j X_jᵀW_j A_j e_j e_jᵀ A_jᵀ W_j
 The Satterthwaite moments use ``(I − H)Φ(I − H)ᵀ = Φ − X B Xᵀ`` (H the GLS hat matrix), so the
 J × J matrix ``Ω_ij = δ_ij p_iᵀΦ_i p_i − (p_iᵀX_i) B (X_jᵀp_j)`` replaces any k × k product.
 
->>> from metareview.stats.multilevel.clusters import Clusters
->>> from metareview.stats.multilevel.covariance import independent_covariance
->>> from metareview.stats.multilevel.likelihood import ModelData
->>> from metareview.stats.multilevel.optimize import maximize
->>> c = Clusters.from_labels([1, 1, 2, 2, 3, 3, 4, 4])
->>> y = np.array([0.1, 0.3, 0.5, 0.4, -0.1, 0.0, 0.6, 0.9]); v = np.full(8, 0.01)
->>> data = ModelData(y, np.ones((8, 1)), independent_covariance(v, c), c)
->>> fit = maximize(data, "REML")
->>> res = robust_variance(data, fit.sigma2, fit.evaluation, "CR2", level=0.95)
+:func:`~metareview.stats.multilevel.model.fit_multilevel` calls :func:`robust_variance` when
+asked for ``robust``:
+
+>>> from metareview.stats.multilevel.model import fit_multilevel
+>>> yi, vi = [0.1, 0.3, 0.5, 0.4, -0.1, 0.0, 0.6, 0.9], [0.01] * 8
+>>> res = fit_multilevel(yi, vi, [1, 1, 2, 2, 3, 3, 4, 4], robust="CR2").robust
 >>> res.method, round(res.se[0], 4), round(res.df[0], 2)
 ('CR2', 0.1712, 3.0)
 """
@@ -33,7 +30,7 @@ J × J matrix ``Ω_ij = δ_ij p_iᵀΦ_i p_i − (p_iᵀX_i) B (X_jᵀp_j)`` rep
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -58,13 +55,7 @@ class WaldTest:
     pvalue: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "coefficients": list(self.coefficients),
-            "statistic": self.statistic,
-            "df_num": self.df_num,
-            "df_denom": self.df_denom,
-            "pvalue": self.pvalue,
-        }
+        return asdict(self) | {"coefficients": list(self.coefficients)}
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> WaldTest:

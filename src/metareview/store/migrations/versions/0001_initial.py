@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from metareview.store.migrations.append_only import refuse_changes
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -67,23 +69,14 @@ def upgrade() -> None:
     op.create_index("ix_events_kind_stage", "events", ["kind", "stage"])
     op.create_index("ix_events_record", "events", ["record_id"])
     dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        for table in APPEND_ONLY:
-            for action in ("UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-                )
-    elif dialect == "postgresql":
+    if dialect == "postgresql":
         op.execute(
             "CREATE FUNCTION metareview_append_only() RETURNS trigger LANGUAGE plpgsql AS "
             "$$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$"
         )
-        for table in APPEND_ONLY:
-            op.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION metareview_append_only()"
-            )
+    for table in APPEND_ONLY:
+        for statement in refuse_changes(table, dialect):
+            op.execute(statement)
 
 
 def downgrade() -> None:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from metareview.store.chain import GENESIS, event_hash
+from metareview.store.migrations.append_only import refuse_overwrites
 
 revision = "0003"
 down_revision = "0002"
@@ -56,23 +57,15 @@ def upgrade() -> None:
             "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
             "BEGIN SELECT RAISE(ABORT, 'events is append-only'); END"
         )
-        for table in APPEND_ONLY:
-            op.execute(
-                f"CREATE TRIGGER {table}_no_overwrite BEFORE INSERT ON {table} "
-                f"WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id) "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
     elif dialect == "postgresql":
         op.execute("ALTER TABLE events DISABLE TRIGGER events_append_only")
         _chain_existing(connection)
         op.execute("ALTER TABLE events ENABLE TRIGGER events_append_only")
-        for table in APPEND_ONLY:
-            op.execute(
-                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION metareview_append_only()"
-            )
     else:
         _chain_existing(connection)
+    for table in APPEND_ONLY:
+        for statement in refuse_overwrites(table, dialect):
+            op.execute(statement)
 
 
 def downgrade() -> None:

@@ -14,10 +14,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from metareview.store.migrations.append_only import drop_append_only, make_append_only
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
+
+TABLE = "full_texts"
 
 
 def upgrade() -> None:
@@ -33,31 +37,9 @@ def upgrade() -> None:
         sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_full_texts_record_id", "full_texts", ["record_id"])
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER full_texts_no_{action.lower()} BEFORE {action} ON full_texts "
-                "BEGIN SELECT RAISE(ABORT, 'full_texts is append-only'); END"
-            )
-        op.execute(
-            "CREATE TRIGGER full_texts_no_overwrite BEFORE INSERT ON full_texts "
-            "WHEN EXISTS (SELECT 1 FROM full_texts WHERE id = NEW.id) "
-            "BEGIN SELECT RAISE(ABORT, 'full_texts is append-only'); END"
-        )
-    elif dialect == "postgresql":
-        op.execute(
-            "CREATE TRIGGER full_texts_append_only BEFORE UPDATE OR DELETE ON full_texts "
-            "FOR EACH ROW EXECUTE FUNCTION metareview_append_only()"
-        )
-        op.execute(
-            "CREATE TRIGGER full_texts_no_truncate BEFORE TRUNCATE ON full_texts "
-            "FOR EACH STATEMENT EXECUTE FUNCTION metareview_append_only()"
-        )
+    make_append_only(TABLE, op.get_bind().dialect.name, op.execute)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS full_texts_append_only ON full_texts")
-        op.execute("DROP TRIGGER IF EXISTS full_texts_no_truncate ON full_texts")
-    op.drop_table("full_texts")
+    drop_append_only(TABLE, op.get_bind().dialect.name, op.execute)
+    op.drop_table(TABLE)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from metareview.store.migrations.append_only import drop_append_only, make_append_only
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -40,31 +42,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_study_events_study_kind", TABLE, ["study", "kind"])
     op.create_index("ix_study_events_kind", TABLE, ["kind"])
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {TABLE}_no_{action.lower()} BEFORE {action} ON {TABLE} "
-                f"BEGIN SELECT RAISE(ABORT, '{TABLE} is append-only'); END"
-            )
-        op.execute(
-            f"CREATE TRIGGER {TABLE}_no_overwrite BEFORE INSERT ON {TABLE} "
-            f"WHEN EXISTS (SELECT 1 FROM {TABLE} WHERE id = NEW.id) "
-            f"BEGIN SELECT RAISE(ABORT, '{TABLE} is append-only'); END"
-        )
-    elif dialect == "postgresql":
-        op.execute(
-            f"CREATE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE ON {TABLE} "
-            "FOR EACH ROW EXECUTE FUNCTION metareview_append_only()"
-        )
-        op.execute(
-            f"CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION metareview_append_only()"
-        )
+    make_append_only(TABLE, op.get_bind().dialect.name, op.execute)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {TABLE}_append_only ON {TABLE}")
-        op.execute(f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE}")
+    drop_append_only(TABLE, op.get_bind().dialect.name, op.execute)
     op.drop_table(TABLE)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from metareview.store.migrations.append_only import refuse_changes
+
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
@@ -71,18 +73,8 @@ def upgrade() -> None:
     op.create_index(
         "ix_analysis_run_files_path", "analysis_run_files", ["run_id", "path"], unique=True
     )
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {PLANS}_no_{action.lower()} BEFORE {action} ON {PLANS} "
-                f"BEGIN SELECT RAISE(ABORT, '{PLANS} is append-only'); END"
-            )
-    elif dialect == "postgresql":
-        op.execute(
-            f"CREATE TRIGGER {PLANS}_append_only BEFORE UPDATE OR DELETE ON {PLANS} "
-            "FOR EACH ROW EXECUTE FUNCTION metareview_append_only()"
-        )
+    for statement in refuse_changes(PLANS, op.get_bind().dialect.name):
+        op.execute(statement)
 
 
 def downgrade() -> None:

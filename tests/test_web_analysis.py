@@ -146,6 +146,22 @@ def test_a_sheet_or_a_relative_prisma_path_is_refused_at_its_key(project):
         assert lena.post("/analysis/plan/toml", {"plan": absolute}).status_code == 200
 
 
+def test_a_prisma_counts_file_that_fails_its_checks_is_refused_at_its_key(project, tmp_path):
+    bad = tmp_path / "prisma.csv"
+    bad.write_text("data,n\ndatabase_results,many\n", encoding="utf-8")
+    with workspace(project) as browser:
+        lena = browser("lena")
+        page = lena.get("/analysis").text
+        plan = _textarea(page) + f'\n[prisma]\ncounts = "{bad}"\n'
+        for url, form in (
+            ("/analysis/plan/toml", {"plan": plan}),
+            ("/analysis/plan", _form(page, plan=plan)),
+        ):
+            refused = lena.post(url, form)
+            assert refused.status_code == 400, url
+            assert "key &#39;prisma.counts&#39;" in refused.text and "prisma.csv" in refused.text
+
+
 def test_viewers_read_and_only_the_lead_plans_and_runs(project):
     with workspace(project) as browser:
         vic = browser("vic")

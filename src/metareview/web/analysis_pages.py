@@ -17,7 +17,13 @@ from pathlib import Path
 from starlette.responses import RedirectResponse, Response
 
 from metareview.data.table import load_table
-from metareview.errors import ExtractionError, PlanError, RunInProgressError, StoreError
+from metareview.errors import (
+    DataError,
+    ExtractionError,
+    PlanError,
+    RunInProgressError,
+    StoreError,
+)
 from metareview.plan.expand import SENSITIVITY_LABELS
 from metareview.plan.plan_form import FORM_KEYS, SMALL_STUDY, PlanForm, apply_form, form_of
 from metareview.plan.template import plan_text
@@ -134,7 +140,10 @@ def _checked(text: str) -> None:
     if len(text) > MAX_PLAN_CHARS:
         raise PlanError(f"plan.toml: longer than {MAX_PLAN_CHARS:,} characters")
     with tempfile.TemporaryDirectory(prefix="metareview-plan-") as folder:
-        workspace_plan(text, Path(folder))
+        try:
+            workspace_plan(text, Path(folder))
+        except DataError as err:  # the PRISMA counts file the plan names is read and checked
+            raise PlanError(f"plan.toml, key 'prisma.counts': {err}") from err
 
 
 def _form_values(call: Call) -> PlanForm:
@@ -199,7 +208,7 @@ def start(call: Call) -> Response:
         started = start_analysis(project, actor=call.username)
     except RunInProgressError as err:
         return _page(call, message=str(err), status=409)
-    except (PlanError, ExtractionError, StoreError) as err:
+    except (PlanError, DataError, ExtractionError, StoreError) as err:
         return _page(call, message=f"The run was not started: {err}", status=400)
     call.workspace.analysis.submit(started.id)
     return RedirectResponse("/analysis", status_code=303)

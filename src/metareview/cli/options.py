@@ -32,7 +32,14 @@ drop_incomplete_option = click.option(
 
 def table_options(command):
     """``--col``, ``--sheet`` and ``--drop-incomplete``: how a command reads its extraction
-    table."""
+    table.
+
+    >>> @click.command()
+    ... @table_options
+    ... def show(**options): ...
+    >>> sorted(option.opts[0] for option in show.params)
+    ['--col', '--drop-incomplete', '--sheet']
+    """
     for option in (drop_incomplete_option, sheet_option, column_option):
         command = option(command)
     return command
@@ -113,7 +120,14 @@ level_option = click.option(
 
 
 def pooling_options(command):
-    """``--preset``, ``--method``, ``--ci`` and ``--level``: how a command pools the studies."""
+    """``--preset``, ``--method``, ``--ci`` and ``--level``: how a command pools the studies.
+
+    >>> @click.command()
+    ... @pooling_options
+    ... def show(**options): ...
+    >>> [option.opts[0] for option in show.params]
+    ['--preset', '--method', '--ci', '--level']
+    """
     for option in (level_option, ci_method_option, tau2_method_option, preset_option):
         command = option(command)
     return command

@@ -48,7 +48,13 @@ FIGURE_KEYS = ".keys.json"
 def drawing_versions() -> tuple[str, str, str]:
     """The versions of metareview, of its source files and of matplotlib, part of every
     figure's key (matplotlib's read from its installed metadata: a run that redraws nothing
-    does not import it)."""
+    does not import it).
+
+    >>> from metareview import __version__
+    >>> version, digest, matplotlib_version = drawing_versions()
+    >>> version == __version__, len(digest) == 64, matplotlib_version.count(".") >= 1
+    (True, True, True)
+    """
     return __version__, source_digest(), version("matplotlib")
 
 

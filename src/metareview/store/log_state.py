@@ -87,7 +87,17 @@ def events_after(
     (``id > after ORDER BY id LIMIT PAGE``), so that the read is a range scan of the primary
     key whatever the database's statistics say: without statistics (a table never analysed,
     e.g. with autovacuum off), PostgreSQL estimated ``id > after`` to hold a third of the
-    table and sorted a scan of all of it, 50 ms at 100,000 events on every refresh."""
+    table and sorted a scan of all of it, 50 ms at 100,000 events on every refresh.
+
+    >>> from metareview.records.record import Record
+    >>> from metareview.store.project import Project
+    >>> project = Project.open("sqlite://")
+    >>> for name in "ab":
+    ...     _ = project.add_import(f"{name}.ris", [Record(title=name)], actor="ana")
+    >>> with project.engine.connect() as connection:
+    ...     [row["id"] for row in events_after(connection, 1)]
+    [2]
+    """
     if first is None and after == 0:  # the whole log: one scan
         return connection.execute(select(events).order_by(events.c.id)).mappings().all()
     rows: list[Mapping[str, Any]] = []
@@ -288,7 +298,18 @@ class LogState:
         """The records ``stage`` screens whose votes are not complete, in import order (found
         once, then followed vote by vote), so that a queue need not walk the records already
         done (49,800 of 50,000 in a big project that imported a new search). Iterate it
-        while holding :attr:`lock`."""
+        while holding :attr:`lock`.
+
+        >>> from metareview.records.record import Record
+        >>> from metareview.store.project import Project
+        >>> from metareview.store.review import configure, vote
+        >>> project = Project.open("sqlite://")
+        >>> _ = project.add_import("s.ris", [Record(title=t) for t in "AB"], actor="ana")
+        >>> _ = configure(project, actor="lead", reviewers_required=1)
+        >>> _ = vote(project, 1, reviewer="ana", stage="ta", decision="exclude")
+        >>> list(project.log().open_records("ta"))
+        [2]
+        """
         with self.lock:
             cached = self._stage_pool(stage)
             if cached.open is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -207,6 +208,27 @@ def test_combining_is_the_gls_mean_under_compound_symmetry():
     assert a.rows == [2, 3] and a.n_effects == 2
     assert a.time == "mixed" and a.population == "SMI"
     assert combined.loc[4, "rows"] == [4]
+
+
+def test_combining_gives_a_blank_of_a_nullable_column_as_nan_or_none():
+    # a table read with pandas' nullable dtypes (a library caller's frame): a blank combines to
+    # NaN in a number column and to None in a yes/no column, as in a column of numpy dtype
+    frame = pd.DataFrame(
+        {
+            "study": ["A", "A", "B"],
+            "yi": [0.1, 0.3, 0.2],
+            "vi": [0.01, 0.02, 0.01],
+            "year": pd.array([2001, 2001, None], dtype="Int64"),
+            "dose": pd.array([1.5, 1.5, None], dtype="Float64"),
+            "blinded": pd.array([True, True, None], dtype="boolean"),
+        },
+        index=[2, 3, 4],
+    )
+    combined = one_per_study(frame, "combine", rho=0.5, label="x").frame
+    assert combined["year"].dtype == "float64" and combined["dose"].dtype == "float64"
+    assert combined.loc[2, "year"] == 2001 and np.isnan(combined.loc[4, "year"])
+    assert combined.loc[2, "dose"] == 1.5 and np.isnan(combined.loc[4, "dose"])
+    assert combined["blinded"].tolist() == [True, None]
 
 
 def test_every_schema_key_is_documented():

@@ -189,7 +189,7 @@ class _Columns:
     resolving a study's rows reads these lists rather than slicing the frame per study."""
 
     def __init__(self, frame: pd.DataFrame):
-        self.values = {column: frame[column].tolist() for column in frame.columns}
+        self.values = {column: _python_values(frame[column]) for column in frame.columns}
         self.labels = [int(label) for label in frame.index]
         self.numbers = set(frame.select_dtypes("number").columns)
         self.arms = [c for c in self.values if c.startswith((*COUNT_PREFIXES, "event_arm"))]
@@ -213,6 +213,23 @@ class _Columns:
         if not any(_count(self.column(c, positions), dropna=False) > 1 for c in self.arms):
             return False
         return not any(_count(self.column(c, positions), dropna=False) > 1 for c in self.text)
+
+
+def _python_values(column: pd.Series) -> list[Any]:
+    """A column's values as Python values, pandas' ``NA`` of a nullable column as NaN (numbers)
+    or None (other: text, yes/no), as they were when the frame was sliced per study.
+
+    >>> _python_values(pd.Series([2001, None], dtype="Int64"))
+    [2001, nan]
+    >>> _python_values(pd.Series([True, None], dtype="boolean"))
+    [True, None]
+    """
+    values = column.tolist()
+    if isinstance(column.dtype, pd.api.extensions.ExtensionDtype) and column.hasnans:
+        number = pd.api.types.is_numeric_dtype(column.dtype)
+        blank = math.nan if number and not pd.api.types.is_bool_dtype(column.dtype) else None
+        values = [blank if value is pd.NA else value for value in values]
+    return values
 
 
 def _count(values: list[Any], *, dropna: bool) -> int:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,6 +34,7 @@ from metareview.stats import heterogeneity as het
 from metareview.stats.jackson import jackson_tau2_ci
 from metareview.stats.presets import Preset, get_preset
 from metareview.stats.render import render_pool_html, render_pool_summary
+from metareview.stats.result_base import ResultDocument
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2_model
 from metareview.stats.tau2_se import tau2_se
 from metareview.stats.vocabulary import CI_METHODS, check_choice, check_level
@@ -43,7 +44,7 @@ PI_METHODS: tuple[str, ...] = ("follow_ci", "t_k1", "t_k2", "none")
 
 
 @dataclass(frozen=True)
-class FixedEffect:
+class FixedEffect(ResultDocument):
     """The common-effect (fixed-effect, inverse-variance) model."""
 
     estimate: float
@@ -53,12 +54,9 @@ class FixedEffect:
     statistic: float
     pvalue: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class RandomEffects:
+class RandomEffects(ResultDocument):
     """The random-effects model: mean, its CI and test (``df`` is None for z) and the PI."""
 
     estimate: float
@@ -70,9 +68,6 @@ class RandomEffects:
     pvalue: float
     pi_lower: float | None
     pi_upper: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 Interval = tuple[float, float] | None

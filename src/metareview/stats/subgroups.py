@@ -23,7 +23,7 @@ a study) but left out of the test, with the reason.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,6 +34,7 @@ from metareview.stats.heterogeneity import i2_from_q
 from metareview.stats.metaregression import Design, metareg
 from metareview.stats.pooling import pool, resolve_settings
 from metareview.stats.presets import Preset
+from metareview.stats.result_base import ResultDocument
 from metareview.stats.vocabulary import check_choice
 from metareview.stats.wls import LinearModel
 
@@ -41,7 +42,7 @@ SUBGROUP_TAU2 = ("separate", "common")
 
 
 @dataclass(frozen=True)
-class SubgroupRow:
+class SubgroupRow(ResultDocument):
     """One subgroup: its pooled effect (I² in percent) and whether it entered the test."""
 
     level: str
@@ -55,9 +56,6 @@ class SubgroupRow:
     i2: float | None
     tested: bool = True
     reason: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -156,12 +156,8 @@ def mantel_haenszel_random(
 
     Parameters
     ----------
-    a, b, c, d : array-like
-        Events and non-events in arm 1 (a, b) and arm 2 (c, d), one entry per study.
-    measure : str
-        ``OR``, ``RR`` or ``RD``.
-    level : float
-        Confidence level.
+    a, b, c, d, measure, level
+        The tables, measure and confidence level, as :func:`mantel_haenszel`.
     ci_method : str
         CI of the random-effects mean (RevMan 5: ``z``; ``knha``/``adhoc`` as in ``pool``).
     add : float

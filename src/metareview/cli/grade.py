@@ -23,6 +23,7 @@ from metareview.cli.options import (
     echo_dropped,
     json_option,
     mapping_from,
+    parse_pairs,
     pooling_options,
     table_options,
 )
@@ -213,7 +214,7 @@ def grade_command(
             measure=measure, preset=preset, method=method, ci_method=ci_method, level=level
         ),
         outcome_column=outcome_column,
-        where=[_parse_where(item) for item in filters],
+        where=parse_pairs(filters, "--where"),
         rob_column=rob_column,
         participants_column=participants_column,
         design=design,
@@ -223,14 +224,6 @@ def grade_command(
         name=Path(data).stem,
     )
     _emit(grading, output, as_json)
-
-
-def _parse_where(item: str) -> tuple[str, str]:
-    """``COLUMN=VALUE`` → (column, value)."""
-    column, sep, value = item.partition("=")
-    if not sep or not column:
-        raise click.BadParameter(f"{item!r}: expected COLUMN=VALUE", param_hint="--where")
-    return column, value
 
 
 def _emit(grading: Grading, output: str | None, as_json: bool) -> None:

@@ -15,19 +15,10 @@ from metareview.cli.options import (
     level_option,
     mapping_from,
     measure_option,
+    parse_pairs,
     preset_option,
     table_options,
 )
-
-
-def _selection(pairs: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        column, sep, value = pair.partition("=")
-        if not sep or not column:
-            raise click.BadParameter(f"expected COLUMN=VALUE; got {pair!r}", param_hint="--where")
-        out[column.strip()] = value.strip()
-    return out
 
 
 @click.command("multiverse")
@@ -133,7 +124,7 @@ def multiverse_command(
         measure=measure, preset=preset, level=level, columns=mapping_from(columns),
         sheet=sheet, drop_incomplete=drop_incomplete,
     )  # fmt: skip
-    rows, dropped = effect_sizes(data, settings, where=_selection(where))
+    rows, dropped = effect_sizes(data, settings, where=dict(parse_pairs(where, "--where")))
     factors = Factors(
         studies=comma_separated(studies), effects=comma_separated(effects),
         methods=tuple(m.upper() for m in comma_separated(methods)), models=comma_separated(models),

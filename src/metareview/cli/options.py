@@ -54,6 +54,29 @@ def comma_separated(text: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (text or "").split(",") if part.strip())
 
 
+def parse_pairs(
+    items: tuple[str, ...], option: str, expected: str = "COLUMN=VALUE", need_value: bool = False
+) -> list[tuple[str, str]]:
+    """Repeated ``LEFT=RIGHT`` values of ``option`` as (left, right) pairs, spaces around each
+    side dropped; a usage error (exit code 2) naming the option, the value given and
+    ``expected`` when a value has no ``=``, no left side or (with ``need_value``) no right side.
+
+    >>> parse_pairs(("time=post", "arm = a=b"), "--where")
+    [('time', 'post'), ('arm', 'a=b')]
+    >>> parse_pairs(("nonsense",), "--where")
+    Traceback (most recent call last):
+    ...
+    click.exceptions.BadParameter: got 'nonsense', expected COLUMN=VALUE
+    """
+    pairs = []
+    for item in items:
+        left, sep, right = (part.strip() for part in item.partition("="))
+        if not sep or not left or (need_value and not right):
+            raise click.BadParameter(f"got {item!r}, expected {expected}", param_hint=option)
+        pairs.append((left, right))
+    return pairs
+
+
 def echo_dropped(rows: list[dict]) -> None:
     """Print each row left out (``{"row", "study", "reason"}``) on its own line."""
     for row in rows:

@@ -18,6 +18,7 @@ from metareview.cli.records_extraction import export_extraction, export_rob
 from metareview.cli.records_options import (
     STAGES,
     by_option,
+    file_output_option,
     open_project,
     project_argument,
     stage_option,
@@ -366,13 +367,7 @@ def settings(
 
 @records.command()
 @project_argument
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="The file to write; .ris for RIS, anything else CSV.",
-)
+@file_output_option("The file to write; .ris for RIS, anything else CSV.", required=True)
 @click.option(
     "--stage",
     type=STAGES,
@@ -394,13 +389,7 @@ def export(project: str, output: str, stage: str) -> None:
 
 @records.command()
 @project_argument
-@click.option(
-    "-o",
-    "--output",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Write the PRISMA2020 CSV (data,node,box,…,n) here.",
-)
+@file_output_option("Write the PRISMA2020 CSV (data,node,box,…,n) here.")
 @click.option(
     "--template",
     default=None,

@@ -18,7 +18,7 @@ import matplotlib
 import pandas as pd
 
 from metareview.cli.console import echo
-from metareview.cli.options import json_option, sheet_option
+from metareview.cli.options import json_option, parse_pairs, sheet_option
 from metareview.data.readers import read_raw
 from metareview.data.spreadsheet import safe_frame
 from metareview.errors import DataError, Problem
@@ -84,16 +84,6 @@ def _write_judgements(rob_table: RobTable, path: Path) -> None:
     safe_frame(judged).to_csv(path, index=False)
 
 
-def _pairs(items: tuple[str, ...], option: str) -> list[tuple[str, str]]:
-    pairs = []
-    for item in items:
-        left, sep, right = item.partition("=")
-        if not sep or not left.strip() or not right.strip():
-            raise click.BadParameter(f"{item!r}: expected LEFT=RIGHT", param_hint=option)
-        pairs.append((left.strip(), right.strip()))
-    return pairs
-
-
 def _check_robvis_layout(frame: pd.DataFrame, source: str) -> None:
     """A table in none of the known layouts gets one clear error, not one per cell."""
     header = [str(c).strip().lower() for c in frame.columns]
@@ -116,14 +106,14 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
     if overall is None:
         raise click.BadParameter("--domain needs --overall COLUMN", param_hint="--overall")
     recode: dict[object, str] = {}
-    for code, level in _pairs(recodes, "--recode"):
+    for code, level in parse_pairs(recodes, "--recode", "CODE=LEVEL", need_value=True):
         recode[code] = level
         with contextlib.suppress(ValueError):  # numeric codes match numeric cells too
             recode[float(code)] = level
     return RobTable.from_columns(
         frame,
         study=study,
-        domains=dict(_pairs(domains, "--domain")),
+        domains=dict(parse_pairs(domains, "--domain", "NAME=COLUMN", need_value=True)),
         overall=overall,
         weight=weight,
         recode=recode or None,

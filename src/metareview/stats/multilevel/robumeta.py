@@ -35,6 +35,7 @@ import numpy as np
 from metareview.errors import AnalysisError, InputError
 from metareview.stats import distributions as dist
 from metareview.stats.multilevel.clusters import Clusters
+from metareview.stats.result_base import document
 from metareview.stats.vocabulary import check_choice
 
 WEIGHTS: tuple[str, ...] = ("CORR", "HIER")
@@ -61,7 +62,7 @@ class RobuResult:
     omega2: float | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return document(self)
 
 
 def _tr(a: np.ndarray, b: np.ndarray) -> float:

@@ -30,7 +30,7 @@ asked for ``robust``:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,7 @@ import numpy as np
 from metareview.errors import AnalysisError, InputError
 from metareview.stats import distributions as dist
 from metareview.stats.multilevel.likelihood import Evaluation, ModelData
+from metareview.stats.result_base import document
 
 ROBUST_METHODS: tuple[str, ...] = ("CR2", "CR1")
 _PER_COEFFICIENT = ("se", "statistic", "df", "pvalue", "ci_lower", "ci_upper")
@@ -55,7 +56,7 @@ class WaldTest:
     pvalue: float
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"coefficients": list(self.coefficients)}
+        return document(self, coefficients=list(self.coefficients))
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> WaldTest:

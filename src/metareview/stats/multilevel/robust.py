@@ -115,21 +115,13 @@ class RobustResult(CoefficientTests):
 
     def to_dict(self) -> dict[str, Any]:
         """The first coefficient's values (the pooled effect when intercept-only) and all."""
+        first = ("se", "df", "ci_lower", "ci_upper", "pvalue", "statistic")
         return {
             "method": self.method,
-            "se": self.se[0],
-            "df": self.df[0],
-            "ci_lower": self.ci_lower[0],
-            "ci_upper": self.ci_upper[0],
-            "pvalue": self.pvalue[0],
-            "statistic": self.statistic[0],
+            **{key: getattr(self, key)[0] for key in first},
             "coefficients": {
-                "se": list(self.se),
-                "df": list(self.df),
-                "statistic": list(self.statistic),
-                "pvalue": list(self.pvalue),
-                "ci_lower": list(self.ci_lower),
-                "ci_upper": list(self.ci_upper),
+                key: list(getattr(self, key))
+                for key in ("se", "df", "statistic", "pvalue", "ci_lower", "ci_upper")
             },
             "vcov": [list(row) for row in self.vcov],
             "wald": self.wald.to_dict() if self.wald else None,

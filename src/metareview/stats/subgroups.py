@@ -34,7 +34,7 @@ from metareview.stats.heterogeneity import i2_from_q
 from metareview.stats.metaregression import Design, metareg
 from metareview.stats.pooling import pool, resolve_settings
 from metareview.stats.presets import Preset
-from metareview.stats.result_base import ResultDocument
+from metareview.stats.result_base import ResultDocument, take_fields
 from metareview.stats.vocabulary import check_choice
 from metareview.stats.wls import LinearModel
 
@@ -195,12 +195,7 @@ def subgroup_analysis(
             **common,
             tau_common=bool(tau_common),
             groups=tuple(rows),
-            q_between=None,
-            df_between=None,
-            df_within=None,
-            p_between=None,
-            i2_between=None,
-            test="none",
+            **_difference_test(),
             reason=f"fewer than 2 subgroups with at least {min_k} studies",
         )
     if tau_common:
@@ -211,12 +206,21 @@ def subgroup_analysis(
         **common,
         tau_common=False,
         groups=tuple(rows),
-        q_between=q,
-        df_between=df,
-        df_within=None,
-        p_between=p,
-        i2_between=i2_from_q(q, df),
-        test="chi2",
+        **_difference_test(q, df, None, p, i2_from_q(q, df), "chi2"),
+    )
+
+
+def _difference_test(
+    q: float | None = None,
+    df: int | None = None,
+    df_within: int | None = None,
+    p: float | None = None,
+    i2: float | None = None,
+    test: str = "none",
+) -> dict[str, Any]:
+    """The test for subgroup differences as :class:`SubgroupResult` fields (none by default)."""
+    return dict(
+        q_between=q, df_between=df, df_within=df_within, p_between=p, i2_between=i2, test=test
     )
 
 
@@ -274,16 +278,8 @@ def _common_tau2(
             out_rows.append(row)
             continue
         out_rows.append(
-            SubgroupRow(
-                level=row.level,
-                k=row.k,
-                estimate=coef.estimate,
-                se=coef.se,
-                ci_lower=coef.ci_lower,
-                ci_upper=coef.ci_upper,
-                pvalue=coef.pvalue,
-                tau2=omnibus.tau2,
-                i2=float(i2),
+            take_fields(
+                SubgroupRow, coef, level=row.level, k=row.k, tau2=omnibus.tau2, i2=float(i2)
             )
         )
     df = len(tested) - 1
@@ -292,11 +288,13 @@ def _common_tau2(
         **common,
         tau_common=True,
         groups=tuple(out_rows),
-        q_between=omnibus.qm,
-        df_between=df,
-        df_within=omnibus.qm_df2,
-        p_between=omnibus.qm_pvalue,
-        i2_between=None if f_test else i2_from_q(omnibus.qm, df),
-        test="F" if f_test else "chi2",
+        **_difference_test(
+            omnibus.qm,
+            df,
+            omnibus.qm_df2,
+            omnibus.qm_pvalue,
+            None if f_test else i2_from_q(omnibus.qm, df),
+            "F" if f_test else "chi2",
+        ),
         tau2_common=omnibus.tau2,
     )

@@ -42,6 +42,7 @@ from metareview.errors import NotEstimableError
 from metareview.stats.bias.egger import fit_meta_regression
 from metareview.stats.pooling import PoolResult, pool, resolve_settings
 from metareview.stats.presets import Preset
+from metareview.stats.result_base import take_fields
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2
 from metareview.stats.vocabulary import check_choice
 from metareview.stats.wls import LinearModel
@@ -265,7 +266,9 @@ def trim_and_fill(
         preset=chosen,
     )
     model = pooled.fixed if method == "FE" else pooled.random
-    return TrimFillResult(
+    return take_fields(
+        TrimFillResult,
+        model,
         k=int(k),
         k0=int(k0),
         se_k0=se_k0,
@@ -277,13 +280,7 @@ def trim_and_fill(
         ci_method=ci_method,
         filled_yi=tuple(float(x) for x in filled_yi),
         filled_vi=tuple(float(x) for x in filled_vi),
-        estimate=model.estimate,
-        se=model.se,
-        ci_lower=model.ci_lower,
-        ci_upper=model.ci_upper,
-        statistic=model.statistic,
         df=getattr(model, "df", None),
-        pvalue=model.pvalue,
         tau2=pooled.tau2 if method != "FE" else 0.0,
         iterations=iterations,
         converged=converged,

@@ -19,14 +19,16 @@ arm left out of Q), as metafor's ``rma.mh``. For OR the Cochran–Mantel–Haens
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy
 
 from metareview.errors import InputError, NotEstimableError
+from metareview.stats.effects.binary import table_effects, zero_cell_correction
 from metareview.stats.heterogeneity import h2_from_q, i2_from_q
+from metareview.stats.result_base import document
 from metareview.stats.vocabulary import check_choice
 
 MH_MEASURES = ("OR", "RR", "RD")
@@ -77,9 +79,7 @@ class BinaryPoolResult:
     warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        document = asdict(self)
-        document["warnings"] = list(self.warnings)
-        return document
+        return document(self, warnings=list(self.warnings))
 
     def summary(self) -> str:
         name = "Mantel-Haenszel" if self.model == "MH" else "Peto"
@@ -130,21 +130,8 @@ def study_effects(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-table yi, vi with ½ added to every cell of tables with a zero cell (NaN when a
     table has no events, or only events, in both arms, as ``rma.mh(drop00=TRUE)``)."""
-    zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
-    add = np.where(zero, 0.5, 0.0)
-    a2, b2, c2, d2 = a + add, b + add, c + add, d + add
-    n1, n2 = a2 + b2, c2 + d2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if measure == "OR":
-            yi = np.log(a2 * d2 / (b2 * c2))
-            vi = 1 / a2 + 1 / b2 + 1 / c2 + 1 / d2
-        elif measure == "RR":
-            yi = np.log((a2 / n1) / (c2 / n2))
-            vi = 1 / a2 - 1 / n1 + 1 / c2 - 1 / n2
-        else:
-            p1, p2 = a2 / n1, c2 / n2
-            yi = p1 - p2
-            vi = p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
+    cells, _ = zero_cell_correction(a, b, c, d, 0.5)
+    yi, vi = table_effects(measure, *cells)
     double = ((a == 0) & (c == 0)) | ((b == 0) & (d == 0))
     yi, vi = np.where(double, np.nan, yi), np.where(double, np.nan, vi)
     return yi, vi

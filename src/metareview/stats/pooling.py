@@ -41,6 +41,11 @@ from metareview.stats.vocabulary import CI_METHODS, check_choice, check_level
 from metareview.stats.wls import LinearModel
 
 PI_METHODS: tuple[str, ...] = ("follow_ci", "t_k1", "t_k2", "none")
+#: The keys of a pooled result's ``heterogeneity`` document, in order (CIs as ``[lower, upper]``).
+HETEROGENEITY_KEYS: tuple[str, ...] = (
+    "tau2", "tau2_se", "tau2_ci", "tau", "tau_ci", "i2", "i2_ci", "h2", "h2_ci", "q", "q_df",
+    "q_pvalue",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -113,18 +118,8 @@ class PoolResult:
 
     def heterogeneity_dict(self) -> dict[str, Any]:
         return {
-            "tau2": self.tau2,
-            "tau2_se": self.tau2_se,
-            "tau2_ci": _pair(self.tau2_ci),
-            "tau": self.tau,
-            "tau_ci": _pair(self.tau_ci),
-            "i2": self.i2,
-            "i2_ci": _pair(self.i2_ci),
-            "h2": self.h2,
-            "h2_ci": _pair(self.h2_ci),
-            "q": self.q,
-            "q_df": self.q_df,
-            "q_pvalue": self.q_pvalue,
+            key: _pair(getattr(self, key)) if key.endswith("_ci") else getattr(self, key)
+            for key in HETEROGENEITY_KEYS
         }
 
     def studies_list(self) -> list[dict[str, Any]]:
@@ -190,6 +185,26 @@ def _pair(interval: Interval) -> list[float] | None:
     return None if interval is None else [float(interval[0]), float(interval[1])]
 
 
+def study_labels(studies: Sequence[str] | None, k: int) -> tuple[str, ...]:
+    """The labels of ``k`` studies: ``studies`` as text, or ``Study 1`` … when none are given.
+
+    >>> study_labels(None, 2), study_labels([3, "B"], 2)
+    (('Study 1', 'Study 2'), ('3', 'B'))
+    >>> study_labels(["A"], 2)
+    Traceback (most recent call last):
+    ...
+    metareview.errors.InputError: studies must have 2 labels; got 1
+    """
+    labels = (
+        tuple(str(s) for s in studies)
+        if studies is not None
+        else tuple(f"Study {i + 1}" for i in range(k))
+    )
+    if len(labels) != k:
+        raise InputError(f"studies must have {k} labels; got {len(labels)}")
+    return labels
+
+
 def resolve_settings(
     method: str | None, ci_method: str | None, preset: str | Preset | None
 ) -> tuple[str, str, Preset]:
@@ -245,13 +260,7 @@ def pool(
     check_level(level)
     y, v = check_inputs(yi, vi)
     k = y.size
-    labels = (
-        tuple(str(s) for s in studies)
-        if studies is not None
-        else tuple(f"Study {i + 1}" for i in range(k))
-    )
-    if len(labels) != k:
-        raise InputError(f"studies must have {k} labels; got {len(labels)}")
+    labels = study_labels(studies, k)
     warnings: list[str] = []
     model = LinearModel(y, v)
     fe_state = model.fixed
@@ -343,45 +352,7 @@ def random_effects_at(
     (0.2419, 'z', [48.4, 32.3, 19.4])
     """
     state = model.at(tau2)
-    se_classic = math.sqrt(state.vb[0, 0])
-    random, ci_used = _random_effects(
-        state.beta[0],
-        se_classic,
-        state.q,
-        model.k,
-        tau2,
-        method,
-        ci_method,
-        preset,
-        level,
-        warnings,
-    )
-    weights = tuple(float(x) for x in 100.0 * state.w / state.sum_w)
-    return random, ci_used, weights
-
-
-# Q(τ̂²)/(k − 1) at or below this means the effects are identical up to rounding.
-IDENTICAL_EFFECTS_Q = 1e-10
-
-
-def hartung_knapp_factor(q_at_tau2: float, df: int, ci_method: str) -> float:
-    """Variance scaling factor ``Q(τ̂²)/df`` of Hartung–Knapp (truncated at 1 for ``adhoc``)."""
-    factor = q_at_tau2 / df
-    return max(1.0, factor) if ci_method == "adhoc" else factor
-
-
-def _random_effects(
-    estimate: float,
-    se_classic: float,
-    q_at_tau2: float,
-    k: int,
-    tau2: float,
-    method: str,
-    ci_method: str,
-    preset: Preset,
-    level: float,
-    warnings: list[str],
-) -> tuple[RandomEffects, str]:
+    estimate, se_classic, q_at_tau2, k = state.beta[0], math.sqrt(state.vb[0, 0]), state.q, model.k
     if ci_method != "z" and k < 2:
         warnings.append(f"ci_method {ci_method!r} needs k >= 2; the z interval is used")
         ci_method = "z"
@@ -405,20 +376,29 @@ def _random_effects(
     pi = prediction_interval(estimate, se, se_classic, tau2, k, ci_method, preset.pi_method, level)
     if method == "FE":
         pi = None
-    return (
-        RandomEffects(
-            estimate=float(estimate),
-            se=float(se),
-            ci_lower=float(estimate - crit * se),
-            ci_upper=float(estimate + crit * se),
-            statistic=float(statistic),
-            df=df,
-            pvalue=pvalue,
-            pi_lower=None if pi is None else pi[0],
-            pi_upper=None if pi is None else pi[1],
-        ),
-        ci_method,
+    random = RandomEffects(
+        estimate=float(estimate),
+        se=float(se),
+        ci_lower=float(estimate - crit * se),
+        ci_upper=float(estimate + crit * se),
+        statistic=float(statistic),
+        df=df,
+        pvalue=pvalue,
+        pi_lower=None if pi is None else pi[0],
+        pi_upper=None if pi is None else pi[1],
     )
+    weights = tuple(float(x) for x in 100.0 * state.w / state.sum_w)
+    return random, ci_method, weights
+
+
+# Q(τ̂²)/(k − 1) at or below this means the effects are identical up to rounding.
+IDENTICAL_EFFECTS_Q = 1e-10
+
+
+def hartung_knapp_factor(q_at_tau2: float, df: int, ci_method: str) -> float:
+    """Variance scaling factor ``Q(τ̂²)/df`` of Hartung–Knapp (truncated at 1 for ``adhoc``)."""
+    factor = q_at_tau2 / df
+    return max(1.0, factor) if ci_method == "adhoc" else factor
 
 
 def prediction_interval(

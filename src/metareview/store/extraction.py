@@ -33,7 +33,7 @@ metareview.errors.ExtractionError: study 1 (Lee, 2020) is not complete: 1 of 2 e
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +54,7 @@ from metareview.store.study_log import (
     append_study_events,
     read_study_events,
 )
+from metareview.store.times import StoredDocument
 
 K = StudyEventKind
 EXTRACTORS = "extractors"
@@ -61,7 +62,7 @@ DEFAULT_EXTRACTORS = 2
 
 
 @dataclass(frozen=True)
-class Study:
+class Study(StoredDocument):
     """A study to extract: its number, label (the table's ``study``), the records (reports)
     it came from, and where it came from (``screening`` or ``manual``, e.g. a trial register)."""
 
@@ -72,9 +73,6 @@ class Study:
     added_by: str
     added_at: datetime
     note: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"records": list(self.records), "added_at": self.added_at.isoformat()}
 
 
 def read_studies(connection: Connection) -> dict[int, Study]:
@@ -583,7 +581,7 @@ def agreed_values(project: Project, number: int) -> AgreedStudy:
 
 
 @dataclass(frozen=True)
-class HistoryEntry:
+class HistoryEntry(StoredDocument):
     """One entry in a cell's history: a value someone entered, or a consensus (``agreed_by``)."""
 
     at: datetime
@@ -592,9 +590,6 @@ class HistoryEntry:
     value: Any
     agreed_by: tuple[str, ...] = ()
     note: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"at": self.at.isoformat(), "agreed_by": list(self.agreed_by)}
 
 
 def cell_history(

@@ -79,7 +79,28 @@ Interval = tuple[float, float] | None
 
 
 @dataclass(frozen=True)
-class PoolResult:
+class PooledStudies:
+    """What every pooled result of studies holds, however they were pooled (:func:`pool`,
+    RevMan's M-H random model): each study's effect, variance and random-effects weight (%),
+    the common-effect and random-effects models, τ² and Q, I² (%) and H², at ``level``."""
+
+    level: float
+    yi: tuple[float, ...]
+    vi: tuple[float, ...]
+    studies: tuple[str, ...]
+    weights: tuple[float, ...]
+    fixed: FixedEffect
+    random: RandomEffects
+    tau2: float
+    i2: float
+    h2: float
+    q: float
+    q_df: int
+    q_pvalue: float | None
+
+
+@dataclass(frozen=True)
+class PoolResult(PooledStudies):
     """Result of :func:`pool`. Estimates are on the analysis scale (log for OR/RR).
 
     ``weights`` are the random-effects weights in percent, in input order; ``tau2_ci`` etc.
@@ -92,24 +113,11 @@ class PoolResult:
     method: str
     ci_method: str
     preset: str
-    level: float
-    yi: tuple[float, ...]
-    vi: tuple[float, ...]
-    studies: tuple[str, ...]
-    weights: tuple[float, ...]
-    fixed: FixedEffect
-    random: RandomEffects
-    tau2: float
     tau2_ci: Interval
     tau: float
     tau_ci: Interval
-    i2: float
     i2_ci: Interval
-    h2: float
     h2_ci: Interval
-    q: float
-    q_df: int
-    q_pvalue: float | None
     converged: bool
     iterations: int
     conventions: dict[str, str]

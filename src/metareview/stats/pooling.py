@@ -49,26 +49,28 @@ HETEROGENEITY_KEYS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
-class FixedEffect(ResultDocument):
-    """The common-effect (fixed-effect, inverse-variance) model."""
+class ModelEstimate(ResultDocument):
+    """The mean of a pooled model with its SE, CI and test statistic (what the common-effect
+    and the random-effects model both report first)."""
 
     estimate: float
     se: float
     ci_lower: float
     ci_upper: float
     statistic: float
+
+
+@dataclass(frozen=True)
+class FixedEffect(ModelEstimate):
+    """The common-effect (fixed-effect, inverse-variance) model."""
+
     pvalue: float
 
 
 @dataclass(frozen=True)
-class RandomEffects(ResultDocument):
+class RandomEffects(ModelEstimate):
     """The random-effects model: mean, its CI and test (``df`` is None for z) and the PI."""
 
-    estimate: float
-    se: float
-    ci_lower: float
-    ci_upper: float
-    statistic: float
     df: int | None
     pvalue: float
     pi_lower: float | None

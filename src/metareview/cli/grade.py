@@ -68,7 +68,6 @@ def _given(name: str) -> bool:
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option(
     "--outcome-column",
-    default=None,
     metavar="COLUMN",
     help="Column naming the outcome of each row; one GRADE rating per outcome.",
 )
@@ -82,7 +81,6 @@ def _given(name: str) -> bool:
 @click.option(
     "--measure",
     default="SMD",
-    show_default=True,
     metavar="M",
     help=f"Effect measure of the pooled effects ({', '.join(MEASURES)}).",
 )
@@ -90,13 +88,11 @@ def _given(name: str) -> bool:
 @click.option(
     "--rob-column",
     default="rob_overall",
-    show_default=True,
     metavar="COLUMN",
     help="Column holding each study's overall risk-of-bias judgement.",
 )
 @click.option(
     "--participants-column",
-    default=None,
     metavar="COLUMN",
     help="Column with each row's total participants (default: n_arm1 + n_arm2 etc.).",
 )
@@ -104,20 +100,17 @@ def _given(name: str) -> bool:
     "--design",
     type=click.Choice(["RCT", "observational"]),
     default="RCT",
-    show_default=True,
     help="Study design: evidence from RCTs starts at High, observational at Low.",
 )
 @click.option(
     "--control-risk",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=None,
     metavar="P",
     help="Control-group risk for absolute effects and the OIS (default: observed in the data).",
 )
 @click.option(
     "--mid",
     type=float,
-    default=None,
     metavar="X",
     help="Minimal important difference (natural scale: 0.2 for an SMD, 1.25 for a ratio).",
 )
@@ -125,7 +118,6 @@ def _given(name: str) -> bool:
     "--rob-serious",
     type=click.FloatRange(0, 1),
     default=0.5,
-    show_default=True,
     metavar="SHARE",
     help="Rate down for risk of bias when this share of weight is at high risk.",
 )
@@ -140,7 +132,6 @@ def _given(name: str) -> bool:
 @click.option(
     "-o",
     "--output",
-    default=None,
     metavar="FILE",
     help="Write the summary-of-findings table (.html or .csv).",
 )

@@ -33,24 +33,21 @@ from metareview.cli.options import (
 @click.option(
     "--studies",
     default="all,outliers_removed,influential_removed",
-    show_default=True,
     help="Which studies: all, low_rob, outliers_removed, influential_removed (comma-separated).",
 )
 @click.option(
     "--effects",
     default="combined,lowest,highest",
-    show_default=True,
     help="Several effects of one study: combined, lowest, highest, three_level (all of them in "
     "the three-level model).",
 )
 @click.option(
     "--methods",
     default="REML,DL,PM",
-    show_default=True,
     help="tau^2 estimators of the random-effects specifications.",
 )
-@click.option("--models", default="random,fixed", show_default=True, help="random, fixed.")
-@click.option("--ci-methods", default="z,knha", show_default=True, help="z, knha.")
+@click.option("--models", default="random,fixed", help="random, fixed.")
+@click.option("--ci-methods", default="z,knha", help="z, knha.")
 @click.option(
     "--by",
     "filters",
@@ -60,36 +57,31 @@ from metareview.cli.options import (
 )
 @click.option(
     "--rob-column",
-    default=None,
     metavar="COLUMN",
     help="Risk-of-bias column for --studies low_rob.",
 )
-@click.option("--rob-low", default="Low", show_default=True, help="Its low-risk value.")
+@click.option("--rob-low", default="Low", help="Its low-risk value.")
 @click.option(
     "--rho",
     type=click.FloatRange(-1, 1),
     default=0.5,
-    show_default=True,
     help="Correlation assumed when combining a study's effects.",
 )
 @click.option(
     "--min-k",
     type=click.IntRange(min=1),
     default=2,
-    show_default=True,
     help="Fewest studies a specification needs.",
 )
 @click.option(
     "--bootstrap",
     type=click.IntRange(min=0),
     default=0,
-    show_default=True,
     help="Resamples of the under-the-null specification-curve test (0: no test).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the test.")
+@click.option("--seed", type=int, default=0, help="Seed of the test.")
 @click.option(
     "--scheduler",
-    default=None,
     metavar="ADDRESS",
     help="Run on a Dask cluster (tcp://HOST:8786; needs metareview[dask]).",
 )
@@ -97,7 +89,6 @@ from metareview.cli.options import (
     "-o",
     "--output",
     type=click.Path(file_okay=False),
-    default=None,
     help="Folder for specifications.csv, specifications.parquet, summary.json and "
     "specification-curve.svg.",
 )

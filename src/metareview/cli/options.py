@@ -20,7 +20,7 @@ column_option = click.option(
     help="Map a standard column to your header, e.g. --col yi=TE --col study=Author. Repeatable.",
 )
 sheet_option = click.option(
-    "--sheet", default=None, metavar="NAME", help="Worksheet of an XLSX file (default: the first)."
+    "--sheet", metavar="NAME", help="Worksheet of an XLSX file (default: the first)."
 )
 drop_incomplete_option = click.option(
     "--drop-incomplete",
@@ -98,7 +98,6 @@ def _measure(ctx: click.Context, param: click.Parameter, value: str | None) -> s
 
 measure_option = click.option(
     "--measure",
-    default=None,
     metavar="M",
     callback=_measure,
     help=f"Effect measure: {', '.join(MEASURES)}.",
@@ -107,20 +106,17 @@ preset_option = click.option(
     "--preset",
     type=click.Choice(list(PRESETS), case_sensitive=False),
     default="metafor",
-    show_default=True,
     help="Reference software whose conventions to reproduce.",
 )
 tau2_method_option = click.option(
     "--method",
     type=click.Choice(list(TAU2_METHODS), case_sensitive=False),
-    default=None,
     help="tau^2 estimator (default: the preset's; FE = common-effect model).",
 )
 ci_method_option = click.option(
     "--ci",
     "ci_method",
     type=click.Choice(list(CI_METHODS), case_sensitive=False),
-    default=None,
     help="CIs and tests: z, knha (Hartung-Knapp t) or adhoc (default: the preset's).",
 )
 
@@ -136,7 +132,6 @@ level_option = click.option(
     "--level",
     type=float,
     default=0.95,
-    show_default=True,
     callback=_check_level,
     help="Confidence level of the intervals, between 0 and 1 (0.95 for 95%).",
 )

@@ -126,7 +126,6 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
 @click.option(
     "--tool",
     default="rob2",
-    show_default=True,
     metavar="rob2|rob1|FILE.toml",
     help="RoB 2, RoB 1, or a TOML file describing a modified RoB 1-style tool.",
 )
@@ -135,7 +134,6 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
     "--output",
     "outdir",
     default="rob",
-    show_default=True,
     type=click.Path(file_okay=False),
     help="Directory for judgements and figures.",
 )
@@ -143,7 +141,6 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
     "--palette",
     type=click.Choice(["cochrane", "colourblind"]),
     default="cochrane",
-    show_default=True,
     help="Colours of the figures.",
 )
 @click.option(
@@ -151,12 +148,10 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
     "fmt",
     type=click.Choice(["png", "svg", "pdf"]),
     default="png",
-    show_default=True,
     help="File format of the figures.",
 )
 @click.option(
     "--weight",
-    default=None,
     metavar="COLUMN",
     help="Column weighting the summary plot (e.g. each study's meta-analysis weight).",
 )
@@ -167,12 +162,11 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
     metavar="NAME=COLUMN",
     help="Judgements of a domain in COLUMN, shown as NAME (repeatable; with --overall).",
 )
-@click.option("--overall", default=None, metavar="COLUMN", help="Column of the overall judgement.")
+@click.option("--overall", metavar="COLUMN", help="Column of the overall judgement.")
 @click.option(
     "--study",
     "study_column",
     default="study",
-    show_default=True,
     metavar="COLUMN",
     help="Column naming the study (with --domain).",
 )
@@ -186,7 +180,6 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
 @click.option(
     "--some-concerns-high-at",
     type=click.IntRange(min=1),
-    default=None,
     metavar="K",
     help="RoB 2: overall High when K or more domains have some concerns (a review's own rule).",
 )

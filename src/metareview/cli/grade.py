@@ -23,7 +23,7 @@ from metareview.cli.options import (
     echo_dropped,
     json_option,
     mapping_from,
-    parse_pairs,
+    pairs_option,
     pooling_options,
     table_options,
 )
@@ -71,11 +71,10 @@ def _given(name: str) -> bool:
     metavar="COLUMN",
     help="Column naming the outcome of each row; one GRADE rating per outcome.",
 )
-@click.option(
+@pairs_option(
     "--where",
     "filters",
-    multiple=True,
-    metavar="COLUMN=VALUE",
+    "COLUMN=VALUE",
     help="Keep only rows where COLUMN equals VALUE (e.g. --where time=post). Repeatable.",
 )
 @click.option(
@@ -140,7 +139,7 @@ def _given(name: str) -> bool:
 def grade_command(
     data: str,
     outcome_column: str | None,
-    filters: tuple[str, ...],
+    filters: tuple[tuple[str, str], ...],
     measure: str,
     preset: str,
     method: str | None,
@@ -205,7 +204,7 @@ def grade_command(
             measure=measure, preset=preset, method=method, ci_method=ci_method, level=level
         ),
         outcome_column=outcome_column,
-        where=parse_pairs(filters, "--where"),
+        where=filters,
         rob_column=rob_column,
         participants_column=participants_column,
         design=design,

@@ -15,7 +15,7 @@ from metareview.cli.options import (
     level_option,
     mapping_from,
     measure_option,
-    parse_pairs,
+    pairs_option,
     preset_option,
     table_options,
 )
@@ -23,11 +23,10 @@ from metareview.cli.options import (
 
 @click.command("multiverse")
 @click.argument("data", type=click.Path(dir_okay=False))
-@click.option(
+@pairs_option(
     "--where",
     "where",
-    multiple=True,
-    metavar="COLUMN=VALUE",
+    "COLUMN=VALUE",
     help="Analyse only these rows (e.g. --where outcome_category='clinical recovery'). Repeatable.",
 )
 @click.option(
@@ -98,7 +97,7 @@ from metareview.cli.options import (
 @table_options
 @json_option
 def multiverse_command(
-    data: str, where: tuple[str, ...], studies: str, effects: str, methods: str, models: str,
+    data: str, where: tuple[tuple[str, str], ...], studies: str, effects: str, methods: str, models: str,
     ci_methods: str, filters: tuple[str, ...], rob_column: str | None, rob_low: str,
     rho: float, min_k: int, bootstrap: int, seed: int, scheduler: str | None,
     output: str | None,
@@ -115,7 +114,7 @@ def multiverse_command(
         measure=measure, preset=preset, level=level, columns=mapping_from(columns),
         sheet=sheet, drop_incomplete=drop_incomplete,
     )  # fmt: skip
-    rows, dropped = effect_sizes(data, settings, where=dict(parse_pairs(where, "--where")))
+    rows, dropped = effect_sizes(data, settings, where=dict(where))
     factors = Factors(
         studies=comma_separated(studies), effects=comma_separated(effects),
         methods=tuple(m.upper() for m in comma_separated(methods)), models=comma_separated(models),

@@ -77,6 +77,24 @@ def parse_pairs(
     return pairs
 
 
+def pairs_option(flag: str, dest: str, metavar: str, help: str, need_value: bool = False):
+    """A repeatable ``LEFT=RIGHT`` option (``metavar`` shows the form) whose values reach the
+    command as (left, right) pairs, checked by :func:`parse_pairs` as the command line is read.
+
+    >>> @click.command()
+    ... @pairs_option("--where", "where", "COLUMN=VALUE", "Keep the rows where COLUMN is VALUE.")
+    ... def show(where):
+    ...     print(where)
+    >>> show(["--where", "time=post", "--where", "arm=a"], standalone_mode=False)
+    (('time', 'post'), ('arm', 'a'))
+    """
+
+    def pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
+        return tuple(parse_pairs(values, flag, metavar, need_value))
+
+    return click.option(flag, dest, multiple=True, metavar=metavar, callback=pairs, help=help)
+
+
 def echo_dropped(rows: list[dict]) -> None:
     """Print each row left out (``{"row", "study", "reason"}``) on its own line."""
     for row in rows:

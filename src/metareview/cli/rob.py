@@ -18,7 +18,7 @@ import matplotlib
 import pandas as pd
 
 from metareview.cli.console import echo
-from metareview.cli.options import json_option, parse_pairs, sheet_option
+from metareview.cli.options import json_option, pairs_option, sheet_option
 from metareview.data.readers import read_raw
 from metareview.data.spreadsheet import safe_frame
 from metareview.errors import DataError, Problem
@@ -106,14 +106,14 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
     if overall is None:
         raise click.BadParameter("--domain needs --overall COLUMN", param_hint="--overall")
     recode: dict[object, str] = {}
-    for code, level in parse_pairs(recodes, "--recode", "CODE=LEVEL", need_value=True):
+    for code, level in recodes:
         recode[code] = level
         with contextlib.suppress(ValueError):  # numeric codes match numeric cells too
             recode[float(code)] = level
     return RobTable.from_columns(
         frame,
         study=study,
-        domains=dict(parse_pairs(domains, "--domain", "NAME=COLUMN", need_value=True)),
+        domains=dict(domains),
         overall=overall,
         weight=weight,
         recode=recode or None,
@@ -155,12 +155,12 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
     metavar="COLUMN",
     help="Column weighting the summary plot (e.g. each study's meta-analysis weight).",
 )
-@click.option(
+@pairs_option(
     "--domain",
     "domains",
-    multiple=True,
-    metavar="NAME=COLUMN",
+    "NAME=COLUMN",
     help="Judgements of a domain in COLUMN, shown as NAME (repeatable; with --overall).",
+    need_value=True,
 )
 @click.option("--overall", metavar="COLUMN", help="Column of the overall judgement.")
 @click.option(
@@ -170,12 +170,12 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
     metavar="COLUMN",
     help="Column naming the study (with --domain).",
 )
-@click.option(
+@pairs_option(
     "--recode",
     "recodes",
-    multiple=True,
-    metavar="CODE=LEVEL",
+    "CODE=LEVEL",
     help="Translate a code of the table to a judgement, e.g. --recode 0.5=Unclear (repeatable).",
+    need_value=True,
 )
 @click.option(
     "--some-concerns-high-at",
@@ -192,10 +192,10 @@ def rob(
     palette: str,
     fmt: str,
     weight: str | None,
-    domains: tuple[str, ...],
+    domains: tuple[tuple[str, str], ...],
     overall: str | None,
     study_column: str,
-    recodes: tuple[str, ...],
+    recodes: tuple[tuple[str, str], ...],
     some_concerns_high_at: int | None,
     sheet: str | None,
     as_json: bool,

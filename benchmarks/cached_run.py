@@ -21,7 +21,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from run_example import REPO, compare, run_metareview, sources
+from run_example import compare, parse_with_sources, run_metareview
 
 
 def main(repeats: int, jobs: int, trees: dict[str, Path]) -> None:
@@ -58,8 +58,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=1)
-    parser.add_argument("--src", type=Path, default=REPO / "src")
-    parser.add_argument("--previous", type=Path, default=None, help="source tree to compare")
-    arguments = parser.parse_args()
-    previous = arguments.previous.resolve() if arguments.previous else None
-    main(arguments.repeats, arguments.jobs, sources(arguments.src.resolve(), previous))
+    arguments, trees = parse_with_sources(parser)
+    main(arguments.repeats, arguments.jobs, trees)

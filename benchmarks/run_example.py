@@ -90,6 +90,16 @@ def sources(src: Path, previous: Path | None) -> dict[str, Path]:
     return {f"before ({previous})": previous, f"after ({src})": src}
 
 
+def parse_with_sources(parser: argparse.ArgumentParser) -> tuple[argparse.Namespace, dict]:
+    """The command line parsed by ``parser`` plus ``--src`` and ``--previous``, and the
+    :func:`sources` they name."""
+    parser.add_argument("--src", type=Path, default=REPO / "src")
+    parser.add_argument("--previous", type=Path, default=None, help="source tree to compare")
+    arguments = parser.parse_args()
+    previous = arguments.previous.resolve() if arguments.previous else None
+    return arguments, sources(arguments.src.resolve(), previous)
+
+
 def _fit(studies: list[dict], plot: bool) -> dict:
     return {
         "study": [s["study"] for s in studies],
@@ -161,8 +171,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--src", type=Path, default=REPO / "src")
-    parser.add_argument("--previous", type=Path, default=None, help="source tree to compare")
-    arguments = parser.parse_args()
-    previous = arguments.previous.resolve() if arguments.previous else None
-    main(arguments.jobs, arguments.repeats, sources(arguments.src.resolve(), previous))
+    arguments, trees = parse_with_sources(parser)
+    main(arguments.jobs, arguments.repeats, trees)

@@ -19,7 +19,7 @@ arm left out of Q), as metafor's ``rma.mh``. For OR the Cochran–Mantel–Haens
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ import scipy
 from metareview.errors import InputError, NotEstimableError
 from metareview.stats.effects.binary import table_effects, zero_cell_correction
 from metareview.stats.heterogeneity import h2_from_q, i2_from_q
+from metareview.stats.result_base import document
 from metareview.stats.vocabulary import check_choice
 
 MH_MEASURES = ("OR", "RR", "RD")
@@ -78,9 +79,7 @@ class BinaryPoolResult:
     warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        document = asdict(self)
-        document["warnings"] = list(self.warnings)
-        return document
+        return document(self, warnings=list(self.warnings))
 
     def summary(self) -> str:
         name = "Mantel-Haenszel" if self.model == "MH" else "Peto"

@@ -41,6 +41,11 @@ from metareview.stats.vocabulary import CI_METHODS, check_choice, check_level
 from metareview.stats.wls import LinearModel
 
 PI_METHODS: tuple[str, ...] = ("follow_ci", "t_k1", "t_k2", "none")
+#: The keys of a pooled result's ``heterogeneity`` document, in order (CIs as ``[lower, upper]``).
+HETEROGENEITY_KEYS: tuple[str, ...] = (
+    "tau2", "tau2_se", "tau2_ci", "tau", "tau_ci", "i2", "i2_ci", "h2", "h2_ci", "q", "q_df",
+    "q_pvalue",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -113,18 +118,8 @@ class PoolResult:
 
     def heterogeneity_dict(self) -> dict[str, Any]:
         return {
-            "tau2": self.tau2,
-            "tau2_se": self.tau2_se,
-            "tau2_ci": _pair(self.tau2_ci),
-            "tau": self.tau,
-            "tau_ci": _pair(self.tau_ci),
-            "i2": self.i2,
-            "i2_ci": _pair(self.i2_ci),
-            "h2": self.h2,
-            "h2_ci": _pair(self.h2_ci),
-            "q": self.q,
-            "q_df": self.q_df,
-            "q_pvalue": self.q_pvalue,
+            key: _pair(getattr(self, key)) if key.endswith("_ci") else getattr(self, key)
+            for key in HETEROGENEITY_KEYS
         }
 
     def studies_list(self) -> list[dict[str, Any]]:

@@ -4,8 +4,10 @@ Most results of :mod:`metareview.stats` are frozen dataclasses whose document is
 in order (``dataclasses.asdict``), and which read back from that document field by field.
 :class:`ResultDocument` gives them ``to_dict`` and ``from_dict``; a class whose document
 differs (renamed keys, tuples as lists, nested results) overrides them. It imports nothing of
-metareview, so any layer may base its own results on it. :func:`take_fields` builds a result
-from another that shares some of its fields (a model's estimate, SE, CI and p value).
+metareview, so any layer may base its own results on it. :func:`document` is the document of a
+result that differs from its fields only in some of them (left out, or tuples written as
+lists); :func:`take_fields` builds a result from another that shares some of its fields (a
+model's estimate, SE, CI and p value).
 
 >>> from dataclasses import dataclass
 >>> @dataclass(frozen=True)
@@ -39,6 +41,31 @@ class ResultDocument:
     def from_dict(cls, doc: dict[str, Any]) -> Self:
         """The result whose :meth:`to_dict` gave ``doc`` (flat results only)."""
         return cls(**doc)
+
+
+def document(result: object, *, drop: tuple[str, ...] = (), **values: Any) -> dict[str, Any]:
+    """The fields of dataclass ``result`` as a dict in their order (the values themselves, not
+    copies), ``values`` in place of the fields of those names and without the ``drop`` ones.
+
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class Fit:
+    ...     k: int
+    ...     converged: bool
+    ...     warnings: tuple[str, ...] = ()
+    >>> fit = Fit(3, True, ("slow",))
+    >>> document(fit, drop=("converged",), warnings=list(fit.warnings))
+    {'k': 3, 'warnings': ['slow']}
+    """
+    names = [field.name for field in fields(result)]  # type: ignore[arg-type]
+    unknown = sorted((set(values) | set(drop)) - set(names))
+    if unknown:
+        raise TypeError(f"{type(result).__name__} has no field(s) {', '.join(unknown)}")
+    return {
+        name: values[name] if name in values else getattr(result, name)
+        for name in names
+        if name not in drop
+    }
 
 
 def take_fields(cls: type[T], source: object, **values: Any) -> T:

@@ -34,7 +34,7 @@ from metareview.stats.heterogeneity import i2_from_q
 from metareview.stats.metaregression import Design, metareg
 from metareview.stats.pooling import pool, resolve_settings
 from metareview.stats.presets import Preset
-from metareview.stats.result_base import ResultDocument, take_fields
+from metareview.stats.result_base import ResultDocument, document, take_fields
 from metareview.stats.vocabulary import check_choice
 from metareview.stats.wls import LinearModel
 
@@ -77,20 +77,7 @@ class SubgroupResult:
     reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "by": self.by,
-            "tau_common": self.tau_common,
-            "method": self.method,
-            "ci_method": self.ci_method,
-            "groups": [g.to_dict() for g in self.groups],
-            "q_between": self.q_between,
-            "df_between": self.df_between,
-            "p_between": self.p_between,
-            "i2_between": self.i2_between,
-            "test": self.test,
-            "tau2_common": self.tau2_common,
-            "reason": self.reason,
-        }
+        return document(self, drop=("df_within",), groups=[g.to_dict() for g in self.groups])
 
     def to_frame(self) -> Any:
         import pandas as pd

@@ -12,10 +12,10 @@ from metareview.stats.multilevel.robust import RobustResult
 
 LEVELS: tuple[str, str] = ("between", "within")
 _PER_COEFFICIENT = ("estimate", "se", "statistic", "pvalue", "ci_lower", "ci_upper")
+_SETTINGS = ("model", "method", "test", "level", "rho", "smooth_vi")
 _SCALARS = (
-    "model", "method", "test", "level", "rho", "smooth_vi", "k", "n_studies", "df", "pi_lower",
-    "pi_upper", "loglik", "deviance", "aic", "bic", "aicc", "qm", "qm_pvalue", "qe", "qe_df",
-    "qe_pvalue", "iterations",
+    *_SETTINGS, "k", "n_studies", "df", "pi_lower", "pi_upper", "loglik", "deviance", "aic",
+    "bic", "aicc", "qm", "qm_pvalue", "qe", "qe_df", "qe_pvalue", "iterations",
 )  # fmt: skip
 
 
@@ -70,17 +70,11 @@ class MultilevelResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; the top-level estimate keys are the first coefficient's (see docs)."""
         return {
-            "model": self.model,
-            "method": self.method,
-            "test": self.test,
-            "level": self.level,
-            "rho": self.rho,
-            "smooth_vi": self.smooth_vi,
-            "estimate": self.estimate[0],
-            "se": self.se[0],
-            "ci_lower": self.ci_lower[0],
-            "ci_upper": self.ci_upper[0],
-            "statistic": self.statistic[0],
+            **{key: getattr(self, key) for key in _SETTINGS},
+            **{
+                key: getattr(self, key)[0]
+                for key in ("estimate", "se", "ci_lower", "ci_upper", "statistic")
+            },
             "df": self.df,
             "pvalue": self.pvalue[0],
             "pi_lower": self.pi_lower,

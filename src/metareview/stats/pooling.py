@@ -34,8 +34,8 @@ from metareview.stats import heterogeneity as het
 from metareview.stats.jackson import jackson_tau2_ci
 from metareview.stats.presets import Preset, get_preset
 from metareview.stats.render import render_pool_html, render_pool_summary
-from metareview.stats.result_base import ResultDocument
-from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2_model
+from metareview.stats.result_base import ResultDocument, document
+from metareview.stats.tau2 import Tau2Fit, check_inputs, check_method, estimate_tau2_model
 from metareview.stats.tau2_se import tau2_se
 from metareview.stats.vocabulary import CI_METHODS, check_choice, check_level
 from metareview.stats.wls import LinearModel
@@ -281,21 +281,18 @@ def pool(
 
     if k == 1:
         warnings.append("only one study: the pooled estimate is that study's own estimate")
-        fit_tau2, converged, iterations = 0.0, True, 0
+        fit = Tau2Fit(tau2=0.0, converged=True, iterations=0, method=method)
     else:
         fit = estimate_tau2_model(model, method)
-        fit_tau2, converged, iterations = fit.tau2, fit.converged, fit.iterations
-        if not converged:
+        if not fit.converged:
             warnings.append(f"the {method} estimate of tau^2 did not converge")
+    fit_tau2 = fit.tau2
     random, ci_used, weights = random_effects_at(
         model, fit_tau2, method, ci_method, chosen, level, warnings
     )
 
     het_values = _heterogeneity(model, fe_state.q, fit_tau2, method, chosen, level, warnings)
-    conventions = {
-        "i2_definition": het_values["i2_definition"],
-        "tau2_ci_method": het_values["tau2_ci_method"],
-        "i2_ci_method": het_values["i2_ci_method"],
+    conventions = {key: het_values.pop(key) for key in _CONVENTIONS} | {
         "pi_method": chosen.pi_method if method != "FE" else "none",
         "ci_method": ci_used,
     }
@@ -311,23 +308,21 @@ def pool(
         weights=weights,
         fixed=fixed,
         random=random,
-        tau2=fit_tau2,
-        tau2_ci=het_values["tau2_ci"],
+        **document(fit, drop=("method",)),
         tau=math.sqrt(fit_tau2),
         tau_ci=_sqrt_interval(het_values["tau2_ci"]),
-        i2=het_values["i2"],
-        i2_ci=het_values["i2_ci"],
-        h2=het_values["h2"],
-        h2_ci=het_values["h2_ci"],
+        **het_values,
         q=float(q),
         q_df=q_df,
         q_pvalue=q_pvalue,
-        converged=converged,
-        iterations=iterations,
         conventions=conventions,
         warnings=tuple(warnings),
         tau2_se=tau2_se(model, method, fit_tau2) if k > 1 else None,
     )
+
+
+# the entries of _heterogeneity's values that are conventions, not PoolResult fields
+_CONVENTIONS = ("i2_definition", "tau2_ci_method", "i2_ci_method")
 
 
 def _fixed_effect(estimate: float, se: float, z_crit: float) -> FixedEffect:

@@ -22,7 +22,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse  # (imports after setting BLAS threads, before numpy loads)
 import json
-import subprocess
 import tempfile
 import time
 import warnings
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from rscript import rscript
 
 from metareview.stats.bias.selection import selection_model
 from metareview.stats.bias.small_study import small_study_effects
@@ -88,13 +88,8 @@ def r_times(frame: pd.DataFrame, repeats: int) -> dict[str, float]:
         data, script = Path(tmp) / "d.csv", Path(tmp) / "b.R"
         frame.to_csv(data, index=False)
         script.write_text(R_SCRIPT)
-        out = subprocess.run(
-            ["Rscript", str(script), str(data), str(repeats)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    return json.loads(out.stdout)
+        out = rscript(script, data, repeats)
+    return json.loads(out)
 
 
 def main() -> None:

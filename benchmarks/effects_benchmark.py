@@ -11,7 +11,6 @@ ratio metareview/R, plus the largest relative difference of yi and vi. Needs R w
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from rscript import rscript
 
 from metareview.data.effects import compute_effects
 from metareview.data.table import load_table
@@ -81,12 +81,7 @@ def main(rows: int) -> None:
         middle = time.perf_counter()
         odds = compute_effects(table, "OR")
         end = time.perf_counter()
-        r_times = subprocess.run(
-            ["Rscript", str(script), str(data), str(r_out)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.split()
+        r_times = rscript(script, data, r_out).split()
         reference = pd.read_csv(r_out)
     ours = {"read": loaded - start, "SMD": middle - loaded, "OR": end - middle}
     theirs = dict(zip(("read", "SMD", "OR"), map(float, r_times), strict=True))

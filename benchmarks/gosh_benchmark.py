@@ -13,12 +13,12 @@ Usage::
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from rscript import rscript
 
 from metareview.stats.gosh import bitmask_to_membership, fit_subsets, gosh
 
@@ -28,8 +28,7 @@ N_SUBSETS, K = 1_000_000, 30
 
 def hackshaw_first_30() -> tuple[np.ndarray, np.ndarray]:
     script = 'd <- metadat::dat.hackshaw1998[1:30, ]; write.csv(d[, c("yi", "vi")], stdout(), row.names = FALSE)'
-    text = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, check=True)
-    rows = [line.split(",") for line in text.stdout.strip().splitlines()[1:]]
+    rows = [line.split(",") for line in rscript("-e", script).strip().splitlines()[1:]]
     values = np.array(rows, dtype=float)
     return values[:, 0], values[:, 1]
 
@@ -38,13 +37,7 @@ def main() -> None:
     yi, vi = hackshaw_first_30()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "gosh.bin"
-        run = subprocess.run(
-            ["Rscript", str(HERE / "gosh_benchmark.R"), str(out)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        r_seconds = float(run.stdout.strip().splitlines()[-1])
+        r_seconds = float(rscript(HERE / "gosh_benchmark.R", out).strip().splitlines()[-1])
         reference = np.fromfile(out, dtype="<f8").reshape(6, -1)
     membership = bitmask_to_membership(reference[0].astype(np.int64), K)
 

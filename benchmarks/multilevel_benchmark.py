@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +24,8 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]
+
+from rscript import rscript  # noqa: E402
 
 from metareview.stats.multilevel import fit_multilevel  # noqa: E402
 
@@ -77,12 +78,7 @@ def time_metafor(data: pd.DataFrame) -> tuple[float, float, pd.DataFrame] | None
         source, target = Path(tmp, "in.csv"), Path(tmp, "out.csv")
         data.to_csv(source, index=False)
         script = Path(__file__).with_name("multilevel_benchmark.R")
-        out = subprocess.run(
-            ["Rscript", str(script), str(source), str(target)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.split()
+        out = rscript(script, source, target).split()
         return float(out[1]), float(out[0]), pd.read_csv(target)
 
 

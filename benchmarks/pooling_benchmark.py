@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
+from rscript import rscript  # noqa: E402
 from tests.reference.pooling_simulation import simulate  # noqa: E402
 
 from metareview.stats.batch import pool_many  # noqa: E402
@@ -67,15 +67,8 @@ def run_r(data: pd.DataFrame) -> tuple[float, float, pd.DataFrame] | None:
     with tempfile.TemporaryDirectory() as tmp:
         source, target = Path(tmp) / "data.csv", Path(tmp) / "r.csv"
         data.to_csv(source, index=False, float_format="%.17g")
-        done = subprocess.run(
-            ["Rscript", str(ROOT / "benchmarks" / "pooling_benchmark.R"), str(source), str(target)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"the R benchmark failed:\n{done.stderr}")
-        wall, cpu = (float(x) for x in done.stdout.strip().splitlines()[-1].split())
+        out = rscript(ROOT / "benchmarks" / "pooling_benchmark.R", source, target)
+        wall, cpu = (float(x) for x in out.strip().splitlines()[-1].split())
         return wall, cpu, pd.read_csv(target).set_index("dataset")
 
 

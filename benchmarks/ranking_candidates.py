@@ -262,6 +262,17 @@ def title_once(title, abstract) -> str:
     return " ".join(part for part in (title, abstract) if isinstance(part, str) and part)
 
 
+def linear_svm(seed: int) -> LinearSVC:
+    """The default's classifier: a linear SVM with C = 0.1."""
+    return LinearSVC(C=0.1, random_state=seed)
+
+
+def svm_on(name: str, features) -> tuple:
+    """A candidate that changes only the default's features: the title read twice
+    (``record_text``) and :func:`linear_svm` on ``features()``."""
+    return (record_text, Model(name, features, linear_svm, linear=True))
+
+
 CANDIDATES = {
     "svm": (title_once, MODELS["svm"]),
     "title2": (record_text, MODELS["svm"]),  # the default since 2026-12-03
@@ -278,30 +289,9 @@ CANDIDATES = {
     # 2026-12-03, second round: each a change of the current default (title2) on one axis
     "logistic2": (record_text, MODELS["logistic"]),
     "svm+nb2": (record_text, Model("svm+nb2", tfidf_features, lambda s: RankMix("nb", s))),
-    "chars": (
-        record_text,
-        Model(
-            "chars",
-            word_and_char_features,
-            lambda seed: LinearSVC(C=0.1, random_state=seed),
-            linear=True,
-        ),
-    ),
-    "unigrams": (
-        record_text,
-        Model(
-            "unigrams",
-            unigram_features,
-            lambda seed: LinearSVC(C=0.1, random_state=seed),
-            linear=True,
-        ),
-    ),
-    "raw-tf": (
-        record_text,
-        Model(
-            "raw-tf", raw_tf_features, lambda seed: LinearSVC(C=0.1, random_state=seed), linear=True
-        ),
-    ),
+    "chars": svm_on("chars", word_and_char_features),
+    "unigrams": svm_on("unigrams", unigram_features),
+    "raw-tf": svm_on("raw-tf", raw_tf_features),
     "double": (
         record_text,
         Model("double", tfidf_features, lambda s: Weighted("double", s), balance=None, linear=True),
@@ -322,24 +312,8 @@ CANDIDATES = {
     ),
     "mix-random": (record_text, Model("mix-random", tfidf_features, lambda s: Mixed("random", s))),
     # sentence embeddings (all-MiniLM-L6-v2), cached by embed_synergy.py; --embeddings DIR
-    "minilm": (
-        record_text,
-        Model(
-            "minilm",
-            lambda: Embedded(False),
-            lambda s: LinearSVC(C=0.1, random_state=s),
-            linear=True,
-        ),
-    ),
-    "minilm+words": (
-        record_text,
-        Model(
-            "minilm+words",
-            lambda: Embedded(True),
-            lambda s: LinearSVC(C=0.1, random_state=s),
-            linear=True,
-        ),
-    ),
+    "minilm": svm_on("minilm", lambda: Embedded(False)),
+    "minilm+words": svm_on("minilm+words", lambda: Embedded(True)),
     "minilm-words-ranks": (
         record_text,
         Model("minilm-words-ranks", lambda: Embedded(True), TwoViews),
@@ -350,15 +324,7 @@ CANDIDATES = {
         record_text,
         Model("fuse-rrf", lambda: Embedded(True), lambda s: Fused("rrf", s)),
     ),
-    "minilm0.5+words": (
-        record_text,
-        Model(
-            "minilm0.5+words",
-            lambda: Embedded(True, 0.5),
-            lambda s: LinearSVC(C=0.1, random_state=s),
-            linear=True,
-        ),
-    ),
+    "minilm0.5+words": svm_on("minilm0.5+words", lambda: Embedded(True, 0.5)),
     "switch10": (
         record_text,
         Model("switch10", lambda: Embedded(True), lambda s: Switch(10, s), linear=True),

@@ -90,6 +90,19 @@ def sources(src: Path, previous: Path | None) -> dict[str, Path]:
     return {f"before ({previous})": previous, f"after ({src})": src}
 
 
+def command_line(doc: str, jobs: int, repeats: int) -> tuple[argparse.Namespace, dict]:
+    """The example benchmarks' options (``--jobs``, ``--repeats``, ``--src``, ``--previous``;
+    ``doc``'s first line as the description) parsed, and the :func:`sources` they name."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=jobs)
+    parser.add_argument("--repeats", type=int, default=repeats)
+    parser.add_argument("--src", type=Path, default=REPO / "src")
+    parser.add_argument("--previous", type=Path, default=None, help="source tree to compare")
+    arguments = parser.parse_args()
+    previous = arguments.previous.resolve() if arguments.previous else None
+    return arguments, sources(arguments.src.resolve(), previous)
+
+
 def _fit(studies: list[dict], plot: bool) -> dict:
     return {
         "study": [s["study"] for s in studies],
@@ -158,11 +171,5 @@ def main(jobs: int, repeats: int, trees: dict[str, Path]) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--src", type=Path, default=REPO / "src")
-    parser.add_argument("--previous", type=Path, default=None, help="source tree to compare")
-    arguments = parser.parse_args()
-    previous = arguments.previous.resolve() if arguments.previous else None
-    main(arguments.jobs, arguments.repeats, sources(arguments.src.resolve(), previous))
+    arguments, trees = command_line(__doc__, jobs=2, repeats=1)
+    main(arguments.jobs, arguments.repeats, trees)

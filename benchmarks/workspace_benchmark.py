@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,14 +45,11 @@ from metareview.store.project import Project
 from metareview.store.review import configure, stage_state
 from metareview.web.timing import server_timing
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.web_server import free_port, wait_until_serving
+
 PASSWORD = "benchmark passphrase"
 PG = os.environ.get("METAREVIEW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _project(
@@ -161,19 +157,14 @@ def main() -> None:
         )
     voters = ("x1", "x2") if args.extra_voters == "others" else ("r0", "r1")
     project = _project(url, args.reviewers, args.votes, args.extra_records, voters)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "metareview", "serve", url, "--port", str(port), "--server-timing"],
         stdout=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            try:
-                httpx.get(f"{base}/login", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_until_serving(base, seconds=60)
         out: dict = {}
         errors: list[str] = []
         threads = [

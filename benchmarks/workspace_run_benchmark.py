@@ -36,6 +36,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 EXAMPLE = REPO / "examples" / "peer-support"
 
+from tests.result_leaves import leaves  # noqa: E402
+
 
 def example_project(url: str):
     """The example review, extracted twice and agreed, in a new store at ``url``."""
@@ -54,23 +56,8 @@ def plan_text() -> str:
     return text.replace('counts = "prisma.csv"', f'counts = "{EXAMPLE / "prisma.csv"}"')
 
 
-def numbers(value, path=""):
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            if key not in ("file", "cache_key", "metareview_version"):
-                out |= numbers(item, f"{path}/{key}")
-        return out
-    if isinstance(value, list):
-        out = {}
-        for index, item in enumerate(value):
-            out |= numbers(item, f"{path}/{index}")
-        return out
-    return {path: value}
-
-
 def differing(a: dict, b: dict) -> list[str]:
-    left, right = numbers(a), numbers(b)
+    left, right = leaves(a), leaves(b)
     bad = sorted(left.keys() ^ right.keys())
     for key in left.keys() & right.keys():
         x, y = left[key], right[key]

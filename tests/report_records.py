@@ -11,6 +11,13 @@ from metareview.plan.results import AnalysisRecord
 from metareview.plan.rules import subgroup_block, subgroup_key
 
 
+def study_columns(result: dict) -> tuple[list[float], list[float], list[str]]:
+    """``yi``, ``vi`` and the study labels of a run's analysis result (its ``studies`` rows,
+    in order), to recompute a statistic from what the run fitted."""
+    rows = result["studies"]
+    return [s["yi"] for s in rows], [s["vi"] for s in rows], [s["study"] for s in rows]
+
+
 def thirdwave(shared_data) -> pd.DataFrame:
     """dmetar's ThirdWave (18 trials, Hedges' g and SE) as study, yi, vi and moderators."""
     frame = pd.read_csv(shared_data / "dmetar" / "ThirdWave.csv")

@@ -22,6 +22,7 @@ from metareview.cli import main
 from metareview.data.effects import compute_effects
 from metareview.errors import DataError
 from metareview.plan.analysis import AnalysisSettings, analyze
+from tests.tables import table
 
 CASES = json.loads((Path(__file__).parent / "reference" / "effects_ratio_ci.json").read_text())[
     "cases"
@@ -59,14 +60,12 @@ def test_the_measure_is_the_reported_one_when_the_table_does_not_say_otherwise()
 
 
 def _ratios(**columns) -> pd.DataFrame:
-    base = {
-        "study": ["A", "B"],
-        "ratio": [0.62, 1.10],
-        "ratio_ci_lower": [0.41, 0.85],
-        "ratio_ci_upper": [0.93, 1.42],
-        "ratio_measure": ["OR", "OR"],
-    }
-    return pd.DataFrame({**base, **columns})
+    base = table(
+        "study ratio ratio_ci_lower ratio_ci_upper ratio_measure",
+        ("A", 0.62, 0.41, 0.93, "OR"),
+        ("B", 1.10, 0.85, 1.42, "OR"),
+    )
+    return base.assign(**columns)
 
 
 def test_precomputed_yi_beside_reported_ratios_needs_the_measure():

@@ -12,6 +12,7 @@ import metareview
 from metareview.data.effects import EFFECT_COLUMNS, compute_effects
 from metareview.errors import DataError
 from metareview.stats.effects import combine_means, design_effect, smd, smd_from_d
+from tests.tables import table
 
 
 def _means(**extra) -> pd.DataFrame:
@@ -398,17 +399,10 @@ def test_change_scores_use_the_same_formulas_as_post_test_means():
 
 
 def test_cluster_design_inflates_precomputed_variances_and_uses_effective_sizes_for_t():
-    data = pd.DataFrame(
-        {
-            "study": ["A", "B"],
-            "yi": [0.3, None],
-            "sei": [0.1, None],
-            "t_value": [None, 2.5],
-            "n_arm1": [None, 60],
-            "n_arm2": [None, 60],
-            "icc": [0.02, 0.02],
-            "cluster_size": [51, 51],
-        }
+    data = table(
+        "study yi sei t_value n_arm1 n_arm2 icc cluster_size",
+        ("A", 0.3, 0.1, None, None, None, 0.02, 51),
+        ("B", None, None, 2.5, 60, 60, 0.02, 51),
     )
     out = compute_effects(data, "SMD")
     assert math.isclose(out.loc[2, "vi"], 0.01 * 2.0) and out.loc[2, "yi"] == 0.3
@@ -424,18 +418,10 @@ def test_a_result_fed_back_in_is_not_mirrored_twice():
     np.testing.assert_allclose(second["yi"], first["yi"])
     np.testing.assert_allclose(second["vi"], first["vi"])
     assert second["yi_unflipped"].tolist() == first["yi_unflipped"].tolist()
-    data = pd.DataFrame(
-        {
-            "study": ["A", "B"],
-            "yi": [0.2, None],
-            "vi": [0.01, None],
-            "mean_arm1": [None, 3.0],
-            "mean_arm2": [None, 2.0],
-            "sd_arm1": [None, 1.0],
-            "sd_arm2": [None, 1.0],
-            "n_arm1": [None, 10],
-            "n_arm2": [None, 10],
-        }
+    data = table(
+        "study yi vi mean_arm1 mean_arm2 sd_arm1 sd_arm2 n_arm1 n_arm2",
+        ("A", 0.2, 0.01, None, None, None, None, None, None),
+        ("B", None, None, 3.0, 2.0, 1.0, 1.0, 10, 10),
     )
     once = compute_effects(data, "MD", higher_is_better=False)
     twice = compute_effects(once, "MD", higher_is_better=False)

@@ -34,6 +34,7 @@ from metareview.store.extraction import (
 )
 from metareview.store.extraction_export import write_agreed
 from tests import stores
+from tests.result_leaves import leaves
 
 store_url = stores.store_url
 EXAMPLE = Path(__file__).parents[1] / "examples" / "peer-support"
@@ -99,21 +100,9 @@ def _entered(url: str) -> Project:
     return project
 
 
-def _numbers(value: Any, path: str = "") -> dict[str, Any]:
+def _numbers(value: Any) -> dict[str, Any]:
     """Every leaf of a results dictionary by its path (file names and cache keys left out)."""
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            if k in ("file", "cache_key", "data_file", "version"):
-                continue
-            out |= _numbers(v, f"{path}/{k}")
-        return out
-    if isinstance(value, list | tuple):
-        out = {}
-        for i, v in enumerate(value):
-            out |= _numbers(v, f"{path}/{i}")
-        return out
-    return {path: value}
+    return leaves(value, frozenset({"file", "cache_key", "data_file", "version"}))
 
 
 def _same(a: dict[str, Any], b: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from metareview.cli import cli, main
+from tests.result_keys import INFLUENCE_JSON_ROW, LEAVE_ONE_OUT_ROW, METAREG, SUBGROUP_GROUP
 
 THIRDWAVE = ["--col", "yi=TE", "--col", "sei=seTE", "--col", "study=Author"]
 
@@ -35,45 +36,12 @@ def test_analyze_json_has_the_heterogeneity_sections(thirdwave):
     sub = doc["subgroups"]
     assert sub["by"] == "RiskOfBias" and sub["tau_common"] is False
     assert [g["level"] for g in sub["groups"]] == ["high", "low"]
-    assert set(sub["groups"][0]) >= {
-        "level",
-        "k",
-        "estimate",
-        "se",
-        "ci_lower",
-        "ci_upper",
-        "tau2",
-        "i2",
-    }
+    assert set(sub["groups"][0]) >= SUBGROUP_GROUP
     assert round(sub["q_between"], 2) == 2.84 and sub["df_between"] == 1
     assert round(sub["p_between"], 2) == 0.09 and sub["i2_between"] is not None
     assert len(doc["leave_one_out"]) == 18
-    assert list(doc["leave_one_out"][0]) == [
-        "omitted",
-        "estimate",
-        "se",
-        "ci_lower",
-        "ci_upper",
-        "pvalue",
-        "tau2",
-        "i2",
-        "q",
-    ]
-    assert list(doc["influence"][0]) == [
-        "study",
-        "rstudent",
-        "dffits",
-        "cooks_d",
-        "cov_ratio",
-        "tau2_del",
-        "q_del",
-        "hat",
-        "weight",
-        "influential",
-        "baujat_x",
-        "baujat_y",
-        "dfbetas",
-    ]
+    assert list(doc["leave_one_out"][0]) == LEAVE_ONE_OUT_ROW
+    assert list(doc["influence"][0]) == INFLUENCE_JSON_ROW
     assert doc["outliers"]["studies"] == ["DanitzOrsillo", "Shapiro et al."]
     assert set(doc["outliers"]["random"]) == set(doc["random"])
 
@@ -105,17 +73,7 @@ def test_metareg_json(shared_data):
     columns = ["--col", "yi=g", "--col", "sei=SE", "--col", "study=study"]
     options = ["--mods", "quality_criteria,format", "--permutations", "20", "--seed", "3"]
     doc = _json("metareg", path, *columns, *options)
-    assert {
-        "k",
-        "coefficients",
-        "qm",
-        "qm_df",
-        "qm_pvalue",
-        "tau2",
-        "i2",
-        "r2",
-        "permutation",
-    } <= set(doc)
+    assert set(doc) >= METAREG
     names = [c["name"] for c in doc["coefficients"]]
     assert names[:2] == ["intercept", "quality_criteria"] and names[2].startswith("format[")
     assert list(doc["coefficients"][0]) == [

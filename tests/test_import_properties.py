@@ -31,19 +31,22 @@ BIB_PIECE = st.one_of(
 )  # fmt: skip
 
 
-def check_located(problems, text: str) -> None:
+def located_records(parse, text: str, name: str, *options) -> list:
+    """What ``parse`` reads from ``text``, once every problem it reports is checked to name a
+    line of ``text`` (or none) and to say what is wrong."""
+    records, problems = parse(text, name, *options)
     lines = max(len(split_lines(text)), 1) + 1
     for problem in problems:
         assert problem.line is None or 1 <= problem.line <= lines, problem
         assert problem.message
+    return records
 
 
 @SETTINGS
 @given(st.lists(RIS_LINE, max_size=40))
 def test_random_ris_gives_records_or_located_errors(lines: list[str]) -> None:
     text = "\n".join(lines)
-    records, problems = parse_ris(text, "random.ris")
-    check_located(problems, text)
+    records = located_records(parse_ris, text, "random.ris")
     starts = sum(1 for line in split_lines(text) if line.startswith("TY  -"))
     assert len(records) <= starts
     assert all(1 <= r.source_line <= len(split_lines(text)) for r in records)
@@ -54,16 +57,14 @@ def test_random_ris_gives_records_or_located_errors(lines: list[str]) -> None:
 @given(st.lists(BIB_PIECE, max_size=60))
 def test_random_bibtex_gives_records_or_located_errors(pieces: list[str]) -> None:
     text = "".join(pieces)
-    records, problems = parse_bibtex(text, "random.bib")
-    check_located(problems, text)
+    records = located_records(parse_bibtex, text, "random.bib")
     assert all(r.title or r.doi for r in records)
 
 
 @SETTINGS
 @given(st.sampled_from(sorted(FORMATS)), st.text(max_size=300))
 def test_any_text_through_any_parser_never_crashes(kind: str, text: str) -> None:
-    records, problems = FORMATS[kind](text, "random.txt", None)
-    check_located(problems, text)
+    records = located_records(FORMATS[kind], text, "random.txt", None)
     assert [r.source_position for r in records] == list(range(1, len(records) + 1))
 
 

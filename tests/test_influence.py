@@ -8,6 +8,7 @@ import pytest
 from metareview.stats.influence import influence
 from metareview.stats.metaregression import design_matrix
 from tests.heterogeneity_reference import assert_close, case_id, cases, dataset
+from tests.result_keys import INFLUENCE_ROW
 
 INF_CASES = cases("influence")
 
@@ -34,18 +35,7 @@ def test_flags_a_planted_outlier_and_rows_have_the_json_keys():
     res = influence(yi, vi, method="DL", studies=list("ABCDEFG"))
     assert res.influential[-1] and sum(res.influential) == 1
     row = res.rows()[0]
-    assert list(row) == [
-        "study",
-        "rstudent",
-        "dffits",
-        "cooks_d",
-        "cov_ratio",
-        "tau2_del",
-        "q_del",
-        "hat",
-        "weight",
-        "influential",
-    ]
+    assert list(row) == INFLUENCE_ROW
     assert "influential: G" in res.summary()
     assert sum(res.weight) == pytest.approx(100.0)
 

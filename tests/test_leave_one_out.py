@@ -9,6 +9,7 @@ from metareview.stats.leave_one_out import leave_one_out
 from metareview.stats.outliers import find_outliers
 from metareview.stats.pooling import pool
 from tests.heterogeneity_reference import assert_close, case_id, cases, dataset
+from tests.result_keys import LEAVE_ONE_OUT_ROW
 
 LOO_CASES = cases("leave1out")
 
@@ -36,17 +37,7 @@ def test_matches_metafor_leave1out(case):
 
 def test_leave_one_out_rows_have_the_json_keys():
     res = leave_one_out([0.1, 0.3, 0.35], [0.02, 0.03, 0.02], method="DL")
-    assert list(res.to_dict()[0]) == [
-        "omitted",
-        "estimate",
-        "se",
-        "ci_lower",
-        "ci_upper",
-        "pvalue",
-        "tau2",
-        "i2",
-        "q",
-    ]
+    assert list(res.to_dict()[0]) == LEAVE_ONE_OUT_ROW
     assert "without Study 1" in res.summary()
     with pytest.raises(ValueError, match="at least 2 studies"):
         leave_one_out([0.1], [0.01])

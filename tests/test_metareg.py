@@ -9,6 +9,7 @@ import pytest
 
 from metareview.stats.metaregression import design_matrix, metareg
 from tests.heterogeneity_reference import assert_close, case_id, cases, dataset
+from tests.result_keys import METAREG
 
 MR_CASES = cases("metareg")
 
@@ -137,14 +138,4 @@ def test_fixed_effects_model_has_no_residual_tau2():
     res = metareg(yi, vi, mods, method="FE")
     assert res.tau2 == 0.0
     assert "fixed-effects" in res.summary()
-    assert set(res.to_dict()) >= {
-        "k",
-        "coefficients",
-        "qm",
-        "qm_df",
-        "qm_pvalue",
-        "tau2",
-        "i2",
-        "r2",
-        "permutation",
-    }
+    assert set(res.to_dict()) >= METAREG

@@ -32,6 +32,11 @@ def data_of(name):
     return FIXTURE["data"][name]
 
 
+def fit(d, **options):
+    """``fit_multilevel`` of a data set's ``yi``, ``vi`` and ``study`` columns."""
+    return fit_multilevel(d["yi"], d["vi"], d["study"], **options)
+
+
 def check_robust(result, expected):
     assert close(result.se, expected["se"]), "se"
     assert close(result.df, np.broadcast_to(expected["df"], len(result.df))), "df"
@@ -52,7 +57,7 @@ def test_published_konstantopoulos2011_example():
     """metafor's analysis example (Konstantopoulos 2011): REML, rounded to 4 decimals."""
     published = FIXTURE["published"]["konstantopoulos2011"]
     d = data_of("konstantopoulos2011")
-    res = fit_multilevel(d["yi"], d["vi"], d["study"])
+    res = fit(d)
     assert round(res.estimate[0], 4) == published["estimate"]
     assert round(res.se[0], 4) == published["se"]
     assert [round(s, 4) for s in res.sigma2] == published["sigma2"]
@@ -66,9 +71,7 @@ def case_id(case):
 @pytest.mark.parametrize("case", FIXTURE["threelevel"], ids=case_id)
 def test_threelevel_rma_mv(case):
     d, expected = data_of(case["dataset"]), case["result"]
-    res = fit_multilevel(
-        d["yi"], d["vi"], d["study"], method=case["method"], test=case["test"], robust="CR2"
-    )
+    res = fit(d, method=case["method"], test=case["test"], robust="CR2")
     for name, key in [
         ("estimate", "beta"),
         ("se", "se"),
@@ -93,15 +96,7 @@ def test_threelevel_rma_mv(case):
     for part in ("sampling", "within", "between", "total"):
         assert close(i2[part], expected["i2"][part]), part
     check_robust(res.robust, expected["robust"]["cr2"])
-    cr1 = fit_multilevel(
-        d["yi"],
-        d["vi"],
-        d["study"],
-        method=case["method"],
-        test=case["test"],
-        robust="CR1",
-        profile=False,
-    )
+    cr1 = fit(d, method=case["method"], test=case["test"], robust="CR1", profile=False)
     check_robust(cr1.robust, expected["robust"]["cr1"])
 
 
@@ -109,9 +104,7 @@ def test_threelevel_rma_mv(case):
 def test_moderators_omnibus_and_wald(case):
     d, expected = data_of(case["dataset"]), case["result"]
     mods = np.asarray(expected["design"])[:, 1:]
-    res = fit_multilevel(
-        d["yi"], d["vi"], d["study"], mods=mods, test=case["test"], robust="CR2", profile=False
-    )
+    res = fit(d, mods=mods, test=case["test"], robust="CR2", profile=False)
     assert close(res.estimate, expected["beta"]) and close(res.se, expected["se"])
     assert close(res.pvalue, expected["pvalue"]) and close(res.sigma2, expected["sigma2"])
     assert close(res.qm, expected["qm"]) and close(res.qm_pvalue, expected["qm_pvalue"])
@@ -125,9 +118,7 @@ def test_moderators_omnibus_and_wald(case):
         [wald.statistic, wald.df_num, wald.df_denom, wald.pvalue],
         [htz["fstat"], htz["df_num"], htz["df_denom"], htz["pvalue"]],
     )
-    cr1 = fit_multilevel(
-        d["yi"], d["vi"], d["study"], mods=mods, test=case["test"], robust="CR1", profile=False
-    )
+    cr1 = fit(d, mods=mods, test=case["test"], robust="CR1", profile=False)
     expected_cr1 = expected["robust"]["cr1"]
     check_robust(cr1.robust, expected_cr1)
     assert close(
@@ -142,15 +133,8 @@ def test_moderators_omnibus_and_wald(case):
 )
 def test_che_working_model(case):
     d, expected = data_of(case["dataset"]), case["result"]
-    res = fit_multilevel(
-        d["yi"],
-        d["vi"],
-        d["study"],
-        rho=case["rho"],
-        smooth_vi=case["smooth_vi"],
-        test="t",
-        robust="CR2",
-        profile=False,
+    res = fit(
+        d, rho=case["rho"], smooth_vi=case["smooth_vi"], test="t", robust="CR2", profile=False
     )
     assert res.model == "che"
     assert close(res.estimate, expected["beta"]) and close(res.se, expected["se"])

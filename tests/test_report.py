@@ -13,6 +13,7 @@ from metareview.report.build import write_report
 from metareview.report.html import anchors
 from metareview.report.methods_text import methods_paragraph, results_paragraph
 from metareview.report.tables import format_table, summary_table
+from tests.report_records import study_columns
 
 
 @pytest.fixture(scope="module")
@@ -153,14 +154,14 @@ def test_leave_one_out_table_agrees_with_the_leave_one_out_plot_data(review):
 
     results, index = review
     main = results["perceived-stress/all-time-points"]
-    studies = main.result["studies"]
+    yi, vi, labels = study_columns(main.result)
     plotted = leave_one_out(
-        [s["yi"] for s in studies],
-        [s["vi"] for s in studies],
+        yi,
+        vi,
         method=main.result["method"],
         ci_method=main.result["ci_method"],
         preset=main.result["preset"],
-        studies=[s["study"] for s in studies],
+        studies=labels,
     )
     table = {row["omitted"]: row["estimate"] for row in main.leave_one_out}
     assert len(plotted.rows) == len(table) == 18

@@ -46,6 +46,22 @@ def _result(k=4, i2=40.0, i2_ci=(10.0, 70.0), studies=None):
     }
 
 
+def _forest(rows, measure, total):
+    """Forest data of one section of ``rows`` (a :func:`_result` of 4 studies) and a random
+    effects total row at ``total`` (estimate, lower, upper)."""
+    from metareview.report.forest_data import ForestData, ForestSection, PooledRow
+
+    result = _result()
+    return ForestData(
+        (ForestSection(None, rows, (), result),),
+        (PooledRow("Total", "random", *total),),
+        result,
+        measure,
+        "random",
+        0.95,
+    )
+
+
 def _spec(role="main", variant="main", **extra):
     return {
         "id": f"a/{variant}",
@@ -153,7 +169,7 @@ def test_prisma_generic_exclusion_reason_and_unreported_counts():
 def test_ratio_axes_are_ticked_at_round_ratios():
     import math
 
-    from metareview.report.forest_data import ForestData, ForestRow, ForestSection, PooledRow
+    from metareview.report.forest_data import ForestRow
     from metareview.report.forest_plot import forest_plot
     from metareview.report.funnel_plot import funnel_plot
     from metareview.report.ratio_axis import ratio_ticks
@@ -164,15 +180,7 @@ def test_ratio_axes_are_ticked_at_round_ratios():
         ForestRow(f"S{i}", math.log(y), math.log(y) - 1.2, math.log(y) + 1.2, 25.0)
         for i, y in enumerate([0.4, 1.8, 6.98, 2.1])
     )
-    result = _result()
-    data = ForestData(
-        (ForestSection(None, rows, (), result),),
-        (PooledRow("Total", "random", 0.7, 0.3, 1.1),),
-        result,
-        "RR",
-        "random",
-        0.95,
-    )
+    data = _forest(rows, "RR", total=(0.7, 0.3, 1.1))
     for layout in ("meta", "revman5", "jama"):
         ax = forest_plot(data, layout=layout)
         ax.figure.canvas.draw()
@@ -192,7 +200,7 @@ def test_forest_rob_column_speaks_the_traffic_light_legend():
     the traffic-light plot's colours; "No information" is a symbol, not large bold text."""
     from matplotlib.colors import to_hex
 
-    from metareview.report.forest_data import ForestData, ForestRow, ForestSection, PooledRow
+    from metareview.report.forest_data import ForestRow
     from metareview.report.forest_plot import forest_plot
     from metareview.report.rob_plots import SYMBOLS, palette_colours
     from metareview.rob.vocabulary import Judgement
@@ -202,15 +210,7 @@ def test_forest_rob_column_speaks_the_traffic_light_legend():
         ForestRow(f"S{i}", 0.1 * i, 0.1 * i - 0.3, 0.1 * i + 0.3, 25.0, rob=rob)
         for i, rob in enumerate(judgements)
     )
-    result = _result()
-    data = ForestData(
-        (ForestSection(None, rows, (), result),),
-        (PooledRow("Total", "random", 0.2, 0.0, 0.4),),
-        result,
-        "SMD",
-        "random",
-        0.95,
-    )
+    data = _forest(rows, "SMD", total=(0.2, 0.0, 0.4))
     colours = palette_colours("cochrane")
     for layout in ("meta", "revman5", "jama"):
         ax = forest_plot(data, layout=layout)

@@ -23,6 +23,7 @@ from metareview.plan.result_tree import ReviewTree
 from metareview.plan.results import ReviewResults, json_text
 from metareview.plan.runner import run_plan
 from metareview.report.build import write_report
+from tests.report_records import study_columns
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "peer-support"
@@ -435,13 +436,8 @@ def test_influential_removed_excludes_what_the_influence_diagnostics_flag(tmp_pa
     )
     results = run_plan(load_plan(plan_path), jobs=1)
     main = results["perceived-stress/all-time-points"]
-    studies = main.result["studies"]
-    diagnostics = influence(
-        [s["yi"] for s in studies],
-        [s["vi"] for s in studies],
-        method=main.result["method"],
-        studies=[s["study"] for s in studies],
-    )
+    yi, vi, labels = study_columns(main.result)
+    diagnostics = influence(yi, vi, method=main.result["method"], studies=labels)
     flagged = [s for s, flag in zip(diagnostics.studies, diagnostics.influential) if flag]
     assert flagged  # ThirdWave has influential trials (DanitzOrsillo)
     record = results["perceived-stress/all-time-points/influential-removed"]

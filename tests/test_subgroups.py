@@ -9,6 +9,7 @@ import pytest
 
 from metareview.stats.subgroups import q_between, subgroup_analysis
 from tests.heterogeneity_reference import assert_close, case_id, cases, dataset
+from tests.result_keys import SUBGROUP_GROUP
 
 SUB_CASES = cases("subgroups")
 
@@ -122,16 +123,7 @@ def test_small_subgroups_are_reported_but_not_tested():
         tau_common=False,
     )
     assert two.df_between == 1 and not two.groups[2].tested
-    assert set(two.to_dict()["groups"][0]) >= {
-        "level",
-        "k",
-        "estimate",
-        "se",
-        "ci_lower",
-        "ci_upper",
-        "tau2",
-        "i2",
-    }
+    assert set(two.to_dict()["groups"][0]) >= SUBGROUP_GROUP
 
 
 def test_bad_arguments():

@@ -20,6 +20,7 @@ from metareview.store.extraction_export import write_agreed
 from metareview.web.run_pages import REPORT_POLICY
 from tests import stores
 from tests.analysis_review import DIFFERING, extract
+from tests.result_leaves import leaves
 from tests.web_client import make_project, workspace
 
 store_url = stores.store_url  # the fixture, once per backend
@@ -72,23 +73,8 @@ def _wait(browser, run_id: int) -> str:
     raise AssertionError(f"run {run_id} did not end")
 
 
-def _numbers(value, path=""):
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            if key not in ("file", "cache_key", "metareview_version"):
-                out |= _numbers(item, f"{path}/{key}")
-        return out
-    if isinstance(value, list):
-        out = {}
-        for index, item in enumerate(value):
-            out |= _numbers(item, f"{path}/{index}")
-        return out
-    return {path: value}
-
-
 def _assert_same_numbers(a: dict, b: dict) -> None:
-    left, right = _numbers(a), _numbers(b)
+    left, right = leaves(a), leaves(b)
     assert left.keys() == right.keys()
     for key, value in left.items():
         other = right[key]

@@ -5,10 +5,8 @@ from __future__ import annotations
 import io
 import json
 import re
-import socket
 import subprocess
 import sys
-import time
 from contextlib import redirect_stderr, redirect_stdout
 
 import httpx
@@ -18,6 +16,7 @@ from metareview.cli import main
 from metareview.store.accounts import authenticate, find_account
 from metareview.store.project import Project
 from tests.conftest import REPO
+from tests.web_server import free_port, wait_until_serving
 
 PASSWORD = "a long enough passphrase"
 
@@ -84,27 +83,11 @@ def test_users_add_list_disable_reset(tmp_path):
     assert missing.stderr.strip() == "metareview: error: no account named 'nobody'"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(base: str) -> None:
-    """Until the server answers (at most 30 s)."""
-    for _ in range(300):
-        try:
-            httpx.get(f"{base}/login", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-
-
 @pytest.fixture
 def server(tmp_path):
     """``metareview serve`` on a new project and a free port; yields (base URL, first line
     of output with the setup link)."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -124,7 +107,7 @@ def server(tmp_path):
     try:
         lines = [process.stdout.readline() for _ in range(3)]
         base = f"http://127.0.0.1:{port}"
-        _wait_for(base)
+        wait_until_serving(base)
         yield base, "".join(lines)
     finally:
         process.terminate()
@@ -154,7 +137,7 @@ def test_serve_prints_a_one_time_setup_link_that_creates_the_lead(server):
 
 
 def test_serve_demo_opens_a_throwaway_project_with_the_demo_team(tmp_path):
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "metareview", "serve", "--demo", "--port", str(port)],
         stdout=subprocess.PIPE,
@@ -169,7 +152,7 @@ def test_serve_demo_opens_a_throwaway_project_with_the_demo_team(tmp_path):
         logins = dict(re.findall(r"(demo-\w+)\s+password (\S+)", output))
         assert set(logins) == {"demo-lead", "demo-ana", "demo-ben"}, output
         base = f"http://127.0.0.1:{port}"
-        _wait_for(base)
+        wait_until_serving(base)
         with httpx.Client(base_url=base) as client:
             form = client.get("/login").text
             token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import httpx
 import pytest
 import uvicorn
 
@@ -26,6 +27,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def wait_until_serving(base: str, seconds: float = 30) -> None:
+    """Until the server at ``base`` answers ``GET /login`` (at most ``seconds``: then the
+    caller's first request fails)."""
+    for _ in range(round(seconds * 10)):
+        try:
+            httpx.get(f"{base}/login", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
 
 
 @contextmanager

@@ -71,7 +71,6 @@ def multilevel_request(
 )
 @click.option(
     "--by",
-    default=None,
     metavar="COL",
     help="Subgroup analysis by this column, with the test for subgroup differences.",
 )
@@ -86,27 +85,23 @@ def multilevel_request(
     "--min-k-subgroup",
     type=click.IntRange(min=1),
     default=2,
-    show_default=True,
     help="Fewest studies a subgroup needs to enter the test (smaller ones are reported only).",
 )
 @click.option(
     "--trimfill-estimator",
     type=click.Choice(ESTIMATORS, case_sensitive=False),
     default="L0",
-    show_default=True,
     help="Trim-and-fill estimator of the number of missing studies (Duval & Tweedie).",
 )
 @click.option(
     "--trimfill-side",
     type=click.Choice(SIDES, case_sensitive=False),
-    default=None,
     help="Side of the funnel plot where trim-and-fill looks for missing studies "
     "(default: chosen from the slope of the effects on their standard errors).",
 )
 @click.option(
     "--selection-steps",
     callback=_selection_steps,
-    default=None,
     metavar="P[,P...]",
     help="Also fit the step-function selection model (Vevea & Hedges 1995) with these "
     "cut-points of one-sided p values, e.g. 0.025,0.5.",
@@ -115,14 +110,12 @@ def multilevel_request(
     "--model",
     type=click.Choice(MODELS, case_sensitive=False),
     default="standard",
-    show_default=True,
     help="standard: one random-effects model over the rows; threelevel: effects (rows) nested "
     "in studies (the study column); che: the correlated-and-hierarchical-effects working model.",
 )
 @click.option(
     "--rho",
     type=click.FloatRange(-1.0, 1.0, min_open=True, max_open=True),
-    default=None,
     help="CHE only: assumed correlation of effects within a study (default 0.6).",
 )
 @click.option(
@@ -135,7 +128,6 @@ def multilevel_request(
 @click.option(
     "--robust",
     type=click.Choice(["cr2", "cr1", "none"], case_sensitive=False),
-    default=None,
     help="Cluster-robust variance by study for threelevel/che: cr2 (clubSandwich, Satterthwaite "
     "df), cr1 (metafor robust) or none (default: cr2 for che, none for threelevel).",
 )

@@ -37,7 +37,6 @@ SHOWN = ("study", *EFFECT_COLUMNS)
 @click.option(
     "--measure",
     type=click.Choice(MEASURES, case_sensitive=False),
-    default=None,
     help="Effect measure (OR/RR on the log scale). Default: SMD for continuous data, "
     "RR for dichotomous data.",
 )
@@ -53,7 +52,6 @@ SHOWN = ("study", *EFFECT_COLUMNS)
     "--multi-arm",
     type=click.Choice(MULTI_ARM_MODES),
     default="keep",
-    show_default=True,
     help="Rows of a multi-arm trial sharing an arm: keep and flag, combine the other "
     "arms (Handbook 23.3.4) or split the shared arm.",
 )
@@ -62,14 +60,12 @@ SHOWN = ("study", *EFFECT_COLUMNS)
     "zero_cell_method",
     type=click.Choice(ZERO_CELL_METHODS),
     default="constant",
-    show_default=True,
     help="Zero-cell correction: add a constant to each cell, or Sweeting's "
     "treatment-arm correction.",
 )
 @click.option(
     "--zero-cell-add",
     type=click.FloatRange(min=0),
-    default=None,
     help="Increment for zero cells (preset default 0.5; 0 disables).",
 )
 @click.option(
@@ -80,19 +76,16 @@ SHOWN = ("study", *EFFECT_COLUMNS)
 @click.option(
     "--smd-correction",
     type=click.Choice(SMD_CORRECTIONS),
-    default=None,
     help="Small-sample correction of Hedges' g (preset default).",
 )
 @click.option(
     "--smd-variance",
     type=click.Choice(SMD_VARIANCES),
-    default=None,
     help="Variance formula of Hedges' g (preset default).",
 )
 @click.option(
     "--smd-from-events",
     type=click.Choice(SMD_FROM_EVENTS),
-    default=None,
     help="How dichotomous rows become an SMD (preset default).",
 )
 @level_option

@@ -44,18 +44,16 @@ def unique_labels(labels: list[str]) -> list[str]:
     "--method",
     type=click.Choice(list(GOSH_METHODS), case_sensitive=False),
     default="FE",
-    show_default=True,
     help="Model fitted on each subset.",
 )
 @click.option(
     "--subsets",
     type=click.IntRange(min=1),
     default=DEFAULT_LIMIT,
-    show_default=True,
     help="Random subsets to fit when there are more than this many subsets in all "
     "(else every subset is fitted).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random subsets.")
+@click.option("--seed", type=int, default=0, help="Seed of the random subsets.")
 @measure_option
 @preset_option
 @output_file_option(

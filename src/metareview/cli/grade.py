@@ -23,6 +23,7 @@ from metareview.cli.options import (
     echo_dropped,
     json_option,
     mapping_from,
+    pairs_option,
     pooling_options,
     table_options,
 )
@@ -67,21 +68,18 @@ def _given(name: str) -> bool:
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option(
     "--outcome-column",
-    default=None,
     metavar="COLUMN",
     help="Column naming the outcome of each row; one GRADE rating per outcome.",
 )
-@click.option(
+@pairs_option(
     "--where",
     "filters",
-    multiple=True,
-    metavar="COLUMN=VALUE",
+    "COLUMN=VALUE",
     help="Keep only rows where COLUMN equals VALUE (e.g. --where time=post). Repeatable.",
 )
 @click.option(
     "--measure",
     default="SMD",
-    show_default=True,
     metavar="M",
     help=f"Effect measure of the pooled effects ({', '.join(MEASURES)}).",
 )
@@ -89,13 +87,11 @@ def _given(name: str) -> bool:
 @click.option(
     "--rob-column",
     default="rob_overall",
-    show_default=True,
     metavar="COLUMN",
     help="Column holding each study's overall risk-of-bias judgement.",
 )
 @click.option(
     "--participants-column",
-    default=None,
     metavar="COLUMN",
     help="Column with each row's total participants (default: n_arm1 + n_arm2 etc.).",
 )
@@ -103,20 +99,17 @@ def _given(name: str) -> bool:
     "--design",
     type=click.Choice(["RCT", "observational"]),
     default="RCT",
-    show_default=True,
     help="Study design: evidence from RCTs starts at High, observational at Low.",
 )
 @click.option(
     "--control-risk",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=None,
     metavar="P",
     help="Control-group risk for absolute effects and the OIS (default: observed in the data).",
 )
 @click.option(
     "--mid",
     type=float,
-    default=None,
     metavar="X",
     help="Minimal important difference (natural scale: 0.2 for an SMD, 1.25 for a ratio).",
 )
@@ -124,7 +117,6 @@ def _given(name: str) -> bool:
     "--rob-serious",
     type=click.FloatRange(0, 1),
     default=0.5,
-    show_default=True,
     metavar="SHARE",
     help="Rate down for risk of bias when this share of weight is at high risk.",
 )
@@ -139,7 +131,6 @@ def _given(name: str) -> bool:
 @click.option(
     "-o",
     "--output",
-    default=None,
     metavar="FILE",
     help="Write the summary-of-findings table (.html or .csv).",
 )
@@ -148,7 +139,7 @@ def _given(name: str) -> bool:
 def grade_command(
     data: str,
     outcome_column: str | None,
-    filters: tuple[str, ...],
+    filters: tuple[tuple[str, str], ...],
     measure: str,
     preset: str,
     method: str | None,
@@ -213,7 +204,7 @@ def grade_command(
             measure=measure, preset=preset, method=method, ci_method=ci_method, level=level
         ),
         outcome_column=outcome_column,
-        where=[_parse_where(item) for item in filters],
+        where=filters,
         rob_column=rob_column,
         participants_column=participants_column,
         design=design,
@@ -223,14 +214,6 @@ def grade_command(
         name=Path(data).stem,
     )
     _emit(grading, output, as_json)
-
-
-def _parse_where(item: str) -> tuple[str, str]:
-    """``COLUMN=VALUE`` → (column, value)."""
-    column, sep, value = item.partition("=")
-    if not sep or not column:
-        raise click.BadParameter(f"{item!r}: expected COLUMN=VALUE", param_hint="--where")
-    return column, value
 
 
 def _emit(grading: Grading, output: str | None, as_json: bool) -> None:

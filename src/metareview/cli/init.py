@@ -22,7 +22,6 @@ from metareview.plan.template import plan_text
     "output",
     type=click.Path(dir_okay=False),
     default="plan.toml",
-    show_default=True,
     help="Where to write the plan.",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing plan file.")

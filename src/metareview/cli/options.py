@@ -20,7 +20,7 @@ column_option = click.option(
     help="Map a standard column to your header, e.g. --col yi=TE --col study=Author. Repeatable.",
 )
 sheet_option = click.option(
-    "--sheet", default=None, metavar="NAME", help="Worksheet of an XLSX file (default: the first)."
+    "--sheet", metavar="NAME", help="Worksheet of an XLSX file (default: the first)."
 )
 drop_incomplete_option = click.option(
     "--drop-incomplete",
@@ -54,6 +54,47 @@ def comma_separated(text: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (text or "").split(",") if part.strip())
 
 
+def parse_pairs(
+    items: tuple[str, ...], option: str, expected: str = "COLUMN=VALUE", need_value: bool = False
+) -> list[tuple[str, str]]:
+    """Repeated ``LEFT=RIGHT`` values of ``option`` as (left, right) pairs, spaces around each
+    side dropped; a usage error (exit code 2) naming the option, the value given and
+    ``expected`` when a value has no ``=``, no left side or (with ``need_value``) no right side.
+
+    >>> parse_pairs(("time=post", "arm = a=b"), "--where")
+    [('time', 'post'), ('arm', 'a=b')]
+    >>> parse_pairs(("nonsense",), "--where")
+    Traceback (most recent call last):
+    ...
+    click.exceptions.BadParameter: got 'nonsense', expected COLUMN=VALUE
+    """
+    pairs = []
+    for item in items:
+        left, sep, right = (part.strip() for part in item.partition("="))
+        if not sep or not left or (need_value and not right):
+            raise click.BadParameter(f"got {item!r}, expected {expected}", param_hint=option)
+        pairs.append((left, right))
+    return pairs
+
+
+def pairs_option(flag: str, dest: str, metavar: str, help: str, need_value: bool = False):
+    """A repeatable ``LEFT=RIGHT`` option (``metavar`` shows the form) whose values reach the
+    command as (left, right) pairs, checked by :func:`parse_pairs` as the command line is read.
+
+    >>> @click.command()
+    ... @pairs_option("--where", "where", "COLUMN=VALUE", "Keep the rows where COLUMN is VALUE.")
+    ... def show(where):
+    ...     print(where)
+    >>> show(["--where", "time=post", "--where", "arm=a"], standalone_mode=False)
+    (('time', 'post'), ('arm', 'a'))
+    """
+
+    def pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
+        return tuple(parse_pairs(values, flag, metavar, need_value))
+
+    return click.option(flag, dest, multiple=True, metavar=metavar, callback=pairs, help=help)
+
+
 def echo_dropped(rows: list[dict]) -> None:
     """Print each row left out (``{"row", "study", "reason"}``) on its own line."""
     for row in rows:
@@ -75,7 +116,6 @@ def _measure(ctx: click.Context, param: click.Parameter, value: str | None) -> s
 
 measure_option = click.option(
     "--measure",
-    default=None,
     metavar="M",
     callback=_measure,
     help=f"Effect measure: {', '.join(MEASURES)}.",
@@ -84,20 +124,17 @@ preset_option = click.option(
     "--preset",
     type=click.Choice(list(PRESETS), case_sensitive=False),
     default="metafor",
-    show_default=True,
     help="Reference software whose conventions to reproduce.",
 )
 tau2_method_option = click.option(
     "--method",
     type=click.Choice(list(TAU2_METHODS), case_sensitive=False),
-    default=None,
     help="tau^2 estimator (default: the preset's; FE = common-effect model).",
 )
 ci_method_option = click.option(
     "--ci",
     "ci_method",
     type=click.Choice(list(CI_METHODS), case_sensitive=False),
-    default=None,
     help="CIs and tests: z, knha (Hartung-Knapp t) or adhoc (default: the preset's).",
 )
 
@@ -113,7 +150,6 @@ level_option = click.option(
     "--level",
     type=float,
     default=0.95,
-    show_default=True,
     callback=_check_level,
     help="Confidence level of the intervals, between 0 and 1 (0.95 for 95%).",
 )

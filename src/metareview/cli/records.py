@@ -18,6 +18,7 @@ from metareview.cli.records_extraction import export_extraction, export_rob
 from metareview.cli.records_options import (
     STAGES,
     by_option,
+    file_output_option,
     open_project,
     project_argument,
     stage_option,
@@ -51,7 +52,6 @@ def records() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--source",
-    default=None,
     metavar="NAME",
     help="The database searched (e.g. MEDLINE); default: what each file says.",
 )
@@ -63,7 +63,6 @@ def records() -> None:
 @click.option(
     "--other-method",
     type=click.Choice(sorted(k.value for k in OTHER_METHODS)),
-    default=None,
     help="The records were found by other methods (PRISMA's other-methods branch: no "
     "title/abstract screening, straight to retrieval and full text).",
 )
@@ -214,7 +213,7 @@ def conflicts(project: str, stage: str, show_all: bool, as_json: bool) -> None:
 @click.argument("decision", type=click.Choice([Vote.INCLUDE.value, Vote.EXCLUDE.value]))
 @click.argument("record_ids", type=int, nargs=-1, required=True)
 @stage_option
-@click.option("--reason", default=None, help="Full-text exclusion reason (from the list).")
+@click.option("--reason", help="Full-text exclusion reason (from the list).")
 @click.option(
     "--consensus",
     "participants",
@@ -301,7 +300,6 @@ def retrieval(project: str, record_ids: tuple[int, ...], not_retrieved: bool, ac
 @click.option(
     "--reviewers-required",
     type=click.IntRange(1),
-    default=None,
     help="Independent votes each record needs (default 2).",
 )
 @click.option(
@@ -366,18 +364,11 @@ def settings(
 
 @records.command()
 @project_argument
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="The file to write; .ris for RIS, anything else CSV.",
-)
+@file_output_option("The file to write; .ris for RIS, anything else CSV.", required=True)
 @click.option(
     "--stage",
     type=STAGES,
     default="ft",
-    show_default=True,
     help="ft: included after full text; ta: on to full text (passed title/abstract, or "
     "found by other methods).",
 )
@@ -394,22 +385,14 @@ def export(project: str, output: str, stage: str) -> None:
 
 @records.command()
 @project_argument
-@click.option(
-    "-o",
-    "--output",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Write the PRISMA2020 CSV (data,node,box,…,n) here.",
-)
+@file_output_option("Write the PRISMA2020 CSV (data,node,box,…,n) here.")
 @click.option(
     "--template",
-    default=None,
     type=click.Path(exists=True, dir_okay=False),
     help="A PRISMA2020 CSV whose rows to keep (default: the standard template).",
 )
 @click.option(
     "--diagram",
-    default=None,
     type=click.Path(dir_okay=False),
     help="Also draw the flow diagram (.svg, .png or .pdf).",
 )
@@ -447,27 +430,23 @@ def prisma(
     "--seed",
     type=int,
     default=0,
-    show_default=True,
     help="Draws the priors (one relevant, one irrelevant) and seeds the model.",
 )
 @click.option(
     "--model",
     type=click.Choice(["svm", "logistic", "nb"]),
     default="svm",
-    show_default=True,
     help="The ranking model.",
 )
 @click.option(
     "--batch",
     type=click.IntRange(1),
     default=1,
-    show_default=True,
     help="Records screened between retrains.",
 )
 @click.option(
     "--label-column",
     default="label_included",
-    show_default=True,
     help="The column of true labels (1 relevant, 0 irrelevant).",
 )
 @json_option

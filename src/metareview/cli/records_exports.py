@@ -6,11 +6,14 @@ from __future__ import annotations
 import click
 
 from metareview.cli.console import echo
-from metareview.cli.records_options import by_option, open_project, project_argument
-
-output_option = click.option(
-    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="The file to write."
+from metareview.cli.records_options import (
+    by_option,
+    file_output_option,
+    open_project,
+    project_argument,
 )
+
+output_option = file_output_option("The file to write.", required=True)
 
 
 def _withheld(hidden: int) -> str:

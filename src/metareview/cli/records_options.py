@@ -1,5 +1,5 @@
 """What the ``metareview records …`` commands share: the PROJECT argument, ``--by``,
-``--stage``, and opening an existing project."""
+``--stage``, ``-o/--output FILE``, and opening an existing project."""
 
 from __future__ import annotations
 
@@ -31,9 +31,23 @@ by_option = click.option(
     help="Who does this (recorded in the project's log).",
 )
 stage_option = click.option(
-    "--stage", type=STAGES, default="ta", show_default=True,
+    "--stage", type=STAGES, default="ta",
     help="ta = title/abstract, ft = full text.",
 )  # fmt: skip
+
+
+def file_output_option(help: str, required: bool = False):
+    """``-o/--output FILE``: the file a records command writes (``help`` says what goes in it).
+
+    >>> @click.command()
+    ... @file_output_option("The file to write.", required=True)
+    ... def show(output): ...
+    >>> [(option.opts, option.required) for option in show.params]
+    [(['-o', '--output'], True)]
+    """
+    return click.option(
+        "-o", "--output", required=required, type=click.Path(dir_okay=False), help=help
+    )
 
 
 def open_project(project: str) -> Project:

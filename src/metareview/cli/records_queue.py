@@ -9,7 +9,13 @@ import click
 
 from metareview.cli.console import echo
 from metareview.cli.options import json_option
-from metareview.cli.records_options import by_option, open_project, project_argument, stage_option
+from metareview.cli.records_options import (
+    by_option,
+    file_output_option,
+    open_project,
+    project_argument,
+    stage_option,
+)
 from metareview.records.screening import Vote
 
 PAIR_COLUMNS = ("record_id", "of", "title_similarity", "conflicts", "agree")
@@ -27,13 +33,7 @@ def _side(prefix: str, record) -> dict[str, object]:
 
 @click.command("maybe")
 @project_argument
-@click.option(
-    "-o",
-    "--output",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Write the queue as CSV (one row per pair, both records' details).",
-)
+@file_output_option("Write the queue as CSV (one row per pair, both records' details).")
 @json_option
 def maybe(project: str, output: str | None, as_json: bool) -> None:
     """List the possible duplicates waiting for a person (decide them with
@@ -84,7 +84,7 @@ def maybe(project: str, output: str | None, as_json: bool) -> None:
 @click.argument("record_id", type=int)
 @click.argument("decision", type=click.Choice([v.value for v in Vote]))
 @stage_option
-@click.option("--reason", default=None, help="Full-text exclusion reason (from the list).")
+@click.option("--reason", help="Full-text exclusion reason (from the list).")
 @by_option
 def vote(
     project: str, record_id: int, decision: str, stage: str, reason: str | None, actor: str

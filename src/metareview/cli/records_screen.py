@@ -145,7 +145,6 @@ def _ask_reason(reasons: tuple[str, ...]) -> str | None:
     "--stage",
     type=click.Choice([s.value for s in Stage]),
     default="ta",
-    show_default=True,
     help="ta = title/abstract, ft = full text.",
 )
 @click.option(
@@ -162,7 +161,7 @@ def _ask_reason(reasons: tuple[str, ...]) -> str | None:
     metavar="WORD",
     help="Highlight WORD in red (repeat); added to the project's list.",
 )
-@click.option("--limit", type=click.IntRange(1), default=None, help="Stop after this many votes.")
+@click.option("--limit", type=click.IntRange(1), help="Stop after this many votes.")
 def screen(
     project: str,
     reviewer: str,

@@ -18,7 +18,7 @@ import matplotlib
 import pandas as pd
 
 from metareview.cli.console import echo
-from metareview.cli.options import json_option, sheet_option
+from metareview.cli.options import json_option, pairs_option, sheet_option
 from metareview.data.readers import read_raw
 from metareview.data.spreadsheet import safe_frame
 from metareview.errors import DataError, Problem
@@ -84,16 +84,6 @@ def _write_judgements(rob_table: RobTable, path: Path) -> None:
     safe_frame(judged).to_csv(path, index=False)
 
 
-def _pairs(items: tuple[str, ...], option: str) -> list[tuple[str, str]]:
-    pairs = []
-    for item in items:
-        left, sep, right = item.partition("=")
-        if not sep or not left.strip() or not right.strip():
-            raise click.BadParameter(f"{item!r}: expected LEFT=RIGHT", param_hint=option)
-        pairs.append((left.strip(), right.strip()))
-    return pairs
-
-
 def _check_robvis_layout(frame: pd.DataFrame, source: str) -> None:
     """A table in none of the known layouts gets one clear error, not one per cell."""
     header = [str(c).strip().lower() for c in frame.columns]
@@ -116,14 +106,14 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
     if overall is None:
         raise click.BadParameter("--domain needs --overall COLUMN", param_hint="--overall")
     recode: dict[object, str] = {}
-    for code, level in _pairs(recodes, "--recode"):
+    for code, level in recodes:
         recode[code] = level
         with contextlib.suppress(ValueError):  # numeric codes match numeric cells too
             recode[float(code)] = level
     return RobTable.from_columns(
         frame,
         study=study,
-        domains=dict(_pairs(domains, "--domain")),
+        domains=dict(domains),
         overall=overall,
         weight=weight,
         recode=recode or None,
@@ -136,7 +126,6 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
 @click.option(
     "--tool",
     default="rob2",
-    show_default=True,
     metavar="rob2|rob1|FILE.toml",
     help="RoB 2, RoB 1, or a TOML file describing a modified RoB 1-style tool.",
 )
@@ -145,7 +134,6 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
     "--output",
     "outdir",
     default="rob",
-    show_default=True,
     type=click.Path(file_okay=False),
     help="Directory for judgements and figures.",
 )
@@ -153,7 +141,6 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
     "--palette",
     type=click.Choice(["cochrane", "colourblind"]),
     default="cochrane",
-    show_default=True,
     help="Colours of the figures.",
 )
 @click.option(
@@ -161,42 +148,38 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
     "fmt",
     type=click.Choice(["png", "svg", "pdf"]),
     default="png",
-    show_default=True,
     help="File format of the figures.",
 )
 @click.option(
     "--weight",
-    default=None,
     metavar="COLUMN",
     help="Column weighting the summary plot (e.g. each study's meta-analysis weight).",
 )
-@click.option(
+@pairs_option(
     "--domain",
     "domains",
-    multiple=True,
-    metavar="NAME=COLUMN",
+    "NAME=COLUMN",
     help="Judgements of a domain in COLUMN, shown as NAME (repeatable; with --overall).",
+    need_value=True,
 )
-@click.option("--overall", default=None, metavar="COLUMN", help="Column of the overall judgement.")
+@click.option("--overall", metavar="COLUMN", help="Column of the overall judgement.")
 @click.option(
     "--study",
     "study_column",
     default="study",
-    show_default=True,
     metavar="COLUMN",
     help="Column naming the study (with --domain).",
 )
-@click.option(
+@pairs_option(
     "--recode",
     "recodes",
-    multiple=True,
-    metavar="CODE=LEVEL",
+    "CODE=LEVEL",
     help="Translate a code of the table to a judgement, e.g. --recode 0.5=Unclear (repeatable).",
+    need_value=True,
 )
 @click.option(
     "--some-concerns-high-at",
     type=click.IntRange(min=1),
-    default=None,
     metavar="K",
     help="RoB 2: overall High when K or more domains have some concerns (a review's own rule).",
 )
@@ -209,10 +192,10 @@ def rob(
     palette: str,
     fmt: str,
     weight: str | None,
-    domains: tuple[str, ...],
+    domains: tuple[tuple[str, str], ...],
     overall: str | None,
     study_column: str,
-    recodes: tuple[str, ...],
+    recodes: tuple[tuple[str, str], ...],
     some_concerns_high_at: int | None,
     sheet: str | None,
     as_json: bool,

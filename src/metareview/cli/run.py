@@ -23,14 +23,12 @@ from metareview.report.build import write_report
     "--output",
     "outdir",
     type=click.Path(file_okay=False),
-    default=None,
     help="Output folder (default: '<plan name>-report' in the current folder).",
 )
 @click.option(
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
-    default=None,
     help="Worker processes (default: the number of cores).",
 )
 @click.option(

@@ -28,10 +28,9 @@ def setup_link(project, base_url: str) -> str | None:
 @click.option(
     "--host",
     default="127.0.0.1",
-    show_default=True,
     help="Address to listen on (0.0.0.0: every interface; put HTTPS in front).",
 )
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+@click.option("--port", type=click.IntRange(0, 65535), default=8000,
               help="Port to listen on.")  # fmt: skip
 @click.option(
     "--demo",
@@ -43,7 +42,6 @@ def setup_link(project, base_url: str) -> str | None:
     "--analysis-jobs",
     type=click.IntRange(min=1),
     default=1,
-    show_default=True,
     help="Worker processes of an analysis run, which executes in a child process of the server "
     "(as 'metareview run --jobs'; more helps only on idle cores).",
 )

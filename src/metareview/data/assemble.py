@@ -181,6 +181,33 @@ def check_study(form: Form, study: StudyCells) -> list[RowProblem]:
     return [_located(p, built.rows) for p in problems]
 
 
+def check_studies(form: Form, studies: Sequence[StudyCells]) -> list[list[RowProblem]]:
+    """:func:`check_study` of each of ``studies``, in their order, validating their rows as one
+    table first: when that table has no problem, no study's rows have one (every check is of
+    a row, or of rows alike in every column, study included), and the per-study checks, which
+    name each problem as the study's own table would, run only when it has.
+
+    >>> from metareview.data.form import Cell, Form, RowKey
+    >>> row = RowKey(1, 2, "hope", "post")
+    >>> good = StudyCells("A", {Cell("yi", row=row): 0.3, Cell("vi", row=row): 0.04})
+    >>> bad = StudyCells("B", {Cell("yi", row=row): 0.3})
+    >>> [len(problems) for problems in check_studies(Form.standard(), [good, good])]
+    [0, 0]
+    >>> [[str(p) for p in problems] for problems in check_studies(Form.standard(), [good, bad])]
+    [[], ["arm 1 vs 2, hope, post, vi: got '', expected a complete 'yi_vi' data group (has yi; missing vi)"]]
+    """
+    built = extraction_frame(form, studies)
+    if built.frame.empty:
+        return [[] for _ in studies]
+    try:
+        clean = not value_problems(load_table(built.frame))
+    except DataError:
+        clean = False
+    if clean:
+        return [[] for _ in studies]
+    return [check_study(form, study) for study in studies]
+
+
 def _located(problem: Problem, rows: tuple[tuple[str, RowKey], ...]) -> RowProblem:
     row = rows[problem.row - 2][1] if problem.row is not None else None
     return RowProblem(row, problem.column, problem.value, problem.expected)

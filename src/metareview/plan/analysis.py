@@ -26,6 +26,7 @@ import pandas as pd
 from metareview.data.effects import NOT_ESTIMABLE, PRECOMPUTED, compute_effects
 from metareview.data.table import ExtractionTable, format_row_ranges, load_table
 from metareview.errors import AnalysisError, InputError
+from metareview.plan.binary import SECTIONS as BINARY_SECTIONS
 from metareview.plan.binary import binary_sections
 from metareview.plan.moderators import MetaRegRequest, MetaRegSection, metaregression_section
 from metareview.plan.multilevel import MultilevelRequest, multilevel_section
@@ -306,51 +307,42 @@ def analyze(
             f"{table.source}: no row has an estimable effect size"
             + (f" ({len(dropped)} dropped: {dropped[0].reason}, …)" if dropped else "")
         )
-    pooled = pool(
-        kept["yi"].to_numpy(dtype=float),
-        kept["vi"].to_numpy(dtype=float),
-        method=settings.method,
-        ci_method=settings.ci_method,
-        level=settings.level,
-        preset=settings.preset,
-        studies=[_label(s) or f"row {row}" for row, s in zip(kept.index, kept["study"])],
-    )
     yi, vi = kept["yi"].to_numpy(dtype=float), kept["vi"].to_numpy(dtype=float)
+    labels = [_label(s) or f"row {row}" for row, s in zip(kept.index, kept["study"])]
+    rows = [int(r) for r in kept.index]
+    # the pooled model and the small-study tests are fitted alike
+    fit = {
+        "method": settings.method,
+        "ci_method": settings.ci_method,
+        "level": settings.level,
+        "preset": settings.preset,
+    }
+    pooled = pool(yi, vi, **fit, studies=labels)
     with catch_warnings(record=True) as caught:
         simplefilter("always")
         small_study = small_study_effects(
             yi,
             vi,
-            method=settings.method,
-            ci_method=settings.ci_method,
-            level=settings.level,
-            preset=settings.preset,
+            **fit,
             force=settings.force_bias,
             trimfill_estimator=settings.trimfill_estimator,
             trimfill_side=settings.trimfill_side,
             selection_steps=settings.selection_steps,
         )
     warnings = [*effects.attrs.get("warnings", ()), *(str(w.message) for w in caught)]
-    labels = [_label(s) or f"row {row}" for row, s in zip(kept.index, kept["study"])]
     groups = group_values(table.frame, settings.by, table.source) if settings.by else None
-    sections = robustness_sections(
-        yi, vi, labels, [int(r) for r in kept.index], pooled, settings, groups
-    )
+    sections = robustness_sections(yi, vi, labels, rows, pooled, settings, groups)
+    # the binary and multilevel sections take the pooled model's τ² estimator and CI method
+    as_pooled = {"tau2_method": pooled.method, "ci_method": pooled.ci_method}
     binary = binary_sections(
-        kept,
-        measure,
-        settings.level,
-        preset=settings.preset,
-        tau2_method=pooled.method,
-        ci_method=pooled.ci_method,
-        studies=labels,
+        kept, measure, settings.level, preset=settings.preset, studies=labels, **as_pooled
     )
     metaregression = tuple(
         metaregression_section(
             yi,
             vi,
             labels,
-            [int(r) for r in kept.index],
+            rows,
             table.frame,
             request,
             method=pooled.method,
@@ -365,8 +357,7 @@ def analyze(
         vi,
         labels,
         settings.multilevel,
-        tau2_method=pooled.method,
-        ci_method=pooled.ci_method,
+        **as_pooled,
         level=settings.level,
         preset=get_preset(settings.preset),
     )
@@ -379,17 +370,12 @@ def analyze(
         settings=settings,
         measure=measure,
         pooled=pooled,
-        rows=tuple(int(r) for r in kept.index),
+        rows=tuple(rows),
         dropped=dropped,
         warnings=tuple(warnings),
         small_study=small_study,
-        subgroups=sections.subgroups,
-        leave_one_out=sections.leave_one_out,
-        influence=sections.influence,
-        outliers=sections.outliers,
-        mantel_haenszel=binary.mantel_haenszel,
-        peto=binary.peto,
-        mantel_haenszel_random=binary.mantel_haenszel_random,
+        **{name: getattr(sections, name) for name in ROBUSTNESS_SECTIONS},
+        **{name: getattr(binary, name) for name in BINARY_SECTIONS},
         metaregression=metaregression,
         multilevel=multilevel,
     )

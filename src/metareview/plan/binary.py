@@ -36,6 +36,10 @@ from metareview.stats.vocabulary import BINARY_MEASURES
 EVENT_COLUMNS = ("event_arm1", "totaln_arm1", "event_arm2", "totaln_arm2")
 
 
+#: The result sections of :class:`BinarySections` (its ``notes`` go to the warnings).
+SECTIONS = ("mantel_haenszel", "peto", "mantel_haenszel_random")
+
+
 class BinarySections(NamedTuple):
     """The sections :func:`binary_sections` adds; each ``None`` when not computed."""
 

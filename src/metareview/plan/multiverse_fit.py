@@ -35,7 +35,8 @@ from metareview.errors import MetareviewError
 from metareview.plan.selection import combined_effect
 from metareview.stats.batch import pool_many
 from metareview.stats.influence_batch import influential_many
-from metareview.stats.multilevel import fit_multilevel
+from metareview.stats.multilevel.model import fit_multilevel_tests
+from metareview.stats.multilevel.result import MultilevelResult
 from metareview.stats.outliers import outside_pooled_ci
 from metareview.stats.presets import get_preset
 
@@ -181,6 +182,7 @@ class SpecificationFitter:
         """Fit every (data set, τ² estimator, CI method) not fitted yet, one ``pool_many``
         call per estimator and CI method."""
         todo: dict[tuple[str, str], list[int]] = {}
+        three: dict[tuple[int, str], list[str]] = {}  # three-level: CI methods by data set
         for number, method, ci_method in dict.fromkeys(wanted):
             if (number, method, ci_method) in self.fits:
                 continue
@@ -191,9 +193,13 @@ class SpecificationFitter:
                     "reason": f"k = {k} < {self.min_k} (too few studies)",
                 }  # fmt: skip
             elif self.three[number]:
-                self.fits[number, method, ci_method] = self.three_level(number, method, ci_method)
+                three.setdefault((number, method), []).append(ci_method)
             else:
                 todo.setdefault((method, ci_method), []).append(number)
+        for (number, method), ci_methods in three.items():
+            fitted = self.three_level(number, method, ci_methods)
+            for ci_method, fit in zip(ci_methods, fitted, strict=True):
+                self.fits[number, method, ci_method] = fit
         for (method, ci_method), numbers in todo.items():
             arrays = [self.data[n] for n in numbers]
             stacked = pd.DataFrame(
@@ -214,24 +220,32 @@ class SpecificationFitter:
                     "k": int(row[0]), "status": "ok", "reason": None,
                 }  # fmt: skip
 
-    def three_level(self, number: int, method: str, ci_method: str) -> dict[str, Any]:
-        """The three-level model of a data set's effects, as ``analyze --model threelevel``."""
+    def three_level(self, number: int, method: str, ci_methods: list[str]) -> list[dict[str, Any]]:
+        """The three-level model of a data set's effects, as ``analyze --model threelevel``,
+        under each of ``ci_methods`` (one maximisation: only the test differs)."""
         y, v, studies = self.data[number]
         preset = get_preset(self.preset)
+        tests = {ci_method: "z" if ci_method == "z" else "t" for ci_method in ci_methods}
         try:  # multilevel_section's fit, without the σ² profile CIs and level tests
-            fit = fit_multilevel(
-                y, v, studies.tolist(), method=method, test="z" if ci_method == "z" else "t",
+            fits = fit_multilevel_tests(
+                y, v, studies.tolist(), tuple(dict.fromkeys(tests.values())), method=method,
                 level=self.level, smooth_vi=preset.multilevel_smooth_vi,
                 pi_method=preset.multilevel_pi, profile=False, level_tests=False,
             )  # fmt: skip
         except MetareviewError as error:
-            return {"k": len(set(studies)), "status": "not fitted", "reason": str(error)}
-        return {
-            "k": fit.n_studies, "estimate": fit.estimate[0], "se": fit.se[0],
-            "ci_lower": fit.ci_lower[0], "ci_upper": fit.ci_upper[0], "pvalue": fit.pvalue[0],
-            "tau2": sum(fit.sigma2), "i2": fit.i2.total, "pi_lower": fit.pi_lower,
-            "pi_upper": fit.pi_upper, "status": "ok", "reason": None,
-        }  # fmt: skip
+            failed = {"k": len(set(studies)), "status": "not fitted", "reason": str(error)}
+            return [dict(failed) for _ in ci_methods]
+        return [_three_level_row(fits[tests[ci_method]]) for ci_method in ci_methods]
+
+
+def _three_level_row(fit: MultilevelResult) -> dict[str, Any]:
+    """A three-level fit as a multiverse specification's numbers."""
+    return {
+        "k": fit.n_studies, "estimate": fit.estimate[0], "se": fit.se[0],
+        "ci_lower": fit.ci_lower[0], "ci_upper": fit.ci_upper[0], "pvalue": fit.pvalue[0],
+        "tau2": sum(fit.sigma2), "i2": fit.i2.total, "pi_lower": fit.pi_lower,
+        "pi_upper": fit.pi_upper, "status": "ok", "reason": None,
+    }  # fmt: skip
 
 
 def _labels(studies: np.ndarray, flags: np.ndarray) -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from metareview.data.table import ExtractionTable
@@ -31,6 +32,17 @@ def _toml(value: object) -> str:
 
 def _distinct(table: ExtractionTable, column: str) -> list[str]:
     return [str(v) for v in dict.fromkeys(table.frame[column].dropna()) if str(v).strip()]
+
+
+def _per_value(
+    table: ExtractionTable, column: str, comment: str, entry: Callable[[str], list[str]]
+) -> list[str]:
+    """A blank line, ``comment``, then the ``entry`` of each distinct value of ``column``,
+    each followed by a blank line."""
+    lines = ["", comment]
+    for value in _distinct(table, column):
+        lines += [*entry(value), ""]
+    return lines
 
 
 def review_title(data_file: str) -> str:
@@ -114,12 +126,12 @@ def plan_text(table: ExtractionTable, data_file: str, sheet: str | None = None) 
             'low = "Low"  # the value meaning low risk',
         ]
     if "time" in columns:
-        lines.append("")
-        lines.append(
-            "# Time windows: rows whose `time` is listed (or whose time_weeks lie in weeks = [from, to])."
+        lines += _per_value(
+            table,
+            "time",
+            "# Time windows: rows whose `time` is listed (or whose time_weeks lie in weeks = [from, to]).",
+            lambda value: ["[[time_window]]", f"name = {_toml(value)}", f"time = {_toml(value)}"],
         )
-        for value in _distinct(table, "time"):
-            lines += ["[[time_window]]", f"name = {_toml(value)}", f"time = {_toml(value)}", ""]
     lines += [
         "",
         "[analyses]  # run for every outcome in the first time window",
@@ -135,17 +147,16 @@ def plan_text(table: ExtractionTable, data_file: str, sheet: str | None = None) 
         '# metaregression = [{ moderators = ["year"] }, { moderators = ["format"], ci_method = "knha" }]',
     ]
     if "outcome_category" in columns:
-        lines.append("")
-        lines.append(
-            "# Outcome categories (values of outcome_category); each is pooled per window."
-        )
-        for value in _distinct(table, "outcome_category"):
-            lines += [
+        lines += _per_value(
+            table,
+            "outcome_category",
+            "# Outcome categories (values of outcome_category); each is pooled per window.",
+            lambda value: [
                 "[[category]]",
                 f"name = {_toml(value.capitalize())}",
                 f"values = {_toml(value)}",
-                "",
-            ]
+            ],
+        )
     else:
         lines += [
             "",

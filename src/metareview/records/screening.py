@@ -218,6 +218,14 @@ class StageState:
         """Whether every required reviewer has voted (votes are then locked and visible)."""
         return len(self.votes.get(record_id, {})) >= self.required_for(record_id)
 
+    def refuse_locked(self, record_id: int) -> None:
+        """Refuse a change to a record whose votes are complete (locked: resolve instead)."""
+        if self.complete(record_id):
+            raise RecordsError(
+                f"record {record_id} already has its {self.required_for(record_id)} independent "
+                f"vote(s) at stage {self.stage}; votes are locked (resolve a conflict instead)"
+            )
+
     def conflict_kind(self, record_id: int) -> str | None:
         """Why a complete record needs a resolution, or ``None`` if its votes decide it."""
         if not self.complete(record_id):
@@ -338,12 +346,8 @@ def stage_pool(
     unique = [r for r in record_ids if r not in removed]
     if stage == Stage.TITLE_ABSTRACT:
         return tuple(r for r in unique if r not in other_methods and r not in set_aside)
-    passed = (Vote.INCLUDE, Vote.MAYBE)
-    return tuple(
-        r
-        for r in unique
-        if (r in other_methods or title_abstract.outcome(r) in passed) and r not in missing
-    )
+    passed = _goes_to_full_text(title_abstract, other_methods)
+    return tuple(r for r in unique if passed(r) and r not in missing)
 
 
 def passed_records(
@@ -380,6 +384,10 @@ def _passed_title_abstract(
     """Whether a record goes on to full text: it passed title/abstract (include, or a
     unanimous maybe) or was identified via other methods."""
     ta = StageState.from_events(events, Stage.TITLE_ABSTRACT, reviewers_required)
+    return _goes_to_full_text(ta, other_methods)
+
+
+def _goes_to_full_text(ta: StageState, other_methods: Collection[int]) -> Callable[[int], bool]:
     return lambda r: r in other_methods or ta.outcome(r) in (Vote.INCLUDE, Vote.MAYBE)
 
 
@@ -440,11 +448,7 @@ def check_vote(
                 f"event {stop.event_id}); resume screening to vote on it"
             )
         raise RecordsError(f"record {record_id} is not up for screening at stage {stage}")
-    if state.complete(record_id):
-        raise RecordsError(
-            f"record {record_id} already has its {state.required_for(record_id)} independent "
-            f"vote(s) at stage {stage}; votes are locked (resolve a conflict instead)"
-        )
+    state.refuse_locked(record_id)
     return [NewEvent(EventKind.DECISION, reviewer, stage, record_id, vote, reason or None)]
 
 
@@ -476,11 +480,7 @@ def plan_undo(
         raise RecordsError(f"{reviewer} has no vote to undo at stage {stage}")
     event_id = max(standing)
     record_id = standing[event_id]
-    if state.complete(record_id):
-        raise RecordsError(
-            f"record {record_id} already has its {state.required_for(record_id)} independent "
-            f"vote(s) at stage {stage}; votes are locked (resolve a conflict instead)"
-        )
+    state.refuse_locked(record_id)
     data = {"undoes": event_id, "vote": state.votes[record_id][reviewer]}
     return [NewEvent(EventKind.UNDO, reviewer, stage, record_id, data=data)]
 

@@ -18,15 +18,17 @@ the rule never says stop screens everything: recall 1, no work saved (counted ap
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from metareview.stats.result_base import ResultDocument
+
 
 @dataclass(frozen=True)
-class RuleEvaluation:
+class RuleEvaluation(ResultDocument):
     """One rule's recall at stopping over ``runs`` simulations."""
 
     rule: str
@@ -37,9 +39,6 @@ class RuleEvaluation:
     below_target: float  # share of runs with recall at stopping < the target
     mean_work_saved: float
     never_stopped: int  # runs where the rule never said stop (recall 1, no work saved)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -177,49 +178,40 @@ def write_report(
     progress = progress or (lambda *_: None)
     figures_dir = outdir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
-    (outdir / "results.json").write_text(results.to_json(multiverse_rows=None), encoding="utf-8")
-    write_tables(results, outdir / "tables")
-    for multiverse in results.multiverses:
-        write_specifications(multiverse.specifications, outdir / multiverse.table)
-    assessments = assess_review(results)
-    sof = sof_html(assessments) if assessments else None
-    if assessments:
-        (outdir / "tables" / "summary-of-findings.html").write_text(sof, encoding="utf-8")
-        (outdir / "tables" / "summary-of-findings.csv").write_text(
-            sof_csv(assessments), encoding="utf-8"
-        )
     work = figure_jobs(results, figures_dir, study_links=study_links)
     files = {job.id: job.files for job in work}
     digests: dict[tuple[int, bool], str] = {}
     keys = {job.id: figure_key(job, digests) for job in work}
     counts = results.typed_plan.prisma_counts
     counts_file = str(counts) if counts is not None else None
+    formats, dpi = results.typed_plan.figure_formats, results.typed_plan.dpi
     if counts_file:
-        formats, dpi = results.typed_plan.figure_formats, results.typed_plan.dpi
         files["prisma"] = tuple(f"prisma.{suffix}" for suffix in formats)
         keys["prisma"] = _prisma_key(counts_file, formats, dpi)
     _remove_stale_figures(figures_dir, files, {} if redraw else keys)
-    figures: list[RenderedFigure] = []
-    if counts_file:
-        figures.append(prisma_figure(counts_file, figures_dir, formats, dpi))
     to_draw = [job for job in work if not all((figures_dir / f).is_file() for f in job.files)]
     progress("figures", 0, len(to_draw))
     drawn: dict[str, RenderedFigure] = {}
-    if jobs > 1 and len(to_draw) > 4:
-        # The workers get the list once (inherited where processes fork), not each job
-        # pickled with its analysis; the heap as it stands is left out of their garbage
-        # collections (and of this process's while they draw).
-        gc.freeze()
-        try:
-            with ProcessPoolExecutor(jobs, initializer=_to_draw, initargs=(to_draw,)) as pool:
-                for index, figure in enumerate(pool.map(_draw_nth, range(len(to_draw))), 1):
-                    drawn[figure.id] = figure
-                    progress("figures", index, len(to_draw))
-        finally:
-            gc.unfreeze()
-    else:
-        for index, job in enumerate(to_draw, 1):
-            drawn[job.id] = draw(job)
+    with _drawing(to_draw, jobs) as drawings:
+        # while the workers (if any) draw: the files that need no figure
+        (outdir / "results.json").write_text(
+            results.to_json(multiverse_rows=None), encoding="utf-8"
+        )
+        write_tables(results, outdir / "tables")
+        for multiverse in results.multiverses:
+            write_specifications(multiverse.specifications, outdir / multiverse.table)
+        assessments = assess_review(results)
+        sof = sof_html(assessments) if assessments else None
+        if assessments:
+            (outdir / "tables" / "summary-of-findings.html").write_text(sof, encoding="utf-8")
+            (outdir / "tables" / "summary-of-findings.csv").write_text(
+                sof_csv(assessments), encoding="utf-8"
+            )
+        figures: list[RenderedFigure] = []
+        if counts_file:
+            figures.append(prisma_figure(counts_file, figures_dir, formats, dpi))
+        for index, figure in enumerate(drawings, 1):
+            drawn[figure.id] = figure
             progress("figures", index, len(to_draw))
     (figures_dir / FIGURE_KEYS).write_text(json.dumps(keys, indent=1), encoding="utf-8")
     figures += [drawn.get(job.id) or drawn_figure(job) for job in work]
@@ -229,6 +221,31 @@ def write_report(
         render_html(results, figures, sof=sof, study_links=study_links), encoding="utf-8"
     )
     return index_path
+
+
+@contextmanager
+def _drawing(to_draw: list[FigureJob], jobs: int) -> Iterator[Iterator[RenderedFigure]]:
+    """The figures of ``to_draw`` as they are drawn: with ``jobs > 1`` (and more than four
+    figures) by worker processes that start drawing on entry, so this process can write the
+    other files meanwhile; else in this process, one by one as they are taken."""
+    if jobs <= 1 or len(to_draw) <= 4:
+        yield (draw(job) for job in to_draw)
+        return
+    # The workers get the list once (inherited where processes fork), not each job pickled
+    # with its analysis, and the drawing modules already imported; the heap as it stands is
+    # left out of their garbage collections (and of this process's while they draw).
+    import metareview.report.figure_drawing  # noqa: F401
+
+    gc.freeze()
+    pool = ProcessPoolExecutor(jobs, initializer=_to_draw, initargs=(to_draw,))
+    try:
+        yield pool.map(_draw_nth, range(len(to_draw)))
+    except BaseException:
+        pool.shutdown(cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown()
+        gc.unfreeze()
 
 
 def draw(job: FigureJob) -> RenderedFigure:

@@ -25,6 +25,7 @@ from metareview.report.multilevel_forest import multilevel_forest_data
 from metareview.report.plot_inputs import FilledStudies
 from metareview.report.rob_plots import rob_figure
 from metareview.report.specification_curve import multiverse_figure
+from metareview.report.text_metrics import shared_text_metrics
 from metareview.stats.bias.funnel import funnel_data
 from metareview.stats.gosh import GoshResult
 from metareview.stats.influence import InfluenceResult
@@ -143,8 +144,9 @@ DRAWERS: dict[FigureKind, Callable[[FigureJob], Figure]] = {
 
 
 def draw_figure(job: FigureJob) -> RenderedFigure:
-    """Draw one figure and write it in every format."""
-    figure = DRAWERS[job.kind](job)
-    for name in job.files:
-        save_figure(figure, job.folder / name, dpi=job.dpi)
+    """Draw one figure and write it in every format (texts measured once for all figures)."""
+    with shared_text_metrics():
+        figure = DRAWERS[job.kind](job)
+        for name in job.files:
+            save_figure(figure, job.folder / name, dpi=job.dpi)
     return drawn_figure(job)

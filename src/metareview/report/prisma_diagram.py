@@ -195,6 +195,18 @@ def _included_lines(studies: int | None, reports: int | None, what: str) -> list
     return lines
 
 
+def _branch_header(canvas: _Canvas, x: float, top: float, via: str, colour: str) -> None:
+    """The bold header across a branch's two columns of boxes."""
+    canvas.box(
+        x,
+        top,
+        [f"Identification of new studies via {via}"],
+        width=2 * BOX_W + COL_GAP,
+        colour=colour,
+        bold=True,
+    )
+
+
 def prisma_diagram(counts: PrismaCounts, *, ax: Axes | None = None, check: bool = True) -> Axes:
     """Draw the flow diagram of ``counts`` (checked first unless ``check=False``)."""
     if check:
@@ -214,23 +226,9 @@ def prisma_diagram(counts: PrismaCounts, *, ax: Axes | None = None, check: bool 
     header_h = 0.45
     if c.has_previous:
         canvas.box(prev_x, top, ["Previous studies"], colour=GREY, bold=True)
-    canvas.box(
-        db_x,
-        top,
-        ["Identification of new studies via databases and registers"],
-        width=2 * BOX_W + COL_GAP,
-        colour=YELLOW,
-        bold=True,
-    )
+    _branch_header(canvas, db_x, top, "databases and registers", YELLOW)
     if oth_x is not None:
-        canvas.box(
-            oth_x,
-            top,
-            ["Identification of new studies via other methods"],
-            width=2 * BOX_W + COL_GAP,
-            colour=GREY,
-            bold=True,
-        )
+        _branch_header(canvas, oth_x, top, "other methods", GREY)
     y = top - header_h - 0.35
     ident_top = y
     ident = canvas.box(db_x, y, _identification_lines(c), min_height=1.3)

@@ -14,7 +14,7 @@ model is the random-effects one (with ``method="FE"`` it equals the common-effec
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,10 +22,11 @@ import numpy as np
 from metareview.errors import NotEstimableError
 from metareview.stats.pooling import PoolResult, pool
 from metareview.stats.presets import Preset
+from metareview.stats.result_base import ResultDocument
 
 
 @dataclass(frozen=True)
-class LeaveOneOutRow:
+class LeaveOneOutRow(ResultDocument):
     """The pooled result without study ``omitted`` (I² in percent)."""
 
     omitted: str
@@ -37,9 +38,6 @@ class LeaveOneOutRow:
     tau2: float
     i2: float
     q: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,16 @@ arm left out of Q), as metafor's ``rma.mh``. For OR the Cochran–Mantel–Haens
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy
 
 from metareview.errors import InputError, NotEstimableError
+from metareview.stats.effects.binary import table_effects, zero_cell_correction
 from metareview.stats.heterogeneity import h2_from_q, i2_from_q
+from metareview.stats.result_base import document
 from metareview.stats.vocabulary import check_choice
 
 MH_MEASURES = ("OR", "RR", "RD")
@@ -77,9 +79,7 @@ class BinaryPoolResult:
     warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        document = asdict(self)
-        document["warnings"] = list(self.warnings)
-        return document
+        return document(self, warnings=list(self.warnings))
 
     def summary(self) -> str:
         name = "Mantel-Haenszel" if self.model == "MH" else "Peto"
@@ -130,21 +130,8 @@ def study_effects(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-table yi, vi with ½ added to every cell of tables with a zero cell (NaN when a
     table has no events, or only events, in both arms, as ``rma.mh(drop00=TRUE)``)."""
-    zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
-    add = np.where(zero, 0.5, 0.0)
-    a2, b2, c2, d2 = a + add, b + add, c + add, d + add
-    n1, n2 = a2 + b2, c2 + d2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if measure == "OR":
-            yi = np.log(a2 * d2 / (b2 * c2))
-            vi = 1 / a2 + 1 / b2 + 1 / c2 + 1 / d2
-        elif measure == "RR":
-            yi = np.log((a2 / n1) / (c2 / n2))
-            vi = 1 / a2 - 1 / n1 + 1 / c2 - 1 / n2
-        else:
-            p1, p2 = a2 / n1, c2 / n2
-            yi = p1 - p2
-            vi = p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
+    cells, _ = zero_cell_correction(a, b, c, d, 0.5)
+    yi, vi = table_effects(measure, *cells)
     double = ((a == 0) & (c == 0)) | ((b == 0) & (d == 0))
     yi, vi = np.where(double, np.nan, yi), np.where(double, np.nan, vi)
     return yi, vi
@@ -244,9 +231,7 @@ def mantel_haenszel(
             )
     se = math.sqrt(float(var))
     yi, vi = study_effects(a, b, c, d, measure)
-    q, q_df, q_pvalue, i2, h2 = heterogeneity_around(estimate, yi, vi)
-    z_crit = float(scipy.stats.norm.isf((1 - level) / 2))
-    statistic = estimate / se
+    heterogeneity = heterogeneity_around(estimate, yi, vi)
     extra: dict[str, float | None] = {}
     if measure == "OR":
         extra = _cmh_and_tarone(a, b, c, d, math.exp(estimate))
@@ -254,21 +239,31 @@ def mantel_haenszel(
         model="MH",
         measure=measure,
         k=int(a.size),
-        estimate=float(estimate),
-        se=se,
-        ci_lower=float(estimate - z_crit * se),
-        ci_upper=float(estimate + z_crit * se),
-        statistic=float(statistic),
-        pvalue=float(2 * scipy.stats.norm.sf(abs(statistic))),
-        q=q,
-        q_df=q_df,
-        q_pvalue=q_pvalue,
-        i2=i2,
-        h2=h2,
+        **z_test(estimate, se, level),
+        **dict(zip(("q", "q_df", "q_pvalue", "i2", "h2"), heterogeneity)),
         level=level,
         warnings=tuple(warnings),
         **extra,
     )
+
+
+def z_test(estimate: float, se: float, level: float) -> dict[str, float]:
+    """A common effect's estimate, SE, normal CI at ``level``, z and two-sided p value, as the
+    :class:`BinaryPoolResult` fields of those names (Mantel–Haenszel and Peto).
+
+    >>> {key: round(value, 4) for key, value in z_test(0.5, 0.25, 0.95).items()}
+    {'estimate': 0.5, 'se': 0.25, 'ci_lower': 0.01, 'ci_upper': 0.99, 'statistic': 2.0, 'pvalue': 0.0455}
+    """
+    z_crit = float(scipy.stats.norm.isf((1 - level) / 2))
+    statistic = estimate / se
+    return {
+        "estimate": float(estimate),
+        "se": se,
+        "ci_lower": float(estimate - z_crit * se),
+        "ci_upper": float(estimate + z_crit * se),
+        "statistic": float(statistic),
+        "pvalue": float(2 * scipy.stats.norm.sf(abs(statistic))),
+    }
 
 
 def _cmh_and_tarone(

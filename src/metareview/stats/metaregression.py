@@ -44,6 +44,7 @@ import scipy
 
 from metareview.errors import InputError, NotEstimableError
 from metareview.stats import distributions as dist
+from metareview.stats.result_base import document
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2_model
 from metareview.stats.vocabulary import CI_METHODS, check_choice, check_level
 from metareview.stats.wls import LinearModel
@@ -65,15 +66,7 @@ class Coefficient:
     df: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "estimate": self.estimate,
-            "se": self.se,
-            "statistic": self.statistic,
-            "pvalue": self.pvalue,
-            "ci_lower": self.ci_lower,
-            "ci_upper": self.ci_upper,
-        }
+        return document(self, drop=("df",))
 
 
 @dataclass(frozen=True)
@@ -87,13 +80,7 @@ class PermutationTest:
     pvalues: tuple[float, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "iterations": self.iterations,
-            "seed": self.seed,
-            "exact": self.exact,
-            "qm_pvalue": self.qm_pvalue,
-            "pvalues": list(self.pvalues),
-        }
+        return document(self, pvalues=list(self.pvalues))
 
 
 @dataclass(frozen=True)
@@ -123,29 +110,16 @@ class MetaRegResult:
     warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``metareview metareg --json`` document."""
-        return {
-            "k": self.k,
-            "method": self.method,
-            "ci_method": self.ci_method,
-            "level": self.level,
-            "coefficients": [c.to_dict() for c in self.coefficients],
-            "qm": self.qm,
-            "qm_df": self.qm_df,
-            "qm_df2": self.qm_df2,
-            "qm_pvalue": self.qm_pvalue,
-            "qe": self.qe,
-            "qe_df": self.qe_df,
-            "qe_pvalue": self.qe_pvalue,
-            "tau2": self.tau2,
-            "i2": self.i2,
-            "h2": self.h2,
-            "r2": self.r2,
-            "permutation": None if self.permutation is None else self.permutation.to_dict(),
-            "vcov": [list(row) for row in self.vcov],
-            "dropped": list(self.dropped),
-            "warnings": list(self.warnings),
-        }
+        """The ``metareview metareg --json`` document (``converged`` is not in it)."""
+        return document(
+            self,
+            drop=("converged",),
+            coefficients=[c.to_dict() for c in self.coefficients],
+            permutation=None if self.permutation is None else self.permutation.to_dict(),
+            vcov=[list(row) for row in self.vcov],
+            dropped=list(self.dropped),
+            warnings=list(self.warnings),
+        )
 
     def to_frame(self) -> Any:
         """Coefficient table as a pandas DataFrame."""

@@ -41,14 +41,21 @@ from metareview.stats.mantel_haenszel import (
     mantel_haenszel_weights,
     study_effects,
 )
-from metareview.stats.pooling import FixedEffect, RandomEffects, random_effects_at
+from metareview.stats.pooling import (
+    FixedEffect,
+    PooledStudies,
+    RandomEffects,
+    random_effects_at,
+    study_labels,
+)
 from metareview.stats.presets import get_preset
 from metareview.stats.render import fmt_p
+from metareview.stats.result_base import take_fields
 from metareview.stats.wls import LinearModel
 
 
 @dataclass(frozen=True)
-class MantelHaenszelRandom:
+class MantelHaenszelRandom(PooledStudies):
     """Result of :func:`mantel_haenszel_random` (estimates on the analysis scale).
 
     ``fixed`` is the Mantel–Haenszel common effect ("M-H, Fixed"), ``random`` the
@@ -58,20 +65,7 @@ class MantelHaenszelRandom:
     """
 
     measure: str
-    level: float
-    studies: tuple[str, ...]
-    yi: tuple[float, ...]
-    vi: tuple[float, ...]
-    weights: tuple[float, ...]
     fixed_weights: tuple[float, ...]
-    fixed: FixedEffect
-    random: RandomEffects
-    tau2: float
-    q: float
-    q_df: int
-    q_pvalue: float | None
-    i2: float
-    h2: float
     excluded: int = 0
     warnings: tuple[str, ...] = ()
 
@@ -155,12 +149,8 @@ def mantel_haenszel_random(
 
     Parameters
     ----------
-    a, b, c, d : array-like
-        Events and non-events in arm 1 (a, b) and arm 2 (c, d), one entry per study.
-    measure : str
-        ``OR``, ``RR`` or ``RD``.
-    level : float
-        Confidence level.
+    a, b, c, d, measure, level
+        The tables, measure and confidence level, as :func:`mantel_haenszel`.
     ci_method : str
         CI of the random-effects mean (RevMan 5: ``z``; ``knha``/``adhoc`` as in ``pool``).
     add : float
@@ -176,13 +166,7 @@ def mantel_haenszel_random(
     (2, 1, 'Study 1: no events (or only events) in both arms, not estimable for OR')
     """
     a, b, c, d = check_tables(a, b, c, d)
-    labels = (
-        tuple(str(s) for s in studies)
-        if studies is not None
-        else tuple(f"Study {i + 1}" for i in range(a.size))
-    )
-    if len(labels) != a.size:
-        raise InputError(f"studies must have {a.size} labels; got {len(labels)}")
+    labels = study_labels(studies, a.size)
     if not add > 0:
         raise InputError(f"add must be > 0 (RevMan 5 adds 0.5 to tables with a zero); got {add!r}")
     warnings: list[str] = []
@@ -216,7 +200,7 @@ def mantel_haenszel_random(
         vi=tuple(float(x) for x in vi),
         weights=weights,
         fixed_weights=tuple(float(w) for w in mantel_haenszel_weights(*cells, measure)),
-        fixed=FixedEffect(mh.estimate, mh.se, mh.ci_lower, mh.ci_upper, mh.statistic, mh.pvalue),
+        fixed=take_fields(FixedEffect, mh),
         random=random,
         tau2=float(tau2),
         q=mh.q,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,52 +34,75 @@ from metareview.stats import heterogeneity as het
 from metareview.stats.jackson import jackson_tau2_ci
 from metareview.stats.presets import Preset, get_preset
 from metareview.stats.render import render_pool_html, render_pool_summary
-from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2_model
+from metareview.stats.result_base import ResultDocument, document
+from metareview.stats.tau2 import Tau2Fit, check_inputs, check_method, estimate_tau2_model
 from metareview.stats.tau2_se import tau2_se
 from metareview.stats.vocabulary import CI_METHODS, check_choice, check_level
 from metareview.stats.wls import LinearModel
 
 PI_METHODS: tuple[str, ...] = ("follow_ci", "t_k1", "t_k2", "none")
+#: The keys of a pooled result's ``heterogeneity`` document, in order (CIs as ``[lower, upper]``).
+HETEROGENEITY_KEYS: tuple[str, ...] = (
+    "tau2", "tau2_se", "tau2_ci", "tau", "tau_ci", "i2", "i2_ci", "h2", "h2_ci", "q", "q_df",
+    "q_pvalue",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
-class FixedEffect:
+class ModelEstimate(ResultDocument):
+    """The mean of a pooled model with its SE, CI and test statistic (what the common-effect
+    and the random-effects model both report first)."""
+
+    estimate: float
+    se: float
+    ci_lower: float
+    ci_upper: float
+    statistic: float
+
+
+@dataclass(frozen=True)
+class FixedEffect(ModelEstimate):
     """The common-effect (fixed-effect, inverse-variance) model."""
 
-    estimate: float
-    se: float
-    ci_lower: float
-    ci_upper: float
-    statistic: float
     pvalue: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
-class RandomEffects:
+class RandomEffects(ModelEstimate):
     """The random-effects model: mean, its CI and test (``df`` is None for z) and the PI."""
 
-    estimate: float
-    se: float
-    ci_lower: float
-    ci_upper: float
-    statistic: float
     df: int | None
     pvalue: float
     pi_lower: float | None
     pi_upper: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 Interval = tuple[float, float] | None
 
 
 @dataclass(frozen=True)
-class PoolResult:
+class PooledStudies:
+    """What every pooled result of studies holds, however they were pooled (:func:`pool`,
+    RevMan's M-H random model): each study's effect, variance and random-effects weight (%),
+    the common-effect and random-effects models, τ² and Q, I² (%) and H², at ``level``."""
+
+    level: float
+    yi: tuple[float, ...]
+    vi: tuple[float, ...]
+    studies: tuple[str, ...]
+    weights: tuple[float, ...]
+    fixed: FixedEffect
+    random: RandomEffects
+    tau2: float
+    i2: float
+    h2: float
+    q: float
+    q_df: int
+    q_pvalue: float | None
+
+
+@dataclass(frozen=True)
+class PoolResult(PooledStudies):
     """Result of :func:`pool`. Estimates are on the analysis scale (log for OR/RR).
 
     ``weights`` are the random-effects weights in percent, in input order; ``tau2_ci`` etc.
@@ -92,24 +115,11 @@ class PoolResult:
     method: str
     ci_method: str
     preset: str
-    level: float
-    yi: tuple[float, ...]
-    vi: tuple[float, ...]
-    studies: tuple[str, ...]
-    weights: tuple[float, ...]
-    fixed: FixedEffect
-    random: RandomEffects
-    tau2: float
     tau2_ci: Interval
     tau: float
     tau_ci: Interval
-    i2: float
     i2_ci: Interval
-    h2: float
     h2_ci: Interval
-    q: float
-    q_df: int
-    q_pvalue: float | None
     converged: bool
     iterations: int
     conventions: dict[str, str]
@@ -118,18 +128,8 @@ class PoolResult:
 
     def heterogeneity_dict(self) -> dict[str, Any]:
         return {
-            "tau2": self.tau2,
-            "tau2_se": self.tau2_se,
-            "tau2_ci": _pair(self.tau2_ci),
-            "tau": self.tau,
-            "tau_ci": _pair(self.tau_ci),
-            "i2": self.i2,
-            "i2_ci": _pair(self.i2_ci),
-            "h2": self.h2,
-            "h2_ci": _pair(self.h2_ci),
-            "q": self.q,
-            "q_df": self.q_df,
-            "q_pvalue": self.q_pvalue,
+            key: _pair(getattr(self, key)) if key.endswith("_ci") else getattr(self, key)
+            for key in HETEROGENEITY_KEYS
         }
 
     def studies_list(self) -> list[dict[str, Any]]:
@@ -195,6 +195,26 @@ def _pair(interval: Interval) -> list[float] | None:
     return None if interval is None else [float(interval[0]), float(interval[1])]
 
 
+def study_labels(studies: Sequence[str] | None, k: int) -> tuple[str, ...]:
+    """The labels of ``k`` studies: ``studies`` as text, or ``Study 1`` … when none are given.
+
+    >>> study_labels(None, 2), study_labels([3, "B"], 2)
+    (('Study 1', 'Study 2'), ('3', 'B'))
+    >>> study_labels(["A"], 2)
+    Traceback (most recent call last):
+    ...
+    metareview.errors.InputError: studies must have 2 labels; got 1
+    """
+    labels = (
+        tuple(str(s) for s in studies)
+        if studies is not None
+        else tuple(f"Study {i + 1}" for i in range(k))
+    )
+    if len(labels) != k:
+        raise InputError(f"studies must have {k} labels; got {len(labels)}")
+    return labels
+
+
 def resolve_settings(
     method: str | None, ci_method: str | None, preset: str | Preset | None
 ) -> tuple[str, str, Preset]:
@@ -250,13 +270,7 @@ def pool(
     check_level(level)
     y, v = check_inputs(yi, vi)
     k = y.size
-    labels = (
-        tuple(str(s) for s in studies)
-        if studies is not None
-        else tuple(f"Study {i + 1}" for i in range(k))
-    )
-    if len(labels) != k:
-        raise InputError(f"studies must have {k} labels; got {len(labels)}")
+    labels = study_labels(studies, k)
     warnings: list[str] = []
     model = LinearModel(y, v)
     fe_state = model.fixed
@@ -267,21 +281,18 @@ def pool(
 
     if k == 1:
         warnings.append("only one study: the pooled estimate is that study's own estimate")
-        fit_tau2, converged, iterations = 0.0, True, 0
+        fit = Tau2Fit(tau2=0.0, converged=True, iterations=0, method=method)
     else:
         fit = estimate_tau2_model(model, method)
-        fit_tau2, converged, iterations = fit.tau2, fit.converged, fit.iterations
-        if not converged:
+        if not fit.converged:
             warnings.append(f"the {method} estimate of tau^2 did not converge")
+    fit_tau2 = fit.tau2
     random, ci_used, weights = random_effects_at(
         model, fit_tau2, method, ci_method, chosen, level, warnings
     )
 
     het_values = _heterogeneity(model, fe_state.q, fit_tau2, method, chosen, level, warnings)
-    conventions = {
-        "i2_definition": het_values["i2_definition"],
-        "tau2_ci_method": het_values["tau2_ci_method"],
-        "i2_ci_method": het_values["i2_ci_method"],
+    conventions = {key: het_values.pop(key) for key in _CONVENTIONS} | {
         "pi_method": chosen.pi_method if method != "FE" else "none",
         "ci_method": ci_used,
     }
@@ -297,23 +308,21 @@ def pool(
         weights=weights,
         fixed=fixed,
         random=random,
-        tau2=fit_tau2,
-        tau2_ci=het_values["tau2_ci"],
+        **document(fit, drop=("method",)),
         tau=math.sqrt(fit_tau2),
         tau_ci=_sqrt_interval(het_values["tau2_ci"]),
-        i2=het_values["i2"],
-        i2_ci=het_values["i2_ci"],
-        h2=het_values["h2"],
-        h2_ci=het_values["h2_ci"],
+        **het_values,
         q=float(q),
         q_df=q_df,
         q_pvalue=q_pvalue,
-        converged=converged,
-        iterations=iterations,
         conventions=conventions,
         warnings=tuple(warnings),
         tau2_se=tau2_se(model, method, fit_tau2) if k > 1 else None,
     )
+
+
+# the entries of _heterogeneity's values that are conventions, not PoolResult fields
+_CONVENTIONS = ("i2_definition", "tau2_ci_method", "i2_ci_method")
 
 
 def _fixed_effect(estimate: float, se: float, z_crit: float) -> FixedEffect:
@@ -348,45 +357,7 @@ def random_effects_at(
     (0.2419, 'z', [48.4, 32.3, 19.4])
     """
     state = model.at(tau2)
-    se_classic = math.sqrt(state.vb[0, 0])
-    random, ci_used = _random_effects(
-        state.beta[0],
-        se_classic,
-        state.q,
-        model.k,
-        tau2,
-        method,
-        ci_method,
-        preset,
-        level,
-        warnings,
-    )
-    weights = tuple(float(x) for x in 100.0 * state.w / state.sum_w)
-    return random, ci_used, weights
-
-
-# Q(τ̂²)/(k − 1) at or below this means the effects are identical up to rounding.
-IDENTICAL_EFFECTS_Q = 1e-10
-
-
-def hartung_knapp_factor(q_at_tau2: float, df: int, ci_method: str) -> float:
-    """Variance scaling factor ``Q(τ̂²)/df`` of Hartung–Knapp (truncated at 1 for ``adhoc``)."""
-    factor = q_at_tau2 / df
-    return max(1.0, factor) if ci_method == "adhoc" else factor
-
-
-def _random_effects(
-    estimate: float,
-    se_classic: float,
-    q_at_tau2: float,
-    k: int,
-    tau2: float,
-    method: str,
-    ci_method: str,
-    preset: Preset,
-    level: float,
-    warnings: list[str],
-) -> tuple[RandomEffects, str]:
+    estimate, se_classic, q_at_tau2, k = state.beta[0], math.sqrt(state.vb[0, 0]), state.q, model.k
     if ci_method != "z" and k < 2:
         warnings.append(f"ci_method {ci_method!r} needs k >= 2; the z interval is used")
         ci_method = "z"
@@ -410,20 +381,29 @@ def _random_effects(
     pi = prediction_interval(estimate, se, se_classic, tau2, k, ci_method, preset.pi_method, level)
     if method == "FE":
         pi = None
-    return (
-        RandomEffects(
-            estimate=float(estimate),
-            se=float(se),
-            ci_lower=float(estimate - crit * se),
-            ci_upper=float(estimate + crit * se),
-            statistic=float(statistic),
-            df=df,
-            pvalue=pvalue,
-            pi_lower=None if pi is None else pi[0],
-            pi_upper=None if pi is None else pi[1],
-        ),
-        ci_method,
+    random = RandomEffects(
+        estimate=float(estimate),
+        se=float(se),
+        ci_lower=float(estimate - crit * se),
+        ci_upper=float(estimate + crit * se),
+        statistic=float(statistic),
+        df=df,
+        pvalue=pvalue,
+        pi_lower=None if pi is None else pi[0],
+        pi_upper=None if pi is None else pi[1],
     )
+    weights = tuple(float(x) for x in 100.0 * state.w / state.sum_w)
+    return random, ci_method, weights
+
+
+# Q(τ̂²)/(k − 1) at or below this means the effects are identical up to rounding.
+IDENTICAL_EFFECTS_Q = 1e-10
+
+
+def hartung_knapp_factor(q_at_tau2: float, df: int, ci_method: str) -> float:
+    """Variance scaling factor ``Q(τ̂²)/df`` of Hartung–Knapp (truncated at 1 for ``adhoc``)."""
+    factor = q_at_tau2 / df
+    return max(1.0, factor) if ci_method == "adhoc" else factor
 
 
 def prediction_interval(

@@ -15,14 +15,15 @@ metareview.errors.InputError: preset must be one of metafor, meta, revman5, meta
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from metareview.errors import InputError
+from metareview.stats.result_base import ResultDocument
 
 
 @dataclass(frozen=True)
-class Preset:
+class Preset(ResultDocument):
     """The conventions of one reference package.
 
     Effect sizes
@@ -119,9 +120,6 @@ class Preset:
         if unknown:
             raise InputError(f"unknown preset setting(s): {', '.join(unknown)}")
         return replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 # One row a convention, one column a reference package (in the order of the header row), so

@@ -23,7 +23,7 @@ a study) but left out of the test, with the reason.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,6 +34,7 @@ from metareview.stats.heterogeneity import i2_from_q
 from metareview.stats.metaregression import Design, metareg
 from metareview.stats.pooling import pool, resolve_settings
 from metareview.stats.presets import Preset
+from metareview.stats.result_base import ResultDocument, document, take_fields
 from metareview.stats.vocabulary import check_choice
 from metareview.stats.wls import LinearModel
 
@@ -41,7 +42,7 @@ SUBGROUP_TAU2 = ("separate", "common")
 
 
 @dataclass(frozen=True)
-class SubgroupRow:
+class SubgroupRow(ResultDocument):
     """One subgroup: its pooled effect (I² in percent) and whether it entered the test."""
 
     level: str
@@ -55,9 +56,6 @@ class SubgroupRow:
     i2: float | None
     tested: bool = True
     reason: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -79,20 +77,7 @@ class SubgroupResult:
     reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "by": self.by,
-            "tau_common": self.tau_common,
-            "method": self.method,
-            "ci_method": self.ci_method,
-            "groups": [g.to_dict() for g in self.groups],
-            "q_between": self.q_between,
-            "df_between": self.df_between,
-            "p_between": self.p_between,
-            "i2_between": self.i2_between,
-            "test": self.test,
-            "tau2_common": self.tau2_common,
-            "reason": self.reason,
-        }
+        return document(self, drop=("df_within",), groups=[g.to_dict() for g in self.groups])
 
     def to_frame(self) -> Any:
         import pandas as pd
@@ -197,12 +182,7 @@ def subgroup_analysis(
             **common,
             tau_common=bool(tau_common),
             groups=tuple(rows),
-            q_between=None,
-            df_between=None,
-            df_within=None,
-            p_between=None,
-            i2_between=None,
-            test="none",
+            **_difference_test(),
             reason=f"fewer than 2 subgroups with at least {min_k} studies",
         )
     if tau_common:
@@ -213,12 +193,21 @@ def subgroup_analysis(
         **common,
         tau_common=False,
         groups=tuple(rows),
-        q_between=q,
-        df_between=df,
-        df_within=None,
-        p_between=p,
-        i2_between=i2_from_q(q, df),
-        test="chi2",
+        **_difference_test(q, df, None, p, i2_from_q(q, df), "chi2"),
+    )
+
+
+def _difference_test(
+    q: float | None = None,
+    df: int | None = None,
+    df_within: int | None = None,
+    p: float | None = None,
+    i2: float | None = None,
+    test: str = "none",
+) -> dict[str, Any]:
+    """The test for subgroup differences as :class:`SubgroupResult` fields (none by default)."""
+    return dict(
+        q_between=q, df_between=df, df_within=df_within, p_between=p, i2_between=i2, test=test
     )
 
 
@@ -276,16 +265,8 @@ def _common_tau2(
             out_rows.append(row)
             continue
         out_rows.append(
-            SubgroupRow(
-                level=row.level,
-                k=row.k,
-                estimate=coef.estimate,
-                se=coef.se,
-                ci_lower=coef.ci_lower,
-                ci_upper=coef.ci_upper,
-                pvalue=coef.pvalue,
-                tau2=omnibus.tau2,
-                i2=float(i2),
+            take_fields(
+                SubgroupRow, coef, level=row.level, k=row.k, tau2=omnibus.tau2, i2=float(i2)
             )
         )
     df = len(tested) - 1
@@ -294,11 +275,13 @@ def _common_tau2(
         **common,
         tau_common=True,
         groups=tuple(out_rows),
-        q_between=omnibus.qm,
-        df_between=df,
-        df_within=omnibus.qm_df2,
-        p_between=omnibus.qm_pvalue,
-        i2_between=None if f_test else i2_from_q(omnibus.qm, df),
-        test="F" if f_test else "chi2",
+        **_difference_test(
+            omnibus.qm,
+            df,
+            omnibus.qm_df2,
+            omnibus.qm_pvalue,
+            None if f_test else i2_from_q(omnibus.qm, df),
+            "F" if f_test else "chi2",
+        ),
         tau2_common=omnibus.tau2,
     )

@@ -33,11 +33,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
 from metareview.errors import InputError
+from metareview.stats.result_base import ResultDocument
 from metareview.stats.vocabulary import TAU2_METHODS
 from metareview.stats.wls import FitState, LinearModel
 
@@ -50,16 +51,13 @@ DEFAULT_MAXITER = 200
 
 
 @dataclass(frozen=True)
-class Tau2Fit:
+class Tau2Fit(ResultDocument):
     """An estimate of τ²: value, whether its iteration converged, and the steps it took."""
 
     tau2: float
     converged: bool
     iterations: int
     method: str
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
 
 
 def check_method(method: str) -> str:

@@ -21,7 +21,7 @@ metareview.errors.AccessError: wrong account name or password
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -34,7 +34,7 @@ from metareview.records.events import parse_enum
 from metareview.store.access_schema import accounts, login_failures, sessions
 from metareview.store.passwords import check_password, dummy_hash, hash_password, verify_password
 from metareview.store.project import Project
-from metareview.store.times import stored_utc
+from metareview.store.times import StoredDocument, stored_utc
 
 
 class Role(StrEnum):
@@ -53,7 +53,7 @@ THROTTLED = "too many failed logins; wait 15 minutes and try again"
 
 
 @dataclass(frozen=True)
-class Account:
+class Account(StoredDocument):
     """One person's account (never carries the password hash)."""
 
     id: int
@@ -62,9 +62,6 @@ class Account:
     is_admin: bool
     disabled: bool
     created_at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"created_at": self.created_at.isoformat()}
 
 
 def check_username(username: str) -> str:

@@ -22,19 +22,19 @@ back in the queue.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from metareview.errors import RecordsError
 from metareview.records.duplicate_log import DuplicateState
 from metareview.records.events import Event, EventKind, NewEvent
+from metareview.stats.result_base import ResultDocument
 from metareview.store.project import Project
 
 _PAIRS = (EventKind.DUPLICATE, EventKind.MAYBE_DUPLICATE, EventKind.NOT_DUPLICATE)
 
 
 @dataclass(frozen=True)
-class DuplicateDecision:
+class DuplicateDecision(ResultDocument):
     """A pair's standing decision: ``duplicate`` (``record_id`` merged into ``of``) or
     ``not_duplicate``, who made it (``auto`` merges name the dedup run's actor) and when."""
 
@@ -44,9 +44,6 @@ class DuplicateDecision:
     method: str
     by: str
     at: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _latest(events: tuple[Event, ...]) -> dict[tuple[int, int], Event]:

@@ -33,7 +33,7 @@ metareview.errors.ExtractionError: study 1 (Lee, 2020) is not complete: 1 of 2 e
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +54,7 @@ from metareview.store.study_log import (
     append_study_events,
     read_study_events,
 )
+from metareview.store.times import StoredDocument
 
 K = StudyEventKind
 EXTRACTORS = "extractors"
@@ -61,7 +62,7 @@ DEFAULT_EXTRACTORS = 2
 
 
 @dataclass(frozen=True)
-class Study:
+class Study(StoredDocument):
     """A study to extract: its number, label (the table's ``study``), the records (reports)
     it came from, and where it came from (``screening`` or ``manual``, e.g. a trial register)."""
 
@@ -72,9 +73,6 @@ class Study:
     added_by: str
     added_at: datetime
     note: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"records": list(self.records), "added_at": self.added_at.isoformat()}
 
 
 def read_studies(connection: Connection) -> dict[int, Study]:
@@ -273,19 +271,27 @@ def set_extractors_required(project: Project, n: int, *, actor: str) -> None:
 # -- one study's state --------------------------------------------------------------------
 
 
+class Submissions:
+    """What a dual piece of work (a study's extraction, a result's RoB assessment) knows of its
+    people: how many it needs and who has submitted."""
+
+    required: int
+    submitted: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        """All the people the work needs have submitted it: values are visible."""
+        return len(self.submitted) >= self.required
+
+
 @dataclass(frozen=True)
-class StudyProgress:
+class StudyProgress(Submissions):
     """Who has started and who has submitted a study; no values (anyone may see this)."""
 
     study: Study
     required: int
     extractors: tuple[str, ...]  #: those who entered a value, in order of their first
     submitted: tuple[str, ...]
-
-    @property
-    def complete(self) -> bool:
-        """All the extractors the study needs have submitted it: values are visible."""
-        return len(self.submitted) >= self.required
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -327,6 +333,49 @@ def standing(
         else:  # a changed value keeps the place it was first entered in
             values[cell] = e.value
     return values
+
+
+def settle(
+    rows: Sequence[StudyEvent],
+    people: Sequence[str],
+    kinds: tuple[StudyEventKind, StudyEventKind],
+    key: Callable[[str], Any] = Cell.from_code,
+    fingerprint: Callable[[Any], str] = repr,
+) -> tuple[dict[str, dict[Any, Any]], list[tuple[Any, dict[str, Any], bool, Any]], dict[Any, Any]]:
+    """Each person's standing values (``kinds[0]`` rows), the keys on which they differ (key,
+    values by person, whether a consensus (``kinds[1]`` rows) settles it, its value), and the
+    agreed value of every key settled so far (by consensus, or given alike by all; values
+    compared by ``fingerprint``).
+
+    >>> from datetime import UTC, datetime
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> rows = [StudyEvent(1, t, "ana", K.VALUE, 1, "vi", 0.04),
+    ...         StudyEvent(2, t, "ben", K.VALUE, 1, "vi", 0.05),
+    ...         StudyEvent(3, t, "ana", K.VALUE, 1, "yi", 0.3),
+    ...         StudyEvent(4, t, "ben", K.VALUE, 1, "yi", 0.3)]
+    >>> by, differences, agreed = settle(rows, ["ana", "ben"], (K.VALUE, K.CONSENSUS), str)
+    >>> differences, agreed
+    ([('vi', {'ana': 0.04, 'ben': 0.05}, False, None)], {'yi': 0.3})
+    """
+    value_kind, consensus_kind = kinds
+    by = {
+        who: standing([e for e in rows if e.kind == value_kind and e.actor == who], key=key)
+        for who in people
+    }
+    consensus = {key(e.cell): e.value for e in rows if e.kind == consensus_kind}
+    keys = list(dict.fromkeys(k for values in by.values() for k in values))
+    keys += [k for k in consensus if k not in keys]
+    differences, agreed = [], {}
+    for k in keys:
+        given = {who: values.get(k) for who, values in by.items()}
+        same = len({fingerprint(v) for v in given.values()}) == 1
+        if not same:
+            differences.append((k, given, k in consensus, consensus.get(k)))
+        if k in consensus:
+            agreed[k] = consensus[k]
+        elif same:
+            agreed[k] = next(iter(given.values()))
+    return by, differences, agreed
 
 
 def _own_values(connection: Connection, number: int, who: str) -> dict[Cell, Any]:
@@ -472,27 +521,9 @@ def _comparison(connection: Connection, number: int) -> tuple[Comparison, dict[C
     """The comparison, and the agreed value of every cell settled so far."""
     state = _complete(connection, number)
     rows = read_study_events(connection, study=number, kinds=[K.VALUE, K.CONSENSUS])
-    by = {
-        who: standing([e for e in rows if e.kind == K.VALUE and e.actor == who])
-        for who in state.submitted
-    }
-    consensus: dict[Cell, Any] = {}
-    for e in rows:
-        if e.kind == K.CONSENSUS:
-            consensus[Cell.from_code(e.cell)] = e.value
-    cells = list(dict.fromkeys(c for values in by.values() for c in values))
-    cells += [c for c in consensus if c not in cells]
-    differences, agreed = [], {}
-    for cell in cells:
-        given = {who: values.get(cell) for who, values in by.items()}
-        same = len({repr(v) for v in given.values()}) == 1
-        if not same:
-            differences.append(Difference(cell, given, cell in consensus, consensus.get(cell)))
-        if cell in consensus:
-            agreed[cell] = consensus[cell]
-        elif same:
-            agreed[cell] = next(iter(given.values()))
-    return Comparison(state.study, state.submitted, tuple(differences)), agreed
+    _, differences, agreed = settle(rows, state.submitted, (K.VALUE, K.CONSENSUS))
+    found = tuple(Difference(*d) for d in differences)
+    return Comparison(state.study, state.submitted, found), agreed
 
 
 def compare(project: Project, number: int) -> Comparison:
@@ -550,7 +581,7 @@ def agreed_values(project: Project, number: int) -> AgreedStudy:
 
 
 @dataclass(frozen=True)
-class HistoryEntry:
+class HistoryEntry(StoredDocument):
     """One entry in a cell's history: a value someone entered, or a consensus (``agreed_by``)."""
 
     at: datetime
@@ -559,9 +590,6 @@ class HistoryEntry:
     value: Any
     agreed_by: tuple[str, ...] = ()
     note: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"at": self.at.isoformat(), "agreed_by": list(self.agreed_by)}
 
 
 def cell_history(

@@ -35,7 +35,7 @@ from typing import Any
 
 import pandas as pd
 
-from metareview.data.assemble import StudyCells, check_study, extraction_frame
+from metareview.data.assemble import StudyCells, check_studies, extraction_frame
 from metareview.data.form import RowKey
 from metareview.data.spreadsheet import safe_frame
 from metareview.errors import ExtractionError
@@ -74,30 +74,34 @@ class AgreedTable:
 def agreed_table(project: Project) -> AgreedTable:
     """The agreed extraction table of the review as it now stands (see the module's text)."""
     form = extraction_form(project)
-    included: list[StudyCells] = []
-    left_out: dict[str, str] = {}
+    seen: list[tuple[str, str | StudyCells]] = []  # label, and why it is left out or its cells
     for study in studies(project):
         state = progress(project, study.number)
         if not state.complete:
-            left_out[study.label] = (
-                f"not complete: {len(state.submitted)} of {state.required} extractors submitted it"
-            )
+            submitted = f"{len(state.submitted)} of {state.required} extractors submitted it"
+            reason = f"not complete: {submitted}"
+            seen.append((study.label, reason))
             continue
         agreed = agreed_values(project, study.number)
         if agreed.unresolved:
             n = len(agreed.unresolved)
-            left_out[study.label] = (
-                f"{n} cell{'s' * (n > 1)} differ{'s' * (n == 1)} without a consensus"
-            )
+            reason = f"{n} cell{'s' * (n > 1)} differ{'s' * (n == 1)} without a consensus"
+            seen.append((study.label, reason))
             continue
-        cells = agreed.cells()
-        problems = check_study(form, cells)
-        if problems:
-            left_out[study.label] = "; ".join(str(p) for p in problems)
-        elif not any(cell.row is not None for cell in cells.values):
-            left_out[study.label] = "no row of data"
+        seen.append((study.label, agreed.cells()))
+    candidates = [item for _, item in seen if isinstance(item, StudyCells)]
+    problems = iter(check_studies(form, candidates))  # all at once: one table to validate
+    included: list[StudyCells] = []
+    left_out: dict[str, str] = {}
+    for label, item in seen:
+        if not isinstance(item, StudyCells):
+            left_out[label] = item
+        elif found := next(problems):
+            left_out[label] = "; ".join(str(p) for p in found)
+        elif not any(cell.row is not None for cell in item.values):
+            left_out[label] = "no row of data"
         else:
-            included.append(cells)
+            included.append(item)
     built = extraction_frame(form, included)
     return AgreedTable(built.frame, built.rows, left_out)
 

@@ -25,7 +25,7 @@ metareview.errors.RecordsError: trial.pdf: not a PDF (a PDF starts with '%PDF-';
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,7 +35,7 @@ from metareview.errors import RecordsError
 from metareview.records.events import EventKind, NewEvent
 from metareview.store.project import Project
 from metareview.store.schema import full_texts, records
-from metareview.store.times import stored_utc
+from metareview.store.times import StoredDocument, stored_utc
 
 #: The largest PDF a project stores (50 MB).
 MAX_FULL_TEXT_BYTES = 50 * 2**20
@@ -52,7 +52,7 @@ _META = (
 
 
 @dataclass(frozen=True)
-class FullText:
+class FullText(StoredDocument):
     """One stored PDF (without its bytes: see :func:`full_text_content`)."""
 
     id: int
@@ -62,9 +62,6 @@ class FullText:
     filename: str
     uploaded_by: str
     uploaded_at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"uploaded_at": self.uploaded_at.isoformat()}
 
 
 def _full_text(row: Any) -> FullText:

@@ -22,7 +22,7 @@ analysis run rates the outcomes with them.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +38,7 @@ from metareview.store.study_log import (
     append_study_events,
     study_events_of,
 )
+from metareview.store.times import StoredDocument
 
 K = StudyEventKind
 EVERY_OUTCOME = ""  #: the outcome of a decision that applies to every outcome
@@ -45,7 +46,7 @@ MAX_OUTCOME, MAX_REASON = 300, 2000
 
 
 @dataclass(frozen=True)
-class DecisionRecord:
+class DecisionRecord(StoredDocument):
     """One stored GRADE decision (``levels`` ``None``: a withdrawal) with who made it, when,
     and its reason."""
 
@@ -55,9 +56,6 @@ class DecisionRecord:
     reason: str
     actor: str
     at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"at": self.at.isoformat()}
 
 
 def _cell(outcome: str | None, domain: str) -> str:

@@ -53,7 +53,7 @@ from metareview.records.screening import (
 )
 from metareview.records.stopping import StopState
 from metareview.store.schema import events, imports, records
-from metareview.store.times import stored_utc
+from metareview.store.times import logged_entry
 
 #: Events that leave every stage's records as they are (any other kind may change them).
 _VOTING = frozenset({EventKind.DECISION, EventKind.UNDO, EventKind.RESOLUTION})
@@ -66,17 +66,7 @@ PAGE = 1000
 
 def event_from_row(row: Any) -> Event:
     """An :class:`~metareview.records.events.Event` from a row of ``events``."""
-    return Event(
-        id=row["id"],
-        at=stored_utc(row["at"]),
-        actor=row["actor"],
-        kind=EventKind(row["kind"]),
-        stage=row["stage"],
-        record_id=row["record_id"],
-        value=row["value"],
-        reason=row["reason"],
-        data=dict(row["data"] or {}),
-    )
+    return logged_entry(Event, EventKind, row)
 
 
 def events_after(

@@ -21,7 +21,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from metareview.errors import RecordsError
@@ -48,6 +48,7 @@ from metareview.records.screening import (
 )
 from metareview.records.stopping import plan_resume, plan_stop
 from metareview.records.studies import plan_same_study, plan_separate_study
+from metareview.stats.result_base import ResultDocument
 from metareview.store.log_state import LogState
 from metareview.store.project import Project
 
@@ -380,7 +381,7 @@ def log_duplicates(
 
 
 @dataclass(frozen=True)
-class DuplicateCounts:
+class DuplicateCounts(ResultDocument):
     """A project's duplicates as its log now stands: records, groups of duplicates, records
     removed as copies, and possible duplicates waiting for a person."""
 
@@ -388,9 +389,6 @@ class DuplicateCounts:
     duplicate_groups: int
     removed: int
     maybe: int
-
-    def to_dict(self) -> dict[str, int]:
-        return asdict(self)
 
     def summary(self) -> str:
         return (

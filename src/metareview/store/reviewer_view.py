@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from metareview.records.screening import Stage
+from metareview.stats.result_base import ResultDocument
 from metareview.store.log_state import LogState
 from metareview.store.project import Project
 from metareview.store.review import config_of
@@ -177,7 +178,7 @@ def reviewer_view(
 
 
 @dataclass(frozen=True)
-class StageSummary:
+class StageSummary(ResultDocument):
     """Counts of a stage anyone in the review may see: outcomes of locked records only, and
     per reviewer how many votes they cast (never which way)."""
 
@@ -187,9 +188,6 @@ class StageSummary:
     outcomes: dict[str, int]  #: include / exclude / maybe / conflict among locked records
     unresolved_conflicts: int
     votes_cast: dict[str, int]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def stage_summary(project: Project, stage: str) -> StageSummary:

@@ -48,9 +48,11 @@ from metareview.rob.rob1 import Rob1Assessment
 from metareview.rob.rob2 import InvalidAnswer, Rob2Assessment
 from metareview.rob.table import RobTable
 from metareview.store.extraction import (
+    Submissions,
     read_studies,
     required_people,
     set_required_people,
+    settle,
     standing,
 )
 from metareview.store.project import Project
@@ -119,7 +121,7 @@ def set_rob_tool(project: Project, tool: str, *, actor: str) -> None:
 
 
 @dataclass(frozen=True)
-class RobProgress:
+class RobProgress(Submissions):
     """Who has started and who has submitted one assessment; no answers."""
 
     study: int
@@ -129,10 +131,6 @@ class RobProgress:
     required: int
     assessors: tuple[str, ...]
     submitted: tuple[str, ...]
-
-    @property
-    def complete(self) -> bool:
-        return len(self.submitted) >= self.required
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -378,26 +376,13 @@ def _comparison(connection: Connection, study: int, result: str):
             "blinded until all have"
         )
     rows = _rows(connection, study, result, [K.ROB_VALUE, K.ROB_CONSENSUS])
-    by = {
-        who: standing(
-            [e for e in rows if e.kind == K.ROB_VALUE and e.actor == who],
-            key=lambda code: _item(code)[1],
-        )
-        for who in state.submitted
-    }
-    consensus = {_item(e.cell)[1]: e.value for e in rows if e.kind == K.ROB_CONSENSUS}
-    items = list(dict.fromkeys(i for values in by.values() for i in values))
-    items += [i for i in consensus if i not in items]
-    differences, agreed = [], {}
-    for item in items:
-        given = {who: values.get(item) for who, values in by.items()}
-        same = len({json.dumps(v, sort_keys=True) for v in given.values()}) == 1
-        if not same:
-            differences.append((item, given, item in consensus, consensus.get(item)))
-        if item in consensus:
-            agreed[item] = consensus[item]
-        elif same:
-            agreed[item] = next(iter(given.values()))
+    by, differences, agreed = settle(
+        rows,
+        state.submitted,
+        (K.ROB_VALUE, K.ROB_CONSENSUS),
+        key=lambda code: _item(code)[1],
+        fingerprint=lambda value: json.dumps(value, sort_keys=True),
+    )
     judgements = {
         who: judgements_of(assess_items(state.tool, state.label, values)[1])
         for who, values in by.items()

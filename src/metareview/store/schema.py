@@ -26,6 +26,37 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+
+def log_table(
+    name: str, *about: Column | Index, hashes_nullable: bool = False, on: MetaData = metadata
+) -> Table:
+    """An append-only, hash-chained log: each row's id, time, actor and kind, the columns
+    (and indexes) of what it is about, its value, reason and data, and the hashes that chain
+    it to the row before (``hashes_nullable``: rows older than the chain carry none), in the
+    project's tables (``on``).
+
+    >>> [c.name for c in log_table("log", Column("study", Integer), on=MetaData()).columns]
+    ['id', 'at', 'actor', 'kind', 'study', 'value', 'reason', 'data', 'prev_hash', 'hash']
+    """
+    columns = [item for item in about if isinstance(item, Column)]
+    indexes = [item for item in about if isinstance(item, Index)]
+    return Table(
+        name,
+        on,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("at", DateTime(timezone=True), nullable=False),
+        Column("actor", Text, nullable=False),
+        Column("kind", String(40), nullable=False),
+        *columns,
+        Column("value", Text, nullable=True),
+        Column("reason", Text, nullable=True),
+        Column("data", JSON, nullable=True),
+        Column("prev_hash", String(64), nullable=hashes_nullable),
+        Column("hash", String(64), nullable=hashes_nullable),
+        *indexes,
+    )
+
+
 imports = Table(
     "imports",
     metadata,
@@ -62,22 +93,13 @@ records = Table(
     Column("source_line", Integer, nullable=True),
 )
 
-events = Table(
+events = log_table(  # prev_hash: the previous event's hash (see chain.py)
     "events",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("actor", Text, nullable=False),
-    Column("kind", String(40), nullable=False),
     Column("stage", String(10), nullable=True),
     Column("record_id", Integer, ForeignKey("records.id"), nullable=True),
-    Column("value", Text, nullable=True),
-    Column("reason", Text, nullable=True),
-    Column("data", JSON, nullable=True),
-    Column("prev_hash", String(64), nullable=True),  # the previous event's hash (see chain.py)
-    Column("hash", String(64), nullable=True),
     Index("ix_events_kind_stage", "kind", "stage"),
     Index("ix_events_record", "record_id"),
+    hashes_nullable=True,
 )
 
 full_texts = Table(

@@ -35,7 +35,7 @@ from metareview.records.events import logged_dict
 from metareview.store.chain import GENESIS, ChainCheck, event_hash, verify_chain
 from metareview.store.project import Project, holds_nul
 from metareview.store.study_schema import HASHED, study_events
-from metareview.store.times import stored_utc
+from metareview.store.times import logged_entry
 
 
 class StudyEventKind(StrEnum):
@@ -165,14 +165,5 @@ def verify_study_log(project: Project) -> ChainCheck:
 
 
 def _from_row(row: Any) -> StudyEvent:
-    return StudyEvent(
-        id=row["id"],
-        at=stored_utc(row["at"]),
-        actor=row["actor"],
-        kind=StudyEventKind(row["kind"]),
-        study=row["study"],
-        cell=row["cell"],
-        value=None if row["value"] is None else json.loads(row["value"]),
-        reason=row["reason"],
-        data=dict(row["data"] or {}),
-    )
+    value = None if row["value"] is None else json.loads(row["value"])
+    return logged_entry(StudyEvent, StudyEventKind, row, value=value)

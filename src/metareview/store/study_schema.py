@@ -8,27 +8,18 @@ stores the hash of the one before it (:mod:`metareview.store.chain`, with :data:
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import Column, Index, Integer, Text
 
-from metareview.store.schema import metadata
+from metareview.store.schema import log_table
 
 HASHED = ("at", "actor", "kind", "study", "cell", "value", "reason", "data")
 """The fields of a ``study_events`` row its hash covers (with the previous row's hash)."""
 
-study_events = Table(
+# value: JSON text (SQLite's JSON affinity turns 40.0 into 40)
+study_events = log_table(
     "study_events",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("actor", Text, nullable=False),
-    Column("kind", String(40), nullable=False),
     Column("study", Integer, nullable=True),  # the study's number (1, 2, …)
     Column("cell", Text, nullable=True),  # metareview.data.form.Cell.code
-    Column("value", Text, nullable=True),  # JSON text (SQLite's JSON affinity turns 40.0 into 40)
-    Column("reason", Text, nullable=True),
-    Column("data", JSON, nullable=True),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
     Index("ix_study_events_study_kind", "study", "kind"),
     Index("ix_study_events_kind", "kind"),
 )

@@ -32,7 +32,7 @@ from metareview.stats.vocabulary import CI_METHODS, MEASURES, TAU2_METHODS
 from metareview.store.analysis_inputs import extraction_csv
 from metareview.store.analysis_runs import PlanVersion, current_plan, runs, save_plan
 from metareview.web.analysis_job import DATA_FILE, start_analysis, workspace_plan
-from metareview.web.security import LEAD, MEMBERS, Call, context, page
+from metareview.web.security import LEAD, MEMBERS, Call, page, render
 
 MAX_PLAN_CHARS = 200_000
 _PROBLEM = re.compile(r"(?:\d+ problems: )?plan\.toml(?:, line (\d+))?(?:, key '([^']*)')?: ")
@@ -109,24 +109,21 @@ def _page(
     text = starting_plan(saved, table) if text is None else text
     all_runs = runs(project)
     running = next((r for r in all_runs if r.status == "running"), None)
-    return call.workspace.templates.TemplateResponse(
-        call.request,
+    return render(
+        call,
         "analysis.html",
-        context(
-            call,
-            lead=call.role == "lead",
-            text=text,
-            form=form or form_of(text),
-            saved=saved,
-            runs=all_runs,
-            running=running,
-            message=message,
-            errors=errors or {},
-            toml_errors=toml_errors or [],
-            inputs_note=inputs_note,
-            choices=CHOICES,
-        ),
-        status_code=status,
+        status=status,
+        lead=call.role == "lead",
+        text=text,
+        form=form or form_of(text),
+        saved=saved,
+        runs=all_runs,
+        running=running,
+        message=message,
+        errors=errors or {},
+        toml_errors=toml_errors or [],
+        inputs_note=inputs_note,
+        choices=CHOICES,
     )
 
 

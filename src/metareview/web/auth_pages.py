@@ -19,8 +19,8 @@ from metareview.web.security import (
     SIGNED_IN,
     Call,
     client_address,
-    context,
     page,
+    render,
     set_cookie,
 )
 
@@ -47,16 +47,10 @@ def _signed_in(call: Call, account_id: int, target: str) -> Response:
     return response
 
 
-def _render(call: Call, name: str, status: int = 200, **values) -> Response:
-    return call.workspace.templates.TemplateResponse(
-        call.request, name, context(call, **values), status_code=status
-    )
-
-
 @page(PUBLIC)
 def login_form(call: Call) -> Response:
     """The sign-in form."""
-    return _render(call, "login.html", next=_local(call.query("next", "/")), error="")
+    return render(call, "login.html", next=_local(call.query("next", "/")), error="")
 
 
 @page(PUBLIC)
@@ -72,7 +66,7 @@ def login(call: Call) -> Response:
         )
     except AccessError as err:
         status = 429 if str(err) == THROTTLED else 400
-        return _render(call, "login.html", status, next=_local(target), error=str(err))
+        return render(call, "login.html", status, next=_local(target), error=str(err))
     return _signed_in(call, account.id, target)
 
 
@@ -91,9 +85,9 @@ def join_form(call: Call) -> Response:
     token = call.query("token")
     role = invitation_role(call.workspace.project, token)
     if role is None:
-        return _render(call, "message.html", 404, title="Link not valid",
+        return render(call, "message.html", 404, title="Link not valid",
                        message="This invitation link was used, has expired or is mistyped.")  # fmt: skip
-    return _render(call, "join.html", token=token, role=role, error="")
+    return render(call, "join.html", token=token, role=role, error="")
 
 
 @page(PUBLIC)
@@ -109,6 +103,6 @@ def join(call: Call) -> Response:
     except AccessError as err:
         role = invitation_role(call.workspace.project, token)
         if role is None:
-            return _render(call, "message.html", 404, title="Link not valid", message=str(err))
-        return _render(call, "join.html", 400, token=token, role=role, error=str(err))
+            return render(call, "message.html", 404, title="Link not valid", message=str(err))
+        return render(call, "join.html", 400, token=token, role=role, error=str(err))
     return _signed_in(call, account.id, "/")

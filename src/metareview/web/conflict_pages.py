@@ -17,7 +17,7 @@ from metareview.records.screening import StageState
 from metareview.store.review import resolve, screening_config
 from metareview.store.reviewer_view import reviewer_view
 from metareview.web.screen_pages import STAGE_NAMES, record_id_of, stage_of, terms
-from metareview.web.security import SCREENERS, Call, context, page
+from metareview.web.security import SCREENERS, Call, page, render
 
 
 def _state(call: Call, stage: str) -> StageState:
@@ -35,18 +35,15 @@ def conflicts(call: Call) -> Response:
     resolved = [c for c in state.conflicts() if c.resolution] if state else []
     ids = list(view.conflicts_to_resolve) + list(view.conflicts_on_own_votes)
     stored = call.workspace.project.records(ids + [c.record_id for c in resolved])
-    return call.workspace.templates.TemplateResponse(
-        call.request,
+    return render(
+        call,
         "conflicts.html",
-        context(
-            call,
-            stage=stage,
-            stage_name=STAGE_NAMES[stage],
-            to_resolve=[(r, stored[r]) for r in view.conflicts_to_resolve],
-            own=[(r, stored[r]) for r in view.conflicts_on_own_votes],
-            resolved=[(c, stored[c.record_id]) for c in resolved],
-            lead=lead,
-        ),
+        stage=stage,
+        stage_name=STAGE_NAMES[stage],
+        to_resolve=[(r, stored[r]) for r in view.conflicts_to_resolve],
+        own=[(r, stored[r]) for r in view.conflicts_on_own_votes],
+        resolved=[(c, stored[c.record_id]) for c in resolved],
+        lead=lead,
     )
 
 
@@ -73,22 +70,19 @@ def _show(call: Call, stage: str, record_id: int, message: str = "", status: int
     state, found = _conflict(call, stage, record_id)
     record = call.workspace.project.records([record_id])[record_id]
     config = screening_config(call.workspace.project)
-    return call.workspace.templates.TemplateResponse(
-        call.request,
+    return render(
+        call,
         "conflict.html",
-        context(
-            call,
-            stage=stage,
-            stage_name=STAGE_NAMES[stage],
-            record_id=record_id,
-            record=record,
-            conflict=found,
-            notes=_notes(call, state, record_id),
-            reasons=config.exclusion_reasons,
-            terms=terms(call),
-            message=message,
-        ),
-        status_code=status,
+        status=status,
+        stage=stage,
+        stage_name=STAGE_NAMES[stage],
+        record_id=record_id,
+        record=record,
+        conflict=found,
+        notes=_notes(call, state, record_id),
+        reasons=config.exclusion_reasons,
+        terms=terms(call),
+        message=message,
     )
 
 

@@ -17,7 +17,7 @@ from metareview.store.duplicate_review import (
 )
 from metareview.store.review import decide_duplicate, deduplicate_project
 from metareview.web.screen_pages import record_id_of
-from metareview.web.security import LEAD, Call, context, page
+from metareview.web.security import LEAD, Call, page, render
 
 FIELDS = ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
           "abstract", "source_database", "source_file")  # fmt: skip
@@ -48,16 +48,13 @@ def duplicates(call: Call) -> Response:
     pairs = state.maybe[:50]
     stored = project.records({i for p in pairs for i in (p.record_id, p.of)})
     shown = [(p, comparison(stored[p.of], stored[p.record_id])) for p in pairs]
-    return call.workspace.templates.TemplateResponse(
-        call.request,
+    return render(
+        call,
         "duplicates.html",
-        context(
-            call,
-            pairs=shown,
-            waiting=len(state.maybe),
-            decisions=duplicate_decisions(project)[:100],
-            removed=len(state.removed),
-        ),
+        pairs=shown,
+        waiting=len(state.maybe),
+        decisions=duplicate_decisions(project)[:100],
+        removed=len(state.removed),
     )
 
 

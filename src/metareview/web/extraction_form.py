@@ -32,7 +32,7 @@ from metareview.store.extraction import (
     submit,
     values_for,
 )
-from metareview.web.security import SCREENERS, Call, context, page
+from metareview.web.security import SCREENERS, Call, page, render
 
 MAX_ARMS, MAX_TEXT, MAX_VALUE = 12, 200, 2000
 GROUPS = {group.name: group for group in DATA_GROUPS}
@@ -142,13 +142,6 @@ def shown(value: Any) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     return str(value)
-
-
-def render(call: Call, template: str, status: int = 200, **values: Any) -> Response:
-    """A template with what every page gets (:func:`~metareview.web.security.context`)."""
-    return call.workspace.templates.TemplateResponse(
-        call.request, template, context(call, **values), status_code=status
-    )
 
 
 @dataclass

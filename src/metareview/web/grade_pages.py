@@ -42,7 +42,7 @@ from metareview.store.grade_decisions import (
     plan_entries,
     withdraw,
 )
-from metareview.web.security import MEMBERS, SCREENERS, Call, context, page
+from metareview.web.security import MEMBERS, SCREENERS, Call, page, render
 
 LEVELS = {0: "no change", -1: "−1 (serious)", -2: "−2 (very serious)", 1: "+1 (rate up)",
           2: "+2 (rate up)"}  # fmt: skip
@@ -106,8 +106,10 @@ def _page(call: Call, *, message: str = "", failed: bool = False, form=None) -> 
     found = _from_run(call) or _from_table(call, measure)
     outcomes = found["outcomes"]
     standing = grade_decisions(project)
-    values = context(
+    return render(
         call,
+        "grade.html",
+        409 if failed else 200,
         measure=measure,
         measures=MEASURES,
         run=found["run"],
@@ -125,9 +127,6 @@ def _page(call: Call, *, message: str = "", failed: bool = False, form=None) -> 
         message=message,
         failed=failed,
         form=form or {},
-    )
-    return call.workspace.templates.TemplateResponse(
-        call.request, "grade.html", values, status_code=409 if failed else 200
     )
 
 

@@ -21,7 +21,7 @@ from metareview.records.duplicate_log import DuplicateState
 from metareview.records.importers import ImportResult, read_records
 from metareview.records.record import SourceKind
 from metareview.store.review import deduplicate_project
-from metareview.web.security import LEAD, Call, context, page
+from metareview.web.security import LEAD, Call, page, render
 
 MAX_UPLOAD_MB = 50
 KINDS = [kind.value for kind in SourceKind]
@@ -48,11 +48,13 @@ def _read(files: list[tuple[str, bytes]], source: str | None) -> list[tuple[str,
 
 
 def _render(call: Call, status: int = 200, **values):
-    return call.workspace.templates.TemplateResponse(
-        call.request,
+    return render(
+        call,
         "import.html",
-        context(call, kinds=KINDS, imports=call.workspace.project.imports(), **values),
-        status_code=status,
+        status=status,
+        kinds=KINDS,
+        imports=call.workspace.project.imports(),
+        **values,
     )
 
 

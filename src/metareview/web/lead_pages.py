@@ -13,7 +13,7 @@ from metareview.store.reviewer_view import reviewer_view, stage_summary
 from metareview.store.sessions import create_invitation
 from metareview.web.dashboard_pages import agreement_tables, stopping_tables
 from metareview.web.screen_pages import STAGE_NAMES
-from metareview.web.security import LEAD, MANAGERS, MEMBERS, SIGNED_IN, Call, context, page
+from metareview.web.security import LEAD, MANAGERS, MEMBERS, SIGNED_IN, Call, page, render
 
 MAX_TERMS, MAX_TERM_LENGTH = 200, 100
 
@@ -40,17 +40,14 @@ def dashboard(call: Call) -> Response:
         stages.append((stage, name, summary, own))
     lead = call.role == "lead"
     agreement = agreement_tables(call) if lead else []
-    return call.workspace.templates.TemplateResponse(
-        call.request,
+    return render(
+        call,
         "dashboard.html",
-        context(
-            call,
-            stages=stages,
-            lead=lead,
-            agreement=agreement,
-            coefficients=COEFFICIENTS,
-            stopping=stopping_tables(call),
-        ),
+        stages=stages,
+        lead=lead,
+        agreement=agreement,
+        coefficients=COEFFICIENTS,
+        stopping=stopping_tables(call),
     )
 
 
@@ -63,17 +60,14 @@ def _lines(text: str, name: str) -> list[str]:
 
 def _settings_page(call: Call, message: str = "", status: int = 200) -> Response:
     config = screening_config(call.workspace.project)
-    return call.workspace.templates.TemplateResponse(
-        call.request,
+    return render(
+        call,
         "settings.html",
-        context(
-            call,
-            include="\n".join(config.highlight_include),
-            exclude="\n".join(config.highlight_exclude),
-            config=config,
-            message=message,
-        ),
-        status_code=status,
+        status=status,
+        include="\n".join(config.highlight_include),
+        exclude="\n".join(config.highlight_exclude),
+        config=config,
+        message=message,
     )
 
 
@@ -115,18 +109,15 @@ def _is_admin(call: Call) -> bool:
 
 def _members_page(call: Call, link: str = "", message: str = "", status: int = 200):
     admin = _is_admin(call)
-    return call.workspace.templates.TemplateResponse(
-        call.request,
+    return render(
+        call,
         "members.html",
-        context(
-            call,
-            accounts=list_accounts(call.workspace.project),
-            roles=[r.value for r in Role],
-            admin=admin,
-            link=link,
-            message=message,
-        ),
-        status_code=status,
+        status=status,
+        accounts=list_accounts(call.workspace.project),
+        roles=[r.value for r in Role],
+        admin=admin,
+        link=link,
+        message=message,
     )
 
 

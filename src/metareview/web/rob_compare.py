@@ -33,7 +33,7 @@ from metareview.web.rob_pages import (
     messages_of,
     options_of,
 )
-from metareview.web.security import MEMBERS, SCREENERS, Call, context, page
+from metareview.web.security import MEMBERS, SCREENERS, Call, page, render
 
 MAX_NAMES, MAX_NAME = 10, 100
 
@@ -86,16 +86,15 @@ def _page(
         comparison = compare_rob(project, study, result)
     except ExtractionError as err:
         state = rob_progress(project, study, result)
-        values = context(call, state=state, refused=str(err))
-        return call.workspace.templates.TemplateResponse(
-            call.request, "rob_compare.html", values, status_code=409
-        )
+        return render(call, "rob_compare.html", 409, state=state, refused=str(err))
     agreed = agreed_rob(project, study, result)
     consensus = {}
     for event in rob_consensus(project, study, result):
         consensus[item_of(event)] = event  # the latest consensus on each item
-    values = context(
+    return render(
         call,
+        "rob_compare.html",
+        status,
         state=comparison.progress,
         comparison=comparison,
         agreed=agreed,
@@ -106,9 +105,6 @@ def _page(
         notice=notice,
         refused="",
         can_agree=call.role in SCREENERS,
-    )
-    return call.workspace.templates.TemplateResponse(
-        call.request, "rob_compare.html", values, status_code=status
     )
 
 

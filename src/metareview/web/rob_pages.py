@@ -46,7 +46,7 @@ from metareview.store.rob_assessment import (
     set_rob_tool,
     submit_rob,
 )
-from metareview.web.security import LEAD, MEMBERS, SCREENERS, Call, context, page
+from metareview.web.security import LEAD, MEMBERS, SCREENERS, Call, page, render
 
 TOOL_NAMES = {"rob2": "RoB 2", "rob1": "RoB 1 (original Cochrane tool, with the AHRQ rating)"}
 OVERRIDE_LEVELS = ("Low", "Some concerns", "High")
@@ -201,8 +201,10 @@ def _assess_page(
     if isinstance(view.assessment, Rob2Assessment):  # with the overrides applied
         results |= {d.domain: d for d in view.assessment.domains}
     full = len(state.assessors) >= state.required and call.username not in state.assessors
-    values = context(
+    return render(
         call,
+        _template(call),
+        status,
         state=state,
         tool_name=TOOL_NAMES[state.tool],
         shown=shown,
@@ -219,9 +221,6 @@ def _assess_page(
         override_levels=OVERRIDE_LEVELS,
         rob1_domains=ROB1.domains,
         rob1_levels=ROB1_LEVELS,
-    )
-    return call.workspace.templates.TemplateResponse(
-        call.request, _template(call), values, status_code=status
     )
 
 
@@ -294,8 +293,10 @@ def _overview(call: Call, message: str = "", status: int = 200) -> Response:
     overrides = {r: overridden(e.details) for r, e in exports.items()}
     with project.engine.connect() as connection:
         required = required_people(connection, ASSESSORS)
-    values = context(
+    return render(
         call,
+        "rob.html",
+        status,
         studies=studies(project),
         progress=progress,
         results=results,
@@ -305,9 +306,6 @@ def _overview(call: Call, message: str = "", status: int = 200) -> Response:
         tools=TOOL_NAMES,
         required=required,
         message=message,
-    )
-    return call.workspace.templates.TemplateResponse(
-        call.request, "rob.html", values, status_code=status
     )
 
 

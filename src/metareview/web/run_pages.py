@@ -19,7 +19,7 @@ from metareview.errors import ExtractionError
 from metareview.plan.run_compare import compare_runs
 from metareview.store.analysis_runs import run, run_file, run_inputs, run_paths, runs
 from metareview.store.extraction import agreed_values, cell_history, studies
-from metareview.web.security import MEMBERS, Call, context, page
+from metareview.web.security import MEMBERS, Call, page, render
 
 #: The served report's own policy: inline styles and images (SVG, data: URLs) show; no script,
 #: no form, no connection; framed by the workspace only.
@@ -56,9 +56,7 @@ def _run_of(call: Call, name: str = "run_id"):
 @page(MEMBERS)
 def progress(call: Call) -> Response:
     """A run's progress (the fragment the page polls while the run runs)."""
-    return call.workspace.templates.TemplateResponse(
-        call.request, "_run_progress.html", context(call, run=_run_of(call))
-    )
+    return render(call, "_run_progress.html", run=_run_of(call))
 
 
 @page(MEMBERS)
@@ -67,11 +65,7 @@ def run_page(call: Call) -> Response:
     found = _run_of(call)
     project = call.workspace.project
     others = [r for r in runs(project) if r.id != found.id and r.status == "done"]
-    return call.workspace.templates.TemplateResponse(
-        call.request,
-        "run.html",
-        context(call, run=found, paths=run_paths(project, found.id), others=others),
-    )
+    return render(call, "run.html", run=found, paths=run_paths(project, found.id), others=others)
 
 
 @page(MEMBERS)
@@ -111,11 +105,7 @@ def compare(call: Call) -> Response:
         pair.append((found, results, (inputs.plan_text, inputs.extraction_csv, inputs.rob_csv)))
     (before, results_a, inputs_a), (after, results_b, inputs_b) = pair
     comparison = compare_runs(results_a, results_b, inputs_a, inputs_b)
-    return call.workspace.templates.TemplateResponse(
-        call.request,
-        "compare.html",
-        context(call, before=before, after=after, comparison=comparison),
-    )
+    return render(call, "compare.html", before=before, after=after, comparison=comparison)
 
 
 @page(MEMBERS)
@@ -129,20 +119,11 @@ def study_cells(call: Call) -> Response:
     try:
         agreed = agreed_values(project, number)
     except ExtractionError as err:  # not complete: nobody sees another's values yet
-        return call.workspace.templates.TemplateResponse(
-            call.request,
-            "study_cells.html",
-            context(call, study=study, cells=[], message=str(err)),
-            status_code=409,
-        )
+        return render(call, "study_cells.html", 409, study=study, cells=[], message=str(err))
     cells = [
         (cell, value, cell_history(project, number, cell, viewer=call.username))
         for cell, value in sorted(
             agreed.values.items(), key=lambda item: (item[0].level, item[0].code)
         )
     ]
-    return call.workspace.templates.TemplateResponse(
-        call.request,
-        "study_cells.html",
-        context(call, study=study, cells=cells, message=""),
-    )
+    return render(call, "study_cells.html", study=study, cells=cells, message="")

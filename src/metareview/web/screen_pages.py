@@ -16,7 +16,7 @@ from metareview.records.screening import Stage
 from metareview.store.full_texts import latest_full_text
 from metareview.store.review import mark_retrieval, screening_config, undo_vote, vote
 from metareview.store.reviewer_view import ReviewerView, reviewer_view
-from metareview.web.security import LEAD, SCREENERS, Call, context, page
+from metareview.web.security import LEAD, SCREENERS, Call, page, render
 
 STAGE_NAMES = {Stage.TITLE_ABSTRACT.value: "Title/abstract", Stage.FULL_TEXT.value: "Full text"}
 
@@ -69,8 +69,10 @@ def card(call: Call, view: ReviewerView, record_id: int | None, message: str = "
     pdf = None
     if record_id and view.stage == Stage.FULL_TEXT.value:
         pdf = latest_full_text(call.workspace.project, record_id)
-    values = context(
+    return render(
         call,
+        "_card.html" if call.htmx else "screen.html",
+        status,
         view=view,
         stage_name=STAGE_NAMES[view.stage],
         record_id=record_id,
@@ -81,8 +83,6 @@ def card(call: Call, view: ReviewerView, record_id: int | None, message: str = "
         terms=view.highlight,
         message=message,
     )
-    name = "_card.html" if call.htmx else "screen.html"
-    return call.workspace.templates.TemplateResponse(call.request, name, values, status_code=status)
 
 
 @page(SCREENERS)
@@ -150,11 +150,7 @@ def awaiting(call: Call) -> Response:
     view = reviewer_view(call.workspace.project, call.username, stage, show_awaiting=True)
     stored = call.workspace.project.records(view.awaiting_others)
     rows = [(r, stored[r], view.own[r].vote) for r in view.awaiting_others]
-    return call.workspace.templates.TemplateResponse(
-        call.request,
-        "awaiting.html",
-        context(call, view=view, rows=rows, stage_name=STAGE_NAMES[stage]),
-    )
+    return render(call, "awaiting.html", view=view, rows=rows, stage_name=STAGE_NAMES[stage])
 
 
 @page(LEAD)

@@ -282,6 +282,14 @@ def client_address(request: Request) -> str:
     return _client(request)
 
 
+def render(call: Call, template: str, status: int = 200, **values: Any) -> Response:
+    """The page ``template`` filled with ``values`` and what every page gets (:func:`context`),
+    sent with the HTTP ``status``: how every page of the workspace answers."""
+    return call.workspace.templates.TemplateResponse(
+        call.request, template, context(call, **values), status_code=status
+    )
+
+
 def context(call: Call, **values: Any) -> dict[str, Any]:
     """What every template gets: the account, its role, and the CSRF token."""
     return {

@@ -22,6 +22,7 @@ import io
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from metareview.data.revman.files import read_bytes
 from metareview.errors import DataError, Problem
 
 MAX_MEMBERS = 10_000
@@ -37,18 +38,7 @@ def read_package_path(path: str | Path) -> dict[str, bytes]:
     path = Path(path)
     if path.is_dir():
         return _read_folder(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_TOTAL_BYTES:
-            raise DataError(
-                Problem(str(path), None, None, f"{size} bytes", f"at most {MAX_TOTAL_BYTES}")
-            )
-        data = path.read_bytes()
-    except OSError as err:
-        raise DataError(
-            Problem(str(path), None, None, None, f"a readable file ({err.strerror})")
-        ) from None
-    return read_package_files(data, path.name)
+    return read_package_files(read_bytes(path, MAX_TOTAL_BYTES), path.name)
 
 
 def read_package_files(data: bytes, source: str, depth: int = 0) -> dict[str, bytes]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from metareview.data.revman.files import read_bytes
 from metareview.data.revman.model import (
     Outcome,
     OutcomeSettings,
@@ -33,7 +34,6 @@ from metareview.data.revman.model import (
     Subgroup,
 )
 from metareview.data.revman.package import Table
-from metareview.errors import DataError, Problem
 
 DECIMALS = 8
 DATA_TYPES = {"DIC": "dichotomous", "CON": "continuous"}
@@ -76,14 +76,7 @@ METHODS = {"mh": "MH", "iv": "IV", "peto": "PETO"}
 
 def read_csv_export_file(path: str | Path) -> Review:
     """Read the CSV export at ``path``."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise DataError(
-            Problem(str(path), None, None, None, f"a readable file ({err.strerror})")
-        ) from None
-    return read_csv_export(data, path.name)
+    return read_csv_export(read_bytes(path), Path(path).name)
 
 
 def read_csv_export(data: bytes, source: str) -> Review:

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from metareview.stats.result_base import ResultDocument
+
 # Data types (RevMan 5 element prefixes DICH, CONT, IV, IPD, OTHER).
 DATA_TYPES = ("dichotomous", "continuous", "generic", "oe", "other")
 METHODS = ("MH", "IV", "PETO")
@@ -49,7 +51,7 @@ MAX_ROUNDED_DECIMALS = 10
 
 
 @dataclass(frozen=True)
-class StoredValue:
+class StoredValue(ResultDocument):
     """A number RevMan stored, with the decimals it was rounded to (``None``: unrounded)."""
 
     value: float
@@ -72,12 +74,9 @@ class StoredValue:
         decimals = len(text.split(".", 1)[1]) if "." in text else 0
         return cls(value, decimals if decimals <= MAX_ROUNDED_DECIMALS else None)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class Study:
+class Study(ResultDocument):
     """An included study: RevMan's identifier, its name (the label in forest plots), year."""
 
     id: str
@@ -85,9 +84,6 @@ class Study:
     year: str = ""
     data_source: str = ""
     characteristics: dict[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -135,7 +131,7 @@ class Subgroup:
 
 
 @dataclass(frozen=True)
-class OutcomeSettings:
+class OutcomeSettings(ResultDocument):
     """How RevMan analyses an outcome.
 
     ``ci_study``/``ci_total`` are levels (0.95); ``totals`` is ``YES`` (overall and subgroup
@@ -158,9 +154,6 @@ class OutcomeSettings:
     def ratio(self) -> bool:
         """Whether effects are ratios (shown as ratios, analysed on the log scale)."""
         return self.measure in RATIO_MEASURES
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -213,7 +206,7 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class RobJudgement:
+class RobJudgement(ResultDocument):
     """One risk-of-bias judgement: study, domain, RevMan's judgement and its support."""
 
     study: str
@@ -221,32 +214,23 @@ class RobJudgement:
     judgement: str
     support: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class Reference:
+class Reference(ResultDocument):
     """A reference of an included study (``fields``: RIS-like tags → values)."""
 
     study: str
     type: str
     fields: dict[str, str] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class Skipped:
+class Skipped(ResultDocument):
     """Something in the file that metareview does not represent, where it is and why."""
 
     where: str
     what: str
     reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.what}: {self.reason}"

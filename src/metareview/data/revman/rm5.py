@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from metareview.data.revman.files import read_bytes
 from metareview.data.revman.model import (
     MEASURES,
     METHODS,
@@ -116,17 +117,7 @@ REFERENCE_FIELDS = {
 
 def read_rm5_file(path: str | Path, max_bytes: int = MAX_BYTES) -> Review:
     """Read the RevMan 5 file at ``path`` (at most ``max_bytes``)."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise DataError(Problem(str(path), None, None, f"{size} bytes", f"at most {max_bytes}"))
-        data = path.read_bytes()
-    except OSError as err:
-        raise DataError(
-            Problem(str(path), None, None, None, f"a readable file ({err.strerror})")
-        ) from None
-    return read_rm5(data, path.name)
+    return read_rm5(read_bytes(path, max_bytes), Path(path).name)
 
 
 def read_rm5(data: bytes, source: str) -> Review:

@@ -107,13 +107,21 @@ class ImportResult:
 
 @dataclass
 class FieldBag:
-    """The raw tagged values of one entry while it is read: tag -> list of values."""
+    """The raw tagged values of one entry while it is read: tag -> list of values, and the
+    tag added last (the one an untagged continuation line belongs to)."""
 
     line: int
     values: dict[str, list[str]] = field(default_factory=dict)
+    last: str = ""
 
     def add(self, tag: str, value: str) -> None:
         self.values.setdefault(tag, []).append(value)
+        self.last = tag
+
+    def extend_last(self, text: str) -> None:
+        """Continue the last value of the last tag with ``text`` (after a space)."""
+        values = self.values[self.last]
+        values[-1] = f"{values[-1]} {text}"
 
     def first(self, *tags: str) -> str:
         for tag in tags:

@@ -35,7 +35,6 @@ def parse_medline(
     records: list[Record] = []
     problems: list[ImportProblem] = []
     bag: FieldBag | None = None
-    last_tag = ""
 
     def finish() -> None:
         nonlocal bag
@@ -59,10 +58,8 @@ def parse_medline(
             if bag is None:
                 bag = FieldBag(number)
             bag.add(tag, value)
-            last_tag = tag
-        elif bag is not None and line.startswith(" ") and last_tag:
-            values = bag.values[last_tag]
-            values[-1] = f"{values[-1]} {line.strip()}"
+        elif bag is not None and line.startswith(" ") and bag.last:
+            bag.extend_last(line.strip())
         else:
             problems.append(ImportProblem(number, f"not a MEDLINE tag line: {line[:40]!r}"))
     finish()

@@ -102,7 +102,6 @@ def parse_ris(
     records: list[Record] = []
     problems: list[ImportProblem] = []
     bag: FieldBag | None = None
-    last_tag = ""
     stray_line: int | None = None
 
     def finish(end_line: int, closed: bool) -> None:
@@ -136,7 +135,6 @@ def parse_ris(
                     stray_line = None
                 bag = FieldBag(number)
                 bag.add("TY", value)
-                last_tag = "TY"
             elif bag is None:
                 # Ovid writes NL (and others write stray tags) after ER: furniture, unless it
                 # looks like the body of an entry whose TY line is missing.
@@ -146,9 +144,8 @@ def parse_ris(
                 finish(number, closed=True)
             else:
                 bag.add(tag, value)
-                last_tag = tag
         elif bag is not None and line.strip():
-            _continue(bag, last_tag, line)
+            _continue(bag, bag.last, line)
     finish(len(lines) + 1, closed=False)
     if stray_line is not None:
         problems.append(ImportProblem(stray_line, "tagged lines outside an entry (no TY); skipped"))

@@ -38,16 +38,14 @@ def parse_wos(
     records: list[Record] = []
     problems: list[ImportProblem] = []
     bag: FieldBag | None = None
-    last_tag = ""
     for number, line in enumerate(split_lines(text), start=1):
         if not line.strip():
             continue
-        if line.startswith("   ") and bag is not None and last_tag:
-            if last_tag in _LIST_TAGS:
-                bag.add(last_tag, line.strip())
+        if line.startswith("   ") and bag is not None and bag.last:
+            if bag.last in _LIST_TAGS:
+                bag.add(bag.last, line.strip())
             else:
-                values = bag.values[last_tag]
-                values[-1] = f"{values[-1]} {line.strip()}"
+                bag.extend_last(line.strip())
             continue
         match = _TAG.match(line)
         if not match:
@@ -69,7 +67,6 @@ def parse_wos(
             bag = None
             continue
         bag.add(tag, value)
-        last_tag = tag
     if bag is not None:
         problems.append(ImportProblem(bag.line, "entry has no ER before the end of the file"))
         _finish(bag, file, records, problems, source_database)

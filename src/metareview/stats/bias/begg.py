@@ -16,14 +16,14 @@ for ties is used (τ is then τ-b).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import scipy
 
 from metareview.errors import NotEstimableError
 from metareview.stats.presets import Preset, get_preset
+from metareview.stats.result_base import ResultDocument
 from metareview.stats.tau2 import check_inputs
 from metareview.stats.vocabulary import check_choice
 from metareview.stats.wls import LinearModel
@@ -35,16 +35,13 @@ EXACT_FEASIBLE_K = 1291
 
 
 @dataclass(frozen=True)
-class RankCorrelationTest:
+class RankCorrelationTest(ResultDocument):
     """Kendall's τ between standardised effects and their variances, with its p-value."""
 
     k: int
     tau: float
     pvalue: float
     exact: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     def summary(self) -> str:
         kind = "exact" if self.exact else "normal approximation"

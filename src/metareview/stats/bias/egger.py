@@ -26,14 +26,14 @@ the *limit estimate*: the effect expected from a study of infinite precision.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from metareview.errors import InputError, NotEstimableError
 from metareview.stats import distributions as dist
 from metareview.stats.pooling import hartung_knapp_factor
+from metareview.stats.result_base import ResultDocument
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2
 from metareview.stats.vocabulary import CI_METHODS, check_choice
 from metareview.stats.wls import LinearModel
@@ -116,7 +116,7 @@ def fit_meta_regression(
 
 
 @dataclass(frozen=True)
-class RegressionTest:
+class RegressionTest(ResultDocument):
     """Result of a regression test for funnel-plot asymmetry.
 
     asymmetry, asymmetry_se: slope on the predictor (Egger's "bias"/"intercept" for ``sei``);
@@ -141,9 +141,6 @@ class RegressionTest:
     limit_ci_upper: float | None
     tau2: float
     level: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     def summary(self) -> str:
         kind = "weighted regression" if self.model == "lm" else "mixed-effects meta-regression"

@@ -25,14 +25,14 @@ N is rounded up to a whole study and is 0 when the result is already not signifi
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import scipy
 
 from metareview.errors import InputError
 from metareview.stats import distributions as dist
+from metareview.stats.result_base import ResultDocument
 from metareview.stats.tau2 import check_inputs
 from metareview.stats.vocabulary import check_choice
 
@@ -42,7 +42,7 @@ _ROUNDING_DIGITS = 9
 
 
 @dataclass(frozen=True)
-class FailSafeN:
+class FailSafeN(ResultDocument):
     """One fail-safe N: ``n`` studies; ``pvalue`` of the observed result (Rosenthal and
     Rosenberg), ``mean_effect`` and ``target`` (Orwin; Rosenberg reports the weighted mean)."""
 
@@ -54,9 +54,6 @@ class FailSafeN:
     mean_effect: float | None
     target: float | None
     warnings: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     def summary(self) -> str:
         text = f"Fail-safe N ({self.kind.capitalize()}, k = {self.k}): {self.n}"

@@ -17,12 +17,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import scipy
 
 from metareview.stats.bias.egger import RegressionTest, regression_test
+from metareview.stats.result_base import document
 from metareview.stats.tau2 import check_inputs
 
 
@@ -46,7 +47,7 @@ class PetPeese:
     peese: RegressionTest
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"pet": self.pet.to_dict(), "peese": self.peese.to_dict()}
+        return document(self, pet=self.pet.to_dict(), peese=self.peese.to_dict())
 
     def summary(self) -> str:
         pct = round(100 * self.pet.level)

@@ -42,6 +42,7 @@ from metareview.errors import NotEstimableError
 from metareview.stats.bias.egger import fit_meta_regression
 from metareview.stats.pooling import PoolResult, pool, resolve_settings
 from metareview.stats.presets import Preset
+from metareview.stats.result_base import document, take_fields
 from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2
 from metareview.stats.vocabulary import check_choice
 from metareview.stats.wls import LinearModel
@@ -88,10 +89,12 @@ class TrimFillResult:
     pooled: PoolResult
 
     def to_dict(self) -> dict[str, Any]:
-        out = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        out["filled_yi"], out["filled_vi"] = list(self.filled_yi), list(self.filled_vi)
-        out["pooled"] = self.pooled.to_dict()
-        return out
+        return document(
+            self,
+            filled_yi=list(self.filled_yi),
+            filled_vi=list(self.filled_vi),
+            pooled=self.pooled.to_dict(),
+        )
 
     def summary(self) -> str:
         pct = round(100 * self.pooled.level)
@@ -265,7 +268,9 @@ def trim_and_fill(
         preset=chosen,
     )
     model = pooled.fixed if method == "FE" else pooled.random
-    return TrimFillResult(
+    return take_fields(
+        TrimFillResult,
+        model,
         k=int(k),
         k0=int(k0),
         se_k0=se_k0,
@@ -277,13 +282,7 @@ def trim_and_fill(
         ci_method=ci_method,
         filled_yi=tuple(float(x) for x in filled_yi),
         filled_vi=tuple(float(x) for x in filled_vi),
-        estimate=model.estimate,
-        se=model.se,
-        ci_lower=model.ci_lower,
-        ci_upper=model.ci_upper,
-        statistic=model.statistic,
         df=getattr(model, "df", None),
-        pvalue=model.pvalue,
         tau2=pooled.tau2 if method != "FE" else 0.0,
         iterations=iterations,
         converged=converged,

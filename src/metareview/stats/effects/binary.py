@@ -84,6 +84,16 @@ def risk_difference(a, b, c, d):
 _FORMULAS = {"OR": log_odds_ratio, "RR": log_risk_ratio, "RD": risk_difference}
 
 
+def table_effects(measure: str, a, b, c, d):
+    """``(yi, vi)`` of ``measure`` (OR and RR on the log scale) from the cells as given (no
+    correction: a zero cell gives an infinite or NaN effect).
+
+    >>> [round(float(x), 4) for x in table_effects("RR", 10, 40, 5, 45)]
+    [0.6931, 0.26]
+    """
+    return _FORMULAS[measure](a, b, c, d)
+
+
 def zero_cell_correction(a, b, c, d, add: float = 0.5, method: str = "constant"):
     """Return corrected cells ``(a, b, c, d)`` and the mask of studies that had a zero cell.
 
@@ -135,6 +145,6 @@ def two_by_two(
     double_zero = ((a == 0) & (c == 0)) | ((b == 0) & (d == 0))
     dropped = double_zero & bool(drop_double_zero) & (measure != "RD")
     cells, corrected = zero_cell_correction(a, b, c, d, add, zero_cell_method)
-    yi, vi = _FORMULAS[measure](*cells)
+    yi, vi = table_effects(measure, *cells)
     yi, vi = np.where(dropped, np.nan, yi), np.where(dropped, np.nan, vi)
     return BinaryEffects(yi, vi, corrected & ~dropped, double_zero, dropped)

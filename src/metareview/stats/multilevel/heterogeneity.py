@@ -13,26 +13,21 @@ report (in percent).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
+from metareview.stats.result_base import ResultDocument
+
 
 @dataclass(frozen=True)
-class MultilevelI2:
+class MultilevelI2(ResultDocument):
     """Percent of the total variance: sampling error, within studies, between studies."""
 
     sampling: float
     within: float
     between: float
     total: float
-
-    def to_dict(self) -> dict[str, float]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, doc: dict[str, float]) -> MultilevelI2:
-        return cls(**doc)
 
 
 def typical_sampling_variance(vi: Sequence[float] | np.ndarray) -> float:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -68,14 +69,25 @@ def _inputs(yi, vi, study, mods) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def fit_multilevel(
+    yi: Sequence[float], vi: Sequence[float], study: Sequence[object], *, test: str = "z",
+    **options: Any,
+) -> MultilevelResult:  # fmt: skip
+    """Three-level (``rho=None``) or CHE fit of effects ``yi`` (variances ``vi``) in ``study``,
+    with z or t (``test``) inference; ``options`` as :func:`fit_multilevel_tests` takes them.
+    """
+    check_choice("test", test, TESTS)
+    return fit_multilevel_tests(yi, vi, study, (test,), **options)[test]
+
+
+def fit_multilevel_tests(
     yi: Sequence[float],
     vi: Sequence[float],
     study: Sequence[object],
+    tests: Sequence[str],
     *,
     mods: Sequence[Sequence[float]] | np.ndarray | None = None,
     moderator_names: Sequence[str] | None = None,
     method: str = "REML",
-    test: str = "z",
     level: float = 0.95,
     rho: float | None = None,
     smooth_vi: bool = False,
@@ -83,15 +95,24 @@ def fit_multilevel(
     profile: bool = True,
     level_tests: bool = True,
     pi_method: str = "model",
-) -> MultilevelResult:
-    """Three-level (``rho=None``) or CHE fit of effects ``yi`` (variances ``vi``) in ``study``.
+) -> dict[str, MultilevelResult]:
+    """:func:`fit_multilevel` under each of ``tests`` (``"z"``, ``"t"``), by test, from one
+    maximisation of the likelihood (σ², the estimates and their SEs do not depend on the
+    test; each result equals ``fit_multilevel(..., test=test)``).
 
     ``mods`` are moderator columns (an intercept is added); ``profile=False`` skips the
     profile-likelihood CIs of σ² (the slowest part), ``level_tests=False`` the LRTs for
     dropping a level (two more fits). ``pi_method`` ``"model"`` gives metafor's prediction
     interval (z or t(k − p), model SE); ``"robust_k1"`` metapsyTools' (t(k − 1) with the robust
     SE when ``robust`` is set).
+
+    >>> yi = [0.1, 0.3, 0.5, 0.4, -0.1, 0.0, 0.6, 0.9]
+    >>> fits = fit_multilevel_tests(yi, [0.01] * 8, [1, 1, 2, 2, 3, 3, 4, 4], ("z", "t"))
+    >>> fits["t"] == fit_multilevel(yi, [0.01] * 8, [1, 1, 2, 2, 3, 3, 4, 4], test="t")
+    True
     """
+    for test in tests:
+        check_choice("test", test, TESTS)
     check_choice("method", method, METHODS)
     check_choice("test", test, TESTS)
     check_choice("robust", robust, ROBUST)
@@ -124,16 +145,14 @@ def fit_multilevel(
     ev = fit.evaluation
     se = np.sqrt(np.diag(ev.vcov))
     statistic = ev.beta / se
-    df = k - p if test == "t" else None
-    crit = dist.t_crit(level, df) if df else dist.z_crit(level)
-    pvalue = dist.t_pvalue(statistic, df) if df else dist.z_pvalue(statistic)
     levels_fitted = [m for m in (0, 1) if m not in fixed]
     sigma2_ci = None
     if profile:
         cis = {m: profile_ci(data, method, fit, m, level) for m in levels_fitted}
         sigma2_ci = tuple(cis.get(m, (0.0, 0.0)) for m in (0, 1))
-    tests = tuple(level_test(data, method, fit, m, LEVELS[m]) for m in levels_fitted if level_tests)
-    qm, qm_df, qm_pvalue = _omnibus(ev.beta, ev.vcov, df)
+    dropped = tuple(
+        level_test(data, method, fit, m, LEVELS[m]) for m in levels_fitted if level_tests
+    )
     qe, qe_pvalue, saturated = _residual_heterogeneity(data, sampling)
     n_par = p + 2
     k_eff = k - p if method == "REML" else k
@@ -145,52 +164,59 @@ def fit_multilevel(
         robust_result = robust_variance(
             data, fit.sigma2, ev, robust, level=level, test_coefficients=tuple(range(1, p))
         )
-    pi_lower, pi_upper = _prediction_interval(
-        ev.beta, se, fit.sigma2, crit, robust_result, pi_method, level, k
-    )
     names = ("intrcpt", *(moderator_names or [f"mod{i}" for i in range(1, p)]))
     warnings.extend(
         f"sigma2 {LEVELS[m]} is on the boundary (0)" for m in levels_fitted if fit.at_boundary[m]
     )
-    return MultilevelResult(
-        model="threelevel" if rho is None else "che",
-        method=method,
-        test=test,
-        level=level,
-        rho=rho,
-        smooth_vi=bool(smooth_vi and rho is not None),
-        k=k,
-        n_studies=clusters.n_clusters,
-        coefficients=tuple(names),
-        estimate=tuple(ev.beta.tolist()),
-        se=tuple(se.tolist()),
-        statistic=tuple(statistic.tolist()),
-        df=df,
-        pvalue=tuple(np.asarray(pvalue).tolist()),
-        ci_lower=tuple((ev.beta - crit * se).tolist()),
-        ci_upper=tuple((ev.beta + crit * se).tolist()),
-        sigma2=fit.sigma2,
-        sigma2_ci=sigma2_ci,
-        at_boundary=fit.at_boundary,
-        level_tests=tests,
-        i2=multilevel_i2(fit.sigma2, v),
-        pi_lower=pi_lower,
-        pi_upper=pi_upper,
-        loglik=ev.loglik,
-        deviance=deviance,
-        aic=-2.0 * ev.loglik + 2 * n_par,
-        bic=-2.0 * ev.loglik + n_par * math.log(k_eff),
-        aicc=-2.0 * ev.loglik + 2 * n_par * aicc_n / (aicc_n - n_par - 1),
-        qm=qm,
-        qm_df=qm_df,
-        qm_pvalue=qm_pvalue,
-        qe=qe,
-        qe_df=k - p,
-        qe_pvalue=qe_pvalue,
-        robust=robust_result,
-        iterations=fit.iterations,
-        warnings=tuple(warnings),
-    )
+    results = {}
+    for test in tests:
+        df = k - p if test == "t" else None
+        crit = dist.t_crit(level, df) if df else dist.z_crit(level)
+        pvalue = dist.t_pvalue(statistic, df) if df else dist.z_pvalue(statistic)
+        qm, qm_df, qm_pvalue = _omnibus(ev.beta, ev.vcov, df)
+        pi_lower, pi_upper = _prediction_interval(
+            ev.beta, se, fit.sigma2, crit, robust_result, pi_method, level, k
+        )
+        results[test] = MultilevelResult(
+            model="threelevel" if rho is None else "che",
+            method=method,
+            test=test,
+            level=level,
+            rho=rho,
+            smooth_vi=bool(smooth_vi and rho is not None),
+            k=k,
+            n_studies=clusters.n_clusters,
+            coefficients=tuple(names),
+            estimate=tuple(ev.beta.tolist()),
+            se=tuple(se.tolist()),
+            statistic=tuple(statistic.tolist()),
+            df=df,
+            pvalue=tuple(np.asarray(pvalue).tolist()),
+            ci_lower=tuple((ev.beta - crit * se).tolist()),
+            ci_upper=tuple((ev.beta + crit * se).tolist()),
+            sigma2=fit.sigma2,
+            sigma2_ci=sigma2_ci,
+            at_boundary=fit.at_boundary,
+            level_tests=dropped,
+            i2=multilevel_i2(fit.sigma2, v),
+            pi_lower=pi_lower,
+            pi_upper=pi_upper,
+            loglik=ev.loglik,
+            deviance=deviance,
+            aic=-2.0 * ev.loglik + 2 * n_par,
+            bic=-2.0 * ev.loglik + n_par * math.log(k_eff),
+            aicc=-2.0 * ev.loglik + 2 * n_par * aicc_n / (aicc_n - n_par - 1),
+            qm=qm,
+            qm_df=qm_df,
+            qm_pvalue=qm_pvalue,
+            qe=qe,
+            qe_df=k - p,
+            qe_pvalue=qe_pvalue,
+            robust=robust_result,
+            iterations=fit.iterations,
+            warnings=tuple(warnings),
+        )
+    return results
 
 
 def _prediction_interval(beta, se, sigma2, crit, robust_result, pi_method, level, k):

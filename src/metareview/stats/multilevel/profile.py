@@ -20,7 +20,7 @@ True
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import scipy
@@ -28,12 +28,13 @@ import scipy
 from metareview.stats import distributions as dist
 from metareview.stats.multilevel.likelihood import ModelData
 from metareview.stats.multilevel.optimize import Maximum, maximize
+from metareview.stats.result_base import ResultDocument
 
 MAX_DOUBLINGS = 60
 
 
 @dataclass(frozen=True)
-class LevelTest:
+class LevelTest(ResultDocument):
     """LRT of dropping one level (σ² = 0 there): statistic on 1 df and its p value."""
 
     level: str
@@ -41,13 +42,6 @@ class LevelTest:
     df: int
     pvalue: float
     loglik_reduced: float
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, doc: dict[str, object]) -> LevelTest:
-        return cls(**doc)  # type: ignore[arg-type]
 
 
 def profile_loglik(

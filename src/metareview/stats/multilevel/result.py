@@ -12,9 +12,10 @@ from metareview.stats.multilevel.robust import RobustResult
 
 LEVELS: tuple[str, str] = ("between", "within")
 _PER_COEFFICIENT = ("estimate", "se", "statistic", "pvalue", "ci_lower", "ci_upper")
+_SETTINGS = ("model", "method", "test", "level", "rho", "smooth_vi")
 _SCALARS = (
-    "pi_lower", "pi_upper", "loglik", "deviance", "aic", "bic", "aicc", "qm", "qm_pvalue", "qe",
-    "qe_df", "qe_pvalue", "iterations",
+    *_SETTINGS, "k", "n_studies", "df", "pi_lower", "pi_upper", "loglik", "deviance", "aic",
+    "bic", "aicc", "qm", "qm_pvalue", "qe", "qe_df", "qe_pvalue", "iterations",
 )  # fmt: skip
 
 
@@ -69,17 +70,11 @@ class MultilevelResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; the top-level estimate keys are the first coefficient's (see docs)."""
         return {
-            "model": self.model,
-            "method": self.method,
-            "test": self.test,
-            "level": self.level,
-            "rho": self.rho,
-            "smooth_vi": self.smooth_vi,
-            "estimate": self.estimate[0],
-            "se": self.se[0],
-            "ci_lower": self.ci_lower[0],
-            "ci_upper": self.ci_upper[0],
-            "statistic": self.statistic[0],
+            **{key: getattr(self, key) for key in _SETTINGS},
+            **{
+                key: getattr(self, key)[0]
+                for key in ("estimate", "se", "ci_lower", "ci_upper", "statistic")
+            },
             "df": self.df,
             "pvalue": self.pvalue[0],
             "pi_lower": self.pi_lower,
@@ -97,15 +92,7 @@ class MultilevelResult:
             "k": self.k,
             "n_studies": self.n_studies,
             "coefficients": [
-                {
-                    "name": name,
-                    "estimate": self.estimate[i],
-                    "se": self.se[i],
-                    "statistic": self.statistic[i],
-                    "pvalue": self.pvalue[i],
-                    "ci_lower": self.ci_lower[i],
-                    "ci_upper": self.ci_upper[i],
-                }
+                {"name": name, **{key: getattr(self, key)[i] for key in _PER_COEFFICIENT}}
                 for i, name in enumerate(self.coefficients)
             ],
             "qm": self.qm,
@@ -125,16 +112,7 @@ class MultilevelResult:
         coefs = doc["coefficients"]
         per = {key: tuple(c[key] for c in coefs) for key in _PER_COEFFICIENT}
         return cls(
-            model=doc["model"],
-            method=doc["method"],
-            test=doc["test"],
-            level=doc["level"],
-            rho=doc["rho"],
-            smooth_vi=doc["smooth_vi"],
-            k=doc["k"],
-            n_studies=doc["n_studies"],
             coefficients=tuple(c["name"] for c in coefs),
-            df=doc["df"],
             sigma2=tuple(doc["sigma2"]),  # type: ignore[arg-type]
             sigma2_ci=tuple(tuple(ci) for ci in doc["sigma2_ci"]) if doc["sigma2_ci"] else None,
             at_boundary=tuple(doc["sigma2_at_boundary"]),  # type: ignore[arg-type]

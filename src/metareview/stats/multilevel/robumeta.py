@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 
 from metareview.errors import AnalysisError, InputError
-from metareview.stats import distributions as dist
 from metareview.stats.multilevel.clusters import Clusters
+from metareview.stats.multilevel.robust import CoefficientTests, coefficient_t_tests
 from metareview.stats.vocabulary import check_choice
 
 WEIGHTS: tuple[str, ...] = ("CORR", "HIER")
@@ -42,7 +42,7 @@ EIGEN_TOLERANCE = 1e-10
 
 
 @dataclass(frozen=True)
-class RobuResult:
+class RobuResult(CoefficientTests):
     """Coefficients with robust SE, t, df, p and CI; τ² (and ω² for HIER) of the weights."""
 
     weights: str
@@ -51,17 +51,18 @@ class RobuResult:
     k: int
     n_studies: int
     estimate: tuple[float, ...]
-    se: tuple[float, ...]
-    statistic: tuple[float, ...]
-    df: tuple[float, ...]
-    pvalue: tuple[float, ...]
-    ci_lower: tuple[float, ...]
-    ci_upper: tuple[float, ...]
     tau2: float
     omega2: float | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        """The fields, the coefficients' tests after their estimates."""
+        return {name: getattr(self, name) for name in _DOCUMENT_ORDER}
+
+
+_DOCUMENT_ORDER = (
+    "weights", "rho", "small", "k", "n_studies", "estimate", *CoefficientTests.__dataclass_fields__,
+    "tau2", "omega2",
+)  # fmt: skip
 
 
 def _tr(a: np.ndarray, b: np.ndarray) -> float:
@@ -189,7 +190,6 @@ def robu_fit(
         df = np.full(p, float(n - p))
     se = np.sqrt(np.diag(vcov))
     statistic = beta / se
-    crit = dist.t_crit(level, df)
     unsorted_k = len(y)
     return RobuResult(
         weights=weights,
@@ -198,12 +198,7 @@ def robu_fit(
         k=unsorted_k,
         n_studies=n,
         estimate=tuple(beta.tolist()),
-        se=tuple(se.tolist()),
-        statistic=tuple(statistic.tolist()),
-        df=tuple(np.asarray(df, float).tolist()),
-        pvalue=tuple(np.asarray(dist.t_pvalue(statistic, df)).tolist()),
-        ci_lower=tuple((beta - crit * se).tolist()),
-        ci_upper=tuple((beta + crit * se).tolist()),
+        **coefficient_t_tests(beta, se, statistic, df, level),
         tau2=tau2,
         omega2=omega2,
     )

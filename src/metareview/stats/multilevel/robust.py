@@ -30,7 +30,7 @@ asked for ``robust``:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -38,10 +38,47 @@ import numpy as np
 from metareview.errors import AnalysisError, InputError
 from metareview.stats import distributions as dist
 from metareview.stats.multilevel.likelihood import Evaluation, ModelData
+from metareview.stats.result_base import document
 
 ROBUST_METHODS: tuple[str, ...] = ("CR2", "CR1")
-_PER_COEFFICIENT = ("se", "statistic", "df", "pvalue", "ci_lower", "ci_upper")
 EIGEN_TOLERANCE = 1e-12
+
+
+@dataclass(frozen=True)
+class CoefficientTests:
+    """The t test of each coefficient (tuples in coefficient order): SE, t, df, p value, CI."""
+
+    se: tuple[float, ...]
+    statistic: tuple[float, ...]
+    df: tuple[float, ...]
+    pvalue: tuple[float, ...]
+    ci_lower: tuple[float, ...]
+    ci_upper: tuple[float, ...]
+
+
+_PER_COEFFICIENT = tuple(field.name for field in fields(CoefficientTests))
+
+
+def coefficient_t_tests(
+    beta: np.ndarray, se: np.ndarray, statistic: np.ndarray, df: np.ndarray, level: float
+) -> dict[str, tuple[float, ...]]:
+    """The :class:`CoefficientTests` fields of estimates ``beta`` with standard errors ``se``,
+    t statistics ``statistic`` and degrees of freedom ``df``, at confidence ``level``.
+
+    >>> tests = coefficient_t_tests(
+    ...     np.array([0.5]), np.array([0.1]), np.array([5.0]), np.array([10.0]), 0.95)
+    >>> round(tests["ci_lower"][0], 4), round(tests["pvalue"][0], 5)
+    (0.2772, 0.00054)
+    """
+    crit = dist.t_crit(level, df)
+    return {
+        "se": tuple(se.tolist()),
+        "statistic": tuple(statistic.tolist()),
+        "df": tuple(np.asarray(df, float).tolist()),
+        "pvalue": tuple(np.asarray(dist.t_pvalue(statistic, df)).tolist()),
+        "ci_lower": tuple((beta - crit * se).tolist()),
+        "ci_upper": tuple((beta + crit * se).tolist()),
+    }
 
 
 @dataclass(frozen=True)
@@ -55,7 +92,7 @@ class WaldTest:
     pvalue: float
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"coefficients": list(self.coefficients)}
+        return document(self, coefficients=list(self.coefficients))
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> WaldTest:
@@ -69,36 +106,22 @@ class WaldTest:
 
 
 @dataclass(frozen=True)
-class RobustResult:
+class RobustResult(CoefficientTests):
     """Robust SEs, t tests and CIs of every coefficient, and the moderators' Wald test."""
 
     method: str
-    se: tuple[float, ...]
-    statistic: tuple[float, ...]
-    df: tuple[float, ...]
-    pvalue: tuple[float, ...]
-    ci_lower: tuple[float, ...]
-    ci_upper: tuple[float, ...]
     vcov: tuple[tuple[float, ...], ...]
     wald: WaldTest | None
 
     def to_dict(self) -> dict[str, Any]:
         """The first coefficient's values (the pooled effect when intercept-only) and all."""
+        first = ("se", "df", "ci_lower", "ci_upper", "pvalue", "statistic")
         return {
             "method": self.method,
-            "se": self.se[0],
-            "df": self.df[0],
-            "ci_lower": self.ci_lower[0],
-            "ci_upper": self.ci_upper[0],
-            "pvalue": self.pvalue[0],
-            "statistic": self.statistic[0],
+            **{key: getattr(self, key)[0] for key in first},
             "coefficients": {
-                "se": list(self.se),
-                "df": list(self.df),
-                "statistic": list(self.statistic),
-                "pvalue": list(self.pvalue),
-                "ci_lower": list(self.ci_lower),
-                "ci_upper": list(self.ci_upper),
+                key: list(getattr(self, key))
+                for key in ("se", "df", "statistic", "pvalue", "ci_lower", "ci_upper")
             },
             "vcov": [list(row) for row in self.vcov],
             "wald": self.wald.to_dict() if self.wald else None,
@@ -217,7 +240,6 @@ def robust_variance(
     se = np.sqrt(np.diag(vcov))
     with np.errstate(invalid="ignore", divide="ignore"):  # se = 0: every residual is 0
         statistic = beta / se
-    crit = dist.t_crit(level, df)
     wald = (
         _wald(data, blocks, bread, beta, vcov, method, tuple(test_coefficients))
         if test_coefficients
@@ -225,12 +247,7 @@ def robust_variance(
     )
     return RobustResult(
         method=method,
-        se=tuple(se.tolist()),
-        statistic=tuple(statistic.tolist()),
-        df=tuple(df.tolist()),
-        pvalue=tuple(np.asarray(dist.t_pvalue(statistic, df)).tolist()),
-        ci_lower=tuple((beta - crit * se).tolist()),
-        ci_upper=tuple((beta + crit * se).tolist()),
+        **coefficient_t_tests(beta, se, statistic, df, level),
         vcov=tuple(tuple(row) for row in vcov.tolist()),
         wald=wald,
     )

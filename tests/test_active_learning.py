@@ -90,6 +90,8 @@ def test_pseudo_negatives_are_unlabelled_reproducible_and_weighted(monkeypatch):
     assert fitted["rows"] == 4 and fitted["y"] == [1, 0, 0, 0]
     # the irrelevant side weighs as much as the relevant one; a pseudo-negative half a labelled one
     assert fitted["weights"] == pytest.approx([1.0, 0.5, 0.25, 0.25])
+    share = Model("share", tfidf_features, lambda seed: RidgeClassifier(), pseudo_negatives=0.5)
+    assert len(Ranker(TEXTS, share)._pseudo_negatives(np.array([0, 2]))) == 2  # half of 4
     plain = Model("plain", tfidf_features, lambda seed: RidgeClassifier())
     assert len(Ranker(TEXTS, plain)._pseudo_negatives(np.array([0, 2]))) == 0
 

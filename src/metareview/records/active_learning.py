@@ -65,7 +65,8 @@ class Model:
     ``pseudo_negatives``: each retrain adds that many unlabelled records, drawn at random
     from the seed and the number of records labelled so far, to the training set as
     presumed irrelevant (Cormack & Grossman's BMI, 2015), each weighing ``pseudo_weight``
-    times a labelled irrelevant record (a negative count: every unlabelled record). They
+    times a labelled irrelevant record (a negative count: every unlabelled record; a
+    fraction between 0 and 1: that share of the unlabelled records, at least one). They
     count as irrelevant in the class balance; their true labels are never read.
     """
 
@@ -74,7 +75,7 @@ class Model:
     classifier: Callable[[int], Any]
     balance: float | None = 1.0
     linear: bool = False
-    pseudo_negatives: int = 0
+    pseudo_negatives: float = 0
     pseudo_weight: float = 1.0
 
 
@@ -197,6 +198,8 @@ class Ranker:
         unlabelled = np.ones(self.n, dtype=bool)
         unlabelled[labelled] = False
         pool = np.flatnonzero(unlabelled)
+        if 0 < count < 1:
+            count = max(1, round(count * len(pool)))
         if count < 0 or count >= len(pool):
             return pool
         rng = np.random.default_rng([self.seed, len(labelled)])

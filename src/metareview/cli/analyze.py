@@ -9,6 +9,8 @@ import click
 
 from metareview.cli.console import echo
 from metareview.cli.options import (
+    choice_option,
+    count_option,
     direction_option,
     json_option,
     mapping_from,
@@ -81,21 +83,22 @@ def multilevel_request(
     help="One tau^2 shared by the subgroups (metafor) or one per subgroup (meta, RevMan); "
     "default: the preset's.",
 )
-@click.option(
+@count_option(
     "--min-k-subgroup",
-    type=click.IntRange(min=1),
     default=2,
     help="Fewest studies a subgroup needs to enter the test (smaller ones are reported only).",
 )
-@click.option(
+@choice_option(
     "--trimfill-estimator",
-    type=click.Choice(ESTIMATORS, case_sensitive=False),
+    choices=ESTIMATORS,
+    case_sensitive=False,
     default="L0",
     help="Trim-and-fill estimator of the number of missing studies (Duval & Tweedie).",
 )
-@click.option(
+@choice_option(
     "--trimfill-side",
-    type=click.Choice(SIDES, case_sensitive=False),
+    choices=SIDES,
+    case_sensitive=False,
     help="Side of the funnel plot where trim-and-fill looks for missing studies "
     "(default: chosen from the slope of the effects on their standard errors).",
 )
@@ -106,9 +109,10 @@ def multilevel_request(
     help="Also fit the step-function selection model (Vevea & Hedges 1995) with these "
     "cut-points of one-sided p values, e.g. 0.025,0.5.",
 )
-@click.option(
+@choice_option(
     "--model",
-    type=click.Choice(MODELS, case_sensitive=False),
+    choices=MODELS,
+    case_sensitive=False,
     default="standard",
     help="standard: one random-effects model over the rows; threelevel: effects (rows) nested "
     "in studies (the study column); che: the correlated-and-hierarchical-effects working model.",
@@ -125,9 +129,10 @@ def multilevel_request(
     help="CHE only: replace each effect's variance by its study's mean variance (default: the "
     "preset's; on under metapsy).",
 )
-@click.option(
+@choice_option(
     "--robust",
-    type=click.Choice(["cr2", "cr1", "none"], case_sensitive=False),
+    choices=["cr2", "cr1", "none"],
+    case_sensitive=False,
     help="Cluster-robust variance by study for threelevel/che: cr2 (clubSandwich, Satterthwaite "
     "df), cr1 (metafor robust) or none (default: cr2 for che, none for threelevel).",
 )

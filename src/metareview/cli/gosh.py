@@ -10,6 +10,8 @@ import numpy as np
 
 from metareview.cli.console import echo
 from metareview.cli.options import (
+    choice_option,
+    count_option,
     echo_dropped,
     json_option,
     mapping_from,
@@ -40,15 +42,15 @@ def unique_labels(labels: list[str]) -> list[str]:
 
 @click.command("gosh")
 @click.argument("data", type=click.Path(dir_okay=False))
-@click.option(
+@choice_option(
     "--method",
-    type=click.Choice(list(GOSH_METHODS), case_sensitive=False),
+    choices=list(GOSH_METHODS),
+    case_sensitive=False,
     default="FE",
     help="Model fitted on each subset.",
 )
-@click.option(
+@count_option(
     "--subsets",
-    type=click.IntRange(min=1),
     default=DEFAULT_LIMIT,
     help="Random subsets to fit when there are more than this many subsets in all "
     "(else every subset is fitted).",

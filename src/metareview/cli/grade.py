@@ -20,6 +20,7 @@ import click
 
 from metareview.cli.console import echo
 from metareview.cli.options import (
+    choice_option,
     echo_dropped,
     json_option,
     mapping_from,
@@ -95,9 +96,9 @@ def _given(name: str) -> bool:
     metavar="COLUMN",
     help="Column with each row's total participants (default: n_arm1 + n_arm2 etc.).",
 )
-@click.option(
+@choice_option(
     "--design",
-    type=click.Choice(["RCT", "observational"]),
+    choices=["RCT", "observational"],
     default="RCT",
     help="Study design: evidence from RCTs starts at High, observational at Low.",
 )
@@ -129,10 +130,7 @@ def _given(name: str) -> bool:
     f"or rating up ({', '.join(UPGRADES)}): 1 or 2.",
 )
 @click.option(
-    "-o",
-    "--output",
-    metavar="FILE",
-    help="Write the summary-of-findings table (.html or .csv).",
+    "-o", "--output", metavar="FILE", help="Write the summary-of-findings table (.html or .csv)."
 )
 @table_options
 @json_option

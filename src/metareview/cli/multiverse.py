@@ -10,6 +10,7 @@ import click
 from metareview.cli.console import echo
 from metareview.cli.options import (
     comma_separated,
+    count_option,
     echo_dropped,
     json_option,
     level_option,
@@ -41,9 +42,7 @@ from metareview.cli.options import (
     "the three-level model).",
 )
 @click.option(
-    "--methods",
-    default="REML,DL,PM",
-    help="tau^2 estimators of the random-effects specifications.",
+    "--methods", default="REML,DL,PM", help="tau^2 estimators of the random-effects specifications."
 )
 @click.option("--models", default="random,fixed", help="random, fixed.")
 @click.option("--ci-methods", default="z,knha", help="z, knha.")
@@ -54,11 +53,7 @@ from metareview.cli.options import (
     metavar="COLUMN",
     help="A moderator whose levels are analysed alone as well as together. Repeatable.",
 )
-@click.option(
-    "--rob-column",
-    metavar="COLUMN",
-    help="Risk-of-bias column for --studies low_rob.",
-)
+@click.option("--rob-column", metavar="COLUMN", help="Risk-of-bias column for --studies low_rob.")
 @click.option("--rob-low", default="Low", help="Its low-risk value.")
 @click.option(
     "--rho",
@@ -66,12 +61,7 @@ from metareview.cli.options import (
     default=0.5,
     help="Correlation assumed when combining a study's effects.",
 )
-@click.option(
-    "--min-k",
-    type=click.IntRange(min=1),
-    default=2,
-    help="Fewest studies a specification needs.",
-)
+@count_option("--min-k", default=2, help="Fewest studies a specification needs.")
 @click.option(
     "--bootstrap",
     type=click.IntRange(min=0),

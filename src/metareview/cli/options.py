@@ -213,3 +213,30 @@ direction_option = click.option(
     help="Direction of the outcome; --lower-is-better mirrors effects so that positive "
     "favours the intervention (a higher_is_better column overrides per row).",
 )
+
+
+def count_option(*decls: str, minimum: int = 1, **attrs):
+    """An option taking a whole number of at least ``minimum``; ``decls`` and ``attrs`` are
+    :func:`click.option`'s.
+
+    >>> @click.command()
+    ... @count_option("--min-k", default=2, help="Fewest studies.")
+    ... def show(min_k):
+    ...     print(min_k)
+    >>> show(["--min-k", "3"], standalone_mode=False)
+    3
+    """
+    return click.option(*decls, type=click.IntRange(min=minimum), **attrs)
+
+
+def choice_option(*decls: str, choices, case_sensitive: bool = True, **attrs):
+    """An option taking one of ``choices``; ``decls`` and ``attrs`` are :func:`click.option`'s.
+
+    >>> @click.command()
+    ... @choice_option("--model", choices=["svm", "nb"], default="svm", help="The model.")
+    ... def show(model):
+    ...     print(model)
+    >>> show(["--model", "nb"], standalone_mode=False)
+    nb
+    """
+    return click.option(*decls, type=click.Choice(choices, case_sensitive=case_sensitive), **attrs)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from metareview.cli.console import echo
-from metareview.cli.options import json_option
+from metareview.cli.options import choice_option, count_option, json_option
 from metareview.cli.records_exports import export_log, export_votes, full_text
 from metareview.cli.records_extraction import export_extraction, export_rob
 from metareview.cli.records_options import (
@@ -60,9 +60,9 @@ def records() -> None:
     is_flag=True,
     help="The files come from a trials register (PRISMA's registers box).",
 )
-@click.option(
+@choice_option(
     "--other-method",
-    type=click.Choice(sorted(k.value for k in OTHER_METHODS)),
+    choices=sorted(k.value for k in OTHER_METHODS),
     help="The records were found by other methods (PRISMA's other-methods branch: no "
     "title/abstract screening, straight to retrieval and full text).",
 )
@@ -297,11 +297,7 @@ def retrieval(project: str, record_ids: tuple[int, ...], not_retrieved: bool, ac
 
 @records.command("settings")
 @project_argument
-@click.option(
-    "--reviewers-required",
-    type=click.IntRange(1),
-    help="Independent votes each record needs (default 2).",
-)
+@count_option("--reviewers-required", help="Independent votes each record needs (default 2).")
 @click.option(
     "--only-unvoted",
     is_flag=True,
@@ -432,18 +428,10 @@ def prisma(
     default=0,
     help="Draws the priors (one relevant, one irrelevant) and seeds the model.",
 )
-@click.option(
-    "--model",
-    type=click.Choice(["svm", "logistic", "nb"]),
-    default="svm",
-    help="The ranking model.",
+@choice_option(
+    "--model", choices=["svm", "logistic", "nb"], default="svm", help="The ranking model."
 )
-@click.option(
-    "--batch",
-    type=click.IntRange(1),
-    default=1,
-    help="Records screened between retrains.",
-)
+@count_option("--batch", default=1, help="Records screened between retrains.")
 @click.option(
     "--label-column",
     default="label_included",

@@ -20,6 +20,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from metareview.cli.console import echo, printable
+from metareview.cli.options import choice_option
 from metareview.errors import RecordsError
 from metareview.records.record import Record
 from metareview.records.screening import Stage, StageState, Vote, queue
@@ -141,9 +142,9 @@ def _ask_reason(reasons: tuple[str, ...]) -> str | None:
 @click.command("screen")
 @click.argument("project", metavar="PROJECT")
 @click.option("--reviewer", required=True, metavar="NAME", help="Your name (votes are yours).")
-@click.option(
+@choice_option(
     "--stage",
-    type=click.Choice([s.value for s in Stage]),
+    choices=[s.value for s in Stage],
     default="ta",
     help="ta = title/abstract, ft = full text.",
 )

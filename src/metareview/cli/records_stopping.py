@@ -8,18 +8,14 @@ import json
 import click
 
 from metareview.cli.console import echo
+from metareview.cli.options import choice_option, count_option
 from metareview.cli.records_options import by_option, open_project, project_argument, stage_option
 from metareview.errors import RecordsError
 
 
 @click.command("stop-screening")
 @project_argument
-@click.option(
-    "--stage",
-    type=click.Choice(["ta"]),
-    default="ta",
-    help="The stage to stop (title/abstract).",
-)
+@choice_option("--stage", choices=["ta"], default="ta", help="The stage to stop (title/abstract).")
 @click.option(
     "--rule",
     metavar="NAME",
@@ -79,11 +75,8 @@ def _random_sample(value: str | None) -> tuple[int, int] | None:
     default=0.05,
     help="buscar's significance level.",
 )
-@click.option(
-    "--run",
-    type=click.IntRange(min=1),
-    default=50,
-    help="Irrelevant records in a row (SAFE and the consecutive rule).",
+@count_option(
+    "--run", default=50, help="Irrelevant records in a row (SAFE and the consecutive rule)."
 )
 @click.option(
     "--random-sample",

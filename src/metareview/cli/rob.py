@@ -18,7 +18,13 @@ import matplotlib
 import pandas as pd
 
 from metareview.cli.console import echo
-from metareview.cli.options import json_option, pairs_option, sheet_option
+from metareview.cli.options import (
+    choice_option,
+    count_option,
+    json_option,
+    pairs_option,
+    sheet_option,
+)
 from metareview.data.readers import read_raw
 from metareview.data.spreadsheet import safe_frame
 from metareview.errors import DataError, Problem
@@ -137,16 +143,16 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
     type=click.Path(file_okay=False),
     help="Directory for judgements and figures.",
 )
-@click.option(
+@choice_option(
     "--palette",
-    type=click.Choice(["cochrane", "colourblind"]),
+    choices=["cochrane", "colourblind"],
     default="cochrane",
     help="Colours of the figures.",
 )
-@click.option(
+@choice_option(
     "--format",
     "fmt",
-    type=click.Choice(["png", "svg", "pdf"]),
+    choices=["png", "svg", "pdf"],
     default="png",
     help="File format of the figures.",
 )
@@ -177,9 +183,8 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
     help="Translate a code of the table to a judgement, e.g. --recode 0.5=Unclear (repeatable).",
     need_value=True,
 )
-@click.option(
+@count_option(
     "--some-concerns-high-at",
-    type=click.IntRange(min=1),
     metavar="K",
     help="RoB 2: overall High when K or more domains have some concerns (a review's own rule).",
 )

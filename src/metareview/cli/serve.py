@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from metareview.cli.console import echo
+from metareview.cli.options import count_option
 
 
 def setup_link(project, base_url: str) -> str | None:
@@ -38,9 +39,8 @@ def setup_link(project, base_url: str) -> str | None:
     help="Instead of PROJECT, a throwaway project (deleted on exit) with 200 records of a "
     "SYNERGY review and a demo lead and two reviewers, whose logins are printed.",
 )
-@click.option(
+@count_option(
     "--analysis-jobs",
-    type=click.IntRange(min=1),
     default=1,
     help="Worker processes of an analysis run, which executes in a child process of the server "
     "(as 'metareview run --jobs'; more helps only on idle cores).",

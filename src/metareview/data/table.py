@@ -225,7 +225,7 @@ def validate_raw(
     problems with a parsed number quote it as parsed, not as written)."""
     header = _mapped_header(raw, mapping)
     if not raw.row_numbers:
-        raise DataError(Problem(raw.source, None, None, None, "at least one data row"))
+        raise DataError(Problem.of_file(raw.source, "at least one data row"))
 
     problems: list[Problem] = []
     invalid: set[tuple[str, int]] = set()  # (column, row position) of cells already reported

@@ -16,6 +16,7 @@ from metareview.cli.options import (
     level_option,
     mapping_from,
     measure_option,
+    output_folder_option,
     pairs_option,
     preset_option,
     table_options,
@@ -74,12 +75,10 @@ from metareview.cli.options import (
     metavar="ADDRESS",
     help="Run on a Dask cluster (tcp://HOST:8786; needs metareview[dask]).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False),
-    help="Folder for specifications.csv, specifications.parquet, summary.json and "
+@output_folder_option(
+    "Folder for specifications.csv, specifications.parquet, summary.json and "
     "specification-curve.svg.",
+    dest="output",
 )
 @measure_option
 @preset_option

@@ -240,3 +240,19 @@ def choice_option(*decls: str, choices, case_sensitive: bool = True, **attrs):
     nb
     """
     return click.option(*decls, type=click.Choice(choices, case_sensitive=case_sensitive), **attrs)
+
+
+def output_folder_option(help: str, dest: str = "outdir", **attrs):
+    """``-o/--output``: the folder a command writes into, reaching it as ``dest``; ``attrs``
+    are :func:`click.option`'s.
+
+    >>> @click.command()
+    ... @output_folder_option("Where the report goes.", default="report")
+    ... def show(outdir):
+    ...     print(outdir)
+    >>> show(["-o", "out"], standalone_mode=False)
+    out
+    """
+    return click.option(
+        "-o", "--output", dest, type=click.Path(file_okay=False), help=help, **attrs
+    )

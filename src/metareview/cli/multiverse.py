@@ -11,6 +11,7 @@ from metareview.cli.console import echo
 from metareview.cli.options import (
     comma_separated,
     count_option,
+    data_argument,
     echo_dropped,
     json_option,
     level_option,
@@ -24,7 +25,7 @@ from metareview.cli.options import (
 
 
 @click.command("multiverse")
-@click.argument("data", type=click.Path(dir_okay=False))
+@data_argument
 @pairs_option(
     "--where",
     "where",

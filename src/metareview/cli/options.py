@@ -12,6 +12,9 @@ from metareview.errors import InputError
 from metareview.stats.presets import PRESETS
 from metareview.stats.vocabulary import CI_METHODS, MEASURES, TAU2_METHODS, check_level
 
+# DATA: the extraction table a command reads
+data_argument = click.argument("data", type=click.Path(dir_okay=False))
+
 column_option = click.option(
     "--col",
     "columns",

@@ -15,13 +15,12 @@ and source files, so it differs between source trees): before and after in the s
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import tempfile
 from pathlib import Path
 
-from run_example import compare, parse_with_sources, run_metareview
+from run_example import command_line, compare, run_metareview
 
 
 def main(repeats: int, jobs: int, trees: dict[str, Path]) -> None:
@@ -55,8 +54,5 @@ def report_of(outdir: Path) -> bytes:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--jobs", type=int, default=1)
-    arguments, trees = parse_with_sources(parser)
+    arguments, trees = command_line(__doc__, jobs=1, repeats=5)
     main(arguments.repeats, arguments.jobs, trees)

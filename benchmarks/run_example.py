@@ -90,9 +90,12 @@ def sources(src: Path, previous: Path | None) -> dict[str, Path]:
     return {f"before ({previous})": previous, f"after ({src})": src}
 
 
-def parse_with_sources(parser: argparse.ArgumentParser) -> tuple[argparse.Namespace, dict]:
-    """The command line parsed by ``parser`` plus ``--src`` and ``--previous``, and the
-    :func:`sources` they name."""
+def command_line(doc: str, jobs: int, repeats: int) -> tuple[argparse.Namespace, dict]:
+    """The example benchmarks' options (``--jobs``, ``--repeats``, ``--src``, ``--previous``;
+    ``doc``'s first line as the description) parsed, and the :func:`sources` they name."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=jobs)
+    parser.add_argument("--repeats", type=int, default=repeats)
     parser.add_argument("--src", type=Path, default=REPO / "src")
     parser.add_argument("--previous", type=Path, default=None, help="source tree to compare")
     arguments = parser.parse_args()
@@ -168,8 +171,5 @@ def main(jobs: int, repeats: int, trees: dict[str, Path]) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=1)
-    arguments, trees = parse_with_sources(parser)
+    arguments, trees = command_line(__doc__, jobs=2, repeats=1)
     main(arguments.jobs, arguments.repeats, trees)

@@ -62,6 +62,40 @@ def test_balancing_gives_both_classes_the_chosen_total_weight():
     assert balanced_weights(labels, None) is None
 
 
+def test_pseudo_negatives_are_unlabelled_reproducible_and_weighted(monkeypatch):
+    model = Model(
+        "pseudo",
+        tfidf_features,
+        lambda seed: RidgeClassifier(),
+        pseudo_negatives=2,
+        pseudo_weight=0.5,
+    )
+    ranker = Ranker(TEXTS, model, seed=3)
+    drawn = ranker._pseudo_negatives(np.array([0, 2]))
+    assert len(drawn) == 2 and not set(drawn.tolist()) & {0, 2}
+    again = Ranker(TEXTS, model, seed=3)._pseudo_negatives(np.array([0, 2]))
+    assert drawn.tolist() == again.tolist()
+    assert len(ranker._pseudo_negatives(np.array([0, 2, 3]))) == 2  # a new draw per retrain
+    every = Model("pu", tfidf_features, lambda seed: RidgeClassifier(), pseudo_negatives=-1)
+    assert Ranker(TEXTS, every)._pseudo_negatives(np.array([0, 2])).tolist() == [1, 3, 4, 5]
+    fitted = {}
+    original = RidgeClassifier.fit
+
+    def spy(self, X, y, sample_weight=None):
+        fitted.update(rows=X.shape[0], y=list(y), weights=list(sample_weight))
+        return original(self, X, y, sample_weight=sample_weight)
+
+    monkeypatch.setattr(RidgeClassifier, "fit", spy)
+    assert set(ranker.rank({0: 1, 2: 0})) == {1, 3, 4, 5}  # pseudo-negatives are still ranked
+    assert fitted["rows"] == 4 and fitted["y"] == [1, 0, 0, 0]
+    # the irrelevant side weighs as much as the relevant one; a pseudo-negative half a labelled one
+    assert fitted["weights"] == pytest.approx([1.0, 0.5, 0.25, 0.25])
+    share = Model("share", tfidf_features, lambda seed: RidgeClassifier(), pseudo_negatives=0.5)
+    assert len(Ranker(TEXTS, share)._pseudo_negatives(np.array([0, 2]))) == 2  # half of 4
+    plain = Model("plain", tfidf_features, lambda seed: RidgeClassifier())
+    assert len(Ranker(TEXTS, plain)._pseudo_negatives(np.array([0, 2]))) == 0
+
+
 def test_record_text_skips_missing_parts():
     assert record_text("Title", float("nan")) == "Title Title"  # the title weighs double
     assert record_text(None, "Abstract") == "Abstract"

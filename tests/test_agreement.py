@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metareview.records.agreement import agreement
+
+DATA = Path(__file__).parent / "data" / "irrcac"
 
 
 def expand_table(table, labels):
@@ -67,24 +71,9 @@ def test_irrcac_cont3x3abstractors_precision(key):
 
 
 # irrCAC 1.0 README: gwet.ac1.dist, fleiss.kappa.dist and bp.coeff.dist on distrib.6raters
-# (15 patients, 6 psychiatrists, 5 categories): coeff, stderr, conf.int, p.value.
-DISTRIB_6RATERS = [
-    [0, 0, 0, 6, 0],
-    [0, 3, 0, 0, 3],
-    [0, 1, 4, 0, 1],
-    [0, 0, 0, 0, 6],
-    [0, 3, 0, 3, 0],
-    [2, 0, 4, 0, 0],
-    [0, 0, 4, 0, 2],
-    [2, 0, 3, 1, 0],
-    [2, 0, 0, 4, 0],
-    [0, 0, 0, 0, 6],
-    [1, 0, 0, 5, 0],
-    [1, 1, 0, 4, 0],
-    [0, 3, 3, 0, 0],
-    [1, 0, 0, 5, 0],
-    [0, 2, 0, 3, 1],
-]
+# (15 patients, 6 psychiatrists, 5 categories; in tests/data/irrcac a row per patient: how
+# many psychiatrists chose each category): coeff, stderr, conf.int, p.value.
+DISTRIB_6RATERS = pd.read_csv(DATA / "distrib_6raters.csv").to_numpy().tolist()  # 15 x 5
 IRRCAC_DIST = {
     "gwet_ac1": (0.4448007, 0.08418757, 0.264, 0.625, 0.0001155927),
     "fleiss_kappa": (0.4139265, 0.08119291, 0.24, 0.588, 0.0001622724),

@@ -97,18 +97,13 @@ def test_rob_plots():
 
 
 def test_prisma_diagram():
-    counts = PrismaCounts(
-        database_specific_results=((DOLLARS, 10), (MACRO, 5)),
-        duplicates=3,
-        records_screened=12,
-        records_excluded=8,
-        dbr_sought_reports=4,
-        dbr_notretrieved_reports=0,
-        dbr_assessed=4,
-        dbr_excluded=(("Cost $ too high", 1),),
-        new_studies=3,
-        new_reports=3,
-    )
+    counts = PrismaCounts(  # a line per box of the diagram, top to bottom
+        database_specific_results=((DOLLARS, 10), (MACRO, 5)), duplicates=3,
+        records_screened=12, records_excluded=8,
+        dbr_sought_reports=4, dbr_notretrieved_reports=0,
+        dbr_assessed=4, dbr_excluded=(("Cost $ too high", 1),),
+        new_studies=3, new_reports=3,
+    )  # fmt: skip
     assert_plain(prisma_diagram(counts), "Cost $5 vs $10 (n = 10)", "Cost $ too high (n = 1)")
 
 

@@ -190,26 +190,17 @@ def test_unreadable_counts_name_row_and_column(tmp_path, template):
 
 
 def test_update_with_other_methods_draws_all_columns(tmp_path):
-    counts = PrismaCounts(
-        previous_studies=12,
-        previous_reports=14,
-        database_specific_results=(("PubMed", 2000), ("Embase", 1500)),
-        duplicates=400,
-        records_screened=3100,
-        records_excluded=3000,
-        dbr_sought_reports=100,
-        dbr_notretrieved_reports=4,
-        dbr_assessed=96,
-        dbr_excluded=(("Not randomized", 70), ("Wrong population", 6)),
-        website_results=5,
-        citations_results=9,
-        other_sought_reports=14,
-        other_notretrieved_reports=2,
-        other_assessed=12,
-        other_excluded=(("Not randomized", 10),),
-        new_studies=22,
-        total_studies=34,
-    )
+    counts = PrismaCounts(  # a line per box of the diagram: previous, databases, other methods
+        previous_studies=12, previous_reports=14,
+        database_specific_results=(("PubMed", 2000), ("Embase", 1500)), duplicates=400,
+        records_screened=3100, records_excluded=3000,
+        dbr_sought_reports=100, dbr_notretrieved_reports=4,
+        dbr_assessed=96, dbr_excluded=(("Not randomized", 70), ("Wrong population", 6)),
+        website_results=5, citations_results=9,
+        other_sought_reports=14, other_notretrieved_reports=2,
+        other_assessed=12, other_excluded=(("Not randomized", 10),),
+        new_studies=22, total_studies=34,
+    )  # fmt: skip
     svg = save_prisma_diagram(counts, tmp_path / "update.svg").read_text()
     joined = " ".join(
         re.sub(r"\s+", " ", t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S)

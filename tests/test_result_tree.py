@@ -77,6 +77,7 @@ NOT_RESULTS = {
     },
     "report/rob_figures.py": {"o": "the plan's [[rob.override]] tables"},
     "report/specification_curve.py": {"fits": "the fitted specifications table's columns"},
+    "report/text_metrics.py": {"params": "matplotlib's rcParams (text hinting settings)"},
 }
 SERIALISERS = {
     "to_dict",

@@ -1,7 +1,8 @@
 # Reference values for the SMD conventions metafor does not implement, written out from their
 # published formulas (independently of metareview's Python code), plus metapsyTools' rule for
 # an SMD from a dichotomous outcome and the Sweeting treatment-arm zero-cell correction.
-# Run: Rscript tests/reference/effects_conventions.R  (writes effects_conventions.json)
+# Run from the repository root: Rscript tests/reference/effects_conventions.R
+# (writes tests/reference/effects_conventions.json, as the other reference scripts do)
 #
 # RevMan 5 (Cochrane, "Statistical algorithms in Review Manager 5", 2010; Deeks & Higgins):
 #   g = d (1 - 3/(4N - 9)),  SE(g) = sqrt(N/(n1 n2) + g^2/(2 (N - 3.94)))
@@ -14,12 +15,8 @@
 #   with N the corrected table total.
 # Sweeting, Sutton & Lambert (2004) treatment-arm continuity correction, total 2 x 0.5:
 #   k1 = n1/(n1 + n2), k2 = n2/(n1 + n2) added to the event and non-event cell of each arm.
-suppressMessages(library(metafor))
-library(jsonlite)
-
-here <- dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE)))
-out_file <- file.path(here, "effects_conventions.json")
-source(file.path(here, "metadat_sets.R"))
+suppressMessages({library(metafor); library(jsonlite)})
+source("tests/reference/metadat_sets.R")
 cases <- list()
 add_case <- function(name, data, convention, measure, yi, vi) {
   cases[[length(cases) + 1]] <<- list(name = name, convention = convention, measure = measure,
@@ -65,4 +62,5 @@ for (name in names(binary_sets)) {
   add_case(name, data, "sweeting", "OR", log(a * dd / (b * c)), 1 / a + 1 / b + 1 / c + 1 / dd)
 }
 
-writeLines(toJSON(list(cases = cases), digits = NA, auto_unbox = TRUE, na = "null"), out_file)
+writeLines(toJSON(list(cases = cases), digits = NA, auto_unbox = TRUE, na = "null"),
+           "tests/reference/effects_conventions.json")

@@ -1,12 +1,9 @@
 # Reference values for metareview's effect sizes from R metafor escalc().
-# Run: Rscript tests/reference/effects_metafor.R  (writes effects_metafor.json beside it)
+# Run from the repository root: Rscript tests/reference/effects_metafor.R
+# (writes tests/reference/effects_metafor.json, as the other reference scripts do)
 # metafor 3.8-1, metadat; every case stores its inputs (metareview column names) and yi/vi.
-suppressMessages(library(metafor))
-library(jsonlite)
-
-here <- dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE)))
-out_file <- file.path(here, "effects_metafor.json")
-source(file.path(here, "metadat_sets.R"))
+suppressMessages({library(metafor); library(jsonlite)})
+source("tests/reference/metadat_sets.R")
 cases <- list()
 add_case <- function(name, data, measure, options, es) {
   cases[[length(cases) + 1]] <<- list(
@@ -86,4 +83,5 @@ for (name in names(binary_sets)) {
 }
 
 writeLines(toJSON(list(software = paste("metafor", packageVersion("metafor")), cases = cases),
-                  digits = NA, auto_unbox = TRUE, na = "null"), out_file)
+                  digits = NA, auto_unbox = TRUE, na = "null"),
+           "tests/reference/effects_metafor.json")

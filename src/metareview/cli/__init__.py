@@ -59,7 +59,11 @@ class LazyGroup(click.Group):
 
 @click.group(
     cls=LazyGroup,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    context_settings={
+        "help_option_names": ["-h", "--help"],
+        "max_content_width": 100,
+        "show_default": True,  # every subcommand's options show their defaults in --help
+    },
 )
 @click.version_option(__version__, "--version", "-V", prog_name="metareview")
 def cli() -> None:

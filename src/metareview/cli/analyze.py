@@ -9,6 +9,9 @@ import click
 
 from metareview.cli.console import echo
 from metareview.cli.options import (
+    choice_option,
+    count_option,
+    data_argument,
     direction_option,
     json_option,
     mapping_from,
@@ -58,7 +61,7 @@ def multilevel_request(
 
 
 @click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
+@data_argument
 @measure_option
 @pooling_options
 @direction_option
@@ -71,7 +74,6 @@ def multilevel_request(
 )
 @click.option(
     "--by",
-    default=None,
     metavar="COL",
     help="Subgroup analysis by this column, with the test for subgroup differences.",
 )
@@ -82,47 +84,43 @@ def multilevel_request(
     help="One tau^2 shared by the subgroups (metafor) or one per subgroup (meta, RevMan); "
     "default: the preset's.",
 )
-@click.option(
+@count_option(
     "--min-k-subgroup",
-    type=click.IntRange(min=1),
     default=2,
-    show_default=True,
     help="Fewest studies a subgroup needs to enter the test (smaller ones are reported only).",
 )
-@click.option(
+@choice_option(
     "--trimfill-estimator",
-    type=click.Choice(ESTIMATORS, case_sensitive=False),
+    choices=ESTIMATORS,
+    case_sensitive=False,
     default="L0",
-    show_default=True,
     help="Trim-and-fill estimator of the number of missing studies (Duval & Tweedie).",
 )
-@click.option(
+@choice_option(
     "--trimfill-side",
-    type=click.Choice(SIDES, case_sensitive=False),
-    default=None,
+    choices=SIDES,
+    case_sensitive=False,
     help="Side of the funnel plot where trim-and-fill looks for missing studies "
     "(default: chosen from the slope of the effects on their standard errors).",
 )
 @click.option(
     "--selection-steps",
     callback=_selection_steps,
-    default=None,
     metavar="P[,P...]",
     help="Also fit the step-function selection model (Vevea & Hedges 1995) with these "
     "cut-points of one-sided p values, e.g. 0.025,0.5.",
 )
-@click.option(
+@choice_option(
     "--model",
-    type=click.Choice(MODELS, case_sensitive=False),
+    choices=MODELS,
+    case_sensitive=False,
     default="standard",
-    show_default=True,
     help="standard: one random-effects model over the rows; threelevel: effects (rows) nested "
     "in studies (the study column); che: the correlated-and-hierarchical-effects working model.",
 )
 @click.option(
     "--rho",
     type=click.FloatRange(-1.0, 1.0, min_open=True, max_open=True),
-    default=None,
     help="CHE only: assumed correlation of effects within a study (default 0.6).",
 )
 @click.option(
@@ -132,10 +130,10 @@ def multilevel_request(
     help="CHE only: replace each effect's variance by its study's mean variance (default: the "
     "preset's; on under metapsy).",
 )
-@click.option(
+@choice_option(
     "--robust",
-    type=click.Choice(["cr2", "cr1", "none"], case_sensitive=False),
-    default=None,
+    choices=["cr2", "cr1", "none"],
+    case_sensitive=False,
     help="Cluster-robust variance by study for threelevel/che: cr2 (clubSandwich, Satterthwaite "
     "df), cr1 (metafor robust) or none (default: cr2 for che, none for threelevel).",
 )

@@ -16,7 +16,6 @@ from metareview.cli.options import json_option
     "--rel-tol",
     type=click.FloatRange(min=0, min_open=True, max=1),
     default=1e-6,
-    show_default=True,
     help="Relative tolerance for numbers RevMan stored unrounded (rounded ones must round to "
     "the stored value).",
 )
@@ -24,7 +23,6 @@ from metareview.cli.options import json_option
     "--package",
     "package",
     type=click.Path(dir_okay=False),
-    default=None,
     help="Also write metareview's results as a RevMan Web data package (zip) to this file.",
 )
 @json_option

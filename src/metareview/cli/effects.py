@@ -11,6 +11,8 @@ import pandas as pd
 
 from metareview.cli.console import echo
 from metareview.cli.options import (
+    choice_option,
+    data_argument,
     direction_option,
     json_option,
     level_option,
@@ -33,11 +35,11 @@ SHOWN = ("study", *EFFECT_COLUMNS)
 
 
 @click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
-@click.option(
+@data_argument
+@choice_option(
     "--measure",
-    type=click.Choice(MEASURES, case_sensitive=False),
-    default=None,
+    choices=MEASURES,
+    case_sensitive=False,
     help="Effect measure (OR/RR on the log scale). Default: SMD for continuous data, "
     "RR for dichotomous data.",
 )
@@ -49,27 +51,24 @@ SHOWN = ("study", *EFFECT_COLUMNS)
 )
 @json_option
 @direction_option
-@click.option(
+@choice_option(
     "--multi-arm",
-    type=click.Choice(MULTI_ARM_MODES),
+    choices=MULTI_ARM_MODES,
     default="keep",
-    show_default=True,
     help="Rows of a multi-arm trial sharing an arm: keep and flag, combine the other "
     "arms (Handbook 23.3.4) or split the shared arm.",
 )
-@click.option(
+@choice_option(
     "--zero-cell",
     "zero_cell_method",
-    type=click.Choice(ZERO_CELL_METHODS),
+    choices=ZERO_CELL_METHODS,
     default="constant",
-    show_default=True,
     help="Zero-cell correction: add a constant to each cell, or Sweeting's "
     "treatment-arm correction.",
 )
 @click.option(
     "--zero-cell-add",
     type=click.FloatRange(min=0),
-    default=None,
     help="Increment for zero cells (preset default 0.5; 0 disables).",
 )
 @click.option(
@@ -77,22 +76,17 @@ SHOWN = ("study", *EFFECT_COLUMNS)
     default=None,
     help="Exclude studies without events in both arms from OR/RR (preset default).",
 )
-@click.option(
+@choice_option(
     "--smd-correction",
-    type=click.Choice(SMD_CORRECTIONS),
-    default=None,
+    choices=SMD_CORRECTIONS,
     help="Small-sample correction of Hedges' g (preset default).",
 )
-@click.option(
-    "--smd-variance",
-    type=click.Choice(SMD_VARIANCES),
-    default=None,
-    help="Variance formula of Hedges' g (preset default).",
+@choice_option(
+    "--smd-variance", choices=SMD_VARIANCES, help="Variance formula of Hedges' g (preset default)."
 )
-@click.option(
+@choice_option(
     "--smd-from-events",
-    type=click.Choice(SMD_FROM_EVENTS),
-    default=None,
+    choices=SMD_FROM_EVENTS,
     help="How dichotomous rows become an SMD (preset default).",
 )
 @level_option

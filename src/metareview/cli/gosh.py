@@ -10,6 +10,9 @@ import numpy as np
 
 from metareview.cli.console import echo
 from metareview.cli.options import (
+    choice_option,
+    count_option,
+    data_argument,
     echo_dropped,
     json_option,
     mapping_from,
@@ -39,23 +42,21 @@ def unique_labels(labels: list[str]) -> list[str]:
 
 
 @click.command("gosh")
-@click.argument("data", type=click.Path(dir_okay=False))
-@click.option(
+@data_argument
+@choice_option(
     "--method",
-    type=click.Choice(list(GOSH_METHODS), case_sensitive=False),
+    choices=list(GOSH_METHODS),
+    case_sensitive=False,
     default="FE",
-    show_default=True,
     help="Model fitted on each subset.",
 )
-@click.option(
+@count_option(
     "--subsets",
-    type=click.IntRange(min=1),
     default=DEFAULT_LIMIT,
-    show_default=True,
     help="Random subsets to fit when there are more than this many subsets in all "
     "(else every subset is fitted).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random subsets.")
+@click.option("--seed", type=int, default=0, help="Seed of the random subsets.")
 @measure_option
 @preset_option
 @output_file_option(

@@ -20,10 +20,12 @@ import click
 
 from metareview.cli.console import echo
 from metareview.cli.options import (
+    choice_option,
+    data_argument,
     echo_dropped,
     json_option,
     mapping_from,
-    parse_pairs,
+    pairs_option,
     pooling_options,
     table_options,
 )
@@ -65,24 +67,21 @@ def _given(name: str) -> bool:
 
 
 @click.command("grade")
-@click.argument("data", type=click.Path(dir_okay=False))
+@data_argument
 @click.option(
     "--outcome-column",
-    default=None,
     metavar="COLUMN",
     help="Column naming the outcome of each row; one GRADE rating per outcome.",
 )
-@click.option(
+@pairs_option(
     "--where",
     "filters",
-    multiple=True,
-    metavar="COLUMN=VALUE",
+    "COLUMN=VALUE",
     help="Keep only rows where COLUMN equals VALUE (e.g. --where time=post). Repeatable.",
 )
 @click.option(
     "--measure",
     default="SMD",
-    show_default=True,
     metavar="M",
     help=f"Effect measure of the pooled effects ({', '.join(MEASURES)}).",
 )
@@ -90,34 +89,29 @@ def _given(name: str) -> bool:
 @click.option(
     "--rob-column",
     default="rob_overall",
-    show_default=True,
     metavar="COLUMN",
     help="Column holding each study's overall risk-of-bias judgement.",
 )
 @click.option(
     "--participants-column",
-    default=None,
     metavar="COLUMN",
     help="Column with each row's total participants (default: n_arm1 + n_arm2 etc.).",
 )
-@click.option(
+@choice_option(
     "--design",
-    type=click.Choice(["RCT", "observational"]),
+    choices=["RCT", "observational"],
     default="RCT",
-    show_default=True,
     help="Study design: evidence from RCTs starts at High, observational at Low.",
 )
 @click.option(
     "--control-risk",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=None,
     metavar="P",
     help="Control-group risk for absolute effects and the OIS (default: observed in the data).",
 )
 @click.option(
     "--mid",
     type=float,
-    default=None,
     metavar="X",
     help="Minimal important difference (natural scale: 0.2 for an SMD, 1.25 for a ratio).",
 )
@@ -125,7 +119,6 @@ def _given(name: str) -> bool:
     "--rob-serious",
     type=click.FloatRange(0, 1),
     default=0.5,
-    show_default=True,
     metavar="SHARE",
     help="Rate down for risk of bias when this share of weight is at high risk.",
 )
@@ -138,18 +131,14 @@ def _given(name: str) -> bool:
     f"or rating up ({', '.join(UPGRADES)}): 1 or 2.",
 )
 @click.option(
-    "-o",
-    "--output",
-    default=None,
-    metavar="FILE",
-    help="Write the summary-of-findings table (.html or .csv).",
+    "-o", "--output", metavar="FILE", help="Write the summary-of-findings table (.html or .csv)."
 )
 @table_options
 @json_option
 def grade_command(
     data: str,
     outcome_column: str | None,
-    filters: tuple[str, ...],
+    filters: tuple[tuple[str, str], ...],
     measure: str,
     preset: str,
     method: str | None,
@@ -214,7 +203,7 @@ def grade_command(
             measure=measure, preset=preset, method=method, ci_method=ci_method, level=level
         ),
         outcome_column=outcome_column,
-        where=parse_pairs(filters, "--where"),
+        where=filters,
         rob_column=rob_column,
         participants_column=participants_column,
         design=design,

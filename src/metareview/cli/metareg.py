@@ -10,6 +10,7 @@ import click
 from metareview.cli.console import echo
 from metareview.cli.options import (
     comma_separated,
+    data_argument,
     echo_dropped,
     json_option,
     mapping_from,
@@ -24,11 +25,10 @@ from metareview.plan.moderators import MetaRegRequest
 
 
 @click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
+@data_argument
 @click.option("--mods", required=True, metavar="A,B", help="Moderator columns, comma-separated.")
 @click.option(
     "--categorical",
-    default=None,
     metavar="A,B",
     help="Moderators to treat as categorical even if numeric (text columns always are).",
 )
@@ -38,10 +38,9 @@ from metareview.plan.moderators import MetaRegRequest
     "--permutations",
     type=click.IntRange(min=0, max=100_000),
     default=0,
-    show_default=True,
     help="Random permutations for the permutation test (0: none; at most 100,000).",
 )
-@click.option("--seed", type=int, default=None, help="Seed of the permutation test.")
+@click.option("--seed", type=int, help="Seed of the permutation test.")
 @table_options
 @json_option
 def metareg(

@@ -10,47 +10,44 @@ import click
 from metareview.cli.console import echo
 from metareview.cli.options import (
     comma_separated,
+    count_option,
+    data_argument,
     echo_dropped,
     json_option,
     level_option,
     mapping_from,
     measure_option,
-    parse_pairs,
+    output_folder_option,
+    pairs_option,
     preset_option,
     table_options,
 )
 
 
 @click.command("multiverse")
-@click.argument("data", type=click.Path(dir_okay=False))
-@click.option(
+@data_argument
+@pairs_option(
     "--where",
     "where",
-    multiple=True,
-    metavar="COLUMN=VALUE",
+    "COLUMN=VALUE",
     help="Analyse only these rows (e.g. --where outcome_category='clinical recovery'). Repeatable.",
 )
 @click.option(
     "--studies",
     default="all,outliers_removed,influential_removed",
-    show_default=True,
     help="Which studies: all, low_rob, outliers_removed, influential_removed (comma-separated).",
 )
 @click.option(
     "--effects",
     default="combined,lowest,highest",
-    show_default=True,
     help="Several effects of one study: combined, lowest, highest, three_level (all of them in "
     "the three-level model).",
 )
 @click.option(
-    "--methods",
-    default="REML,DL,PM",
-    show_default=True,
-    help="tau^2 estimators of the random-effects specifications.",
+    "--methods", default="REML,DL,PM", help="tau^2 estimators of the random-effects specifications."
 )
-@click.option("--models", default="random,fixed", show_default=True, help="random, fixed.")
-@click.option("--ci-methods", default="z,knha", show_default=True, help="z, knha.")
+@click.option("--models", default="random,fixed", help="random, fixed.")
+@click.option("--ci-methods", default="z,knha", help="z, knha.")
 @click.option(
     "--by",
     "filters",
@@ -58,48 +55,31 @@ from metareview.cli.options import (
     metavar="COLUMN",
     help="A moderator whose levels are analysed alone as well as together. Repeatable.",
 )
-@click.option(
-    "--rob-column",
-    default=None,
-    metavar="COLUMN",
-    help="Risk-of-bias column for --studies low_rob.",
-)
-@click.option("--rob-low", default="Low", show_default=True, help="Its low-risk value.")
+@click.option("--rob-column", metavar="COLUMN", help="Risk-of-bias column for --studies low_rob.")
+@click.option("--rob-low", default="Low", help="Its low-risk value.")
 @click.option(
     "--rho",
     type=click.FloatRange(-1, 1),
     default=0.5,
-    show_default=True,
     help="Correlation assumed when combining a study's effects.",
 )
-@click.option(
-    "--min-k",
-    type=click.IntRange(min=1),
-    default=2,
-    show_default=True,
-    help="Fewest studies a specification needs.",
-)
+@count_option("--min-k", default=2, help="Fewest studies a specification needs.")
 @click.option(
     "--bootstrap",
     type=click.IntRange(min=0),
     default=0,
-    show_default=True,
     help="Resamples of the under-the-null specification-curve test (0: no test).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the test.")
+@click.option("--seed", type=int, default=0, help="Seed of the test.")
 @click.option(
     "--scheduler",
-    default=None,
     metavar="ADDRESS",
     help="Run on a Dask cluster (tcp://HOST:8786; needs metareview[dask]).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Folder for specifications.csv, specifications.parquet, summary.json and "
+@output_folder_option(
+    "Folder for specifications.csv, specifications.parquet, summary.json and "
     "specification-curve.svg.",
+    dest="output",
 )
 @measure_option
 @preset_option
@@ -107,7 +87,7 @@ from metareview.cli.options import (
 @table_options
 @json_option
 def multiverse_command(
-    data: str, where: tuple[str, ...], studies: str, effects: str, methods: str, models: str,
+    data: str, where: tuple[tuple[str, str], ...], studies: str, effects: str, methods: str, models: str,
     ci_methods: str, filters: tuple[str, ...], rob_column: str | None, rob_low: str,
     rho: float, min_k: int, bootstrap: int, seed: int, scheduler: str | None,
     output: str | None,
@@ -124,7 +104,7 @@ def multiverse_command(
         measure=measure, preset=preset, level=level, columns=mapping_from(columns),
         sheet=sheet, drop_incomplete=drop_incomplete,
     )  # fmt: skip
-    rows, dropped = effect_sizes(data, settings, where=dict(parse_pairs(where, "--where")))
+    rows, dropped = effect_sizes(data, settings, where=dict(where))
     factors = Factors(
         studies=comma_separated(studies), effects=comma_separated(effects),
         methods=tuple(m.upper() for m in comma_separated(methods)), models=comma_separated(models),

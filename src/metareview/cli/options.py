@@ -12,6 +12,9 @@ from metareview.errors import InputError
 from metareview.stats.presets import PRESETS
 from metareview.stats.vocabulary import CI_METHODS, MEASURES, TAU2_METHODS, check_level
 
+# DATA: the extraction table a command reads
+data_argument = click.argument("data", type=click.Path(dir_okay=False))
+
 column_option = click.option(
     "--col",
     "columns",
@@ -20,7 +23,7 @@ column_option = click.option(
     help="Map a standard column to your header, e.g. --col yi=TE --col study=Author. Repeatable.",
 )
 sheet_option = click.option(
-    "--sheet", default=None, metavar="NAME", help="Worksheet of an XLSX file (default: the first)."
+    "--sheet", metavar="NAME", help="Worksheet of an XLSX file (default: the first)."
 )
 drop_incomplete_option = click.option(
     "--drop-incomplete",
@@ -77,6 +80,24 @@ def parse_pairs(
     return pairs
 
 
+def pairs_option(flag: str, dest: str, metavar: str, help: str, need_value: bool = False):
+    """A repeatable ``LEFT=RIGHT`` option (``metavar`` shows the form) whose values reach the
+    command as (left, right) pairs, checked by :func:`parse_pairs` as the command line is read.
+
+    >>> @click.command()
+    ... @pairs_option("--where", "where", "COLUMN=VALUE", "Keep the rows where COLUMN is VALUE.")
+    ... def show(where):
+    ...     print(where)
+    >>> show(["--where", "time=post", "--where", "arm=a"], standalone_mode=False)
+    (('time', 'post'), ('arm', 'a'))
+    """
+
+    def pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
+        return tuple(parse_pairs(values, flag, metavar, need_value))
+
+    return click.option(flag, dest, multiple=True, metavar=metavar, callback=pairs, help=help)
+
+
 def echo_dropped(rows: list[dict]) -> None:
     """Print each row left out (``{"row", "study", "reason"}``) on its own line."""
     for row in rows:
@@ -98,7 +119,6 @@ def _measure(ctx: click.Context, param: click.Parameter, value: str | None) -> s
 
 measure_option = click.option(
     "--measure",
-    default=None,
     metavar="M",
     callback=_measure,
     help=f"Effect measure: {', '.join(MEASURES)}.",
@@ -107,20 +127,17 @@ preset_option = click.option(
     "--preset",
     type=click.Choice(list(PRESETS), case_sensitive=False),
     default="metafor",
-    show_default=True,
     help="Reference software whose conventions to reproduce.",
 )
 tau2_method_option = click.option(
     "--method",
     type=click.Choice(list(TAU2_METHODS), case_sensitive=False),
-    default=None,
     help="tau^2 estimator (default: the preset's; FE = common-effect model).",
 )
 ci_method_option = click.option(
     "--ci",
     "ci_method",
     type=click.Choice(list(CI_METHODS), case_sensitive=False),
-    default=None,
     help="CIs and tests: z, knha (Hartung-Knapp t) or adhoc (default: the preset's).",
 )
 
@@ -136,7 +153,6 @@ level_option = click.option(
     "--level",
     type=float,
     default=0.95,
-    show_default=True,
     callback=_check_level,
     help="Confidence level of the intervals, between 0 and 1 (0.95 for 95%).",
 )
@@ -200,3 +216,46 @@ direction_option = click.option(
     help="Direction of the outcome; --lower-is-better mirrors effects so that positive "
     "favours the intervention (a higher_is_better column overrides per row).",
 )
+
+
+def count_option(*decls: str, minimum: int = 1, **attrs):
+    """An option taking a whole number of at least ``minimum``; ``decls`` and ``attrs`` are
+    :func:`click.option`'s.
+
+    >>> @click.command()
+    ... @count_option("--min-k", default=2, help="Fewest studies.")
+    ... def show(min_k):
+    ...     print(min_k)
+    >>> show(["--min-k", "3"], standalone_mode=False)
+    3
+    """
+    return click.option(*decls, type=click.IntRange(min=minimum), **attrs)
+
+
+def choice_option(*decls: str, choices, case_sensitive: bool = True, **attrs):
+    """An option taking one of ``choices``; ``decls`` and ``attrs`` are :func:`click.option`'s.
+
+    >>> @click.command()
+    ... @choice_option("--model", choices=["svm", "nb"], default="svm", help="The model.")
+    ... def show(model):
+    ...     print(model)
+    >>> show(["--model", "nb"], standalone_mode=False)
+    nb
+    """
+    return click.option(*decls, type=click.Choice(choices, case_sensitive=case_sensitive), **attrs)
+
+
+def output_folder_option(help: str, dest: str = "outdir", **attrs):
+    """``-o/--output``: the folder a command writes into, reaching it as ``dest``; ``attrs``
+    are :func:`click.option`'s.
+
+    >>> @click.command()
+    ... @output_folder_option("Where the report goes.", default="report")
+    ... def show(outdir):
+    ...     print(outdir)
+    >>> show(["-o", "out"], standalone_mode=False)
+    out
+    """
+    return click.option(
+        "-o", "--output", dest, type=click.Path(file_okay=False), help=help, **attrs
+    )

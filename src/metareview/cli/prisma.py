@@ -17,7 +17,6 @@ from metareview.rob.prisma import PrismaCounts
     "-o",
     "--output",
     default="prisma.svg",
-    show_default=True,
     metavar="FILE",
     help="The diagram file: .svg, .png or .pdf (by extension).",
 )

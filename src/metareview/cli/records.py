@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from metareview.cli.console import echo
-from metareview.cli.options import json_option
+from metareview.cli.options import choice_option, count_option, json_option
 from metareview.cli.records_exports import export_log, export_votes, full_text
 from metareview.cli.records_extraction import export_extraction, export_rob
 from metareview.cli.records_options import (
@@ -52,7 +52,6 @@ def records() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--source",
-    default=None,
     metavar="NAME",
     help="The database searched (e.g. MEDLINE); default: what each file says.",
 )
@@ -61,10 +60,9 @@ def records() -> None:
     is_flag=True,
     help="The files come from a trials register (PRISMA's registers box).",
 )
-@click.option(
+@choice_option(
     "--other-method",
-    type=click.Choice(sorted(k.value for k in OTHER_METHODS)),
-    default=None,
+    choices=sorted(k.value for k in OTHER_METHODS),
     help="The records were found by other methods (PRISMA's other-methods branch: no "
     "title/abstract screening, straight to retrieval and full text).",
 )
@@ -215,7 +213,7 @@ def conflicts(project: str, stage: str, show_all: bool, as_json: bool) -> None:
 @click.argument("decision", type=click.Choice([Vote.INCLUDE.value, Vote.EXCLUDE.value]))
 @click.argument("record_ids", type=int, nargs=-1, required=True)
 @stage_option
-@click.option("--reason", default=None, help="Full-text exclusion reason (from the list).")
+@click.option("--reason", help="Full-text exclusion reason (from the list).")
 @click.option(
     "--consensus",
     "participants",
@@ -299,12 +297,7 @@ def retrieval(project: str, record_ids: tuple[int, ...], not_retrieved: bool, ac
 
 @records.command("settings")
 @project_argument
-@click.option(
-    "--reviewers-required",
-    type=click.IntRange(1),
-    default=None,
-    help="Independent votes each record needs (default 2).",
-)
+@count_option("--reviewers-required", help="Independent votes each record needs (default 2).")
 @click.option(
     "--only-unvoted",
     is_flag=True,
@@ -372,7 +365,6 @@ def settings(
     "--stage",
     type=STAGES,
     default="ft",
-    show_default=True,
     help="ft: included after full text; ta: on to full text (passed title/abstract, or "
     "found by other methods).",
 )
@@ -392,13 +384,11 @@ def export(project: str, output: str, stage: str) -> None:
 @file_output_option("Write the PRISMA2020 CSV (data,node,box,…,n) here.")
 @click.option(
     "--template",
-    default=None,
     type=click.Path(exists=True, dir_okay=False),
     help="A PRISMA2020 CSV whose rows to keep (default: the standard template).",
 )
 @click.option(
     "--diagram",
-    default=None,
     type=click.Path(dir_okay=False),
     help="Also draw the flow diagram (.svg, .png or .pdf).",
 )
@@ -436,27 +426,15 @@ def prisma(
     "--seed",
     type=int,
     default=0,
-    show_default=True,
     help="Draws the priors (one relevant, one irrelevant) and seeds the model.",
 )
-@click.option(
-    "--model",
-    type=click.Choice(["svm", "logistic", "nb"]),
-    default="svm",
-    show_default=True,
-    help="The ranking model.",
+@choice_option(
+    "--model", choices=["svm", "logistic", "nb"], default="svm", help="The ranking model."
 )
-@click.option(
-    "--batch",
-    type=click.IntRange(1),
-    default=1,
-    show_default=True,
-    help="Records screened between retrains.",
-)
+@count_option("--batch", default=1, help="Records screened between retrains.")
 @click.option(
     "--label-column",
     default="label_included",
-    show_default=True,
     help="The column of true labels (1 relevant, 0 irrelevant).",
 )
 @json_option

@@ -31,7 +31,7 @@ by_option = click.option(
     help="Who does this (recorded in the project's log).",
 )
 stage_option = click.option(
-    "--stage", type=STAGES, default="ta", show_default=True,
+    "--stage", type=STAGES, default="ta",
     help="ta = title/abstract, ft = full text.",
 )  # fmt: skip
 

@@ -84,7 +84,7 @@ def maybe(project: str, output: str | None, as_json: bool) -> None:
 @click.argument("record_id", type=int)
 @click.argument("decision", type=click.Choice([v.value for v in Vote]))
 @stage_option
-@click.option("--reason", default=None, help="Full-text exclusion reason (from the list).")
+@click.option("--reason", help="Full-text exclusion reason (from the list).")
 @by_option
 def vote(
     project: str, record_id: int, decision: str, stage: str, reason: str | None, actor: str

@@ -20,6 +20,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from metareview.cli.console import echo, printable
+from metareview.cli.options import choice_option
 from metareview.errors import RecordsError
 from metareview.records.record import Record
 from metareview.records.screening import Stage, StageState, Vote, queue
@@ -141,11 +142,10 @@ def _ask_reason(reasons: tuple[str, ...]) -> str | None:
 @click.command("screen")
 @click.argument("project", metavar="PROJECT")
 @click.option("--reviewer", required=True, metavar="NAME", help="Your name (votes are yours).")
-@click.option(
+@choice_option(
     "--stage",
-    type=click.Choice([s.value for s in Stage]),
+    choices=[s.value for s in Stage],
     default="ta",
-    show_default=True,
     help="ta = title/abstract, ft = full text.",
 )
 @click.option(
@@ -162,7 +162,7 @@ def _ask_reason(reasons: tuple[str, ...]) -> str | None:
     metavar="WORD",
     help="Highlight WORD in red (repeat); added to the project's list.",
 )
-@click.option("--limit", type=click.IntRange(1), default=None, help="Stop after this many votes.")
+@click.option("--limit", type=click.IntRange(1), help="Stop after this many votes.")
 def screen(
     project: str,
     reviewer: str,

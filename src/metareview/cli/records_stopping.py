@@ -8,22 +8,16 @@ import json
 import click
 
 from metareview.cli.console import echo
+from metareview.cli.options import choice_option, count_option
 from metareview.cli.records_options import by_option, open_project, project_argument, stage_option
 from metareview.errors import RecordsError
 
 
 @click.command("stop-screening")
 @project_argument
-@click.option(
-    "--stage",
-    type=click.Choice(["ta"]),
-    default="ta",
-    show_default=True,
-    help="The stage to stop (title/abstract).",
-)
+@choice_option("--stage", choices=["ta"], default="ta", help="The stage to stop (title/abstract).")
 @click.option(
     "--rule",
-    default=None,
     metavar="NAME",
     help="The stopping rule that decided it (e.g. 'SAFE: 50 irrelevant in a row').",
 )
@@ -73,22 +67,16 @@ def _random_sample(value: str | None) -> tuple[int, int] | None:
     "--recall-target",
     type=click.FloatRange(0, 1, min_open=True),
     default=0.95,
-    show_default=True,
     help="The recall buscar tests for.",
 )
 @click.option(
     "--alpha",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
     default=0.05,
-    show_default=True,
     help="buscar's significance level.",
 )
-@click.option(
-    "--run",
-    type=click.IntRange(min=1),
-    default=50,
-    show_default=True,
-    help="Irrelevant records in a row (SAFE and the consecutive rule).",
+@count_option(
+    "--run", default=50, help="Irrelevant records in a row (SAFE and the consecutive rule)."
 )
 @click.option(
     "--random-sample",

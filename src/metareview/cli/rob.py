@@ -18,7 +18,14 @@ import matplotlib
 import pandas as pd
 
 from metareview.cli.console import echo
-from metareview.cli.options import json_option, parse_pairs, sheet_option
+from metareview.cli.options import (
+    choice_option,
+    count_option,
+    json_option,
+    output_folder_option,
+    pairs_option,
+    sheet_option,
+)
 from metareview.data.readers import read_raw
 from metareview.data.spreadsheet import safe_frame
 from metareview.errors import DataError, Problem
@@ -106,14 +113,14 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
     if overall is None:
         raise click.BadParameter("--domain needs --overall COLUMN", param_hint="--overall")
     recode: dict[object, str] = {}
-    for code, level in parse_pairs(recodes, "--recode", "CODE=LEVEL", need_value=True):
+    for code, level in recodes:
         recode[code] = level
         with contextlib.suppress(ValueError):  # numeric codes match numeric cells too
             recode[float(code)] = level
     return RobTable.from_columns(
         frame,
         study=study,
-        domains=dict(parse_pairs(domains, "--domain", "NAME=COLUMN", need_value=True)),
+        domains=dict(domains),
         overall=overall,
         weight=weight,
         recode=recode or None,
@@ -126,67 +133,52 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
 @click.option(
     "--tool",
     default="rob2",
-    show_default=True,
     metavar="rob2|rob1|FILE.toml",
     help="RoB 2, RoB 1, or a TOML file describing a modified RoB 1-style tool.",
 )
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    default="rob",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Directory for judgements and figures.",
-)
-@click.option(
+@output_folder_option("Directory for judgements and figures.", default="rob")
+@choice_option(
     "--palette",
-    type=click.Choice(["cochrane", "colourblind"]),
+    choices=["cochrane", "colourblind"],
     default="cochrane",
-    show_default=True,
     help="Colours of the figures.",
 )
-@click.option(
+@choice_option(
     "--format",
     "fmt",
-    type=click.Choice(["png", "svg", "pdf"]),
+    choices=["png", "svg", "pdf"],
     default="png",
-    show_default=True,
     help="File format of the figures.",
 )
 @click.option(
     "--weight",
-    default=None,
     metavar="COLUMN",
     help="Column weighting the summary plot (e.g. each study's meta-analysis weight).",
 )
-@click.option(
+@pairs_option(
     "--domain",
     "domains",
-    multiple=True,
-    metavar="NAME=COLUMN",
+    "NAME=COLUMN",
     help="Judgements of a domain in COLUMN, shown as NAME (repeatable; with --overall).",
+    need_value=True,
 )
-@click.option("--overall", default=None, metavar="COLUMN", help="Column of the overall judgement.")
+@click.option("--overall", metavar="COLUMN", help="Column of the overall judgement.")
 @click.option(
     "--study",
     "study_column",
     default="study",
-    show_default=True,
     metavar="COLUMN",
     help="Column naming the study (with --domain).",
 )
-@click.option(
+@pairs_option(
     "--recode",
     "recodes",
-    multiple=True,
-    metavar="CODE=LEVEL",
+    "CODE=LEVEL",
     help="Translate a code of the table to a judgement, e.g. --recode 0.5=Unclear (repeatable).",
+    need_value=True,
 )
-@click.option(
+@count_option(
     "--some-concerns-high-at",
-    type=click.IntRange(min=1),
-    default=None,
     metavar="K",
     help="RoB 2: overall High when K or more domains have some concerns (a review's own rule).",
 )
@@ -199,10 +191,10 @@ def rob(
     palette: str,
     fmt: str,
     weight: str | None,
-    domains: tuple[str, ...],
+    domains: tuple[tuple[str, str], ...],
     overall: str | None,
     study_column: str,
-    recodes: tuple[str, ...],
+    recodes: tuple[tuple[str, str], ...],
     some_concerns_high_at: int | None,
     sheet: str | None,
     as_json: bool,

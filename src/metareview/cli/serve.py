@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from metareview.cli.console import echo
+from metareview.cli.options import count_option
 
 
 def setup_link(project, base_url: str) -> str | None:
@@ -28,10 +29,9 @@ def setup_link(project, base_url: str) -> str | None:
 @click.option(
     "--host",
     default="127.0.0.1",
-    show_default=True,
     help="Address to listen on (0.0.0.0: every interface; put HTTPS in front).",
 )
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+@click.option("--port", type=click.IntRange(0, 65535), default=8000,
               help="Port to listen on.")  # fmt: skip
 @click.option(
     "--demo",
@@ -39,11 +39,9 @@ def setup_link(project, base_url: str) -> str | None:
     help="Instead of PROJECT, a throwaway project (deleted on exit) with 200 records of a "
     "SYNERGY review and a demo lead and two reviewers, whose logins are printed.",
 )
-@click.option(
+@count_option(
     "--analysis-jobs",
-    type=click.IntRange(min=1),
     default=1,
-    show_default=True,
     help="Worker processes of an analysis run, which executes in a child process of the server "
     "(as 'metareview run --jobs'; more helps only on idle cores).",
 )

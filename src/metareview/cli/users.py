@@ -33,7 +33,7 @@ def users() -> None:
 @users.command("add")
 @project_argument
 @click.argument("username")
-@click.option("--role", type=ROLES, default="reviewer", show_default=True,
+@click.option("--role", type=ROLES, default="reviewer",
               help="The account's role in the review.")  # fmt: skip
 @click.option("--admin", is_flag=True, help="The account also manages accounts.")
 @password_stdin

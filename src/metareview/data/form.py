@@ -32,6 +32,7 @@ from typing import Any
 
 from metareview.data.mapping import did_you_mean
 from metareview.data.standard import COLUMNS
+from metareview.stats.result_base import document
 
 
 class Level(StrEnum):
@@ -178,15 +179,10 @@ class FormField:
         return self.type == FieldType.NUMBER
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "level": self.level.value,
-            "type": self.type.value,
-            "standard": self.standard,
-            "label": self.label,
-            "choices": list(self.choices),
-            "expected": self.expected,
-        }
+        values = document(
+            self, level=self.level.value, type=self.type.value, choices=list(self.choices)
+        )
+        return {**values, "expected": self.expected}
 
 
 def _standard_field(name: str, level: Level) -> FormField:

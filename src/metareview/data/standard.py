@@ -61,6 +61,14 @@ def _number(name: str, description: str, minimum: float | None = None, strict: b
     return Column(name, True, description, minimum, strict)
 
 
+def _arms(stem: str, description: str, minimum: float | None = None, strict: bool = False):
+    """The intervention (``STEM_arm1``) and control (``STEM_arm2``) columns of one quantity."""
+    return (
+        _number(f"{stem}_arm1", f"{description}, intervention.", minimum, strict),
+        _number(f"{stem}_arm2", f"{description}, control.", minimum, strict),
+    )
+
+
 _COLUMN_LIST = [
     _text("study", "Study label, e.g. 'Smith, 2019'. Required."),
     _text("condition_arm1", "Intervention condition (arm 1)."),
@@ -72,22 +80,14 @@ _COLUMN_LIST = [
     _text("time", "Time point, e.g. 'post', 'fu'."),
     _number("time_weeks", "Weeks since randomisation.", 0.0),
     _text("rating", "Who rated the outcome, e.g. 'self-report', 'clinician'."),
-    _number("mean_arm1", "Post-test mean, intervention."),
-    _number("mean_arm2", "Post-test mean, control."),
-    _number("sd_arm1", "Post-test SD, intervention.", 0.0, True),
-    _number("sd_arm2", "Post-test SD, control.", 0.0, True),
-    _number("n_arm1", "Sample size analysed, intervention.", 2.0),
-    _number("n_arm2", "Sample size analysed, control.", 2.0),
-    _number("mean_change_arm1", "Mean change from baseline, intervention."),
-    _number("mean_change_arm2", "Mean change from baseline, control."),
-    _number("sd_change_arm1", "SD of the change, intervention.", 0.0, True),
-    _number("sd_change_arm2", "SD of the change, control.", 0.0, True),
-    _number("n_change_arm1", "Sample size of the change score, intervention.", 2.0),
-    _number("n_change_arm2", "Sample size of the change score, control.", 2.0),
-    _number("event_arm1", "Number of events, intervention.", 0.0),
-    _number("event_arm2", "Number of events, control.", 0.0),
-    _number("totaln_arm1", "Number randomised/analysed for the events, intervention.", 1.0),
-    _number("totaln_arm2", "Number randomised/analysed for the events, control.", 1.0),
+    *_arms("mean", "Post-test mean"),
+    *_arms("sd", "Post-test SD", 0.0, True),
+    *_arms("n", "Sample size analysed", 2.0),
+    *_arms("mean_change", "Mean change from baseline"),
+    *_arms("sd_change", "SD of the change", 0.0, True),
+    *_arms("n_change", "Sample size of the change score", 2.0),
+    *_arms("event", "Number of events", 0.0),
+    *_arms("totaln", "Number randomised/analysed for the events", 1.0),
     _number("precalc_g", "Precomputed Hedges' g (positive favours the intervention)."),
     _number("precalc_g_se", "Standard error of precalc_g.", 0.0, True),
     _number("precalc_log_rr", "Precomputed log risk ratio."),

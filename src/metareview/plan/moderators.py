@@ -28,6 +28,7 @@ import pandas as pd
 
 from metareview.errors import DataError, Problem
 from metareview.stats.metaregression import MetaRegResult, metareg
+from metareview.stats.result_base import document
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,7 @@ class MetaRegRequest:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "moderators": list(self.moderators),
-            "categorical": list(self.categorical),
-            "method": self.method,
-            "ci_method": self.ci_method,
-            "permutations": self.permutations,
-            "seed": self.seed,
-        }
+        return document(self, moderators=list(self.moderators), categorical=list(self.categorical))
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,13 @@ class Model:
     ones (1: equal total weight; ``None``: no balancing). ``linear``: the classifier is a
     regularised linear model (``coef_``, ``intercept_``) that gives a feature absent from
     every training row weight 0, so it can be fitted on the columns the labelled rows use.
+
+    ``pseudo_negatives``: each retrain adds that many unlabelled records, drawn at random
+    from the seed and the number of records labelled so far, to the training set as
+    presumed irrelevant (Cormack & Grossman's BMI, 2015), each weighing ``pseudo_weight``
+    times a labelled irrelevant record (a negative count: every unlabelled record; a
+    fraction between 0 and 1: that share of the unlabelled records, at least one). They
+    count as irrelevant in the class balance; their true labels are never read.
     """
 
     name: str
@@ -68,6 +75,8 @@ class Model:
     classifier: Callable[[int], Any]
     balance: float | None = 1.0
     linear: bool = False
+    pseudo_negatives: float = 0
+    pseudo_weight: float = 1.0
 
 
 MODELS: dict[str, Model] = {
@@ -106,18 +115,26 @@ def record_text(title: str | None, abstract: str | None) -> str:
     return " ".join(part for part in (title, title, abstract) if isinstance(part, str) and part)
 
 
-def balanced_weights(labels: np.ndarray, balance: float | None) -> np.ndarray | None:
+def balanced_weights(
+    labels: np.ndarray, balance: float | None, pseudo: int = 0, pseudo_weight: float = 1.0
+) -> np.ndarray | None:
     """Sample weights giving the irrelevant records, together, ``balance`` times the weight
-    of the relevant ones (``None``: unweighted).
+    of the relevant ones (``None``: unweighted). The last ``pseudo`` records are presumed
+    irrelevant (see :class:`Model`) and weigh ``pseudo_weight`` times a labelled one.
 
     >>> balanced_weights(np.array([1, 0, 0, 0]), 1.0).tolist()
     [1.0, 0.3333333333333333, 0.3333333333333333, 0.3333333333333333]
+    >>> balanced_weights(np.array([1, 0, 0, 0]), 1.0, pseudo=2, pseudo_weight=0.5).tolist()
+    [1.0, 0.5, 0.25, 0.25]
     """
+    scale = np.ones(len(labels))
+    if pseudo:
+        scale[len(labels) - pseudo :] = pseudo_weight
     if balance is None:
-        return None
+        return scale if pseudo and pseudo_weight != 1.0 else None
     relevant = int(labels.sum())
-    irrelevant = len(labels) - relevant
-    return np.where(labels == 1, 1.0, balance * relevant / irrelevant)
+    irrelevant = float(scale[labels == 0].sum())
+    return np.where(labels == 1, 1.0, balance * relevant / irrelevant * scale)
 
 
 class Ranker:
@@ -158,7 +175,11 @@ class Ranker:
         if y.min(initial=1) == y.max(initial=0) or len(y) == 0:
             raise ValueError("training needs at least one relevant and one irrelevant record")
         classifier = self.model.classifier(self.seed)
-        weights = balanced_weights(y, self.model.balance)
+        pseudo = self._pseudo_negatives(index)
+        if len(pseudo):
+            index = np.concatenate([index, pseudo])
+            y = np.concatenate([y, np.zeros(len(pseudo), dtype=y.dtype)])
+        weights = balanced_weights(y, self.model.balance, len(pseudo), self.model.pseudo_weight)
         rows = self.matrix[index]
         if self._scoring:
             return self._linear_scores(classifier, rows, index, y, weights)
@@ -166,6 +187,23 @@ class Ranker:
         if hasattr(classifier, "decision_function"):
             return np.asarray(classifier.decision_function(self.matrix))
         return np.asarray(classifier.predict_proba(self.matrix))[:, 1]
+
+    def _pseudo_negatives(self, labelled: np.ndarray) -> np.ndarray:
+        """The unlabelled records presumed irrelevant for this retrain: a random sample
+        drawn from the seed and the number of labelled records (the same on a rerun), or
+        every unlabelled record; their true labels are never read."""
+        count = self.model.pseudo_negatives
+        if count == 0:
+            return np.empty(0, dtype=np.intp)
+        unlabelled = np.ones(self.n, dtype=bool)
+        unlabelled[labelled] = False
+        pool = np.flatnonzero(unlabelled)
+        if 0 < count < 1:
+            count = max(1, round(count * len(pool)))
+        if count < 0 or count >= len(pool):
+            return pool
+        rng = np.random.default_rng([self.seed, len(labelled)])
+        return np.sort(rng.choice(pool, size=count, replace=False))
 
     def _linear_scores(
         self,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from metareview.records.events import Event, EventKind, NewEvent
+from metareview.stats.result_base import document
 
 if TYPE_CHECKING:  # screening reads this module; the matching code loads only to deduplicate
     from metareview.records.dedup import DedupResult
@@ -43,13 +44,7 @@ class PendingPair:
     reasons: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "record_id": self.record_id,
-            "of": self.of,
-            "score": self.score,
-            "reasons": list(self.reasons),
-            "conflicts": list(self.conflicts),
-        }
+        return {**document(self, reasons=list(self.reasons)), "conflicts": list(self.conflicts)}
 
     @property
     def conflicts(self) -> tuple[str, ...]:

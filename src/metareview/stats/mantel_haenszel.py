@@ -231,9 +231,7 @@ def mantel_haenszel(
             )
     se = math.sqrt(float(var))
     yi, vi = study_effects(a, b, c, d, measure)
-    q, q_df, q_pvalue, i2, h2 = heterogeneity_around(estimate, yi, vi)
-    z_crit = float(scipy.stats.norm.isf((1 - level) / 2))
-    statistic = estimate / se
+    heterogeneity = heterogeneity_around(estimate, yi, vi)
     extra: dict[str, float | None] = {}
     if measure == "OR":
         extra = _cmh_and_tarone(a, b, c, d, math.exp(estimate))
@@ -241,21 +239,31 @@ def mantel_haenszel(
         model="MH",
         measure=measure,
         k=int(a.size),
-        estimate=float(estimate),
-        se=se,
-        ci_lower=float(estimate - z_crit * se),
-        ci_upper=float(estimate + z_crit * se),
-        statistic=float(statistic),
-        pvalue=float(2 * scipy.stats.norm.sf(abs(statistic))),
-        q=q,
-        q_df=q_df,
-        q_pvalue=q_pvalue,
-        i2=i2,
-        h2=h2,
+        **z_test(estimate, se, level),
+        **dict(zip(("q", "q_df", "q_pvalue", "i2", "h2"), heterogeneity)),
         level=level,
         warnings=tuple(warnings),
         **extra,
     )
+
+
+def z_test(estimate: float, se: float, level: float) -> dict[str, float]:
+    """A common effect's estimate, SE, normal CI at ``level``, z and two-sided p value, as the
+    :class:`BinaryPoolResult` fields of those names (Mantel–Haenszel and Peto).
+
+    >>> {key: round(value, 4) for key, value in z_test(0.5, 0.25, 0.95).items()}
+    {'estimate': 0.5, 'se': 0.25, 'ci_lower': 0.01, 'ci_upper': 0.99, 'statistic': 2.0, 'pvalue': 0.0455}
+    """
+    z_crit = float(scipy.stats.norm.isf((1 - level) / 2))
+    statistic = estimate / se
+    return {
+        "estimate": float(estimate),
+        "se": se,
+        "ci_lower": float(estimate - z_crit * se),
+        "ci_upper": float(estimate + z_crit * se),
+        "statistic": float(statistic),
+        "pvalue": float(2 * scipy.stats.norm.sf(abs(statistic))),
+    }
 
 
 def _cmh_and_tarone(

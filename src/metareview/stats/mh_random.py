@@ -41,7 +41,13 @@ from metareview.stats.mantel_haenszel import (
     mantel_haenszel_weights,
     study_effects,
 )
-from metareview.stats.pooling import FixedEffect, RandomEffects, random_effects_at, study_labels
+from metareview.stats.pooling import (
+    FixedEffect,
+    PooledStudies,
+    RandomEffects,
+    random_effects_at,
+    study_labels,
+)
 from metareview.stats.presets import get_preset
 from metareview.stats.render import fmt_p
 from metareview.stats.result_base import take_fields
@@ -49,7 +55,7 @@ from metareview.stats.wls import LinearModel
 
 
 @dataclass(frozen=True)
-class MantelHaenszelRandom:
+class MantelHaenszelRandom(PooledStudies):
     """Result of :func:`mantel_haenszel_random` (estimates on the analysis scale).
 
     ``fixed`` is the Mantel–Haenszel common effect ("M-H, Fixed"), ``random`` the
@@ -59,20 +65,7 @@ class MantelHaenszelRandom:
     """
 
     measure: str
-    level: float
-    studies: tuple[str, ...]
-    yi: tuple[float, ...]
-    vi: tuple[float, ...]
-    weights: tuple[float, ...]
     fixed_weights: tuple[float, ...]
-    fixed: FixedEffect
-    random: RandomEffects
-    tau2: float
-    q: float
-    q_df: int
-    q_pvalue: float | None
-    i2: float
-    h2: float
     excluded: int = 0
     warnings: tuple[str, ...] = ()
 

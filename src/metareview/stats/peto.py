@@ -19,7 +19,7 @@ import scipy
 
 from metareview.errors import NotEstimableError
 from metareview.stats.heterogeneity import h2_from_q, i2_from_q
-from metareview.stats.mantel_haenszel import BinaryPoolResult, check_tables
+from metareview.stats.mantel_haenszel import BinaryPoolResult, check_tables, z_test
 
 
 def peto(a: Any, b: Any, c: Any, d: Any, *, level: float = 0.95) -> BinaryPoolResult:
@@ -56,18 +56,11 @@ def peto(a: Any, b: Any, c: Any, d: Any, *, level: float = 0.95) -> BinaryPoolRe
         - float(o_minus_e.sum()) ** 2 / total_v
     )
     q_df = int(informative.sum()) - 1
-    z_crit = float(scipy.stats.norm.isf((1 - level) / 2))
-    statistic = estimate / se
     return BinaryPoolResult(
         model="Peto",
         measure="OR",
         k=int(a.size),
-        estimate=estimate,
-        se=se,
-        ci_lower=estimate - z_crit * se,
-        ci_upper=estimate + z_crit * se,
-        statistic=statistic,
-        pvalue=float(2 * scipy.stats.norm.sf(abs(statistic))),
+        **z_test(estimate, se, level),
         q=max(q, 0.0),
         q_df=q_df,
         q_pvalue=float(scipy.stats.chi2.sf(max(q, 0.0), q_df)) if q_df >= 1 else None,

@@ -34,8 +34,8 @@ from metareview.stats import heterogeneity as het
 from metareview.stats.jackson import jackson_tau2_ci
 from metareview.stats.presets import Preset, get_preset
 from metareview.stats.render import render_pool_html, render_pool_summary
-from metareview.stats.result_base import ResultDocument
-from metareview.stats.tau2 import check_inputs, check_method, estimate_tau2_model
+from metareview.stats.result_base import ResultDocument, document
+from metareview.stats.tau2 import Tau2Fit, check_inputs, check_method, estimate_tau2_model
 from metareview.stats.tau2_se import tau2_se
 from metareview.stats.vocabulary import CI_METHODS, check_choice, check_level
 from metareview.stats.wls import LinearModel
@@ -49,26 +49,28 @@ HETEROGENEITY_KEYS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
-class FixedEffect(ResultDocument):
-    """The common-effect (fixed-effect, inverse-variance) model."""
+class ModelEstimate(ResultDocument):
+    """The mean of a pooled model with its SE, CI and test statistic (what the common-effect
+    and the random-effects model both report first)."""
 
     estimate: float
     se: float
     ci_lower: float
     ci_upper: float
     statistic: float
+
+
+@dataclass(frozen=True)
+class FixedEffect(ModelEstimate):
+    """The common-effect (fixed-effect, inverse-variance) model."""
+
     pvalue: float
 
 
 @dataclass(frozen=True)
-class RandomEffects(ResultDocument):
+class RandomEffects(ModelEstimate):
     """The random-effects model: mean, its CI and test (``df`` is None for z) and the PI."""
 
-    estimate: float
-    se: float
-    ci_lower: float
-    ci_upper: float
-    statistic: float
     df: int | None
     pvalue: float
     pi_lower: float | None
@@ -79,7 +81,28 @@ Interval = tuple[float, float] | None
 
 
 @dataclass(frozen=True)
-class PoolResult:
+class PooledStudies:
+    """What every pooled result of studies holds, however they were pooled (:func:`pool`,
+    RevMan's M-H random model): each study's effect, variance and random-effects weight (%),
+    the common-effect and random-effects models, τ² and Q, I² (%) and H², at ``level``."""
+
+    level: float
+    yi: tuple[float, ...]
+    vi: tuple[float, ...]
+    studies: tuple[str, ...]
+    weights: tuple[float, ...]
+    fixed: FixedEffect
+    random: RandomEffects
+    tau2: float
+    i2: float
+    h2: float
+    q: float
+    q_df: int
+    q_pvalue: float | None
+
+
+@dataclass(frozen=True)
+class PoolResult(PooledStudies):
     """Result of :func:`pool`. Estimates are on the analysis scale (log for OR/RR).
 
     ``weights`` are the random-effects weights in percent, in input order; ``tau2_ci`` etc.
@@ -92,24 +115,11 @@ class PoolResult:
     method: str
     ci_method: str
     preset: str
-    level: float
-    yi: tuple[float, ...]
-    vi: tuple[float, ...]
-    studies: tuple[str, ...]
-    weights: tuple[float, ...]
-    fixed: FixedEffect
-    random: RandomEffects
-    tau2: float
     tau2_ci: Interval
     tau: float
     tau_ci: Interval
-    i2: float
     i2_ci: Interval
-    h2: float
     h2_ci: Interval
-    q: float
-    q_df: int
-    q_pvalue: float | None
     converged: bool
     iterations: int
     conventions: dict[str, str]
@@ -271,21 +281,18 @@ def pool(
 
     if k == 1:
         warnings.append("only one study: the pooled estimate is that study's own estimate")
-        fit_tau2, converged, iterations = 0.0, True, 0
+        fit = Tau2Fit(tau2=0.0, converged=True, iterations=0, method=method)
     else:
         fit = estimate_tau2_model(model, method)
-        fit_tau2, converged, iterations = fit.tau2, fit.converged, fit.iterations
-        if not converged:
+        if not fit.converged:
             warnings.append(f"the {method} estimate of tau^2 did not converge")
+    fit_tau2 = fit.tau2
     random, ci_used, weights = random_effects_at(
         model, fit_tau2, method, ci_method, chosen, level, warnings
     )
 
     het_values = _heterogeneity(model, fe_state.q, fit_tau2, method, chosen, level, warnings)
-    conventions = {
-        "i2_definition": het_values["i2_definition"],
-        "tau2_ci_method": het_values["tau2_ci_method"],
-        "i2_ci_method": het_values["i2_ci_method"],
+    conventions = {key: het_values.pop(key) for key in _CONVENTIONS} | {
         "pi_method": chosen.pi_method if method != "FE" else "none",
         "ci_method": ci_used,
     }
@@ -301,23 +308,21 @@ def pool(
         weights=weights,
         fixed=fixed,
         random=random,
-        tau2=fit_tau2,
-        tau2_ci=het_values["tau2_ci"],
+        **document(fit, drop=("method",)),
         tau=math.sqrt(fit_tau2),
         tau_ci=_sqrt_interval(het_values["tau2_ci"]),
-        i2=het_values["i2"],
-        i2_ci=het_values["i2_ci"],
-        h2=het_values["h2"],
-        h2_ci=het_values["h2_ci"],
+        **het_values,
         q=float(q),
         q_df=q_df,
         q_pvalue=q_pvalue,
-        converged=converged,
-        iterations=iterations,
         conventions=conventions,
         warnings=tuple(warnings),
         tau2_se=tau2_se(model, method, fit_tau2) if k > 1 else None,
     )
+
+
+# the entries of _heterogeneity's values that are conventions, not PoolResult fields
+_CONVENTIONS = ("i2_definition", "tau2_ci_method", "i2_ci_method")
 
 
 def _fixed_effect(estimate: float, se: float, z_crit: float) -> FixedEffect:

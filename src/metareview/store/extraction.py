@@ -45,6 +45,7 @@ from metareview.data.form import Cell, CustomField, Form
 from metareview.errors import DataError, ExtractionError, Problem
 from metareview.records.record import Record
 from metareview.records.studies import StudyGroups
+from metareview.stats.result_base import document
 from metareview.store.project import Project
 from metareview.store.review import passed_stage
 from metareview.store.study_log import (
@@ -493,12 +494,7 @@ class Difference:
     agreed_value: Any = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "cell": self.cell.label(),
-            "values": dict(self.values),
-            "agreed": self.agreed,
-            "agreed_value": self.agreed_value,
-        }
+        return document(self, cell=self.cell.label(), values=dict(self.values))
 
 
 @dataclass(frozen=True)

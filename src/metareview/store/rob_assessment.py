@@ -47,6 +47,7 @@ from metareview.rob.items import (
 from metareview.rob.rob1 import Rob1Assessment
 from metareview.rob.rob2 import InvalidAnswer, Rob2Assessment
 from metareview.rob.table import RobTable
+from metareview.stats.result_base import document
 from metareview.store.extraction import (
     Submissions,
     read_studies,
@@ -133,15 +134,8 @@ class RobProgress(Submissions):
     submitted: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "study": self.study,
-            "label": self.label,
-            "result": self.result,
-            "tool": self.tool,
-            "assessors": list(self.assessors),
-            "submitted": list(self.submitted),
-            "complete": self.complete,
-        }
+        listed = {"assessors": list(self.assessors), "submitted": list(self.submitted)}
+        return {**document(self, drop=("required",), **listed), "complete": self.complete}
 
 
 def _rows(connection: Connection, study: int, result: str, kinds, actors=None) -> list[StudyEvent]:

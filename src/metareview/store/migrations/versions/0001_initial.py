@@ -1,9 +1,4 @@
-"""The first schema: imports, records, the event log, and triggers that keep the log append-only.
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-21
-"""
+"""The first schema: imports, records, the event log, and triggers that keep the log append-only."""
 
 from __future__ import annotations
 
@@ -14,8 +9,6 @@ from metareview.store.migrations.append_only import refuse_changes
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 APPEND_ONLY = ("imports", "records", "events")
 

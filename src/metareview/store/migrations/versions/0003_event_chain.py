@@ -5,10 +5,6 @@ update trigger is lifted for that one step, inside the migration's transaction).
 gains BEFORE INSERT triggers refusing a row whose id already exists (``INSERT OR REPLACE``,
 ``REPLACE``, upserts); PostgreSQL gains BEFORE TRUNCATE triggers (its primary keys already
 refuse an existing id, and ``ON CONFLICT DO UPDATE`` meets the update trigger).
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-12-03
 """
 
 from __future__ import annotations
@@ -21,8 +17,6 @@ from metareview.store.migrations.append_only import refuse_overwrites
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 APPEND_ONLY = ("imports", "records", "events")
 

@@ -4,10 +4,6 @@ The first schema gave some record and event fields a length (``volume`` 100, ``d
 actor 200 …). SQLite ignores such lengths; PostgreSQL refused a whole import over one long
 ``VL`` field. Only PostgreSQL needs the change (on SQLite a table rebuild would also drop the
 append-only triggers, and gains nothing).
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-03
 """
 
 from __future__ import annotations
@@ -17,8 +13,6 @@ from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 WIDENED = {
     "imports": {"source_database": 200, "actor": 200},

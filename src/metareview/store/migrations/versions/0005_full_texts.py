@@ -3,10 +3,6 @@
 A new upload for a record is a new row (the newest is shown); no row is ever changed or
 deleted: the same triggers as ``records`` and ``imports`` refuse updates, deletes,
 overwriting inserts (SQLite) and TRUNCATE (PostgreSQL).
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-03
 """
 
 from __future__ import annotations
@@ -18,8 +14,6 @@ from metareview.store.migrations.append_only import drop_append_only, make_appen
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 TABLE = "full_texts"
 

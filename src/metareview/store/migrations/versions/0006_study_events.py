@@ -4,10 +4,6 @@ Every study added, extraction-form field defined, value entered, study submitted
 agreed is one row of ``study_events``, never updated or deleted: the same triggers as the
 ``events`` table refuse updates, deletes, overwriting inserts (SQLite) and TRUNCATE
 (PostgreSQL). Each row stores its predecessor's hash (``metareview.store.chain``).
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-03
 """
 
 from __future__ import annotations
@@ -19,8 +15,6 @@ from metareview.store.migrations.append_only import drop_append_only, make_appen
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 TABLE = "study_events"
 

@@ -5,10 +5,6 @@ overwriting inserts). ``analysis_runs`` rows change while a run runs (its progre
 end); a partial unique index allows one ``running`` row at a time, so two runs of one review
 never run at once, whichever process starts them. ``analysis_run_files`` holds a run's report,
 ``results.json``, figures and tables.
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-03
 """
 
 from __future__ import annotations
@@ -20,8 +16,6 @@ from metareview.store.migrations.append_only import refuse_changes
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 PLANS = "analysis_plans"
 

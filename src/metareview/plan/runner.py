@@ -357,12 +357,15 @@ class _Runner:
         ]
         fits = self._fit_all(loo_jobs + [job for item in later.values() for job in item["jobs"]], 2)
         records.update({sid: self._record(item, fits) for sid, item in later.items()})
+        clouds = self._gosh_clouds(
+            {sid: records[sid] for sid, item in prepared.items() if item["spec"].gosh}
+        )
         for sid, item in prepared.items():
             if item["spec"].leave_one_out and records[sid].ok:
                 loo = leave_one_out_rows(item["spec"], item["frame"], records[sid], fits)
                 records[sid] = replace(records[sid], leave_one_out=loo)
-            if item["spec"].gosh and records[sid].ok:
-                records[sid] = replace(records[sid], gosh=gosh_cloud(records[sid].result))
+            if sid in clouds:
+                records[sid] = replace(records[sid], gosh=clouds[sid])
         models: dict[str, list[AnalysisRecord]] = {}
         for spec in specs:
             if spec.role == "model":
@@ -372,6 +375,15 @@ class _Runner:
             table = models_table(found, measure=main.measure, cer=main.nnt_cer)
             records[main_id] = replace(records[main_id], models=table)
         return [records[spec.id] for spec in specs]
+
+    def _gosh_clouds(self, records: dict[str, AnalysisRecord]) -> dict[str, dict]:
+        """The GOSH cloud of each fitted record, by analysis id: in worker processes when
+        there are several (about 0.4 s CPU each on the example's 30 studies)."""
+        results = {sid: record.result for sid, record in records.items() if record.ok}
+        if self.workers > 1 and len(results) > 1:
+            with ProcessPoolExecutor(max_workers=min(self.workers, len(results))) as pool:
+                return dict(zip(results, pool.map(gosh_cloud, results.values()), strict=True))
+        return {sid: gosh_cloud(result) for sid, result in results.items()}
 
     def _prepare(
         self,

@@ -34,6 +34,15 @@ class Problem:
     value: str | None
     expected: str
 
+    @classmethod
+    def of_file(cls, file: str, expected: str) -> Problem:
+        """A problem of the file as a whole: no row, column or value.
+
+        >>> str(Problem.of_file("trials.zip", "a zip file"))
+        'trials.zip: expected a zip file'
+        """
+        return cls(file, None, None, None, expected)
+
     def __str__(self) -> str:
         where = [self.file or "<table>"]
         if self.row is not None:
@@ -81,7 +90,7 @@ class DataError(MetareviewError, ValueError):
 
     def __init__(self, problems: list[Problem] | Problem | str, *, total: int | None = None):
         if isinstance(problems, str):
-            problems = [Problem("", None, None, None, problems)]
+            problems = [Problem.of_file("", problems)]
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems: list[Problem] = list(problems)

@@ -11,6 +11,7 @@ from metareview.cli.console import echo
 from metareview.cli.options import (
     choice_option,
     count_option,
+    data_argument,
     direction_option,
     json_option,
     mapping_from,
@@ -60,7 +61,7 @@ def multilevel_request(
 
 
 @click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
+@data_argument
 @measure_option
 @pooling_options
 @direction_option

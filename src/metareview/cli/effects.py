@@ -12,6 +12,7 @@ import pandas as pd
 from metareview.cli.console import echo
 from metareview.cli.options import (
     choice_option,
+    data_argument,
     direction_option,
     json_option,
     level_option,
@@ -34,7 +35,7 @@ SHOWN = ("study", *EFFECT_COLUMNS)
 
 
 @click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
+@data_argument
 @choice_option(
     "--measure",
     choices=MEASURES,

@@ -12,6 +12,7 @@ from metareview.cli.console import echo
 from metareview.cli.options import (
     choice_option,
     count_option,
+    data_argument,
     echo_dropped,
     json_option,
     mapping_from,
@@ -41,7 +42,7 @@ def unique_labels(labels: list[str]) -> list[str]:
 
 
 @click.command("gosh")
-@click.argument("data", type=click.Path(dir_okay=False))
+@data_argument
 @choice_option(
     "--method",
     choices=list(GOSH_METHODS),

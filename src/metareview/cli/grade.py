@@ -21,6 +21,7 @@ import click
 from metareview.cli.console import echo
 from metareview.cli.options import (
     choice_option,
+    data_argument,
     echo_dropped,
     json_option,
     mapping_from,
@@ -66,7 +67,7 @@ def _given(name: str) -> bool:
 
 
 @click.command("grade")
-@click.argument("data", type=click.Path(dir_okay=False))
+@data_argument
 @click.option(
     "--outcome-column",
     metavar="COLUMN",

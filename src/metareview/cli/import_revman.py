@@ -8,17 +8,14 @@ from pathlib import Path
 import click
 
 from metareview.cli.console import echo, printable
+from metareview.cli.options import output_folder_option
 
 
 @click.command("import-revman")
 @click.argument("file", type=click.Path(exists=True))
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
+@output_folder_option(
+    "Folder to write extraction.csv, plan.toml and rob.csv into (created if needed).",
     required=True,
-    type=click.Path(file_okay=False),
-    help="Folder to write extraction.csv, plan.toml and rob.csv into (created if needed).",
 )
 def import_revman(file: str, outdir: str) -> None:
     """Import the RevMan review FILE (.rm5, or a RevMan Web data package: .zip or folder).

@@ -8,14 +8,14 @@ from pathlib import Path
 import click
 
 from metareview.cli.console import echo
-from metareview.cli.options import column_option, mapping_from, sheet_option
+from metareview.cli.options import column_option, data_argument, mapping_from, sheet_option
 from metareview.data.table import load_table
 from metareview.plan.plan import parse_plan
 from metareview.plan.template import plan_text
 
 
 @click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
+@data_argument
 @click.option(
     "-o",
     "--output",

@@ -10,6 +10,7 @@ import click
 from metareview.cli.console import echo
 from metareview.cli.options import (
     comma_separated,
+    data_argument,
     echo_dropped,
     json_option,
     mapping_from,
@@ -24,7 +25,7 @@ from metareview.plan.moderators import MetaRegRequest
 
 
 @click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
+@data_argument
 @click.option("--mods", required=True, metavar="A,B", help="Moderator columns, comma-separated.")
 @click.option(
     "--categorical",

@@ -11,11 +11,13 @@ from metareview.cli.console import echo
 from metareview.cli.options import (
     comma_separated,
     count_option,
+    data_argument,
     echo_dropped,
     json_option,
     level_option,
     mapping_from,
     measure_option,
+    output_folder_option,
     pairs_option,
     preset_option,
     table_options,
@@ -23,7 +25,7 @@ from metareview.cli.options import (
 
 
 @click.command("multiverse")
-@click.argument("data", type=click.Path(dir_okay=False))
+@data_argument
 @pairs_option(
     "--where",
     "where",
@@ -74,12 +76,10 @@ from metareview.cli.options import (
     metavar="ADDRESS",
     help="Run on a Dask cluster (tcp://HOST:8786; needs metareview[dask]).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False),
-    help="Folder for specifications.csv, specifications.parquet, summary.json and "
+@output_folder_option(
+    "Folder for specifications.csv, specifications.parquet, summary.json and "
     "specification-curve.svg.",
+    dest="output",
 )
 @measure_option
 @preset_option

@@ -12,6 +12,9 @@ from metareview.errors import InputError
 from metareview.stats.presets import PRESETS
 from metareview.stats.vocabulary import CI_METHODS, MEASURES, TAU2_METHODS, check_level
 
+# DATA: the extraction table a command reads
+data_argument = click.argument("data", type=click.Path(dir_okay=False))
+
 column_option = click.option(
     "--col",
     "columns",
@@ -240,3 +243,19 @@ def choice_option(*decls: str, choices, case_sensitive: bool = True, **attrs):
     nb
     """
     return click.option(*decls, type=click.Choice(choices, case_sensitive=case_sensitive), **attrs)
+
+
+def output_folder_option(help: str, dest: str = "outdir", **attrs):
+    """``-o/--output``: the folder a command writes into, reaching it as ``dest``; ``attrs``
+    are :func:`click.option`'s.
+
+    >>> @click.command()
+    ... @output_folder_option("Where the report goes.", default="report")
+    ... def show(outdir):
+    ...     print(outdir)
+    >>> show(["-o", "out"], standalone_mode=False)
+    out
+    """
+    return click.option(
+        "-o", "--output", dest, type=click.Path(file_okay=False), help=help, **attrs
+    )

@@ -22,6 +22,7 @@ from metareview.cli.options import (
     choice_option,
     count_option,
     json_option,
+    output_folder_option,
     pairs_option,
     sheet_option,
 )
@@ -135,14 +136,7 @@ def _named_columns(frame, source, domains, overall, study, recodes, weight) -> R
     metavar="rob2|rob1|FILE.toml",
     help="RoB 2, RoB 1, or a TOML file describing a modified RoB 1-style tool.",
 )
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    default="rob",
-    type=click.Path(file_okay=False),
-    help="Directory for judgements and figures.",
-)
+@output_folder_option("Directory for judgements and figures.", default="rob")
 @choice_option(
     "--palette",
     choices=["cochrane", "colourblind"],

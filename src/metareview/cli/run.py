@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from metareview.cli.console import echo
-from metareview.cli.options import count_option, drop_incomplete_option
+from metareview.cli.options import count_option, drop_incomplete_option, output_folder_option
 from metareview.plan.plan import load_plan
 from metareview.plan.runner import run_plan
 from metareview.report.build import write_report
@@ -18,13 +18,7 @@ from metareview.report.build import write_report
 
 @click.command()
 @click.argument("plan_file", metavar="PLAN.toml", type=click.Path(dir_okay=False))
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    type=click.Path(file_okay=False),
-    help="Output folder (default: '<plan name>-report' in the current folder).",
-)
+@output_folder_option("Output folder (default: '<plan name>-report' in the current folder).")
 @count_option("--jobs", "-j", help="Worker processes (default: the number of cores).")
 @click.option(
     "--no-cache",

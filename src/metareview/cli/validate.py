@@ -8,6 +8,7 @@ import click
 
 from metareview.cli.console import echo
 from metareview.cli.options import (
+    data_argument,
     json_option,
     mapping_from,
     table_options,
@@ -17,7 +18,7 @@ from metareview.errors import DataError
 
 
 @click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
+@data_argument
 @table_options
 @json_option
 def validate(

@@ -266,13 +266,12 @@ def _choose_measure(table: ExtractionTable, measure: str | None) -> str:
     if len(reported) == 1 and groups == {"ratio_ci"}:
         return reported.pop()  # precomputed yi rows beside them would be read on a guessed scale
     raise DataError(
-        Problem(
+        Problem.of_file(
             table.source,
-            None,
-            None,
-            None,
-            "--measure SMD, MD, OR, RR, RD or HR (the measure must be given: the table holds only "
-            "precomputed yi or ratios of several kinds, so it cannot be inferred)",
+            (
+                "--measure SMD, MD, OR, RR, RD or HR (the measure must be given: the table holds only "
+                "precomputed yi or ratios of several kinds, so it cannot be inferred)"
+            ),
         )
     )
 

@@ -73,7 +73,7 @@ def read_raw(path: str | Path, sheet: str | None = None) -> RawTable:
     path = Path(path)
     name = str(path)
     if not path.is_file():
-        raise DataError(Problem(name, None, None, None, "an existing, readable file"))
+        raise DataError(Problem.of_file(name, "an existing, readable file"))
     suffix = path.suffix.lower()
     if sheet is not None and suffix not in XLSX_SUFFIXES:
         raise DataError(Problem(name, None, None, sheet, "no sheet name: only .xlsx has sheets"))
@@ -85,7 +85,7 @@ def read_raw(path: str | Path, sheet: str | None = None) -> RawTable:
     if suffix in PARQUET_SUFFIXES:
         return _read_parquet(path)
     if suffix == ".xls":
-        raise DataError(Problem(name, None, None, None, "an .xlsx file (save the .xls as .xlsx)"))
+        raise DataError(Problem.of_file(name, "an .xlsx file (save the .xls as .xlsx)"))
     raise DataError(
         Problem(name, None, None, suffix or None, "a .csv, .tsv, .txt, .xlsx or .parquet file")
     )
@@ -100,7 +100,7 @@ def _check_size(source: str, size: int, what: str) -> None:
 
 def _decode(data: bytes, source: str) -> str:
     if b"\x00" in data:
-        raise DataError(Problem(source, None, None, None, "a text table (the file has NUL bytes)"))
+        raise DataError(Problem.of_file(source, "a text table (the file has NUL bytes)"))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -134,9 +134,7 @@ def read_csv_bytes(data: bytes, source: str) -> RawTable:
     """Parse delimited text (UTF-8 with or without BOM, else Latin-1; , ; tab or | delimited)."""
     text = _decode(data, source)
     if not text.strip():
-        raise DataError(
-            Problem(source, None, None, None, "a header row and data rows (empty file)")
-        )
+        raise DataError(Problem.of_file(source, "a header row and data rows (empty file)"))
     delimiter = _sniff_delimiter(text)
     # the text is in memory already: a cell may be as long as it (the csv module's default
     # limit of 131,072 characters hid the real problem behind "field larger than field limit")
@@ -153,9 +151,7 @@ def read_csv_bytes(data: bytes, source: str) -> RawTable:
     numbered = [(index + 1, record) for index, record in enumerate(records)]
     numbered = [(row, record) for row, record in numbered if any(cell.strip() for cell in record)]
     if not numbered:
-        raise DataError(
-            Problem(source, None, None, None, "a header row and data rows (empty file)")
-        )
+        raise DataError(Problem.of_file(source, "a header row and data rows (empty file)"))
     header_row, header = numbered[0]
     header = [cell.strip() for cell in header]
     problems = []
@@ -263,16 +259,12 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
         with zipfile.ZipFile(path) as archive:  # members as declared: reads stop at that size
             unpacked = sum(member.file_size for member in archive.infolist())
     except (zipfile.BadZipFile, OSError) as err:
-        raise DataError(
-            Problem(source, None, None, None, f"a valid .xlsx workbook ({err})")
-        ) from None
+        raise DataError(Problem.of_file(source, f"a valid .xlsx workbook ({err})")) from None
     _check_size(source, unpacked, "bytes unpacked")
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many kinds for a broken file
-        raise DataError(
-            Problem(source, None, None, None, f"a valid .xlsx workbook ({err})")
-        ) from err
+        raise DataError(Problem.of_file(source, f"a valid .xlsx workbook ({err})")) from err
     try:
         if sheet is None:
             worksheet = workbook.worksheets[0]
@@ -289,9 +281,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
     finally:
         workbook.close()
     if not numbered:
-        raise DataError(
-            Problem(source, None, None, None, "a header row and data rows (empty sheet)")
-        )
+        raise DataError(Problem.of_file(source, "a header row and data rows (empty sheet)"))
     _, header_cells = numbered[0]
     header = ["" if cell is None else str(cell).strip() for cell in header_cells]
     rows = [
@@ -317,12 +307,12 @@ def _read_parquet(path: Path) -> RawTable:
         metadata = pq.ParquetFile(path).metadata
         groups = [metadata.row_group(index) for index in range(metadata.num_row_groups)]
     except Exception as err:  # pyarrow raises several kinds for a broken file
-        raise DataError(Problem(source, None, None, None, f"a valid Parquet file ({err})")) from err
+        raise DataError(Problem.of_file(source, f"a valid Parquet file ({err})")) from err
     _check_size(source, sum(group.total_byte_size for group in groups), "bytes unpacked")
     try:
         frame = pq.read_table(path).to_pandas()
     except Exception as err:  # pyarrow raises several kinds for a broken file
-        raise DataError(Problem(source, None, None, None, f"a valid Parquet file ({err})")) from err
+        raise DataError(Problem.of_file(source, f"a valid Parquet file ({err})")) from err
     return raw_from_frame(frame, source)
 
 

@@ -225,7 +225,7 @@ def validate_raw(
     problems with a parsed number quote it as parsed, not as written)."""
     header = _mapped_header(raw, mapping)
     if not raw.row_numbers:
-        raise DataError(Problem(raw.source, None, None, None, "at least one data row"))
+        raise DataError(Problem.of_file(raw.source, "at least one data row"))
 
     problems: list[Problem] = []
     invalid: set[tuple[str, int]] = set()  # (column, row position) of cells already reported
@@ -326,46 +326,28 @@ def _actual(mapping: dict[str, str], standard: str) -> str:
     return mapping.get(standard, standard)
 
 
+def _hinted(hint: str | None) -> str:
+    """`` (did you mean 'HINT'?)`` to end a message with, or nothing without a hint."""
+    return f" (did you mean {hint!r}?)" if hint else ""
+
+
 def _mapped_header(raw: RawTable, mapping: dict[str, str]) -> list[str]:
     """Rename mapped headers to standard names and check the header as a whole."""
     problems: list[Problem] = []
     file_headers = [name for name in raw.header if name]
     for standard, actual in mapping.items():
         if standard not in COLUMNS:
-            hint = did_you_mean(standard, COLUMNS)
-            problems.append(
-                Problem(
-                    raw.source,
-                    None,
-                    None,
-                    standard,
-                    "a standard column name to map"
-                    + (f" (did you mean {hint!r}?)" if hint else ""),
-                )
-            )
+            expected = "a standard column name to map" + _hinted(did_you_mean(standard, COLUMNS))
+            problems.append(Problem(raw.source, None, None, standard, expected))
         elif actual not in raw.header:
-            hint = did_you_mean(actual, file_headers)
-            problems.append(
-                Problem(
-                    raw.source,
-                    None,
-                    actual,
-                    None,
-                    "a column of the file for --col "
-                    f"{standard}={actual}" + (f" (did you mean {hint!r}?)" if hint else ""),
-                )
-            )
+            hint = _hinted(did_you_mean(actual, file_headers))
+            expected = f"a column of the file for --col {standard}={actual}{hint}"
+            problems.append(Problem(raw.source, None, actual, None, expected))
         elif standard in raw.header and standard != actual:
-            problems.append(
-                Problem(
-                    raw.source,
-                    None,
-                    standard,
-                    None,
-                    f"no column named {standard!r} when "
-                    f"{actual!r} is mapped to it (rename or drop one)",
-                )
+            expected = (
+                f"no column named {standard!r} when {actual!r} is mapped to it (rename or drop one)"
             )
+            problems.append(Problem(raw.source, None, standard, None, expected))
     if problems:
         raise DataError(problems[:MAX_PROBLEMS], total=len(problems))
     header = [_standard_name(name, mapping) for name in raw.header]
@@ -386,28 +368,17 @@ def _mapped_header(raw: RawTable, mapping: dict[str, str]) -> list[str]:
         if name and name not in COLUMNS:
             hint = did_you_mean(name, COLUMNS, cutoff=0.85)
             if hint and hint not in seen:
-                problems.append(
-                    Problem(
-                        raw.source,
-                        1,
-                        name,
-                        name,
-                        f"a standard column name (did you mean "
-                        f"{hint!r}?) or a moderator that is not a near-miss of one",
-                    )
+                expected = (
+                    f"a standard column name (did you mean {hint!r}?) or a moderator that is not "
+                    "a near-miss of one"
                 )
+                problems.append(Problem(raw.source, 1, name, name, expected))
     for required in REQUIRED_COLUMNS:
         if required not in seen:
             hint = _suggest_header(required, file_headers)
+            suggestion = f" (did you mean --col {required}={hint}?)" if hint else ""
             problems.append(
-                Problem(
-                    raw.source,
-                    1,
-                    required,
-                    None,
-                    f"a {required!r} column"
-                    + (f" (did you mean --col {required}={hint}?)" if hint else ""),
-                )
+                Problem(raw.source, 1, required, None, f"a {required!r} column{suggestion}")
             )
     if problems:
         raise DataError(problems[:MAX_PROBLEMS], total=len(problems))

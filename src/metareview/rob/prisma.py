@@ -384,7 +384,7 @@ class PrismaCounts:
         """Read a PRISMA2020 CSV (the package's template with ``n`` filled in)."""
         path = Path(path)
         if not path.is_file():
-            raise DataError(Problem(str(path), None, None, None, "an existing PRISMA2020 CSV file"))
+            raise DataError(Problem.of_file(str(path), "an existing PRISMA2020 CSV file"))
         return cls.from_text(path.read_text(encoding="utf-8-sig"), str(path))
 
     @classmethod

@@ -130,7 +130,7 @@ def assess_table(
     question_columns = [c for c in frame.columns if c in QUESTION_BY_COLUMN]
     if not question_columns:
         expected = "signalling-answer columns q1_1 … q5_3"
-        raise DataError(Problem(source, None, None, None, expected))
+        raise DataError(Problem.of_file(source, expected))
     assessments = []
     weights: list[float] = []
     for row, record in frame.iterrows():

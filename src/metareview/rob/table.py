@@ -218,9 +218,7 @@ def _from_raw_frame(
         row_numbers = list(frame.index)
     header = [str(c).strip() for c in frame.columns]
     if len(header) < 3:
-        raise DataError(
-            Problem(source, None, None, None, "columns Study, D1 … Dn, Overall[, Weight]")
-        )
+        raise DataError(Problem.of_file(source, "columns Study, D1 … Dn, Overall[, Weight]"))
     has_weight = header[-1].lower() == "weight"
     overall_at = len(header) - 2 if has_weight else len(header) - 1
     domain_labels = tuple(header[1:overall_at])
@@ -315,12 +313,8 @@ def rob2_judgements_from_table(
     study = next((c for c in frame.columns if str(c).strip().lower() == "study"), None)
     if found is None or study is None:
         raise DataError(
-            Problem(
-                source,
-                None,
-                None,
-                None,
-                "columns study, rob_d1 … rob_d5 and rob_overall (RoB 2 judgements)",
+            Problem.of_file(
+                source, "columns study, rob_d1 … rob_d5 and rob_overall (RoB 2 judgements)"
             )
         )
     domains, overall = found

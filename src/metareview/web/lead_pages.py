@@ -58,19 +58,6 @@ def _lines(text: str, name: str) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
-def _settings_page(call: Call, message: str = "", status: int = 200) -> Response:
-    config = screening_config(call.workspace.project)
-    return render(
-        call,
-        "settings.html",
-        status=status,
-        include="\n".join(config.highlight_include),
-        exclude="\n".join(config.highlight_exclude),
-        config=config,
-        message=message,
-    )
-
-
 @page(LEAD)
 def settings_form(call: Call) -> Response:
     """The review's settings: highlighted terms, reviewers per record, exclusion reasons."""
@@ -103,22 +90,21 @@ def save_settings(call: Call) -> Response:
     return _settings_page(call, "Settings saved.")
 
 
-def _is_admin(call: Call) -> bool:
-    return bool(call.session and call.session.account.is_admin)
-
-
-def _members_page(call: Call, link: str = "", message: str = "", status: int = 200):
-    admin = _is_admin(call)
+def _settings_page(call: Call, message: str = "", status: int = 200) -> Response:
+    config = screening_config(call.workspace.project)
     return render(
         call,
-        "members.html",
+        "settings.html",
         status=status,
-        accounts=list_accounts(call.workspace.project),
-        roles=[r.value for r in Role],
-        admin=admin,
-        link=link,
+        include="\n".join(config.highlight_include),
+        exclude="\n".join(config.highlight_exclude),
+        config=config,
         message=message,
     )
+
+
+def _is_admin(call: Call) -> bool:
+    return bool(call.session and call.session.account.is_admin)
 
 
 @page(MANAGERS)
@@ -161,3 +147,17 @@ def change_member(call: Call) -> Response:
         status = 404 if str(err).startswith("no account") else 400
         return _members_page(call, message=str(err), status=status)
     return RedirectResponse("/members", status_code=303)
+
+
+def _members_page(call: Call, link: str = "", message: str = "", status: int = 200):
+    admin = _is_admin(call)
+    return render(
+        call,
+        "members.html",
+        status=status,
+        accounts=list_accounts(call.workspace.project),
+        roles=[r.value for r in Role],
+        admin=admin,
+        link=link,
+        message=message,
+    )

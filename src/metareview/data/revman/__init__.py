@@ -40,12 +40,11 @@ def read_revman(path: str | Path) -> Review:
 
         return read_package(path)
     raise DataError(
-        Problem(
+        Problem.of_file(
             str(path),
-            None,
-            None,
-            None,
-            "a RevMan 5 file (.rm5) or its CSV export (.csv), or a RevMan Web data package "
-            "(.zip or a folder)",
+            (
+                "a RevMan 5 file (.rm5) or its CSV export (.csv), or a RevMan Web data package "
+                "(.zip or a folder)"
+            ),
         )
     )

@@ -46,7 +46,7 @@ def read_package_files(data: bytes, source: str, depth: int = 0) -> dict[str, by
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError) as err:
-        raise DataError(Problem(source, None, None, None, f"a zip file ({err})")) from None
+        raise DataError(Problem.of_file(source, f"a zip file ({err})")) from None
     found: dict[str, bytes] = {}
     total = [0]
     with archive:
@@ -66,12 +66,8 @@ def read_package_files(data: bytes, source: str, depth: int = 0) -> dict[str, by
             if nested:
                 if depth + 1 > MAX_NESTING:
                     raise DataError(
-                        Problem(
-                            f"{source}/{name}",
-                            None,
-                            None,
-                            None,
-                            f"zips nested at most {MAX_NESTING} deep",
+                        Problem.of_file(
+                            f"{source}/{name}", f"zips nested at most {MAX_NESTING} deep"
                         )
                     )
                 inner = read_package_files(content, f"{source}/{name}", depth + 1)
@@ -127,19 +123,14 @@ def _read_member(
                 total[0] += len(chunk)
                 if size > MAX_MEMBER_BYTES or total[0] > MAX_TOTAL_BYTES:
                     raise DataError(
-                        Problem(
+                        Problem.of_file(
                             where,
-                            None,
-                            None,
-                            None,
                             f"at most {MAX_MEMBER_BYTES} bytes per member and {MAX_TOTAL_BYTES} in all",
                         )
                     )
                 chunks.append(chunk)
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as err:
-        raise DataError(
-            Problem(where, None, None, None, f"a readable zip member ({err})")
-        ) from None
+        raise DataError(Problem.of_file(where, f"a readable zip member ({err})")) from None
     return b"".join(chunks)
 
 
@@ -156,13 +147,7 @@ def _read_folder(folder: Path) -> dict[str, bytes]:
             total += path.stat().st_size
             if total > MAX_TOTAL_BYTES:
                 raise DataError(
-                    Problem(
-                        str(folder),
-                        None,
-                        None,
-                        None,
-                        f"at most {MAX_TOTAL_BYTES} bytes of CSV and RIS",
-                    )
+                    Problem.of_file(str(folder), f"at most {MAX_TOTAL_BYTES} bytes of CSV and RIS")
                 )
             found[relative] = path.read_bytes()
     return found

@@ -26,6 +26,4 @@ def read_bytes(path: str | Path, max_bytes: int | None = None) -> bytes:
                 )
         return path.read_bytes()
     except OSError as err:
-        raise DataError(
-            Problem(str(path), None, None, None, f"a readable file ({err.strerror})")
-        ) from None
+        raise DataError(Problem.of_file(str(path), f"a readable file ({err.strerror})")) from None

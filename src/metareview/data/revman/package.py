@@ -131,7 +131,7 @@ class Table:
             reader = csv.reader(io.StringIO(text, newline=""))
             rows = list(reader)
         except csv.Error as err:
-            raise DataError(Problem(name, None, None, None, f"CSV ({err})")) from None
+            raise DataError(Problem.of_file(name, f"CSV ({err})")) from None
         self.header = [h.strip() for h in rows[0]] if rows else []
         self.rows = [dict(zip(self.header, row)) for row in rows[1:] if any(c.strip() for c in row)]
         self.numbers = [n for n, row in enumerate(rows[1:], start=2) if any(c.strip() for c in row)]
@@ -215,12 +215,8 @@ def review_from_files(files: dict[str, bytes], source: str) -> Review:
     for key in ("rows", "overall"):
         if key not in tables:
             raise DataError(
-                Problem(
-                    source,
-                    None,
-                    None,
-                    None,
-                    f"a file ending in {FILES[key]} (a RevMan Web data package)",
+                Problem.of_file(
+                    source, f"a file ending in {FILES[key]} (a RevMan Web data package)"
                 )
             )
 

@@ -142,5 +142,5 @@ def parse_xml(data: bytes, source: str, max_bytes: int = MAX_BYTES) -> Element:
             Problem(source, 1, None, None, f"XML in UTF-8 or ISO-8859-1 ({err})")
         ) from None
     if not root:
-        raise DataError(Problem(source, None, None, None, "an XML document"))
+        raise DataError(Problem.of_file(source, "an XML document"))
     return root[0]

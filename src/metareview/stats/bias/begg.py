@@ -28,11 +28,6 @@ from metareview.stats.tau2 import check_inputs
 from metareview.stats.vocabulary import check_choice
 from metareview.stats.wls import LinearModel
 
-EXACT_MAX_K = 50  # R cor.test's default limit of the exact p-value
-EXACT_RULES = ("no_ties", "below_50")
-# R's cor.test computes the exact p-value for at most 1290 observations (normal beyond)
-EXACT_FEASIBLE_K = 1291
-
 
 @dataclass(frozen=True)
 class RankCorrelationTest(ResultDocument):
@@ -52,6 +47,12 @@ class RankCorrelationTest(ResultDocument):
 
     def _repr_html_(self) -> str:
         return f"<p>{self.summary()}</p>"
+
+
+EXACT_MAX_K = 50  # R cor.test's default limit of the exact p-value
+EXACT_RULES = ("no_ties", "below_50")
+# R's cor.test computes the exact p-value for at most 1290 observations (normal beyond)
+EXACT_FEASIBLE_K = 1291
 
 
 def rank_correlation_test(

@@ -43,6 +43,12 @@ class BinaryEffects:
     dropped: np.ndarray
 
 
+def _cells(a, b, c, d):
+    """The four cells as float arrays, then the arm totals ``n1 = a + b`` and ``n2 = c + d``."""
+    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
+    return a, b, c, d, a + b, c + d
+
+
 def log_odds_ratio(a, b, c, d):
     """ln(ad/bc) with the Woolf variance 1/a + 1/b + 1/c + 1/d; returns ``(yi, vi)``.
 
@@ -62,8 +68,7 @@ def log_risk_ratio(a, b, c, d):
     >>> round(float(yi), 4), round(float(vi), 4)
     (0.6931, 0.26)
     """
-    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
-    n1, n2 = a + b, c + d
+    a, b, c, d, n1, n2 = _cells(a, b, c, d)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log((a / n1) / (c / n2)), 1 / a - 1 / n1 + 1 / c - 1 / n2
 
@@ -75,8 +80,7 @@ def risk_difference(a, b, c, d):
     >>> round(float(yi), 4), round(float(vi), 4)
     (0.1, 0.005)
     """
-    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
-    n1, n2 = a + b, c + d
+    a, b, c, d, n1, n2 = _cells(a, b, c, d)
     p1, p2 = a / n1, c / n2
     return p1 - p2, p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
 

@@ -30,8 +30,6 @@ from metareview.stats.multilevel.likelihood import ModelData
 from metareview.stats.multilevel.optimize import Maximum, maximize
 from metareview.stats.result_base import ResultDocument
 
-MAX_DOUBLINGS = 60
-
 
 @dataclass(frozen=True)
 class LevelTest(ResultDocument):
@@ -51,6 +49,10 @@ def profile_loglik(
     start = np.array(fit.sigma2)
     start[component] = value
     return maximize(data, method, fixed={component: value}, start=start).evaluation.loglik
+
+
+# how often profile_ci doubles its step looking for where the likelihood drops enough
+MAX_DOUBLINGS = 60
 
 
 def profile_ci(

@@ -1,5 +1,4 @@
-"""The first schema: imports, records, the event log, and triggers that keep the log append-only.
-"""
+"""The first schema: imports, records, the event log, and triggers that keep the log append-only."""
 
 from __future__ import annotations
 

@@ -55,14 +55,13 @@ class StoppingEvaluation:
         return pd.DataFrame([r.to_dict() for r in self.rules]).set_index("rule")
 
     def summary(self) -> str:
-        lines = [f"Recall at stopping (target {self.recall_target:g}):"]
-        for r in self.rules:
-            lines.append(
-                f"  {r.rule}: {r.runs} runs, mean recall {r.mean_recall:.3f}, 5th percentile "
-                f"{r.recall_p5:.3f}, below target {r.below_target:.1%}, work saved "
-                f"{r.mean_work_saved:.3f}, never stopped {r.never_stopped}"
-            )
-        return "\n".join(lines)
+        rules = (
+            f"  {r.rule}: {r.runs} runs, mean recall {r.mean_recall:.3f}, 5th percentile "
+            f"{r.recall_p5:.3f}, below target {r.below_target:.1%}, work saved "
+            f"{r.mean_work_saved:.3f}, never stopped {r.never_stopped}"
+            for r in self.rules
+        )
+        return "\n".join([f"Recall at stopping (target {self.recall_target:g}):", *rules])
 
     def _repr_html_(self) -> str:
         return self.to_frame().to_html()

@@ -274,8 +274,9 @@ def svm_on(name: str, features) -> tuple:
 
 
 CANDIDATES = {
-    "svm": (title_once, MODELS["svm"]),
-    "title2": (record_text, MODELS["svm"]),  # the default since 2026-12-03
+    # the SVM as it was before pseudo-negatives became the default (2026-12-04)
+    "svm": (title_once, svm_variant("svm")),
+    "title2": (record_text, svm_variant("svm")),  # the default 2026-12-03 to 2026-12-04
     "logistic": (title_once, MODELS["logistic"]),
     "svm+nb": (title_once, Model("svm+nb", tfidf_features, lambda s: RankMix("nb", s))),
     "svm+neighbour": (

@@ -21,26 +21,26 @@ from metareview.errors import DataError, MetareviewError
 EXIT_OK, EXIT_ANALYSIS_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
-# Subcommand name -> (module, attribute). Each lives in its own module under metareview.cli and
+# Subcommand name -> the command in its own module, metareview.cli.<name> ("-" as "_"), which
 # is imported only when it runs (or for --help), so a command does not pay for the others'
 # imports (scipy, matplotlib, scikit-learn, SQLAlchemy).
 SUBCOMMANDS = {
-    "validate": ("metareview.cli.validate", "validate"),
-    "effects": ("metareview.cli.effects", "effects"),
-    "analyze": ("metareview.cli.analyze", "analyze"),
-    "metareg": ("metareview.cli.metareg", "metareg"),
-    "gosh": ("metareview.cli.gosh", "gosh_command"),
-    "multiverse": ("metareview.cli.multiverse", "multiverse_command"),
-    "run": ("metareview.cli.run", "run"),
-    "init": ("metareview.cli.init", "init"),
-    "rob": ("metareview.cli.rob", "rob"),
-    "grade": ("metareview.cli.grade", "grade_command"),
-    "prisma": ("metareview.cli.prisma", "prisma"),
-    "records": ("metareview.cli.records", "records"),
-    "import-revman": ("metareview.cli.import_revman", "import_revman"),
-    "check-revman": ("metareview.cli.check_revman", "check_revman"),
-    "serve": ("metareview.cli.serve", "serve"),
-    "users": ("metareview.cli.users", "users"),
+    "validate": "validate",
+    "effects": "effects",
+    "analyze": "analyze",
+    "metareg": "metareg",
+    "gosh": "gosh_command",
+    "multiverse": "multiverse_command",
+    "run": "run",
+    "init": "init",
+    "rob": "rob",
+    "grade": "grade_command",
+    "prisma": "prisma",
+    "records": "records",
+    "import-revman": "import_revman",
+    "check-revman": "check_revman",
+    "serve": "serve",
+    "users": "users",
 }
 
 
@@ -53,8 +53,8 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in SUBCOMMANDS:
             return None
-        module, attribute = SUBCOMMANDS[name]
-        return getattr(importlib.import_module(module), attribute)
+        module = importlib.import_module(f"metareview.cli.{name.replace('-', '_')}")
+        return getattr(module, SUBCOMMANDS[name])
 
 
 @click.group(

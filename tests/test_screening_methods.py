@@ -101,3 +101,19 @@ def test_records_methods_prints_the_paragraph(stopped_project):
     assert f"mean recall of {safe['mean_recall']:.1%}" in out
     code, out, _ = run("methods", stopped_project, "--unprioritised")
     assert code == 0 and "active-learning model" not in out
+
+
+def test_text_describes_the_default_ranker():
+    from metareview.records.active_learning import MODELS
+
+    model = MODELS["svm"]
+    text = screening_methods_text(
+        records=10,
+        reviewers_required=1,
+        prioritised=True,
+        stopped_rule=None,
+        screened=None,
+        set_aside=0,
+        simulated=None,
+    )
+    assert f"with {model.pseudo_negatives:g} records not yet screened taken as presumed" in text

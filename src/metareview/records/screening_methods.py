@@ -13,7 +13,8 @@ from the caller's own :class:`~metareview.records.stopping_evaluation.RuleEvalua
 >>> print(text)  # doctest: +NORMALIZE_WHITESPACE
 Titles and abstracts of 1,200 records were screened by two reviewers independently, in
 the order of an active-learning model (TF-IDF features of title and abstract, a linear
-support vector machine retrained after each decision). Screening stopped after 700
+support vector machine retrained after each decision, with 100 records not yet screened
+taken as presumed irrelevant at each retrain). Screening stopped after 700
 records by the stopping rule of Callaghan and Müller-Hansen (buscar; a hypergeometric
 test of recall below the target); the 500 records not screened were marked as ineligible
 by an automation tool. The recall this rule reaches was not simulated.
@@ -113,7 +114,8 @@ def screening_methods_text(
     if prioritised:
         text += (
             ", in the order of an active-learning model (TF-IDF features of title and "
-            "abstract, a linear support vector machine retrained after each decision)"
+            "abstract, a linear support vector machine retrained after each decision, with "
+            "100 records not yet screened taken as presumed irrelevant at each retrain)"
         )
     text += "."
     if stopped_rule is None:

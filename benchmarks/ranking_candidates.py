@@ -378,6 +378,31 @@ CANDIDATES = {
         record_text,
         svm_variant("pseudo10%-w0.3", pseudo_negatives=0.1, pseudo_weight=0.3),
     ),
+    # 2026-12-04, fifth round (defined after seeing rounds 3 and 4 on these same nine
+    # reviews, before any run of its own): the default's pseudo-negatives (100 at weight
+    # 0.3) under the embedding fusions of round 3 — the pseudo-negatives lifted
+    # Jeyaraman_2020, where switch10-z fell below ASReview. Both SVMs of fuse-z are fitted
+    # on the same rows, so they get the same pseudo-negative draw.
+    "switch10-z-pseudo": (
+        record_text,
+        Model(
+            "switch10-z-pseudo",
+            lambda: Embedded(True),
+            lambda s: SwitchFused(10, s),
+            pseudo_negatives=100,
+            pseudo_weight=0.3,
+        ),
+    ),
+    "fuse-z-pseudo": (
+        record_text,
+        Model(
+            "fuse-z-pseudo",
+            lambda: Embedded(True),
+            lambda s: Fused("z", s),
+            pseudo_negatives=100,
+            pseudo_weight=0.3,
+        ),
+    ),
 }
 
 

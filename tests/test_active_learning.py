@@ -16,6 +16,7 @@ from metareview.records.active_learning import (
     Ranker,
     balanced_weights,
     get_model,
+    own_vote_order,
     record_text,
     tfidf_features,
 )
@@ -215,3 +216,20 @@ def test_a_linear_model_scores_as_if_fitted_on_every_column(monkeypatch, threade
     unlabelled = np.setdiff1d(np.arange(len(texts)), index)
     order = unlabelled[np.argsort(-expected[unlabelled], kind="stable")]
     assert ranker.rank(labels).tolist() == order.tolist()
+
+
+def test_a_record_voted_maybe_is_never_presumed_irrelevant(monkeypatch):
+    every = Model("pu", tfidf_features, lambda seed: RidgeClassifier(), pseudo_negatives=-1)
+    ranker = Ranker(TEXTS, every)
+    drawn = []
+    draw = ranker._pseudo_negatives
+
+    def recorded(labelled, screened=()):
+        drawn.append(draw(labelled, screened))
+        return drawn[-1]
+
+    monkeypatch.setattr(ranker, "_pseudo_negatives", recorded)
+    pool = [10, 11, 12, 13, 14, 15]
+    order = own_vote_order(ranker, pool, {10: "include", 12: "exclude", 11: "maybe"})
+    assert drawn[-1].tolist() == [3, 4, 5]  # position 1 (record 11, "maybe") is not drawn
+    assert set(order) == {13, 14, 15}

@@ -35,7 +35,7 @@ Models are pluggable: any object with ``fit(X, y, sample_weight=...)`` and
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -177,15 +177,17 @@ class Ranker:
             bounds = np.linspace(0, self.n, halves + 1).astype(int)
             self._scoring = [scoring[a:b] for a, b in itertools.pairwise(bounds)]
 
-    def scores(self, labels: Mapping[int, int]) -> np.ndarray:
+    def scores(self, labels: Mapping[int, int], screened: Iterable[int] = ()) -> np.ndarray:
         """Relevance scores of every record, from a classifier trained on ``labels``
-        (record index → 1 relevant / 0 irrelevant). Needs both classes."""
+        (record index → 1 relevant / 0 irrelevant). Needs both classes. ``screened``: other
+        records already screened without an include/exclude label (a "maybe"), never drawn
+        as pseudo-negatives."""
         index = np.fromiter(labels, dtype=np.intp, count=len(labels))
         y = np.fromiter((labels[i] for i in index), dtype=np.intp, count=len(labels))
         if y.min(initial=1) == y.max(initial=0) or len(y) == 0:
             raise ValueError("training needs at least one relevant and one irrelevant record")
         classifier = self.model.classifier(self.seed)
-        pseudo = self._pseudo_negatives(index)
+        pseudo = self._pseudo_negatives(index, screened)
         if len(pseudo):
             index = np.concatenate([index, pseudo])
             y = np.concatenate([y, np.zeros(len(pseudo), dtype=y.dtype)])
@@ -198,7 +200,7 @@ class Ranker:
             return np.asarray(classifier.decision_function(self.matrix))
         return np.asarray(classifier.predict_proba(self.matrix))[:, 1]
 
-    def _pseudo_negatives(self, labelled: np.ndarray) -> np.ndarray:
+    def _pseudo_negatives(self, labelled: np.ndarray, screened: Iterable[int] = ()) -> np.ndarray:
         """The unlabelled records presumed irrelevant for this retrain: a random sample
         drawn from the seed and the number of labelled records (the same on a rerun), or
         every unlabelled record; their true labels are never read."""
@@ -207,6 +209,7 @@ class Ranker:
             return np.empty(0, dtype=np.intp)
         unlabelled = np.ones(self.n, dtype=bool)
         unlabelled[labelled] = False
+        unlabelled[np.fromiter(screened, dtype=np.intp)] = False
         pool = np.flatnonzero(unlabelled)
         if 0 < count < 1:
             count = max(1, round(count * len(pool)))
@@ -247,9 +250,11 @@ class Ranker:
         scores[index] = compact @ np.ravel(classifier.coef_).astype(np.float32)
         return scores + float(np.ravel(classifier.intercept_)[0])
 
-    def rank(self, labels: Mapping[int, int]) -> np.ndarray:
-        """Unlabelled record indices, most relevant first ("max" query); ties by index."""
-        scores = self.scores(labels)
+    def rank(self, labels: Mapping[int, int], screened: Iterable[int] = ()) -> np.ndarray:
+        """Unlabelled record indices, most relevant first ("max" query); ties by index.
+        ``screened``: records screened without an include/exclude label (see :meth:`scores`);
+        they are ranked, but never presumed irrelevant."""
+        scores = self.scores(labels, screened)
         unlabelled = np.ones(self.n, dtype=bool)
         unlabelled[np.fromiter(labels, dtype=np.intp, count=len(labels))] = False
         pool = np.flatnonzero(unlabelled)
@@ -283,6 +288,7 @@ def own_vote_order(
     if ranker is None or len(set(labels.values())) < 2:
         return todo
     unvoted = set(todo)
-    ranked = tuple(pool[int(i)] for i in ranker.rank(labels) if pool[int(i)] in unvoted)
+    maybe = [positions[r] for r in own_votes if r in positions and positions[r] not in labels]
+    ranked = tuple(pool[int(i)] for i in ranker.rank(labels, maybe) if pool[int(i)] in unvoted)
     seen = set(ranked)  # (once: a set per record made this quadratic, minutes at 50,000)
     return ranked + tuple(r for r in todo if r not in seen)

@@ -6,10 +6,13 @@ renderer) measures its texts afresh. The report's ≈ 50 figures share most of t
 (study labels, column headers, numbers, tick labels), so :func:`shared_text_metrics` keeps the
 sizes for every renderer of the same kind and resolution, for the whole process.
 
-The sizes are the ones matplotlib computes: an SVG renderer's depend only on the text, its
-font properties and whether it is mathtext (it measures with a fixed 72 dpi text-to-path
-converter); an Agg renderer's also on its dpi and the hinting settings, which are part of the
-key. Other renderers (PDF, PS) and TeX text are measured as matplotlib does, uncached here.
+The sizes are the ones matplotlib computes: an SVG renderer's depend only on the text, the
+font file its properties resolve to (through the font rcParams, so the file is part of the
+key), its size and style, and whether it is mathtext (it measures with a fixed 72 dpi
+text-to-path converter); an Agg renderer's also on its dpi and the hinting settings, which are
+part of the key. Mathtext and TeX text, and other renderers (PDF, PS), are measured as
+matplotlib does, uncached here. The cache is bounded: past :data:`MOST_SIZES` entries it
+starts again, so a long-lived process (``metareview serve``) does not grow with every run.
 """
 
 from __future__ import annotations
@@ -21,18 +24,22 @@ from typing import Any
 import matplotlib
 import matplotlib.text
 from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_svg import RendererSVG
+from matplotlib.font_manager import findfont
 
 _SHARED = (RendererSVG, RendererAgg)
 _SIZES: dict[tuple, tuple[float, float, float]] = {}
+MOST_SIZES = 20_000  # ≈ 12 MB of sizes; the example's 51 figures hold ≈ 1,200 texts
 _MEASURE = matplotlib.text._get_text_metrics_with_cache
 
 
 def _measure(renderer: Any, text: str, fontprop: Any, ismath: Any, dpi: float) -> Any:
     """matplotlib's ``_get_text_metrics_with_cache``, the cache shared by renderers alike."""
-    drawing = getattr(renderer, "_renderer", renderer)  # a MixedModeRenderer draws with this
+    # an SVG figure is saved through a MixedModeRenderer, which measures with the one it wraps
+    drawing = renderer._renderer if isinstance(renderer, MixedModeRenderer) else renderer
     kind = type(drawing)
-    if kind not in _SHARED or ismath == "TeX":
+    if kind not in _SHARED or ismath:
         return _MEASURE(renderer, text, fontprop, ismath, dpi)
     params = matplotlib.rcParams
     key = (
@@ -42,11 +49,13 @@ def _measure(renderer: Any, text: str, fontprop: Any, ismath: Any, dpi: float) -
         params["text.hinting_factor"],
         text,
         fontprop.copy(),  # FontProperties hash by their (mutable) state: key a frozen copy
-        ismath,
+        findfont(fontprop),  # the file a generic family resolves to under the current rcParams
         dpi,
     )
     size = _SIZES.get(key)
     if size is None:
+        if len(_SIZES) >= MOST_SIZES:
+            _SIZES.clear()
         size = _SIZES[key] = _MEASURE(renderer, text, fontprop, ismath, dpi)
     return size
 

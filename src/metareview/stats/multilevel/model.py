@@ -114,7 +114,6 @@ def fit_multilevel_tests(
     for test in tests:
         check_choice("test", test, TESTS)
     check_choice("method", method, METHODS)
-    check_choice("test", test, TESTS)
     check_choice("robust", robust, ROBUST)
     check_choice("pi_method", pi_method, PI_METHODS)
     check_level(level)

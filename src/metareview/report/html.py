@@ -22,7 +22,7 @@ from metareview.report.methods_text import methods_paragraph, results_paragraph
 from metareview.report.models_table import models_block
 from metareview.report.multiverse_section import multiverse_block
 from metareview.report.numbers import ci_label, effect_symbol, fixed, p_value, shown_scale
-from metareview.report.rob_figures import override_notes
+from metareview.report.rob_figures import override_notes, unmatched_overrides
 from metareview.report.small_study_table import small_study_block
 from metareview.report.tables import NAMED_IN_BRIEF, format_table, groups, summary_table
 
@@ -237,7 +237,11 @@ def render_html(
             {"analysis": where, "warning": warning}
             for where, warning in results.analysis_warnings()
         ]
-        + [{"analysis": "GRADE", "warning": warning} for warning in unapplied_decisions(results)],
+        + [{"analysis": "GRADE", "warning": warning} for warning in unapplied_decisions(results)]
+        + [
+            {"analysis": "Risk of bias", "warning": warning}
+            for warning in unmatched_overrides(results)
+        ],
         dropped=dropped,
         data_checks=list(results.warnings),
         study_links=dict(study_links or {}),

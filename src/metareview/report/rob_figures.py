@@ -86,6 +86,26 @@ def override_notes(plan: Plan) -> list[dict[str, str]]:
     ]
 
 
+def unmatched_overrides(results: ReviewResults) -> tuple[str, ...]:
+    """A warning for each ``[[rob.override]]`` naming a study that no analysis includes: the
+    report lists it, but it marks no study's judgement (a misspelt name, or a study whose data
+    were left out).
+
+    >>> from metareview.plan.results import AnalysisRecord, ReviewResults
+    >>> record = AnalysisRecord(spec={"id": "x"}, status="ok", input=[{"study": "Lee"}])
+    >>> plan = {"rob": {"override": [{"study": "Le", "domain": "D3", "judgement": "Low"}]}}
+    >>> unmatched_overrides(ReviewResults("t", "0", "k", plan, {}, (record,)))
+    ("[[rob.override]] for study 'Le' (D3): no analysis includes this study, so it marks no judgement",)
+    """
+    studies = {str(row["study"]) for record in results.analyses for row in record.input}
+    return tuple(
+        f"[[rob.override]] for study {o['study']!r} ({o['domain']}): no analysis includes "
+        "this study, so it marks no judgement"
+        for o in override_notes(results.typed_plan)
+        if str(o["study"]) not in studies
+    )
+
+
 def _mark(index: int) -> str:
     """Footnote marks a … z, then aa, ab, …"""
     letters = "abcdefghijklmnopqrstuvwxyz"

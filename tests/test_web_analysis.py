@@ -111,7 +111,9 @@ def test_the_plan_form_saves_and_keeps_what_was_typed_on_error(project):
         assert "REMLX" in _textarea(refused.text)  # the editor keeps what was typed
 
 
-def test_a_sheet_or_a_relative_prisma_path_is_refused_at_its_key(project):
+def test_a_sheet_or_a_prisma_counts_path_is_refused_at_its_key(project):
+    # a [prisma] counts path, relative or absolute, is refused: the workspace draws the
+    # diagram from the project's own counts and reads no file a plan names
     from pathlib import Path
 
     counts = Path(__file__).resolve().parents[1] / "examples" / "peer-support" / "prisma.csv"
@@ -124,28 +126,39 @@ def test_a_sheet_or_a_relative_prisma_path_is_refused_at_its_key(project):
             refused.text
         )
         assert "expected no sheet" in refused.text and 'sheet = "trials"' in _textarea(refused.text)
-        relative = text + '\n[prisma]\ncounts = "prisma.csv"\n'
-        refused = lena.post("/analysis/plan/toml", {"plan": relative})
-        assert refused.status_code == 400 and "key &#39;prisma.counts&#39;" in refused.text
-        assert "expected the absolute path of a PRISMA counts file on the server" in refused.text
-        absolute = text + f'\n[prisma]\ncounts = "{counts}"\n'
-        assert lena.post("/analysis/plan/toml", {"plan": absolute}).status_code == 200
+        for path in ("prisma.csv", str(counts)):
+            plan = text + f'\n[prisma]\ncounts = "{path}"\n'
+            refused = lena.post("/analysis/plan/toml", {"plan": plan})
+            assert refused.status_code == 400 and "key &#39;prisma.counts&#39;" in refused.text
+            assert "expected no path: the workspace draws the PRISMA diagram from the " in (
+                refused.text
+            )
+            assert path in _textarea(refused.text)  # the editor keeps what was typed
 
 
-def test_a_prisma_counts_file_that_fails_its_checks_is_refused_at_its_key(project, tmp_path):
-    bad = tmp_path / "prisma.csv"
-    bad.write_text("data,n\ndatabase_results,many\n", encoding="utf-8")
+def test_a_prisma_counts_path_is_refused_before_the_file_is_read(project):
+    # the server once read the file a plan named and echoed its first line in the message
+    from pathlib import Path
+
+    passwd = Path("/etc/passwd")
+    secret = passwd.read_text(encoding="utf-8").splitlines()[0] if passwd.is_file() else "root:x:0"
     with workspace(project) as browser:
         lena = browser("lena")
         page = lena.get("/analysis").text
-        plan = _textarea(page) + f'\n[prisma]\ncounts = "{bad}"\n'
+        plan = _textarea(page) + '\n[prisma]\ncounts = "/etc/passwd"\n'
         for url, form in (
             ("/analysis/plan/toml", {"plan": plan}),
             ("/analysis/plan", _form(page, plan=plan)),
         ):
             refused = lena.post(url, form)
             assert refused.status_code == 400, url
-            assert "key &#39;prisma.counts&#39;" in refused.text and "prisma.csv" in refused.text
+            assert "key &#39;prisma.counts&#39;: got &#39;/etc/passwd&#39;, expected no path" in (
+                refused.text
+            ), url
+            assert "PRISMA2020 header" not in refused.text and "row 1" not in refused.text, url
+            for part in {secret, secret.split(":")[0] + ":x:", "/bin/bash", "/root:"}:
+                assert part not in refused.text, (url, part)
+        assert "Plan saved" not in lena.get("/analysis").text
 
 
 def test_viewers_read_and_only_the_lead_plans_and_runs(project):
@@ -344,3 +357,22 @@ def test_the_page_shows_a_runs_progress_while_the_child_runs_it(project):
         assert "is done" in fragment, run(project, run_id)
         stages = [m for f in seen if (m := re.search(r"is running: (\w+) \d+ of [1-9]", f))]
         assert stages, seen[-1:]  # a stage and how many of its steps are done, as it ran
+
+
+def test_a_run_draws_the_projects_own_prisma_counts_once_they_add_up(tmp_path):
+    # what replaced the plan's [prisma] counts in the workspace: the project's own flow
+    from metareview.plan.plan import parse_plan
+    from metareview.store.prisma import project_prisma
+    from metareview.store.review import vote
+    from metareview.web.analysis_job import with_project_prisma
+
+    plan = parse_plan('[data]\nfile = "d.csv"\n[[analysis]]\nname = "All"\nfilter = {}\n')
+    with make_project("sqlite://", n_records=2) as project:
+        assert with_project_prisma(plan, project, tmp_path).prisma_counts is None  # screening
+        for who in ("rita", "ravi"):
+            vote(project, 1, reviewer=who, stage="ta", decision="exclude")
+            vote(project, 2, reviewer=who, stage="ta", decision="exclude")
+        drawn = with_project_prisma(plan, project, tmp_path)
+        assert drawn.prisma_counts == tmp_path / "prisma.csv"
+        assert drawn.prisma_counts.read_text(encoding="utf-8") == project_prisma(project).to_csv()
+        assert drawn.to_dict()["prisma"] == {"counts": str(tmp_path / "prisma.csv")}

@@ -189,7 +189,7 @@ class Plan:
         """The plan as parsed (JSON-ready), with the data file (and PRISMA counts) resolved."""
         document = {**self.document, "data": {**self.document["data"], "file": str(self.data_file)}}
         if self.prisma_counts is not None:
-            document["prisma"] = {**document["prisma"], "counts": str(self.prisma_counts)}
+            document["prisma"] = {**document.get("prisma", {}), "counts": str(self.prisma_counts)}
         return document
 
 
@@ -262,14 +262,15 @@ def plan_from_document(document: dict[str, Any]) -> Plan:
 
 def workspace_problems(plan: Plan) -> list[tuple[str, str]]:
     """What a plan kept in the workspace may not hold: a ``[data] sheet`` (the workspace
-    analyses its agreed extraction table, a CSV) and a relative ``[prisma] counts`` path (the
-    plan has no folder there), as (key, message).
+    analyses its agreed extraction table, a CSV) and a ``[prisma] counts`` path (the workspace
+    draws the diagram from the project's own counts, and the server reads no file a plan
+    names), as (key, message). Refused before any file is read.
 
     >>> for key, message in workspace_problems(plan_from_document({"data": {"file": "x",
     ...         "sheet": "trials"}, "prisma": {"counts": "prisma.csv"}})):
     ...     print(key, "|", message)
     data.sheet | got 'trials', expected no sheet: the workspace analyses its agreed extraction table (a CSV file)
-    prisma.counts | got 'prisma.csv', expected the absolute path of a PRISMA counts file on the server: a plan kept in the workspace has no folder of its own
+    prisma.counts | got 'prisma.csv', expected no path: the workspace draws the PRISMA diagram from the project's own counts
     """
     problems = []
     if plan.sheet is not None:
@@ -278,10 +279,10 @@ def workspace_problems(plan: Plan) -> list[tuple[str, str]]:
              "agreed extraction table (a CSV file)")
         )  # fmt: skip
     counts = plan.document.get("prisma", {}).get("counts")
-    if counts is not None and not Path(counts).is_absolute():
+    if counts is not None:
         problems.append(
-            ("prisma.counts", f"got {counts!r}, expected the absolute path of a PRISMA counts "
-             "file on the server: a plan kept in the workspace has no folder of its own")
+            ("prisma.counts", f"got {counts!r}, expected no path: the workspace draws the "
+             "PRISMA diagram from the project's own counts")
         )  # fmt: skip
     return problems
 

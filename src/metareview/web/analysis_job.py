@@ -31,12 +31,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from metareview.data.spreadsheet import safe_frame
-from metareview.errors import MetareviewError, PlanError
+from metareview.errors import DataError, MetareviewError, PlanError
 from metareview.plan.appended import plan_text_with_overrides
 from metareview.plan.grade_review import plan_text_with_decisions, unapplied_decisions
 from metareview.plan.plan import Plan, parse_plan
 from metareview.plan.runner import run_plan
 from metareview.report.build import write_report
+from metareview.rob.prisma import PrismaCounts
 from metareview.store.analysis_inputs import extraction_csv, rob_csv, rob_overrides
 from metareview.store.analysis_runs import (
     Run,
@@ -54,9 +55,11 @@ from metareview.store.grade_decisions import (
     graded_frame,
     plan_entries,
 )
+from metareview.store.prisma import project_flow
 from metareview.store.project import Project
 
 DATA_FILE = "extraction.csv"
+PRISMA_FILE = "prisma.csv"
 PROGRESS_EVERY = 0.5  # seconds between progress notes in the store (and at each stage change)
 
 
@@ -65,6 +68,30 @@ def workspace_plan(text: str, folder: Path) -> Plan:
     the agreed table written to ``folder/extraction.csv``."""
     plan = parse_plan(text, source="plan.toml", base_dir=folder, in_workspace=True)
     return replace(plan, data_file=folder / DATA_FILE)
+
+
+def with_project_prisma(plan: Plan, project: Project, folder: Path) -> Plan:
+    """``plan`` drawing the project's own PRISMA 2020 flow diagram (its counts, as the
+    dashboard shows them, written to ``folder/prisma.csv``) when the project has records and
+    its counts add up (not while screening is under way); otherwise ``plan`` as it is. A plan
+    kept in the workspace names no counts file (:func:`~metareview.plan.plan.workspace_problems`).
+
+    >>> project = Project.open("sqlite://")
+    >>> plan = parse_plan('[data]\\nfile = "d.csv"\\n[[analysis]]\\nname = "All"\\nfilter = {}\\n')
+    >>> with_project_prisma(plan, project, Path(".")).prisma_counts is None  # no records
+    True
+    """
+    flow = project_flow(project)
+    if not (flow.identified or flow.identified_registers or flow.identified_other):
+        return plan
+    counts = PrismaCounts(source=project.url).with_counts(**flow.prisma_fields())
+    try:
+        counts.check()
+    except DataError:
+        return plan
+    path = folder / PRISMA_FILE
+    counts.to_csv(path)
+    return replace(plan, prisma_counts=path)
 
 
 def study_links(project: Project) -> dict[str, str]:
@@ -128,7 +155,7 @@ def execute(project: Project, run_id: int, *, jobs: int = 1) -> Run:
             folder = Path(name)
             (folder / "plan.toml").write_text(inputs.plan_text, encoding="utf-8")
             (folder / DATA_FILE).write_text(inputs.extraction_csv, encoding="utf-8")
-            plan = workspace_plan(inputs.plan_text, folder)
+            plan = with_project_prisma(workspace_plan(inputs.plan_text, folder), project, folder)
             progress = _Progress(project, run_id)
             results = run_plan(plan, jobs=jobs, progress=progress)
             out = folder / "output"
@@ -142,6 +169,8 @@ def execute(project: Project, run_id: int, *, jobs: int = 1) -> Run:
             files[f"inputs/{DATA_FILE}"] = inputs.extraction_csv.encode("utf-8")
             if inputs.rob_csv:
                 files["inputs/rob.csv"] = inputs.rob_csv.encode("utf-8")
+            if plan.prisma_counts is not None:
+                files[f"inputs/{PRISMA_FILE}"] = plan.prisma_counts.read_bytes()
         return finish_run(project, run_id, files, message="\n".join(unapplied_decisions(results)))
     except MetareviewError as err:
         return fail_run(project, run_id, str(err))

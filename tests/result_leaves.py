@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-#: what differs between two runs of the same review by design: where and by which version
-RUN_KEYS = frozenset({"file", "cache_key", "metareview_version"})
+#: what differs between two runs of the same review by design: where (the data file, the
+#: PRISMA counts file) and by which version
+RUN_KEYS = frozenset({"file", "counts", "cache_key", "metareview_version"})
 
 
 def leaves(value: Any, skip: frozenset[str] = RUN_KEYS, path: str = "") -> dict[str, Any]:

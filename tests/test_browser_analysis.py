@@ -131,6 +131,7 @@ def test_from_extraction_to_the_report_in_the_browser(store_url, chromium, tmp_p
         served = json.loads(run_file(project, run_id, "results.json"))
         analysed = run_file(project, run_id, "inputs/extraction.csv")
         text = run_file(project, run_id, "inputs/plan.toml").decode()
+        prisma = run_file(project, run_id, "inputs/prisma.csv")  # None: no diagram drawn
         write_agreed(project, tmp_path / "export.csv")
     exported = pd.read_csv(tmp_path / "export.csv")
     # the table the run analysed: the exported one, with the agreed overall judgements
@@ -139,6 +140,8 @@ def test_from_extraction_to_the_report_in_the_browser(store_url, chromium, tmp_p
     pd.testing.assert_frame_equal(table.drop(columns="rob"), exported)
     (tmp_path / "extraction.csv").write_bytes(analysed)
     (tmp_path / "plan.toml").write_text(text, encoding="utf-8")
+    if prisma is not None:  # the project's own counts the run drew, named by the kept plan
+        (tmp_path / "prisma.csv").write_bytes(prisma)
     with pytest.raises(SystemExit) as ended:
         main(["run", str(tmp_path / "plan.toml"), "-o", str(tmp_path / "out"), "-q", "-j", "1"])
     assert ended.value.code == 0

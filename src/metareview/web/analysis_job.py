@@ -94,6 +94,28 @@ def with_project_prisma(plan: Plan, project: Project, folder: Path) -> Plan:
     return replace(plan, prisma_counts=path)
 
 
+def kept_plan_text(text: str, plan: Plan) -> str:
+    r"""The plan text a run keeps as ``inputs/plan.toml``: ``text``, naming the project's
+    PRISMA counts the run drew (``inputs/prisma.csv``, see :func:`with_project_prisma`), so
+    that ``metareview run`` on the kept inputs gives the same results. A plan kept in the
+    workspace has no ``[prisma]`` table (it is refused), so the one added is the only one.
+
+    >>> plan = parse_plan('[data]\nfile = "d.csv"\n[[analysis]]\nname = "All"\nfilter = {}\n')
+    >>> kept_plan_text("x = 1\n", plan)
+    'x = 1\n'
+    >>> print(kept_plan_text("x = 1\n", replace(plan, prisma_counts=Path("/tmp/prisma.csv"))))
+    x = 1
+    <BLANKLINE>
+    # The project's own PRISMA counts at this run
+    [prisma]
+    counts = "prisma.csv"
+    <BLANKLINE>
+    """
+    if plan.prisma_counts is None:
+        return text
+    return f'{text}\n# The project\'s own PRISMA counts at this run\n[prisma]\ncounts = "{PRISMA_FILE}"\n'
+
+
 def study_links(project: Project) -> dict[str, str]:
     """Each study's label → the workspace page of its extraction cells."""
     return {study.label: f"/analysis/studies/{study.number}" for study in studies(project)}
@@ -165,7 +187,7 @@ def execute(project: Project, run_id: int, *, jobs: int = 1) -> Run:
                 for path in sorted(out.rglob("*"))
                 if path.is_file() and not path.name.startswith(".")
             }
-            files["inputs/plan.toml"] = inputs.plan_text.encode("utf-8")
+            files["inputs/plan.toml"] = kept_plan_text(inputs.plan_text, plan).encode("utf-8")
             files[f"inputs/{DATA_FILE}"] = inputs.extraction_csv.encode("utf-8")
             if inputs.rob_csv:
                 files["inputs/rob.csv"] = inputs.rob_csv.encode("utf-8")

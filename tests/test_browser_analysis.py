@@ -131,7 +131,11 @@ def test_from_extraction_to_the_report_in_the_browser(store_url, chromium, tmp_p
         served = json.loads(run_file(project, run_id, "results.json"))
         analysed = run_file(project, run_id, "inputs/extraction.csv")
         text = run_file(project, run_id, "inputs/plan.toml").decode()
-        prisma = run_file(project, run_id, "inputs/prisma.csv")  # None: no diagram drawn
+        prisma = run_file(project, run_id, "inputs/prisma.csv")
+        # screening is complete in this project, so its own counts add up and are drawn
+        assert prisma is not None
+        diagram = run_file(project, run_id, "figures/prisma.svg")
+        assert b"<svg" in diagram
         write_agreed(project, tmp_path / "export.csv")
     exported = pd.read_csv(tmp_path / "export.csv")
     # the table the run analysed: the exported one, with the agreed overall judgements
@@ -140,11 +144,11 @@ def test_from_extraction_to_the_report_in_the_browser(store_url, chromium, tmp_p
     pd.testing.assert_frame_equal(table.drop(columns="rob"), exported)
     (tmp_path / "extraction.csv").write_bytes(analysed)
     (tmp_path / "plan.toml").write_text(text, encoding="utf-8")
-    if prisma is not None:  # the project's own counts the run drew, named by the kept plan
-        (tmp_path / "prisma.csv").write_bytes(prisma)
+    (tmp_path / "prisma.csv").write_bytes(prisma)  # the project's counts, named by the kept plan
     with pytest.raises(SystemExit) as ended:
         main(["run", str(tmp_path / "plan.toml"), "-o", str(tmp_path / "out"), "-q", "-j", "1"])
     assert ended.value.code == 0
+    assert (tmp_path / "out" / "figures" / "prisma.svg").read_bytes() == diagram
     _assert_same_numbers(served, json.loads((tmp_path / "out" / "results.json").read_text()))
     assert WHY in (tmp_path / "out" / "report" / "index.html").read_text(encoding="utf-8")
     # the only failed load besides none: the override sent before its justification is

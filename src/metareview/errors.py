@@ -144,6 +144,11 @@ class NotEstimableError(AnalysisError, ValueError):
     estimate that does not exist for their data (also a ``ValueError``)."""
 
 
+class ExtraNotInstalledError(MetareviewError, ImportError):
+    """A feature that needs an optional extra (``pip install 'metareview[NAME]'``) that is not
+    installed; the message says what to install."""
+
+
 class ExtractionError(MetareviewError, ValueError):
     """A data-extraction action the review's state does not allow (a third extractor, a value
     after submitting, another extractor's values before both have submitted, …)."""

@@ -40,7 +40,11 @@ TEXTS = [
 
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_every_model_ranks_similar_records_first(name):
-    ranker = Ranker(TEXTS, name, seed=0)
+    from metareview.records.embeddings import embed
+    from tests.embedding_double import WordHashEncoder
+
+    vectors = embed(TEXTS, WordHashEncoder()) if MODELS[name].embedding else None
+    ranker = Ranker(TEXTS, name, seed=0, vectors=vectors)
     order = ranker.rank({0: 1, 2: 0})
     assert set(order) == {1, 3, 4, 5}
     assert set(order[:2]) == {1, 4}

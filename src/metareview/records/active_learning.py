@@ -24,6 +24,12 @@ Models are pluggable: any object with ``fit(X, y, sample_weight=...)`` and
 ``decision_function(X)`` or ``predict_proba(X)`` can be given as ``classifier``, and any
 ``fit_transform(texts)`` as ``features``; :data:`MODELS` names the built-in ones.
 
+A model may also read each record's sentence embedding (``Model.embedding``; the optional
+model of :mod:`metareview.records.embeddings`): the Ranker is then given the vectors
+(``Ranker(texts, "minilm", vectors=...)``), puts them beside the word features, and fuses a
+word model with a words-and-embedding model (:class:`ZFusion`), optionally only after a run
+of irrelevant records (``Model.switch_after_irrelevant``).
+
 >>> texts = ["exercise trial for depression", "exercise randomised trial",
 ...          "history of medicine", "survey of hospitals", "depression exercise"]
 >>> ranker = Ranker(texts, seed=1)
@@ -47,6 +53,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.svm import LinearSVC
+
+from metareview.errors import InputError
 
 #: Records from which a linear model's scoring product is split over two threads.
 THREADED_FROM = 4000
@@ -73,6 +81,16 @@ class Model:
     times a labelled irrelevant record (a negative count: every unlabelled record; a
     fraction between 0 and 1: that share of the unlabelled records, at least one). They
     count as irrelevant in the class balance; their true labels are never read.
+
+    ``embedding``: the model also reads each record's sentence vector (the Ranker needs
+    ``vectors``), a block of length ``embedding_weight`` beside the word features (whose rows
+    have length 1). ``fusion``: ``None``, one ``classifier`` on words and embedding side by
+    side; ``"z"``, :class:`ZFusion` of a ``classifier`` on the words alone and one on words
+    and embedding, the second's standardised score weighing ``fusion_weight``.
+    ``switch_after_irrelevant``: the embedding is read only once that many irrelevant
+    records in a row have been labelled (in the order labelled, counted from when both
+    classes are — in a simulation, after the priors; SAFE's switch of model, Boetje & van
+    de Schoot 2024); until then the model is ``classifier`` on the words alone.
     """
 
     name: str
@@ -82,16 +100,65 @@ class Model:
     linear: bool = False
     pseudo_negatives: float = 0
     pseudo_weight: float = 1.0
+    embedding: bool = False
+    embedding_weight: float = 1.0
+    fusion: str | None = None
+    fusion_weight: float = 1.0
+    switch_after_irrelevant: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.fusion not in (None, "z"):
+            raise ValueError(f"fusion must be None or 'z'; got {self.fusion!r}")
+
+
+def linear_svm(seed: int) -> LinearSVC:
+    """The default's classifier: a linear SVM with C = 0.1."""
+    return LinearSVC(C=0.1, random_state=seed)
+
+
+class ZFusion:
+    """Two classifiers fused by their standardised scores: ``first`` reads the first
+    ``words`` columns (the word features), ``second`` every column (words and embedding);
+    a record's score is ``z(first) + weight · z(second)``, each decision score standardised
+    (mean 0, SD 1) over the records scored, so the word ranking keeps a floor under the
+    embedding's. Both are fitted on the same rows and weights.
+
+    >>> X = np.array([[1.0, 0.0, 0.9], [0.0, 1.0, 0.1], [1.0, 0.0, 0.8], [0.0, 1.0, 0.0]])
+    >>> fused = ZFusion(linear_svm(0), linear_svm(0), words=2).fit(X, np.array([1, 0, 1, 0]))
+    >>> scores = fused.decision_function(X)
+    >>> bool(scores[0] > scores[1]), bool(abs(scores.mean()) < 1e-12)
+    (True, True)
+    """
+
+    def __init__(self, first: Any, second: Any, words: int, weight: float = 1.0):
+        self.first, self.second, self.words, self.weight = first, second, words, weight
+
+    def fit(self, X: Any, y: np.ndarray, sample_weight: Any = None) -> ZFusion:
+        self.first.fit(X[:, : self.words], y, sample_weight=sample_weight)
+        self.second.fit(X, y, sample_weight=sample_weight)
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        second = np.asarray(self.second.decision_function(X), dtype=float)
+        return _standardised(self._first_scores(X)) + self.weight * _standardised(second)
+
+    def _first_scores(self, X: Any) -> np.ndarray:
+        """``first``'s scores; a linear one's without copying the word columns out of X."""
+        coef = getattr(self.first, "coef_", None)
+        if coef is None or np.shape(coef)[0] != 1:
+            return np.asarray(self.first.decision_function(X[:, : self.words]), dtype=float)
+        padded = np.zeros(X.shape[1])
+        padded[: self.words] = np.ravel(coef)
+        return np.asarray(X @ padded, dtype=float).ravel() + float(self.first.intercept_[0])
+
+
+def _standardised(scores: np.ndarray) -> np.ndarray:
+    return (scores - scores.mean()) / (scores.std() or 1.0)
 
 
 MODELS: dict[str, Model] = {
     "svm": Model(
-        "svm",
-        tfidf_features,
-        lambda seed: LinearSVC(C=0.1, random_state=seed),
-        linear=True,
-        pseudo_negatives=100,
-        pseudo_weight=0.3,
+        "svm", tfidf_features, linear_svm, linear=True, pseudo_negatives=100, pseudo_weight=0.3
     ),
     "logistic": Model(
         "logistic",
@@ -100,6 +167,19 @@ MODELS: dict[str, Model] = {
         linear=True,
     ),
     "nb": Model("nb", tfidf_features, lambda seed: MultinomialNB(alpha=3.822), balance=None),
+    # The optional sentence-embedding model (issue 19; benchmarks/ranking_candidates.py's
+    # fuse-z-pseudo): the default's SVM and pseudo-negatives, z-fused with the same SVM on
+    # words and embedding. Its only definition: the benchmarks decide what it becomes.
+    "minilm": Model(
+        "minilm",
+        tfidf_features,
+        linear_svm,
+        linear=True,
+        pseudo_negatives=100,
+        pseudo_weight=0.3,
+        embedding=True,
+        fusion="z",
+    ),
 }
 DEFAULT_MODEL = "svm"
 
@@ -158,16 +238,43 @@ class Ranker:
         A name in :data:`MODELS` or a :class:`Model`.
     seed
         Seed of the classifier, so rankings are reproducible.
+    vectors
+        For a model that reads sentence embeddings (``Model.embedding``): one unit vector
+        per text, in the same order (:func:`metareview.records.embeddings.embed`).
     """
 
-    def __init__(self, texts: Sequence[str], model: str | Model = DEFAULT_MODEL, seed: int = 0):
+    def __init__(
+        self,
+        texts: Sequence[str],
+        model: str | Model = DEFAULT_MODEL,
+        seed: int = 0,
+        *,
+        vectors: Any = None,
+    ):
         self.model = get_model(model) if isinstance(model, str) else model
         self.seed = seed
         self.n = len(texts)
+        if self.model.embedding and vectors is None:
+            raise InputError(
+                f"model {self.model.name!r} reads the records' sentence embeddings: give "
+                "vectors, one per text (metareview.records.embeddings.embed; in a project "
+                "'metareview records embed')"
+            )
         try:
             self.matrix = sparse.csr_matrix(self.model.features().fit_transform(list(texts)))
         except ValueError:  # no term tells the records apart (all alike, or no words at all):
             self.matrix = sparse.csr_matrix((self.n, 1))  # every record ranks alike, in order
+        self.both: sparse.csr_matrix | None = None  # words, then the embedding
+        if self.model.embedding:
+            from metareview.records.embeddings import check_vectors
+
+            try:
+                block = check_vectors(vectors, self.n)
+            except ValueError as err:
+                raise InputError(str(err)) from err
+            self.both = sparse.hstack(
+                [self.matrix, sparse.csr_matrix(self.model.embedding_weight * block)]
+            ).tocsr()
         self._scoring: list[sparse.csr_matrix] = []
         if self.model.linear:
             shared = np.bincount(self.matrix.indices, minlength=self.matrix.shape[1]) > 1
@@ -192,6 +299,8 @@ class Ranker:
             index = np.concatenate([index, pseudo])
             y = np.concatenate([y, np.zeros(len(pseudo), dtype=y.dtype)])
         weights = balanced_weights(y, self.model.balance, len(pseudo), self.model.pseudo_weight)
+        if self.both is not None and self.reads_embedding(labels):
+            return self._embedding_scores(self.both, index, y, weights)
         rows = self.matrix[index]
         if self._scoring:
             return self._linear_scores(classifier, rows, index, y, weights)
@@ -199,6 +308,49 @@ class Ranker:
         if hasattr(classifier, "decision_function"):
             return np.asarray(classifier.decision_function(self.matrix))
         return np.asarray(classifier.predict_proba(self.matrix))[:, 1]
+
+    def reads_embedding(self, labels: Mapping[int, int]) -> bool:
+        """Whether a retrain on ``labels`` (in the order labelled) reads the embedding: for
+        a model with ``switch_after_irrelevant``, once that many irrelevant records in a row
+        were labelled after both classes first were (see :class:`Model`).
+
+        >>> ranker = Ranker(["a b", "c d", "e f"], Model("x", tfidf_features, linear_svm,
+        ...     embedding=True, switch_after_irrelevant=2), vectors=np.eye(3))
+        >>> ranker.reads_embedding({0: 1, 1: 0, 2: 0}), ranker.reads_embedding({0: 1, 1: 0})
+        (False, False)
+        >>> ranker.reads_embedding({0: 1, 1: 0, 5: 0, 7: 1, 2: 0, 3: 0})
+        True
+        """
+        if not self.model.embedding:
+            return False
+        run = self.model.switch_after_irrelevant
+        if run is None:
+            return True
+        seen: set[int] = set()
+        count = 0
+        for label in labels.values():
+            if len(seen) == 2:
+                count = 0 if label else count + 1
+                if count >= run:
+                    return True
+            seen.add(int(label))
+        return False
+
+    def _embedding_scores(
+        self, both: sparse.csr_matrix, index: np.ndarray, y: np.ndarray, weights: Any
+    ) -> np.ndarray:
+        """Scores of every record by a model of words and embedding (``Model.fusion``)."""
+        classifier = self.model.classifier(self.seed)
+        if self.model.fusion == "z":
+            classifier = ZFusion(
+                classifier,
+                self.model.classifier(self.seed),
+                words=self.matrix.shape[1],
+                weight=self.model.fusion_weight,
+            )
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            classifier.fit(both[index], y, sample_weight=weights)
+            return np.asarray(classifier.decision_function(both), dtype=float)
 
     def _pseudo_negatives(self, labelled: np.ndarray, screened: Iterable[int] = ()) -> np.ndarray:
         """The unlabelled records presumed irrelevant for this retrain: a random sample

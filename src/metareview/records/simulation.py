@@ -251,6 +251,7 @@ def simulate(
     stop_run: int | None = None,
     recall_target: float = 0.95,
     alpha: float = 0.05,
+    vectors: Any = None,
 ) -> SimulationResult:
     """Simulate screening ``texts`` whose true ``labels`` (1 relevant, 0 not) are known.
 
@@ -264,6 +265,9 @@ def simulate(
         Records screened per retrain (1: retrain after every record, as ASReview does).
     stop_run
         Run length of the consecutive-irrelevant rule (default: max(50, 5% of records)).
+    vectors
+        The records' sentence embeddings, for a model that reads them (``"minilm"``; see
+        :mod:`metareview.records.embeddings`).
 
     Examples
     --------
@@ -282,7 +286,7 @@ def simulate(
         raise ValueError(f"batch must be >= 1; got {batch}")
     if priors is None:
         priors = draw_priors(y, seed)
-    ranker = Ranker(texts, model, seed=seed)
+    ranker = Ranker(texts, model, seed=seed, vectors=vectors)
     known = {int(i): int(y[i]) for i in priors}
     order: list[int] = []
     remaining_relevant = int(y.sum()) - sum(known.values())

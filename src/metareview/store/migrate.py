@@ -5,8 +5,8 @@
 >>> upgrade(engine)
 >>> sorted(inspect(engine).get_table_names())  # doctest: +NORMALIZE_WHITESPACE
 ['accounts', 'alembic_version', 'analysis_plans', 'analysis_run_files', 'analysis_runs',
- 'events', 'full_texts', 'imports', 'invitations', 'login_failures', 'records', 'sessions',
- 'study_events']
+ 'events', 'full_texts', 'imports', 'invitations', 'login_failures', 'record_embeddings',
+ 'records', 'sessions', 'study_events']
 >>> current_revision(engine) == head_revision()
 True
 """

@@ -1,0 +1,216 @@
+"""The project's sentence-embedding cache: each record's vector, computed once.
+
+``metareview records embed`` (:func:`embed_project`) computes the vectors a project lacks with
+the optional model (:mod:`metareview.records.embeddings`) and stores them by record, model
+and the SHA-256 of the text embedded (``record_embeddings``, migration ``0008``): a record
+whose text is unchanged is never embedded again; one whose text changed is, and its old
+vector is replaced. The ranking model ``minilm`` reads them (:func:`project_vectors`).
+Vectors are written every :data:`WRITE_EVERY` records, so an interrupted run keeps what it
+had computed, and memory holds one such chunk at a time.
+
+>>> from metareview.records.record import Record
+>>> class Letters:  # a toy encoder (the real one needs the extra)
+...     name, dimension = "letters", 3
+...     def encode(self, texts):
+...         return np.array([[1.0 + t.count(c) for c in "abc"] for t in texts])
+>>> project = Project.open("sqlite://")
+>>> _ = project.add_import("s.ris", [Record(title="abc"), Record(title="cab")], actor="ana")
+>>> run = embed_project(project, Letters())
+>>> run.computed, run.reused
+(2, 0)
+>>> embed_project(project, Letters()).reused
+2
+>>> project_vectors(project, [2, 1], Letters()).shape
+(2, 3)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+from sqlalchemy import delete, insert, select
+
+from metareview.errors import StoreError
+from metareview.records import embeddings
+from metareview.stats.result_base import ResultDocument
+from metareview.store.embedding_schema import record_embeddings
+from metareview.store.project import Project
+
+#: Vectors computed before they are written (and the most held in memory at once).
+WRITE_EVERY = 256
+
+
+@dataclass(frozen=True)
+class EmbeddingRun(ResultDocument):
+    """What :func:`embed_project` did: records looked at, vectors computed and reused, and
+    the time it took (wall clock and this process's CPU, loading the model included)."""
+
+    model: str
+    records: int
+    computed: int
+    reused: int
+    wall_seconds: float
+    cpu_seconds: float
+
+    def summary(self) -> str:
+        """One paragraph: counts, then time in total and per record computed.
+
+        >>> print(EmbeddingRun("m", 3, 2, 1, 0.5, 0.25).summary())
+        3 records (model m): 2 embedded, 1 reused from the project's cache
+        0.5 s wall, 0.2 s CPU; per record embedded 250.0 ms wall, 125.0 ms CPU
+        """
+        per = max(self.computed, 1)
+        return (
+            f"{self.records} records (model {self.model}): {self.computed} embedded, "
+            f"{self.reused} reused from the project's cache\n"
+            f"{self.wall_seconds:.1f} s wall, {self.cpu_seconds:.1f} s CPU; per record "
+            f"embedded {1000 * self.wall_seconds / per:.1f} ms wall, "
+            f"{1000 * self.cpu_seconds / per:.1f} ms CPU"
+        )
+
+
+def record_texts(project: Project, ids: Sequence[int] | None = None) -> dict[int, str]:
+    """The text the model reads of each record (all, or ``ids``), by record id."""
+    stored = project.records(ids)
+    return {r: embeddings.embedding_text(rec.title, rec.abstract) for r, rec in stored.items()}
+
+
+def _stored(
+    project: Project, model: str, ids: Sequence[int] | None = None
+) -> dict[int, tuple[str, int]]:
+    """Record id → (text hash, dimension) of the vectors stored for ``model``."""
+    query = select(
+        record_embeddings.c.record_id,
+        record_embeddings.c.text_sha256,
+        record_embeddings.c.dimension,
+    ).where(record_embeddings.c.model == model)
+    with project.read_one() as connection:
+        rows = connection.execute(query).all()
+    wanted = None if ids is None else set(ids)
+    return {r: (h, d) for r, h, d in rows if wanted is None or r in wanted}
+
+
+def _stale(texts: dict[int, str], stored: dict[int, tuple[str, int]], dimension: int) -> list[int]:
+    """The records whose vector is missing, of another dimension, or of another text."""
+    return [
+        r for r, text in texts.items() if stored.get(r) != (embeddings.text_hash(text), dimension)
+    ]
+
+
+def embed_project(
+    project: Project,
+    encoder: embeddings.Encoder | None = None,
+    *,
+    ids: Sequence[int] | None = None,
+    batch_size: int = embeddings.BATCH_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> EmbeddingRun:
+    """Compute and store the vectors the project lacks (of every record, or of ``ids``).
+
+    ``encoder``: default the optional model (:func:`metareview.records.embeddings.load_encoder`,
+    which raises :class:`~metareview.errors.ExtraNotInstalledError` without the extra — but
+    only when a vector is missing). ``progress(done, total)`` is called as vectors are
+    stored."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    texts = record_texts(project, ids)
+    if ids is not None and len(texts) < len(set(ids)):
+        missing = sorted(set(ids) - set(texts))
+        raise StoreError(f"no record {missing[0]} in this project")
+    name, dimension = _model_of(encoder)
+    todo = _stale(texts, _stored(project, name, ids), dimension)
+    active = encoder if encoder is not None or not todo else embeddings.load_encoder()
+    if todo and progress is not None:
+        progress(0, len(todo))
+    for start in range(0, len(todo), WRITE_EVERY):
+        chunk = todo[start : start + WRITE_EVERY]
+        vectors = embeddings.embed([texts[r] for r in chunk], active, batch_size=batch_size)
+        _write(project, name, chunk, [texts[r] for r in chunk], vectors)
+        if progress is not None:
+            progress(start + len(chunk), len(todo))
+    return EmbeddingRun(
+        model=name,
+        records=len(texts),
+        computed=len(todo),
+        reused=len(texts) - len(todo),
+        wall_seconds=time.perf_counter() - wall,
+        cpu_seconds=time.process_time() - cpu,
+    )
+
+
+def _model_of(encoder: embeddings.Encoder | None) -> tuple[str, int]:
+    """The name and dimension vectors are stored under (the optional model's by default,
+    known without loading it)."""
+    if encoder is None:
+        return embeddings.MODEL_NAME, embeddings.DIMENSION
+    return encoder.name, int(encoder.dimension)
+
+
+def _write(
+    project: Project, model: str, ids: list[int], texts: list[str], vectors: np.ndarray
+) -> None:
+    """Store ``vectors`` of ``ids`` for ``model``, replacing any older vector of theirs."""
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "record_id": r,
+            "model": model,
+            "text_sha256": embeddings.text_hash(text),
+            "dimension": int(vector.shape[0]),
+            "vector": np.asarray(vector, dtype="<f4").tobytes(),
+            "computed_at": now,
+        }
+        for r, text, vector in zip(ids, texts, vectors, strict=True)
+    ]
+    with project._write() as connection:
+        connection.execute(
+            delete(record_embeddings).where(
+                record_embeddings.c.model == model, record_embeddings.c.record_id.in_(ids)
+            )
+        )
+        connection.execute(insert(record_embeddings), rows)
+
+
+def stored_vectors(
+    project: Project, ids: Sequence[int], model: str = embeddings.MODEL_NAME
+) -> dict[int, np.ndarray]:
+    """The vectors stored for ``model`` of those ``ids`` that have one whose text is the
+    record's current text (a stale vector is left out)."""
+    texts = record_texts(project, ids)
+    query = select(
+        record_embeddings.c.record_id, record_embeddings.c.text_sha256, record_embeddings.c.vector
+    ).where(record_embeddings.c.model == model)
+    found = {}
+    with project.read_one() as connection:
+        for record_id, sha, blob in connection.execute(query):
+            text = texts.get(record_id)
+            if text is not None and sha == embeddings.text_hash(text):
+                found[record_id] = np.frombuffer(bytes(blob), dtype="<f4").astype(np.float32)
+    return found
+
+
+def project_vectors(
+    project: Project,
+    ids: Sequence[int],
+    encoder: embeddings.Encoder | None = None,
+    *,
+    compute: bool = True,
+) -> np.ndarray:
+    """The vectors of ``ids``, in that order, one row each (``len(ids) × dimension``), from
+    the cache; the missing ones are computed and stored first (with ``compute``; otherwise
+    a :class:`~metareview.errors.StoreError` says how many are missing and what to run)."""
+    name, _ = _model_of(encoder)
+    found = stored_vectors(project, ids, name)
+    missing = [r for r in ids if r not in found]
+    if missing and not compute:
+        raise StoreError(
+            f"{len(missing)} of {len(ids)} records have no {name} vector yet: run "
+            "'metareview records embed PROJECT' (needs the extra metareview[embeddings])"
+        )
+    if missing:
+        embed_project(project, encoder, ids=missing)
+        found |= stored_vectors(project, missing, name)
+    return np.vstack([found[r] for r in ids]) if ids else np.empty((0, 0), dtype=np.float32)

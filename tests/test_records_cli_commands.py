@@ -83,6 +83,7 @@ def test_settings_change_the_reasons_and_are_logged(project):
         "exclusion_reasons": ["not an RCT", "adults"],
         "highlight_include": ["randomised"],
         "highlight_exclude": [],
+        "ranking_model": "svm",
     }
 
 

@@ -13,6 +13,7 @@ import click
 
 from metareview.cli.console import echo
 from metareview.cli.options import choice_option, count_option, json_option
+from metareview.cli.records_embed import embed
 from metareview.cli.records_exports import export_log, export_votes, full_text
 from metareview.cli.records_extraction import export_extraction, export_rob
 from metareview.cli.records_options import (
@@ -160,6 +161,7 @@ def _review_pairs(project: Project, actor: str) -> None:
 
 
 records.add_command(screen)
+records.add_command(embed)
 records.add_command(same_study)
 records.add_command(separate_study)
 records.add_command(verify)
@@ -325,6 +327,13 @@ def retrieval(project: str, record_ids: tuple[int, ...], not_retrieved: bool, ac
     metavar="WORD",
     help="Replace the words `screen` shows in red (repeat).",
 )
+@choice_option(
+    "--ranking-model",
+    choices=["svm", "logistic", "nb", "minilm"],
+    help="The active-learning model that orders each reviewer's records (default svm; "
+    "minilm reads the sentence vectors of 'records embed', and needs the extra "
+    "metareview[embeddings] to embed new records).",
+)
 @by_option
 @json_option
 def settings(
@@ -334,6 +343,7 @@ def settings(
     reasons: tuple[str, ...],
     include_terms: tuple[str, ...],
     exclude_terms: tuple[str, ...],
+    ranking_model: str | None,
     actor: str,
     as_json: bool,
 ) -> None:
@@ -349,10 +359,12 @@ def settings(
             highlight_include=include_terms or None,
             highlight_exclude=exclude_terms or None,
             only_unvoted=only_unvoted,
+            ranking_model=ranking_model,
         )
     if as_json:
         _echo_json(config.to_dict())
     else:
+        echo(f"ranking model: {config.ranking_model}")
         echo(f"reviewers required: {config.reviewers_required}\nexclusion reasons:")
         for reason in config.exclusion_reasons:
             echo(f"  - {reason}")
@@ -429,7 +441,11 @@ def prisma(
     help="Draws the priors (one relevant, one irrelevant) and seeds the model.",
 )
 @choice_option(
-    "--model", choices=["svm", "logistic", "nb"], default="svm", help="The ranking model."
+    "--model",
+    choices=["svm", "logistic", "nb", "minilm"],
+    default="svm",
+    help="The ranking model (minilm reads sentence embeddings: the extra "
+    "metareview[embeddings], or --embeddings).",
 )
 @count_option("--batch", default=1, help="Records screened between retrains.")
 @click.option(
@@ -437,15 +453,29 @@ def prisma(
     default="label_included",
     help="The column of true labels (1 relevant, 0 irrelevant).",
 )
+@click.option(
+    "--embeddings",
+    "embeddings_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="With --model minilm: a .npy file of the records' vectors, one row per row of DATA; "
+    "read if it exists, else computed (needs the extra) and written there for the next run.",
+)
 @json_option
 def simulate(
-    data: str, seed: int, model: str, batch: int, label_column: str, as_json: bool
+    data: str,
+    seed: int,
+    model: str,
+    batch: int,
+    label_column: str,
+    embeddings_file: str | None,
+    as_json: bool,
 ) -> None:
     """Simulate screening the fully labelled DATA (CSV with title, abstract and labels):
     recall curve, WSS@95, RRF@10, ATD, loss and stopping rules."""
     import pandas as pd
 
-    from metareview.records.active_learning import record_text
+    from metareview.records.active_learning import get_model, record_text
     from metareview.records.simulation import simulate as run_simulation
 
     frame = pd.read_csv(data)
@@ -462,9 +492,19 @@ def simulate(
         raise DataError(rows, total=len(bad))
     abstracts = frame["abstract"] if "abstract" in frame.columns else [""] * len(frame)
     texts = [record_text(t, a) for t, a in zip(frame["title"], abstracts, strict=True)]
+    vectors = None
+    if get_model(model).embedding:
+        vectors = _simulation_vectors(frame["title"], abstracts, embeddings_file)
+    elif embeddings_file:
+        raise RecordsError(f"--embeddings is read only by a model that reads them, not {model}")
     try:
         result = run_simulation(
-            texts, labels.astype(int).to_numpy(), seed=seed, model=model, batch=batch
+            texts,
+            labels.astype(int).to_numpy(),
+            seed=seed,
+            model=model,
+            batch=batch,
+            vectors=vectors,
         )
     except ValueError as err:
         raise RecordsError(f"{data}: {err}") from err
@@ -472,3 +512,24 @@ def simulate(
         _echo_json(result.to_dict())
     else:
         echo(result.summary())
+
+
+def _simulation_vectors(titles: Any, abstracts: Any, path: str | None) -> Any:
+    """The sentence vectors of a simulation's records: read from ``path`` when it exists
+    (one row per record), else embedded by the optional model (and saved to ``path``)."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from metareview.records.embeddings import check_vectors, embed, embedding_text
+
+    if path and Path(path).exists():
+        try:
+            return check_vectors(np.load(path, allow_pickle=False), len(titles))
+        except (ValueError, OSError) as err:
+            raise DataError(Problem.of_file(path, f"a .npy array of vectors ({err})")) from err
+    texts = [embedding_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
+    vectors = embed(texts)
+    if path:
+        np.save(path, vectors)
+    return vectors

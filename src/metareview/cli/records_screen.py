@@ -173,8 +173,8 @@ def screen(
 ) -> None:
     """Screen PROJECT interactively: i = include, e = exclude, m = maybe, s = skip, u = undo
     your last vote, q = quit. Records come most-relevant first, ranked on your own votes."""
-    from metareview.records.active_learning import Ranker, record_text
     from metareview.store import Project
+    from metareview.store.rankings import project_ranker
     from metareview.store.review import eligible, screening_config, stage_state, undo_vote, vote
 
     console = _console()
@@ -186,8 +186,7 @@ def screen(
         )
         pool = eligible(opened, stage)
         stored = opened.records(pool)
-        texts = [record_text(stored[r].title, stored[r].abstract) for r in pool]
-        ranker = Ranker(texts) if len(pool) > 1 and any(texts) else None
+        ranker = project_ranker(opened, pool)
         skipped: set[int] = set()
         votes_cast = undone = 0
         again: int | None = None  # a record whose vote was just undone comes back first

@@ -68,6 +68,9 @@ class Retrieval(StrEnum):
 PENDING, CONFLICT = "pending", "conflict"
 DEFAULT_REVIEWERS_REQUIRED = 2
 REVIEWERS_SETTING = "reviewers_required"
+#: The ranking model a project starts with (``active_learning.DEFAULT_MODEL``; kept here so
+#: reading the settings does not load scikit-learn; a test ties the two).
+DEFAULT_RANKING_MODEL = "svm"
 
 
 def _is_reviewers_setting(event: Event) -> bool:
@@ -89,13 +92,16 @@ DEFAULT_EXCLUSION_REASONS = (
 
 @dataclass(frozen=True)
 class ScreeningConfig:
-    """How a project screens: reviewers needed per record, the exclusion reasons, and the
-    words a screen highlights as suggesting inclusion or exclusion."""
+    """How a project screens: reviewers needed per record, the exclusion reasons, the words
+    a screen highlights as suggesting inclusion or exclusion, and the active-learning model
+    that orders each reviewer's records (a name in
+    :data:`metareview.records.active_learning.MODELS`)."""
 
     reviewers_required: int = 2
     exclusion_reasons: tuple[str, ...] = DEFAULT_EXCLUSION_REASONS
     highlight_include: tuple[str, ...] = ()
     highlight_exclude: tuple[str, ...] = ()
+    ranking_model: str = DEFAULT_RANKING_MODEL
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +109,7 @@ class ScreeningConfig:
             "exclusion_reasons": list(self.exclusion_reasons),
             "highlight_include": list(self.highlight_include),
             "highlight_exclude": list(self.highlight_exclude),
+            "ranking_model": self.ranking_model,
         }
 
     def __post_init__(self) -> None:

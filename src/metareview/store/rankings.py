@@ -13,6 +13,12 @@ interpreter lock nor a core a request needs, so it cannot delay a vote. (The thr
 for the child's answer.) A project in memory cannot be opened twice, so it always trains on
 the thread.
 
+The model is the project's ``ranking_model`` setting (``records settings --ranking-model``,
+default ``svm``); one that reads sentence embeddings (``minilm``) takes the project's cached
+vectors (:mod:`metareview.store.embeddings`), computing those of new records first when
+the extra is installed (otherwise the ranking fails with a message saying to run
+``records embed`` or install the extra, and the queue keeps its previous order).
+
 >>> import time
 >>> from metareview.records.record import Record
 >>> from metareview.store.review import vote
@@ -50,28 +56,48 @@ logger = logging.getLogger(__name__)
 _IN_MEMORY = ("sqlite://", "sqlite:///:memory:")
 
 
+def project_ranker(project: Project, pool: tuple[int, ...] | list[int]) -> Any:
+    """The active-learning model of the records ``pool`` (in that order) by the project's
+    ranking model, with their cached sentence vectors if it reads them; ``None`` when there
+    is nothing to rank (fewer than two records, or no text at all)."""
+    from metareview.records.active_learning import Ranker, get_model, record_text
+    from metareview.store.review import screening_config
+
+    stored = project.records(pool)
+    texts = [record_text(stored[r].title, stored[r].abstract) for r in pool]
+    if len(pool) < 2 or not any(texts):
+        return None
+    model = get_model(screening_config(project).ranking_model)
+    vectors = None
+    if model.embedding:
+        from metareview.store.embeddings import project_vectors
+
+        vectors = project_vectors(project, list(pool))
+    return Ranker(texts, model, vectors=vectors)
+
+
 class RankingCache:
     """The active-learning model of each stage's records (its TF-IDF matrix is built once per
-    set of records, the longest part of a first ranking)."""
+    set of records and ranking model, the longest part of a first ranking)."""
 
     def __init__(self) -> None:
-        self._rankers: dict[str, tuple[tuple[int, ...], Any]] = {}
+        self._rankers: dict[str, tuple[tuple[Any, ...], Any]] = {}
 
     def order(self, project: Project, reviewer: str, stage: str) -> array:
         """``reviewer``'s records still to screen at ``stage``, most relevant first by a model
         of their own votes (see :func:`~metareview.records.active_learning.own_vote_order`);
         records whose votes are complete are left out."""
-        from metareview.records.active_learning import Ranker, own_vote_order, record_text
+        from metareview.records.active_learning import own_vote_order
+        from metareview.store.review import screening_config
         from metareview.store.reviewer_view import own_votes
 
         pool = project.log().pool(stage)
         mine = own_votes(project, reviewer, stage)
+        model = screening_config(project).ranking_model
         built, ranker = self._rankers.get(stage, ((), None))
-        if built != pool:
-            stored = project.records(pool)
-            texts = [record_text(stored[r].title, stored[r].abstract) for r in pool]
-            ranker = Ranker(texts) if len(pool) > 1 and any(texts) else None
-            self._rankers[stage] = (pool, ranker)
+        if built != (model, pool):
+            ranker = project_ranker(project, pool)
+            self._rankers[stage] = ((model, pool), ranker)
         order = own_vote_order(ranker, pool, mine)
         log = project.log()
         with log.lock:  # without the records already complete, which the queue would skip

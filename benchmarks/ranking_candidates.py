@@ -315,6 +315,28 @@ def svm_variant(name: str, C: float = 0.1, **options) -> Model:
     )
 
 
+def tfidf_variant(**options):
+    """A factory of the default's TF-IDF (1–2-grams, sublinear, max_df 0.95) with
+    ``options`` changed."""
+    settings = {"ngram_range": (1, 2), "sublinear_tf": True, "max_df": 0.95, "min_df": 1}
+    return lambda: TfidfVectorizer(**(settings | options))
+
+
+def default_on(name: str, features) -> tuple:
+    """A candidate that changes only the current default's features: the title read twice,
+    :func:`linear_svm`, 100 pseudo-negatives at weight 0.3, on ``features()``."""
+    return (
+        record_text,
+        Model(name, features, linear_svm, linear=True, pseudo_negatives=100, pseudo_weight=0.3),
+    )
+
+
+def title_thrice(title, abstract) -> str:
+    """The default's text with the title read three times instead of twice."""
+    title = title if isinstance(title, str) and title else None
+    return " ".join(p for p in (title, title, title, abstract) if isinstance(p, str) and p)
+
+
 def title_once(title, abstract) -> str:
     """Title and abstract as the default read them before the title was weighted double."""
     return " ".join(part for part in (title, abstract) if isinstance(part, str) and part)
@@ -494,6 +516,27 @@ CANDIDATES = {
             pseudo_negatives=100,
             pseudo_weight=0.3,
         ),
+    ),
+    # 2026-12-04, seventh round (defined after the sixth round's Jeyaraman_2020 runs, where
+    # every embedding candidate fell below ASReview's default, before any run of its own):
+    # the current default (pseudo100-w0.3) changed on one text axis each
+    "min-df2": default_on("min-df2", tfidf_variant(min_df=2)),
+    "max-df0.5": default_on("max-df0.5", tfidf_variant(max_df=0.5)),
+    "trigrams": default_on("trigrams", tfidf_variant(ngram_range=(1, 3))),
+    "title3": (
+        title_thrice,
+        Model(
+            "title3",
+            tfidf_features,
+            linear_svm,
+            linear=True,
+            pseudo_negatives=100,
+            pseudo_weight=0.3,
+        ),
+    ),
+    "pseudo200-w0.15": (
+        record_text,
+        svm_variant("pseudo200-w0.15", pseudo_negatives=200, pseudo_weight=0.15),
     ),
 }
 

@@ -249,12 +249,92 @@ class SwitchFused(Fused):
         return self.a.decision_function(X[:, : self.words])
 
 
+class HalfFused(Fused):
+    """``fuse-z`` with the embedding SVM's standardised score at ``weight`` (the word SVM's
+    at 1), so the word ranking leads and the embedding breaks its near-ties."""
+
+    def __init__(self, weight: float, seed: int):
+        super().__init__("z", seed)
+        self.weight = weight
+
+    def decision_function(self, X):
+        first = self.a.decision_function(X[:, : self.words])
+        second = self.b.decision_function(X)
+        z = [(s - s.mean()) / (s.std() or 1.0) for s in (first, second)]
+        return z[0] + self.weight * z[1]
+
+
+def longest_irrelevant_run(y, sample_weight) -> int:
+    """The longest run of irrelevant records among those screened after the two priors, in
+    screening order. The rows are the labelled records in the order they were labelled
+    (priors first), then the pseudo-negatives, which the default's balance gives a smaller
+    weight than a labelled irrelevant record (``balanced_weights``)."""
+    irrelevant_weight = sample_weight[y == 0].max()
+    pseudo = (y == 0) & (sample_weight < irrelevant_weight * (1 - 1e-9))
+    screened = y[: int(np.argmax(pseudo)) if pseudo.any() else len(y)][2:]
+    ones = np.flatnonzero(np.concatenate([[1], screened, [1]]))
+    return int(np.diff(ones).max() - 1)
+
+
+class SafeSwitch(Fused):
+    """SAFE's switch of model (Boetje & van de Schoot 2024), decided by the labels so far:
+    the default's word SVM until its phase-2 heuristic has held once — ``run`` irrelevant
+    records in a row after the priors (the protocol has no random sample, so the other two
+    conditions are left out) — then a model that also reads the embedding: ``"z"`` the
+    standardised average of the word SVM and the ``minilm+words`` SVM (``fuse-z``),
+    ``"both"`` the ``minilm+words`` SVM alone. Needs the default's pseudo-negatives (their
+    smaller weight tells them from labelled records)."""
+
+    def __init__(self, then: str, seed: int, run: int = 50):
+        super().__init__("z", seed)
+        self.then, self.run = then, run
+
+    def fit(self, X, y, sample_weight=None):
+        self.switched = longest_irrelevant_run(y, sample_weight) >= self.run
+        self.words = X.shape[1] - 384
+        if self.switched and self.then == "z":
+            return super().fit(X, y, sample_weight)
+        self.a = LinearSVC(C=0.1, random_state=self.seed)
+        if self.switched:
+            self.a.fit(X, y, sample_weight=sample_weight)
+        else:
+            self.a.fit(X[:, : self.words], y, sample_weight=sample_weight)
+        return self
+
+    def decision_function(self, X):
+        if self.switched and self.then == "z":
+            return super().decision_function(X)
+        return self.a.decision_function(X if self.switched else X[:, : self.words])
+
+
 def svm_variant(name: str, C: float = 0.1, **options) -> Model:
     """``title2``'s linear SVM and features with another ``C`` or :class:`Model` options
     (class balance, pseudo-negatives)."""
     return Model(
         name, tfidf_features, lambda seed: LinearSVC(C=C, random_state=seed), linear=True, **options
     )
+
+
+def tfidf_variant(**options):
+    """A factory of the default's TF-IDF (1–2-grams, sublinear, max_df 0.95) with
+    ``options`` changed."""
+    settings = {"ngram_range": (1, 2), "sublinear_tf": True, "max_df": 0.95, "min_df": 1}
+    return lambda: TfidfVectorizer(**(settings | options))
+
+
+def default_on(name: str, features) -> tuple:
+    """A candidate that changes only the current default's features: the title read twice,
+    :func:`linear_svm`, 100 pseudo-negatives at weight 0.3, on ``features()``."""
+    return (
+        record_text,
+        Model(name, features, linear_svm, linear=True, pseudo_negatives=100, pseudo_weight=0.3),
+    )
+
+
+def title_thrice(title, abstract) -> str:
+    """The default's text with the title read three times instead of twice."""
+    title = title if isinstance(title, str) and title else None
+    return " ".join(p for p in (title, title, title, abstract) if isinstance(p, str) and p)
 
 
 def title_once(title, abstract) -> str:
@@ -402,6 +482,61 @@ CANDIDATES = {
             pseudo_negatives=100,
             pseudo_weight=0.3,
         ),
+    ),
+    # 2026-12-04, sixth round (defined after rounds 3-5 on these same nine reviews, before
+    # any run of its own): the embedding only late, as SAFE's phase 3 (switch10-z's switch
+    # at 10 relevant records lowered Jeyaraman_2020), and a lighter embedding weight; all
+    # with the default's pseudo-negatives (100 at weight 0.3)
+    "safe-z": (
+        record_text,
+        Model(
+            "safe-z",
+            lambda: Embedded(True),
+            lambda s: SafeSwitch("z", s),
+            pseudo_negatives=100,
+            pseudo_weight=0.3,
+        ),
+    ),
+    "safe-both": (
+        record_text,
+        Model(
+            "safe-both",
+            lambda: Embedded(True),
+            lambda s: SafeSwitch("both", s),
+            pseudo_negatives=100,
+            pseudo_weight=0.3,
+        ),
+    ),
+    "z-half-pseudo": (
+        record_text,
+        Model(
+            "z-half-pseudo",
+            lambda: Embedded(True),
+            lambda s: HalfFused(0.5, s),
+            pseudo_negatives=100,
+            pseudo_weight=0.3,
+        ),
+    ),
+    # 2026-12-04, seventh round (defined after the sixth round's Jeyaraman_2020 runs, where
+    # every embedding candidate fell below ASReview's default, before any run of its own):
+    # the current default (pseudo100-w0.3) changed on one text axis each
+    "min-df2": default_on("min-df2", tfidf_variant(min_df=2)),
+    "max-df0.5": default_on("max-df0.5", tfidf_variant(max_df=0.5)),
+    "trigrams": default_on("trigrams", tfidf_variant(ngram_range=(1, 3))),
+    "title3": (
+        title_thrice,
+        Model(
+            "title3",
+            tfidf_features,
+            linear_svm,
+            linear=True,
+            pseudo_negatives=100,
+            pseudo_weight=0.3,
+        ),
+    ),
+    "pseudo200-w0.15": (
+        record_text,
+        svm_variant("pseudo200-w0.15", pseudo_negatives=200, pseudo_weight=0.15),
     ),
 }
 

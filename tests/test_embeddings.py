@@ -260,14 +260,17 @@ def test_a_model_that_reads_vectors_refuses_to_start_without_them():
 
 
 def test_minilm_is_the_z_fusion_of_two_svms_with_the_default_pseudo_negatives():
-    """The benchmark's fuse-z-pseudo, written out: two LinearSVC(C=0.1) on the same rows and
-    weights, one on the word TF-IDF, one on it and the embedding; z-scores summed."""
+    """The benchmark's switch10-z-pseudo after its switch, written out: two LinearSVC(C=0.1)
+    on the same rows and weights, one on the word TF-IDF, one on it and the embedding;
+    z-scores summed."""
     texts = [record_text(t, "") for t in TITLES * 40]
     vectors = embeddings.embed(texts, WordHashEncoder())
     model = MODELS["minilm"]
     assert (model.pseudo_negatives, model.pseudo_weight) == (100, 0.3)
-    assert model.fusion == "z" and model.switch_after_irrelevant is None
-    ranker = Ranker(texts, model, seed=3, vectors=vectors)
+    assert model.fusion == "z" and model.switch_after_relevant == 10
+    ranker = Ranker(
+        texts, dataclasses.replace(model, switch_after_relevant=None), seed=3, vectors=vectors
+    )
     labels = {0: 1, 2: 0, 3: 0, 1: 1}
     got = ranker.scores(labels)
     index = np.array(list(labels))
@@ -285,18 +288,20 @@ def test_minilm_is_the_z_fusion_of_two_svms_with_the_default_pseudo_negatives():
     assert np.allclose(got, z[0] + z[1], atol=1e-6)
 
 
-def test_a_late_switch_ranks_by_words_until_the_run_of_irrelevant_records():
+def test_minilm_ranks_by_words_until_its_tenth_relevant_record():
     texts = [record_text(t, "") for t in TITLES * 10]
     vectors = embeddings.embed(texts, WordHashEncoder())
-    late = dataclasses.replace(MODELS["minilm"], switch_after_irrelevant=3)
-    ranker = Ranker(texts, late, seed=0, vectors=vectors)
+    ranker = Ranker(texts, "minilm", seed=0, vectors=vectors)
     words_only = Ranker(texts, DEFAULT_MODEL, seed=0)
-    fused = Ranker(texts, "minilm", seed=0, vectors=vectors)
-    before = {0: 1, 2: 0, 3: 0, 5: 0}  # two irrelevant in a row after the first model
+    always = dataclasses.replace(MODELS["minilm"], switch_after_relevant=None)
+    fused = Ranker(texts, always, seed=0, vectors=vectors)
+    relevant = [i for i in range(len(texts)) if i % len(TITLES) in (0, 1)]
+    before = {0: 1, 2: 0, 3: 0} | {i: 1 for i in relevant[2:10]}  # nine relevant
     assert np.allclose(ranker.scores(before), words_only.scores(before), atol=1e-5)
-    after = {**before, 8: 0}
+    after = {**before, relevant[10]: 1}
     assert not ranker.reads_embedding(before) and ranker.reads_embedding(after)
     assert np.allclose(ranker.scores(after), fused.scores(after))
+    assert not np.allclose(ranker.scores(after), words_only.scores(after), atol=1e-3)
 
 
 def test_simulation_with_vectors_finds_the_relevant_records_early():

@@ -28,7 +28,7 @@ A model may also read each record's sentence embedding (``Model.embedding``; the
 model of :mod:`metareview.records.embeddings`): the Ranker is then given the vectors
 (``Ranker(texts, "minilm", vectors=...)``), puts them beside the word features, and fuses a
 word model with a words-and-embedding model (:class:`ZFusion`), optionally only after a run
-of irrelevant records (``Model.switch_after_irrelevant``).
+of relevant records have been found (``Model.switch_after_relevant``).
 
 >>> texts = ["exercise trial for depression", "exercise randomised trial",
 ...          "history of medicine", "survey of hospitals", "depression exercise"]
@@ -87,10 +87,11 @@ class Model:
     have length 1). ``fusion``: ``None``, one ``classifier`` on words and embedding side by
     side; ``"z"``, :class:`ZFusion` of a ``classifier`` on the words alone and one on words
     and embedding, the second's standardised score weighing ``fusion_weight``.
-    ``switch_after_irrelevant``: the embedding is read only once that many irrelevant
-    records in a row have been labelled (in the order labelled, counted from when both
-    classes are — in a simulation, after the priors; SAFE's switch of model, Boetje & van
-    de Schoot 2024); until then the model is ``classifier`` on the words alone.
+    ``switch_after_relevant``: the embedding is read only once that many records have been
+    labelled relevant (a switch of model, as SAFE's, Boetje & van de Schoot 2024, decided
+    by the labels so far); until then the model is ``classifier`` on the words alone.
+
+    ``methods``: how a review's methods paragraph describes the model (a phrase).
     """
 
     name: str
@@ -104,7 +105,8 @@ class Model:
     embedding_weight: float = 1.0
     fusion: str | None = None
     fusion_weight: float = 1.0
-    switch_after_irrelevant: int | None = None
+    switch_after_relevant: int | None = None
+    methods: str = "an active-learning model"
 
     def __post_init__(self) -> None:
         if self.fusion not in (None, "z"):
@@ -156,20 +158,41 @@ def _standardised(scores: np.ndarray) -> np.ndarray:
     return (scores - scores.mean()) / (scores.std() or 1.0)
 
 
+_SVM_METHODS = (
+    "an active-learning model (TF-IDF features of title and abstract, a linear support vector "
+    "machine retrained after each decision, with 100 records not yet screened taken as "
+    "presumed irrelevant at each retrain)"
+)
 MODELS: dict[str, Model] = {
     "svm": Model(
-        "svm", tfidf_features, linear_svm, linear=True, pseudo_negatives=100, pseudo_weight=0.3
+        "svm",
+        tfidf_features,
+        linear_svm,
+        linear=True,
+        pseudo_negatives=100,
+        pseudo_weight=0.3,
+        methods=_SVM_METHODS,
     ),
     "logistic": Model(
         "logistic",
         tfidf_features,
         lambda seed: LogisticRegression(C=10.0, random_state=seed),
         linear=True,
+        methods="an active-learning model (TF-IDF features of title and abstract, a logistic "
+        "regression retrained after each decision)",
     ),
-    "nb": Model("nb", tfidf_features, lambda seed: MultinomialNB(alpha=3.822), balance=None),
+    "nb": Model(
+        "nb",
+        tfidf_features,
+        lambda seed: MultinomialNB(alpha=3.822),
+        balance=None,
+        methods="an active-learning model (TF-IDF features of title and abstract, a "
+        "multinomial naive Bayes classifier retrained after each decision)",
+    ),
     # The optional sentence-embedding model (issue 19; benchmarks/ranking_candidates.py's
-    # fuse-z-pseudo): the default's SVM and pseudo-negatives, z-fused with the same SVM on
-    # words and embedding. Its only definition: the benchmarks decide what it becomes.
+    # switch10-z-pseudo, the highest mean WSS@95 of every candidate): the default until 10
+    # relevant records are found, then the default's SVM z-fused with the same SVM on words
+    # and embedding, both with the default's pseudo-negatives.
     "minilm": Model(
         "minilm",
         tfidf_features,
@@ -179,6 +202,10 @@ MODELS: dict[str, Model] = {
         pseudo_weight=0.3,
         embedding=True,
         fusion="z",
+        switch_after_relevant=10,
+        methods=_SVM_METHODS[:-1] + "; from the tenth relevant record on, its standardised "
+        "scores were added to those of a second such machine that also read each record's "
+        "sentence embedding, all-MiniLM-L6-v2)",
     ),
 }
 DEFAULT_MODEL = "svm"
@@ -310,31 +337,19 @@ class Ranker:
         return np.asarray(classifier.predict_proba(self.matrix))[:, 1]
 
     def reads_embedding(self, labels: Mapping[int, int]) -> bool:
-        """Whether a retrain on ``labels`` (in the order labelled) reads the embedding: for
-        a model with ``switch_after_irrelevant``, once that many irrelevant records in a row
-        were labelled after both classes first were (see :class:`Model`).
+        """Whether a retrain on ``labels`` reads the embedding: for a model with
+        ``switch_after_relevant``, once that many records are labelled relevant (see
+        :class:`Model`).
 
         >>> ranker = Ranker(["a b", "c d", "e f"], Model("x", tfidf_features, linear_svm,
-        ...     embedding=True, switch_after_irrelevant=2), vectors=np.eye(3))
-        >>> ranker.reads_embedding({0: 1, 1: 0, 2: 0}), ranker.reads_embedding({0: 1, 1: 0})
-        (False, False)
-        >>> ranker.reads_embedding({0: 1, 1: 0, 5: 0, 7: 1, 2: 0, 3: 0})
-        True
+        ...     embedding=True, switch_after_relevant=2), vectors=np.eye(3))
+        >>> ranker.reads_embedding({0: 1, 1: 0, 2: 0}), ranker.reads_embedding({0: 1, 2: 1})
+        (False, True)
         """
         if not self.model.embedding:
             return False
-        run = self.model.switch_after_irrelevant
-        if run is None:
-            return True
-        seen: set[int] = set()
-        count = 0
-        for label in labels.values():
-            if len(seen) == 2:
-                count = 0 if label else count + 1
-                if count >= run:
-                    return True
-            seen.add(int(label))
-        return False
+        needed = self.model.switch_after_relevant
+        return needed is None or sum(1 for label in labels.values() if label == 1) >= needed
 
     def _embedding_scores(
         self, both: sparse.csr_matrix, index: np.ndarray, y: np.ndarray, weights: Any

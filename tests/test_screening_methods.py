@@ -16,7 +16,8 @@ from metareview.records.screening_methods import (
 )
 from metareview.records.stopping_evaluation import RuleEvaluation
 from metareview.store import Project
-from metareview.store.review import stop_screening, vote
+from metareview.store.review import configure, stop_screening, vote
+from metareview.store.stopping_rules import screening_methods
 from tests.test_records_cli_commands import run
 
 
@@ -74,6 +75,22 @@ def test_no_stop_and_unknown_rule():
         records=10, reviewers_required=2, stopped_rule="gut feeling", screened=6, set_aside=4
     )
     assert "by the rule 'gut feeling'" in odd and "was not simulated" in odd
+
+
+def test_the_paragraph_names_the_ranking_model_the_project_used(tmp_path):
+    def said(**options):
+        return screening_methods_text(records=10, reviewers_required=1, **options)
+
+    assert "linear support vector machine" in said() and "embedding" not in said()
+    assert "sentence embedding, all-MiniLM-L6-v2" in said(ranking_model="minilm")
+    assert "from the tenth relevant record on" in said(ranking_model="minilm")
+    assert "logistic regression" in said(ranking_model="logistic")
+    assert "naive Bayes" in said(ranking_model="nb")
+    project = Project.open(str(tmp_path / "p.mrproj"))
+    project.add_import("s.ris", [Record(title=f"T{i}") for i in range(3)], actor="ana")
+    assert "all-MiniLM-L6-v2" not in screening_methods(project)
+    configure(project, ranking_model="minilm", actor="lead")
+    assert "all-MiniLM-L6-v2" in screening_methods(project)
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from metareview.records.screening import DEFAULT_RANKING_MODEL
 from metareview.records.stopping_evaluation import RuleEvaluation
 
 TABLE = Path(__file__).with_name("stopping_recall.json")
@@ -101,8 +102,11 @@ def screening_methods_text(
     set_aside: int = 0,
     simulated: tuple[RuleEvaluation, str] | None = None,
     recall_target: float = 0.95,
+    ranking_model: str = DEFAULT_RANKING_MODEL,
 ) -> str:
     """The screening paragraph of the methods.
+
+    ``ranking_model``: the built-in model that ordered the records (its ``methods`` phrase).
 
     ``stopped_rule``: the rule that stopped screening early (as logged), ``screened`` and
     ``set_aside`` the records screened before and left unscreened by the stop;
@@ -112,11 +116,9 @@ def screening_methods_text(
     who = _WORDS.get(reviewers_required, f"{reviewers_required} reviewers independently")
     text = f"Titles and abstracts of {records:,} records were screened by {who}"
     if prioritised:
-        text += (
-            ", in the order of an active-learning model (TF-IDF features of title and "
-            "abstract, a linear support vector machine retrained after each decision, with "
-            "100 records not yet screened taken as presumed irrelevant at each retrain)"
-        )
+        from metareview.records.active_learning import get_model  # (scikit-learn: lazily)
+
+        text += f", in the order of {get_model(ranking_model).methods}"
     text += "."
     if stopped_rule is None:
         return text

@@ -73,9 +73,11 @@ def screening_methods(project: Project, *, prioritised: bool = True) -> str:
     """
     stop = StopState.from_events(project.events())
     screened = len(eligible(project, "ta"))
+    config = screening_config(project)
     return screening_methods_text(
         records=screened + len(stop.set_aside),
-        reviewers_required=screening_config(project).reviewers_required,
+        reviewers_required=config.reviewers_required,
+        ranking_model=config.ranking_model,
         prioritised=prioritised,
         stopped_rule=stop.rule if stop.stopped else None,
         screened=screened,

@@ -264,6 +264,20 @@ class HalfFused(Fused):
         return z[0] + self.weight * z[1]
 
 
+class SwitchHalf(SwitchFused):
+    """``switch10-z`` with the embedding SVM's standardised score at ``weight`` after the
+    switch (:class:`HalfFused`'s fusion)."""
+
+    def __init__(self, k: int, weight: float, seed: int):
+        super().__init__(k, seed)
+        self.weight = weight
+
+    def decision_function(self, X):
+        if not self.switched:
+            return super().decision_function(X)
+        return HalfFused.decision_function(self, X)
+
+
 def longest_irrelevant_run(y, sample_weight) -> int:
     """The longest run of irrelevant records among those screened after the two priors, in
     screening order. The rows are the labelled records in the order they were labelled
@@ -537,6 +551,30 @@ CANDIDATES = {
     "pseudo200-w0.15": (
         record_text,
         svm_variant("pseudo200-w0.15", pseudo_negatives=200, pseudo_weight=0.15),
+    ),
+    # 2026-12-04, eighth round (defined after the fifth round's candidates were run on all
+    # nine reviews — switch10-z-pseudo: mean WSS@95 0.576, Jeyaraman_2020 0.633 against
+    # ASReview's 0.638 — before any run of its own): the switch later, or the embedding
+    # lighter after it, to keep more of the default where the embedding hurts
+    "switch20-z-pseudo": (
+        record_text,
+        Model(
+            "switch20-z-pseudo",
+            lambda: Embedded(True),
+            lambda s: SwitchFused(20, s),
+            pseudo_negatives=100,
+            pseudo_weight=0.3,
+        ),
+    ),
+    "switch10-zhalf-pseudo": (
+        record_text,
+        Model(
+            "switch10-zhalf-pseudo",
+            lambda: Embedded(True),
+            lambda s: SwitchHalf(10, 0.5, s),
+            pseudo_negatives=100,
+            pseudo_weight=0.3,
+        ),
     ),
 }
 

@@ -278,14 +278,66 @@ class SwitchHalf(SwitchFused):
         return HalfFused.decision_function(self, X)
 
 
+def labelled_rows(y, sample_weight) -> int:
+    """How many of the training rows are labelled records (the rest, last, are the
+    pseudo-negatives, which the default's balance weighs less; see
+    :func:`longest_irrelevant_run`)."""
+    irrelevant_weight = sample_weight[y == 0].max()
+    pseudo = (y == 0) & (sample_weight < irrelevant_weight * (1 - 1e-9))
+    return int(np.argmax(pseudo)) if pseudo.any() else len(y)
+
+
+def row_keys(X) -> list[bytes]:
+    """Each sparse row's columns and values as bytes, to tell the labelled records among all
+    (a classifier is given the training rows, not their record numbers)."""
+    X = X.tocsr()
+    return [
+        X.indices[a:b].tobytes() + X.data[a:b].tobytes()
+        for a, b in zip(X.indptr[:-1], X.indptr[1:], strict=True)
+    ]
+
+
+class Rerank(Fused):
+    """Re-ranking a first stage's short list (as a search engine re-ranks its first
+    retrieval): the default's word SVM names its ``k`` highest-scoring unlabelled records,
+    and among them the ``fuse-z`` score decides which comes first; below them the word
+    SVM's order. The word SVM alone until ``switch`` relevant records are labelled. So a
+    query is always one of the word model's top ``k`` — a floor under the embedding."""
+
+    def __init__(self, k: int, switch: int, seed: int):
+        super().__init__("z", seed)
+        self.k, self.switch = k, switch
+
+    def fit(self, X, y, sample_weight=None):
+        self.switched = y.sum() >= self.switch
+        self.seen = set(row_keys(X[: labelled_rows(y, sample_weight)]))
+        if self.switched:
+            return super().fit(X, y, sample_weight)
+        self.words = X.shape[1] - 384
+        self.a = LinearSVC(C=0.1, random_state=self.seed).fit(
+            X[:, : self.words], y, sample_weight=sample_weight
+        )
+        return self
+
+    def decision_function(self, X):
+        first = self.a.decision_function(X[:, : self.words])
+        if not self.switched:
+            return first
+        fused = super().decision_function(X)
+        unlabelled = np.array([key not in self.seen for key in row_keys(X)])
+        pool = np.flatnonzero(unlabelled)
+        short = pool[np.argsort(-first[pool], kind="stable")[: self.k]]
+        scores = first.copy()
+        scores[short] = 1e6 + fused[short]
+        return scores
+
+
 def longest_irrelevant_run(y, sample_weight) -> int:
     """The longest run of irrelevant records among those screened after the two priors, in
     screening order. The rows are the labelled records in the order they were labelled
     (priors first), then the pseudo-negatives, which the default's balance gives a smaller
     weight than a labelled irrelevant record (``balanced_weights``)."""
-    irrelevant_weight = sample_weight[y == 0].max()
-    pseudo = (y == 0) & (sample_weight < irrelevant_weight * (1 - 1e-9))
-    screened = y[: int(np.argmax(pseudo)) if pseudo.any() else len(y)][2:]
+    screened = y[: labelled_rows(y, sample_weight)][2:]
     ones = np.flatnonzero(np.concatenate([[1], screened, [1]]))
     return int(np.diff(ones).max() - 1)
 
@@ -572,6 +624,29 @@ CANDIDATES = {
             "switch10-zhalf-pseudo",
             lambda: Embedded(True),
             lambda s: SwitchHalf(10, 0.5, s),
+            pseudo_negatives=100,
+            pseudo_weight=0.3,
+        ),
+    ),
+    # 2026-12-04, ninth round (defined after the eighth round's runs, before any of its
+    # own): the embedding may only re-order the word model's short list, so the word
+    # model's recall is a floor where the embedding hurts (Jeyaraman_2020)
+    "switch10-rerank10-pseudo": (
+        record_text,
+        Model(
+            "switch10-rerank10-pseudo",
+            lambda: Embedded(True),
+            lambda s: Rerank(10, 10, s),
+            pseudo_negatives=100,
+            pseudo_weight=0.3,
+        ),
+    ),
+    "switch10-rerank30-pseudo": (
+        record_text,
+        Model(
+            "switch10-rerank30-pseudo",
+            lambda: Embedded(True),
+            lambda s: Rerank(30, 10, s),
             pseudo_negatives=100,
             pseudo_weight=0.3,
         ),

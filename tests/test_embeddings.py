@@ -260,17 +260,16 @@ def test_a_model_that_reads_vectors_refuses_to_start_without_them():
 
 
 def test_minilm_is_the_z_fusion_of_two_svms_with_the_default_pseudo_negatives():
-    """The benchmark's switch10-z-pseudo after its switch, written out: two LinearSVC(C=0.1)
-    on the same rows and weights, one on the word TF-IDF, one on it and the embedding;
-    z-scores summed."""
+    """The fusion the benchmark's switch10-rerank10-pseudo re-orders its short list by,
+    written out: two LinearSVC(C=0.1) on the same rows and weights, one on the word TF-IDF,
+    one on it and the embedding; z-scores summed (float32 scoring: to 1e-5)."""
     texts = [record_text(t, "") for t in TITLES * 40]
     vectors = embeddings.embed(texts, WordHashEncoder())
     model = MODELS["minilm"]
     assert (model.pseudo_negatives, model.pseudo_weight) == (100, 0.3)
-    assert model.fusion == "z" and model.switch_after_relevant == 10
-    ranker = Ranker(
-        texts, dataclasses.replace(model, switch_after_relevant=None), seed=3, vectors=vectors
-    )
+    assert (model.switch_after_relevant, model.rerank_top) == (10, 10)
+    always = dataclasses.replace(model, switch_after_relevant=None, rerank_top=None)
+    ranker = Ranker(texts, always, seed=3, vectors=vectors)
     labels = {0: 1, 2: 0, 3: 0, 1: 1}
     got = ranker.scores(labels)
     index = np.array(list(labels))
@@ -285,7 +284,15 @@ def test_minilm_is_the_z_fusion_of_two_svms_with_the_default_pseudo_negatives():
         svm = LinearSVC(C=0.1, random_state=3).fit(X[rows], y, sample_weight=weights)
         s = svm.decision_function(X)
         z.append((s - s.mean()) / s.std())
-    assert np.allclose(got, z[0] + z[1], atol=1e-6)
+    assert np.allclose(got, z[0] + z[1], atol=1e-5)
+    reranked = Ranker(
+        texts, dataclasses.replace(model, switch_after_relevant=None), seed=3, vectors=vectors
+    ).rank(labels)
+    words_z, fused = z[0], z[0] + z[1]  # (many texts are alike: compare up to ties)
+    tenth_best = np.sort(np.delete(words_z, list(labels)))[::-1][9]
+    assert all(words_z[i] >= tenth_best - 1e-5 for i in reranked[:10])  # the words' short list
+    assert all(np.diff(fused[reranked[:10]]) <= 1e-5)  # ordered by the fusion
+    assert all(np.diff(words_z[reranked[10:]]) <= 1e-5)  # the rest by the words
 
 
 def test_minilm_ranks_by_words_until_its_tenth_relevant_record():
@@ -294,13 +301,13 @@ def test_minilm_ranks_by_words_until_its_tenth_relevant_record():
     ranker = Ranker(texts, "minilm", seed=0, vectors=vectors)
     words_only = Ranker(texts, DEFAULT_MODEL, seed=0)
     always = dataclasses.replace(MODELS["minilm"], switch_after_relevant=None)
-    fused = Ranker(texts, always, seed=0, vectors=vectors)
+    switched = Ranker(texts, always, seed=0, vectors=vectors)
     relevant = [i for i in range(len(texts)) if i % len(TITLES) in (0, 1)]
     before = {0: 1, 2: 0, 3: 0} | {i: 1 for i in relevant[2:10]}  # nine relevant
     assert np.allclose(ranker.scores(before), words_only.scores(before), atol=1e-5)
     after = {**before, relevant[10]: 1}
     assert not ranker.reads_embedding(before) and ranker.reads_embedding(after)
-    assert np.allclose(ranker.scores(after), fused.scores(after))
+    assert np.allclose(ranker.scores(after), switched.scores(after))
     assert not np.allclose(ranker.scores(after), words_only.scores(after), atol=1e-3)
 
 
@@ -321,7 +328,7 @@ def test_the_project_ranks_with_its_cached_vectors_when_it_chooses_minilm(monkey
     assert project_ranker(project, pool).model.name == "svm"
     configure(project, actor="lead", ranking_model="minilm")
     ranker = project_ranker(project, pool)
-    assert ranker.model.name == "minilm" and ranker.both is not None
+    assert ranker.model.name == "minilm" and ranker.vectors is not None
     assert embed_project(project).reused == 12  # the ranking cached what it computed
     for record_id, decision in ((1, "include"), (3, "exclude")):
         vote(project, record_id, reviewer="ana", stage="ta", decision=decision)

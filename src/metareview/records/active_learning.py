@@ -27,8 +27,9 @@ Models are pluggable: any object with ``fit(X, y, sample_weight=...)`` and
 A model may also read each record's sentence embedding (``Model.embedding``; the optional
 model of :mod:`metareview.records.embeddings`): the Ranker is then given the vectors
 (``Ranker(texts, "minilm", vectors=...)``), puts them beside the word features, and fuses a
-word model with a words-and-embedding model (:class:`ZFusion`), optionally only after a run
-of relevant records have been found (``Model.switch_after_relevant``).
+word model with a words-and-embedding model (see :class:`Model`), optionally only once enough
+relevant records have been found (``Model.switch_after_relevant``) and only to re-order the
+word model's short list (``Model.rerank_top``).
 
 >>> texts = ["exercise trial for depression", "exercise randomised trial",
 ...          "history of medicine", "survey of hospitals", "depression exercise"]
@@ -83,13 +84,17 @@ class Model:
     count as irrelevant in the class balance; their true labels are never read.
 
     ``embedding``: the model also reads each record's sentence vector (the Ranker needs
-    ``vectors``), a block of length ``embedding_weight`` beside the word features (whose rows
-    have length 1). ``fusion``: ``None``, one ``classifier`` on words and embedding side by
-    side; ``"z"``, :class:`ZFusion` of a ``classifier`` on the words alone and one on words
-    and embedding, the second's standardised score weighing ``fusion_weight``.
+    ``vectors``; a linear ``classifier`` only): two such classifiers, one on the words alone
+    and one on the words and the vector side by side (a unit-length block beside the word
+    features, whose rows have length 1), fused by adding their decision scores, each
+    standardised (mean 0, SD 1) over all records, so the word ranking keeps a floor under
+    the embedding's.
     ``switch_after_relevant``: the embedding is read only once that many records have been
     labelled relevant (a switch of model, as SAFE's, Boetje & van de Schoot 2024, decided
     by the labels so far); until then the model is ``classifier`` on the words alone.
+    ``rerank_top``: the embedding only re-orders the short list of the ``rerank_top``
+    unlabelled records the words-alone classifier ranks highest (by the fused score); below
+    them, the words-alone order (:func:`short_list_first`).
 
     ``methods``: how a review's methods paragraph describes the model (a phrase).
     """
@@ -102,15 +107,13 @@ class Model:
     pseudo_negatives: float = 0
     pseudo_weight: float = 1.0
     embedding: bool = False
-    embedding_weight: float = 1.0
-    fusion: str | None = None
-    fusion_weight: float = 1.0
     switch_after_relevant: int | None = None
+    rerank_top: int | None = None
     methods: str = "an active-learning model"
 
     def __post_init__(self) -> None:
-        if self.fusion not in (None, "z"):
-            raise ValueError(f"fusion must be None or 'z'; got {self.fusion!r}")
+        if self.embedding and not self.linear:
+            raise ValueError("a model that reads the embedding needs a linear classifier")
 
 
 def linear_svm(seed: int) -> LinearSVC:
@@ -118,46 +121,35 @@ def linear_svm(seed: int) -> LinearSVC:
     return LinearSVC(C=0.1, random_state=seed)
 
 
-class ZFusion:
-    """Two classifiers fused by their standardised scores: ``first`` reads the first
-    ``words`` columns (the word features), ``second`` every column (words and embedding);
-    a record's score is ``z(first) + weight · z(second)``, each decision score standardised
-    (mean 0, SD 1) over the records scored, so the word ranking keeps a floor under the
-    embedding's. Both are fitted on the same rows and weights.
+def short_list_first(
+    first: np.ndarray, second: np.ndarray, labelled: np.ndarray, k: int
+) -> np.ndarray:
+    """Scores that put the ``k`` unlabelled records ``first`` scores highest on top, in the
+    order of ``second``, and every other record below them in the order of ``first`` — a
+    second model re-ranking a first one's short list, as a search engine re-ranks its first
+    retrieval, so a query is always among the first model's top ``k``. ``labelled``: the
+    records not eligible for the short list.
 
-    >>> X = np.array([[1.0, 0.0, 0.9], [0.0, 1.0, 0.1], [1.0, 0.0, 0.8], [0.0, 1.0, 0.0]])
-    >>> fused = ZFusion(linear_svm(0), linear_svm(0), words=2).fit(X, np.array([1, 0, 1, 0]))
-    >>> scores = fused.decision_function(X)
-    >>> bool(scores[0] > scores[1]), bool(abs(scores.mean()) < 1e-12)
-    (True, True)
+    >>> first, second = np.array([3.0, 2.0, 1.0, 0.0]), np.array([0.0, 1.0, 5.0, 9.0])
+    >>> np.argsort(-short_list_first(first, second, np.array([0]), 2)).tolist()
+    [2, 1, 0, 3]
     """
-
-    def __init__(self, first: Any, second: Any, words: int, weight: float = 1.0):
-        self.first, self.second, self.words, self.weight = first, second, words, weight
-
-    def fit(self, X: Any, y: np.ndarray, sample_weight: Any = None) -> ZFusion:
-        self.first.fit(X[:, : self.words], y, sample_weight=sample_weight)
-        self.second.fit(X, y, sample_weight=sample_weight)
-        return self
-
-    def decision_function(self, X: Any) -> np.ndarray:
-        second = np.asarray(self.second.decision_function(X), dtype=float)
-        return _standardised(self._first_scores(X)) + self.weight * _standardised(second)
-
-    def _first_scores(self, X: Any) -> np.ndarray:
-        """``first``'s scores; a linear one's without copying the word columns out of X."""
-        coef = getattr(self.first, "coef_", None)
-        if coef is None or np.shape(coef)[0] != 1:
-            return np.asarray(self.first.decision_function(X[:, : self.words]), dtype=float)
-        padded = np.zeros(X.shape[1])
-        padded[: self.words] = np.ravel(coef)
-        return np.asarray(X @ padded, dtype=float).ravel() + float(self.first.intercept_[0])
+    unlabelled = np.ones(len(first), dtype=bool)
+    unlabelled[labelled] = False
+    pool = np.flatnonzero(unlabelled)
+    short = pool[np.argsort(-first[pool], kind="stable")[:k]]
+    scores = first.copy()
+    if len(short):
+        scores[short] = second[short] + (first.max() - second[short].min() + 1.0)
+    return scores
 
 
 def _standardised(scores: np.ndarray) -> np.ndarray:
     return (scores - scores.mean()) / (scores.std() or 1.0)
 
 
+#: The short list the optional embedding model re-orders (``Model.rerank_top``).
+RERANK_TOP = 10
 _SVM_METHODS = (
     "an active-learning model (TF-IDF features of title and abstract, a linear support vector "
     "machine retrained after each decision, with 100 records not yet screened taken as "
@@ -190,9 +182,9 @@ MODELS: dict[str, Model] = {
         "multinomial naive Bayes classifier retrained after each decision)",
     ),
     # The optional sentence-embedding model (issue 19; benchmarks/ranking_candidates.py's
-    # switch10-z-pseudo, the highest mean WSS@95 of every candidate): the default until 10
-    # relevant records are found, then the default's SVM z-fused with the same SVM on words
-    # and embedding, both with the default's pseudo-negatives.
+    # switch10-rerank10-pseudo): the default until 10 relevant records are found; then the
+    # default's SVM names its 10 highest-ranked unscreened records and the fusion of it
+    # with the same SVM on words and embedding orders them (pseudo-negatives in both).
     "minilm": Model(
         "minilm",
         tfidf_features,
@@ -201,11 +193,12 @@ MODELS: dict[str, Model] = {
         pseudo_negatives=100,
         pseudo_weight=0.3,
         embedding=True,
-        fusion="z",
         switch_after_relevant=10,
-        methods=_SVM_METHODS[:-1] + "; from the tenth relevant record on, its standardised "
-        "scores were added to those of a second such machine that also read each record's "
-        "sentence embedding, all-MiniLM-L6-v2)",
+        rerank_top=RERANK_TOP,
+        methods=_SVM_METHODS[:-1] + f"; from the tenth relevant record on, its {RERANK_TOP} "
+        "highest-ranked records were re-ordered by the sum of its standardised scores and "
+        "those of a second such machine that also read each record's sentence embedding, "
+        "all-MiniLM-L6-v2)",
     ),
 }
 DEFAULT_MODEL = "svm"
@@ -254,6 +247,19 @@ def balanced_weights(
     return np.where(labels == 1, 1.0, balance * relevant / irrelevant * scale)
 
 
+def _dense_rows(block: np.ndarray) -> sparse.csr_matrix:
+    """A dense block as a CSR matrix with every entry stored (no scan for zeros).
+
+    >>> _dense_rows(np.array([[1.0, 0.0], [2.0, 3.0]])).nnz
+    4
+    """
+    rows, width = block.shape
+    return sparse.csr_matrix(
+        (block.ravel(), np.tile(np.arange(width), rows), np.arange(0, rows * width + 1, width)),
+        shape=block.shape,
+    )
+
+
 class Ranker:
     """Ranks records by relevance from the labels given so far.
 
@@ -291,7 +297,7 @@ class Ranker:
             self.matrix = sparse.csr_matrix(self.model.features().fit_transform(list(texts)))
         except ValueError:  # no term tells the records apart (all alike, or no words at all):
             self.matrix = sparse.csr_matrix((self.n, 1))  # every record ranks alike, in order
-        self.both: sparse.csr_matrix | None = None  # words, then the embedding
+        self.vectors: np.ndarray | None = None
         if self.model.embedding:
             from metareview.records.embeddings import check_vectors
 
@@ -299,9 +305,7 @@ class Ranker:
                 block = check_vectors(vectors, self.n)
             except ValueError as err:
                 raise InputError(str(err)) from err
-            self.both = sparse.hstack(
-                [self.matrix, sparse.csr_matrix(self.model.embedding_weight * block)]
-            ).tocsr()
+            self.vectors = block
         self._scoring: list[sparse.csr_matrix] = []
         if self.model.linear:
             shared = np.bincount(self.matrix.indices, minlength=self.matrix.shape[1]) > 1
@@ -326,11 +330,11 @@ class Ranker:
             index = np.concatenate([index, pseudo])
             y = np.concatenate([y, np.zeros(len(pseudo), dtype=y.dtype)])
         weights = balanced_weights(y, self.model.balance, len(pseudo), self.model.pseudo_weight)
-        if self.both is not None and self.reads_embedding(labels):
-            return self._embedding_scores(self.both, index, y, weights)
         rows = self.matrix[index]
+        if self.vectors is not None and self.reads_embedding(labels):
+            return self._embedding_scores(rows, index, y, weights, len(labels))
         if self._scoring:
-            return self._linear_scores(classifier, rows, index, y, weights)
+            return self._linear_scores([classifier], rows, index, y, weights)[0]
         classifier.fit(rows, y, sample_weight=weights)
         if hasattr(classifier, "decision_function"):
             return np.asarray(classifier.decision_function(self.matrix))
@@ -342,7 +346,7 @@ class Ranker:
         :class:`Model`).
 
         >>> ranker = Ranker(["a b", "c d", "e f"], Model("x", tfidf_features, linear_svm,
-        ...     embedding=True, switch_after_relevant=2), vectors=np.eye(3))
+        ...     linear=True, embedding=True, switch_after_relevant=2), vectors=np.eye(3))
         >>> ranker.reads_embedding({0: 1, 1: 0, 2: 0}), ranker.reads_embedding({0: 1, 2: 1})
         (False, True)
         """
@@ -352,20 +356,24 @@ class Ranker:
         return needed is None or sum(1 for label in labels.values() if label == 1) >= needed
 
     def _embedding_scores(
-        self, both: sparse.csr_matrix, index: np.ndarray, y: np.ndarray, weights: Any
+        self, rows: sparse.csr_matrix, index: np.ndarray, y: np.ndarray, weights: Any, labelled: int
     ) -> np.ndarray:
-        """Scores of every record by a model of words and embedding (``Model.fusion``)."""
-        classifier = self.model.classifier(self.seed)
-        if self.model.fusion == "z":
-            classifier = ZFusion(
-                classifier,
-                self.model.classifier(self.seed),
-                words=self.matrix.shape[1],
-                weight=self.model.fusion_weight,
-            )
-        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            classifier.fit(both[index], y, sample_weight=weights)
-            return np.asarray(classifier.decision_function(both), dtype=float)
+        """Scores of every record by the fusion of a classifier on the words and one on the
+        words and embedding (see :class:`Model`), or the words-alone short list re-ordered
+        by it (``Model.rerank_top``). ``index``: the training rows, the first ``labelled``
+        of them labelled (the rest pseudo-negatives)."""
+        words, both = self._linear_scores(
+            [self.model.classifier(self.seed), self.model.classifier(self.seed)],
+            rows,
+            index,
+            y,
+            weights,
+            self.vectors,
+        )
+        fused = _standardised(words) + _standardised(both)
+        if self.model.rerank_top is None:
+            return fused
+        return short_list_first(words, fused, index[:labelled], self.model.rerank_top)
 
     def _pseudo_negatives(self, labelled: np.ndarray, screened: Iterable[int] = ()) -> np.ndarray:
         """The unlabelled records presumed irrelevant for this retrain: a random sample
@@ -387,35 +395,52 @@ class Ranker:
 
     def _linear_scores(
         self,
-        classifier: Any,
+        classifiers: Sequence[Any],
         rows: sparse.csr_matrix,
         index: np.ndarray,
         y: np.ndarray,
         weights: Any,
-    ) -> np.ndarray:
-        """Fit on the columns ``rows`` use (renumbered 0…k−1), then score every record with
-        the weights put back in place (0 elsewhere): the same model, a smaller problem. The
-        product over all records leaves out the columns of a single record (weight 0 unless
-        that record is labelled); labelled records are scored on their own rows."""
+        vectors: np.ndarray | None = None,
+    ) -> list[np.ndarray]:
+        """Fit each classifier on the columns ``rows`` use (renumbered 0…k−1), then score
+        every record with the weights put back in place (0 elsewhere): the same model, a
+        smaller problem. The product over all records leaves out the columns of a single
+        record (weight 0 unless that record is labelled); labelled records are scored on
+        their own rows. With ``vectors`` (one per record), the second and later classifiers
+        read each row's vector beside its words."""
         used = np.zeros(self.matrix.shape[1], dtype=bool)
         used[rows.indices] = True
         used[0] = True  # at least one column, should the labelled rows have no terms at all
         renumber = np.cumsum(used, dtype=rows.indices.dtype) - 1
-        compact = sparse.csr_matrix(
+        words = sparse.csr_matrix(
             (rows.data, renumber[rows.indices], rows.indptr), shape=(rows.shape[0], used.sum())
         )
-        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            classifier.fit(compact, y, sample_weight=weights)
-        coef = np.zeros(self.matrix.shape[1], dtype=np.float32)
-        coef[used] = np.ravel(classifier.coef_)
-        shared = coef[self._shared]
+        inputs = [words] * len(classifiers)
+        if vectors is not None:
+            inputs[1:] = [sparse.hstack([words, _dense_rows(vectors[index])], format="csr")] * (
+                len(classifiers) - 1
+            )
+        scores = []
+        for classifier, compact in zip(classifiers, inputs, strict=True):
+            with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+                classifier.fit(compact, y, sample_weight=weights)
+            fitted = np.ravel(classifier.coef_).astype(np.float32)
+            coef = np.zeros(self.matrix.shape[1], dtype=np.float32)
+            coef[used] = fitted[: used.sum()]
+            column = self._shared_product(coef[self._shared])
+            if compact.shape[1] > used.sum():  # it read the vectors
+                column += vectors @ fitted[used.sum() :]
+            column = column.astype(float)
+            column[index] = compact @ fitted
+            scores.append(column + float(np.ravel(classifier.intercept_)[0]))
+        return scores
+
+    def _shared_product(self, shared: np.ndarray) -> np.ndarray:
+        """Every record's product with the weights of the shared columns (float32; in two
+        halves on two threads for a large project)."""
         if len(self._scoring) > 1:
-            parts = list(_THREADS.map(lambda block: block @ shared, self._scoring))
-        else:
-            parts = [self._scoring[0] @ shared]
-        scores = np.concatenate(parts).astype(float)
-        scores[index] = compact @ np.ravel(classifier.coef_).astype(np.float32)
-        return scores + float(np.ravel(classifier.intercept_)[0])
+            return np.concatenate(list(_THREADS.map(lambda block: block @ shared, self._scoring)))
+        return self._scoring[0] @ shared
 
     def rank(self, labels: Mapping[int, int], screened: Iterable[int] = ()) -> np.ndarray:
         """Unlabelled record indices, most relevant first ("max" query); ties by index.

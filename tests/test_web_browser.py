@@ -115,6 +115,35 @@ def test_hostile_records_and_notes_show_as_text_and_never_run(store_url, chromiu
     assert errors == [], "\n".join(errors)  # nothing ran or was refused by the CSP; no dialog
 
 
+def test_the_lead_chooses_the_ranking_model_and_sees_the_vectors_it_lacks(
+    store_url, chromium, monkeypatch
+):
+    from metareview.records import embeddings
+    from metareview.store.embeddings import embed_project
+    from metareview.store.review import screening_config
+    from tests.embedding_double import WordHashEncoder
+
+    monkeypatch.setattr(embeddings, "extra_installed", lambda: False)
+    errors: list[str] = []
+    with make_project(store_url) as project, live_server(project) as base:
+        stand_in = WordHashEncoder(embeddings.DIMENSION, name=embeddings.MODEL_NAME)
+        embed_project(project, stand_in, ids=[1, 2, 3, 4])
+        lena = sign_in(chromium, base, "lena", errors)
+        lena.goto(f"{base}/settings")
+        assert lena.is_checked("input[name=ranking_model][value=svm]")
+        lena.check("input[name=ranking_model][value=minilm]")
+        lena.click("form button.primary")
+        lena.wait_for_selector(".vector-counts")
+        assert screening_config(project).ranking_model == "minilm"
+        assert lena.is_checked("input[name=ranking_model][value=minilm]")
+        assert "4 of the project's 6 records have one; 2 do not." in lena.inner_text(
+            ".vector-counts"
+        )
+        assert "have none yet" in lena.inner_text("p.warning")
+        _shot(lena, "workspace-settings.png")
+    assert errors == [], "\n".join(errors)
+
+
 def _synergy_export(shared_data, tmp_path, n: int):
     """The first ``n`` records of a SYNERGY set as a CSV, and their labels by title."""
     with gzip.open(shared_data / "synergy" / "Donners_2021.csv.gz", "rt", encoding="utf-8") as f:

@@ -129,6 +129,16 @@ def _package_version() -> str:
         raise ExtraNotInstalledError(INSTALL_HINT) from err
 
 
+def extra_installed() -> bool:
+    """Whether the extra ``metareview[embeddings]`` is installed, so missing vectors can be
+    computed (checks the package's metadata only; imports nothing)."""
+    try:
+        _package_version()
+    except ExtraNotInstalledError:
+        return False
+    return True
+
+
 def load_encoder(threads: int | None = None) -> MiniLM:
     """The optional model as an :class:`Encoder` (loaded on first use), or
     :class:`~metareview.errors.ExtraNotInstalledError` naming what to install when the extra

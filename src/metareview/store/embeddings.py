@@ -79,6 +79,50 @@ class EmbeddingRun(ResultDocument):
         return f"{counts}\n{took}"
 
 
+@dataclass(frozen=True)
+class VectorCounts(ResultDocument):
+    """How many of a project's records have a cached vector of ``model`` computed from their
+    current text (a vector of an older text counts as missing, as the ranking reads it), how
+    many do not, and whether the extra that computes the missing ones is installed."""
+
+    model: str
+    records: int
+    cached: int
+    missing: int
+    extra_installed: bool
+
+
+def vector_counts(project: Project, encoder: embeddings.Encoder | None = None) -> VectorCounts:
+    """The records of the project with and without a usable cached vector (of the optional
+    model, or of ``encoder``); reads the vectors' text hashes, never the vectors.
+
+    >>> from metareview.records.record import Record
+    >>> class Letters:
+    ...     name, dimension = "letters", 3
+    ...     def encode(self, texts):
+    ...         return np.array([[1.0 + t.count(c) for c in "abc"] for t in texts])
+    >>> project = Project.open("sqlite://")
+    >>> _ = project.add_import("s.ris", [Record(title="abc"), Record(title="cab")], actor="ana")
+    >>> _ = embed_project(project, Letters(), ids=[2])
+    >>> counts = vector_counts(project, Letters())
+    >>> counts.records, counts.cached, counts.missing
+    (2, 1, 1)
+    """
+    name, _ = _model_of(encoder)
+    texts = record_texts(project)
+    stored = _stored(project, name)
+    cached = sum(
+        1 for r, text in texts.items() if r in stored and stored[r][0] == embeddings.text_hash(text)
+    )
+    return VectorCounts(
+        model=name,
+        records=len(texts),
+        cached=cached,
+        missing=len(texts) - cached,
+        extra_installed=embeddings.extra_installed(),
+    )
+
+
 def record_texts(project: Project, ids: Sequence[int] | None = None) -> dict[int, str]:
     """The text the model reads of each record (all, or ``ids``), by record id."""
     stored = project.records(ids)

@@ -7,7 +7,9 @@ from starlette.responses import RedirectResponse, Response
 
 from metareview.errors import AccessError
 from metareview.records.agreement import COEFFICIENTS
+from metareview.records.ranking_choices import RANKING_CHOICES, ranking_choice
 from metareview.store.accounts import Role, list_accounts, set_disabled, set_role
+from metareview.store.embeddings import vector_counts
 from metareview.store.review import configure, screening_config
 from metareview.store.reviewer_view import reviewer_view, stage_summary
 from metareview.store.sessions import create_invitation
@@ -60,14 +62,18 @@ def _lines(text: str, name: str) -> list[str]:
 
 @page(LEAD)
 def settings_form(call: Call) -> Response:
-    """The review's settings: highlighted terms, reviewers per record, exclusion reasons."""
+    """The review's settings: highlighted terms, reviewers per record, exclusion reasons,
+    the ranking model (with, for one that reads sentence vectors, how many records have
+    one)."""
     return _settings_page(call)
 
 
 @page(LEAD)
 def save_settings(call: Call) -> Response:
     """Save the settings (each change is logged like any decision); a new number of reviewers
-    per record, once screening has begun, only with "apply only to unvoted records"."""
+    per record, once screening has begun, only with "apply only to unvoted records"; a
+    ranking model not among the built-in ones is refused (by ``configure``), and one that
+    reads sentence vectors while some are missing is saved with a warning."""
     project = call.workspace.project
     try:
         include = _lines(call.form.get("include", ""), "include terms")
@@ -84,6 +90,7 @@ def save_settings(call: Call) -> Response:
             highlight_include=include,
             highlight_exclude=exclude,
             only_unvoted=call.form.get("only_unvoted") == "1",
+            ranking_model=call.form.get("ranking_model"),  # absent: unchanged
         )
     except (AccessError, ValueError) as err:
         return _settings_page(call, str(err), 400)
@@ -92,6 +99,8 @@ def save_settings(call: Call) -> Response:
 
 def _settings_page(call: Call, message: str = "", status: int = 200) -> Response:
     config = screening_config(call.workspace.project)
+    choice = ranking_choice(config.ranking_model)
+    reads_vectors = choice is not None and choice.reads_vectors
     return render(
         call,
         "settings.html",
@@ -100,6 +109,9 @@ def _settings_page(call: Call, message: str = "", status: int = 200) -> Response
         exclude="\n".join(config.highlight_exclude),
         config=config,
         message=message,
+        refused=status >= 400,
+        choices=RANKING_CHOICES,
+        vectors=vector_counts(call.workspace.project) if reads_vectors else None,
     )
 
 

@@ -1,0 +1,178 @@
+"""The ranking model on the lead's settings page, over HTTP on both store backends: the lead
+sees and changes it through ``configure`` (logged like every setting), others are refused, an
+unknown model is refused with the page, the sentence vectors a model needs are counted, and
+the project then ranks with the model chosen."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from metareview.errors import ExtraNotInstalledError
+from metareview.records import embeddings
+from metareview.records.active_learning import MODELS
+from metareview.records.ranking_choices import RANKING_CHOICES
+from metareview.store.embeddings import embed_project, vector_counts
+from metareview.store.rankings import RankingCache, project_ranker
+from metareview.store.review import screening_config
+from tests import stores
+from tests.embedding_double import WordHashEncoder
+from tests.web_client import make_project, workspace
+
+store_url = stores.store_url  # the fixture, once per backend
+#: the other fields of the settings form, as the page sends them
+FORM = {"include": "", "exclude": "", "reviewers_required": "2", "reasons": "wrong population"}
+
+
+@pytest.fixture
+def project(store_url):
+    with make_project(store_url) as opened:
+        yield opened
+
+
+@pytest.fixture
+def no_extra(monkeypatch):
+    """The extra is not installed (whatever this machine has): nothing can be embedded."""
+
+    def refuse(threads=None):
+        raise ExtraNotInstalledError(embeddings.INSTALL_HINT)
+
+    monkeypatch.setattr(embeddings, "load_encoder", refuse)
+    monkeypatch.setattr(embeddings, "extra_installed", lambda: False)
+
+
+def _stand_in() -> WordHashEncoder:
+    """The stand-in encoder, storing its vectors under the optional model's name."""
+    return WordHashEncoder(dimension=embeddings.DIMENSION, name=embeddings.MODEL_NAME)
+
+
+def _checked(page: str) -> list[str]:
+    return re.findall(r'name="ranking_model" value="([^"]+)" checked', page)
+
+
+def test_the_choices_are_the_built_in_models_in_their_order():
+    assert [choice.name for choice in RANKING_CHOICES] == list(MODELS)
+    for choice in RANKING_CHOICES:
+        assert choice.reads_vectors == MODELS[choice.name].embedding
+        assert choice.description and "\n" not in choice.description
+
+
+def test_the_lead_sees_and_changes_the_ranking_model_and_the_change_is_logged(project):
+    with workspace(project) as browser:
+        lena = browser("lena")
+        page = lena.get("/settings").text
+        assert re.findall(r'name="ranking_model" value="([^"]+)"', page) == list(MODELS)
+        assert _checked(page) == ["svm"]
+        assert "with 100 records not yet screened taken as presumed irrelevant" in page
+        assert "The optional sentence-embedding model" in page
+        saved = lena.post("/settings", FORM | {"ranking_model": "logistic"})
+        assert saved.status_code == 200 and "Settings saved." in saved.text
+        assert _checked(saved.text) == ["logistic"]
+        assert screening_config(project).ranking_model == "logistic"
+        assert "Sentence vectors" not in saved.text  # logistic reads no vectors
+        # a form without the field (an older page) leaves the model as it is
+        assert lena.post("/settings", FORM).status_code == 200
+        assert screening_config(project).ranking_model == "logistic"
+        assert _checked(lena.get("/settings").text) == ["logistic"]
+        # logged like every setting: an event by the lead, in the audit log's download
+        changes = [e for e in project.events("setting") if e.value == "ranking_model"]
+        assert [(e.actor, e.data["value"]) for e in changes] == [("lena", "logistic")]
+        log = [json.loads(line) for line in lena.get("/exports/log.jsonl").text.splitlines()]
+        assert any(
+            e["kind"] == "setting" and e["value"] == "ranking_model" and e["actor"] == "lena"
+            for e in log
+        )
+
+
+def test_reviewers_and_viewers_are_refused_and_nothing_changes(project):
+    with workspace(project) as browser:
+        for name in ("rita", "vic"):
+            person = browser(name)
+            assert person.get("/settings").status_code == 403
+            refused = person.post("/settings", FORM | {"ranking_model": "nb"})
+            assert refused.status_code == 403
+        assert screening_config(project).ranking_model == "svm"
+        assert not [e for e in project.events("setting") if e.value == "ranking_model"]
+
+
+def test_a_missing_or_another_sessions_csrf_token_is_refused(project):
+    with workspace(project) as browser:
+        lena, rita = browser("lena"), browser("rita")
+        wanted = FORM | {"ranking_model": "nb"}
+        assert lena.post("/settings", wanted, csrf=False).status_code == 403
+        stolen = wanted | {"csrf_token": rita.csrf}
+        assert lena.post("/settings", stolen, csrf=False).status_code == 403
+        wrong = wanted | {"csrf_token": "x" * 43}
+        assert lena.post("/settings", wrong, csrf=False).status_code == 403
+        assert screening_config(project).ranking_model == "svm"
+
+
+def test_an_unknown_model_is_refused_with_the_page_and_nothing_is_saved(project):
+    with workspace(project) as browser:
+        lena = browser("lena")
+        for model in ("bert", "SVM", "", "<script>alert(1)</script>"):
+            refused = lena.post("/settings", FORM | {"include": "yoga", "ranking_model": model})
+            assert refused.status_code == 400, model
+            assert "text/html" in refused.headers["content-type"]
+            assert "ranking model must be one of svm, logistic, nb, minilm" in refused.text
+            assert '<p class="error" role="alert">' in refused.text
+            assert "<script>alert" not in refused.text  # escaped
+            assert _checked(refused.text) == ["svm"]
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in refused.text
+        config = screening_config(project)
+        assert config.ranking_model == "svm" and config.highlight_include == ()
+        assert not [e for e in project.events("setting") if e.value == "ranking_model"]
+
+
+def test_minilm_shows_how_many_records_have_a_vector_and_warns_while_some_do_not(
+    project, no_extra, monkeypatch
+):
+    embed_project(project, _stand_in(), ids=[1, 2, 3, 4])  # 4 of the 6 records
+    with workspace(project) as browser:
+        lena = browser("lena")
+        assert "Sentence vectors" not in lena.get("/settings").text  # svm reads none
+        saved = lena.post("/settings", FORM | {"ranking_model": "minilm"})
+        assert saved.status_code == 200 and "Settings saved." in saved.text  # allowed, warned
+        assert screening_config(project).ranking_model == "minilm"
+        text = " ".join(saved.text.split())
+        assert "4 of the project's 6 records have one; 2 do not." in text
+        assert '<p class="warning" role="alert">' in saved.text
+        assert "2 of the project's 6 records have none yet" in text
+        assert "is not installed on this server" in text
+        assert "<code>metareview records embed PROJECT</code>" in text
+        # with the extra installed, the server computes them when it next ranks
+        monkeypatch.setattr(embeddings, "extra_installed", lambda: True)
+        text = " ".join(lena.get("/settings").text.split())
+        assert "The server computes the missing ones in the background" in text
+        # every record with a vector: no warning
+        embed_project(project, _stand_in())
+        page = lena.get("/settings").text
+        text = " ".join(page.split())
+        assert "6 of the project's 6 records have one; 0 do not." in text
+        assert 'class="warning"' not in page
+    counts = vector_counts(project)
+    assert (counts.records, counts.cached, counts.missing) == (6, 6, 0)
+
+
+def test_the_project_then_ranks_with_the_model_chosen(project, no_extra):
+    pool = list(project.record_ids())
+    with workspace(project) as browser:
+        lena, rita = browser("lena"), browser("rita")
+        assert project_ranker(project, pool).model.name == "svm"
+        assert lena.post("/settings", FORM | {"ranking_model": "minilm"}).status_code == 200
+        for record_id, decision in ((1, "include"), (2, "exclude")):
+            vote = {"record_id": str(record_id), "stage": "ta", "decision": decision}
+            assert rita.post("/screen/vote", vote).status_code == 303
+        # minilm reads the vectors: without them (and without the extra) it cannot rank
+        with pytest.raises(ExtraNotInstalledError):
+            RankingCache().order(project, "rita", "ta")
+        assert rita.get("/screen?stage=ta").status_code == 200  # the queue still serves
+        embed_project(project, _stand_in())
+        ranker = project_ranker(project, pool)
+        assert ranker.model.name == "minilm" and ranker.vectors.shape == (6, 384)
+        order = list(RankingCache().order(project, "rita", "ta"))
+        assert sorted(order) == [3, 4, 5, 6]
+        assert lena.post("/settings", FORM | {"ranking_model": "nb"}).status_code == 200
+        assert project_ranker(project, pool).model.name == "nb"

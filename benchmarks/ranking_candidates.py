@@ -699,6 +699,29 @@ CANDIDATES = {
             pseudo_weight=0.3,
         ),
     ),
+    # 2026-12-04, twelfth round (defined after the eleventh round's runs, before any of its
+    # own): the list between 5 (loss 0.1181, WSS@95 0.546) and 10 (0.1202, 0.567), the one
+    # axis that traded the two — chosen on these nine reviews, like rounds 5-11
+    "switch10-rerank7-pseudo": (
+        record_text,
+        Model(
+            "switch10-rerank7-pseudo",
+            lambda: Embedded(True),
+            lambda s: Rerank(7, 10, s),
+            pseudo_negatives=100,
+            pseudo_weight=0.3,
+        ),
+    ),
+    "switch10-rerank8-pseudo": (
+        record_text,
+        Model(
+            "switch10-rerank8-pseudo",
+            lambda: Embedded(True),
+            lambda s: Rerank(8, 10, s),
+            pseudo_negatives=100,
+            pseudo_weight=0.3,
+        ),
+    ),
     # the shipped optional model (metareview.records.active_learning.MODELS["minilm"]), as
     # the library defines it now: its own code path (float32 scoring), given the vectors
     "shipped-minilm": (record_text, MODELS["minilm"]),

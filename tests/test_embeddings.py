@@ -31,7 +31,12 @@ from metareview.records.screening import DEFAULT_RANKING_MODEL
 from metareview.records.simulation import simulate
 from metareview.store import Project
 from metareview.store.embedding_schema import record_embeddings
-from metareview.store.embeddings import embed_project, project_vectors, stored_vectors
+from metareview.store.embeddings import (
+    embed_project,
+    project_vectors,
+    stored_vectors,
+    vector_counts,
+)
 from metareview.store.rankings import RankingCache, project_ranker
 from metareview.store.review import configure, vote
 from tests.embedding_double import WordHashEncoder
@@ -181,6 +186,53 @@ def _refuse(threads=None):
     raise ExtraNotInstalledError(embeddings.INSTALL_HINT)
 
 
+def test_a_damaged_vector_row_is_computed_again_not_read(store_url):  # noqa: F811
+    """A stored vector of the wrong length (a row edited by hand, a write cut short) counts
+    as missing: ``records embed`` and the ranking compute it again instead of failing."""
+    project = _project(store_url)
+    encoder = WordHashEncoder()
+    embed_project(project, encoder)
+    expected = project_vectors(project, [3, 1, 2], encoder)
+    for record_id, blob in ((2, b"\x00" * 10), (3, b"\x00" * 12)):
+        with project._write() as connection:
+            connection.execute(
+                record_embeddings.update()
+                .where(record_embeddings.c.record_id == record_id)
+                .values(vector=blob)
+            )
+    assert sorted(stored_vectors(project, [1, 2, 3], "word-hash")) == [1]
+    assert (vector_counts(project, encoder).cached, vector_counts(project, encoder).missing) == (
+        4,
+        2,
+    )
+    again = project_vectors(project, [3, 1, 2], encoder)  # computes the two again
+    assert np.array_equal(again, expected) and encoder.encoded == 6 + 2
+    assert embed_project(project, encoder).reused == 6
+    project.close()
+
+
+def test_project_vectors_follow_the_order_of_the_ids_given():
+    project = _project("sqlite://")
+    encoder = WordHashEncoder()
+    texts = [embeddings.embedding_text(t, "") for t in TITLES]
+    expected = embeddings.embed(texts, WordHashEncoder())
+    for ids in ([1, 2, 3, 4, 5, 6], [6, 2, 4], [5, 5, 1]):
+        got = project_vectors(project, ids, encoder)
+        assert np.array_equal(got, expected[[i - 1 for i in ids]])
+    assert project_vectors(project, [], encoder).shape == (0, 32)
+
+
+def test_ranking_without_the_extra_says_which_records_lack_vectors(monkeypatch):
+    project = _project("sqlite://")
+    configure(project, actor="lead", ranking_model="minilm")
+    monkeypatch.setattr(embeddings, "load_encoder", _refuse)
+    with pytest.raises(ExtraNotInstalledError) as raised:
+        project_ranker(project, list(project.record_ids()))
+    message = str(raised.value)
+    assert "6 of 6 records have no all-MiniLM-L6-v2 vector yet" in message
+    assert "'metareview records embed PROJECT'" in message and "pip install" in message
+
+
 # -- the CLI -------------------------------------------------------------------------------
 
 
@@ -237,6 +289,25 @@ def test_settings_choose_the_ranking_model(tmp_path):
     assert shown["ranking_model"] == "minilm"
     ran = run_records("settings", path, "--ranking-model", "bert", check=False)
     assert ran.returncode == 2
+
+
+def test_an_unknown_ranking_model_in_the_settings_is_one_line_and_exit_2(tmp_path):
+    """A setting no ``records settings`` could write (edited by hand, or by a newer
+    version) stops ranking and the methods paragraph with a message saying how to fix it;
+    ``records settings`` still shows it and replaces it."""
+    path = str(tmp_path / "p.mrproj")
+    project = _project(path)
+    project.set_setting("ranking_model", "bert", actor="lead")
+    project.close()
+    for args in (("methods", path), ("screen", path, "--reviewer", "ana")):
+        ran = run_records(*args, check=False)
+        assert ran.returncode == 2 and ran.stderr.count("\n") == 1, ran.stderr
+        assert "the project's ranking model 'bert' is not one of svm" in ran.stderr
+        assert "internal error" not in ran.stderr
+    assert run_records("methods", path, "--unprioritised").stdout.startswith("Titles")
+    assert "ranking model: bert" in run_records("settings", path).stdout
+    run_records("settings", path, "--ranking-model", "svm")
+    assert "support vector machine" in run_records("methods", path).stdout
 
 
 def test_the_model_names_the_cli_offers_are_the_built_in_ones():

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
-from metareview.errors import StoreError
+from metareview.errors import ExtraNotInstalledError, StoreError
 from metareview.records import embeddings
 from metareview.stats.result_base import ResultDocument
 from metareview.store.embedding_schema import record_embeddings
@@ -42,6 +42,9 @@ from metareview.store.project import Project
 
 #: Vectors computed before they are written (and the most held in memory at once).
 WRITE_EVERY = 256
+#: Records whose stored vectors one query reads (so a large project's vectors are never all
+#: held twice: once as rows, once in the array they are copied into).
+READ_EVERY = 2000
 
 
 @dataclass(frozen=True)
@@ -108,12 +111,9 @@ def vector_counts(project: Project, encoder: embeddings.Encoder | None = None) -
     >>> counts.records, counts.cached, counts.missing
     (2, 1, 1)
     """
-    name, _ = _model_of(encoder)
+    name, dimension = _model_of(encoder)
     texts = record_texts(project)
-    stored = _stored(project, name)
-    cached = sum(
-        1 for r, text in texts.items() if r in stored and stored[r][0] == embeddings.text_hash(text)
-    )
+    cached = len(texts) - len(_stale(texts, _stored(project, name), dimension))
     return VectorCounts(
         model=name,
         records=len(texts),
@@ -131,23 +131,30 @@ def record_texts(project: Project, ids: Sequence[int] | None = None) -> dict[int
 
 def _stored(
     project: Project, model: str, ids: Sequence[int] | None = None
-) -> dict[int, tuple[str, int]]:
-    """Record id → (text hash, dimension) of the vectors stored for ``model``."""
+) -> dict[int, tuple[str, int, int]]:
+    """Record id → (text hash, dimension, bytes of the vector) of the vectors stored for
+    ``model`` (the vectors themselves are not read)."""
     query = select(
         record_embeddings.c.record_id,
         record_embeddings.c.text_sha256,
         record_embeddings.c.dimension,
+        func.length(record_embeddings.c.vector),
     ).where(record_embeddings.c.model == model)
     with project.read_one() as connection:
         rows = connection.execute(query).all()
     wanted = None if ids is None else set(ids)
-    return {r: (h, d) for r, h, d in rows if wanted is None or r in wanted}
+    return {r: (h, d, n) for r, h, d, n in rows if wanted is None or r in wanted}
 
 
-def _stale(texts: dict[int, str], stored: dict[int, tuple[str, int]], dimension: int) -> list[int]:
-    """The records whose vector is missing, of another dimension, or of another text."""
+def _stale(
+    texts: dict[int, str], stored: dict[int, tuple[str, int, int]], dimension: int
+) -> list[int]:
+    """The records whose vector is missing, of another dimension or text, or not
+    ``dimension`` float32 values long (a damaged row: computed again)."""
     return [
-        r for r, text in texts.items() if stored.get(r) != (embeddings.text_hash(text), dimension)
+        r
+        for r, text in texts.items()
+        if stored.get(r) != (embeddings.text_hash(text), dimension, 4 * dimension)
     ]
 
 
@@ -224,21 +231,52 @@ def _write(
         connection.execute(insert(record_embeddings), rows)
 
 
+def _read_vectors(
+    project: Project,
+    model: str,
+    dimension: int | None,
+    texts: dict[int, str],
+    into: Callable[[int, np.ndarray], None],
+) -> None:
+    """Hand each usable stored vector of ``model`` among the records of ``texts`` to
+    ``into(record_id, vector)``: one whose text is the record's current text and that is
+    ``dimension`` float32 values long (any one dimension with ``None``; a stale or damaged
+    row is left out). Reads :data:`READ_EVERY` records' rows at a time."""
+    wanted = list(texts)
+    for start in range(0, len(wanted), READ_EVERY):
+        query = select(
+            record_embeddings.c.record_id,
+            record_embeddings.c.text_sha256,
+            record_embeddings.c.dimension,
+            record_embeddings.c.vector,
+        ).where(
+            record_embeddings.c.model == model,
+            record_embeddings.c.record_id.in_(wanted[start : start + READ_EVERY]),
+        )
+        with project.read_one() as connection:
+            for record_id, sha, stored_dimension, blob in connection.execute(query):
+                usable = len(blob) == 4 * stored_dimension and dimension in (None, stored_dimension)
+                if usable and sha == embeddings.text_hash(texts[record_id]):
+                    into(record_id, np.frombuffer(blob, dtype="<f4"))
+
+
 def stored_vectors(
-    project: Project, ids: Sequence[int], model: str = embeddings.MODEL_NAME
+    project: Project,
+    ids: Sequence[int],
+    model: str = embeddings.MODEL_NAME,
+    dimension: int | None = None,
 ) -> dict[int, np.ndarray]:
-    """The vectors stored for ``model`` of those ``ids`` that have one whose text is the
-    record's current text (a stale vector is left out)."""
-    texts = record_texts(project, ids)
-    query = select(
-        record_embeddings.c.record_id, record_embeddings.c.text_sha256, record_embeddings.c.vector
-    ).where(record_embeddings.c.model == model)
-    found = {}
-    with project.read_one() as connection:
-        for record_id, sha, blob in connection.execute(query):
-            text = texts.get(record_id)
-            if text is not None and sha == embeddings.text_hash(text):
-                found[record_id] = np.frombuffer(bytes(blob), dtype="<f4").astype(np.float32)
+    """The vectors stored for ``model`` (of ``dimension`` values, if given) of those ``ids``
+    that have one whose text is the record's current text (a stale or damaged vector is
+    left out)."""
+    found: dict[int, np.ndarray] = {}
+    _read_vectors(
+        project,
+        model,
+        dimension,
+        record_texts(project, ids),
+        lambda r, vector: found.__setitem__(r, vector.astype(np.float32)),
+    )
     return found
 
 
@@ -250,17 +288,34 @@ def project_vectors(
     compute: bool = True,
 ) -> np.ndarray:
     """The vectors of ``ids``, in that order, one row each (``len(ids) × dimension``), from
-    the cache; the missing ones are computed and stored first (with ``compute``; otherwise
-    a :class:`~metareview.errors.StoreError` says how many are missing and what to run)."""
-    name, _ = _model_of(encoder)
-    found = stored_vectors(project, ids, name)
-    missing = [r for r in ids if r not in found]
-    if missing and not compute:
-        raise StoreError(
-            f"{len(missing)} of {len(ids)} records have no {name} vector yet: run "
-            "'metareview records embed PROJECT' (needs the extra metareview[embeddings])"
-        )
+    the cache, copied straight into the array returned; the missing ones (or stale, or
+    damaged) are computed and stored first (with ``compute``; otherwise, or without the
+    extra, an error says how many are missing and what to run)."""
+    name, dimension = _model_of(encoder)
+    texts = record_texts(project, ids)
+    if len(texts) < len(set(ids)):
+        raise StoreError(f"no record {sorted(set(ids) - set(texts))[0]} in this project")
+    missing = _stale(texts, _stored(project, name, ids), dimension)
     if missing:
-        embed_project(project, encoder, ids=missing)
-        found |= stored_vectors(project, missing, name)
-    return np.vstack([found[r] for r in ids]) if ids else np.empty((0, 0), dtype=np.float32)
+        lacking = (
+            f"{len(missing)} of {len(texts)} records have no {name} vector yet: run "
+            "'metareview records embed PROJECT'"
+        )
+        if not compute:
+            raise StoreError(f"{lacking} (needs the extra metareview[embeddings])")
+        try:
+            embed_project(project, encoder, ids=missing)
+        except ExtraNotInstalledError as err:
+            raise ExtraNotInstalledError(f"{lacking} where the extra is installed ({err})") from err
+    row = {r: i for i, r in enumerate(texts)}
+    out = np.empty((len(texts), dimension), dtype=np.float32)
+    filled = np.zeros(len(texts), dtype=bool)
+
+    def into(record_id: int, vector: np.ndarray) -> None:
+        out[row[record_id]] = vector
+        filled[row[record_id]] = True
+
+    _read_vectors(project, name, dimension, texts, into)
+    if not filled.all():  # (replaced by another model's writer between the two reads)
+        raise StoreError(f"the project's {name} vectors changed while being read: try again")
+    return out if list(texts) == list(ids) else out[[row[r] for r in ids]]

@@ -60,14 +60,14 @@ def project_ranker(project: Project, pool: tuple[int, ...] | list[int]) -> Any:
     """The active-learning model of the records ``pool`` (in that order) by the project's
     ranking model, with their cached sentence vectors if it reads them; ``None`` when there
     is nothing to rank (fewer than two records, or no text at all)."""
-    from metareview.records.active_learning import Ranker, get_model, record_text
-    from metareview.store.review import screening_config
+    from metareview.records.active_learning import Ranker, record_text
+    from metareview.store.review import ranking_model
 
     stored = project.records(pool)
     texts = [record_text(stored[r].title, stored[r].abstract) for r in pool]
     if len(pool) < 2 or not any(texts):
         return None
-    model = get_model(screening_config(project).ranking_model)
+    model = ranking_model(project)
     vectors = None
     if model.embedding:
         from metareview.store.embeddings import project_vectors

@@ -63,6 +63,22 @@ def screening_config(project: Project) -> ScreeningConfig:
     return config_of(project.settings())
 
 
+def ranking_model(project: Project) -> Any:
+    """The project's ranking model (its ``ranking_model`` setting) as a built-in
+    :class:`~metareview.records.active_learning.Model`; a name that is none of them (a
+    setting written by hand or by another version) is a :class:`RecordsError` saying how
+    to choose one, not an error of the code that ranks."""
+    from metareview.records.active_learning import MODELS
+
+    name = screening_config(project).ranking_model
+    if name not in MODELS:
+        raise RecordsError(
+            f"the project's ranking model {name!r} is not one of {', '.join(MODELS)}: choose "
+            "one with 'metareview records settings PROJECT --ranking-model NAME'"
+        )
+    return MODELS[name]
+
+
 def config_of(settings: dict[str, Any]) -> ScreeningConfig:
     """The screening settings among a project's settings (defaults for those never set)."""
     return ScreeningConfig(

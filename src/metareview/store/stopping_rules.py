@@ -8,7 +8,7 @@ from metareview.records.screening_methods import screening_methods_text, simulat
 from metareview.records.stopping import StopState
 from metareview.records.stopping_rules import RandomSample, StoppingAdvice, all_rules
 from metareview.store.project import Project
-from metareview.store.review import eligible, screening_config, stage_state
+from metareview.store.review import eligible, ranking_model, screening_config, stage_state
 
 
 def stopping_advice(
@@ -77,7 +77,7 @@ def screening_methods(project: Project, *, prioritised: bool = True) -> str:
     return screening_methods_text(
         records=screened + len(stop.set_aside),
         reviewers_required=config.reviewers_required,
-        ranking_model=config.ranking_model,
+        ranking_model=ranking_model(project).name if prioritised else config.ranking_model,
         prioritised=prioritised,
         stopped_rule=stop.rule if stop.stopped else None,
         screened=screened,

@@ -373,6 +373,16 @@ class SafeSwitch(Fused):
         return self.a.decision_function(X if self.switched else X[:, : self.words])
 
 
+def embedded_pseudo(name: str, classifier) -> tuple:
+    """A candidate reading the word TF-IDF and the embedding side by side (:class:`Embedded`)
+    with the default's pseudo-negatives (100 per retrain at weight 0.3), the title read
+    twice; ``classifier(seed)`` decides how the two are used."""
+    return (
+        record_text,
+        Model(name, lambda: Embedded(True), classifier, pseudo_negatives=100, pseudo_weight=0.3),
+    )
+
+
 def svm_variant(name: str, C: float = 0.1, **options) -> Model:
     """``title2``'s linear SVM and features with another ``C`` or :class:`Model` options
     (class balance, pseudo-negatives)."""
@@ -529,60 +539,15 @@ CANDIDATES = {
     # 0.3) under the embedding fusions of round 3 — the pseudo-negatives lifted
     # Jeyaraman_2020, where switch10-z fell below ASReview. Both SVMs of fuse-z are fitted
     # on the same rows, so they get the same pseudo-negative draw.
-    "switch10-z-pseudo": (
-        record_text,
-        Model(
-            "switch10-z-pseudo",
-            lambda: Embedded(True),
-            lambda s: SwitchFused(10, s),
-            pseudo_negatives=100,
-            pseudo_weight=0.3,
-        ),
-    ),
-    "fuse-z-pseudo": (
-        record_text,
-        Model(
-            "fuse-z-pseudo",
-            lambda: Embedded(True),
-            lambda s: Fused("z", s),
-            pseudo_negatives=100,
-            pseudo_weight=0.3,
-        ),
-    ),
+    "switch10-z-pseudo": embedded_pseudo("switch10-z-pseudo", lambda s: SwitchFused(10, s)),
+    "fuse-z-pseudo": embedded_pseudo("fuse-z-pseudo", lambda s: Fused("z", s)),
     # 2026-12-04, sixth round (defined after rounds 3-5 on these same nine reviews, before
     # any run of its own): the embedding only late, as SAFE's phase 3 (switch10-z's switch
     # at 10 relevant records lowered Jeyaraman_2020), and a lighter embedding weight; all
     # with the default's pseudo-negatives (100 at weight 0.3)
-    "safe-z": (
-        record_text,
-        Model(
-            "safe-z",
-            lambda: Embedded(True),
-            lambda s: SafeSwitch("z", s),
-            pseudo_negatives=100,
-            pseudo_weight=0.3,
-        ),
-    ),
-    "safe-both": (
-        record_text,
-        Model(
-            "safe-both",
-            lambda: Embedded(True),
-            lambda s: SafeSwitch("both", s),
-            pseudo_negatives=100,
-            pseudo_weight=0.3,
-        ),
-    ),
-    "z-half-pseudo": (
-        record_text,
-        Model(
-            "z-half-pseudo",
-            lambda: Embedded(True),
-            lambda s: HalfFused(0.5, s),
-            pseudo_negatives=100,
-            pseudo_weight=0.3,
-        ),
-    ),
+    "safe-z": embedded_pseudo("safe-z", lambda s: SafeSwitch("z", s)),
+    "safe-both": embedded_pseudo("safe-both", lambda s: SafeSwitch("both", s)),
+    "z-half-pseudo": embedded_pseudo("z-half-pseudo", lambda s: HalfFused(0.5, s)),
     # 2026-12-04, seventh round (defined after the sixth round's Jeyaraman_2020 runs, where
     # every embedding candidate fell below ASReview's default, before any run of its own):
     # the current default (pseudo100-w0.3) changed on one text axis each
@@ -608,119 +573,47 @@ CANDIDATES = {
     # nine reviews — switch10-z-pseudo: mean WSS@95 0.576, Jeyaraman_2020 0.633 against
     # ASReview's 0.638 — before any run of its own): the switch later, or the embedding
     # lighter after it, to keep more of the default where the embedding hurts
-    "switch20-z-pseudo": (
-        record_text,
-        Model(
-            "switch20-z-pseudo",
-            lambda: Embedded(True),
-            lambda s: SwitchFused(20, s),
-            pseudo_negatives=100,
-            pseudo_weight=0.3,
-        ),
-    ),
-    "switch10-zhalf-pseudo": (
-        record_text,
-        Model(
-            "switch10-zhalf-pseudo",
-            lambda: Embedded(True),
-            lambda s: SwitchHalf(10, 0.5, s),
-            pseudo_negatives=100,
-            pseudo_weight=0.3,
-        ),
+    "switch20-z-pseudo": embedded_pseudo("switch20-z-pseudo", lambda s: SwitchFused(20, s)),
+    "switch10-zhalf-pseudo": embedded_pseudo(
+        "switch10-zhalf-pseudo", lambda s: SwitchHalf(10, 0.5, s)
     ),
     # 2026-12-04, ninth round (defined after the eighth round's runs, before any of its
     # own): the embedding may only re-order the word model's short list, so the word
     # model's recall is a floor where the embedding hurts (Jeyaraman_2020)
-    "switch10-rerank10-pseudo": (
-        record_text,
-        Model(
-            "switch10-rerank10-pseudo",
-            lambda: Embedded(True),
-            lambda s: Rerank(10, 10, s),
-            pseudo_negatives=100,
-            pseudo_weight=0.3,
-        ),
+    "switch10-rerank10-pseudo": embedded_pseudo(
+        "switch10-rerank10-pseudo", lambda s: Rerank(10, 10, s)
     ),
-    "switch10-rerank30-pseudo": (
-        record_text,
-        Model(
-            "switch10-rerank30-pseudo",
-            lambda: Embedded(True),
-            lambda s: Rerank(30, 10, s),
-            pseudo_negatives=100,
-            pseudo_weight=0.3,
-        ),
+    "switch10-rerank30-pseudo": embedded_pseudo(
+        "switch10-rerank30-pseudo", lambda s: Rerank(30, 10, s)
     ),
     # 2026-12-04, tenth round (defined after the ninth round's runs on all nine reviews,
     # before any of its own): switch10-rerank10-pseudo met mean WSS@95 0.56 with every review
     # at or above ASReview but its mean loss was 0.0003 above ASReview's; a shorter and a
     # longer list than 10, the two neighbours on the one axis the ninth round varied
-    "switch10-rerank5-pseudo": (
-        record_text,
-        Model(
-            "switch10-rerank5-pseudo",
-            lambda: Embedded(True),
-            lambda s: Rerank(5, 10, s),
-            pseudo_negatives=100,
-            pseudo_weight=0.3,
-        ),
+    "switch10-rerank5-pseudo": embedded_pseudo(
+        "switch10-rerank5-pseudo", lambda s: Rerank(5, 10, s)
     ),
-    "switch10-rerank20-pseudo": (
-        record_text,
-        Model(
-            "switch10-rerank20-pseudo",
-            lambda: Embedded(True),
-            lambda s: Rerank(20, 10, s),
-            pseudo_negatives=100,
-            pseudo_weight=0.3,
-        ),
+    "switch10-rerank20-pseudo": embedded_pseudo(
+        "switch10-rerank20-pseudo", lambda s: Rerank(20, 10, s)
     ),
     # 2026-12-04, eleventh round (defined after the tenth round's runs, before any of its
     # own): switch10-rerank10-pseudo's mean loss (0.1202) is 0.0002 above ASReview's, mostly
     # from Sep_2021 (0.215 against the default's 0.186) where the switch comes early in the
     # curve; the same re-ranking with the switch later
-    "switch15-rerank10-pseudo": (
-        record_text,
-        Model(
-            "switch15-rerank10-pseudo",
-            lambda: Embedded(True),
-            lambda s: Rerank(10, 15, s),
-            pseudo_negatives=100,
-            pseudo_weight=0.3,
-        ),
+    "switch15-rerank10-pseudo": embedded_pseudo(
+        "switch15-rerank10-pseudo", lambda s: Rerank(10, 15, s)
     ),
-    "switch20-rerank10-pseudo": (
-        record_text,
-        Model(
-            "switch20-rerank10-pseudo",
-            lambda: Embedded(True),
-            lambda s: Rerank(10, 20, s),
-            pseudo_negatives=100,
-            pseudo_weight=0.3,
-        ),
+    "switch20-rerank10-pseudo": embedded_pseudo(
+        "switch20-rerank10-pseudo", lambda s: Rerank(10, 20, s)
     ),
     # 2026-12-04, twelfth round (defined after the eleventh round's runs, before any of its
     # own): the list between 5 (loss 0.1181, WSS@95 0.546) and 10 (0.1202, 0.567), the one
     # axis that traded the two — chosen on these nine reviews, like rounds 5-11
-    "switch10-rerank7-pseudo": (
-        record_text,
-        Model(
-            "switch10-rerank7-pseudo",
-            lambda: Embedded(True),
-            lambda s: Rerank(7, 10, s),
-            pseudo_negatives=100,
-            pseudo_weight=0.3,
-        ),
+    "switch10-rerank7-pseudo": embedded_pseudo(
+        "switch10-rerank7-pseudo", lambda s: Rerank(7, 10, s)
     ),
-    "switch10-rerank8-pseudo": (
-        record_text,
-        Model(
-            "switch10-rerank8-pseudo",
-            lambda: Embedded(True),
-            lambda s: Rerank(8, 10, s),
-            pseudo_negatives=100,
-            pseudo_weight=0.3,
-        ),
+    "switch10-rerank8-pseudo": embedded_pseudo(
+        "switch10-rerank8-pseudo", lambda s: Rerank(8, 10, s)
     ),
     # the shipped optional model (metareview.records.active_learning.MODELS["minilm"]), as
     # the library defines it now: its own code path (float32 scoring), given the vectors

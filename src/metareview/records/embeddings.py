@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -151,13 +151,11 @@ def embed(
     encoder: Encoder | None = None,
     *,
     batch_size: int = BATCH_SIZE,
-    progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """Unit-length float32 vectors of ``texts`` (``len(texts) × encoder.dimension``), encoded
     ``batch_size`` at a time into one preallocated array, so memory holds the result and one
-    batch. ``encoder``: default the optional model (:func:`load_encoder`). ``progress`` is
-    called with the number of texts done after each batch. A vector of length 0 (an empty
-    text, for a toy encoder) stays 0.
+    batch. ``encoder``: default the optional model (:func:`load_encoder`). A vector of
+    length 0 (an empty text, for a toy encoder) stays 0.
 
     >>> class Length:
     ...     name, dimension = "length", 2
@@ -182,8 +180,6 @@ def embed(
                 f"{len(chunk)} texts; expected ({len(chunk)}, {encoder.dimension})"
             )
         out[start : start + len(chunk)] = unit_rows(block)
-        if progress is not None:
-            progress(start + len(chunk))
     return out
 
 

@@ -4,21 +4,29 @@ reached in the packaged simulation table, on a project and through `records meth
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
+from metareview.records.active_learning import MODELS
+from metareview.records.events import Event, EventKind
 from metareview.records.record import Record
 from metareview.records.screening_methods import (
     TABLE,
+    ranking_history,
     rule_key,
     screening_methods_text,
     simulated_recall,
 )
 from metareview.records.stopping_evaluation import RuleEvaluation
 from metareview.store import Project
-from metareview.store.review import configure, stop_screening, vote
+from metareview.store.review import configure, stop_screening, undo_vote, vote
 from metareview.store.stopping_rules import screening_methods
+from tests import stores
 from tests.test_records_cli_commands import run
+
+store_url = stores.store_url  # the fixture, once per backend
+SVM, NB, MINILM = (MODELS[name].methods for name in ("svm", "nb", "minilm"))
 
 
 def test_rule_names_as_logged_map_to_the_rules():
@@ -134,3 +142,134 @@ def test_text_describes_the_default_ranker():
         simulated=None,
     )
     assert f"with {model.pseudo_negatives:g} records not yet screened taken as presumed" in text
+
+
+# -- a ranking model changed during screening ----------------------------------------------
+
+
+class Log:
+    """Events as a project logs them: votes at title/abstract and ranking-model changes."""
+
+    def __init__(self):
+        self.events: list[Event] = []
+
+    def _add(self, *args, **kwargs):
+        at = datetime(2026, 1, 1, tzinfo=UTC)
+        self.events.append(Event(len(self.events) + 1, at, *args, **kwargs))
+
+    def vote(self, who, *record_ids):
+        for record_id in record_ids:
+            self._add(who, EventKind.DECISION, "ta", record_id, "exclude")
+
+    def undo(self, who, record_id):
+        self._add(who, EventKind.UNDO, "ta", record_id)
+
+    def choose(self, model):
+        self._add("lead", EventKind.SETTING, value="ranking_model", data={"value": model})
+
+    def text(self):
+        history = ranking_history(self.events)
+        return screening_methods_text(records=20, reviewers_required=2, ranking_model=history)
+
+
+def test_a_model_never_changed_after_the_first_vote_reads_as_before():
+    log = Log()
+    log.vote("ana", 1, 2, 3)
+    log.vote("ben", 1, 2)
+    assert ranking_history(log.events) == (("svm", 3),)
+    assert log.text() == screening_methods_text(records=20, reviewers_required=2)
+    assert ranking_history(Log().events) == ()
+
+
+def test_a_model_chosen_before_any_vote_is_the_only_model():
+    log = Log()
+    log.choose("nb")
+    log.choose("minilm")
+    log.vote("ana", 1, 2)
+    assert ranking_history(log.events) == (("minilm", 2),)
+    assert log.text() == screening_methods_text(
+        records=20, reviewers_required=2, ranking_model="minilm"
+    )
+
+
+def test_one_change_names_both_models_and_the_records_screened_under_each():
+    log = Log()
+    log.vote("ana", 1, 2, 3, 4)
+    log.vote("ben", 1, 2)
+    log.choose("minilm")
+    log.vote("ben", 3, 4, 5)  # records 3 and 4 were brought to ana by the SVM
+    log.vote("ana", 5, 6)
+    assert ranking_history(log.events) == (("svm", 4), ("minilm", 2))
+    assert log.text() == (
+        f"Titles and abstracts of 20 records were screened by two reviewers independently, "
+        f"in the order of {SVM} for the first 4 records screened and of {MINILM} for the 2 "
+        "screened thereafter."
+    )
+
+
+def test_two_changes_name_each_model_in_the_order_used():
+    log = Log()
+    log.vote("ana", *range(1, 413))
+    log.choose("nb")
+    log.vote("ana", *range(413, 443))
+    log.choose("minilm")
+    log.vote("ana", *range(443, 731))
+    assert ranking_history(log.events) == (("svm", 412), ("nb", 30), ("minilm", 288))
+    assert f"in the order of {SVM} for the first 412 records screened, of {NB} for the next " in (
+        log.text()
+    )
+    assert log.text().endswith(f"for the next 30 and of {MINILM} for the 288 screened thereafter.")
+
+
+def test_models_that_ordered_no_record_are_left_out():
+    """A model replaced before anyone voted under it, and one chosen after the last vote,
+    ordered nothing; a withdrawn vote counts where its record was voted on again."""
+    log = Log()
+    log.vote("ana", 1, 2)
+    log.choose("nb")
+    log.choose("svm")
+    log.vote("ana", 3)
+    log.undo("ana", 3)
+    log.choose("minilm")
+    log.vote("ana", 3, 4)
+    log.choose("logistic")
+    assert ranking_history(log.events) == (("svm", 2), ("minilm", 2))
+    assert ranking_history(log.events, among={1, 3}) == (("svm", 1), ("minilm", 1))
+
+
+def test_the_project_paragraph_follows_the_settings_log(store_url):
+    with Project.open(store_url) as project:
+        ids = project.add_import("s.ris", [Record(title=f"T{i}") for i in range(10)], actor="ana")
+        ids = ids.record_ids
+        configure(project, ranking_model="nb", actor="lead")  # before screening: no change
+        for record_id in ids[:3]:
+            vote(project, record_id, reviewer="ana", stage="ta", decision="exclude")
+        assert f"in the order of {NB}." in screening_methods(project)
+        configure(project, ranking_model="minilm", actor="lead")
+        assert f"in the order of {NB}." in screening_methods(project)  # nothing under it yet
+        undo_vote(project, reviewer="ana", stage="ta")  # ids[2]: voted on again under minilm
+        vote(project, ids[2], reviewer="ben", stage="ta", decision="exclude")
+        vote(project, ids[3], reviewer="ana", stage="ta", decision="exclude")
+        text = screening_methods(project)
+        assert f"{NB} for the first 2 records screened and of {MINILM} for the 2 screened " in text
+        assert "active-learning" not in screening_methods(project, prioritised=False)
+
+
+def test_records_methods_names_each_model_after_a_change(tmp_path):
+    path = str(tmp_path / "p.mrproj")
+    with Project.open(path, create=True) as project:
+        project.add_import("s.ris", [Record(title=f"T{i}") for i in range(9)], actor="ana")
+    for args in (
+        *(("vote", path, str(record_id), "exclude", "--by", "ana") for record_id in range(1, 6)),
+        ("settings", path, "--ranking-model", "minilm", "--by", "lead"),
+        ("vote", path, "6", "exclude", "--by", "ana"),
+    ):
+        code, _, err = run(*args)
+        assert code == 0, err
+    code, out, err = run("methods", path)
+    assert code == 0, err
+    assert out == (
+        "Titles and abstracts of 9 records were screened by two reviewers independently, in "
+        f"the order of {SVM} for the first 5 records screened and of {MINILM} for the 1 "
+        "screened thereafter.\n"
+    )

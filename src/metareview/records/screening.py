@@ -68,6 +68,7 @@ class Retrieval(StrEnum):
 PENDING, CONFLICT = "pending", "conflict"
 DEFAULT_REVIEWERS_REQUIRED = 2
 REVIEWERS_SETTING = "reviewers_required"
+RANKING_SETTING = "ranking_model"
 #: The ranking model a project starts with (``active_learning.DEFAULT_MODEL``; kept here so
 #: reading the settings does not load scikit-learn; a test ties the two).
 DEFAULT_RANKING_MODEL = "svm"

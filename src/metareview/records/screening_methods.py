@@ -23,12 +23,14 @@ by an automation tool. The recall this rule reaches was not simulated.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import fields
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from metareview.records.screening import DEFAULT_RANKING_MODEL
+from metareview.records.events import Event, EventKind
+from metareview.records.screening import DEFAULT_RANKING_MODEL, RANKING_SETTING, StageState
 from metareview.records.stopping_evaluation import RuleEvaluation
 
 TABLE = Path(__file__).with_name("stopping_recall.json")
@@ -92,6 +94,70 @@ def simulated_recall(rule: str) -> tuple[RuleEvaluation, str] | None:
     return RuleEvaluation(**{k: v for k, v in rows[0].items() if k in names}), table["setting"]
 
 
+def ranking_history(
+    events: Iterable[Event], stage: str = "ta", among: Collection[int] | None = None
+) -> tuple[tuple[str, int], ...]:
+    """The ranking models that ordered a stage's records, in the order used, each with the
+    number of records screened under it; ``()`` before the first vote.
+
+    A record counts under the model in force (the ``ranking_model`` setting, ``svm`` until
+    set) when its first standing vote was cast, when that model brought it to a reviewer; a
+    withdrawn vote does not count. A model that ordered no record is left out: one chosen
+    before the first vote is the only model, and one replaced before any record was voted
+    on under it is no model at all. ``among``: only these records (those the stage screens).
+
+    >>> from datetime import UTC, datetime
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> def voted(i, record_id, who="ana"):
+    ...     return Event(i, t, who, EventKind.DECISION, "ta", record_id, "exclude")
+    >>> def chose(i, model):
+    ...     return Event(i, t, "lead", EventKind.SETTING, value="ranking_model",
+    ...                  data={"value": model})
+    >>> ranking_history([chose(1, "nb"), voted(2, 1), voted(3, 2), voted(4, 1, "ben"),
+    ...                  chose(5, "minilm"), voted(6, 2, "ben"), voted(7, 3)])
+    (('nb', 2), ('minilm', 1))
+    >>> ranking_history([chose(1, "minilm")])
+    ()
+    """
+    events = tuple(events)
+    state = StageState.from_events(events, stage)
+    firsts = {
+        min(votes.values())
+        for record_id, votes in state.vote_events.items()
+        if votes and (among is None or record_id in among)
+    }
+    model, history = DEFAULT_RANKING_MODEL, []
+    for event in events:
+        if event.kind == EventKind.SETTING and event.value == RANKING_SETTING:
+            model = str(event.data["value"])
+        elif event.id in firsts:
+            if history and history[-1][0] == model:
+                history[-1][1] += 1
+            else:
+                history.append([model, 1])
+    return tuple((name, count) for name, count in history)
+
+
+def _ordering(ranking_model: str | Sequence[tuple[str, int]]) -> str:
+    """How the records were ordered: one model's ``methods`` phrase, or each model's in the
+    order used with the records screened under it (see :func:`ranking_history`).
+
+    >>> print(_ordering([("svm", 412), ("nb", 30), ("minilm", 288)]))  # doctest: +ELLIPSIS
+    in the order of ... for the first 412 records screened, of ... naive Bayes ... for the next 30 and of ... all-MiniLM-L6-v2) for the 288 screened thereafter
+    """
+    from metareview.records.active_learning import get_model  # (scikit-learn: lazily)
+
+    if isinstance(ranking_model, str):
+        ranking_model = [(ranking_model, 0)]
+    (first, screened), *rest = [(get_model(name).methods, n) for name, n in ranking_model]
+    if not rest:
+        return f"in the order of {first}"
+    spells = [f"in the order of {first} for the first {screened:,} records screened"]
+    spells += [f"of {methods} for the next {n:,}" for methods, n in rest[:-1]]
+    methods, n = rest[-1]
+    return ", ".join(spells) + f" and of {methods} for the {n:,} screened thereafter"
+
+
 def screening_methods_text(
     *,
     records: int,
@@ -102,11 +168,13 @@ def screening_methods_text(
     set_aside: int = 0,
     simulated: tuple[RuleEvaluation, str] | None = None,
     recall_target: float = 0.95,
-    ranking_model: str = DEFAULT_RANKING_MODEL,
+    ranking_model: str | Sequence[tuple[str, int]] = DEFAULT_RANKING_MODEL,
 ) -> str:
     """The screening paragraph of the methods.
 
-    ``ranking_model``: the built-in model that ordered the records (its ``methods`` phrase).
+    ``ranking_model``: the built-in model that ordered the records (its ``methods`` phrase),
+    or, when the lead changed it during screening, each model in the order used with the
+    records screened under it (:func:`ranking_history`; one model: as its name alone).
 
     ``stopped_rule``: the rule that stopped screening early (as logged), ``screened`` and
     ``set_aside`` the records screened before and left unscreened by the stop;
@@ -116,9 +184,7 @@ def screening_methods_text(
     who = _WORDS.get(reviewers_required, f"{reviewers_required} reviewers independently")
     text = f"Titles and abstracts of {records:,} records were screened by {who}"
     if prioritised:
-        from metareview.records.active_learning import get_model  # (scikit-learn: lazily)
-
-        text += f", in the order of {get_model(ranking_model).methods}"
+        text += f", {_ordering(ranking_model)}"
     text += "."
     if stopped_rule is None:
         return text

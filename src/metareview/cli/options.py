@@ -218,9 +218,9 @@ direction_option = click.option(
 )
 
 
-def count_option(*decls: str, minimum: int = 1, **attrs):
-    """An option taking a whole number of at least ``minimum``; ``decls`` and ``attrs`` are
-    :func:`click.option`'s.
+def count_option(*decls: str, minimum: int = 1, maximum: int | None = None, **attrs):
+    """An option taking a whole number of at least ``minimum`` (and at most ``maximum``);
+    ``decls`` and ``attrs`` are :func:`click.option`'s.
 
     >>> @click.command()
     ... @count_option("--min-k", default=2, help="Fewest studies.")
@@ -229,7 +229,7 @@ def count_option(*decls: str, minimum: int = 1, **attrs):
     >>> show(["--min-k", "3"], standalone_mode=False)
     3
     """
-    return click.option(*decls, type=click.IntRange(min=minimum), **attrs)
+    return click.option(*decls, type=click.IntRange(min=minimum, max=maximum), **attrs)
 
 
 def choice_option(*decls: str, choices, case_sensitive: bool = True, **attrs):

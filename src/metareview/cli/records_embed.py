@@ -33,7 +33,13 @@ from metareview.cli.records_options import open_project, project_argument
     default=None,
     help="CPU threads the model may use (default: PyTorch's, every core).",
 )
-@count_option("--batch-size", default=64, help="Records the model encodes at a time.")
+@count_option(
+    "--batch-size",
+    default=64,  # (embeddings.BATCH_SIZE and MAX_BATCH_SIZE; the CLI loads no numpy to start)
+    maximum=1024,
+    help="Records the model encodes at a time, as one batch (1 to 1024; each needs about "
+    "2 MB while encoded; larger batches are not faster on a CPU).",
+)
 @json_option
 def embed(project: str, threads: int | None, batch_size: int, as_json: bool) -> None:
     """Embed PROJECT's records with the optional sentence-embedding model (all-MiniLM-L6-v2)

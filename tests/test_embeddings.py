@@ -341,6 +341,32 @@ def test_simulate_with_minilm_reads_or_writes_the_vectors_file(tmp_path, monkeyp
     assert ran.returncode == 2 and "3 rows for 20 records" in ran.stderr
 
 
+def test_simulate_and_embed_show_their_progress_on_stderr(tmp_path, monkeypatch):
+    """Embedding every record of a large file takes minutes: ``records simulate --model
+    minilm`` without a vectors file shows how far it is, as ``records embed`` does (here, off
+    a terminal: plain lines; at one, a bar: ``tests/test_cli_progress.py``)."""
+    data = tmp_path / "labelled.csv"
+    titles = [f"exercise depression trial {i}" for i in range(100)] + [
+        f"hospital architecture survey {i}" for i in range(100)
+    ]
+    pd.DataFrame({"title": titles, "label_included": [1] * 100 + [0] * 100}).to_csv(
+        data, index=False
+    )
+    monkeypatch.setattr(embeddings, "load_encoder", lambda threads=None: WordHashEncoder())
+    ran = run_records("simulate", str(data), "--model", "minilm")
+    lines = ran.stderr.splitlines()
+    assert lines[0] == "embedding the records: 0 of 200"
+    assert lines[-1] == "embedding the records: 200 of 200" and len(lines) == 5  # every 64
+    assert "\x1b" not in ran.stderr and "\r" not in ran.stderr and "WSS@95" in ran.stdout
+    quiet = run_records("simulate", str(data), "--model", "minilm", "--json")
+    assert quiet.stderr == "" and json.loads(quiet.stdout)["model"] == "minilm"
+    path = str(tmp_path / "p.mrproj")
+    _project(path, titles[:10]).close()
+    embedded = run_records("embed", path)
+    assert embedded.stderr.splitlines() == ["embedding: 0 of 10", "embedding: 10 of 10"]
+    assert run_records("embed", path).stderr == ""  # nothing to compute: nothing shown
+
+
 def test_settings_choose_the_ranking_model(tmp_path):
     path = str(tmp_path / "p.mrproj")
     _project(path).close()

@@ -13,6 +13,7 @@ import click
 
 from metareview.cli.console import echo
 from metareview.cli.options import choice_option, count_option, json_option
+from metareview.cli.progress import progress_bar
 from metareview.cli.records_embed import embed
 from metareview.cli.records_exports import export_log, export_votes, full_text
 from metareview.cli.records_extraction import export_extraction, export_rob
@@ -494,7 +495,7 @@ def simulate(
     texts = [record_text(t, a) for t, a in zip(frame["title"], abstracts, strict=True)]
     vectors = None
     if get_model(model).embedding:
-        vectors = _simulation_vectors(frame["title"], abstracts, embeddings_file)
+        vectors = _simulation_vectors(frame["title"], abstracts, embeddings_file, quiet=as_json)
     elif embeddings_file:
         raise RecordsError(f"--embeddings is read only by a model that reads them, not {model}")
     try:
@@ -514,9 +515,10 @@ def simulate(
         echo(result.summary())
 
 
-def _simulation_vectors(titles: Any, abstracts: Any, path: str | None) -> Any:
+def _simulation_vectors(titles: Any, abstracts: Any, path: str | None, *, quiet: bool) -> Any:
     """The sentence vectors of a simulation's records: read from ``path`` when it exists
-    (one row per record), else embedded by the optional model (and saved to ``path``)."""
+    (one row per record), else embedded by the optional model, showing progress on stderr
+    (not with ``quiet``), and saved to ``path``."""
     from pathlib import Path
 
     import numpy as np
@@ -529,7 +531,8 @@ def _simulation_vectors(titles: Any, abstracts: Any, path: str | None) -> Any:
         except (ValueError, OSError) as err:
             raise DataError(Problem.of_file(path, f"a .npy array of vectors ({err})")) from err
     texts = [embedding_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
-    vectors = embed(texts)
+    with progress_bar("embedding the records", quiet=quiet) as report:
+        vectors = embed(texts, progress=report)
     if path:
         np.save(path, vectors)
     return vectors

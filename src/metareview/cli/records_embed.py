@@ -8,21 +8,12 @@ exits with code 2 and one line saying what to install. The vectors are cached in
 from __future__ import annotations
 
 import json
-from contextlib import ExitStack
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from metareview.cli.console import echo
 from metareview.cli.options import count_option, json_option
+from metareview.cli.progress import progress_bar
 from metareview.cli.records_options import open_project, project_argument
 
 
@@ -54,26 +45,7 @@ def embed(project: str, threads: int | None, batch_size: int, as_json: bool) -> 
         encoder = load_encoder(threads)  # (PyTorch loads only when a vector is computed)
     except ExtraNotInstalledError:
         encoder = None  # fine while every vector is cached; embed_project raises otherwise
-    console = Console(stderr=True, quiet=as_json)
-    with open_project(project) as opened, ExitStack() as stack:
-        bar: list[tuple[Progress, TaskID]] = []
-
-        def report(done: int, total: int) -> None:
-            if not bar:  # shown once there is work (an error before it stays one line)
-                progress = stack.enter_context(
-                    Progress(
-                        TextColumn("embedding"),
-                        BarColumn(),
-                        MofNCompleteColumn(),
-                        TimeElapsedColumn(),
-                        console=console,
-                        transient=True,
-                    )
-                )
-                bar.append((progress, progress.add_task("embedding", total=total)))
-            progress, task = bar[0]
-            progress.update(task, completed=done, total=total)
-
+    with open_project(project) as opened, progress_bar("embedding", quiet=as_json) as report:
         run = embed_project(opened, encoder, batch_size=batch_size, progress=report)
     if as_json:
         echo(json.dumps(run.to_dict(), indent=2))

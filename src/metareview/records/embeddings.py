@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -159,12 +159,14 @@ def embed(
     encoder: Encoder | None = None,
     *,
     batch_size: int = BATCH_SIZE,
+    progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """Unit-length float32 vectors of ``texts`` (``len(texts) × encoder.dimension``), encoded
     ``batch_size`` at a time (1 to :data:`MAX_BATCH_SIZE`; each batch is one call of
     ``encoder.encode``, and the model encodes it as one batch) into one preallocated array,
     so memory holds the result and one batch. ``encoder``: default the optional model
-    (:func:`load_encoder`). A vector of length 0 (an empty text, for a toy encoder) stays 0.
+    (:func:`load_encoder`). ``progress(done, total)`` is called before the first batch and
+    after each. A vector of length 0 (an empty text, for a toy encoder) stays 0.
 
     >>> class Length:
     ...     name, dimension = "length", 2
@@ -175,11 +177,17 @@ def embed(
     (dtype('float32'), (3, 2))
     >>> np.linalg.norm(vectors, axis=1).round(6).tolist()
     [1.0, 1.0, 1.0]
+    >>> _ = embed(["a", "b", "c"], Length(), batch_size=2, progress=lambda *d: print(d))
+    (0, 3)
+    (2, 3)
+    (3, 3)
     """
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
         raise ValueError(f"batch_size must be from 1 to {MAX_BATCH_SIZE}; got {batch_size}")
     encoder = encoder if encoder is not None else load_encoder()
     out = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
+    if progress is not None:
+        progress(0, len(texts))
     for start in range(0, len(texts), batch_size):
         chunk = list(texts[start : start + batch_size])
         block = np.asarray(encoder.encode(chunk), dtype=np.float32)
@@ -189,6 +197,8 @@ def embed(
                 f"{len(chunk)} texts; expected ({len(chunk)}, {encoder.dimension})"
             )
         out[start : start + len(chunk)] = unit_rows(block)
+        if progress is not None:
+            progress(start + len(chunk), len(texts))
     return out
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from sklearn.svm import LinearSVC
 
-from metareview.errors import ExtraNotInstalledError, InputError, StoreError
+from metareview.errors import ExtraNotInstalledError, InputError
 from metareview.records import embeddings
 from metareview.records.active_learning import (
     DEFAULT_MODEL,
@@ -206,12 +206,6 @@ def test_vectors_of_another_model_are_kept_apart(store_url):  # noqa: F811
     assert project_vectors(project, [1, 2], other).shape == (2, 8)
     assert len(stored_vectors(project, [1, 2, 3], "word-hash")) == 3
     project.close()
-
-
-def test_missing_vectors_are_named_when_not_computed():
-    project = _project("sqlite://")
-    with pytest.raises(StoreError, match="6 of 6 records have no word-hash vector yet"):
-        project_vectors(project, [1, 2, 3, 4, 5, 6], WordHashEncoder(), compute=False)
 
 
 def test_the_cache_needs_the_extra_only_when_a_vector_is_missing(monkeypatch):

@@ -213,7 +213,7 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
-def check_vectors(vectors: Any, n: int, what: str = "vectors") -> np.ndarray:
+def check_vectors(vectors: Any, n: int) -> np.ndarray:
     """``vectors`` as a float32 ``n × d`` array of finite numbers, or a ``ValueError`` that
     says what does not fit.
 
@@ -225,9 +225,11 @@ def check_vectors(vectors: Any, n: int, what: str = "vectors") -> np.ndarray:
     """
     array = np.asarray(vectors, dtype=np.float32)
     if array.ndim != 2:
-        raise ValueError(f"{what}: expected a 2-d array (records × dimensions); got {array.ndim}-d")
+        raise ValueError(
+            f"vectors: expected a 2-d array (records × dimensions); got {array.ndim}-d"
+        )
     if array.shape[0] != n:
-        raise ValueError(f"{what}: {array.shape[0]} rows for {n} records")
+        raise ValueError(f"vectors: {array.shape[0]} rows for {n} records")
     if not np.isfinite(array).all():
-        raise ValueError(f"{what}: not every value is a finite number")
+        raise ValueError("vectors: not every value is a finite number")
     return array

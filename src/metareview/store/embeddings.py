@@ -288,13 +288,12 @@ def project_vectors(
     project: Project,
     ids: Sequence[int],
     encoder: embeddings.Encoder | None = None,
-    *,
-    compute: bool = True,
 ) -> np.ndarray:
     """The vectors of ``ids``, in that order, one row each (``len(ids) × dimension``), from
     the cache, copied straight into the array returned; the missing ones (or stale, or
-    damaged) are computed and stored first (with ``compute``; otherwise, or without the
-    extra, an error says how many are missing and what to run)."""
+    damaged) are computed and stored first (without the extra, an
+    :class:`~metareview.errors.ExtraNotInstalledError` says how many are missing and what to
+    run)."""
     name, dimension = _model_of(encoder)
     texts = record_texts(project, ids)
     if len(texts) < len(set(ids)):
@@ -305,8 +304,6 @@ def project_vectors(
             f"{len(missing)} of {len(texts)} records have no {name} vector yet: run "
             "'metareview records embed PROJECT'"
         )
-        if not compute:
-            raise StoreError(f"{lacking} (needs the extra metareview[embeddings])")
         try:
             embed_project(project, encoder, ids=missing)
         except ExtraNotInstalledError as err:

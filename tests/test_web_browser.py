@@ -115,7 +115,7 @@ def test_hostile_records_and_notes_show_as_text_and_never_run(store_url, chromiu
     assert errors == [], "\n".join(errors)  # nothing ran or was refused by the CSP; no dialog
 
 
-def test_the_lead_chooses_the_ranking_model_and_sees_the_vectors_it_lacks(
+def test_the_lead_sees_the_vectors_minilm_lacks_before_and_after_choosing_it(
     store_url, chromium, monkeypatch
 ):
     from metareview.records import embeddings
@@ -131,6 +131,10 @@ def test_the_lead_chooses_the_ranking_model_and_sees_the_vectors_it_lacks(
         lena = sign_in(chromium, base, "lena", errors)
         lena.goto(f"{base}/settings")
         assert lena.is_checked("input[name=ranking_model][value=svm]")
+        before = lena.inner_text("#vectors-minilm")  # shown before minilm is chosen
+        assert "4 of the project's 6 records have one; 2 do not." in before
+        assert lena.query_selector("p.warning, .warning.vector-counts") is None
+        _shot(lena, "workspace-settings.png")
         lena.check("input[name=ranking_model][value=minilm]")
         lena.click("form button.primary")
         lena.wait_for_selector(".vector-counts")
@@ -140,7 +144,7 @@ def test_the_lead_chooses_the_ranking_model_and_sees_the_vectors_it_lacks(
             ".vector-counts"
         )
         assert "have none yet" in lena.inner_text("p.warning")
-        _shot(lena, "workspace-settings.png")
+        assert lena.query_selector(".warning.vector-counts") is not None
     assert errors == [], "\n".join(errors)
 
 

@@ -71,7 +71,7 @@ def test_the_lead_sees_and_changes_the_ranking_model_and_the_change_is_logged(pr
         assert saved.status_code == 200 and "Settings saved." in saved.text
         assert _checked(saved.text) == ["logistic"]
         assert screening_config(project).ranking_model == "logistic"
-        assert "Sentence vectors" not in saved.text  # logistic reads no vectors
+        assert "have none yet" not in saved.text  # logistic reads no vectors: no warning
         # a form without the field (an older page) leaves the model as it is
         assert lena.post("/settings", FORM).status_code == 200
         assert screening_config(project).ranking_model == "logistic"
@@ -126,18 +126,59 @@ def test_an_unknown_model_is_refused_with_the_page_and_nothing_is_saved(project)
         assert not [e for e in project.events("setting") if e.value == "ranking_model"]
 
 
+def _counts_beside(page: str, model: str) -> str:
+    """The text of the vector counts shown right after the radio button of ``model`` (and
+    before the next one), whitespace collapsed; the button names them for screen readers."""
+    button = re.search(rf'<input type="radio" name="ranking_model" value="{model}"[^>]*>', page)
+    assert button and f'aria-describedby="vectors-{model}"' in button.group(0)
+    after = page[button.end() :].split('name="ranking_model"')[0]
+    counts = re.search(rf'<div id="vectors-{model}" class="([^"]+)"(.*?)</div>', after, re.S)
+    assert counts, f"no vector counts beside {model}"
+    return counts.group(1) + " | " + " ".join(re.sub("<[^>]+>", "", counts.group(2)).split())
+
+
+def test_the_counts_show_beside_minilm_before_a_lead_chooses_it(project, no_extra, monkeypatch):
+    embed_project(project, _stand_in(), ids=[1, 2, 3])  # 3 of the 6 records
+    with workspace(project) as browser:
+        lena = browser("lena")
+        page = lena.get("/settings").text
+        assert _checked(page) == ["svm"]
+        counts = _counts_beside(page, "minilm")
+        assert counts.startswith("notice vector-counts |")  # not chosen: no warning yet
+        assert "3 of the project's 6 records have one; 3 do not." in counts
+        assert "is not installed on this server, so it cannot compute them" in counts
+        assert "ranking with minilm fails" in counts
+        assert 'class="warning"' not in page
+        for other in ("svm", "logistic", "nb"):  # read no vectors: nothing beside them
+            assert f'aria-describedby="vectors-{other}"' not in page
+        monkeypatch.setattr(embeddings, "extra_installed", lambda: True)
+        counts = _counts_beside(lena.get("/settings").text, "minilm")
+        assert "The server computes the missing ones in the background" in counts
+        assert "once minilm is chosen" in counts
+        # what is shown is escaped (here a model name that is markup)
+        monkeypatch.setattr(embeddings, "MODEL_NAME", "<img src=x onerror=alert(1)>")
+        page = lena.get("/settings").text
+        assert "<img src=x" not in page and "(&lt;img src=x onerror=alert(1)&gt;)" in page
+        assert not re.findall(r"<script(?![^>]*\bsrc=)", page)  # no inline script (CSP)
+        for name in ("rita", "vic"):  # the lead's page only
+            refused = browser(name).get("/settings")
+            assert refused.status_code == 403 and "Sentence vectors" not in refused.text
+
+
 def test_minilm_shows_how_many_records_have_a_vector_and_warns_while_some_do_not(
     project, no_extra, monkeypatch
 ):
     embed_project(project, _stand_in(), ids=[1, 2, 3, 4])  # 4 of the 6 records
     with workspace(project) as browser:
         lena = browser("lena")
-        assert "Sentence vectors" not in lena.get("/settings").text  # svm reads none
+        before = lena.get("/settings").text
+        assert 'class="warning"' not in before  # svm reads none: shown, no warning
         saved = lena.post("/settings", FORM | {"ranking_model": "minilm"})
         assert saved.status_code == 200 and "Settings saved." in saved.text  # allowed, warned
         assert screening_config(project).ranking_model == "minilm"
         text = " ".join(saved.text.split())
         assert "4 of the project's 6 records have one; 2 do not." in text
+        assert _counts_beside(saved.text, "minilm").startswith("warning vector-counts |")
         assert '<p class="warning" role="alert">' in saved.text
         assert "2 of the project's 6 records have none yet" in text
         assert "is not installed on this server" in text

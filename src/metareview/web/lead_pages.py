@@ -63,8 +63,8 @@ def _lines(text: str, name: str) -> list[str]:
 @page(LEAD)
 def settings_form(call: Call) -> Response:
     """The review's settings: highlighted terms, reviewers per record, exclusion reasons,
-    the ranking model (with, for one that reads sentence vectors, how many records have
-    one)."""
+    the ranking model (beside a model that reads sentence vectors, chosen or not, how many
+    records have one and what computes the missing ones)."""
     return _settings_page(call)
 
 
@@ -100,7 +100,7 @@ def save_settings(call: Call) -> Response:
 def _settings_page(call: Call, message: str = "", status: int = 200) -> Response:
     config = screening_config(call.workspace.project)
     choice = ranking_choice(config.ranking_model)
-    reads_vectors = choice is not None and choice.reads_vectors
+    offers_vectors = any(offered.reads_vectors for offered in RANKING_CHOICES)
     return render(
         call,
         "settings.html",
@@ -111,7 +111,8 @@ def _settings_page(call: Call, message: str = "", status: int = 200) -> Response
         message=message,
         refused=status >= 400,
         choices=RANKING_CHOICES,
-        vectors=vector_counts(call.workspace.project) if reads_vectors else None,
+        reads_vectors=choice is not None and choice.reads_vectors,
+        vectors=vector_counts(call.workspace.project) if offers_vectors else None,
     )
 
 

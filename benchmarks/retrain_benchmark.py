@@ -14,7 +14,8 @@ printed too.
     python benchmarks/retrain_benchmark.py --previous OTHER/src [--repeats 15]
 
 ``--previous`` instead alternates our ranker with the one of another source tree (say, main
-before a change) in one process, and prints both medians, wall and CPU, with the load.
+before a change) in one process, and prints both medians, wall and CPU, with the load (with
+``--model`` and ``--embeddings``, if given, on both sides).
 
 ``--model minilm --embeddings FILE.npy`` times the model that reads sentence embeddings, with
 the vectors ``embed_benchmark.py --save FILE.npy`` wrote for the same 10,000 records (same
@@ -102,8 +103,16 @@ def measure(
     }
 
 
-def against_previous(source: Path, records: int, labelled: int, repeats: int) -> str:
-    """Medians of our retrain + rank and of ``source``'s (``.../src``), alternating."""
+def against_previous(
+    source: Path,
+    records: int,
+    labelled: int,
+    repeats: int,
+    model: str = "svm",
+    vectors: np.ndarray | None = None,
+) -> str:
+    """Medians of our retrain + rank and of ``source``'s (``.../src``), alternating, both
+    with ``model`` (and ``vectors``, for a model that reads them)."""
     import importlib.util
 
     path = source / "metareview" / "records" / "active_learning.py"
@@ -114,14 +123,20 @@ def against_previous(source: Path, records: int, labelled: int, repeats: int) ->
     big = table(records, labelled)
     texts = [record_text(t, a) for t, a in zip(big["title"], big["abstract"], strict=True)]
     labels = {int(i): int(big["label_included"].iloc[i]) for i in np.flatnonzero(big["labelled"])}
-    rankers = {"now": Ranker(texts), "previous": previous.Ranker(texts)}
+    rankers = {
+        "now": Ranker(texts, model, vectors=vectors),
+        "previous": previous.Ranker(texts, model, vectors=vectors),
+    }
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in rankers}
     for _ in range(repeats + 1):  # the first round warms up
         for name, ranker in rankers.items():
             wall, cpu = time.perf_counter(), time.process_time()
             ranker.rank(labels)
             times[name].append((time.perf_counter() - wall, time.process_time() - cpu))
-    lines = [f"Retrain + rank of {records} records ({labelled} labelled), {repeats} repeats:"]
+    lines = [
+        f"Retrain + rank of {records} records ({labelled} labelled, model {model}), "
+        f"{repeats} repeats:"
+    ]
     for name, pairs in times.items():
         wall, cpu = np.median(np.array(pairs[1:]) * 1000, axis=0)
         lines.append(f"  {name}: {wall:.1f} ms wall, {cpu:.1f} ms CPU (all threads)")
@@ -159,10 +174,14 @@ def main() -> None:
         "--embeddings", type=Path, default=None, help="embed_benchmark.py --save's vectors"
     )
     args = parser.parse_args()
-    if args.previous:
-        print(against_previous(args.previous, args.records, args.labelled, args.repeats))
-        return
     vectors = np.load(args.embeddings)[: args.records] if args.embeddings else None
+    if args.previous:
+        print(
+            against_previous(
+                args.previous, args.records, args.labelled, args.repeats, args.model, vectors
+            )
+        )
+        return
     speed = measure(
         args.asreview, args.records, args.labelled, args.rounds, args.repeats, args.model, vectors
     )

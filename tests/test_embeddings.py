@@ -445,6 +445,24 @@ def test_minilm_is_the_z_fusion_of_two_svms_with_the_default_pseudo_negatives():
     assert all(np.diff(words_z[reranked[10:]]) <= 1e-5)  # the rest by the words
 
 
+def test_minilm_scores_are_the_same_when_rankings_run_at_once():
+    """minilm fits its second SVM while its first fits or scores on another thread, and a
+    workspace may rank for several reviewers at once: liblinear's random generator is one
+    for the process, so fits that overlapped would give other scores on every rerun."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [record_text(t, f"abstract {i} " * (i % 7)) for i, t in enumerate(TITLES * 150)]
+    vectors = embeddings.embed(texts, WordHashEncoder())
+    always = dataclasses.replace(MODELS["minilm"], switch_after_relevant=None)
+    ranker = Ranker(texts, always, seed=1, vectors=vectors)
+    labels = {i: int(i % len(TITLES) in (0, 1)) for i in range(0, 600, 3)}
+    alone = ranker.scores(labels)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        together = list(pool.map(lambda _: ranker.scores(labels), range(12)))
+    for scores in together:
+        np.testing.assert_array_equal(scores, alone)
+
+
 def test_minilm_ranks_by_words_until_its_tenth_relevant_record():
     texts = [record_text(t, "") for t in TITLES * 10]
     vectors = embeddings.embed(texts, WordHashEncoder())

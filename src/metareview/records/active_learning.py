@@ -42,6 +42,7 @@ word model's short list (``Model.rerank_top``).
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -60,6 +61,9 @@ from metareview.errors import InputError
 #: Records from which a linear model's scoring product is split over two threads.
 THREADED_FROM = 4000
 _THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="metareview-rank")
+#: Held while a classifier is fitted: liblinear's random generator is one for the whole
+#: process, so two fits at once would draw from it in turn and neither would be reproducible.
+_FITTING = threading.Lock()
 
 
 def tfidf_features() -> TfidfVectorizer:
@@ -407,40 +411,52 @@ class Ranker:
         smaller problem. The product over all records leaves out the columns of a single
         record (weight 0 unless that record is labelled); labelled records are scored on
         their own rows. With ``vectors`` (one per record), the second and later classifiers
-        read each row's vector beside its words."""
+        read each row's vector beside its words. The first classifier fits and scores on a
+        thread of its own while this one builds the next one's rows, fits it (the fits
+        take turns, see ``_FITTING``) and scores with its product split over the threads.
+        """
         used = np.zeros(self.matrix.shape[1], dtype=bool)
         used[rows.indices] = True
         used[0] = True  # at least one column, should the labelled rows have no terms at all
+        width = int(used.sum())
         renumber = np.cumsum(used, dtype=rows.indices.dtype) - 1
         words = sparse.csr_matrix(
-            (rows.data, renumber[rows.indices], rows.indptr), shape=(rows.shape[0], used.sum())
+            (rows.data, renumber[rows.indices], rows.indptr), shape=(rows.shape[0], width)
         )
-        inputs = [words] * len(classifiers)
-        if vectors is not None:
-            inputs[1:] = [sparse.hstack([words, _dense_rows(vectors[index])], format="csr")] * (
-                len(classifiers) - 1
-            )
-        scores = []
-        for classifier, compact in zip(classifiers, inputs, strict=True):
-            with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        shared_used = used[self._shared]
+        shared_place = renumber[self._shared[shared_used]]
+
+        def fit_and_score(classifier: Any, reads_vectors: bool, split: bool) -> np.ndarray:
+            compact = words
+            if reads_vectors:
+                compact = sparse.hstack([words, _dense_rows(vectors[index])], format="csr")
+            with (
+                _FITTING,
+                sklearn.config_context(assume_finite=True, skip_parameter_validation=True),
+            ):
                 classifier.fit(compact, y, sample_weight=weights)
             fitted = np.ravel(classifier.coef_).astype(np.float32)
-            coef = np.zeros(self.matrix.shape[1], dtype=np.float32)
-            coef[used] = fitted[: used.sum()]
-            column = self._shared_product(coef[self._shared])
-            if compact.shape[1] > used.sum():  # it read the vectors
-                column += vectors @ fitted[used.sum() :]
+            shared = np.zeros(len(self._shared), dtype=np.float32)
+            shared[shared_used] = fitted[shared_place]
+            column = self._shared_product(shared, split)
+            if reads_vectors:
+                column += vectors @ fitted[width:]
             column = column.astype(float)
             column[index] = compact @ fitted
-            scores.append(column + float(np.ravel(classifier.intercept_)[0]))
-        return scores
+            return column + float(np.ravel(classifier.intercept_)[0])
 
-    def _shared_product(self, shared: np.ndarray) -> np.ndarray:
-        """Every record's product with the weights of the shared columns (float32; in two
-        halves on two threads for a large project)."""
-        if len(self._scoring) > 1:
+        if len(classifiers) == 1:
+            return [fit_and_score(classifiers[0], False, split=True)]
+        first = _THREADS.submit(fit_and_score, classifiers[0], False, False)
+        later = [fit_and_score(c, vectors is not None, split=True) for c in classifiers[1:]]
+        return [first.result(), *later]
+
+    def _shared_product(self, shared: np.ndarray, split: bool = True) -> np.ndarray:
+        """Every record's product with the weights of the shared columns (float32; for a
+        large project in two halves, on two threads if ``split``)."""
+        if split and len(self._scoring) > 1:
             return np.concatenate(list(_THREADS.map(lambda block: block @ shared, self._scoring)))
-        return self._scoring[0] @ shared
+        return np.concatenate([block @ shared for block in self._scoring])
 
     def rank(self, labels: Mapping[int, int], screened: Iterable[int] = ()) -> np.ndarray:
         """Unlabelled record indices, most relevant first ("max" query); ties by index.

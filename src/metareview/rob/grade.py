@@ -34,9 +34,12 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from statistics import NormalDist
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from metareview.stats.vocabulary import BINARY_MEASURES, MEASURE_FAMILY, check_choice, is_ratio
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CERTAINTY = ("Very low", "Low", "Moderate", "High")
 DOMAINS = ("risk of bias", "inconsistency", "indirectness", "imprecision", "publication bias")
@@ -495,3 +498,22 @@ def unmatched_decisions(
         for target, decision in decisions
         if target is not None and target not in outcomes
     )
+
+
+#: The columns of a table GRADE rates per outcome and time point (:class:`GradeInputs`): the
+#: outcome it rates (``"Depression, post"``) and each study's overall risk-of-bias judgement.
+GRADE_OUTCOME, ROB_OVERALL = "grade_outcome", "rob_overall"
+
+
+@dataclass(frozen=True)
+class GradeInputs:
+    """A table as GRADE rates it (``frame``, with :data:`GRADE_OUTCOME` and, once every row's
+    study is judged, :data:`ROB_OVERALL`), the studies left out of it (``left_out``: study →
+    why), and the rows whose study has no risk-of-bias judgement for their outcome
+    (``unjudged``: "study: outcome"; while there is any, ``rob_overall`` is left out, so the
+    risk-of-bias domain says it was not assessed rather than count part of the weight).
+    :func:`metareview.store.grade_decisions.graded_frame` reads them from a project."""
+
+    frame: pd.DataFrame
+    left_out: dict[str, str]
+    unjudged: tuple[str, ...]

@@ -26,10 +26,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import pandas as pd
-
 from metareview.errors import PlanError
-from metareview.rob.grade import DOMAINS, UPGRADES, GradeDecision
+from metareview.rob.grade import (
+    DOMAINS,
+    GRADE_OUTCOME,
+    ROB_OVERALL,
+    UPGRADES,
+    GradeDecision,
+    GradeInputs,
+)
 from metareview.store.project import Project
 from metareview.store.study_log import (
     NewStudyEvent,
@@ -154,23 +159,6 @@ def decision_pairs(project: Project) -> list[tuple[str | None, GradeDecision]]:
     return [
         (r.outcome, GradeDecision(r.domain, r.levels, r.reason)) for r in grade_decisions(project)
     ]
-
-
-#: The columns :func:`graded_frame` adds: the outcome GRADE rates, the studies' judgement.
-GRADE_OUTCOME, ROB_OVERALL = "grade_outcome", "rob_overall"
-
-
-@dataclass(frozen=True)
-class GradeInputs:
-    """The agreed extraction table as GRADE rates it (``frame``), the studies left out of it
-    (``left_out``: study → why), and the rows whose study has no agreed risk-of-bias judgement
-    for their outcome (``unjudged``: "study: outcome"; while there is any, ``rob_overall`` is
-    left out, so the risk-of-bias domain says it was not assessed rather than count part of the
-    weight)."""
-
-    frame: pd.DataFrame
-    left_out: dict[str, str]
-    unjudged: tuple[str, ...]
 
 
 def graded_frame(project: Project) -> GradeInputs:

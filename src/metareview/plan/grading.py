@@ -5,6 +5,8 @@ a table with :func:`~metareview.plan.analysis.analyze` and rates it; :func:`grad
 plan and rates its analyses under the plan's ``[grade]`` section
 (:func:`~metareview.plan.grade_review.assess_review`). Both return a :class:`Grading`: the
 assessments (one row each of the summary-of-findings table) and the rows left out.
+:func:`propose_grades` is what a project proposes before any analysis run: its agreed table
+(:func:`metareview.store.grade_decisions.graded_frame`) rated per outcome and time point.
 
 >>> import pandas as pd
 >>> from metareview.data.table import load_table
@@ -25,13 +27,21 @@ from typing import Any
 
 import pandas as pd
 
-from metareview.data.table import ExtractionTable
-from metareview.errors import DataError, Problem
-from metareview.plan.analysis import AnalysisSettings, DroppedRow, analyze
+from metareview.data.table import ExtractionTable, load_table
+from metareview.errors import DataError, MetareviewError, Problem
+from metareview.plan.analysis import AnalysisSettings, DroppedRow, analysis_settings, analyze
 from metareview.plan.grade_review import assess_review
 from metareview.plan.plan import Plan
 from metareview.plan.runner import run_plan
-from metareview.rob.grade import GradeAssessment, GradeDecision, GradeRules, grade
+from metareview.rob.grade import (
+    GRADE_OUTCOME,
+    ROB_OVERALL,
+    GradeAssessment,
+    GradeDecision,
+    GradeInputs,
+    GradeRules,
+    grade,
+)
 from metareview.rob.sof import (
     control_risk_in,
     evidence_from_pool,
@@ -39,7 +49,10 @@ from metareview.rob.sof import (
     participants_count,
 )
 
-__all__ = ["Grading", "grade_plan", "grade_table"]
+__all__ = ["GradeProposal", "Grading", "grade_plan", "grade_table", "propose_grades"]
+
+#: What :func:`propose_grades` says of a table without rows.
+NO_AGREED_DATA = "No study has agreed extraction data yet: GRADE rates the agreed table."
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,61 @@ def grade_plan(plan: Plan, *, drop_incomplete: bool = False) -> Grading:
     data group are dropped and listed instead of rejecting the table)."""
     results = run_plan(plan.dropping_incomplete() if drop_incomplete else plan, jobs=1)
     return Grading(assess_review(results), tuple(DroppedRow(**row) for row in results.dropped))
+
+
+@dataclass(frozen=True)
+class GradeProposal:
+    """What GRADE proposes for a table's outcomes (:func:`propose_grades`): the table it rated
+    (``inputs``), one assessment per outcome, the rows left out of their pooling, and why there
+    is nothing to rate (``problem``: an empty table, or the table's or the analysis's error;
+    then there are no assessments)."""
+
+    inputs: GradeInputs
+    assessments: tuple[GradeAssessment, ...] = ()
+    dropped: tuple[DroppedRow, ...] = ()
+    problem: str = ""
+
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        """The rated outcomes, in the table's order."""
+        return tuple(a.evidence.outcome for a in self.assessments)
+
+
+def propose_grades(
+    inputs: GradeInputs,
+    measure: str = "SMD",
+    *,
+    decisions: Sequence[tuple[str | None, GradeDecision]] = (),
+) -> GradeProposal:
+    """Rate each outcome and time point of ``inputs`` (its ``grade_outcome`` column) as
+    :func:`grade_table` does: pooled under ``measure``, with the studies' judgements in its
+    ``rob_overall`` column and the reviewers' ``decisions`` (outcome or ``None`` for every
+    outcome, decision). A table without rows is :data:`NO_AGREED_DATA`, and a table or an
+    analysis that fails is its error's message, as the proposal's ``problem``.
+
+    >>> from metareview.rob.grade import GradeInputs
+    >>> frame = pd.DataFrame({"study": ["A", "B", "C"], "yi": [0.2, 0.5, 0.3],
+    ...                       "sei": [0.2, 0.22, 0.17], "grade_outcome": "pain, post",
+    ...                       "rob_overall": ["Low", "High", "Low"]})
+    >>> proposal = propose_grades(GradeInputs(frame, {}, ()), "SMD")
+    >>> proposal.outcomes, proposal.assessments[0].certainty, proposal.problem
+    (('pain, post',), 'Moderate', '')
+    >>> propose_grades(GradeInputs(frame.iloc[:0], {}, ())).problem
+    'No study has agreed extraction data yet: GRADE rates the agreed table.'
+    """
+    if inputs.frame.empty:
+        return GradeProposal(inputs, problem=NO_AGREED_DATA)
+    try:
+        grading = grade_table(
+            load_table(inputs.frame),
+            analysis_settings(measure=measure),
+            outcome_column=GRADE_OUTCOME,
+            rob_column=ROB_OVERALL,
+            decisions=decisions,
+        )
+    except MetareviewError as err:
+        return GradeProposal(inputs, problem=str(err))
+    return GradeProposal(inputs, grading.assessments, grading.dropped)
 
 
 def _subset(table: ExtractionTable, mask: pd.Series) -> ExtractionTable:

@@ -8,8 +8,8 @@ The proposal comes from the last finished analysis run: its stored results rated
 run of its plan would rate them, with the standing decisions
 (:func:`metareview.plan.grade_review.assess_run`). Before any run, it is what ``metareview
 grade`` computes on the agreed extraction table, pooled per outcome and time point under the
-chosen measure (:func:`metareview.plan.grading.grade_table`), with each study's agreed overall
-risk-of-bias judgement for that outcome.
+chosen measure (:func:`metareview.plan.grading.propose_grades`), with each study's agreed
+overall risk-of-bias judgement for that outcome.
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
-from metareview.data.table import load_table
 from metareview.errors import MetareviewError, PlanError
-from metareview.plan.analysis import analysis_settings
 from metareview.plan.grade_review import assess_run
-from metareview.plan.grading import grade_table
+from metareview.plan.grading import propose_grades
 from metareview.plan.results import ReviewResults
 from metareview.rob.grade import DOMAINS, UPGRADES
 from metareview.rob.sof import format_effect
@@ -32,8 +30,6 @@ from metareview.stats.vocabulary import MEASURES
 from metareview.store.analysis_runs import run_file, run_inputs, runs
 from metareview.store.analysis_schema import DONE
 from metareview.store.grade_decisions import (
-    GRADE_OUTCOME,
-    ROB_OVERALL,
     decide,
     decision_history,
     decision_pairs,
@@ -79,25 +75,15 @@ def _from_run(call: Call) -> dict[str, Any] | None:
 def _from_table(call: Call, measure: str) -> dict[str, Any]:
     """The proposal from the agreed extraction table, as ``metareview grade`` rates it."""
     project = call.workspace.project
-    inputs = graded_frame(project)
-    found: dict[str, Any] = {"run": None, "inputs": inputs, "assessments": (), "outcomes": ()}
-    found["problem"] = ""
-    if inputs.frame.empty:
-        found["problem"] = "No study has agreed extraction data yet: GRADE rates the agreed table."
-        return found
-    try:
-        grading = grade_table(
-            load_table(inputs.frame),
-            analysis_settings(measure=measure),
-            outcome_column=GRADE_OUTCOME,
-            rob_column=ROB_OVERALL,
-            decisions=decision_pairs(project),
-        )
-        found["assessments"], found["dropped"] = grading.assessments, grading.dropped
-    except MetareviewError as err:
-        found["problem"] = str(err)
-    found["outcomes"] = [a.evidence.outcome for a in found["assessments"]]
-    return found
+    proposal = propose_grades(graded_frame(project), measure, decisions=decision_pairs(project))
+    return {
+        "run": None,
+        "inputs": proposal.inputs,
+        "assessments": proposal.assessments,
+        "dropped": proposal.dropped,
+        "outcomes": proposal.outcomes,
+        "problem": proposal.problem,
+    }
 
 
 def _page(call: Call, *, message: str = "", failed: bool = False, form=None) -> Response:

@@ -273,3 +273,27 @@ def test_records_methods_names_each_model_after_a_change(tmp_path):
         f"the order of {SVM} for the first 5 records screened and of {MINILM} for the 1 "
         "screened thereafter.\n"
     )
+
+
+def test_a_changed_vote_counts_under_the_model_that_brought_the_record():
+    """A reviewer who changes a vote (no undo: the record never went back to their queue)
+    was brought the record by the model in force at the first vote, not the later one."""
+    log = Log()
+    log.vote("ana", 1, 2)
+    log.choose("minilm")
+    log.vote("ana", 2)  # ana changes her vote on record 2 (from her awaiting list)
+    log.vote("ana", 3)
+    assert ranking_history(log.events) == (("svm", 2), ("minilm", 1))
+    log.undo("ana", 1)  # withdrawn: back in her queue, brought again by minilm
+    log.vote("ana", 1)
+    assert ranking_history(log.events) == (("svm", 1), ("minilm", 2))
+
+
+def test_one_record_under_the_first_model_reads_in_the_singular():
+    log = Log()
+    log.vote("ana", 1)
+    log.choose("nb")
+    log.vote("ana", 2, 3)
+    assert f"in the order of {SVM} for the first record screened and of {NB} for the 2 " in (
+        log.text()
+    )

@@ -29,8 +29,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from metareview.records.events import Event, EventKind
-from metareview.records.screening import DEFAULT_RANKING_MODEL, RANKING_SETTING, StageState
+from metareview.records.events import Event, EventKind, parse_enum
+from metareview.records.screening import DEFAULT_RANKING_MODEL, RANKING_SETTING, Stage
 from metareview.records.stopping_evaluation import RuleEvaluation
 
 TABLE = Path(__file__).with_name("stopping_recall.json")
@@ -101,8 +101,8 @@ def ranking_history(
     number of records screened under it; ``()`` before the first vote.
 
     A record counts under the model in force (the ``ranking_model`` setting, ``svm`` until
-    set) when its first standing vote was cast, when that model brought it to a reviewer; a
-    withdrawn vote does not count. A model that ordered no record is left out: one chosen
+    set) when its first standing vote was cast, when that model brought it to a reviewer (a
+    vote changed later counts when first cast); a withdrawn vote does not count. A model that ordered no record is left out: one chosen
     before the first vote is the only model, and one replaced before any record was voted
     on under it is no model at all. ``among``: only these records (those the stage screens).
 
@@ -120,10 +120,18 @@ def ranking_history(
     ()
     """
     events = tuple(events)
-    state = StageState.from_events(events, stage)
+    stage = parse_enum(Stage, stage, "stage").value
+    brought: dict[int, dict[str, int]] = {}  # record → reviewer → their standing vote's first
+    for e in events:  # (a changed vote keeps its first: the record never left their hands)
+        if e.stage != stage or e.record_id is None:
+            continue
+        if e.kind == EventKind.DECISION:
+            brought.setdefault(e.record_id, {}).setdefault(e.actor, e.id)
+        elif e.kind == EventKind.UNDO:
+            brought.get(e.record_id, {}).pop(e.actor, None)
     firsts = {
         min(votes.values())
-        for record_id, votes in state.vote_events.items()
+        for record_id, votes in brought.items()
         if votes and (among is None or record_id in among)
     }
     model, history = DEFAULT_RANKING_MODEL, []
@@ -152,7 +160,8 @@ def _ordering(ranking_model: str | Sequence[tuple[str, int]]) -> str:
     (first, screened), *rest = [(get_model(name).methods, n) for name, n in ranking_model]
     if not rest:
         return f"in the order of {first}"
-    spells = [f"in the order of {first} for the first {screened:,} records screened"]
+    firsts = "record" if screened == 1 else f"{screened:,} records"
+    spells = [f"in the order of {first} for the first {firsts} screened"]
     spells += [f"of {methods} for the next {n:,}" for methods, n in rest[:-1]]
     methods, n = rest[-1]
     return ", ".join(spells) + f" and of {methods} for the {n:,} screened thereafter"

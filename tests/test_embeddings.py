@@ -110,6 +110,34 @@ def test_the_cache_encodes_batch_size_records_at_a_time_and_writes_whole_batches
         project.close()
 
 
+def test_the_cache_refuses_a_batch_size_out_of_range_before_any_work():
+    """A batch of 0 or fewer records (or above the largest) is a ``ValueError``, not a
+    division by zero, nor a run that reports every vector computed and stores none."""
+    project = _project("sqlite://")
+    encoder = WordHashEncoder()
+    for wrong in (0, -3, embeddings.MAX_BATCH_SIZE + 1):
+        with pytest.raises(ValueError, match="batch_size must be from 1 to 1024"):
+            embed_project(project, encoder, batch_size=wrong)
+    assert encoder.calls == [] and vector_counts(project, encoder).cached == 0
+
+
+def test_the_model_never_encodes_more_than_the_largest_batch_at_once(monkeypatch):
+    """Called directly (not through ``embed``), the model still bounds its memory."""
+    seen: list[int] = []
+
+    class SentenceModel:  # stands in for sentence-transformers' model
+        def encode(self, texts, batch_size, **options):
+            seen.append(batch_size)
+            return np.ones((len(texts), embeddings.DIMENSION))
+
+    monkeypatch.setattr(embeddings, "_package_version", lambda: "stand-in")
+    monkeypatch.setattr(embeddings.MiniLM, "_load", lambda self: SentenceModel())
+    encoder = embeddings.load_encoder()
+    assert encoder.encode(["a trial"] * 3000).shape == (3000, embeddings.DIMENSION)
+    assert encoder.encode(["a trial"] * 5).shape == (5, embeddings.DIMENSION)
+    assert seen == [embeddings.MAX_BATCH_SIZE, 5]
+
+
 def _appending(done_counts: list[int]):
     """A ``progress(done, total)`` that appends each ``done`` to ``done_counts``."""
     return lambda done, total: done_counts.append(done)

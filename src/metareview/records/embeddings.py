@@ -115,12 +115,13 @@ class MiniLM:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """The unit vectors of ``texts``, encoded as one batch (:func:`embed` chooses how
-        many texts that is, and so how much memory it takes)."""
+        many texts that is, and so how much memory it takes), or, for more than
+        :data:`MAX_BATCH_SIZE` texts, in batches of that many."""
         if self._model is None:
             self._model = self._load()
         vectors = self._model.encode(
             list(texts),
-            batch_size=max(1, len(texts)),
+            batch_size=min(max(1, len(texts)), MAX_BATCH_SIZE),
             normalize_embeddings=True,
             show_progress_bar=False,
         )
@@ -182,8 +183,7 @@ def embed(
     (2, 3)
     (3, 3)
     """
-    if not 1 <= batch_size <= MAX_BATCH_SIZE:
-        raise ValueError(f"batch_size must be from 1 to {MAX_BATCH_SIZE}; got {batch_size}")
+    check_batch_size(batch_size)
     encoder = encoder if encoder is not None else load_encoder()
     out = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
     if progress is not None:
@@ -200,6 +200,17 @@ def embed(
         if progress is not None:
             progress(start + len(chunk), len(texts))
     return out
+
+
+def check_batch_size(batch_size: int) -> None:
+    """A ``ValueError`` unless ``batch_size`` is from 1 to :data:`MAX_BATCH_SIZE`.
+
+    >>> check_batch_size(0)
+    Traceback (most recent call last):
+    ValueError: batch_size must be from 1 to 1024; got 0
+    """
+    if not 1 <= batch_size <= MAX_BATCH_SIZE:
+        raise ValueError(f"batch_size must be from 1 to {MAX_BATCH_SIZE}; got {batch_size}")
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:

@@ -168,13 +168,15 @@ def embed_project(
     progress: Callable[[int, int], None] | None = None,
 ) -> EmbeddingRun:
     """Compute and store the vectors the project lacks (of every record, or of ``ids``), the
-    model encoding ``batch_size`` records at a time (see
+    model encoding ``batch_size`` records at a time (1 to
+    :data:`~metareview.records.embeddings.MAX_BATCH_SIZE`; see
     :func:`metareview.records.embeddings.embed`).
 
     ``encoder``: default the optional model (:func:`metareview.records.embeddings.load_encoder`,
     which raises :class:`~metareview.errors.ExtraNotInstalledError` without the extra — but
     only when a vector is missing). ``progress(done, total)`` is called as vectors are
     stored."""
+    embeddings.check_batch_size(batch_size)
     wall, cpu = time.perf_counter(), time.process_time()
     texts = record_texts(project, ids)
     if ids is not None and len(texts) < len(set(ids)):

@@ -363,6 +363,21 @@ def test_simulate_with_minilm_reads_or_writes_the_vectors_file(tmp_path, monkeyp
     assert ran.returncode == 2 and "3 rows for 20 records" in ran.stderr
 
 
+def test_simulate_writes_the_vectors_file_at_the_path_given(tmp_path, monkeypatch):
+    """``--embeddings vecs`` (no ``.npy``) writes ``vecs``, not ``vecs.npy``, so the next run
+    finds it instead of embedding every record again."""
+    data = tmp_path / "labelled.csv"
+    titles = [f"exercise trial {i}" for i in range(4)] + [f"hospital survey {i}" for i in range(8)]
+    pd.DataFrame({"title": titles, "label_included": [1] * 4 + [0] * 8}).to_csv(data, index=False)
+    saved = tmp_path / "vecs"
+    monkeypatch.setattr(embeddings, "load_encoder", lambda threads=None: WordHashEncoder())
+    args = ("simulate", str(data), "--model", "minilm", "--embeddings", str(saved), "--json")
+    first = json.loads(run_records(*args).stdout)
+    assert np.load(saved).shape == (12, 32) and not (tmp_path / "vecs.npy").exists()
+    monkeypatch.setattr(embeddings, "load_encoder", _refuse)  # now read from the file
+    assert json.loads(run_records(*args).stdout) == first
+
+
 def test_simulate_and_embed_show_their_progress_on_stderr(tmp_path, monkeypatch):
     """Embedding every record of a large file takes minutes: ``records simulate --model
     minilm`` without a vectors file shows how far it is, as ``records embed`` does (here, off

@@ -534,5 +534,6 @@ def _simulation_vectors(titles: Any, abstracts: Any, path: str | None, *, quiet:
     with progress_bar("embedding the records", quiet=quiet) as report:
         vectors = embed(texts, progress=report)
     if path:
-        np.save(path, vectors)
+        with open(path, "wb") as file:  # (np.save to a path would add ".npy" to one without it)
+            np.save(file, vectors)
     return vectors

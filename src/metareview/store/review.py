@@ -73,9 +73,11 @@ def ranking_model(project: Project) -> Any:
 
 
 def built_in_model(name: str) -> Any:
-    """The built-in :class:`~metareview.records.active_learning.Model` a ``ranking_model``
-    setting names (the current one, or one the settings log names: see
-    :func:`ranking_model`), a :class:`RecordsError` for any other name.
+    """The built-in :class:`~metareview.records.active_learning.Model` the current
+    ``ranking_model`` setting names (see :func:`ranking_model`), a :class:`RecordsError`
+    saying how to choose one for any other name (one the settings log names, under which
+    records were screened, is the methods paragraph's own error:
+    :func:`metareview.store.stopping_rules.screening_methods`).
 
     >>> built_in_model("nb").name
     'nb'

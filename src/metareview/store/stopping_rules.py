@@ -3,7 +3,12 @@ the screening part of the methods paragraph (with the rule that stopped it)."""
 
 from __future__ import annotations
 
-from metareview.records.screening import screening_sequence
+from collections.abc import Sequence
+from typing import Any
+
+from metareview.errors import RecordsError
+from metareview.records.events import Event, EventKind
+from metareview.records.screening import RANKING_SETTING, screening_sequence
 from metareview.records.screening_methods import (
     ranking_history,
     screening_methods_text,
@@ -13,7 +18,6 @@ from metareview.records.stopping import StopState
 from metareview.records.stopping_rules import RandomSample, StoppingAdvice, all_rules
 from metareview.store.project import Project
 from metareview.store.review import (
-    built_in_model,
     eligible,
     ranking_model,
     screening_config,
@@ -90,7 +94,7 @@ def screening_methods(project: Project, *, prioritised: bool = True) -> str:
     ordered_by: str | list[tuple[str, int]] = config.ranking_model  # (unprioritised: unnamed)
     if prioritised:  # the models that ordered the records, each checked; none yet: the current
         history = ranking_history(events, "ta", frozenset(pool))
-        ordered_by = [(built_in_model(name).name, n) for name, n in history]
+        ordered_by = [(_logged_model(events, name).name, n) for name, n in history]
         ordered_by = ordered_by or ranking_model(project).name
     return screening_methods_text(
         records=len(pool) + len(stop.set_aside),
@@ -101,4 +105,43 @@ def screening_methods(project: Project, *, prioritised: bool = True) -> str:
         screened=len(pool),
         set_aside=len(stop.set_aside),
         simulated=simulated_recall(stop.rule) if stop.stopped else None,
+    )
+
+
+def _logged_model(events: Sequence[Event], name: str) -> Any:
+    """The built-in :class:`~metareview.records.active_learning.Model` that a ``ranking_model``
+    setting of the log names, under which records were screened; a :class:`RecordsError`
+    for a name this version does not know (the log edited by hand, or written by another
+    version), naming the setting and when it was made: the paragraph cannot describe that
+    model, and no later setting changes what ordered those records.
+
+    >>> from datetime import UTC, datetime
+    >>> chose = Event(1, datetime(2026, 3, 2, 9, 30, tzinfo=UTC), "lead", EventKind.SETTING,
+    ...               value="ranking_model", data={"value": "bert"})
+    >>> _logged_model([chose], "nb").name
+    'nb'
+    >>> _logged_model([chose], "bert")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    metareview.errors.RecordsError: records were screened in the order of a ranking model 'bert' (set by lead on 2026-03-02 09:30 UTC), which this version of metareview does not know: ...
+    """
+    from metareview.records.active_learning import MODELS  # (scikit-learn: lazily)
+
+    if name in MODELS:
+        return MODELS[name]
+    chosen = next(
+        (
+            e
+            for e in events
+            if e.kind == EventKind.SETTING
+            and e.value == RANKING_SETTING
+            and str(e.data.get("value")) == name
+        ),
+        None,
+    )
+    when = f" (set by {chosen.actor} on {chosen.at:%Y-%m-%d %H:%M} UTC)" if chosen else ""
+    raise RecordsError(
+        f"records were screened in the order of a ranking model {name!r}{when}, which this "
+        "version of metareview does not know: the methods paragraph cannot describe it, and "
+        "no later setting changes what ordered those records; use 'metareview records "
+        "methods PROJECT --unprioritised' and write the sentence on the ordering by hand"
     )

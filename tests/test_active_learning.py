@@ -237,3 +237,27 @@ def test_a_record_voted_maybe_is_never_presumed_irrelevant(monkeypatch):
     order = own_vote_order(ranker, pool, {10: "include", 12: "exclude", 11: "maybe"})
     assert drawn[-1].tolist() == [3, 4, 5]  # position 1 (record 11, "maybe") is not drawn
     assert set(order) == {13, 14, 15}
+
+
+def test_the_embedding_product_leaves_the_blas_threads_as_it_found_them():
+    """The product runs with NumPy's BLAS on one thread; the limit is the process's, so
+    rankings at once must not restore each other's setting out of order (left at 1)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_info
+
+    from metareview.records.active_learning import _embedding_product
+
+    def blas_threads() -> list[int]:
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    before = blas_threads()
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((3000, 384)).astype(np.float32)
+    weights = rng.standard_normal(384).astype(np.float32)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        products = list(pool.map(lambda _: _embedding_product(vectors, weights), range(200)))
+    assert blas_threads() == before
+    for product in products:
+        np.testing.assert_array_equal(product, products[0])
+    np.testing.assert_allclose(products[0], vectors @ weights, rtol=1e-6, atol=1e-5)

@@ -11,7 +11,9 @@ current default (``svm``) is a candidate too, so the comparison is within one ru
     python benchmarks/ranking_candidates.py --report OUT1.json OUT2.json ...
 
 ``--json`` is rewritten after every run, so a long run can be reported before it ends;
-``--report`` prints the tables of saved runs together. The ``minilm*`` candidates read the
+``--report`` prints the tables of saved runs together, ``synergy_simulation.py --json``'s
+among them (the default and ASReview's default, per seed), and with ASReview among them the
+reviews on which each candidate's mean is worse than ASReview's. The ``minilm*`` candidates read the
 sentence embeddings that ``embed_synergy.py`` caches (``--embeddings DIR``), made in an
 environment with the optional model; the other candidates need only the default install.
 """
@@ -639,7 +641,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.report:
-        rows = [row for path in args.report for row in json.loads(path.read_text())]
+        rows = [row for path in args.report for row in saved_runs(path)]
         print_tables(pd.DataFrame(rows), list(dict.fromkeys(row["candidate"] for row in rows)))
         return
     rows = []
@@ -680,9 +682,29 @@ def main() -> None:
     print_tables(pd.DataFrame(rows), args.candidates)
 
 
+def saved_runs(path: Path) -> list[dict]:
+    """The runs a ``--json`` file holds, or those of ``synergy_simulation.py --json`` (its
+    ``ours``, the default when it ran, as candidate ``default``; ASReview's default as
+    ``asreview``), one row per review, candidate and seed."""
+    saved = json.loads(path.read_text())
+    if isinstance(saved, list):
+        return saved
+    return [
+        {"dataset": run["dataset"], "candidate": name, "seed": run["seed"]}
+        | {metric: run[f"{side}_{metric}"] for metric in METRICS}
+        for run in saved["runs"]
+        for side, name in (("ours", "default"), ("asreview", "asreview"))
+    ]
+
+
+#: Whether a higher value of a metric is better (WSS@95, RRF@10) or a lower (loss, ATD).
+HIGHER_IS_BETTER = {"wss95": True, "rrf10": True, "loss": False, "atd": False}
+
+
 def print_tables(table: pd.DataFrame, candidates: list[str]) -> None:
     """Per metric, the mean over seeds per review and candidate ("—": not run), and the mean
-    over the reviews every candidate ran on, with the seeds each cell averages."""
+    over the reviews every candidate ran on, with the seeds each cell averages; with ASReview
+    among them (``asreview``), the reviews on which each candidate's mean is worse than its."""
     for metric in METRICS:
         wide = table.pivot_table(index="dataset", columns="candidate", values=metric)
         wide = wide[candidates]
@@ -690,6 +712,11 @@ def print_tables(table: pd.DataFrame, candidates: list[str]) -> None:
         if len(complete) > 1:  # a mean only over reviews every candidate ran on
             wide.loc[f"mean of the {len(complete)} all ran on"] = complete.mean()
         print(f"\n{metric}\n" + markdown(wide))
+        if "asreview" in candidates:
+            sign = 1 if HIGHER_IS_BETTER[metric] else -1
+            for name in (c for c in candidates if c != "asreview"):
+                worse = complete.index[sign * (complete[name] - complete["asreview"]) < 0]
+                print(f"- {name} worse than ASReview on: {', '.join(worse) or 'none'}")
     seeds = table.pivot_table(index="dataset", columns="candidate", values="seed", aggfunc="count")
     print("\nseeds per cell\n" + markdown(seeds[candidates].fillna(0), "{:.0f}"))
 

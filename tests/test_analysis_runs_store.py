@@ -1,18 +1,24 @@
 """The analysis's runs in the project store, on SQLite and PostgreSQL: the plan's versions
 (append-only), one running run at a time across connections (as two processes would hold),
-a dead run's row given up after STALE_AFTER, files and inputs kept, and the comparison of two
-runs' inputs and numbers."""
+a dead run's row given up after STALE_AFTER, files and inputs kept (the PRISMA counts among
+them, also on a run made before migration 0009), and the comparison of two runs' inputs and
+numbers."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import create_engine, text, update
 
 from metareview.errors import RunInProgressError, StoreError
 from metareview.plan.run_compare import compare_runs, number_changes, table_changes
+from metareview.records.record import Record
+from metareview.rob.prisma import PrismaCounts
+from metareview.store import migrate
+from metareview.store.analysis_inputs import prisma_csv
 from metareview.store.analysis_runs import (
     STALE_AFTER,
     current_plan,
@@ -30,6 +36,7 @@ from metareview.store.analysis_runs import (
 )
 from metareview.store.analysis_schema import analysis_runs
 from metareview.store.project import Project
+from metareview.store.review import vote
 from tests import stores
 
 store_url = stores.store_url
@@ -96,6 +103,54 @@ def test_a_dead_runs_row_is_given_up(store_url):
         assert run(project, dead.id).status == "failed"
         assert "abandoned" in run(project, dead.id).message
         assert run(project, fresh.id).status == "running"
+
+
+def test_a_run_records_the_prisma_counts_it_draws_and_keeps_them(store_url):
+    with Project.open(store_url) as project:
+        empty = start_run(project, actor="lena", plan_text="p", extraction_csv="t")
+        assert prisma_csv(project) == "" and empty.prisma_sha256 == ""  # no records: no diagram
+        assert run_inputs(project, empty.id).prisma_csv == ""
+        fail_run(project, empty.id, "stopped")
+        records = [Record(title="A"), Record(title="B")]
+        project.add_import("a.ris", records, actor="lena", source_database="PubMed")
+        assert prisma_csv(project) == ""  # screening under way: the counts do not add up yet
+        for who in ("rita", "ravi"):
+            for record_id in (1, 2):
+                vote(project, record_id, reviewer=who, stage="ta", decision="exclude")
+        counts = prisma_csv(project)
+        assert PrismaCounts.from_text(counts).records_screened == 2
+        drawn = start_run(
+            project, actor="lena", plan_text="p", extraction_csv="t", prisma_csv=counts
+        )
+        assert drawn.prisma_sha256 == sha256_text(counts) != ""
+        assert run_inputs(project, drawn.id).prisma_csv == counts
+        assert "prisma_csv" not in drawn.to_dict()  # the summary holds the hash, not the text
+        finish_run(project, drawn.id, {"inputs/prisma.csv": counts.encode("utf-8")})
+        kept = run_file(project, drawn.id, "inputs/prisma.csv")
+        assert hashlib.sha256(kept).hexdigest() == run(project, drawn.id).prisma_sha256
+        assert [r.prisma_sha256 for r in runs(project)] == [drawn.prisma_sha256, ""]
+
+
+def test_a_run_made_before_0009_has_no_prisma_hash_after_the_upgrade(store_url):
+    engine = create_engine(store_url if "://" in store_url else f"sqlite:///{store_url}")
+    migrate.upgrade(engine, "0008")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO analysis_runs (started_by, started_at, heartbeat_at, status, "
+                "message, stage, done, total, plan_text, plan_sha256, extraction_csv, "
+                "extraction_sha256, rob_csv, rob_sha256) VALUES ('lena', :at, :at, 'done', "
+                "'', 'done', 0, 0, 'p', :p, 't', :t, '', '')"
+            ),
+            {"at": datetime(2026, 1, 1, tzinfo=UTC), "p": sha256_text("p"), "t": sha256_text("t")},
+        )
+    engine.dispose()
+    with Project.open(store_url) as project:
+        assert migrate.current_revision(project.engine) == migrate.head_revision()
+        (old,) = runs(project)
+        assert old.prisma_sha256 == "" and old.plan_sha256 == sha256_text("p")
+        assert run_inputs(project, old.id).prisma_csv == ""
+        assert start_run(project, actor="rita", plan_text="", extraction_csv="").prisma_sha256 == ""
 
 
 def _results(estimate: float, k: int = 3) -> dict:

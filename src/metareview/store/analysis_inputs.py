@@ -1,5 +1,6 @@
-"""What a run of the analysis reads from the project: the agreed extraction table and the
-agreed risk-of-bias judgements, as the CSV text a run keeps (and hashes).
+"""What a run of the analysis reads from the project: the agreed extraction table, the
+agreed risk-of-bias judgements and the PRISMA 2020 counts, as the CSV text a run keeps (and
+hashes).
 
 The extraction table is :func:`~metareview.store.extraction_export.agreed_table` written as
 :func:`~metareview.store.extraction_export.write_agreed` writes a CSV, byte for byte, so a run
@@ -26,9 +27,11 @@ import json
 import pandas as pd
 
 from metareview.data.spreadsheet import safe_frame
-from metareview.errors import ExtractionError
+from metareview.errors import DataError, ExtractionError
 from metareview.rob.items import OVERRIDE_FIELDS
+from metareview.rob.prisma import PrismaCounts
 from metareview.store.extraction_export import agreed_table
+from metareview.store.prisma import project_flow
 from metareview.store.project import Project
 from metareview.store.rob_assessment import rob_export
 from metareview.store.study_log import StudyEventKind, read_study_events
@@ -66,6 +69,31 @@ def rob_csv(project: Project) -> str:
     if not frames:
         return ""
     return safe_frame(pd.concat(frames, ignore_index=True)).to_csv(index=False)
+
+
+def prisma_csv(project: Project) -> str:
+    """The project's PRISMA 2020 counts, as the dashboard shows them, as the PRISMA2020 CSV a
+    run draws its flow diagram from (:meth:`~metareview.rob.prisma.PrismaCounts.to_csv`);
+    empty text when the project has no records or its counts do not add up (while screening
+    is under way), and the run then draws no diagram.
+
+    >>> from metareview.records.record import Record
+    >>> project = Project.open("sqlite://")
+    >>> prisma_csv(project)
+    ''
+    >>> _ = project.add_import("a.ris", [Record(title="A")], actor="ana", source_database="PubMed")
+    >>> prisma_csv(project)  # one record, not screened yet
+    ''
+    """
+    flow = project_flow(project)
+    if not (flow.identified or flow.identified_registers or flow.identified_other):
+        return ""
+    counts = PrismaCounts(source=project.url).with_counts(**flow.prisma_fields())
+    try:
+        counts.check()
+    except DataError:
+        return ""
+    return counts.to_csv()
 
 
 def rob_overrides(project: Project) -> list[dict[str, str]]:

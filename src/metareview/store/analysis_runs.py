@@ -2,8 +2,9 @@
 
 The plan is kept as TOML text; each save is a new version (:func:`save_plan`,
 :func:`current_plan`). A run (:func:`start_run`) records who started it and when, its inputs
-(the plan's text, the agreed extraction table and the agreed risk-of-bias table, as CSV) and
-their SHA-256, then its progress (:func:`record_progress`) and its end: the files it wrote
+(the plan's text, the agreed extraction table and the agreed risk-of-bias table, as CSV, and
+the project's PRISMA 2020 counts its flow diagram is drawn from, as the CSV it writes to
+``prisma.csv``) and their SHA-256, then its progress (:func:`record_progress`) and its end: the files it wrote
 (:func:`finish_run`) or why it failed (:func:`fail_run`). Runs are never deleted, so every
 earlier report stays readable.
 
@@ -15,8 +16,8 @@ whose process died stops counting as running once it has reported no progress fo
 
 >>> project = Project.open("sqlite://")
 >>> run = start_run(project, actor="lena", plan_text="title = 'x'", extraction_csv="study\\n")
->>> run.status, run.extraction_sha256 == sha256_text("study\\n")
-('running', True)
+>>> run.status, run.extraction_sha256 == sha256_text("study\\n"), run.prisma_sha256
+('running', True, '')
 >>> start_run(project, actor="rita", plan_text="", extraction_csv="")
 Traceback (most recent call last):
 metareview.errors.RunInProgressError: run 1, started by lena, is still running (starting 0 of 0); wait until it ends
@@ -52,7 +53,9 @@ from metareview.store.times import stored_utc
 #: A run that has reported no progress for this long is taken to have died with its process.
 STALE_AFTER = timedelta(minutes=15)
 _SUMMARY = tuple(
-    c for c in analysis_runs.c if c.name not in ("plan_text", "extraction_csv", "rob_csv")
+    c
+    for c in analysis_runs.c
+    if c.name not in ("plan_text", "extraction_csv", "rob_csv", "prisma_csv")
 )
 
 
@@ -100,7 +103,9 @@ def current_plan(project: Project) -> PlanVersion | None:
 
 @dataclass(frozen=True)
 class Run:
-    """One run of the analysis: who, when, its state and progress, its inputs' hashes."""
+    """One run of the analysis: who, when, its state and progress, its inputs' hashes (an
+    empty ``rob_sha256`` when no risk of bias was agreed, an empty ``prisma_sha256`` when the
+    run drew no PRISMA flow diagram)."""
 
     id: int
     started_by: str
@@ -115,6 +120,7 @@ class Run:
     plan_sha256: str
     extraction_sha256: str
     rob_sha256: str
+    prisma_sha256: str
 
     def to_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)
@@ -125,11 +131,13 @@ class Run:
 
 @dataclass(frozen=True)
 class RunInputs:
-    """What a run analysed: the plan's text and the two tables as CSV text."""
+    """What a run analysed: the plan's text, the two tables and the PRISMA counts (empty
+    when it drew no diagram) as CSV text."""
 
     plan_text: str
     extraction_csv: str
     rob_csv: str
+    prisma_csv: str
 
 
 def _run(row: Mapping[str, Any]) -> Run:
@@ -141,12 +149,20 @@ def _run(row: Mapping[str, Any]) -> Run:
 
 
 def start_run(
-    project: Project, *, actor: str, plan_text: str, extraction_csv: str, rob_csv: str = ""
+    project: Project,
+    *,
+    actor: str,
+    plan_text: str,
+    extraction_csv: str,
+    rob_csv: str = "",
+    prisma_csv: str = "",
 ) -> Run:
-    """Record the start of a run by ``actor`` on these inputs; refused with a
+    """Record the start of a run by ``actor`` on these inputs (``prisma_csv``: the PRISMA
+    counts it draws its flow diagram from, empty for none); refused with a
     :class:`~metareview.errors.RunInProgressError` while another run of the review runs."""
     now = datetime.now(UTC)
-    for name, value in (("plan", plan_text), ("extraction", extraction_csv), ("rob", rob_csv)):
+    inputs = {"plan": plan_text, "extraction": extraction_csv, "rob": rob_csv, "PRISMA": prisma_csv}
+    for name, value in inputs.items():
         if "\x00" in value:
             raise StoreError(f"the {name} input holds a NUL character")
     try:
@@ -185,6 +201,8 @@ def start_run(
                     extraction_sha256=sha256_text(extraction_csv),
                     rob_csv=rob_csv,
                     rob_sha256=sha256_text(rob_csv) if rob_csv else "",
+                    prisma_csv=prisma_csv,
+                    prisma_sha256=sha256_text(prisma_csv) if prisma_csv else "",
                 )
             ).inserted_primary_key[0]
     except IntegrityError as err:  # another process inserted its running row first
@@ -277,9 +295,9 @@ def run(project: Project, run_id: int) -> Run | None:
 
 
 def run_inputs(project: Project, run_id: int) -> RunInputs | None:
-    """The plan and tables run ``run_id`` analysed."""
+    """The plan, tables and PRISMA counts run ``run_id`` analysed."""
     c = analysis_runs.c
-    query = select(c.plan_text, c.extraction_csv, c.rob_csv).where(c.id == run_id)
+    query = select(c.plan_text, c.extraction_csv, c.rob_csv, c.prisma_csv).where(c.id == run_id)
     with project.engine.connect() as connection:
         row = connection.execute(query).mappings().first()
     return None if row is None else RunInputs(**row)

@@ -3,8 +3,9 @@
 ``analysis_plans`` is append-only (a saved plan is a new row; the newest is the plan).
 ``analysis_runs`` holds one row per run: who started it and when, its state and progress
 (updated while it runs), the SHA-256 of each input and the inputs themselves (the plan's text,
-the agreed extraction table and the agreed risk-of-bias table as CSV text), so two runs can
-be compared cell by cell. ``analysis_run_files`` keeps every file a run wrote (report,
+the agreed extraction table and the agreed risk-of-bias table as CSV text, and the PRISMA
+counts its flow diagram was drawn from, migration ``0009``), so two runs can be compared
+cell by cell. ``analysis_run_files`` keeps every file a run wrote (report,
 ``results.json``, figures, tables). A partial unique index allows one ``running`` row at a
 time, so two runs of the review never run at once, whichever process starts them
 (migration ``0007``).
@@ -58,6 +59,8 @@ analysis_runs = Table(
     Column("extraction_sha256", String(64), nullable=False),
     Column("rob_csv", Text, nullable=False, default=""),
     Column("rob_sha256", String(64), nullable=False, default=""),
+    Column("prisma_csv", Text, nullable=False, default=""),
+    Column("prisma_sha256", String(64), nullable=False, default=""),
     Index(
         "ix_analysis_runs_one_running",
         "status",

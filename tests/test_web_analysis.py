@@ -359,20 +359,70 @@ def test_the_page_shows_a_runs_progress_while_the_child_runs_it(project):
         assert stages, seen[-1:]  # a stage and how many of its steps are done, as it ran
 
 
-def test_a_run_draws_the_projects_own_prisma_counts_once_they_add_up(tmp_path):
-    # what replaced the plan's [prisma] counts in the workspace: the project's own flow
+def test_a_run_draws_the_prisma_counts_it_recorded(tmp_path):
+    # what replaced the plan's [prisma] counts in the workspace: the project's own flow, as the
+    # run recorded it at its start (store.analysis_inputs.prisma_csv), written byte for byte
     from metareview.plan.plan import parse_plan
+    from metareview.store.analysis_inputs import prisma_csv
     from metareview.store.prisma import project_prisma
-    from metareview.store.review import vote
-    from metareview.web.analysis_job import with_project_prisma
+    from metareview.web.analysis_job import with_prisma
 
     plan = parse_plan('[data]\nfile = "d.csv"\n[[analysis]]\nname = "All"\nfilter = {}\n')
     with make_project("sqlite://", n_records=2) as project:
-        assert with_project_prisma(plan, project, tmp_path).prisma_counts is None  # screening
-        for who in ("rita", "ravi"):
-            vote(project, 1, reviewer=who, stage="ta", decision="exclude")
-            vote(project, 2, reviewer=who, stage="ta", decision="exclude")
-        drawn = with_project_prisma(plan, project, tmp_path)
+        assert prisma_csv(project) == ""  # screening under way
+        assert with_prisma(plan, "", tmp_path).prisma_counts is None
+        _screen_out(project, 2)
+        counts = prisma_csv(project)
+        assert counts == project_prisma(project).to_csv()
+        drawn = with_prisma(plan, counts, tmp_path)
         assert drawn.prisma_counts == tmp_path / "prisma.csv"
-        assert drawn.prisma_counts.read_text(encoding="utf-8") == project_prisma(project).to_csv()
+        assert drawn.prisma_counts.read_bytes() == counts.encode("utf-8")
         assert drawn.to_dict()["prisma"] == {"counts": str(tmp_path / "prisma.csv")}
+
+
+def _screen_out(project, n_records: int) -> None:
+    """Both reviewers exclude every record at title/abstract: the counts add up."""
+    from metareview.store.review import vote
+
+    for who in ("rita", "ravi"):
+        for record_id in range(1, n_records + 1):
+            vote(project, record_id, reviewer=who, stage="ta", decision="exclude")
+
+
+def test_a_runs_prisma_counts_are_shown_and_served_to_members_only(store_url):
+    import hashlib
+
+    from metareview.store.analysis_runs import run_file
+
+    with make_project(store_url, n_records=2) as project:
+        extract(project)
+        with workspace(project) as browser:
+            lena, vic, otto = browser("lena"), browser("vic"), browser("otto")
+            assert lena.post("/analysis/plan", _form(lena.get("/analysis").text)).status_code == 200
+            assert lena.post("/analysis/run").status_code == 303  # screening under way
+            undrawn = runs(project)[0]
+            assert "is done" in _wait(lena, undrawn.id), run(project, undrawn.id)
+            assert run(project, undrawn.id).prisma_sha256 == ""
+            page = vic.get(f"/analysis/runs/{undrawn.id}").text
+            assert "no flow diagram drawn" in page and 'id="input-prisma"' not in page
+            assert run_file(project, undrawn.id, "inputs/prisma.csv") is None
+
+            _screen_out(project, 2)
+            assert lena.post("/analysis/run").status_code == 303
+            drawn = runs(project)[0].id
+            assert "is done" in _wait(lena, drawn), run(project, drawn)
+            digest = run(project, drawn).prisma_sha256
+            url = f"/analysis/runs/{drawn}/files/inputs/prisma.csv"
+            page = vic.get(f"/analysis/runs/{drawn}")
+            assert page.status_code == 200
+            assert f'<dd id="prisma-sha256"><code>{digest}</code></dd>' in page.text
+            assert f'<a href="{url}" id="input-prisma">prisma.csv</a>' in page.text
+            assert f'<code title="PRISMA counts">{digest[:10]}</code>' in vic.get("/analysis").text
+            served = vic.get(url)
+            assert served.status_code == 200 and served.headers["content-type"].startswith(
+                "text/csv"
+            )
+            assert hashlib.sha256(served.content).hexdigest() == digest  # the counts it drew
+            assert run_file(project, drawn, "figures/prisma.svg") is not None
+            for refused in (url, f"/analysis/runs/{drawn}"):
+                assert otto.get(refused).status_code == 404  # no role in the review

@@ -10,17 +10,20 @@ so the run rates with them and keeps them among its inputs) and the agreed RoB 2
 that override the algorithm's proposal (``[[rob.override]]``:
 :func:`~metareview.plan.appended.plan_text_with_overrides`, flagged in the report with their
 justification, as ``metareview run`` on the kept plan flags them), and records the run's
-start — refused while another run of the review runs, in any process
+start with the project's PRISMA 2020 counts as they are then
+(:func:`~metareview.store.analysis_inputs.prisma_csv`, empty when they cannot be drawn) —
+refused while another run of the review runs, in any process
 (:func:`~metareview.store.analysis_runs.start_run`). :func:`execute` then does what
 ``metareview run`` does on the same plan and table, in a folder of its own: the agreed table
 is written to ``extraction.csv`` beside ``plan.toml``, read by the plan's ``[data]`` settings,
 run by :func:`~metareview.plan.runner.run_plan` and written by
 :func:`~metareview.report.build.write_report` (forest-plot labels linking to each study's
 extraction cells); every file is kept in the project with the run's inputs
-(``inputs/plan.toml``, ``inputs/extraction.csv``, ``inputs/rob.csv``: ``metareview run`` on
-these gives the run's numbers), and progress is recorded as it goes. A GRADE decision that
-names no outcome the run rates is not applied: the run goes on and keeps the warning
-(:func:`~metareview.plan.grade_review.unapplied_decisions`), which its report lists too.
+(``inputs/plan.toml``, ``inputs/extraction.csv``, ``inputs/rob.csv``, ``inputs/prisma.csv``:
+``metareview run`` on these gives the run's numbers and diagram), and progress is recorded as
+it goes. A GRADE decision that names no outcome the run rates is not applied: the run goes on
+and keeps the warning (:func:`~metareview.plan.grade_review.unapplied_decisions`), which its
+report lists too.
 """
 
 from __future__ import annotations
@@ -31,14 +34,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from metareview.data.spreadsheet import safe_frame
-from metareview.errors import DataError, MetareviewError, PlanError
+from metareview.errors import MetareviewError, PlanError
 from metareview.plan.appended import plan_text_with_overrides
 from metareview.plan.grade_review import plan_text_with_decisions, unapplied_decisions
 from metareview.plan.plan import Plan, parse_plan
 from metareview.plan.runner import run_plan
 from metareview.report.build import write_report
-from metareview.rob.prisma import PrismaCounts
-from metareview.store.analysis_inputs import extraction_csv, rob_csv, rob_overrides
+from metareview.store.analysis_inputs import extraction_csv, prisma_csv, rob_csv, rob_overrides
 from metareview.store.analysis_runs import (
     Run,
     current_plan,
@@ -55,7 +57,6 @@ from metareview.store.grade_decisions import (
     graded_frame,
     plan_entries,
 )
-from metareview.store.prisma import project_flow
 from metareview.store.project import Project
 
 DATA_FILE = "extraction.csv"
@@ -70,33 +71,27 @@ def workspace_plan(text: str, folder: Path) -> Plan:
     return replace(plan, data_file=folder / DATA_FILE)
 
 
-def with_project_prisma(plan: Plan, project: Project, folder: Path) -> Plan:
-    """``plan`` drawing the project's own PRISMA 2020 flow diagram (its counts, as the
-    dashboard shows them, written to ``folder/prisma.csv``) when the project has records and
-    its counts add up (not while screening is under way); otherwise ``plan`` as it is. A plan
-    kept in the workspace names no counts file (:func:`~metareview.plan.plan.workspace_problems`).
+def with_prisma(plan: Plan, counts_csv: str, folder: Path) -> Plan:
+    """``plan`` drawing the PRISMA 2020 flow diagram from ``counts_csv`` (the project's counts
+    the run recorded at its start, :func:`~metareview.store.analysis_inputs.prisma_csv`),
+    written byte for byte to ``folder/prisma.csv``; ``plan`` as it is when ``counts_csv`` is
+    empty. A plan kept in the workspace names no counts file
+    (:func:`~metareview.plan.plan.workspace_problems`).
 
-    >>> project = Project.open("sqlite://")
     >>> plan = parse_plan('[data]\\nfile = "d.csv"\\n[[analysis]]\\nname = "All"\\nfilter = {}\\n')
-    >>> with_project_prisma(plan, project, Path(".")).prisma_counts is None  # no records
+    >>> with_prisma(plan, "", Path(".")).prisma_counts is None  # no counts recorded
     True
     """
-    flow = project_flow(project)
-    if not (flow.identified or flow.identified_registers or flow.identified_other):
-        return plan
-    counts = PrismaCounts(source=project.url).with_counts(**flow.prisma_fields())
-    try:
-        counts.check()
-    except DataError:
+    if not counts_csv:
         return plan
     path = folder / PRISMA_FILE
-    counts.to_csv(path)
+    path.write_bytes(counts_csv.encode("utf-8"))
     return replace(plan, prisma_counts=path)
 
 
 def kept_plan_text(text: str, plan: Plan) -> str:
     r"""The plan text a run keeps as ``inputs/plan.toml``: ``text``, naming the project's
-    PRISMA counts the run drew (``inputs/prisma.csv``, see :func:`with_project_prisma`), so
+    PRISMA counts the run drew (``inputs/prisma.csv``, see :func:`with_prisma`), so
     that ``metareview run`` on the kept inputs gives the same results. A plan kept in the
     workspace has no ``[prisma]`` table (it is refused), so the one added is the only one.
 
@@ -132,7 +127,14 @@ def start_analysis(project: Project, *, actor: str) -> Run:
         plan = workspace_plan(text, Path(folder))
     rob = rob_csv(project)
     table = analysed_table(project, plan.rob_column) if rob else extraction_csv(project)
-    return start_run(project, actor=actor, plan_text=text, extraction_csv=table, rob_csv=rob)
+    return start_run(
+        project,
+        actor=actor,
+        plan_text=text,
+        extraction_csv=table,
+        rob_csv=rob,
+        prisma_csv=prisma_csv(project),
+    )
 
 
 def analysed_table(project: Project, rob_column: str) -> str:
@@ -177,7 +179,7 @@ def execute(project: Project, run_id: int, *, jobs: int = 1) -> Run:
             folder = Path(name)
             (folder / "plan.toml").write_text(inputs.plan_text, encoding="utf-8")
             (folder / DATA_FILE).write_text(inputs.extraction_csv, encoding="utf-8")
-            plan = with_project_prisma(workspace_plan(inputs.plan_text, folder), project, folder)
+            plan = with_prisma(workspace_plan(inputs.plan_text, folder), inputs.prisma_csv, folder)
             progress = _Progress(project, run_id)
             results = run_plan(plan, jobs=jobs, progress=progress)
             out = folder / "output"
@@ -191,8 +193,8 @@ def execute(project: Project, run_id: int, *, jobs: int = 1) -> Run:
             files[f"inputs/{DATA_FILE}"] = inputs.extraction_csv.encode("utf-8")
             if inputs.rob_csv:
                 files["inputs/rob.csv"] = inputs.rob_csv.encode("utf-8")
-            if plan.prisma_counts is not None:
-                files[f"inputs/{PRISMA_FILE}"] = plan.prisma_counts.read_bytes()
+            if inputs.prisma_csv:
+                files[f"inputs/{PRISMA_FILE}"] = inputs.prisma_csv.encode("utf-8")
         return finish_run(project, run_id, files, message="\n".join(unapplied_decisions(results)))
     except MetareviewError as err:
         return fail_run(project, run_id, str(err))

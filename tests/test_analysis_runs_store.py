@@ -1,8 +1,8 @@
 """The analysis's runs in the project store, on SQLite and PostgreSQL: the plan's versions
 (append-only), one running run at a time across connections (as two processes would hold),
 a dead run's row given up after STALE_AFTER, files and inputs kept (the PRISMA counts among
-them, also on a run made before migration 0009), and the comparison of two runs' inputs and
-numbers."""
+them, also on a run made before migration 0009, which reads as not recorded when it drew a
+diagram), and the comparison of two runs' inputs, numbers and PRISMA counts."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ import pytest
 from sqlalchemy import create_engine, text, update
 
 from metareview.errors import RunInProgressError, StoreError
-from metareview.plan.run_compare import compare_runs, number_changes, table_changes
+from metareview.plan.run_compare import (
+    NO_DIAGRAM,
+    NOT_RECORDED,
+    RECORDED,
+    compare_runs,
+    number_changes,
+    prisma_changes,
+    table_changes,
+)
 from metareview.records.record import Record
 from metareview.rob.prisma import PrismaCounts
 from metareview.store import migrate
@@ -25,6 +33,7 @@ from metareview.store.analysis_runs import (
     fail_run,
     finish_run,
     record_progress,
+    recorded_prisma,
     run,
     run_file,
     run_inputs,
@@ -135,21 +144,38 @@ def test_a_run_made_before_0009_has_no_prisma_hash_after_the_upgrade(store_url):
     engine = create_engine(store_url if "://" in store_url else f"sqlite:///{store_url}")
     migrate.upgrade(engine, "0008")
     with engine.begin() as connection:
+        for _ in range(2):  # the first drew no diagram, the second one from inputs/prisma.csv
+            connection.execute(
+                text(
+                    "INSERT INTO analysis_runs (started_by, started_at, heartbeat_at, status, "
+                    "message, stage, done, total, plan_text, plan_sha256, extraction_csv, "
+                    "extraction_sha256, rob_csv, rob_sha256) VALUES ('lena', :at, :at, 'done', "
+                    "'', 'done', 0, 0, 'p', :p, 't', :t, '', '')"
+                ),
+                {
+                    "at": datetime(2026, 1, 1, tzinfo=UTC),
+                    "p": sha256_text("p"),
+                    "t": sha256_text("t"),
+                },
+            )
         connection.execute(
             text(
-                "INSERT INTO analysis_runs (started_by, started_at, heartbeat_at, status, "
-                "message, stage, done, total, plan_text, plan_sha256, extraction_csv, "
-                "extraction_sha256, rob_csv, rob_sha256) VALUES ('lena', :at, :at, 'done', "
-                "'', 'done', 0, 0, 'p', :p, 't', :t, '', '')"
+                "INSERT INTO analysis_run_files (run_id, path, sha256, content) "
+                "VALUES (2, 'inputs/prisma.csv', :s, :c)"
             ),
-            {"at": datetime(2026, 1, 1, tzinfo=UTC), "p": sha256_text("p"), "t": sha256_text("t")},
+            {"s": sha256_text("data,n\n"), "c": b"data,n\n"},
         )
     engine.dispose()
     with Project.open(store_url) as project:
         assert migrate.current_revision(project.engine) == migrate.head_revision()
-        (old,) = runs(project)
+        drew, old = runs(project)
         assert old.prisma_sha256 == "" and old.plan_sha256 == sha256_text("p")
         assert run_inputs(project, old.id).prisma_csv == ""
+        assert drew.prisma_sha256 == "" and run_inputs(project, drew.id).prisma_csv == ""
+        assert recorded_prisma(project, old.id) == ""  # no diagram: nothing to record
+        assert recorded_prisma(project, drew.id) is None  # drew one, kept only as a file
+        with pytest.raises(StoreError, match="no run 9"):
+            recorded_prisma(project, 9)
         assert start_run(project, actor="rita", plan_text="", extraction_csv="").prisma_sha256 == ""
 
 
@@ -177,10 +203,64 @@ def test_a_comparison_names_the_cells_keys_and_numbers_that_changed():
     assert ("Lee", "mean_arm1", "5.1", "5.8") in changes
     assert ("Ng", "n_arm1", "35", None) in changes and ("Ode", "mean_arm1", None, "5.0") in changes
     comparison = compare_runs(
-        _results(0.2), _results(0.3), ('[settings]\nmeasure = "SMD"', before, ""),
-        ('[settings]\nmeasure = "MD"', after, "Result,Study,D1\ndep,Lee,Low\n"),
+        _results(0.2), _results(0.3), ('[settings]\nmeasure = "SMD"', before, "", ""),
+        ('[settings]\nmeasure = "MD"', after, "Result,Study,D1\ndep,Lee,Low\n", ""),
     )  # fmt: skip
     assert [(n.name, n.before, n.after) for n in comparison.numbers] == [("estimate", 0.2, 0.3)]
     assert [p.key for p in comparison.plan] == ["settings.measure"]
     assert [(c.row, c.column) for c in comparison.rob] == [(("dep", "Lee"), "D1")]
     assert number_changes(_results(0.2), _results(0.2)) == []
+    assert (comparison.prisma.before, comparison.prisma.differ) == (NO_DIAGRAM, False)
+
+
+def _counts(**changes) -> str:
+    flow = dict(
+        database_results=1500, duplicates=300, records_screened=1200, records_excluded=1100,
+        dbr_sought_reports=100, dbr_notretrieved_reports=0, dbr_assessed=100,
+        dbr_excluded=(("Wrong population", 60), ("Not an RCT", 26)), new_studies=14,
+        total_studies=14,
+    )  # fmt: skip
+    counts = PrismaCounts(**(flow | changes))
+    counts.check()  # a diagram a run would draw
+    return counts.to_csv()
+
+
+def test_a_comparison_names_the_prisma_boxes_that_changed():
+    earlier = _counts(
+        database_results=1000, duplicates=300, records_screened=700, records_excluded=600,
+        dbr_excluded=(("Wrong population", 62), ("Not an RCT", 26)), new_studies=12,
+        total_studies=12,
+    )  # fmt: skip
+    same = prisma_changes(_counts(), _counts())
+    assert (same.before, same.after, same.differ, same.boxes) == (RECORDED, RECORDED, False, ())
+
+    changed = prisma_changes(earlier, _counts())
+    assert changed.differ is True
+    assert [(b.key, *b.counts()) for b in changed.boxes] == [
+        ("database_results", "1,000", "1,500"),
+        ("records_screened", "700", "1,200"),
+        ("records_excluded", "600", "1,100"),
+        ("dbr_excluded", "Wrong population, 62; Not an RCT, 26",
+         "Wrong population, 60; Not an RCT, 26"),
+        ("new_studies", "12", "14"),
+        ("total_studies", "12", "14"),
+    ]  # fmt: skip
+    assert "Records screened (databases and registers): 700 → 1,200" in changed.text()
+    assert changed.text().endswith("Total studies included in review: 12 → 14")
+    # a count reported in one run only
+    dropped = prisma_changes(_counts(), _counts(dbr_notretrieved_reports=None))
+    assert [(b.box, *b.counts()) for b in dropped.boxes] == [
+        ("Reports not retrieved (databases and registers)", "0", "not reported")
+    ]
+
+    # one side not recorded (a run made before migration 0009): not known, no boxes
+    for pair in ((None, _counts()), (_counts(), None), (None, "")):
+        unknown = prisma_changes(*pair)
+        assert unknown.differ is None and unknown.boxes == ()
+        assert NOT_RECORDED in (unknown.before, unknown.after)
+    # a diagram drawn in one run only: they differ, with no box to compare
+    drawn = prisma_changes("", _counts())
+    assert (drawn.before, drawn.after, drawn.differ, drawn.boxes) == (
+        NO_DIAGRAM, RECORDED, True, ()
+    )  # fmt: skip
+    assert prisma_changes("", "").differ is False

@@ -3,8 +3,8 @@
 The numbers are each analysis's headline (:data:`HEADLINE`: k, the estimate of the model the
 runner chose with its CI and p value, the prediction interval, τ² and I²) read from two
 ``results.json`` documents; the inputs are the two extraction tables (cell by cell, rows
-matched by study, outcome, time point, instrument and arms), the two plans (key by key) and
-the two risk-of-bias tables.
+matched by study, outcome, time point, instrument and arms), the two plans (key by key), the
+two risk-of-bias tables and the two PRISMA 2020 counts (box by box of the flow diagram).
 
 >>> before = "study,outcome,time,mean_arm1\\nLee,hope,post,5.1\\n"
 >>> after = "study,outcome,time,mean_arm1\\nLee,hope,post,5.7\\n"
@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from metareview.plan.result_tree import Heterogeneity, Model, ReviewTree
+from metareview.rob.prisma import BOXES, PrismaCounts
 
 #: The numbers of an analysis compared between runs.
 HEADLINE = ("k", "estimate", "ci_lower", "ci_upper", "pvalue", "pi_lower", "pi_upper", "tau2",
@@ -182,29 +183,124 @@ def plan_changes(before: str, after: str) -> list[PlanChange]:
     ]
 
 
+#: A run's PRISMA counts when it recorded none although it drew a flow diagram.
+NOT_RECORDED = "not recorded"
+#: A run's PRISMA counts when it drew no flow diagram.
+NO_DIAGRAM = "no flow diagram drawn"
+#: A run's PRISMA counts when it recorded those it drew its diagram from.
+RECORDED = "counts recorded"
+
+
+def _count_text(value: Any) -> str:
+    if value is None:
+        return "not reported"
+    if isinstance(value, tuple):  # a list box: "reason, n; …" (an unnamed entry: its n)
+        parts = [_count_text(n) if not name else f"{name}, {_count_text(n)}" for name, n in value]
+        return "; ".join(parts) or "none"
+    return f"{value:,}"
+
+
+@dataclass(frozen=True)
+class BoxChange:
+    """One box of the PRISMA 2020 flow diagram whose count differs between two runs."""
+
+    key: str  #: its PRISMA2020 key (``records_screened``, ``dbr_excluded`` …)
+    before: Any  #: the count (``None``: not reported; the reasons for a list box)
+    after: Any
+
+    @property
+    def box(self) -> str:
+        """The box's words in the diagram."""
+        return BOXES[self.key]
+
+    def counts(self) -> tuple[str, str]:
+        """The two counts in words, with thousands separators."""
+        return _count_text(self.before), _count_text(self.after)
+
+    def text(self) -> str:
+        """The change in words."""
+        return "{}: {} → {}".format(self.box, *self.counts())
+
+
+@dataclass(frozen=True)
+class PrismaChanges:
+    """Two runs' PRISMA counts compared: each run's :data:`RECORDED`, :data:`NOT_RECORDED` or
+    :data:`NO_DIAGRAM`, whether the counts differ (``None``: not known, a run recorded none
+    though it drew a diagram) and the boxes that changed (when both recorded counts)."""
+
+    before: str
+    after: str
+    differ: bool | None
+    boxes: tuple[BoxChange, ...]
+
+    def text(self) -> str:
+        """The boxes that changed, in words, in the diagram's order."""
+        return "; ".join(change.text() for change in self.boxes)
+
+
+def _state(counts_csv: str | None) -> str:
+    return NOT_RECORDED if counts_csv is None else RECORDED if counts_csv else NO_DIAGRAM
+
+
+def prisma_changes(before: str | None, after: str | None) -> PrismaChanges:
+    """Two runs' PRISMA counts compared, box by box, from the PRISMA2020 CSV texts they
+    recorded (``""``: the run drew no flow diagram; ``None``: it drew one but did not record
+    its counts).
+
+    >>> def counts(screened, included):
+    ...     return PrismaCounts(records_screened=screened, total_studies=included).to_csv()
+    >>> changes = prisma_changes(counts(700, 12), counts(1200, 14))
+    >>> changes.differ
+    True
+    >>> print(changes.text())
+    Records screened (databases and registers): 700 → 1,200; Total studies included in review: 12 → 14
+    >>> prisma_changes(counts(700, 12), counts(700, 12)).differ
+    False
+    >>> changes = prisma_changes(None, counts(700, 12))
+    >>> changes.before, changes.after, changes.differ
+    ('not recorded', 'counts recorded', None)
+    """
+    states = _state(before), _state(after)
+    if NOT_RECORDED in states:
+        return PrismaChanges(*states, None, ())
+    if not (before and after):
+        return PrismaChanges(*states, states[0] != states[1], ())
+    old = PrismaCounts.from_text(before, "PRISMA counts before")
+    new = PrismaCounts.from_text(after, "PRISMA counts after")
+    boxes = tuple(
+        BoxChange(key, old.value(key), new.value(key))
+        for key in BOXES
+        if old.value(key) != new.value(key)
+    )
+    return PrismaChanges(*states, bool(boxes), boxes)
+
+
 @dataclass(frozen=True)
 class RunComparison:
-    """What differs between two runs: numbers, extraction cells, plan keys, RoB cells."""
+    """What differs between two runs: numbers, extraction cells, plan keys, RoB cells and
+    PRISMA counts."""
 
     numbers: list[NumberChange]
     cells: list[CellChange]
     plan: list[PlanChange]
     rob: list[CellChange]
+    prisma: PrismaChanges
 
 
 def compare_runs(
     before: dict[str, Any],
     after: dict[str, Any],
-    inputs_before: tuple[str, str, str],
-    inputs_after: tuple[str, str, str],
+    inputs_before: tuple[str, str, str, str | None],
+    inputs_after: tuple[str, str, str, str | None],
 ) -> RunComparison:
     """Two runs compared from their ``results.json`` and their inputs (plan text, extraction
-    CSV, risk-of-bias CSV)."""
-    plan_a, table_a, rob_a = inputs_before
-    plan_b, table_b, rob_b = inputs_after
+    CSV, risk-of-bias CSV, PRISMA counts CSV as :func:`prisma_changes` takes it)."""
+    plan_a, table_a, rob_a, prisma_a = inputs_before
+    plan_b, table_b, rob_b, prisma_b = inputs_after
     return RunComparison(
         number_changes(before, after),
         table_changes(table_a, table_b),
         plan_changes(plan_a, plan_b),
         table_changes(rob_a, rob_b, ROB_KEY),
+        prisma_changes(prisma_a, prisma_b),
     )

@@ -92,6 +92,10 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("total_studies_ma", "node23", "box17", "Total studies included in meta-analysis"),
     ("total_reports_ma", "NA", "box17", "Reports of total included studies in meta-analysis"),
 )
+#: Each count's box of the diagram, by its PRISMA2020 key, in the template's order.
+BOXES: dict[str, str] = {
+    key: text.removesuffix(": reason, n; …") for key, _, _, text in _ROWS if key != "NA"
+}
 LIST_KEYS = frozenset(
     {"database_specific_results", "register_specific_results", "dbr_excluded", "other_excluded"}
 )

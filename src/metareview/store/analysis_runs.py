@@ -303,6 +303,29 @@ def run_inputs(project: Project, run_id: int) -> RunInputs | None:
     return None if row is None else RunInputs(**row)
 
 
+def recorded_prisma(project: Project, run_id: int) -> str | None:
+    """The PRISMA counts run ``run_id`` drew its flow diagram from, as it recorded them (the
+    PRISMA2020 CSV text); ``""`` when it drew no diagram; ``None`` when it drew one without
+    recording them: a run made before migration ``0009`` has an empty ``prisma_csv`` and keeps
+    the counts it drew only among its files (``inputs/prisma.csv``).
+
+    >>> project = Project.open("sqlite://")
+    >>> old = start_run(project, actor="lena", plan_text="", extraction_csv="")
+    >>> _ = finish_run(project, old.id, {"inputs/prisma.csv": b"data,node,box,n\\n"})
+    >>> recorded_prisma(project, old.id) is None
+    True
+    >>> new = start_run(project, actor="lena", plan_text="", extraction_csv="")
+    >>> recorded_prisma(project, new.id)
+    ''
+    """
+    inputs = run_inputs(project, run_id)
+    if inputs is None:
+        raise StoreError(f"the project has no run {run_id}")
+    if inputs.prisma_csv or "inputs/prisma.csv" not in run_paths(project, run_id):
+        return inputs.prisma_csv
+    return None
+
+
 def run_paths(project: Project, run_id: int) -> tuple[str, ...]:
     """The paths of the files run ``run_id`` kept, sorted."""
     f = analysis_run_files.c

@@ -17,7 +17,14 @@ from starlette.responses import Response
 
 from metareview.errors import ExtractionError
 from metareview.plan.run_compare import compare_runs
-from metareview.store.analysis_runs import run, run_file, run_inputs, run_paths, runs
+from metareview.store.analysis_runs import (
+    recorded_prisma,
+    run,
+    run_file,
+    run_inputs,
+    run_paths,
+    runs,
+)
 from metareview.store.extraction import agreed_values, cell_history, studies
 from metareview.web.security import MEMBERS, Call, page, render
 
@@ -92,7 +99,8 @@ def served_file(call: Call) -> Response:
 
 @page(MEMBERS)
 def compare(call: Call) -> Response:
-    """Two runs compared: the numbers that changed, and the inputs that changed them."""
+    """Two runs compared: the numbers that changed, the inputs that changed them, and the
+    boxes of the PRISMA flow diagram whose counts changed."""
     project = call.workspace.project
     pair = []
     for name in ("before", "after"):
@@ -102,7 +110,10 @@ def compare(call: Call) -> Response:
         results = json.loads(run_file(project, found.id, "results.json") or b"{}")
         inputs = run_inputs(project, found.id)
         assert inputs is not None
-        pair.append((found, results, (inputs.plan_text, inputs.extraction_csv, inputs.rob_csv)))
+        prisma = recorded_prisma(project, found.id)
+        pair.append(
+            (found, results, (inputs.plan_text, inputs.extraction_csv, inputs.rob_csv, prisma))
+        )
     (before, results_a, inputs_a), (after, results_b, inputs_b) = pair
     comparison = compare_runs(results_a, results_b, inputs_a, inputs_b)
     return render(call, "compare.html", before=before, after=after, comparison=comparison)

@@ -1,7 +1,7 @@
 """The analysis in the workspace over HTTP: the plan (form and TOML editor, messages at the
 field, nothing typed lost), runs (lead only, one at a time even across processes, kept with
-their inputs' hashes and files), the served report's policy, the comparison of two runs, the
-link from a study to its extraction cells, and the served ``results.json`` equal to
+their inputs' hashes and files), the served report's policy, the comparison of two runs (their
+PRISMA counts box by box), the link from a study to its extraction cells, and the served ``results.json`` equal to
 ``metareview run`` on the exported table."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import time
 import pytest
 
 from metareview.cli import main
-from metareview.store.analysis_runs import fail_run, run, runs, start_run
+from metareview.rob.prisma import PrismaCounts
+from metareview.store.analysis_runs import fail_run, finish_run, run, runs, start_run
 from metareview.store.extraction import agree
 from metareview.store.extraction_export import write_agreed
 from metareview.web.run_pages import REPORT_POLICY
@@ -234,6 +235,62 @@ def test_runs_are_kept_compared_and_equal_metareview_run(project, tmp_path):
         numbers = compared.text.split('id="changed-numbers"')[1]
         assert "estimate" in numbers and "ci_lower" in numbers
         assert vic.get(f"/analysis/runs/{first}/files/report/index.html").status_code == 200
+
+
+def test_the_comparison_names_the_prisma_boxes_that_changed(store_url):
+    hostile = "<img src=x onerror=alert(1)>"  # an exclusion reason, as a reviewer typed it
+
+    def counts(screened: int, included: int, wrong: int) -> str:
+        return PrismaCounts(
+            records_screened=screened, total_studies=included, dbr_excluded=((hostile, wrong),)
+        ).to_csv()
+
+    with make_project(store_url) as project:
+
+        def done(prisma: str = "", files: dict | None = None) -> int:
+            started = start_run(
+                project, actor="lena", plan_text="", extraction_csv="study\n", prisma_csv=prisma
+            )
+            finish_run(project, started.id, {"results.json": b"{}"} | (files or {}))
+            return started.id
+
+        earlier, later, again = (
+            done(counts(700, 12, 3)),
+            done(counts(1200, 14, 5)),
+            done(counts(1200, 14, 5)),
+        )
+        undrawn = done()
+        # made before migration 0009: drew a diagram, kept its counts only as a file
+        old = done(files={"inputs/prisma.csv": counts(700, 12, 3).encode("utf-8")})
+        with workspace(project) as browser:
+            vic = browser("vic")
+
+            def section(before: int, after: int) -> str:
+                page = vic.get(f"/analysis/compare?before={before}&after={after}")
+                assert page.status_code == 200
+                assert hostile not in page.text
+                return page.text.split('id="changed-prisma"')[1].split("</section>")[0]
+
+            changed = section(earlier, later)
+            summary = (
+                "The counts differ in 3 boxes: Records screened (databases and registers): "
+                "700 → 1,200; Reports excluded (databases and registers): "
+                "&lt;img src=x onerror=alert(1)&gt;, 3 → &lt;img src=x onerror=alert(1)&gt;, 5; "
+                "Total studies included in review: 12 → 14."
+            )
+            assert summary in changed
+            row = "<tr><td>Total studies included in review</td><td>12</td><td>14</td></tr>"
+            assert row in changed
+            assert "both runs drew the diagram from the same counts" in section(later, again)
+            assert "no flow diagram drawn in either run" in section(undrawn, undrawn)
+            assert (
+                f"The counts differ: run {undrawn}: no flow diagram drawn; "
+                f"run {later}: counts recorded." in section(undrawn, later)
+            )
+            unknown = section(old, later)
+            assert "Not known whether the counts differ" in unknown
+            assert f"run {old}: not recorded; run {later}: counts recorded" in unknown
+            assert "<table>" not in unknown
 
 
 def test_a_hostile_study_label_is_text_in_the_served_report(tmp_path):

@@ -28,7 +28,9 @@ from metareview.rob.prisma import PrismaCounts
 from metareview.store import migrate
 from metareview.store.analysis_inputs import prisma_csv
 from metareview.store.analysis_runs import (
+    PRISMA_PATH,
     STALE_AFTER,
+    RunPrisma,
     current_plan,
     fail_run,
     finish_run,
@@ -38,6 +40,7 @@ from metareview.store.analysis_runs import (
     run_file,
     run_inputs,
     run_paths,
+    run_prisma,
     runs,
     save_plan,
     sha256_text,
@@ -134,9 +137,13 @@ def test_a_run_records_the_prisma_counts_it_draws_and_keeps_them(store_url):
         assert drawn.prisma_sha256 == sha256_text(counts) != ""
         assert run_inputs(project, drawn.id).prisma_csv == counts
         assert "prisma_csv" not in drawn.to_dict()  # the summary holds the hash, not the text
+        assert run_prisma(project, drawn.id) == RunPrisma(True, drawn.prisma_sha256, "")
         finish_run(project, drawn.id, {"inputs/prisma.csv": counts.encode("utf-8")})
         kept = run_file(project, drawn.id, "inputs/prisma.csv")
         assert hashlib.sha256(kept).hexdigest() == run(project, drawn.id).prisma_sha256
+        assert run_prisma(project, drawn.id) == RunPrisma(True, drawn.prisma_sha256, PRISMA_PATH)
+        assert run_prisma(project, empty.id) == RunPrisma(False, "", "")
+        assert not run_prisma(project, empty.id).drawn and run_prisma(project, drawn.id).drawn
         assert [r.prisma_sha256 for r in runs(project)] == [drawn.prisma_sha256, ""]
 
 
@@ -174,8 +181,13 @@ def test_a_run_made_before_0009_has_no_prisma_hash_after_the_upgrade(store_url):
         assert drew.prisma_sha256 == "" and run_inputs(project, drew.id).prisma_csv == ""
         assert recorded_prisma(project, old.id) == ""  # no diagram: nothing to record
         assert recorded_prisma(project, drew.id) is None  # drew one, kept only as a file
-        with pytest.raises(StoreError, match="no run 9"):
-            recorded_prisma(project, 9)
+        assert run_prisma(project, old.id) == RunPrisma(False, "", "")
+        # what the run page shows: not recorded, the kept file and its SHA-256 as stored
+        kept = RunPrisma(recorded=False, sha256=sha256_text("data,n\n"), path=PRISMA_PATH)
+        assert run_prisma(project, drew.id) == kept and kept.drawn
+        for reader in (recorded_prisma, run_prisma):
+            with pytest.raises(StoreError, match="no run 9"):
+                reader(project, 9)
         assert start_run(project, actor="rita", plan_text="", extraction_csv="").prisma_sha256 == ""
 
 

@@ -303,11 +303,63 @@ def run_inputs(project: Project, run_id: int) -> RunInputs | None:
     return None if row is None else RunInputs(**row)
 
 
+#: Where a run keeps the PRISMA counts it drew its flow diagram from, among its files.
+PRISMA_PATH = "inputs/prisma.csv"
+
+
+@dataclass(frozen=True)
+class RunPrisma:
+    """The PRISMA counts a run drew its flow diagram from, as far as the project knows them.
+
+    ``sha256``: the counts' SHA-256, empty when the run drew no diagram; the recorded one
+    (``Run.prisma_sha256``) when ``recorded``, otherwise that of the kept file, as the run's
+    files table holds it (a run made before migration ``0009`` recorded no counts, and keeps
+    them only as ``inputs/prisma.csv``). ``path``: that kept file, empty when the run kept none
+    (a run that is still running has kept nothing yet).
+    """
+
+    recorded: bool
+    sha256: str
+    path: str
+
+    @property
+    def drawn(self) -> bool:
+        """Whether the run drew a PRISMA flow diagram."""
+        return bool(self.sha256)
+
+
+def run_prisma(project: Project, run_id: int) -> RunPrisma:
+    """The PRISMA counts run ``run_id`` drew its flow diagram from: recorded (migration
+    ``0009`` on), drawn but not recorded (a run made before it, which kept them only as
+    ``inputs/prisma.csv``), or no diagram drawn.
+
+    >>> project = Project.open("sqlite://")
+    >>> old = start_run(project, actor="lena", plan_text="", extraction_csv="")
+    >>> _ = finish_run(project, old.id, {"inputs/prisma.csv": b"data,node,box,n\\n"})
+    >>> prisma = run_prisma(project, old.id)
+    >>> prisma.drawn, prisma.recorded, prisma.path, prisma.sha256[:12]
+    (True, False, 'inputs/prisma.csv', '80a5178c4140')
+    >>> new = start_run(project, actor="lena", plan_text="", extraction_csv="")
+    >>> run_prisma(project, new.id).drawn
+    False
+    """
+    found = run(project, run_id)
+    if found is None:
+        raise StoreError(f"the project has no run {run_id}")
+    f = analysis_run_files.c
+    query = select(f.sha256).where(f.run_id == run_id, f.path == PRISMA_PATH)
+    with project.engine.connect() as connection:
+        kept = connection.execute(query).scalar()
+    path = "" if kept is None else PRISMA_PATH
+    if found.prisma_sha256:
+        return RunPrisma(recorded=True, sha256=found.prisma_sha256, path=path)
+    return RunPrisma(recorded=False, sha256=kept or "", path=path)
+
+
 def recorded_prisma(project: Project, run_id: int) -> str | None:
     """The PRISMA counts run ``run_id`` drew its flow diagram from, as it recorded them (the
     PRISMA2020 CSV text); ``""`` when it drew no diagram; ``None`` when it drew one without
-    recording them: a run made before migration ``0009`` has an empty ``prisma_csv`` and keeps
-    the counts it drew only among its files (``inputs/prisma.csv``).
+    recording them (a run made before migration ``0009``; :func:`run_prisma`).
 
     >>> project = Project.open("sqlite://")
     >>> old = start_run(project, actor="lena", plan_text="", extraction_csv="")
@@ -318,12 +370,12 @@ def recorded_prisma(project: Project, run_id: int) -> str | None:
     >>> recorded_prisma(project, new.id)
     ''
     """
+    prisma = run_prisma(project, run_id)
+    if prisma.drawn and not prisma.recorded:
+        return None
     inputs = run_inputs(project, run_id)
-    if inputs is None:
-        raise StoreError(f"the project has no run {run_id}")
-    if inputs.prisma_csv or "inputs/prisma.csv" not in run_paths(project, run_id):
-        return inputs.prisma_csv
-    return None
+    assert inputs is not None
+    return inputs.prisma_csv
 
 
 def run_paths(project: Project, run_id: int) -> tuple[str, ...]:

@@ -1,11 +1,14 @@
 """The analysis in the workspace over HTTP: the plan (form and TOML editor, messages at the
 field, nothing typed lost), runs (lead only, one at a time even across processes, kept with
-their inputs' hashes and files), the served report's policy, the comparison of two runs (their
-PRISMA counts box by box), the link from a study to its extraction cells, and the served ``results.json`` equal to
+their inputs' hashes and files; a run's page says whether it recorded the PRISMA counts it
+drew, a run made before migration 0009 showing them not recorded, with its kept file's hash),
+the served report's policy, the comparison of two runs (their PRISMA counts box by box), the
+link from a study to its extraction cells, and the served ``results.json`` equal to
 ``metareview run`` on the exported table."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -237,6 +240,15 @@ def test_runs_are_kept_compared_and_equal_metareview_run(project, tmp_path):
         assert vic.get(f"/analysis/runs/{first}/files/report/index.html").status_code == 200
 
 
+def _finished_run(project, prisma: str = "", files: dict | None = None) -> int:
+    """A done run recording ``prisma`` (the PRISMA counts; empty: none) that kept ``files``."""
+    started = start_run(
+        project, actor="lena", plan_text="", extraction_csv="study\n", prisma_csv=prisma
+    )
+    finish_run(project, started.id, {"results.json": b"{}"} | (files or {}))
+    return started.id
+
+
 def test_the_comparison_names_the_prisma_boxes_that_changed(store_url):
     hostile = "<img src=x onerror=alert(1)>"  # an exclusion reason, as a reviewer typed it
 
@@ -248,11 +260,7 @@ def test_the_comparison_names_the_prisma_boxes_that_changed(store_url):
     with make_project(store_url) as project:
 
         def done(prisma: str = "", files: dict | None = None) -> int:
-            started = start_run(
-                project, actor="lena", plan_text="", extraction_csv="study\n", prisma_csv=prisma
-            )
-            finish_run(project, started.id, {"results.json": b"{}"} | (files or {}))
-            return started.id
+            return _finished_run(project, prisma, files)
 
         earlier, later, again = (
             done(counts(700, 12, 3)),
@@ -291,6 +299,45 @@ def test_the_comparison_names_the_prisma_boxes_that_changed(store_url):
             assert "Not known whether the counts differ" in unknown
             assert f"run {old}: not recorded; run {later}: counts recorded" in unknown
             assert "<table>" not in unknown
+
+
+def test_a_runs_page_says_whether_it_recorded_the_prisma_counts_it_drew(store_url):
+    # counts recorded (migration 0009 on); drawn before 0009, the counts kept only as
+    # inputs/prisma.csv (its stored state after the upgrade: empty prisma_csv and hash); none
+    counts = PrismaCounts(records_screened=700, total_studies=12).to_csv().encode("utf-8")
+    digest = hashlib.sha256(counts).hexdigest()
+    with make_project(store_url) as project:
+        recorded = _finished_run(project, counts.decode("utf-8"), {"inputs/prisma.csv": counts})
+        old = _finished_run(project, files={"inputs/prisma.csv": counts})
+        undrawn = _finished_run(project)
+        with workspace(project) as browser:
+            vic = browser("vic")
+
+            def page(run_id: int) -> str:
+                shown = vic.get(f"/analysis/runs/{run_id}")
+                assert shown.status_code == 200
+                return shown.text
+
+            url = f"/analysis/runs/{recorded}/files/inputs/prisma.csv"
+            shown = page(recorded)
+            assert f'<dd id="prisma-sha256"><code>{digest}</code></dd>' in shown
+            assert f'<a href="{url}" id="input-prisma">prisma.csv</a>' in shown
+            assert "not recorded" not in shown and "no flow diagram drawn" not in shown
+
+            url = f"/analysis/runs/{old}/files/inputs/prisma.csv"
+            shown = page(old)
+            assert (
+                '<dd id="prisma-sha256">not recorded (run made before PRISMA counts were '
+                f'recorded); kept as <a href="{url}">inputs/prisma.csv</a>, file SHA-256 '
+                f"<code>{digest}</code></dd>"
+            ) in shown
+            assert f'<a href="{url}" id="input-prisma">prisma.csv</a>' in shown
+            assert "no flow diagram drawn" not in shown
+            assert vic.get(url).content == counts  # the file the page names and hashes
+
+            shown = page(undrawn)
+            assert '<dd id="prisma-sha256">no flow diagram drawn</dd>' in shown
+            assert "prisma.csv" not in shown and "not recorded" not in shown
 
 
 def test_a_hostile_study_label_is_text_in_the_served_report(tmp_path):
@@ -447,8 +494,6 @@ def _screen_out(project, n_records: int) -> None:
 
 
 def test_a_runs_prisma_counts_are_shown_and_served_to_members_only(store_url):
-    import hashlib
-
     from metareview.store.analysis_runs import run_file
 
     with make_project(store_url, n_records=2) as project:

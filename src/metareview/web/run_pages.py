@@ -23,6 +23,7 @@ from metareview.store.analysis_runs import (
     run_file,
     run_inputs,
     run_paths,
+    run_prisma,
     runs,
 )
 from metareview.store.extraction import agreed_values, cell_history, studies
@@ -68,11 +69,19 @@ def progress(call: Call) -> Response:
 
 @page(MEMBERS)
 def run_page(call: Call) -> Response:
-    """A run: who ran it and when, its inputs' hashes, its report and files."""
+    """A run: who ran it and when, its inputs' hashes (the PRISMA counts' as
+    :func:`~metareview.store.analysis_runs.run_prisma` knows them), its report and files."""
     found = _run_of(call)
     project = call.workspace.project
     others = [r for r in runs(project) if r.id != found.id and r.status == "done"]
-    return render(call, "run.html", run=found, paths=run_paths(project, found.id), others=others)
+    return render(
+        call,
+        "run.html",
+        run=found,
+        prisma=run_prisma(project, found.id),
+        paths=run_paths(project, found.id),
+        others=others,
+    )
 
 
 @page(MEMBERS)

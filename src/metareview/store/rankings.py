@@ -40,17 +40,15 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import multiprocessing
-import os
-import signal
 import threading
 from array import array
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from metareview.store.project import Project
+from metareview.store.project_process import start_project_process
 
 logger = logging.getLogger(__name__)
 _IN_MEMORY = ("sqlite://", "sqlite:///:memory:")
@@ -153,13 +151,9 @@ class Rankings:
 
     def _ask_child(self, key: tuple[str, str]) -> array:
         if self._child is None or not self._child.is_alive():
-            context = multiprocessing.get_context("spawn")
-            self._connection, theirs = context.Pipe()
-            self._child = context.Process(
-                target=_serve, args=(self.project.url, theirs), daemon=True, name="ranking"
+            self._child, self._connection = start_project_process(
+                self.project.url, _order_answerer, name="ranking", niceness=10, daemon=True
             )
-            self._child.start()
-            theirs.close()
         try:
             self._connection.send(key)
             answer = self._connection.recv()
@@ -180,21 +174,14 @@ class Rankings:
             self._connection.close()
 
 
-def _serve(url: str, connection: Any) -> None:
-    """The child process: answer (reviewer, stage) with their order, until the parent goes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops this
-    with contextlib.suppress(OSError):
-        os.nice(10)  # requests come first
-    project = Project.open(url, create=False)
+def _order_answerer(project: Project) -> Callable[[tuple[str, str]], array | str]:
+    """In the child process: answer (reviewer, stage) with their order, or why it failed."""
     cache = RankingCache()
-    while True:
+
+    def answer(key: tuple[str, str]) -> array | str:
         try:
-            reviewer, stage = connection.recv()
-        except (EOFError, OSError, KeyboardInterrupt):
-            break
-        try:
-            answer: array | str = cache.order(project, reviewer, stage)
+            return cache.order(project, *key)
         except Exception as err:  # reported by the parent; the child keeps serving
-            answer = f"{type(err).__name__}: {err}"
-        connection.send(answer)
-    project.close()
+            return f"{type(err).__name__}: {err}"
+
+    return answer

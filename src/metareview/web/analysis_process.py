@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
-import os
-import signal
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from metareview.store.analysis_runs import fail_run, run
 from metareview.store.analysis_schema import RUNNING
 from metareview.store.project import Project
+from metareview.store.project_process import start_project_process
 
 logger = logging.getLogger(__name__)
 IN_MEMORY = ("sqlite://", "sqlite:///:memory:")
@@ -78,14 +77,10 @@ class AnalysisRunner:
     def _ask_child(self, run_id: int) -> str:
         with self._lock:
             if self._child is None or not self._child.is_alive():
-                context = multiprocessing.get_context("spawn")
-                self._connection, theirs = context.Pipe()
                 # not a daemon: a run with jobs > 1 starts worker processes of its own
-                self._child = context.Process(
-                    target=_serve, args=(self.project.url, theirs), name="analysis"
+                self._child, self._connection = start_project_process(
+                    self.project.url, _run_answerer, name="analysis", niceness=5
                 )
-                self._child.start()
-                theirs.close()
             connection = self._connection
         connection.send((run_id, self.jobs))
         return connection.recv()
@@ -104,25 +99,18 @@ class AnalysisRunner:
                 self._child = None
 
 
-def _serve(url: str, connection: Any) -> None:
-    """The child process: execute each run id it is sent, answer "" (the outcome is in the
-    store) or why the run could not execute, until the parent goes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops this
-    with contextlib.suppress(OSError):
-        os.nice(5)  # requests come first
+def _run_answerer(project: Project) -> Callable[[tuple[int, int]], str]:
+    """In the child process: execute each run (id, jobs) it is sent, answer "" (the outcome
+    is in the store) or why the run could not execute."""
     from metareview.web.analysis_job import execute
 
-    project = Project.open(url, create=False)
-    while True:
-        try:
-            run_id, jobs = connection.recv()
-        except (EOFError, OSError, KeyboardInterrupt):
-            break
+    def answer(message: tuple[int, int]) -> str:
+        run_id, jobs = message
         try:
             execute(project, run_id, jobs=jobs)
-            answer = ""
         except Exception as err:  # execute keeps its own failures; this is anything else
             logger.exception("analysis run %s", run_id)
-            answer = f"the run failed ({type(err).__name__}: {err}); please report this"
-        connection.send(answer)
-    project.close()
+            return f"the run failed ({type(err).__name__}: {err}); please report this"
+        return ""
+
+    return answer

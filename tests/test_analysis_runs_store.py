@@ -48,7 +48,7 @@ from metareview.store.analysis_runs import (
 )
 from metareview.store.analysis_schema import analysis_runs
 from metareview.store.project import Project
-from metareview.store.review import vote
+from metareview.store.review import configure, vote
 from tests import stores
 
 store_url = stores.store_url
@@ -276,3 +276,25 @@ def test_a_comparison_names_the_prisma_boxes_that_changed():
         NO_DIAGRAM, RECORDED, True, ()
     )  # fmt: skip
     assert prisma_changes("", "").differ is False
+
+
+def test_a_semicolon_in_an_exclusion_reason_leaves_the_counts_readable(store_url):
+    """A reviewer's full-text reason with a ';' (the PRISMA2020 list separator) once made
+    the counts a run draws from unreadable, so every run failed."""
+    with Project.open(store_url) as project:
+        configure(project, actor="lena", exclusion_reasons=["Wrong dose; too low"])
+        project.add_import("a.ris", [Record(title="A"), Record(title="B")], actor="lena")
+        for who in ("rita", "ravi"):
+            vote(project, 1, reviewer=who, stage="ta", decision="exclude")
+            vote(project, 2, reviewer=who, stage="ta", decision="include")
+        for who in ("rita", "ravi"):
+            vote(
+                project,
+                2,
+                reviewer=who,
+                stage="ft",
+                decision="exclude",
+                reason="Wrong dose; too low",
+            )
+        counts = PrismaCounts.from_text(prisma_csv(project))
+        assert counts.dbr_excluded == (("Wrong dose, too low", 1),)

@@ -235,3 +235,17 @@ def test_cli_prisma_writes_the_diagram_and_fails_on_bad_arithmetic(smit, tmp_pat
     assert done.value.code == 2
     assert err.startswith("metareview: error:") and "reports assessed − reports excluded" in err
     assert not (tmp_path / "x.svg").exists()
+
+
+def test_a_semicolon_in_a_reason_or_database_name_survives_the_csv():
+    """The PRISMA2020 list cell separates its entries with ';': a reviewer's reason "Wrong
+    dose; too low" must not make the counts unreadable (every workspace run drew from them
+    and failed); its ';' is written as ','."""
+    counts = PrismaCounts(
+        database_results=90,
+        database_specific_results=(("MEDLINE; via Ovid", 60), ("Embase", 30)),
+        dbr_excluded=(("Wrong dose; too low", 2), ("Not an RCT, quasi", 1)),
+    )
+    back = PrismaCounts.from_text(counts.to_csv())
+    assert back.database_specific_results == (("MEDLINE, via Ovid", 60), ("Embase", 30))
+    assert back.dbr_excluded == (("Wrong dose, too low", 2), ("Not an RCT, quasi", 1))

@@ -515,5 +515,17 @@ def _format_value(value: Any) -> str:
     if isinstance(value, tuple):
         if len(value) == 1 and value[0][0] == "":
             return _format_value(value[0][1])
-        return "; ".join(f"{name}, {_format_value(n)}" for name, n in value) or "NA"
+        entries = (f"{_entry_name(name)}, {_format_value(n)}" for name, n in value)
+        return "; ".join(entries) or "NA"
     return str(value)
+
+
+def _entry_name(name: str) -> str:
+    """A reason's or a database's name as a PRISMA2020 list cell can hold it: that format
+    separates its entries with ``;``, so a ``;`` of the name becomes ``,`` (its count is
+    read after the last comma, so commas in a name are kept as they are).
+
+    >>> _entry_name("Wrong dose; too low")
+    'Wrong dose, too low'
+    """
+    return name.replace(";", ",")

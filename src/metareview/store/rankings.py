@@ -19,6 +19,10 @@ vectors (:mod:`metareview.store.embeddings`), computing those of new records fir
 the extra is installed (otherwise the ranking fails with a message saying to run
 ``records embed`` or install the extra, and the queue keeps its previous order).
 
+A ranking that fails leaves the queue in its previous order; :meth:`Rankings.failure` says
+when it failed and why (one line, never a traceback), until a later ranking for that reviewer
+and stage succeeds. The workspace shows it to that reviewer and, with everyone's, to the lead.
+
 >>> import time
 >>> from metareview.records.record import Record
 >>> from metareview.store.review import vote
@@ -45,6 +49,8 @@ import threading
 from array import array
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from metareview.store.project import Project
@@ -103,14 +109,38 @@ class RankingCache:
             return array("q", (r for r in order if r in still_open))
 
 
+def failure_reason(err: BaseException) -> str:
+    """Why a ranking failed, in one line: the exception's message (its type's name when it
+    has none).
+
+    >>> failure_reason(ValueError("3 records have\\n no vector"))
+    '3 records have no vector'
+    >>> failure_reason(KeyError())
+    'KeyError'
+    """
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+@dataclass(frozen=True)
+class RankingFailure:
+    """The latest failed ranking of a reviewer's records at a stage: when (UTC) and why."""
+
+    reviewer: str
+    stage: str
+    at: datetime
+    reason: str
+
+
 class Rankings:
     """Per reviewer and stage, the latest active-learning order (computed in the background,
-    on a thread or, with ``separate_process``, in a child process)."""
+    on a thread or, with ``separate_process``, in a child process), and the latest failure
+    since the last order that succeeded."""
 
     def __init__(self, project: Project, *, separate_process: bool = False):
         self.project = project
         self._orders: dict[tuple[str, str], array] = {}
         self._pending: set[tuple[str, str]] = set()
+        self._failures: dict[tuple[str, str], RankingFailure] = {}
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ranking")
         self._cache = RankingCache()
@@ -123,6 +153,34 @@ class Rankings:
         """The latest order for this reviewer (``None`` until the first one is computed)."""
         with self._lock:
             return self._orders.get((reviewer, stage))
+
+    def failure(self, reviewer: str, stage: str) -> RankingFailure | None:
+        """This reviewer's latest failed ranking at ``stage``, unless a later one succeeded
+        (their queue then keeps its previous order).
+
+        >>> import time
+        >>> from metareview.records.record import Record
+        >>> project = Project.open("sqlite://")
+        >>> _ = project.add_import("s.ris", [Record(title="trial")], actor="lead")
+        >>> rankings = Rankings(project)
+        >>> rankings.refresh("ana", "xx")  # no such stage: this ranking fails
+        >>> while rankings.failure("ana", "xx") is None:
+        ...     time.sleep(0.01)
+        >>> rankings.failure("ana", "xx").reason
+        "'xx' is not a valid Stage"
+        >>> rankings.failures() == [rankings.failure("ana", "xx")]
+        True
+        >>> rankings.close()
+        """
+        with self._lock:
+            return self._failures.get((reviewer, stage))
+
+    def failures(self) -> list[RankingFailure]:
+        """Every reviewer's latest failed ranking (by reviewer, then stage) not followed by
+        one that succeeded: for the lead only, as it names the reviewers (see
+        :meth:`failure`)."""
+        with self._lock:
+            return [self._failures[key] for key in sorted(self._failures)]
 
     def refresh(self, reviewer: str, stage: str) -> None:
         """Recompute the order in the background (at most one pending run per reviewer)."""
@@ -141,13 +199,17 @@ class Rankings:
                 order = self._ask_child(key)
             else:
                 order = self._cache.order(self.project, *key)
-        except Exception:  # the queue keeps the previous order; the next vote tries again
+        except Exception as err:  # the queue keeps the previous order; the next vote tries again
             if self._closed:
                 return
             logger.exception("active-learning ranking of %s at stage %s failed", *key)
+            failed = RankingFailure(*key, at=datetime.now(UTC), reason=failure_reason(err))
+            with self._lock:
+                self._failures[key] = failed
             return
         with self._lock:
             self._orders[key] = order
+            self._failures.pop(key, None)
 
     def _ask_child(self, key: tuple[str, str]) -> array:
         if self._child is None or not self._child.is_alive():
@@ -157,10 +219,10 @@ class Rankings:
         try:
             self._connection.send(key)
             answer = self._connection.recv()
-        except (EOFError, OSError):
+        except (EOFError, OSError) as err:
             if not self._closed:
                 self._child = None  # it died: the next request starts another
-            raise
+            raise RuntimeError("the ranking process stopped; the next vote starts another") from err
         if isinstance(answer, str):
             raise RuntimeError(answer)
         return answer
@@ -182,6 +244,6 @@ def _order_answerer(project: Project) -> Callable[[tuple[str, str]], array | str
         try:
             return cache.order(project, *key)
         except Exception as err:  # reported by the parent; the child keeps serving
-            return f"{type(err).__name__}: {err}"
+            return failure_reason(err)
 
     return answer

@@ -1,12 +1,14 @@
 """The ranking model on the lead's settings page, over HTTP on both store backends: the lead
 sees and changes it through ``configure`` (logged like every setting), others are refused, an
 unknown model is refused with the page, the sentence vectors a model needs are counted, and
-the project then ranks with the model chosen."""
+the project then ranks with the model chosen; a ranking that fails shows, with why, to its
+reviewer (never to another) and on the lead's dashboard, until one succeeds."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 
@@ -217,3 +219,70 @@ def test_the_project_then_ranks_with_the_model_chosen(project, no_extra):
         assert sorted(order) == [3, 4, 5, 6]
         assert lena.post("/settings", FORM | {"ranking_model": "nb"}).status_code == 200
         assert project_ranker(project, pool).model.name == "nb"
+
+
+NOTICE = "Your queue is in its previous order: the last ranking failed ("
+
+
+def _screen_until(browser, wanted: bool, attempts: int = 600) -> str:
+    """The reviewer's screening page once it shows (or no longer shows) the notice of a
+    failed ranking (polls: the ranking runs in the background after each vote)."""
+    for _ in range(attempts):
+        page = browser.get("/screen?stage=ta").text
+        if (NOTICE in page) == wanted:
+            return page
+        time.sleep(0.05)
+    raise AssertionError(f"the notice of a failed ranking {'never came' if wanted else 'stayed'}")
+
+
+def test_a_failed_ranking_shows_to_its_reviewer_and_the_lead_until_one_succeeds(project, no_extra):
+    with workspace(project) as browser:
+        lena, rita, vic = browser("lena"), browser("rita"), browser("vic")
+        assert lena.post("/settings", FORM | {"ranking_model": "minilm"}).status_code == 200
+        vote = {"record_id": "1", "stage": "ta", "decision": "include"}
+        assert rita.post("/screen/vote", vote).status_code == 303
+        page = _screen_until(rita, True)
+        notice = re.search(r'<p class="warning ranking-failure" role="status">([^<]*)</p>', page)
+        assert notice, page
+        text = notice.group(1)
+        assert re.search(r"failed \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\): ", text)
+        assert "6 of 6 records have no all-MiniLM-L6-v2 vector yet" in text
+        assert "&#39;metareview records embed PROJECT&#39;" in text  # escaped by Jinja
+        dashboard = lena.get("/dashboard").text
+        assert "Rankings that failed" in dashboard
+        row = re.search(
+            r"<tr><td>rita</td><td>Title/abstract</td><td>[^<]+ UTC</td><td>([^<]+)<", dashboard
+        )
+        assert row and "6 of 6 records have no all-MiniLM-L6-v2 vector yet" in row.group(1)
+        for other in (rita, vic):  # the list names reviewers: the lead's only
+            assert "Rankings that failed" not in other.get("/dashboard").text
+
+        assert lena.post("/settings", FORM | {"ranking_model": "svm"}).status_code == 200
+        vote = {"record_id": "2", "stage": "ta", "decision": "exclude"}
+        assert rita.post("/screen/vote", vote).status_code == 303
+        _screen_until(rita, False)  # a ranking that succeeds clears it, for the lead too
+        assert "Rankings that failed" not in lena.get("/dashboard").text
+
+
+def test_a_reviewer_never_sees_another_reviewers_failed_ranking(project, monkeypatch):
+    real = RankingCache.order
+
+    def order(self, project, reviewer, stage):  # only rita's ranking fails, with markup
+        if reviewer == "rita":
+            raise ValueError("<script>alert(1)</script> cannot rank")
+        return real(self, project, reviewer, stage)
+
+    monkeypatch.setattr(RankingCache, "order", order)
+    with workspace(project) as browser:
+        rita, ravi = browser("rita"), browser("ravi")
+        vote = {"record_id": "1", "stage": "ta", "decision": "include"}
+        assert rita.post("/screen/vote", vote).status_code == 303
+        page = _screen_until(rita, True)
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; cannot rank" in page
+        assert "<script>alert" not in page
+        vote = {"record_id": "2", "stage": "ta", "decision": "include"}
+        assert ravi.post("/screen/vote", vote).status_code == 303
+        for _ in range(5):  # ravi's own rankings succeed; rita's failure never shows to him
+            page = ravi.get("/screen?stage=ta").text
+            assert NOTICE not in page and "cannot rank" not in page
+            time.sleep(0.1)

@@ -64,7 +64,8 @@ def _next_card(call: Call, stage: str, message: str = "", status: int = 200) -> 
 
 def card(call: Call, view: ReviewerView, record_id: int | None, message: str = "", status=200):
     """The screening card of a record (the whole page, or the fragment htmx swaps in); the
-    view shows the reviewer's own vote on it, if any (``show``)."""
+    view shows the reviewer's own vote on it, if any (``show``), and why their latest ranking
+    failed, if it did (their own only)."""
     record = call.workspace.project.records([record_id])[record_id] if record_id else None
     pdf = None
     if record_id and view.stage == Stage.FULL_TEXT.value:
@@ -82,6 +83,7 @@ def card(call: Call, view: ReviewerView, record_id: int | None, message: str = "
         pdf=pdf,
         terms=view.highlight,
         message=message,
+        ranking_failure=call.workspace.rankings.failure(call.username, view.stage),
     )
 
 

@@ -286,3 +286,26 @@ def test_a_reviewer_never_sees_another_reviewers_failed_ranking(project, monkeyp
             page = ravi.get("/screen?stage=ta").text
             assert NOTICE not in page and "cannot rank" not in page
             time.sleep(0.1)
+
+
+def test_a_failure_goes_once_the_screen_page_ranks_again_without_another_vote(project, monkeypatch):
+    """A reviewer who has cast their last vote (or stopped voting) must not keep the notice,
+    and stay on the lead's dashboard, once the cause is gone: Screen itself tries again."""
+    real, failing = RankingCache.order, [False]
+
+    def order(self, project, reviewer, stage):
+        if failing[0]:
+            raise ValueError("cannot rank now")
+        return real(self, project, reviewer, stage)
+
+    monkeypatch.setattr(RankingCache, "order", order)
+    with workspace(project) as browser:
+        lena, rita = browser("lena"), browser("rita")
+        _screen_until(rita, False)  # her first ranking succeeds
+        failing[0] = True
+        vote = {"record_id": "1", "stage": "ta", "decision": "include"}
+        assert rita.post("/screen/vote", vote).status_code == 303
+        _screen_until(rita, True)
+        failing[0] = False  # say the lead ran `records embed`: no vote comes after
+        _screen_until(rita, False)
+        assert "Rankings that failed" not in lena.get("/dashboard").text

@@ -44,10 +44,12 @@ def terms(call: Call) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def view_of(call: Call, stage: str, show: tuple[int, ...] = ()) -> ReviewerView:
     """The reviewer's view (with their own votes on ``show``), its queue ordered by their
-    latest active-learning ranking (refreshed in the background when there is none yet)."""
-    order = call.workspace.rankings.order(call.username, stage)
-    if order is None:
-        call.workspace.rankings.refresh(call.username, stage)
+    latest active-learning ranking (refreshed in the background when there is none yet, or
+    when the latest failed: a reviewer with no vote left to cast would otherwise keep it)."""
+    rankings = call.workspace.rankings
+    order = rankings.order(call.username, stage)
+    if order is None or rankings.failure(call.username, stage) is not None:
+        rankings.refresh(call.username, stage)
     project = call.workspace.project
     return reviewer_view(project, call.username, stage, order=order or (), show=show)
 

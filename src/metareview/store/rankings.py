@@ -109,16 +109,23 @@ class RankingCache:
             return array("q", (r for r in order if r in still_open))
 
 
+#: The longest reason a page shows (a database error can carry its whole statement).
+MAX_REASON = 300
+
+
 def failure_reason(err: BaseException) -> str:
-    """Why a ranking failed, in one line: the exception's message (its type's name when it
-    has none).
+    """Why a ranking failed, in one line of at most :data:`MAX_REASON` characters: the
+    exception's message (its type's name when it has none).
 
     >>> failure_reason(ValueError("3 records have\\n no vector"))
     '3 records have no vector'
     >>> failure_reason(KeyError())
     'KeyError'
+    >>> len(failure_reason(RuntimeError("SELECT " * 100)))
+    300
     """
-    return " ".join(str(err).split()) or type(err).__name__
+    reason = " ".join(str(err).split()) or type(err).__name__
+    return reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
 
 
 @dataclass(frozen=True)

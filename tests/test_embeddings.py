@@ -490,6 +490,15 @@ def test_a_model_that_reads_vectors_refuses_to_start_without_them():
         Ranker(TITLES, "minilm", vectors=np.ones((5, 384)))
 
 
+def _training_rows(ranker: Ranker, labels: dict) -> tuple:
+    """The rows a minilm-like ranker trains on for ``labels`` (the labelled records, then
+    the default's pseudo-negatives), their classes and their balanced weights."""
+    index = np.array(list(labels))
+    pseudo = ranker._pseudo_negatives(index)
+    y = np.array([*labels.values(), *([0] * len(pseudo))])
+    return np.concatenate([index, pseudo]), y, balanced_weights(y, 1.0, len(pseudo), 0.3)
+
+
 def test_minilm_is_the_z_fusion_of_two_svms_with_the_default_pseudo_negatives():
     """The fusion the benchmark's switch10-rerank10-pseudo re-orders its short list by,
     written out: two LinearSVC(C=0.1) on the same rows and weights, one on the word TF-IDF,
@@ -503,11 +512,7 @@ def test_minilm_is_the_z_fusion_of_two_svms_with_the_default_pseudo_negatives():
     ranker = Ranker(texts, always, seed=3, vectors=vectors)
     labels = {0: 1, 2: 0, 3: 0, 1: 1}
     got = ranker.scores(labels)
-    index = np.array(list(labels))
-    pseudo = ranker._pseudo_negatives(index)
-    rows = np.concatenate([index, pseudo])
-    y = np.array([*labels.values(), *([0] * len(pseudo))])
-    weights = balanced_weights(y, 1.0, len(pseudo), 0.3)
+    rows, y, weights = _training_rows(ranker, labels)
     words = model.features().fit_transform(texts)
     both = np.hstack([words.toarray(), vectors])
     z = []
@@ -524,6 +529,33 @@ def test_minilm_is_the_z_fusion_of_two_svms_with_the_default_pseudo_negatives():
     assert all(words_z[i] >= tenth_best - 1e-5 for i in reranked[:10])  # the words' short list
     assert all(np.diff(fused[reranked[:10]]) <= 1e-5)  # ordered by the fusion
     assert all(np.diff(words_z[reranked[10:]]) <= 1e-5)  # the rest by the words
+
+
+@pytest.mark.parametrize("scorer", ["centroid", "relevant-centroid"])
+def test_a_centroid_scorer_adds_the_z_scores_of_the_words_svm_and_a_centroid(scorer):
+    """The embedding read by a centroid (Rocchio) instead of a second SVM, written out: the
+    words SVM's z-scores plus those of each vector's product with the weighted sum of the
+    training rows' vectors, the irrelevant ones (pseudo-negatives too) subtracted for
+    "centroid" and left out for "relevant-centroid"."""
+    texts = [record_text(t, f"abstract {i % 5}") for i, t in enumerate(TITLES * 40)]
+    vectors = embeddings.embed(texts, WordHashEncoder())
+    model = dataclasses.replace(
+        MODELS["minilm"], switch_after_relevant=None, rerank_top=None, embedding_scorer=scorer
+    )
+    ranker = Ranker(texts, model, seed=3, vectors=vectors)
+    labels = {0: 1, 2: 0, 3: 0, 1: 1}
+    got = ranker.scores(labels)
+    rows, y, weights = _training_rows(ranker, labels)
+    words = Ranker(texts, DEFAULT_MODEL, seed=3).scores(labels)
+    sign = np.where(y == 1, 1.0, -1.0 if scorer == "centroid" else 0.0)
+    centroid = vectors.astype(float) @ (sign * weights @ vectors[rows].astype(float))
+    expected = sum((s - s.mean()) / s.std() for s in (words, centroid))
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_a_model_with_an_unknown_embedding_scorer_is_refused():
+    with pytest.raises(ValueError, match="embedding_scorer must be one of svm, centroid"):
+        dataclasses.replace(MODELS["minilm"], embedding_scorer="knn")
 
 
 def test_minilm_scores_are_the_same_when_rankings_run_at_once():

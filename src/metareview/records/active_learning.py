@@ -95,6 +95,10 @@ def tfidf_features() -> TfidfVectorizer:
     return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_df=0.95, min_df=1)
 
 
+#: The ways a model can read the embedding (``Model.embedding_scorer``).
+EMBEDDING_SCORERS = ("svm", "centroid", "relevant-centroid")
+
+
 @dataclass(frozen=True)
 class Model:
     """A named way to rank: how to make features and classifier, and how to balance classes.
@@ -124,6 +128,13 @@ class Model:
     unlabelled records the words-alone classifier ranks highest (by the fused score); below
     them, the words-alone order (:func:`short_list_first`).
 
+    ``embedding_scorer``: how the embedding is read — ``"svm"``, a second ``classifier``
+    on the words and the vector side by side (above); ``"centroid"``, each record's vector's
+    dot product with the difference of the two classes' weighted centroids (Rocchio's
+    relevance feedback: the training rows weighted as the classifier's, pseudo-negatives
+    among the irrelevant), which needs no second fit; ``"relevant-centroid"``, the dot
+    product with the sum of the relevant records' vectors alone.
+
     ``methods``: how a review's methods paragraph describes the model (a phrase).
     """
 
@@ -137,11 +148,17 @@ class Model:
     embedding: bool = False
     switch_after_relevant: int | None = None
     rerank_top: int | None = None
+    embedding_scorer: str = "svm"
     methods: str = "an active-learning model"
 
     def __post_init__(self) -> None:
         if self.embedding and not self.linear:
             raise ValueError("a model that reads the embedding needs a linear classifier")
+        if self.embedding_scorer not in EMBEDDING_SCORERS:
+            raise ValueError(
+                f"embedding_scorer must be one of {', '.join(EMBEDDING_SCORERS)}; "
+                f"got {self.embedding_scorer!r}"
+            )
 
 
 def linear_svm(seed: int) -> LinearSVC:
@@ -390,18 +407,35 @@ class Ranker:
         words and embedding (see :class:`Model`), or the words-alone short list re-ordered
         by it (``Model.rerank_top``). ``index``: the training rows, the first ``labelled``
         of them labelled (the rest pseudo-negatives)."""
-        words, both = self._linear_scores(
-            [self.model.classifier(self.seed), self.model.classifier(self.seed)],
-            rows,
-            index,
-            y,
-            weights,
-            self.vectors,
-        )
+        if self.model.embedding_scorer == "svm":
+            words, both = self._linear_scores(
+                [self.model.classifier(self.seed), self.model.classifier(self.seed)],
+                rows,
+                index,
+                y,
+                weights,
+                self.vectors,
+            )
+        else:  # the centroid's product runs on another thread while the words SVM fits
+            pending = _THREADS.submit(self._centroid_scores, index, y, weights)
+            words = self._linear_scores([self.model.classifier(self.seed)], rows, index, y, weights)
+            words, both = words[0], pending.result()
         fused = _standardised(words) + _standardised(both)
         if self.model.rerank_top is None:
             return fused
         return short_list_first(words, fused, index[:labelled], self.model.rerank_top)
+
+    def _centroid_scores(self, index: np.ndarray, y: np.ndarray, weights: Any) -> np.ndarray:
+        """Every record's vector's dot product with the weighted sum of the training rows'
+        vectors, the relevant ones added and the irrelevant ones subtracted (``"centroid"``:
+        with balanced weights, the difference of the two classes' centroids) or left out
+        (``"relevant-centroid"``); see :class:`Model`."""
+        irrelevant = -1.0 if self.model.embedding_scorer == "centroid" else 0.0
+        sign = np.where(y == 1, 1.0, irrelevant)
+        if weights is not None:
+            sign = sign * weights
+        direction = (sign @ self.vectors[index]).astype(np.float32)
+        return _embedding_product(self.vectors, direction).astype(float)
 
     def _pseudo_negatives(self, labelled: np.ndarray, screened: Iterable[int] = ()) -> np.ndarray:
         """The unlabelled records presumed irrelevant for this retrain: a random sample

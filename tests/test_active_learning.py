@@ -18,6 +18,7 @@ from metareview.records.active_learning import (
     get_model,
     own_vote_order,
     record_text,
+    short_list_first,
     tfidf_features,
 )
 from metareview.records.simulation import (
@@ -261,3 +262,20 @@ def test_the_embedding_product_leaves_the_blas_threads_as_it_found_them():
     for product in products:
         np.testing.assert_array_equal(product, products[0])
     np.testing.assert_allclose(products[0], vectors @ weights, rtol=1e-6, atol=1e-5)
+
+
+@pytest.mark.parametrize("k", [0, 1, 3, 10, 40, 60])
+def test_the_short_list_is_the_k_best_unlabelled_records_ties_by_index(k):
+    """short_list_first picks its list from those scoring at least the k-th best: the same
+    records, in the same order, as sorting every unlabelled record (stable: ties by index),
+    here with many tied scores."""
+    rng = np.random.default_rng(k)
+    first = rng.integers(0, 6, 50).astype(float)
+    second = rng.standard_normal(50)
+    labelled = rng.choice(50, 8, replace=False)
+    pool = np.setdiff1d(np.arange(50), labelled)
+    expected = pool[np.argsort(-first[pool], kind="stable")[:k]]
+    scores = short_list_first(first, second, labelled, k)
+    top = np.argsort(-scores, kind="stable")[: len(expected)]
+    assert sorted(top) == sorted(expected)
+    assert list(top) == list(expected[np.argsort(-second[expected], kind="stable")])

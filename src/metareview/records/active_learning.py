@@ -182,6 +182,8 @@ def short_list_first(
     unlabelled = np.ones(len(first), dtype=bool)
     unlabelled[labelled] = False
     pool = np.flatnonzero(unlabelled)
+    if 0 < k < len(pool):  # only those scoring at least the k-th best can be on the list
+        pool = pool[first[pool] >= np.partition(first[pool], len(pool) - k)[len(pool) - k]]
     short = pool[np.argsort(-first[pool], kind="stable")[:k]]
     scores = first.copy()
     if len(short):

@@ -19,12 +19,16 @@ before a change) in one process, and prints both medians, wall and CPU, with the
 
 ``--model minilm --embeddings FILE.npy`` times the model that reads sentence embeddings, with
 the vectors ``embed_benchmark.py --save FILE.npy`` wrote for the same 10,000 records (same
-reviews, same order), e.g. with ``--asreview none``.
+reviews, same order), e.g. with ``--asreview none``; ``--scorer centroid`` times it with the
+embedding read another way (``Model.embedding_scorer``; the thirteenth ranking round).
+``--side-by-side svm minilm minilm/centroid --embeddings FILE.npy`` alternates several of our
+models in one process and prints each one's medians.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import statistics
@@ -37,7 +41,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from metareview.records.active_learning import Ranker, record_text
+from metareview.records.active_learning import (
+    EMBEDDING_SCORERS,
+    MODELS,
+    Model,
+    Ranker,
+    record_text,
+)
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -62,7 +72,7 @@ def measure(
     labelled: int = 500,
     rounds: int = 3,
     repeats: int = 15,
-    model: str = "svm",
+    model: str | Model = "svm",
     vectors: np.ndarray | None = None,
 ) -> dict:
     """Median wall-clock ms of one retrain + rank, ours and ASReview's, alternating rounds."""
@@ -92,7 +102,7 @@ def measure(
         theirs, answer = [float("nan")], {"version": "not run"}
     return {
         "load_average": os.getloadavg(),
-        "model": model,
+        "model": getattr(model, "name", model),
         "records": records,
         "labelled": labelled,
         "repeats": (len(ours), len(theirs)),
@@ -108,7 +118,7 @@ def against_previous(
     records: int,
     labelled: int,
     repeats: int,
-    model: str = "svm",
+    model: str | Model = "svm",
     vectors: np.ndarray | None = None,
 ) -> str:
     """Medians of our retrain + rank and of ``source``'s (``.../src``), alternating, both
@@ -127,16 +137,45 @@ def against_previous(
         "now": Ranker(texts, model, vectors=vectors),
         "previous": previous.Ranker(texts, model, vectors=vectors),
     }
+    title = f"model {getattr(model, 'name', model)}"
+    return alternate(rankers, labels, repeats, f"{records} records ({labelled} labelled, {title})")
+
+
+def side_by_side(
+    models: list[str], records: int, labelled: int, repeats: int, vectors: np.ndarray | None
+) -> str:
+    """Medians of our retrain + rank with each of ``models`` (a name in MODELS, or
+    ``minilm/SCORER`` for minilm with another ``embedding_scorer``), alternating in one
+    process."""
+    big = table(records, labelled)
+    texts = [record_text(t, a) for t, a in zip(big["title"], big["abstract"], strict=True)]
+    labels = {int(i): int(big["label_included"].iloc[i]) for i in np.flatnonzero(big["labelled"])}
+    rankers = {}
+    for name in models:
+        model = our_model(*name.split("/"))
+        rankers[name] = Ranker(texts, model, vectors=vectors if model.embedding else None)
+    return alternate(rankers, labels, repeats, f"{records} records ({labelled} labelled)")
+
+
+def our_model(name: str, scorer: str | None = None) -> Model:
+    """The model ``name`` of MODELS, reading the embedding by ``scorer`` if given."""
+    if scorer is None:
+        return MODELS[name]
+    return dataclasses.replace(
+        MODELS[name], name=f"{name}, embedding_scorer={scorer}", embedding_scorer=scorer
+    )
+
+
+def alternate(rankers: dict, labels: dict, repeats: int, what: str) -> str:
+    """Time ``rankers`` in turn, ``repeats`` rounds after one to warm up; their medians,
+    wall and CPU (all threads), and the load."""
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in rankers}
-    for _ in range(repeats + 1):  # the first round warms up
+    for _ in range(repeats + 1):
         for name, ranker in rankers.items():
             wall, cpu = time.perf_counter(), time.process_time()
             ranker.rank(labels)
             times[name].append((time.perf_counter() - wall, time.process_time() - cpu))
-    lines = [
-        f"Retrain + rank of {records} records ({labelled} labelled, model {model}), "
-        f"{repeats} repeats:"
-    ]
+    lines = [f"Retrain + rank of {what}, {repeats} repeats, alternating:"]
     for name, pairs in times.items():
         wall, cpu = np.median(np.array(pairs[1:]) * 1000, axis=0)
         lines.append(f"  {name}: {wall:.1f} ms wall, {cpu:.1f} ms CPU (all threads)")
@@ -173,17 +212,35 @@ def main() -> None:
     parser.add_argument(
         "--embeddings", type=Path, default=None, help="embed_benchmark.py --save's vectors"
     )
+    parser.add_argument(
+        "--scorer",
+        choices=EMBEDDING_SCORERS,
+        default=None,
+        help="with an embedding model: read the embedding this way (Model.embedding_scorer)",
+    )
+    parser.add_argument(
+        "--side-by-side",
+        nargs="+",
+        default=None,
+        metavar="MODEL",
+        help="alternate these of our models in one process (minilm/centroid: minilm with "
+        "embedding_scorer centroid)",
+    )
     args = parser.parse_args()
     vectors = np.load(args.embeddings)[: args.records] if args.embeddings else None
+    if args.side_by_side:
+        print(side_by_side(args.side_by_side, args.records, args.labelled, args.repeats, vectors))
+        return
+    model = our_model(args.model, args.scorer)
     if args.previous:
         print(
             against_previous(
-                args.previous, args.records, args.labelled, args.repeats, args.model, vectors
+                args.previous, args.records, args.labelled, args.repeats, model, vectors
             )
         )
         return
     speed = measure(
-        args.asreview, args.records, args.labelled, args.rounds, args.repeats, args.model, vectors
+        args.asreview, args.records, args.labelled, args.rounds, args.repeats, model, vectors
     )
     print(report(speed))
 

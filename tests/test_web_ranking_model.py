@@ -309,3 +309,32 @@ def test_a_failure_goes_once_the_screen_page_ranks_again_without_another_vote(pr
         failing[0] = False  # say the lead ran `records embed`: no vote comes after
         _screen_until(rita, False)
         assert "Rankings that failed" not in lena.get("/dashboard").text
+
+
+def _failed_on_dashboard(lead) -> list[str]:
+    """The reviewers the lead's dashboard lists under *Rankings that failed*."""
+    return re.findall(r"<tr><td>([^<]+)</td><td>Title/abstract</td>", lead.get("/dashboard").text)
+
+
+def test_the_dashboard_lists_no_failure_of_a_disabled_or_removed_reviewer(project, monkeypatch):
+    """A reviewer whose account is disabled, or who is removed from the review, no longer
+    screens: their failed ranking leaves the lead's dashboard at once (not at the next
+    restart), and comes back with them while it still stands."""
+
+    def order(self, project, reviewer, stage):
+        raise ValueError("cannot rank now")
+
+    monkeypatch.setattr(RankingCache, "order", order)
+    with workspace(project) as browser:
+        lena = browser("lena")  # the lead, and an admin: she disables accounts
+        for name in ("rita", "ravi", "tess"):
+            _screen_until(browser(name), True)  # Screen ranks, and the ranking fails
+        assert _failed_on_dashboard(lena) == ["ravi", "rita", "tess"]
+        assert lena.post("/members/rita", {"action": "disable"}).status_code == 303
+        assert lena.post("/members/ravi", {"action": "role", "role": ""}).status_code == 303
+        assert _failed_on_dashboard(lena) == ["tess"]
+        assert lena.post("/members/rita", {"action": "enable"}).status_code == 303
+        assert _failed_on_dashboard(lena) == ["rita", "tess"]
+        assert lena.post("/members/tess", {"action": "disable"}).status_code == 303
+        assert lena.post("/members/rita", {"action": "disable"}).status_code == 303
+        assert "Rankings that failed" not in lena.get("/dashboard").text

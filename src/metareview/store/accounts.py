@@ -125,6 +125,26 @@ def list_accounts(project: Project) -> tuple[Account, ...]:
         return tuple(_account(row) for row in rows)
 
 
+def active_members(project: Project) -> frozenset[str]:
+    """The names of the review's active members: accounts with a role in it (lead, reviewer
+    or viewer) that are not disabled. A disabled account, or one removed from the review
+    (role ``None``), is not one.
+
+    >>> from metareview.store.project import Project
+    >>> project = Project.open("sqlite://")
+    >>> for name, role in (("lena", "lead"), ("rita", "reviewer"), ("otto", None)):
+    ...     _ = add_account(project, name, "tiger lily 1947", role=role)
+    >>> _ = set_disabled(project, "rita")
+    >>> sorted(active_members(project))
+    ['lena']
+    """
+    query = select(accounts.c.username).where(
+        accounts.c.role.is_not(None), accounts.c.disabled.is_(False)
+    )
+    with project.engine.connect() as connection:
+        return frozenset(connection.execute(query).scalars())
+
+
 def count_accounts(project: Project) -> int:
     """How many accounts exist (none: the workspace needs its setup link)."""
     with project.engine.connect() as connection:

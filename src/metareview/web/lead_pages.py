@@ -33,7 +33,8 @@ def home(call: Call) -> Response:
 @page(MEMBERS)
 def dashboard(call: Call) -> Response:
     """Counts per stage (locked records only), the reviewer's own progress, what the stopping
-    rules say, and for the lead the votes each reviewer cast and the rankings that failed."""
+    rules say, and for the lead the votes each reviewer cast and the rankings that failed
+    (of active members only: not a disabled account, nor one removed from the review)."""
     project = call.workspace.project
     stages = []
     for stage, name in STAGE_NAMES.items():
@@ -50,7 +51,7 @@ def dashboard(call: Call) -> Response:
         agreement=agreement,
         coefficients=COEFFICIENTS,
         stopping=stopping_tables(call),
-        ranking_failures=call.workspace.rankings.failures() if lead else [],
+        ranking_failures=call.workspace.rankings.failures(active_only=True) if lead else [],
         stage_names=STAGE_NAMES,
     )
 

@@ -1,10 +1,10 @@
 """The analysis in the workspace over HTTP: the plan (form and TOML editor, messages at the
 field, nothing typed lost), runs (lead only, one at a time even across processes, kept with
-their inputs' hashes and files; a run's page says whether it recorded the PRISMA counts it
-drew, a run made before migration 0009 showing them not recorded, with its kept file's hash),
-the served report's policy, the comparison of two runs (their PRISMA counts box by box), the
-link from a study to its extraction cells, and the served ``results.json`` equal to
-``metareview run`` on the exported table."""
+their inputs' hashes and files; a run's page, and the list of runs, say whether it recorded
+the PRISMA counts it drew, a run made before migration 0009 showing them not recorded, its
+page with its kept file's hash), the served report's policy, the comparison of two runs (their
+PRISMA counts box by box), the link from a study to its extraction cells, and the served
+``results.json`` equal to ``metareview run`` on the exported table."""
 
 from __future__ import annotations
 
@@ -301,15 +301,25 @@ def test_the_comparison_names_the_prisma_boxes_that_changed(store_url):
             assert "<table>" not in unknown
 
 
+#: the PRISMA counts the runs of :func:`_prisma_runs` drew, and their SHA-256
+PRISMA_COUNTS = PrismaCounts(records_screened=700, total_studies=12).to_csv().encode("utf-8")
+PRISMA_DIGEST = hashlib.sha256(PRISMA_COUNTS).hexdigest()
+
+
+def _prisma_runs(project) -> tuple[int, int, int]:
+    """Three done runs: one that recorded its PRISMA counts (migration 0009 on), one that drew
+    them before 0009, kept only as inputs/prisma.csv (its stored state after the upgrade:
+    empty prisma_csv and hash), one that drew no diagram."""
+    counts = PRISMA_COUNTS
+    recorded = _finished_run(project, counts.decode("utf-8"), {"inputs/prisma.csv": counts})
+    old = _finished_run(project, files={"inputs/prisma.csv": counts})
+    return recorded, old, _finished_run(project)
+
+
 def test_a_runs_page_says_whether_it_recorded_the_prisma_counts_it_drew(store_url):
-    # counts recorded (migration 0009 on); drawn before 0009, the counts kept only as
-    # inputs/prisma.csv (its stored state after the upgrade: empty prisma_csv and hash); none
-    counts = PrismaCounts(records_screened=700, total_studies=12).to_csv().encode("utf-8")
-    digest = hashlib.sha256(counts).hexdigest()
+    counts, digest = PRISMA_COUNTS, PRISMA_DIGEST
     with make_project(store_url) as project:
-        recorded = _finished_run(project, counts.decode("utf-8"), {"inputs/prisma.csv": counts})
-        old = _finished_run(project, files={"inputs/prisma.csv": counts})
-        undrawn = _finished_run(project)
+        recorded, old, undrawn = _prisma_runs(project)
         with workspace(project) as browser:
             vic = browser("vic")
 
@@ -338,6 +348,34 @@ def test_a_runs_page_says_whether_it_recorded_the_prisma_counts_it_drew(store_ur
             shown = page(undrawn)
             assert '<dd id="prisma-sha256">no flow diagram drawn</dd>' in shown
             assert "prisma.csv" not in shown and "not recorded" not in shown
+
+
+def test_the_list_of_runs_says_not_recorded_for_prisma_counts_drawn_before_0009(store_url):
+    """As the run's page does: a run made before migration 0009 that drew a diagram shows
+    "not recorded" where a later run shows its PRISMA hash (not a blank); a run that drew
+    none shows nothing."""
+    with make_project(store_url) as project:
+        recorded, old, undrawn = _prisma_runs(project)
+        with workspace(project) as browser:
+            page = browser("vic").get("/analysis")
+            assert page.status_code == 200
+            rows = dict(
+                re.findall(
+                    r'<tr><td><a href="/analysis/runs/(\d+)">Run \d+</a></td>(.*?)</tr>',
+                    page.text,
+                    re.S,
+                )
+            )
+            assert sorted(rows) == sorted(str(r) for r in (recorded, old, undrawn))
+            hashed = f'<code title="PRISMA counts">{PRISMA_DIGEST[:10]}</code></td>'
+            assert rows[str(recorded)].endswith(hashed)
+            assert "not recorded" not in rows[str(recorded)]
+            assert rows[str(old)].endswith(
+                ' <span class="prisma-unrecorded" title="PRISMA counts: run made before they '
+                'were recorded">not recorded</span></td>'
+            )
+            assert PRISMA_DIGEST[:10] not in rows[str(old)]  # not the kept file's hash either
+            assert "PRISMA" not in rows[str(undrawn)] and "not recorded" not in rows[str(undrawn)]
 
 
 def test_a_hostile_study_label_is_text_in_the_served_report(tmp_path):

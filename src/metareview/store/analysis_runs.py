@@ -30,7 +30,7 @@ b'{}'
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -346,14 +346,35 @@ def run_prisma(project: Project, run_id: int) -> RunPrisma:
     found = run(project, run_id)
     if found is None:
         raise StoreError(f"the project has no run {run_id}")
+    return runs_prisma(project, (found,))[run_id]
+
+
+def runs_prisma(project: Project, listed: Sequence[Run]) -> dict[int, RunPrisma]:
+    """By run id, the PRISMA counts each run of ``listed`` drew its flow diagram from (as
+    :func:`run_prisma` says, in one query: for the list of runs).
+
+    >>> project = Project.open("sqlite://")
+    >>> old = start_run(project, actor="lena", plan_text="", extraction_csv="")
+    >>> _ = finish_run(project, old.id, {"inputs/prisma.csv": b"data,node,box,n\\n"})
+    >>> new = start_run(project, actor="lena", plan_text="", extraction_csv="")
+    >>> by_run = runs_prisma(project, runs(project))
+    >>> [(by_run[r].drawn, by_run[r].recorded) for r in (old.id, new.id)]
+    [(True, False), (False, False)]
+    """
     f = analysis_run_files.c
-    query = select(f.sha256).where(f.run_id == run_id, f.path == PRISMA_PATH)
+    query = select(f.run_id, f.sha256).where(
+        f.run_id.in_([r.id for r in listed]), f.path == PRISMA_PATH
+    )
     with project.engine.connect() as connection:
-        kept = connection.execute(query).scalar()
-    path = "" if kept is None else PRISMA_PATH
-    if found.prisma_sha256:
-        return RunPrisma(recorded=True, sha256=found.prisma_sha256, path=path)
-    return RunPrisma(recorded=False, sha256=kept or "", path=path)
+        kept = {run_id: sha256 for run_id, sha256 in connection.execute(query)}
+    by_run = {}
+    for found in listed:
+        path = PRISMA_PATH if found.id in kept else ""
+        if found.prisma_sha256:
+            by_run[found.id] = RunPrisma(recorded=True, sha256=found.prisma_sha256, path=path)
+        else:
+            by_run[found.id] = RunPrisma(recorded=False, sha256=kept.get(found.id, ""), path=path)
+    return by_run
 
 
 def recorded_prisma(project: Project, run_id: int) -> str | None:

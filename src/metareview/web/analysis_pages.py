@@ -30,7 +30,7 @@ from metareview.plan.template import plan_text
 from metareview.stats.presets import PRESETS
 from metareview.stats.vocabulary import CI_METHODS, MEASURES, TAU2_METHODS
 from metareview.store.analysis_inputs import extraction_csv
-from metareview.store.analysis_runs import PlanVersion, current_plan, runs, save_plan
+from metareview.store.analysis_runs import PlanVersion, current_plan, runs, runs_prisma, save_plan
 from metareview.web.analysis_job import DATA_FILE, start_analysis, workspace_plan
 from metareview.web.security import LEAD, MEMBERS, Call, page, render
 
@@ -118,6 +118,7 @@ def _page(
         form=form or form_of(text),
         saved=saved,
         runs=all_runs,
+        prisma=runs_prisma(project, all_runs),
         running=running,
         message=message,
         errors=errors or {},

@@ -317,9 +317,9 @@ def _failed_on_dashboard(lead) -> list[str]:
 
 
 def test_the_dashboard_lists_no_failure_of_a_disabled_or_removed_reviewer(project, monkeypatch):
-    """A reviewer whose account is disabled, or who is removed from the review, no longer
-    screens: their failed ranking leaves the lead's dashboard at once (not at the next
-    restart), and comes back with them while it still stands."""
+    """A reviewer whose account is disabled, who is removed from the review, or who is made a
+    viewer no longer screens: their failed ranking leaves the lead's dashboard at once (not at
+    the next restart), and comes back with them while it still stands."""
 
     def order(self, project, reviewer, stage):
         raise ValueError("cannot rank now")
@@ -334,6 +334,10 @@ def test_the_dashboard_lists_no_failure_of_a_disabled_or_removed_reviewer(projec
         assert lena.post("/members/ravi", {"action": "role", "role": ""}).status_code == 303
         assert _failed_on_dashboard(lena) == ["tess"]
         assert lena.post("/members/rita", {"action": "enable"}).status_code == 303
+        assert _failed_on_dashboard(lena) == ["rita", "tess"]
+        assert lena.post("/members/tess", {"action": "role", "role": "viewer"}).status_code == 303
+        assert _failed_on_dashboard(lena) == ["rita"]
+        assert lena.post("/members/tess", {"action": "role", "role": "reviewer"}).status_code == 303
         assert _failed_on_dashboard(lena) == ["rita", "tess"]
         assert lena.post("/members/tess", {"action": "disable"}).status_code == 303
         assert lena.post("/members/rita", {"action": "disable"}).status_code == 303

@@ -21,6 +21,7 @@ metareview.errors.AccessError: wrong account name or password
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -41,6 +42,11 @@ class Role(StrEnum):
     LEAD = "lead"
     REVIEWER = "reviewer"
     VIEWER = "viewer"
+
+
+#: The roles that may screen (vote, resolve conflicts, extract, assess): the web's route
+#: checks (``metareview.web.security.SCREENERS``) and :func:`active_members` use this one rule.
+SCREENING_ROLES = frozenset({Role.LEAD.value, Role.REVIEWER.value})
 
 
 #: Failed logins allowed per account name, and per client address, within the window.
@@ -125,21 +131,25 @@ def list_accounts(project: Project) -> tuple[Account, ...]:
         return tuple(_account(row) for row in rows)
 
 
-def active_members(project: Project) -> frozenset[str]:
-    """The names of the review's active members: accounts with a role in it (lead, reviewer
-    or viewer) that are not disabled. A disabled account, or one removed from the review
-    (role ``None``), is not one.
+def active_members(project: Project, *, roles: Iterable[str] = tuple(Role)) -> frozenset[str]:
+    """The names of the review's active members: accounts with a role in it (any of
+    ``roles``: by default lead, reviewer or viewer) that are not disabled. A disabled
+    account, or one removed from the review (role ``None``), is not one; with
+    ``roles=SCREENING_ROLES``, nor is a viewer, who cannot screen.
 
     >>> from metareview.store.project import Project
     >>> project = Project.open("sqlite://")
-    >>> for name, role in (("lena", "lead"), ("rita", "reviewer"), ("otto", None)):
+    >>> for name, role in (("lena", "lead"), ("rita", "reviewer"), ("vic", "viewer"),
+    ...                    ("ravi", "reviewer"), ("otto", None)):
     ...     _ = add_account(project, name, "tiger lily 1947", role=role)
     >>> _ = set_disabled(project, "rita")
     >>> sorted(active_members(project))
-    ['lena']
+    ['lena', 'ravi', 'vic']
+    >>> sorted(active_members(project, roles=SCREENING_ROLES))
+    ['lena', 'ravi']
     """
     query = select(accounts.c.username).where(
-        accounts.c.role.is_not(None), accounts.c.disabled.is_(False)
+        accounts.c.role.in_([check_role(role) for role in roles]), accounts.c.disabled.is_(False)
     )
     with project.engine.connect() as connection:
         return frozenset(connection.execute(query).scalars())

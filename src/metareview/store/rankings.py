@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from metareview.store.accounts import active_members
+from metareview.store.accounts import SCREENING_ROLES, active_members
 from metareview.store.project import Project
 from metareview.store.project_process import start_project_process
 
@@ -183,37 +183,39 @@ class Rankings:
         with self._lock:
             return self._failures.get((reviewer, stage))
 
-    def failures(self, *, active_only: bool = False) -> list[RankingFailure]:
+    def failures(self, *, screening_only: bool = False) -> list[RankingFailure]:
         """Every reviewer's latest failed ranking (by reviewer, then stage) not followed by
         one that succeeded: for the lead only, as it names the reviewers (see
-        :meth:`failure`). With ``active_only``, only those of reviewers still active members
-        of the review (:func:`~metareview.store.accounts.active_members`): a disabled
-        account, or one removed from the review, no longer screens, so its failures are
-        kept (should it come back) but not listed.
+        :meth:`failure`). With ``screening_only``, only those of members who can screen now
+        (:func:`~metareview.store.accounts.active_members` with a role in
+        :data:`~metareview.store.accounts.SCREENING_ROLES`): a disabled account, one removed
+        from the review, or one made a viewer no longer screens, so its failures are kept
+        (should it screen again) but not listed.
 
         >>> import time
         >>> from metareview.records.record import Record
-        >>> from metareview.store.accounts import add_account, set_disabled
+        >>> from metareview.store.accounts import add_account, set_disabled, set_role
         >>> project = Project.open("sqlite://")
         >>> _ = project.add_import("s.ris", [Record(title="trial")], actor="lead")
         >>> rankings = Rankings(project)
-        >>> for name in ("ana", "ben"):
+        >>> for name in ("ana", "ben", "cai"):
         ...     _ = add_account(project, name, "tiger lily 1947", role="reviewer")
         ...     rankings.refresh(name, "xx")  # no such stage: this ranking fails
         ...     while rankings.failure(name, "xx") is None:
         ...         time.sleep(0.01)
         >>> _ = set_disabled(project, "ben")
+        >>> _ = set_role(project, "cai", "viewer")
         >>> [failed.reviewer for failed in rankings.failures()]
-        ['ana', 'ben']
-        >>> [failed.reviewer for failed in rankings.failures(active_only=True)]
+        ['ana', 'ben', 'cai']
+        >>> [failed.reviewer for failed in rankings.failures(screening_only=True)]
         ['ana']
         >>> rankings.close()
         """
         with self._lock:
             listed = [self._failures[key] for key in sorted(self._failures)]
-        if active_only:
-            members = active_members(self.project)
-            listed = [failed for failed in listed if failed.reviewer in members]
+        if screening_only:
+            screeners = active_members(self.project, roles=SCREENING_ROLES)
+            listed = [failed for failed in listed if failed.reviewer in screeners]
         return listed
 
     def refresh(self, reviewer: str, stage: str) -> None:

@@ -34,7 +34,8 @@ def home(call: Call) -> Response:
 def dashboard(call: Call) -> Response:
     """Counts per stage (locked records only), the reviewer's own progress, what the stopping
     rules say, and for the lead the votes each reviewer cast and the rankings that failed
-    (of active members only: not a disabled account, nor one removed from the review)."""
+    (of members who can screen now only: not a disabled account, one removed from the
+    review, nor a viewer)."""
     project = call.workspace.project
     stages = []
     for stage, name in STAGE_NAMES.items():
@@ -51,7 +52,7 @@ def dashboard(call: Call) -> Response:
         agreement=agreement,
         coefficients=COEFFICIENTS,
         stopping=stopping_tables(call),
-        ranking_failures=call.workspace.rankings.failures(active_only=True) if lead else [],
+        ranking_failures=call.workspace.rankings.failures(screening_only=True) if lead else [],
         stage_names=STAGE_NAMES,
     )
 

@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from metareview.store.accounts import SCREENING_ROLES
 from metareview.store.sessions import Session, find_session
 from metareview.web.timing import timed, timing_header
 
@@ -48,7 +49,7 @@ MAX_FORM_FILES, MAX_FORM_FIELDS = 20, 200
 #: admin (members and accounts), or members with these roles.
 PUBLIC, SIGNED_IN, ADMIN, MANAGERS = "public", "signed-in", "admin", "lead-or-admin"
 MEMBERS = frozenset({"lead", "reviewer", "viewer"})
-SCREENERS = frozenset({"lead", "reviewer"})
+SCREENERS = SCREENING_ROLES  # the store's rule: who screens is decided in one place
 LEAD = frozenset({"lead"})
 
 CONTENT_SECURITY_POLICY = "; ".join(

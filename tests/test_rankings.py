@@ -12,6 +12,8 @@ from metareview.errors import ExtraNotInstalledError
 from metareview.records import embeddings
 from metareview.records.active_learning import Ranker, own_vote_order, record_text
 from metareview.records.record import Record
+from metareview.store import rankings as rankings_module
+from metareview.store.accounts import add_account
 from metareview.store.project import Project
 from metareview.store.rankings import Rankings
 from metareview.store.review import configure, vote
@@ -136,6 +138,34 @@ def test_a_failed_ranking_is_remembered_with_why_and_cleared_by_a_later_success(
             rankings.refresh("ana", "ta")
             assert len(_wait_for(rankings, "ana")) == len(ids) - 2
             assert rankings.failure("ana", "ta") is None and rankings.failures() == []
+        finally:
+            rankings.close()
+
+
+def test_the_screening_only_failures_read_the_accounts_only_when_something_failed(
+    store_url, monkeypatch
+):
+    """With nothing failed the answer is the same (none) and the accounts are not read; once a
+    ranking fails they are, and the failure of a member who can screen is listed."""
+    reads = []
+    members = rankings_module.active_members
+
+    def counted(project, **kwargs):
+        reads.append(kwargs)
+        return members(project, **kwargs)
+
+    monkeypatch.setattr(rankings_module, "active_members", counted)
+    with Project.open(store_url) as project:
+        project.add_import("s.ris", [Record(title=TITLES[0])], actor="lead")
+        add_account(project, "ana", "tiger lily 1947", role="reviewer")
+        rankings = Rankings(project)
+        try:
+            assert rankings.failures(screening_only=True) == rankings.failures() == []
+            assert reads == []
+            rankings.refresh("ana", "xx")  # no such stage: this ranking fails
+            failed = _wait_for_failure(rankings, "ana", "xx")
+            assert rankings.failures(screening_only=True) == [failed]
+            assert len(reads) == 1
         finally:
             rankings.close()
 

@@ -190,7 +190,7 @@ class Rankings:
         (:func:`~metareview.store.accounts.active_members` with a role in
         :data:`~metareview.store.accounts.SCREENING_ROLES`): a disabled account, one removed
         from the review, or one made a viewer no longer screens, so its failures are kept
-        (should it screen again) but not listed.
+        (should it screen again) but not listed. Accounts are read only if something failed.
 
         >>> import time
         >>> from metareview.records.record import Record
@@ -213,7 +213,7 @@ class Rankings:
         """
         with self._lock:
             listed = [self._failures[key] for key in sorted(self._failures)]
-        if screening_only:
+        if screening_only and listed:  # nothing failed (the usual case): no accounts read
             screeners = active_members(self.project, roles=SCREENING_ROLES)
             listed = [failed for failed in listed if failed.reviewer in screeners]
         return listed

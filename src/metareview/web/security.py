@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from metareview.store.accounts import SCREENING_ROLES
+from metareview.store.accounts import SCREENING_ROLES, Role
 from metareview.store.sessions import Session, find_session
 from metareview.web.timing import timed, timing_header
 
@@ -48,9 +48,9 @@ MAX_FORM_FILES, MAX_FORM_FIELDS = 20, 200
 #: Who may call a route: anyone, any signed-in account, a server admin, the lead or an
 #: admin (members and accounts), or members with these roles.
 PUBLIC, SIGNED_IN, ADMIN, MANAGERS = "public", "signed-in", "admin", "lead-or-admin"
-MEMBERS = frozenset({"lead", "reviewer", "viewer"})
+MEMBERS = frozenset(role.value for role in Role)
 SCREENERS = SCREENING_ROLES  # the store's rule: who screens is decided in one place
-LEAD = frozenset({"lead"})
+LEAD = frozenset({Role.LEAD.value})
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

@@ -166,3 +166,12 @@ def test_serve_demo_opens_a_throwaway_project_with_the_demo_team(tmp_path):
     assert not (tmp_path / folder).exists()  # thrown away on exit
     usage = run("serve")
     assert usage.returncode == 2 and "give either PROJECT or --demo" in usage.stderr
+
+
+def test_the_role_choices_of_users_are_the_store_roles():
+    """``metareview users add --role`` lists the roles literally (so ``users --help`` loads no
+    store); they must stay the store's roles."""
+    from metareview.cli.users import ROLES
+    from metareview.store.accounts import Role
+
+    assert list(ROLES.choices) == [role.value for role in Role]

@@ -636,6 +636,17 @@ CANDIDATES = {
             embedding_scorer="relevant-centroid",
         ),
     ),
+    # 2026-12-04 (tenth session), fourteenth round (defined after the thirteenth round's
+    # runs, before any of its own): the centroids lost where minilm's second SVM wins
+    # (Sep_2021); a discriminative reader of the embedding that still needs no second
+    # liblinear fit — the SVM's squared-loss twin on the vectors (ridge, penalty 1/(2C) of
+    # the SVM's C = 0.1), in closed form beside the words SVM; no knob chosen on these reviews
+    "switch10-rerank10-ridge": (
+        record_text,
+        dataclasses.replace(
+            MODELS["minilm"], name="switch10-rerank10-ridge", embedding_scorer="ridge"
+        ),
+    ),
     # the shipped optional model (metareview.records.active_learning.MODELS["minilm"]), as
     # the library defines it now: its own code path (float32 scoring), given the vectors
     "shipped-minilm": (record_text, MODELS["minilm"]),

@@ -553,6 +553,25 @@ def test_a_centroid_scorer_adds_the_z_scores_of_the_words_svm_and_a_centroid(sco
     np.testing.assert_allclose(got, expected, atol=1e-5)
 
 
+def test_the_ridge_scorer_adds_the_z_scores_of_the_words_svm_and_a_weighted_ridge():
+    """The "ridge" embedding scorer against scikit-learn's Ridge: alpha 1/(2C) = 5, an
+    intercept, the training rows' classes as +1/-1 and their balanced weights."""
+    from sklearn.linear_model import Ridge
+
+    texts = [record_text(t, f"abstract {i % 5}") for i, t in enumerate(TITLES * 40)]
+    vectors = embeddings.embed(texts, WordHashEncoder())
+    model = dataclasses.replace(
+        MODELS["minilm"], switch_after_relevant=None, rerank_top=None, embedding_scorer="ridge"
+    )
+    ranker = Ranker(texts, model, seed=3, vectors=vectors)
+    labels = {0: 1, 2: 0, 3: 0, 1: 1, 7: 1}
+    rows, y, weights = _training_rows(ranker, labels)
+    ridge = Ridge(alpha=5.0).fit(vectors[rows], np.where(y == 1, 1.0, -1.0), sample_weight=weights)
+    words = Ranker(texts, DEFAULT_MODEL, seed=3).scores(labels)
+    expected = sum((s - s.mean()) / s.std() for s in (words, ridge.predict(vectors)))
+    np.testing.assert_allclose(ranker.scores(labels), expected, atol=1e-5)
+
+
 def test_a_model_with_an_unknown_embedding_scorer_is_refused():
     with pytest.raises(ValueError, match="embedding_scorer must be one of svm, centroid"):
         dataclasses.replace(MODELS["minilm"], embedding_scorer="knn")

@@ -15,6 +15,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy
 from sklearn.svm import LinearSVC
 
 from metareview.errors import ExtraNotInstalledError, InputError
@@ -40,6 +41,7 @@ from metareview.store.embeddings import (
 )
 from metareview.store.rankings import RankingCache, project_ranker
 from metareview.store.review import configure, vote
+from metareview.store.schema import records
 from tests.embedding_double import WordHashEncoder
 from tests.stores import IN_CI, store_url  # noqa: F401 (store_url is a fixture)
 from tests.test_records_cli import run as run_records
@@ -274,6 +276,53 @@ def test_a_damaged_vector_row_is_computed_again_not_read(store_url):  # noqa: F8
     again = project_vectors(project, [3, 1, 2], encoder)  # computes the two again
     assert np.array_equal(again, expected) and encoder.encoded == 6 + 2
     assert embed_project(project, encoder).reused == 6
+    project.close()
+
+
+def _counts(project: Project, encoder) -> tuple[int, int, int]:
+    counts = vector_counts(project, encoder)
+    return counts.records, counts.cached, counts.missing
+
+
+def test_vector_counts_stay_right_as_records_and_vectors_change(store_url):  # noqa: F811
+    """``vector_counts`` hashes each record's text once per open project, so the Settings
+    page is cheap; its counts still follow an import and ``records embed`` (in this
+    process or in another: a second ``Project`` on the same store), and a stored vector of
+    an older text; a record's text cannot change. At each step they equal those of a
+    project opened afresh (nothing remembered)."""
+    project = _project(store_url)
+    encoder = WordHashEncoder()
+
+    def check(expected: tuple[int, int, int]) -> None:
+        assert _counts(project, encoder) == expected
+        with Project.open(store_url) as fresh:
+            assert _counts(fresh, encoder) == expected
+
+    check((6, 0, 6))
+    embed_project(project, encoder, ids=[1, 2])
+    check((6, 2, 4))
+    project.add_import("t.ris", [Record(title="Yoga for anxiety", abstract="")], actor="ana")
+    check((7, 2, 5))
+    with Project.open(store_url) as other:  # e.g. records import and records embed
+        other.add_import("u.ris", [Record(title="Sleep and mood", abstract="")], actor="ana")
+        embed_project(other, encoder, ids=[8, 3])
+    check((8, 4, 4))
+    embed_project(project, encoder)
+    check((8, 8, 0))
+    older = embeddings.text_hash("Exercise for depression: a pilot")  # a vector of another text
+    with project._write() as connection:
+        connection.execute(
+            record_embeddings.update()
+            .where(record_embeddings.c.record_id == 1)
+            .values(text_sha256=older)
+        )
+    check((8, 7, 1))
+    refused = pytest.raises(sqlalchemy.exc.DBAPIError, match="records is append-only")
+    with refused, project._write() as connection:
+        connection.execute(records.update().where(records.c.id == 2).values(title="Else"))
+    check((8, 7, 1))
+    assert embed_project(project, encoder).computed == 1
+    check((8, 8, 0))
     project.close()
 
 

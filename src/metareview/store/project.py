@@ -120,6 +120,10 @@ class Project:
         self.url = url
         self._log = LogState()
         self._writing = threading.RLock()
+        #: The hash of each record's embedding text, by record id, as
+        #: :mod:`metareview.store.embeddings` finds it: records never change (the database
+        #: refuses an UPDATE), so each is hashed once and never goes stale.
+        self.text_hashes: dict[int, str] = {}
 
     @classmethod
     def open(cls, location: str | Path, *, create: bool = True) -> Project:

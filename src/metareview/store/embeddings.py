@@ -37,6 +37,7 @@ from sqlalchemy import delete, func, insert, select
 from metareview.errors import ExtraNotInstalledError, StoreError
 from metareview.records import embeddings
 from metareview.stats.result_base import ResultDocument
+from metareview.store.by_ids import rows_with_ids
 from metareview.store.embedding_schema import record_embeddings
 from metareview.store.project import Project
 from metareview.store.schema import records
@@ -134,14 +135,23 @@ def vector_counts(project: Project, encoder: embeddings.Encoder | None = None) -
 
 
 def record_texts(project: Project, ids: Sequence[int] | None = None) -> dict[int, str]:
-    """The text the model reads of each record (all, or ``ids``), by record id, in id order
-    (only the titles and abstracts are read)."""
-    query = select(records.c.id, records.c.title, records.c.abstract).order_by(records.c.id)
-    if ids is not None:
-        query = query.where(records.c.id.in_(list(ids)))
+    """The text the model reads of each record (all, or ``ids``: any number, in any order;
+    an id of no record is left out), by record id, in id order (only the titles and
+    abstracts are read).
+
+    >>> from metareview.records.record import Record
+    >>> project = Project.open("sqlite://")
+    >>> _ = project.add_import("s.ris", [Record(title="A", abstract="One"), Record(title="B")],
+    ...                        actor="ana")
+    >>> record_texts(project, [2, 1, 7])
+    {1: 'A. One', 2: 'B'}
+    """
+    query = select(records.c.id, records.c.title, records.c.abstract)
     with project.read_one() as connection:
-        rows = connection.execute(query).all()
-    return {r: embeddings.embedding_text(title, abstract) for r, title, abstract in rows}
+        return {
+            r: embeddings.embedding_text(title, abstract)
+            for r, title, abstract in rows_with_ids(connection, query, records.c.id, ids)
+        }
 
 
 def text_hashes(project: Project) -> dict[int, str]:

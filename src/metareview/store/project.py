@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +34,7 @@ from metareview.errors import StoreError
 from metareview.records.events import Event, EventKind, NewEvent
 from metareview.records.record import Record, SourceKind
 from metareview.store import migrate
+from metareview.store.by_ids import rows_with_ids
 from metareview.store.chain import GENESIS, ChainCheck, event_hash, verify_chain
 from metareview.store.log_state import PAGE, LogState, event_from_row
 from metareview.store.schema import events, imports, records
@@ -266,13 +267,21 @@ class Project:
             for b in batches
         )
 
-    def records(self, ids: Sequence[int] | None = None) -> dict[int, Record]:
-        """The stored records by id (all of them, or those in ``ids``), in id order."""
-        query = select(records).order_by(records.c.id)
-        if ids is not None:
-            query = query.where(records.c.id.in_(list(ids)))
+    def records(self, ids: Iterable[int] | None = None) -> dict[int, Record]:
+        """The stored records by id (all of them, or those in ``ids``: any number, in any
+        order; an id of no record is left out), in id order.
+
+        >>> project = Project.open("sqlite://")
+        >>> ids = project.add_import("s.ris", [Record(title="A"), Record(title="B")],
+        ...                          actor="ana").record_ids
+        >>> [r.title for r in project.records([ids[1], ids[0], 99]).values()]
+        ['A', 'B']
+        """
         with self.read_one() as connection:
-            rows = connection.execute(query).mappings().all()
+            rows = [
+                row._mapping
+                for row in rows_with_ids(connection, select(records), records.c.id, ids)
+            ]
         out = {}
         for row in rows:
             values = {name: row[name] for name in _RECORD_FIELDS}

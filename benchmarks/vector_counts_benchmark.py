@@ -99,8 +99,8 @@ def _make(url: str, records: int, cached: int) -> None:
         texts = cache.record_texts(project, ids[:cached])
         rng = np.random.default_rng(0)
         chosen = list(texts)
-        for start in range(0, len(chosen), cache.READ_EVERY):
-            chunk = chosen[start : start + cache.READ_EVERY]
+        for start in range(0, len(chosen), cache.WRITE_EVERY):
+            chunk = chosen[start : start + cache.WRITE_EVERY]
             vectors = rng.standard_normal((len(chunk), embeddings.DIMENSION))
             cache._write(project, embeddings.MODEL_NAME, chunk, [texts[r] for r in chunk], vectors)
 

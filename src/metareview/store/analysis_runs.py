@@ -47,6 +47,7 @@ from metareview.store.analysis_schema import (
     analysis_run_files,
     analysis_runs,
 )
+from metareview.store.by_ids import rows_with_ids
 from metareview.store.project import Project
 from metareview.store.times import stored_utc
 
@@ -351,7 +352,8 @@ def run_prisma(project: Project, run_id: int) -> RunPrisma:
 
 def runs_prisma(project: Project, listed: Sequence[Run]) -> dict[int, RunPrisma]:
     """By run id, the PRISMA counts each run of ``listed`` drew its flow diagram from (as
-    :func:`run_prisma` says, in one query: for the list of runs).
+    :func:`run_prisma` says, for the list of runs: one query per
+    :data:`~metareview.store.by_ids.IDS_PER_QUERY` runs).
 
     >>> project = Project.open("sqlite://")
     >>> old = start_run(project, actor="lena", plan_text="", extraction_csv="")
@@ -362,11 +364,10 @@ def runs_prisma(project: Project, listed: Sequence[Run]) -> dict[int, RunPrisma]
     [(True, False), (False, False)]
     """
     f = analysis_run_files.c
-    query = select(f.run_id, f.sha256).where(
-        f.run_id.in_([r.id for r in listed]), f.path == PRISMA_PATH
-    )
+    query = select(f.run_id, f.sha256).where(f.path == PRISMA_PATH)
     with project.engine.connect() as connection:
-        kept = {run_id: sha256 for run_id, sha256 in connection.execute(query)}
+        rows = rows_with_ids(connection, query, f.run_id, [r.id for r in listed])
+        kept = {run_id: sha256 for run_id, sha256 in rows}
     by_run = {}
     for found in listed:
         path = PRISMA_PATH if found.id in kept else ""

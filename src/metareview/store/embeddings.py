@@ -45,9 +45,6 @@ from metareview.store.schema import records
 #: Vectors computed before they are written (and the most held in memory at once), rounded
 #: down to whole batches of the model, and at least one batch.
 WRITE_EVERY = 256
-#: Records whose stored vectors one query reads (so a large project's vectors are never all
-#: held twice: once as rows, once in the array they are copied into).
-READ_EVERY = 2000
 
 
 @dataclass(frozen=True)
@@ -160,7 +157,7 @@ def text_hashes(project: Project) -> dict[int, str]:
 
     A record never changes (the database refuses an UPDATE of ``records``), so each is read
     and hashed once per open project and kept (``Project.text_hashes``); a later call reads
-    only the records imported since, :data:`READ_EVERY` at a time. The record ids come from
+    only the records imported since (:func:`record_texts`). The record ids come from
     the project's log (:meth:`~metareview.store.project.Project.log`), which an import, by
     any process, brings up to date.
 
@@ -177,10 +174,8 @@ def text_hashes(project: Project) -> dict[int, str]:
     ids = project.log().record_ids
     new = [r for r in ids if r not in known]
     every = bool(new) and len(new) == len(ids)  # (the first call: one read of them all)
-    batches = [None] if every else [new[i : i + READ_EVERY] for i in range(0, len(new), READ_EVERY)]
-    for batch in batches:
-        texts = record_texts(project, batch)
-        known.update((r, embeddings.text_hash(text)) for r, text in texts.items())
+    texts = record_texts(project, None if every else new)
+    known.update((r, embeddings.text_hash(text)) for r, text in texts.items())
     return {r: known[r] for r in ids}
 
 
@@ -302,23 +297,22 @@ def _read_vectors(
     """Hand each usable stored vector of ``model`` among the records of ``texts`` to
     ``into(record_id, vector)``: one whose text is the record's current text and that is
     ``dimension`` float32 values long (any one dimension with ``None``; a stale or damaged
-    row is left out). Reads :data:`READ_EVERY` records' rows at a time."""
-    wanted = list(texts)
-    for start in range(0, len(wanted), READ_EVERY):
-        query = select(
-            record_embeddings.c.record_id,
-            record_embeddings.c.text_sha256,
-            record_embeddings.c.dimension,
-            record_embeddings.c.vector,
-        ).where(
-            record_embeddings.c.model == model,
-            record_embeddings.c.record_id.in_(wanted[start : start + READ_EVERY]),
-        )
-        with project.read_one() as connection:
-            for record_id, sha, stored_dimension, blob in connection.execute(query):
-                usable = len(blob) == 4 * stored_dimension and dimension in (None, stored_dimension)
-                if usable and sha == embeddings.text_hash(texts[record_id]):
-                    into(record_id, np.frombuffer(blob, dtype="<f4"))
+    row is left out). Reads the rows of :data:`~metareview.store.by_ids.IDS_PER_QUERY`
+    records at a time (:func:`~metareview.store.by_ids.rows_with_ids`), so a large project's
+    vectors are never all held twice: once as rows, once where ``into`` copies them."""
+    query = select(
+        record_embeddings.c.record_id,
+        record_embeddings.c.text_sha256,
+        record_embeddings.c.dimension,
+        record_embeddings.c.vector,
+    ).where(record_embeddings.c.model == model)
+    with project.read_one() as connection:
+        for record_id, sha, stored_dimension, blob in rows_with_ids(
+            connection, query, record_embeddings.c.record_id, texts
+        ):
+            usable = len(blob) == 4 * stored_dimension and dimension in (None, stored_dimension)
+            if usable and sha == embeddings.text_hash(texts[record_id]):
+                into(record_id, np.frombuffer(blob, dtype="<f4"))
 
 
 def stored_vectors(

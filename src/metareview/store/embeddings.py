@@ -40,7 +40,6 @@ from metareview.stats.result_base import ResultDocument
 from metareview.store.by_ids import rows_with_ids
 from metareview.store.embedding_schema import record_embeddings
 from metareview.store.project import Project
-from metareview.store.schema import records
 
 #: Vectors computed before they are written (and the most held in memory at once), rounded
 #: down to whole batches of the model, and at least one batch.
@@ -143,12 +142,10 @@ def record_texts(project: Project, ids: Sequence[int] | None = None) -> dict[int
     >>> record_texts(project, [2, 1, 7])
     {1: 'A. One', 2: 'B'}
     """
-    query = select(records.c.id, records.c.title, records.c.abstract)
-    with project.read_one() as connection:
-        return {
-            r: embeddings.embedding_text(title, abstract)
-            for r, title, abstract in rows_with_ids(connection, query, records.c.id, ids)
-        }
+    return {
+        r: embeddings.embedding_text(title, abstract)
+        for r, (title, abstract) in project.titles_and_abstracts(ids).items()
+    }
 
 
 def text_hashes(project: Project) -> dict[int, str]:

@@ -290,6 +290,26 @@ class Project:
             out[row["id"]] = Record(**values)
         return out
 
+    def titles_and_abstracts(
+        self, ids: Iterable[int] | None = None
+    ) -> dict[int, tuple[str | None, str | None]]:
+        """Each stored record's title and abstract by id (all, or those in ``ids``, as
+        :meth:`records`), reading only those two columns: what the ranking and the sentence
+        vectors read, without building whole records.
+
+        >>> project = Project.open("sqlite://")
+        >>> ids = project.add_import("s.ris", [Record(title="A", abstract="One"),
+        ...                          Record(title="B")], actor="ana").record_ids
+        >>> project.titles_and_abstracts([ids[1], 99, ids[0]])
+        {1: ('A', 'One'), 2: ('B', '')}
+        """
+        query = select(records.c.id, records.c.title, records.c.abstract)
+        with self.read_one() as connection:
+            return {
+                r: (title, abstract)
+                for r, title, abstract in rows_with_ids(connection, query, records.c.id, ids)
+            }
+
     def record_ids(self) -> tuple[int, ...]:
         """The ids of every stored record, in import order."""
         with self.engine.connect() as connection:

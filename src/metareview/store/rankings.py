@@ -68,8 +68,8 @@ def project_ranker(project: Project, pool: tuple[int, ...] | list[int]) -> Any:
     from metareview.records.active_learning import Ranker, record_text
     from metareview.store.review import ranking_model
 
-    stored = project.records(pool)
-    texts = [record_text(stored[r].title, stored[r].abstract) for r in pool]
+    stored = project.titles_and_abstracts(pool)
+    texts = [record_text(*stored[r]) for r in pool]
     if len(pool) < 2 or not any(texts):
         return None
     model = ranking_model(project)

@@ -15,7 +15,8 @@ printed too.
 
 ``--previous`` instead alternates our ranker with the one of another source tree (say, main
 before a change) in one process, and prints both medians, wall and CPU, with the load (with
-``--model`` and ``--embeddings``, if given, on both sides).
+``--model``, ``--scorer`` and ``--embeddings``, if given, on both sides: each side ranks with
+its own tree's definition of the model).
 
 ``--model minilm --embeddings FILE.npy`` times the model that reads sentence embeddings, with
 the vectors ``embed_benchmark.py --save FILE.npy`` wrote for the same 10,000 records (same
@@ -118,11 +119,13 @@ def against_previous(
     records: int,
     labelled: int,
     repeats: int,
-    model: str | Model = "svm",
+    model: str = "svm",
     vectors: np.ndarray | None = None,
+    scorer: str | None = None,
 ) -> str:
-    """Medians of our retrain + rank and of ``source``'s (``.../src``), alternating, both
-    with ``model`` (and ``vectors``, for a model that reads them)."""
+    """Medians of our retrain + rank and of ``source``'s (``.../src``), alternating, each
+    with its own version's model ``model`` (read the embedding by ``scorer`` if given; and
+    ``vectors``, for a model that reads them)."""
     import importlib.util
 
     path = source / "metareview" / "records" / "active_learning.py"
@@ -134,10 +137,12 @@ def against_previous(
     texts = [record_text(t, a) for t, a in zip(big["title"], big["abstract"], strict=True)]
     labels = {int(i): int(big["label_included"].iloc[i]) for i in np.flatnonzero(big["labelled"])}
     rankers = {
-        "now": Ranker(texts, model, vectors=vectors),
-        "previous": previous.Ranker(texts, model, vectors=vectors),
+        "now": Ranker(texts, our_model(model, scorer), vectors=vectors),
+        "previous": previous.Ranker(
+            texts, our_model(model, scorer, previous.MODELS), vectors=vectors
+        ),
     }
-    title = f"model {getattr(model, 'name', model)}"
+    title = f"model {our_model(model, scorer).name}"
     return alternate(rankers, labels, repeats, f"{records} records ({labelled} labelled, {title})")
 
 
@@ -157,12 +162,17 @@ def side_by_side(
     return alternate(rankers, labels, repeats, f"{records} records ({labelled} labelled)")
 
 
-def our_model(name: str, scorer: str | None = None) -> Model:
-    """The model ``name`` of MODELS, reading the embedding by ``scorer`` if given."""
+def our_model(name: str, scorer: str | None = None, models: dict | None = None) -> Model:
+    """The model ``name`` of MODELS (or of ``models``: another source tree's, so that
+    ``--previous`` times each version with its own definition), reading the embedding by
+    ``scorer`` if given."""
+    model = (MODELS if models is None else models)[name]
     if scorer is None:
-        return MODELS[name]
+        return model
+    if "embedding_scorer" not in {field.name for field in dataclasses.fields(model)}:
+        raise SystemExit(f"--scorer: this version's Model has no embedding_scorer ({name})")
     return dataclasses.replace(
-        MODELS[name], name=f"{name}, embedding_scorer={scorer}", embedding_scorer=scorer
+        model, name=f"{name}, embedding_scorer={scorer}", embedding_scorer=scorer
     )
 
 
@@ -231,14 +241,20 @@ def main() -> None:
     if args.side_by_side:
         print(side_by_side(args.side_by_side, args.records, args.labelled, args.repeats, vectors))
         return
-    model = our_model(args.model, args.scorer)
     if args.previous:
         print(
             against_previous(
-                args.previous, args.records, args.labelled, args.repeats, model, vectors
+                args.previous,
+                args.records,
+                args.labelled,
+                args.repeats,
+                args.model,
+                vectors,
+                args.scorer,
             )
         )
         return
+    model = our_model(args.model, args.scorer)
     speed = measure(
         args.asreview, args.records, args.labelled, args.rounds, args.repeats, model, vectors
     )

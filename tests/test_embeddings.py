@@ -22,7 +22,9 @@ from metareview.errors import ExtraNotInstalledError, InputError
 from metareview.records import embeddings
 from metareview.records.active_learning import (
     DEFAULT_MODEL,
+    EMBEDDING_SCORERS,
     MODELS,
+    THREADED_FROM,
     Ranker,
     balanced_weights,
     record_text,
@@ -626,15 +628,24 @@ def test_a_model_with_an_unknown_embedding_scorer_is_refused():
         dataclasses.replace(MODELS["minilm"], embedding_scorer="knn")
 
 
-def test_minilm_scores_are_the_same_when_rankings_run_at_once():
+@pytest.mark.parametrize(
+    ("scorer", "copies"), [("svm", 150), *((s, 700) for s in EMBEDDING_SCORERS if s != "svm")]
+)
+def test_minilm_scores_are_the_same_when_rankings_run_at_once(scorer, copies):
     """minilm fits its second SVM while its first fits or scores on another thread, and a
     workspace may rank for several reviewers at once: liblinear's random generator is one
-    for the process, so fits that overlapped would give other scores on every rerun."""
+    for the process, so fits that overlapped would give other scores on every rerun. The
+    other scorers read the embedding on a thread of the same pool of two while the words
+    SVM's product, for a project of THREADED_FROM records or more (here), is split over it
+    too: they must neither wait on each other for ever nor change the scores."""
     from concurrent.futures import ThreadPoolExecutor
 
-    texts = [record_text(t, f"abstract {i} " * (i % 7)) for i, t in enumerate(TITLES * 150)]
+    texts = [record_text(t, f"abstract {i} " * (i % 7)) for i, t in enumerate(TITLES * copies)]
+    assert scorer == "svm" or len(texts) >= THREADED_FROM
     vectors = embeddings.embed(texts, WordHashEncoder())
-    always = dataclasses.replace(MODELS["minilm"], switch_after_relevant=None)
+    always = dataclasses.replace(
+        MODELS["minilm"], switch_after_relevant=None, embedding_scorer=scorer
+    )
     ranker = Ranker(texts, always, seed=1, vectors=vectors)
     labels = {i: int(i % len(TITLES) in (0, 1)) for i in range(0, 600, 3)}
     alone = ranker.scores(labels)

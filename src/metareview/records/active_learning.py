@@ -41,10 +41,11 @@ word model's short list (``Model.rerank_top``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -78,15 +79,22 @@ def _blas() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """NumPy's BLAS on the calling thread alone for the block: its own threads, woken for a
+    product, would otherwise spin on the other core after it (twice the CPU of a retrain +
+    rank, measured) while the words classifier needs that core."""
+    with _ONE_BLAS_THREAD, _blas().limit(limits=1, user_api="blas"):
+        yield
+
+
 def _embedding_product(vectors: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """``vectors @ weights`` with NumPy's BLAS on the calling thread alone: its own threads,
-    woken for this product, would otherwise spin on the other core after it (twice the CPU
-    of a retrain + rank, measured) while the words classifier needs that core.
+    """``vectors @ weights`` with NumPy's BLAS on the calling thread alone.
 
     >>> _embedding_product(np.eye(2, dtype=np.float32), np.array([2.0, 3.0], np.float32))
     array([2., 3.], dtype=float32)
     """
-    with _ONE_BLAS_THREAD, _blas().limit(limits=1, user_api="blas"):
+    with _one_blas_thread():
         return vectors @ weights
 
 
@@ -443,7 +451,8 @@ class Ranker:
         sign = np.where(y == 1, 1.0, irrelevant)
         if weights is not None:
             sign = sign * weights
-        direction = (sign @ self.vectors[index]).astype(np.float32)
+        with _one_blas_thread():
+            direction = (sign @ self.vectors[index]).astype(np.float32)
         return _embedding_product(self.vectors, direction).astype(float)
 
     def _ridge_scores(self, index: np.ndarray, y: np.ndarray, weights: Any) -> np.ndarray:
@@ -454,10 +463,9 @@ class Ranker:
         rows = self.vectors[index].astype(float)
         weight = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
         target = np.where(y == 1, 1.0, -1.0)
-        centre = weight @ rows / weight.sum()
-        rows -= centre
-        target = target - weight @ target / weight.sum()
-        with _ONE_BLAS_THREAD, _blas().limit(limits=1, user_api="blas"):
+        with _one_blas_thread():
+            rows -= weight @ rows / weight.sum()  # centred on the weighted mean
+            target = target - weight @ target / weight.sum()
             gram = (rows * weight[:, None]).T @ rows
             gram[np.diag_indices_from(gram)] += RIDGE_PENALTY
             direction = np.linalg.solve(gram, rows.T @ (weight * target))

@@ -353,7 +353,7 @@ def run_prisma(project: Project, run_id: int) -> RunPrisma:
 def runs_prisma(project: Project, listed: Sequence[Run]) -> dict[int, RunPrisma]:
     """By run id, the PRISMA counts each run of ``listed`` drew its flow diagram from (as
     :func:`run_prisma` says, for the list of runs: one query per
-    :data:`~metareview.store.by_ids.IDS_PER_QUERY` runs).
+    :func:`~metareview.store.by_ids.ids_per_query` runs).
 
     >>> project = Project.open("sqlite://")
     >>> old = start_run(project, actor="lena", plan_text="", extraction_csv="")

@@ -1,11 +1,12 @@
 """Rows chosen by a caller's list of ids, read a bounded number of ids per statement.
 
 A statement may bind only so many values: SQLite refuses more than 32,766 (its default since
-3.32; some builds, Debian's, allow 250,000) with "too many SQL variables", and PostgreSQL's
+3.32; 999 before, still the system SQLite of some distributions, e.g. RHEL 8's 3.26; some
+builds, Debian's, allow 250,000) with "too many SQL variables", and PostgreSQL's
 protocol more than 65,535 ("number of parameters must be between 0 and 65535"). A search may import 30,000–100,000 records and the
 screening pool, an export or the ranking ask for all of them, so every query of the store
 that selects rows by a list of ids a caller gives (``column IN (...)``) reads them through
-:func:`rows_with_ids`, :data:`IDS_PER_QUERY` ids per statement.
+:func:`rows_with_ids`, at most :data:`IDS_PER_QUERY` ids per statement for its database.
 
 >>> from sqlalchemy import column, create_engine, select, table, text
 >>> engine = create_engine("sqlite://")
@@ -28,10 +29,21 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import ColumnElement, Row, Select
 from sqlalchemy.engine import Connection
 
-#: Ids bound in one statement at most: far below both limits, with room for the query's
-#: other values. Smaller chunks cost PostgreSQL more (900: ≈ +50 % reading 60,000 records'
-#: texts; 2,000: as fast as one statement); SQLite's time does not change.
-IDS_PER_QUERY = 2000
+#: Ids bound in one statement at most, by database, with room for the query's other values:
+#: below the oldest SQLite's 999 (SQLite's time does not change with the size), and for
+#: PostgreSQL 2,000, far below its 65,535 (smaller chunks cost it more: 900 read 60,000
+#: records' texts ≈ 50 % slower; 2,000 as fast as one statement).
+IDS_PER_QUERY = {"sqlite": 900, "postgresql": 2000}
+
+
+def ids_per_query(dialect: str) -> int:
+    """The ids one statement of the database ``dialect`` binds at most (the smallest of
+    :data:`IDS_PER_QUERY` for a database not named there).
+
+    >>> ids_per_query("sqlite"), ids_per_query("postgresql"), ids_per_query("other")
+    (900, 2000, 900)
+    """
+    return IDS_PER_QUERY.get(dialect, min(IDS_PER_QUERY.values()))
 
 
 def rows_with_ids(
@@ -43,7 +55,7 @@ def rows_with_ids(
     """The rows of ``query`` (all, or those whose ``column`` is one of ``ids``), in ``column``
     order, each once whatever the order and repeats of ``ids`` (an id of no row is left
     out): the same rows as one ``WHERE column IN (ids) ORDER BY column``, read
-    :data:`IDS_PER_QUERY` ids per statement, so any number of ids can be asked for.
+    :func:`ids_per_query` ids per statement, so any number of ids can be asked for.
 
     Rows are read one statement at a time as the iterator is consumed (consume it while
     ``connection`` is open); ``query`` must not be ordered itself.
@@ -61,6 +73,7 @@ def rows_with_ids(
         yield from connection.execute(query.order_by(column))
         return
     wanted = sorted(set(ids))
-    for start in range(0, len(wanted), IDS_PER_QUERY):
-        chunk = wanted[start : start + IDS_PER_QUERY]
+    size = ids_per_query(connection.dialect.name)
+    for start in range(0, len(wanted), size):
+        chunk = wanted[start : start + size]
         yield from connection.execute(query.where(column.in_(chunk)).order_by(column))

@@ -294,7 +294,7 @@ def _read_vectors(
     """Hand each usable stored vector of ``model`` among the records of ``texts`` to
     ``into(record_id, vector)``: one whose text is the record's current text and that is
     ``dimension`` float32 values long (any one dimension with ``None``; a stale or damaged
-    row is left out). Reads the rows of :data:`~metareview.store.by_ids.IDS_PER_QUERY`
+    row is left out). Reads the rows of :func:`~metareview.store.by_ids.ids_per_query`
     records at a time (:func:`~metareview.store.by_ids.rows_with_ids`), so a large project's
     vectors are never all held twice: once as rows, once where ``into`` copies them."""
     query = select(

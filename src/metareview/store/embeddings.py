@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import ColumnElement, delete, func, insert, select
 
 from metareview.errors import ExtraNotInstalledError, StoreError
 from metareview.records import embeddings
@@ -181,16 +181,27 @@ def _hashed(texts: dict[int, str]) -> dict[int, str]:
     return {r: embeddings.text_hash(text) for r, text in texts.items()}
 
 
+def _usable(model: str, dimension: int | None) -> tuple[ColumnElement[bool], ...]:
+    """The conditions a stored row of ``model`` meets when its vector can be used: as many
+    float32 values as its stated dimension, and that dimension ``dimension`` (any, with
+    ``None``). A damaged row, or one of another dimension, is left out (computed again)."""
+    conditions = (
+        record_embeddings.c.model == model,
+        func.length(record_embeddings.c.vector) == 4 * record_embeddings.c.dimension,
+    )
+    if dimension is None:
+        return conditions
+    return (*conditions, record_embeddings.c.dimension == dimension)
+
+
 def _stored(
     project: Project, model: str, dimension: int, ids: Sequence[int] | None = None
 ) -> dict[int, str]:
-    """Record id → text hash of the vectors stored for ``model`` that are ``dimension``
-    float32 values long (a row of another dimension, or damaged, is left out: computed
-    again); the vectors themselves are not read."""
+    """Record id → text hash of the usable vectors stored for ``model`` that are
+    ``dimension`` float32 values long (:func:`_usable`); the vectors themselves are not
+    read."""
     query = select(record_embeddings.c.record_id, record_embeddings.c.text_sha256).where(
-        record_embeddings.c.model == model,
-        record_embeddings.c.dimension == dimension,
-        func.length(record_embeddings.c.vector) == 4 * dimension,
+        *_usable(model, dimension)
     )
     with project.read_one() as connection:
         rows = connection.execute(query).all()
@@ -298,17 +309,13 @@ def _read_vectors(
     records at a time (:func:`~metareview.store.by_ids.rows_with_ids`), so a large project's
     vectors are never all held twice: once as rows, once where ``into`` copies them."""
     query = select(
-        record_embeddings.c.record_id,
-        record_embeddings.c.text_sha256,
-        record_embeddings.c.dimension,
-        record_embeddings.c.vector,
-    ).where(record_embeddings.c.model == model)
+        record_embeddings.c.record_id, record_embeddings.c.text_sha256, record_embeddings.c.vector
+    ).where(*_usable(model, dimension))
     with project.read_one() as connection:
-        for record_id, sha, stored_dimension, blob in rows_with_ids(
+        for record_id, sha, blob in rows_with_ids(
             connection, query, record_embeddings.c.record_id, texts
         ):
-            usable = len(blob) == 4 * stored_dimension and dimension in (None, stored_dimension)
-            if usable and sha == embeddings.text_hash(texts[record_id]):
+            if sha == embeddings.text_hash(texts[record_id]):
                 into(record_id, np.frombuffer(blob, dtype="<f4"))
 
 

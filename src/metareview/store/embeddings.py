@@ -299,11 +299,12 @@ def _read_vectors(
     project: Project,
     model: str,
     dimension: int | None,
-    texts: dict[int, str],
+    hashes: dict[int, str],
     into: Callable[[int, np.ndarray], None],
 ) -> None:
-    """Hand each usable stored vector of ``model`` among the records of ``texts`` to
-    ``into(record_id, vector)``: one whose text is the record's current text and that is
+    """Hand each usable stored vector of ``model`` among the records of ``hashes`` (record
+    id → hash of its current text, :func:`_hashed`) to ``into(record_id, vector)``: one whose
+    text hash is the record's and that is
     ``dimension`` float32 values long (any one dimension with ``None``; a stale or damaged
     row is left out). Reads the rows of :func:`~metareview.store.by_ids.ids_per_query`
     records at a time (:func:`~metareview.store.by_ids.rows_with_ids`), so a large project's
@@ -313,9 +314,9 @@ def _read_vectors(
     ).where(*_usable(model, dimension))
     with project.read_one() as connection:
         for record_id, sha, blob in rows_with_ids(
-            connection, query, record_embeddings.c.record_id, texts
+            connection, query, record_embeddings.c.record_id, hashes
         ):
-            if sha == embeddings.text_hash(texts[record_id]):
+            if sha == hashes[record_id]:
                 into(record_id, np.frombuffer(blob, dtype="<f4"))
 
 
@@ -333,7 +334,7 @@ def stored_vectors(
         project,
         model,
         dimension,
-        record_texts(project, ids),
+        _hashed(record_texts(project, ids)),
         lambda r, vector: found.__setitem__(r, vector.astype(np.float32)),
     )
     return found
@@ -353,7 +354,8 @@ def project_vectors(
     texts = record_texts(project, ids)
     if len(texts) < len(set(ids)):
         raise StoreError(f"no record {sorted(set(ids) - set(texts))[0]} in this project")
-    missing = _stale(_hashed(texts), _stored(project, name, dimension, ids))
+    hashes = _hashed(texts)
+    missing = _stale(hashes, _stored(project, name, dimension, ids))
     if missing:
         lacking = (
             f"{len(missing)} of {len(texts)} records have no {name} vector yet: run "
@@ -371,7 +373,7 @@ def project_vectors(
         out[row[record_id]] = vector
         filled[row[record_id]] = True
 
-    _read_vectors(project, name, dimension, texts, into)
+    _read_vectors(project, name, dimension, hashes, into)
     if not filled.all():  # (replaced by another model's writer between the two reads)
         raise StoreError(f"the project's {name} vectors changed while being read: try again")
     return out if list(texts) == list(ids) else out[[row[r] for r in ids]]

@@ -60,12 +60,15 @@ from sklearn.svm import LinearSVC
 from threadpoolctl import ThreadpoolController
 
 from metareview.errors import InputError
+from metareview.records.liblinear import fit_beside
 
 #: Records from which a linear model's scoring product is split over two threads.
 THREADED_FROM = 4000
 _THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="metareview-rank")
-#: Held while a classifier is fitted: liblinear's random generator is one for the whole
-#: process, so two fits at once would draw from it in turn and neither would be reproducible.
+#: Held while a classifier is fitted on scikit-learn's liblinear: its random generator is one
+#: for the whole process, so two fits at once would draw from it in turn and neither would be
+#: reproducible (a second fit runs beside it on a copy with a generator of its own:
+#: :mod:`metareview.records.liblinear`).
 _FITTING = threading.Lock()
 
 
@@ -504,8 +507,10 @@ class Ranker:
         record (weight 0 unless that record is labelled); labelled records are scored on
         their own rows. With ``vectors`` (one per record), the second and later classifiers
         read each row's vector beside its words. The first classifier fits and scores on a
-        thread of its own while this one builds the next one's rows, fits it (the fits
-        take turns, see ``_FITTING``) and scores with its product split over the threads.
+        thread of its own while this one builds the next one's rows, fits it at the same
+        time on the second liblinear (:func:`~metareview.records.liblinear.fit_beside`: the
+        same coefficients; where that cannot be, the fits take turns, see ``_FITTING``) and
+        scores with its product split over the threads.
         """
         used = np.zeros(self.matrix.shape[1], dtype=bool)
         used[rows.indices] = True
@@ -518,15 +523,18 @@ class Ranker:
         shared_used = used[self._shared]
         shared_place = renumber[self._shared[shared_used]]
 
-        def fit_and_score(classifier: Any, reads_vectors: bool, split: bool) -> np.ndarray:
+        def fit_and_score(
+            classifier: Any, reads_vectors: bool, split: bool, beside: bool = False
+        ) -> np.ndarray:
             compact = words
             if reads_vectors:
                 compact = sparse.hstack([words, _dense_rows(vectors[index])], format="csr")
-            with (
-                _FITTING,
-                sklearn.config_context(assume_finite=True, skip_parameter_validation=True),
-            ):
-                classifier.fit(compact, y, sample_weight=weights)
+            if not (beside and fit_beside(classifier, compact, y, weights)):
+                with (
+                    _FITTING,
+                    sklearn.config_context(assume_finite=True, skip_parameter_validation=True),
+                ):
+                    classifier.fit(compact, y, sample_weight=weights)
             fitted = np.ravel(classifier.coef_).astype(np.float32)
             shared = np.zeros(len(self._shared), dtype=np.float32)
             shared[shared_used] = fitted[shared_place]
@@ -540,7 +548,7 @@ class Ranker:
         if len(classifiers) == 1:
             return [fit_and_score(classifiers[0], False, split=True)]
         first = _THREADS.submit(fit_and_score, classifiers[0], False, False)
-        later = [fit_and_score(c, vectors is not None, split=True) for c in classifiers[1:]]
+        later = [fit_and_score(c, vectors is not None, True, beside=True) for c in classifiers[1:]]
         return [first.result(), *later]
 
     def _shared_product(self, shared: np.ndarray, split: bool = True) -> np.ndarray:

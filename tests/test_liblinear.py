@@ -4,7 +4,9 @@ cannot reproduce one."""
 
 from __future__ import annotations
 
+import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -38,6 +40,8 @@ def test_the_second_liblinear_is_another_module_than_scikit_learns():
     assert second_liblinear() is not None, "the copy loads on this machine (and in CI)"
     assert second_liblinear() is not sklearn.svm._liblinear
     assert second_liblinear().train_wrap is not sklearn.svm._liblinear.train_wrap
+    assert sys.modules["sklearn.svm._liblinear"] is sklearn.svm._liblinear  # left in place
+    assert not Path(second_liblinear().__file__).parent.exists()  # its copy left no litter
 
 
 @pytest.mark.parametrize("seed", [0, 1, 7])

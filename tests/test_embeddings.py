@@ -632,9 +632,10 @@ def test_a_model_with_an_unknown_embedding_scorer_is_refused():
     ("scorer", "copies"), [("svm", 150), *((s, 700) for s in EMBEDDING_SCORERS if s != "svm")]
 )
 def test_minilm_scores_are_the_same_when_rankings_run_at_once(scorer, copies):
-    """minilm fits its second SVM while its first fits or scores on another thread, and a
-    workspace may rank for several reviewers at once: liblinear's random generator is one
-    for the process, so fits that overlapped would give other scores on every rerun. The
+    """minilm fits its second SVM on the second liblinear while its first fits on
+    scikit-learn's, on another thread, and a workspace may rank for several reviewers at
+    once: each liblinear's random generator is one for the process, so two fits at once on
+    the same copy would give other scores on every rerun. The
     other scorers read the embedding on a thread of the same pool of two while the words
     SVM's product, for a project of THREADED_FROM records or more (here), is split over it
     too: they must neither wait on each other for ever nor change the scores."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
+import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, wait
 
 from metareview.errors import RecordsError
@@ -55,6 +57,31 @@ def test_processes_creating_one_project_at_once_migrate_it_once(store_url):
         assert list(pool.map(_open_new, [store_url] * 3)) == [0, 0, 0]
     with Project.open(store_url) as project:
         assert project.events() == ()
+
+
+def test_connections_opening_a_project_file_at_once_all_put_it_in_wal_mode(tmp_path):
+    """SQLite refuses all but one of several simultaneous switches to WAL at once, without
+    waiting ("database is locked"; seen in CI with three processes creating one project):
+    four connections at once failed in about one trial in six before the switch was tried
+    again."""
+    from metareview.store.project import _sqlite_engine
+
+    for trial in range(60):
+        path = tmp_path / f"project{trial}.mrproj"
+        with sqlite3.connect(path) as existing:  # a file in SQLite's default (rollback) mode
+            existing.execute("CREATE TABLE t (x)")
+        engines = [_sqlite_engine(f"sqlite:///{path}") for _ in range(4)]
+        at_once = threading.Barrier(len(engines))
+
+        def mode(engine, at_once=at_once):
+            at_once.wait()
+            with engine.connect() as connection:
+                return connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+
+        with ThreadPoolExecutor(len(engines)) as pool:
+            assert list(pool.map(mode, engines)) == ["wal"] * len(engines)
+        for engine in engines:
+            engine.dispose()
 
 
 def test_two_reviewer_processes_and_racing_third_reviewers(store_url):

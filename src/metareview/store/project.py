@@ -83,22 +83,56 @@ def project_url(location: str | Path) -> str:
     return location if "://" in location else f"sqlite:///{location}"
 
 
+#: How long a connection to a SQLite project waits for another's lock, in seconds.
+SQLITE_BUSY_SECONDS = 60
+
+
+def _use_wal(dbapi_connection: Any) -> None:
+    """Put a project file in WAL mode (a no-op once it is: the mode is kept in the file).
+
+    Connections that switch a new file at the same moment each hold a read lock and want the
+    write lock, so SQLite refuses all but one at once, without waiting ("database is
+    locked": it calls no busy handler where waiting could deadlock). Seen with three
+    processes creating one project; a refused switch is tried again, for as long as a lock
+    is waited for.
+
+    >>> import sqlite3
+    >>> connection = sqlite3.connect(":memory:")
+    >>> _use_wal(connection)
+    >>> connection.execute("PRAGMA journal_mode").fetchone()[0]  # (in memory: never WAL)
+    'memory'
+    """
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            if dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                dbapi_connection.execute("PRAGMA journal_mode=WAL").fetchone()
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def _sqlite_engine(url: str) -> Engine:
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
     engine = create_engine(
         url,
-        connect_args={"timeout": 60, "check_same_thread": False},
+        connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False},
         poolclass=StaticPool if in_memory else None,
     )
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
-        cursor = dbapi_connection.cursor()
         if not in_memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(dbapi_connection)
+        cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         if not in_memory:  # WAL + NORMAL: never corrupts; a power cut may lose the last commit
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

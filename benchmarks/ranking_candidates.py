@@ -647,6 +647,17 @@ CANDIDATES = {
             MODELS["minilm"], name="switch10-rerank10-ridge", embedding_scorer="ridge"
         ),
     ),
+    # fifteenth round (2026-12-04, eleventh session; defined and committed before its runs,
+    # after round 14's): a second fit no longer has to wait for the first (records.liblinear),
+    # so minilm's second SVM can run beside the words SVM; on the vectors alone it needs no
+    # words rows built and no second sparse product — the ridge's hinge twin (round 14 missed
+    # the loss); the default's SVM, C = 0.1, on the same rows and weights: no knob chosen
+    "switch10-rerank10-vecsvm": (
+        record_text,
+        dataclasses.replace(
+            MODELS["minilm"], name="switch10-rerank10-vecsvm", embedding_scorer="vector-svm"
+        ),
+    ),
     # the shipped optional model (metareview.records.active_learning.MODELS["minilm"]), as
     # the library defines it now: its own code path (float32 scoring), given the vectors
     "shipped-minilm": (record_text, MODELS["minilm"]),

@@ -623,6 +623,27 @@ def test_the_ridge_scorer_adds_the_z_scores_of_the_words_svm_and_a_weighted_ridg
     np.testing.assert_allclose(ranker.scores(labels), expected, atol=1e-5)
 
 
+def test_the_vector_svm_scorer_adds_the_z_scores_of_the_words_svm_and_one_on_the_vectors():
+    """The "vector-svm" embedding scorer written out: a second LinearSVC(C=0.1) on the
+    training rows' vectors alone, with the words SVM's rows and balanced weights (float32
+    scoring: to 1e-5)."""
+    texts = [record_text(t, f"abstract {i % 5}") for i, t in enumerate(TITLES * 40)]
+    vectors = embeddings.embed(texts, WordHashEncoder())
+    model = dataclasses.replace(
+        MODELS["minilm"],
+        switch_after_relevant=None,
+        rerank_top=None,
+        embedding_scorer="vector-svm",
+    )
+    ranker = Ranker(texts, model, seed=3, vectors=vectors)
+    labels = {0: 1, 2: 0, 3: 0, 1: 1, 7: 1}
+    rows, y, weights = _training_rows(ranker, labels)
+    svm = LinearSVC(C=0.1, random_state=3).fit(vectors[rows], y, sample_weight=weights)
+    words = Ranker(texts, DEFAULT_MODEL, seed=3).scores(labels)
+    expected = sum((s - s.mean()) / s.std() for s in (words, svm.decision_function(vectors)))
+    np.testing.assert_allclose(ranker.scores(labels), expected, atol=1e-5)
+
+
 def test_a_model_with_an_unknown_embedding_scorer_is_refused():
     with pytest.raises(ValueError, match="embedding_scorer must be one of svm, centroid"):
         dataclasses.replace(MODELS["minilm"], embedding_scorer="knn")

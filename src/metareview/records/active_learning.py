@@ -107,7 +107,7 @@ def tfidf_features() -> TfidfVectorizer:
 
 
 #: The ways a model can read the embedding (``Model.embedding_scorer``).
-EMBEDDING_SCORERS = ("svm", "centroid", "relevant-centroid", "ridge")
+EMBEDDING_SCORERS = ("svm", "centroid", "relevant-centroid", "ridge", "vector-svm")
 #: The ``"ridge"`` embedding scorer's penalty: 1 / (2 C) with the default SVM's C = 0.1.
 RIDGE_PENALTY = 5.0
 
@@ -149,7 +149,10 @@ class Model:
     product with the sum of the relevant records' vectors alone; ``"ridge"``, a weighted
     ridge regression of the classes (+1, −1) on the vectors of the training rows (weighted as
     the classifier's, with an unpenalised intercept and the penalty ``1 / (2 C)`` of the
-    default's SVM, C = 0.1: its squared-loss twin), solved in closed form.
+    default's SVM, C = 0.1: its squared-loss twin), solved in closed form; ``"vector-svm"``,
+    a second ``classifier`` on the vectors alone (the training rows and weights of the
+    first), fitted while the first fits (on the second liblinear,
+    :func:`~metareview.records.liblinear.fit_beside`).
 
     ``methods``: how a review's methods paragraph describes the model (a phrase).
     """
@@ -310,6 +313,16 @@ def balanced_weights(
     return np.where(labels == 1, 1.0, balance * relevant / irrelevant * scale)
 
 
+def _fit(classifier: Any, X: Any, y: np.ndarray, weights: Any, beside: bool = False) -> None:
+    """Fit ``classifier`` without scikit-learn's checks: on the second liblinear if
+    ``beside`` and it can there (:func:`~metareview.records.liblinear.fit_beside`, the same
+    coefficients), otherwise on the first, taking turns (``_FITTING``)."""
+    if beside and fit_beside(classifier, X, y, weights):
+        return
+    with _FITTING, sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        classifier.fit(X, y, sample_weight=weights)
+
+
 def _dense_rows(block: np.ndarray) -> sparse.csr_matrix:
     """A dense block as a CSR matrix with every entry stored (no scan for zeros).
 
@@ -436,7 +449,9 @@ class Ranker:
                 self.vectors,
             )
         else:  # the embedding's scores come from another thread while the words SVM fits
-            reader = self._ridge_scores if scorer == "ridge" else self._centroid_scores
+            reader = {"ridge": self._ridge_scores, "vector-svm": self._vector_svm_scores}.get(
+                scorer, self._centroid_scores
+            )
             pending = _THREADS.submit(reader, index, y, weights)
             words = self._linear_scores([self.model.classifier(self.seed)], rows, index, y, weights)
             words, both = words[0], pending.result()
@@ -473,6 +488,16 @@ class Ranker:
             gram[np.diag_indices_from(gram)] += RIDGE_PENALTY
             direction = np.linalg.solve(gram, rows.T @ (weight * target))
         return _embedding_product(self.vectors, direction.astype(np.float32)).astype(float)
+
+    def _vector_svm_scores(self, index: np.ndarray, y: np.ndarray, weights: Any) -> np.ndarray:
+        """Every record's score by a second ``classifier`` fitted on the training rows'
+        vectors alone (``"vector-svm"``; see :class:`Model`), on the second liblinear where
+        it can (the same coefficients as taking turns on the first)."""
+        classifier = self.model.classifier(self.seed)
+        _fit(classifier, self.vectors[index], y, weights, beside=True)
+        direction = np.ravel(classifier.coef_).astype(np.float32)
+        scores = _embedding_product(self.vectors, direction).astype(float)
+        return scores + float(np.ravel(classifier.intercept_)[0])
 
     def _pseudo_negatives(self, labelled: np.ndarray, screened: Iterable[int] = ()) -> np.ndarray:
         """The unlabelled records presumed irrelevant for this retrain: a random sample
@@ -529,12 +554,7 @@ class Ranker:
             compact = words
             if reads_vectors:
                 compact = sparse.hstack([words, _dense_rows(vectors[index])], format="csr")
-            if not (beside and fit_beside(classifier, compact, y, weights)):
-                with (
-                    _FITTING,
-                    sklearn.config_context(assume_finite=True, skip_parameter_validation=True),
-                ):
-                    classifier.fit(compact, y, sample_weight=weights)
+            _fit(classifier, compact, y, weights, beside)
             fitted = np.ravel(classifier.coef_).astype(np.float32)
             shared = np.zeros(len(self._shared), dtype=np.float32)
             shared[shared_used] = fitted[shared_place]

@@ -34,6 +34,7 @@ def _same_fit(options: dict, X, y, weights) -> None:
     np.testing.assert_array_equal(beside.coef_, alone.coef_)
     np.testing.assert_array_equal(beside.intercept_, alone.intercept_)
     np.testing.assert_array_equal(beside.classes_, alone.classes_)
+    assert (beside.n_iter_, beside.n_features_in_) == (alone.n_iter_, alone.n_features_in_)
 
 
 def test_the_second_liblinear_is_another_module_than_scikit_learns():
@@ -71,6 +72,61 @@ def test_labels_other_than_0_and_1_keep_scikit_learns_class_order():
     X, y, weights = _problem(200, 500, 4)
     _same_fit({"C": 0.1, "random_state": 4}, X, np.where(y == 1, "relevant", "irrelevant"), weights)
     _same_fit({"C": 0.1, "random_state": 4}, X.astype(np.float32), y * 2 - 1, weights)
+    _same_fit({"C": 0.1, "random_state": 4}, X, ["yes" if v else "no" for v in y], list(weights))
+
+
+def test_a_fit_that_stops_at_max_iter_warns_as_linear_svcs_own():
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y, weights = _problem(300, 2000, 13)
+    options = {"C": 100.0, "max_iter": 2, "random_state": 0}
+    with pytest.warns(ConvergenceWarning, match="failed to converge"):
+        assert fit_beside(LinearSVC(**options), X, y, weights)
+    with pytest.warns(ConvergenceWarning):  # (and the same coefficients as LinearSVC's)
+        _same_fit(options, X, y, weights)
+
+
+@pytest.mark.parametrize("wrong", ["weights", "labels", "64-bit indices"])
+def test_inputs_linear_svc_would_refuse_are_left_to_its_own_fit(wrong):
+    """Rows, labels and weights of different lengths would make liblinear read past an
+    array's end; LinearSVC.fit says what is wrong instead, so fit_beside leaves them to it."""
+    X, y, weights = _problem(60, 100, 14)
+    if wrong == "weights":
+        weights = weights[:-1]
+    elif wrong == "labels":
+        y = y[:-1]
+    else:
+        X = X.copy()
+        X.indices, X.indptr = X.indices.astype(np.int64), X.indptr.astype(np.int64)
+    classifier = LinearSVC()
+    assert not fit_beside(classifier, X, y, weights)
+    assert not hasattr(classifier, "coef_")
+
+
+def test_no_second_generator_where_scikit_learns_is_a_global_symbol():
+    """A process that loaded scikit-learn with RTLD_GLOBAL has liblinear's generator among
+    its global symbols, where the copy's own references would find it: the copy would
+    share it, so the fits take turns instead (checked in a process of its own)."""
+    import os
+    import subprocess
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import os, sys
+        sys.setdlopenflags(os.RTLD_NOW | os.RTLD_GLOBAL)
+        import numpy as np
+        from sklearn.svm import LinearSVC
+        from metareview.records.liblinear import fit_beside, second_liblinear
+        print(second_liblinear() is None)
+        print(fit_beside(LinearSVC(), np.eye(4), np.array([0, 1, 0, 1])))
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=os.environ.copy()
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["True", "False"]
 
 
 @pytest.mark.parametrize(

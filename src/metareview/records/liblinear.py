@@ -16,8 +16,10 @@ its own. A fit on it (:func:`fit_beside`) seeds that generator exactly as
 releases the GIL). Fits on this second copy take turns among themselves (:data:`_FITTING`).
 
 If the copy cannot be loaded (a temporary directory without the right to execute, say),
-:func:`fit_beside` says so and the caller fits as before, taking turns: the same results,
-only slower.
+or would not have a generator of its own (scikit-learn's liblinear was loaded into the
+process's global symbols, ``RTLD_GLOBAL``, so the copy's generator would be bound to the
+first one's), :func:`fit_beside` says so and the caller fits as before, taking turns: the
+same results, only slower.
 
 >>> import numpy as np
 >>> from sklearn.svm import LinearSVC
@@ -37,6 +39,7 @@ import importlib.util
 import shutil
 import tempfile
 import threading
+import warnings
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -62,6 +65,8 @@ def second_liblinear() -> ModuleType | None:
     """
     import sklearn.svm._liblinear as first
 
+    if _generator_is_global():
+        return None
     source = Path(first.__file__)
     try:
         with tempfile.TemporaryDirectory(
@@ -74,10 +79,25 @@ def second_liblinear() -> ModuleType | None:
                 return None
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)  # (the mapping outlives the file on POSIX)
-    except (ImportError, OSError):
+    except Exception:  # (whatever stops the copy loading, the fits take turns)
         return None
     module.set_verbosity_wrap(0)
     return module
+
+
+def _generator_is_global() -> bool:
+    """Whether liblinear's random generator (the symbol ``mt_rand``) is among the process's
+    global symbols, where a second copy's own references would find it and share it.
+
+    >>> _generator_is_global()
+    False
+    """
+    import ctypes
+
+    try:
+        return hasattr(ctypes.CDLL(None), "mt_rand")
+    except OSError:  # (no handle on the process's own symbols here: assume the worst)
+        return True
 
 
 def _reproducible_here(classifier: Any, y: np.ndarray) -> bool:
@@ -108,22 +128,26 @@ def fit_beside(classifier: Any, X: Any, y: np.ndarray, sample_weight: Any = None
     False
     """
     module = second_liblinear()
+    y = np.asarray(y)
     if module is None or not _reproducible_here(classifier, y):
         return False
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.utils import check_random_state
 
     if sparse.issparse(X):
         X = sparse.csr_matrix(X)  # (a CSR matrix as it is, without a copy of its arrays)
+        if X.indices.dtype != np.int32 or X.indptr.dtype != np.int32:
+            return False  # (LinearSVC.fit refuses 64-bit indices: let it say so)
         if X.dtype != np.float64:
             X = X.astype(np.float64)
-        X.indices = X.indices.astype(np.int32, copy=False)
-        X.indptr = X.indptr.astype(np.int32, copy=False)
     else:
         X = np.ascontiguousarray(X, dtype=np.float64)
-    classes = np.unique(y)
-    target = np.ascontiguousarray(y == classes[1], dtype=np.float64)
     weights = np.ones(X.shape[0]) if sample_weight is None else sample_weight
     weights = np.ascontiguousarray(weights, dtype=np.float64)
+    if X.ndim != 2 or y.shape != (X.shape[0],) or weights.shape != y.shape:
+        return False  # (LinearSVC.fit names what is wrong)
+    classes = np.unique(y)
+    target = np.ascontiguousarray(y == classes[1], dtype=np.float64)
     dual = classifier.dual
     if dual == "auto":
         dual = X.shape[0] < X.shape[1]
@@ -131,7 +155,7 @@ def fit_beside(classifier: Any, X: Any, y: np.ndarray, sample_weight: Any = None
     bias = classifier.intercept_scaling if classifier.fit_intercept else -1.0
     seed = check_random_state(classifier.random_state).randint(np.iinfo("i").max)
     with _FITTING:
-        raw, _ = module.train_wrap(
+        raw, iterations = module.train_wrap(
             X,
             target,
             sparse.issparse(X),
@@ -145,10 +169,18 @@ def fit_beside(classifier: Any, X: Any, y: np.ndarray, sample_weight: Any = None
             0.1,  # epsilon: used by the regression solvers only
             weights,
         )
+    iterations = int(np.max(iterations))
+    if iterations >= classifier.max_iter:  # (LinearSVC.fit's warning)
+        warnings.warn(
+            "Liblinear failed to converge, increase the number of iterations.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     if classifier.fit_intercept:
         classifier.coef_ = raw[:, :-1]
         classifier.intercept_ = classifier.intercept_scaling * raw[:, -1]
     else:
         classifier.coef_, classifier.intercept_ = raw, 0.0
-    classifier.classes_ = classes
+    classifier.classes_, classifier.n_iter_ = classes, iterations
+    classifier.n_features_in_ = X.shape[1]
     return True

@@ -62,26 +62,67 @@ def test_processes_creating_one_project_at_once_migrate_it_once(store_url):
 def test_connections_opening_a_project_file_at_once_all_put_it_in_wal_mode(tmp_path):
     """SQLite refuses all but one of several simultaneous switches to WAL at once, without
     waiting ("database is locked"; seen in CI with three processes creating one project):
-    four connections at once failed in about one trial in six before the switch was tried
-    again."""
-    from metareview.store.project import _sqlite_engine
+    four connections switching at once failed in about one trial in six before a refused
+    switch was tried again."""
+    from metareview.store.project import SQLITE_BUSY_SECONDS, _use_wal
 
-    for trial in range(60):
+    for trial in range(100):
         path = tmp_path / f"project{trial}.mrproj"
         with sqlite3.connect(path) as existing:  # a file in SQLite's default (rollback) mode
             existing.execute("CREATE TABLE t (x)")
-        engines = [_sqlite_engine(f"sqlite:///{path}") for _ in range(4)]
-        at_once = threading.Barrier(len(engines))
+        at_once = threading.Barrier(4)
 
-        def mode(engine, at_once=at_once):
-            at_once.wait()
-            with engine.connect() as connection:
-                return connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+        def mode(_, path=path, at_once=at_once):
+            connection = sqlite3.connect(
+                path, timeout=SQLITE_BUSY_SECONDS, isolation_level=None, check_same_thread=False
+            )
+            try:
+                at_once.wait()
+                _use_wal(connection)
+                return connection.execute("PRAGMA journal_mode").fetchone()[0]
+            finally:
+                connection.close()
 
-        with ThreadPoolExecutor(len(engines)) as pool:
-            assert list(pool.map(mode, engines)) == ["wal"] * len(engines)
-        for engine in engines:
-            engine.dispose()
+        with ThreadPoolExecutor(4) as pool:
+            assert list(pool.map(mode, range(4))) == ["wal"] * 4
+
+
+class _RefusingConnection:
+    """A DB-API connection whose switch to WAL SQLite refuses ``refusals`` times first."""
+
+    def __init__(self, refusals: int, message: str = "database is locked"):
+        self.refusals, self.message, self.mode = refusals, message, "delete"
+
+    def execute(self, statement: str):
+        if statement == "PRAGMA journal_mode=WAL":
+            if self.refusals:
+                self.refusals -= 1
+                raise sqlite3.OperationalError(self.message)
+            self.mode = "wal"
+        return self
+
+    def fetchone(self):
+        return (self.mode,)
+
+
+def test_a_refused_switch_to_wal_is_tried_again_until_it_is_made():
+    from metareview.store.project import _use_wal
+
+    connection = _RefusingConnection(refusals=3)
+    _use_wal(connection)
+    assert (connection.mode, connection.refusals) == ("wal", 0)
+
+
+def test_another_error_or_a_refusal_past_the_wait_is_raised(monkeypatch):
+    import pytest
+
+    from metareview.store import project
+
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        project._use_wal(_RefusingConnection(refusals=1, message="disk I/O error"))
+    monkeypatch.setattr(project, "SQLITE_BUSY_SECONDS", 0.05)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        project._use_wal(_RefusingConnection(refusals=10**6))
 
 
 def test_two_reviewer_processes_and_racing_third_reviewers(store_url):

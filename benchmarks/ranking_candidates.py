@@ -760,6 +760,44 @@ def print_tables(table: pd.DataFrame, candidates: list[str]) -> None:
                 print(f"- {name} worse than ASReview on: {', '.join(worse) or 'none'}")
     seeds = table.pivot_table(index="dataset", columns="candidate", values="seed", aggfunc="count")
     print("\nseeds per cell\n" + markdown(seeds[candidates].fillna(0), "{:.0f}"))
+    if "asreview" in candidates:
+        print("\npaired with ASReview (same review and seed; standard error: runs as independent)")
+        for name in (c for c in candidates if c != "asreview"):
+            for metric, (mean, error, better, worse, runs) in paired_with_asreview(
+                table, name
+            ).items():
+                print(
+                    f"- {name} {metric}: mean difference {mean:+.5f}, standard error "
+                    f"{error:.4f}; better in {better} of {runs} runs, worse in {worse}"
+                )
+
+
+def paired_with_asreview(table: pd.DataFrame, name: str) -> dict[str, tuple]:
+    """Per metric, candidate ``name``'s runs minus ASReview's on the same review and seed:
+    the mean difference, its standard error (SD / √n, the runs taken as independent), and
+    in how many runs ``name`` is better and worse (in the metric's own direction), of how
+    many paired runs.
+
+    >>> runs = pd.DataFrame([{"dataset": "A", "seed": s, "candidate": c, "wss95": w,
+    ...     "rrf10": w, "loss": w, "atd": w} for s, c, w in ((0, "asreview", 0.5),
+    ...     (0, "new", 0.6), (1, "asreview", 0.5), (1, "new", 0.4))])
+    >>> mean, error, better, worse, runs = paired_with_asreview(runs, "new")["wss95"]
+    >>> round(mean, 10), round(error, 10), better, worse, runs
+    (0.0, 0.1, 1, 1, 2)
+    """
+    paired = table.pivot_table(index=["dataset", "seed"], columns="candidate", values=METRICS)
+    result = {}
+    for metric in METRICS:
+        difference = (paired[metric][name] - paired[metric]["asreview"]).dropna()
+        sign = 1 if HIGHER_IS_BETTER[metric] else -1
+        result[metric] = (
+            float(difference.mean()),
+            float(difference.std(ddof=1) / np.sqrt(len(difference))),
+            int((sign * difference > 0).sum()),
+            int((sign * difference < 0).sum()),
+            len(difference),
+        )
+    return result
 
 
 if __name__ == "__main__":

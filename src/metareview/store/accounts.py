@@ -131,11 +131,11 @@ def list_accounts(project: Project) -> tuple[Account, ...]:
         return tuple(_account(row) for row in rows)
 
 
-def active_members(project: Project, *, roles: Iterable[str] = tuple(Role)) -> frozenset[str]:
-    """The names of the review's active members: accounts with a role in it (any of
-    ``roles``: by default lead, reviewer or viewer) that are not disabled. A disabled
-    account, or one removed from the review (role ``None``), is not one; with
-    ``roles=SCREENING_ROLES``, nor is a viewer, who cannot screen.
+def active_members(project: Project, *, roles: Iterable[str]) -> frozenset[str]:
+    """The names of the review's active members with one of ``roles``: accounts with such a
+    role in it that are not disabled. A disabled account, or one removed from the review
+    (role ``None``), is not one; with ``roles=SCREENING_ROLES``, nor is a viewer, who cannot
+    screen.
 
     >>> from metareview.store.project import Project
     >>> project = Project.open("sqlite://")
@@ -143,7 +143,7 @@ def active_members(project: Project, *, roles: Iterable[str] = tuple(Role)) -> f
     ...                    ("ravi", "reviewer"), ("otto", None)):
     ...     _ = add_account(project, name, "tiger lily 1947", role=role)
     >>> _ = set_disabled(project, "rita")
-    >>> sorted(active_members(project))
+    >>> sorted(active_members(project, roles=tuple(Role)))
     ['lena', 'ravi', 'vic']
     >>> sorted(active_members(project, roles=SCREENING_ROLES))
     ['lena', 'ravi']

@@ -100,9 +100,10 @@ def _generator_is_global() -> bool:
         return True
 
 
-def _reproducible_here(classifier: Any, y: np.ndarray) -> bool:
+def _reproducible_here(classifier: Any, classes: np.ndarray) -> bool:
     """Whether :func:`fit_beside` fits ``classifier`` as its own ``fit`` would: a plain
-    binary :class:`LinearSVC` with the L2 penalty, the squared hinge and no class weights."""
+    :class:`LinearSVC` with the L2 penalty, the squared hinge and no class weights, on
+    labels of two ``classes``."""
     return (
         type(classifier) is LinearSVC
         and classifier.penalty == "l2"
@@ -110,7 +111,7 @@ def _reproducible_here(classifier: Any, y: np.ndarray) -> bool:
         and classifier.multi_class == "ovr"
         and classifier.class_weight is None
         and classifier.intercept_scaling > 0
-        and len(np.unique(y)) == 2
+        and len(classes) == 2
     )
 
 
@@ -129,7 +130,8 @@ def fit_beside(classifier: Any, X: Any, y: np.ndarray, sample_weight: Any = None
     """
     module = second_liblinear()
     y = np.asarray(y)
-    if module is None or not _reproducible_here(classifier, y):
+    classes = np.unique(y)
+    if module is None or not _reproducible_here(classifier, classes):
         return False
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.utils import check_random_state
@@ -146,7 +148,6 @@ def fit_beside(classifier: Any, X: Any, y: np.ndarray, sample_weight: Any = None
     weights = np.ascontiguousarray(weights, dtype=np.float64)
     if X.ndim != 2 or y.shape != (X.shape[0],) or weights.shape != y.shape:
         return False  # (LinearSVC.fit names what is wrong)
-    classes = np.unique(y)
     target = np.ascontiguousarray(y == classes[1], dtype=np.float64)
     dual = classifier.dual
     if dual == "auto":

@@ -223,6 +223,22 @@ def test_a_linear_model_scores_as_if_fitted_on_every_column(monkeypatch, threade
     assert ranker.rank(labels).tolist() == order.tolist()
 
 
+def test_the_product_in_two_halves_gives_the_scores_of_one_bit_for_bit(monkeypatch):
+    """A large project's product runs in two halves, the second on another thread: the
+    scores are those of the product in one piece, to the last bit."""
+    from metareview.records import active_learning
+
+    texts = [
+        f"{a} {b} trial {i % 13}" for i, (a, b) in enumerate(zip(TEXTS * 30, TEXTS[::-1] * 30))
+    ]
+    labels = {0: 1, 1: 0, 5: 1, 9: 0, 17: 0}
+    whole = Ranker(texts, seed=3).scores(labels)
+    monkeypatch.setattr(active_learning, "THREADED_FROM", 2)
+    halves = Ranker(texts, seed=3)
+    assert len(halves._scoring) == 2
+    np.testing.assert_array_equal(halves.scores(labels), whole)
+
+
 def test_a_record_voted_maybe_is_never_presumed_irrelevant(monkeypatch):
     every = Model("pu", tfidf_features, lambda seed: RidgeClassifier(), pseudo_negatives=-1)
     ranker = Ranker(TEXTS, every)

@@ -114,12 +114,18 @@ def donners(shared_data):
 
 def test_two_blinded_reviewers_screen_a_synergy_review(tmp_path, donners, monkeypatch):
     monkeypatch.setenv("METAREVIEW_USER", "lead")
+    # the light install's ranking model (with the extra a new project starts with minilm:
+    # tests/test_starting_ranking_model.py)
+    monkeypatch.setattr("metareview.records.embeddings.extra_installed", lambda: False)
     path, truth = donners
     project = str(tmp_path / "donners.mrproj")
     imported = json.loads(
         run("import", project, str(path), "--source", "OpenAlex", "--json").stdout
     )
-    assert imported == {"files": [{"file": str(path), "records": 258, "errors": [], "notes": []}]}
+    assert imported == {
+        "files": [{"file": str(path), "records": 258, "errors": [], "notes": []}],
+        "started_ranking_model": None,
+    }
     dedup = json.loads(run("dedup", project, "--json").stdout)
     assert set(dedup) == {"records", "duplicate_groups", "removed", "maybe"}
     # one duplicate: record 75 is record 160 (the Emicizumab review) without its DOI and with

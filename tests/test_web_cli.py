@@ -136,6 +136,17 @@ def test_serve_prints_a_one_time_setup_link_that_creates_the_lead(server):
         assert other.get(link).status_code == 404  # single use
 
 
+def test_serve_starts_a_new_project_with_the_ranking_model_of_this_install(server, tmp_path):
+    """Where the extra is installed (as in CI) a new project ranks with minilm, otherwise
+    with svm: written into its settings, it stays wherever the project is opened."""
+    from metareview.records.embeddings import extra_installed
+    from metareview.store.review import screening_config
+
+    with Project.open(tmp_path / "new.mrproj", create=False) as opened:
+        model = screening_config(opened).ranking_model
+    assert model == ("minilm" if extra_installed() else "svm")
+
+
 def test_serve_demo_opens_a_throwaway_project_with_the_demo_team(tmp_path):
     port = free_port()
     process = subprocess.Popen(

@@ -80,15 +80,19 @@ def import_(
     as_json: bool,
 ) -> None:
     """Import search exports (RIS, MEDLINE/nbib, BibTeX, WoS, EndNote XML, CSV/TSV/XLSX) into
-    PROJECT, creating it if needed. Malformed entries are reported by line and skipped."""
+    PROJECT, creating it if needed. Malformed entries are reported by line and skipped. A
+    project created where the optional embedding model is installed starts with the ranking
+    model minilm (otherwise svm; 'records settings --ranking-model' changes it)."""
     from metareview.records.importers import read_records
     from metareview.store import Project
+    from metareview.store.review import start_ranking
 
     if register and other_method:
         raise RecordsError("give --register or --other-method, not both")
     kind = other_method or ("register" if register else "database")
     results = [read_records(path, source) for path in files]  # read all before storing any
     with Project.open(project) as opened:
+        started = start_ranking(opened, actor=actor)
         for result in results:
             opened.add_import(
                 result.file,
@@ -109,10 +113,17 @@ def import_(
                         "notes": list(r.notes),
                     }
                     for r in results
-                ]
+                ],
+                "started_ranking_model": started,
             }
         )
         return
+    if started:
+        echo(
+            f"ranking model: {started} (the optional embedding model is installed; "
+            "'metareview records embed PROJECT' embeds the records once, or the first "
+            "ranking that reads them will)"
+        )
     for r in results:
         echo(f"{r.file}: {len(r.records)} records, {len(r.errors)} skipped")
         for note in r.notes:
@@ -331,9 +342,10 @@ def retrieval(project: str, record_ids: tuple[int, ...], not_retrieved: bool, ac
 @choice_option(
     "--ranking-model",
     choices=["svm", "logistic", "nb", "minilm"],
-    help="The active-learning model that orders each reviewer's records (default svm; "
-    "minilm reads the sentence vectors of 'records embed', and needs the extra "
-    "metareview[embeddings] to embed new records).",
+    help="The active-learning model that orders each reviewer's records (a new project "
+    "starts with minilm where the extra metareview[embeddings] is installed, otherwise "
+    "svm; minilm reads the sentence vectors of 'records embed', and needs the extra to "
+    "embed new records).",
 )
 @by_option
 @json_option

@@ -58,6 +58,7 @@ def serve(
     PostgreSQL URL). The first start on a project with no accounts prints a one-time setup
     link that creates the lead's account."""
     from metareview.store import Project
+    from metareview.store.review import start_ranking
 
     if demo == bool(project):
         raise click.UsageError("give either PROJECT or --demo")
@@ -78,11 +79,14 @@ def serve(
             _run(opened, host, port, analysis_jobs, server_timing)
         return
     opened = Project.open(project)
+    started = start_ranking(opened, actor="metareview")
     link = setup_link(opened, base)
     echo(f"metareview workspace on {base} (project {opened.url.split('?')[0]})")
     if link:
         echo("No accounts yet. Open this link once to create the first (lead) account:")
         echo(f"    {link}")
+    if started:
+        echo(f"A new project: it ranks with {started} (the optional embedding model is installed).")
     _run(opened, host, port, analysis_jobs, server_timing)
 
 

@@ -69,9 +69,13 @@ PENDING, CONFLICT = "pending", "conflict"
 DEFAULT_REVIEWERS_REQUIRED = 2
 REVIEWERS_SETTING = "reviewers_required"
 RANKING_SETTING = "ranking_model"
-#: The ranking model a project starts with (``active_learning.DEFAULT_MODEL``; kept here so
-#: reading the settings does not load scikit-learn; a test ties the two).
+#: The ranking model of a project whose settings name none: the light install's default
+#: (``active_learning.DEFAULT_MODEL``; kept here so reading the settings does not load
+#: scikit-learn; a test ties the two).
 DEFAULT_RANKING_MODEL = "svm"
+#: The ranking model a new project starts with where the optional embedding model is
+#: installed (``store.review.start_ranking``): the one that met issue 19's ranking target.
+EMBEDDING_RANKING_MODEL = "minilm"
 
 
 def _is_reviewers_setting(event: Event) -> bool:

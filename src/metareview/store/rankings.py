@@ -13,8 +13,10 @@ interpreter lock nor a core a request needs, so it cannot delay a vote. (The thr
 for the child's answer.) A project in memory cannot be opened twice, so it always trains on
 the thread.
 
-The model is the project's ``ranking_model`` setting (``records settings --ranking-model``,
-default ``svm``); one that reads sentence embeddings (``minilm``) takes the project's cached
+The model is the project's ``ranking_model`` setting (``records settings --ranking-model``;
+``minilm`` for a project created where the extra is installed, see
+:func:`~metareview.store.review.start_ranking`, otherwise ``svm``); one that reads sentence
+embeddings (``minilm``) takes the project's cached
 vectors (:mod:`metareview.store.embeddings`), computing those of new records first when
 the extra is installed (otherwise the ranking fails with a message saying to run
 ``records embed`` or install the extra, and the queue keeps its previous order).

@@ -36,6 +36,7 @@ from metareview.records.screening import (
     DEFAULT_EXCLUSION_REASONS,
     DEFAULT_RANKING_MODEL,
     DEFAULT_REVIEWERS_REQUIRED,
+    EMBEDDING_RANKING_MODEL,
     RANKING_SETTING,
     REVIEWERS_SETTING,
     ScreeningConfig,
@@ -70,6 +71,31 @@ def ranking_model(project: Project) -> Any:
     setting written by hand or by another version) is a :class:`RecordsError` saying how
     to choose one, not an error of the code that ranks."""
     return built_in_model(screening_config(project).ranking_model)
+
+
+def start_ranking(project: Project, *, actor: str) -> str | None:
+    """Give a project just created the ranking model it starts with, and name it: where the
+    extra ``metareview[embeddings]`` is installed, ``minilm`` — on the nine SYNERGY reviews
+    over ten seeds the one ranker that met issue 19's whole target (``benchmarks/README.md``)
+    — written into its settings log, so the project keeps it wherever it is opened. ``None``,
+    nothing written, where the extra is missing (the project ranks with the light
+    install's default, ``svm``) or for a project that is not new (it holds records or
+    events already).
+
+    >>> from unittest import mock
+    >>> project = Project.open("sqlite://")
+    >>> with mock.patch("metareview.records.embeddings.extra_installed", return_value=True):
+    ...     start_ranking(project, actor="lead"), start_ranking(project, actor="lead")
+    ('minilm', None)
+    >>> screening_config(project).ranking_model
+    'minilm'
+    """
+    from metareview.records import embeddings
+
+    if project.imports() or not embeddings.extra_installed() or project.events():
+        return None
+    project.set_setting(RANKING_SETTING, EMBEDDING_RANKING_MODEL, actor=actor)
+    return EMBEDDING_RANKING_MODEL
 
 
 def built_in_model(name: str) -> Any:

@@ -37,10 +37,9 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from metareview.records.active_learning import MODELS, Model, record_text, tfidf_features
-from metareview.records.simulation import draw_priors, simulate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synergy_simulation import DATASETS, METRICS, SYNERGY, markdown
+from synergy_simulation import DATASETS, METRICS, SYNERGY, markdown, simulate_protocol
 
 
 class RankMix:
@@ -700,14 +699,7 @@ def main() -> None:
             for seed in args.seeds:
                 start = time.perf_counter()
                 vectors = np.vstack([EMBEDDINGS[t] for t in texts]) if model.embedding else None
-                result = simulate(
-                    texts,
-                    labels,
-                    seed=seed,
-                    model=model,
-                    priors=draw_priors(labels, seed),
-                    vectors=vectors,
-                )
+                result = simulate_protocol(texts, labels, seed, model, vectors)
                 rows.append(
                     {"dataset": name, "candidate": candidate, "seed": seed}
                     | {k: getattr(result, k) for k in METRICS}

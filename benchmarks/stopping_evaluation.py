@@ -1,7 +1,8 @@
 """Honest evaluation of the stopping rules: recall at stopping over SYNERGY × seeds.
 
-For each of the nine SYNERGY reviews and each seed, the default ranker screens one record per
-retrain from one relevant and one irrelevant prior (``draw_priors``), as in
+For each of the nine SYNERGY reviews and each seed, a ranking model (``--model``, default
+``svm``) screens one record per retrain from one relevant and one irrelevant prior
+(``draw_priors``), as in
 ``synergy_simulation.py``; every stopping rule is then applied to the screening order
 (:func:`metareview.records.simulation.stopping_points`), and
 :func:`metareview.records.stopping_evaluation.evaluate_stopping` summarises, per rule, recall
@@ -15,10 +16,13 @@ stopping``). A rule that never says stop screens everything (recall 1, no work s
 
 The screening orders are saved (``--orders``, JSON) so the rules can be re-evaluated without
 simulating again (``--reuse``). ``--package-table`` writes the evaluation where
-``metareview records methods`` reads it (``src/metareview/records/stopping_recall.json``).
+``metareview records methods`` reads it: ``src/metareview/records/stopping_recall.json`` for
+``svm``, ``stopping_recall_MODEL.json`` beside it for another model
+(:func:`metareview.records.screening_methods.simulated_recall`). ``--model minilm`` reads the
+sentence vectors ``embed_synergy.py`` cached (``--embeddings DIR``).
 
-    python benchmarks/stopping_evaluation.py [--seeds 0 1 ... 9] [--orders FILE] [--reuse]
-        [--package-table PATH]
+    python benchmarks/stopping_evaluation.py [--model svm|minilm --embeddings DIR]
+        [--seeds 0 1 ... 9] [--orders FILE] [--reuse] [--package-table PATH]
 """
 
 from __future__ import annotations
@@ -32,25 +36,34 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from metareview.records.active_learning import MODELS
 from metareview.records.simulation import (
     consecutive_irrelevant_stop,
-    draw_priors,
-    simulate,
     stopping_points,
 )
 from metareview.records.stopping_evaluation import evaluate_stopping
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synergy_simulation import DATASETS, load
+from synergy_simulation import DATASETS, load, simulate_protocol
 
 
-def simulate_orders(datasets: list[str], seeds: list[int]) -> list[dict]:
+def simulate_orders(
+    datasets: list[str], seeds: list[int], model: str = "svm", embeddings: Path | None = None
+) -> list[dict]:
     runs = []
     for name in datasets:
         _, texts, labels = load(name)
+        vectors = None
+        if MODELS[model].embedding:  # embed_synergy.py's vectors, one row per row of the CSV
+            if embeddings is None:
+                raise SystemExit(f"--model {model} reads sentence vectors: give --embeddings DIR")
+            vectors = np.load(embeddings / f"{name}.npy")
+            assert len(vectors) == len(texts), (
+                f"{name}: {len(vectors)} vectors, {len(texts)} records"
+            )
         for seed in seeds:
             start = time.perf_counter()
-            result = simulate(texts, labels, seed=seed, priors=draw_priors(labels, seed))
+            result = simulate_protocol(texts, labels, seed, model, vectors)
             runs.append({"dataset": name, "seed": seed, "order_labels": list(result.labels)})
             print(
                 f"{name} seed {seed}: WSS@95 {result.wss95:.3f} "
@@ -107,25 +120,31 @@ def main() -> None:
     parser.add_argument("--orders", type=Path, default=Path("stopping_orders.json"))
     parser.add_argument("--reuse", action="store_true", help="read --orders, do not simulate")
     parser.add_argument("--package-table", type=Path, default=None)
+    parser.add_argument("--model", choices=list(MODELS), default="svm")
+    parser.add_argument("--embeddings", type=Path, default=None, help="embed_synergy.py's folder")
     args = parser.parse_args()
-    if args.reuse:
-        runs = json.loads(args.orders.read_text())["runs"]
+    model = args.model
+    if args.reuse:  # (the orders say which model made them; older files, the default's)
+        saved = json.loads(args.orders.read_text())
+        runs, model = saved["runs"], saved.get("model", "svm")
     else:
-        runs = simulate_orders(args.datasets, args.seeds)
-        args.orders.write_text(json.dumps({"runs": runs}))
+        runs = simulate_orders(args.datasets, args.seeds, model, args.embeddings)
+        args.orders.write_text(json.dumps({"model": model, "runs": runs}))
     labels = {name: load(name)[2] for name in {run["dataset"] for run in runs}}
     points = [
         points_of(np.asarray(run["order_labels"]), labels[run["dataset"]], run["seed"])
         for run in runs
     ]
     seeds = sorted({run["seed"] for run in runs})
-    print(f"{len(runs)} runs: {len({r['dataset'] for r in runs})} reviews × seeds {seeds}")
+    print(
+        f"{len(runs)} runs of {model}: {len({r['dataset'] for r in runs})} reviews × seeds {seeds}"
+    )
     evaluation = evaluate_stopping(points)
     print(markdown(evaluation.to_frame(), FORMATS))
     if args.package_table:
         setting = (
-            f"nine SYNERGY reviews × {len(seeds)} seeds, the default ranker from one relevant "
-            "and one irrelevant record"
+            f"nine SYNERGY reviews × {len(seeds)} seeds, the ranking model {model} from "
+            "one relevant and one irrelevant record"
         )
         args.package_table.write_text(
             json.dumps({"setting": setting, **evaluation.to_dict()}, indent=1) + "\n"

@@ -20,12 +20,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from metareview.records.active_learning import record_text
-from metareview.records.simulation import draw_priors, metrics, simulate
+from metareview.records.simulation import SimulationResult, draw_priors, metrics, simulate
 
 HERE = Path(__file__).resolve().parent
 SYNERGY = HERE.parent.parent / "shared" / "data" / "synergy"
@@ -48,6 +49,16 @@ def load(name: str) -> tuple[Path, list[str], np.ndarray]:
     frame = pd.read_csv(path)
     texts = [record_text(t, a) for t, a in zip(frame["title"], frame["abstract"], strict=True)]
     return path, texts, frame["label_included"].to_numpy(dtype=int)
+
+
+def simulate_protocol(
+    texts: list[str], labels: np.ndarray, seed: int, model: Any = "svm", vectors: Any = None
+) -> SimulationResult:
+    """One simulation under the benchmarks' fixed protocol: from the priors
+    ``draw_priors(labels, seed)`` (one relevant, one irrelevant), the model seeded ``seed``."""
+    return simulate(
+        texts, labels, seed=seed, model=model, priors=draw_priors(labels, seed), vectors=vectors
+    )
 
 
 def asreview_order(python: str, path: Path, seed: int, priors: list[int]) -> subprocess.Popen:

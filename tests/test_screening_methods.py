@@ -12,6 +12,7 @@ from metareview.records.active_learning import MODELS
 from metareview.records.events import Event, EventKind
 from metareview.records.record import Record
 from metareview.records.screening_methods import (
+    RULE_NAMES,
     TABLE,
     ranking_history,
     rule_key,
@@ -52,6 +53,37 @@ def test_every_simulated_rule_is_in_the_packaged_table():
     row = next(r for r in table["rules"] if r["rule"] == "50 consecutive irrelevant")
     assert evaluation.mean_recall == row["mean_recall"]
     assert simulated_recall("gut feeling") is None
+
+
+def test_each_simulated_model_has_its_table_and_another_reads_the_defaults():
+    own = TABLE.with_name("stopping_recall_minilm.json")
+    tables = {"svm": json.loads(TABLE.read_text()), "minilm": json.loads(own.read_text())}
+    for model, table in tables.items():
+        assert f"the ranking model {model} " in table["setting"]
+        assert {rule_key(row["rule"]) for row in table["rules"]} == set(RULE_NAMES)
+        assert all(row["runs"] >= 90 for row in table["rules"])
+        evaluation, where = simulated_recall("buscar", model)
+        assert where == table["setting"]
+        row = next(r for r in table["rules"] if rule_key(r["rule"]) == "buscar")
+        assert evaluation.mean_recall == row["mean_recall"]
+    assert simulated_recall("knee", "nb")[1] == tables["svm"]["setting"]  # not simulated
+    assert simulated_recall("knee", "../../x")[1] == tables["svm"]["setting"]  # not a model
+
+
+def test_a_stop_after_screening_with_minilm_cites_minilms_simulation(tmp_path):
+    project = Project.open(str(tmp_path / "p.mrproj"))
+    ids = project.add_import(
+        "hits.ris", [Record(title=f"Trial {i}") for i in range(30)], actor="lead"
+    ).record_ids
+    configure(project, ranking_model="minilm", actor="lead")
+    for record_id in ids[:10]:
+        vote(project, record_id, reviewer="ana", stage="ta", decision="exclude")
+        vote(project, record_id, reviewer="ben", stage="ta", decision="exclude")
+    stop_screening(project, stage="ta", rule="buscar", by="lead")
+    evaluation, where = simulated_recall("buscar", "minilm")
+    text = " ".join(screening_methods(project).split())
+    assert f"In simulations ({where}; {evaluation.runs} runs)" in text
+    assert f"mean recall of {evaluation.mean_recall:.1%}" in text
 
 
 def test_text_states_the_rule_and_its_simulated_recall():

@@ -4,7 +4,8 @@ the stopping rule with the recall it reached in simulation.
 A review that stops prioritised screening early must say by which rule and how safe that
 rule is. :func:`screening_methods_text` writes that paragraph; the recall a rule reached in
 simulation comes from :func:`simulated_recall`, the table ``benchmarks/stopping_evaluation.py``
-writes (nine SYNERGY reviews × ten seeds; ``stopping_recall.json`` beside this module), or
+writes (nine SYNERGY reviews × ten seeds, per ranking model: ``stopping_recall.json`` beside
+this module for ``svm``, ``stopping_recall_minilm.json`` for ``minilm``), or
 from the caller's own :class:`~metareview.records.stopping_evaluation.RuleEvaluation`.
 
 >>> text = screening_methods_text(records=1200, reviewers_required=2, prioritised=True,
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from metareview.records.events import Event, EventKind, parse_enum
+from metareview.records.ranking_choices import RANKING_CHOICES
 from metareview.records.screening import DEFAULT_RANKING_MODEL, RANKING_SETTING, Stage
 from metareview.records.stopping_evaluation import RuleEvaluation
 
@@ -69,22 +71,33 @@ def rule_key(rule: str) -> str | None:
 
 
 @cache
-def _table() -> dict[str, Any]:
-    return json.loads(TABLE.read_text(encoding="utf-8"))
+def _table(model: str) -> dict[str, Any]:
+    """The stopping evaluation of the built-in ranking model ``model``, or of the default's
+    for a model that was not simulated (its description says which model it was)."""
+    path = TABLE
+    if model in {choice.name for choice in RANKING_CHOICES}:  # (never a path from the log)
+        own = TABLE.with_name(f"stopping_recall_{model}.json")
+        path = own if own.is_file() else TABLE
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-def simulated_recall(rule: str) -> tuple[RuleEvaluation, str] | None:
-    """The recall at stopping ``rule`` reached in the project's own SYNERGY simulation, and a
-    description of that simulation; ``None`` for a rule not simulated.
+def simulated_recall(
+    rule: str, model: str = DEFAULT_RANKING_MODEL
+) -> tuple[RuleEvaluation, str] | None:
+    """The recall at stopping ``rule`` reached in the project's own SYNERGY simulation with the
+    ranking model ``model`` (the default's, for a model not simulated), and a description of
+    that simulation; ``None`` for a rule not simulated.
 
-    >>> evaluation, where = simulated_recall("buscar")
-    >>> evaluation.runs >= 90 and "SYNERGY" in where
+    >>> evaluation, where = simulated_recall("buscar", "minilm")
+    >>> evaluation.runs >= 90 and "SYNERGY" in where and "minilm" in where
+    True
+    >>> "model svm" in simulated_recall("knee", "nb")[1]
     True
     """
     key = rule_key(rule)
     if key is None:
         return None
-    table = _table()
+    table = _table(model)
     rows = [row for row in table["rules"] if rule_key(row["rule"]) == key]
     # the row the logged name spells out (e.g. "50 consecutive irrelevant"), else the first
     rows.sort(key=lambda row: row["rule"].lower() not in rule.lower())

@@ -104,8 +104,17 @@ def screening_methods(project: Project, *, prioritised: bool = True) -> str:
         stopped_rule=stop.rule if stop.stopped else None,
         screened=len(pool),
         set_aside=len(stop.set_aside),
-        simulated=simulated_recall(stop.rule) if stop.stopped else None,
+        simulated=simulated_recall(stop.rule, _last_model(ordered_by)) if stop.stopped else None,
     )
+
+
+def _last_model(ordered_by: str | list[tuple[str, int]]) -> str:
+    """The model that ordered the last records screened (the one in force at a stop).
+
+    >>> _last_model("svm"), _last_model([("svm", 40), ("minilm", 12)])
+    ('svm', 'minilm')
+    """
+    return ordered_by if isinstance(ordered_by, str) else ordered_by[-1][0]
 
 
 def _logged_model(events: Sequence[Event], name: str) -> Any:

@@ -90,10 +90,15 @@ def test_records_screen_embeds_what_minilm_lacks_before_the_first_record(
     """A project that starts with minilm has no vectors yet: `records screen` computes them
     first, once, showing how far it is, rather than leaving the first ranking to do it
     silently; a second session, and a project ranking with svm, compute nothing."""
-    from metareview.cli.records_screen import embed_for_ranking
+    from metareview.cli.progress import progress_bar
     from metareview.records import embeddings
     from metareview.store.embeddings import vector_counts
+    from metareview.store.rankings import project_ranker
     from tests.embedding_double import WordHashEncoder
+
+    def embed_for_ranking(project, pool):  # as `records screen` starts
+        with progress_bar("embedding the records once, for the ranking model") as report:
+            project_ranker(project, list(pool), progress=report)
 
     monkeypatch.setattr(embeddings, "load_encoder", lambda threads=None: WordHashEncoder(384))
     monkeypatch.setattr(embeddings, "MODEL_NAME", "word-hash")
@@ -111,6 +116,7 @@ def test_records_screen_embeds_what_minilm_lacks_before_the_first_record(
     embed_for_ranking(project, pool)
     assert capsys.readouterr().err == ""  # cached: nothing to compute
     light = Project.open("sqlite://")
-    ids = light.add_import("s.ris", [Record(title="exercise")], actor="ana").record_ids
+    ids = light.add_import("s.ris", [Record(title="exercise"), Record(title="trial")], actor="ana")
+    ids = ids.record_ids
     embed_for_ranking(light, ids)
     assert capsys.readouterr().err == "" and vector_counts(light).cached == 0

@@ -26,10 +26,7 @@ from metareview.records.record import Record
 from metareview.records.screening import Stage, StageState, Vote, queue
 
 if TYPE_CHECKING:  # loaded when screening starts, keeping `metareview` quick
-    from collections.abc import Sequence
-
     from metareview.records.active_learning import Ranker
-    from metareview.store.project import Project
 
 KEYS = {"i": Vote.INCLUDE.value, "e": Vote.EXCLUDE.value, "m": Vote.MAYBE.value}
 
@@ -119,22 +116,6 @@ def show_pair(first: Record, second: Record, pair) -> None:
     console.print(Text(printable(pair.describe())))
 
 
-def embed_for_ranking(project: Project, pool: Sequence[int]) -> None:
-    """Compute the sentence vectors of ``pool`` that a ranking model reading them (``minilm``)
-    lacks, before the first record shows, with their progress on stderr: once, since they are
-    cached in the project. Nothing for a model that reads none, nor without the extra (the
-    ranking then says what to run)."""
-    from metareview.cli.progress import progress_bar
-    from metareview.records.embeddings import extra_installed
-    from metareview.store.embeddings import embed_project
-    from metareview.store.review import ranking_model
-
-    if not ranking_model(project).embedding or not extra_installed():
-        return
-    with progress_bar("embedding the records once, for the ranking model") as report:
-        embed_project(project, ids=list(pool), progress=report)
-
-
 def _next_record(
     ranker: Ranker | None,
     pool: tuple[int, ...],
@@ -192,6 +173,7 @@ def screen(
 ) -> None:
     """Screen PROJECT interactively: i = include, e = exclude, m = maybe, s = skip, u = undo
     your last vote, q = quit. Records come most-relevant first, ranked on your own votes."""
+    from metareview.cli.progress import progress_bar
     from metareview.store import Project
     from metareview.store.rankings import project_ranker
     from metareview.store.review import eligible, screening_config, stage_state, undo_vote, vote
@@ -205,8 +187,9 @@ def screen(
         )
         pool = eligible(opened, stage)
         stored = opened.records(pool)
-        embed_for_ranking(opened, pool)
-        ranker = project_ranker(opened, pool)
+        # a model that reads sentence vectors computes those missing first: once, shown
+        with progress_bar("embedding the records once, for the ranking model") as report:
+            ranker = project_ranker(opened, pool, progress=report)
         skipped: set[int] = set()
         votes_cast = undone = 0
         again: int | None = None  # a record whose vote was just undone comes back first

@@ -344,10 +344,13 @@ def project_vectors(
     project: Project,
     ids: Sequence[int],
     encoder: embeddings.Encoder | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """The vectors of ``ids``, in that order, one row each (``len(ids) × dimension``), from
     the cache, copied straight into the array returned; the missing ones (or stale, or
-    damaged) are computed and stored first (without the extra, an
+    damaged) are computed and stored first, reporting ``progress(done, total)`` as
+    :func:`embed_project` does (without the extra, an
     :class:`~metareview.errors.ExtraNotInstalledError` says how many are missing and what to
     run)."""
     name, dimension = _model_of(encoder)
@@ -362,7 +365,7 @@ def project_vectors(
             "'metareview records embed PROJECT'"
         )
         try:
-            embed_project(project, encoder, ids=missing)
+            embed_project(project, encoder, ids=missing, progress=progress)
         except ExtraNotInstalledError as err:
             raise ExtraNotInstalledError(f"{lacking} where the extra is installed ({err})") from err
     row = {r: i for i, r in enumerate(texts)}

@@ -63,10 +63,17 @@ logger = logging.getLogger(__name__)
 _IN_MEMORY = ("sqlite://", "sqlite:///:memory:")
 
 
-def project_ranker(project: Project, pool: tuple[int, ...] | list[int]) -> Any:
+def project_ranker(
+    project: Project,
+    pool: tuple[int, ...] | list[int],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> Any:
     """The active-learning model of the records ``pool`` (in that order) by the project's
-    ranking model, with their cached sentence vectors if it reads them; ``None`` when there
-    is nothing to rank (fewer than two records, or no text at all)."""
+    ranking model, with their cached sentence vectors if it reads them (those missing
+    computed first, reporting ``progress(done, total)``:
+    :func:`~metareview.store.embeddings.project_vectors`); ``None`` when there is nothing to
+    rank (fewer than two records, or no text at all)."""
     from metareview.records.active_learning import Ranker, record_text
     from metareview.store.review import ranking_model
 
@@ -79,7 +86,7 @@ def project_ranker(project: Project, pool: tuple[int, ...] | list[int]) -> Any:
     if model.embedding:
         from metareview.store.embeddings import project_vectors
 
-        vectors = project_vectors(project, list(pool))
+        vectors = project_vectors(project, list(pool), progress=progress)
     return Ranker(texts, model, vectors=vectors)
 
 
